@@ -1,0 +1,95 @@
+package meta
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound is returned by Get when the key does not exist.
+var ErrNotFound = errors.New("meta: key not found")
+
+// ErrClosed is returned by operations on a closed store.
+var ErrClosed = errors.New("meta: store closed")
+
+// Store is an ordered key-value store with atomic, durable, per-key
+// serialized updates.
+//
+// Keys are ordered bytewise. Implementations must be safe for concurrent use.
+type Store interface {
+	// View runs fn against a consistent read-only view of committed data.
+	// The Reader must not be used after fn returns.
+	View(ctx context.Context, fn func(Reader) error) error
+
+	// Update runs fn in a read-write transaction and commits its writes
+	// atomically and durably (synced to stable storage) when fn returns nil.
+	// If fn returns an error, nothing is written and Update returns that
+	// error unchanged.
+	//
+	// Before fn runs, Update acquires every lock in locks. A lock is
+	// exclusive unless Shared is set, and is held until the transaction
+	// ends. Locks are named by arbitrary byte strings; they need not be keys
+	// that exist. On a shared store the locks hold across every process
+	// using it. Update acquires locks in a deterministic order, so callers
+	// may pass them in any order without risking deadlock.
+	//
+	// Reads inside fn see committed data plus the transaction's own writes.
+	// Concurrent Updates that hold no common lock may interleave freely;
+	// callers use locks to serialize read-modify-write on the same keys.
+	//
+	// Implementations may group the commits of concurrent Updates into one
+	// sync (group commit); each Update still returns only once its own
+	// writes are durable.
+	Update(ctx context.Context, locks []Lock, fn func(Txn) error) error
+
+	// Close releases the store. Pending Updates finish first.
+	Close() error
+}
+
+// Lock names a lock that Update holds for the length of one transaction.
+type Lock struct {
+	Name   []byte
+	Shared bool
+}
+
+// Reader reads committed data.
+type Reader interface {
+	// Get returns the value of key, or ErrNotFound. The returned slice is
+	// owned by the caller.
+	Get(key []byte) ([]byte, error)
+
+	// NewIter returns an iterator over keys in [lower, upper). A nil upper
+	// means no upper bound. The iterator must be closed.
+	NewIter(lower, upper []byte) (Iterator, error)
+}
+
+// Txn is a read-write transaction, valid only inside Update's fn.
+type Txn interface {
+	Reader
+	// Set writes key = value. The store keeps its own copy of both slices.
+	Set(key, value []byte) error
+	// Delete removes key. Deleting a missing key is not an error.
+	Delete(key []byte) error
+}
+
+// Iterator walks keys in ascending order. A new iterator is not positioned:
+// call First or SeekGE before reading.
+//
+//	it, _ := r.NewIter(lo, hi)
+//	defer it.Close()
+//	for ok := it.First(); ok; ok = it.Next() { ... it.Key(), it.Value() ... }
+//	if err := it.Err(); err != nil { ... }
+type Iterator interface {
+	// First moves to the first key in bounds and reports whether it exists.
+	First() bool
+	// SeekGE moves to the first key >= key (and in bounds).
+	SeekGE(key []byte) bool
+	// Next moves to the next key.
+	Next() bool
+	// Key and Value return the current entry. They are valid only until the
+	// next call that moves the iterator; copy them to keep them.
+	Key() []byte
+	Value() ([]byte, error)
+	// Err returns the first error the iterator met, if any.
+	Err() error
+	Close() error
+}
