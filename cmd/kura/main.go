@@ -1,0 +1,23 @@
+// Command kura is the kura object store: the S3 server and its tools.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "kura",
+		Short:         "kura: an S3-compatible object store",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serverCommand())
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "kura:", err)
+		os.Exit(1)
+	}
+}

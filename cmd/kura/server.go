@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/httpapi"
+	"github.com/kurastore/kura/internal/meta/pebblestore"
+	"github.com/kurastore/kura/internal/object"
+)
+
+type serverFlags struct {
+	address     string
+	region      string
+	domain      string
+	inlineLimit int64
+	logLevel    string
+}
+
+func serverCommand() *cobra.Command {
+	var f serverFlags
+	cmd := &cobra.Command{
+		Use:   "server [flags] DIR",
+		Short: "Serve the S3 API from a data directory",
+		Long: `Serve the S3 API, keeping metadata and data in DIR.
+
+Root credentials come from KURA_ROOT_USER and KURA_ROOT_PASSWORD. When they
+are unset, the first start generates random ones, saves them in
+DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServer(cmd.Context(), args[0], f)
+		},
+	}
+	cmd.Flags().StringVar(&f.address, "address", ":9000", "address to listen on")
+	cmd.Flags().StringVar(&f.region, "region", "us-east-1", "region the server serves")
+	cmd.Flags().StringVar(&f.domain, "domain", "", "domain for virtual-host-style requests (<bucket>.DOMAIN)")
+	cmd.Flags().Int64Var(&f.inlineLimit, "inline-limit", object.DefaultInlineLimit, "largest object stored inline in metadata, in bytes")
+	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func rootCredentials(dir string, log *slog.Logger) (auth.Credentials, error) {
+	user, pass := os.Getenv("KURA_ROOT_USER"), os.Getenv("KURA_ROOT_PASSWORD")
+	if user != "" || pass != "" {
+		c := auth.Credentials{AccessKey: user, SecretKey: pass}
+		if err := c.Validate(); err != nil {
+			return c, fmt.Errorf("KURA_ROOT_USER/KURA_ROOT_PASSWORD: %w", err)
+		}
+		return c, nil
+	}
+	c, created, err := auth.LoadOrCreateRoot(dir)
+	if err != nil {
+		return c, err
+	}
+	if created {
+		fmt.Printf("Generated root credentials (saved in %s):\n  access key: %s\n  secret key: %s\n",
+			filepath.Join(dir, auth.RootFile), c.AccessKey, c.SecretKey)
+	} else {
+		log.Info("using saved root credentials", "file", filepath.Join(dir, auth.RootFile), "access_key", c.AccessKey)
+	}
+	return c, nil
+}
+
+func runServer(ctx context.Context, dir string, f serverFlags) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	creds, err := rootCredentials(dir, log)
+	if err != nil {
+		return err
+	}
+	metaStore, err := pebblestore.Open(filepath.Join(dir, "meta"), &pebblestore.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("opening metadata: %w", err)
+	}
+	defer metaStore.Close()
+	blobStore, err := dirstore.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		return fmt.Errorf("opening blobs: %w", err)
+	}
+	layer := object.New(metaStore, blobStore, object.Options{
+		InlineLimit: f.inlineLimit, Region: f.region, Logger: log,
+	})
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	bg, stopBackground := context.WithCancel(context.Background())
+	collectorDone := make(chan struct{})
+	go func() { defer close(collectorDone); layer.RunCollector(bg) }()
+
+	ln, err := net.Listen("tcp", f.address)
+	if err != nil {
+		stopBackground()
+		return err
+	}
+	api := httpapi.New(httpapi.Config{
+		Objects:     layer,
+		Region:      f.region,
+		Domain:      f.domain,
+		Credentials: auth.NewStatic(creds).Secret,
+		Logger:      log,
+	})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Printf("kura %s serving S3 on http://%s (region %s, data %s)\n", version(), ln.Addr(), f.region, dir)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		stopBackground()
+		<-collectorDone
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	stopBackground()
+	<-collectorDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}

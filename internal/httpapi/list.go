@@ -1,0 +1,226 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
+)
+
+// listEntry is one <Contents> element.
+type listEntry struct {
+	Key          string    `xml:"Key"`
+	LastModified string    `xml:"LastModified"`
+	ETag         string    `xml:"ETag"`
+	Size         int64     `xml:"Size"`
+	StorageClass string    `xml:"StorageClass"`
+	Owner        *owner    `xml:"Owner,omitempty"`
+	UserMetadata *userMeta `xml:"UserMetadata,omitempty"`
+}
+
+// userMeta is MinIO's listing extension (metadata=true): each user
+// metadata entry as an element named by its header.
+type userMeta struct {
+	Items []userMetaItem
+}
+
+type userMetaItem struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+type commonPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+type listBucketResultV1 struct {
+	XMLName        xml.Name       `xml:"ListBucketResult"`
+	Xmlns          string         `xml:"xmlns,attr"`
+	Name           string         `xml:"Name"`
+	Prefix         string         `xml:"Prefix"`
+	Marker         string         `xml:"Marker"`
+	NextMarker     string         `xml:"NextMarker,omitempty"`
+	MaxKeys        int            `xml:"MaxKeys"`
+	Delimiter      string         `xml:"Delimiter,omitempty"`
+	IsTruncated    bool           `xml:"IsTruncated"`
+	EncodingType   string         `xml:"EncodingType,omitempty"`
+	Contents       []listEntry    `xml:"Contents"`
+	CommonPrefixes []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type listBucketResultV2 struct {
+	XMLName               xml.Name       `xml:"ListBucketResult"`
+	Xmlns                 string         `xml:"xmlns,attr"`
+	Name                  string         `xml:"Name"`
+	Prefix                string         `xml:"Prefix"`
+	StartAfter            string         `xml:"StartAfter,omitempty"`
+	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
+	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
+	KeyCount              int            `xml:"KeyCount"`
+	MaxKeys               int            `xml:"MaxKeys"`
+	Delimiter             string         `xml:"Delimiter,omitempty"`
+	IsTruncated           bool           `xml:"IsTruncated"`
+	EncodingType          string         `xml:"EncodingType,omitempty"`
+	Contents              []listEntry    `xml:"Contents"`
+	CommonPrefixes        []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// listParams are the query parameters common to both listing versions.
+type listParams struct {
+	prefix, delimiter string
+	maxKeys           int
+	urlEncode         bool
+}
+
+func parseListParams(q url.Values) (listParams, error) {
+	p := listParams{prefix: q.Get("prefix"), delimiter: q.Get("delimiter"), maxKeys: object.MaxListKeys}
+	if v := q.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return p, s3err.ErrMaxKeysInvalid
+		}
+		p.maxKeys = min(n, object.MaxListKeys)
+	}
+	switch et := q.Get("encoding-type"); et {
+	case "":
+	case "url":
+		p.urlEncode = true
+	default:
+		return p, s3err.ErrInvalidEncodingType
+	}
+	return p, nil
+}
+
+// encodeKey applies encoding-type=url: everything but unreserved
+// characters and '/' is percent-encoded, so that both unquote and
+// unquote_plus style decoders recover the key.
+func (p listParams) encode(s string) string {
+	if !p.urlEncode {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte("0123456789ABCDEF"[c>>4])
+		b.WriteByte("0123456789ABCDEF"[c&15])
+	}
+	return b.String()
+}
+
+func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMeta bool) ([]listEntry, []commonPrefix) {
+	contents := make([]listEntry, 0, len(res.Objects))
+	for _, o := range res.Objects {
+		e := listEntry{
+			Key:          p.encode(o.Key),
+			LastModified: o.LastModified.UTC().Format(isoMillis),
+			ETag:         quoteETag(o.ETag),
+			Size:         o.Size,
+			StorageClass: "STANDARD",
+		}
+		if withOwner {
+			own := s.owner()
+			e.Owner = &own
+		}
+		if withMeta {
+			e.UserMetadata = &userMeta{}
+			for k, v := range o.UserMeta {
+				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: "X-Amz-Meta-" + k}, Value: v})
+			}
+			if o.ContentType != "" {
+				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: "content-type"}, Value: o.ContentType})
+			}
+		}
+		contents = append(contents, e)
+	}
+	prefixes := make([]commonPrefix, 0, len(res.CommonPrefixes))
+	for _, cp := range res.CommonPrefixes {
+		prefixes = append(prefixes, commonPrefix{Prefix: p.encode(cp)})
+	}
+	return contents, prefixes
+}
+
+func (s *Server) listObjectsV1(rq *request) (response, error) {
+	q := rq.http.URL.Query()
+	p, err := parseListParams(q)
+	if err != nil {
+		return nil, err
+	}
+	marker := q.Get("marker")
+	res, err := s.objects.ListObjects(rq.ctx, rq.bucket, object.ListOptions{
+		Prefix: p.prefix, Delimiter: p.delimiter, After: marker, MaxKeys: p.maxKeys,
+	})
+	if err != nil {
+		return nil, err
+	}
+	doc := listBucketResultV1{
+		Xmlns: s3Namespace, Name: rq.bucket, Prefix: p.encode(p.prefix), Marker: p.encode(marker),
+		MaxKeys: p.maxKeys, Delimiter: p.encode(p.delimiter), IsTruncated: res.IsTruncated,
+	}
+	if res.IsTruncated {
+		doc.NextMarker = p.encode(res.NextAfter)
+	}
+	if p.urlEncode {
+		doc.EncodingType = "url"
+	}
+	doc.Contents, doc.CommonPrefixes = s.entries(p, res, true, false)
+	return xmlResponse{doc: doc}, nil
+}
+
+// Continuation tokens are the key to resume after, base64url-encoded so
+// that they are opaque and safe in a query string.
+func encodeToken(after string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(after))
+}
+
+func decodeToken(tok string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) == 0 {
+		return "", s3err.ErrInvalidArgument.WithMessage("The continuation token provided is incorrect")
+	}
+	return string(b), nil
+}
+
+func (s *Server) listObjectsV2(rq *request) (response, error) {
+	q := rq.http.URL.Query()
+	p, err := parseListParams(q)
+	if err != nil {
+		return nil, err
+	}
+	startAfter, token := q.Get("start-after"), q.Get("continuation-token")
+	after := startAfter
+	if q.Has("continuation-token") {
+		if after, err = decodeToken(token); err != nil {
+			return nil, err
+		}
+	}
+	withMeta := q.Get("metadata") == "true"
+	res, err := s.objects.ListObjects(rq.ctx, rq.bucket, object.ListOptions{
+		Prefix: p.prefix, Delimiter: p.delimiter, After: after, MaxKeys: p.maxKeys, WithMetadata: withMeta,
+	})
+	if err != nil {
+		return nil, err
+	}
+	doc := listBucketResultV2{
+		Xmlns: s3Namespace, Name: rq.bucket, Prefix: p.encode(p.prefix), StartAfter: p.encode(startAfter),
+		ContinuationToken: token, MaxKeys: p.maxKeys, Delimiter: p.encode(p.delimiter),
+		IsTruncated: res.IsTruncated, KeyCount: len(res.Objects) + len(res.CommonPrefixes),
+	}
+	if res.IsTruncated {
+		doc.NextContinuationToken = encodeToken(res.NextAfter)
+	}
+	if p.urlEncode {
+		doc.EncodingType = "url"
+	}
+	doc.Contents, doc.CommonPrefixes = s.entries(p, res, q.Get("fetch-owner") == "true", withMeta)
+	return xmlResponse{doc: doc}, nil
+}

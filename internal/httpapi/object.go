@@ -1,0 +1,191 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
+)
+
+const userMetaPrefix = "x-amz-meta-"
+
+// attrsFromHeaders reads the stored attributes of a PUT.
+func attrsFromHeaders(h http.Header) object.Attrs {
+	a := object.Attrs{
+		ContentType:        h.Get("Content-Type"),
+		ContentEncoding:    stripAWSChunked(h.Get("Content-Encoding")),
+		ContentDisposition: h.Get("Content-Disposition"),
+		ContentLanguage:    h.Get("Content-Language"),
+		CacheControl:       h.Get("Cache-Control"),
+		Expires:            h.Get("Expires"),
+	}
+	if a.ContentType == "" {
+		a.ContentType = "binary/octet-stream"
+	}
+	for name, vals := range h {
+		lower := strings.ToLower(name)
+		if !strings.HasPrefix(lower, userMetaPrefix) || len(lower) == len(userMetaPrefix) {
+			continue
+		}
+		if a.UserMeta == nil {
+			a.UserMeta = make(map[string]string)
+		}
+		a.UserMeta[lower[len(userMetaPrefix):]] = strings.Join(vals, ",")
+	}
+	return a
+}
+
+// stripAWSChunked removes the aws-chunked transfer coding, which describes
+// the upload's framing and is not part of the object.
+func stripAWSChunked(enc string) string {
+	if !strings.Contains(enc, "aws-chunked") {
+		return enc
+	}
+	var kept []string
+	for _, e := range strings.Split(enc, ",") {
+		if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
+			kept = append(kept, e)
+		}
+	}
+	return strings.Join(kept, ",")
+}
+
+func (s *Server) putObject(rq *request) (response, error) {
+	h := rq.http.Header
+	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
+		return nil, s3err.ErrInvalidStorageClass
+	}
+	opts := object.PutOptions{Size: rq.bodyLength, Attrs: attrsFromHeaders(h), Cond: writeConditions(h)}
+	if v := h.Get("Content-MD5"); v != "" {
+		md5sum, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(md5sum) != 16 {
+			return nil, s3err.ErrInvalidDigest
+		}
+		opts.ContentMD5 = md5sum
+	}
+	info, err := s.objects.PutObject(rq.ctx, rq.bucket, rq.key, rq.body, opts)
+	if err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusOK, headers: headers{{"ETag", quoteETag(info.ETag)}}}, nil
+}
+
+func validStorageClass(sc string) bool {
+	switch sc {
+	case "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+		"GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE":
+		return true
+	}
+	return false
+}
+
+func quoteETag(etag string) string { return `"` + etag + `"` }
+
+// responseOverrides are the query parameters that replace a response
+// header of GetObject.
+var responseOverrides = [][2]string{
+	{"response-content-type", "Content-Type"},
+	{"response-content-language", "Content-Language"},
+	{"response-expires", "Expires"},
+	{"response-cache-control", "Cache-Control"},
+	{"response-content-disposition", "Content-Disposition"},
+	{"response-content-encoding", "Content-Encoding"},
+}
+
+// objectHeaders are the headers that describe an object on GET and HEAD.
+func objectHeaders(info object.ObjectInfo) headers {
+	h := make(headers, 0, 12+len(info.UserMeta))
+	h = append(h,
+		[2]string{"ETag", quoteETag(info.ETag)},
+		[2]string{"Last-Modified", formatHTTPTime(info.LastModified)},
+		[2]string{"Content-Type", info.ContentType},
+	)
+	for _, kv := range [][2]string{
+		{"Content-Encoding", info.ContentEncoding},
+		{"Content-Disposition", info.ContentDisposition},
+		{"Content-Language", info.ContentLanguage},
+		{"Cache-Control", info.CacheControl},
+		{"Expires", info.Expires},
+	} {
+		if kv[1] != "" {
+			h = append(h, kv)
+		}
+	}
+	for k, v := range info.UserMeta {
+		h = append(h, [2]string{userMetaPrefix + k, v})
+	}
+	return h
+}
+
+// objectResponse streams an object, or only its headers for HEAD.
+type objectResponse struct {
+	obj     *object.Object
+	headers headers
+}
+
+func (o objectResponse) write(w http.ResponseWriter, rq *request) error {
+	o.headers.apply(w)
+	h := w.Header()
+	obj := o.obj
+	h.Set("Content-Length", strconv.FormatInt(obj.Length, 10))
+	status := http.StatusOK
+	if obj.Partial {
+		status = http.StatusPartialContent
+		h.Set("Content-Range", "bytes "+strconv.FormatInt(obj.Offset, 10)+"-"+
+			strconv.FormatInt(obj.Offset+obj.Length-1, 10)+"/"+strconv.FormatInt(obj.Info.Size, 10))
+	}
+	w.WriteHeader(status)
+	if obj.Body == nil {
+		return nil
+	}
+	defer obj.Body.Close()
+	_, err := io.Copy(w, obj.Body)
+	return err
+}
+
+func (s *Server) getObject(rq *request) (response, error) {
+	return s.readObject(rq, true)
+}
+
+func (s *Server) headObject(rq *request) (response, error) {
+	return s.readObject(rq, false)
+}
+
+func (s *Server) readObject(rq *request, withBody bool) (response, error) {
+	h := rq.http.Header
+	opts := object.GetOptions{Cond: readConditions(h), Range: parseRange(h.Get("Range"))}
+	var obj *object.Object
+	var err error
+	if withBody {
+		obj, err = s.objects.GetObject(rq.ctx, rq.bucket, rq.key, opts)
+	} else {
+		obj, err = s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, opts)
+	}
+	if err != nil {
+		if obj != nil && s3err.From(err).HTTPStatus == http.StatusNotModified {
+			// A 304 still identifies the representation.
+			rq.out.Set("ETag", quoteETag(obj.Info.ETag))
+			rq.out.Set("Last-Modified", formatHTTPTime(obj.Info.LastModified))
+		}
+		return nil, err
+	}
+	hdrs := objectHeaders(obj.Info)
+	q := rq.http.URL.Query()
+	for _, o := range responseOverrides {
+		if v := q.Get(o[0]); v != "" {
+			hdrs = append(hdrs, [2]string{o[1], v})
+		}
+	}
+	return objectResponse{obj: obj, headers: hdrs}, nil
+}
+
+func (s *Server) deleteObject(rq *request) (response, error) {
+	if err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key); err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusNoContent}, nil
+}

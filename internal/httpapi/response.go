@@ -1,0 +1,122 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/kurastore/kura/s3err"
+)
+
+const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// A response is what a handler returns on success.
+type response interface {
+	write(w http.ResponseWriter, rq *request) error
+}
+
+// headers are response headers a handler sets, in order.
+type headers [][2]string
+
+func (h headers) apply(w http.ResponseWriter) {
+	for _, kv := range h {
+		w.Header().Set(kv[0], kv[1])
+	}
+}
+
+// emptyResponse is a status and headers with no body.
+type emptyResponse struct {
+	status  int
+	headers headers
+}
+
+func (e emptyResponse) write(w http.ResponseWriter, _ *request) error {
+	e.headers.apply(w)
+	w.WriteHeader(e.status)
+	return nil
+}
+
+// xmlResponse is a 200 with an XML document.
+type xmlResponse struct {
+	headers headers
+	doc     any
+}
+
+var xmlBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (x xmlResponse) write(w http.ResponseWriter, _ *request) error {
+	buf := xmlBuffers.Get().(*bytes.Buffer)
+	defer xmlBuffers.Put(buf)
+	buf.Reset()
+	buf.WriteString(xml.Header)
+	if err := xml.NewEncoder(buf).Encode(x.doc); err != nil {
+		return err
+	}
+	x.headers.apply(w)
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// writeError writes err as the S3 XML error document. Errors that are not
+// S3 errors are logged and become InternalError.
+func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
+	e := s3err.From(err)
+	var s3e *s3err.Error
+	if !errors.As(err, &s3e) {
+		s.log.Error("internal error", "request_id", rq.id, "method", rq.http.Method, "path", rq.http.URL.Path, "err", err)
+	} else if e.HTTPStatus >= 500 {
+		s.log.Error("request failed", "request_id", rq.id, "method", rq.http.Method, "path", rq.http.URL.Path, "code", e.Code, "err", err)
+	}
+	h := w.Header()
+	// A response to an error must not claim a body the handler meant to
+	// send.
+	h.Del("Content-Length")
+	h.Del("Content-Range")
+	if e.HTTPStatus == http.StatusNotModified || rq.http.Method == http.MethodHead {
+		w.WriteHeader(e.HTTPStatus)
+		return
+	}
+	doc := s3err.Response{
+		Code:       e.Code,
+		Message:    e.Message,
+		BucketName: rq.bucket,
+		Key:        rq.key,
+		Resource:   rq.http.URL.Path,
+		RequestID:  rq.id,
+		HostID:     rq.id,
+	}
+	body, merr := xml.Marshal(doc)
+	if merr != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(body)))
+	w.WriteHeader(e.HTTPStatus)
+	_, _ = io.WriteString(w, xml.Header)
+	_, _ = w.Write(body)
+}
+
+// ownerID is the canonical user id reported as the owner of buckets and
+// objects: stable for a server, derived rather than configured.
+func ownerID(seed string) string {
+	sum := sha256.Sum256([]byte("kura-owner:" + seed))
+	return hex.EncodeToString(sum[:])
+}
+
+// owner is the <Owner> element.
+type owner struct {
+	ID          string `xml:"ID"`
+	DisplayName string `xml:"DisplayName"`
+}
+
+func (s *Server) owner() owner { return owner{ID: s.ownerID, DisplayName: "kura"} }

@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/sigv4"
+)
+
+// Config wires a Server.
+type Config struct {
+	Objects *object.Layer
+	// Region is the server's region: the scope requests must be signed for.
+	Region string
+	// Domain enables virtual-host-style addressing: a request for
+	// <bucket>.<Domain> addresses <bucket>.
+	Domain string
+	// Credentials resolves an access key to its secret.
+	Credentials sigv4.SecretLookup
+	Logger      *slog.Logger
+	// Ready reports whether the server can serve; nil means always.
+	Ready func() error
+	// Now is the clock for signature checks; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the S3 API as an http.Handler.
+type Server struct {
+	objects  *object.Layer
+	region   string
+	domain   string
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	ready    func() error
+	ridBase  string
+	ridSeq   atomic.Uint64
+	ownerID  string
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	var base [4]byte
+	_, _ = rand.Read(base[:])
+	s := &Server{
+		objects: cfg.Objects,
+		region:  cfg.Region,
+		domain:  strings.ToLower(strings.TrimPrefix(cfg.Domain, ".")),
+		log:     log,
+		ready:   cfg.Ready,
+		ridBase: strings.ToUpper(hex.EncodeToString(base[:])),
+		verifier: &sigv4.Verifier{
+			Region: cfg.Region,
+			Lookup: cfg.Credentials,
+			Now:    cfg.Now,
+		},
+	}
+	s.ownerID = ownerID(cfg.Region)
+	return s
+}
+
+// request is one S3 request as the handlers see it.
+type request struct {
+	http   *http.Request
+	ctx    context.Context
+	id     string
+	bucket string
+	key    string
+	// body is the authenticated body: it reports a payload that fails its
+	// signature or checksum with an error instead of io.EOF.
+	body io.Reader
+	// bodyLength is the decoded length of body, -1 if unknown.
+	bodyLength int64
+	// out is the response header, for headers that an error response
+	// carries too (a 304's ETag).
+	out http.Header
+}
+
+func (s *Server) requestID() string {
+	// A random per-process prefix and a counter: unique and cheap.
+	n := s.ridSeq.Add(1)
+	var b [8]byte
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(n)
+		n >>= 8
+	}
+	return s.ridBase + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// ServeHTTP routes, authenticates, runs the handler and writes its
+// response.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	rq := &request{http: r, ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h}
+	h.Set("x-amz-request-id", rq.id)
+	h.Set("x-amz-id-2", rq.id)
+	h.Set("Server", "kura")
+	h.Set("Accept-Ranges", "bytes")
+
+	if s.serveHealth(w, r) {
+		return
+	}
+	rq.bucket, rq.key = s.splitPath(r)
+	op := route(r, rq.bucket, rq.key)
+	resp, err := s.serve(rq, op)
+	if err != nil {
+		s.writeError(w, rq, err)
+		return
+	}
+	if err := resp.write(w, rq); err != nil {
+		// The status line is out; the client sees a cut-short body.
+		s.log.Warn("response interrupted", "request_id", rq.id, "op", op.name, "err", err)
+	}
+}
+
+func (s *Server) serve(rq *request, op operation) (response, error) {
+	if err := s.authenticate(rq); err != nil {
+		return nil, err
+	}
+	if op.handler == nil {
+		return nil, op.unsupported
+	}
+	return op.handler(s, rq)
+}
+
+// authenticate verifies the request's signature and replaces its body with
+// the verifying body. Anonymous requests are denied until bucket policies
+// exist.
+func (s *Server) authenticate(rq *request) error {
+	if sigv4.IsAnonymous(rq.http) {
+		return s3err.ErrAccessDenied
+	}
+	res, err := s.verifier.Verify(rq.http)
+	if err != nil {
+		return err
+	}
+	rq.body = res.Body
+	rq.bodyLength = res.DecodedLength
+	return nil
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) bool {
+	p := r.URL.Path
+	p = strings.TrimPrefix(p, "/minio")
+	if p != "/health/live" && p != "/health/ready" {
+		return false
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if p == "/health/ready" && s.ready != nil {
+		if err := s.ready(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	return true
+}
+
+// splitPath returns the bucket and key the request addresses, from a
+// virtual host name when Domain is set and matches, else from the path.
+func (s *Server) splitPath(r *http.Request) (bucket, key string) {
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	if s.domain != "" {
+		host := strings.ToLower(r.Host)
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+			host = host[:i]
+		}
+		if b, ok := strings.CutSuffix(host, "."+s.domain); ok && b != "" {
+			return b, path
+		}
+	}
+	bucket, key, _ = strings.Cut(path, "/")
+	return bucket, key
+}
+

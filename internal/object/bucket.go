@@ -1,0 +1,157 @@
+package object
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+)
+
+// ValidBucketName reports whether name follows the S3 bucket naming rules:
+// 3–63 characters of lowercase letters, digits, '.' and '-', starting and
+// ending with a letter or digit, no "..", ".-" or "-.", not an IP address,
+// and none of the reserved prefixes and suffixes.
+func ValidBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '.' || c == '-':
+			if i == 0 || i == len(name)-1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if strings.Contains(name, "..") || strings.Contains(name, ".-") || strings.Contains(name, "-.") {
+		return false
+	}
+	if net.ParseIP(name) != nil {
+		return false
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(name, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateBucket makes a bucket. region "" means the layer's region.
+func (l *Layer) CreateBucket(ctx context.Context, name, region string) error {
+	if !ValidBucketName(name) {
+		return s3err.ErrInvalidBucketName
+	}
+	if region == "" {
+		region = l.opts.Region
+	}
+	info := BucketInfo{Name: name, Created: l.opts.Now().UTC(), Region: region}
+	val, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(name)}}, func(tx meta.Txn) error {
+		if _, err := tx.Get(bucketKey(name)); err == nil {
+			return s3err.ErrBucketAlreadyOwnedByYou
+		} else if !errors.Is(err, meta.ErrNotFound) {
+			return err
+		}
+		return tx.Set(bucketKey(name), val)
+	})
+}
+
+func readBucket(r meta.Reader, name string) (BucketInfo, error) {
+	var info BucketInfo
+	val, err := r.Get(bucketKey(name))
+	if errors.Is(err, meta.ErrNotFound) {
+		return info, s3err.ErrNoSuchBucket
+	}
+	if err != nil {
+		return info, err
+	}
+	err = json.Unmarshal(val, &info)
+	return info, err
+}
+
+// Bucket returns a bucket's info, or s3err.ErrNoSuchBucket.
+func (l *Layer) Bucket(ctx context.Context, name string) (BucketInfo, error) {
+	if !ValidBucketName(name) {
+		// A name that cannot exist is simply not there; S3 answers 404.
+		return BucketInfo{}, s3err.ErrNoSuchBucket
+	}
+	var info BucketInfo
+	err := l.view(ctx, func(r meta.Reader) (err error) {
+		info, err = readBucket(r, name)
+		return err
+	})
+	return info, err
+}
+
+// ListBuckets returns every bucket in name order.
+func (l *Layer) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
+	var out []BucketInfo
+	err := l.view(ctx, func(r meta.Reader) error {
+		it, err := r.NewIter([]byte{tagBucket}, []byte{tagBucket + 1})
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			val, err := it.Value()
+			if err != nil {
+				return err
+			}
+			var info BucketInfo
+			if err := json.Unmarshal(val, &info); err != nil {
+				return err
+			}
+			out = append(out, info)
+		}
+		return it.Err()
+	})
+	return out, err
+}
+
+// DeleteBucket removes an empty bucket; one that holds objects gives
+// s3err.ErrBucketNotEmpty.
+func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
+	if !ValidBucketName(name) {
+		return s3err.ErrNoSuchBucket
+	}
+	// The exclusive bucket lock waits out every PUT in flight (they hold it
+	// shared), so no object can appear between the emptiness check and the
+	// delete.
+	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(name)}}, func(tx meta.Txn) error {
+		if _, err := readBucket(tx, name); err != nil {
+			return err
+		}
+		prefix := objectPrefix(name)
+		it, err := tx.NewIter(prefix, prefixEnd(prefix))
+		if err != nil {
+			return err
+		}
+		nonEmpty := it.First()
+		if err := it.Err(); err != nil {
+			it.Close()
+			return err
+		}
+		it.Close()
+		if nonEmpty {
+			return s3err.ErrBucketNotEmpty
+		}
+		return tx.Delete(bucketKey(name))
+	})
+}

@@ -1,0 +1,172 @@
+package object
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/meta"
+)
+
+// The collector deletes blobs that no record references any more. Two
+// sources feed it:
+//
+//   - the queue: every commit that drops a blob reference also writes a
+//     G-key for that blob in the same batch, so nothing is missed across a
+//     crash. Queued blobs are deleted after GCDelay once no R-key names
+//     them.
+//   - the orphan sweep: a crash between a blob's Commit and the metadata
+//     commit leaves a blob that was never referenced. The sweep walks the
+//     blob store and deletes unreferenced blobs older than OrphanGrace.
+
+// GCStats counts what one collection pass did.
+type GCStats struct {
+	QueuedDeleted  int
+	OrphansDeleted int
+}
+
+const sweepInterval = time.Hour
+
+// RunCollector collects until ctx is done. It sweeps for orphans at start
+// and every hour, and drains the queue whenever a commit kicks it.
+func (l *Layer) RunCollector(ctx context.Context) {
+	if _, err := l.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("orphan sweep", "err", err)
+	}
+	sweep := time.NewTicker(sweepInterval)
+	defer sweep.Stop()
+	retry := time.NewTimer(l.opts.GCDelay)
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sweep.C:
+			if _, err := l.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
+				l.log.Warn("orphan sweep", "err", err)
+			}
+		case <-l.gcKick:
+			retry.Reset(l.opts.GCDelay)
+		case <-retry.C:
+			_, pending, err := l.DrainQueue(ctx)
+			if err != nil && ctx.Err() == nil {
+				l.log.Warn("blob collection", "err", err)
+			}
+			if pending || err != nil {
+				retry.Reset(l.opts.GCDelay)
+			}
+		}
+	}
+}
+
+func blobLockName(id string) []byte { return []byte("lg/" + id) }
+
+// DrainQueue deletes queued blobs that have waited GCDelay and have no
+// reference left. pending reports queued blobs that are not due yet.
+func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err error) {
+	now := l.opts.Now()
+	type queued struct {
+		id   string
+		when time.Time
+	}
+	var due []queued
+	err = l.view(ctx, func(r meta.Reader) error {
+		it, err := r.NewIter([]byte{tagGCQueue}, []byte{tagGCQueue + 1})
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			val, err := it.Value()
+			if err != nil {
+				return err
+			}
+			var when time.Time
+			if len(val) == gcQueueValueBytes {
+				when = time.Unix(0, int64(binary.BigEndian.Uint64(val)))
+			}
+			if now.Sub(when) < l.opts.GCDelay {
+				pending = true
+				continue
+			}
+			due = append(due, queued{id: string(it.Key()[1:]), when: when})
+		}
+		return it.Err()
+	})
+	if err != nil {
+		return 0, pending, err
+	}
+	for _, q := range due {
+		unreferenced := false
+		// The blob lock orders this against anything that would add a new
+		// reference to the same blob (copies share blobs).
+		err := l.meta.Update(ctx, []meta.Lock{{Name: blobLockName(q.id)}}, func(tx meta.Txn) error {
+			referenced, err := hasRef(tx, q.id)
+			if err != nil {
+				return err
+			}
+			unreferenced = !referenced
+			return tx.Delete(gcQueueKey(q.id))
+		})
+		if err != nil {
+			return deleted, pending, err
+		}
+		if unreferenced {
+			if err := l.blobs.Delete(ctx, blob.ID(q.id)); err != nil {
+				// The G-key is gone; the orphan sweep will retry.
+				l.log.Warn("deleting blob", "blob", q.id, "err", err)
+				continue
+			}
+			deleted++
+		}
+	}
+	return deleted, pending, nil
+}
+
+func hasRef(r meta.Reader, id string) (bool, error) {
+	p := blobRefPrefix(id)
+	it, err := r.NewIter(p, prefixEnd(p))
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	found := it.First()
+	return found, it.Err()
+}
+
+// SweepOrphans deletes blobs older than OrphanGrace that no record
+// references.
+func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
+	cutoff := l.opts.Now().Add(-l.opts.OrphanGrace)
+	var old []blob.ID
+	err := l.blobs.Walk(ctx, func(id blob.ID, mod time.Time) error {
+		if mod.Before(cutoff) {
+			old = append(old, id)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for _, id := range old {
+		var referenced bool
+		err := l.view(ctx, func(r meta.Reader) (err error) {
+			referenced, err = hasRef(r, string(id))
+			return err
+		})
+		if err != nil {
+			return deleted, err
+		}
+		if referenced {
+			continue
+		}
+		if err := l.blobs.Delete(ctx, id); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return deleted, err
+		}
+		deleted++
+	}
+	return deleted, nil
+}

@@ -1,0 +1,87 @@
+package object
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/meta"
+)
+
+// Options tune a Layer. The zero value gives the defaults.
+type Options struct {
+	// InlineLimit is the largest object stored inline in its metadata
+	// record rather than in a blob. Default 64 KiB.
+	InlineLimit int64
+	// Region is reported for buckets created without a LocationConstraint.
+	Region string
+	// GCDelay is how long a blob that lost its last reference waits before
+	// it is deleted, so that a reader that just looked the object up can
+	// still open it. Default 2s.
+	GCDelay time.Duration
+	// OrphanGrace is how old an unreferenced blob must be before the sweep
+	// deletes it; it must exceed the longest upload. Default 6h.
+	OrphanGrace time.Duration
+	// Now is the clock; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Layer is the object layer over one metadata store and one blob store.
+type Layer struct {
+	meta  meta.Store
+	blobs blob.Store
+	opts  Options
+	log   *slog.Logger
+	// gcKick wakes the collector after a commit queued a blob.
+	gcKick chan struct{}
+}
+
+// DefaultInlineLimit is the default Options.InlineLimit.
+const DefaultInlineLimit = 64 << 10
+
+// New returns a Layer. Call RunCollector to collect unreferenced blobs.
+func New(m meta.Store, b blob.Store, opts Options) *Layer {
+	if opts.InlineLimit <= 0 {
+		opts.InlineLimit = DefaultInlineLimit
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.GCDelay <= 0 {
+		opts.GCDelay = 2 * time.Second
+	}
+	if opts.OrphanGrace <= 0 {
+		opts.OrphanGrace = 6 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Layer{meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1)}
+}
+
+// newUID returns a random 128-bit id in hex: the identity of one object
+// record, independent of its name.
+func newUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+func (l *Layer) kickCollector() {
+	select {
+	case l.gcKick <- struct{}{}:
+	default:
+	}
+}
+
+func (l *Layer) view(ctx context.Context, fn func(meta.Reader) error) error {
+	return l.meta.View(ctx, fn)
+}

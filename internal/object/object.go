@@ -1,0 +1,436 @@
+package object
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+)
+
+// Limits, as AWS S3 sets them.
+const (
+	MaxKeyLength      = 1024
+	MaxUserMetaSize   = 2048
+	MaxObjectSize     = 5 << 40
+	MaxDeleteKeys     = 1000
+	copyBufferSize    = 1 << 20
+	maxGetRetries     = 3
+	blobIDHexLength   = 32
+	gcQueueValueBytes = 8
+)
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// Object is an object opened for reading.
+type Object struct {
+	Info ObjectInfo
+	// Offset and Length are the byte range Body delivers.
+	Offset, Length int64
+	// Partial is true when a Range was applied (HTTP 206).
+	Partial bool
+	// Body is nil for HEAD. The caller must close it.
+	Body io.ReadCloser
+}
+
+// ValidKey reports why key cannot name an object, or nil.
+func ValidKey(key string) error {
+	switch {
+	case key == "":
+		return s3err.ErrInvalidObjectName.WithMessage("Object name cannot be empty.")
+	case len(key) > MaxKeyLength:
+		return s3err.ErrKeyTooLong
+	case !utf8.ValidString(key):
+		return s3err.ErrInvalidObjectName.WithMessage("Object name is not valid UTF-8.")
+	}
+	return nil
+}
+
+func userMetaSize(m map[string]string) int {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// PutObject stores body as bucket/key, replacing any object of that name.
+func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectInfo, error) {
+	if err := ValidKey(key); err != nil {
+		return ObjectInfo{}, err
+	}
+	switch {
+	case opts.Size < 0:
+		return ObjectInfo{}, s3err.ErrMissingContentLength
+	case opts.Size > MaxObjectSize:
+		return ObjectInfo{}, s3err.ErrEntityTooLarge
+	case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
+		return ObjectInfo{}, s3err.ErrMetadataTooLarge
+	}
+	// Fail fast before reading a body that could not be stored.
+	if _, err := l.Bucket(ctx, bucket); err != nil {
+		return ObjectInfo{}, err
+	}
+
+	rec := record{UID: newUID()}
+	var inline []byte
+	var w blob.Writer
+	digest := md5.New()
+	if opts.Size <= l.opts.InlineLimit {
+		inline = make([]byte, opts.Size)
+		if err := readBody(body, inline); err != nil {
+			return ObjectInfo{}, err
+		}
+		digest.Write(inline)
+		rec.Inline = true
+	} else {
+		var err error
+		if w, err = l.blobs.Create(ctx); err != nil {
+			return ObjectInfo{}, storageError(err)
+		}
+		if err := copyBody(io.MultiWriter(w, digest), body, opts.Size); err != nil {
+			w.Abort()
+			return ObjectInfo{}, err
+		}
+		if _, err := w.Commit(); err != nil {
+			w.Abort()
+			return ObjectInfo{}, storageError(err)
+		}
+		rec.BlobID = string(w.ID())
+	}
+	sum := digest.Sum(nil)
+	if opts.ContentMD5 != nil && !bytes.Equal(sum, opts.ContentMD5) {
+		l.discardBlob(w)
+		return ObjectInfo{}, s3err.ErrBadDigest
+	}
+
+	rec.Info = ObjectInfo{
+		Size:         opts.Size,
+		ETag:         hex.EncodeToString(sum),
+		LastModified: l.opts.Now().UTC(),
+		Attrs:        opts.Attrs,
+	}
+	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+		if _, err := readBucket(tx, bucket); err != nil {
+			return err
+		}
+		old, found, err := getRecord(tx, bucket, key)
+		if err != nil {
+			return err
+		}
+		if err := checkWriteConditions(old.Info, found, opts.Cond); err != nil {
+			return err
+		}
+		if found {
+			if err := l.dropData(tx, old); err != nil {
+				return err
+			}
+		}
+		if err := tx.Set(objectKey(bucket, key), rec.encode()); err != nil {
+			return err
+		}
+		if rec.Inline {
+			return tx.Set(inlineKey(rec.UID), inline)
+		}
+		return tx.Set(blobRefKey(rec.BlobID, rec.UID), nil)
+	})
+	if err != nil {
+		l.discardBlob(w)
+		return ObjectInfo{}, err
+	}
+	l.kickCollector()
+	info := rec.Info
+	info.Bucket, info.Key = bucket, key
+	return info, nil
+}
+
+// discardBlob deletes a committed blob that no record will reference. If
+// that fails the orphan sweep gets it later.
+func (l *Layer) discardBlob(w blob.Writer) {
+	if w == nil {
+		return
+	}
+	if err := l.blobs.Delete(context.Background(), w.ID()); err != nil {
+		l.log.Warn("deleting unreferenced blob", "blob", w.ID(), "err", err)
+	}
+}
+
+func (l *Layer) objectLocks(bucket, key string) []meta.Lock {
+	return []meta.Lock{{Name: bucketLockName(bucket), Shared: true}, {Name: objectLockName(bucket, key)}}
+}
+
+// readBody fills buf from body and then requires EOF, so that verifying
+// readers below (payload hash, chunk signatures, checksums) get to report
+// a mismatch before anything is committed.
+func readBody(body io.Reader, buf []byte) error {
+	if _, err := io.ReadFull(body, buf); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return s3err.ErrIncompleteBody
+		}
+		return err
+	}
+	return expectEOF(body)
+}
+
+func expectEOF(body io.Reader) error {
+	var one [1]byte
+	for {
+		n, err := body.Read(one[:])
+		if n > 0 {
+			return s3err.ErrIncompleteBody.WithMessage("The request body is longer than its declared length.")
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func copyBody(dst io.Writer, body io.Reader, size int64) error {
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	n, err := io.CopyBuffer(dst, io.LimitReader(body, size), *bp)
+	if err != nil {
+		return storageError(err)
+	}
+	if n != size {
+		return s3err.ErrIncompleteBody
+	}
+	return expectEOF(body)
+}
+
+// storageError maps blob store failures to S3 errors; errors that already
+// are S3 errors (from the request body) pass through.
+func storageError(err error) error {
+	var s3e *s3err.Error
+	switch {
+	case errors.As(err, &s3e):
+		return err
+	case errors.Is(err, blob.ErrNoSpace):
+		return s3err.ErrInsufficientStorage
+	}
+	return err
+}
+
+func getRecord(r meta.Reader, bucket, key string) (record, bool, error) {
+	val, err := r.Get(objectKey(bucket, key))
+	if errors.Is(err, meta.ErrNotFound) {
+		return record{}, false, nil
+	}
+	if err != nil {
+		return record{}, false, err
+	}
+	rec, err := decodeRecord(val, true)
+	return rec, err == nil, err
+}
+
+// dropData removes what ties rec to its data: the inline value, or the
+// blob reference, queueing the blob for the collector.
+func (l *Layer) dropData(tx meta.Txn, rec record) error {
+	if rec.Inline {
+		return tx.Delete(inlineKey(rec.UID))
+	}
+	if rec.BlobID == "" {
+		return nil
+	}
+	if err := tx.Delete(blobRefKey(rec.BlobID, rec.UID)); err != nil {
+		return err
+	}
+	when := binary.BigEndian.AppendUint64(make([]byte, 0, gcQueueValueBytes), uint64(l.opts.Now().UnixNano()))
+	return tx.Set(gcQueueKey(rec.BlobID), when)
+}
+
+// lookup reads an object's record (and its inline data when withData) in one
+// consistent view, distinguishing a missing bucket from a missing key.
+func (l *Layer) lookup(ctx context.Context, bucket, key string, withData bool) (record, []byte, error) {
+	var rec record
+	var data []byte
+	if !ValidBucketName(bucket) {
+		return rec, nil, s3err.ErrNoSuchBucket
+	}
+	if err := ValidKey(key); err != nil {
+		return rec, nil, err
+	}
+	err := l.view(ctx, func(r meta.Reader) error {
+		found := false
+		var err error
+		rec, found, err = getRecord(r, bucket, key)
+		if err != nil {
+			return err
+		}
+		if !found {
+			if _, err := readBucket(r, bucket); err != nil {
+				return err
+			}
+			return s3err.ErrNoSuchKey
+		}
+		if withData && rec.Inline {
+			data, err = r.Get(inlineKey(rec.UID))
+		}
+		return err
+	})
+	rec.Info.Bucket, rec.Info.Key = bucket, key
+	return rec, data, err
+}
+
+// GetObject opens bucket/key for reading, after evaluating the
+// preconditions and the range. On ErrNotModified and ErrPreconditionFailed
+// the returned Object still carries Info, for the response headers.
+func (l *Layer) GetObject(ctx context.Context, bucket, key string, opts GetOptions) (*Object, error) {
+	return l.open(ctx, bucket, key, opts, true)
+}
+
+// HeadObject is GetObject without a body.
+func (l *Layer) HeadObject(ctx context.Context, bucket, key string, opts GetOptions) (*Object, error) {
+	return l.open(ctx, bucket, key, opts, false)
+}
+
+func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, withBody bool) (*Object, error) {
+	for attempt := 0; ; attempt++ {
+		rec, data, err := l.lookup(ctx, bucket, key, withBody)
+		if err != nil {
+			return nil, err
+		}
+		obj := &Object{Info: rec.Info}
+		if err := checkReadConditions(rec.Info, opts.Cond); err != nil {
+			return obj, err
+		}
+		if obj.Offset, obj.Length, obj.Partial, err = resolveRange(opts.Range, rec.Info.Size); err != nil {
+			return obj, err
+		}
+		if !withBody {
+			return obj, nil
+		}
+		if rec.Inline {
+			if int64(len(data)) != rec.Info.Size {
+				return nil, s3err.ErrInternalError.WithMessage("inline data of %s/%s is damaged", bucket, key)
+			}
+			obj.Body = io.NopCloser(bytes.NewReader(data[obj.Offset : obj.Offset+obj.Length]))
+			return obj, nil
+		}
+		obj.Body, err = l.blobs.Open(ctx, blob.ID(rec.BlobID), obj.Offset, obj.Length)
+		if errors.Is(err, blob.ErrNotFound) && attempt < maxGetRetries {
+			// The object was replaced and its old blob collected between
+			// the lookup and the open: look it up again.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return obj, nil
+	}
+}
+
+// resolveRange turns a requested range into offset and length.
+func resolveRange(r *Range, size int64) (off, n int64, partial bool, err error) {
+	if r == nil {
+		return 0, size, false, nil
+	}
+	if r.Suffix {
+		if r.Length <= 0 || size == 0 {
+			return 0, 0, false, s3err.ErrInvalidRange
+		}
+		n = min(r.Length, size)
+		return size - n, n, true, nil
+	}
+	if r.Start >= size {
+		return 0, 0, false, s3err.ErrInvalidRange
+	}
+	end := r.End
+	if end < 0 || end >= size {
+		end = size - 1
+	}
+	return r.Start, end - r.Start + 1, true, nil
+}
+
+// DeleteObject removes bucket/key. Deleting a missing key succeeds, as in S3.
+func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
+	if err := ValidKey(key); err != nil {
+		return err
+	}
+	if !ValidBucketName(bucket) {
+		return s3err.ErrNoSuchBucket
+	}
+	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+		if _, err := readBucket(tx, bucket); err != nil {
+			return err
+		}
+		return l.deleteInTxn(tx, bucket, key)
+	})
+	if err == nil {
+		l.kickCollector()
+	}
+	return err
+}
+
+func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key string) error {
+	rec, found, err := getRecord(tx, bucket, key)
+	if err != nil || !found {
+		return err
+	}
+	if err := tx.Delete(objectKey(bucket, key)); err != nil {
+		return err
+	}
+	return l.dropData(tx, rec)
+}
+
+// DeleteObjects removes many keys of one bucket in one atomic, durable
+// commit. It returns one error (or nil) per key, in order; a key that
+// fails validation does not stop the others.
+func (l *Layer) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]error, error) {
+	if len(keys) > MaxDeleteKeys {
+		return nil, s3err.ErrTooManyKeys
+	}
+	if !ValidBucketName(bucket) {
+		return nil, s3err.ErrNoSuchBucket
+	}
+	results := make([]error, len(keys))
+	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}
+	for i, k := range keys {
+		if results[i] = ValidKey(k); results[i] == nil {
+			locks = append(locks, meta.Lock{Name: objectLockName(bucket, k)})
+		}
+	}
+	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		if _, err := readBucket(tx, bucket); err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if results[i] != nil {
+				continue
+			}
+			if err := l.deleteInTxn(tx, bucket, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.kickCollector()
+	return results, nil
+}
+
+// etagMatches reports whether an If-Match / If-None-Match list matches etag.
+func etagMatches(list, etag string) bool {
+	for _, candidate := range strings.Split(list, ",") {
+		candidate = strings.TrimSpace(candidate)
+		candidate = strings.TrimPrefix(candidate, "W/")
+		if candidate == "*" || strings.Trim(candidate, `"`) == etag {
+			return true
+		}
+	}
+	return false
+}

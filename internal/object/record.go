@@ -1,0 +1,199 @@
+package object
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// An object record is stored in a small tag-length-value encoding rather
+// than JSON: listings decode one record per key, and this keeps a 100k-key
+// listing cheap. Unknown tags are skipped, so new fields can be added
+// without a migration; a tag's meaning never changes.
+//
+//	record  = version:byte field*
+//	field   = tag:uvarint len:uvarint bytes[len]
+const recordVersion = 1
+
+const (
+	fUID                = 1
+	fSize               = 2
+	fETag               = 3
+	fModified           = 4 // unix nanoseconds
+	fContentType        = 5
+	fContentEncoding    = 6
+	fContentDisposition = 7
+	fContentLanguage    = 8
+	fCacheControl       = 9
+	fExpires            = 10
+	fUserMeta           = 11 // one field per entry: uvarint(len(name)) name value
+	fBlobID             = 12
+	fInline             = 13 // present (empty) when the data is inline
+	fVersionID          = 14
+	fChecksum           = 15 // one field per algorithm: uvarint(len(alg)) alg value
+)
+
+var errBadRecord = errors.New("object: malformed metadata record")
+
+// record is what an O-key holds: the object's info and where its data is.
+type record struct {
+	UID    string
+	BlobID string // empty when Inline
+	Inline bool
+	Info   ObjectInfo // Bucket and Key are not stored: they are in the key
+}
+
+func appendField(b []byte, tag uint64, val []byte) []byte {
+	b = binary.AppendUvarint(b, tag)
+	b = binary.AppendUvarint(b, uint64(len(val)))
+	return append(b, val...)
+}
+
+func appendString(b []byte, tag uint64, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = binary.AppendUvarint(b, tag)
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendUint(b []byte, tag uint64, v uint64) []byte {
+	var tmp [binary.MaxVarintLen64]byte
+	return appendField(b, tag, binary.AppendUvarint(tmp[:0], v))
+}
+
+func appendPairs(b []byte, tag uint64, m map[string]string) []byte {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names) // deterministic bytes for equal records
+	for _, k := range names {
+		v := m[k]
+		pair := binary.AppendUvarint(make([]byte, 0, 2+len(k)+len(v)), uint64(len(k)))
+		pair = append(pair, k...)
+		pair = append(pair, v...)
+		b = appendField(b, tag, pair)
+	}
+	return b
+}
+
+func (r *record) encode() []byte {
+	in := &r.Info
+	b := make([]byte, 0, 128)
+	b = append(b, recordVersion)
+	b = appendString(b, fUID, r.UID)
+	b = appendUint(b, fSize, uint64(in.Size))
+	b = appendString(b, fETag, in.ETag)
+	b = appendUint(b, fModified, uint64(in.LastModified.UnixNano()))
+	b = appendString(b, fContentType, in.ContentType)
+	b = appendString(b, fContentEncoding, in.ContentEncoding)
+	b = appendString(b, fContentDisposition, in.ContentDisposition)
+	b = appendString(b, fContentLanguage, in.ContentLanguage)
+	b = appendString(b, fCacheControl, in.CacheControl)
+	b = appendString(b, fExpires, in.Expires)
+	b = appendPairs(b, fUserMeta, in.UserMeta)
+	b = appendString(b, fBlobID, r.BlobID)
+	if r.Inline {
+		b = appendField(b, fInline, nil)
+	}
+	b = appendString(b, fVersionID, in.VersionID)
+	b = appendPairs(b, fChecksum, in.Checksums)
+	return b
+}
+
+func decodeUint(v []byte) (uint64, error) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || k != len(v) {
+		return 0, errBadRecord
+	}
+	return n, nil
+}
+
+func decodePair(v []byte) (string, string, error) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || n > uint64(len(v)-k) {
+		return "", "", errBadRecord
+	}
+	return string(v[k : k+int(n)]), string(v[k+int(n):]), nil
+}
+
+// decodeRecord parses b. With withUserMeta false it skips user metadata and
+// checksums, which a plain listing does not need.
+func decodeRecord(b []byte, withUserMeta bool) (record, error) {
+	var r record
+	if len(b) == 0 || b[0] != recordVersion {
+		return r, fmt.Errorf("%w: unknown version", errBadRecord)
+	}
+	b = b[1:]
+	in := &r.Info
+	for len(b) > 0 {
+		tag, k := binary.Uvarint(b)
+		if k <= 0 {
+			return r, errBadRecord
+		}
+		b = b[k:]
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return r, errBadRecord
+		}
+		v := b[k : k+int(n)]
+		b = b[k+int(n):]
+		var err error
+		switch tag {
+		case fUID:
+			r.UID = string(v)
+		case fSize:
+			var u uint64
+			u, err = decodeUint(v)
+			in.Size = int64(u)
+		case fETag:
+			in.ETag = string(v)
+		case fModified:
+			var u uint64
+			u, err = decodeUint(v)
+			in.LastModified = time.Unix(0, int64(u)).UTC()
+		case fContentType:
+			in.ContentType = string(v)
+		case fContentEncoding:
+			in.ContentEncoding = string(v)
+		case fContentDisposition:
+			in.ContentDisposition = string(v)
+		case fContentLanguage:
+			in.ContentLanguage = string(v)
+		case fCacheControl:
+			in.CacheControl = string(v)
+		case fExpires:
+			in.Expires = string(v)
+		case fUserMeta, fChecksum:
+			if !withUserMeta {
+				continue
+			}
+			var name, val string
+			if name, val, err = decodePair(v); err != nil {
+				break
+			}
+			m := &in.UserMeta
+			if tag == fChecksum {
+				m = &in.Checksums
+			}
+			if *m == nil {
+				*m = make(map[string]string)
+			}
+			(*m)[name] = val
+		case fBlobID:
+			r.BlobID = string(v)
+		case fInline:
+			r.Inline = true
+		case fVersionID:
+			in.VersionID = string(v)
+		}
+		if err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,98 @@
+package object
+
+import "time"
+
+// Attrs are the stored HTTP attributes of an object, set on PUT and returned
+// on GET and HEAD.
+type Attrs struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string
+	// UserMeta holds x-amz-meta-* values by lowercase name without the
+	// "x-amz-meta-" prefix.
+	UserMeta map[string]string
+}
+
+// ObjectInfo describes one object.
+type ObjectInfo struct {
+	Bucket       string
+	Key          string
+	VersionID    string
+	Size         int64
+	ETag         string // without quotes
+	LastModified time.Time
+	// Checksums maps an S3 checksum algorithm name to its base64 value.
+	Checksums map[string]string
+	Attrs
+}
+
+// BucketInfo describes one bucket.
+type BucketInfo struct {
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+	Region  string    `json:"region"`
+}
+
+// Conditions are the HTTP preconditions of a request. Zero fields are
+// absent.
+type Conditions struct {
+	IfMatch           string
+	IfNoneMatch       string
+	IfModifiedSince   time.Time
+	IfUnmodifiedSince time.Time
+}
+
+// Range is a single byte range as a Range header states it, before it is
+// resolved against the object's size.
+type Range struct {
+	// Suffix selects the last Length bytes (bytes=-N).
+	Suffix bool
+	Start  int64
+	// End is inclusive; -1 means to the end (bytes=N-).
+	End    int64
+	Length int64
+}
+
+// PutOptions describe a PUT.
+type PutOptions struct {
+	// Size is the exact number of bytes the body holds; the body must
+	// deliver exactly that many.
+	Size  int64
+	Attrs Attrs
+	// Cond are conditional-write preconditions: IfNoneMatch "*" refuses to
+	// overwrite, IfMatch requires the current ETag.
+	Cond Conditions
+	// ContentMD5 is the decoded Content-MD5, verified when set.
+	ContentMD5 []byte
+}
+
+// GetOptions describe a GET or HEAD.
+type GetOptions struct {
+	Range *Range
+	Cond  Conditions
+}
+
+// ListOptions describe a ListObjects request (v1 and v2 alike).
+type ListOptions struct {
+	Prefix    string
+	Delimiter string
+	// After lists keys strictly greater than it (marker, start-after, or a
+	// continuation token's key).
+	After   string
+	MaxKeys int
+	// WithMetadata also decodes user metadata (MinIO's metadata=true).
+	WithMetadata bool
+}
+
+// ListResult is one page of a listing.
+type ListResult struct {
+	Objects        []ObjectInfo
+	CommonPrefixes []string
+	IsTruncated    bool
+	// NextAfter is the last key or common prefix returned: the marker of the
+	// next page.
+	NextAfter string
+}
