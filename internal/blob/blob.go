@@ -15,6 +15,8 @@ var (
 	ErrCorrupt = errors.New("blob: checksum mismatch, data is corrupt")
 	// ErrInvalidID is returned for an id that is not one this package makes.
 	ErrInvalidID = errors.New("blob: invalid id")
+	// ErrNoSpace is returned when the store has no room left for a write.
+	ErrNoSpace = errors.New("blob: no space left")
 )
 
 // ID names a blob: 32 lowercase hex digits (128 random bits).

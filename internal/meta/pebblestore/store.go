@@ -1,0 +1,165 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/kurastore/kura/internal/meta"
+)
+
+// Options configure Open. The zero value is fine.
+type Options struct {
+	// FS is the file system; nil means the real one. Tests use vfs.NewMem.
+	FS     vfs.FS
+	Logger *slog.Logger
+}
+
+// Store is a meta.Store on Pebble.
+type Store struct {
+	db     *pebble.DB
+	locks  lockTable
+	mu     sync.RWMutex // held shared by operations, exclusively by Close
+	closed bool
+}
+
+var _ meta.Store = (*Store)(nil)
+
+type pebbleLogger struct{ log *slog.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any) {}
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	l.log.Error("pebble fatal: " + fmt.Sprintf(format, args...))
+	panic(fmt.Sprintf(format, args...))
+}
+
+// Open opens (creating if needed) a store in dir.
+func Open(dir string, opts *Options) (*Store, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	po := &pebble.Options{FS: opts.FS, Logger: pebbleLogger{log}}
+	po.EnsureDefaults()
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, locks: lockTable{m: make(map[string]*lockEntry)}}, nil
+}
+
+func (s *Store) enter() error {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return meta.ErrClosed
+	}
+	return nil
+}
+
+// View runs fn on a snapshot.
+func (s *Store) View(ctx context.Context, fn func(meta.Reader) error) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.mu.RUnlock()
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	return fn(reader{r: snap})
+}
+
+// Update runs fn in a transaction holding locks and commits it synced.
+func (s *Store) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn) error) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.mu.RUnlock()
+	release, err := s.locks.acquire(ctx, locks)
+	if err != nil {
+		return err
+	}
+	defer release()
+	b := s.db.NewIndexedBatch()
+	defer b.Close()
+	if err := fn(txn{reader: reader{r: b}, b: b}); err != nil {
+		return err
+	}
+	if b.Empty() {
+		return nil
+	}
+	return b.Commit(pebble.Sync)
+}
+
+// Close waits for operations in flight and closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}
+
+type pebbleReader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+type reader struct{ r pebbleReader }
+
+func (r reader) Get(key []byte) ([]byte, error) {
+	v, closer, err := r.r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, meta.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := bytes.Clone(v)
+	if out == nil {
+		out = []byte{}
+	}
+	closer.Close()
+	return out, nil
+}
+
+func (r reader) NewIter(lower, upper []byte) (meta.Iterator, error) {
+	it, err := r.r.NewIter(&pebble.IterOptions{LowerBound: slices.Clone(lower), UpperBound: slices.Clone(upper)})
+	if err != nil {
+		return nil, err
+	}
+	return iter{it: it}, nil
+}
+
+type txn struct {
+	reader
+	b *pebble.Batch
+}
+
+func (t txn) Set(key, value []byte) error { return t.b.Set(key, value, nil) }
+func (t txn) Delete(key []byte) error     { return t.b.Delete(key, nil) }
+
+type iter struct{ it *pebble.Iterator }
+
+func (i iter) First() bool            { return i.it.First() }
+func (i iter) SeekGE(key []byte) bool { return i.it.SeekGE(key) }
+func (i iter) Next() bool             { return i.it.Next() }
+func (i iter) Key() []byte            { return i.it.Key() }
+func (i iter) Value() ([]byte, error) { return i.it.ValueAndErr() }
+func (i iter) Err() error             { return i.it.Error() }
+func (i iter) Close() error           { return i.it.Close() }
