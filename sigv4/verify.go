@@ -1,0 +1,343 @@
+package sigv4
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kurastore/kura/checksum"
+	"github.com/kurastore/kura/s3err"
+)
+
+// MaxPresignExpiry is the longest X-Amz-Expires S3 accepts: 7 days.
+const MaxPresignExpiry = 7 * 24 * time.Hour
+
+// SecretLookup returns the secret of an access key, or
+// s3err.ErrInvalidAccessKeyID.
+type SecretLookup func(accessKey string) (string, error)
+
+// Verifier checks SigV4 signatures.
+type Verifier struct {
+	// Region is the region requests must be signed for.
+	Region string
+	Lookup SecretLookup
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxSkew is the tolerated clock difference; 0 means 15 minutes.
+	MaxSkew time.Duration
+
+	keys sync.Map // cached signing keys: secret|date|region|service → []byte
+	nkey int64
+	mu   sync.Mutex
+}
+
+// Result is an authenticated request.
+type Result struct {
+	AccessKey    string
+	SessionToken string
+	Presigned    bool
+	// Body is to be read instead of r.Body: it verifies the payload (hash,
+	// chunk signatures, trailing checksum) and reports a mismatch with an
+	// error instead of io.EOF.
+	Body io.ReadCloser
+	// DecodedLength is the payload length, -1 when unknown.
+	DecodedLength int64
+}
+
+// IsAnonymous reports whether r carries no signature at all.
+func IsAnonymous(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return false
+	}
+	q := r.URL.Query()
+	return !q.Has("X-Amz-Algorithm") && !q.Has("X-Amz-Credential") && !q.Has("AWSAccessKeyId")
+}
+
+type credential struct {
+	accessKey, date, region, service string
+}
+
+func (c credential) scope() string {
+	return c.date + "/" + c.region + "/" + c.service + "/" + terminator
+}
+
+func parseCredential(v string, malformed *s3err.Error) (credential, error) {
+	parts := strings.Split(v, "/")
+	if len(parts) < 5 {
+		return credential{}, malformed
+	}
+	// Access keys may not contain '/', but be exact: the last four fields
+	// are the scope.
+	n := len(parts)
+	c := credential{accessKey: strings.Join(parts[:n-4], "/"), date: parts[n-4], region: parts[n-3], service: parts[n-2]}
+	if parts[n-1] != terminator || c.accessKey == "" {
+		return c, malformed
+	}
+	if _, err := time.Parse(scopeDateFormat, c.date); err != nil {
+		return c, malformed
+	}
+	if c.service != "s3" {
+		return c, malformed.WithMessage("The authorization scope names service %q; expected s3.", c.service)
+	}
+	return c, nil
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+func (v *Verifier) maxSkew() time.Duration {
+	if v.MaxSkew > 0 {
+		return v.MaxSkew
+	}
+	return 15 * time.Minute
+}
+
+const maxCachedKeys = 4096
+
+func (v *Verifier) signingKey(secret string, c credential) []byte {
+	id := secret + "|" + c.date + "|" + c.region + "|" + c.service
+	if k, ok := v.keys.Load(id); ok {
+		return k.([]byte)
+	}
+	k := SigningKey(secret, c.date, c.region, c.service)
+	v.mu.Lock()
+	if v.nkey >= maxCachedKeys { // bounded: start over rather than grow
+		v.keys.Clear()
+		v.nkey = 0
+	}
+	v.nkey++
+	v.mu.Unlock()
+	v.keys.Store(id, k)
+	return k
+}
+
+// Verify authenticates r by its Authorization header or presigned query.
+func (v *Verifier) Verify(r *http.Request) (*Result, error) {
+	if r.Header.Get("Authorization") != "" {
+		return v.verifyHeader(r)
+	}
+	if r.URL.Query().Has("X-Amz-Algorithm") {
+		return v.verifyPresigned(r)
+	}
+	return nil, s3err.ErrAccessDenied.WithMessage("Only AWS Signature Version 4 is supported.")
+}
+
+type authorization struct {
+	cred      credential
+	signed    []string
+	signature string
+}
+
+func parseAuthorization(h string) (authorization, error) {
+	var a authorization
+	bad := s3err.ErrAuthorizationHeaderMalformed
+	rest, ok := strings.CutPrefix(h, algorithm+" ")
+	if !ok {
+		if strings.HasPrefix(h, "AWS ") {
+			return a, s3err.ErrAccessDenied.WithMessage("Signature Version 2 is not supported; use Signature Version 4.")
+		}
+		return a, bad
+	}
+	var haveCred, haveSigned, haveSig bool
+	for _, field := range strings.Split(rest, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok {
+			return a, bad
+		}
+		switch k {
+		case "Credential":
+			c, err := parseCredential(val, bad)
+			if err != nil {
+				return a, err
+			}
+			a.cred, haveCred = c, true
+		case "SignedHeaders":
+			a.signed, haveSigned = strings.Split(val, ";"), true
+		case "Signature":
+			a.signature, haveSig = val, true
+		default:
+			return a, bad
+		}
+	}
+	if !haveCred || !haveSigned || !haveSig || len(a.signature) != 64 {
+		return a, bad
+	}
+	return a, nil
+}
+
+// checkSigned requires host among the signed headers, sorted lowercase
+// names, and every x-amz-* header present in the request to be signed.
+func checkSigned(r *http.Request, signed []string, presigned bool) error {
+	if !slices.IsSorted(signed) {
+		return s3err.ErrAuthorizationHeaderMalformed.WithMessage("SignedHeaders must be sorted.")
+	}
+	if !slices.Contains(signed, "host") {
+		return s3err.ErrAccessDenied.WithMessage("The host header must be signed.")
+	}
+	for _, name := range signed {
+		if name != strings.ToLower(name) || name == "" {
+			return s3err.ErrAuthorizationHeaderMalformed
+		}
+		if _, ok := headerValue(r, name); !ok {
+			return s3err.ErrAccessDenied.WithMessage("Signed header %s is missing.", name)
+		}
+	}
+	if presigned {
+		return nil
+	}
+	for name := range r.Header {
+		lower := strings.ToLower(name)
+		if strings.HasPrefix(lower, "x-amz-") && !slices.Contains(signed, lower) {
+			return s3err.ErrUnsignedHeaders.WithMessage("There were headers present in the request which were not signed: %s", lower)
+		}
+	}
+	return nil
+}
+
+func (v *Verifier) lookup(c credential) (string, error) {
+	if v.Region != "" && c.region != v.Region {
+		return "", s3err.ErrAuthorizationHeaderMalformed.WithMessage("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.region, v.Region)
+	}
+	return v.Lookup(c.accessKey)
+}
+
+func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
+	a, err := parseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	amzDate := r.Header.Get("X-Amz-Date")
+	if amzDate == "" {
+		amzDate = r.Header.Get("Date")
+	}
+	t, err := time.Parse(amzDateFormat, amzDate)
+	if err != nil {
+		if t, err = http.ParseTime(amzDate); err != nil {
+			return nil, s3err.ErrMalformedDate
+		}
+	}
+	if skew := v.now().Sub(t); skew > v.maxSkew() || skew < -v.maxSkew() {
+		return nil, s3err.ErrRequestTimeTooSkewed
+	}
+	if t.UTC().Format(scopeDateFormat) != a.cred.date {
+		return nil, s3err.ErrAuthorizationHeaderMalformed.WithMessage("The credential scope date does not match the request date.")
+	}
+	if err := checkSigned(r, a.signed, false); err != nil {
+		return nil, err
+	}
+	payload := r.Header.Get("X-Amz-Content-Sha256")
+	if payload == "" {
+		return nil, s3err.ErrContentSHA256Missing
+	}
+	if !validPayloadHash(payload) {
+		return nil, s3err.ErrInvalidContentSHA256
+	}
+	secret, err := v.lookup(a.cred)
+	if err != nil {
+		return nil, err
+	}
+	key := v.signingKey(secret, a.cred)
+	canonical := canonicalRequest(r, a.signed, canonicalQuery(r.URL.RawQuery, ""), payload)
+	want := signature(key, stringToSign(amzDate, a.cred.scope(), canonical))
+	if !hmac.Equal([]byte(want), []byte(a.signature)) {
+		return nil, s3err.ErrSignatureDoesNotMatch
+	}
+	res := &Result{AccessKey: a.cred.accessKey, SessionToken: r.Header.Get("X-Amz-Security-Token"), DecodedLength: r.ContentLength}
+	switch payload {
+	case UnsignedPayload:
+		res.Body = r.Body
+	case StreamingPayload, StreamingPayloadTrailer, StreamingUnsignedTrailer:
+		res.Body, res.DecodedLength, err = newStreamBody(r, payload, streamSigner{key: key, date: amzDate, scope: a.cred.scope(), prev: a.signature})
+		if err != nil {
+			return nil, err
+		}
+	default:
+		want, _ := hex.DecodeString(payload)
+		res.Body = readCloser{checksum.NewVerifyingReader(r.Body, sha256.New(), want, s3err.ErrXAmzContentSHA256Mismatch), r.Body}
+	}
+	return res, nil
+}
+
+func validPayloadHash(p string) bool {
+	switch p {
+	case UnsignedPayload, StreamingPayload, StreamingPayloadTrailer, StreamingUnsignedTrailer:
+		return true
+	}
+	if len(p) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(p)
+	return err == nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+func (v *Verifier) verifyPresigned(r *http.Request) (*Result, error) {
+	q := r.URL.Query()
+	bad := s3err.ErrAuthorizationQueryMalformed
+	if q.Get("X-Amz-Algorithm") != algorithm {
+		return nil, bad.WithMessage("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+	}
+	c, err := parseCredential(q.Get("X-Amz-Credential"), bad)
+	if err != nil {
+		return nil, err
+	}
+	amzDate := q.Get("X-Amz-Date")
+	t, err := time.Parse(amzDateFormat, amzDate)
+	if err != nil {
+		return nil, s3err.ErrMalformedPresignedDate
+	}
+	expires, err := strconv.ParseInt(q.Get("X-Amz-Expires"), 10, 64)
+	switch {
+	case err != nil:
+		return nil, s3err.ErrMalformedExpires
+	case expires < 0:
+		return nil, s3err.ErrNegativeExpires
+	case expires > int64(MaxPresignExpiry/time.Second):
+		return nil, s3err.ErrMaximumExpires
+	}
+	now := v.now()
+	if t.Sub(now) > v.maxSkew() {
+		return nil, s3err.ErrRequestNotReadyYet
+	}
+	if now.After(t.Add(time.Duration(expires) * time.Second)) {
+		return nil, s3err.ErrRequestExpired
+	}
+	if t.UTC().Format(scopeDateFormat) != c.date {
+		return nil, bad.WithMessage("The credential scope date does not match X-Amz-Date.")
+	}
+	signed := strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
+	if err := checkSigned(r, signed, true); err != nil {
+		return nil, err
+	}
+	sig := q.Get("X-Amz-Signature")
+	secret, err := v.lookup(c)
+	if err != nil {
+		return nil, err
+	}
+	payload := UnsignedPayload
+	if p := q.Get("X-Amz-Content-Sha256"); p != "" {
+		payload = p
+	}
+	key := v.signingKey(secret, c)
+	canonical := canonicalRequest(r, signed, canonicalQuery(r.URL.RawQuery, "X-Amz-Signature"), payload)
+	want := signature(key, stringToSign(amzDate, c.scope(), canonical))
+	if !hmac.Equal([]byte(want), []byte(sig)) {
+		return nil, s3err.ErrSignatureDoesNotMatch
+	}
+	return &Result{AccessKey: c.accessKey, SessionToken: q.Get("X-Amz-Security-Token"), Presigned: true, Body: r.Body, DecodedLength: r.ContentLength}, nil
+}
