@@ -1,0 +1,156 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var kuraBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kura-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	kuraBin = filepath.Join(dir, "kura")
+	build := exec.Command("go", "build", "-o", kuraBin, "github.com/kurastore/kura/cmd/kura")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building kura:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is one running kura.
+type server struct {
+	t         *testing.T
+	dir       string
+	addr      string
+	accessKey string
+	secretKey string
+	extra     []string
+	env       []string
+	cmd       *exec.Cmd
+	exited    chan struct{}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer starts kura on a temp dir with random root credentials.
+func startServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	s := &server{
+		t: t, dir: t.TempDir(), accessKey: "AK" + strings.ToUpper(randomHex(9)), secretKey: randomHex(20), extra: extra,
+	}
+	s.env = []string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) start() {
+	t := s.t
+	t.Helper()
+	s.addr = freeAddr(t)
+	args := append([]string{"server", "--address", s.addr, "--log-level", "warn"}, s.extra...)
+	s.cmd = exec.Command(kuraBin, append(args, s.dir)...)
+	s.cmd.Env = append(os.Environ(), s.env...)
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.exited = make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			t.Log("kura: " + sc.Text())
+		}
+		s.cmd.Wait()
+		close(s.exited)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.url() + "/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		select {
+		case <-s.exited:
+			t.Fatal("kura exited during start")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("kura did not become ready")
+}
+
+func (s *server) url() string { return "http://" + s.addr }
+
+// stop shuts kura down with SIGTERM and waits.
+func (s *server) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.cmd = nil
+}
+
+// kill9 kills kura without warning, as a crash would.
+func (s *server) kill9() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.exited
+	s.cmd = nil
+}
+
+func (s *server) restart() {
+	s.stop()
+	s.start()
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
