@@ -69,9 +69,21 @@ func (s *server) signed(t *testing.T, method, path string, body []byte, secret s
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
+	return sign(t, req, s.accessKey, secret, body, at)
+}
+
+// resign signs req as it is now (after headers were added).
+func (s *server) resign(t *testing.T, req *http.Request, body []byte) *http.Request {
+	return sign(t, req, s.accessKey, s.secretKey, body, time.Now())
+}
+
+func sign(t *testing.T, req *http.Request, accessKey, secret string, body []byte, at time.Time) *http.Request {
+	t.Helper()
 	hash := sha256Hex(body)
 	req.Header.Set("X-Amz-Content-Sha256", hash)
-	creds := aws.Credentials{AccessKeyID: s.accessKey, SecretAccessKey: secret}
+	req.Header.Del("Authorization")
+	creds := aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secret}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, "s3", "us-east-1", at); err != nil {
 		t.Fatal(err)
 	}
