@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/kurastore/kura/s3err"
@@ -25,8 +26,15 @@ type response interface {
 type headers [][2]string
 
 func (h headers) apply(w http.ResponseWriter) {
+	out := w.Header()
 	for _, kv := range h {
-		w.Header().Set(kv[0], kv[1])
+		if strings.HasPrefix(kv[0], userMetaPrefix) {
+			// User metadata names go out lowercase, as S3 sends them;
+			// clients such as boto3 keep the case they receive.
+			out[kv[0]] = []string{kv[1]}
+			continue
+		}
+		out.Set(kv[0], kv[1])
 	}
 }
 
