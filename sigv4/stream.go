@@ -120,10 +120,9 @@ func (b *streamBody) readLine() (string, error) {
 	if err != nil {
 		return "", s3err.ErrIncompleteBody
 	}
-	s, ok := strings.CutSuffix(string(line), "\r\n")
-	if !ok {
-		return "", s3err.ErrIncompleteBody.WithMessage("Malformed aws-chunked framing.")
-	}
+	// Lines end in CRLF; a bare LF is accepted too, as some clients end
+	// trailer lines with it.
+	s := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
 	return s, nil
 }
 
