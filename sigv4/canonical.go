@@ -24,9 +24,10 @@ const (
 	EmptySHA256              = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
-// uriEncode percent-encodes s as SigV4 requires: every byte but
-// A-Z a-z 0-9 - _ . ~ (and '/' when keepSlash) as %XX with uppercase hex.
-func uriEncode(s string, keepSlash bool) string {
+// URIEncode percent-encodes s as AWS does in SigV4 and in listings with
+// encoding-type=url: every byte but A-Z a-z 0-9 - _ . ~ (and '/' when
+// keepSlash) becomes %XX with uppercase hex.
+func URIEncode(s string, keepSlash bool) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); i++ {
@@ -49,7 +50,7 @@ func canonicalURI(path string) string {
 	if path == "" {
 		return "/"
 	}
-	return uriEncode(path, true)
+	return URIEncode(path, true)
 }
 
 // unescape decodes %XX sequences (and, in queries, '+' as space), leaving
@@ -103,7 +104,7 @@ func canonicalQuery(rawQuery, skip string) string {
 		if k == skip {
 			continue
 		}
-		pairs = append(pairs, kv{uriEncode(k, false), uriEncode(unescape(v, true), false)})
+		pairs = append(pairs, kv{URIEncode(k, false), URIEncode(unescape(v, true), false)})
 	}
 	sort.Slice(pairs, func(i, j int) bool {
 		if pairs[i].k != pairs[j].k {

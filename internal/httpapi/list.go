@@ -5,10 +5,10 @@ import (
 	"encoding/xml"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/sigv4"
 )
 
 // listEntry is one <Contents> element.
@@ -102,19 +102,7 @@ func (p listParams) encode(s string) string {
 	if !p.urlEncode {
 		return s
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte("0123456789ABCDEF"[c>>4])
-		b.WriteByte("0123456789ABCDEF"[c&15])
-	}
-	return b.String()
+	return sigv4.URIEncode(s, true)
 }
 
 func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMeta bool) ([]listEntry, []commonPrefix) {

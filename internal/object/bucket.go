@@ -138,17 +138,10 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 		if _, err := readBucket(tx, name); err != nil {
 			return err
 		}
-		prefix := objectPrefix(name)
-		it, err := tx.NewIter(prefix, prefixEnd(prefix))
+		nonEmpty, err := anyKeyWithPrefix(tx, objectPrefix(name))
 		if err != nil {
 			return err
 		}
-		nonEmpty := it.First()
-		if err := it.Err(); err != nil {
-			it.Close()
-			return err
-		}
-		it.Close()
 		if nonEmpty {
 			return s3err.ErrBucketNotEmpty
 		}

@@ -126,7 +126,11 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 }
 
 func hasRef(r meta.Reader, id string) (bool, error) {
-	p := blobRefPrefix(id)
+	return anyKeyWithPrefix(r, blobRefPrefix(id))
+}
+
+// anyKeyWithPrefix reports whether some key starts with p.
+func anyKeyWithPrefix(r meta.Reader, p []byte) (bool, error) {
 	it, err := r.NewIter(p, prefixEnd(p))
 	if err != nil {
 		return false, err

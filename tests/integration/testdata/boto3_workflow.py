@@ -42,6 +42,18 @@ v1 = [o["Key"] for page in s3.get_paginator("list_objects").paginate(Bucket=buck
       for o in page.get("Contents", [])]
 assert v1 == keys, len(v1)
 
+# Keys that need encoding-type=url (botocore asks for it and decodes).
+special = sorted(["special/a b+c", "special/é/ü", "special/percent%20", "special/amp&lt;", "special/../dots", "special//slash"])
+for k in special:
+    s3.put_object(Bucket=bucket, Key=k, Body=b"s")
+listed = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="special/")["Contents"]]
+assert listed == special, listed
+listed = [o["Key"] for o in s3.list_objects(Bucket=bucket, Prefix="special/")["Contents"]]
+assert listed == special, listed
+for k in special:
+    assert s3.get_object(Bucket=bucket, Key=k)["Body"].read() == b"s", k
+    s3.delete_object(Bucket=bucket, Key=k)
+
 try:
     s3.delete_bucket(Bucket=bucket)
     raise AssertionError("deleted a non-empty bucket")
