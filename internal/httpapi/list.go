@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"encoding/xml"
+	"net/http"
 	"net/url"
 	"strconv"
 
@@ -122,7 +123,7 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMet
 		if withMeta {
 			e.UserMetadata = &userMeta{}
 			for k, v := range o.UserMeta {
-				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: "X-Amz-Meta-" + k}, Value: v})
+				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: http.CanonicalHeaderKey(userMetaPrefix + k)}, Value: v})
 			}
 			if o.ContentType != "" {
 				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: "content-type"}, Value: o.ContentType})
