@@ -84,6 +84,7 @@ var (
 	ErrInvalidLocationConstraint    = def("InvalidLocationConstraint", http.StatusBadRequest, "The specified location constraint is not valid.")
 	ErrInvalidObjectName            = def("InvalidObjectName", http.StatusBadRequest, "Object name contains unsupported characters.")
 	ErrInvalidPart                  = def("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found.")
+	ErrInvalidPartOrder             = def("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number.")
 	ErrInvalidRange                 = def("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable.")
 	ErrInvalidRequest               = def("InvalidRequest", http.StatusBadRequest, "Invalid Request.")
 	ErrInvalidStorageClass          = def("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid.")

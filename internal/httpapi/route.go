@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/kurastore/kura/s3err"
 )
@@ -48,6 +49,9 @@ func route(r *http.Request, bucket, key string) operation {
 		return methodNotAllowed("Service")
 	}
 	if key == "" {
+		if r.Method == http.MethodGet && q.Has("uploads") {
+			return operation{name: "ListMultipartUploads", handler: (*Server).listMultipartUploads}
+		}
 		for _, sub := range bucketSubresources {
 			if q.Has(sub) {
 				return notImplemented(r.Method + " bucket ?" + sub)
@@ -76,6 +80,12 @@ func route(r *http.Request, bucket, key string) operation {
 		}
 		return methodNotAllowed("Bucket")
 	}
+	if op, ok := multipartRoute(r, q); ok {
+		return op
+	}
+	if q.Has("partNumber") {
+		return notImplemented(r.Method + " object ?partNumber")
+	}
 	for _, sub := range objectSubresources {
 		if q.Has(sub) {
 			return notImplemented(r.Method + " object ?" + sub)
@@ -95,4 +105,25 @@ func route(r *http.Request, bucket, key string) operation {
 		return operation{name: "DeleteObject", handler: (*Server).deleteObject}
 	}
 	return methodNotAllowed("Object")
+}
+
+// multipartRoute maps the multipart upload operations on an object.
+func multipartRoute(r *http.Request, q url.Values) (operation, bool) {
+	switch {
+	case r.Method == http.MethodPost && q.Has("uploads"):
+		return operation{name: "CreateMultipartUpload", handler: (*Server).createMultipartUpload}, true
+	case !q.Has("uploadId"):
+		return operation{}, false
+	case r.Method == http.MethodPut && r.Header.Get("x-amz-copy-source") != "":
+		return notImplemented("UploadPartCopy"), true
+	case r.Method == http.MethodPut:
+		return operation{name: "UploadPart", handler: (*Server).uploadPart}, true
+	case r.Method == http.MethodPost:
+		return operation{name: "CompleteMultipartUpload", handler: (*Server).completeMultipartUpload}, true
+	case r.Method == http.MethodDelete:
+		return operation{name: "AbortMultipartUpload", handler: (*Server).abortMultipartUpload}, true
+	case r.Method == http.MethodGet:
+		return operation{name: "ListParts", handler: (*Server).listParts}, true
+	}
+	return methodNotAllowed("multipart upload"), true
 }

@@ -29,12 +29,11 @@ type GCStats struct {
 
 const sweepInterval = time.Hour
 
-// RunCollector collects until ctx is done. It sweeps for orphans at start
-// and every hour, and drains the queue whenever a commit kicks it.
+// RunCollector collects until ctx is done. At start and every hour it
+// aborts expired multipart uploads and sweeps for orphans; it drains the
+// queue whenever a commit kicks it.
 func (l *Layer) RunCollector(ctx context.Context) {
-	if _, err := l.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
-		l.log.Warn("orphan sweep", "err", err)
-	}
+	l.sweep(ctx)
 	sweep := time.NewTicker(sweepInterval)
 	defer sweep.Stop()
 	retry := time.NewTimer(l.opts.GCDelay)
@@ -44,9 +43,7 @@ func (l *Layer) RunCollector(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-sweep.C:
-			if _, err := l.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
-				l.log.Warn("orphan sweep", "err", err)
-			}
+			l.sweep(ctx)
 		case <-l.gcKick:
 			retry.Reset(l.opts.GCDelay)
 		case <-retry.C:
@@ -58,6 +55,15 @@ func (l *Layer) RunCollector(ctx context.Context) {
 				retry.Reset(l.opts.GCDelay)
 			}
 		}
+	}
+}
+
+func (l *Layer) sweep(ctx context.Context) {
+	if _, err := l.ExpireUploads(ctx, l.opts.UploadExpiry); err != nil && ctx.Err() == nil {
+		l.log.Warn("expiring multipart uploads", "err", err)
+	}
+	if _, err := l.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("orphan sweep", "err", err)
 	}
 }
 

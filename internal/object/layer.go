@@ -25,6 +25,9 @@ type Options struct {
 	// OrphanGrace is how old an unreferenced blob must be before the sweep
 	// deletes it; it must exceed the longest upload. Default 6h.
 	OrphanGrace time.Duration
+	// UploadExpiry is how long an unfinished multipart upload is kept
+	// before the collector aborts it. Default 7 days.
+	UploadExpiry time.Duration
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -56,6 +59,9 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	}
 	if opts.OrphanGrace <= 0 {
 		opts.OrphanGrace = 6 * time.Hour
+	}
+	if opts.UploadExpiry <= 0 {
+		opts.UploadExpiry = DefaultUploadExpiry
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

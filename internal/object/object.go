@@ -51,6 +51,10 @@ func ValidKey(key string) error {
 		return s3err.ErrKeyTooLong
 	case !utf8.ValidString(key):
 		return s3err.ErrInvalidObjectName.WithMessage("Object name is not valid UTF-8.")
+	case strings.IndexByte(key, 0) >= 0:
+		// NUL cannot travel in S3's XML, and it separates fields in
+		// multipart metadata keys.
+		return s3err.ErrInvalidObjectName.WithMessage("Object name contains a NUL character.")
 	}
 	return nil
 }
@@ -241,14 +245,22 @@ func (l *Layer) dropData(tx meta.Txn, rec record) error {
 	if rec.Inline {
 		return tx.Delete(inlineKey(rec.UID))
 	}
-	if rec.BlobID == "" {
-		return nil
+	for _, id := range rec.blobIDs() {
+		if err := l.dropBlobRef(tx, id, rec.UID); err != nil {
+			return err
+		}
 	}
-	if err := tx.Delete(blobRefKey(rec.BlobID, rec.UID)); err != nil {
+	return nil
+}
+
+// dropBlobRef removes one reference and queues the blob for the collector,
+// which deletes it once no reference is left.
+func (l *Layer) dropBlobRef(tx meta.Txn, blobID, owner string) error {
+	if err := tx.Delete(blobRefKey(blobID, owner)); err != nil {
 		return err
 	}
 	when := binary.BigEndian.AppendUint64(make([]byte, 0, gcQueueValueBytes), uint64(l.opts.Now().UnixNano()))
-	return tx.Set(gcQueueKey(rec.BlobID), when)
+	return tx.Set(gcQueueKey(blobID), when)
 }
 
 // lookup reads an object's record (and its inline data when withData) in one
@@ -319,7 +331,7 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			obj.Body = io.NopCloser(bytes.NewReader(data[obj.Offset : obj.Offset+obj.Length]))
 			return obj, nil
 		}
-		obj.Body, err = l.blobs.Open(ctx, blob.ID(rec.BlobID), obj.Offset, obj.Length)
+		obj.Body, err = l.openData(ctx, rec, obj.Offset, obj.Length)
 		if errors.Is(err, blob.ErrNotFound) && attempt < maxGetRetries {
 			// The object was replaced and its old blob collected between
 			// the lookup and the open: look it up again.

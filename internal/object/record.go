@@ -33,6 +33,7 @@ const (
 	fInline             = 13 // present (empty) when the data is inline
 	fVersionID          = 14
 	fChecksum           = 15 // one field per algorithm: uvarint(len(alg)) alg value
+	fPart               = 16 // one field per part, in order: uvarint(size) uvarint(len(etag)) etag blobID
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -40,9 +41,31 @@ var errBadRecord = errors.New("object: malformed metadata record")
 // record is what an O-key holds: the object's info and where its data is.
 type record struct {
 	UID    string
-	BlobID string // empty when Inline
+	BlobID string // empty when Inline or multipart
 	Inline bool
-	Info   ObjectInfo // Bucket and Key are not stored: they are in the key
+	// Parts is the manifest of a completed multipart upload: the object is
+	// the concatenation of these blobs.
+	Parts []partRef
+	Info  ObjectInfo // Bucket and Key are not stored: they are in the key
+}
+
+// partRef is one part of a multipart object's manifest.
+type partRef struct {
+	Size   int64
+	ETag   string
+	BlobID string
+}
+
+// blobIDs lists every blob the record references.
+func (r *record) blobIDs() []string {
+	if r.BlobID != "" {
+		return []string{r.BlobID}
+	}
+	ids := make([]string, 0, len(r.Parts))
+	for _, p := range r.Parts {
+		ids = append(ids, p.BlobID)
+	}
+	return ids
 }
 
 func appendField(b []byte, tag uint64, val []byte) []byte {
@@ -102,6 +125,13 @@ func (r *record) encode() []byte {
 	}
 	b = appendString(b, fVersionID, in.VersionID)
 	b = appendPairs(b, fChecksum, in.Checksums)
+	for _, p := range r.Parts {
+		v := binary.AppendUvarint(nil, uint64(p.Size))
+		v = binary.AppendUvarint(v, uint64(len(p.ETag)))
+		v = append(v, p.ETag...)
+		v = append(v, p.BlobID...)
+		b = appendField(b, fPart, v)
+	}
 	return b
 }
 
@@ -190,10 +220,27 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			r.Inline = true
 		case fVersionID:
 			in.VersionID = string(v)
+		case fPart:
+			var p partRef
+			p, err = decodePart(v)
+			r.Parts = append(r.Parts, p)
 		}
 		if err != nil {
 			return r, err
 		}
 	}
 	return r, nil
+}
+
+func decodePart(v []byte) (partRef, error) {
+	size, k := binary.Uvarint(v)
+	if k <= 0 {
+		return partRef{}, errBadRecord
+	}
+	v = v[k:]
+	n, k := binary.Uvarint(v)
+	if k <= 0 || n > uint64(len(v)-k) {
+		return partRef{}, errBadRecord
+	}
+	return partRef{Size: int64(size), ETag: string(v[k : k+int(n)]), BlobID: string(v[k+int(n):])}, nil
 }

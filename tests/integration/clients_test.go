@@ -234,7 +234,7 @@ func workflow(t *testing.T, c s3Client) {
 		"small.txt":   []byte("hello kura"),
 		"inline-edge": pattern(64<<10, 1),
 		"blob-1m":     pattern(1<<20+17, 2),
-		"blob-12m":    pattern(12<<20, 3), // under minio-go's multipart threshold (issue 4 brings multipart)
+		"blob-20m":    pattern(20<<20, 3), // minio-go and aws-cli send this as multipart
 	}
 	for k, data := range objects {
 		if err := c.put(ctx, bucket, k, data); err != nil {
@@ -284,7 +284,7 @@ func workflow(t *testing.T, c s3Client) {
 			t.Fatalf("v1=%v delimiter list: keys %d prefixes %v, %v", v1, len(keys), prefixes, err)
 		}
 		keys, prefixes, err = c.list(ctx, bucket, "", "/", v1)
-		want := []string{"blob-12m", "blob-1m", "empty", "inline-edge", "small.txt"}
+		want := []string{"blob-1m", "blob-20m", "empty", "inline-edge", "small.txt"}
 		if err != nil || !slices.Equal(keys, want) || !slices.Equal(prefixes, []string{"many/"}) {
 			t.Fatalf("v1=%v top-level list: %v %v, %v", v1, keys, prefixes, err)
 		}

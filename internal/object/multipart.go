@@ -1,0 +1,505 @@
+package object
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+)
+
+// Multipart limits, as AWS S3 sets them.
+const (
+	MinPartSize    = 5 << 20
+	MaxPartSize    = 5 << 30
+	MaxPartNumber  = 10000
+	MaxListParts   = 1000
+	MaxListUploads = 1000
+	// DefaultUploadExpiry is how long an unfinished upload is kept.
+	DefaultUploadExpiry = 7 * 24 * time.Hour
+)
+
+// Multipart keyspaces:
+//
+//	U<bucket>/<key>\x00<upload id>    upload record (JSON)
+//	P<upload id>/<part number:05d>    part record (JSON); its blob is
+//	                                  referenced as R<blob>/<part uid>
+const (
+	tagUpload = 'U'
+	tagPart   = 'P'
+)
+
+func uploadKey(bucket, key, uploadID string) []byte {
+	k := append([]byte{tagUpload}, bucket...)
+	k = append(k, keySeparate)
+	k = append(k, key...)
+	k = append(k, 0)
+	return append(k, uploadID...)
+}
+
+func uploadPrefix(bucket string) []byte {
+	return append(append([]byte{tagUpload}, bucket...), keySeparate)
+}
+
+func partPrefix(uploadID string) []byte {
+	return append(append([]byte{tagPart}, uploadID...), keySeparate)
+}
+
+func partKey(uploadID string, n int) []byte {
+	return fmt.Appendf(partPrefix(uploadID), "%05d", n)
+}
+
+func uploadLockName(id string) []byte { return []byte("lu/" + id) }
+
+// Upload describes an unfinished multipart upload.
+type Upload struct {
+	Bucket    string    `json:"-"`
+	Key       string    `json:"-"`
+	UploadID  string    `json:"id"`
+	Initiated time.Time `json:"initiated"`
+	Attrs     Attrs     `json:"attrs"`
+}
+
+// PartInfo describes one uploaded part.
+type PartInfo struct {
+	Number       int       `json:"n"`
+	Size         int64     `json:"size"`
+	ETag         string    `json:"etag"`
+	LastModified time.Time `json:"modified"`
+	BlobID       string    `json:"blob"`
+	UID          string    `json:"uid"`
+}
+
+// CompletePart names a part in CompleteMultipartUpload.
+type CompletePart struct {
+	Number int
+	ETag   string
+}
+
+// CreateMultipartUpload starts an upload and returns its id.
+func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, attrs Attrs) (string, error) {
+	if err := ValidKey(key); err != nil {
+		return "", err
+	}
+	if userMetaSize(attrs.UserMeta) > MaxUserMetaSize {
+		return "", s3err.ErrMetadataTooLarge
+	}
+	up := Upload{UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: attrs}
+	val, err := json.Marshal(up)
+	if err != nil {
+		return "", err
+	}
+	err = l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}, func(tx meta.Txn) error {
+		if _, err := readBucket(tx, bucket); err != nil {
+			return err
+		}
+		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
+	})
+	return up.UploadID, err
+}
+
+func readUpload(r meta.Reader, bucket, key, uploadID string) (Upload, error) {
+	var up Upload
+	if !ValidBucketName(bucket) {
+		return up, s3err.ErrNoSuchBucket
+	}
+	val, err := r.Get(uploadKey(bucket, key, uploadID))
+	if errors.Is(err, meta.ErrNotFound) {
+		if _, err := readBucket(r, bucket); err != nil {
+			return up, err
+		}
+		return up, s3err.ErrNoSuchUpload
+	}
+	if err != nil {
+		return up, err
+	}
+	err = json.Unmarshal(val, &up)
+	up.Bucket, up.Key = bucket, key
+	return up, err
+}
+
+func validPartNumber(n int) error {
+	if n < 1 || n > MaxPartNumber {
+		return s3err.ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and %d, inclusive", MaxPartNumber)
+	}
+	return nil
+}
+
+// UploadPart stores one part, replacing an earlier part of that number.
+func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte) (PartInfo, error) {
+	if err := validPartNumber(number); err != nil {
+		return PartInfo{}, err
+	}
+	switch {
+	case size < 0:
+		return PartInfo{}, s3err.ErrMissingContentLength
+	case size > MaxPartSize:
+		return PartInfo{}, s3err.ErrEntityTooLarge
+	}
+	if err := l.view(ctx, func(r meta.Reader) error { _, err := readUpload(r, bucket, key, uploadID); return err }); err != nil {
+		return PartInfo{}, err
+	}
+	w, err := l.blobs.Create(ctx)
+	if err != nil {
+		return PartInfo{}, storageError(err)
+	}
+	digest := md5.New()
+	if err := copyBody(io.MultiWriter(w, digest), body, size); err != nil {
+		w.Abort()
+		return PartInfo{}, err
+	}
+	if _, err := w.Commit(); err != nil {
+		w.Abort()
+		return PartInfo{}, storageError(err)
+	}
+	sum := digest.Sum(nil)
+	if contentMD5 != nil && !bytes.Equal(sum, contentMD5) {
+		l.discardBlob(w)
+		return PartInfo{}, s3err.ErrBadDigest
+	}
+	part := PartInfo{Number: number, Size: size, ETag: hex.EncodeToString(sum), LastModified: l.opts.Now().UTC(), BlobID: string(w.ID()), UID: newUID()}
+	val, err := json.Marshal(part)
+	if err != nil {
+		l.discardBlob(w)
+		return PartInfo{}, err
+	}
+	locks := []meta.Lock{{Name: uploadLockName(uploadID), Shared: true}, {Name: partKey(uploadID, number)}}
+	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
+			return err
+		}
+		if old, ok, err := readPart(tx, uploadID, number); err != nil {
+			return err
+		} else if ok {
+			if err := l.dropBlobRef(tx, old.BlobID, old.UID); err != nil {
+				return err
+			}
+		}
+		if err := tx.Set(partKey(uploadID, number), val); err != nil {
+			return err
+		}
+		return tx.Set(blobRefKey(part.BlobID, part.UID), nil)
+	})
+	if err != nil {
+		l.discardBlob(w)
+		return PartInfo{}, err
+	}
+	l.kickCollector()
+	return part, nil
+}
+
+func readPart(r meta.Reader, uploadID string, n int) (PartInfo, bool, error) {
+	var p PartInfo
+	val, err := r.Get(partKey(uploadID, n))
+	if errors.Is(err, meta.ErrNotFound) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, err
+	}
+	return p, true, json.Unmarshal(val, &p)
+}
+
+// allParts returns an upload's parts in number order.
+func allParts(r meta.Reader, uploadID string, after, max int) ([]PartInfo, bool, error) {
+	p := partPrefix(uploadID)
+	it, err := r.NewIter(p, prefixEnd(p))
+	if err != nil {
+		return nil, false, err
+	}
+	defer it.Close()
+	var parts []PartInfo
+	start := p
+	if after > 0 {
+		start = partKey(uploadID, after+1)
+	}
+	for ok := it.SeekGE(start); ok; ok = it.Next() {
+		if max > 0 && len(parts) == max {
+			return parts, true, nil
+		}
+		val, err := it.Value()
+		if err != nil {
+			return nil, false, err
+		}
+		var part PartInfo
+		if err := json.Unmarshal(val, &part); err != nil {
+			return nil, false, err
+		}
+		parts = append(parts, part)
+	}
+	return parts, false, it.Err()
+}
+
+// CompleteMultipartUpload checks the part list and commits the object as
+// a manifest of the parts' blobs: no data is copied.
+func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, list []CompletePart, cond Conditions) (ObjectInfo, error) {
+	if len(list) == 0 {
+		return ObjectInfo{}, s3err.ErrMalformedXML.WithMessage("You must specify at least one part.")
+	}
+	for i, p := range list {
+		if err := validPartNumber(p.Number); err != nil {
+			return ObjectInfo{}, err
+		}
+		if i > 0 && p.Number <= list[i-1].Number {
+			return ObjectInfo{}, s3err.ErrInvalidPartOrder
+		}
+	}
+	rec := record{UID: newUID()}
+	locks := append(l.objectLocks(bucket, key), meta.Lock{Name: uploadLockName(uploadID)})
+	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		up, err := readUpload(tx, bucket, key, uploadID)
+		if err != nil {
+			return err
+		}
+		stored, _, err := allParts(tx, uploadID, 0, 0)
+		if err != nil {
+			return err
+		}
+		byNumber := make(map[int]PartInfo, len(stored))
+		for _, p := range stored {
+			byNumber[p.Number] = p
+		}
+		digests := md5.New()
+		var size int64
+		used := make(map[int]bool, len(list))
+		for i, want := range list {
+			p, ok := byNumber[want.Number]
+			if !ok || !etagMatches(want.ETag, p.ETag) {
+				return s3err.ErrInvalidPart.WithMessage("Part %d could not be found or its ETag does not match.", want.Number)
+			}
+			if p.Size < MinPartSize && i < len(list)-1 {
+				return s3err.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; all parts but the last must be at least %d.", p.Number, p.Size, MinPartSize)
+			}
+			raw, _ := hex.DecodeString(p.ETag)
+			digests.Write(raw)
+			size += p.Size
+			used[p.Number] = true
+			rec.Parts = append(rec.Parts, partRef{Size: p.Size, ETag: p.ETag, BlobID: p.BlobID})
+		}
+		old, found, err := getRecord(tx, bucket, key)
+		if err != nil {
+			return err
+		}
+		if err := checkWriteConditions(old.Info, found, cond); err != nil {
+			return err
+		}
+		if found {
+			if err := l.dropData(tx, old); err != nil {
+				return err
+			}
+		}
+		rec.Info = ObjectInfo{
+			Size:         size,
+			ETag:         hex.EncodeToString(digests.Sum(nil)) + "-" + strconv.Itoa(len(list)),
+			LastModified: l.opts.Now().UTC(),
+			Attrs:        up.Attrs,
+		}
+		// The object takes over the references of the parts it uses; the
+		// others are dropped.
+		for _, p := range stored {
+			if err := tx.Delete(partKey(uploadID, p.Number)); err != nil {
+				return err
+			}
+			if !used[p.Number] {
+				if err := l.dropBlobRef(tx, p.BlobID, p.UID); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.Delete(blobRefKey(p.BlobID, p.UID)); err != nil {
+				return err
+			}
+			if err := tx.Set(blobRefKey(p.BlobID, rec.UID), nil); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(uploadKey(bucket, key, uploadID)); err != nil {
+			return err
+		}
+		return tx.Set(objectKey(bucket, key), rec.encode())
+	})
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	l.kickCollector()
+	info := rec.Info
+	info.Bucket, info.Key = bucket, key
+	return info, nil
+}
+
+// AbortMultipartUpload discards an upload and its parts.
+func (l *Layer) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
+	err := l.meta.Update(ctx, []meta.Lock{{Name: uploadLockName(uploadID)}}, func(tx meta.Txn) error {
+		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
+			return err
+		}
+		return l.abortInTxn(tx, bucket, key, uploadID)
+	})
+	if err == nil {
+		l.kickCollector()
+	}
+	return err
+}
+
+func (l *Layer) abortInTxn(tx meta.Txn, bucket, key, uploadID string) error {
+	parts, _, err := allParts(tx, uploadID, 0, 0)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if err := tx.Delete(partKey(uploadID, p.Number)); err != nil {
+			return err
+		}
+		if err := l.dropBlobRef(tx, p.BlobID, p.UID); err != nil {
+			return err
+		}
+	}
+	return tx.Delete(uploadKey(bucket, key, uploadID))
+}
+
+// ListPartsResult is one page of ListParts.
+type ListPartsResult struct {
+	Upload      Upload
+	Parts       []PartInfo
+	IsTruncated bool
+	// NextMarker is the last part number returned.
+	NextMarker int
+}
+
+// ListParts lists an upload's parts after part number marker.
+func (l *Layer) ListParts(ctx context.Context, bucket, key, uploadID string, marker, maxParts int) (ListPartsResult, error) {
+	var res ListPartsResult
+	if maxParts <= 0 || maxParts > MaxListParts {
+		maxParts = MaxListParts
+	}
+	err := l.view(ctx, func(r meta.Reader) error {
+		var err error
+		if res.Upload, err = readUpload(r, bucket, key, uploadID); err != nil {
+			return err
+		}
+		res.Parts, res.IsTruncated, err = allParts(r, uploadID, marker, maxParts)
+		return err
+	})
+	if n := len(res.Parts); n > 0 {
+		res.NextMarker = res.Parts[n-1].Number
+	}
+	return res, err
+}
+
+// ListUploadsResult is one page of ListMultipartUploads.
+type ListUploadsResult struct {
+	Uploads                           []Upload
+	IsTruncated                       bool
+	NextKeyMarker, NextUploadIDMarker string
+}
+
+// ListMultipartUploads lists unfinished uploads in key order, then by id,
+// after (keyMarker, uploadIDMarker).
+func (l *Layer) ListMultipartUploads(ctx context.Context, bucket, prefix, keyMarker, uploadIDMarker string, maxUploads int) (ListUploadsResult, error) {
+	var res ListUploadsResult
+	if maxUploads <= 0 || maxUploads > MaxListUploads {
+		maxUploads = MaxListUploads
+	}
+	if !ValidBucketName(bucket) {
+		return res, s3err.ErrNoSuchBucket
+	}
+	err := l.view(ctx, func(r meta.Reader) error {
+		if _, err := readBucket(r, bucket); err != nil {
+			return err
+		}
+		base := uploadPrefix(bucket)
+		lower := append(append([]byte(nil), base...), prefix...)
+		it, err := r.NewIter(lower, prefixEnd(lower))
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		start := lower
+		if keyMarker != "" {
+			after := append(append([]byte(nil), base...), keyMarker...)
+			if uploadIDMarker != "" {
+				after = append(append(after, 0), uploadIDMarker...)
+			}
+			after = append(after, 1) // past every upload of keyMarker (or past the marker's id)
+			if bytes.Compare(after, start) > 0 {
+				start = after
+			}
+		}
+		for ok := it.SeekGE(start); ok; ok = it.Next() {
+			if len(res.Uploads) == maxUploads {
+				res.IsTruncated = true
+				break
+			}
+			k := it.Key()[len(base):]
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				continue
+			}
+			val, err := it.Value()
+			if err != nil {
+				return err
+			}
+			var up Upload
+			if err := json.Unmarshal(val, &up); err != nil {
+				return err
+			}
+			up.Bucket, up.Key = bucket, string(k[:i])
+			res.Uploads = append(res.Uploads, up)
+		}
+		return it.Err()
+	})
+	if res.IsTruncated {
+		last := res.Uploads[len(res.Uploads)-1]
+		res.NextKeyMarker, res.NextUploadIDMarker = last.Key, last.UploadID
+	}
+	return res, err
+}
+
+// ExpireUploads aborts uploads initiated more than maxAge ago.
+func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, error) {
+	cutoff := l.opts.Now().Add(-maxAge)
+	var stale []Upload
+	err := l.view(ctx, func(r meta.Reader) error {
+		it, err := r.NewIter([]byte{tagUpload}, []byte{tagUpload + 1})
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			k := it.Key()[1:]
+			slash, zero := bytes.IndexByte(k, keySeparate), bytes.IndexByte(k, 0)
+			if slash < 0 || zero < slash {
+				continue
+			}
+			val, err := it.Value()
+			if err != nil {
+				return err
+			}
+			var up Upload
+			if json.Unmarshal(val, &up) == nil && up.Initiated.Before(cutoff) {
+				up.Bucket, up.Key = string(k[:slash]), string(k[slash+1:zero])
+				stale = append(stale, up)
+			}
+		}
+		return it.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, up := range stale {
+		if err := l.AbortMultipartUpload(ctx, up.Bucket, up.Key, up.UploadID); err != nil && !errors.Is(err, s3err.ErrNoSuchUpload) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
