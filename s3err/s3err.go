@@ -128,3 +128,11 @@ var (
 	ErrMissingRequestBody           = def("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty.")
 	ErrAnonymousDenied              = def("AccessDenied", http.StatusForbidden, "Access Denied.")
 )
+
+// Errors of the object API beyond the core.
+var (
+	ErrInvalidTag        = def("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
+	ErrInvalidPartNumber = def("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
+	ErrInvalidCopySource = def("InvalidArgument", http.StatusBadRequest, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	ErrInvalidCopyDest   = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+)

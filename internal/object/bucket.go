@@ -145,6 +145,9 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 		if nonEmpty {
 			return s3err.ErrBucketNotEmpty
 		}
+		if err := l.deleteBucketState(tx, name); err != nil {
+			return err
+		}
 		return tx.Delete(bucketKey(name))
 	})
 }

@@ -45,3 +45,12 @@ func checkWriteConditions(cur ObjectInfo, exists bool, c Conditions) error {
 	}
 	return nil
 }
+
+// checkCopySourceConditions evaluates x-amz-copy-source-if-*: the read
+// preconditions, except that every failure is 412, as S3 answers.
+func checkCopySourceConditions(info ObjectInfo, c Conditions) error {
+	if err := checkReadConditions(info, c); err != nil {
+		return s3err.ErrPreconditionFailed
+	}
+	return nil
+}

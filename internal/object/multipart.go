@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 )
@@ -61,11 +63,40 @@ func uploadLockName(id string) []byte { return []byte("lu/" + id) }
 
 // Upload describes an unfinished multipart upload.
 type Upload struct {
-	Bucket    string    `json:"-"`
-	Key       string    `json:"-"`
-	UploadID  string    `json:"id"`
-	Initiated time.Time `json:"initiated"`
-	Attrs     Attrs     `json:"attrs"`
+	Bucket    string            `json:"-"`
+	Key       string            `json:"-"`
+	UploadID  string            `json:"id"`
+	Initiated time.Time         `json:"initiated"`
+	Attrs     Attrs             `json:"attrs"`
+	Tags      map[string]string `json:"tags,omitempty"`
+	// ChecksumAlgorithm, when set, is computed for every part and
+	// combined into the object's checksum as ChecksumType says.
+	ChecksumAlgorithm checksum.Algorithm `json:"alg,omitempty"`
+	ChecksumType      string             `json:"sumtype,omitempty"`
+}
+
+// UploadOptions describe CreateMultipartUpload.
+type UploadOptions struct {
+	Attrs             Attrs
+	Tags              map[string]string
+	ChecksumAlgorithm checksum.Algorithm
+	// ChecksumType is ChecksumFullObject or ChecksumComposite; "" picks
+	// the algorithm's default.
+	ChecksumType string
+}
+
+// Checksum types of a multipart object: a checksum of the whole data, or a
+// checksum of the parts' checksums.
+const (
+	ChecksumFullObject = "FULL_OBJECT"
+	ChecksumComposite  = "COMPOSITE"
+)
+
+// PartOptions describe UploadPart.
+type PartOptions struct {
+	Size       int64
+	ContentMD5 []byte
+	Checksum   ChecksumRequest
 }
 
 // PartInfo describes one uploaded part.
@@ -76,23 +107,47 @@ type PartInfo struct {
 	LastModified time.Time `json:"modified"`
 	BlobID       string    `json:"blob"`
 	UID          string    `json:"uid"`
+	// Checksum is the base64 checksum of the part under
+	// ChecksumAlgorithm, when one was computed.
+	ChecksumAlgorithm checksum.Algorithm `json:"alg,omitempty"`
+	Checksum          string             `json:"sum,omitempty"`
 }
 
 // CompletePart names a part in CompleteMultipartUpload.
 type CompletePart struct {
 	Number int
 	ETag   string
+	// Checksum, when the client sends one, must equal the part's.
+	Checksum string
+}
+
+// CompleteOptions describe CompleteMultipartUpload.
+type CompleteOptions struct {
+	Cond Conditions
+	// Checksum, when set, is the object checksum the client expects
+	// (base64, with or without the "-N" of a composite checksum).
+	Checksum string
 }
 
 // CreateMultipartUpload starts an upload and returns its id.
-func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, attrs Attrs) (string, error) {
+func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, opts UploadOptions) (string, error) {
 	if err := ValidKey(key); err != nil {
 		return "", err
 	}
-	if userMetaSize(attrs.UserMeta) > MaxUserMetaSize {
+	if userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize {
 		return "", s3err.ErrMetadataTooLarge
 	}
-	up := Upload{UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: attrs}
+	if err := validTags(opts.Tags); err != nil {
+		return "", err
+	}
+	sumType, err := uploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
+	if err != nil {
+		return "", err
+	}
+	up := Upload{
+		UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: opts.Attrs, Tags: opts.Tags,
+		ChecksumAlgorithm: opts.ChecksumAlgorithm, ChecksumType: sumType,
+	}
 	val, err := json.Marshal(up)
 	if err != nil {
 		return "", err
@@ -104,6 +159,28 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, a
 		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
 	})
 	return up.UploadID, err
+}
+
+// uploadChecksumType checks an algorithm and type pair and fills in the
+// default type: full-object for CRC64NVME, composite for the others.
+func uploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
+	switch {
+	case alg == "" && typ != "":
+		return "", s3err.ErrInvalidRequest.WithMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+	case alg == "":
+		return "", nil
+	case typ == "" && alg == checksum.CRC64NVME:
+		return ChecksumFullObject, nil
+	case typ == "":
+		return ChecksumComposite, nil
+	case typ == ChecksumFullObject && !alg.Combinable():
+		return "", s3err.ErrInvalidRequest.WithMessage("The FULL_OBJECT checksum type cannot be used with the %s checksum algorithm.", strings.ToLower(string(alg)))
+	case typ == ChecksumComposite && alg == checksum.CRC64NVME:
+		return "", s3err.ErrInvalidRequest.WithMessage("The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.")
+	case typ != ChecksumFullObject && typ != ChecksumComposite:
+		return "", s3err.ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid.")
+	}
+	return typ, nil
 }
 
 func readUpload(r meta.Reader, bucket, key, uploadID string) (Upload, error) {
@@ -134,43 +211,57 @@ func validPartNumber(n int) error {
 }
 
 // UploadPart stores one part, replacing an earlier part of that number.
-func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, number int, body io.Reader, size int64, contentMD5 []byte) (PartInfo, error) {
+func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, number int, body io.Reader, opts PartOptions) (PartInfo, error) {
 	if err := validPartNumber(number); err != nil {
 		return PartInfo{}, err
 	}
 	switch {
-	case size < 0:
+	case opts.Size < 0:
 		return PartInfo{}, s3err.ErrMissingContentLength
-	case size > MaxPartSize:
+	case opts.Size > MaxPartSize:
 		return PartInfo{}, s3err.ErrEntityTooLarge
 	}
-	if err := l.view(ctx, func(r meta.Reader) error { _, err := readUpload(r, bucket, key, uploadID); return err }); err != nil {
+	var up Upload
+	if err := l.view(ctx, func(r meta.Reader) (err error) { up, err = readUpload(r, bucket, key, uploadID); return err }); err != nil {
 		return PartInfo{}, err
 	}
-	w, err := l.blobs.Create(ctx)
+	alg := opts.Checksum.Algorithm
+	switch {
+	case alg == "":
+		alg = up.ChecksumAlgorithm
+	case up.ChecksumAlgorithm != "" && alg != up.ChecksumAlgorithm:
+		return PartInfo{}, s3err.ErrInvalidRequest.WithMessage("Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+			strings.ToLower(string(up.ChecksumAlgorithm)), strings.ToLower(string(alg)))
+	}
+	digest := newBodyDigest(alg)
+	w, err := l.writeBlob(ctx, body, opts.Size, digest)
 	if err != nil {
-		return PartInfo{}, storageError(err)
-	}
-	digest := md5.New()
-	if err := copyBody(io.MultiWriter(w, digest), body, size); err != nil {
-		w.Abort()
 		return PartInfo{}, err
 	}
-	if _, err := w.Commit(); err != nil {
-		w.Abort()
-		return PartInfo{}, storageError(err)
-	}
-	sum := digest.Sum(nil)
-	if contentMD5 != nil && !bytes.Equal(sum, contentMD5) {
+	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
+	if err != nil {
 		l.discardBlob(w)
-		return PartInfo{}, s3err.ErrBadDigest
+		return PartInfo{}, err
 	}
-	part := PartInfo{Number: number, Size: size, ETag: hex.EncodeToString(sum), LastModified: l.opts.Now().UTC(), BlobID: string(w.ID()), UID: newUID()}
+	part := PartInfo{Number: number, Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), BlobID: string(w.ID()), UID: newUID()}
+	if sum != "" {
+		part.ChecksumAlgorithm, part.Checksum = alg, sum
+	}
+	if err := l.commitPart(ctx, bucket, key, uploadID, part); err != nil {
+		l.discardBlob(w)
+		return PartInfo{}, err
+	}
+	return part, nil
+}
+
+// commitPart records a part whose blob is written, replacing an earlier
+// part of that number.
+func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo) error {
 	val, err := json.Marshal(part)
 	if err != nil {
-		l.discardBlob(w)
-		return PartInfo{}, err
+		return err
 	}
+	number := part.Number
 	locks := []meta.Lock{{Name: uploadLockName(uploadID), Shared: true}, {Name: partKey(uploadID, number)}}
 	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
@@ -188,12 +279,10 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 		}
 		return tx.Set(blobRefKey(part.BlobID, part.UID), nil)
 	})
-	if err != nil {
-		l.discardBlob(w)
-		return PartInfo{}, err
+	if err == nil {
+		l.kickCollector()
 	}
-	l.kickCollector()
-	return part, nil
+	return err
 }
 
 func readPart(r meta.Reader, uploadID string, n int) (PartInfo, bool, error) {
@@ -240,7 +329,7 @@ func allParts(r meta.Reader, uploadID string, after, max int) ([]PartInfo, bool,
 
 // CompleteMultipartUpload checks the part list and commits the object as
 // a manifest of the parts' blobs: no data is copied.
-func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, list []CompletePart, cond Conditions) (ObjectInfo, error) {
+func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, list []CompletePart, opts CompleteOptions) (ObjectInfo, error) {
 	if len(list) == 0 {
 		return ObjectInfo{}, s3err.ErrMalformedXML.WithMessage("You must specify at least one part.")
 	}
@@ -270,10 +359,14 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		digests := md5.New()
 		var size int64
 		used := make(map[int]bool, len(list))
+		chosen := make([]PartInfo, 0, len(list))
 		for i, want := range list {
 			p, ok := byNumber[want.Number]
 			if !ok || !etagMatches(want.ETag, p.ETag) {
 				return s3err.ErrInvalidPart.WithMessage("Part %d could not be found or its ETag does not match.", want.Number)
+			}
+			if want.Checksum != "" && want.Checksum != p.Checksum {
+				return s3err.ErrInvalidPart.WithMessage("The checksum of part %d does not match.", want.Number)
 			}
 			if p.Size < MinPartSize && i < len(list)-1 {
 				return s3err.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; all parts but the last must be at least %d.", p.Number, p.Size, MinPartSize)
@@ -283,12 +376,17 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			size += p.Size
 			used[p.Number] = true
 			rec.Parts = append(rec.Parts, partRef{Size: p.Size, ETag: p.ETag, BlobID: p.BlobID})
+			chosen = append(chosen, p)
+		}
+		sum, err := uploadChecksum(up, chosen, opts.Checksum)
+		if err != nil {
+			return err
 		}
 		old, found, err := getRecord(tx, bucket, key)
 		if err != nil {
 			return err
 		}
-		if err := checkWriteConditions(old.Info, found, cond); err != nil {
+		if err := checkWriteConditions(old.Info, found, opts.Cond); err != nil {
 			return err
 		}
 		if found {
@@ -301,6 +399,12 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			ETag:         hex.EncodeToString(digests.Sum(nil)) + "-" + strconv.Itoa(len(list)),
 			LastModified: l.opts.Now().UTC(),
 			Attrs:        up.Attrs,
+			Tags:         up.Tags,
+			PartsCount:   len(list),
+		}
+		if sum != "" {
+			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)
+			rec.Info.ChecksumType = up.ChecksumType
 		}
 		// The object takes over the references of the parts it uses; the
 		// others are dropped.
@@ -333,6 +437,44 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	info := rec.Info
 	info.Bucket, info.Key = bucket, key
 	return info, nil
+}
+
+// uploadChecksum computes a multipart object's checksum from its parts':
+// the CRC of the whole data (FULL_OBJECT), or the checksum of the
+// concatenated part checksums followed by "-N" (COMPOSITE). It checks the
+// value the client expects, when there is one.
+func uploadChecksum(up Upload, parts []PartInfo, want string) (string, error) {
+	alg := up.ChecksumAlgorithm
+	if alg == "" {
+		return "", nil
+	}
+	var whole []byte
+	composite := alg.New()
+	for i, p := range parts {
+		raw, err := alg.Decode(p.Checksum)
+		if err != nil || p.ChecksumAlgorithm != alg {
+			return "", s3err.ErrInvalidPart.WithMessage("Part %d has no %s checksum.", p.Number, alg)
+		}
+		if up.ChecksumType == ChecksumComposite {
+			composite.Write(raw)
+			continue
+		}
+		if i == 0 {
+			whole = raw
+		} else if whole, err = alg.Combine(whole, raw, p.Size); err != nil {
+			return "", err
+		}
+	}
+	var sum string
+	if up.ChecksumType == ChecksumComposite {
+		sum = checksum.Encode(composite.Sum(nil)) + "-" + strconv.Itoa(len(parts))
+	} else {
+		sum = checksum.Encode(whole)
+	}
+	if want != "" && strings.SplitN(want, "-", 2)[0] != strings.SplitN(sum, "-", 2)[0] {
+		return "", s3err.ErrChecksumMismatch.WithMessage("The %s you specified did not match the calculated checksum.", alg)
+	}
+	return sum, nil
 }
 
 // AbortMultipartUpload discards an upload and its parts.
@@ -468,28 +610,11 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 	cutoff := l.opts.Now().Add(-maxAge)
 	var stale []Upload
 	err := l.view(ctx, func(r meta.Reader) error {
-		it, err := r.NewIter([]byte{tagUpload}, []byte{tagUpload + 1})
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for ok := it.First(); ok; ok = it.Next() {
-			k := it.Key()[1:]
-			slash, zero := bytes.IndexByte(k, keySeparate), bytes.IndexByte(k, 0)
-			if slash < 0 || zero < slash {
-				continue
-			}
-			val, err := it.Value()
-			if err != nil {
-				return err
-			}
-			var up Upload
-			if json.Unmarshal(val, &up) == nil && up.Initiated.Before(cutoff) {
-				up.Bucket, up.Key = string(k[:slash]), string(k[slash+1:zero])
+		return eachUpload(r, []byte{tagUpload}, func(up Upload) {
+			if up.Initiated.Before(cutoff) {
 				stale = append(stale, up)
 			}
-		}
-		return it.Err()
+		})
 	})
 	if err != nil {
 		return 0, err
@@ -502,4 +627,31 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 		n++
 	}
 	return n, nil
+}
+
+// eachUpload calls fn for every upload record whose key starts with p.
+func eachUpload(r meta.Reader, p []byte, fn func(Upload)) error {
+	it, err := r.NewIter(p, prefixEnd(p))
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		k := it.Key()[1:]
+		slash, zero := bytes.IndexByte(k, keySeparate), bytes.IndexByte(k, 0)
+		if slash < 0 || zero < slash {
+			continue
+		}
+		val, err := it.Value()
+		if err != nil {
+			return err
+		}
+		var up Upload
+		if err := json.Unmarshal(val, &up); err != nil {
+			return err
+		}
+		up.Bucket, up.Key = string(k[:slash]), string(k[slash+1:zero])
+		fn(up)
+	}
+	return it.Err()
 }

@@ -3,9 +3,7 @@ package object
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"strings"
@@ -85,10 +83,14 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		return ObjectInfo{}, err
 	}
 
+	if err := validTags(opts.Tags); err != nil {
+		return ObjectInfo{}, err
+	}
+
 	rec := record{UID: newUID()}
 	var inline []byte
 	var w blob.Writer
-	digest := md5.New()
+	digest := newBodyDigest(opts.Checksum.Algorithm)
 	if opts.Size <= l.opts.InlineLimit {
 		inline = make([]byte, opts.Size)
 		if err := readBody(body, inline); err != nil {
@@ -98,32 +100,29 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		rec.Inline = true
 	} else {
 		var err error
-		if w, err = l.blobs.Create(ctx); err != nil {
-			return ObjectInfo{}, storageError(err)
-		}
-		if err := copyBody(io.MultiWriter(w, digest), body, opts.Size); err != nil {
-			w.Abort()
+		if w, err = l.writeBlob(ctx, body, opts.Size, digest); err != nil {
 			return ObjectInfo{}, err
-		}
-		if _, err := w.Commit(); err != nil {
-			w.Abort()
-			return ObjectInfo{}, storageError(err)
 		}
 		rec.BlobID = string(w.ID())
 	}
-	sum := digest.Sum(nil)
-	if opts.ContentMD5 != nil && !bytes.Equal(sum, opts.ContentMD5) {
+	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
+	if err != nil {
 		l.discardBlob(w)
-		return ObjectInfo{}, s3err.ErrBadDigest
+		return ObjectInfo{}, err
 	}
 
 	rec.Info = ObjectInfo{
 		Size:         opts.Size,
-		ETag:         hex.EncodeToString(sum),
+		ETag:         etag,
 		LastModified: l.opts.Now().UTC(),
 		Attrs:        opts.Attrs,
+		Checksums:    checksumMap(opts.Checksum.Algorithm, sum),
+		Tags:         opts.Tags,
 	}
-	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+	if sum != "" {
+		rec.Info.ChecksumType = ChecksumFullObject
+	}
+	err = l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}
@@ -155,6 +154,24 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	info := rec.Info
 	info.Bucket, info.Key = bucket, key
 	return info, nil
+}
+
+// writeBlob stores exactly size bytes of body in a new, committed blob,
+// feeding them to digest on the way.
+func (l *Layer) writeBlob(ctx context.Context, body io.Reader, size int64, digest io.Writer) (blob.Writer, error) {
+	w, err := l.blobs.Create(ctx)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if err := copyBody(io.MultiWriter(w, digest), body, size); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if _, err := w.Commit(); err != nil {
+		w.Abort()
+		return nil, storageError(err)
+	}
+	return w, nil
 }
 
 // discardBlob deletes a committed blob that no record will reference. If
@@ -318,7 +335,12 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 		if err := checkReadConditions(rec.Info, opts.Cond); err != nil {
 			return obj, err
 		}
-		if obj.Offset, obj.Length, obj.Partial, err = resolveRange(opts.Range, rec.Info.Size); err != nil {
+		if opts.PartNumber > 0 {
+			obj.Offset, obj.Length, obj.Partial, err = partRange(rec, opts.PartNumber, opts.Range)
+		} else {
+			obj.Offset, obj.Length, obj.Partial, err = resolveRange(opts.Range, rec.Info.Size)
+		}
+		if err != nil {
 			return obj, err
 		}
 		if !withBody {
@@ -364,6 +386,25 @@ func resolveRange(r *Range, size int64) (off, n int64, partial bool, err error) 
 		end = size - 1
 	}
 	return r.Start, end - r.Start + 1, true, nil
+}
+
+// partRange is the byte range of part n of rec. An object that was not
+// uploaded in parts is its own part 1.
+func partRange(rec record, n int, r *Range) (off, length int64, partial bool, err error) {
+	switch {
+	case r != nil:
+		return 0, 0, false, s3err.ErrInvalidRequest.WithMessage("Cannot specify both Range header and partNumber query parameter.")
+	case n > MaxPartNumber:
+		return 0, 0, false, s3err.ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and %d, inclusive", MaxPartNumber)
+	case len(rec.Parts) == 0 && n == 1:
+		return 0, rec.Info.Size, false, nil
+	case n > len(rec.Parts):
+		return 0, 0, false, s3err.ErrInvalidPartNumber
+	}
+	for _, p := range rec.Parts[:n-1] {
+		off += p.Size
+	}
+	return off, rec.Parts[n-1].Size, true, nil
 }
 
 // DeleteObject removes bucket/key. Deleting a missing key succeeds, as in S3.

@@ -34,6 +34,8 @@ const (
 	fVersionID          = 14
 	fChecksum           = 15 // one field per algorithm: uvarint(len(alg)) alg value
 	fPart               = 16 // one field per part, in order: uvarint(size) uvarint(len(etag)) etag blobID
+	fTag                = 17 // one field per tag, as fUserMeta
+	fChecksumType       = 18
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -125,6 +127,8 @@ func (r *record) encode() []byte {
 	}
 	b = appendString(b, fVersionID, in.VersionID)
 	b = appendPairs(b, fChecksum, in.Checksums)
+	b = appendString(b, fChecksumType, in.ChecksumType)
+	b = appendPairs(b, fTag, in.Tags)
 	for _, p := range r.Parts {
 		v := binary.AppendUvarint(nil, uint64(p.Size))
 		v = binary.AppendUvarint(v, uint64(len(p.ETag)))
@@ -198,7 +202,7 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.CacheControl = string(v)
 		case fExpires:
 			in.Expires = string(v)
-		case fUserMeta, fChecksum:
+		case fUserMeta, fChecksum, fTag:
 			if !withUserMeta {
 				continue
 			}
@@ -207,8 +211,11 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 				break
 			}
 			m := &in.UserMeta
-			if tag == fChecksum {
+			switch tag {
+			case fChecksum:
 				m = &in.Checksums
+			case fTag:
+				m = &in.Tags
 			}
 			if *m == nil {
 				*m = make(map[string]string)
@@ -220,10 +227,13 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			r.Inline = true
 		case fVersionID:
 			in.VersionID = string(v)
+		case fChecksumType:
+			in.ChecksumType = string(v)
 		case fPart:
 			var p partRef
 			p, err = decodePart(v)
 			r.Parts = append(r.Parts, p)
+			in.PartsCount = len(r.Parts)
 		}
 		if err != nil {
 			return r, err

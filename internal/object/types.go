@@ -1,6 +1,10 @@
 package object
 
-import "time"
+import (
+	"time"
+
+	"github.com/kurastore/kura/checksum"
+)
 
 // Attrs are the stored HTTP attributes of an object, set on PUT and returned
 // on GET and HEAD.
@@ -25,7 +29,14 @@ type ObjectInfo struct {
 	ETag         string // without quotes
 	LastModified time.Time
 	// Checksums maps an S3 checksum algorithm name to its base64 value.
+	// A multipart object's composite checksum ends in "-N".
 	Checksums map[string]string
+	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set.
+	ChecksumType string
+	// Tags are the object's tag set; nil when listing without metadata.
+	Tags map[string]string
+	// PartsCount is the number of parts of a multipart object, else 0.
+	PartsCount int
 	Attrs
 }
 
@@ -67,12 +78,27 @@ type PutOptions struct {
 	Cond Conditions
 	// ContentMD5 is the decoded Content-MD5, verified when set.
 	ContentMD5 []byte
+	// Checksum asks for an S3 checksum to be computed, verified when it
+	// carries a value, and stored.
+	Checksum ChecksumRequest
+	// Tags is the tag set to store with the object.
+	Tags map[string]string
+}
+
+// ChecksumRequest names an S3 checksum algorithm and, optionally, the value
+// the client expects.
+type ChecksumRequest struct {
+	Algorithm checksum.Algorithm // "" for none
+	Want      []byte             // nil when the client sent no value
 }
 
 // GetOptions describe a GET or HEAD.
 type GetOptions struct {
 	Range *Range
 	Cond  Conditions
+	// PartNumber selects one part of a multipart object (1-based); 0 for
+	// the whole object. An object that is not multipart has one part.
+	PartNumber int
 }
 
 // ListOptions describe a ListObjects request (v1 and v2 alike).

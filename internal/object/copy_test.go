@@ -1,0 +1,244 @@
+package object
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kurastore/kura/s3err"
+)
+
+func TestCopyObject(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	mustCreateBucket(t, l, "dst")
+	ctx := context.Background()
+	for _, size := range []int{10, 5000} { // inline and blob-backed
+		data := payload(size)
+		src, err := l.PutObject(ctx, "bkt", "src", bytes.NewReader(data), PutOptions{
+			Size: int64(size), Attrs: Attrs{ContentType: "a/b", UserMeta: map[string]string{"m": "1"}}, Tags: map[string]string{"t": "1"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobsBefore := countBlobs(t, l.blobs)
+		info, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "dst", "copy", CopyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ETag != src.ETag {
+			t.Fatalf("copy etag %s, source %s", info.ETag, src.ETag)
+		}
+		if n := countBlobs(t, l.blobs); n != blobsBefore {
+			t.Fatalf("copy wrote data: %d blobs, was %d", n, blobsBefore)
+		}
+		got, obj, err := get(t, l, "dst", "copy", GetOptions{})
+		if err != nil || !bytes.Equal(got, data) || obj.Info.ContentType != "a/b" || obj.Info.UserMeta["m"] != "1" || obj.Info.Tags["t"] != "1" {
+			t.Fatalf("copy (COPY directives): %v %+v", err, obj.Info)
+		}
+		// REPLACE directives.
+		_, err = l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "dst", "copy2", CopyOptions{
+			ReplaceMetadata: true, Attrs: Attrs{ContentType: "c/d"}, ReplaceTags: true, Tags: map[string]string{"u": "2"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, obj, _ = get(t, l, "dst", "copy2", GetOptions{})
+		if obj.Info.ContentType != "c/d" || obj.Info.UserMeta != nil || obj.Info.Tags["u"] != "2" || obj.Info.Tags["t"] != "" {
+			t.Fatalf("copy (REPLACE directives): %+v", obj.Info)
+		}
+		// The source can go; the copies keep their data.
+		if err := l.DeleteObject(ctx, "bkt", "src"); err != nil {
+			t.Fatal(err)
+		}
+		l.clock.Advance(2 * time.Second)
+		if _, _, err := l.DrainQueue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"copy", "copy2"} {
+			if got, _, err := get(t, l, "dst", k, GetOptions{}); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%s after the source was deleted: %v", k, err)
+			}
+		}
+	}
+}
+
+func TestCopyOntoItself(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	for _, size := range []int{10, 5000} {
+		data := payload(size)
+		put(t, l, "bkt", "k", data)
+		self := CopySource{Bucket: "bkt", Key: "k"}
+		if _, err := l.CopyObject(ctx, self, "bkt", "k", CopyOptions{}); !errors.Is(err, s3err.ErrInvalidCopyDest) {
+			t.Fatalf("self copy without REPLACE: %v", err)
+		}
+		if _, err := l.CopyObject(ctx, self, "bkt", "k", CopyOptions{ReplaceMetadata: true, Attrs: Attrs{ContentType: "x/y"}}); err != nil {
+			t.Fatal(err)
+		}
+		l.clock.Advance(2 * time.Second)
+		if _, _, err := l.DrainQueue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, obj, err := get(t, l, "bkt", "k", GetOptions{})
+		if err != nil || !bytes.Equal(got, data) || obj.Info.ContentType != "x/y" {
+			t.Fatalf("self copy with REPLACE lost data or metadata: %v %+v", err, obj.Info)
+		}
+	}
+}
+
+func TestCopyConditionsAndErrors(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	info := put(t, l, "bkt", "src", payload(100))
+	before := info.LastModified.Add(-time.Hour)
+	after := info.LastModified.Add(time.Hour)
+	cases := []struct {
+		name string
+		cond Conditions
+		want error
+	}{
+		{"if-match ok", Conditions{IfMatch: info.ETag}, nil},
+		{"if-match fails", Conditions{IfMatch: "nope"}, s3err.ErrPreconditionFailed},
+		{"if-none-match fails", Conditions{IfNoneMatch: info.ETag}, s3err.ErrPreconditionFailed},
+		{"if-modified-since fails", Conditions{IfModifiedSince: after}, s3err.ErrPreconditionFailed},
+		{"if-modified-since ok", Conditions{IfModifiedSince: before}, nil},
+		{"if-unmodified-since fails", Conditions{IfUnmodifiedSince: before}, s3err.ErrPreconditionFailed},
+		{"if-match wins over if-unmodified-since", Conditions{IfMatch: info.ETag, IfUnmodifiedSince: before}, nil},
+	}
+	for _, c := range cases {
+		_, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src", Cond: c.cond}, "bkt", "dst-"+strings.ReplaceAll(c.name, " ", "-"), CopyOptions{})
+		if !errors.Is(err, c.want) && !(c.want == nil && err == nil) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "missing"}, "bkt", "x", CopyOptions{}); !errors.Is(err, s3err.ErrNoSuchKey) {
+		t.Errorf("missing source: %v", err)
+	}
+	if _, err := l.CopyObject(ctx, CopySource{Bucket: "nobkt", Key: "src"}, "bkt", "x", CopyOptions{}); !errors.Is(err, s3err.ErrNoSuchBucket) {
+		t.Errorf("missing source bucket: %v", err)
+	}
+	if _, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "nobkt", "x", CopyOptions{}); !errors.Is(err, s3err.ErrNoSuchBucket) {
+		t.Errorf("missing destination bucket: %v", err)
+	}
+	tooMany := map[string]string{}
+	for i := range MaxObjectTags + 1 {
+		tooMany[strings.Repeat("k", i+1)] = "v"
+	}
+	if _, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "x", CopyOptions{ReplaceTags: true, Tags: tooMany}); !errors.Is(err, s3err.ErrInvalidTag) {
+		t.Errorf("11 tags: %v", err)
+	}
+}
+
+func TestUploadPartCopy(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	data := payload(MinPartSize + 100)
+	put(t, l, "bkt", "src", data)
+	id := newUpload(t, l, "composed", UploadOptions{})
+	p1, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, nil, "bkt", "composed", id, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, &Range{Start: 10, End: 19}, "bkt", "composed", id, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src", Cond: Conditions{IfMatch: "x"}}, nil, "bkt", "composed", id, 3); !errors.Is(err, s3err.ErrPreconditionFailed) {
+		t.Fatalf("copy-source-if-match: %v", err)
+	}
+	if _, err := l.CompleteMultipartUpload(ctx, "bkt", "composed", id, []CompletePart{{1, p1.ETag, ""}, {2, p2.ETag, ""}}, CompleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := get(t, l, "bkt", "composed", GetOptions{})
+	if want := append(append([]byte(nil), data...), data[10:20]...); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("composed object: %v", err)
+	}
+}
+
+func TestObjectTags(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	data := payload(3000)
+	info := put(t, l, "bkt", "k", data)
+	ten := map[string]string{}
+	for i := range MaxObjectTags {
+		ten[strings.Repeat("k", i+1)] = strings.Repeat("v", MaxTagValueLength)
+	}
+	ten[strings.Repeat("é", MaxTagKeyLength)] = "x" // characters, not bytes
+	delete(ten, "k")
+	if err := l.PutObjectTags(ctx, "bkt", "k", ten); err != nil {
+		t.Fatalf("10 tags at the length limits: %v", err)
+	}
+	got, err := l.GetObjectTags(ctx, "bkt", "k")
+	if err != nil || len(got) != MaxObjectTags {
+		t.Fatalf("get tags: %v %v", got, err)
+	}
+	_, obj, _ := get(t, l, "bkt", "k", GetOptions{})
+	if obj.Info.ETag != info.ETag || !obj.Info.LastModified.Equal(info.LastModified) {
+		t.Fatal("tagging changed the object's identity")
+	}
+	for name, bad := range map[string]map[string]string{
+		"11 tags": func() map[string]string {
+			m := map[string]string{"extra": "1"}
+			for k, v := range ten {
+				m[k] = v
+			}
+			return m
+		}(),
+		"key 129":   {strings.Repeat("k", MaxTagKeyLength+1): "v"},
+		"value 257": {"k": strings.Repeat("v", MaxTagValueLength+1)},
+		"empty key": {"": "v"},
+	} {
+		if err := l.PutObjectTags(ctx, "bkt", "k", bad); !errors.Is(err, s3err.ErrInvalidTag) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if got, _ := l.GetObjectTags(ctx, "bkt", "k"); len(got) != MaxObjectTags {
+		t.Fatal("a refused tag set changed the stored one")
+	}
+	if err := l.DeleteObjectTags(ctx, "bkt", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.GetObjectTags(ctx, "bkt", "k"); err != nil || len(got) != 0 {
+		t.Fatalf("after delete: %v %v", got, err)
+	}
+	if b, _, err := get(t, l, "bkt", "k", GetOptions{}); err != nil || !bytes.Equal(b, data) {
+		t.Fatal("tagging damaged the data")
+	}
+	if err := l.PutObjectTags(ctx, "bkt", "missing", map[string]string{"a": "b"}); !errors.Is(err, s3err.ErrNoSuchKey) {
+		t.Fatalf("tags of a missing key: %v", err)
+	}
+}
+
+func TestBucketConfig(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	if _, err := l.BucketConfig(ctx, "bkt", "policy"); !errors.Is(err, ErrNoConfig) {
+		t.Fatalf("unset config: %v", err)
+	}
+	if err := l.SetBucketConfig(ctx, "bkt", "policy", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if doc, err := l.BucketConfig(ctx, "bkt", "policy"); err != nil || string(doc) != "{}" {
+		t.Fatalf("config: %q %v", doc, err)
+	}
+	if err := l.SetBucketConfig(ctx, "nobkt", "policy", []byte("{}")); !errors.Is(err, s3err.ErrNoSuchBucket) {
+		t.Fatalf("config of a missing bucket: %v", err)
+	}
+	if err := l.DeleteBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	mustCreateBucket(t, l, "bkt")
+	if _, err := l.BucketConfig(ctx, "bkt", "policy"); !errors.Is(err, ErrNoConfig) {
+		t.Fatalf("a recreated bucket inherited a config: %v", err)
+	}
+}
