@@ -313,6 +313,14 @@ func TestLimits(t *testing.T) {
 	if _, err := l.PutObject(ctx, "bkt", "m", strings.NewReader("x"), PutOptions{Size: 1, Attrs: Attrs{UserMeta: metaAt(MaxUserMetaSize + 1)}}); !errors.Is(err, s3err.ErrMetadataTooLarge) {
 		t.Errorf("metadata over the limit: %v", err)
 	}
+	// A single PUT may declare 5 GiB, not a byte more. The declared length
+	// is checked before any of the body is read.
+	if _, err := l.PutObject(ctx, "bkt", "big", strings.NewReader("short"), PutOptions{Size: MaxPutSize}); !errors.Is(err, s3err.ErrIncompleteBody) {
+		t.Errorf("5 GiB declared, 5 bytes sent: %v", err)
+	}
+	if _, err := l.PutObject(ctx, "bkt", "big", errReader{errors.New("must not be read")}, PutOptions{Size: MaxPutSize + 1}); !errors.Is(err, s3err.ErrEntityTooLarge) {
+		t.Errorf("5 GiB + 1: %v", err)
+	}
 	keys := make([]string, MaxDeleteKeys+1)
 	for i := range keys {
 		keys[i] = "d" + strconv.Itoa(i)

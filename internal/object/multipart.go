@@ -378,6 +378,9 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			rec.Parts = append(rec.Parts, partRef{Size: p.Size, ETag: p.ETag, BlobID: p.BlobID})
 			chosen = append(chosen, p)
 		}
+		if size > MaxObjectSize {
+			return s3err.ErrEntityTooLarge
+		}
 		sum, err := uploadChecksum(up, chosen, opts.Checksum)
 		if err != nil {
 			return err

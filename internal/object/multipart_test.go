@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"io"
 	"strconv"
 	"testing"
 	"time"
@@ -296,5 +297,28 @@ func TestPutChecksum(t *testing.T) {
 	l.DrainQueue(ctx)
 	if n := countBlobs(t, l.blobs); n != 1 {
 		t.Fatalf("%d blobs, want 1 (refused bodies must not stay)", n)
+	}
+}
+
+func TestPutUnknownSize(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	for _, size := range []int{0, 1024, 1025, 200000} { // around the test layer's inline limit
+		data := payload(size)
+		info, err := l.PutObject(ctx, "bkt", "k", bytes.NewReader(data), PutOptions{SizeUnknown: true})
+		if err != nil || info.Size != int64(size) {
+			t.Fatalf("%d bytes: %v, size %d", size, err, info.Size)
+		}
+		if got, _, err := get(t, l, "bkt", "k", GetOptions{}); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%d bytes read back: %v", size, err)
+		}
+	}
+	_, err := l.PutObject(ctx, "bkt", "bad", io.MultiReader(bytes.NewReader(payload(5000)), errReader{s3err.ErrEntityTooLarge}), PutOptions{SizeUnknown: true})
+	if !errors.Is(err, s3err.ErrEntityTooLarge) {
+		t.Fatalf("failing body: %v", err)
+	}
+	if _, _, err := get(t, l, "bkt", "bad", GetOptions{}); !errors.Is(err, s3err.ErrNoSuchKey) {
+		t.Fatal("a failed body was stored")
 	}
 }

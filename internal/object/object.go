@@ -20,6 +20,7 @@ const (
 	MaxKeyLength      = 1024
 	MaxUserMetaSize   = 2048
 	MaxObjectSize     = 5 << 40
+	MaxPutSize        = 5 << 30 // a single PUT; larger objects are uploaded in parts
 	MaxDeleteKeys     = 1000
 	copyBufferSize    = 1 << 20
 	maxGetRetries     = 3
@@ -71,9 +72,10 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		return ObjectInfo{}, err
 	}
 	switch {
+	case opts.SizeUnknown:
 	case opts.Size < 0:
 		return ObjectInfo{}, s3err.ErrMissingContentLength
-	case opts.Size > MaxObjectSize:
+	case opts.Size > MaxPutSize:
 		return ObjectInfo{}, s3err.ErrEntityTooLarge
 	case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
@@ -91,7 +93,17 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	var inline []byte
 	var w blob.Writer
 	digest := newBodyDigest(opts.Checksum.Algorithm)
-	if opts.Size <= l.opts.InlineLimit {
+	if opts.SizeUnknown {
+		var err error
+		if inline, w, opts.Size, err = l.storeUnsized(ctx, body, digest); err != nil {
+			return ObjectInfo{}, err
+		}
+		if w != nil {
+			rec.BlobID = string(w.ID())
+		} else {
+			rec.Inline = true
+		}
+	} else if opts.Size <= l.opts.InlineLimit {
 		inline = make([]byte, opts.Size)
 		if err := readBody(body, inline); err != nil {
 			return ObjectInfo{}, err
@@ -154,6 +166,42 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	info := rec.Info
 	info.Bucket, info.Key = bucket, key
 	return info, nil
+}
+
+// storeUnsized reads a body of unknown length to EOF: one that fits the
+// inline limit is returned in memory, a longer one goes to a new blob.
+func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writer) (inline []byte, w blob.Writer, size int64, err error) {
+	head := make([]byte, l.opts.InlineLimit+1)
+	n, err := io.ReadFull(body, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		digest.Write(head[:n])
+		return head[:n], nil, int64(n), nil
+	}
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if w, err = l.blobs.Create(ctx); err != nil {
+		return nil, nil, 0, storageError(err)
+	}
+	dst := io.MultiWriter(w, digest)
+	if _, err := dst.Write(head); err != nil {
+		w.Abort()
+		return nil, nil, 0, storageError(err)
+	}
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	rest, err := io.CopyBuffer(dst, io.LimitReader(body, MaxPutSize-int64(n)+1), *bp)
+	if err == nil && int64(n)+rest > MaxPutSize {
+		err = s3err.ErrEntityTooLarge
+	}
+	if err == nil {
+		_, err = w.Commit()
+	}
+	if err != nil {
+		w.Abort()
+		return nil, nil, 0, storageError(err)
+	}
+	return nil, w, int64(n) + rest, nil
 }
 
 // writeBlob stores exactly size bytes of body in a new, committed blob,

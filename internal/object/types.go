@@ -71,7 +71,10 @@ type Range struct {
 type PutOptions struct {
 	// Size is the exact number of bytes the body holds; the body must
 	// deliver exactly that many.
-	Size  int64
+	Size int64
+	// SizeUnknown says the body's length is not known in advance (a form
+	// upload): it is read to EOF, up to MaxPutSize, and Size is ignored.
+	SizeUnknown bool
 	Attrs Attrs
 	// Cond are conditional-write preconditions: IfNoneMatch "*" refuses to
 	// overwrite, IfMatch requires the current ETag.
