@@ -75,7 +75,7 @@ type PutOptions struct {
 	// SizeUnknown says the body's length is not known in advance (a form
 	// upload): it is read to EOF, up to MaxPutSize, and Size is ignored.
 	SizeUnknown bool
-	Attrs Attrs
+	Attrs       Attrs
 	// Cond are conditional-write preconditions: IfNoneMatch "*" refuses to
 	// overwrite, IfMatch requires the current ETag.
 	Cond Conditions
