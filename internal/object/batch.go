@@ -9,7 +9,7 @@ import (
 	"github.com/kurastore/kura/s3err"
 )
 
-// BatchEntry is one object of a PutBatch.
+// BatchEntry is one object of a Batch.
 type BatchEntry struct {
 	Key  string
 	Body io.Reader
@@ -20,97 +20,107 @@ type BatchEntry struct {
 // commit; past it, small objects go to blobs like large ones.
 const maxBatchInline = 64 << 20
 
-// PutBatch stores many objects of one bucket in one atomic commit: either
-// every entry next yields is stored, or none is. next returns io.EOF after
-// the last entry; any other error abandons the batch. It is how an
-// uploaded archive is extracted (snowball).
-func (l *Layer) PutBatch(ctx context.Context, bucket string, next func() (BatchEntry, error)) (int, error) {
+// A Batch stores many objects of one bucket in one atomic commit: either
+// every added entry is stored, or none is. It is how an uploaded archive
+// is extracted (snowball). Data is written as entries are added; nothing
+// is visible before Commit. Call Abort if Commit is not reached.
+type Batch struct {
+	l           *Layer
+	ctx         context.Context
+	bucket      string
+	staged      []stagedObject
+	inlineBytes int64
+}
+
+type stagedObject struct {
+	key    string
+	rec    record
+	inline []byte
+	w      blob.Writer
+}
+
+// NewBatch starts a batch for bucket.
+func (l *Layer) NewBatch(ctx context.Context, bucket string) (*Batch, error) {
 	if _, err := l.Bucket(ctx, bucket); err != nil {
-		return 0, err
+		return nil, err
 	}
-	type staged struct {
-		key    string
-		rec    record
-		inline []byte
-		w      blob.Writer
+	return &Batch{l: l, ctx: ctx, bucket: bucket}, nil
+}
+
+// Len is the number of entries added.
+func (b *Batch) Len() int { return len(b.staged) }
+
+// Add writes one entry's data.
+func (b *Batch) Add(e BatchEntry) error {
+	opts := e.Opts
+	if err := ValidKey(e.Key); err != nil {
+		return err
 	}
-	var batch []staged
-	inlineBytes := int64(0)
-	discard := func() {
-		for _, s := range batch {
-			l.discardBlob(s.w)
-		}
+	switch {
+	case opts.Size < 0:
+		return s3err.ErrMissingContentLength
+	case opts.Size > MaxPutSize:
+		return s3err.ErrEntityTooLarge
+	case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
+		return s3err.ErrMetadataTooLarge
 	}
-	for {
-		e, err := next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			discard()
-			return 0, err
-		}
-		if err := ValidKey(e.Key); err != nil {
-			discard()
-			return 0, err
-		}
-		opts := e.Opts
-		switch {
-		case opts.Size < 0:
-			err = s3err.ErrMissingContentLength
-		case opts.Size > MaxPutSize:
-			err = s3err.ErrEntityTooLarge
-		case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
-			err = s3err.ErrMetadataTooLarge
-		default:
-			err = validTags(opts.Tags)
-		}
-		if err != nil {
-			discard()
-			return 0, err
-		}
-		s := staged{key: e.Key, rec: record{UID: newUID()}}
-		digest := newBodyDigest(opts.Checksum.Algorithm)
-		if opts.Size <= l.opts.InlineLimit && inlineBytes+opts.Size <= maxBatchInline {
-			s.inline = make([]byte, opts.Size)
-			if _, err := io.ReadFull(e.Body, s.inline); err != nil {
-				discard()
-				return 0, s3err.ErrIncompleteBody
-			}
-			digest.Write(s.inline)
-			s.rec.Inline = true
-			inlineBytes += opts.Size
-		} else {
-			if s.w, err = l.writeBlob(ctx, e.Body, opts.Size, digest); err != nil {
-				discard()
-				return 0, err
-			}
-			s.rec.BlobID = string(s.w.ID())
-		}
-		etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
-		if err != nil {
-			l.discardBlob(s.w)
-			discard()
-			return 0, err
-		}
-		s.rec.Info = ObjectInfo{
-			Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), Attrs: opts.Attrs,
-			Checksums: checksumMap(opts.Checksum.Algorithm, sum), Tags: opts.Tags,
-		}
-		if sum != "" {
-			s.rec.Info.ChecksumType = ChecksumFullObject
-		}
-		batch = append(batch, s)
+	if err := validTags(opts.Tags); err != nil {
+		return err
 	}
+	l := b.l
+	s := stagedObject{key: e.Key, rec: record{UID: newUID()}}
+	digest := newBodyDigest(opts.Checksum.Algorithm)
+	if opts.Size <= l.opts.InlineLimit && b.inlineBytes+opts.Size <= maxBatchInline {
+		s.inline = make([]byte, opts.Size)
+		if _, err := io.ReadFull(e.Body, s.inline); err != nil {
+			return s3err.ErrIncompleteBody
+		}
+		digest.Write(s.inline)
+		s.rec.Inline = true
+		b.inlineBytes += opts.Size
+	} else {
+		var err error
+		if s.w, err = l.writeBlob(b.ctx, e.Body, opts.Size, digest); err != nil {
+			return err
+		}
+		s.rec.BlobID = string(s.w.ID())
+	}
+	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
+	if err != nil {
+		l.discardBlob(s.w)
+		return err
+	}
+	s.rec.Info = ObjectInfo{
+		Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), Attrs: opts.Attrs,
+		Checksums: checksumMap(opts.Checksum.Algorithm, sum), Tags: opts.Tags,
+	}
+	if sum != "" {
+		s.rec.Info.ChecksumType = ChecksumFullObject
+	}
+	b.staged = append(b.staged, s)
+	return nil
+}
+
+// Abort discards the data of every added entry.
+func (b *Batch) Abort() {
+	for _, s := range b.staged {
+		b.l.discardBlob(s.w)
+	}
+	b.staged = nil
+}
+
+// Commit makes every added entry visible at once.
+func (b *Batch) Commit() error {
+	l, bucket := b.l, b.bucket
 	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}
-	for _, s := range batch {
+	for _, s := range b.staged {
 		locks = append(locks, meta.Lock{Name: objectLockName(bucket, s.key)})
 	}
-	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+	err := l.meta.Update(b.ctx, locks, func(tx meta.Txn) error {
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}
-		for _, s := range batch {
+		for _, s := range b.staged {
 			// An archive may name a key twice; the later entry wins, as it
 			// would with separate PUTs.
 			if err := l.deleteInTxn(tx, bucket, s.key); err != nil {
@@ -130,9 +140,10 @@ func (l *Layer) PutBatch(ctx context.Context, bucket string, next func() (BatchE
 		return nil
 	})
 	if err != nil {
-		discard()
-		return 0, err
+		b.Abort()
+		return err
 	}
+	b.staged = nil
 	l.kickCollector()
-	return len(batch), nil
+	return nil
 }
