@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"crypto/md5"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -45,18 +47,36 @@ type createBucketConfiguration struct {
 	LocationConstraint string   `xml:"LocationConstraint"`
 }
 
+// readBounded reads a whole request body of at most limit bytes, and
+// checks its Content-MD5 when one is sent. Larger bodies are refused
+// before anything is parsed.
+func readBounded(rq *request, limit int64) ([]byte, error) {
+	if rq.body == nil {
+		return nil, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(rq.body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, s3err.ErrRequestBodyTooLarge
+	}
+	want, err := contentMD5(rq.http.Header)
+	if err != nil {
+		return nil, err
+	}
+	if got := md5.Sum(data); want != nil && !bytes.Equal(got[:], want) {
+		return nil, s3err.ErrBadDigest
+	}
+	return data, nil
+}
+
 // readXML decodes a bounded XML request body into v. An empty body is
 // allowed when optional is set.
-func readXML(rq *request, v any, optional bool) (empty bool, err error) {
-	if rq.body == nil {
-		return true, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(rq.body, maxConfigBody+1))
+func readXML(rq *request, v any, optional bool, limit int64) (empty bool, err error) {
+	data, err := readBounded(rq, limit)
 	if err != nil {
 		return false, err
-	}
-	if len(data) > maxConfigBody {
-		return false, s3err.ErrRequestBodyTooLarge
 	}
 	if len(data) == 0 {
 		if optional {
@@ -72,7 +92,7 @@ func readXML(rq *request, v any, optional bool) (empty bool, err error) {
 
 func (s *Server) createBucket(rq *request) (response, error) {
 	var cfg createBucketConfiguration
-	if _, err := readXML(rq, &cfg, true); err != nil {
+	if _, err := readXML(rq, &cfg, true, maxConfigBody); err != nil {
 		return nil, err
 	}
 	region := cfg.LocationConstraint

@@ -1,11 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
-	"crypto/md5"
-	"encoding/base64"
 	"encoding/xml"
-	"io"
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
@@ -43,21 +39,9 @@ type deleteError struct {
 }
 
 func (s *Server) deleteObjects(rq *request) (response, error) {
-	data, err := io.ReadAll(io.LimitReader(rq.body, maxDeleteBody+1))
+	data, err := readBounded(rq, maxDeleteBody)
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > maxDeleteBody {
-		return nil, s3err.ErrRequestBodyTooLarge
-	}
-	if v := rq.http.Header.Get("Content-MD5"); v != "" {
-		want, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(want) != md5.Size {
-			return nil, s3err.ErrInvalidDigest
-		}
-		if got := md5.Sum(data); !bytes.Equal(got[:], want) {
-			return nil, s3err.ErrBadDigest
-		}
 	}
 	var req deleteRequest
 	if err := xml.Unmarshal(data, &req); err != nil {

@@ -1,11 +1,12 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 )
@@ -19,16 +20,29 @@ type initiateResult struct {
 }
 
 func (s *Server) createMultipartUpload(rq *request) (response, error) {
-	id, err := s.objects.CreateMultipartUpload(rq.ctx, rq.bucket, rq.key, attrsFromHeaders(rq.http.Header))
+	h := rq.http.Header
+	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type"))}
+	var err error
+	if opts.ChecksumAlgorithm, err = checksumAlgorithm(h); err != nil {
+		return nil, err
+	}
+	if opts.Tags, err = tagsFromHeader(h); err != nil {
+		return nil, err
+	}
+	id, err := s.objects.CreateMultipartUpload(rq.ctx, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{doc: initiateResult{Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: id}}, nil
+	var out headers
+	if opts.ChecksumAlgorithm != "" {
+		out = headers{{"x-amz-checksum-algorithm", string(opts.ChecksumAlgorithm)}}
+	}
+	return xmlResponse{headers: out, doc: initiateResult{Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: id}}, nil
 }
 
 func partNumber(rq *request) (int, error) {
 	n, err := strconv.Atoi(rq.http.URL.Query().Get("partNumber"))
-	if err != nil {
+	if err != nil || n < 1 || n > object.MaxPartNumber {
 		return 0, s3err.ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and %d, inclusive", object.MaxPartNumber)
 	}
 	return n, nil
@@ -39,24 +53,78 @@ func (s *Server) uploadPart(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var md5sum []byte
-	if v := rq.http.Header.Get("Content-MD5"); v != "" {
-		if md5sum, err = base64.StdEncoding.DecodeString(v); err != nil || len(md5sum) != 16 {
-			return nil, s3err.ErrInvalidDigest
-		}
+	h := rq.http.Header
+	opts := object.PartOptions{Size: rq.bodyLength}
+	if opts.ContentMD5, err = contentMD5(h); err != nil {
+		return nil, err
 	}
-	part, err := s.objects.UploadPart(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), n, rq.body, rq.bodyLength, md5sum)
+	if opts.Checksum, err = checksumRequest(h); err != nil {
+		return nil, err
+	}
+	part, err := s.objects.UploadPart(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), n, rq.body, opts)
 	if err != nil {
 		return nil, err
 	}
-	return emptyResponse{status: http.StatusOK, headers: headers{{"ETag", quoteETag(part.ETag)}}}, nil
+	out := append(headers{{"ETag", quoteETag(part.ETag)}}, partChecksumHeaders(part)...)
+	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
+
+func partChecksumHeaders(p object.PartInfo) headers {
+	if p.Checksum == "" {
+		return nil
+	}
+	return headers{{p.ChecksumAlgorithm.HeaderName(), p.Checksum}}
+}
+
+// partChecksums are the per-algorithm checksum elements of a part in
+// CompleteMultipartUpload and ListParts.
+type partChecksums struct {
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+// value returns the one checksum set, if any.
+func (c partChecksums) value() string {
+	for _, v := range []string{c.ChecksumCRC32, c.ChecksumCRC32C, c.ChecksumCRC64NVME, c.ChecksumSHA1, c.ChecksumSHA256} {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func makePartChecksums(sums map[string]string) partChecksums {
+	var c partChecksums
+	for alg, v := range sums {
+		switch checksum.Algorithm(alg) {
+		case checksum.CRC32:
+			c.ChecksumCRC32 = v
+		case checksum.CRC32C:
+			c.ChecksumCRC32C = v
+		case checksum.CRC64NVME:
+			c.ChecksumCRC64NVME = v
+		case checksum.SHA1:
+			c.ChecksumSHA1 = v
+		case checksum.SHA256:
+			c.ChecksumSHA256 = v
+		}
+	}
+	return c
+}
+
+// maxCompleteBody bounds a CompleteMultipartUpload document: 10,000 parts
+// with an ETag and a checksum each fit well within it.
+const maxCompleteBody = object.MaxPartNumber * 512
 
 type completeRequest struct {
 	XMLName xml.Name `xml:"CompleteMultipartUpload"`
 	Parts   []struct {
 		PartNumber int    `xml:"PartNumber"`
 		ETag       string `xml:"ETag"`
+		partChecksums
 	} `xml:"Part"`
 }
 
@@ -67,11 +135,13 @@ type completeResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	partChecksums
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	var req completeRequest
-	if _, err := readXML(rq, &req, false); err != nil {
+	if _, err := readXML(rq, &req, false, maxCompleteBody); err != nil {
 		return nil, err
 	}
 	if len(req.Parts) > object.MaxPartNumber {
@@ -79,14 +149,22 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	}
 	parts := make([]object.CompletePart, len(req.Parts))
 	for i, p := range req.Parts {
-		parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag}
+		parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksum: p.value()}
 	}
-	info, err := s.objects.CompleteMultipartUpload(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), parts, writeConditions(rq.http.Header))
+	h := rq.http.Header
+	opts := object.CompleteOptions{Cond: writeConditions(h)}
+	for _, alg := range checksum.All {
+		if v := h.Get(alg.HeaderName()); v != "" {
+			opts.Checksum = v
+		}
+	}
+	info, err := s.objects.CompleteMultipartUpload(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), parts, opts)
 	if err != nil {
 		return nil, err
 	}
 	return xmlResponse{doc: completeResult{
 		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
+		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
 }
 
@@ -102,6 +180,7 @@ type partItem struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
+	partChecksums
 }
 
 type listPartsResult struct {
@@ -154,7 +233,11 @@ func (s *Server) listParts(rq *request) (response, error) {
 		IsTruncated: res.IsTruncated,
 	}
 	for _, p := range res.Parts {
-		doc.Parts = append(doc.Parts, partItem{PartNumber: p.Number, LastModified: p.LastModified.Format(isoMillis), ETag: quoteETag(p.ETag), Size: p.Size})
+		item := partItem{PartNumber: p.Number, LastModified: p.LastModified.Format(isoMillis), ETag: quoteETag(p.ETag), Size: p.Size}
+		if p.Checksum != "" {
+			item.partChecksums = makePartChecksums(map[string]string{string(p.ChecksumAlgorithm): p.Checksum})
+		}
+		doc.Parts = append(doc.Parts, item)
 	}
 	return xmlResponse{doc: doc}, nil
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"io"
 	"net/http"
 	"strconv"
@@ -59,19 +58,26 @@ func (s *Server) putObject(rq *request) (response, error) {
 	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
 		return nil, s3err.ErrInvalidStorageClass
 	}
+	if isSnowball(h) {
+		return s.extractSnowball(rq)
+	}
 	opts := object.PutOptions{Size: rq.bodyLength, Attrs: attrsFromHeaders(h), Cond: writeConditions(h)}
-	if v := h.Get("Content-MD5"); v != "" {
-		md5sum, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(md5sum) != 16 {
-			return nil, s3err.ErrInvalidDigest
-		}
-		opts.ContentMD5 = md5sum
+	var err error
+	if opts.ContentMD5, err = contentMD5(h); err != nil {
+		return nil, err
+	}
+	if opts.Checksum, err = checksumRequest(h); err != nil {
+		return nil, err
+	}
+	if opts.Tags, err = tagsFromHeader(h); err != nil {
+		return nil, err
 	}
 	info, err := s.objects.PutObject(rq.ctx, rq.bucket, rq.key, rq.body, opts)
 	if err != nil {
 		return nil, err
 	}
-	return emptyResponse{status: http.StatusOK, headers: headers{{"ETag", quoteETag(info.ETag)}}}, nil
+	out := append(headers{{"ETag", quoteETag(info.ETag)}}, checksumHeaders(info.Checksums, info.ChecksumType)...)
+	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 
 func validStorageClass(sc string) bool {
@@ -118,6 +124,12 @@ func objectHeaders(info object.ObjectInfo) headers {
 	for k, v := range info.UserMeta {
 		h = append(h, [2]string{userMetaPrefix + k, v})
 	}
+	if len(info.Tags) > 0 {
+		h = append(h, [2]string{"x-amz-tagging-count", strconv.Itoa(len(info.Tags))})
+	}
+	if info.PartsCount > 0 {
+		h = append(h, [2]string{"x-amz-mp-parts-count", strconv.Itoa(info.PartsCount)})
+	}
 	return h
 }
 
@@ -158,6 +170,14 @@ func (s *Server) headObject(rq *request) (response, error) {
 func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 	h := rq.http.Header
 	opts := object.GetOptions{Cond: readConditions(h), Range: parseRange(h.Get("Range"))}
+	q := rq.http.URL.Query()
+	if q.Has("partNumber") {
+		n, err := partNumber(rq)
+		if err != nil {
+			return nil, err
+		}
+		opts.PartNumber = n
+	}
 	var obj *object.Object
 	var err error
 	if withBody {
@@ -174,7 +194,9 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 		return nil, err
 	}
 	hdrs := objectHeaders(obj.Info)
-	q := rq.http.URL.Query()
+	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") && !obj.Partial {
+		hdrs = append(hdrs, checksumHeaders(obj.Info.Checksums, obj.Info.ChecksumType)...)
+	}
 	for _, o := range responseOverrides {
 		if v := q.Get(o[0]); v != "" {
 			hdrs = append(hdrs, [2]string{o[1], v})

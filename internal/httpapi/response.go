@@ -54,6 +54,7 @@ func (e emptyResponse) write(w http.ResponseWriter, _ *request) error {
 type xmlResponse struct {
 	headers headers
 	doc     any
+	status  int // 0 means 200
 }
 
 var xmlBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -69,7 +70,11 @@ func (x xmlResponse) write(w http.ResponseWriter, _ *request) error {
 	x.headers.apply(w)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
+	status := x.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
@@ -128,3 +133,21 @@ type owner struct {
 }
 
 func (s *Server) owner() owner { return owner{ID: s.ownerID, DisplayName: "kura"} }
+
+// documentResponse is a 200 with a stored document, sent as it is.
+type documentResponse struct {
+	contentType string
+	body        []byte
+}
+
+func rawXMLResponse(body []byte) documentResponse {
+	return documentResponse{contentType: "application/xml", body: body}
+}
+
+func (d documentResponse) write(w http.ResponseWriter, _ *request) error {
+	w.Header().Set("Content-Type", d.contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(d.body)))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(d.body)
+	return err
+}

@@ -14,6 +14,11 @@ type operation struct {
 	handler func(*Server, *request) (response, error)
 	// unsupported is returned when handler is nil.
 	unsupported error
+	// formAuth: the handler authenticates from the request's form fields
+	// (browser POST upload) instead of its headers or query.
+	formAuth bool
+	// preflight: a CORS preflight, answered without authentication.
+	preflight bool
 }
 
 // bucketSubresources are the query parameters that select a bucket
@@ -22,13 +27,73 @@ type operation struct {
 var bucketSubresources = []string{
 	"accelerate", "acl", "analytics", "cors", "encryption", "events", "intelligent-tiering",
 	"inventory", "lifecycle", "logging", "metrics", "notification", "object-lock",
-	"ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
+	"location", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
 	"requestPayment", "tagging", "uploads", "versioning", "versions", "website",
 }
 
 var objectSubresources = []string{
 	"acl", "attributes", "legal-hold", "restore", "retention", "select", "tagging",
 	"torrent", "uploadId", "uploads",
+}
+
+// methods maps an HTTP method to an operation on one sub-resource.
+type methods map[string]operation
+
+func op(name string, h func(*Server, *request) (response, error)) operation {
+	return operation{name: name, handler: h}
+}
+
+// bucketConfigRoutes are the bucket sub-resources that are implemented.
+var bucketConfigRoutes = map[string]methods{
+	"location": {http.MethodGet: op("GetBucketLocation", (*Server).getBucketLocation)},
+	"uploads":  {http.MethodGet: op("ListMultipartUploads", (*Server).listMultipartUploads)},
+	"tagging": {
+		http.MethodGet:    op("GetBucketTagging", (*Server).getBucketTagging),
+		http.MethodPut:    op("PutBucketTagging", (*Server).putBucketTagging),
+		http.MethodDelete: op("DeleteBucketTagging", (*Server).deleteBucketTagging),
+	},
+	"policy": {
+		http.MethodGet:    op("GetBucketPolicy", (*Server).getBucketPolicy),
+		http.MethodPut:    op("PutBucketPolicy", (*Server).putBucketPolicy),
+		http.MethodDelete: op("DeleteBucketPolicy", (*Server).deleteBucketPolicy),
+	},
+	"cors": {
+		http.MethodGet:    op("GetBucketCors", (*Server).getBucketCORS),
+		http.MethodPut:    op("PutBucketCors", (*Server).putBucketCORS),
+		http.MethodDelete: op("DeleteBucketCors", (*Server).deleteBucketCORS),
+	},
+	"notification": {
+		http.MethodGet: op("GetBucketNotificationConfiguration", (*Server).getBucketNotification),
+		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),
+	},
+}
+
+// objectConfigRoutes are the object sub-resources that are implemented.
+var objectConfigRoutes = map[string]methods{
+	"tagging": {
+		http.MethodGet:    op("GetObjectTagging", (*Server).getObjectTagging),
+		http.MethodPut:    op("PutObjectTagging", (*Server).putObjectTagging),
+		http.MethodDelete: op("DeleteObjectTagging", (*Server).deleteObjectTagging),
+	},
+}
+
+// subresourceRoute finds the operation for the first sub-resource of
+// subs present in the query.
+func subresourceRoute(r *http.Request, q url.Values, subs []string, routes map[string]methods) (operation, bool) {
+	for _, sub := range subs {
+		if !q.Has(sub) {
+			continue
+		}
+		m, ok := routes[sub]
+		if !ok {
+			return notImplemented(r.Method + " ?" + sub), true
+		}
+		if o, ok := m[r.Method]; ok {
+			return o, true
+		}
+		return methodNotAllowed("?" + sub), true
+	}
+	return operation{}, false
 }
 
 func notImplemented(name string) operation {
@@ -42,6 +107,9 @@ func methodNotAllowed(name string) operation {
 // route maps method, bucket, key and query to an operation.
 func route(r *http.Request, bucket, key string) operation {
 	q := r.URL.Query()
+	if r.Method == http.MethodOptions && bucket != "" {
+		return operation{name: "PreflightCORS", handler: (*Server).preflight, preflight: true}
+	}
 	if bucket == "" {
 		if r.Method == http.MethodGet {
 			return operation{name: "ListBuckets", handler: (*Server).listBuckets}
@@ -49,13 +117,8 @@ func route(r *http.Request, bucket, key string) operation {
 		return methodNotAllowed("Service")
 	}
 	if key == "" {
-		if r.Method == http.MethodGet && q.Has("uploads") {
-			return operation{name: "ListMultipartUploads", handler: (*Server).listMultipartUploads}
-		}
-		for _, sub := range bucketSubresources {
-			if q.Has(sub) {
-				return notImplemented(r.Method + " bucket ?" + sub)
-			}
+		if o, ok := subresourceRoute(r, q, bucketSubresources, bucketConfigRoutes); ok {
+			return o
 		}
 		switch r.Method {
 		case http.MethodPut:
@@ -66,8 +129,6 @@ func route(r *http.Request, bucket, key string) operation {
 			return operation{name: "DeleteBucket", handler: (*Server).deleteBucket}
 		case http.MethodGet:
 			switch {
-			case q.Has("location"):
-				return operation{name: "GetBucketLocation", handler: (*Server).getBucketLocation}
 			case q.Get("list-type") == "2":
 				return operation{name: "ListObjectsV2", handler: (*Server).listObjectsV2}
 			}
@@ -76,6 +137,9 @@ func route(r *http.Request, bucket, key string) operation {
 			if q.Has("delete") {
 				return operation{name: "DeleteObjects", handler: (*Server).deleteObjects}
 			}
+			if isFormUpload(r) {
+				return operation{name: "PostObject", handler: (*Server).postObject, formAuth: true}
+			}
 			return notImplemented("POST bucket")
 		}
 		return methodNotAllowed("Bucket")
@@ -83,18 +147,16 @@ func route(r *http.Request, bucket, key string) operation {
 	if op, ok := multipartRoute(r, q); ok {
 		return op
 	}
-	if q.Has("partNumber") {
-		return notImplemented(r.Method + " object ?partNumber")
+	if q.Has("partNumber") && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return methodNotAllowed("object ?partNumber")
 	}
-	for _, sub := range objectSubresources {
-		if q.Has(sub) {
-			return notImplemented(r.Method + " object ?" + sub)
-		}
+	if o, ok := subresourceRoute(r, q, objectSubresources, objectConfigRoutes); ok {
+		return o
 	}
 	switch r.Method {
 	case http.MethodPut:
 		if r.Header.Get("x-amz-copy-source") != "" {
-			return notImplemented("CopyObject")
+			return operation{name: "CopyObject", handler: (*Server).copyObject}
 		}
 		return operation{name: "PutObject", handler: (*Server).putObject}
 	case http.MethodGet:
@@ -115,7 +177,7 @@ func multipartRoute(r *http.Request, q url.Values) (operation, bool) {
 	case !q.Has("uploadId"):
 		return operation{}, false
 	case r.Method == http.MethodPut && r.Header.Get("x-amz-copy-source") != "":
-		return notImplemented("UploadPartCopy"), true
+		return operation{name: "UploadPartCopy", handler: (*Server).uploadPartCopy}, true
 	case r.Method == http.MethodPut:
 		return operation{name: "UploadPart", handler: (*Server).uploadPart}, true
 	case r.Method == http.MethodPost:

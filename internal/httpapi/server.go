@@ -44,6 +44,7 @@ type Server struct {
 	ridBase  string
 	ridSeq   atomic.Uint64
 	ownerID  string
+	now      func() time.Time
 }
 
 // New returns a Server.
@@ -68,6 +69,10 @@ func New(cfg Config) *Server {
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
+	s.now = cfg.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
 	return s
 }
 
@@ -114,6 +119,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rq.bucket, rq.key = s.splitPath(r)
 	op := route(r, rq.bucket, rq.key)
+	if !op.preflight {
+		s.applyCORS(rq)
+	}
 	resp, err := s.serve(rq, op)
 	if err != nil {
 		s.writeError(w, rq, err)
@@ -126,8 +134,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(rq *request, op operation) (response, error) {
-	if err := s.authenticate(rq); err != nil {
-		return nil, err
+	if op.preflight {
+		// CORS preflight is answered without credentials, as browsers
+		// send none.
+		return op.handler(s, rq)
+	}
+	if !op.formAuth {
+		if err := s.authenticate(rq); err != nil {
+			return nil, err
+		}
 	}
 	if op.handler == nil {
 		return nil, op.unsupported

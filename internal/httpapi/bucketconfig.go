@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/cors"
+	"github.com/kurastore/kura/wire/notification"
+	"github.com/kurastore/kura/wire/policy"
+)
+
+// Names of the bucket configuration documents in the object layer.
+const (
+	configTagging      = "tagging"
+	configPolicy       = "policy"
+	configCORS         = "cors"
+	configNotification = "notification"
+)
+
+// Size limits of the documents, as AWS sets them.
+const (
+	maxPolicyBody = 20 << 10
+	maxCORSBody   = 64 << 10
+)
+
+// storedConfig reads a document, mapping its absence to missing.
+func (s *Server) storedConfig(rq *request, name string, missing error) ([]byte, error) {
+	doc, err := s.objects.BucketConfig(rq.ctx, rq.bucket, name)
+	if errors.Is(err, object.ErrNoConfig) {
+		return nil, missing
+	}
+	return doc, err
+}
+
+func (s *Server) deleteBucketConfig(rq *request, name string) (response, error) {
+	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, name, nil); err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusNoContent}, nil
+}
+
+func (s *Server) getBucketPolicy(rq *request) (response, error) {
+	doc, err := s.storedConfig(rq, configPolicy, s3err.ErrNoSuchBucketPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return documentResponse{contentType: "application/json", body: doc}, nil
+}
+
+// putBucketPolicy stores the policy exactly as sent, once it parses and
+// names only this bucket: GetBucketPolicy returns the same bytes.
+func (s *Server) putBucketPolicy(rq *request) (response, error) {
+	data, err := readBounded(rq, maxPolicyBody)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, s3err.ErrMissingRequestBody
+	}
+	p, err := policy.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.ValidateForBucket(rq.bucket); err != nil {
+		return nil, err
+	}
+	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configPolicy, data); err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusNoContent}, nil
+}
+
+func (s *Server) deleteBucketPolicy(rq *request) (response, error) {
+	return s.deleteBucketConfig(rq, configPolicy)
+}
+
+func (s *Server) getBucketNotification(rq *request) (response, error) {
+	doc, err := s.storedConfig(rq, configNotification, nil)
+	if err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		// Every bucket has a notification configuration: empty until set.
+		return xmlResponse{doc: &notification.Configuration{}}, nil
+	}
+	return rawXMLResponse(doc), nil
+}
+
+func (s *Server) putBucketNotification(rq *request) (response, error) {
+	data, err := readBounded(rq, maxConfigBody)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := notification.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	doc, err := cfg.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configNotification, doc); err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusOK}, nil
+}
+
+func (s *Server) getBucketCORS(rq *request) (response, error) {
+	doc, err := s.storedConfig(rq, configCORS, s3err.ErrNoSuchCORSConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	return rawXMLResponse(doc), nil
+}
+
+func (s *Server) putBucketCORS(rq *request) (response, error) {
+	data, err := readBounded(rq, maxCORSBody)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := cors.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	doc, err := cfg.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configCORS, doc); err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusOK}, nil
+}
+
+func (s *Server) deleteBucketCORS(rq *request) (response, error) {
+	return s.deleteBucketConfig(rq, configCORS)
+}

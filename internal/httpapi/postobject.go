@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"encoding/xml"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/sigv4"
+)
+
+// Bounds on the form fields of a browser upload (everything but the
+// file). AWS allows 20 KB; a little more leaves room for long policies.
+const (
+	maxFormFields    = 64
+	maxFormFieldsLen = 64 << 10
+)
+
+func isFormUpload(r *http.Request) bool {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "multipart/form-data"
+}
+
+// uploadForm is a parsed browser upload: its fields, and the file part
+// positioned at its content.
+type uploadForm struct {
+	fields   sigv4.PostForm
+	file     io.Reader
+	filename string
+}
+
+// readUploadForm reads the form fields up to the file. Fields after the
+// file are ignored, as S3 does: the file must be the last field.
+func readUploadForm(r *http.Request) (*uploadForm, error) {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil, s3err.ErrMalformedPOSTRequest
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	f := &uploadForm{fields: sigv4.PostForm{}}
+	total := 0
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, s3err.ErrMalformedPOSTRequest.WithMessage("POST requires exactly one file upload per request.")
+		}
+		if err != nil {
+			return nil, s3err.ErrMalformedPOSTRequest
+		}
+		name := part.FormName()
+		if strings.EqualFold(name, sigv4.PostFieldFile) {
+			f.file, f.filename = part, part.FileName()
+			return f, nil
+		}
+		if len(f.fields) == maxFormFields {
+			return nil, s3err.ErrMalformedPOSTRequest.WithMessage("The form has too many fields.")
+		}
+		value, err := io.ReadAll(io.LimitReader(part, int64(maxFormFieldsLen-total)+1))
+		if err != nil {
+			return nil, s3err.ErrMalformedPOSTRequest
+		}
+		if total += len(name) + len(value); total > maxFormFieldsLen {
+			return nil, s3err.ErrMalformedPOSTRequest.WithMessage("The form fields exceed %d bytes.", maxFormFieldsLen)
+		}
+		if err := f.fields.Add(name, string(value)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// formAttrs are the stored attributes a form sets, as headers would on PUT.
+func formAttrs(f sigv4.PostForm) object.Attrs {
+	h := http.Header{}
+	for name, v := range f {
+		switch {
+		case strings.HasPrefix(name, userMetaPrefix),
+			name == "content-type", name == "content-encoding", name == "content-disposition",
+			name == "content-language", name == "cache-control", name == "expires":
+			h.Set(name, v)
+		}
+	}
+	return attrsFromHeaders(h)
+}
+
+// lengthCheckedReader fails the read that takes the body out of the
+// policy's content-length-range, and the EOF of a body that is too short,
+// so that nothing outside the range is committed.
+type lengthCheckedReader struct {
+	r      io.Reader
+	n      int64
+	policy *sigv4.PostPolicy
+}
+
+func (l *lengthCheckedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if _, hi, ok := l.policy.LengthRange(); ok && l.n > hi {
+		return n, l.policy.CheckLength(l.n)
+	}
+	if err == io.EOF {
+		if lerr := l.policy.CheckLength(l.n); lerr != nil {
+			return n, lerr
+		}
+	}
+	return n, err
+}
+
+type postResponse struct {
+	XMLName  xml.Name `xml:"PostResponse"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// postObject is a browser form upload: the form's policy, signed by the
+// caller's key, says what the form may store.
+func (s *Server) postObject(rq *request) (response, error) {
+	form, err := readUploadForm(rq.http)
+	if err != nil {
+		return nil, err
+	}
+	f := form.fields
+	if sigv4.IsAnonymousPost(f) {
+		return nil, s3err.ErrAnonymousDenied
+	}
+	if _, err := s.verifier.VerifyPost(f); err != nil {
+		return nil, err
+	}
+	policy, err := sigv4.ParsePostPolicy(f.Get(sigv4.PostFieldPolicy))
+	if err != nil {
+		return nil, err
+	}
+	if !f.Has(sigv4.PostFieldKey) {
+		return nil, s3err.ErrInvalidArgument.WithMessage("Bucket POST must contain a field named 'key'.")
+	}
+	key := sigv4.SubstituteFilename(f.Get(sigv4.PostFieldKey), form.filename)
+	f[sigv4.PostFieldKey] = key
+	f[sigv4.PostFieldBucket] = rq.bucket
+	if err := policy.Check(f, s.now()); err != nil {
+		return nil, err
+	}
+	opts := object.PutOptions{SizeUnknown: true, Attrs: formAttrs(f)}
+	if v := f.Get("tagging"); v != "" {
+		t, err := parseTaggingDocument([]byte(v))
+		if err != nil {
+			return nil, err
+		}
+		opts.Tags = t
+	}
+	body := &lengthCheckedReader{r: form.file, policy: policy}
+	info, err := s.objects.PutObject(rq.ctx, rq.bucket, key, body, opts)
+	if err != nil {
+		return nil, err
+	}
+	etag := quoteETag(info.ETag)
+	location := "/" + rq.bucket + "/" + key
+	if redirect := f.Get("success_action_redirect"); redirect != "" {
+		if u, err := url.Parse(redirect); err == nil && u.Scheme != "" {
+			q := u.Query()
+			q.Set("bucket", rq.bucket)
+			q.Set("key", key)
+			q.Set("etag", etag)
+			u.RawQuery = q.Encode()
+			return emptyResponse{status: http.StatusSeeOther, headers: headers{{"Location", u.String()}, {"ETag", etag}}}, nil
+		}
+	}
+	out := headers{{"ETag", etag}, {"Location", location}}
+	switch status, _ := strconv.Atoi(f.Get("success_action_status")); status {
+	case http.StatusCreated:
+		return xmlResponse{headers: out, status: http.StatusCreated, doc: postResponse{Location: location, Bucket: rq.bucket, Key: key, ETag: etag}}, nil
+	case http.StatusOK:
+		return emptyResponse{status: http.StatusOK, headers: out}, nil
+	}
+	return emptyResponse{status: http.StatusNoContent, headers: out}, nil
+}

@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/snowball"
+)
+
+// Headers of a snowball upload: a PUT whose body is a tar (or gzip tar)
+// archive to be extracted into objects, as MinIO defines them.
+const (
+	snowballExtractHeader = "X-Amz-Meta-Snowball-Auto-Extract"
+	snowballPrefixHeader  = "X-Amz-Meta-Minio-Snowball-Prefix"
+	// maxSnowballExtracted bounds what one archive may expand to, so that
+	// a small gzip upload cannot fill the disk.
+	maxSnowballExtracted = 10 * object.MaxPutSize
+)
+
+func isSnowball(h http.Header) bool {
+	return strings.EqualFold(h.Get(snowballExtractHeader), "true")
+}
+
+// extractSnowball stores every file of the archive as an object, all in
+// one atomic commit: an archive with an unsafe name, a damaged entry or
+// too many entries stores nothing.
+func (s *Server) extractSnowball(rq *request) (response, error) {
+	batch, err := s.objects.NewBatch(rq.ctx, rq.bucket)
+	if err != nil {
+		return nil, err
+	}
+	err = snowball.Extract(rq.body, rq.http.Header.Get(snowballPrefixHeader), func(e snowball.Entry) error {
+		return batch.Add(object.BatchEntry{
+			Key:  e.Key,
+			Body: e.Body,
+			Opts: object.PutOptions{Size: e.Size, Attrs: object.Attrs{ContentType: "binary/octet-stream"}},
+		})
+	}, snowball.WithMaxTotalSize(maxSnowballExtracted))
+	if err == nil {
+		err = batch.Commit()
+	}
+	if err != nil {
+		batch.Abort()
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusOK}, nil
+}
