@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Run the MinIO Python client's functional suite (minio-py tests/functional)
+# against a fresh kura and sum up the results. See README.md next to this.
+#
+# Usage: tests/compat/minio-py.sh [--install] MINIO_PY_CHECKOUT [OUTPUT_DIR]
+#
+#   MINIO_PY_CHECKOUT  a minio-py git checkout (tested with tag 7.2.15)
+#   OUTPUT_DIR         where minio-py-failures.txt, minio-py.log and
+#                      minio-py-kura.log go (default /tmp)
+#   --install          apt-get the Debian packages the suite needs
+#
+# Environment:
+#   KURA_BIN               use this kura binary instead of building one
+#   PYTHON                 interpreter (default /usr/bin/python3)
+#   MINIO_PY_TIMEOUT       seconds for the whole suite (default 1800)
+#   MINIO_PY_TEST_TIMEOUT  seconds for one test (default 300)
+#
+# Exit status: 0 when the suite ran, whatever its failures; non-zero when
+# kura could not be built or started, crashed during the run, or the
+# prerequisites are missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+usage() {
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+install=0
+args=()
+for a in "$@"; do
+  case "$a" in
+    --install) install=1 ;;
+    -h | --help) usage ;;
+    -*) echo "unknown flag: $a" >&2; usage ;;
+    *) args+=("$a") ;;
+  esac
+done
+[ ${#args[@]} -ge 1 ] && [ ${#args[@]} -le 2 ] || usage
+checkout=$(cd "${args[0]}" && pwd)
+outdir=${args[1]:-/tmp}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+tests_py="$checkout/tests/functional/tests.py"
+if [ ! -f "$tests_py" ] || [ ! -d "$checkout/minio" ]; then
+  echo "$checkout does not look like a minio-py checkout (no tests/functional/tests.py)" >&2
+  exit 2
+fi
+
+python=${PYTHON:-/usr/bin/python3}
+suite_timeout=${MINIO_PY_TIMEOUT:-1800}
+export MINIO_PY_TEST_TIMEOUT=${MINIO_PY_TEST_TIMEOUT:-300}
+
+# --- prerequisites: Debian's python3 and the client's dependencies ---
+debs=(python3-urllib3 python3-certifi python3-argon2 python3-pycryptodome python3-typing-extensions)
+have_deps() {
+  [ -x "$python" ] && "$python" -c 'import urllib3, certifi, argon2, Cryptodome, typing_extensions' 2>/dev/null
+}
+if ! have_deps; then
+  if [ "$install" = 1 ]; then
+    echo "installing: python3 ${debs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends python3 "${debs[@]}" >/dev/null
+  fi
+  if ! have_deps; then
+    echo "$python cannot import the minio-py dependencies. Install them with" >&2
+    echo "  apt-get install python3 ${debs[*]}" >&2
+    echo "or run this script with --install." >&2
+    exit 2
+  fi
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kura-minio-py.XXXXXX")
+kura_pid=
+cleanup() {
+  if [ -n "$kura_pid" ] && kill -0 "$kura_pid" 2>/dev/null; then
+    kill -TERM "$kura_pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do
+      kill -0 "$kura_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$kura_pid" 2>/dev/null || true
+    wait "$kura_pid" 2>/dev/null || true
+  fi
+  [ -f "$work/kura.log" ] && cp "$work/kura.log" "$outdir/minio-py-kura.log"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Debian names pycryptodome's package Cryptodome; minio-py imports Crypto.
+mkdir -p "$work/pylib"
+cryptodome=$("$python" -c 'import Cryptodome, os; print(os.path.dirname(Cryptodome.__file__))')
+ln -s "$cryptodome" "$work/pylib/Crypto"
+
+# --- kura ---
+if [ -n "${KURA_BIN:-}" ]; then
+  kura=$KURA_BIN
+else
+  kura="$work/kura"
+  echo "building kura"
+  (cd "$repo" && go build -o "$kura" ./cmd/kura)
+fi
+
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+addr="127.0.0.1:$port"
+access_key="AK$("$python" -c 'import secrets; print(secrets.token_hex(9).upper())')"
+secret_key=$("$python" -c 'import secrets; print(secrets.token_hex(20))')
+mkdir -p "$work/data"
+KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
+  "$kura" server --address "$addr" "$work/data" >"$work/kura.log" 2>&1 &
+kura_pid=$!
+
+ready=0
+for _ in $(seq 1 200); do
+  if ! kill -0 "$kura_pid" 2>/dev/null; then
+    break
+  fi
+  if "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+    "http://$addr/health/ready" 2>/dev/null; then
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ "$ready" != 1 ]; then
+  echo "kura did not start on $addr; its log:" >&2
+  tail -n 30 "$work/kura.log" >&2 || true
+  exit 1
+fi
+echo "kura ready on $addr (pid $kura_pid)"
+
+# --- data files: the suite uses DATA_DIR when both files are there ---
+mkdir -p "$work/data-files" "$work/cwd"
+head -c $((1 << 20)) /dev/urandom >"$work/data-files/datafile-1-MB"
+head -c $((11 << 20)) /dev/urandom >"$work/data-files/datafile-11-MB"
+
+# --- the suite ---
+log="$outdir/minio-py.log"
+echo "running minio-py functional tests ($(git -C "$checkout" describe --tags 2>/dev/null || echo unknown version)); log: $log"
+set +e
+(
+  cd "$work/cwd" &&
+    env PYTHONPATH="$work/pylib:$checkout" PYTHONDONTWRITEBYTECODE=1 \
+      SERVER_ENDPOINT="$addr" ACCESS_KEY="$access_key" SECRET_KEY="$secret_key" \
+      ENABLE_HTTPS=0 MINT_MODE=full DATA_DIR="$work/data-files" MINT_DATA_DIR="$work/data-files" \
+      timeout --kill-after=30 "$suite_timeout" "$python" "$here/minio_py_driver.py" run "$tests_py"
+) >"$log" 2>&1
+rc=$?
+set -e
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  echo "warning: the suite did not finish within ${suite_timeout}s; results are partial" >&2
+elif [ "$rc" != 0 ]; then
+  echo "warning: the driver exited with status $rc; see $log" >&2
+fi
+
+crashed=0
+if ! kill -0 "$kura_pid" 2>/dev/null; then
+  echo "kura exited during the run; its log: $outdir/minio-py-kura.log" >&2
+  crashed=1
+fi
+
+failures="$outdir/minio-py-failures.txt"
+"$python" "$here/minio_py_driver.py" summarize "$log" "$failures" >"$work/summary"
+echo "failures and errors: $failures"
+cat "$work/summary"
+[ "$crashed" = 0 ] || exit 3
