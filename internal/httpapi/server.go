@@ -117,6 +117,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveHealth(w, r) {
 		return
 	}
+	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// net/http sends 100 Continue when a handler first reads the
+		// body; an empty body is never read, and botocore then stalls
+		// until its read timeout (boto/botocore#3755). Answer it now.
+		w.WriteHeader(http.StatusContinue)
+	}
 	rq.bucket, rq.key = s.splitPath(r)
 	op := route(r, rq.bucket, rq.key)
 	if !op.preflight {

@@ -235,12 +235,12 @@ func TestToolsAwsCliSync(t *testing.T) {
 	cli := awsTool(t, startServer(t))
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
-	// No empty file here: botocore sends Expect: 100-continue on a 0-byte
-	// PUT, Go's net/http rightly answers it without a 100, and botocore
-	// then misreads the next response on that pooled connection and stalls
-	// for its 60 s read timeout before retrying (boto/botocore#3755). The
-	// rclone and s3cmd tests cover empty files.
+	// The empty file checks that kura answers botocore's Expect:
+	// 100-continue on a 0-byte PUT; without the 100, botocore misreads the
+	// next response on that connection and stalls for its 60 s read
+	// timeout (boto/botocore#3755).
 	writeTree(t, src, map[string][]byte{
+		"empty":               {},
 		"README.txt":          []byte("top level\n"),
 		"docs/a.md":           []byte("# a\n"),
 		"docs/deeper/b.md":    pattern(70<<10, 3),
