@@ -28,6 +28,10 @@ type Options struct {
 	// UploadExpiry is how long an unfinished multipart upload is kept
 	// before the collector aborts it. Default 7 days.
 	UploadExpiry time.Duration
+	// MinPartSize is the smallest part but the last that a multipart
+	// upload may have. Default (and S3's rule) 5 MiB; benchmarks lower it
+	// to complete 10,000 parts without 50 GB of data.
+	MinPartSize int64
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -62,6 +66,9 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	}
 	if opts.UploadExpiry <= 0 {
 		opts.UploadExpiry = DefaultUploadExpiry
+	}
+	if opts.MinPartSize <= 0 {
+		opts.MinPartSize = MinPartSize
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

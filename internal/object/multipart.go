@@ -368,8 +368,8 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			if want.Checksum != "" && want.Checksum != p.Checksum {
 				return s3err.ErrInvalidPart.WithMessage("The checksum of part %d does not match.", want.Number)
 			}
-			if p.Size < MinPartSize && i < len(list)-1 {
-				return s3err.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; all parts but the last must be at least %d.", p.Number, p.Size, MinPartSize)
+			if p.Size < l.opts.MinPartSize && i < len(list)-1 {
+				return s3err.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; all parts but the last must be at least %d.", p.Number, p.Size, l.opts.MinPartSize)
 			}
 			raw, _ := hex.DecodeString(p.ETag)
 			digests.Write(raw)
