@@ -119,3 +119,14 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+func TestBoto3ObjectAPI(t *testing.T) {
+	py := pythonWithBoto3(t)
+	s := startServer(t)
+	cmd := exec.Command(py, "testdata/boto3_objectapi.py", s.url(), s.accessKey, s.secretKey)
+	cmd.Env = isolatedEnv(t, s)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("boto3 object API: %v\n%s", err, out)
+	}
+}
