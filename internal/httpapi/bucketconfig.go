@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/kurastore/kura/internal/object"
@@ -90,25 +91,37 @@ func (s *Server) getBucketNotification(rq *request) (response, error) {
 }
 
 func (s *Server) putBucketNotification(rq *request) (response, error) {
-	data, err := readBounded(rq, maxConfigBody)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := notification.Parse(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	doc, err := cfg.Encode()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configNotification, doc); err != nil {
+	if err := putDocument(s, rq, configNotification, maxConfigBody, notification.Parse, (*notification.Configuration).Validate); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK}, nil
+}
+
+// document is a configuration document the server stores in its own
+// canonical encoding.
+type document interface {
+	Encode() ([]byte, error)
+}
+
+// putDocument reads a bounded body, parses and validates it, and stores
+// its canonical encoding as the bucket's document name.
+func putDocument[D document](s *Server, rq *request, name string, limit int64, parse func(io.Reader) (D, error), validate func(D) error) error {
+	data, err := readBounded(rq, limit)
+	if err != nil {
+		return err
+	}
+	doc, err := parse(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	if err := validate(doc); err != nil {
+		return err
+	}
+	encoded, err := doc.Encode()
+	if err != nil {
+		return err
+	}
+	return s.objects.SetBucketConfig(rq.ctx, rq.bucket, name, encoded)
 }
 
 func (s *Server) getBucketCORS(rq *request) (response, error) {
@@ -120,22 +133,7 @@ func (s *Server) getBucketCORS(rq *request) (response, error) {
 }
 
 func (s *Server) putBucketCORS(rq *request) (response, error) {
-	data, err := readBounded(rq, maxCORSBody)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := cors.Parse(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	doc, err := cfg.Encode()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configCORS, doc); err != nil {
+	if err := putDocument(s, rq, configCORS, maxCORSBody, cors.Parse, (*cors.Configuration).Validate); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK}, nil

@@ -31,15 +31,6 @@ func tagsFromHeader(h http.Header) (map[string]string, error) {
 	return t.Map(), nil
 }
 
-// readTagging reads and parses a Tagging request body.
-func readTagging(rq *request) (*tagging.Tagging, error) {
-	data, err := readBounded(rq, maxTaggingBody)
-	if err != nil {
-		return nil, err
-	}
-	return tagging.Parse(bytes.NewReader(data))
-}
-
 // parseTaggingDocument reads an object's Tagging document (the form field
 // of a browser upload).
 func parseTaggingDocument(data []byte) (map[string]string, error) {
@@ -95,18 +86,7 @@ func (s *Server) getBucketTagging(rq *request) (response, error) {
 }
 
 func (s *Server) putBucketTagging(rq *request) (response, error) {
-	t, err := readTagging(rq)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.ValidateBucket(); err != nil {
-		return nil, err
-	}
-	doc, err := t.Encode()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configTagging, doc); err != nil {
+	if err := putDocument(s, rq, configTagging, maxTaggingBody, tagging.Parse, (*tagging.Tagging).ValidateBucket); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusNoContent}, nil

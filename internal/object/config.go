@@ -76,7 +76,7 @@ func (l *Layer) deleteBucketState(tx meta.Txn, bucket string) error {
 		}
 	}
 	var uploads []Upload
-	if err := eachUpload(tx, uploadPrefix(bucket), func(up Upload) { uploads = append(uploads, up) }); err != nil {
+	if err := eachUpload(tx, uploadPrefix(bucket), nil, func(up Upload) bool { uploads = append(uploads, up); return true }); err != nil {
 		return err
 	}
 	for _, up := range uploads {

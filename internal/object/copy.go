@@ -89,20 +89,11 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 				return err
 			}
 		}
-		old, exists, err := getRecord(tx, dstBucket, dstKey)
-		if err != nil {
+		// On a copy onto itself this drops the references the new record
+		// takes again below, in the same commit: the collector finds them
+		// referenced.
+		if err := l.replaceInTxn(tx, dstBucket, dstKey, opts.Cond); err != nil {
 			return err
-		}
-		if err := checkWriteConditions(old.Info, exists, opts.Cond); err != nil {
-			return err
-		}
-		if exists {
-			// On a copy onto itself this drops the references the new
-			// record takes again below, in the same commit: the collector
-			// finds them referenced.
-			if err := l.dropData(tx, old); err != nil {
-				return err
-			}
 		}
 		if err := tx.Set(objectKey(dstBucket, dstKey), rec.encode()); err != nil {
 			return err

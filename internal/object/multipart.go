@@ -385,17 +385,8 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		if err != nil {
 			return err
 		}
-		old, found, err := getRecord(tx, bucket, key)
-		if err != nil {
+		if err := l.replaceInTxn(tx, bucket, key, opts.Cond); err != nil {
 			return err
-		}
-		if err := checkWriteConditions(old.Info, found, opts.Cond); err != nil {
-			return err
-		}
-		if found {
-			if err := l.dropData(tx, old); err != nil {
-				return err
-			}
 		}
 		rec.Info = ObjectInfo{
 			Size:         size,
@@ -562,11 +553,6 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket, prefix, keyMar
 		}
 		base := uploadPrefix(bucket)
 		lower := append(append([]byte(nil), base...), prefix...)
-		it, err := r.NewIter(lower, prefixEnd(lower))
-		if err != nil {
-			return err
-		}
-		defer it.Close()
 		start := lower
 		if keyMarker != "" {
 			after := append(append([]byte(nil), base...), keyMarker...)
@@ -578,28 +564,14 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket, prefix, keyMar
 				start = after
 			}
 		}
-		for ok := it.SeekGE(start); ok; ok = it.Next() {
+		return eachUpload(r, lower, start, func(up Upload) bool {
 			if len(res.Uploads) == maxUploads {
 				res.IsTruncated = true
-				break
+				return false
 			}
-			k := it.Key()[len(base):]
-			i := bytes.IndexByte(k, 0)
-			if i < 0 {
-				continue
-			}
-			val, err := it.Value()
-			if err != nil {
-				return err
-			}
-			var up Upload
-			if err := json.Unmarshal(val, &up); err != nil {
-				return err
-			}
-			up.Bucket, up.Key = bucket, string(k[:i])
 			res.Uploads = append(res.Uploads, up)
-		}
-		return it.Err()
+			return true
+		})
 	})
 	if res.IsTruncated {
 		last := res.Uploads[len(res.Uploads)-1]
@@ -613,10 +585,11 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 	cutoff := l.opts.Now().Add(-maxAge)
 	var stale []Upload
 	err := l.view(ctx, func(r meta.Reader) error {
-		return eachUpload(r, []byte{tagUpload}, func(up Upload) {
+		return eachUpload(r, []byte{tagUpload}, nil, func(up Upload) bool {
 			if up.Initiated.Before(cutoff) {
 				stale = append(stale, up)
 			}
+			return true
 		})
 	})
 	if err != nil {
@@ -632,14 +605,18 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 	return n, nil
 }
 
-// eachUpload calls fn for every upload record whose key starts with p.
-func eachUpload(r meta.Reader, p []byte, fn func(Upload)) error {
+// eachUpload calls fn for the upload records whose key starts with p, from
+// start (nil for the first) on, until fn returns false.
+func eachUpload(r meta.Reader, p, start []byte, fn func(Upload) bool) error {
 	it, err := r.NewIter(p, prefixEnd(p))
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
+	if start == nil {
+		start = p
+	}
+	for ok := it.SeekGE(start); ok; ok = it.Next() {
 		k := it.Key()[1:]
 		slash, zero := bytes.IndexByte(k, keySeparate), bytes.IndexByte(k, 0)
 		if slash < 0 || zero < slash {
@@ -654,7 +631,9 @@ func eachUpload(r meta.Reader, p []byte, fn func(Upload)) error {
 			return err
 		}
 		up.Bucket, up.Key = string(k[:slash]), string(k[slash+1:zero])
-		fn(up)
+		if !fn(up) {
+			break
+		}
 	}
 	return it.Err()
 }

@@ -322,3 +322,38 @@ func TestPutUnknownSize(t *testing.T) {
 		t.Fatal("a failed body was stored")
 	}
 }
+
+func TestListMultipartUploadsPages(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	want := map[string]int{}
+	for _, k := range []string{"a", "b", "b", "c/x", "c/y", "d"} {
+		newUpload(t, l, k, UploadOptions{})
+		want[k]++
+	}
+	got := map[string]int{}
+	keyMarker, idMarker := "", ""
+	pages := 0
+	for {
+		res, err := l.ListMultipartUploads(ctx, "bkt", "", keyMarker, idMarker, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, u := range res.Uploads {
+			got[u.Key]++
+		}
+		if !res.IsTruncated {
+			break
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+	if pages != 3 || len(got) != len(want) || got["b"] != 2 {
+		t.Fatalf("%d pages, %v; want %v", pages, got, want)
+	}
+	res, err := l.ListMultipartUploads(ctx, "bkt", "c/", "", "", 0)
+	if err != nil || len(res.Uploads) != 2 {
+		t.Fatalf("prefix c/: %+v %v", res.Uploads, err)
+	}
+}

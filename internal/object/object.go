@@ -138,17 +138,8 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}
-		old, found, err := getRecord(tx, bucket, key)
-		if err != nil {
+		if err := l.replaceInTxn(tx, bucket, key, opts.Cond); err != nil {
 			return err
-		}
-		if err := checkWriteConditions(old.Info, found, opts.Cond); err != nil {
-			return err
-		}
-		if found {
-			if err := l.dropData(tx, old); err != nil {
-				return err
-			}
 		}
 		if err := tx.Set(objectKey(bucket, key), rec.encode()); err != nil {
 			return err
@@ -473,6 +464,23 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
 		l.kickCollector()
 	}
 	return err
+}
+
+// replaceInTxn checks conditional-write preconditions against the current
+// object of bucket/key and releases its data, ahead of writing a new
+// record under that name.
+func (l *Layer) replaceInTxn(tx meta.Txn, bucket, key string, cond Conditions) error {
+	old, found, err := getRecord(tx, bucket, key)
+	if err != nil {
+		return err
+	}
+	if err := checkWriteConditions(old.Info, found, cond); err != nil {
+		return err
+	}
+	if !found {
+		return nil
+	}
+	return l.dropData(tx, old)
 }
 
 func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key string) error {
