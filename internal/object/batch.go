@@ -7,6 +7,7 @@ import (
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // BatchEntry is one object of a Batch.
@@ -53,7 +54,7 @@ func (b *Batch) Len() int { return len(b.staged) }
 // Add writes one entry's data.
 func (b *Batch) Add(e BatchEntry) error {
 	opts := e.Opts
-	if err := ValidKey(e.Key); err != nil {
+	if err := s3name.CheckKey(e.Key); err != nil {
 		return err
 	}
 	switch {

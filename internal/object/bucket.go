@@ -4,55 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
-	"strings"
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
-
-// ValidBucketName reports whether name follows the S3 bucket naming rules:
-// 3–63 characters of lowercase letters, digits, '.' and '-', starting and
-// ending with a letter or digit, no "..", ".-" or "-.", not an IP address,
-// and none of the reserved prefixes and suffixes.
-func ValidBucketName(name string) bool {
-	if len(name) < 3 || len(name) > 63 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '.' || c == '-':
-			if i == 0 || i == len(name)-1 {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	if strings.Contains(name, "..") || strings.Contains(name, ".-") || strings.Contains(name, "-.") {
-		return false
-	}
-	if net.ParseIP(name) != nil {
-		return false
-	}
-	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
-		if strings.HasPrefix(name, p) {
-			return false
-		}
-	}
-	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
-		if strings.HasSuffix(name, s) {
-			return false
-		}
-	}
-	return true
-}
 
 // CreateBucket makes a bucket. region "" means the layer's region.
 func (l *Layer) CreateBucket(ctx context.Context, name, region string) error {
-	if !ValidBucketName(name) {
+	if !s3name.ValidBucket(name) {
 		return s3err.ErrInvalidBucketName
 	}
 	if region == "" {
@@ -88,7 +48,7 @@ func readBucket(r meta.Reader, name string) (BucketInfo, error) {
 
 // Bucket returns a bucket's info, or s3err.ErrNoSuchBucket.
 func (l *Layer) Bucket(ctx context.Context, name string) (BucketInfo, error) {
-	if !ValidBucketName(name) {
+	if !s3name.ValidBucket(name) {
 		// A name that cannot exist is simply not there; S3 answers 404.
 		return BucketInfo{}, s3err.ErrNoSuchBucket
 	}
@@ -128,7 +88,7 @@ func (l *Layer) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 // DeleteBucket removes an empty bucket; one that holds objects gives
 // s3err.ErrBucketNotEmpty.
 func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
-	if !ValidBucketName(name) {
+	if !s3name.ValidBucket(name) {
 		return s3err.ErrNoSuchBucket
 	}
 	// The exclusive bucket lock waits out every PUT in flight (they hold it

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // CopySource names the object a copy reads, with its x-amz-copy-source-if-*
@@ -31,13 +32,13 @@ type CopyOptions struct {
 // object's bytes are copied with it. Source and destination are read and
 // written in one atomic commit.
 func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKey string, opts CopyOptions) (ObjectInfo, error) {
-	if err := ValidKey(dstKey); err != nil {
+	if err := s3name.CheckKey(dstKey); err != nil {
 		return ObjectInfo{}, err
 	}
-	if err := ValidKey(src.Key); err != nil {
+	if err := s3name.CheckKey(src.Key); err != nil {
 		return ObjectInfo{}, err
 	}
-	if !ValidBucketName(src.Bucket) || !ValidBucketName(dstBucket) {
+	if !s3name.ValidBucket(src.Bucket) || !s3name.ValidBucket(dstBucket) {
 		return ObjectInfo{}, s3err.ErrNoSuchBucket
 	}
 	self := src.Bucket == dstBucket && src.Key == dstKey

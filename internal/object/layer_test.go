@@ -23,6 +23,7 @@ import (
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // fakeClock is a settable clock for collector tests.
@@ -301,7 +302,7 @@ func TestLimits(t *testing.T) {
 	l := newTestLayer(t)
 	mustCreateBucket(t, l, "bkt")
 	ctx := context.Background()
-	long := strings.Repeat("k", MaxKeyLength)
+	long := strings.Repeat("k", s3name.MaxKeyLength)
 	put(t, l, "bkt", long, []byte("x"))
 	if _, err := l.PutObject(ctx, "bkt", long+"k", strings.NewReader("x"), PutOptions{Size: 1}); !errors.Is(err, s3err.ErrKeyTooLong) {
 		t.Errorf("1025-byte key: %v", err)

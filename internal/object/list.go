@@ -7,6 +7,7 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // MaxListKeys is the most entries one listing page returns.
@@ -20,7 +21,7 @@ const MaxListKeys = 1000
 // on how many keys share a prefix, and memory stays flat.
 func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error) {
 	var res ListResult
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return res, s3err.ErrNoSuchBucket
 	}
 	maxKeys := opts.MaxKeys

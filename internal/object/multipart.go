@@ -16,6 +16,7 @@ import (
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // Multipart limits, as AWS S3 sets them.
@@ -131,7 +132,7 @@ type CompleteOptions struct {
 
 // CreateMultipartUpload starts an upload and returns its id.
 func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, opts UploadOptions) (string, error) {
-	if err := ValidKey(key); err != nil {
+	if err := s3name.CheckKey(key); err != nil {
 		return "", err
 	}
 	if userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize {
@@ -185,7 +186,7 @@ func uploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
 
 func readUpload(r meta.Reader, bucket, key, uploadID string) (Upload, error) {
 	var up Upload
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return up, s3err.ErrNoSuchBucket
 	}
 	val, err := r.Get(uploadKey(bucket, key, uploadID))
@@ -544,7 +545,7 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket, prefix, keyMar
 	if maxUploads <= 0 || maxUploads > MaxListUploads {
 		maxUploads = MaxListUploads
 	}
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return res, s3err.ErrNoSuchBucket
 	}
 	err := l.view(ctx, func(r meta.Reader) error {

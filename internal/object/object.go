@@ -8,16 +8,15 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // Limits, as AWS S3 sets them.
 const (
-	MaxKeyLength      = 1024
 	MaxUserMetaSize   = 2048
 	MaxObjectSize     = 5 << 40
 	MaxPutSize        = 5 << 30 // a single PUT; larger objects are uploaded in parts
@@ -41,23 +40,6 @@ type Object struct {
 	Body io.ReadCloser
 }
 
-// ValidKey reports why key cannot name an object, or nil.
-func ValidKey(key string) error {
-	switch {
-	case key == "":
-		return s3err.ErrInvalidObjectName.WithMessage("Object name cannot be empty.")
-	case len(key) > MaxKeyLength:
-		return s3err.ErrKeyTooLong
-	case !utf8.ValidString(key):
-		return s3err.ErrInvalidObjectName.WithMessage("Object name is not valid UTF-8.")
-	case strings.IndexByte(key, 0) >= 0:
-		// NUL cannot travel in S3's XML, and it separates fields in
-		// multipart metadata keys.
-		return s3err.ErrInvalidObjectName.WithMessage("Object name contains a NUL character.")
-	}
-	return nil
-}
-
 func userMetaSize(m map[string]string) int {
 	n := 0
 	for k, v := range m {
@@ -68,7 +50,7 @@ func userMetaSize(m map[string]string) int {
 
 // PutObject stores body as bucket/key, replacing any object of that name.
 func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectInfo, error) {
-	if err := ValidKey(key); err != nil {
+	if err := s3name.CheckKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
 	switch {
@@ -324,10 +306,10 @@ func (l *Layer) dropBlobRef(tx meta.Txn, blobID, owner string) error {
 func (l *Layer) lookup(ctx context.Context, bucket, key string, withData bool) (record, []byte, error) {
 	var rec record
 	var data []byte
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return rec, nil, s3err.ErrNoSuchBucket
 	}
-	if err := ValidKey(key); err != nil {
+	if err := s3name.CheckKey(key); err != nil {
 		return rec, nil, err
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
@@ -448,10 +430,10 @@ func partRange(rec record, n int, r *Range) (off, length int64, partial bool, er
 
 // DeleteObject removes bucket/key. Deleting a missing key succeeds, as in S3.
 func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
-	if err := ValidKey(key); err != nil {
+	if err := s3name.CheckKey(key); err != nil {
 		return err
 	}
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return s3err.ErrNoSuchBucket
 	}
 	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
@@ -501,13 +483,13 @@ func (l *Layer) DeleteObjects(ctx context.Context, bucket string, keys []string)
 	if len(keys) > MaxDeleteKeys {
 		return nil, s3err.ErrTooManyKeys
 	}
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return nil, s3err.ErrNoSuchBucket
 	}
 	results := make([]error, len(keys))
 	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}
 	for i, k := range keys {
-		if results[i] = ValidKey(k); results[i] == nil {
+		if results[i] = s3name.CheckKey(k); results[i] == nil {
 			locks = append(locks, meta.Lock{Name: objectLockName(bucket, k)})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // Tag limits, as AWS S3 sets them. The wire/tagging package checks the
@@ -62,10 +63,10 @@ func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key string) error 
 // updateRecord rewrites the record of an existing object in place: same
 // identity, same data, changed metadata.
 func (l *Layer) updateRecord(ctx context.Context, bucket, key string, change func(*record)) error {
-	if err := ValidKey(key); err != nil {
+	if err := s3name.CheckKey(key); err != nil {
 		return err
 	}
-	if !ValidBucketName(bucket) {
+	if !s3name.ValidBucket(bucket) {
 		return s3err.ErrNoSuchBucket
 	}
 	return l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {

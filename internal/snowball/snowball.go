@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // PrefixHeader names the key prefix of the extracted objects, as MinIO
@@ -21,7 +22,7 @@ const (
 	// DefaultMaxEntries bounds the tar headers of one archive.
 	DefaultMaxEntries = 10000
 	// MaxKeyLength is S3's limit on object keys, in bytes.
-	MaxKeyLength = 1024
+	MaxKeyLength = s3name.MaxKeyLength
 	// maxGzipTrailer bounds what is read after the end of the tar stream
 	// to reach, and verify, the gzip checksum; tar writers pad the end
 	// to at most a few records, far less than this.
