@@ -131,9 +131,11 @@ var (
 
 // Errors of the object API beyond the core.
 var (
-	ErrInvalidTag        = def("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
-	ErrInvalidPartNumber = def("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
-	ErrInvalidCopySource = def("InvalidArgument", http.StatusBadRequest, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
-	ErrCORSForbidden     = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evaluation of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
-	ErrInvalidCopyDest   = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	ErrInvalidTag         = def("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
+	ErrInvalidPartNumber  = def("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
+	ErrInvalidCopySource  = def("InvalidArgument", http.StatusBadRequest, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	ErrInvalidBucketState = def("InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.")
+	ErrNoSuchVersion      = def("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
+	ErrCORSForbidden      = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evaluation of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+	ErrInvalidCopyDest    = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 )

@@ -118,16 +118,11 @@ func (b *Batch) Commit() error {
 		locks = append(locks, meta.Lock{Name: objectLockName(bucket, s.key)})
 	}
 	err := l.meta.Update(b.ctx, locks, func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
-			return err
-		}
-		for _, s := range b.staged {
+		for i := range b.staged {
+			s := &b.staged[i]
 			// An archive may name a key twice; the later entry wins, as it
 			// would with separate PUTs.
-			if err := l.deleteInTxn(tx, bucket, s.key); err != nil {
-				return err
-			}
-			if err := tx.Set(objectKey(bucket, s.key), s.rec.encode()); err != nil {
+			if err := l.commitRecord(tx, bucket, s.key, &s.rec, Conditions{}); err != nil {
 				return err
 			}
 			ref, val := blobRefKey(s.rec.BlobID, s.rec.UID), []byte(nil)

@@ -102,6 +102,12 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
+		if !nonEmpty {
+			// Old versions and delete markers count too.
+			if nonEmpty, err = anyKeyWithPrefix(tx, versionsPrefix(name)); err != nil {
+				return err
+			}
+		}
 		if nonEmpty {
 			return s3err.ErrBucketNotEmpty
 		}

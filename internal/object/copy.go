@@ -13,7 +13,9 @@ import (
 // preconditions.
 type CopySource struct {
 	Bucket, Key string
-	Cond        Conditions
+	// VersionID copies that version instead of the latest.
+	VersionID string
+	Cond      Conditions
 }
 
 // CopyOptions describe CopyObject. Without the Replace flags the copy keeps
@@ -37,6 +39,9 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	}
 	if err := s3name.CheckKey(src.Key); err != nil {
 		return ObjectInfo{}, err
+	}
+	if src.VersionID != "" && !ValidVersionID(src.VersionID) {
+		return ObjectInfo{}, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
 	if !s3name.ValidBucket(src.Bucket) || !s3name.ValidBucket(dstBucket) {
 		return ObjectInfo{}, s3err.ErrNoSuchBucket
@@ -62,17 +67,11 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if _, err := readBucket(tx, src.Bucket); err != nil {
 			return err
 		}
-		srcRec, found, err := getRecord(tx, src.Bucket, src.Key)
+		srcRec, err := lookupVersion(tx, src.Bucket, src.Key, src.VersionID)
 		if err != nil {
 			return err
 		}
-		if !found {
-			return s3err.ErrNoSuchKey
-		}
 		if err := checkCopySourceConditions(srcRec.Info, src.Cond); err != nil {
-			return err
-		}
-		if _, err := readBucket(tx, dstBucket); err != nil {
 			return err
 		}
 		rec.BlobID, rec.Parts, rec.Inline = srcRec.BlobID, srcRec.Parts, srcRec.Inline
@@ -93,10 +92,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		// On a copy onto itself this drops the references the new record
 		// takes again below, in the same commit: the collector finds them
 		// referenced.
-		if err := l.replaceInTxn(tx, dstBucket, dstKey, opts.Cond); err != nil {
-			return err
-		}
-		if err := tx.Set(objectKey(dstBucket, dstKey), rec.encode()); err != nil {
+		if err := l.commitRecord(tx, dstBucket, dstKey, &rec, opts.Cond); err != nil {
 			return err
 		}
 		if rec.Inline {
@@ -125,7 +121,7 @@ func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Ra
 	if err := validPartNumber(number); err != nil {
 		return PartInfo{}, err
 	}
-	obj, err := l.GetObject(ctx, src.Bucket, src.Key, GetOptions{Range: srcRange})
+	obj, err := l.GetObject(ctx, src.Bucket, src.Key, GetOptions{Range: srcRange, VersionID: src.VersionID})
 	if err != nil {
 		return PartInfo{}, err
 	}

@@ -322,9 +322,9 @@ func TestLimits(t *testing.T) {
 	if _, err := l.PutObject(ctx, "bkt", "big", errReader{errors.New("must not be read")}, PutOptions{Size: MaxPutSize + 1}); !errors.Is(err, s3err.ErrEntityTooLarge) {
 		t.Errorf("5 GiB + 1: %v", err)
 	}
-	keys := make([]string, MaxDeleteKeys+1)
+	keys := make([]ObjectToDelete, MaxDeleteKeys+1)
 	for i := range keys {
-		keys[i] = "d" + strconv.Itoa(i)
+		keys[i].Key = "d" + strconv.Itoa(i)
 	}
 	if _, err := l.DeleteObjects(ctx, "bkt", keys); !errors.Is(err, s3err.ErrTooManyKeys) {
 		t.Errorf("1001 deletes: %v", err)
@@ -354,7 +354,7 @@ func TestBuckets(t *testing.T) {
 	if err := l.DeleteBucket(ctx, "abc"); !errors.Is(err, s3err.ErrBucketNotEmpty) {
 		t.Errorf("delete non-empty: %v", err)
 	}
-	if err := l.DeleteObject(ctx, "abc", "k"); err != nil {
+	if _, err := l.DeleteObject(ctx, "abc", "k", DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.DeleteBucket(ctx, "abc"); err != nil {
@@ -412,7 +412,7 @@ func TestCollector(t *testing.T) {
 	put(t, l, "bkt", "a", payload(5000))
 	put(t, l, "bkt", "a", payload(6000)) // replaces a: its first blob is queued
 	put(t, l, "bkt", "b", payload(5000))
-	if err := l.DeleteObject(ctx, "bkt", "b"); err != nil {
+	if _, err := l.DeleteObject(ctx, "bkt", "b", DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := countBlobs(t, l.blobs); n != 3 {
@@ -461,11 +461,11 @@ func TestDeleteObjects(t *testing.T) {
 	mustCreateBucket(t, l, "bkt")
 	put(t, l, "bkt", "a", []byte("1"))
 	put(t, l, "bkt", "b", payload(4000))
-	results, err := l.DeleteObjects(context.Background(), "bkt", []string{"a", "b", "missing", strings.Repeat("x", 1025)})
+	results, err := l.DeleteObjects(context.Background(), "bkt", []ObjectToDelete{{Key: "a"}, {Key: "b"}, {Key: "missing"}, {Key: strings.Repeat("x", 1025)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if results[0] != nil || results[1] != nil || results[2] != nil || !errors.Is(results[3], s3err.ErrKeyTooLong) {
+	if results[0].Err != nil || results[1].Err != nil || results[2].Err != nil || !errors.Is(results[3].Err, s3err.ErrKeyTooLong) {
 		t.Fatalf("results = %v", results)
 	}
 	res, err := l.ListObjects(context.Background(), "bkt", ListOptions{MaxKeys: 1000})

@@ -386,9 +386,6 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		if err != nil {
 			return err
 		}
-		if err := l.replaceInTxn(tx, bucket, key, opts.Cond); err != nil {
-			return err
-		}
 		rec.Info = ObjectInfo{
 			Size:         size,
 			ETag:         hex.EncodeToString(digests.Sum(nil)) + "-" + strconv.Itoa(len(list)),
@@ -400,6 +397,9 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		if sum != "" {
 			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)
 			rec.Info.ChecksumType = up.ChecksumType
+		}
+		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
+			return err
 		}
 		// The object takes over the references of the parts it uses; the
 		// others are dropped.
@@ -420,10 +420,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 				return err
 			}
 		}
-		if err := tx.Delete(uploadKey(bucket, key, uploadID)); err != nil {
-			return err
-		}
-		return tx.Set(objectKey(bucket, key), rec.encode())
+		return tx.Delete(uploadKey(bucket, key, uploadID))
 	})
 	if err != nil {
 		return ObjectInfo{}, err

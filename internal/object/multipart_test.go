@@ -106,7 +106,7 @@ func TestMultipartRoundTrip(t *testing.T) {
 		t.Fatalf("%d blobs after complete, want 3", n)
 	}
 	// Deleting the object frees them all.
-	if err := l.DeleteObject(ctx, "bkt", "big"); err != nil {
+	if _, err := l.DeleteObject(ctx, "bkt", "big", DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	l.clock.Advance(2 * time.Second)

@@ -117,13 +117,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		rec.Info.ChecksumType = ChecksumFullObject
 	}
 	err = l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
-			return err
-		}
-		if err := l.replaceInTxn(tx, bucket, key, opts.Cond); err != nil {
-			return err
-		}
-		if err := tx.Set(objectKey(bucket, key), rec.encode()); err != nil {
+		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
 			return err
 		}
 		if rec.Inline {
@@ -301,9 +295,11 @@ func (l *Layer) dropBlobRef(tx meta.Txn, blobID, owner string) error {
 	return tx.Set(gcQueueKey(blobID), when)
 }
 
-// lookup reads an object's record (and its inline data when withData) in one
-// consistent view, distinguishing a missing bucket from a missing key.
-func (l *Layer) lookup(ctx context.Context, bucket, key string, withData bool) (record, []byte, error) {
+// lookup reads an object's record (and its inline data when withData) in
+// one consistent view: the latest version, or version vid. It tells a
+// missing bucket from a missing key, and when the answer is a delete
+// marker it returns the marker's record with the error.
+func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bool) (record, []byte, error) {
 	var rec record
 	var data []byte
 	if !s3name.ValidBucket(bucket) {
@@ -312,18 +308,13 @@ func (l *Layer) lookup(ctx context.Context, bucket, key string, withData bool) (
 	if err := s3name.CheckKey(key); err != nil {
 		return rec, nil, err
 	}
+	if vid != "" && !ValidVersionID(vid) {
+		return rec, nil, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+	}
 	err := l.view(ctx, func(r meta.Reader) error {
-		found := false
 		var err error
-		rec, found, err = getRecord(r, bucket, key)
-		if err != nil {
+		if rec, err = lookupVersion(r, bucket, key, vid); err != nil {
 			return err
-		}
-		if !found {
-			if _, err := readBucket(r, bucket); err != nil {
-				return err
-			}
-			return s3err.ErrNoSuchKey
 		}
 		if withData && rec.Inline {
 			data, err = r.Get(inlineKey(rec.UID))
@@ -332,6 +323,41 @@ func (l *Layer) lookup(ctx context.Context, bucket, key string, withData bool) (
 	})
 	rec.Info.Bucket, rec.Info.Key = bucket, key
 	return rec, data, err
+}
+
+func lookupVersion(r meta.Reader, bucket, key, vid string) (record, error) {
+	if vid == "" {
+		rec, found, err := getRecord(r, bucket, key)
+		if err != nil || found {
+			return rec, err
+		}
+	}
+	b, err := readBucket(r, bucket)
+	if err != nil {
+		return record{}, err
+	}
+	if vid == "" {
+		if b.Versioning != "" {
+			// The latest version may be a delete marker, which S3 names
+			// in the 404.
+			if e, found, err := newestVersion(r, bucket, key); err != nil {
+				return record{}, err
+			} else if found && e.rec.Info.IsDeleteMarker {
+				return e.rec, s3err.ErrNoSuchKey
+			}
+		}
+		return record{}, s3err.ErrNoSuchKey
+	}
+	e, found, err := findVersion(r, b, key, vid)
+	switch {
+	case err != nil:
+		return record{}, err
+	case !found:
+		return record{}, s3err.ErrNoSuchVersion
+	case e.rec.Info.IsDeleteMarker:
+		return e.rec, s3err.ErrMethodNotAllowed.WithMessage("The specified method is not allowed against a delete marker.")
+	}
+	return e.rec, nil
 }
 
 // GetObject opens bucket/key for reading, after evaluating the
@@ -348,8 +374,11 @@ func (l *Layer) HeadObject(ctx context.Context, bucket, key string, opts GetOpti
 
 func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, withBody bool) (*Object, error) {
 	for attempt := 0; ; attempt++ {
-		rec, data, err := l.lookup(ctx, bucket, key, withBody)
+		rec, data, err := l.lookup(ctx, bucket, key, opts.VersionID, withBody)
 		if err != nil {
+			if rec.Info.IsDeleteMarker {
+				return &Object{Info: rec.Info}, err
+			}
 			return nil, err
 		}
 		obj := &Object{Info: rec.Info}
@@ -428,82 +457,80 @@ func partRange(rec record, n int, r *Range) (off, length int64, partial bool, er
 	return off, rec.Parts[n-1].Size, true, nil
 }
 
+// DeleteOptions describe a delete.
+type DeleteOptions struct {
+	// VersionID deletes that version for good; "" deletes the object (in
+	// a versioned bucket: adds a delete marker).
+	VersionID string
+}
+
 // DeleteObject removes bucket/key. Deleting a missing key succeeds, as in S3.
-func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
+func (l *Layer) DeleteObject(ctx context.Context, bucket, key string, opts DeleteOptions) (DeleteResult, error) {
 	if err := s3name.CheckKey(key); err != nil {
-		return err
+		return DeleteResult{}, err
 	}
 	if !s3name.ValidBucket(bucket) {
-		return s3err.ErrNoSuchBucket
+		return DeleteResult{}, s3err.ErrNoSuchBucket
 	}
-	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
-			return err
-		}
-		return l.deleteInTxn(tx, bucket, key)
+	var res DeleteResult
+	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) (err error) {
+		res, err = l.deleteInTxn(tx, bucket, key, opts.VersionID)
+		return err
 	})
 	if err == nil {
 		l.kickCollector()
 	}
-	return err
+	return res, err
 }
 
-// replaceInTxn checks conditional-write preconditions against the current
-// object of bucket/key and releases its data, ahead of writing a new
-// record under that name.
-func (l *Layer) replaceInTxn(tx meta.Txn, bucket, key string, cond Conditions) error {
-	old, found, err := getRecord(tx, bucket, key)
-	if err != nil {
-		return err
-	}
-	if err := checkWriteConditions(old.Info, found, cond); err != nil {
-		return err
-	}
-	if !found {
-		return nil
-	}
-	return l.dropData(tx, old)
+// ObjectToDelete names one object (or version) of DeleteObjects.
+type ObjectToDelete struct {
+	Key, VersionID string
 }
 
-func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key string) error {
-	rec, found, err := getRecord(tx, bucket, key)
-	if err != nil || !found {
-		return err
-	}
-	if err := tx.Delete(objectKey(bucket, key)); err != nil {
-		return err
-	}
-	return l.dropData(tx, rec)
+// DeletedObject is the outcome of one entry of DeleteObjects.
+type DeletedObject struct {
+	DeleteResult
+	Err error
 }
 
 // DeleteObjects removes many keys of one bucket in one atomic, durable
-// commit. It returns one error (or nil) per key, in order; a key that
-// fails validation does not stop the others.
-func (l *Layer) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]error, error) {
-	if len(keys) > MaxDeleteKeys {
+// commit. It returns one outcome per entry, in order; an entry that fails
+// validation does not stop the others.
+func (l *Layer) DeleteObjects(ctx context.Context, bucket string, objs []ObjectToDelete) ([]DeletedObject, error) {
+	if len(objs) > MaxDeleteKeys {
 		return nil, s3err.ErrTooManyKeys
 	}
 	if !s3name.ValidBucket(bucket) {
 		return nil, s3err.ErrNoSuchBucket
 	}
-	results := make([]error, len(keys))
+	results := make([]DeletedObject, len(objs))
 	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}
-	for i, k := range keys {
-		if results[i] = s3name.CheckKey(k); results[i] == nil {
-			locks = append(locks, meta.Lock{Name: objectLockName(bucket, k)})
+	for i, o := range objs {
+		if results[i].Err = s3name.CheckKey(o.Key); results[i].Err == nil {
+			locks = append(locks, meta.Lock{Name: objectLockName(bucket, o.Key)})
 		}
 	}
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}
-		for i, k := range keys {
-			if results[i] != nil {
+		for i, o := range objs {
+			if results[i].Err != nil {
 				continue
 			}
-			if err := l.deleteInTxn(tx, bucket, k); err != nil {
+			res, err := l.deleteInTxn(tx, bucket, o.Key, o.VersionID)
+			var s3e *s3err.Error
+			if errors.As(err, &s3e) {
+				// A refused entry (a bad version id) does not undo the
+				// others.
+				results[i].Err = err
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			results[i].DeleteResult = res
 		}
 		return nil
 	})

@@ -36,6 +36,7 @@ const (
 	fPart               = 16 // one field per part, in order: uvarint(size) uvarint(len(etag)) etag blobID
 	fTag                = 17 // one field per tag, as fUserMeta
 	fChecksumType       = 18
+	fDeleteMarker       = 19 // present (empty) on a delete marker
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -129,6 +130,9 @@ func (r *record) encode() []byte {
 	b = appendPairs(b, fChecksum, in.Checksums)
 	b = appendString(b, fChecksumType, in.ChecksumType)
 	b = appendPairs(b, fTag, in.Tags)
+	if in.IsDeleteMarker {
+		b = appendField(b, fDeleteMarker, nil)
+	}
 	for _, p := range r.Parts {
 		v := binary.AppendUvarint(nil, uint64(p.Size))
 		v = binary.AppendUvarint(v, uint64(len(p.ETag)))
@@ -229,6 +233,8 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.VersionID = string(v)
 		case fChecksumType:
 			in.ChecksumType = string(v)
+		case fDeleteMarker:
+			in.IsDeleteMarker = true
 		case fPart:
 			var p partRef
 			p, err = decodePart(v)

@@ -35,8 +35,8 @@ func validTags(tags map[string]string) error {
 
 // GetObjectTags returns the tag set of bucket/key (empty, not nil, when it
 // has none).
-func (l *Layer) GetObjectTags(ctx context.Context, bucket, key string) (map[string]string, error) {
-	rec, _, err := l.lookup(ctx, bucket, key, false)
+func (l *Layer) GetObjectTags(ctx context.Context, bucket, key, vid string) (map[string]string, error) {
+	rec, _, err := l.lookup(ctx, bucket, key, vid, false)
 	if err != nil {
 		return nil, err
 	}
@@ -48,39 +48,49 @@ func (l *Layer) GetObjectTags(ctx context.Context, bucket, key string) (map[stri
 
 // PutObjectTags replaces the tag set of bucket/key. The data and the other
 // metadata stay as they are.
-func (l *Layer) PutObjectTags(ctx context.Context, bucket, key string, tags map[string]string) error {
+func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, vid string, tags map[string]string) error {
 	if err := validTags(tags); err != nil {
 		return err
 	}
-	return l.updateRecord(ctx, bucket, key, func(rec *record) { rec.Info.Tags = tags })
+	return l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = tags })
 }
 
 // DeleteObjectTags removes every tag of bucket/key.
-func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key string) error {
-	return l.updateRecord(ctx, bucket, key, func(rec *record) { rec.Info.Tags = nil })
+func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key, vid string) error {
+	return l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = nil })
 }
 
-// updateRecord rewrites the record of an existing object in place: same
-// identity, same data, changed metadata.
-func (l *Layer) updateRecord(ctx context.Context, bucket, key string, change func(*record)) error {
+// updateRecord rewrites the record of an existing version (the latest
+// when vid is "") in place: same identity, same data, changed metadata.
+func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid string, change func(*record)) error {
 	if err := s3name.CheckKey(key); err != nil {
 		return err
 	}
 	if !s3name.ValidBucket(bucket) {
 		return s3err.ErrNoSuchBucket
 	}
+	if vid != "" && !ValidVersionID(vid) {
+		return s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+	}
 	return l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
-			return err
-		}
-		rec, found, err := getRecord(tx, bucket, key)
+		rec, err := lookupVersion(tx, bucket, key, vid)
 		if err != nil {
 			return err
 		}
-		if !found {
-			return s3err.ErrNoSuchKey
-		}
 		change(&rec)
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		if b.Versioning != "" {
+			if err := tx.Set(versionKey(bucket, key, rec.Info.LastModified, rec.Info.VersionID), rec.encode()); err != nil {
+				return err
+			}
+		}
+		latest, found, err := getRecord(tx, bucket, key)
+		if err != nil || !found || latest.UID != rec.UID {
+			return err
+		}
 		return tx.Set(objectKey(bucket, key), rec.encode())
 	})
 }

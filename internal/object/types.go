@@ -37,6 +37,10 @@ type ObjectInfo struct {
 	Tags map[string]string
 	// PartsCount is the number of parts of a multipart object, else 0.
 	PartsCount int
+	// IsDeleteMarker marks a delete marker of a versioned bucket.
+	IsDeleteMarker bool
+	// IsLatest marks the newest version of its key (version listings).
+	IsLatest bool
 	Attrs
 }
 
@@ -45,6 +49,10 @@ type BucketInfo struct {
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
 	Region  string    `json:"region"`
+	// Versioning is "", VersioningEnabled or VersioningSuspended.
+	Versioning string `json:"versioning,omitempty"`
+	// ObjectLock is set when the bucket was created with object lock.
+	ObjectLock bool `json:"objectLock,omitempty"`
 }
 
 // Conditions are the HTTP preconditions of a request. Zero fields are
@@ -99,6 +107,8 @@ type ChecksumRequest struct {
 type GetOptions struct {
 	Range *Range
 	Cond  Conditions
+	// VersionID reads that version instead of the latest.
+	VersionID string
 	// PartNumber selects one part of a multipart object (1-based); 0 for
 	// the whole object. An object that is not multipart has one part.
 	PartNumber int
