@@ -22,11 +22,7 @@ func copySource(h http.Header) (object.CopySource, error) {
 		if err != nil {
 			return src, s3err.ErrInvalidCopySource
 		}
-		// Versioning comes later; until then every object is the null
-		// version.
-		if v := q.Get("versionId"); v != "" && v != "null" {
-			return src, s3err.ErrNoSuchKey.WithMessage("The specified version does not exist.")
-		}
+		src.VersionID = q.Get("versionId")
 	}
 	path, err := url.PathUnescape(path)
 	if err != nil {
@@ -94,7 +90,11 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{doc: copyObjectResult{
+	out := versionHeaders(info)
+	if src.VersionID != "" {
+		out = append(out, [2]string{"x-amz-copy-source-version-id", src.VersionID})
+	}
+	return xmlResponse{headers: out, doc: copyObjectResult{
 		Xmlns: s3Namespace, LastModified: info.LastModified.Format(isoMillis), ETag: quoteETag(info.ETag),
 		partChecksums: makePartChecksums(info.Checksums),
 	}}, nil

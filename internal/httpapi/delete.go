@@ -28,14 +28,17 @@ type deleteResult struct {
 }
 
 type deletedObject struct {
-	Key       string `xml:"Key"`
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteError struct {
-	Key     string `xml:"Key"`
-	Code    string `xml:"Code"`
-	Message string `xml:"Message"`
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
 }
 
 func (s *Server) deleteObjects(rq *request) (response, error) {
@@ -50,24 +53,31 @@ func (s *Server) deleteObjects(rq *request) (response, error) {
 	if len(req.Objects) == 0 || len(req.Objects) > object.MaxDeleteKeys {
 		return nil, s3err.ErrMalformedXML
 	}
-	keys := make([]string, len(req.Objects))
+	objs := make([]object.ObjectToDelete, len(req.Objects))
 	for i, o := range req.Objects {
-		keys[i] = o.Key
+		objs[i] = object.ObjectToDelete{Key: o.Key, VersionID: o.VersionID}
 	}
-	results, err := s.objects.DeleteObjects(rq.ctx, rq.bucket, keys)
+	results, err := s.objects.DeleteObjects(rq.ctx, rq.bucket, objs)
 	if err != nil {
 		return nil, err
 	}
 	doc := deleteResult{Xmlns: s3Namespace}
 	for i, o := range req.Objects {
-		if results[i] != nil {
-			e := s3err.From(results[i])
-			doc.Errors = append(doc.Errors, deleteError{Key: o.Key, Code: e.Code, Message: e.Message})
+		r := results[i]
+		if r.Err != nil {
+			e := s3err.From(r.Err)
+			doc.Errors = append(doc.Errors, deleteError{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 			continue
 		}
-		if !req.Quiet {
-			doc.Deleted = append(doc.Deleted, deletedObject{Key: o.Key, VersionID: o.VersionID})
+		if req.Quiet {
+			continue
 		}
+		d := deletedObject{Key: o.Key, VersionID: o.VersionID, DeleteMarker: r.DeleteMarker}
+		if r.DeleteMarker && o.VersionID == "" {
+			// A new delete marker: S3 names it apart from the version.
+			d.DeleteMarkerVersionID = r.VersionID
+		}
+		doc.Deleted = append(doc.Deleted, d)
 	}
 	return xmlResponse{doc: doc}, nil
 }

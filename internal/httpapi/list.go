@@ -106,6 +106,18 @@ func (p listParams) encode(s string) string {
 	return sigv4.URIEncode(s, true)
 }
 
+// userMetadata is MinIO's <UserMetadata> listing element for o.
+func userMetadata(o object.ObjectInfo) *userMeta {
+	m := &userMeta{}
+	for k, v := range o.UserMeta {
+		m.Items = append(m.Items, userMetaItem{XMLName: xml.Name{Local: http.CanonicalHeaderKey(userMetaPrefix + k)}, Value: v})
+	}
+	if o.ContentType != "" {
+		m.Items = append(m.Items, userMetaItem{XMLName: xml.Name{Local: "content-type"}, Value: o.ContentType})
+	}
+	return m
+}
+
 func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMeta bool) ([]listEntry, []commonPrefix) {
 	contents := make([]listEntry, 0, len(res.Objects))
 	for _, o := range res.Objects {
@@ -121,13 +133,7 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMet
 			e.Owner = &own
 		}
 		if withMeta {
-			e.UserMetadata = &userMeta{}
-			for k, v := range o.UserMeta {
-				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: http.CanonicalHeaderKey(userMetaPrefix + k)}, Value: v})
-			}
-			if o.ContentType != "" {
-				e.UserMetadata.Items = append(e.UserMetadata.Items, userMetaItem{XMLName: xml.Name{Local: "content-type"}, Value: o.ContentType})
-			}
+			e.UserMetadata = userMetadata(o)
 		}
 		contents = append(contents, e)
 	}

@@ -162,7 +162,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{doc: completeResult{
+	return xmlResponse{headers: versionHeaders(info), doc: completeResult{
 		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
 		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil

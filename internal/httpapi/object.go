@@ -77,6 +77,7 @@ func (s *Server) putObject(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(headers{{"ETag", quoteETag(info.ETag)}}, checksumHeaders(info.Checksums, info.ChecksumType)...)
+	out = append(out, versionHeaders(info)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 
@@ -130,8 +131,24 @@ func objectHeaders(info object.ObjectInfo) headers {
 	if info.PartsCount > 0 {
 		h = append(h, [2]string{"x-amz-mp-parts-count", strconv.Itoa(info.PartsCount)})
 	}
+	return append(h, versionHeaders(info)...)
+}
+
+// versionHeaders name the version a response is about, and mark a delete
+// marker.
+func versionHeaders(info object.ObjectInfo) headers {
+	var h headers
+	if info.VersionID != "" {
+		h = append(h, [2]string{"x-amz-version-id", info.VersionID})
+	}
+	if info.IsDeleteMarker {
+		h = append(h, [2]string{"x-amz-delete-marker", "true"})
+	}
 	return h
 }
+
+// versionID is the request's versionId query parameter.
+func versionID(rq *request) string { return rq.http.URL.Query().Get("versionId") }
 
 // objectResponse streams an object, or only its headers for HEAD.
 type objectResponse struct {
@@ -169,7 +186,7 @@ func (s *Server) headObject(rq *request) (response, error) {
 
 func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 	h := rq.http.Header
-	opts := object.GetOptions{Cond: readConditions(h), Range: parseRange(h.Get("Range"))}
+	opts := object.GetOptions{Cond: readConditions(h), Range: parseRange(h.Get("Range")), VersionID: versionID(rq)}
 	q := rq.http.URL.Query()
 	if q.Has("partNumber") {
 		n, err := partNumber(rq)
@@ -186,7 +203,14 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 		obj, err = s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, opts)
 	}
 	if err != nil {
-		if obj != nil && s3err.From(err).HTTPStatus == http.StatusNotModified {
+		switch {
+		case obj != nil && obj.Info.IsDeleteMarker:
+			// A 404 or 405 because of a delete marker says so.
+			for _, kv := range versionHeaders(obj.Info) {
+				rq.out.Set(kv[0], kv[1])
+			}
+			rq.out.Set("Last-Modified", formatHTTPTime(obj.Info.LastModified))
+		case obj != nil && s3err.From(err).HTTPStatus == http.StatusNotModified:
 			// A 304 still identifies the representation.
 			rq.out.Set("ETag", quoteETag(obj.Info.ETag))
 			rq.out.Set("Last-Modified", formatHTTPTime(obj.Info.LastModified))
@@ -206,8 +230,9 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 }
 
 func (s *Server) deleteObject(rq *request) (response, error) {
-	if err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key); err != nil {
+	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, object.DeleteOptions{VersionID: versionID(rq)})
+	if err != nil {
 		return nil, err
 	}
-	return emptyResponse{status: http.StatusNoContent}, nil
+	return emptyResponse{status: http.StatusNoContent, headers: versionHeaders(object.ObjectInfo{VersionID: res.VersionID, IsDeleteMarker: res.DeleteMarker})}, nil
 }

@@ -47,6 +47,11 @@ func op(name string, h func(*Server, *request) (response, error)) operation {
 var bucketConfigRoutes = map[string]methods{
 	"location": {http.MethodGet: op("GetBucketLocation", (*Server).getBucketLocation)},
 	"uploads":  {http.MethodGet: op("ListMultipartUploads", (*Server).listMultipartUploads)},
+	"versions": {http.MethodGet: op("ListObjectVersions", (*Server).listObjectVersions)},
+	"versioning": {
+		http.MethodGet: op("GetBucketVersioning", (*Server).getBucketVersioning),
+		http.MethodPut: op("PutBucketVersioning", (*Server).putBucketVersioning),
+	},
 	"tagging": {
 		http.MethodGet:    op("GetBucketTagging", (*Server).getBucketTagging),
 		http.MethodPut:    op("PutBucketTagging", (*Server).putBucketTagging),

@@ -45,7 +45,7 @@ func parseTaggingDocument(data []byte) (map[string]string, error) {
 }
 
 func (s *Server) getObjectTagging(rq *request) (response, error) {
-	tags, err := s.objects.GetObjectTags(rq.ctx, rq.bucket, rq.key)
+	tags, err := s.objects.GetObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq))
 	if err != nil {
 		return nil, err
 	}
@@ -61,14 +61,14 @@ func (s *Server) putObjectTagging(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.objects.PutObjectTags(rq.ctx, rq.bucket, rq.key, tags); err != nil {
+	if err := s.objects.PutObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq), tags); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK}, nil
 }
 
 func (s *Server) deleteObjectTagging(rq *request) (response, error) {
-	if err := s.objects.DeleteObjectTags(rq.ctx, rq.bucket, rq.key); err != nil {
+	if err := s.objects.DeleteObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq)); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusNoContent}, nil

@@ -51,6 +51,11 @@ type BucketInfo struct {
 	Region  string    `json:"region"`
 	// Versioning is "", VersioningEnabled or VersioningSuspended.
 	Versioning string `json:"versioning,omitempty"`
+	// ExcludedPrefixes and ExcludeFolders (MinIO's extension) name keys
+	// that are not versioned in an Enabled bucket: they get the null
+	// version, as in a suspended bucket.
+	ExcludedPrefixes []string `json:"excludedPrefixes,omitempty"`
+	ExcludeFolders   bool     `json:"excludeFolders,omitempty"`
 	// ObjectLock is set when the bucket was created with object lock.
 	ObjectLock bool `json:"objectLock,omitempty"`
 }

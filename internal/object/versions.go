@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/kurastore/kura/internal/meta"
@@ -196,7 +197,7 @@ func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond 
 		now = newest.rec.Info.LastModified.Add(time.Nanosecond)
 	}
 	rec.Info.LastModified = now
-	if b.Versioning == VersioningEnabled {
+	if b.versionsKey(key) {
 		rec.Info.VersionID = newVersionID(now)
 	} else {
 		// Suspended: the write replaces the null version.
@@ -308,10 +309,35 @@ func (l *Layer) deleteVersion(tx meta.Txn, b BucketInfo, key, vid string) (Delet
 	return res, l.setLatest(tx, b.Name, key, &next.rec)
 }
 
+// VersioningConfig is what SetBucketVersioning sets.
+type VersioningConfig struct {
+	Status           string
+	ExcludedPrefixes []string
+	ExcludeFolders   bool
+}
+
+// versionsKey reports whether writes to key make new versions in b: the
+// bucket is Enabled and key is not excluded.
+func (b BucketInfo) versionsKey(key string) bool {
+	if b.Versioning != VersioningEnabled {
+		return false
+	}
+	if b.ExcludeFolders && strings.HasSuffix(key, "/") {
+		return false
+	}
+	for _, p := range b.ExcludedPrefixes {
+		if strings.HasPrefix(key, p) {
+			return false
+		}
+	}
+	return true
+}
+
 // SetBucketVersioning sets a bucket's versioning to Enabled or Suspended.
 // The first time, every existing object becomes the null version of its
 // key, in the same commit.
-func (l *Layer) SetBucketVersioning(ctx context.Context, bucket, status string) error {
+func (l *Layer) SetBucketVersioning(ctx context.Context, bucket string, cfg VersioningConfig) error {
+	status := cfg.Status
 	if status != VersioningEnabled && status != VersioningSuspended {
 		return s3err.ErrMalformedXML
 	}
@@ -331,7 +357,7 @@ func (l *Layer) SetBucketVersioning(ctx context.Context, bucket, status string) 
 				return err
 			}
 		}
-		b.Versioning = status
+		b.Versioning, b.ExcludedPrefixes, b.ExcludeFolders = status, cfg.ExcludedPrefixes, cfg.ExcludeFolders
 		val, err := json.Marshal(b)
 		if err != nil {
 			return err

@@ -34,7 +34,7 @@ func TestVersioningLifecycle(t *testing.T) {
 	mustCreateBucket(t, l, "bkt")
 	ctx := context.Background()
 	put(t, l, "bkt", "k", []byte("before versioning"))
-	if err := l.SetBucketVersioning(ctx, "bkt", VersioningEnabled); err != nil {
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{Status: VersioningEnabled}); err != nil {
 		t.Fatal(err)
 	}
 	v1 := put(t, l, "bkt", "k", payload(3000))
@@ -116,11 +116,11 @@ func TestVersioningSuspended(t *testing.T) {
 	l := newTestLayer(t)
 	mustCreateBucket(t, l, "bkt")
 	ctx := context.Background()
-	if err := l.SetBucketVersioning(ctx, "bkt", VersioningEnabled); err != nil {
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{Status: VersioningEnabled}); err != nil {
 		t.Fatal(err)
 	}
 	kept := put(t, l, "bkt", "k", payload(2000))
-	if err := l.SetBucketVersioning(ctx, "bkt", VersioningSuspended); err != nil {
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{Status: VersioningSuspended}); err != nil {
 		t.Fatal(err)
 	}
 	a := put(t, l, "bkt", "k", payload(4000))
@@ -137,7 +137,7 @@ func TestVersioningSuspended(t *testing.T) {
 	if n := countBlobs(t, l.blobs); n != 2 {
 		t.Fatalf("%d blobs, want 2: the replaced null version must be freed", n)
 	}
-	if err := l.SetBucketVersioning(ctx, "bkt", ""); !errors.Is(err, s3err.ErrMalformedXML) {
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{}); !errors.Is(err, s3err.ErrMalformedXML) {
 		t.Fatalf("back to unversioned: %v", err)
 	}
 }
@@ -146,7 +146,7 @@ func TestConcurrentVersionedWritesKeepEveryVersion(t *testing.T) {
 	l := newTestLayer(t)
 	mustCreateBucket(t, l, "bkt")
 	ctx := context.Background()
-	if err := l.SetBucketVersioning(ctx, "bkt", VersioningEnabled); err != nil {
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{Status: VersioningEnabled}); err != nil {
 		t.Fatal(err)
 	}
 	const writers = 16
@@ -189,7 +189,7 @@ func TestVersionTagsAndCopy(t *testing.T) {
 	l := newTestLayer(t)
 	mustCreateBucket(t, l, "bkt")
 	ctx := context.Background()
-	if err := l.SetBucketVersioning(ctx, "bkt", VersioningEnabled); err != nil {
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{Status: VersioningEnabled}); err != nil {
 		t.Fatal(err)
 	}
 	old := put(t, l, "bkt", "k", []byte("old"))
