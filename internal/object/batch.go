@@ -94,6 +94,7 @@ func (b *Batch) Add(e BatchEntry) error {
 	s.rec.Info = ObjectInfo{
 		Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), Attrs: opts.Attrs,
 		Checksums: checksumMap(opts.Checksum.Algorithm, sum), Tags: opts.Tags,
+		Retention: opts.Retention, LegalHold: opts.LegalHold,
 	}
 	if sum != "" {
 		s.rec.Info.ChecksumType = ChecksumFullObject

@@ -10,15 +10,19 @@ import (
 	"github.com/kurastore/kura/s3name"
 )
 
-// CreateBucket makes a bucket. region "" means the layer's region.
-func (l *Layer) CreateBucket(ctx context.Context, name, region string) error {
+// CreateBucket makes a bucket; an empty Region means the layer's.
+func (l *Layer) CreateBucket(ctx context.Context, name string, opts CreateBucketOptions) error {
 	if !s3name.ValidBucket(name) {
 		return s3err.ErrInvalidBucketName
 	}
+	region := opts.Region
 	if region == "" {
 		region = l.opts.Region
 	}
 	info := BucketInfo{Name: name, Created: l.opts.Now().UTC(), Region: region}
+	if opts.ObjectLock {
+		info.ObjectLock, info.Versioning = true, VersioningEnabled
+	}
 	val, err := json.Marshal(info)
 	if err != nil {
 		return err

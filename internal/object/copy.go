@@ -27,6 +27,10 @@ type CopyOptions struct {
 	Tags            map[string]string
 	// Cond are conditional-write preconditions on the destination.
 	Cond Conditions
+	// Retention and LegalHold lock the copy; a copy does not inherit the
+	// source's lock.
+	Retention Retention
+	LegalHold bool
 }
 
 // CopyObject copies src to dstBucket/dstKey. Blobs are immutable, so the
@@ -58,6 +62,9 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 			return ObjectInfo{}, err
 		}
 	}
+	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
+		return ObjectInfo{}, err
+	}
 	locks := append(l.objectLocks(dstBucket, dstKey), meta.Lock{Name: bucketLockName(src.Bucket), Shared: true})
 	if !self {
 		locks = append(locks, meta.Lock{Name: objectLockName(src.Bucket, src.Key), Shared: true})
@@ -77,6 +84,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		rec.BlobID, rec.Parts, rec.Inline = srcRec.BlobID, srcRec.Parts, srcRec.Inline
 		rec.Info = srcRec.Info
 		rec.Info.LastModified = l.opts.Now().UTC()
+		rec.Info.Retention, rec.Info.LegalHold = opts.Retention, opts.LegalHold
 		if opts.ReplaceMetadata {
 			rec.Info.Attrs = opts.Attrs
 		}

@@ -68,7 +68,7 @@ func newTestLayer(t *testing.T) testLayer {
 
 func mustCreateBucket(t *testing.T, l testLayer, name string) {
 	t.Helper()
-	if err := l.CreateBucket(context.Background(), name, ""); err != nil {
+	if err := l.CreateBucket(context.Background(), name, CreateBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -338,16 +338,16 @@ func TestBuckets(t *testing.T) {
 	l := newTestLayer(t)
 	ctx := context.Background()
 	for _, name := range []string{"ab", "Abc", "a_b", "-ab", "ab-", "a..b", "a.-b", "192.168.1.1", "xn--abc", "abc-s3alias", strings.Repeat("a", 64)} {
-		if err := l.CreateBucket(ctx, name, ""); !errors.Is(err, s3err.ErrInvalidBucketName) {
+		if err := l.CreateBucket(ctx, name, CreateBucketOptions{}); !errors.Is(err, s3err.ErrInvalidBucketName) {
 			t.Errorf("CreateBucket(%q) = %v, want InvalidBucketName", name, err)
 		}
 	}
 	for _, name := range []string{"abc", "a.b-c", "123", strings.Repeat("a", 63)} {
-		if err := l.CreateBucket(ctx, name, ""); err != nil {
+		if err := l.CreateBucket(ctx, name, CreateBucketOptions{}); err != nil {
 			t.Errorf("CreateBucket(%q) = %v", name, err)
 		}
 	}
-	if err := l.CreateBucket(ctx, "abc", ""); !errors.Is(err, s3err.ErrBucketAlreadyOwnedByYou) {
+	if err := l.CreateBucket(ctx, "abc", CreateBucketOptions{}); !errors.Is(err, s3err.ErrBucketAlreadyOwnedByYou) {
 		t.Errorf("second create: %v", err)
 	}
 	put(t, l, "abc", "k", []byte("x"))

@@ -70,6 +70,8 @@ type Upload struct {
 	Initiated time.Time         `json:"initiated"`
 	Attrs     Attrs             `json:"attrs"`
 	Tags      map[string]string `json:"tags,omitempty"`
+	Retention Retention         `json:"retention,omitzero"`
+	LegalHold bool              `json:"legalHold,omitempty"`
 	// ChecksumAlgorithm, when set, is computed for every part and
 	// combined into the object's checksum as ChecksumType says.
 	ChecksumAlgorithm checksum.Algorithm `json:"alg,omitempty"`
@@ -80,6 +82,8 @@ type Upload struct {
 type UploadOptions struct {
 	Attrs             Attrs
 	Tags              map[string]string
+	Retention         Retention
+	LegalHold         bool
 	ChecksumAlgorithm checksum.Algorithm
 	// ChecksumType is ChecksumFullObject or ChecksumComposite; "" picks
 	// the algorithm's default.
@@ -141,12 +145,16 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := validTags(opts.Tags); err != nil {
 		return "", err
 	}
+	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
+		return "", err
+	}
 	sumType, err := uploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
 	if err != nil {
 		return "", err
 	}
 	up := Upload{
 		UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: opts.Attrs, Tags: opts.Tags,
+		Retention: opts.Retention, LegalHold: opts.LegalHold,
 		ChecksumAlgorithm: opts.ChecksumAlgorithm, ChecksumType: sumType,
 	}
 	val, err := json.Marshal(up)
@@ -393,6 +401,8 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			Attrs:        up.Attrs,
 			Tags:         up.Tags,
 			PartsCount:   len(list),
+			Retention:    up.Retention,
+			LegalHold:    up.LegalHold,
 		}
 		if sum != "" {
 			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)

@@ -28,7 +28,7 @@ func BenchmarkComplete10000Parts(b *testing.B) {
 	}
 	l := New(m, blobs, Options{MinPartSize: 1, GCDelay: time.Hour})
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, "bkt", ""); err != nil {
+	if err := l.CreateBucket(ctx, "bkt", CreateBucketOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

@@ -70,6 +70,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err := validTags(opts.Tags); err != nil {
 		return ObjectInfo{}, err
 	}
+	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
+		return ObjectInfo{}, err
+	}
 
 	rec := record{UID: newUID()}
 	var inline []byte
@@ -112,6 +115,8 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		Attrs:        opts.Attrs,
 		Checksums:    checksumMap(opts.Checksum.Algorithm, sum),
 		Tags:         opts.Tags,
+		Retention:    opts.Retention,
+		LegalHold:    opts.LegalHold,
 	}
 	if sum != "" {
 		rec.Info.ChecksumType = ChecksumFullObject
@@ -462,6 +467,9 @@ type DeleteOptions struct {
 	// VersionID deletes that version for good; "" deletes the object (in
 	// a versioned bucket: adds a delete marker).
 	VersionID string
+	// BypassGovernance allows deleting a version under GOVERNANCE
+	// retention.
+	BypassGovernance bool
 }
 
 // DeleteObject removes bucket/key. Deleting a missing key succeeds, as in S3.
@@ -474,7 +482,7 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string, opts Delet
 	}
 	var res DeleteResult
 	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) (err error) {
-		res, err = l.deleteInTxn(tx, bucket, key, opts.VersionID)
+		res, err = l.deleteInTxn(tx, bucket, key, opts)
 		return err
 	})
 	if err == nil {
@@ -485,7 +493,8 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string, opts Delet
 
 // ObjectToDelete names one object (or version) of DeleteObjects.
 type ObjectToDelete struct {
-	Key, VersionID string
+	Key, VersionID   string
+	BypassGovernance bool
 }
 
 // DeletedObject is the outcome of one entry of DeleteObjects.
@@ -519,7 +528,7 @@ func (l *Layer) DeleteObjects(ctx context.Context, bucket string, objs []ObjectT
 			if results[i].Err != nil {
 				continue
 			}
-			res, err := l.deleteInTxn(tx, bucket, o.Key, o.VersionID)
+			res, err := l.deleteInTxn(tx, bucket, o.Key, DeleteOptions{VersionID: o.VersionID, BypassGovernance: o.BypassGovernance})
 			var s3e *s3err.Error
 			if errors.As(err, &s3e) {
 				// A refused entry (a bad version id) does not undo the

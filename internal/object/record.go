@@ -37,6 +37,9 @@ const (
 	fTag                = 17 // one field per tag, as fUserMeta
 	fChecksumType       = 18
 	fDeleteMarker       = 19 // present (empty) on a delete marker
+	fRetentionMode      = 20
+	fRetainUntil        = 21 // unix nanoseconds
+	fLegalHold          = 22 // present (empty) while a legal hold is on
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -132,6 +135,13 @@ func (r *record) encode() []byte {
 	b = appendPairs(b, fTag, in.Tags)
 	if in.IsDeleteMarker {
 		b = appendField(b, fDeleteMarker, nil)
+	}
+	if in.Retention.Mode != "" {
+		b = appendString(b, fRetentionMode, in.Retention.Mode)
+		b = appendUint(b, fRetainUntil, uint64(in.Retention.RetainUntil.UnixNano()))
+	}
+	if in.LegalHold {
+		b = appendField(b, fLegalHold, nil)
 	}
 	for _, p := range r.Parts {
 		v := binary.AppendUvarint(nil, uint64(p.Size))
@@ -235,6 +245,14 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.ChecksumType = string(v)
 		case fDeleteMarker:
 			in.IsDeleteMarker = true
+		case fRetentionMode:
+			in.Retention.Mode = string(v)
+		case fRetainUntil:
+			var u uint64
+			u, err = decodeUint(v)
+			in.Retention.RetainUntil = time.Unix(0, int64(u)).UTC()
+		case fLegalHold:
+			in.LegalHold = true
 		case fPart:
 			var p partRef
 			p, err = decodePart(v)

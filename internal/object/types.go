@@ -41,6 +41,9 @@ type ObjectInfo struct {
 	IsDeleteMarker bool
 	// IsLatest marks the newest version of its key (version listings).
 	IsLatest bool
+	// Retention and LegalHold lock the version (object lock buckets).
+	Retention Retention
+	LegalHold bool
 	Attrs
 }
 
@@ -58,6 +61,8 @@ type BucketInfo struct {
 	ExcludeFolders   bool     `json:"excludeFolders,omitempty"`
 	// ObjectLock is set when the bucket was created with object lock.
 	ObjectLock bool `json:"objectLock,omitempty"`
+	// LockDefault is the object lock rule for new versions.
+	LockDefault DefaultRetention `json:"lockDefault,omitzero"`
 }
 
 // Conditions are the HTTP preconditions of a request. Zero fields are
@@ -99,6 +104,10 @@ type PutOptions struct {
 	Checksum ChecksumRequest
 	// Tags is the tag set to store with the object.
 	Tags map[string]string
+	// Retention and LegalHold lock the new version (object lock
+	// buckets); without a retention the bucket's default applies.
+	Retention Retention
+	LegalHold bool
 }
 
 // ChecksumRequest names an S3 checksum algorithm and, optionally, the value

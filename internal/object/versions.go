@@ -177,6 +177,11 @@ func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond 
 		return err
 	}
 	now := l.opts.Now().UTC()
+	if !rec.Info.IsDeleteMarker {
+		if err := l.applyLock(b, rec, now); err != nil {
+			return err
+		}
+	}
 	if b.Versioning == "" {
 		if found {
 			if err := l.dropData(tx, old); err != nil {
@@ -243,13 +248,13 @@ type DeleteResult struct {
 // deleteInTxn deletes bucket/key: the object itself in a bucket that was
 // never versioned, else by adding a delete marker; or, with a version id,
 // that version for good.
-func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key, vid string) (DeleteResult, error) {
+func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key string, opts DeleteOptions) (DeleteResult, error) {
 	b, err := readBucket(tx, bucket)
 	if err != nil {
 		return DeleteResult{}, err
 	}
-	if vid != "" {
-		return l.deleteVersion(tx, b, key, vid)
+	if vid := opts.VersionID; vid != "" {
+		return l.deleteVersion(tx, b, key, vid, opts.BypassGovernance)
 	}
 	if b.Versioning == "" {
 		rec, found, err := getRecord(tx, bucket, key)
@@ -270,7 +275,7 @@ func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key, vid string) (DeleteResult,
 
 // deleteVersion removes one version for good. When it was the latest, the
 // next newest version takes its place.
-func (l *Layer) deleteVersion(tx meta.Txn, b BucketInfo, key, vid string) (DeleteResult, error) {
+func (l *Layer) deleteVersion(tx meta.Txn, b BucketInfo, key, vid string, bypassGovernance bool) (DeleteResult, error) {
 	if !ValidVersionID(vid) {
 		return DeleteResult{}, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
@@ -280,6 +285,9 @@ func (l *Layer) deleteVersion(tx meta.Txn, b BucketInfo, key, vid string) (Delet
 		return DeleteResult{VersionID: vid}, err
 	}
 	res := DeleteResult{VersionID: vid, DeleteMarker: e.rec.Info.IsDeleteMarker}
+	if err := checkDeletable(e.rec.Info, bypassGovernance, l.opts.Now()); err != nil {
+		return res, err
+	}
 	if b.Versioning == "" {
 		if err := tx.Delete(objectKey(b.Name, key)); err != nil {
 			return res, err

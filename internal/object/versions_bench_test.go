@@ -32,7 +32,7 @@ func benchLayer(b *testing.B) *Layer {
 func fill(b *testing.B, l *Layer, bucket string, keys, versions int, versioned bool) {
 	b.Helper()
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, bucket, ""); err != nil {
+	if err := l.CreateBucket(ctx, bucket, CreateBucketOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	if versioned {

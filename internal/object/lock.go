@@ -1,0 +1,204 @@
+package object
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
+)
+
+// Object lock (WORM). A bucket created with object lock is versioned and
+// can never be suspended. Each version may carry a retention (a mode and
+// a retain-until date) and a legal hold; while either holds, the version
+// cannot be deleted for good. A delete without a version id still only
+// adds a delete marker, as on AWS.
+
+// Retention modes.
+const (
+	LockGovernance = "GOVERNANCE"
+	LockCompliance = "COMPLIANCE"
+)
+
+// Retention is a version's lock: none when Mode is "".
+type Retention struct {
+	Mode        string
+	RetainUntil time.Time
+}
+
+// DefaultRetention is a bucket's object lock rule, applied to each new
+// version that does not bring its own retention. Exactly one of Days and
+// Years is set when Mode is.
+type DefaultRetention struct {
+	Mode  string `json:"mode,omitempty"`
+	Days  int    `json:"days,omitempty"`
+	Years int    `json:"years,omitempty"`
+}
+
+// active reports whether r still protects its version at now.
+func (r Retention) active(now time.Time) bool {
+	return r.Mode != "" && now.Before(r.RetainUntil)
+}
+
+// CreateBucketOptions describe CreateBucket.
+type CreateBucketOptions struct {
+	Region string
+	// ObjectLock enables object lock, which implies versioning.
+	ObjectLock bool
+}
+
+func validMode(mode string) bool { return mode == LockGovernance || mode == LockCompliance }
+
+// checkRetentionRequest validates a retention a client asks for.
+func checkRetentionRequest(r Retention, now time.Time) error {
+	switch {
+	case r.Mode == "" && r.RetainUntil.IsZero():
+		return nil
+	case !validMode(r.Mode):
+		return s3err.ErrInvalidArgument.WithMessage("Unknown wormMode directive.")
+	case r.RetainUntil.IsZero():
+		return s3err.ErrInvalidArgument.WithMessage("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied.")
+	case !r.RetainUntil.After(now):
+		return s3err.ErrInvalidArgument.WithMessage("The retain until date must be in the future!")
+	}
+	return nil
+}
+
+// applyLock sets the retention and legal hold of a new version: what the
+// request asked for, else the bucket's default retention.
+// The request's lock is already in rec.
+func (l *Layer) applyLock(b BucketInfo, rec *record, now time.Time) error {
+	if !b.ObjectLock {
+		if rec.Info.Retention.Mode != "" || rec.Info.LegalHold {
+			return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
+		}
+		return nil
+	}
+	if rec.Info.Retention.Mode != "" {
+		return nil
+	}
+	if d := b.LockDefault; d.Mode != "" {
+		until := now.AddDate(d.Years, 0, d.Days)
+		rec.Info.Retention = Retention{Mode: d.Mode, RetainUntil: until}
+	}
+	return nil
+}
+
+// checkDeletable refuses a permanent delete of a locked version.
+func checkDeletable(info ObjectInfo, bypassGovernance bool, now time.Time) error {
+	if info.LegalHold {
+		return s3err.ErrAccessDenied.WithMessage("Object is WORM protected and cannot be overwritten or deleted (legal hold).")
+	}
+	r := info.Retention
+	if !r.active(now) {
+		return nil
+	}
+	if r.Mode == LockGovernance && bypassGovernance {
+		return nil
+	}
+	return s3err.ErrAccessDenied.WithMessage("Object is WORM protected and cannot be overwritten or deleted.")
+}
+
+// checkRetentionChange applies AWS's rules to replacing cur with next:
+// COMPLIANCE can only be extended; GOVERNANCE can be shortened, removed or
+// changed only with the bypass.
+func checkRetentionChange(cur, next Retention, bypass bool, now time.Time) error {
+	if !cur.active(now) {
+		return nil
+	}
+	weaker := next.Mode == "" || next.RetainUntil.Before(cur.RetainUntil) || next.Mode != cur.Mode
+	if !weaker {
+		return nil
+	}
+	if cur.Mode == LockGovernance && bypass {
+		return nil
+	}
+	return s3err.ErrAccessDenied.WithMessage("Object is WORM protected and cannot be overwritten or deleted.")
+}
+
+// PutObjectRetention sets (or, with a zero Retention, removes) the
+// retention of a version (the latest when vid is "").
+func (l *Layer) PutObjectRetention(ctx context.Context, bucket, key, vid string, r Retention, bypassGovernance bool) error {
+	now := l.opts.Now()
+	if r.Mode != "" || !r.RetainUntil.IsZero() {
+		if err := checkRetentionRequest(r, now); err != nil {
+			return err
+		}
+	}
+	return l.changeLock(ctx, bucket, key, vid, func(rec *record) error {
+		if err := checkRetentionChange(rec.Info.Retention, r, bypassGovernance, now); err != nil {
+			return err
+		}
+		rec.Info.Retention = r
+		return nil
+	})
+}
+
+// PutObjectLegalHold turns a version's legal hold on or off.
+func (l *Layer) PutObjectLegalHold(ctx context.Context, bucket, key, vid string, on bool) error {
+	return l.changeLock(ctx, bucket, key, vid, func(rec *record) error {
+		rec.Info.LegalHold = on
+		return nil
+	})
+}
+
+// ObjectLockState returns a version's retention and legal hold.
+func (l *Layer) ObjectLockState(ctx context.Context, bucket, key, vid string) (Retention, bool, error) {
+	b, err := l.Bucket(ctx, bucket)
+	if err != nil {
+		return Retention{}, false, err
+	}
+	if !b.ObjectLock {
+		return Retention{}, false, s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
+	}
+	rec, _, err := l.lookup(ctx, bucket, key, vid, false)
+	return rec.Info.Retention, rec.Info.LegalHold, err
+}
+
+// changeLock updates the lock fields of a version in a bucket with object
+// lock.
+func (l *Layer) changeLock(ctx context.Context, bucket, key, vid string, change func(*record) error) error {
+	b, err := l.Bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if !b.ObjectLock {
+		return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
+	}
+	var changeErr error
+	err = l.updateRecord(ctx, bucket, key, vid, func(rec *record) {
+		changeErr = change(rec)
+	})
+	if err != nil {
+		return err
+	}
+	return changeErr
+}
+
+// SetObjectLockConfig sets a bucket's default retention (a zero value
+// removes it). The bucket must have been created with object lock.
+func (l *Layer) SetObjectLockConfig(ctx context.Context, bucket string, d DefaultRetention) error {
+	if d.Mode != "" && (!validMode(d.Mode) || (d.Days > 0) == (d.Years > 0) || d.Days < 0 || d.Years < 0) {
+		return s3err.ErrMalformedXML.WithMessage("A default retention needs a valid mode and either Days or Years, greater than zero.")
+	}
+	if !s3name.ValidBucket(bucket) {
+		return s3err.ErrNoSuchBucket
+	}
+	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(bucket)}}, func(tx meta.Txn) error {
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		if !b.ObjectLock {
+			return s3err.ErrInvalidBucketState.WithMessage("Object Lock configuration cannot be enabled on existing buckets")
+		}
+		b.LockDefault = d
+		val, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		return tx.Set(bucketKey(bucket), val)
+	})
+}
