@@ -1,12 +1,16 @@
 package httpapi
 
 import (
+	"strings"
+
 	"bytes"
 	"crypto/md5"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/kurastore/kura/internal/object"
 
 	"github.com/kurastore/kura/s3err"
 )
@@ -99,7 +103,8 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if region != "" && region != s.region {
 		return nil, s3err.ErrInvalidLocationConstraint.WithMessage("The %s location constraint is not valid for this server, which serves %s.", region, s.region)
 	}
-	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, region); err != nil {
+	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true")}
+	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK, headers: headers{{"Location", "/" + rq.bucket}}}, nil

@@ -86,6 +86,9 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
 		return nil, s3err.ErrInvalidStorageClass
 	}
+	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
+		return nil, err
+	}
 	info, err := s.objects.CopyObject(rq.ctx, src, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err

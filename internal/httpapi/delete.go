@@ -53,9 +53,10 @@ func (s *Server) deleteObjects(rq *request) (response, error) {
 	if len(req.Objects) == 0 || len(req.Objects) > object.MaxDeleteKeys {
 		return nil, s3err.ErrMalformedXML
 	}
+	bypass := bypassGovernance(rq.http.Header)
 	objs := make([]object.ObjectToDelete, len(req.Objects))
 	for i, o := range req.Objects {
-		objs[i] = object.ObjectToDelete{Key: o.Key, VersionID: o.VersionID}
+		objs[i] = object.ObjectToDelete{Key: o.Key, VersionID: o.VersionID, BypassGovernance: bypass}
 	}
 	results, err := s.objects.DeleteObjects(rq.ctx, rq.bucket, objs)
 	if err != nil {

@@ -29,6 +29,9 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	if opts.Tags, err = tagsFromHeader(h); err != nil {
 		return nil, err
 	}
+	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
+		return nil, err
+	}
 	id, err := s.objects.CreateMultipartUpload(rq.ctx, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err

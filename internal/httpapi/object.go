@@ -72,6 +72,9 @@ func (s *Server) putObject(rq *request) (response, error) {
 	if opts.Tags, err = tagsFromHeader(h); err != nil {
 		return nil, err
 	}
+	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
+		return nil, err
+	}
 	info, err := s.objects.PutObject(rq.ctx, rq.bucket, rq.key, rq.body, opts)
 	if err != nil {
 		return nil, err
@@ -131,6 +134,7 @@ func objectHeaders(info object.ObjectInfo) headers {
 	if info.PartsCount > 0 {
 		h = append(h, [2]string{"x-amz-mp-parts-count", strconv.Itoa(info.PartsCount)})
 	}
+	h = append(h, lockHeaders(info)...)
 	return append(h, versionHeaders(info)...)
 }
 
@@ -230,7 +234,7 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 }
 
 func (s *Server) deleteObject(rq *request) (response, error) {
-	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, object.DeleteOptions{VersionID: versionID(rq)})
+	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, object.DeleteOptions{VersionID: versionID(rq), BypassGovernance: bypassGovernance(rq.http.Header)})
 	if err != nil {
 		return nil, err
 	}

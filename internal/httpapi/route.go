@@ -48,6 +48,10 @@ var bucketConfigRoutes = map[string]methods{
 	"location": {http.MethodGet: op("GetBucketLocation", (*Server).getBucketLocation)},
 	"uploads":  {http.MethodGet: op("ListMultipartUploads", (*Server).listMultipartUploads)},
 	"versions": {http.MethodGet: op("ListObjectVersions", (*Server).listObjectVersions)},
+	"object-lock": {
+		http.MethodGet: op("GetObjectLockConfiguration", (*Server).getObjectLockConfig),
+		http.MethodPut: op("PutObjectLockConfiguration", (*Server).putObjectLockConfig),
+	},
 	"versioning": {
 		http.MethodGet: op("GetBucketVersioning", (*Server).getBucketVersioning),
 		http.MethodPut: op("PutBucketVersioning", (*Server).putBucketVersioning),
@@ -75,6 +79,14 @@ var bucketConfigRoutes = map[string]methods{
 
 // objectConfigRoutes are the object sub-resources that are implemented.
 var objectConfigRoutes = map[string]methods{
+	"retention": {
+		http.MethodGet: op("GetObjectRetention", (*Server).getObjectRetention),
+		http.MethodPut: op("PutObjectRetention", (*Server).putObjectRetention),
+	},
+	"legal-hold": {
+		http.MethodGet: op("GetObjectLegalHold", (*Server).getObjectLegalHold),
+		http.MethodPut: op("PutObjectLegalHold", (*Server).putObjectLegalHold),
+	},
 	"tagging": {
 		http.MethodGet:    op("GetObjectTagging", (*Server).getObjectTagging),
 		http.MethodPut:    op("PutObjectTagging", (*Server).putObjectTagging),
