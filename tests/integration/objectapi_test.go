@@ -342,3 +342,53 @@ func formRequest(t *testing.T, target string, fields map[string]string, filename
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	return req
 }
+
+func TestMinioGoVersions(t *testing.T) {
+	s := startServer(t)
+	mc := newMinioClient(t, s)
+	ctx := context.Background()
+	if err := mc.MakeBucket(ctx, "mgv", minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.EnableVersioning(ctx, "mgv"); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		data := []byte(strings.Repeat("v", i+1))
+		info, err := mc.PutObject(ctx, "mgv", "obj", bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, info.VersionID)
+	}
+	if err := mc.RemoveObject(ctx, "mgv", "obj", minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	markers := 0
+	for o := range mc.ListObjects(ctx, "mgv", minio.ListObjectsOptions{WithVersions: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		if o.IsDeleteMarker {
+			markers++
+			continue
+		}
+		listed = append(listed, o.VersionID)
+	}
+	if markers != 1 || len(listed) != 3 || listed[0] != ids[2] || listed[2] != ids[0] {
+		t.Fatalf("versions %v (markers %d), put %v", listed, markers, ids)
+	}
+	obj, err := mc.GetObject(ctx, "mgv", "obj", minio.GetObjectOptions{VersionID: ids[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(obj); string(got) != "vv" {
+		t.Fatalf("version 2: %q", got)
+	}
+	cfg, err := mc.GetBucketVersioning(ctx, "mgv")
+	if err != nil || !cfg.Enabled() {
+		t.Fatalf("versioning config: %+v %v", cfg, err)
+	}
+}

@@ -33,6 +33,10 @@ assert v1 != v2 and v1 != "null"
 assert s3.get_object(Bucket=b, Key="k", VersionId=v1)["Body"].read() == b"one"
 assert s3.get_object(Bucket=b, Key="k", VersionId="null")["Body"].read() == b"null version"
 assert s3.head_object(Bucket=b, Key="k")["VersionId"] == v2
+import urllib.request
+url = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "k", "VersionId": v1})
+with urllib.request.urlopen(url) as resp:
+    assert resp.read() == b"one" and resp.headers["x-amz-version-id"] == v1
 
 d = s3.delete_object(Bucket=b, Key="k")
 assert d["DeleteMarker"] is True and d["VersionId"], d
