@@ -64,14 +64,10 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 				break
 			}
 			key := string(it.Key()[len(base):])
-			if cp, isPrefix := commonPrefix(key, opts.Prefix, opts.Delimiter); isPrefix {
+			if cp, more, rolled := rollUpPrefix(it, base, key, opts.Prefix, opts.Delimiter); rolled {
 				res.CommonPrefixes = append(res.CommonPrefixes, cp)
 				res.NextAfter = cp
-				next := prefixEnd(append(append([]byte(nil), base...), cp...))
-				if next == nil {
-					break
-				}
-				ok = it.SeekGE(next)
+				ok = more
 				continue
 			}
 			val, err := it.Value()
@@ -93,6 +89,21 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 		res.NextAfter = ""
 	}
 	return res, err
+}
+
+// rollUpPrefix: when key falls under a common prefix, it returns that
+// prefix and moves it past every key under it with one seek; more reports
+// whether the iterator still has a key.
+func rollUpPrefix(it meta.Iterator, base []byte, key, prefix, delimiter string) (cp string, more, rolled bool) {
+	cp, rolled = commonPrefix(key, prefix, delimiter)
+	if !rolled {
+		return "", true, false
+	}
+	next := prefixEnd(append(append([]byte(nil), base...), cp...))
+	if next == nil {
+		return cp, false, true
+	}
+	return cp, it.SeekGE(next), true
 }
 
 // commonPrefix returns the common prefix key rolls up into: prefix plus

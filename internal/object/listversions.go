@@ -75,14 +75,10 @@ func (l *Layer) ListObjectVersions(ctx context.Context, bucket string, opts Vers
 				continue
 			}
 			key := string(rest[:nul])
-			if cp, isPrefix := commonPrefix(key, opts.Prefix, opts.Delimiter); isPrefix {
+			if cp, more, rolled := rollUpPrefix(it, base, key, opts.Prefix, opts.Delimiter); rolled {
 				res.CommonPrefixes = append(res.CommonPrefixes, cp)
 				res.NextKeyMarker, res.NextVersionIDMarker = cp, ""
-				next := prefixEnd(append(append([]byte(nil), base...), cp...))
-				if next == nil {
-					break
-				}
-				ok = it.SeekGE(next)
+				ok = more
 				continue
 			}
 			val, err := it.Value()

@@ -1,7 +1,6 @@
 package cors
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 
@@ -74,9 +73,5 @@ func (c Configuration) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 // Encode returns the CORSConfiguration document, without an XML
 // declaration.
 func (c *Configuration) Encode() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := xml.NewEncoder(&buf).Encode(c); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return xmldoc.Encode(c)
 }

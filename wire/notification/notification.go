@@ -1,7 +1,6 @@
 package notification
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 
@@ -106,11 +105,7 @@ func (c Configuration) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 // Encode returns the NotificationConfiguration document, without an XML
 // declaration.
 func (c *Configuration) Encode() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := xml.NewEncoder(&buf).Encode(c); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return xmldoc.Encode(c)
 }
 
 // destination is the part that queue, topic and function configurations

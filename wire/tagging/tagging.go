@@ -1,7 +1,6 @@
 package tagging
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 	"maps"
@@ -83,11 +82,7 @@ func (t Tagging) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 // Encode returns the Tagging document, sorted by key, without an XML
 // declaration.
 func (t *Tagging) Encode() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := xml.NewEncoder(&buf).Encode(t); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return xmldoc.Encode(t)
 }
 
 // sorted returns a copy of the tag set ordered by key (then value, so that

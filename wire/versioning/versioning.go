@@ -1,7 +1,6 @@
 package versioning
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 
@@ -81,11 +80,7 @@ func (c Configuration) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 
 // Encode returns the document without an XML declaration.
 func (c *Configuration) Encode() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := xml.NewEncoder(&buf).Encode(c); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return xmldoc.Encode(c)
 }
 
 // Validate checks a configuration a client wants to set: the status must

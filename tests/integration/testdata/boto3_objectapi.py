@@ -2,26 +2,12 @@
 configuration documents, CORS, presigned URLs of every method, copies,
 tags and multipart checksums. Prints OK when every check holds."""
 import json
-import sys
-import urllib.request
 import urllib.error
+import urllib.request
 
-import boto3
-from botocore.client import Config
-from botocore.exceptions import ClientError
+from s3session import client, code
 
-endpoint, access, secret = sys.argv[1:4]
-s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access,
-                  aws_secret_access_key=secret, region_name="us-east-1",
-                  config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-
-
-def code(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
+endpoint, s3 = client()
 
 
 def http(method, url, headers=None, data=None):

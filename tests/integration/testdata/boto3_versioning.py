@@ -1,25 +1,12 @@
 """Versioning and object lock through boto3. Prints OK when every check
 holds."""
 import datetime
-import sys
 
-import boto3
-from botocore.client import Config
 from botocore.exceptions import ClientError
 
-endpoint, access, secret = sys.argv[1:4]
-s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access,
-                  aws_secret_access_key=secret, region_name="us-east-1",
-                  config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+from s3session import client, code
 
-
-def code(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
-
+endpoint, s3 = client()
 
 b = "vers"
 s3.create_bucket(Bucket=b)

@@ -13,6 +13,15 @@ import (
 // optional on input: clients send documents with and without it.
 const Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
+// Encode returns v's XML element, without an XML declaration.
+func Encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // Decode reads at most limit bytes from r and decodes the one XML element
 // they hold into v.
 //
