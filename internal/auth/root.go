@@ -40,6 +40,11 @@ func (c Credentials) Validate() error {
 	return nil
 }
 
+// NewRandomCredentials returns fresh random keys.
+func NewRandomCredentials() Credentials {
+	return Credentials{AccessKey: randomString(20, upperAlnum), SecretKey: randomString(40, secretAlphabet)}
+}
+
 // LoadOrCreateRoot returns the root credentials kept in dir, creating
 // random ones (mode 0600) on first use. created reports a new file.
 // There is deliberately no fixed default password.
@@ -55,7 +60,7 @@ func LoadOrCreateRoot(dir string) (c Credentials, created bool, err error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return c, false, err
 	}
-	c = Credentials{AccessKey: randomString(20, upperAlnum), SecretKey: randomString(40, secretAlphabet)}
+	c = NewRandomCredentials()
 	data, err = json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return c, false, err

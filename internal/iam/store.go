@@ -1,0 +1,507 @@
+package iam
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/policy"
+)
+
+// Sentinel errors.
+var (
+	ErrNoSuchUser   = errors.New("iam: no such user")
+	ErrNoSuchGroup  = errors.New("iam: no such group")
+	ErrNoSuchPolicy = errors.New("iam: no such policy")
+	ErrUserExists   = errors.New("iam: user exists")
+	ErrRootReserved = errors.New("iam: the root access key is reserved")
+	ErrPolicyInUse  = errors.New("iam: policy is attached")
+)
+
+// User states.
+const (
+	StatusEnabled  = "enabled"
+	StatusDisabled = "disabled"
+)
+
+// User is a user, or a service account when Parent is set.
+type User struct {
+	AccessKey string   `json:"accessKey"`
+	Status    string   `json:"status"`
+	Policies  []string `json:"policies,omitempty"`
+	Groups    []string `json:"groups,omitempty"`
+	// Parent is the user a service account acts for; its access is the
+	// parent's, narrowed by SessionPolicy when set.
+	Parent        string          `json:"parent,omitempty"`
+	SessionPolicy json.RawMessage `json:"sessionPolicy,omitempty"`
+	// Expiration ends temporary (STS) credentials; zero for none.
+	Expiration time.Time `json:"expiration,omitzero"`
+	Created    time.Time `json:"created"`
+	// sealed is the encrypted secret as stored.
+	Sealed []byte `json:"secret"`
+}
+
+// Group is a named set of users sharing policies.
+type Group struct {
+	Name     string   `json:"name"`
+	Members  []string `json:"members,omitempty"`
+	Policies []string `json:"policies,omitempty"`
+	Status   string   `json:"status"`
+}
+
+// Store keeps the IAM state in a meta.Store.
+type Store struct {
+	meta meta.Store
+	root auth.Credentials
+	aead cipher.AEAD
+	now  func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]*Identity // by access key; cleared on every change
+}
+
+// NewStore returns a Store whose secrets are sealed with a key derived
+// from the root secret, so that every gateway with the same root
+// credentials can read them.
+func NewStore(m meta.Store, root auth.Credentials, now func() time.Time) (*Store, error) {
+	key, err := hkdf.Key(sha256.New, []byte(root.SecretKey), []byte(root.AccessKey), "kura iam secrets v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{meta: m, root: root, aead: aead, now: now, cache: map[string]*Identity{}}, nil
+}
+
+const (
+	prefixUser   = "Iu"
+	prefixGroup  = "Ig"
+	prefixPolicy = "Ip"
+)
+
+func userKey(access string) []byte { return []byte(prefixUser + access) }
+func groupKey(name string) []byte   { return []byte(prefixGroup + name) }
+func policyKey(name string) []byte  { return []byte(prefixPolicy + name) }
+
+func (s *Store) seal(secret, access string) []byte {
+	nonce := make([]byte, s.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	return s.aead.Seal(nonce, nonce, []byte(secret), []byte(access))
+}
+
+func (s *Store) open(u *User) (string, error) {
+	n := s.aead.NonceSize()
+	if len(u.Sealed) < n {
+		return "", fmt.Errorf("iam: secret of %s is damaged", u.AccessKey)
+	}
+	plain, err := s.aead.Open(nil, u.Sealed[:n], u.Sealed[n:], []byte(u.AccessKey))
+	if err != nil {
+		return "", fmt.Errorf("iam: secret of %s cannot be opened (root credentials changed?): %w", u.AccessKey, err)
+	}
+	return string(plain), nil
+}
+
+func getJSON[T any](r meta.Reader, key []byte, missing error) (T, error) {
+	var v T
+	data, err := r.Get(key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return v, missing
+	}
+	if err != nil {
+		return v, err
+	}
+	return v, json.Unmarshal(data, &v)
+}
+
+func setJSON(tx meta.Txn, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Set(key, data)
+}
+
+var iamLock = []meta.Lock{{Name: []byte("li/iam")}}
+
+// update runs fn in one commit, serialized with every other IAM change,
+// and drops the identity cache.
+func (s *Store) update(ctx context.Context, fn func(tx meta.Txn) error) error {
+	err := s.meta.Update(ctx, iamLock, fn)
+	s.mu.Lock()
+	clear(s.cache)
+	s.mu.Unlock()
+	return err
+}
+
+// AddUser creates a user with readwrite-less access: no policy until one
+// is attached.
+func (s *Store) AddUser(ctx context.Context, access, secret string) error {
+	c := auth.Credentials{AccessKey: access, SecretKey: secret}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", s3err.ErrInvalidArgument, err)
+	}
+	if access == s.root.AccessKey {
+		return ErrRootReserved
+	}
+	return s.update(ctx, func(tx meta.Txn) error {
+		if _, err := tx.Get(userKey(access)); err == nil {
+			return ErrUserExists
+		}
+		return setJSON(tx, userKey(access), User{AccessKey: access, Status: StatusEnabled, Created: s.now().UTC(), Sealed: s.seal(secret, access)})
+	})
+}
+
+// User returns a user (without its secret).
+func (s *Store) User(ctx context.Context, access string) (User, error) {
+	var u User
+	err := s.meta.View(ctx, func(r meta.Reader) (err error) {
+		u, err = getJSON[User](r, userKey(access), ErrNoSuchUser)
+		return err
+	})
+	u.Sealed = nil
+	return u, err
+}
+
+// changeUser applies fn to a stored user.
+func (s *Store) changeUser(ctx context.Context, access string, fn func(tx meta.Txn, u *User) error) error {
+	return s.update(ctx, func(tx meta.Txn) error {
+		u, err := getJSON[User](tx, userKey(access), ErrNoSuchUser)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, &u); err != nil {
+			return err
+		}
+		return setJSON(tx, userKey(access), u)
+	})
+}
+
+// SetUserStatus enables or disables a user; a disabled user is refused at
+// once, as are its service accounts.
+func (s *Store) SetUserStatus(ctx context.Context, access, status string) error {
+	if status != StatusEnabled && status != StatusDisabled {
+		return fmt.Errorf("%w: status must be enabled or disabled", s3err.ErrInvalidArgument)
+	}
+	return s.changeUser(ctx, access, func(_ meta.Txn, u *User) error { u.Status = status; return nil })
+}
+
+// RemoveUser deletes a user, its service accounts and its group
+// memberships.
+func (s *Store) RemoveUser(ctx context.Context, access string) error {
+	return s.update(ctx, func(tx meta.Txn) error {
+		u, err := getJSON[User](tx, userKey(access), ErrNoSuchUser)
+		if err != nil {
+			return err
+		}
+		for _, g := range u.Groups {
+			grp, err := getJSON[Group](tx, groupKey(g), ErrNoSuchGroup)
+			if err != nil {
+				continue
+			}
+			grp.Members = slices.DeleteFunc(grp.Members, func(m string) bool { return m == access })
+			if err := setJSON(tx, groupKey(g), grp); err != nil {
+				return err
+			}
+		}
+		users, err := listJSON[User](tx, prefixUser)
+		if err != nil {
+			return err
+		}
+		for _, child := range users {
+			if child.Parent == access {
+				if err := tx.Delete(userKey(child.AccessKey)); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Delete(userKey(access))
+	})
+}
+
+func listJSON[T any](r meta.Reader, prefix string) ([]T, error) {
+	p := []byte(prefix)
+	end := append([]byte(prefix[:len(prefix)-1]), prefix[len(prefix)-1]+1)
+	it, err := r.NewIter(p, end)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []T
+	for ok := it.First(); ok; ok = it.Next() {
+		val, err := it.Value()
+		if err != nil {
+			return nil, err
+		}
+		var v T
+		if err := json.Unmarshal(val, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, it.Err()
+}
+
+// ListUsers returns every user and service account, without secrets.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	var users []User
+	err := s.meta.View(ctx, func(r meta.Reader) (err error) {
+		users, err = listJSON[User](r, prefixUser)
+		return err
+	})
+	for i := range users {
+		users[i].Sealed = nil
+	}
+	return users, err
+}
+
+// PutPolicy stores a named identity policy after validating it.
+func (s *Store) PutPolicy(ctx context.Context, name string, doc []byte) error {
+	if name == "" || strings.ContainsAny(name, "/,") || len(name) > 128 {
+		return fmt.Errorf("%w: policy name %q", s3err.ErrInvalidArgument, name)
+	}
+	if _, isCanned := canned[name]; isCanned {
+		return fmt.Errorf("%w: %s is a built-in policy", s3err.ErrInvalidArgument, name)
+	}
+	if _, err := policy.Parse(doc); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx meta.Txn) error { return tx.Set(policyKey(name), doc) })
+}
+
+// Policy returns a named policy: a built-in one or a stored one.
+func (s *Store) Policy(ctx context.Context, name string) (*policy.Policy, error) {
+	if p, ok := canned[name]; ok {
+		return p, nil
+	}
+	var doc []byte
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		v, err := r.Get(policyKey(name))
+		if errors.Is(err, meta.ErrNotFound) {
+			return ErrNoSuchPolicy
+		}
+		doc = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(doc)
+}
+
+// ListPolicies names the built-in and stored policies.
+func (s *Store) ListPolicies(ctx context.Context) ([]string, error) {
+	names := make([]string, 0, len(canned))
+	for n := range canned {
+		names = append(names, n)
+	}
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		return eachKey(r, prefixPolicy, func(k string) { names = append(names, k) })
+	})
+	slices.Sort(names)
+	return names, err
+}
+
+func eachKey(r meta.Reader, prefix string, fn func(string)) error {
+	end := append([]byte(prefix[:len(prefix)-1]), prefix[len(prefix)-1]+1)
+	it, err := r.NewIter([]byte(prefix), end)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		fn(string(it.Key()[len(prefix):]))
+	}
+	return it.Err()
+}
+
+// DeletePolicy removes a stored policy that nothing uses.
+func (s *Store) DeletePolicy(ctx context.Context, name string) error {
+	return s.update(ctx, func(tx meta.Txn) error {
+		if _, err := tx.Get(policyKey(name)); errors.Is(err, meta.ErrNotFound) {
+			return ErrNoSuchPolicy
+		}
+		users, err := listJSON[User](tx, prefixUser)
+		if err != nil {
+			return err
+		}
+		groups, err := listJSON[Group](tx, prefixGroup)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if slices.Contains(u.Policies, name) {
+				return ErrPolicyInUse
+			}
+		}
+		for _, g := range groups {
+			if slices.Contains(g.Policies, name) {
+				return ErrPolicyInUse
+			}
+		}
+		return tx.Delete(policyKey(name))
+	})
+}
+
+func (s *Store) policyExists(r meta.Reader, name string) error {
+	if _, ok := canned[name]; ok {
+		return nil
+	}
+	if _, err := r.Get(policyKey(name)); errors.Is(err, meta.ErrNotFound) {
+		return ErrNoSuchPolicy
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// AttachPolicy attaches a policy to a user (group "") or to a group.
+func (s *Store) AttachPolicy(ctx context.Context, name, user, group string) error {
+	return s.setAttachment(ctx, name, user, group, true)
+}
+
+// DetachPolicy undoes AttachPolicy.
+func (s *Store) DetachPolicy(ctx context.Context, name, user, group string) error {
+	return s.setAttachment(ctx, name, user, group, false)
+}
+
+func (s *Store) setAttachment(ctx context.Context, name, user, group string, attach bool) error {
+	edit := func(list []string) []string {
+		list = slices.DeleteFunc(list, func(p string) bool { return p == name })
+		if attach {
+			list = append(list, name)
+		}
+		return list
+	}
+	return s.update(ctx, func(tx meta.Txn) error {
+		if attach {
+			if err := s.policyExists(tx, name); err != nil {
+				return err
+			}
+		}
+		if group != "" {
+			g, err := getJSON[Group](tx, groupKey(group), ErrNoSuchGroup)
+			if err != nil {
+				return err
+			}
+			g.Policies = edit(g.Policies)
+			return setJSON(tx, groupKey(group), g)
+		}
+		u, err := getJSON[User](tx, userKey(user), ErrNoSuchUser)
+		if err != nil {
+			return err
+		}
+		u.Policies = edit(u.Policies)
+		return setJSON(tx, userKey(user), u)
+	})
+}
+
+// AddGroupMembers creates the group if needed and adds users to it.
+func (s *Store) AddGroupMembers(ctx context.Context, group string, members ...string) error {
+	if group == "" || len(group) > 128 {
+		return fmt.Errorf("%w: group name %q", s3err.ErrInvalidArgument, group)
+	}
+	return s.update(ctx, func(tx meta.Txn) error {
+		g, err := getJSON[Group](tx, groupKey(group), ErrNoSuchGroup)
+		if errors.Is(err, ErrNoSuchGroup) {
+			g, err = Group{Name: group, Status: StatusEnabled}, nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			u, err := getJSON[User](tx, userKey(m), ErrNoSuchUser)
+			if err != nil {
+				return fmt.Errorf("%w: %s", err, m)
+			}
+			if !slices.Contains(g.Members, m) {
+				g.Members = append(g.Members, m)
+			}
+			if !slices.Contains(u.Groups, group) {
+				u.Groups = append(u.Groups, group)
+				if err := setJSON(tx, userKey(m), u); err != nil {
+					return err
+				}
+			}
+		}
+		return setJSON(tx, groupKey(group), g)
+	})
+}
+
+// RemoveGroupMembers takes users out of a group.
+func (s *Store) RemoveGroupMembers(ctx context.Context, group string, members ...string) error {
+	return s.update(ctx, func(tx meta.Txn) error {
+		g, err := getJSON[Group](tx, groupKey(group), ErrNoSuchGroup)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			g.Members = slices.DeleteFunc(g.Members, func(x string) bool { return x == m })
+			if u, err := getJSON[User](tx, userKey(m), ErrNoSuchUser); err == nil {
+				u.Groups = slices.DeleteFunc(u.Groups, func(x string) bool { return x == group })
+				if err := setJSON(tx, userKey(m), u); err != nil {
+					return err
+				}
+			}
+		}
+		return setJSON(tx, groupKey(group), g)
+	})
+}
+
+// ListGroups returns every group.
+func (s *Store) ListGroups(ctx context.Context) ([]Group, error) {
+	var groups []Group
+	err := s.meta.View(ctx, func(r meta.Reader) (err error) {
+		groups, err = listJSON[Group](r, prefixGroup)
+		return err
+	})
+	return groups, err
+}
+
+// AddServiceAccount creates access keys that act for parent, narrowed by
+// an optional inline policy. It returns the new keys.
+func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []byte) (auth.Credentials, error) {
+	if len(inline) > 0 {
+		if _, err := policy.Parse(inline); err != nil {
+			return auth.Credentials{}, err
+		}
+	}
+	creds := auth.NewRandomCredentials()
+	err := s.update(ctx, func(tx meta.Txn) error {
+		if parent != s.root.AccessKey {
+			p, err := getJSON[User](tx, userKey(parent), ErrNoSuchUser)
+			if err != nil {
+				return err
+			}
+			if p.Parent != "" {
+				return fmt.Errorf("%w: a service account cannot own service accounts", s3err.ErrInvalidArgument)
+			}
+		}
+		return setJSON(tx, userKey(creds.AccessKey), User{
+			AccessKey: creds.AccessKey, Status: StatusEnabled, Parent: parent, SessionPolicy: inline,
+			Created: s.now().UTC(), Sealed: s.seal(creds.SecretKey, creds.AccessKey),
+		})
+	})
+	return creds, err
+}
