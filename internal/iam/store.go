@@ -102,8 +102,8 @@ const (
 )
 
 func userKey(access string) []byte { return []byte(prefixUser + access) }
-func groupKey(name string) []byte   { return []byte(prefixGroup + name) }
-func policyKey(name string) []byte  { return []byte(prefixPolicy + name) }
+func groupKey(name string) []byte  { return []byte(prefixGroup + name) }
+func policyKey(name string) []byte { return []byte(prefixPolicy + name) }
 
 func (s *Store) seal(secret, access string) []byte {
 	nonce := make([]byte, s.aead.NonceSize())
