@@ -18,6 +18,7 @@ import (
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/httpapi"
+	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 )
@@ -114,11 +115,18 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	identities, err := iam.NewStore(metaStore, creds, nil)
+	if err != nil {
+		stopBackground()
+		return err
+	}
 	api := httpapi.New(httpapi.Config{
 		Objects:     layer,
 		Region:      f.region,
 		Domain:      f.domain,
 		Credentials: auth.NewStatic(creds).Secret,
+		IAM:         identities,
+		Version:     version(),
 		Logger:      log,
 	})
 	srv := &http.Server{

@@ -130,7 +130,14 @@ func (s *Server) postObject(rq *request) (response, error) {
 	if sigv4.IsAnonymousPost(f) {
 		return nil, s3err.ErrAnonymousDenied
 	}
-	if _, err := s.verifier.VerifyPost(f); err != nil {
+	res, err := s.verifier.VerifyPost(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.identify(rq, res.AccessKey); err != nil {
+		return nil, err
+	}
+	if err := s.authorize(rq, iamAction("PostObject", false)); err != nil {
 		return nil, err
 	}
 	policy, err := sigv4.ParsePostPolicy(f.Get(sigv4.PostFieldPolicy))

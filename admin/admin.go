@@ -1,0 +1,217 @@
+// Package admin calls kura's admin API: users, groups, service accounts,
+// policies and server info. Requests are signed with SigV4 like S3 calls;
+// the server accepts them from the root user.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kurastore/kura/sigv4"
+)
+
+// Prefix is the admin API's path on the server.
+const Prefix = "/.kura/admin/v1/"
+
+// Client talks to one kura server's admin API.
+type Client struct {
+	endpoint *url.URL
+	creds    sigv4.Credentials
+	region   string
+	http     *http.Client
+}
+
+// New returns a client for endpoint ("host:port" or a URL).
+func New(endpoint, accessKey, secretKey string, secure bool) (*Client, error) {
+	if !strings.Contains(endpoint, "://") {
+		scheme := "http"
+		if secure {
+			scheme = "https"
+		}
+		endpoint = scheme + "://" + endpoint
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("admin: bad endpoint %q", endpoint)
+	}
+	return &Client{endpoint: u, creds: sigv4.Credentials{AccessKey: accessKey, SecretKey: secretKey}, region: "us-east-1", http: &http.Client{Timeout: time.Minute}}, nil
+}
+
+// WithRegion sets the region requests are signed for (the server's).
+func (c *Client) WithRegion(region string) *Client { c.region = region; return c }
+
+// Error is an error answer of the admin API.
+type Error struct {
+	StatusCode int
+	Code       string `xml:"Code"`
+	Message    string `xml:"Message"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.StatusCode) }
+
+// call sends one request; in is marshalled as JSON (or sent as is when it
+// is []byte), and a JSON answer is decoded into out.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	switch v := in.(type) {
+	case nil:
+	case []byte:
+		body = v
+	default:
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			return err
+		}
+	}
+	u := *c.endpoint
+	u.Path = Prefix + path
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		req.Body = http.NoBody
+	}
+	sum := sha256.Sum256(body)
+	sigv4.SignRequest(req, c.creds, c.region, "s3", hex.EncodeToString(sum[:]), time.Now())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		e := &Error{StatusCode: resp.StatusCode}
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		_ = xml.Unmarshal(data, e)
+		return e
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// User is a user or service account as the server reports it.
+type User struct {
+	AccessKey  string    `json:"accessKey"`
+	Status     string    `json:"status"`
+	Policies   []string  `json:"policies,omitempty"`
+	Groups     []string  `json:"groups,omitempty"`
+	Parent     string    `json:"parent,omitempty"`
+	Expiration time.Time `json:"expiration,omitzero"`
+	Created    time.Time `json:"created"`
+}
+
+// Group is a group as the server reports it.
+type Group struct {
+	Name     string   `json:"name"`
+	Members  []string `json:"members,omitempty"`
+	Policies []string `json:"policies,omitempty"`
+	Status   string   `json:"status"`
+}
+
+// Credentials are new access keys.
+type Credentials struct {
+	AccessKey string `json:"accessKey"`
+	SecretKey string `json:"secretKey"`
+}
+
+// ServerInfo describes the server.
+type ServerInfo struct {
+	Version string `json:"version"`
+	Region  string `json:"region"`
+	Buckets int    `json:"buckets"`
+}
+
+func seg(s string) string { return url.PathEscape(s) }
+
+// AddUser creates a user.
+func (c *Client) AddUser(ctx context.Context, access, secret string) error {
+	return c.call(ctx, http.MethodPut, "users/"+seg(access), map[string]string{"secretKey": secret}, nil)
+}
+
+// RemoveUser deletes a user and its service accounts.
+func (c *Client) RemoveUser(ctx context.Context, access string) error {
+	return c.call(ctx, http.MethodDelete, "users/"+seg(access), nil, nil)
+}
+
+// SetUserStatus enables ("enabled") or disables ("disabled") a user.
+func (c *Client) SetUserStatus(ctx context.Context, access, status string) error {
+	return c.call(ctx, http.MethodPut, "users/"+seg(access)+"/status", map[string]string{"status": status}, nil)
+}
+
+// ListUsers lists users and service accounts.
+func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
+	var out []User
+	return out, c.call(ctx, http.MethodGet, "users", nil, &out)
+}
+
+// AddServiceAccount creates keys acting for user, narrowed by an optional
+// policy document.
+func (c *Client) AddServiceAccount(ctx context.Context, user string, policy []byte) (Credentials, error) {
+	var out Credentials
+	body := map[string]json.RawMessage{}
+	if len(policy) > 0 {
+		body["policy"] = policy
+	}
+	return out, c.call(ctx, http.MethodPost, "users/"+seg(user)+"/service-accounts", body, &out)
+}
+
+// PutPolicy creates or replaces a named policy.
+func (c *Client) PutPolicy(ctx context.Context, name string, doc []byte) error {
+	return c.call(ctx, http.MethodPut, "policies/"+seg(name), doc, nil)
+}
+
+// DeletePolicy removes a named policy that nothing uses.
+func (c *Client) DeletePolicy(ctx context.Context, name string) error {
+	return c.call(ctx, http.MethodDelete, "policies/"+seg(name), nil, nil)
+}
+
+// ListPolicies names the built-in and stored policies.
+func (c *Client) ListPolicies(ctx context.Context) ([]string, error) {
+	var out []string
+	return out, c.call(ctx, http.MethodGet, "policies", nil, &out)
+}
+
+// AttachPolicy attaches a policy to a user or (user "") a group.
+func (c *Client) AttachPolicy(ctx context.Context, name, user, group string) error {
+	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/attach", map[string]string{"user": user, "group": group}, nil)
+}
+
+// DetachPolicy undoes AttachPolicy.
+func (c *Client) DetachPolicy(ctx context.Context, name, user, group string) error {
+	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/detach", map[string]string{"user": user, "group": group}, nil)
+}
+
+// AddGroupMembers creates the group when needed and adds users.
+func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...string) error {
+	return c.call(ctx, http.MethodPost, "groups/"+seg(group)+"/members", map[string][]string{"members": members}, nil)
+}
+
+// RemoveGroupMembers takes users out of a group.
+func (c *Client) RemoveGroupMembers(ctx context.Context, group string, members ...string) error {
+	return c.call(ctx, http.MethodDelete, "groups/"+seg(group)+"/members", map[string][]string{"members": members}, nil)
+}
+
+// ListGroups lists groups.
+func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
+	var out []Group
+	return out, c.call(ctx, http.MethodGet, "groups", nil, &out)
+}
+
+// ServerInfo reports the server's version, region and bucket count.
+func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
+	var out ServerInfo
+	return out, c.call(ctx, http.MethodGet, "info", nil, &out)
+}

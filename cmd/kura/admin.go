@@ -1,0 +1,249 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kurastore/kura/admin"
+)
+
+// adminFlags say which server to manage, with what keys.
+type adminFlags struct {
+	endpoint, accessKey, secretKey, region string
+	secure, json                           bool
+}
+
+func (f *adminFlags) client() (*admin.Client, error) {
+	if f.endpoint == "" || f.accessKey == "" || f.secretKey == "" {
+		return nil, fmt.Errorf("set --endpoint, --access-key and --secret-key (or KURA_ENDPOINT, KURA_ACCESS_KEY, KURA_SECRET_KEY)")
+	}
+	c, err := admin.New(f.endpoint, f.accessKey, f.secretKey, f.secure)
+	if err != nil {
+		return nil, err
+	}
+	return c.WithRegion(f.region), nil
+}
+
+// emit prints v as JSON with --json, else as the table rows gives.
+func (f *adminFlags) emit(w io.Writer, v any, header string, rows func(tw io.Writer)) error {
+	if f.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	rows(tw)
+	return tw.Flush()
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func adminCommand() *cobra.Command {
+	f := &adminFlags{}
+	cmd := &cobra.Command{
+		Use:   "admin",
+		Short: "Manage users, groups, policies and service accounts of a running kura",
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.endpoint, "endpoint", envOr("KURA_ENDPOINT", ""), "server, as host:port or URL (KURA_ENDPOINT)")
+	pf.StringVar(&f.accessKey, "access-key", envOr("KURA_ACCESS_KEY", ""), "root access key (KURA_ACCESS_KEY)")
+	pf.StringVar(&f.secretKey, "secret-key", envOr("KURA_SECRET_KEY", ""), "root secret key (KURA_SECRET_KEY)")
+	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
+	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
+	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
+	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f))
+	return cmd
+}
+
+// run builds a subcommand that calls the admin API.
+func run(f *adminFlags, use, short string, args cobra.PositionalArgs, fn func(cmd *cobra.Command, c *admin.Client, args []string) error) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Args: args,
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return fn(cmd, c, a)
+		},
+	}
+}
+
+func done(cmd *cobra.Command, format string, args ...any) error {
+	fmt.Fprintf(cmd.OutOrStdout(), format+"\n", args...)
+	return nil
+}
+
+func adminUserCommand(f *adminFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage users"}
+	cmd.AddCommand(
+		run(f, "add ACCESS SECRET", "Add a user", cobra.ExactArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.AddUser(cmd.Context(), a[0], a[1]); err != nil {
+				return err
+			}
+			return done(cmd, "Added user %s.", a[0])
+		}),
+		run(f, "list", "List users and service accounts", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+			users, err := c.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return f.emit(cmd.OutOrStdout(), users, "ACCESS KEY\tSTATUS\tPOLICIES\tGROUPS\tPARENT", func(tw io.Writer) {
+				for _, u := range users {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.AccessKey, u.Status, strings.Join(u.Policies, ","), strings.Join(u.Groups, ","), u.Parent)
+				}
+			})
+		}),
+		run(f, "remove ACCESS", "Remove a user and its service accounts", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.RemoveUser(cmd.Context(), a[0]); err != nil {
+				return err
+			}
+			return done(cmd, "Removed user %s.", a[0])
+		}),
+		run(f, "disable ACCESS", "Disable a user at once", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.SetUserStatus(cmd.Context(), a[0], "disabled"); err != nil {
+				return err
+			}
+			return done(cmd, "Disabled user %s.", a[0])
+		}),
+		run(f, "enable ACCESS", "Enable a user", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.SetUserStatus(cmd.Context(), a[0], "enabled"); err != nil {
+				return err
+			}
+			return done(cmd, "Enabled user %s.", a[0])
+		}),
+	)
+	return cmd
+}
+
+func adminPolicyCommand(f *adminFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "policy", Short: "Manage policies"}
+	var user, group string
+	attach := run(f, "attach NAME", "Attach a policy to a user or a group", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		if err := c.AttachPolicy(cmd.Context(), a[0], user, group); err != nil {
+			return err
+		}
+		return done(cmd, "Attached policy %s.", a[0])
+	})
+	detach := run(f, "detach NAME", "Detach a policy from a user or a group", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		if err := c.DetachPolicy(cmd.Context(), a[0], user, group); err != nil {
+			return err
+		}
+		return done(cmd, "Detached policy %s.", a[0])
+	})
+	for _, sub := range []*cobra.Command{attach, detach} {
+		sub.Flags().StringVar(&user, "user", "", "access key of the user")
+		sub.Flags().StringVar(&group, "group", "", "name of the group")
+		sub.MarkFlagsMutuallyExclusive("user", "group")
+		sub.MarkFlagsOneRequired("user", "group")
+	}
+	cmd.AddCommand(
+		run(f, "create NAME FILE.json", "Create or replace a policy from a JSON file", cobra.ExactArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			doc, err := os.ReadFile(a[1])
+			if err != nil {
+				return err
+			}
+			if err := c.PutPolicy(cmd.Context(), a[0], doc); err != nil {
+				return err
+			}
+			return done(cmd, "Created policy %s.", a[0])
+		}),
+		run(f, "list", "List policies", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+			names, err := c.ListPolicies(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return f.emit(cmd.OutOrStdout(), names, "POLICY", func(tw io.Writer) {
+				for _, n := range names {
+					fmt.Fprintln(tw, n)
+				}
+			})
+		}),
+		run(f, "remove NAME", "Remove a policy", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.DeletePolicy(cmd.Context(), a[0]); err != nil {
+				return err
+			}
+			return done(cmd, "Removed policy %s.", a[0])
+		}),
+		attach, detach,
+	)
+	return cmd
+}
+
+func adminGroupCommand(f *adminFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "group", Short: "Manage groups"}
+	cmd.AddCommand(
+		run(f, "add GROUP MEMBER...", "Add users to a group, creating it", cobra.MinimumNArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.AddGroupMembers(cmd.Context(), a[0], a[1:]...); err != nil {
+				return err
+			}
+			return done(cmd, "Added %s to group %s.", strings.Join(a[1:], ", "), a[0])
+		}),
+		run(f, "remove GROUP MEMBER...", "Take users out of a group", cobra.MinimumNArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.RemoveGroupMembers(cmd.Context(), a[0], a[1:]...); err != nil {
+				return err
+			}
+			return done(cmd, "Removed %s from group %s.", strings.Join(a[1:], ", "), a[0])
+		}),
+		run(f, "list", "List groups", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+			groups, err := c.ListGroups(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return f.emit(cmd.OutOrStdout(), groups, "GROUP\tSTATUS\tMEMBERS\tPOLICIES", func(tw io.Writer) {
+				for _, g := range groups {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.Name, g.Status, strings.Join(g.Members, ","), strings.Join(g.Policies, ","))
+				}
+			})
+		}),
+	)
+	return cmd
+}
+
+func adminSvcacctCommand(f *adminFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "svcacct", Short: "Manage service accounts"}
+	var policyFile string
+	add := run(f, "add USER", "Create access keys acting for a user", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		var doc []byte
+		if policyFile != "" {
+			var err error
+			if doc, err = os.ReadFile(policyFile); err != nil {
+				return err
+			}
+		}
+		creds, err := c.AddServiceAccount(cmd.Context(), a[0], doc)
+		if err != nil {
+			return err
+		}
+		return f.emit(cmd.OutOrStdout(), creds, "ACCESS KEY\tSECRET KEY", func(tw io.Writer) {
+			fmt.Fprintf(tw, "%s\t%s\n", creds.AccessKey, creds.SecretKey)
+		})
+	})
+	add.Flags().StringVar(&policyFile, "policy", "", "JSON policy that narrows the account")
+	cmd.AddCommand(add)
+	return cmd
+}
+
+func adminInfoCommand(f *adminFlags) *cobra.Command {
+	return run(f, "info", "Show server information", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+		info, err := c.ServerInfo(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return f.emit(cmd.OutOrStdout(), info, "VERSION\tREGION\tBUCKETS", func(tw io.Writer) {
+			fmt.Fprintf(tw, "%s\t%s\t%d\n", info.Version, info.Region, info.Buckets)
+		})
+	})
+}

@@ -1,0 +1,249 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/kurastore/kura/admin"
+	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/s3err"
+)
+
+// AdminPrefix is where the admin API lives. A bucket name cannot start
+// with '.', so no bucket can shadow it.
+const AdminPrefix = admin.Prefix
+
+// maxAdminBody bounds an admin request body (a policy is at most 20 KiB).
+const maxAdminBody = 64 << 10
+
+// adminRoute is one admin API call: method and path pattern, with {name}
+// segments bound to request values.
+type adminRoute struct {
+	method  string
+	pattern []string
+	handler func(*Server, *request, map[string]string) (any, error)
+}
+
+var adminRoutes = []adminRoute{
+	{http.MethodGet, []string{"users"}, (*Server).adminListUsers},
+	{http.MethodPut, []string{"users", "{user}"}, (*Server).adminAddUser},
+	{http.MethodDelete, []string{"users", "{user}"}, (*Server).adminRemoveUser},
+	{http.MethodPut, []string{"users", "{user}", "status"}, (*Server).adminSetUserStatus},
+	{http.MethodPost, []string{"users", "{user}", "service-accounts"}, (*Server).adminAddServiceAccount},
+	{http.MethodGet, []string{"policies"}, (*Server).adminListPolicies},
+	{http.MethodPut, []string{"policies", "{policy}"}, (*Server).adminPutPolicy},
+	{http.MethodDelete, []string{"policies", "{policy}"}, (*Server).adminDeletePolicy},
+	{http.MethodPost, []string{"policies", "{policy}", "attach"}, (*Server).adminAttach},
+	{http.MethodPost, []string{"policies", "{policy}", "detach"}, (*Server).adminDetach},
+	{http.MethodGet, []string{"groups"}, (*Server).adminListGroups},
+	{http.MethodPost, []string{"groups", "{group}", "members"}, (*Server).adminAddMembers},
+	{http.MethodDelete, []string{"groups", "{group}", "members"}, (*Server).adminRemoveMembers},
+	{http.MethodGet, []string{"info"}, (*Server).adminInfo},
+}
+
+func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for _, r := range adminRoutes {
+		if r.method != method || len(r.pattern) != len(parts) {
+			continue
+		}
+		vars := map[string]string{}
+		ok := true
+		for i, p := range r.pattern {
+			switch {
+			case strings.HasPrefix(p, "{"):
+				vars[strings.Trim(p, "{}")] = parts[i]
+			case p != parts[i]:
+				ok = false
+			}
+		}
+		if ok {
+			return r, vars, true
+		}
+	}
+	return adminRoute{}, nil, false
+}
+
+// serveAdmin answers the admin API: JSON in and out, SigV4-signed, root
+// only (admin policies for other users come with policy evaluation).
+func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
+	if s.iam == nil {
+		s.writeError(w, rq, s3err.ErrNotImplemented.WithMessage("The admin API needs the IAM store."))
+		return
+	}
+	route, vars, ok := matchAdmin(rq.http.Method, strings.TrimPrefix(rq.http.URL.Path, AdminPrefix))
+	if !ok {
+		s.writeError(w, rq, s3err.ErrMethodNotAllowed.WithMessage("Unknown admin API call."))
+		return
+	}
+	if err := s.authenticate(rq); err != nil {
+		s.writeError(w, rq, err)
+		return
+	}
+	if rq.identity == nil || !rq.identity.Root {
+		s.writeError(w, rq, s3err.ErrAccessDenied.WithMessage("The admin API is for the root user."))
+		return
+	}
+	out, err := route.handler(s, rq, vars)
+	if err != nil {
+		s.writeError(w, rq, adminError(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if out == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// adminError maps IAM errors to S3-style errors.
+func adminError(err error) error {
+	switch {
+	case errors.Is(err, iam.ErrNoSuchUser), errors.Is(err, iam.ErrNoSuchGroup), errors.Is(err, iam.ErrNoSuchPolicy):
+		return s3err.ErrNoSuchKey.WithMessage("%v", err)
+	case errors.Is(err, iam.ErrUserExists), errors.Is(err, iam.ErrPolicyInUse):
+		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
+	case errors.Is(err, iam.ErrRootReserved):
+		return s3err.ErrInvalidArgument.WithMessage("%v", err)
+	}
+	return err
+}
+
+func readAdminJSON(rq *request, v any) error {
+	data, err := readBounded(rq, maxAdminBody)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return s3err.ErrMalformedXML.WithMessage("The request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) adminListUsers(rq *request, _ map[string]string) (any, error) {
+	return s.iam.ListUsers(rq.ctx)
+}
+
+func (s *Server) adminAddUser(rq *request, v map[string]string) (any, error) {
+	var body struct {
+		SecretKey string `json:"secretKey"`
+	}
+	if err := readAdminJSON(rq, &body); err != nil {
+		return nil, err
+	}
+	return nil, s.iam.AddUser(rq.ctx, v["user"], body.SecretKey)
+}
+
+func (s *Server) adminRemoveUser(rq *request, v map[string]string) (any, error) {
+	return nil, s.iam.RemoveUser(rq.ctx, v["user"])
+}
+
+func (s *Server) adminSetUserStatus(rq *request, v map[string]string) (any, error) {
+	var body struct {
+		Status string `json:"status"`
+	}
+	if err := readAdminJSON(rq, &body); err != nil {
+		return nil, err
+	}
+	return nil, s.iam.SetUserStatus(rq.ctx, v["user"], body.Status)
+}
+
+func (s *Server) adminAddServiceAccount(rq *request, v map[string]string) (any, error) {
+	var body struct {
+		Policy json.RawMessage `json:"policy,omitempty"`
+	}
+	if err := readAdminJSON(rq, &body); err != nil {
+		return nil, err
+	}
+	return s.iam.AddServiceAccount(rq.ctx, v["user"], body.Policy)
+}
+
+func (s *Server) adminListPolicies(rq *request, _ map[string]string) (any, error) {
+	return s.iam.ListPolicies(rq.ctx)
+}
+
+func (s *Server) adminPutPolicy(rq *request, v map[string]string) (any, error) {
+	data, err := readBounded(rq, maxAdminBody)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.iam.PutPolicy(rq.ctx, v["policy"], data)
+}
+
+func (s *Server) adminDeletePolicy(rq *request, v map[string]string) (any, error) {
+	return nil, s.iam.DeletePolicy(rq.ctx, v["policy"])
+}
+
+type attachment struct {
+	User  string `json:"user,omitempty"`
+	Group string `json:"group,omitempty"`
+}
+
+func (s *Server) readAttachment(rq *request) (attachment, error) {
+	var a attachment
+	if err := readAdminJSON(rq, &a); err != nil {
+		return a, err
+	}
+	if (a.User == "") == (a.Group == "") {
+		return a, s3err.ErrInvalidArgument.WithMessage("Name exactly one of user and group.")
+	}
+	return a, nil
+}
+
+func (s *Server) adminAttach(rq *request, v map[string]string) (any, error) {
+	a, err := s.readAttachment(rq)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.iam.AttachPolicy(rq.ctx, v["policy"], a.User, a.Group)
+}
+
+func (s *Server) adminDetach(rq *request, v map[string]string) (any, error) {
+	a, err := s.readAttachment(rq)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.iam.DetachPolicy(rq.ctx, v["policy"], a.User, a.Group)
+}
+
+func (s *Server) adminListGroups(rq *request, _ map[string]string) (any, error) {
+	return s.iam.ListGroups(rq.ctx)
+}
+
+type membersBody struct {
+	Members []string `json:"members"`
+}
+
+func (s *Server) adminAddMembers(rq *request, v map[string]string) (any, error) {
+	var body membersBody
+	if err := readAdminJSON(rq, &body); err != nil {
+		return nil, err
+	}
+	return nil, s.iam.AddGroupMembers(rq.ctx, v["group"], body.Members...)
+}
+
+func (s *Server) adminRemoveMembers(rq *request, v map[string]string) (any, error) {
+	var body membersBody
+	if err := readAdminJSON(rq, &body); err != nil {
+		return nil, err
+	}
+	return nil, s.iam.RemoveGroupMembers(rq.ctx, v["group"], body.Members...)
+}
+
+// ServerInfo is what the admin API's info call reports.
+type ServerInfo struct {
+	Version string `json:"version"`
+	Region  string `json:"region"`
+	Buckets int    `json:"buckets"`
+}
+
+func (s *Server) adminInfo(rq *request, _ map[string]string) (any, error) {
+	buckets, err := s.objects.ListBuckets(rq.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ServerInfo{Version: s.version, Region: s.region, Buckets: len(buckets)}, nil
+}

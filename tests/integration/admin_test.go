@@ -1,0 +1,96 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/kurastore/kura/admin"
+)
+
+// kuraAdmin runs `kura admin ARGS` against s with the root keys.
+func kuraAdmin(t *testing.T, s *server, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(kuraBin, append([]string{"admin"}, args...)...)
+	cmd.Env = append(os.Environ(), "KURA_ENDPOINT="+s.addr, "KURA_ACCESS_KEY="+s.accessKey, "KURA_SECRET_KEY="+s.secretKey)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kura admin %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func clientAs(s *server, access, secret string) *s3.Client {
+	return s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s.url()), UsePathStyle: true,
+		Credentials: awscreds.NewStaticCredentialsProvider(access, secret, ""),
+	})
+}
+
+func TestAdminCLI(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	kuraAdmin(t, s, "user", "add", "alice", "alice-secret-1")
+	out := kuraAdmin(t, s, "user", "list")
+	if !strings.Contains(out, "ACCESS KEY") || !strings.Contains(out, "alice") || !strings.Contains(out, "enabled") {
+		t.Fatalf("user list table:\n%s", out)
+	}
+	var users []admin.User
+	if err := json.Unmarshal([]byte(kuraAdmin(t, s, "user", "list", "--json")), &users); err != nil || len(users) != 1 || users[0].AccessKey != "alice" {
+		t.Fatalf("user list --json: %+v %v", users, err)
+	}
+	doc := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(doc, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::pub/*"]}]}`), 0o600)
+	kuraAdmin(t, s, "policy", "create", "pub-read", doc)
+	kuraAdmin(t, s, "policy", "attach", "pub-read", "--user", "alice")
+	kuraAdmin(t, s, "group", "add", "staff", "alice")
+	kuraAdmin(t, s, "policy", "attach", "readonly", "--group", "staff")
+	if out := kuraAdmin(t, s, "group", "list"); !strings.Contains(out, "staff") || !strings.Contains(out, "readonly") {
+		t.Fatalf("group list:\n%s", out)
+	}
+	var creds admin.Credentials
+	if err := json.Unmarshal([]byte(kuraAdmin(t, s, "svcacct", "add", "alice", "--json")), &creds); err != nil || creds.AccessKey == "" {
+		t.Fatalf("svcacct add: %+v %v", creds, err)
+	}
+
+	// The user's signature is accepted; the admin API is root's alone.
+	alice := clientAs(s, "alice", "alice-secret-1")
+	if _, err := alice.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil && apiCode(err) != "AccessDenied" {
+		t.Fatalf("alice's request: %v", err)
+	}
+	ac, _ := admin.New(s.addr, "alice", "alice-secret-1", false)
+	if err := ac.AddUser(ctx, "mallory", "mallory-secret"); err == nil {
+		t.Fatal("a user called the admin API")
+	}
+	// Disabling takes effect at once, for the user and its service account.
+	kuraAdmin(t, s, "user", "disable", "alice")
+	if _, err := alice.ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
+		t.Fatalf("disabled user: %v", err)
+	}
+	if _, err := clientAs(s, creds.AccessKey, creds.SecretKey).ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
+		t.Fatalf("service account of a disabled user: %v", err)
+	}
+	kuraAdmin(t, s, "user", "enable", "alice")
+	kuraAdmin(t, s, "user", "remove", "alice")
+	if _, err := alice.ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
+		t.Fatalf("removed user: %v", err)
+	}
+	info := kuraAdmin(t, s, "info", "--json")
+	if !strings.Contains(info, `"region": "us-east-1"`) {
+		t.Fatalf("info: %s", info)
+	}
+	// Users persist across a restart.
+	kuraAdmin(t, s, "user", "add", "bob", "bob-secret-12")
+	s.restart()
+	if out := kuraAdmin(t, s, "user", "list"); !strings.Contains(out, "bob") {
+		t.Fatalf("after restart:\n%s", out)
+	}
+}
