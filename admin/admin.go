@@ -57,7 +57,9 @@ type Error struct {
 	Message    string `xml:"Message"`
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.StatusCode) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.StatusCode)
+}
 
 // call sends one request; in is marshalled as JSON (or sent as is when it
 // is []byte), and a JSON answer is decoded into out.
