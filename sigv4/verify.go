@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,7 +43,10 @@ type Verifier struct {
 type Result struct {
 	AccessKey    string
 	SessionToken string
-	Presigned    bool
+	// Service is the scope's service: "s3", or "sts" for the security
+	// token service, which shares the endpoint.
+	Service   string
+	Presigned bool
 	// Body is to be read instead of r.Body: it verifies the payload (hash,
 	// chunk signatures, trailing checksum) and reports a mismatch with an
 	// error instead of io.EOF.
@@ -83,7 +87,7 @@ func parseCredential(v string, malformed *s3err.Error) (credential, error) {
 	if _, err := time.Parse(scopeDateFormat, c.date); err != nil {
 		return c, malformed
 	}
-	if c.service != "s3" {
+	if c.service != "s3" && c.service != "sts" {
 		return c, malformed.WithMessage("The authorization scope names service %q; expected s3.", c.service)
 	}
 	return c, nil
@@ -237,6 +241,14 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 		return nil, err
 	}
 	payload := r.Header.Get("X-Amz-Content-Sha256")
+	if payload == "" && a.cred.service == "sts" {
+		// STS clients do not send the header: the payload hash is that
+		// of the (small, form-encoded) body itself.
+		var err error
+		if payload, err = hashSmallBody(r); err != nil {
+			return nil, err
+		}
+	}
 	if payload == "" {
 		return nil, s3err.ErrContentSHA256Missing
 	}
@@ -253,7 +265,7 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 	if !hmac.Equal([]byte(want), []byte(a.signature)) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
-	res := &Result{AccessKey: a.cred.accessKey, SessionToken: r.Header.Get("X-Amz-Security-Token"), DecodedLength: r.ContentLength}
+	res := &Result{AccessKey: a.cred.accessKey, SessionToken: r.Header.Get("X-Amz-Security-Token"), Service: a.cred.service, DecodedLength: r.ContentLength}
 	switch payload {
 	case UnsignedPayload:
 		res.Body = r.Body
@@ -267,6 +279,24 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 		res.Body = readCloser{checksum.NewVerifyingReader(r.Body, sha256.New(), want, s3err.ErrXAmzContentSHA256Mismatch), r.Body}
 	}
 	return res, nil
+}
+
+// maxHashedBody bounds the body hashed for a request without
+// x-amz-content-sha256.
+const maxHashedBody = 64 << 10
+
+// hashSmallBody reads r's body, hashes it, and puts it back.
+func hashSmallBody(r *http.Request) (string, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxHashedBody+1))
+	if err != nil {
+		return "", err
+	}
+	if len(data) > maxHashedBody {
+		return "", s3err.ErrRequestBodyTooLarge
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func validPayloadHash(p string) bool {
@@ -339,5 +369,5 @@ func (v *Verifier) verifyPresigned(r *http.Request) (*Result, error) {
 	if !hmac.Equal([]byte(want), []byte(sig)) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
-	return &Result{AccessKey: c.accessKey, SessionToken: q.Get("X-Amz-Security-Token"), Presigned: true, Body: r.Body, DecodedLength: r.ContentLength}, nil
+	return &Result{AccessKey: c.accessKey, SessionToken: q.Get("X-Amz-Security-Token"), Service: c.service, Presigned: true, Body: r.Body, DecodedLength: r.ContentLength}, nil
 }

@@ -107,7 +107,14 @@ func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 		RequestID:  rq.id,
 		HostID:     rq.id,
 	}
-	body, merr := xml.Marshal(doc)
+	var body []byte
+	var merr error
+	if rq.sts {
+		// STS speaks the AWS query protocol, whose errors are wrapped.
+		body, merr = xml.Marshal(stsErrorResponse{Error: stsError{Type: "Sender", Code: e.Code, Message: e.Message}, RequestID: rq.id})
+	} else {
+		body, merr = xml.Marshal(doc)
+	}
 	if merr != nil {
 		w.WriteHeader(http.StatusInternalServerError)
 		return

@@ -19,6 +19,9 @@ type operation struct {
 	formAuth bool
 	// preflight: a CORS preflight, answered without authentication.
 	preflight bool
+	// sts: a security token service call, signed for service "sts" and
+	// open to any authenticated caller.
+	sts bool
 }
 
 // bucketSubresources are the query parameters that select a bucket
@@ -126,6 +129,9 @@ func route(r *http.Request, bucket, key string) operation {
 	q := r.URL.Query()
 	if r.Method == http.MethodOptions && bucket != "" {
 		return operation{name: "PreflightCORS", handler: (*Server).preflight, preflight: true}
+	}
+	if bucket == "" && (r.Method == http.MethodPost || r.URL.Query().Has("Action")) {
+		return operation{name: "STS", handler: (*Server).sts, sts: true}
 	}
 	if bucket == "" {
 		if r.Method == http.MethodGet {

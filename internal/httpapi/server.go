@@ -106,6 +106,11 @@ type request struct {
 	out http.Header
 	// identity is the authenticated caller; nil for anonymous requests.
 	identity *iam.Identity
+	// service is the signature scope's service: "s3" or "sts".
+	service string
+	// sts marks a security token service call, whose errors take the
+	// query protocol's form.
+	sts bool
 }
 
 func (s *Server) requestID() string {
@@ -159,6 +164,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(rq *request, op operation) (response, error) {
+	rq.sts = op.sts
 	if op.preflight {
 		// CORS preflight is answered without credentials, as browsers
 		// send none.
@@ -168,8 +174,16 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 		if err := s.authenticate(rq); err != nil {
 			return nil, err
 		}
-		if err := s.authorize(rq, iamAction(op.name, versionID(rq) != "")); err != nil {
-			return nil, err
+		switch {
+		case op.sts != (rq.service == "sts"):
+			return nil, s3err.ErrAuthorizationHeaderMalformed.WithMessage("The credential scope's service must be %q for this call.", map[bool]string{true: "sts", false: "s3"}[op.sts])
+		case op.sts:
+			// Any authenticated caller may ask for its own temporary
+			// credentials; they can never exceed the caller's access.
+		default:
+			if err := s.authorize(rq, iamAction(op.name, versionID(rq) != "")); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if op.handler == nil {
@@ -191,7 +205,11 @@ func (s *Server) authenticate(rq *request) error {
 	}
 	rq.body = res.Body
 	rq.bodyLength = res.DecodedLength
-	return s.identify(rq, res.AccessKey)
+	rq.service = res.Service
+	if err := s.identify(rq, res.AccessKey); err != nil {
+		return err
+	}
+	return rq.identity.CheckSessionToken(res.SessionToken)
 }
 
 // authorize decides, before any data is touched and before conditional

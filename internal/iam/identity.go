@@ -21,9 +21,10 @@ type Identity struct {
 	Policies []*policy.Policy
 	// Session narrows Policies when set (service account inline policy,
 	// STS session policy): both must allow.
-	Session *policy.Policy
-	secret  string
-	expires time.Time
+	Session   *policy.Policy
+	secret    string
+	expires   time.Time
+	tokenHash []byte
 }
 
 // Secret returns the secret of an access key, for signature checks. It
@@ -78,7 +79,7 @@ func (s *Store) loadIdentity(ctx context.Context, access string) (*Identity, err
 		if err != nil {
 			return err
 		}
-		id = &Identity{AccessKey: access, Username: access, secret: secret, expires: u.Expiration}
+		id = &Identity{AccessKey: access, Username: access, secret: secret, expires: u.Expiration, tokenHash: u.TokenHash}
 		owner := u
 		if u.Parent != "" {
 			if len(u.SessionPolicy) > 0 {

@@ -50,7 +50,10 @@ type User struct {
 	// Expiration ends temporary (STS) credentials; zero for none.
 	Expiration time.Time `json:"expiration,omitzero"`
 	Created    time.Time `json:"created"`
-	// sealed is the encrypted secret as stored.
+	// TokenHash is the SHA-256 of the session token of temporary
+	// credentials.
+	TokenHash []byte `json:"tokenHash,omitempty"`
+	// Sealed is the encrypted secret as stored.
 	Sealed []byte `json:"secret"`
 }
 

@@ -141,3 +141,14 @@ func TestBoto3VersioningAndLock(t *testing.T) {
 		t.Fatalf("boto3 versioning and object lock: %v\n%s", err, out)
 	}
 }
+
+func TestBoto3STS(t *testing.T) {
+	py := pythonWithBoto3(t)
+	s := startServer(t)
+	cmd := exec.Command(py, "testdata/boto3_sts.py", s.url(), s.accessKey, s.secretKey)
+	cmd.Env = isolatedEnv(t, s)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("boto3 STS: %v\n%s", err, out)
+	}
+}

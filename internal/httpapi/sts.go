@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"encoding/xml"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/kurastore/kura/s3err"
+)
+
+// maxSTSBody bounds an STS form (a session policy is at most 2 KiB).
+const maxSTSBody = 16 << 10
+
+const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+type stsCredentials struct {
+	AccessKeyID     string `xml:"AccessKeyId"`
+	SecretAccessKey string `xml:"SecretAccessKey"`
+	SessionToken    string `xml:"SessionToken"`
+	Expiration      string `xml:"Expiration"`
+}
+
+type assumeRoleResponse struct {
+	XMLName xml.Name `xml:"AssumeRoleResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		Credentials     stsCredentials `xml:"Credentials"`
+		AssumedRoleUser struct {
+			Arn           string `xml:"Arn"`
+			AssumedRoleID string `xml:"AssumedRoleId"`
+		} `xml:"AssumedRoleUser"`
+	} `xml:"AssumeRoleResult"`
+	RequestID string `xml:"ResponseMetadata>RequestId"`
+}
+
+type callerIdentityResponse struct {
+	XMLName xml.Name `xml:"GetCallerIdentityResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Result  struct {
+		Arn     string `xml:"Arn"`
+		UserID  string `xml:"UserId"`
+		Account string `xml:"Account"`
+	} `xml:"GetCallerIdentityResult"`
+	RequestID string `xml:"ResponseMetadata>RequestId"`
+}
+
+type stsError struct {
+	Type    string `xml:"Type"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+type stsErrorResponse struct {
+	XMLName   xml.Name `xml:"ErrorResponse"`
+	Error     stsError `xml:"Error"`
+	RequestID string   `xml:"RequestId"`
+}
+
+// stsParams reads an STS call's parameters from its form body or query.
+func stsParams(rq *request) (url.Values, error) {
+	data, err := readBounded(rq, maxSTSBody)
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(data))
+	if err != nil {
+		return nil, s3err.ErrInvalidArgument.WithMessage("The STS request body is not a valid form.")
+	}
+	for k, v := range rq.http.URL.Query() {
+		if _, ok := form[k]; !ok {
+			form[k] = v
+		}
+	}
+	return form, nil
+}
+
+// sts answers the security token service calls that share the S3
+// endpoint: AssumeRole and GetCallerIdentity.
+func (s *Server) sts(rq *request) (response, error) {
+	if s.iam == nil {
+		return nil, s3err.ErrNotImplemented.WithMessage("STS needs the IAM store.")
+	}
+	p, err := stsParams(rq)
+	if err != nil {
+		return nil, err
+	}
+	id := rq.identity
+	switch p.Get("Action") {
+	case "AssumeRole":
+		var duration time.Duration
+		if v := p.Get("DurationSeconds"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, s3err.ErrInvalidArgument.WithMessage("DurationSeconds must be a number.")
+			}
+			duration = time.Duration(n) * time.Second
+		}
+		tc, err := s.iam.AssumeRole(rq.ctx, id, duration, []byte(p.Get("Policy")))
+		if err != nil {
+			return nil, err
+		}
+		doc := assumeRoleResponse{Xmlns: stsNamespace, RequestID: rq.id}
+		doc.Result.Credentials = stsCredentials{
+			AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
+			Expiration: tc.Expiration.Format(time.RFC3339),
+		}
+		doc.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + s.ownerID[:12] + ":assumed-role/" + id.Username
+		doc.Result.AssumedRoleUser.AssumedRoleID = tc.AccessKey
+		return xmlResponse{doc: doc}, nil
+	case "GetCallerIdentity":
+		doc := callerIdentityResponse{Xmlns: stsNamespace, RequestID: rq.id}
+		doc.Result.Arn = "arn:aws:iam::" + s.ownerID[:12] + ":user/" + id.Username
+		doc.Result.UserID, doc.Result.Account = id.AccessKey, s.ownerID[:12]
+		return xmlResponse{doc: doc}, nil
+	}
+	return nil, s3err.ErrNotImplemented.WithMessage("STS action %q is not supported.", p.Get("Action"))
+}
