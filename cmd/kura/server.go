@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
@@ -29,6 +30,9 @@ type serverFlags struct {
 	domain      string
 	inlineLimit int64
 	logLevel    string
+	tlsCert     string
+	tlsKey      string
+	selfSigned  bool
 }
 
 func serverCommand() *cobra.Command {
@@ -51,6 +55,9 @@ DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.`
 	cmd.Flags().StringVar(&f.domain, "domain", "", "domain for virtual-host-style requests (<bucket>.DOMAIN)")
 	cmd.Flags().Int64Var(&f.inlineLimit, "inline-limit", object.DefaultInlineLimit, "largest object stored inline in metadata, in bytes")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM); reloaded on SIGHUP")
+	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "private key (PEM) of --tls-cert")
+	cmd.Flags().BoolVar(&f.selfSigned, "tls-self-signed", false, "serve HTTPS with a certificate for localhost generated in DIR/tls")
 	return cmd
 }
 
@@ -74,6 +81,45 @@ func rootCredentials(dir string, log *slog.Logger) (auth.Credentials, error) {
 		log.Info("using saved root credentials", "file", filepath.Join(dir, auth.RootFile), "access_key", c.AccessKey)
 	}
 	return c, nil
+}
+
+// tlsSetup returns the certificate source the flags ask for, or nil for
+// plain HTTP.
+func tlsSetup(dir string, f serverFlags, log *slog.Logger) (*certs.Reloader, error) {
+	certFile, keyFile := f.tlsCert, f.tlsKey
+	switch {
+	case f.selfSigned:
+		var err error
+		if certFile, keyFile, err = certs.SelfSigned(filepath.Join(dir, "tls")); err != nil {
+			return nil, err
+		}
+		fmt.Printf("Self-signed certificate for localhost: %s (trust it as the CA file)\n", certFile)
+	case certFile == "" && keyFile == "":
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, certs.ErrNoCertificate
+	}
+	log.Info("TLS", "cert", certFile)
+	return certs.NewReloader(certFile, keyFile)
+}
+
+// reloadOnHangup reloads the certificate on every SIGHUP.
+func reloadOnHangup(ctx context.Context, r *certs.Reloader, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := r.Reload(); err != nil {
+				log.Error("keeping the current certificate", "err", err)
+				continue
+			}
+			log.Info("TLS certificate reloaded")
+		}
+	}
 }
 
 func runServer(ctx context.Context, dir string, f serverFlags) error {
@@ -135,10 +181,27 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Printf("kura %s serving S3 on http://%s (region %s, data %s)\n", version(), ln.Addr(), f.region, dir)
+	scheme := "http"
+	reloader, err := tlsSetup(dir, f, log)
+	if err != nil {
+		stopBackground()
+		return err
+	}
+	if reloader != nil {
+		scheme = "https"
+		srv.TLSConfig = reloader.Config()
+		go reloadOnHangup(ctx, reloader, log)
+	}
+	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, ln.Addr(), f.region, dir)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if reloader != nil {
+			served <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-served:
 		stopBackground()

@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -46,6 +47,7 @@ type server struct {
 	secretKey string
 	extra     []string
 	env       []string
+	https     bool // started with a TLS flag
 	cmd       *exec.Cmd
 	exited    chan struct{}
 }
@@ -73,6 +75,9 @@ func startServer(t *testing.T, extra ...string) *server {
 		t: t, dir: t.TempDir(), accessKey: "AK" + strings.ToUpper(randomHex(9)), secretKey: randomHex(20), extra: extra,
 	}
 	s.env = []string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey}
+	for _, a := range extra {
+		s.https = s.https || strings.HasPrefix(a, "--tls-")
+	}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -103,8 +108,9 @@ func (s *server) start() {
 		close(s.exited)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
+	probe := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.url() + "/health/ready")
+		resp, err := probe.Get(s.url() + "/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -120,7 +126,12 @@ func (s *server) start() {
 	t.Fatal("kura did not become ready")
 }
 
-func (s *server) url() string { return "http://" + s.addr }
+func (s *server) url() string {
+	if s.https {
+		return "https://" + s.addr
+	}
+	return "http://" + s.addr
+}
 
 // stop shuts kura down with SIGTERM and waits.
 func (s *server) stop() {
