@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/meta/pebblestore"

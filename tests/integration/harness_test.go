@@ -3,8 +3,8 @@ package integration
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
