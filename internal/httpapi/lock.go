@@ -1,7 +1,8 @@
 package httpapi
 
 import (
-	"encoding/xml"
+	"bytes"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -9,39 +10,8 @@ import (
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/objectlock"
 )
-
-// maxLockBody bounds the object lock documents.
-const maxLockBody = 64 << 10
-
-// The object lock documents, as S3 defines them.
-type objectLockConfiguration struct {
-	XMLName           xml.Name  `xml:"ObjectLockConfiguration"`
-	Xmlns             string    `xml:"xmlns,attr,omitempty"`
-	ObjectLockEnabled string    `xml:"ObjectLockEnabled,omitempty"`
-	Rule              *lockRule `xml:"Rule,omitempty"`
-}
-
-type lockRule struct {
-	DefaultRetention struct {
-		Mode  string `xml:"Mode"`
-		Days  int    `xml:"Days,omitempty"`
-		Years int    `xml:"Years,omitempty"`
-	} `xml:"DefaultRetention"`
-}
-
-type retentionDoc struct {
-	XMLName         xml.Name `xml:"Retention"`
-	Xmlns           string   `xml:"xmlns,attr,omitempty"`
-	Mode            string   `xml:"Mode,omitempty"`
-	RetainUntilDate string   `xml:"RetainUntilDate,omitempty"`
-}
-
-type legalHoldDoc struct {
-	XMLName xml.Name `xml:"LegalHold"`
-	Xmlns   string   `xml:"xmlns,attr,omitempty"`
-	Status  string   `xml:"Status"`
-}
 
 // requireIntegrity: S3 requires Content-MD5 (or, from newer SDKs, a
 // checksum) on object lock requests, so that a damaged body cannot change
@@ -58,13 +28,22 @@ func requireIntegrity(h http.Header) error {
 	return s3err.ErrMissingContentMD5
 }
 
-// readLockXML reads an object lock document with its integrity header.
-func readLockXML(rq *request, v any) error {
+// readLockDoc reads an object lock document with its integrity header,
+// then parses and validates it.
+func readLockDoc[D interface{ Validate() error }](rq *request, parse func(io.Reader) (D, error)) (D, error) {
+	var zero D
 	if err := requireIntegrity(rq.http.Header); err != nil {
-		return err
+		return zero, err
 	}
-	_, err := readXML(rq, v, false, maxLockBody)
-	return err
+	data, err := readBounded(rq, objectlock.MaxDocumentSize)
+	if err != nil {
+		return zero, err
+	}
+	doc, err := parse(bytes.NewReader(data))
+	if err != nil {
+		return zero, err
+	}
+	return doc, doc.Validate()
 }
 
 func (s *Server) getObjectLockConfig(rq *request) (response, error) {
@@ -75,29 +54,21 @@ func (s *Server) getObjectLockConfig(rq *request) (response, error) {
 	if !b.ObjectLock {
 		return nil, s3err.ErrNoSuchLockConfig
 	}
-	doc := objectLockConfiguration{Xmlns: s3Namespace, ObjectLockEnabled: "Enabled"}
+	doc := objectlock.Configuration{ObjectLockEnabled: objectlock.Enabled}
 	if d := b.LockDefault; d.Mode != "" {
-		doc.Rule = &lockRule{}
-		doc.Rule.DefaultRetention.Mode, doc.Rule.DefaultRetention.Days, doc.Rule.DefaultRetention.Years = d.Mode, d.Days, d.Years
+		doc.Rule = &objectlock.Rule{DefaultRetention: objectlock.DefaultRetention{Mode: d.Mode, Days: d.Days, Years: d.Years}}
 	}
 	return xmlResponse{doc: doc}, nil
 }
 
 func (s *Server) putObjectLockConfig(rq *request) (response, error) {
-	var doc objectLockConfiguration
-	if err := readLockXML(rq, &doc); err != nil {
+	doc, err := readLockDoc(rq, objectlock.ParseConfiguration)
+	if err != nil {
 		return nil, err
 	}
-	if doc.ObjectLockEnabled != "Enabled" {
-		return nil, s3err.ErrMalformedXML.WithMessage("ObjectLockEnabled must be Enabled.")
-	}
 	var d object.DefaultRetention
-	if doc.Rule != nil {
-		r := doc.Rule.DefaultRetention
-		d = object.DefaultRetention{Mode: r.Mode, Days: r.Days, Years: r.Years}
-		if d.Mode == "" {
-			return nil, s3err.ErrMalformedXML.WithMessage("A default retention needs a mode.")
-		}
+	if r := doc.Rule; r != nil {
+		d = object.DefaultRetention{Mode: r.DefaultRetention.Mode, Days: r.DefaultRetention.Days, Years: r.DefaultRetention.Years}
 	}
 	if err := s.objects.SetObjectLockConfig(rq.ctx, rq.bucket, d); err != nil {
 		return nil, err
@@ -117,21 +88,17 @@ func (s *Server) getObjectRetention(rq *request) (response, error) {
 	if r.Mode == "" {
 		return nil, s3err.ErrNoSuchObjectLock
 	}
-	return xmlResponse{doc: retentionDoc{Xmlns: s3Namespace, Mode: r.Mode, RetainUntilDate: r.RetainUntil.UTC().Format(isoMillis)}}, nil
+	return xmlResponse{doc: objectlock.Retention{Mode: r.Mode, RetainUntilDate: r.RetainUntil}}, nil
 }
 
 func (s *Server) putObjectRetention(rq *request) (response, error) {
-	var doc retentionDoc
-	if err := readLockXML(rq, &doc); err != nil {
+	doc, err := readLockDoc(rq, objectlock.ParseRetention)
+	if err != nil {
 		return nil, err
 	}
-	var r object.Retention
-	if doc.Mode != "" || doc.RetainUntilDate != "" {
-		until, err := time.Parse(time.RFC3339, doc.RetainUntilDate)
-		if err != nil {
-			return nil, s3err.ErrMalformedXML.WithMessage("RetainUntilDate must be an ISO 8601 date.")
-		}
-		r = object.Retention{Mode: doc.Mode, RetainUntil: until.UTC()}
+	r := object.Retention{Mode: doc.Mode, RetainUntil: doc.RetainUntilDate.UTC()}
+	if doc.Mode == "" {
+		r = object.Retention{}
 	}
 	if err := s.objects.PutObjectRetention(rq.ctx, rq.bucket, rq.key, versionID(rq), r, bypassGovernance(rq.http.Header)); err != nil {
 		return nil, err
@@ -144,22 +111,19 @@ func (s *Server) getObjectLegalHold(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	status := "OFF"
+	status := objectlock.Off
 	if hold {
-		status = "ON"
+		status = objectlock.On
 	}
-	return xmlResponse{doc: legalHoldDoc{Xmlns: s3Namespace, Status: status}}, nil
+	return xmlResponse{doc: objectlock.LegalHold{Status: status}}, nil
 }
 
 func (s *Server) putObjectLegalHold(rq *request) (response, error) {
-	var doc legalHoldDoc
-	if err := readLockXML(rq, &doc); err != nil {
+	doc, err := readLockDoc(rq, objectlock.ParseLegalHold)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Status != "ON" && doc.Status != "OFF" {
-		return nil, s3err.ErrMalformedXML.WithMessage("Legal hold status must be ON or OFF.")
-	}
-	if err := s.objects.PutObjectLegalHold(rq.ctx, rq.bucket, rq.key, versionID(rq), doc.Status == "ON"); err != nil {
+	if err := s.objects.PutObjectLegalHold(rq.ctx, rq.bucket, rq.key, versionID(rq), doc.Status == objectlock.On); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK}, nil
