@@ -122,6 +122,7 @@ func (s *Server) deleteBucket(rq *request) (response, error) {
 	if err := s.objects.DeleteBucket(rq.ctx, rq.bucket); err != nil {
 		return nil, err
 	}
+	s.policies.forget(rq.bucket)
 	return emptyResponse{status: http.StatusNoContent}, nil
 }
 

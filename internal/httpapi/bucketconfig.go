@@ -71,10 +71,12 @@ func (s *Server) putBucketPolicy(rq *request) (response, error) {
 	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configPolicy, data); err != nil {
 		return nil, err
 	}
+	s.policies.forget(rq.bucket)
 	return emptyResponse{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) deleteBucketPolicy(rq *request) (response, error) {
+	defer s.policies.forget(rq.bucket)
 	return s.deleteBucketConfig(rq, configPolicy)
 }
 

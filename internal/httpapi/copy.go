@@ -42,6 +42,15 @@ func copySource(h http.Header) (object.CopySource, error) {
 	return src, nil
 }
 
+// authorizeCopySource: a copy reads its source, which the caller must be
+// allowed to read, as well as write the destination.
+func (s *Server) authorizeCopySource(rq *request, src object.CopySource) error {
+	if s.allows(rq, iamAction("GetObject", src.VersionID != ""), iamResource(src.Bucket, src.Key), src.Bucket) {
+		return nil
+	}
+	return s3err.ErrAccessDenied
+}
+
 // directive reads a COPY/REPLACE directive header and reports REPLACE.
 func directive(h http.Header, name string) (bool, error) {
 	switch v := h.Get(name); strings.ToUpper(v) {
@@ -66,6 +75,9 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	h := rq.http.Header
 	src, err := copySource(h)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeCopySource(rq, src); err != nil {
 		return nil, err
 	}
 	opts := object.CopyOptions{Cond: writeConditions(h)}
@@ -138,6 +150,9 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 	}
 	src, err := copySource(h)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeCopySource(rq, src); err != nil {
 		return nil, err
 	}
 	rng, err := copySourceRange(h.Get("x-amz-copy-source-range"))

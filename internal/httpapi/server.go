@@ -52,6 +52,7 @@ type Server struct {
 	ridSeq   atomic.Uint64
 	ownerID  string
 	now      func() time.Time
+	policies policyCache
 	iam      *iam.Store
 	version  string
 }
@@ -177,6 +178,8 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 		switch {
 		case op.sts != (rq.service == "sts"):
 			return nil, s3err.ErrAuthorizationHeaderMalformed.WithMessage("The credential scope's service must be %q for this call.", map[bool]string{true: "sts", false: "s3"}[op.sts])
+		case op.sts && rq.identity == nil:
+			return nil, s3err.ErrAccessDenied
 		case op.sts:
 			// Any authenticated caller may ask for its own temporary
 			// credentials; they can never exceed the caller's access.
@@ -193,11 +196,12 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 }
 
 // authenticate verifies the request's signature and replaces its body with
-// the verifying body. Anonymous requests are denied until bucket policies
-// exist.
+// the verifying body. An anonymous request passes with no identity: it
+// gets only what bucket policies grant everyone.
 func (s *Server) authenticate(rq *request) error {
 	if sigv4.IsAnonymous(rq.http) {
-		return s3err.ErrAccessDenied
+		rq.identity, rq.body, rq.bodyLength = nil, rq.http.Body, rq.http.ContentLength
+		return nil
 	}
 	res, err := s.verifier.Verify(rq.http)
 	if err != nil {
@@ -224,14 +228,6 @@ func (s *Server) authorize(rq *request, action string) error {
 		return nil
 	}
 	return s3err.ErrAccessDenied
-}
-
-// policyAllows evaluates the caller's identity policies and the bucket
-// policy. Until policy evaluation exists, it grants nothing: users other
-// than root are refused rather than trusted.
-func (s *Server) policyAllows(rq *request, action string) bool {
-	_ = action
-	return false
 }
 
 // identify records who a verified request comes from.

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kurastore/kura/wire/policy"
+)
+
+// policyCache keeps parsed bucket policies, so that anonymous and user
+// requests do not parse JSON each time. PutBucketPolicy and
+// DeleteBucketPolicy (and DeleteBucket) drop a bucket's entry.
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]*policy.Policy // nil value: the bucket has no policy
+}
+
+func (c *policyCache) forget(bucket string) {
+	c.mu.Lock()
+	delete(c.m, bucket)
+	c.mu.Unlock()
+}
+
+// bucketPolicy returns the bucket's parsed policy, or nil.
+func (s *Server) bucketPolicy(rq *request) *policy.Policy {
+	if rq.bucket == "" {
+		return nil
+	}
+	c := &s.policies
+	c.mu.Lock()
+	p, ok := c.m[rq.bucket]
+	c.mu.Unlock()
+	if ok {
+		return p
+	}
+	if doc, err := s.objects.BucketConfig(rq.ctx, rq.bucket, configPolicy); err == nil {
+		p, _ = policy.Parse(doc)
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*policy.Policy{}
+	}
+	c.m[rq.bucket] = p
+	c.mu.Unlock()
+	return p
+}
+
+// conditionKeys are the policy condition context of a request.
+func (s *Server) conditionKeys(rq *request) map[string][]string {
+	r := rq.http
+	q := r.URL.Query()
+	now := s.now().UTC()
+	keys := map[string][]string{
+		"aws:currenttime":     {now.Format(time.RFC3339)},
+		"aws:epochtime":       {strconv.FormatInt(now.Unix(), 10)},
+		"aws:securetransport": {strconv.FormatBool(r.TLS != nil)},
+		"s3:signatureversion": {"AWS4-HMAC-SHA256"},
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		keys["aws:sourceip"] = []string{host}
+	}
+	add := func(key, v string) {
+		if v != "" {
+			keys[key] = []string{v}
+		}
+	}
+	add("aws:referer", r.Referer())
+	add("aws:useragent", r.UserAgent())
+	add("s3:prefix", q.Get("prefix"))
+	add("s3:delimiter", q.Get("delimiter"))
+	add("s3:max-keys", q.Get("max-keys"))
+	add("s3:versionid", q.Get("versionId"))
+	add("s3:x-amz-acl", r.Header.Get("x-amz-acl"))
+	add("s3:x-amz-server-side-encryption", r.Header.Get("x-amz-server-side-encryption"))
+	add("s3:object-lock-mode", r.Header.Get("x-amz-object-lock-mode"))
+	add("s3:object-lock-retain-until-date", r.Header.Get("x-amz-object-lock-retain-until-date"))
+	add("s3:object-lock-legal-hold", r.Header.Get("x-amz-object-lock-legal-hold"))
+	if id := rq.identity; id != nil {
+		add("aws:username", id.Username)
+		add("aws:userid", id.AccessKey)
+	}
+	return keys
+}
+
+// policyAllows evaluates the caller's identity policies and the bucket
+// policy: an explicit Deny anywhere wins; otherwise an Allow from either
+// grants, narrowed by the caller's session policy when it has one.
+// Anonymous callers get only what the bucket policy grants to everyone.
+func (s *Server) policyAllows(rq *request, action string) bool {
+	return s.allows(rq, action, iamResource(rq.bucket, rq.key), rq.bucket)
+}
+
+// allows decides one action on one resource of bucket.
+func (s *Server) allows(rq *request, action, resource, bucket string) bool {
+	req := policy.Request{Action: action, Resource: resource, Conditions: s.conditionKeys(rq), Principal: "*"}
+	var bp *policy.Policy
+	if bucket != "" {
+		saved := rq.bucket
+		rq.bucket = bucket
+		bp = s.bucketPolicy(rq)
+		rq.bucket = saved
+	}
+	id := rq.identity
+	if id == nil {
+		return bp.Evaluate(req) == policy.Allowed
+	}
+	if id.Root {
+		return true
+	}
+	req.Principal, req.Username = id.Username, id.Username
+	return policy.Narrow(policy.EvaluateAll(req, id.Policies, bp), id.Session, req)
+}

@@ -1,0 +1,127 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// TestPolicyEnforcement: what bucket and identity policies grant is what
+// anonymous callers and users get, no more.
+func TestPolicyEnforcement(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	root := newAWSClient(s)
+	for _, b := range []string{"public", "private", "homes"} {
+		if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"doc.txt", "alice/notes.txt", "bob/notes.txt", "secret/plan.txt"} {
+			if _, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(k), Body: strings.NewReader("data of " + k)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	anon := func(method, path string) int {
+		req, _ := http.NewRequest(method, s.url()+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Anonymous: denied without a policy, allowed GET under public-read.
+	if code := anon("GET", "/public/doc.txt"); code != http.StatusForbidden {
+		t.Fatalf("anonymous GET without a policy: %d", code)
+	}
+	publicRead := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::public/*"]}]}`
+	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("public"), Policy: aws.String(publicRead)}); err != nil {
+		t.Fatal(err)
+	}
+	if code := anon("GET", "/public/doc.txt"); code != http.StatusOK {
+		t.Fatalf("anonymous GET under public-read: %d", code)
+	}
+	for _, c := range []struct{ method, path string }{{"PUT", "/public/new.txt"}, {"DELETE", "/public/doc.txt"}, {"GET", "/public"}, {"GET", "/private/doc.txt"}} {
+		if code := anon(c.method, c.path); code != http.StatusForbidden {
+			t.Errorf("anonymous %s %s: %d, want 403", c.method, c.path, code)
+		}
+	}
+	// A 304 or 412 must not leak to a caller who may not read.
+	req, _ := http.NewRequest("GET", s.url()+"/private/doc.txt", nil)
+	req.Header.Set("If-None-Match", "*")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("conditional anonymous GET: %v %v", resp.StatusCode, err)
+	}
+
+	// Users: readonly reads and lists, nothing else.
+	kuraAdmin(t, s, "user", "add", "reader", "reader-secret")
+	kuraAdmin(t, s, "policy", "attach", "readonly", "--user", "reader")
+	reader := clientAs(s, "reader", "reader-secret")
+	if _, err := reader.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); err != nil {
+		t.Fatalf("readonly GET: %v", err)
+	}
+	if _, err := reader.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("private")}); err != nil {
+		t.Fatalf("readonly LIST: %v", err)
+	}
+	if _, err := reader.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("private"), Key: aws.String("x"), Body: strings.NewReader("x")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("readonly PUT: %v", err)
+	}
+	if _, err := reader.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("readonly DELETE: %v", err)
+	}
+
+	// ${aws:username} home prefixes, and a Deny on a prefix beating readwrite.
+	writeDoc := func(name, doc string) {
+		f := t.TempDir() + "/p.json"
+		if err := writeFile(f, doc); err != nil {
+			t.Fatal(err)
+		}
+		kuraAdmin(t, s, "policy", "create", name, f)
+	}
+	writeDoc("home", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":["arn:aws:s3:::homes/${aws:username}/*"]}]}`)
+	writeDoc("no-secrets", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["s3:*"],"Resource":["arn:aws:s3:::*/secret/*"]}]}`)
+	kuraAdmin(t, s, "user", "add", "alice", "alice-secret")
+	kuraAdmin(t, s, "policy", "attach", "home", "--user", "alice")
+	alice := clientAs(s, "alice", "alice-secret")
+	if _, err := alice.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("homes"), Key: aws.String("alice/new.txt"), Body: bytes.NewReader([]byte("mine"))}); err != nil {
+		t.Fatalf("own home prefix: %v", err)
+	}
+	if _, err := alice.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("homes"), Key: aws.String("bob/notes.txt")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("someone else's home: %v", err)
+	}
+	kuraAdmin(t, s, "user", "add", "writer", "writer-secret")
+	kuraAdmin(t, s, "policy", "attach", "readwrite", "--user", "writer")
+	kuraAdmin(t, s, "policy", "attach", "no-secrets", "--user", "writer")
+	writer := clientAs(s, "writer", "writer-secret")
+	if _, err := writer.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); err != nil {
+		t.Fatalf("readwrite GET: %v", err)
+	}
+	if _, err := writer.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("secret/plan.txt")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("Deny on a prefix: %v", err)
+	}
+
+	// aws:SourceIp: a policy for another network grants nothing.
+	writeDoc("elsewhere", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::*"],"Condition":{"IpAddress":{"aws:SourceIp":"10.9.9.0/24"}}}]}`)
+	writeDoc("loopback", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::*"],"Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}`)
+	kuraAdmin(t, s, "user", "add", "netuser", "netuser-secret")
+	kuraAdmin(t, s, "policy", "attach", "elsewhere", "--user", "netuser")
+	netuser := clientAs(s, "netuser", "netuser-secret")
+	if _, err := netuser.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("wrong source network: %v", err)
+	}
+	kuraAdmin(t, s, "policy", "attach", "loopback", "--user", "netuser")
+	if _, err := netuser.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); err != nil {
+		t.Fatalf("loopback source: %v", err)
+	}
+}
+
+func writeFile(path, data string) error { return os.WriteFile(path, []byte(data), 0o600) }
