@@ -18,6 +18,7 @@ import (
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/httpapi"
+	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/sigv4"
@@ -42,7 +43,19 @@ func startKura(b *testing.B) *target {
 	}
 	layer := object.New(m, blobs, object.Options{})
 	creds := auth.Credentials{AccessKey: "benchkey", SecretKey: "benchsecret"}
-	api := httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", Credentials: auth.NewStatic(creds).Secret})
+	identities, err := iam.NewStore(m, creds, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A user with the readwrite policy, for measuring what authorization
+	// costs compared with the root user.
+	if err := identities.AddUser(context.Background(), "benchuser", "benchusersecret"); err != nil {
+		b.Fatal(err)
+	}
+	if err := identities.AttachPolicy(context.Background(), "readwrite", "benchuser", ""); err != nil {
+		b.Fatal(err)
+	}
+	api := httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", Credentials: auth.NewStatic(creds).Secret, IAM: identities})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -139,6 +152,25 @@ func BenchmarkGet4KiB(b *testing.B) {
 		t.do(b, "PUT", "/bench/get/"+strconv.Itoa(i), body)
 	}
 	parallel(b, func(i int64) { t.drain(b, "/bench/get/"+strconv.FormatInt(i%256, 10)) })
+}
+
+// BenchmarkGet4KiBAuthorized compares 4 KiB GETs by the root user, which
+// skips policy evaluation, with GETs by a user whose readwrite policy is
+// evaluated on every request.
+func BenchmarkGet4KiBAuthorized(b *testing.B) {
+	for _, who := range []string{"root", "user"} {
+		b.Run(who, func(b *testing.B) {
+			t := startKura(b)
+			body := bytes.Repeat([]byte("g"), 4096)
+			for i := range 256 {
+				t.do(b, "PUT", "/bench/get/"+strconv.Itoa(i), body)
+			}
+			if who == "user" {
+				t.creds = sigv4.Credentials{AccessKey: "benchuser", SecretKey: "benchusersecret"}
+			}
+			parallel(b, func(i int64) { t.drain(b, "/bench/get/"+strconv.FormatInt(i%256, 10)) })
+		})
+	}
 }
 
 func BenchmarkGet64MiB(b *testing.B) {
