@@ -287,10 +287,21 @@ func (s *Store) PutPolicy(ctx context.Context, name string, doc []byte) error {
 	if _, isCanned := canned[name]; isCanned {
 		return fmt.Errorf("%w: %s is a built-in policy", s3err.ErrInvalidArgument, name)
 	}
-	if _, err := policy.Parse(doc); err != nil {
+	if err := validIdentityPolicy(doc); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx meta.Txn) error { return tx.Set(policyKey(name), doc) })
+}
+
+// validIdentityPolicy parses and checks a policy attached to users,
+// groups, service accounts or sessions; a bad one is MalformedPolicy
+// naming the problem.
+func validIdentityPolicy(doc []byte) error {
+	p, err := policy.Parse(doc)
+	if err != nil {
+		return err
+	}
+	return p.Validate()
 }
 
 // Policy returns a named policy: a built-in one or a stored one.
@@ -486,7 +497,7 @@ func (s *Store) ListGroups(ctx context.Context) ([]Group, error) {
 // an optional inline policy. It returns the new keys.
 func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []byte) (auth.Credentials, error) {
 	if len(inline) > 0 {
-		if _, err := policy.Parse(inline); err != nil {
+		if err := validIdentityPolicy(inline); err != nil {
 			return auth.Credentials{}, err
 		}
 	}

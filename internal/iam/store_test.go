@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,5 +221,13 @@ func TestAssumeRole(t *testing.T) {
 	}
 	if rid, err := s.Identity(ctx, rtc.AccessKey); err != nil || !rid.Root {
 		t.Fatalf("root's temporary identity: %+v %v", rid, err)
+	}
+}
+
+func TestMalformedPolicyNamesTheProblem(t *testing.T) {
+	s, _ := newStore(t)
+	err := s.PutPolicy(context.Background(), "bad", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:NoSuchThing!"],"Resource":["arn:aws:s3:::*"]}]}`))
+	if !errors.Is(err, s3err.ErrMalformedPolicy) || !strings.Contains(err.Error(), "action") {
+		t.Fatalf("unknown action: %v", err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
-	"github.com/kurastore/kura/wire/policy"
 )
 
 // Limits of temporary credentials, as AWS STS sets them.
@@ -45,7 +44,7 @@ func (s *Store) AssumeRole(ctx context.Context, caller *Identity, duration time.
 	}
 	inline := sessionPolicy
 	if len(inline) > 0 {
-		if _, err := policy.Parse(inline); err != nil {
+		if err := validIdentityPolicy(inline); err != nil {
 			return TempCredentials{}, err
 		}
 	}
