@@ -9,6 +9,7 @@ import (
 	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/policy"
 )
 
 // AdminPrefix is where the admin API lives. A bucket name cannot start
@@ -23,24 +24,26 @@ const maxAdminBody = 64 << 10
 type adminRoute struct {
 	method  string
 	pattern []string
+	// action is the IAM action a non-root caller's policies must allow.
+	action  string
 	handler func(*Server, *request, map[string]string) (any, error)
 }
 
 var adminRoutes = []adminRoute{
-	{http.MethodGet, []string{"users"}, (*Server).adminListUsers},
-	{http.MethodPut, []string{"users", "{user}"}, (*Server).adminAddUser},
-	{http.MethodDelete, []string{"users", "{user}"}, (*Server).adminRemoveUser},
-	{http.MethodPut, []string{"users", "{user}", "status"}, (*Server).adminSetUserStatus},
-	{http.MethodPost, []string{"users", "{user}", "service-accounts"}, (*Server).adminAddServiceAccount},
-	{http.MethodGet, []string{"policies"}, (*Server).adminListPolicies},
-	{http.MethodPut, []string{"policies", "{policy}"}, (*Server).adminPutPolicy},
-	{http.MethodDelete, []string{"policies", "{policy}"}, (*Server).adminDeletePolicy},
-	{http.MethodPost, []string{"policies", "{policy}", "attach"}, (*Server).adminAttach},
-	{http.MethodPost, []string{"policies", "{policy}", "detach"}, (*Server).adminDetach},
-	{http.MethodGet, []string{"groups"}, (*Server).adminListGroups},
-	{http.MethodPost, []string{"groups", "{group}", "members"}, (*Server).adminAddMembers},
-	{http.MethodDelete, []string{"groups", "{group}", "members"}, (*Server).adminRemoveMembers},
-	{http.MethodGet, []string{"info"}, (*Server).adminInfo},
+	{http.MethodGet, []string{"users"}, "admin:ListUsers", (*Server).adminListUsers},
+	{http.MethodPut, []string{"users", "{user}"}, "admin:CreateUser", (*Server).adminAddUser},
+	{http.MethodDelete, []string{"users", "{user}"}, "admin:DeleteUser", (*Server).adminRemoveUser},
+	{http.MethodPut, []string{"users", "{user}", "status"}, "admin:EnableUser", (*Server).adminSetUserStatus},
+	{http.MethodPost, []string{"users", "{user}", "service-accounts"}, "admin:CreateServiceAccount", (*Server).adminAddServiceAccount},
+	{http.MethodGet, []string{"policies"}, "admin:ListUserPolicies", (*Server).adminListPolicies},
+	{http.MethodPut, []string{"policies", "{policy}"}, "admin:CreatePolicy", (*Server).adminPutPolicy},
+	{http.MethodDelete, []string{"policies", "{policy}"}, "admin:DeletePolicy", (*Server).adminDeletePolicy},
+	{http.MethodPost, []string{"policies", "{policy}", "attach"}, "admin:AttachUserOrGroupPolicy", (*Server).adminAttach},
+	{http.MethodPost, []string{"policies", "{policy}", "detach"}, "admin:AttachUserOrGroupPolicy", (*Server).adminDetach},
+	{http.MethodGet, []string{"groups"}, "admin:ListGroups", (*Server).adminListGroups},
+	{http.MethodPost, []string{"groups", "{group}", "members"}, "admin:AddUserToGroup", (*Server).adminAddMembers},
+	{http.MethodDelete, []string{"groups", "{group}", "members"}, "admin:RemoveUserFromGroup", (*Server).adminRemoveMembers},
+	{http.MethodGet, []string{"info"}, "admin:ServerInfo", (*Server).adminInfo},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -66,8 +69,8 @@ func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
 	return adminRoute{}, nil, false
 }
 
-// serveAdmin answers the admin API: JSON in and out, SigV4-signed, root
-// only (admin policies for other users come with policy evaluation).
+// serveAdmin answers the admin API: JSON in and out, SigV4-signed, for
+// root and for users whose policies allow the call's admin action.
 func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 	if s.iam == nil {
 		s.writeError(w, rq, s3err.ErrNotImplemented.WithMessage("The admin API needs the IAM store."))
@@ -82,8 +85,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 		s.writeError(w, rq, err)
 		return
 	}
-	if rq.identity == nil || !rq.identity.Root {
-		s.writeError(w, rq, s3err.ErrAccessDenied.WithMessage("The admin API is for the root user."))
+	if !s.adminAllowed(rq, route.action, vars) {
+		s.writeError(w, rq, s3err.ErrAccessDenied)
 		return
 	}
 	out, err := route.handler(s, rq, vars)
@@ -97,6 +100,23 @@ func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 		return
 	}
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// adminAllowed: root may do anything; another caller needs an identity
+// policy allowing the action, and may create service accounts only for
+// itself, so that no admin power reaches further than the caller.
+func (s *Server) adminAllowed(rq *request, action string, vars map[string]string) bool {
+	id := rq.identity
+	switch {
+	case id == nil:
+		return false
+	case id.Root:
+		return true
+	case action == "admin:CreateServiceAccount" && vars["user"] != id.Username:
+		return false
+	}
+	req := policy.Request{Action: action, Resource: "arn:aws:s3:::*", Principal: id.Username, Username: id.Username, Conditions: s.conditionKeys(rq)}
+	return policy.Narrow(policy.EvaluateAll(req, id.Policies, nil), id.Session, req)
 }
 
 // adminError maps IAM errors to S3-style errors.

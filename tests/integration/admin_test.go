@@ -83,6 +83,20 @@ func TestAdminCLI(t *testing.T) {
 	if _, err := alice.ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
 		t.Fatalf("removed user: %v", err)
 	}
+	// Admin powers come only from admin actions in a policy.
+	kuraAdmin(t, s, "user", "add", "ops", "ops-secret-1")
+	kuraAdmin(t, s, "policy", "attach", "diagnostics", "--user", "ops")
+	kuraAdmin(t, s, "policy", "attach", "readwrite", "--user", "ops")
+	ops, _ := admin.New(s.addr, "ops", "ops-secret-1", false)
+	if _, err := ops.ServerInfo(ctx); err != nil {
+		t.Fatalf("diagnostics user, server info: %v", err)
+	}
+	if err := ops.AddUser(ctx, "mallory", "mallory-secret"); err == nil {
+		t.Fatal("a diagnostics + readwrite user created a user")
+	}
+	if _, err := ops.AddServiceAccount(ctx, "ops", nil); err == nil {
+		t.Fatal("service account created without admin:CreateServiceAccount")
+	}
 	info := kuraAdmin(t, s, "info", "--json")
 	if !strings.Contains(info, `"region": "us-east-1"`) {
 		t.Fatalf("info: %s", info)
