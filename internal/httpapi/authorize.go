@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"net"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +79,13 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 	add("s3:object-lock-mode", r.Header.Get("x-amz-object-lock-mode"))
 	add("s3:object-lock-retain-until-date", r.Header.Get("x-amz-object-lock-retain-until-date"))
 	add("s3:object-lock-legal-hold", r.Header.Get("x-amz-object-lock-legal-hold"))
+	if tags := r.Header.Get("x-amz-tagging"); tags != "" {
+		if parsed, err := url.ParseQuery(tags); err == nil {
+			for k, v := range parsed {
+				keys["s3:requestobjecttag/"+strings.ToLower(k)] = v
+			}
+		}
+	}
 	if id := rq.identity; id != nil {
 		add("aws:username", id.Username)
 		add("aws:userid", id.AccessKey)

@@ -10,7 +10,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/kurastore/kura/admin"
 )
 
 // TestPolicyEnforcement: what bucket and identity policies grant is what
@@ -107,6 +111,34 @@ func TestPolicyEnforcement(t *testing.T) {
 	}
 	if _, err := writer.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("secret/plan.txt")}); apiCode(err) != "AccessDenied" {
 		t.Fatalf("Deny on a prefix: %v", err)
+	}
+
+	// Neither a service account's policy nor a session policy can widen
+	// what their user may do.
+	wide := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]}]}`
+	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := ac.AddServiceAccount(ctx, "reader", []byte(wide))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clientAs(s, svc.AccessKey, svc.SecretKey).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("private"), Key: aws.String("svc"), Body: strings.NewReader("x")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("service account widened its user's access: %v", err)
+	}
+	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.url()), Credentials: awscreds.NewStaticCredentialsProvider("reader", "reader-secret", "")})
+	out, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::1:role/x"), RoleSessionName: aws.String("s"), Policy: aws.String(wide)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	temp := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.url()), UsePathStyle: true,
+		Credentials: awscreds.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))})
+	if _, err := temp.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); err != nil {
+		t.Fatalf("temporary credentials of a readonly user, GET: %v", err)
+	}
+	if _, err := temp.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("private"), Key: aws.String("sts"), Body: strings.NewReader("x")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("a session policy widened access: %v", err)
 	}
 
 	// aws:SourceIp: a policy for another network grants nothing.
