@@ -1,0 +1,865 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kurastore/kura/checksum"
+	"github.com/kurastore/kura/wire/tagging"
+)
+
+// Limits of S3 uploads, and the client's defaults.
+const (
+	minPartSize     = 5 << 20
+	maxPartSize     = 5 << 30
+	maxObjectSize   = 5 << 40
+	defaultPartSize = 16 << 20
+	defaultThreads  = 4
+	// smallBody is the size below which a body is read into a buffer of
+	// its own rather than a pooled part buffer.
+	smallBody = 1 << 20
+	// abortTimeout bounds the AbortMultipartUpload sent after a failure,
+	// which must go out even when the caller's context is canceled.
+	abortTimeout = time.Minute
+)
+
+// DefaultChecksum is the checksum uploads carry unless told otherwise.
+//
+// CRC32C rather than CRC64NVME: both combine, so a multipart upload gets
+// a FULL_OBJECT checksum that equals the checksum of a single PUT of the
+// same data and that any reader can check; CRC32C is computed in hardware
+// by Go's hash/crc32 (about ten times faster than hash/crc64 here), so
+// checksumming costs little next to the network.
+const DefaultChecksum = checksum.CRC32C
+
+// PutObjectOptions are the options of PutObject and FPutObject.
+type PutObjectOptions struct {
+	// ContentType defaults to application/octet-stream (FPutObject:
+	// guessed from the file's extension first).
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            time.Time
+	// Metadata is user metadata. Names may carry the x-amz-meta- prefix
+	// or not; they are stored in lower case.
+	Metadata map[string]string
+	// Tags are the object's tags; they are checked against S3's rules
+	// before anything is sent.
+	Tags         map[string]string
+	StorageClass string
+	// IfMatch and IfNoneMatch make the write conditional on the current
+	// object ("*" with IfNoneMatch: only if there is none).
+	IfMatch, IfNoneMatch string
+	// PartSize is the size of multipart parts: 5 MiB to 5 GiB, default
+	// 16 MiB, raised when needed so that 10,000 parts hold the object.
+	// An object of unknown size can be at most 10,000 parts long.
+	PartSize uint64
+	// NumThreads is how many parts are uploaded at once (default 4).
+	// Reading from a stream holds at most NumThreads+1 parts in memory.
+	NumThreads int
+	// Progress, when set, is called after each part (or the single PUT)
+	// is stored, with the number of bytes stored so far. Calls never
+	// overlap.
+	Progress func(uploaded int64)
+	// Checksum is the checksum algorithm sent with the data; ""
+	// means DefaultChecksum. CRC32, CRC32C and CRC64NVME give multipart
+	// objects a FULL_OBJECT checksum, SHA1 and SHA256 a COMPOSITE one.
+	Checksum checksum.Algorithm
+	// DisableChecksum sends no checksum, for servers that refuse them.
+	DisableChecksum bool
+}
+
+// UploadInfo describes a stored object.
+type UploadInfo struct {
+	Bucket, Key string
+	// ETag is the entity tag without its quotes.
+	ETag string
+	Size int64
+	// LastModified is set by copies.
+	LastModified time.Time
+	VersionID    string
+	// Checksums are the checksums the server stored (base64).
+	Checksums    map[checksum.Algorithm]string
+	ChecksumType string
+}
+
+// PutObject uploads size bytes read from r, or all of r when size is -1
+// (spec: put_object). An object that fits one part goes in a single PUT;
+// a larger one, or one of unknown size past its first part, is uploaded
+// in parts, NumThreads at a time, and the upload is aborted if anything
+// fails or ctx is canceled. Every part and the object carry a checksum,
+// which the server checks, and the checksums the server reports are
+// checked against the client's. Parts are held in buffers until stored,
+// so a failed part request is retried.
+//
+// When r is an io.ReaderAt and an io.Seeker (a file, a bytes.Reader) of
+// known size, parts are read from it in place instead of being copied
+// into buffers; it is left positioned after the data.
+func (c *Client) PutObject(ctx context.Context, bucket, key string, r io.Reader, size int64, opts PutObjectOptions) (UploadInfo, error) {
+	if r == nil {
+		return UploadInfo{}, invalidArgument("reader is nil")
+	}
+	plan, err := newUploadPlan(bucket, key, size, opts)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	if ra, ok := r.(readSeekerAt); ok && size >= 0 {
+		if start, err := ra.Seek(0, io.SeekCurrent); err == nil {
+			return c.putReaderAt(ctx, plan, ra, start, size)
+		}
+	}
+	return c.upload(ctx, plan, newStreamParts(r, size, plan.partSize, plan.threads+1))
+}
+
+type readSeekerAt interface {
+	io.ReaderAt
+	io.Seeker
+}
+
+// putReaderAt uploads size bytes of r from start, and leaves r after
+// them as a read would.
+func (c *Client) putReaderAt(ctx context.Context, plan *uploadPlan, r readSeekerAt, start, size int64) (UploadInfo, error) {
+	info, err := c.upload(ctx, plan, &readerAtParts{r: r, base: start, size: size, partSize: plan.partSize})
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	if _, err := r.Seek(start+size, io.SeekStart); err != nil {
+		return UploadInfo{}, err
+	}
+	return info, nil
+}
+
+// FPutObject uploads a file (spec: fput_object). Parts are read from the
+// file with ReadAt, in parallel and without buffering, so every request
+// can be retried.
+func (c *Client) FPutObject(ctx context.Context, bucket, key, filePath string, opts PutObjectOptions) (UploadInfo, error) {
+	if err := checkObject(bucket, key); err != nil {
+		return UploadInfo{}, err
+	}
+	f, err := os.Open(filePath)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return UploadInfo{}, invalidArgument("%q is not a regular file", filePath)
+	}
+	if opts.ContentType == "" {
+		opts.ContentType = mime.TypeByExtension(filepath.Ext(filePath))
+	}
+	plan, err := newUploadPlan(bucket, key, fi.Size(), opts)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	return c.upload(ctx, plan, &readerAtParts{r: f, size: fi.Size(), partSize: plan.partSize})
+}
+
+// objectAttrs are the stored attributes of an upload or a copy that
+// replaces them.
+type objectAttrs struct {
+	contentType, contentEncoding, contentDisposition, contentLanguage, cacheControl string
+	expires                                                                         time.Time
+	metadata, tags                                                                  map[string]string
+	storageClass                                                                    string
+}
+
+func (o PutObjectOptions) attrs() objectAttrs {
+	return objectAttrs{
+		contentType: o.ContentType, contentEncoding: o.ContentEncoding, contentDisposition: o.ContentDisposition,
+		contentLanguage: o.ContentLanguage, cacheControl: o.CacheControl, expires: o.Expires,
+		metadata: o.Metadata, tags: o.Tags, storageClass: o.StorageClass,
+	}
+}
+
+// header is the request header of attrs, checked.
+func (a objectAttrs) header() (http.Header, error) {
+	h := http.Header{}
+	for _, kv := range [][2]string{
+		{"Content-Type", a.contentType},
+		{"Content-Encoding", a.contentEncoding},
+		{"Content-Disposition", a.contentDisposition},
+		{"Content-Language", a.contentLanguage},
+		{"Cache-Control", a.cacheControl},
+		{"x-amz-storage-class", a.storageClass},
+	} {
+		if !validHeaderValue(kv[1]) {
+			return nil, invalidArgument("%s %q has characters a header cannot carry", kv[0], kv[1])
+		}
+		setIf(h, kv[0], kv[1])
+	}
+	setIfTime(h, "Expires", a.expires)
+	for name, value := range a.metadata {
+		lower := strings.ToLower(name)
+		lower = strings.TrimPrefix(lower, metaPrefix)
+		if !validHeaderName(lower) {
+			return nil, invalidArgument("metadata name %q is not a valid header name", name)
+		}
+		if !validHeaderValue(value) {
+			return nil, invalidArgument("metadata %q has a value a header cannot carry", name)
+		}
+		if h.Get(metaPrefix+lower) != "" {
+			return nil, invalidArgument("metadata name %q is given twice", lower)
+		}
+		h.Set(metaPrefix+lower, value)
+	}
+	if len(a.tags) > 0 {
+		t := tagging.FromMap(a.tags)
+		if err := t.ValidateObject(); err != nil {
+			return nil, invalidArgument("tags: %v", err)
+		}
+		h.Set("x-amz-tagging", t.QueryString())
+	}
+	return h, nil
+}
+
+// validHeaderName reports whether s is an HTTP token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s can be sent as a header value: no
+// control characters but tab. Bytes above 0x7f are sent as they are
+// (UTF-8 metadata survives kura; AWS documents US-ASCII only).
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// uploadPlan is an upload after its options were checked.
+type uploadPlan struct {
+	bucket, key string
+	partSize    int64
+	threads     int
+	// header goes on the PUT or CreateMultipartUpload; cond on the PUT
+	// or CompleteMultipartUpload.
+	header, cond http.Header
+	// alg is "" when no checksum is sent.
+	alg      checksum.Algorithm
+	progress *progressReporter
+}
+
+func newUploadPlan(bucket, key string, size int64, o PutObjectOptions) (*uploadPlan, error) {
+	if err := checkObject(bucket, key); err != nil {
+		return nil, err
+	}
+	if size < -1 {
+		return nil, invalidArgument("size %d is neither -1 (unknown) nor a length", size)
+	}
+	if o.NumThreads < 0 {
+		return nil, invalidArgument("NumThreads %d is negative", o.NumThreads)
+	}
+	partSize, err := choosePartSize(size, o.PartSize)
+	if err != nil {
+		return nil, err
+	}
+	if o.ContentType == "" {
+		o.ContentType = "application/octet-stream"
+	}
+	header, err := o.attrs().header()
+	if err != nil {
+		return nil, err
+	}
+	p := &uploadPlan{
+		bucket: bucket, key: key, partSize: partSize, threads: o.NumThreads, header: header, cond: http.Header{},
+		alg: o.Checksum, progress: &progressReporter{report: o.Progress},
+	}
+	if p.threads == 0 {
+		p.threads = defaultThreads
+	}
+	switch {
+	case o.DisableChecksum:
+		p.alg = ""
+	case p.alg == "":
+		p.alg = DefaultChecksum
+	default:
+		if p.alg, err = checksum.ParseAlgorithm(string(p.alg)); err != nil {
+			return nil, invalidArgument("%v", err)
+		}
+	}
+	setIf(p.cond, "If-Match", o.IfMatch)
+	setIf(p.cond, "If-None-Match", o.IfNoneMatch)
+	return p, nil
+}
+
+// choosePartSize is the requested or default part size, raised so that
+// maxPartNumber parts hold size bytes.
+func choosePartSize(size int64, requested uint64) (int64, error) {
+	if requested != 0 && (requested < minPartSize || requested > maxPartSize) {
+		return 0, invalidArgument("part size %d is not between 5 MiB and 5 GiB", requested)
+	}
+	if size > maxObjectSize {
+		return 0, invalidArgument("size %d is more than S3's 5 TiB", size)
+	}
+	partSize := int64(defaultPartSize)
+	if requested != 0 {
+		partSize = int64(requested)
+	}
+	const mib = 1 << 20
+	needed := (size + maxPartNumber - 1) / maxPartNumber
+	needed = (needed + mib - 1) / mib * mib
+	return max(partSize, needed), nil
+}
+
+// multipartChecksumType is the checksum type of a multipart upload with
+// alg: a CRC of the whole data when CRCs of parts can be combined into
+// one.
+func multipartChecksumType(alg checksum.Algorithm) string {
+	if alg.Combinable() {
+		return "FULL_OBJECT"
+	}
+	return "COMPOSITE"
+}
+
+// progressReporter adds up stored bytes and reports them one call at a
+// time.
+type progressReporter struct {
+	mu     sync.Mutex
+	total  int64
+	report func(int64)
+}
+
+func (p *progressReporter) add(n int64) {
+	if p.report == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total += n
+	p.report(p.total)
+}
+
+// uploadPart is one part of an upload, ready to send.
+type uploadPart struct {
+	number int
+	body   io.ReadSeeker
+	size   int64
+	// last is set when the source knows no part follows.
+	last bool
+	// release gives the part's buffer back; called once the part is
+	// sent or abandoned.
+	release func()
+}
+
+// A partSource cuts an upload's data into parts.
+type partSource interface {
+	// next returns the next part, or io.EOF when there is none. The
+	// first call returns a part even for empty data.
+	next(ctx context.Context) (*uploadPart, error)
+}
+
+// readerAtParts cuts parts out of random-access data, without copying.
+type readerAtParts struct {
+	r                    io.ReaderAt
+	base, size, partSize int64
+	offset               int64
+	number               int
+}
+
+func (s *readerAtParts) next(ctx context.Context) (*uploadPart, error) {
+	if s.number > 0 && s.offset >= s.size {
+		return nil, io.EOF
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n := min(s.partSize, s.size-s.offset)
+	s.number++
+	p := &uploadPart{
+		number: s.number, body: io.NewSectionReader(s.r, s.base+s.offset, n), size: n, release: func() {},
+	}
+	s.offset += n
+	p.last = s.offset >= s.size
+	return p, nil
+}
+
+// streamParts reads parts from a stream into pooled buffers. slots holds
+// a token per buffer in use, which bounds the memory of an upload.
+type streamParts struct {
+	r        io.Reader
+	size     int64 // -1 when unknown
+	partSize int64
+	read     int64
+	number   int
+	done     bool
+	slots    chan struct{}
+}
+
+func newStreamParts(r io.Reader, size, partSize int64, buffers int) *streamParts {
+	return &streamParts{r: r, size: size, partSize: partSize, slots: make(chan struct{}, buffers)}
+}
+
+// partBuffers recycles part buffers between parts and uploads.
+var partBuffers sync.Pool // of *[]byte
+
+func getPartBuffer(n int64) *[]byte {
+	if n < smallBody {
+		b := make([]byte, n)
+		return &b
+	}
+	if b, ok := partBuffers.Get().(*[]byte); ok && int64(cap(*b)) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func putPartBuffer(b *[]byte) {
+	if cap(*b) >= smallBody {
+		partBuffers.Put(b)
+	}
+}
+
+func (s *streamParts) next(ctx context.Context) (*uploadPart, error) {
+	want := s.partSize
+	if s.size >= 0 {
+		want = min(want, s.size-s.read)
+	}
+	if s.done || (want == 0 && s.number > 0) {
+		return nil, io.EOF
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	buf := getPartBuffer(want)
+	release := func() { putPartBuffer(buf); <-s.slots }
+	n, err := io.ReadFull(s.r, *buf)
+	s.read += int64(n)
+	switch {
+	case s.size >= 0 && err != nil:
+		release()
+		return nil, fmt.Errorf("client: reader ended after %d of %d bytes: %w", s.read, s.size, io.ErrUnexpectedEOF)
+	case err == io.EOF && s.number > 0:
+		release()
+		return nil, io.EOF
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		s.done = true
+	case err != nil:
+		release()
+		return nil, err
+	}
+	if s.number == maxPartNumber {
+		release()
+		return nil, invalidArgument("data is longer than %d parts of %d bytes; raise PartSize", maxPartNumber, s.partSize)
+	}
+	s.number++
+	last := s.done || (s.size >= 0 && s.read == s.size)
+	return &uploadPart{number: s.number, body: bytes.NewReader((*buf)[:n]), size: int64(n), last: last, release: release}, nil
+}
+
+// upload sends src as one PUT when it is a single part, else as a
+// multipart upload.
+func (c *Client) upload(ctx context.Context, plan *uploadPlan, src partSource) (UploadInfo, error) {
+	first, err := src.next(ctx)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	if first.last {
+		defer first.release()
+		return c.putSingle(ctx, plan, first)
+	}
+	return c.putMultipart(ctx, plan, src, first)
+}
+
+// sumPart computes the checksum of a part and rewinds it; nil when the
+// plan sends none.
+func sumPart(alg checksum.Algorithm, body io.ReadSeeker) ([]byte, error) {
+	if alg == "" {
+		return nil, nil
+	}
+	h := alg.New()
+	if _, err := io.Copy(h, body); err != nil {
+		return nil, err
+	}
+	if _, err := body.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
+
+// partRequest is the PUT of a part's data, with its checksum header.
+func partRequest(alg checksum.Algorithm, p *uploadPart, header http.Header) (*request, []byte, error) {
+	sum, err := sumPart(alg, p.body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sum != nil {
+		header.Set(alg.HeaderName(), checksum.Encode(sum))
+	}
+	r := &request{method: http.MethodPut, header: header, length: p.size}
+	// A zero-length body must be nil: net/http sends a non-nil one of
+	// length 0 chunked.
+	if p.size > 0 {
+		r.body = p.body
+	}
+	return r, sum, nil
+}
+
+// checkStoredSum compares the checksum a server reports with the
+// client's; a server that reports none is not checked.
+func checkStoredSum(alg checksum.Algorithm, want []byte, got string) error {
+	if want == nil || got == "" {
+		return nil
+	}
+	if enc := checksum.Encode(want); got != enc {
+		return fmt.Errorf("%w: server stored %s %s, client computed %s", ErrChecksumMismatch, alg, got, enc)
+	}
+	return nil
+}
+
+func (c *Client) putSingle(ctx context.Context, plan *uploadPlan, p *uploadPart) (UploadInfo, error) {
+	header := plan.header.Clone()
+	for k, v := range plan.cond {
+		header[k] = v
+	}
+	r, sum, err := partRequest(plan.alg, p, header)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	r.bucket, r.key = plan.bucket, plan.key
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	info := UploadInfo{
+		Bucket: plan.bucket, Key: plan.key, ETag: trimETag(resp.Header.Get("ETag")), Size: p.size,
+		VersionID: resp.Header.Get("x-amz-version-id"), Checksums: checksumsFromHeader(resp.Header),
+		ChecksumType: resp.Header.Get("x-amz-checksum-type"),
+	}
+	if err := checkStoredSum(plan.alg, sum, info.Checksums[plan.alg]); err != nil {
+		return info, err
+	}
+	plan.progress.add(p.size)
+	return info, nil
+}
+
+// completedPart is a stored part, as CompleteMultipartUpload names it.
+type completedPart struct {
+	number int
+	etag   string
+	sum    []byte
+	size   int64
+}
+
+func (c *Client) putMultipart(ctx context.Context, plan *uploadPlan, src partSource, first *uploadPart) (UploadInfo, error) {
+	uploadID, err := c.createUpload(ctx, plan.bucket, plan.key, plan.header, plan.alg)
+	if err != nil {
+		first.release()
+		return UploadInfo{}, err
+	}
+	parts, err := c.uploadParts(ctx, plan, uploadID, src, first)
+	var info UploadInfo
+	if err == nil {
+		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, plan.cond)
+	}
+	if err != nil {
+		return UploadInfo{}, c.abortAfter(ctx, plan.bucket, plan.key, uploadID, err)
+	}
+	return info, nil
+}
+
+type initiateResult struct {
+	UploadID string `xml:"UploadId"`
+}
+
+// createUpload starts a multipart upload. It is not retried after a lost
+// answer: a second attempt would leave the first upload behind.
+func (c *Client) createUpload(ctx context.Context, bucket, key string, header http.Header, alg checksum.Algorithm) (string, error) {
+	header = header.Clone()
+	if alg != "" {
+		header.Set("x-amz-checksum-algorithm", string(alg))
+		header.Set("x-amz-checksum-type", multipartChecksumType(alg))
+	}
+	r := &request{method: http.MethodPost, bucket: bucket, key: key, query: subresource("uploads"), header: header}
+	var res initiateResult
+	if _, err := c.doResult(ctx, r, "InitiateMultipartUploadResult", &res); err != nil {
+		return "", err
+	}
+	if res.UploadID == "" {
+		return "", errors.New("client: CreateMultipartUpload answered no upload id")
+	}
+	return res.UploadID, nil
+}
+
+// abortAfter aborts an upload that failed with cause, even if ctx is
+// canceled, and returns cause, joined with the abort's error unless the
+// upload is already gone.
+func (c *Client) abortAfter(ctx context.Context, bucket, key, uploadID string, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	r := &request{method: http.MethodDelete, bucket: bucket, key: key, query: url.Values{"uploadId": {uploadID}}}
+	_, err := c.doXML(ctx, r, nil)
+	if err == nil || ErrorCode(err) == "NoSuchUpload" {
+		return cause
+	}
+	return errors.Join(cause, fmt.Errorf("client: upload %s was not aborted: %w", uploadID, err))
+}
+
+// uploadParts sends the parts of src, plan.threads at a time, starting
+// with first. The first failure cancels the others.
+func (c *Client) uploadParts(ctx context.Context, plan *uploadPlan, uploadID string, src partSource, first *uploadPart) ([]completedPart, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		done     []completedPart
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel(err)
+	}
+	workers := make(chan struct{}, plan.threads)
+	for p := first; p != nil; {
+		if ctx.Err() != nil {
+			p.release()
+			break
+		}
+		select {
+		case workers <- struct{}{}:
+		case <-ctx.Done():
+			p.release()
+			p = nil
+			continue
+		}
+		wg.Add(1)
+		go func(p *uploadPart) {
+			defer wg.Done()
+			defer func() { <-workers }()
+			defer p.release()
+			cp, err := c.sendPart(ctx, plan, uploadID, p)
+			if err != nil {
+				fail(err)
+				return
+			}
+			mu.Lock()
+			done = append(done, cp)
+			mu.Unlock()
+			plan.progress.add(p.size)
+		}(p)
+		if p.last {
+			break
+		}
+		var err error
+		if p, err = src.next(ctx); err != nil {
+			if err != io.EOF {
+				fail(err)
+			}
+			p = nil
+		}
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = context.Cause(ctx)
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	sort.Slice(done, func(i, j int) bool { return done[i].number < done[j].number })
+	return done, nil
+}
+
+// sendPart uploads one part and checks the checksum the server reports.
+func (c *Client) sendPart(ctx context.Context, plan *uploadPlan, uploadID string, p *uploadPart) (completedPart, error) {
+	r, sum, err := partRequest(plan.alg, p, http.Header{})
+	if err != nil {
+		return completedPart{}, err
+	}
+	r.bucket, r.key = plan.bucket, plan.key
+	r.query = url.Values{"partNumber": {strconv.Itoa(p.number)}, "uploadId": {uploadID}}
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return completedPart{}, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	etag := trimETag(resp.Header.Get("ETag"))
+	if etag == "" {
+		return completedPart{}, fmt.Errorf("client: part %d was stored without an ETag", p.number)
+	}
+	if plan.alg != "" {
+		if err := checkStoredSum(plan.alg, sum, resp.Header.Get(plan.alg.HeaderName())); err != nil {
+			return completedPart{}, fmt.Errorf("part %d: %w", p.number, err)
+		}
+	}
+	return completedPart{number: p.number, etag: etag, sum: sum, size: p.size}, nil
+}
+
+// partChecksums are the checksum elements of a part in
+// CompleteMultipartUpload and of its result.
+type partChecksums struct {
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+func (c *partChecksums) field(alg checksum.Algorithm) *string {
+	switch alg {
+	case checksum.CRC32:
+		return &c.ChecksumCRC32
+	case checksum.CRC32C:
+		return &c.ChecksumCRC32C
+	case checksum.CRC64NVME:
+		return &c.ChecksumCRC64NVME
+	case checksum.SHA1:
+		return &c.ChecksumSHA1
+	case checksum.SHA256:
+		return &c.ChecksumSHA256
+	}
+	return nil
+}
+
+func (c partChecksums) toMap() map[checksum.Algorithm]string {
+	var m map[checksum.Algorithm]string
+	for _, alg := range checksum.All {
+		if v := *c.field(alg); v != "" {
+			if m == nil {
+				m = make(map[checksum.Algorithm]string)
+			}
+			m[alg] = v
+		}
+	}
+	return m
+}
+
+type completeDocPart struct {
+	PartNumber int    `xml:"PartNumber"`
+	ETag       string `xml:"ETag"`
+	partChecksums
+}
+
+type completeDoc struct {
+	XMLName xml.Name          `xml:"CompleteMultipartUpload"`
+	Xmlns   string            `xml:"xmlns,attr"`
+	Parts   []completeDocPart `xml:"Part"`
+}
+
+type completeResult struct {
+	ETag string `xml:"ETag"`
+	partChecksums
+	ChecksumType string `xml:"ChecksumType"`
+}
+
+// objectChecksum is the checksum of a multipart object made of parts: the
+// combined CRC (FULL_OBJECT) or the checksum of the part checksums with
+// the part count (COMPOSITE).
+func objectChecksum(alg checksum.Algorithm, parts []completedPart) (string, error) {
+	if alg.Combinable() {
+		whole := parts[0].sum
+		for _, p := range parts[1:] {
+			var err error
+			if whole, err = alg.Combine(whole, p.sum, p.size); err != nil {
+				return "", err
+			}
+		}
+		return checksum.Encode(whole), nil
+	}
+	h := alg.New()
+	for _, p := range parts {
+		h.Write(p.sum)
+	}
+	return checksum.Encode(h.Sum(nil)) + "-" + strconv.Itoa(len(parts)), nil
+}
+
+// completeUpload commits the parts of an upload with checksums of alg
+// ("" for none) under the write conditions cond. CompleteMultipartUpload
+// is not retried after a lost answer (the upload would be gone by then),
+// and may fail in a 200 answer.
+func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID string, parts []completedPart, alg checksum.Algorithm, cond http.Header) (UploadInfo, error) {
+	doc := completeDoc{Xmlns: s3Namespace, Parts: make([]completeDocPart, len(parts))}
+	for i, p := range parts {
+		doc.Parts[i] = completeDocPart{PartNumber: p.number, ETag: `"` + p.etag + `"`}
+		if alg != "" {
+			*doc.Parts[i].field(alg) = checksum.Encode(p.sum)
+		}
+	}
+	body, err := xml.Marshal(doc)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	header := cond.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Content-Type", "application/xml")
+	var want string
+	if alg != "" {
+		if want, err = objectChecksum(alg, parts); err != nil {
+			return UploadInfo{}, err
+		}
+		if alg.Combinable() {
+			header.Set(alg.HeaderName(), want)
+			header.Set("x-amz-checksum-type", "FULL_OBJECT")
+		}
+	}
+	r := (&request{
+		method: http.MethodPost, bucket: bucket, key: key, query: url.Values{"uploadId": {uploadID}}, header: header,
+	}).bytesBody(body)
+	var res completeResult
+	h, err := c.doResult(ctx, r, "CompleteMultipartUploadResult", &res)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	var size int64
+	for _, p := range parts {
+		size += p.size
+	}
+	info := UploadInfo{
+		Bucket: bucket, Key: key, ETag: trimETag(res.ETag), Size: size, VersionID: h.Get("x-amz-version-id"),
+		Checksums: res.toMap(), ChecksumType: res.ChecksumType,
+	}
+	if got := info.Checksums[alg]; alg != "" && got != "" && got != want {
+		return info, fmt.Errorf("%w: server stored %s %s, client computed %s", ErrChecksumMismatch, alg, got, want)
+	}
+	return info, nil
+}
