@@ -7,6 +7,7 @@
 // policies: the server stores the exact bytes the client sent and returns
 // them unchanged, so Encode serves clients that build policies in Go.
 //
-// Evaluation (does this policy allow this request?) will live here too,
-// next to the types it reads; it is not part of this package yet.
+// Evaluation (does this policy allow this request?) lives here too, next
+// to the types it reads: eval.go and conditions.go; identity.go has the
+// rules and canned policies of identity (user, group, session) policies.
 package policy

@@ -157,10 +157,10 @@ func validateConditions(c Condition) error {
 // policies.
 const allResources = s3ResourcePrefix + "*"
 
-// Readonly is the canned policy "readonly": get any object and any
-// bucket's location.
+// Readonly is the canned policy "readonly": list buckets and objects, get
+// any object and any bucket's location.
 func Readonly() *Policy {
-	return canned("s3:GetBucketLocation", "s3:GetObject")
+	return canned("s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListAllMyBuckets")
 }
 
 // Readwrite is the canned policy "readwrite": every S3 action on every
