@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,12 +40,6 @@ func refused(what string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrInvalidArgument, what, err)
 }
 
-// md5Header is the Content-MD5 value of body.
-func md5Header(body []byte) string {
-	sum := md5.Sum(body)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
 // configRequest is a request to a bucket or object sub-resource.
 func configRequest(method, bucket, key, sub, versionID string) *request {
 	q := subresource(sub)
@@ -60,7 +52,7 @@ func configRequest(method, bucket, key, sub, versionID string) *request {
 // putRaw sends body to a sub-resource with Content-MD5.
 func (c *Client) putRaw(ctx context.Context, r *request, contentType string, body []byte) error {
 	r.header.Set("Content-Type", contentType)
-	r.header.Set("Content-MD5", md5Header(body))
+	r.header.Set("Content-MD5", contentMD5(body))
 	_, err := c.doXML(ctx, r.bytesBody(body), nil)
 	return err
 }

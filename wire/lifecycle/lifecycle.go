@@ -118,11 +118,7 @@ type configurationDoc struct {
 // shape only (a date that is not ISO 8601 is MalformedXML); call Validate
 // for the rules.
 func Parse(r io.Reader) (*Configuration, error) {
-	var c Configuration
-	if err := xmldoc.Decode(r, MaxDocumentSize, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return xmldoc.Parse[Configuration](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <LifecycleConfiguration> in any namespace.

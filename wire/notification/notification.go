@@ -74,11 +74,7 @@ type configurationDoc struct {
 // does not know (EventBridgeConfiguration, ...) are ignored. It checks the
 // shape only; call Validate for the rules.
 func Parse(r io.Reader) (*Configuration, error) {
-	var c Configuration
-	if err := xmldoc.Decode(r, MaxDocumentSize, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return xmldoc.Parse[Configuration](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <NotificationConfiguration> element in any

@@ -66,11 +66,7 @@ type configurationDoc struct {
 // MaxDocumentSize bytes, with or without the S3 namespace. It checks the
 // shape only; call Validate for the rules.
 func ParseConfiguration(r io.Reader) (*Configuration, error) {
-	var c Configuration
-	if err := xmldoc.Decode(r, MaxDocumentSize, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return xmldoc.Parse[Configuration](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes an <ObjectLockConfiguration> in any namespace.
@@ -114,11 +110,7 @@ const dateFormat = "2006-01-02T15:04:05.000Z"
 // ParseRetention reads a Retention document of at most MaxDocumentSize
 // bytes. A RetainUntilDate that is not ISO 8601 is MalformedXML.
 func ParseRetention(r io.Reader) (*Retention, error) {
-	var ret Retention
-	if err := xmldoc.Decode(r, MaxDocumentSize, &ret); err != nil {
-		return nil, err
-	}
-	return &ret, nil
+	return xmldoc.Parse[Retention](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <Retention> in any namespace.
@@ -173,11 +165,7 @@ type legalHoldDoc struct {
 // ParseLegalHold reads a LegalHold document of at most MaxDocumentSize
 // bytes.
 func ParseLegalHold(r io.Reader) (*LegalHold, error) {
-	var h LegalHold
-	if err := xmldoc.Decode(r, MaxDocumentSize, &h); err != nil {
-		return nil, err
-	}
-	return &h, nil
+	return xmldoc.Parse[LegalHold](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <LegalHold> in any namespace.

@@ -136,11 +136,7 @@ type configurationDoc struct {
 // MaxDocumentSize bytes, with or without the S3 namespace. It checks the
 // shape only; call Validate for the rules.
 func Parse(r io.Reader) (*Configuration, error) {
-	var c Configuration
-	if err := xmldoc.Decode(r, MaxDocumentSize, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return xmldoc.Parse[Configuration](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <ReplicationConfiguration> in any namespace.

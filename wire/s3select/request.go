@@ -146,11 +146,7 @@ type requestDoc struct {
 // MaxDocumentSize bytes, with or without the S3 namespace. It checks the
 // shape only; call Validate for the rules.
 func Parse(r io.Reader) (*Request, error) {
-	var req Request
-	if err := xmldoc.Decode(r, MaxDocumentSize, &req); err != nil {
-		return nil, err
-	}
-	return &req, nil
+	return xmldoc.Parse[Request](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <SelectObjectContentRequest> in any namespace.

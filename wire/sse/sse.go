@@ -66,11 +66,7 @@ func NewKMS(keyID string) *Configuration {
 // MaxDocumentSize bytes, with or without the S3 namespace. It checks the
 // shape only; call Validate for the rules.
 func Parse(r io.Reader) (*Configuration, error) {
-	var c Configuration
-	if err := xmldoc.Decode(r, MaxDocumentSize, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return xmldoc.Parse[Configuration](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <ServerSideEncryptionConfiguration> in any

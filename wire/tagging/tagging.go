@@ -51,11 +51,7 @@ type tagSetElem struct {
 // without the S3 namespace. It checks the shape only; call ValidateObject
 // or ValidateBucket for the tag rules.
 func Parse(r io.Reader) (*Tagging, error) {
-	var t Tagging
-	if err := xmldoc.Decode(r, MaxDocumentSize, &t); err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return xmldoc.Parse[Tagging](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <Tagging> element in any namespace.

@@ -49,11 +49,7 @@ type configurationDoc struct {
 // Parse reads a VersioningConfiguration document, with or without the S3
 // namespace. Call Validate for the rules.
 func Parse(r io.Reader) (*Configuration, error) {
-	var c Configuration
-	if err := xmldoc.Decode(r, MaxDocumentSize, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return xmldoc.Parse[Configuration](r, MaxDocumentSize)
 }
 
 // UnmarshalXML decodes a <VersioningConfiguration> in any namespace.

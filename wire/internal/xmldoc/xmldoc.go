@@ -22,6 +22,16 @@ func Encode(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Parse decodes a document of type T (which unmarshals itself) from at
+// most limit bytes of r: the body of every wire package's Parse.
+func Parse[T any](r io.Reader, limit int64) (*T, error) {
+	var v T
+	if err := Decode(r, limit, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // Decode reads at most limit bytes from r and decodes the one XML element
 // they hold into v.
 //
