@@ -313,7 +313,10 @@ func (c *Client) GetObject(ctx context.Context, bucket, key string, opts GetObje
 	}
 	info := objectInfoFromHeader(key, resp.Header, resp.ContentLength)
 	body := resp.Body
-	if v, ok := wholeChecksum(resp, info); ok {
+	// Only a read of the whole object can be checked against the
+	// object's checksum.
+	whole := r.header.Get("Range") == "" && opts.PartNumber == 0
+	if v, ok := wholeChecksum(resp, info); ok && whole {
 		body = verifiedBody(body, v)
 	}
 	return &Object{Info: info, body: body}, nil
