@@ -27,7 +27,7 @@ const (
 	minPartSize     = 5 << 20
 	maxPartSize     = 5 << 30
 	maxObjectSize   = 5 << 40
-	defaultPartSize = 16 << 20
+	defaultPartSize = 8 << 20 // 4 threads + 1 stay within 40 MiB
 	defaultThreads  = 4
 	// smallBody is the size below which a body is read into a buffer of
 	// its own rather than a pooled part buffer.
@@ -67,7 +67,7 @@ type PutObjectOptions struct {
 	// object ("*" with IfNoneMatch: only if there is none).
 	IfMatch, IfNoneMatch string
 	// PartSize is the size of multipart parts: 5 MiB to 5 GiB, default
-	// 16 MiB, raised when needed so that 10,000 parts hold the object.
+	// 8 MiB, raised when needed so that 10,000 parts hold the object.
 	// An object of unknown size can be at most 10,000 parts long.
 	PartSize uint64
 	// NumThreads is how many parts are uploaded at once (default 4).

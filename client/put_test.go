@@ -610,7 +610,8 @@ func withMemoryLimit(limit int64, f func()) {
 
 // TestPutObjectMemoryIsBounded uploads 1 GiB from a stream and checks
 // that the heap (client and in-process server together) stays under
-// 64 MiB: the upload holds at most NumThreads+1 parts, here 5 of 5 MiB.
+// 64 MiB with the default options: the upload holds at most NumThreads+1
+// parts, 5 of 8 MiB.
 // The soft memory limit of 48 MiB keeps garbage from hiding the live
 // heap; if the client held more than the limit, the heap would pass it.
 func TestPutObjectMemoryIsBounded(t *testing.T) {
@@ -626,13 +627,13 @@ func TestPutObjectMemoryIsBounded(t *testing.T) {
 	var peak uint64
 	withMemoryLimit(48*mib, func() {
 		sampler := sampleHeap()
-		info, err = s.Client.PutObject(context.Background(), testBucket, "big", r, -1, client.PutObjectOptions{PartSize: 5 * mib, NumThreads: 4})
+		info, err = s.Client.PutObject(context.Background(), testBucket, "big", r, -1, client.PutObjectOptions{})
 		peak = sampler.peak()
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("heap in use: %d MiB before, peak %d MiB during a 1 GiB upload of 5 MiB parts, 4 threads", base/mib, peak/mib)
+	t.Logf("heap in use: %d MiB before, peak %d MiB during a 1 GiB upload with default options", base/mib, peak/mib)
 	if info.Size != size || info.Checksums[checksum.CRC32C] != checksum.Encode(r.sum.Sum(nil)) {
 		t.Fatalf("upload %+v", info)
 	}
