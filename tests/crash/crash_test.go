@@ -23,7 +23,7 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 )
 
-var kills = flag.Int("kills", 10, "how many times to kill -9 the server")
+var kills = flag.Int("kills", 50, "how many times to kill -9 the server (CI runs the default)")
 
 const (
 	workers       = 6
