@@ -33,6 +33,8 @@ var iamActions = map[string]string{
 // version by id (s3:GetObject → s3:GetObjectVersion).
 var versionedActions = map[string]string{
 	"s3:GetObject":           "s3:GetObjectVersion",
+	"s3:GetObjectAcl":        "s3:GetObjectVersionAcl",
+	"s3:PutObjectAcl":        "s3:PutObjectVersionAcl",
 	"s3:DeleteObject":        "s3:DeleteObjectVersion",
 	"s3:GetObjectTagging":    "s3:GetObjectVersionTagging",
 	"s3:PutObjectTagging":    "s3:PutObjectVersionTagging",

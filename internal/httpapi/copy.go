@@ -80,6 +80,9 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err := s.authorizeCopySource(rq, src); err != nil {
 		return nil, err
 	}
+	if err := checkCannedACL(h); err != nil {
+		return nil, err
+	}
 	opts := object.CopyOptions{Cond: writeConditions(h)}
 	if opts.ReplaceMetadata, err = directive(h, "x-amz-metadata-directive"); err != nil {
 		return nil, err

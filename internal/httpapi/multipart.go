@@ -21,6 +21,9 @@ type initiateResult struct {
 
 func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	h := rq.http.Header
+	if err := checkCannedACL(h); err != nil {
+		return nil, err
+	}
 	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type"))}
 	var err error
 	if opts.ChecksumAlgorithm, err = checksumAlgorithm(h); err != nil {

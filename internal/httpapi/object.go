@@ -58,6 +58,9 @@ func (s *Server) putObject(rq *request) (response, error) {
 	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
 		return nil, s3err.ErrInvalidStorageClass
 	}
+	if err := checkCannedACL(h); err != nil {
+		return nil, err
+	}
 	if isSnowball(h) {
 		return s.extractSnowball(rq)
 	}

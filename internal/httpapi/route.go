@@ -51,6 +51,10 @@ var bucketConfigRoutes = map[string]methods{
 	"location": {http.MethodGet: op("GetBucketLocation", (*Server).getBucketLocation)},
 	"uploads":  {http.MethodGet: op("ListMultipartUploads", (*Server).listMultipartUploads)},
 	"versions": {http.MethodGet: op("ListObjectVersions", (*Server).listObjectVersions)},
+	"acl": {
+		http.MethodGet: op("GetBucketAcl", (*Server).getBucketACL),
+		http.MethodPut: op("PutBucketAcl", (*Server).putACL),
+	},
 	"object-lock": {
 		http.MethodGet: op("GetObjectLockConfiguration", (*Server).getObjectLockConfig),
 		http.MethodPut: op("PutObjectLockConfiguration", (*Server).putObjectLockConfig),
@@ -82,6 +86,10 @@ var bucketConfigRoutes = map[string]methods{
 
 // objectConfigRoutes are the object sub-resources that are implemented.
 var objectConfigRoutes = map[string]methods{
+	"acl": {
+		http.MethodGet: op("GetObjectAcl", (*Server).getObjectACL),
+		http.MethodPut: op("PutObjectAcl", (*Server).putACL),
+	},
 	"retention": {
 		http.MethodGet: op("GetObjectRetention", (*Server).getObjectRetention),
 		http.MethodPut: op("PutObjectRetention", (*Server).putObjectRetention),

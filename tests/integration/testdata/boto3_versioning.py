@@ -110,4 +110,13 @@ assert code(s3.put_object_retention, Bucket=b, Key="k", Retention={"Mode": "GOVE
 assert code(s3.put_object, Bucket=lb, Key="bad", Body=b"x", ObjectLockMode="FOREVER", ObjectLockRetainUntilDate=until) == "InvalidArgument"
 assert code(s3.put_object, Bucket=lb, Key="past", Body=b"x", ObjectLockMode="GOVERNANCE",
             ObjectLockRetainUntilDate=until - datetime.timedelta(days=30)) == "InvalidArgument"
+# ACLs: the owner holds FULL_CONTROL of every version; only private ACLs
+# are accepted, access is granted with policies.
+acl = s3.get_object_acl(Bucket=b, Key="k", VersionId=v1)
+assert acl["Grants"][0]["Permission"] == "FULL_CONTROL", acl
+assert s3.get_bucket_acl(Bucket=b)["Grants"][0]["Permission"] == "FULL_CONTROL"
+s3.put_object_acl(Bucket=b, Key="k", ACL="private")
+assert code(s3.put_bucket_acl, Bucket=b, ACL="public-read") == "AccessControlListNotSupported"
+assert code(s3.put_object, Bucket=b, Key="pub", Body=b"x", ACL="public-read") == "AccessControlListNotSupported"
+s3.put_object(Bucket=b, Key="priv", Body=b"x", ACL="private")
 print("OK")
