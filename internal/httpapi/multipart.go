@@ -258,17 +258,19 @@ type uploadItem struct {
 }
 
 type listUploadsResult struct {
-	XMLName            xml.Name     `xml:"ListMultipartUploadsResult"`
-	Xmlns              string       `xml:"xmlns,attr"`
-	Bucket             string       `xml:"Bucket"`
-	KeyMarker          string       `xml:"KeyMarker"`
-	UploadIDMarker     string       `xml:"UploadIdMarker"`
-	NextKeyMarker      string       `xml:"NextKeyMarker"`
-	NextUploadIDMarker string       `xml:"NextUploadIdMarker"`
-	Prefix             string       `xml:"Prefix"`
-	MaxUploads         int          `xml:"MaxUploads"`
-	IsTruncated        bool         `xml:"IsTruncated"`
-	Uploads            []uploadItem `xml:"Upload"`
+	XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
+	Xmlns              string         `xml:"xmlns,attr"`
+	Bucket             string         `xml:"Bucket"`
+	KeyMarker          string         `xml:"KeyMarker"`
+	UploadIDMarker     string         `xml:"UploadIdMarker"`
+	NextKeyMarker      string         `xml:"NextKeyMarker"`
+	NextUploadIDMarker string         `xml:"NextUploadIdMarker"`
+	Prefix             string         `xml:"Prefix"`
+	Delimiter          string         `xml:"Delimiter,omitempty"`
+	MaxUploads         int            `xml:"MaxUploads"`
+	IsTruncated        bool           `xml:"IsTruncated"`
+	Uploads            []uploadItem   `xml:"Upload"`
+	CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
 }
 
 func (s *Server) listMultipartUploads(rq *request) (response, error) {
@@ -278,14 +280,20 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 		return nil, err
 	}
 	maxUploads = min(maxUploads, object.MaxListUploads)
-	res, err := s.objects.ListMultipartUploads(rq.ctx, rq.bucket, q.Get("prefix"), q.Get("key-marker"), q.Get("upload-id-marker"), maxUploads)
+	res, err := s.objects.ListMultipartUploads(rq.ctx, rq.bucket, object.ListUploadsOptions{
+		Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), KeyMarker: q.Get("key-marker"),
+		UploadIDMarker: q.Get("upload-id-marker"), MaxUploads: maxUploads,
+	})
 	if err != nil {
 		return nil, err
 	}
 	doc := listUploadsResult{
 		Xmlns: s3Namespace, Bucket: rq.bucket, KeyMarker: q.Get("key-marker"), UploadIDMarker: q.Get("upload-id-marker"),
 		NextKeyMarker: res.NextKeyMarker, NextUploadIDMarker: res.NextUploadIDMarker, Prefix: q.Get("prefix"),
-		MaxUploads: maxUploads, IsTruncated: res.IsTruncated,
+		MaxUploads: maxUploads, IsTruncated: res.IsTruncated, Delimiter: q.Get("delimiter"),
+	}
+	for _, cp := range res.CommonPrefixes {
+		doc.CommonPrefixes = append(doc.CommonPrefixes, commonPrefix{Prefix: cp})
 	}
 	for _, u := range res.Uploads {
 		doc.Uploads = append(doc.Uploads, uploadItem{

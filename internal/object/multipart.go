@@ -538,16 +538,25 @@ func (l *Layer) ListParts(ctx context.Context, bucket, key, uploadID string, mar
 	return res, err
 }
 
+// ListUploadsOptions describe ListMultipartUploads.
+type ListUploadsOptions struct {
+	Prefix, Delimiter         string
+	KeyMarker, UploadIDMarker string
+	MaxUploads                int
+}
+
 // ListUploadsResult is one page of ListMultipartUploads.
 type ListUploadsResult struct {
 	Uploads                           []Upload
+	CommonPrefixes                    []string
 	IsTruncated                       bool
 	NextKeyMarker, NextUploadIDMarker string
 }
 
 // ListMultipartUploads lists unfinished uploads in key order, then by id,
 // after (keyMarker, uploadIDMarker).
-func (l *Layer) ListMultipartUploads(ctx context.Context, bucket, prefix, keyMarker, uploadIDMarker string, maxUploads int) (ListUploadsResult, error) {
+func (l *Layer) ListMultipartUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (ListUploadsResult, error) {
+	prefix, keyMarker, uploadIDMarker, maxUploads := opts.Prefix, opts.KeyMarker, opts.UploadIDMarker, opts.MaxUploads
 	var res ListUploadsResult
 	if maxUploads <= 0 || maxUploads > MaxListUploads {
 		maxUploads = MaxListUploads
@@ -568,22 +577,37 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket, prefix, keyMar
 				after = append(append(after, 0), uploadIDMarker...)
 			}
 			after = append(after, 1) // past every upload of keyMarker (or past the marker's id)
-			if bytes.Compare(after, start) > 0 {
+			if cp, ok := commonPrefix(keyMarker, prefix, opts.Delimiter); ok && cp == keyMarker {
+				// The previous page ended with a common prefix: skip it.
+				after = prefixEnd(append(append([]byte(nil), base...), keyMarker...))
+			}
+			if after != nil && bytes.Compare(after, start) > 0 {
 				start = after
 			}
 		}
 		return eachUpload(r, lower, start, func(up Upload) bool {
-			if len(res.Uploads) == maxUploads {
+			cp, rolled := commonPrefix(up.Key, prefix, opts.Delimiter)
+			if rolled && len(res.CommonPrefixes) > 0 && res.CommonPrefixes[len(res.CommonPrefixes)-1] == cp {
+				// Uploads are few; walking past the rest of a rolled-up
+				// prefix costs less than a seek API would.
+				return true
+			}
+			if len(res.Uploads)+len(res.CommonPrefixes) == maxUploads {
 				res.IsTruncated = true
 				return false
 			}
+			if rolled {
+				res.CommonPrefixes = append(res.CommonPrefixes, cp)
+				res.NextKeyMarker, res.NextUploadIDMarker = cp, ""
+				return true
+			}
 			res.Uploads = append(res.Uploads, up)
+			res.NextKeyMarker, res.NextUploadIDMarker = up.Key, up.UploadID
 			return true
 		})
 	})
-	if res.IsTruncated {
-		last := res.Uploads[len(res.Uploads)-1]
-		res.NextKeyMarker, res.NextUploadIDMarker = last.Key, last.UploadID
+	if !res.IsTruncated {
+		res.NextKeyMarker, res.NextUploadIDMarker = "", ""
 	}
 	return res, err
 }

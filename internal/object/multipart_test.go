@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,7 +188,7 @@ func TestAbortAndExpiry(t *testing.T) {
 	if n, err := l.ExpireUploads(ctx, DefaultUploadExpiry); err != nil || n != 1 {
 		t.Fatalf("expired %d, %v; want 1", n, err)
 	}
-	res, err := l.ListMultipartUploads(ctx, "bkt", "", "", "", 0)
+	res, err := l.ListMultipartUploads(ctx, "bkt", ListUploadsOptions{})
 	if err != nil || len(res.Uploads) != 1 || res.Uploads[0].UploadID != young {
 		t.Fatalf("uploads left: %+v, %v", res.Uploads, err)
 	}
@@ -203,7 +204,7 @@ func TestAbortAndExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreateBucket(t, l, "bkt")
-	if res, _ := l.ListMultipartUploads(ctx, "bkt", "", "", "", 0); len(res.Uploads) != 0 {
+	if res, _ := l.ListMultipartUploads(ctx, "bkt", ListUploadsOptions{}); len(res.Uploads) != 0 {
 		t.Fatalf("a recreated bucket inherited uploads: %+v", res.Uploads)
 	}
 }
@@ -336,7 +337,7 @@ func TestListMultipartUploadsPages(t *testing.T) {
 	keyMarker, idMarker := "", ""
 	pages := 0
 	for {
-		res, err := l.ListMultipartUploads(ctx, "bkt", "", keyMarker, idMarker, 2)
+		res, err := l.ListMultipartUploads(ctx, "bkt", ListUploadsOptions{KeyMarker: keyMarker, UploadIDMarker: idMarker, MaxUploads: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,8 +353,28 @@ func TestListMultipartUploadsPages(t *testing.T) {
 	if pages != 3 || len(got) != len(want) || got["b"] != 2 {
 		t.Fatalf("%d pages, %v; want %v", pages, got, want)
 	}
-	res, err := l.ListMultipartUploads(ctx, "bkt", "c/", "", "", 0)
+	res, err := l.ListMultipartUploads(ctx, "bkt", ListUploadsOptions{Prefix: "c/"})
 	if err != nil || len(res.Uploads) != 2 {
 		t.Fatalf("prefix c/: %+v %v", res.Uploads, err)
+	}
+	// With a delimiter, c/x and c/y roll up into c/, across pages too.
+	var seen []string
+	opts := ListUploadsOptions{Delimiter: "/", MaxUploads: 2}
+	for {
+		res, err := l.ListMultipartUploads(ctx, "bkt", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range res.Uploads {
+			seen = append(seen, u.Key)
+		}
+		seen = append(seen, res.CommonPrefixes...)
+		if !res.IsTruncated {
+			break
+		}
+		opts.KeyMarker, opts.UploadIDMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+	if strings.Join(seen, ",") != "a,b,b,c/,d" {
+		t.Fatalf("delimiter listing: %v", seen)
 	}
 }
