@@ -53,7 +53,7 @@ func (s *Server) deleteObjects(rq *request) (response, error) {
 	if len(req.Objects) == 0 || len(req.Objects) > object.MaxDeleteKeys {
 		return nil, s3err.ErrMalformedXML
 	}
-	bypass := bypassGovernance(rq.http.Header)
+	bypass := s.bypassGovernance(rq)
 	objs := make([]object.ObjectToDelete, len(req.Objects))
 	for i, o := range req.Objects {
 		objs[i] = object.ObjectToDelete{Key: o.Key, VersionID: o.VersionID, BypassGovernance: bypass}

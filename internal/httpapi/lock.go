@@ -76,8 +76,13 @@ func (s *Server) putObjectLockConfig(rq *request) (response, error) {
 	return emptyResponse{status: http.StatusOK}, nil
 }
 
-func bypassGovernance(h http.Header) bool {
-	return strings.EqualFold(h.Get("x-amz-bypass-governance-retention"), "true")
+// bypassGovernance reports whether the request asks to bypass GOVERNANCE
+// retention and the caller holds s3:BypassGovernanceRetention (root
+// does). Without the permission the header has no effect, so a locked
+// version stays locked.
+func (s *Server) bypassGovernance(rq *request) bool {
+	return strings.EqualFold(rq.http.Header.Get("x-amz-bypass-governance-retention"), "true") &&
+		s.policyAllows(rq, "s3:BypassGovernanceRetention")
 }
 
 func (s *Server) getObjectRetention(rq *request) (response, error) {
@@ -100,7 +105,7 @@ func (s *Server) putObjectRetention(rq *request) (response, error) {
 	if doc.Mode == "" {
 		r = object.Retention{}
 	}
-	if err := s.objects.PutObjectRetention(rq.ctx, rq.bucket, rq.key, versionID(rq), r, bypassGovernance(rq.http.Header)); err != nil {
+	if err := s.objects.PutObjectRetention(rq.ctx, rq.bucket, rq.key, versionID(rq), r, s.bypassGovernance(rq)); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK}, nil

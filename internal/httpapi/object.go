@@ -237,7 +237,7 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 }
 
 func (s *Server) deleteObject(rq *request) (response, error) {
-	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, object.DeleteOptions{VersionID: versionID(rq), BypassGovernance: bypassGovernance(rq.http.Header)})
+	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, object.DeleteOptions{VersionID: versionID(rq), BypassGovernance: s.bypassGovernance(rq)})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
@@ -139,6 +140,26 @@ func TestPolicyEnforcement(t *testing.T) {
 	}
 	if _, err := temp.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("private"), Key: aws.String("sts"), Body: strings.NewReader("x")}); apiCode(err) != "AccessDenied" {
 		t.Fatalf("a session policy widened access: %v", err)
+	}
+
+	// Bypassing GOVERNANCE retention needs s3:BypassGovernanceRetention.
+	if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("worm"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	locked, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("worm"), Key: aws.String("k"), Body: strings.NewReader("x"),
+		ObjectLockMode: "GOVERNANCE", ObjectLockRetainUntilDate: aws.Time(time.Now().Add(time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeDoc("deleter", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:DeleteObject","s3:DeleteObjectVersion"],"Resource":["arn:aws:s3:::worm/*"]}]}`)
+	kuraAdmin(t, s, "user", "add", "deleter", "deleter-secret")
+	kuraAdmin(t, s, "policy", "attach", "deleter", "--user", "deleter")
+	del := &s3.DeleteObjectInput{Bucket: aws.String("worm"), Key: aws.String("k"), VersionId: locked.VersionId, BypassGovernanceRetention: aws.Bool(true)}
+	if _, err := clientAs(s, "deleter", "deleter-secret").DeleteObject(ctx, del); apiCode(err) != "AccessDenied" {
+		t.Fatalf("bypass without s3:BypassGovernanceRetention: %v", err)
+	}
+	if _, err := writer.DeleteObject(ctx, del); err != nil {
+		t.Fatalf("bypass with s3:* : %v", err)
 	}
 
 	// aws:SourceIp: a policy for another network grants nothing.
