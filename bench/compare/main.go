@@ -1,0 +1,215 @@
+// Command compare measures kura against MinIO on this machine, in one run:
+// it starts both on loopback, each on its own temp dir on the same disk,
+// runs the same kura bench workloads against each in turn, and prints the
+// kura/MinIO ratio of each.
+//
+//	go run ./bench/compare [-minio PATH] [-duration 10s] [-json FILE]
+//
+// MinIO is only a baseline: it is installed with
+// `go install github.com/minio/minio@latest` into a cache directory when
+// -minio is not given. No MinIO code is part of kura.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/internal/loadgen"
+)
+
+// workload is one line of the comparison.
+type workload struct {
+	name, kind  string
+	size        int64
+	concurrency int
+	objects     int
+}
+
+var workloads = []workload{
+	{"4 KiB PUT, 16 clients", loadgen.OpPut, 4 << 10, 16, 0},
+	{"4 KiB GET, 16 clients", loadgen.OpGet, 4 << 10, 16, 1000},
+	{"stat (HEAD), 16 clients", loadgen.OpStat, 4 << 10, 16, 1000},
+	{"mixed 4 KiB, 16 clients", "mixed", 4 << 10, 16, 1000},
+	{"64 MiB PUT, 4 clients", loadgen.OpPut, 64 << 20, 4, 0},
+	{"64 MiB GET, 4 clients", loadgen.OpGet, 64 << 20, 4, 8},
+}
+
+type server struct {
+	name, endpoint string
+	client         *client.Client
+	cmd            *exec.Cmd
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func start(name string, cmd *exec.Cmd, addr, access, secret string) (*server, error) {
+	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/minio/health/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				c, err := client.New(addr, &client.Options{AccessKey: access, SecretKey: secret})
+				return &server{name: name, endpoint: addr, client: c, cmd: cmd}, err
+			}
+		}
+	}
+	cmd.Process.Kill()
+	return nil, fmt.Errorf("%s did not become ready", name)
+}
+
+// minioBinary finds MinIO: the -minio flag, or a go install into a cache.
+func minioBinary(path string) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "kura-bench", "bin")
+	bin := filepath.Join(dir, "minio")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	install := exec.Command("go", "install", "github.com/minio/minio@latest")
+	install.Env = append(os.Environ(), "GOBIN="+dir)
+	install.Stdout, install.Stderr = os.Stderr, os.Stderr
+	if err := install.Run(); err != nil {
+		return "", fmt.Errorf("installing MinIO as the baseline failed (%v); no comparison is made without one measured on this machine", err)
+	}
+	return bin, nil
+}
+
+type row struct {
+	Workload string  `json:"workload"`
+	Kura     float64 `json:"kuraOpsPerSec"`
+	MinIO    float64 `json:"minioOpsPerSec"`
+	Ratio    float64 `json:"ratio"`
+}
+
+func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, error) {
+	bucket := fmt.Sprintf("cmp-%d", time.Now().UnixNano())
+	if err := s.client.MakeBucket(ctx, bucket, client.MakeBucketOptions{}); err != nil {
+		return 0, err
+	}
+	rep, err := loadgen.Run(ctx, loadgen.Config{
+		Client: s.client, Bucket: bucket, Workload: w.kind, Size: w.size, Concurrency: w.concurrency, Duration: d, Objects: w.objects,
+	})
+	if err != nil {
+		return 0, err
+	}
+	if rep.FirstError != "" {
+		return 0, fmt.Errorf("%s on %s: %s", w.name, s.name, rep.FirstError)
+	}
+	total := 0.0
+	for _, op := range rep.Ops {
+		total += op.OpsPerSec
+	}
+	return total, nil
+}
+
+func main() {
+	minioPath := flag.String("minio", "", "MinIO binary (default: go install into the user cache)")
+	duration := flag.Duration("duration", 10*time.Second, "time per workload per server")
+	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
+	flag.Parse()
+	if err := compare(*minioPath, *duration, *jsonOut); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+}
+
+func compare(minioPath string, d time.Duration, jsonOut string) error {
+	ctx := context.Background()
+	minioBin, err := minioBinary(minioPath)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "kura-compare-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	kuraBin := filepath.Join(work, "kura")
+	if out, err := exec.Command("go", "build", "-o", kuraBin, "github.com/kurastore/kura/cmd/kura").CombinedOutput(); err != nil {
+		return fmt.Errorf("building kura: %v\n%s", err, out)
+	}
+	key := make([]byte, 12)
+	rand.Read(key)
+	access, secret := "BENCH"+hex.EncodeToString(key[:4]), hex.EncodeToString(key)
+	env := append(os.Environ(), "KURA_ROOT_USER="+access, "KURA_ROOT_PASSWORD="+secret, "MINIO_ROOT_USER="+access, "MINIO_ROOT_PASSWORD="+secret)
+
+	kAddr, mAddr := freePort(), freePort()
+	kcmd := exec.Command(kuraBin, "server", "--address", kAddr, "--log-level", "error", filepath.Join(work, "kura-data"))
+	kcmd.Env = env
+	kura, err := start("kura", kcmd, kAddr, access, secret)
+	if err != nil {
+		return err
+	}
+	defer kura.cmd.Process.Kill()
+	mcmd := exec.Command(minioBin, "server", "--address", mAddr, "--console-address", freePort(), "--quiet", filepath.Join(work, "minio-data"))
+	mcmd.Env = env
+	minio, err := start("MinIO", mcmd, mAddr, access, secret)
+	if err != nil {
+		return err
+	}
+	defer minio.cmd.Process.Kill()
+
+	var rows []row
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "WORKLOAD\tKURA OPS/S\tMINIO OPS/S\tKURA/MINIO\t")
+	for _, w := range workloads {
+		// Alternate which server goes first, so that neither always
+		// runs on a warmer or cooler machine.
+		order := []*server{kura, minio}
+		if len(rows)%2 == 1 {
+			order = []*server{minio, kura}
+		}
+		results := map[string]float64{}
+		for _, s := range order {
+			v, err := run(ctx, s, w, d)
+			if err != nil {
+				return err
+			}
+			results[s.name] = v
+		}
+		r := row{Workload: w.name, Kura: results["kura"], MinIO: results["MinIO"]}
+		if r.MinIO > 0 {
+			r.Ratio = r.Kura / r.MinIO
+		}
+		rows = append(rows, r)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f×\t\n", r.Workload, r.Kura, r.MinIO, r.Ratio)
+		tw.Flush()
+	}
+	if jsonOut != "" {
+		host, _ := os.Hostname()
+		data, err := json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "host": host, "rows": rows}, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(jsonOut, data, 0o644)
+	}
+	return nil
+}
