@@ -260,6 +260,10 @@ func storageError(err error) error {
 		return err
 	case errors.Is(err, blob.ErrNoSpace):
 		return s3err.ErrInsufficientStorage
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.Canceled):
+		// The client went away in the middle of its body: a request
+		// error, not a server fault.
+		return s3err.ErrIncompleteBody
 	}
 	return err
 }
