@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net"
 	"net/url"
 	"strconv"
@@ -25,26 +26,26 @@ func (c *policyCache) forget(bucket string) {
 	c.mu.Unlock()
 }
 
-// bucketPolicy returns the bucket's parsed policy, or nil.
-func (s *Server) bucketPolicy(rq *request) *policy.Policy {
-	if rq.bucket == "" {
+// bucketPolicy returns the parsed policy of bucket, or nil.
+func (s *Server) bucketPolicy(ctx context.Context, bucket string) *policy.Policy {
+	if bucket == "" {
 		return nil
 	}
 	c := &s.policies
 	c.mu.Lock()
-	p, ok := c.m[rq.bucket]
+	p, ok := c.m[bucket]
 	c.mu.Unlock()
 	if ok {
 		return p
 	}
-	if doc, err := s.objects.BucketConfig(rq.ctx, rq.bucket, configPolicy); err == nil {
+	if doc, err := s.objects.BucketConfig(ctx, bucket, configPolicy); err == nil {
 		p, _ = policy.Parse(doc)
 	}
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*policy.Policy{}
 	}
-	c.m[rq.bucket] = p
+	c.m[bucket] = p
 	c.mu.Unlock()
 	return p
 }
@@ -101,22 +102,17 @@ func (s *Server) policyAllows(rq *request, action string) bool {
 	return s.allows(rq, action, iamResource(rq.bucket, rq.key), rq.bucket)
 }
 
-// allows decides one action on one resource of bucket.
+// allows decides one action on one resource of bucket. Root is decided
+// before any condition key is gathered or bucket policy read.
 func (s *Server) allows(rq *request, action, resource, bucket string) bool {
-	req := policy.Request{Action: action, Resource: resource, Conditions: s.conditionKeys(rq), Principal: "*"}
-	var bp *policy.Policy
-	if bucket != "" {
-		saved := rq.bucket
-		rq.bucket = bucket
-		bp = s.bucketPolicy(rq)
-		rq.bucket = saved
-	}
 	id := rq.identity
+	if id != nil && id.Root {
+		return true
+	}
+	req := policy.Request{Action: action, Resource: resource, Conditions: s.conditionKeys(rq), Principal: "*"}
+	bp := s.bucketPolicy(rq.ctx, bucket)
 	if id == nil {
 		return bp.Evaluate(req) == policy.Allowed
-	}
-	if id.Root {
-		return true
 	}
 	req.Principal, req.Username = id.Username, id.Username
 	return policy.Narrow(policy.EvaluateAll(req, id.Policies, bp), id.Session, req)

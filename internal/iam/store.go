@@ -243,10 +243,16 @@ func (s *Store) RemoveUser(ctx context.Context, access string) error {
 	})
 }
 
+// keyRange is the key range of one of the IAM prefixes: prefix up to the
+// prefix with its last byte raised (IAM prefixes are short ASCII tags).
+func keyRange(prefix string) (lower, upper []byte) {
+	end := []byte(prefix)
+	end[len(end)-1]++
+	return []byte(prefix), end
+}
+
 func listJSON[T any](r meta.Reader, prefix string) ([]T, error) {
-	p := []byte(prefix)
-	end := append([]byte(prefix[:len(prefix)-1]), prefix[len(prefix)-1]+1)
-	it, err := r.NewIter(p, end)
+	it, err := r.NewIter(keyRange(prefix))
 	if err != nil {
 		return nil, err
 	}
@@ -338,8 +344,7 @@ func (s *Store) ListPolicies(ctx context.Context) ([]string, error) {
 }
 
 func eachKey(r meta.Reader, prefix string, fn func(string)) error {
-	end := append([]byte(prefix[:len(prefix)-1]), prefix[len(prefix)-1]+1)
-	it, err := r.NewIter([]byte(prefix), end)
+	it, err := r.NewIter(keyRange(prefix))
 	if err != nil {
 		return err
 	}
