@@ -69,6 +69,10 @@ func (b *Batch) Add(e BatchEntry) error {
 		return err
 	}
 	l := b.l
+	objKey, sse, err := l.newObjectKey(b.ctx, b.bucket, e.Key, opts.Encryption)
+	if err != nil {
+		return err
+	}
 	s := stagedObject{key: e.Key, rec: record{UID: newUID()}}
 	digest := newBodyDigest(opts.Checksum.Algorithm)
 	if opts.Size <= l.opts.InlineLimit && b.inlineBytes+opts.Size <= maxBatchInline {
@@ -79,9 +83,11 @@ func (b *Batch) Add(e BatchEntry) error {
 		digest.Write(s.inline)
 		s.rec.Inline = true
 		b.inlineBytes += opts.Size
+		if s.inline, err = sealInline(objKey, s.rec.UID, s.inline); err != nil {
+			return err
+		}
 	} else {
-		var err error
-		if s.w, err = l.writeBlob(b.ctx, e.Body, opts.Size, digest); err != nil {
+		if s.w, err = l.writeBlob(b.ctx, e.Body, opts.Size, digest, objKey); err != nil {
 			return err
 		}
 		s.rec.BlobID = string(s.w.ID())
@@ -94,7 +100,7 @@ func (b *Batch) Add(e BatchEntry) error {
 	s.rec.Info = ObjectInfo{
 		Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), Attrs: opts.Attrs,
 		Checksums: checksumMap(opts.Checksum.Algorithm, sum), Tags: opts.Tags,
-		Retention: opts.Retention, LegalHold: opts.LegalHold,
+		Retention: opts.Retention, LegalHold: opts.LegalHold, SSE: sse,
 	}
 	if sum != "" {
 		s.rec.Info.ChecksumType = ChecksumFullObject

@@ -2,8 +2,10 @@ package object
 
 import (
 	"context"
+	"errors"
 	"io"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
@@ -16,6 +18,8 @@ type CopySource struct {
 	// VersionID copies that version instead of the latest.
 	VersionID string
 	Cond      Conditions
+	// CustomerKey is the SSE-C key of a source stored with one.
+	CustomerKey []byte
 }
 
 // CopyOptions describe CopyObject. Without the Replace flags the copy keeps
@@ -31,12 +35,21 @@ type CopyOptions struct {
 	// source's lock.
 	Retention Retention
 	LegalHold bool
+	// Encryption encrypts the copy. A copy does not inherit the source's
+	// encryption.
+	Encryption Encryption
 }
+
+// errReencrypt says that a copy must move the data through a new
+// encryption instead of sharing the source's blobs.
+var errReencrypt = errors.New("object: copy must re-encrypt")
 
 // CopyObject copies src to dstBucket/dstKey. Blobs are immutable, so the
 // copy shares the source's blobs and writes only metadata; an inline
 // object's bytes are copied with it. Source and destination are read and
-// written in one atomic commit.
+// written in one atomic commit. An encrypted source or destination is
+// the exception: its data is decrypted and encrypted again under the
+// copy's own key (copyReencrypt).
 func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKey string, opts CopyOptions) (ObjectInfo, error) {
 	if err := s3name.CheckKey(dstKey); err != nil {
 		return ObjectInfo{}, err
@@ -52,7 +65,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	}
 	self := src.Bucket == dstBucket && src.Key == dstKey
 	switch {
-	case self && !opts.ReplaceMetadata:
+	case self && !opts.ReplaceMetadata && opts.Encryption.Type == "":
 		return ObjectInfo{}, s3err.ErrInvalidCopyDest
 	case opts.ReplaceMetadata && userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
@@ -77,6 +90,9 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		srcRec, err := lookupVersion(tx, src.Bucket, src.Key, src.VersionID)
 		if err != nil {
 			return err
+		}
+		if srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil {
+			return errReencrypt
 		}
 		if err := checkCopySourceConditions(srcRec.Info, src.Cond); err != nil {
 			return err
@@ -113,6 +129,9 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		}
 		return nil
 	})
+	if errors.Is(err, errReencrypt) {
+		return l.copyReencrypt(ctx, src, dstBucket, dstKey, opts)
+	}
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -122,14 +141,47 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	return info, nil
 }
 
+// copyReencrypt copies by reading the source's plaintext into a new
+// object, as a PUT of the same data with the copy's metadata would.
+func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, dstKey string, opts CopyOptions) (ObjectInfo, error) {
+	obj, err := l.GetObject(ctx, src.Bucket, src.Key, GetOptions{VersionID: src.VersionID, CustomerKey: src.CustomerKey})
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	defer obj.Body.Close()
+	if err := checkCopySourceConditions(obj.Info, src.Cond); err != nil {
+		return ObjectInfo{}, err
+	}
+	if obj.Info.Size > MaxPutSize {
+		return ObjectInfo{}, s3err.ErrCopySourceSSETooLarge
+	}
+	put := PutOptions{
+		Size: obj.Info.Size, Attrs: obj.Info.Attrs, Tags: obj.Info.Tags, Cond: opts.Cond,
+		Retention: opts.Retention, LegalHold: opts.LegalHold, Encryption: opts.Encryption,
+	}
+	if opts.ReplaceMetadata {
+		put.Attrs = opts.Attrs
+	}
+	if opts.ReplaceTags {
+		put.Tags = opts.Tags
+	}
+	if obj.Info.ChecksumType == ChecksumFullObject {
+		for alg := range obj.Info.Checksums {
+			put.Checksum.Algorithm = checksum.Algorithm(alg)
+		}
+	}
+	return l.PutObject(ctx, dstBucket, dstKey, obj.Body, put)
+}
+
 // UploadPartCopy stores part number of an upload from a byte range of src
 // (nil for the whole object). Unlike CopyObject it copies the bytes: a part
 // is one blob of its own.
-func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Range, bucket, key, uploadID string, number int) (PartInfo, error) {
+// customerKey is the upload's SSE-C key, if it has one.
+func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Range, bucket, key, uploadID string, number int, customerKey []byte) (PartInfo, error) {
 	if err := validPartNumber(number); err != nil {
 		return PartInfo{}, err
 	}
-	obj, err := l.GetObject(ctx, src.Bucket, src.Key, GetOptions{Range: srcRange, VersionID: src.VersionID})
+	obj, err := l.GetObject(ctx, src.Bucket, src.Key, GetOptions{Range: srcRange, VersionID: src.VersionID, CustomerKey: src.CustomerKey})
 	if err != nil {
 		return PartInfo{}, err
 	}
@@ -140,5 +192,5 @@ func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Ra
 	if obj.Length > MaxPartSize {
 		return PartInfo{}, s3err.ErrEntityTooLarge
 	}
-	return l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length})
+	return l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length, CustomerKey: customerKey})
 }

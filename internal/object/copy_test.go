@@ -142,15 +142,15 @@ func TestUploadPartCopy(t *testing.T) {
 	data := payload(MinPartSize + 100)
 	put(t, l, "bkt", "src", data)
 	id := newUpload(t, l, "composed", UploadOptions{})
-	p1, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, nil, "bkt", "composed", id, 1)
+	p1, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, nil, "bkt", "composed", id, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, &Range{Start: 10, End: 19}, "bkt", "composed", id, 2)
+	p2, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, &Range{Start: 10, End: 19}, "bkt", "composed", id, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src", Cond: Conditions{IfMatch: "x"}}, nil, "bkt", "composed", id, 3); !errors.Is(err, s3err.ErrPreconditionFailed) {
+	if _, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src", Cond: Conditions{IfMatch: "x"}}, nil, "bkt", "composed", id, 3, nil); !errors.Is(err, s3err.ErrPreconditionFailed) {
 		t.Fatalf("copy-source-if-match: %v", err)
 	}
 	if _, err := l.CompleteMultipartUpload(ctx, "bkt", "composed", id, []CompletePart{{1, p1.ETag, ""}, {2, p2.ETag, ""}}, CompleteOptions{}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/meta"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// upload may have. Default (and S3's rule) 5 MiB; benchmarks lower it
 	// to complete 10,000 parts without 50 GB of data.
 	MinPartSize int64
+	// KMS seals the keys of SSE-S3 and SSE-KMS objects; without it those
+	// are refused (SSE-C needs no KMS).
+	KMS kms.KMS
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
@@ -46,8 +47,10 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 type testLayer struct {
 	*Layer
-	blobs blob.Store
-	clock *fakeClock
+	blobs   blob.Store
+	blobDir string
+	kms     *localkms.KMS
+	clock   *fakeClock
 }
 
 func newTestLayer(t *testing.T) testLayer {
@@ -57,13 +60,18 @@ func newTestLayer(t *testing.T) testLayer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	b, err := dirstore.Open(t.TempDir())
+	blobDir := t.TempDir()
+	b, err := dirstore.Open(blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := localkms.New(m, localkms.NewSecret("test-default"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: time.Now()}
-	l := New(m, b, Options{InlineLimit: 1024, Now: clock.Now, GCDelay: time.Second, OrphanGrace: time.Hour})
-	return testLayer{Layer: l, blobs: b, clock: clock}
+	l := New(m, b, Options{InlineLimit: 1024, Now: clock.Now, GCDelay: time.Second, OrphanGrace: time.Hour, KMS: k})
+	return testLayer{Layer: l, blobs: b, blobDir: blobDir, kms: k, clock: clock}
 }
 
 func mustCreateBucket(t *testing.T, l testLayer, name string) {

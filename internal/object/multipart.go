@@ -76,6 +76,8 @@ type Upload struct {
 	// combined into the object's checksum as ChecksumType says.
 	ChecksumAlgorithm checksum.Algorithm `json:"alg,omitempty"`
 	ChecksumType      string             `json:"sumtype,omitempty"`
+	// SSE is the encryption of every part and of the object.
+	SSE SSE `json:"sse,omitzero"`
 }
 
 // UploadOptions describe CreateMultipartUpload.
@@ -88,6 +90,8 @@ type UploadOptions struct {
 	// ChecksumType is ChecksumFullObject or ChecksumComposite; "" picks
 	// the algorithm's default.
 	ChecksumType string
+	// Encryption encrypts the parts and the object.
+	Encryption Encryption
 }
 
 // Checksum types of a multipart object: a checksum of the whole data, or a
@@ -102,6 +106,8 @@ type PartOptions struct {
 	Size       int64
 	ContentMD5 []byte
 	Checksum   ChecksumRequest
+	// CustomerKey is the upload's SSE-C key, which every part brings.
+	CustomerKey []byte
 }
 
 // PartInfo describes one uploaded part.
@@ -152,7 +158,14 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err != nil {
 		return "", err
 	}
+	// The object key is made now and sealed in the upload; each part
+	// opens it again.
+	_, sse, err := l.newObjectKey(ctx, bucket, key, opts.Encryption)
+	if err != nil {
+		return "", err
+	}
 	up := Upload{
+		SSE:      sse,
 		UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: opts.Attrs, Tags: opts.Tags,
 		Retention: opts.Retention, LegalHold: opts.LegalHold,
 		ChecksumAlgorithm: opts.ChecksumAlgorithm, ChecksumType: sumType,
@@ -242,8 +255,12 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 		return PartInfo{}, s3err.ErrInvalidRequest.WithMessage("Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
 			strings.ToLower(string(up.ChecksumAlgorithm)), strings.ToLower(string(alg)))
 	}
+	objKey, err := l.openObjectKey(ctx, bucket, key, up.SSE, opts.CustomerKey)
+	if err != nil {
+		return PartInfo{}, err
+	}
 	digest := newBodyDigest(alg)
-	w, err := l.writeBlob(ctx, body, opts.Size, digest)
+	w, err := l.writeBlob(ctx, body, opts.Size, digest, objKey)
 	if err != nil {
 		return PartInfo{}, err
 	}
@@ -403,6 +420,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			PartsCount:   len(list),
 			Retention:    up.Retention,
 			LegalHold:    up.LegalHold,
+			SSE:          up.SSE,
 		}
 		if sum != "" {
 			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)

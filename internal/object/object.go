@@ -74,33 +74,37 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		return ObjectInfo{}, err
 	}
 
+	objKey, sse, err := l.newObjectKey(ctx, bucket, key, opts.Encryption)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	rec := record{UID: newUID()}
 	var inline []byte
 	var w blob.Writer
 	digest := newBodyDigest(opts.Checksum.Algorithm)
-	if opts.SizeUnknown {
-		var err error
-		if inline, w, opts.Size, err = l.storeUnsized(ctx, body, digest); err != nil {
+	switch {
+	case opts.SizeUnknown:
+		if inline, w, opts.Size, err = l.storeUnsized(ctx, body, digest, objKey); err != nil {
 			return ObjectInfo{}, err
 		}
-		if w != nil {
-			rec.BlobID = string(w.ID())
-		} else {
-			rec.Inline = true
-		}
-	} else if opts.Size <= l.opts.InlineLimit {
+	case opts.Size <= l.opts.InlineLimit:
 		inline = make([]byte, opts.Size)
 		if err := readBody(body, inline); err != nil {
 			return ObjectInfo{}, err
 		}
 		digest.Write(inline)
-		rec.Inline = true
-	} else {
-		var err error
-		if w, err = l.writeBlob(ctx, body, opts.Size, digest); err != nil {
+	default:
+		if w, err = l.writeBlob(ctx, body, opts.Size, digest, objKey); err != nil {
 			return ObjectInfo{}, err
 		}
+	}
+	if w != nil {
 		rec.BlobID = string(w.ID())
+	} else {
+		rec.Inline = true
+		if inline, err = sealInline(objKey, rec.UID, inline); err != nil {
+			return ObjectInfo{}, err
+		}
 	}
 	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
 	if err != nil {
@@ -117,6 +121,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		Tags:         opts.Tags,
 		Retention:    opts.Retention,
 		LegalHold:    opts.LegalHold,
+		SSE:          sse,
 	}
 	if sum != "" {
 		rec.Info.ChecksumType = ChecksumFullObject
@@ -142,7 +147,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 
 // storeUnsized reads a body of unknown length to EOF: one that fits the
 // inline limit is returned in memory, a longer one goes to a new blob.
-func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writer) (inline []byte, w blob.Writer, size int64, err error) {
+func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writer, objKey []byte) (inline []byte, w blob.Writer, size int64, err error) {
 	head := make([]byte, l.opts.InlineLimit+1)
 	n, err := io.ReadFull(body, head)
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -155,7 +160,12 @@ func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writ
 	if w, err = l.blobs.Create(ctx); err != nil {
 		return nil, nil, 0, storageError(err)
 	}
-	dst := io.MultiWriter(w, digest)
+	sealed, sealer, err := sealingWriter(w, objKey)
+	if err != nil {
+		w.Abort()
+		return nil, nil, 0, err
+	}
+	dst := io.MultiWriter(sealed, digest)
 	if _, err := dst.Write(head); err != nil {
 		w.Abort()
 		return nil, nil, 0, storageError(err)
@@ -165,6 +175,9 @@ func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writ
 	rest, err := io.CopyBuffer(dst, io.LimitReader(body, MaxPutSize-int64(n)+1), *bp)
 	if err == nil && int64(n)+rest > MaxPutSize {
 		err = s3err.ErrEntityTooLarge
+	}
+	if err == nil && sealer != nil {
+		err = sealer.Close()
 	}
 	if err == nil {
 		_, err = w.Commit()
@@ -177,15 +190,27 @@ func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writ
 }
 
 // writeBlob stores exactly size bytes of body in a new, committed blob,
-// feeding them to digest on the way.
-func (l *Layer) writeBlob(ctx context.Context, body io.Reader, size int64, digest io.Writer) (blob.Writer, error) {
+// feeding them to digest on the way. With objKey the blob holds them
+// encrypted.
+func (l *Layer) writeBlob(ctx context.Context, body io.Reader, size int64, digest io.Writer, objKey []byte) (blob.Writer, error) {
 	w, err := l.blobs.Create(ctx)
 	if err != nil {
 		return nil, storageError(err)
 	}
-	if err := copyBody(io.MultiWriter(w, digest), body, size); err != nil {
+	sealed, sealer, err := sealingWriter(w, objKey)
+	if err != nil {
 		w.Abort()
 		return nil, err
+	}
+	if err := copyBody(io.MultiWriter(sealed, digest), body, size); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if sealer != nil {
+		if err := sealer.Close(); err != nil {
+			w.Abort()
+			return nil, storageError(err)
+		}
 	}
 	if _, err := w.Commit(); err != nil {
 		w.Abort()
@@ -391,6 +416,9 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			return nil, err
 		}
 		obj := &Object{Info: rec.Info}
+		if err := checkCustomerKey(rec.Info.SSE, opts.CustomerKey); err != nil {
+			return nil, err
+		}
 		if err := checkReadConditions(rec.Info, opts.Cond); err != nil {
 			return obj, err
 		}
@@ -405,14 +433,21 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 		if !withBody {
 			return obj, nil
 		}
+		objKey, err := l.openObjectKey(ctx, bucket, key, rec.Info.SSE, opts.CustomerKey)
+		if err != nil {
+			return nil, err
+		}
 		if rec.Inline {
+			if data, err = openInline(objKey, rec.UID, data, rec.Info.Size); err != nil {
+				return nil, err
+			}
 			if int64(len(data)) != rec.Info.Size {
 				return nil, s3err.ErrInternalError.WithMessage("inline data of %s/%s is damaged", bucket, key)
 			}
 			obj.Body = io.NopCloser(bytes.NewReader(data[obj.Offset : obj.Offset+obj.Length]))
 			return obj, nil
 		}
-		obj.Body, err = l.openData(ctx, rec, obj.Offset, obj.Length)
+		obj.Body, err = l.openData(ctx, rec, obj.Offset, obj.Length, objKey)
 		if errors.Is(err, blob.ErrNotFound) && attempt < maxGetRetries {
 			// The object was replaced and its old blob collected between
 			// the lookup and the open: look it up again.

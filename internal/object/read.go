@@ -8,14 +8,22 @@ import (
 )
 
 // openData opens [off, off+n) of a blob-backed record: one blob, or the
-// parts of a multipart manifest read one after another.
-func (l *Layer) openData(ctx context.Context, rec record, off, n int64) (io.ReadCloser, error) {
-	if len(rec.Parts) == 0 {
-		return l.blobs.Open(ctx, blob.ID(rec.BlobID), off, n)
-	}
+// parts of a multipart manifest read one after another. Offsets are in the
+// plaintext; with objKey the blobs are sealed and decrypted on the way.
+func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
 	type span struct {
 		id       blob.ID
 		off, len int64
+		size     int64 // plaintext size of the blob
+	}
+	openSpan := func(s span) (io.ReadCloser, error) {
+		if objKey == nil {
+			return l.blobs.Open(ctx, s.id, s.off, s.len)
+		}
+		return l.openSealedBlob(ctx, s.id, objKey, s.off, s.len, s.size)
+	}
+	if len(rec.Parts) == 0 {
+		return openSpan(span{blob.ID(rec.BlobID), off, n, rec.Info.Size})
 	}
 	var spans []span
 	for _, p := range rec.Parts {
@@ -27,7 +35,7 @@ func (l *Layer) openData(ctx context.Context, rec record, off, n int64) (io.Read
 			continue
 		}
 		take := min(p.Size-off, n)
-		spans = append(spans, span{blob.ID(p.BlobID), off, take})
+		spans = append(spans, span{blob.ID(p.BlobID), off, take, p.Size})
 		off, n = 0, n-take
 	}
 	// Open the first part now, so a missing blob is reported before the
@@ -35,13 +43,13 @@ func (l *Layer) openData(ctx context.Context, rec record, off, n int64) (io.Read
 	var first io.ReadCloser
 	if len(spans) > 0 {
 		var err error
-		if first, err = l.blobs.Open(ctx, spans[0].id, spans[0].off, spans[0].len); err != nil {
+		if first, err = openSpan(spans[0]); err != nil {
 			return nil, err
 		}
 	}
 	pr := &partsReader{cur: first}
 	for _, s := range spans[min(1, len(spans)):] {
-		pr.next = append(pr.next, func() (io.ReadCloser, error) { return l.blobs.Open(ctx, s.id, s.off, s.len) })
+		pr.next = append(pr.next, func() (io.ReadCloser, error) { return openSpan(s) })
 	}
 	return pr, nil
 }

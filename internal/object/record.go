@@ -1,6 +1,7 @@
 package object
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -40,6 +41,11 @@ const (
 	fRetentionMode      = 20
 	fRetainUntil        = 21 // unix nanoseconds
 	fLegalHold          = 22 // present (empty) while a legal hold is on
+	fSSEType            = 23 // SSEC, SSES3 or SSEKMS; absent when unencrypted
+	fSSEKeyID           = 24
+	fSSEContext         = 25
+	fSSESealedKey       = 26
+	fSSEKeyCheck        = 27
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -142,6 +148,15 @@ func (r *record) encode() []byte {
 	}
 	if in.LegalHold {
 		b = appendField(b, fLegalHold, nil)
+	}
+	if sse := in.SSE; sse.Type != "" {
+		b = appendString(b, fSSEType, sse.Type)
+		b = appendString(b, fSSEKeyID, sse.KMSKeyID)
+		b = appendString(b, fSSEContext, sse.Context)
+		b = appendField(b, fSSESealedKey, sse.SealedKey)
+		if sse.KeyCheck != nil {
+			b = appendField(b, fSSEKeyCheck, sse.KeyCheck)
+		}
 	}
 	for _, p := range r.Parts {
 		v := binary.AppendUvarint(nil, uint64(p.Size))
@@ -253,6 +268,16 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.Retention.RetainUntil = time.Unix(0, int64(u)).UTC()
 		case fLegalHold:
 			in.LegalHold = true
+		case fSSEType:
+			in.SSE.Type = string(v)
+		case fSSEKeyID:
+			in.SSE.KMSKeyID = string(v)
+		case fSSEContext:
+			in.SSE.Context = string(v)
+		case fSSESealedKey:
+			in.SSE.SealedKey = bytes.Clone(v)
+		case fSSEKeyCheck:
+			in.SSE.KeyCheck = bytes.Clone(v)
 		case fPart:
 			var p partRef
 			p, err = decodePart(v)

@@ -44,6 +44,8 @@ type ObjectInfo struct {
 	// Retention and LegalHold lock the version (object lock buckets).
 	Retention Retention
 	LegalHold bool
+	// SSE says how the object is encrypted; its Type is "" when it is not.
+	SSE SSE
 	Attrs
 }
 
@@ -108,6 +110,8 @@ type PutOptions struct {
 	// buckets); without a retention the bucket's default applies.
 	Retention Retention
 	LegalHold bool
+	// Encryption encrypts the object.
+	Encryption Encryption
 }
 
 // ChecksumRequest names an S3 checksum algorithm and, optionally, the value
@@ -126,6 +130,8 @@ type GetOptions struct {
 	// PartNumber selects one part of a multipart object (1-based); 0 for
 	// the whole object. An object that is not multipart has one part.
 	PartNumber int
+	// CustomerKey is the SSE-C key of an object stored with one.
+	CustomerKey []byte
 }
 
 // ListOptions describe a ListObjects request (v1 and v2 alike).
