@@ -6,6 +6,8 @@ package kuratest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"log/slog"
 	"net"
@@ -17,7 +19,9 @@ import (
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/httpapi"
+	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 )
@@ -30,6 +34,10 @@ type Server struct {
 	URL                  string
 	AccessKey, SecretKey string
 	Region               string
+	// RootCAs trusts the server's certificate (Options.TLS); CertPEM is
+	// that certificate, for clients that load a CA file.
+	RootCAs *x509.CertPool
+	CertPEM []byte
 	// Client is a client with the root credentials.
 	Client *client.Client
 }
@@ -41,6 +49,9 @@ type Options struct {
 	// Now is the server's clock (signature checks, and later lifecycle
 	// and retention); nil means time.Now.
 	Now func() time.Time
+	// TLS serves HTTPS with a fresh self-signed certificate for
+	// 127.0.0.1 (SSE-C needs it).
+	TLS bool
 }
 
 // NewServer starts kura for t and stops it when t ends.
@@ -63,10 +74,15 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		t.Fatalf("kuratest: %v", err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	layer := object.New(meta, blobs, object.Options{Region: opts.Region, Now: opts.Now, Logger: log})
+	keys, err := localkms.New(meta, localkms.NewSecret("kuratest-key"))
+	if err != nil {
+		meta.Close()
+		t.Fatalf("kuratest: %v", err)
+	}
+	layer := object.New(meta, blobs, object.Options{Region: opts.Region, Now: opts.Now, Logger: log, KMS: keys})
 	creds := auth.Credentials{AccessKey: "KT" + randomHex(9), SecretKey: randomHex(20)}
 	api := httpapi.New(httpapi.Config{
-		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now,
+		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now, KMS: keys,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,6 +90,26 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		t.Fatalf("kuratest: %v", err)
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
+	s := &Server{
+		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region,
+	}
+	if opts.TLS {
+		certPEM, keyPEM, err := certs.Generate()
+		if err == nil {
+			var cert tls.Certificate
+			if cert, err = tls.X509KeyPair(certPEM, keyPEM); err == nil {
+				srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+				ln = tls.NewListener(ln, srv.TLSConfig)
+			}
+		}
+		if err != nil {
+			meta.Close()
+			t.Fatalf("kuratest: %v", err)
+		}
+		s.URL, s.CertPEM, s.RootCAs = "https://"+s.Endpoint, certPEM, x509.NewCertPool()
+		s.RootCAs.AppendCertsFromPEM(certPEM)
+	}
 	ctx, stopCollector := context.WithCancel(context.Background())
 	collected := make(chan struct{})
 	go func() { defer close(collected); layer.RunCollector(ctx) }()
@@ -84,11 +120,9 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		<-collected
 		meta.Close()
 	})
-	s := &Server{
-		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region,
-	}
-	s.Client, err = client.New(s.Endpoint, &client.Options{AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: opts.Region})
+	s.Client, err = client.New(s.Endpoint, &client.Options{
+		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: opts.Region, Secure: opts.TLS, RootCAs: s.RootCAs,
+	})
 	if err != nil {
 		t.Fatalf("kuratest: %v", err)
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 )
@@ -81,6 +83,35 @@ func rootCredentials(dir string, log *slog.Logger) (auth.Credentials, error) {
 		log.Info("using saved root credentials", "file", filepath.Join(dir, auth.RootFile), "access_key", c.AccessKey)
 	}
 	return c, nil
+}
+
+// kmsSecretFile holds the generated master key of the built-in KMS.
+const (
+	kmsSecretFile     = "kms.key"
+	defaultKMSKeyName = "kura-default-key"
+)
+
+// builtinKMS starts the built-in KMS with the master key from
+// KURA_KMS_SECRET_KEY, or from DIR/kms.key, generated on first start.
+func builtinKMS(dir string, m meta.Store, log *slog.Logger) (*localkms.KMS, error) {
+	secret := os.Getenv("KURA_KMS_SECRET_KEY")
+	if secret == "" {
+		path := filepath.Join(dir, kmsSecretFile)
+		var created bool
+		var err error
+		if secret, created, err = localkms.LoadOrCreateSecret(path, defaultKMSKeyName); err != nil {
+			return nil, fmt.Errorf("KMS master key: %w", err)
+		}
+		if created {
+			fmt.Printf("Generated the KMS master key (saved in %s; back it up: encrypted objects need it)\n", path)
+		}
+	}
+	k, err := localkms.New(m, secret)
+	if err != nil {
+		return nil, fmt.Errorf("KURA_KMS_SECRET_KEY: %w", err)
+	}
+	log.Info("KMS", "default_key", k.DefaultKey())
+	return k, nil
 }
 
 // tlsSetup returns the certificate source the flags ask for, or nil for
@@ -146,8 +177,12 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return fmt.Errorf("opening blobs: %w", err)
 	}
+	keys, err := builtinKMS(dir, metaStore, log)
+	if err != nil {
+		return err
+	}
 	layer := object.New(metaStore, blobStore, object.Options{
-		InlineLimit: f.inlineLimit, Region: f.region, Logger: log,
+		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys,
 	})
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -172,6 +207,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		Domain:      f.domain,
 		Credentials: auth.NewStatic(creds).Secret,
 		IAM:         identities,
+		KMS:         keys,
 		Version:     version(),
 		Logger:      log,
 	})

@@ -68,7 +68,7 @@ func (s *Server) getBucketACL(rq *request) (response, error) {
 }
 
 func (s *Server) getObjectACL(rq *request) (response, error) {
-	obj, err := s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, object.GetOptions{VersionID: versionID(rq)})
+	obj, err := s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, object.GetOptions{VersionID: versionID(rq), InfoOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Server) putACL(rq *request) (response, error) {
 	if rq.key == "" {
 		_, err = s.objects.Bucket(rq.ctx, rq.bucket)
 	} else {
-		_, err = s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, object.GetOptions{VersionID: versionID(rq)})
+		_, err = s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, object.GetOptions{VersionID: versionID(rq), InfoOnly: true})
 	}
 	if err != nil {
 		return nil, err

@@ -83,7 +83,13 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err := checkCannedACL(h); err != nil {
 		return nil, err
 	}
+	if src.CustomerKey, err = customerKey(rq, copySourcePrefix); err != nil {
+		return nil, err
+	}
 	opts := object.CopyOptions{Cond: writeConditions(h)}
+	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
+		return nil, err
+	}
 	if opts.ReplaceMetadata, err = directive(h, "x-amz-metadata-directive"); err != nil {
 		return nil, err
 	}
@@ -108,7 +114,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := versionHeaders(info)
+	out := append(versionHeaders(info), sseHeaders(rq, info.SSE)...)
 	if src.VersionID != "" {
 		out = append(out, [2]string{"x-amz-copy-source-version-id", src.VersionID})
 	}
@@ -162,11 +168,22 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	part, err := s.objects.UploadPartCopy(rq.ctx, src, rng, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), n)
+	if src.CustomerKey, err = customerKey(rq, copySourcePrefix); err != nil {
+		return nil, err
+	}
+	key, err := customerKey(rq, "")
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{headers: partChecksumHeaders(part), doc: copyPartResult{
+	part, err := s.objects.UploadPartCopy(rq.ctx, src, rng, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), n, key)
+	if err != nil {
+		return nil, err
+	}
+	out := partChecksumHeaders(part)
+	if key != nil {
+		out = append(out, sseHeaders(rq, object.SSE{Type: object.SSEC})...)
+	}
+	return xmlResponse{headers: out, doc: copyPartResult{
 		Xmlns: s3Namespace, LastModified: part.LastModified.Format(isoMillis), ETag: quoteETag(part.ETag),
 	}}, nil
 }

@@ -35,6 +35,9 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
 		return nil, err
 	}
+	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
+		return nil, err
+	}
 	id, err := s.objects.CreateMultipartUpload(rq.ctx, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err
@@ -43,6 +46,7 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	if opts.ChecksumAlgorithm != "" {
 		out = headers{{"x-amz-checksum-algorithm", string(opts.ChecksumAlgorithm)}}
 	}
+	out = append(out, sseHeaders(rq, s.describeEncryption(opts.Encryption))...)
 	return xmlResponse{headers: out, doc: initiateResult{Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: id}}, nil
 }
 
@@ -67,11 +71,17 @@ func (s *Server) uploadPart(rq *request) (response, error) {
 	if opts.Checksum, err = checksumRequest(h); err != nil {
 		return nil, err
 	}
+	if opts.CustomerKey, err = customerKey(rq, ""); err != nil {
+		return nil, err
+	}
 	part, err := s.objects.UploadPart(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), n, rq.body, opts)
 	if err != nil {
 		return nil, err
 	}
 	out := append(headers{{"ETag", quoteETag(part.ETag)}}, partChecksumHeaders(part)...)
+	if opts.CustomerKey != nil {
+		out = append(out, sseHeaders(rq, object.SSE{Type: object.SSEC})...)
+	}
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 
@@ -168,7 +178,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{headers: versionHeaders(info), doc: completeResult{
+	return xmlResponse{headers: append(versionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
 		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
 		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil

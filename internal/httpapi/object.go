@@ -78,12 +78,16 @@ func (s *Server) putObject(rq *request) (response, error) {
 	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
 		return nil, err
 	}
+	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
+		return nil, err
+	}
 	info, err := s.objects.PutObject(rq.ctx, rq.bucket, rq.key, rq.body, opts)
 	if err != nil {
 		return nil, err
 	}
 	out := append(headers{{"ETag", quoteETag(info.ETag)}}, checksumHeaders(info.Checksums, info.ChecksumType)...)
 	out = append(out, versionHeaders(info)...)
+	out = append(out, sseHeaders(rq, info.SSE)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 
@@ -202,8 +206,11 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 		}
 		opts.PartNumber = n
 	}
-	var obj *object.Object
 	var err error
+	if opts.CustomerKey, err = readCustomerKey(rq); err != nil {
+		return nil, err
+	}
+	var obj *object.Object
 	if withBody {
 		obj, err = s.objects.GetObject(rq.ctx, rq.bucket, rq.key, opts)
 	} else {
@@ -224,7 +231,7 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 		}
 		return nil, err
 	}
-	hdrs := objectHeaders(obj.Info)
+	hdrs := append(objectHeaders(obj.Info), sseHeaders(rq, obj.Info.SSE)...)
 	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") && !obj.Partial {
 		hdrs = append(hdrs, checksumHeaders(obj.Info.Checksums, obj.Info.ChecksumType)...)
 	}

@@ -154,6 +154,9 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return nil, err
 	}
 	opts := object.PutOptions{SizeUnknown: true, Attrs: formAttrs(f)}
+	if opts.Encryption, err = s.formEncryption(rq, f); err != nil {
+		return nil, err
+	}
 	if v := f.Get("tagging"); v != "" {
 		t, err := parseTaggingDocument([]byte(v))
 		if err != nil {

@@ -78,6 +78,11 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut:    op("PutBucketCors", (*Server).putBucketCORS),
 		http.MethodDelete: op("DeleteBucketCors", (*Server).deleteBucketCORS),
 	},
+	"encryption": {
+		http.MethodGet:    op("GetBucketEncryption", (*Server).getBucketEncryption),
+		http.MethodPut:    op("PutBucketEncryption", (*Server).putBucketEncryption),
+		http.MethodDelete: op("DeleteBucketEncryption", (*Server).deleteBucketEncryption),
+	},
 	"notification": {
 		http.MethodGet: op("GetBucketNotificationConfiguration", (*Server).getBucketNotification),
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/sigv4"
@@ -38,6 +39,9 @@ type Config struct {
 	IAM *iam.Store
 	// Version is reported by the admin API.
 	Version string
+	// KMS, when set, is the key management service behind SSE-S3 and
+	// SSE-KMS; the admin API manages its keys.
+	KMS kms.KMS
 }
 
 // Server is the S3 API as an http.Handler.
@@ -55,6 +59,7 @@ type Server struct {
 	policies policyCache
 	iam      *iam.Store
 	version  string
+	kms      kms.KMS
 }
 
 // New returns a Server.
@@ -79,7 +84,7 @@ func New(cfg Config) *Server {
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
-	s.iam, s.version = cfg.IAM, cfg.Version
+	s.iam, s.version, s.kms = cfg.IAM, cfg.Version, cfg.KMS
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

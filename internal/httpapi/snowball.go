@@ -26,6 +26,10 @@ func isSnowball(h http.Header) bool {
 // one atomic commit: an archive with an unsafe name, a damaged entry or
 // too many entries stores nothing.
 func (s *Server) extractSnowball(rq *request) (response, error) {
+	enc, err := s.writeEncryption(rq)
+	if err != nil {
+		return nil, err
+	}
 	batch, err := s.objects.NewBatch(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
@@ -34,7 +38,7 @@ func (s *Server) extractSnowball(rq *request) (response, error) {
 		return batch.Add(object.BatchEntry{
 			Key:  e.Key,
 			Body: e.Body,
-			Opts: object.PutOptions{Size: e.Size, Attrs: object.Attrs{ContentType: "binary/octet-stream"}},
+			Opts: object.PutOptions{Size: e.Size, Attrs: object.Attrs{ContentType: "binary/octet-stream"}, Encryption: enc},
 		})
 	}, snowball.WithMaxTotalSize(maxSnowballExtracted))
 	if err == nil {

@@ -129,6 +129,17 @@ func (l *Layer) newObjectKey(ctx context.Context, bucket, key string, enc Encryp
 	return nil, SSE{}, s3err.ErrSSEAlgorithm
 }
 
+// CheckEncryption reports whether objects can be encrypted as enc asks:
+// the KMS and the key exist. Bucket default encryption is checked with it
+// when it is set, so that writes do not fail on it later.
+func (l *Layer) CheckEncryption(ctx context.Context, enc Encryption) error {
+	if enc.Type == SSEC {
+		return nil
+	}
+	_, _, err := l.newObjectKey(ctx, "", "", enc)
+	return err
+}
+
 // checkCustomerKey verifies the SSE-C key a read or an upload part brings
 // against what the object (or upload) was stored with, without opening
 // anything.

@@ -416,7 +416,7 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			return nil, err
 		}
 		obj := &Object{Info: rec.Info}
-		if err := checkCustomerKey(rec.Info.SSE, opts.CustomerKey); err != nil {
+		if err := checkCustomerKey(rec.Info.SSE, opts.CustomerKey); err != nil && !(opts.InfoOnly && !withBody) {
 			return nil, err
 		}
 		if err := checkReadConditions(rec.Info, opts.Cond); err != nil {

@@ -132,6 +132,10 @@ type GetOptions struct {
 	PartNumber int
 	// CustomerKey is the SSE-C key of an object stored with one.
 	CustomerKey []byte
+	// InfoOnly reads the object's info for an operation on its
+	// metadata (its ACL), which S3 allows without the SSE-C key. Only
+	// HeadObject takes it.
+	InfoOnly bool
 }
 
 // ListOptions describe a ListObjects request (v1 and v2 alike).
