@@ -136,6 +136,13 @@ type ServerInfo struct {
 	Buckets int    `json:"buckets"`
 }
 
+// KMSKeys lists the keys of the server's KMS.
+type KMSKeys struct {
+	// Default is the key of SSE-S3, and of SSE-KMS without a key id.
+	Default string   `json:"default"`
+	Keys    []string `json:"keys"`
+}
+
 func seg(s string) string { return url.PathEscape(s) }
 
 // AddUser creates a user.
@@ -216,4 +223,15 @@ func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
 func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 	var out ServerInfo
 	return out, c.call(ctx, http.MethodGet, "info", nil, &out)
+}
+
+// CreateKMSKey adds a named key to the server's KMS, for SSE-KMS.
+func (c *Client) CreateKMSKey(ctx context.Context, name string) error {
+	return c.call(ctx, http.MethodPut, "kms/keys/"+seg(name), nil, nil)
+}
+
+// ListKMSKeys lists the server's KMS keys.
+func (c *Client) ListKMSKeys(ctx context.Context) (KMSKeys, error) {
+	var out KMSKeys
+	return out, c.call(ctx, http.MethodGet, "kms/keys", nil, &out)
 }

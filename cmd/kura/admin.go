@@ -63,7 +63,7 @@ func adminCommand() *cobra.Command {
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
 	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
-	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f))
+	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f))
 	return cmd
 }
 
@@ -246,4 +246,30 @@ func adminInfoCommand(f *adminFlags) *cobra.Command {
 			fmt.Fprintf(tw, "%s\t%s\t%d\n", info.Version, info.Region, info.Buckets)
 		})
 	})
+}
+
+func adminKMSCommand(f *adminFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "kms", Short: "Manage the keys of the built-in KMS"}
+	key := &cobra.Command{Use: "key", Short: "Manage KMS keys"}
+	key.AddCommand(
+		run(f, "create NAME", "Create a named key for SSE-KMS", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.CreateKMSKey(cmd.Context(), a[0]); err != nil {
+				return err
+			}
+			return done(cmd, "Created KMS key %s.", a[0])
+		}),
+		run(f, "list", "List KMS keys", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+			keys, err := c.ListKMSKeys(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return f.emit(cmd.OutOrStdout(), keys, "KEY\tDEFAULT", func(tw io.Writer) {
+				for _, k := range keys.Keys {
+					fmt.Fprintf(tw, "%s\t%v\n", k, k == keys.Default)
+				}
+			})
+		}),
+	)
+	cmd.AddCommand(key)
+	return cmd
 }

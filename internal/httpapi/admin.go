@@ -8,6 +8,7 @@ import (
 
 	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
 )
@@ -44,6 +45,8 @@ var adminRoutes = []adminRoute{
 	{http.MethodPost, []string{"groups", "{group}", "members"}, "admin:AddUserToGroup", (*Server).adminAddMembers},
 	{http.MethodDelete, []string{"groups", "{group}", "members"}, "admin:RemoveUserFromGroup", (*Server).adminRemoveMembers},
 	{http.MethodGet, []string{"info"}, "admin:ServerInfo", (*Server).adminInfo},
+	{http.MethodGet, []string{"kms", "keys"}, "admin:KMSKeyStatus", (*Server).adminListKeys},
+	{http.MethodPut, []string{"kms", "keys", "{key}"}, "admin:KMSCreateKey", (*Server).adminCreateKey},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -126,6 +129,10 @@ func adminError(err error) error {
 		return s3err.ErrNoSuchKey.WithMessage("%v", err)
 	case errors.Is(err, iam.ErrUserExists), errors.Is(err, iam.ErrPolicyInUse):
 		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
+	case errors.Is(err, kms.ErrKeyExists):
+		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
+	case errors.Is(err, kms.ErrInvalidKeyID):
+		return s3err.ErrInvalidArgument.WithMessage("%v", err)
 	case errors.Is(err, iam.ErrRootReserved):
 		return s3err.ErrInvalidArgument.WithMessage("%v", err)
 	}
@@ -266,4 +273,31 @@ func (s *Server) adminInfo(rq *request, _ map[string]string) (any, error) {
 		return nil, err
 	}
 	return ServerInfo{Version: s.version, Region: s.region, Buckets: len(buckets)}, nil
+}
+
+func (s *Server) adminKMS() (kms.KMS, error) {
+	if s.kms == nil {
+		return nil, s3err.ErrKMSNotConfigured
+	}
+	return s.kms, nil
+}
+
+func (s *Server) adminListKeys(rq *request, _ map[string]string) (any, error) {
+	k, err := s.adminKMS()
+	if err != nil {
+		return nil, err
+	}
+	ids, err := k.Keys(rq.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return admin.KMSKeys{Default: k.DefaultKey(), Keys: ids}, nil
+}
+
+func (s *Server) adminCreateKey(rq *request, v map[string]string) (any, error) {
+	k, err := s.adminKMS()
+	if err != nil {
+		return nil, err
+	}
+	return nil, k.CreateKey(rq.ctx, v["key"])
 }

@@ -171,7 +171,7 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 	if src.CustomerKey, err = customerKey(rq, copySourcePrefix); err != nil {
 		return nil, err
 	}
-	key, err := customerKey(rq, "")
+	key, err := customerKey(rq, objectPrefix)
 	if err != nil {
 		return nil, err
 	}

@@ -20,12 +20,15 @@ const (
 	hdrSSE         = "x-amz-server-side-encryption"
 	hdrSSEKMSKeyID = "x-amz-server-side-encryption-aws-kms-key-id"
 	hdrSSEContext  = "x-amz-server-side-encryption-context"
-	// SSE-C headers; a copy names its source's key with the same
-	// headers under the x-amz-copy-source- prefix.
-	hdrSSECAlgorithm = "x-amz-server-side-encryption-customer-algorithm"
-	hdrSSECKey       = "x-amz-server-side-encryption-customer-key"
-	hdrSSECKeyMD5    = "x-amz-server-side-encryption-customer-key-MD5"
+	// SSE-C headers are these names after a prefix: x-amz- for the
+	// object written or read, x-amz-copy-source- for a copy's source.
+	sseCAlgorithm    = "server-side-encryption-customer-algorithm"
+	sseCKey          = "server-side-encryption-customer-key"
+	sseCKeyMD5       = "server-side-encryption-customer-key-MD5"
+	objectPrefix     = "x-amz-"
 	copySourcePrefix = "x-amz-copy-source-"
+	hdrSSECAlgorithm = objectPrefix + sseCAlgorithm
+	hdrSSECKeyMD5    = objectPrefix + sseCKeyMD5
 )
 
 const (
@@ -45,7 +48,7 @@ func customerKey(rq *request, prefix string) ([]byte, error) {
 }
 
 func customerKeyFrom(get fields, secure bool, prefix string) ([]byte, error) {
-	alg, b64, sum := get(prefix+hdrSSECAlgorithm), get(prefix+hdrSSECKey), get(prefix+hdrSSECKeyMD5)
+	alg, b64, sum := get(prefix+sseCAlgorithm), get(prefix+sseCKey), get(prefix+sseCKeyMD5)
 	if alg == "" && b64 == "" && sum == "" {
 		return nil, nil
 	}
@@ -102,7 +105,7 @@ func encryptionContext(v string) (string, error) {
 // Encryption when it does not ask.
 func requestedEncryption(get fields, secure bool) (object.Encryption, error) {
 	var enc object.Encryption
-	key, err := customerKeyFrom(get, secure, "")
+	key, err := customerKeyFrom(get, secure, objectPrefix)
 	if err != nil {
 		return enc, err
 	}
@@ -181,7 +184,7 @@ func readCustomerKey(rq *request) ([]byte, error) {
 	if rq.http.Header.Get(hdrSSE) != "" {
 		return nil, s3err.ErrSSEHeaderOnRead
 	}
-	return customerKey(rq, "")
+	return customerKey(rq, objectPrefix)
 }
 
 // sseHeaders describe an object's encryption in a response. SSE-C

@@ -71,7 +71,7 @@ func (s *Server) uploadPart(rq *request) (response, error) {
 	if opts.Checksum, err = checksumRequest(h); err != nil {
 		return nil, err
 	}
-	if opts.CustomerKey, err = customerKey(rq, ""); err != nil {
+	if opts.CustomerKey, err = customerKey(rq, objectPrefix); err != nil {
 		return nil, err
 	}
 	part, err := s.objects.UploadPart(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), n, rq.body, opts)

@@ -20,7 +20,11 @@ import (
 func kuraAdmin(t *testing.T, s *server, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(kuraBin, append([]string{"admin"}, args...)...)
-	cmd.Env = append(os.Environ(), "KURA_ENDPOINT="+s.addr, "KURA_ACCESS_KEY="+s.accessKey, "KURA_SECRET_KEY="+s.secretKey)
+	cmd.Env = append(os.Environ(), "KURA_ENDPOINT="+s.url(), "KURA_ACCESS_KEY="+s.accessKey, "KURA_SECRET_KEY="+s.secretKey)
+	if s.https {
+		// Go's TLS trusts the CA file SSL_CERT_FILE names.
+		cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+caFile(s))
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("kura admin %v: %v\n%s", args, err, out)

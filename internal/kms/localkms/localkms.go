@@ -59,7 +59,7 @@ func New(m meta.Store, secret string) (*KMS, error) {
 func ParseSecret(secret string) (name string, key []byte, err error) {
 	name, b64, ok := strings.Cut(strings.TrimSpace(secret), ":")
 	if !ok || !ValidKeyID(name) {
-		return "", nil, errors.New("localkms: the master key must be NAME:BASE64 with a key name of letters, digits, '-', '_', '.', '/'")
+		return "", nil, errors.New("localkms: the master key must be NAME:BASE64 with a key name of letters, digits, '-', '_' and '.'")
 	}
 	key, err = base64.StdEncoding.DecodeString(b64)
 	if err != nil || len(key) != keySize {
@@ -104,14 +104,14 @@ func LoadOrCreateSecret(path, name string) (secret string, created bool, err err
 }
 
 // ValidKeyID reports whether id can name a key: 1 to 128 letters, digits
-// and - _ . / characters.
+// and - _ . characters (no '/', so that a name is one URL path segment).
 func ValidKeyID(id string) bool {
 	if id == "" || len(id) > MaxKeyIDLength {
 		return false
 	}
 	for _, c := range id {
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '/':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
 		default:
 			return false
 		}
