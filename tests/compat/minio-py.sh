@@ -2,12 +2,15 @@
 # Run the MinIO Python client's functional suite (minio-py tests/functional)
 # against a fresh kura and sum up the results. See README.md next to this.
 #
-# Usage: tests/compat/minio-py.sh [--install] MINIO_PY_CHECKOUT [OUTPUT_DIR]
+# Usage: tests/compat/minio-py.sh [--install] [--https] MINIO_PY_CHECKOUT [OUTPUT_DIR]
 #
 #   MINIO_PY_CHECKOUT  a minio-py git checkout (tested with tag 7.2.15)
 #   OUTPUT_DIR         where minio-py-failures.txt, minio-py.log and
 #                      minio-py-kura.log go (default /tmp)
 #   --install          apt-get the Debian packages the suite needs
+#   --https            serve kura over HTTPS (--tls-self-signed) and run the
+#                      suite with ENABLE_HTTPS=1, which adds the SSE-C tests;
+#                      the client trusts the certificate via SSL_CERT_FILE
 #
 # Environment:
 #   KURA_BIN               use this kura binary instead of building one
@@ -29,10 +32,12 @@ usage() {
 }
 
 install=0
+https=0
 args=()
 for a in "$@"; do
   case "$a" in
     --install) install=1 ;;
+    --https) https=1 ;;
     -h | --help) usage ;;
     -*) echo "unknown flag: $a" >&2; usage ;;
     *) args+=("$a") ;;
@@ -110,8 +115,14 @@ addr="127.0.0.1:$port"
 access_key="AK$("$python" -c 'import secrets; print(secrets.token_hex(9).upper())')"
 secret_key=$("$python" -c 'import secrets; print(secrets.token_hex(20))')
 mkdir -p "$work/data"
+scheme=http
+tls_args=()
+if [ "$https" = 1 ]; then
+  scheme=https
+  tls_args=(--tls-self-signed)
+fi
 KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
-  "$kura" server --address "$addr" "$work/data" >"$work/kura.log" 2>&1 &
+  "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/kura.log" 2>&1 &
 kura_pid=$!
 
 ready=0
@@ -119,8 +130,8 @@ for _ in $(seq 1 200); do
   if ! kill -0 "$kura_pid" 2>/dev/null; then
     break
   fi
-  if "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
-    "http://$addr/health/ready" 2>/dev/null; then
+  if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
+    "$scheme://$addr/health/ready" 2>/dev/null; then
     ready=1
     break
   fi
@@ -131,7 +142,11 @@ if [ "$ready" != 1 ]; then
   tail -n 30 "$work/kura.log" >&2 || true
   exit 1
 fi
-echo "kura ready on $addr (pid $kura_pid)"
+echo "kura ready on $scheme://$addr (pid $kura_pid)"
+cert_env=()
+if [ "$https" = 1 ]; then
+  cert_env=(SSL_CERT_FILE="$work/data/tls/public.crt")
+fi
 
 # --- data files: the suite uses DATA_DIR when both files are there ---
 mkdir -p "$work/data-files" "$work/cwd"
@@ -145,8 +160,8 @@ set +e
 (
   cd "$work/cwd" &&
     env PYTHONPATH="$work/pylib:$checkout" PYTHONDONTWRITEBYTECODE=1 \
-      SERVER_ENDPOINT="$addr" ACCESS_KEY="$access_key" SECRET_KEY="$secret_key" \
-      ENABLE_HTTPS=0 MINT_MODE=full DATA_DIR="$work/data-files" MINT_DATA_DIR="$work/data-files" \
+      SERVER_ENDPOINT="$addr" ACCESS_KEY="$access_key" SECRET_KEY="$secret_key" "${cert_env[@]}" \
+      ENABLE_HTTPS=$https MINT_MODE=full DATA_DIR="$work/data-files" MINT_DATA_DIR="$work/data-files" \
       timeout --kill-after=30 "$suite_timeout" "$python" "$here/minio_py_driver.py" run "$tests_py"
 ) >"$log" 2>&1
 rc=$?
