@@ -19,6 +19,7 @@ import (
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/sigv4"
@@ -41,7 +42,11 @@ func startKura(b *testing.B) *target {
 	if err != nil {
 		b.Fatal(err)
 	}
-	layer := object.New(m, blobs, object.Options{})
+	keys, err := localkms.New(m, localkms.NewSecret("bench-key"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	layer := object.New(m, blobs, object.Options{KMS: keys})
 	creds := auth.Credentials{AccessKey: "benchkey", SecretKey: "benchsecret"}
 	identities, err := iam.NewStore(m, creds, nil)
 	if err != nil {
