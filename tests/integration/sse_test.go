@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
@@ -24,7 +25,9 @@ import (
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/encrypt"
+	"github.com/minio/minio-go/v7/pkg/sse"
 
+	kuraclient "github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/certs"
 )
 
@@ -251,5 +254,94 @@ func TestSSETamperAndPlainHTTP(t *testing.T) {
 	}
 	if _, err := pc.HeadObject(c, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("c")}); err == nil {
 		t.Fatal("SSE-C over HTTP stored the object")
+	}
+}
+
+// TestSSEDefaultEverywhereAndPolicy: a bucket's default encryption
+// reaches every way an object is written (PUT, multipart, copy, POST
+// form, snowball), a form's own encryption field wins, and a bucket
+// policy on s3:x-amz-server-side-encryption is enforced.
+func TestSSEDefaultEverywhereAndPolicy(t *testing.T) {
+	s := startServer(t)
+	mc := newMinioClient(t, s)
+	c := ctx(t)
+	const bucket = "defaults"
+	if err := mc.MakeBucket(c, bucket, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.SetBucketEncryption(c, bucket, sse.NewConfigurationSSES3()); err != nil {
+		t.Fatal(err)
+	}
+	sseOf := func(key string) string {
+		t.Helper()
+		st, err := mc.StatObject(c, bucket, key, minio.StatObjectOptions{})
+		if err != nil {
+			t.Fatalf("stat %s: %v", key, err)
+		}
+		return st.Metadata.Get("X-Amz-Server-Side-Encryption")
+	}
+	mc.PutObject(c, bucket, "put", bytes.NewReader([]byte("small")), 5, minio.PutObjectOptions{})
+	mc.PutObject(c, bucket, "multipart", bytes.NewReader(markedBody(17<<20)), 17<<20, minio.PutObjectOptions{PartSize: 16 << 20})
+	mc.PutObject(c, "defaults", "src", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
+	mc.CopyObject(c, minio.CopyDestOptions{Bucket: bucket, Object: "copy"}, minio.CopySrcOptions{Bucket: bucket, Object: "src"})
+
+	policy := minio.NewPostPolicy()
+	policy.SetBucket(bucket)
+	policy.SetKeyStartsWith("form")
+	policy.SetExpires(time.Now().UTC().Add(time.Hour))
+	u, fields, err := mc.PresignedPostPolicy(c, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields["key"] = "form-default"
+	expectStatus(t, "form upload", do(t, formRequest(t, u.String(), fields, "f", []byte("form data"))), http.StatusNoContent)
+	// A form that asks for its own encryption: the field must be in the
+	// policy's conditions, as every form field must (kura's SDK can say
+	// so; minio-go's SetEncryption adds the field without a condition).
+	kc, err := kuraclient.New(s.addr, &kuraclient.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kmsForm := kuraclient.NewPostPolicy(bucket, time.Now().Add(time.Hour))
+	kmsForm.SetKey("form-kms")
+	if err := kmsForm.AddEqualsCondition("x-amz-server-side-encryption", "aws:kms"); err != nil {
+		t.Fatal(err)
+	}
+	u, fields, err = kc.PresignedPostPolicy(c, kmsForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, "form upload with its own encryption", do(t, formRequest(t, u.String(), fields, "f", []byte("form data"))), http.StatusNoContent)
+
+	archive := tarOf(t, false, map[string][]byte{"a": []byte("alpha"), "b": markedBody(300 << 10)}, "a", "b")
+	req := s.signed(t, http.MethodPut, "/"+bucket+"/upload.tar", archive, s.secretKey, time.Now())
+	req.Header.Set("X-Amz-Meta-Snowball-Auto-Extract", "true")
+	req.Header.Set("X-Amz-Meta-Minio-Snowball-Prefix", "snow")
+	expectStatus(t, "snowball upload", do(t, s.resign(t, req, archive)), http.StatusOK)
+
+	for _, k := range []string{"put", "multipart", "copy", "form-default", "snow/a", "snow/b"} {
+		if got := sseOf(k); got != "AES256" {
+			t.Errorf("%s: x-amz-server-side-encryption %q, want AES256 from the bucket default", k, got)
+		}
+	}
+	if got := sseOf("form-kms"); got != "aws:kms" {
+		t.Errorf("form with its own encryption: %q, want aws:kms", got)
+	}
+
+	// A bucket policy that requires SSE-S3 on every PUT by a user.
+	kuraAdmin(t, s, "user", "add", "writer", "writer-secret")
+	kuraAdmin(t, s, "policy", "attach", "readwrite", "--user", "writer")
+	require := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::` + bucket + `/*","Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}}]}`
+	if err := mc.SetBucketPolicy(c, bucket, require); err != nil {
+		t.Fatal(err)
+	}
+	writer := clientAs(s, "writer", "writer-secret")
+	_, err = writer.PutObject(c, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("denied"), Body: strings.NewReader("x")})
+	if apiCode(err) != "AccessDenied" {
+		t.Fatalf("PUT without the header under a require-encryption policy: %v", err)
+	}
+	_, err = writer.PutObject(c, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("allowed"), Body: strings.NewReader("x"), ServerSideEncryption: s3types.ServerSideEncryptionAes256})
+	if err != nil {
+		t.Fatalf("PUT with AES256 under a require-encryption policy: %v", err)
 	}
 }
