@@ -14,6 +14,9 @@
 //	D<uid>                    inline data of the object record with that uid
 //	R<blob id>/<uid>          "object record <uid> references <blob id>"
 //	G<blob id>                blob queued for deletion once unreferenced
+//	V<bucket>/<key>\0<^time><vid>  a noncurrent version (versions.go)
+//	U…, P…                    multipart uploads and their parts (multipart.go)
+//	C<bucket>/<name>          a bucket configuration document (config.go)
 //
 // Bucket names never contain '/', so O-keys of one bucket are contiguous
 // and sorted by object key, and a listing is one range scan. Each object
@@ -29,4 +32,20 @@
 // transaction committed that installs the record, its inline data or blob
 // reference, and drops the record it replaces. A crash before the commit
 // leaves an orphan blob with no reference, which the collector removes.
+//
+// # Encryption at rest
+//
+// An encrypted object (SSE-C, SSE-S3, SSE-KMS; encryption.go) has a random
+// 256-bit object key of its own. The record keeps it only sealed: by the
+// KMS key (SSE-S3, SSE-KMS; envelope encryption through package kms), or
+// by a key derived from the customer's key (SSE-C), with an HMAC that
+// recognises the customer's key and never the key itself. The seal is
+// bound to the bucket and key, so a sealed key moved to another record
+// does not open. Every blob, multipart part and inline value is a
+// cipherstream (64 KiB AES-256-GCM packages) under a key derived from the
+// object key and the blob id (or the record uid for inline data), so no
+// two streams share a key and nonces can be counters. Sizes, offsets,
+// ETags (MD5 of the plaintext) and checksums are of the plaintext; a
+// range read decrypts only the packages it needs. Copies of encrypted
+// objects decrypt and encrypt again under the copy's own key.
 package object
