@@ -179,10 +179,7 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := partChecksumHeaders(part)
-	if key != nil {
-		out = append(out, sseHeaders(rq, object.SSE{Type: object.SSEC})...)
-	}
+	out := append(partChecksumHeaders(part), sseHeaders(rq, part.SSE)...)
 	return xmlResponse{headers: out, doc: copyPartResult{
 		Xmlns: s3Namespace, LastModified: part.LastModified.Format(isoMillis), ETag: quoteETag(part.ETag),
 	}}, nil

@@ -79,9 +79,7 @@ func (s *Server) uploadPart(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(headers{{"ETag", quoteETag(part.ETag)}}, partChecksumHeaders(part)...)
-	if opts.CustomerKey != nil {
-		out = append(out, sseHeaders(rq, object.SSE{Type: object.SSEC})...)
-	}
+	out = append(out, sseHeaders(rq, part.SSE)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 

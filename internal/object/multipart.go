@@ -122,6 +122,9 @@ type PartInfo struct {
 	// ChecksumAlgorithm, when one was computed.
 	ChecksumAlgorithm checksum.Algorithm `json:"alg,omitempty"`
 	Checksum          string             `json:"sum,omitempty"`
+	// SSE is the upload's encryption, for the response; not stored with
+	// the part (the upload has it).
+	SSE SSE `json:"-"`
 }
 
 // CompletePart names a part in CompleteMultipartUpload.
@@ -277,6 +280,7 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 		l.discardBlob(w)
 		return PartInfo{}, err
 	}
+	part.SSE = SSE{Type: up.SSE.Type, KMSKeyID: up.SSE.KMSKeyID, Context: up.SSE.Context}
 	return part, nil
 }
 

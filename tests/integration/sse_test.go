@@ -345,3 +345,40 @@ func TestSSEDefaultEverywhereAndPolicy(t *testing.T) {
 		t.Fatalf("PUT with AES256 under a require-encryption policy: %v", err)
 	}
 }
+
+// minioPy finds a minio-py checkout (MINIO_PY_DIR, or /tmp/minio-py as
+// tests/compat/README.md makes it) and a python3 that can run it from
+// there; it skips the test when there is none.
+func minioPy(t *testing.T) (python string, env []string) {
+	t.Helper()
+	dir := os.Getenv("MINIO_PY_DIR")
+	if dir == "" {
+		dir = "/tmp/minio-py"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "minio", "api.py")); err != nil {
+		t.Skip("skipping: no minio-py checkout (set MINIO_PY_DIR; see tests/compat/README.md)")
+	}
+	python = "/usr/bin/python3"
+	out, err := exec.Command(python, "-c", "import urllib3, certifi, argon2, Cryptodome, os; print(os.path.dirname(Cryptodome.__file__))").Output()
+	if err != nil {
+		t.Skip("skipping: Debian's python3 lacks minio-py's dependencies (see tests/compat/README.md)")
+	}
+	// Debian ships pycryptodome as Cryptodome; minio-py imports Crypto.
+	lib := t.TempDir()
+	if err := os.Symlink(strings.TrimSpace(string(out)), filepath.Join(lib, "Crypto")); err != nil {
+		t.Fatal(err)
+	}
+	return python, append(os.Environ(), "PYTHONPATH="+lib+":"+dir, "PYTHONDONTWRITEBYTECODE=1")
+}
+
+func TestSSEMinioPy(t *testing.T) {
+	python, env := minioPy(t)
+	s := startServer(t, "--tls-self-signed")
+	kuraAdmin(t, s, "kms", "key", "create", "py-key")
+	cmd := exec.Command(python, "testdata/minio_py_sse.py", s.addr, s.accessKey, s.secretKey, "py-key")
+	cmd.Env = append(env, "SSL_CERT_FILE="+caFile(s))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("minio-py SSE: %v\n%s", err, out)
+	}
+}
