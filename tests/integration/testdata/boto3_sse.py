@@ -108,7 +108,10 @@ assert code(s3.put_object, Bucket=bucket, Key="bad-both", Body=b"x", ServerSideE
 assert code(s3.put_object, Bucket=bucket, Key="bad-md5", Body=b"x", SSECustomerAlgorithm="AES256",
             SSECustomerKey=base64.b64encode(key_c).decode(),
             SSECustomerKeyMD5=base64.b64encode(hashlib.md5(b"other").digest()).decode()) == "InvalidArgument"
-for k in ("bad-kms", "bad-alg", "bad-both", "bad-md5"):
+assert code(s3.put_object, Bucket=bucket, Key="bad-len", Body=b"x", SSECustomerAlgorithm="AES256",
+            SSECustomerKey=os.urandom(16)) == "InvalidArgument"
+assert code(s3.put_object, Bucket=bucket, Key="bad-kms-key-alone", Body=b"x", SSEKMSKeyId=kms_key) == "InvalidArgument"
+for k in ("bad-kms", "bad-alg", "bad-both", "bad-md5", "bad-len", "bad-kms-key-alone"):
     assert code(s3.head_object, Bucket=bucket, Key=k) == "404", k
 
 # Bucket default encryption.
