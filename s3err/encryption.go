@@ -20,6 +20,7 @@ var (
 	ErrSSEHeaderOnRead       = def("InvalidArgument", http.StatusBadRequest, "x-amz-server-side-encryption header is not supported for this operation.")
 	ErrKMSNotFound           = def("KMS.NotFoundException", http.StatusBadRequest, "Invalid keyId.")
 	ErrKMSNotConfigured      = def("NotImplemented", http.StatusNotImplemented, "Server side encryption with server managed keys requires a KMS, and none is configured.")
+	ErrDataCorrupt           = def("InternalError", http.StatusInternalServerError, "The object's stored data is damaged (it fails its checksum) and cannot be returned.")
 	ErrObjectDataUnreadable  = def("InternalError", http.StatusInternalServerError, "The object's data failed authentication: it is damaged and cannot be returned.")
 	ErrCopySourceSSETooLarge = def("InvalidRequest", http.StatusBadRequest, "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
 )

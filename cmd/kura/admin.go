@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kurastore/kura/admin"
+	"github.com/kurastore/kura/internal/object"
 )
 
 // adminFlags say which server to manage, with what keys.
@@ -63,7 +64,7 @@ func adminCommand() *cobra.Command {
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
 	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
-	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f))
+	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f))
 	return cmd
 }
 
@@ -272,4 +273,27 @@ func adminKMSCommand(f *adminFlags) *cobra.Command {
 	)
 	cmd.AddCommand(key)
 	return cmd
+}
+
+func adminScrubCommand(f *adminFlags) *cobra.Command {
+	return run(f, "scrub", "Verify every stored object on a running server and list the damaged ones", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+		rep, err := c.Scrub(cmd.Context())
+		if err != nil {
+			return err
+		}
+		if f.json {
+			if err := f.emit(cmd.OutOrStdout(), rep, "", nil); err != nil {
+				return err
+			}
+		} else {
+			for _, d := range rep.Damaged {
+				fmt.Fprintln(cmd.OutOrStdout(), "DAMAGED", d)
+			}
+			printScrubStats(cmd.OutOrStdout(), object.ScrubStats{Records: rep.Records, Inline: rep.Inline, Blobs: rep.Blobs, Bytes: rep.Bytes, Damaged: int64(len(rep.Damaged))})
+		}
+		if len(rep.Damaged) > 0 {
+			return fmt.Errorf("%w: %d", errDamaged, len(rep.Damaged))
+		}
+		return nil
+	})
 }

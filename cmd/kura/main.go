@@ -15,7 +15,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serverCommand(), adminCommand(), benchCommand())
+	root.AddCommand(serverCommand(), adminCommand(), benchCommand(), scrubCommand())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "kura:", err)
 		os.Exit(1)

@@ -9,6 +9,7 @@ import (
 	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
+	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
 )
@@ -47,6 +48,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"info"}, "admin:ServerInfo", (*Server).adminInfo},
 	{http.MethodGet, []string{"kms", "keys"}, "admin:KMSKeyStatus", (*Server).adminListKeys},
 	{http.MethodPut, []string{"kms", "keys", "{key}"}, "admin:KMSCreateKey", (*Server).adminCreateKey},
+	{http.MethodPost, []string{"scrub"}, "admin:Heal", (*Server).adminScrub},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -300,4 +302,16 @@ func (s *Server) adminCreateKey(rq *request, v map[string]string) (any, error) {
 		return nil, err
 	}
 	return nil, k.CreateKey(rq.ctx, v["key"])
+}
+
+// adminScrub verifies every stored object (object.Layer.Scrub) and
+// answers with what it found.
+func (s *Server) adminScrub(rq *request, _ map[string]string) (any, error) {
+	rep := admin.ScrubReport{Damaged: []string{}}
+	st, err := s.objects.Scrub(rq.ctx, func(d object.Damage) { rep.Damaged = append(rep.Damaged, d.String()) })
+	if err != nil {
+		return nil, err
+	}
+	rep.Records, rep.Inline, rep.Blobs, rep.Bytes = st.Records, st.Inline, st.Blobs, st.Bytes
+	return rep, nil
 }

@@ -81,11 +81,11 @@ func (b *Batch) Add(e BatchEntry) error {
 			return s3err.ErrIncompleteBody
 		}
 		digest.Write(s.inline)
-		s.rec.Inline = true
 		b.inlineBytes += opts.Size
 		if s.inline, err = sealInline(objKey, s.rec.UID, s.inline); err != nil {
 			return err
 		}
+		s.rec.setInline(s.inline)
 	} else {
 		if s.w, err = l.writeBlob(b.ctx, e.Body, opts.Size, digest, objKey); err != nil {
 			return err

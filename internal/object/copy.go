@@ -97,7 +97,8 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if err := checkCopySourceConditions(srcRec.Info, src.Cond); err != nil {
 			return err
 		}
-		rec.BlobID, rec.Parts, rec.Inline = srcRec.BlobID, srcRec.Parts, srcRec.Inline
+		rec.BlobID, rec.Parts = srcRec.BlobID, srcRec.Parts
+		rec.Inline, rec.InlineSum, rec.HasInlineSum = srcRec.Inline, srcRec.InlineSum, srcRec.HasInlineSum
 		rec.Info = srcRec.Info
 		rec.Info.LastModified = l.opts.Now().UTC()
 		rec.Info.Retention, rec.Info.LegalHold = opts.Retention, opts.LegalHold
@@ -111,6 +112,10 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if rec.Inline {
 			if inline, err = tx.Get(inlineKey(srcRec.UID)); err != nil {
 				return err
+			}
+			// A damaged source is not copied into a fresh-looking object.
+			if err := srcRec.checkInline(inline); err != nil {
+				return dataError(err)
 			}
 		}
 		// On a copy onto itself this drops the references the new record

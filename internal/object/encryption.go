@@ -299,9 +299,15 @@ func (a authReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// dataError maps damaged stored data to the S3 error a read answers:
+// failed authentication, a blob block or an inline value that fails its
+// checksum.
 func dataError(err error) error {
-	if errors.Is(err, cipherstream.ErrAuth) {
+	switch {
+	case errors.Is(err, cipherstream.ErrAuth):
 		return s3err.ErrObjectDataUnreadable
+	case errors.Is(err, blob.ErrCorrupt), errors.Is(err, errInlineDamaged):
+		return s3err.ErrDataCorrupt
 	}
 	return err
 }

@@ -300,16 +300,28 @@ func TestTamperedEncryptedDataIsNeverReturned(t *testing.T) {
 	l.PutObject(ctx, "bkt", "inline", bytes.NewReader(payload(500)), PutOptions{Size: 500, Encryption: enc})
 	l.PutObject(ctx, "bkt", "other", bytes.NewReader(payload(500)), PutOptions{Size: 500, Encryption: enc})
 
-	// Flip one bit of the sealed inline value.
-	var rec record
-	l.meta.Update(ctx, nil, func(tx meta.Txn) error {
-		rec, _, _ = getRecord(tx, "bkt", "inline")
-		v, _ := tx.Get(inlineKey(rec.UID))
-		v[100] ^= 0x04
-		return tx.Set(inlineKey(rec.UID), v)
-	})
+	// Flip one bit of the sealed inline value. Bitrot fails the checksum;
+	// a tamperer who also rewrites the checksum fails authentication.
+	flip := func(fixSum bool) {
+		l.meta.Update(ctx, nil, func(tx meta.Txn) error {
+			rec, _, _ := getRecord(tx, "bkt", "inline")
+			v, _ := tx.Get(inlineKey(rec.UID))
+			v[100] ^= 0x04
+			if fixSum {
+				rec.setInline(v)
+				tx.Set(objectKey("bkt", "inline"), rec.encode())
+			}
+			return tx.Set(inlineKey(rec.UID), v)
+		})
+	}
+	flip(false)
+	if got, err := readAll(t, l, "bkt", "inline", GetOptions{}); !errors.Is(err, s3err.ErrDataCorrupt) {
+		t.Fatalf("bitrot in an inline value: %v (%d bytes)", err, len(got))
+	}
+	flip(false) // back as it was
+	flip(true)
 	if got, err := readAll(t, l, "bkt", "inline", GetOptions{}); !errors.Is(err, s3err.ErrObjectDataUnreadable) {
-		t.Fatalf("tampered inline value: %v (%d bytes)", err, len(got))
+		t.Fatalf("tampered inline value with its checksum redone: %v (%d bytes)", err, len(got))
 	}
 	// Swap in another object's sealed key: it is bound to its own name.
 	l.meta.Update(ctx, nil, func(tx meta.Txn) error {

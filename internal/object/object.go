@@ -101,10 +101,10 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if w != nil {
 		rec.BlobID = string(w.ID())
 	} else {
-		rec.Inline = true
 		if inline, err = sealInline(objKey, rec.UID, inline); err != nil {
 			return ObjectInfo{}, err
 		}
+		rec.setInline(inline)
 	}
 	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
 	if err != nil {
@@ -438,6 +438,9 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			return nil, err
 		}
 		if rec.Inline {
+			if err := rec.checkInline(data); err != nil {
+				return nil, dataError(err)
+			}
 			if data, err = openInline(objKey, rec.UID, data, rec.Info.Size); err != nil {
 				return nil, err
 			}

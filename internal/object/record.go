@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"sort"
 	"time"
 )
@@ -46,15 +47,24 @@ const (
 	fSSEContext         = 25
 	fSSESealedKey       = 26
 	fSSEKeyCheck        = 27
+	fInlineSum          = 28 // CRC-32C (Castagnoli) of the inline value as stored, 4 bytes big-endian
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
+
+// errInlineDamaged reports an inline value that fails its checksum.
+var errInlineDamaged = errors.New("object: inline data fails its checksum")
 
 // record is what an O-key holds: the object's info and where its data is.
 type record struct {
 	UID    string
 	BlobID string // empty when Inline or multipart
 	Inline bool
+	// InlineSum is the CRC-32C of the inline value as stored (sealed, when
+	// encrypted); HasInlineSum is false for records written before kura
+	// kept it.
+	InlineSum    uint32
+	HasInlineSum bool
 	// Parts is the manifest of a completed multipart upload: the object is
 	// the concatenation of these blobs.
 	Parts []partRef
@@ -134,6 +144,9 @@ func (r *record) encode() []byte {
 	b = appendString(b, fBlobID, r.BlobID)
 	if r.Inline {
 		b = appendField(b, fInline, nil)
+		if r.HasInlineSum {
+			b = appendField(b, fInlineSum, binary.BigEndian.AppendUint32(nil, r.InlineSum))
+		}
 	}
 	b = appendString(b, fVersionID, in.VersionID)
 	b = appendPairs(b, fChecksum, in.Checksums)
@@ -254,6 +267,11 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			r.BlobID = string(v)
 		case fInline:
 			r.Inline = true
+		case fInlineSum:
+			if len(v) != 4 {
+				return r, errBadRecord
+			}
+			r.InlineSum, r.HasInlineSum = binary.BigEndian.Uint32(v), true
 		case fVersionID:
 			in.VersionID = string(v)
 		case fChecksumType:
@@ -302,4 +320,21 @@ func decodePart(v []byte) (partRef, error) {
 		return partRef{}, errBadRecord
 	}
 	return partRef{Size: int64(size), ETag: string(v[k : k+int(n)]), BlobID: string(v[k+int(n):])}, nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// setInline makes r an inline record whose stored value is data.
+func (r *record) setInline(data []byte) {
+	r.Inline, r.BlobID, r.Parts = true, "", nil
+	r.InlineSum, r.HasInlineSum = crc32.Checksum(data, castagnoli), true
+}
+
+// checkInline verifies a stored inline value against the record: a
+// damaged value is an error, never data.
+func (r *record) checkInline(data []byte) error {
+	if r.HasInlineSum && crc32.Checksum(data, castagnoli) != r.InlineSum {
+		return errInlineDamaged
+	}
+	return nil
 }
