@@ -143,7 +143,13 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 func (w *Writer) flush(last bool) error {
 	sealed := w.aead.Seal(w.buf[:0], nonce(&w.n, w.seq, last), w.buf, nil)
-	if _, err := w.w.Write(sealed); err != nil {
+	n, err := w.w.Write(sealed)
+	if err == nil && n < len(sealed) {
+		// A writer that drops bytes without saying so must not pass
+		// for one that stored them.
+		err = io.ErrShortWrite
+	}
+	if err != nil {
 		w.err = err
 		return err
 	}

@@ -180,3 +180,17 @@ func BenchmarkOpen(b *testing.B) {
 		io.Copy(io.Discard, r)
 	}
 }
+
+// shortWriter stores half of each write and reports that, without an
+// error, as a broken writer might.
+type shortWriter struct{ bytes.Buffer }
+
+func (s *shortWriter) Write(p []byte) (int, error) { return s.Buffer.Write(p[:len(p)/2]) }
+
+func TestShortWriteIsAnError(t *testing.T) {
+	w, _ := NewWriter(&shortWriter{}, testKey(t))
+	w.Write(payload(PackageSize + 10))
+	if err := w.Close(); !errors.Is(err, io.ErrShortWrite) {
+		t.Fatalf("Close over a short writer: %v", err)
+	}
+}
