@@ -255,6 +255,7 @@ type ScrubReport struct {
 	Inline  int64    `json:"inline"`
 	Blobs   int64    `json:"blobs"`
 	Bytes   int64    `json:"bytes"`
+	Orphans int64    `json:"orphans"`
 	Damaged []string `json:"damaged"`
 }
 

@@ -289,7 +289,7 @@ func adminScrubCommand(f *adminFlags) *cobra.Command {
 			for _, d := range rep.Damaged {
 				fmt.Fprintln(cmd.OutOrStdout(), "DAMAGED", d)
 			}
-			printScrubStats(cmd.OutOrStdout(), object.ScrubStats{Records: rep.Records, Inline: rep.Inline, Blobs: rep.Blobs, Bytes: rep.Bytes, Damaged: int64(len(rep.Damaged))})
+			printScrubStats(cmd.OutOrStdout(), object.ScrubStats{Records: rep.Records, Inline: rep.Inline, Blobs: rep.Blobs, Bytes: rep.Bytes, Damaged: int64(len(rep.Damaged)), Orphans: rep.Orphans})
 		}
 		if len(rep.Damaged) > 0 {
 			return fmt.Errorf("%w: %d", errDamaged, len(rep.Damaged))

@@ -312,6 +312,6 @@ func (s *Server) adminScrub(rq *request, _ map[string]string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Records, rep.Inline, rep.Blobs, rep.Bytes = st.Records, st.Inline, st.Blobs, st.Bytes
+	rep.Records, rep.Inline, rep.Blobs, rep.Bytes, rep.Orphans = st.Records, st.Inline, st.Blobs, st.Bytes, st.Orphans
 	return rep, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/cipherstream"
@@ -44,6 +45,11 @@ type ScrubStats struct {
 	Blobs   int64 // blobs read through
 	Bytes   int64 // stored bytes read
 	Damaged int64
+	// Orphans are blobs that no record references: left by writes that
+	// failed or were cut short, and deleted by the collector once they
+	// are older than Options.OrphanGrace. On a running server, blobs
+	// being written count too.
+	Orphans int64
 }
 
 const scrubPage = 256
@@ -87,7 +93,16 @@ func (l *Layer) Scrub(ctx context.Context, report func(Damage)) (ScrubStats, err
 			}
 		}
 	}
-	return st, nil
+	err := l.blobs.Walk(ctx, func(id blob.ID, _ time.Time) error {
+		return l.view(ctx, func(r meta.Reader) error {
+			referenced, err := hasRef(r, string(id))
+			if err == nil && !referenced {
+				st.Orphans++
+			}
+			return err
+		})
+	})
+	return st, err
 }
 
 // scrubPage reads up to scrubPage records from start and returns where the

@@ -102,9 +102,17 @@ func TestBitrotIsAlwaysDetected(t *testing.T) {
 	open, _ := l.CreateMultipartUpload(ctx, "bkt", "pending", UploadOptions{})
 	pendingPart, _ := l.UploadPart(ctx, "bkt", "pending", open, 1, bytes.NewReader(payload(100<<10)), PartOptions{Size: 100 << 10})
 
-	if names, st := scrubAll(t, l); len(names) != 0 || st.Records != 10 {
+	if names, st := scrubAll(t, l); len(names) != 0 || st.Records != 10 || st.Orphans != 0 {
 		t.Fatalf("clean store: damaged %v, stats %+v", names, st)
 	}
+	// A blob that nothing references, as a write cut short leaves.
+	w, _ := l.blobs.Create(ctx)
+	w.Write([]byte("orphan"))
+	w.Commit()
+	if _, st := scrubAll(t, l); st.Orphans != 1 {
+		t.Fatalf("orphan blob not counted: %+v", st)
+	}
+	l.blobs.Delete(ctx, w.ID())
 
 	records := map[string]record{}
 	l.meta.View(ctx, func(r meta.Reader) error {
