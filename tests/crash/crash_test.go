@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -29,6 +30,8 @@ const (
 	workers       = 6
 	keysPerWorker = 8
 	bucket        = "crash"
+	// vbucket has versioning on: every PUT is a new version to keep.
+	vbucket = "crashv"
 )
 
 // state is what a key must read back as: its bytes, or absent. While an
@@ -61,6 +64,46 @@ func (m *model) ack(key string) {
 	defer m.mu.Unlock()
 	s := m.keys[key]
 	s.data, s.pending, s.hasPend = *s.pending, nil, false
+}
+
+// vkey is the model of one key of the versioned bucket: the versions
+// acknowledged (by id), those acknowledged as deleted for good, and the
+// payloads of PUTs that were cut short, any of which may have landed as a
+// version whose id the client never learned.
+type vkey struct {
+	acked   map[string][]byte
+	gone    map[string]bool
+	maybe   [][]byte
+	pending string // a version whose permanent delete is in flight
+}
+
+type vmodel struct {
+	mu   sync.Mutex
+	keys map[string]*vkey
+}
+
+func (m *vmodel) get(key string) *vkey {
+	k := m.keys[key]
+	if k == nil {
+		k = &vkey{acked: map[string][]byte{}, gone: map[string]bool{}}
+		m.keys[key] = k
+	}
+	return k
+}
+
+// sum is what every PUT stores as user metadata, so that a read checks
+// the metadata came back with the data.
+func sum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:8])
+}
+
+func putOpts(data []byte, multipart bool) minio.PutObjectOptions {
+	o := minio.PutObjectOptions{UserMetadata: map[string]string{"Sum": sum(data)}, DisableMultipart: !multipart}
+	if multipart {
+		o.PartSize = 5 << 20
+	}
+	return o
 }
 
 func randInt(n int) int {
@@ -109,6 +152,18 @@ func (s *server) start(t *testing.T) {
 	t.Fatal("kura did not start")
 }
 
+// stop shuts the server down cleanly.
+func (s *server) stop(t *testing.T) {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("kura did not stop on SIGTERM")
+	}
+}
+
 func (s *server) kill() {
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	s.cmd.Wait()
@@ -139,10 +194,16 @@ func TestKillNine(t *testing.T) {
 		return c
 	}
 	ctx := context.Background()
-	if err := client().MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
+	for _, b := range []string{bucket, vbucket} {
+		if err := client().MakeBucket(ctx, b, minio.MakeBucketOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := client().EnableVersioning(ctx, vbucket); err != nil {
 		t.Fatal(err)
 	}
 	m := &model{keys: map[string]*state{}}
+	vm := &vmodel{keys: map[string]*vkey{}}
 	acked := 0
 	for round := range *kills {
 		mc := client()
@@ -160,17 +221,40 @@ func TestKillNine(t *testing.T) {
 					default:
 					}
 					k := fmt.Sprintf("w%d/k%d", w, randInt(keysPerWorker))
+					if randInt(4) == 0 {
+						if vm.step(ctx, mc, k) != nil {
+							return // the server is gone
+						}
+						mu.Lock()
+						acked++
+						mu.Unlock()
+						continue
+					}
 					var err error
-					switch op := randInt(10); {
+					switch op := randInt(11); {
 					case op < 6: // small or inline PUT
 						data := payload(randInt(3) * 40000)
 						m.begin(k, data)
-						_, err = mc.PutObject(ctx, bucket, k, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{DisableMultipart: true})
+						_, err = mc.PutObject(ctx, bucket, k, bytes.NewReader(data), int64(len(data)), putOpts(data, false))
 					case op < 7: // multipart PUT
 						data := payload(5<<20 + randInt(1000))
 						m.begin(k, data)
-						_, err = mc.PutObject(ctx, bucket, k, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{PartSize: 5 << 20})
-					case op < 8: // copy from another key of this worker
+						_, err = mc.PutObject(ctx, bucket, k, bytes.NewReader(data), int64(len(data)), putOpts(data, true))
+					case op < 8: // DeleteObjects of two or three keys of this worker
+						keys := []string{k}
+						for range 1 + randInt(2) {
+							if other := fmt.Sprintf("w%d/k%d", w, randInt(keysPerWorker)); other != keys[len(keys)-1] && other != k {
+								keys = append(keys, other)
+							}
+						}
+						if err = removeMany(ctx, mc, m, keys); err != nil {
+							return
+						}
+						mu.Lock()
+						acked++
+						mu.Unlock()
+						continue
+					case op < 9: // copy from another key of this worker
 						src := fmt.Sprintf("w%d/k%d", w, randInt(keysPerWorker))
 						m.mu.Lock()
 						st := m.keys[src]
@@ -204,8 +288,173 @@ func TestKillNine(t *testing.T) {
 		wg.Wait()
 		s.start(t)
 		check(t, client(), m, round)
+		vm.check(t, client(), round)
 	}
+	// The collector, run at once on the stopped server, leaves no orphan
+	// blob, damages nothing, and every acknowledged write still holds.
+	s.stop(t)
+	out, err := exec.Command(bin, "scrub", "--collect", s.dir).CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte(" 0 damaged, 0 orphan blobs")) {
+		t.Fatalf("kura scrub --collect after the last kill: %v\n%s", err, out)
+	}
+	t.Logf("after the last round: %s", bytes.TrimSpace(out))
+	s.start(t)
+	check(t, client(), m, *kills)
+	vm.check(t, client(), *kills)
 	t.Logf("%d kills, %d acknowledged operations, every one held", *kills, acked)
+}
+
+// removeMany deletes keys with one DeleteObjects call; the deletes are
+// acknowledged only when the call reports no error at all.
+func removeMany(ctx context.Context, mc *minio.Client, m *model, keys []string) error {
+	for _, k := range keys {
+		m.begin(k, nil)
+	}
+	objs := make(chan minio.ObjectInfo, len(keys))
+	for _, k := range keys {
+		objs <- minio.ObjectInfo{Key: k}
+	}
+	close(objs)
+	for e := range mc.RemoveObjects(ctx, bucket, objs, minio.RemoveObjectsOptions{}) {
+		if e.Err != nil {
+			return e.Err
+		}
+	}
+	for _, k := range keys {
+		m.ack(k)
+	}
+	return nil
+}
+
+// step runs one operation on a versioned key: usually a PUT of a new
+// version, sometimes the permanent delete of an acknowledged version.
+func (vm *vmodel) step(ctx context.Context, mc *minio.Client, key string) error {
+	vm.mu.Lock()
+	k := vm.get(key)
+	var victim string
+	if randInt(3) == 0 {
+		for vid := range k.acked {
+			victim = vid
+			break
+		}
+	}
+	if victim != "" {
+		k.pending = victim
+		vm.mu.Unlock()
+		err := mc.RemoveObject(ctx, vbucket, key, minio.RemoveObjectOptions{VersionID: victim})
+		vm.mu.Lock()
+		defer vm.mu.Unlock()
+		if err == nil {
+			delete(k.acked, victim)
+			k.gone[victim] = true
+			k.pending = ""
+		}
+		return err
+	}
+	data := payload(randInt(3) * 30000)
+	k.maybe = append(k.maybe, data)
+	vm.mu.Unlock()
+	info, err := mc.PutObject(ctx, vbucket, key, bytes.NewReader(data), int64(len(data)), putOpts(data, false))
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if err == nil {
+		k.maybe = k.maybe[:len(k.maybe)-1]
+		k.acked[info.VersionID] = data
+	}
+	return err
+}
+
+// notFound: a 404 (a HEAD's error has no body, so minio-go names any 404
+// NoSuchKey).
+func notFound(err error) bool {
+	code := minio.ToErrorResponse(err).Code
+	return code == "NoSuchKey" || code == "NoSuchVersion"
+}
+
+// readVersion reads one version with its metadata sum.
+func readVersion(ctx context.Context, mc *minio.Client, b, key, vid string) ([]byte, string, error) {
+	obj, err := mc.GetObject(ctx, b, key, minio.GetObjectOptions{VersionID: vid})
+	if err != nil {
+		return nil, "", err
+	}
+	defer obj.Close()
+	st, err := obj.Stat()
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := io.ReadAll(obj)
+	return data, st.UserMetadata["Sum"], err
+}
+
+// check: every acknowledged version reads back with its metadata, every
+// version deleted for good stays gone, and every version listed is
+// acknowledged or is one whole cut-short PUT (which from then on must
+// hold like an acknowledged one).
+func (vm *vmodel) check(t *testing.T, mc *minio.Client, round int) {
+	t.Helper()
+	ctx := context.Background()
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	listed := map[string]map[string]bool{}
+	for o := range mc.ListObjects(ctx, vbucket, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		if o.IsDeleteMarker {
+			t.Fatalf("round %d: %s has a delete marker, which no operation makes", round, o.Key)
+		}
+		if listed[o.Key] == nil {
+			listed[o.Key] = map[string]bool{}
+		}
+		listed[o.Key][o.VersionID] = true
+	}
+	for key, k := range vm.keys {
+		for vid, want := range k.acked {
+			got, s, err := readVersion(ctx, mc, vbucket, key, vid)
+			if err != nil && vid == k.pending && notFound(err) {
+				delete(k.acked, vid) // its cut-short delete landed
+				k.gone[vid] = true
+				continue
+			}
+			if err != nil || !bytes.Equal(got, want) || s != sum(want) {
+				t.Fatalf("round %d: %s version %s: %v, %d bytes, sum %q", round, key, vid, err, len(got), s)
+			}
+			if !listed[key][vid] {
+				t.Fatalf("round %d: %s version %s reads back but is not listed", round, key, vid)
+			}
+		}
+		k.pending = ""
+		for vid := range k.gone {
+			if _, _, err := readVersion(ctx, mc, vbucket, key, vid); !notFound(err) {
+				t.Fatalf("round %d: %s version %s was deleted for good but reads: %v", round, key, vid, err)
+			}
+		}
+		for vid := range listed[key] {
+			if _, ok := k.acked[vid]; ok {
+				continue
+			}
+			got, s, err := readVersion(ctx, mc, vbucket, key, vid)
+			if err != nil {
+				t.Fatalf("round %d: %s lists version %s, which does not read: %v", round, key, vid, err)
+			}
+			landed := -1
+			for i, m := range k.maybe {
+				if bytes.Equal(got, m) && s == sum(m) {
+					landed = i
+				}
+			}
+			if landed < 0 {
+				t.Fatalf("round %d: %s lists version %s (%d bytes), which is no PUT's whole data", round, key, vid, len(got))
+			}
+			k.acked[vid] = got
+			k.maybe = append(k.maybe[:landed], k.maybe[landed+1:]...)
+		}
+	}
+	for key := range listed {
+		if vm.keys[key] == nil {
+			t.Fatalf("round %d: listing shows versions of %s, which nothing wrote", round, key)
+		}
+	}
 }
 
 // check reads every key back: acknowledged state, or (for a key whose last
@@ -217,20 +466,16 @@ func check(t *testing.T, mc *minio.Client, m *model, round int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, st := range m.keys {
-		obj, err := mc.GetObject(ctx, bucket, k, minio.GetObjectOptions{})
-		var got []byte
-		if err == nil {
-			got, err = io.ReadAll(obj)
-		}
+		got, metaSum, err := readVersion(ctx, mc, bucket, k, "")
 		present := err == nil
-		if err != nil && minio.ToErrorResponse(err).Code != "NoSuchKey" {
+		if err != nil && !notFound(err) {
 			t.Fatalf("round %d: %s: %v", round, k, err)
 		}
 		matches := func(want []byte) bool {
 			if want == nil {
 				return !present
 			}
-			return present && bytes.Equal(got, want)
+			return present && bytes.Equal(got, want) && metaSum == sum(want)
 		}
 		switch {
 		case matches(st.data):
