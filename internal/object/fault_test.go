@@ -8,32 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/faultstore"
-	"github.com/kurastore/kura/internal/kms/localkms"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/s3err"
 )
 
 func newFaultLayer(t *testing.T) (testLayer, *faultstore.Store) {
 	t.Helper()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	dir := t.TempDir()
-	inner, err := dirstore.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := faultstore.New(inner)
-	k, _ := localkms.New(m, localkms.NewSecret("fault-key"))
-	clock := &fakeClock{now: time.Now()}
-	l := New(m, fs, Options{InlineLimit: 1024, Now: clock.Now, GCDelay: time.Second, OrphanGrace: time.Hour, KMS: k, MinPartSize: 1})
-	return testLayer{Layer: l, blobs: fs, blobDir: dir, kms: k, clock: clock}, fs
+	var fs *faultstore.Store
+	l := newTestLayerOver(t, func(inner blob.Store) blob.Store { fs = faultstore.New(inner); return fs })
+	l.opts.MinPartSize = 1
+	return l, fs
 }
 
 // writeOps are the ways the object layer writes blobs, each writing

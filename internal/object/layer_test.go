@@ -53,7 +53,11 @@ type testLayer struct {
 	clock   *fakeClock
 }
 
-func newTestLayer(t *testing.T) testLayer {
+func newTestLayer(t *testing.T) testLayer { return newTestLayerOver(t, nil) }
+
+// newTestLayerOver is newTestLayer with the blob store wrapped by wrap
+// (nil for none), as fault injection does.
+func newTestLayerOver(t *testing.T, wrap func(blob.Store) blob.Store) testLayer {
 	t.Helper()
 	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
 	if err != nil {
@@ -61,9 +65,12 @@ func newTestLayer(t *testing.T) testLayer {
 	}
 	t.Cleanup(func() { m.Close() })
 	blobDir := t.TempDir()
-	b, err := dirstore.Open(blobDir)
-	if err != nil {
+	var b blob.Store
+	if b, err = dirstore.Open(blobDir); err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		b = wrap(b)
 	}
 	k, err := localkms.New(m, localkms.NewSecret("test-default"))
 	if err != nil {

@@ -57,7 +57,7 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("8 MiB took %d objects of 3 MiB without a 507", len(stored))
 	}
 	// No half-written blob: exactly one file per stored object.
-	if files := countFiles(t, blobs); files != len(stored) {
+	if files := len(filesUnder(t, blobs)); files != len(stored) {
 		t.Fatalf("%d blob files for %d stored objects", files, len(stored))
 	}
 	for i, k := range stored {
@@ -88,14 +88,15 @@ func TestFullDisk(t *testing.T) {
 	}
 }
 
-func countFiles(t *testing.T, dir string) int {
+// filesUnder lists the regular files below dir (a server's blob store).
+func filesUnder(t *testing.T, dir string) []string {
 	t.Helper()
-	n := 0
-	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			n++
+			files = append(files, p)
 		}
 		return nil
 	})
-	return n
+	return files
 }

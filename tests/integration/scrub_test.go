@@ -47,13 +47,7 @@ func TestScrub(t *testing.T) {
 		t.Fatalf("clean scrub: exit %d\n%s", code, out)
 	}
 	// Damage the first blob file found: one of the two large objects.
-	var blobs []string
-	filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			blobs = append(blobs, p)
-		}
-		return nil
-	})
+	blobs := filesUnder(t, filepath.Join(s.dir, "blobs"))
 	if len(blobs) != 2 {
 		t.Fatalf("want 2 blobs, found %v", blobs)
 	}

@@ -206,13 +206,7 @@ func TestSSETamperAndPlainHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Flip one byte in the middle of the object's blob.
-	var blobs []string
-	filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			blobs = append(blobs, p)
-		}
-		return nil
-	})
+	blobs := filesUnder(t, filepath.Join(s.dir, "blobs"))
 	if len(blobs) != 1 {
 		t.Fatalf("want one blob, found %v", blobs)
 	}
