@@ -35,21 +35,34 @@ type workload struct {
 	size        int64
 	concurrency int
 	objects     int
+	// listing names a bucket of listObjects empty objects under 1,000
+	// prefixes, written once per server and shared by the list workloads.
+	listing bool
+	// partThreads > 0 makes the upload multipart with that many parts in
+	// flight.
+	partThreads int
+	target      float64 // the issue's kura/MinIO target
 }
 
+const listObjects = 100_000
+
 var workloads = []workload{
-	{"4 KiB PUT, 16 clients", loadgen.OpPut, 4 << 10, 16, 0},
-	{"4 KiB GET, 16 clients", loadgen.OpGet, 4 << 10, 16, 1000},
-	{"stat (HEAD), 16 clients", loadgen.OpStat, 4 << 10, 16, 1000},
-	{"mixed 4 KiB, 16 clients", "mixed", 4 << 10, 16, 1000},
-	{"64 MiB PUT, 4 clients", loadgen.OpPut, 64 << 20, 4, 0},
-	{"64 MiB GET, 4 clients", loadgen.OpGet, 64 << 20, 4, 8},
+	{name: "4 KiB PUT, 16 clients", kind: loadgen.OpPut, size: 4 << 10, concurrency: 16, target: 5},
+	{name: "4 KiB GET, 16 clients", kind: loadgen.OpGet, size: 4 << 10, concurrency: 16, objects: 1000, target: 2},
+	{name: "stat (HEAD), 16 clients", kind: loadgen.OpStat, size: 4 << 10, concurrency: 16, objects: 1000, target: 2},
+	{name: "ListObjectsV2 of 100k objects, 1000/page", kind: loadgen.OpList, concurrency: 4, objects: listObjects, listing: true, target: 10},
+	{name: "delimiter listing, 100k objects under 1,000 prefixes", kind: loadgen.OpListPrefixes, concurrency: 4, objects: listObjects, listing: true, target: 10},
+	{name: "64 MiB PUT, 4 clients", kind: loadgen.OpPut, size: 64 << 20, concurrency: 4, target: 1.5},
+	{name: "64 MiB GET, 4 clients", kind: loadgen.OpGet, size: 64 << 20, concurrency: 4, objects: 8, target: 1.5},
+	{name: "mixed 64 KiB, 16 clients", kind: "mixed", size: 64 << 10, concurrency: 16, objects: 1000, target: 2},
+	{name: "1 GiB multipart upload, 8 parallel parts", kind: loadgen.OpMultipart, size: 1 << 30, concurrency: 1, partThreads: 8, target: 1.5},
 }
 
 type server struct {
 	name, endpoint string
 	client         *client.Client
 	cmd            *exec.Cmd
+	listBucket     string // the shared listing bucket, once written
 }
 
 func freePort() string {
@@ -107,32 +120,62 @@ type row struct {
 	Kura     float64 `json:"kuraOpsPerSec"`
 	MinIO    float64 `json:"minioOpsPerSec"`
 	Ratio    float64 `json:"ratio"`
+	Target   float64 `json:"target"`
+	// KuraMiBPerSec is kura's data rate, for the rows that move data.
+	KuraMiBPerSec float64 `json:"kuraMiBPerSec,omitempty"`
 }
 
-func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, error) {
-	bucket := fmt.Sprintf("cmp-%d", time.Now().UnixNano())
-	if err := s.client.MakeBucket(ctx, bucket, client.MakeBucketOptions{}); err != nil {
-		return 0, err
+func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, float64, error) {
+	cfg := loadgen.Config{
+		Client: s.client, Workload: w.kind, Size: w.size, Concurrency: w.concurrency, Duration: d, Objects: w.objects,
+		PartThreads: w.partThreads, Prefixes: 1,
 	}
-	rep, err := loadgen.Run(ctx, loadgen.Config{
-		Client: s.client, Bucket: bucket, Workload: w.kind, Size: w.size, Concurrency: w.concurrency, Duration: d, Objects: w.objects,
-	})
+	if w.partThreads > 0 {
+		cfg.PartSize = 64 << 20
+	}
+	if w.listing {
+		cfg.Prefixes = 1000
+		if s.listBucket == "" {
+			s.listBucket = fmt.Sprintf("cmp-list-%d", time.Now().UnixNano())
+			if err := s.client.MakeBucket(ctx, s.listBucket, client.MakeBucketOptions{}); err != nil {
+				return 0, 0, err
+			}
+			t0 := time.Now()
+			prep := cfg
+			prep.Bucket, prep.Workload, prep.Concurrency = s.listBucket, loadgen.OpList, 32
+			if err := loadgen.Prepare(ctx, prep); err != nil {
+				return 0, 0, err
+			}
+			fmt.Fprintf(os.Stderr, "%s: wrote %d objects to list in %v\n", s.name, w.objects, time.Since(t0).Round(time.Second))
+		}
+		cfg.Bucket, cfg.Prepared = s.listBucket, true
+	} else {
+		cfg.Bucket = fmt.Sprintf("cmp-%d", time.Now().UnixNano())
+		if err := s.client.MakeBucket(ctx, cfg.Bucket, client.MakeBucketOptions{}); err != nil {
+			return 0, 0, err
+		}
+	}
+	if w.size >= 1<<30 {
+		cfg.Ops, cfg.Duration = 3, 0 // three uploads of 1 GiB
+	}
+	rep, err := loadgen.Run(ctx, cfg)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if rep.FirstError != "" {
-		return 0, fmt.Errorf("%s on %s: %s", w.name, s.name, rep.FirstError)
+		return 0, 0, fmt.Errorf("%s on %s: %s", w.name, s.name, rep.FirstError)
 	}
-	total := 0.0
+	ops, mib := 0.0, 0.0
 	for _, op := range rep.Ops {
-		total += op.OpsPerSec
+		ops += op.OpsPerSec
+		mib += op.MiBPerSec
 	}
-	return total, nil
+	return ops, mib, nil
 }
 
 func main() {
 	minioPath := flag.String("minio", "", "MinIO binary (default: go install into the user cache)")
-	duration := flag.Duration("duration", 10*time.Second, "time per workload per server")
+	duration := flag.Duration("duration", 8*time.Second, "time per workload per server")
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	flag.Parse()
 	if err := compare(*minioPath, *duration, *jsonOut); err != nil {
@@ -177,9 +220,14 @@ func compare(minioPath string, d time.Duration, jsonOut string) error {
 	}
 	defer minio.cmd.Process.Kill()
 
+	began := time.Now()
+	lim, err := measureLimits(work)
+	if err != nil {
+		return err
+	}
 	var rows []row
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "WORKLOAD\tKURA OPS/S\tMINIO OPS/S\tKURA/MINIO\t")
+	fmt.Fprintln(tw, "WORKLOAD\tKURA OPS/S\tMINIO OPS/S\tKURA/MINIO\tTARGET\t")
 	for _, w := range workloads {
 		// Alternate which server goes first, so that neither always
 		// runs on a warmer or cooler machine.
@@ -188,24 +236,40 @@ func compare(minioPath string, d time.Duration, jsonOut string) error {
 			order = []*server{minio, kura}
 		}
 		results := map[string]float64{}
+		var kuraMiB float64
 		for _, s := range order {
-			v, err := run(ctx, s, w, d)
+			v, mib, err := run(ctx, s, w, d)
 			if err != nil {
 				return err
 			}
 			results[s.name] = v
+			if s == kura {
+				kuraMiB = mib
+			}
 		}
-		r := row{Workload: w.name, Kura: results["kura"], MinIO: results["MinIO"]}
+		r := row{Workload: w.name, Kura: results["kura"], MinIO: results["MinIO"], Target: w.target, KuraMiBPerSec: kuraMiB}
 		if r.MinIO > 0 {
 			r.Ratio = r.Kura / r.MinIO
 		}
 		rows = append(rows, r)
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f×\t\n", r.Workload, r.Kura, r.MinIO, r.Ratio)
+		mark := "met"
+		if r.Ratio < r.Target {
+			mark = "MISSED"
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.2f×\t≥%.1f× %s\t\n", r.Workload, r.Kura, r.MinIO, r.Ratio, r.Target, mark)
 		tw.Flush()
 	}
+	// One 64 MiB GET stream from kura, against the loopback ceiling.
+	one := workload{name: "64 MiB GET, 1 client", kind: loadgen.OpGet, size: 64 << 20, concurrency: 1, objects: 4}
+	if _, lim.KuraOneStreamGetMiB, err = run(ctx, kura, one, d/2); err != nil {
+		return err
+	}
+	fmt.Println()
+	lim.print(os.Stdout, rows)
+	fmt.Printf("\ncompare ran in %v\n", time.Since(began).Round(time.Second))
 	if jsonOut != "" {
 		host, _ := os.Hostname()
-		data, err := json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "host": host, "rows": rows}, "", "  ")
+		data, err := json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "host": host, "rows": rows, "limits": lim}, "", "  ")
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,9 @@ const (
 	OpList      = "list"
 	OpDelete    = "delete"
 	OpMultipart = "multipart"
+	// OpListPrefixes lists the objects' prefixes with delimiter "/"
+	// (common prefixes, not keys).
+	OpListPrefixes = "list-prefixes"
 )
 
 // Workloads name a mix of operations, in percent.
@@ -38,6 +41,8 @@ var Workloads = map[string]map[string]int{
 	OpDelete:    {OpDelete: 100},
 	OpMultipart: {OpMultipart: 100},
 	"mixed":     {OpGet: 45, OpPut: 15, OpStat: 30, OpDelete: 10},
+
+	OpListPrefixes: {OpListPrefixes: 100},
 }
 
 // Config describes one run.
@@ -56,6 +61,12 @@ type Config struct {
 	Objects int
 	// PartSize is the multipart part size. Default 5 MiB.
 	PartSize uint64
+	// PartThreads is how many parts of one multipart upload go at once.
+	// Default the SDK's (4).
+	PartThreads int
+	// Prepared says the Objects already exist (a previous Prepare or run
+	// wrote them), so Run does not write them again.
+	Prepared bool
 	// Progress, when set, is called with the number of operations done
 	// after each one.
 	Progress func(done int64)
@@ -139,10 +150,27 @@ func (c *Config) key(i int) string {
 	return fmt.Sprintf("bench/p%04d/obj%08d", i%c.Prefixes, i)
 }
 
+// Prepare writes the Objects that reading workloads read (Run does it
+// itself unless Prepared is set), cfg.Size bytes each.
+func Prepare(ctx context.Context, cfg Config) error {
+	if err := cfg.defaults(); err != nil {
+		return err
+	}
+	return cfg.prepare(ctx, payload(cfg.Size))
+}
+
+func payload(size int64) []byte {
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i*31 + i>>8)
+	}
+	return data
+}
+
 // prepare writes the objects that reading workloads read.
 func (c *Config) prepare(ctx context.Context, data []byte) error {
 	mix := Workloads[c.Workload]
-	if mix[OpGet]+mix[OpStat]+mix[OpList]+mix[OpDelete] == 0 {
+	if c.Prepared || mix[OpGet]+mix[OpStat]+mix[OpList]+mix[OpListPrefixes]+mix[OpDelete] == 0 {
 		return nil
 	}
 	var next atomic.Int64
@@ -170,10 +198,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := cfg.defaults(); err != nil {
 		return Report{}, err
 	}
-	data := make([]byte, cfg.Size)
-	for i := range data {
-		data[i] = byte(i*31 + i>>8)
-	}
+	data := payload(cfg.Size)
 	if err := cfg.prepare(ctx, data); err != nil {
 		return Report{}, fmt.Errorf("loadgen: writing the objects to read: %w", err)
 	}
@@ -224,7 +249,7 @@ func (c *Config) do(ctx context.Context, op string, rng *rand.Rand, data []byte,
 		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{})
 		return int64(len(data)), err
 	case OpMultipart:
-		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{PartSize: c.PartSize})
+		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{PartSize: c.PartSize, NumThreads: c.PartThreads})
 		return int64(len(data)), err
 	case OpGet:
 		obj, err := c.Client.GetObject(ctx, c.Bucket, c.key(rng.IntN(c.Objects)), client.GetObjectOptions{})
@@ -243,6 +268,13 @@ func (c *Config) do(ctx context.Context, op string, rng *rand.Rand, data []byte,
 				return n, err
 			}
 			n++
+		}
+		return 0, nil
+	case OpListPrefixes:
+		for _, err := range c.Client.ListObjects(ctx, c.Bucket, client.ListObjectsOptions{Prefix: "bench/"}) {
+			if err != nil {
+				return 0, err
+			}
 		}
 		return 0, nil
 	case OpDelete:
@@ -264,7 +296,7 @@ type mix []weighted
 func cumulative(m map[string]int) mix {
 	var out mix
 	total := 0
-	for _, op := range []string{OpGet, OpPut, OpStat, OpList, OpDelete, OpMultipart} {
+	for _, op := range []string{OpGet, OpPut, OpStat, OpList, OpListPrefixes, OpDelete, OpMultipart} {
 		if w := m[op]; w > 0 {
 			total += w
 			out = append(out, weighted{op, total})
