@@ -146,8 +146,12 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-func (c *Config) key(i int) string {
-	return fmt.Sprintf("bench/p%04d/obj%08d", i%c.Prefixes, i)
+func (c *Config) key(i int) string { return Key(*c, i) }
+
+// Key is the name of object i of a run with cfg: under bench/, spread over
+// cfg.Prefixes prefixes.
+func Key(cfg Config, i int) string {
+	return fmt.Sprintf("bench/p%04d/obj%08d", i%max(1, cfg.Prefixes), i)
 }
 
 // Prepare writes the Objects that reading workloads read (Run does it

@@ -242,9 +242,9 @@ func readBody(body io.Reader, buf []byte) error {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return s3err.ErrIncompleteBody
 		}
-		return err
+		return storageError(err)
 	}
-	return expectEOF(body)
+	return storageError(expectEOF(body))
 }
 
 func expectEOF(body io.Reader) error {
@@ -281,6 +281,8 @@ func copyBody(dst io.Writer, body io.Reader, size int64) error {
 func storageError(err error) error {
 	var s3e *s3err.Error
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &s3e):
 		return err
 	case errors.Is(err, blob.ErrNoSpace):
