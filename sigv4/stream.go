@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -118,12 +119,23 @@ func (b *streamBody) readLine() (string, error) {
 		return "", s3err.ErrIncompleteBody.WithMessage("An aws-chunked line is too long.")
 	}
 	if err != nil {
-		return "", s3err.ErrIncompleteBody
+		return "", incomplete(err)
 	}
 	// Lines end in CRLF; a bare LF is accepted too, as some clients end
 	// trailer lines with it.
 	s := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
 	return s, nil
+}
+
+// incomplete is the error of a body that ends early: IncompleteBody, or
+// the S3 error the underlying body reported (a client too slow to send it
+// gets the server's RequestTimeout).
+func incomplete(err error) error {
+	var e *s3err.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return s3err.ErrIncompleteBody
 }
 
 func (b *streamBody) nextChunk() error {
@@ -149,7 +161,7 @@ func (b *streamBody) nextChunk() error {
 	}
 	data := b.buf[:size]
 	if _, err := io.ReadFull(b.br, data); err != nil {
-		return s3err.ErrIncompleteBody
+		return incomplete(err)
 	}
 	if b.signed {
 		want := b.signer.chunkSignature(data)
@@ -200,11 +212,16 @@ func (b *streamBody) readTrailers() error {
 		if err != nil {
 			return s3err.ErrMalformedTrailer
 		}
-		if line == "" {
-			break
-		}
-		if total += len(line); total > maxTrailerSize {
+		if total += len(line) + 2; total > maxTrailerSize {
 			return s3err.ErrMalformedTrailer
+		}
+		if line == "" {
+			if b.signed && trailerSig == "" {
+				// minio-go ends the trailing headers with an empty
+				// line before the trailer signature; AWS SDKs do not.
+				continue
+			}
+			break
 		}
 		name, val, ok := strings.Cut(line, ":")
 		if !ok {

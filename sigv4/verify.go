@@ -181,8 +181,10 @@ func parseAuthorization(h string) (authorization, error) {
 }
 
 // checkSigned requires host among the signed headers, sorted lowercase
-// names, and every x-amz-* header present in the request to be signed.
-func checkSigned(r *http.Request, signed []string, presigned bool) error {
+// names, and every x-amz-* header present in the request to be signed,
+// presigned or not: a presigned URL must not let its holder add an
+// x-amz-acl, x-amz-copy-source or x-amz-meta-* its signer never saw.
+func checkSigned(r *http.Request, signed []string) error {
 	if !slices.IsSorted(signed) {
 		return s3err.ErrAuthorizationHeaderMalformed.WithMessage("SignedHeaders must be sorted.")
 	}
@@ -196,9 +198,6 @@ func checkSigned(r *http.Request, signed []string, presigned bool) error {
 		if _, ok := headerValue(r, name); !ok {
 			return s3err.ErrAccessDenied.WithMessage("Signed header %s is missing.", name)
 		}
-	}
-	if presigned {
-		return nil
 	}
 	for name := range r.Header {
 		lower := strings.ToLower(name)
@@ -237,7 +236,7 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 	if t.UTC().Format(scopeDateFormat) != a.cred.date {
 		return nil, s3err.ErrAuthorizationHeaderMalformed.WithMessage("The credential scope date does not match the request date.")
 	}
-	if err := checkSigned(r, a.signed, false); err != nil {
+	if err := checkSigned(r, a.signed); err != nil {
 		return nil, err
 	}
 	payload := r.Header.Get("X-Amz-Content-Sha256")
@@ -351,7 +350,7 @@ func (v *Verifier) verifyPresigned(r *http.Request) (*Result, error) {
 		return nil, bad.WithMessage("The credential scope date does not match X-Amz-Date.")
 	}
 	signed := strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
-	if err := checkSigned(r, signed, true); err != nil {
+	if err := checkSigned(r, signed); err != nil {
 		return nil, err
 	}
 	sig := q.Get("X-Amz-Signature")

@@ -35,6 +35,7 @@ type serverFlags struct {
 	tlsCert     string
 	tlsKey      string
 	selfSigned  bool
+	limits      limitFlags
 }
 
 func serverCommand() *cobra.Command {
@@ -60,6 +61,7 @@ DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.`
 	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM); reloaded on SIGHUP")
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "private key (PEM) of --tls-cert")
 	cmd.Flags().BoolVar(&f.selfSigned, "tls-self-signed", false, "serve HTTPS with a certificate for localhost generated in DIR/tls")
+	addLimitFlags(cmd, &f.limits)
 	return cmd
 }
 
@@ -210,11 +212,17 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		KMS:         keys,
 		Version:     version(),
 		Logger:      log,
+
+		MaxRequests:    f.limits.maxRequests,
+		MaxRequestWait: f.limits.maxRequestWait,
+		MinBodyRate:    f.limits.minBodyRate,
+		BodyRateWindow: f.limits.bodyRateWindow,
 	})
 	srv := &http.Server{
 		Handler:           api,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: f.limits.readHeaderTimeout,
+		IdleTimeout:       f.limits.idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"

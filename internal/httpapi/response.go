@@ -86,7 +86,9 @@ func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 	var s3e *s3err.Error
 	if !errors.As(err, &s3e) {
 		s.log.Error("internal error", "request_id", rq.id, "method", rq.http.Method, "path", rq.http.URL.Path, "err", err)
-	} else if e.HTTPStatus >= 500 && e.HTTPStatus != http.StatusNotImplemented {
+	} else if e.HTTPStatus >= 500 && e.HTTPStatus != http.StatusNotImplemented && !errors.Is(err, s3err.ErrSlowDown) {
+		// SlowDown sheds load on purpose (limits.go); logging each one
+		// would add to the load.
 		s.log.Error("request failed", "request_id", rq.id, "method", rq.http.Method, "path", rq.http.URL.Path, "code", e.Code, "err", err)
 	}
 	h := w.Header()

@@ -42,6 +42,17 @@ type Config struct {
 	// KMS, when set, is the key management service behind SSE-S3 and
 	// SSE-KMS; the admin API manages its keys.
 	KMS kms.KMS
+	// MaxRequests bounds the requests served at once (health checks
+	// aside); 0 means no bound. A request over the bound waits up to
+	// MaxRequestWait (0 means DefaultMaxRequestWait) for a slot, then is
+	// refused with 503 SlowDown.
+	MaxRequests    int
+	MaxRequestWait time.Duration
+	// MinBodyRate, in bytes per second, is the slowest a request body may
+	// arrive, averaged over BodyRateWindow of waiting for it; a slower
+	// client gets 400 RequestTimeout. 0 disables the check.
+	MinBodyRate    int64
+	BodyRateWindow time.Duration
 }
 
 // Server is the S3 API as an http.Handler.
@@ -60,6 +71,11 @@ type Server struct {
 	iam      *iam.Store
 	version  string
 	kms      kms.KMS
+	// Limits (limits.go).
+	slots       chan struct{}
+	slotWait    time.Duration
+	minBodyRate int64
+	rateWindow  time.Duration
 }
 
 // New returns a Server.
@@ -92,6 +108,14 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if cfg.MaxRequests > 0 {
+		s.slots = make(chan struct{}, cfg.MaxRequests)
+	}
+	s.slotWait = cfg.MaxRequestWait
+	if s.slotWait <= 0 {
+		s.slotWait = DefaultMaxRequestWait
+	}
+	s.minBodyRate, s.rateWindow = cfg.MinBodyRate, cfg.BodyRateWindow
 	return s
 }
 
@@ -143,6 +167,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveHealth(w, r) {
 		return
 	}
+	if err := checkHeaderCount(r); err != nil {
+		s.writeError(w, rq, err)
+		return
+	}
+	release, err := s.admit(r)
+	if err != nil {
+		s.writeError(w, rq, err)
+		return
+	}
+	defer release()
+	// The body must arrive at the minimum rate until the handler returns.
+	defer s.limitBodyRate(w, r)()
 	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 		// net/http sends 100 Continue when a handler first reads the
 		// body; an empty body is never read, and botocore then stalls
