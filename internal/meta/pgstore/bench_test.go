@@ -26,7 +26,7 @@ func benchStores(b *testing.B, fn func(b *testing.B, s meta.Store)) {
 		fn(b, s)
 	})
 	b.Run("pgstore", func(b *testing.B) {
-		fn(b, open(b, pgtest.Start(b)))
+		fn(b, open(b, pgtest.StartDurable(b)))
 	})
 }
 

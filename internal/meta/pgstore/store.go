@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kurastore/kura/internal/meta"
@@ -78,6 +79,14 @@ func Open(ctx context.Context, connString string, opts *Options) (*Store, error)
 	}
 	if _, ok := rp["application_name"]; !ok {
 		rp["application_name"] = "kura"
+	}
+	// A canceled context asks the server to cancel the statement, so an
+	// Update that gives up waiting for a lock leaves the lock's queue and
+	// its connection stays usable; pgx's default closes the connection,
+	// which costs a new one for the next operation. The deadline is the
+	// fallback for a server that does not answer.
+	cfg.ConnConfig.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 2 * time.Second}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

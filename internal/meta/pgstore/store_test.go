@@ -298,6 +298,25 @@ func TestSharedLockAcrossGateways(t *testing.T) {
 	if err == nil {
 		t.Fatal("exclusive Update did not wait")
 	}
+	// The canceled Update left the lock's queue on the server too.
+	c, err := pgx.Connect(bg, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(bg)
+	for i := 0; ; i++ {
+		var waiting int
+		if err := c.QueryRow(bg, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 0 {
+			break
+		}
+		if i == 20 {
+			t.Fatalf("%d advisory lock requests still waiting after their Update gave up", waiting)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	close(release)
 	if err := b.Update(bg, []meta.Lock{{Name: []byte("L")}}, func(meta.Txn) error { return nil }); err != nil {
 		t.Fatal(err)

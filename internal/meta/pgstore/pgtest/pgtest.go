@@ -99,19 +99,23 @@ type Server struct {
 	log  string
 	port int
 	cred *syscall.Credential // nil unless running as root
+	// durable keeps PostgreSQL's fsync; without it the server skips
+	// syncing, which makes CREATE DATABASE and commits far cheaper and
+	// loses data only in an OS crash, which tests do not survive anyway.
+	durable bool
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd exits
 }
 
-// NewServer initializes a data directory and starts a server on it. The
-// server is stopped and its files removed at t's cleanup. It skips t when
-// PostgreSQL is not installed.
+// NewServer initializes a data directory and starts a server on it, with
+// fsync off. The server is stopped and its files removed at t's cleanup.
+// It skips t when PostgreSQL is not installed.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
 	SkipIfMissing(t)
-	s, err := newServer()
+	s, err := newServer(false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +123,7 @@ func NewServer(t testing.TB) *Server {
 	return s
 }
 
-func newServer() (*Server, error) {
+func newServer(durable bool) (*Server, error) {
 	bin := BinDir()
 	if bin == "" {
 		return nil, errors.New("pgtest: PostgreSQL is not installed")
@@ -128,7 +132,7 @@ func newServer() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin, root: root, data: filepath.Join(root, "data"), log: filepath.Join(root, "server.log")}
+	s := &Server{bin: bin, root: root, data: filepath.Join(root, "data"), log: filepath.Join(root, "server.log"), durable: durable}
 	if os.Geteuid() == 0 {
 		if s.cred, err = unprivileged(); err != nil {
 			os.RemoveAll(root)
@@ -215,14 +219,18 @@ func (s *Server) Start() error {
 		return err
 	}
 	defer logf.Close()
-	cmd := s.command("postgres", "-D", s.data,
+	args := []string{"-D", s.data,
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "port="+strconv.Itoa(s.port),
+		"-c", "port=" + strconv.Itoa(s.port),
 		"-c", "unix_socket_directories=", // TCP only: no socket in /var/run
 		"-c", "max_connections=200",
 		"-c", "shared_buffers=32MB",
 		"-c", "logging_collector=off",
-	)
+	}
+	if !s.durable {
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
+	}
+	cmd := s.command("postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Take the server down with the test binary if it dies without
 	// cleaning up; SIGINT is PostgreSQL's fast shutdown.
@@ -331,32 +339,44 @@ func (s *Server) NewDatabase(t testing.TB) string {
 	return conn
 }
 
-var shared struct {
+// The servers a test binary shares, started on first use.
+var shared, durable sharedServer
+
+type sharedServer struct {
 	once sync.Once
 	srv  *Server
 	err  error
 }
 
-// Start returns a connection string to a new, empty database on the server
-// this test binary shares, starting the server on first use. It skips t
-// when PostgreSQL is not installed. Call Main from TestMain so the server
-// is stopped when the tests end.
-func Start(t testing.TB) string {
+func (sh *sharedServer) database(t testing.TB, durable bool) string {
 	t.Helper()
 	SkipIfMissing(t)
-	shared.once.Do(func() { shared.srv, shared.err = newServer() })
-	if shared.err != nil {
-		t.Fatal(shared.err)
+	sh.once.Do(func() { sh.srv, sh.err = newServer(durable) })
+	if sh.err != nil {
+		t.Fatal(sh.err)
 	}
-	return shared.srv.NewDatabase(t)
+	return sh.srv.NewDatabase(t)
 }
+
+// Start returns a connection string to a new, empty database on the server
+// this test binary shares, starting the server on first use. The server
+// runs with fsync off. It skips t when PostgreSQL is not installed. Call
+// Main from TestMain so the server is stopped when the tests end.
+func Start(t testing.TB) string { return shared.database(t, false) }
+
+// StartDurable is Start on a second shared server that keeps PostgreSQL's
+// default, durable settings (fsync on), for benchmarks whose commits
+// should cost what they cost in production.
+func StartDurable(t testing.TB) string { return durable.database(t, true) }
 
 // Main runs the tests and then stops the shared server, if one was
 // started, and removes its files.
 func Main(m *testing.M) {
 	code := m.Run()
-	if shared.srv != nil {
-		shared.srv.Close()
+	for _, sh := range []*sharedServer{&shared, &durable} {
+		if sh.srv != nil {
+			sh.srv.Close()
+		}
 	}
 	os.Exit(code)
 }
