@@ -13,8 +13,10 @@
 // the migrations applied. Open runs the missing ones, each in its own
 // transaction with its version row, while holding a session-level advisory
 // lock, so processes that open a new database at once migrate it once,
-// one after another. A database migrated by a newer kura is refused
-// (ErrSchemaTooNew). The kura_ prefix lets the tables share a database; to
+// one after another; an Open that finds the schema current takes no lock
+// and needs no CREATE rights, only SELECT, INSERT, UPDATE and DELETE on
+// kura_meta and SELECT on kura_schema_version. A database migrated by a
+// newer kura is refused (ErrSchemaTooNew). The kura_ prefix lets the tables share a database; to
 // give several kura clusters one database, give each its own schema with
 // search_path in the connection string.
 //

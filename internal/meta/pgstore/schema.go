@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -45,13 +47,22 @@ func SchemaVersion() int { return len(migrations) }
 
 // migrate brings the schema up to date. Each step runs in its own
 // transaction with the row recording it in the version table, so a
-// crash leaves the schema at some whole version.
+// crash leaves the schema at some whole version. A schema that is already
+// current is only read: no lock, no DDL, so a role without CREATE rights
+// can open a database that an administrator migrated.
 func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 	c, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
 	conn := c.Conn()
+	if have, err := schemaVersion(ctx, conn); err != nil {
+		c.Release()
+		return err
+	} else if have == len(migrations) {
+		c.Release()
+		return nil
+	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -70,12 +81,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 	)`); err != nil {
 		return fmt.Errorf("pgstore: migrate: %w", err)
 	}
-	var have int
-	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&have); err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	if have > len(migrations) {
-		return fmt.Errorf("%w: database at version %d, this code knows up to %d", ErrSchemaTooNew, have, len(migrations))
+	// Read again under the lock: another process may have migrated.
+	have, err := schemaVersion(ctx, conn)
+	if err != nil {
+		return err
 	}
 	for v := have + 1; v <= len(migrations); v++ {
 		tx, err := conn.Begin(ctx)
@@ -95,4 +104,22 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 		}
 	}
 	return nil
+}
+
+// schemaVersion reads the schema's version: 0 when there is no version
+// table yet, ErrSchemaTooNew past what this code knows.
+func schemaVersion(ctx context.Context, conn *pgx.Conn) (int, error) {
+	var have int
+	err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&have)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: reading the schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return 0, fmt.Errorf("%w: database at version %d, this code knows up to %d", ErrSchemaTooNew, have, len(migrations))
+	}
+	return have, nil
 }

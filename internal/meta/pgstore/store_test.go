@@ -472,3 +472,31 @@ func TestCommitFailureWritesNothing(t *testing.T) {
 		set(t, s, "ok", "yes")
 	}
 }
+
+// TestOpenWithoutCreateRights: a role that may only read and write the
+// tables opens a database that is already migrated.
+func TestOpenWithoutCreateRights(t *testing.T) {
+	conn := pgtest.Start(t)
+	open(t, conn).Close()
+	c, err := pgx.Connect(bg, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(bg)
+	role := fmt.Sprintf("kura_app_%d", time.Now().UnixNano())
+	for _, q := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON " + kvTable + " TO " + role,
+		"GRANT SELECT ON " + versionTable + " TO " + role,
+	} {
+		if _, err := c.Exec(bg, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, strings.Replace(conn, "://kura@", "://"+role+"@", 1))
+	set(t, s, "k", "v")
+	if v, err := get(s, "k"); err != nil || v != "v" {
+		t.Fatalf("%q %v", v, err)
+	}
+}
