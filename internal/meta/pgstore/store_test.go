@@ -500,3 +500,69 @@ func TestOpenWithoutCreateRights(t *testing.T) {
 		t.Fatalf("%q %v", v, err)
 	}
 }
+
+// TestDeadlockRetried: an Update that PostgreSQL picks as a deadlock's
+// victim (here against another client of the database) runs again and
+// succeeds.
+func TestDeadlockRetried(t *testing.T) {
+	conn := pgtest.Start(t)
+	// The Update's sessions check for deadlocks first, so they are the
+	// ones aborted.
+	s := open(t, conn+"&deadlock_timeout=100ms")
+	set(t, s, "a", "0", "b", "0")
+	ext, err := pgx.Connect(bg, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close(bg)
+	tx, err := ext.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(bg)
+	if _, err := tx.Exec(bg, "SELECT 1 FROM "+kvTable+" WHERE k = 'b' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	var runs int
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(bg, nil, func(tx meta.Txn) error {
+			runs++
+			tx.Set([]byte("a"), []byte("u"))
+			return tx.Set([]byte("b"), []byte("u"))
+		})
+	}()
+	// Wait until the Update holds a and waits for b.
+	for i := 0; ; i++ {
+		var waiting int
+		if err := ext.QueryRow(bg, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if i == 200 {
+			t.Fatal("the Update never waited for the row lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Closing the cycle: PostgreSQL aborts the Update, whose retry then
+	// waits for this transaction to end.
+	if _, err := tx.Exec(bg, "UPDATE "+kvTable+" SET v = 'ext' WHERE k = 'a'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(bg); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if runs != 2 {
+		t.Errorf("fn ran %d times, want 2", runs)
+	}
+	for _, k := range []string{"a", "b"} {
+		if v, err := get(s, k); err != nil || v != "u" {
+			t.Errorf("%s = %q %v, want the retried Update's value", k, v, err)
+		}
+	}
+}
