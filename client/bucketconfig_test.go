@@ -159,8 +159,9 @@ func TestBucketVersioningKura(t *testing.T) {
 }
 
 // TestBucketConfigMoto runs the configurations kura does not serve yet
-// (encryption, lifecycle, replication) against moto_server, one server
-// for all of them.
+// (lifecycle, replication) against moto_server, one server for all of
+// them, and encryption, which TestBucketEncryptionKura runs against kura
+// too.
 func TestBucketConfigMoto(t *testing.T) {
 	c := startMoto(t)
 	ctx := context.Background()

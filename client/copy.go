@@ -25,6 +25,10 @@ type CopySrcOptions struct {
 	// Offset and Length copy a byte range (Length 0: to the end). A
 	// ranged copy is made with UploadPartCopy.
 	Offset, Length int64
+	// Encryption is the SSE-C key of a source stored with one (spec:
+	// ssec); only SSEC keys are accepted. It is sent with the copy-source
+	// headers, so the server can read the source, and only over HTTPS.
+	Encryption ServerSideEncryption
 }
 
 func (s CopySrcOptions) hasRange() bool { return s.Offset != 0 || s.Length != 0 }
@@ -36,7 +40,7 @@ func (s CopySrcOptions) check() error {
 	if s.Offset < 0 || s.Length < 0 {
 		return invalidArgument("source %s/%s: offset %d and length %d must not be negative", s.Bucket, s.Key, s.Offset, s.Length)
 	}
-	return nil
+	return checkKeyOnly(s.Encryption, "a copy source")
 }
 
 // header is the x-amz-copy-source header of s and its conditions. etag,
@@ -57,6 +61,9 @@ func (s CopySrcOptions) header(etag string) http.Header {
 	setIf(h, "x-amz-copy-source-if-none-match", s.NoMatchETag)
 	setIfTime(h, "x-amz-copy-source-if-modified-since", s.MatchModifiedSince)
 	setIfTime(h, "x-amz-copy-source-if-unmodified-since", s.MatchUnmodifiedSince)
+	if k := customerKey(s.Encryption); k != nil {
+		k.setCopySourceHeaders(h)
+	}
 	return h
 }
 
@@ -81,6 +88,11 @@ type CopyDestOptions struct {
 	Tags        map[string]string
 	// StorageClass of the destination; "" is the server's default.
 	StorageClass string
+	// Encryption encrypts the destination (spec: sse): SSES3, SSEKMS
+	// or SSEC. Nil leaves it to the destination bucket's default
+	// encryption, whatever the source's is. An SSE-C key is also sent
+	// with every part of a multipart copy, and only over HTTPS.
+	Encryption ServerSideEncryption
 }
 
 func (d CopyDestOptions) check() error {
@@ -138,10 +150,15 @@ func (c *Client) ComposeObject(ctx context.Context, dst CopyDestOptions, srcs ..
 	if len(srcs) == 0 || len(srcs) > maxPartNumber {
 		return UploadInfo{}, invalidArgument("%d sources; a compose takes 1 to %d", len(srcs), maxPartNumber)
 	}
+	encs := []ServerSideEncryption{dst.Encryption}
 	for _, s := range srcs {
 		if err := s.check(); err != nil {
 			return UploadInfo{}, err
 		}
+		encs = append(encs, s.Encryption)
+	}
+	if err := c.checkSSETransport(encs...); err != nil {
+		return UploadInfo{}, err
 	}
 	infos, err := c.statSources(ctx, srcs)
 	if err != nil {
@@ -168,6 +185,7 @@ func (c *Client) statSources(ctx context.Context, srcs []CopySrcOptions) ([]Obje
 		infos[i], err = c.StatObject(ctx, s.Bucket, s.Key, StatObjectOptions{
 			VersionID: s.VersionID, IfMatch: s.MatchETag, IfNoneMatch: s.NoMatchETag,
 			IfModifiedSince: s.MatchModifiedSince, IfUnmodifiedSince: s.MatchUnmodifiedSince,
+			ServerSideEncryption: s.Encryption,
 		})
 		if err != nil {
 			return nil, copyConditionError(err)
@@ -218,6 +236,9 @@ func (c *Client) copySingle(ctx context.Context, dst CopyDestOptions, src CopySr
 	if dst.ReplaceTags {
 		header.Set("x-amz-tagging-directive", "REPLACE")
 	}
+	if dst.Encryption != nil {
+		dst.Encryption.setHeaders(header)
+	}
 	r := &request{method: http.MethodPut, bucket: dst.Bucket, key: dst.Key, header: header}
 	var res copyObjectResult
 	h, err := c.doResult(ctx, r, "CopyObjectResult", &res)
@@ -228,6 +249,7 @@ func (c *Client) copySingle(ctx context.Context, dst CopyDestOptions, src CopySr
 		Bucket: dst.Bucket, Key: dst.Key, ETag: trimETag(res.ETag), Size: info.Size,
 		VersionID: h.Get("x-amz-version-id"), Checksums: res.toMap(),
 	}
+	encryptionFromHeader(h).setUpload(&out)
 	out.LastModified, _ = time.Parse(time.RFC3339Nano, res.LastModified)
 	return out, nil
 }
@@ -300,6 +322,13 @@ func (c *Client) copyMultipart(ctx context.Context, dst CopyDestOptions, srcs []
 	if err != nil {
 		return UploadInfo{}, err
 	}
+	if dst.Encryption != nil {
+		dst.Encryption.setHeaders(header)
+	}
+	// The destination's SSE-C key goes with every part and the
+	// completion too.
+	dstKey := http.Header{}
+	setCustomerKeyHeaders(dstKey, dst.Encryption)
 	uploadID, err := c.createUpload(ctx, dst.Bucket, dst.Key, header, "")
 	if err != nil {
 		return UploadInfo{}, err
@@ -307,13 +336,13 @@ func (c *Client) copyMultipart(ctx context.Context, dst CopyDestOptions, srcs []
 	parts := make([]completedPart, len(pieces))
 	err = forEachParallel(ctx, defaultThreads, len(pieces), func(ctx context.Context, i int) error {
 		p := pieces[i]
-		etag, err := c.copyPart(ctx, dst, uploadID, i+1, srcs[p.src].header(infos[p.src].ETag), p)
+		etag, err := c.copyPart(ctx, dst, uploadID, i+1, mergeHeaders(srcs[p.src].header(infos[p.src].ETag), dstKey), p)
 		parts[i] = completedPart{number: i + 1, etag: etag, size: p.last - p.first + 1}
 		return err
 	})
 	var info UploadInfo
 	if err == nil {
-		info, err = c.completeUpload(ctx, dst.Bucket, dst.Key, uploadID, parts, "", nil)
+		info, err = c.completeUpload(ctx, dst.Bucket, dst.Key, uploadID, parts, "", dstKey)
 	}
 	if err != nil {
 		return UploadInfo{}, c.abortAfter(ctx, dst.Bucket, dst.Key, uploadID, err)

@@ -9,5 +9,6 @@
 //
 // Files are grouped by operation: client.go (construction, request
 // execution, retries), errors.go, credentials.go, bucket*.go, object*.go,
-// put.go (streaming multipart uploads), presign.go.
+// put.go (streaming multipart uploads), sse.go (server-side encryption),
+// presign.go.
 package client

@@ -8,6 +8,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -373,6 +374,87 @@ func ExampleClient_DeleteBucketEncryption() {
 	if err := c.DeleteBucketEncryption(context.Background(), "my-bucket"); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// --- Server-side encryption ---
+
+func ExampleSSEC() {
+	// An SSE-C key travels with every request: the client needs HTTPS.
+	c, err := client.New("s3.example.com", &client.Options{
+		AccessKey: "ACCESS-KEY",
+		SecretKey: "SECRET-KEY",
+		Secure:    true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// A 32-byte AES-256 key. The server does not keep it: losing it
+	// loses the object.
+	key := make([]byte, client.SSECKeySize)
+	if _, err := rand.Read(key); err != nil {
+		log.Fatal(err)
+	}
+	ssec, err := client.SSEC(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	data := []byte("for my eyes only")
+	_, err = c.PutObject(ctx, "my-bucket", "secret.txt", bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{
+		ServerSideEncryption: ssec,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Every read of the object brings the same key.
+	obj, err := c.GetObject(ctx, "my-bucket", "secret.txt", client.GetObjectOptions{ServerSideEncryption: ssec})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer obj.Close()
+	if _, err := io.Copy(os.Stdout, obj); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(obj.Info.SSECustomerAlgorithm) // AES256
+
+	// A copy opens the source with its key; the copy is encrypted with
+	// server-managed keys instead.
+	_, err = c.CopyObject(ctx,
+		client.CopyDestOptions{Bucket: "my-bucket", Key: "shared.txt", Encryption: client.SSES3()},
+		client.CopySrcOptions{Bucket: "my-bucket", Key: "secret.txt", Encryption: ssec},
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleSSEKMS() {
+	c := newClient()
+	ctx := context.Background()
+
+	// The KMS key "my-key" ("" for the server's default key), with an
+	// encryption context bound to the object.
+	kms, err := client.SSEKMS("my-key", map[string]string{"project": "demo"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	info, err := c.FPutObject(ctx, "my-bucket", "report.pdf", "/tmp/report.pdf", client.PutObjectOptions{
+		ServerSideEncryption: kms,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(info.ServerSideEncryption, info.KMSKeyID) // aws:kms my-key
+
+	// Reads need nothing: the server knows the key.
+	st, err := c.StatObject(ctx, "my-bucket", "report.pdf", client.StatObjectOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.ServerSideEncryption, st.KMSKeyID, st.EncryptionContext)
 }
 
 // --- Bucket versioning ---

@@ -74,6 +74,18 @@ type ObjectInfo struct {
 	// PartsCount is the number of parts of a multipart object (GET and
 	// HEAD, when the server reports it).
 	PartsCount int
+	// ServerSideEncryption is "AES256" (SSE-S3), "aws:kms" (SSE-KMS) or
+	// "" (not encrypted, or SSE-C: see SSECustomerAlgorithm), as GET
+	// and HEAD report it. KMSKeyID names the SSE-KMS key and
+	// EncryptionContext is its context, when the server reports them.
+	ServerSideEncryption string
+	KMSKeyID             string
+	EncryptionContext    map[string]string
+	// SSECustomerAlgorithm is "AES256" for an object encrypted with a
+	// customer key (SSE-C); SSECustomerKeyMD5 is the base64 MD5 of the
+	// key, which the server echoes from the request.
+	SSECustomerAlgorithm string
+	SSECustomerKeyMD5    string
 	// Header is the whole answer of a GET or HEAD, for what the fields
 	// above do not cover (object lock, replication status).
 	Header http.Header
@@ -115,6 +127,7 @@ func objectInfoFromHeader(key string, h http.Header, contentLength int64) Object
 	info.PartsCount, _ = strconv.Atoi(h.Get("x-amz-mp-parts-count"))
 	info.Metadata = userMetadata(h)
 	info.Checksums = checksumsFromHeader(h)
+	encryptionFromHeader(h).setObject(&info)
 	return info
 }
 
@@ -164,6 +177,9 @@ type StatObjectOptions struct {
 	Headers http.Header
 	// ExtraQuery is added to the query (spec: extra_query_params).
 	ExtraQuery url.Values
+	// ServerSideEncryption is the SSE-C key of an object stored with one
+	// (spec: ssec); only SSEC keys are accepted.
+	ServerSideEncryption ServerSideEncryption
 }
 
 // GetObjectOptions are the options of GetObject and FGetObject.
@@ -188,6 +204,10 @@ type GetObjectOptions struct {
 	// ExtraQuery is added to the query (spec: extra_query_params), for
 	// example response-content-type.
 	ExtraQuery url.Values
+	// ServerSideEncryption is the SSE-C key of an object stored with one
+	// (spec: ssec); only SSEC keys are accepted. Objects encrypted with
+	// SSE-S3 or SSE-KMS are read without it.
+	ServerSideEncryption ServerSideEncryption
 	// TempFile is where FGetObject downloads before renaming the file
 	// into place (spec: tmp_file_path). "" picks a name next to the
 	// target. Other calls ignore it.
@@ -199,7 +219,7 @@ func (o GetObjectOptions) statOptions() StatObjectOptions {
 		VersionID: o.VersionID, PartNumber: o.PartNumber, ChecksumMode: o.ChecksumMode,
 		IfMatch: o.IfMatch, IfNoneMatch: o.IfNoneMatch,
 		IfModifiedSince: o.IfModifiedSince, IfUnmodifiedSince: o.IfUnmodifiedSince,
-		Headers: o.Headers, ExtraQuery: o.ExtraQuery,
+		Headers: o.Headers, ExtraQuery: o.ExtraQuery, ServerSideEncryption: o.ServerSideEncryption,
 	}
 }
 
@@ -220,8 +240,14 @@ func (o GetObjectOptions) rangeHeader() (string, error) {
 }
 
 // readRequest builds the GET or HEAD of an object.
-func readRequest(method, bucket, key string, o StatObjectOptions) (*request, error) {
+func (c *Client) readRequest(method, bucket, key string, o StatObjectOptions) (*request, error) {
 	if err := checkObject(bucket, key); err != nil {
+		return nil, err
+	}
+	if err := checkKeyOnly(o.ServerSideEncryption, "a read"); err != nil {
+		return nil, err
+	}
+	if err := c.checkSSETransport(o.ServerSideEncryption); err != nil {
 		return nil, err
 	}
 	if o.PartNumber < 0 || o.PartNumber > maxPartNumber {
@@ -247,6 +273,7 @@ func readRequest(method, bucket, key string, o StatObjectOptions) (*request, err
 	setIf(r.header, "If-None-Match", o.IfNoneMatch)
 	setIfTime(r.header, "If-Modified-Since", o.IfModifiedSince)
 	setIfTime(r.header, "If-Unmodified-Since", o.IfUnmodifiedSince)
+	setCustomerKeyHeaders(r.header, o.ServerSideEncryption)
 	return r, nil
 }
 
@@ -264,7 +291,7 @@ func setIfTime(h http.Header, name string, t time.Time) {
 
 // StatObject describes an object without reading it (spec: stat_object).
 func (c *Client) StatObject(ctx context.Context, bucket, key string, opts StatObjectOptions) (ObjectInfo, error) {
-	r, err := readRequest(http.MethodHead, bucket, key, opts)
+	r, err := c.readRequest(http.MethodHead, bucket, key, opts)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -302,7 +329,7 @@ func (c *Client) GetObject(ctx context.Context, bucket, key string, opts GetObje
 	if rng != "" && opts.PartNumber > 0 {
 		return nil, invalidArgument("a range and a part number cannot be read together")
 	}
-	r, err := readRequest(http.MethodGet, bucket, key, opts.statOptions())
+	r, err := c.readRequest(http.MethodGet, bucket, key, opts.statOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -83,6 +83,12 @@ type PutObjectOptions struct {
 	Checksum checksum.Algorithm
 	// DisableChecksum sends no checksum, for servers that refuse them.
 	DisableChecksum bool
+	// ServerSideEncryption encrypts the object on the server (spec:
+	// sse): SSES3, SSEKMS or SSEC. Nil leaves it to the bucket's default
+	// encryption. An SSE-C key is sent with the PUT, or with the
+	// CreateMultipartUpload, every part and the completion of a
+	// multipart upload, and only over HTTPS.
+	ServerSideEncryption ServerSideEncryption
 }
 
 // UploadInfo describes a stored object.
@@ -97,6 +103,13 @@ type UploadInfo struct {
 	// Checksums are the checksums the server stored (base64).
 	Checksums    map[checksum.Algorithm]string
 	ChecksumType string
+	// The object's encryption as the server reports it; the fields
+	// mean what those of ObjectInfo do.
+	ServerSideEncryption string
+	KMSKeyID             string
+	EncryptionContext    map[string]string
+	SSECustomerAlgorithm string
+	SSECustomerKeyMD5    string
 }
 
 // PutObject uploads size bytes read from r, or all of r when size is -1
@@ -115,7 +128,7 @@ func (c *Client) PutObject(ctx context.Context, bucket, key string, r io.Reader,
 	if r == nil {
 		return UploadInfo{}, invalidArgument("reader is nil")
 	}
-	plan, err := newUploadPlan(bucket, key, size, opts)
+	plan, err := c.newUploadPlan(bucket, key, size, opts)
 	if err != nil {
 		return UploadInfo{}, err
 	}
@@ -167,7 +180,7 @@ func (c *Client) FPutObject(ctx context.Context, bucket, key, filePath string, o
 	if opts.ContentType == "" {
 		opts.ContentType = mime.TypeByExtension(filepath.Ext(filePath))
 	}
-	plan, err := newUploadPlan(bucket, key, fi.Size(), opts)
+	plan, err := c.newUploadPlan(bucket, key, fi.Size(), opts)
 	if err != nil {
 		return UploadInfo{}, err
 	}
@@ -267,15 +280,19 @@ type uploadPlan struct {
 	partSize    int64
 	threads     int
 	// header goes on the PUT or CreateMultipartUpload; cond on the PUT
-	// or CompleteMultipartUpload.
-	header, cond http.Header
+	// or CompleteMultipartUpload; sseC (the SSE-C key, or empty) on the
+	// parts and CompleteMultipartUpload.
+	header, cond, sseC http.Header
 	// alg is "" when no checksum is sent.
 	alg      checksum.Algorithm
 	progress *progressReporter
 }
 
-func newUploadPlan(bucket, key string, size int64, o PutObjectOptions) (*uploadPlan, error) {
+func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOptions) (*uploadPlan, error) {
 	if err := checkObject(bucket, key); err != nil {
+		return nil, err
+	}
+	if err := c.checkSSETransport(o.ServerSideEncryption); err != nil {
 		return nil, err
 	}
 	if size < -1 {
@@ -297,7 +314,11 @@ func newUploadPlan(bucket, key string, size int64, o PutObjectOptions) (*uploadP
 	}
 	p := &uploadPlan{
 		bucket: bucket, key: key, partSize: partSize, threads: o.NumThreads, header: header, cond: http.Header{},
-		alg: o.Checksum, progress: &progressReporter{report: o.Progress},
+		sseC: http.Header{}, alg: o.Checksum, progress: &progressReporter{report: o.Progress},
+	}
+	if o.ServerSideEncryption != nil {
+		o.ServerSideEncryption.setHeaders(p.header)
+		setCustomerKeyHeaders(p.sseC, o.ServerSideEncryption)
 	}
 	if p.threads == 0 {
 		p.threads = defaultThreads
@@ -569,6 +590,7 @@ func (c *Client) putSingle(ctx context.Context, plan *uploadPlan, p *uploadPart)
 		VersionID: resp.Header.Get("x-amz-version-id"), Checksums: checksumsFromHeader(resp.Header),
 		ChecksumType: resp.Header.Get("x-amz-checksum-type"),
 	}
+	encryptionFromHeader(resp.Header).setUpload(&info)
 	if err := checkStoredSum(plan.alg, sum, info.Checksums[plan.alg]); err != nil {
 		return info, err
 	}
@@ -593,7 +615,7 @@ func (c *Client) putMultipart(ctx context.Context, plan *uploadPlan, src partSou
 	parts, err := c.uploadParts(ctx, plan, uploadID, src, first)
 	var info UploadInfo
 	if err == nil {
-		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, plan.cond)
+		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, mergeHeaders(plan.cond, plan.sseC))
 	}
 	if err != nil {
 		return UploadInfo{}, c.abortAfter(ctx, plan.bucket, plan.key, uploadID, err)
@@ -709,7 +731,7 @@ func (c *Client) uploadParts(ctx context.Context, plan *uploadPlan, uploadID str
 
 // sendPart uploads one part and checks the checksum the server reports.
 func (c *Client) sendPart(ctx context.Context, plan *uploadPlan, uploadID string, p *uploadPart) (completedPart, error) {
-	r, sum, err := partRequest(plan.alg, p, http.Header{})
+	r, sum, err := partRequest(plan.alg, p, plan.sseC.Clone())
 	if err != nil {
 		return completedPart{}, err
 	}
@@ -812,10 +834,10 @@ func objectChecksum(alg checksum.Algorithm, parts []completedPart) (string, erro
 }
 
 // completeUpload commits the parts of an upload with checksums of alg
-// ("" for none) under the write conditions cond. CompleteMultipartUpload
-// is not retried after a lost answer (the upload would be gone by then),
-// and may fail in a 200 answer.
-func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID string, parts []completedPart, alg checksum.Algorithm, cond http.Header) (UploadInfo, error) {
+// ("" for none), sending header too (the write conditions, an SSE-C
+// key). CompleteMultipartUpload is not retried after a lost answer (the
+// upload would be gone by then), and may fail in a 200 answer.
+func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID string, parts []completedPart, alg checksum.Algorithm, header http.Header) (UploadInfo, error) {
 	doc := completeDoc{Xmlns: s3Namespace, Parts: make([]completeDocPart, len(parts))}
 	for i, p := range parts {
 		doc.Parts[i] = completeDocPart{PartNumber: p.number, ETag: `"` + p.etag + `"`}
@@ -827,7 +849,7 @@ func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID strin
 	if err != nil {
 		return UploadInfo{}, err
 	}
-	header := cond.Clone()
+	header = header.Clone()
 	if header == nil {
 		header = http.Header{}
 	}
@@ -858,8 +880,21 @@ func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID strin
 		Bucket: bucket, Key: key, ETag: trimETag(res.ETag), Size: size, VersionID: h.Get("x-amz-version-id"),
 		Checksums: res.toMap(), ChecksumType: res.ChecksumType,
 	}
+	encryptionFromHeader(h).setUpload(&info)
 	if got := info.Checksums[alg]; alg != "" && got != "" && got != want {
 		return info, fmt.Errorf("%w: server stored %s %s, client computed %s", ErrChecksumMismatch, alg, got, want)
 	}
 	return info, nil
+}
+
+// mergeHeaders is a new header with the values of all hs; later ones
+// win.
+func mergeHeaders(hs ...http.Header) http.Header {
+	out := http.Header{}
+	for _, h := range hs {
+		for k, v := range h {
+			out[k] = append([]string(nil), v...)
+		}
+	}
+	return out
 }

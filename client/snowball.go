@@ -38,6 +38,9 @@ type SnowballOptions struct {
 	// Metadata is sent with the archive, as user metadata of the
 	// upload; servers that apply it to the extracted objects do so.
 	Metadata map[string]string
+	// ServerSideEncryption encrypts the archive's PUT (spec: sse);
+	// servers that extract it encrypt the objects so (kura does).
+	ServerSideEncryption ServerSideEncryption
 }
 
 // Headers that make a PUT a snowball upload, as MinIO defines them.
@@ -55,12 +58,18 @@ func (c *Client) UploadSnowballObjects(ctx context.Context, bucket string, objec
 	if err := checkSnowball(bucket, objects, opts); err != nil {
 		return UploadInfo{}, err
 	}
+	if err := c.checkSSETransport(opts.ServerSideEncryption); err != nil {
+		return UploadInfo{}, err
+	}
 	header, err := objectAttrs{contentType: "application/x-tar", metadata: opts.Metadata}.header()
 	if err != nil {
 		return UploadInfo{}, err
 	}
 	header.Set(snowballExtractHeader, "true")
 	setIf(header, snowballPrefixHeader, opts.Prefix)
+	if opts.ServerSideEncryption != nil {
+		opts.ServerSideEncryption.setHeaders(header)
+	}
 	body, size, closeBody, err := buildArchive(ctx, objects, opts)
 	if err != nil {
 		return UploadInfo{}, err
