@@ -149,13 +149,22 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 // inline limit is returned in memory, a longer one goes to a new blob.
 func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writer, objKey []byte) (inline []byte, w blob.Writer, size int64, err error) {
 	head := make([]byte, l.opts.InlineLimit+1)
-	n, err := io.ReadFull(body, head)
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	// Not io.ReadFull: it reports a short body as io.ErrUnexpectedEOF,
+	// which is also what a body cut short (a form part without its
+	// closing boundary, a client gone) reports, and that must not be
+	// stored as if it were the whole body.
+	n := 0
+	for n < len(head) && err == nil {
+		var m int
+		m, err = body.Read(head[n:])
+		n += m
+	}
+	if err == io.EOF && n < len(head) {
 		digest.Write(head[:n])
 		return head[:n], nil, int64(n), nil
 	}
-	if err != nil {
-		return nil, nil, 0, err
+	if err != nil && err != io.EOF {
+		return nil, nil, 0, storageError(err)
 	}
 	if w, err = l.blobs.Create(ctx); err != nil {
 		return nil, nil, 0, storageError(err)
