@@ -192,10 +192,13 @@ func readCustomerKey(rq *request) ([]byte, error) {
 func sseHeaders(rq *request, info object.SSE) headers {
 	switch info.Type {
 	case object.SSEC:
-		return headers{
-			{hdrSSECAlgorithm, "AES256"},
-			{hdrSSECKeyMD5, rq.http.Header.Get(hdrSSECKeyMD5)},
+		h := headers{{hdrSSECAlgorithm, "AES256"}}
+		// The key's MD5 is echoed when the request sent it (Complete
+		// need not).
+		if sum := rq.http.Header.Get(hdrSSECKeyMD5); sum != "" {
+			h = append(h, [2]string{hdrSSECKeyMD5, sum})
 		}
+		return h
 	case object.SSES3:
 		return headers{{hdrSSE, object.SSES3}}
 	case object.SSEKMS:
