@@ -20,6 +20,15 @@ type policyCache struct {
 	m  map[string]*policy.Policy // nil value: the bucket has no policy
 }
 
+// ForgetPolicies drops every cached bucket policy: another server sharing
+// the metadata store changed a bucket configuration.
+func (s *Server) ForgetPolicies() {
+	c := &s.policies
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
+
 func (c *policyCache) forget(bucket string) {
 	c.mu.Lock()
 	delete(c.m, bucket)

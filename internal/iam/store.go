@@ -148,14 +148,28 @@ func setJSON(tx meta.Txn, key []byte, v any) error {
 
 var iamLock = []meta.Lock{{Name: []byte("li/iam")}}
 
+// GenerationKey changes with every IAM change, so that servers sharing
+// the metadata store know when to drop their identity caches.
+var GenerationKey = meta.GenerationKey("iam")
+
 // update runs fn in one commit, serialized with every other IAM change,
 // and drops the identity cache.
 func (s *Store) update(ctx context.Context, fn func(tx meta.Txn) error) error {
-	err := s.meta.Update(ctx, iamLock, fn)
+	err := s.meta.Update(ctx, iamLock, func(tx meta.Txn) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return meta.BumpGeneration(tx, GenerationKey)
+	})
+	s.ForgetCache()
+	return err
+}
+
+// ForgetCache drops the identity cache: another server changed IAM.
+func (s *Store) ForgetCache() {
 	s.mu.Lock()
 	clear(s.cache)
 	s.mu.Unlock()
-	return err
 }
 
 // AddUser creates a user with readwrite-less access: no policy until one

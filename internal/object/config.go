@@ -56,6 +56,9 @@ func (l *Layer) SetBucketConfig(ctx context.Context, bucket, name string, doc []
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}
+		if err := meta.BumpGeneration(tx, ConfigGenerationKey); err != nil {
+			return err
+		}
 		if doc == nil {
 			return tx.Delete(configKey(bucket, name))
 		}
@@ -63,9 +66,17 @@ func (l *Layer) SetBucketConfig(ctx context.Context, bucket, name string, doc []
 	})
 }
 
+// ConfigGenerationKey changes with every bucket configuration document
+// (and with every bucket deletion), so that servers sharing the metadata
+// store know when to drop what they cache of them (bucket policies).
+var ConfigGenerationKey = meta.GenerationKey("bucket-config")
+
 // deleteBucketState removes what belongs to a bucket besides its objects:
 // its configuration documents and its unfinished uploads.
 func (l *Layer) deleteBucketState(tx meta.Txn, bucket string) error {
+	if err := meta.BumpGeneration(tx, ConfigGenerationKey); err != nil {
+		return err
+	}
 	var doomed [][]byte
 	if err := eachKey(tx, configPrefix(bucket), func(k []byte) { doomed = append(doomed, k) }); err != nil {
 		return err

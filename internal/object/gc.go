@@ -31,31 +31,89 @@ const sweepInterval = time.Hour
 
 // RunCollector collects until ctx is done. At start and every hour it
 // aborts expired multipart uploads and sweeps for orphans; it drains the
-// queue whenever a commit kicks it.
+// queue whenever a commit kicks it, and every poll interval for the
+// commits of other servers sharing the metadata store. Only the server
+// holding the collector lease collects (collectorLease), so that several
+// gateways never run the same job at once and one takes over when the
+// holder dies.
 func (l *Layer) RunCollector(ctx context.Context) {
-	l.sweep(ctx)
+	swept := false
 	sweep := time.NewTicker(sweepInterval)
 	defer sweep.Stop()
-	retry := time.NewTimer(l.opts.GCDelay)
+	retry := time.NewTimer(0)
 	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sweep.C:
-			l.sweep(ctx)
+			swept = false
 		case <-l.gcKick:
 			retry.Reset(l.opts.GCDelay)
+			continue
 		case <-retry.C:
-			_, pending, err := l.DrainQueue(ctx)
-			if err != nil && ctx.Err() == nil {
-				l.log.Warn("blob collection", "err", err)
-			}
-			if pending || err != nil {
-				retry.Reset(l.opts.GCDelay)
-			}
+		}
+		retry.Reset(collectorPoll)
+		if !l.collectorLease(ctx) {
+			continue
+		}
+		if !swept {
+			l.sweep(ctx)
+			swept = true
+		}
+		_, pending, err := l.DrainQueue(ctx)
+		if err != nil && ctx.Err() == nil {
+			l.log.Warn("blob collection", "err", err)
+		}
+		if pending || err != nil {
+			retry.Reset(l.opts.GCDelay)
 		}
 	}
+}
+
+// The collector lease: one server at a time runs the collector. A holder
+// renews it while it lives; when it dies, the lease runs out and another
+// server takes it.
+const (
+	collectorPoll = 5 * time.Second
+	leaseTerm     = 30 * time.Second
+)
+
+var (
+	collectorLeaseKey  = []byte("Lcollector")
+	collectorLeaseLock = []meta.Lock{{Name: []byte("ll/collector")}}
+)
+
+// collectorLease reports whether this layer holds the collector lease,
+// taking or renewing it as needed.
+func (l *Layer) collectorLease(ctx context.Context) bool {
+	now := l.opts.Now()
+	if now.Before(l.leaseUntil.Add(-leaseTerm / 2)) {
+		return true
+	}
+	held := false
+	until := now.Add(leaseTerm)
+	err := l.meta.Update(ctx, collectorLeaseLock, func(tx meta.Txn) error {
+		v, err := tx.Get(collectorLeaseKey)
+		switch {
+		case errors.Is(err, meta.ErrNotFound):
+		case err != nil:
+			return err
+		case len(v) == 8+len(l.id) && string(v[8:]) != l.id && now.UnixNano() < int64(binary.BigEndian.Uint64(v[:8])):
+			return nil // another server holds it
+		}
+		held = true
+		return tx.Set(collectorLeaseKey, append(binary.BigEndian.AppendUint64(nil, uint64(until.UnixNano())), l.id...))
+	})
+	if err != nil || !held {
+		if err != nil && ctx.Err() == nil {
+			l.log.Warn("collector lease", "err", err)
+		}
+		l.leaseUntil = time.Time{}
+		return false
+	}
+	l.leaseUntil = until
+	return true
 }
 
 func (l *Layer) sweep(ctx context.Context) {

@@ -49,6 +49,11 @@ type Layer struct {
 	log   *slog.Logger
 	// gcKick wakes the collector after a commit queued a blob.
 	gcKick chan struct{}
+	// id names this layer (this server) in the collector lease, and
+	// leaseUntil is when the lease it holds runs out (only the collector
+	// goroutine touches it).
+	id         string
+	leaseUntil time.Time
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.
@@ -81,7 +86,7 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Layer{meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1)}
+	return &Layer{meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID()}
 }
 
 // newUID returns a random 128-bit id in hex: the identity of one object
