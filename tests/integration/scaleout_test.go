@@ -215,3 +215,48 @@ func TestGatewaysShareOneNamespace(t *testing.T) {
 	}
 	t.Logf("%d writes acknowledged by the killed gateway, all served by the others", len(acked))
 }
+
+// TestGatewayPostgresRestart: while PostgreSQL is down requests fail with
+// a server error, never a wrong answer (a 404 for an object that exists),
+// and they succeed again by themselves once it is back.
+func TestGatewayPostgresRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scale-out test skipped in -short mode")
+	}
+	gws, pg := gateways(t, 1)
+	cl := newAWSClient(gws[0])
+	c := ctx(t)
+	cl.CreateBucket(c, &s3.CreateBucketInput{Bucket: aws.String("pgb")})
+	if _, err := cl.PutObject(c, &s3.PutObjectInput{Bucket: aws.String("pgb"), Key: aws.String("there"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	raw := func(method, key string) int {
+		req := gws[0].signed(t, method, "/pgb/"+key, nil, gws[0].secretKey, time.Now())
+		return do(t, req).status
+	}
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPut} {
+		if st := raw(m, "there"); st != http.StatusInternalServerError && st != http.StatusServiceUnavailable {
+			t.Fatalf("%s while PostgreSQL is down: %d, want 500 or 503", m, st)
+		}
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := getBody(t, cl, "pgb", "there")
+		if err == nil && string(got) == "x" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery after PostgreSQL came back: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := cl.PutObject(c, &s3.PutObjectInput{Bucket: aws.String("pgb"), Key: aws.String("after"), Body: strings.NewReader("y")}); err != nil {
+		t.Fatalf("PUT after recovery: %v", err)
+	}
+}
