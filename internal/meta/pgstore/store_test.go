@@ -557,8 +557,10 @@ func TestDeadlockRetried(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if runs != 2 {
-		t.Errorf("fn ran %d times, want 2", runs)
+	// At least once more: on a loaded machine the retry can come before
+	// the other transaction ends and be chosen as the victim again.
+	if runs < 2 {
+		t.Errorf("fn ran %d times, want a retry", runs)
 	}
 	for _, k := range []string{"a", "b"} {
 		if v, err := get(s, k); err != nil || v != "u" {
