@@ -71,21 +71,32 @@ func (m *model) ack(key string) {
 // payloads of PUTs that were cut short, any of which may have landed as a
 // version whose id the client never learned.
 type vkey struct {
-	acked   map[string][]byte
-	gone    map[string]bool
+	acked map[string][]byte
+	// gone maps a version deleted for good to the round it was deleted
+	// in; it is checked for a few rounds after.
+	gone    map[string]int
 	maybe   [][]byte
 	pending string // a version whose permanent delete is in flight
 }
 
 type vmodel struct {
-	mu   sync.Mutex
-	keys map[string]*vkey
+	mu    sync.Mutex
+	keys  map[string]*vkey
+	round int
 }
+
+// Bounds that keep each check's work flat over a thousand rounds: a key
+// keeps at most maxVersions versions (older ones are deleted for good),
+// and a permanent delete is re-checked for goneRounds rounds.
+const (
+	maxVersions = 4
+	goneRounds  = 3
+)
 
 func (m *vmodel) get(key string) *vkey {
 	k := m.keys[key]
 	if k == nil {
-		k = &vkey{acked: map[string][]byte{}, gone: map[string]bool{}}
+		k = &vkey{acked: map[string][]byte{}, gone: map[string]int{}}
 		m.keys[key] = k
 	}
 	return k
@@ -332,7 +343,7 @@ func (vm *vmodel) step(ctx context.Context, mc *minio.Client, key string) error 
 	vm.mu.Lock()
 	k := vm.get(key)
 	var victim string
-	if randInt(3) == 0 {
+	if randInt(3) == 0 || len(k.acked) > maxVersions {
 		for vid := range k.acked {
 			victim = vid
 			break
@@ -346,7 +357,7 @@ func (vm *vmodel) step(ctx context.Context, mc *minio.Client, key string) error 
 		defer vm.mu.Unlock()
 		if err == nil {
 			delete(k.acked, victim)
-			k.gone[victim] = true
+			k.gone[victim] = vm.round
 			k.pending = ""
 		}
 		return err
@@ -395,6 +406,7 @@ func (vm *vmodel) check(t *testing.T, mc *minio.Client, round int) {
 	ctx := context.Background()
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
+	vm.round = round + 1
 	listed := map[string]map[string]bool{}
 	for o := range mc.ListObjects(ctx, vbucket, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
 		if o.Err != nil {
@@ -413,7 +425,7 @@ func (vm *vmodel) check(t *testing.T, mc *minio.Client, round int) {
 			got, s, err := readVersion(ctx, mc, vbucket, key, vid)
 			if err != nil && vid == k.pending && notFound(err) {
 				delete(k.acked, vid) // its cut-short delete landed
-				k.gone[vid] = true
+				k.gone[vid] = round
 				continue
 			}
 			if err != nil || !bytes.Equal(got, want) || s != sum(want) {
@@ -424,7 +436,11 @@ func (vm *vmodel) check(t *testing.T, mc *minio.Client, round int) {
 			}
 		}
 		k.pending = ""
-		for vid := range k.gone {
+		for vid, when := range k.gone {
+			if when < round-goneRounds {
+				delete(k.gone, vid)
+				continue
+			}
 			if _, _, err := readVersion(ctx, mc, vbucket, key, vid); !notFound(err) {
 				t.Fatalf("round %d: %s version %s was deleted for good but reads: %v", round, key, vid, err)
 			}
