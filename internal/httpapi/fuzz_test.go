@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kurastore/kura/internal/fuzzcheck"
+
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/kurastore/kura/internal/auth"
@@ -41,27 +43,6 @@ import (
 // that matters is the server's: a request never makes it fail with a 500
 // or log an internal error, and every refusal is an S3 error document.
 
-// fzRequireS3 fails unless err is nil or an S3 error.
-func fzRequireS3(t *testing.T, what string, err error) {
-	t.Helper()
-	var e *s3err.Error
-	if err != nil && !errors.As(err, &e) {
-		t.Fatalf("%s: error %v (%T) is not an *s3err.Error", what, err, err)
-	}
-}
-
-// fzInputBudget bounds the time of one fuzz input. go test -fuzz does not
-// notice an input that hangs: the run stops at -fuzztime and passes. The
-// watchdog's panic ends the fuzzing process instead, and the fuzzer
-// writes the input to testdata/fuzz as a failure.
-const fzInputBudget = 10 * time.Second
-
-// fzWatchdog starts the watchdog of one input; defer the function it
-// returns.
-func fzWatchdog() func() bool {
-	return time.AfterFunc(fzInputBudget, func() { panic("fuzz input ran longer than " + fzInputBudget.String()) }).Stop
-}
-
 // FuzzParseRange parses Range and x-amz-copy-source-range values. A
 // range that parses is well formed and formats back to itself;
 // copySourceRange refuses with an S3 error only, and what it accepts
@@ -75,7 +56,7 @@ func FuzzParseRange(f *testing.F) {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		r := parseRange(v)
 		if r != nil {
 			var again *object.Range
@@ -97,7 +78,7 @@ func FuzzParseRange(f *testing.F) {
 			}
 		}
 		cr, err := copySourceRange(v)
-		fzRequireS3(t, "copySourceRange", err)
+		fuzzcheck.RequireS3(t, "copySourceRange", err)
 		switch {
 		case err != nil:
 			if !errors.Is(err, s3err.ErrInvalidArgument) || cr != nil {
@@ -129,7 +110,7 @@ func FuzzCopySource(f *testing.F) {
 	f.Add("b/k", "", `W/"x", *`, "", "Monday, 02-Jan-06 15:04:05 MST")
 	f.Add("b/k", "", "", "Mon Jan  2 15:04:05 2006", "not a date")
 	f.Fuzz(func(t *testing.T, source, ifMatch, ifNoneMatch, ifModified, ifUnmodified string) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		h := http.Header{}
 		h.Set("x-amz-copy-source", source)
 		h.Set("x-amz-copy-source-if-match", ifMatch)
@@ -137,7 +118,7 @@ func FuzzCopySource(f *testing.F) {
 		h.Set("x-amz-copy-source-if-modified-since", ifModified)
 		h.Set("x-amz-copy-source-if-unmodified-since", ifUnmodified)
 		src, err := copySource(h)
-		fzRequireS3(t, "copySource", err)
+		fuzzcheck.RequireS3(t, "copySource", err)
 		if err != nil {
 			if !errors.Is(err, s3err.ErrInvalidCopySource) {
 				t.Fatalf("copySource(%q): %v", source, err)
@@ -358,7 +339,7 @@ func FuzzConditionalGet(f *testing.F) {
 	f.Add(uint8(3), "", "", "", "", "", "10001")
 	f.Add(uint8(0), "bytes=0-", "", "", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "")
 	f.Fuzz(func(t *testing.T, sel uint8, rangeHdr, ifMatch, ifNoneMatch, ifModified, ifUnmodified, partNumber string) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		o := objs[int(sel)%len(objs)]
 		h := http.Header{}
 		for name, v := range map[string]string{
@@ -534,7 +515,7 @@ func FuzzRequestDocuments(f *testing.F) {
 	f.Add(route("PutObjectLegalHold"), []byte(`<LegalHold><Status>ON</Status></LegalHold>`), "not base64")
 	f.Add(route("DeleteObjects"), []byte(`<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE d [<!ENTITY a "aaaa">]><Delete><Object><Key>&a;</Key></Object></Delete>`), "")
 	f.Fuzz(func(t *testing.T, routeIndex uint8, doc []byte, contentMD5 string) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		rt := fzDocRoutes[int(routeIndex)%len(fzDocRoutes)]
 		ctx := context.Background()
 		target := rt.target
@@ -615,7 +596,7 @@ func FuzzPostObject(f *testing.F) {
 	f.Add("file=early", open, "", []byte("x"), uint16(0))
 	f.Add("key=k", open, "", []byte("x"), uint16(40))
 	f.Fuzz(func(t *testing.T, fields, policyJSON, filename string, file []byte, cut uint16) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
 		if err := w.SetBoundary("fzboundary"); err != nil {

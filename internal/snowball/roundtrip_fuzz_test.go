@@ -8,23 +8,12 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
+
+	"github.com/kurastore/kura/internal/fuzzcheck"
 
 	"github.com/kurastore/kura/s3err"
 )
-
-// fzInputBudget bounds the time of one fuzz input. go test -fuzz does not
-// notice an input that hangs: the run stops at -fuzztime and passes. The
-// watchdog's panic ends the fuzzing process instead, and the fuzzer
-// writes the input to testdata/fuzz as a failure.
-const fzInputBudget = 10 * time.Second
-
-// fzWatchdog starts the watchdog of one input; defer the function it
-// returns.
-func fzWatchdog() func() bool {
-	return time.AfterFunc(fzInputBudget, func() { panic("fuzz input ran longer than " + fzInputBudget.String()) }).Stop
-}
 
 // fzEntry is an entry FuzzExtractRoundTrip expects Extract to deliver.
 type fzEntry struct {
@@ -88,7 +77,7 @@ func FuzzExtractRoundTrip(f *testing.F) {
 	f.Add("a\na\na/", []byte("dup"), false, "../p")
 	f.Add("\\abs\n/abs", []byte(""), false, "")
 	f.Fuzz(func(t *testing.T, nameLines string, contents []byte, gz bool, prefix string) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		names := strings.Split(nameLines, "\n")
 		if len(names) > 50 {
 			names = names[:50]

@@ -3,22 +3,11 @@ package tagging
 import (
 	"errors"
 	"testing"
-	"time"
+
+	"github.com/kurastore/kura/internal/fuzzcheck"
 
 	"github.com/kurastore/kura/s3err"
 )
-
-// fzInputBudget bounds the time of one fuzz input. go test -fuzz does not
-// notice an input that hangs: the run stops at -fuzztime and passes. The
-// watchdog's panic ends the fuzzing process instead, and the fuzzer
-// writes the input to testdata/fuzz as a failure.
-const fzInputBudget = 10 * time.Second
-
-// fzWatchdog starts the watchdog of one input; defer the function it
-// returns.
-func fzWatchdog() func() bool {
-	return time.AfterFunc(fzInputBudget, func() { panic("fuzz input ran longer than " + fzInputBudget.String()) }).Stop
-}
 
 // FuzzParseQuery reads x-amz-tagging header values. A refusal is an S3
 // error (InvalidArgument); a valid tag set written back with
@@ -31,7 +20,7 @@ func FuzzParseQuery(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		tg, err := ParseQuery(s)
 		if err != nil {
 			var e *s3err.Error

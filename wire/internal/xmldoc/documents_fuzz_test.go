@@ -5,7 +5,8 @@ import (
 	"errors"
 	"io"
 	"testing"
-	"time"
+
+	"github.com/kurastore/kura/internal/fuzzcheck"
 
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/cors"
@@ -19,18 +20,6 @@ import (
 	"github.com/kurastore/kura/wire/tagging"
 	"github.com/kurastore/kura/wire/versioning"
 )
-
-// fzInputBudget bounds the time of one fuzz input. go test -fuzz does not
-// notice an input that hangs: the run stops at -fuzztime and passes. The
-// watchdog's panic ends the fuzzing process instead, and the fuzzer
-// writes the input to testdata/fuzz as a failure.
-const fzInputBudget = 10 * time.Second
-
-// fzWatchdog starts the watchdog of one input; defer the function it
-// returns.
-func fzWatchdog() func() bool {
-	return time.AfterFunc(fzInputBudget, func() { panic("fuzz input ran longer than " + fzInputBudget.String()) }).Stop
-}
 
 // document is what the server does with a request document after
 // parsing it: validate it, then store its canonical encoding.
@@ -112,7 +101,7 @@ func FuzzDocuments(f *testing.F) {
 	f.Add(uint8(11), []byte(`{"Statement":{"Effect":"Deny","NotPrincipal":"*","NotAction":"*","NotResource":"arn:aws:s3:::b"}}`))
 	f.Add(uint8(11), []byte(`[]`))
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
-		defer fzWatchdog()()
+		defer fuzzcheck.Watchdog()()
 		d := documents[int(kind)%len(documents)]
 		doc, err := d.parse(data)
 		requireS3(t, d.name+" Parse", err)
