@@ -155,8 +155,13 @@ func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, 
 			return 0, 0, err
 		}
 	}
-	if w.size >= 1<<30 {
+	switch {
+	case w.size >= 1<<30:
 		cfg.Ops, cfg.Duration = 3, 0 // three uploads of 1 GiB
+	case w.listing:
+		// A whole listing of 100k keys can take longer than the
+		// duration: count listings, two per client.
+		cfg.Ops, cfg.Duration = int64(2*w.concurrency), 0
 	}
 	rep, err := loadgen.Run(ctx, cfg)
 	if err != nil {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -84,7 +85,12 @@ func (x xmlResponse) write(w http.ResponseWriter, _ *request) error {
 func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 	e := s3err.From(err)
 	var s3e *s3err.Error
-	if !errors.As(err, &s3e) {
+	if rq.ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// The client hung up; nobody reads this answer, and the server
+		// did nothing wrong.
+		e = s3err.ErrIncompleteBody
+		s.log.Debug("client went away", "request_id", rq.id, "method", rq.http.Method, "path", rq.http.URL.Path)
+	} else if !errors.As(err, &s3e) {
 		s.log.Error("internal error", "request_id", rq.id, "method", rq.http.Method, "path", rq.http.URL.Path, "err", err)
 	} else if e.HTTPStatus >= 500 && e.HTTPStatus != http.StatusNotImplemented && !errors.Is(err, s3err.ErrSlowDown) {
 		// SlowDown sheds load on purpose (limits.go); logging each one
