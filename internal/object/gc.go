@@ -42,6 +42,8 @@ func (l *Layer) RunCollector(ctx context.Context) {
 	defer sweep.Stop()
 	retry := time.NewTimer(0)
 	defer retry.Stop()
+	due := time.Now()
+	schedule := func(d time.Duration) { retry.Reset(d); due = time.Now().Add(d) }
 	for {
 		select {
 		case <-ctx.Done():
@@ -49,11 +51,15 @@ func (l *Layer) RunCollector(ctx context.Context) {
 		case <-sweep.C:
 			swept = false
 		case <-l.gcKick:
-			retry.Reset(l.opts.GCDelay)
+			// Bring the next drain forward, never push it back: under a
+			// steady stream of commits it must still come.
+			if time.Until(due) > l.opts.GCDelay {
+				schedule(l.opts.GCDelay)
+			}
 			continue
 		case <-retry.C:
 		}
-		retry.Reset(collectorPoll)
+		schedule(collectorPoll)
 		if !l.collectorLease(ctx) {
 			continue
 		}
@@ -66,7 +72,7 @@ func (l *Layer) RunCollector(ctx context.Context) {
 			l.log.Warn("blob collection", "err", err)
 		}
 		if pending || err != nil {
-			retry.Reset(l.opts.GCDelay)
+			schedule(l.opts.GCDelay)
 		}
 	}
 }
