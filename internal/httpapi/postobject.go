@@ -153,6 +153,10 @@ func (s *Server) postObject(rq *request) (response, error) {
 	if err := policy.Check(f, s.now()); err != nil {
 		return nil, err
 	}
+	// A form's acl field is what x-amz-acl is to a PUT.
+	if !ownerOnlyACL(f.Get("acl")) {
+		return nil, s3err.ErrACLNotSupported
+	}
 	opts := object.PutOptions{SizeUnknown: true, Attrs: formAttrs(f)}
 	if opts.Encryption, err = s.formEncryption(rq, f); err != nil {
 		return nil, err

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	kuraclient "github.com/kurastore/kura/client"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -390,5 +392,44 @@ func TestMinioGoVersions(t *testing.T) {
 	cfg, err := mc.GetBucketVersioning(ctx, "mgv")
 	if err != nil || !cfg.Enabled() {
 		t.Fatalf("versioning config: %+v %v", cfg, err)
+	}
+}
+
+// TestPostFormACL: a form's acl field is held to the same rule as
+// x-amz-acl on PUT: private is fine, a grant to others is refused and
+// nothing is stored.
+func TestPostFormACL(t *testing.T) {
+	s := startServer(t)
+	c := ctx(t)
+	kc, err := kuraclient.New(s.addr, &kuraclient.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kc.MakeBucket(c, "forms", kuraclient.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, acl := range []string{"private", "public-read"} {
+		p := kuraclient.NewPostPolicy("forms", time.Now().Add(time.Hour))
+		p.SetKey("acl-" + acl)
+		if err := p.AddEqualsCondition("acl", acl); err != nil {
+			t.Fatal(err)
+		}
+		u, fields, err := kc.PresignedPostPolicy(c, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := do(t, formRequest(t, u.String(), fields, "f", []byte("data")))
+		_, statErr := kc.StatObject(c, "forms", "acl-"+acl, kuraclient.StatObjectOptions{})
+		if acl == "private" {
+			expectStatus(t, "form with acl=private", r, http.StatusNoContent)
+			if statErr != nil {
+				t.Fatalf("private form upload not stored: %v", statErr)
+			}
+			continue
+		}
+		expectError(t, "form with acl=public-read", r, http.StatusBadRequest, "AccessControlListNotSupported")
+		if statErr == nil {
+			t.Fatal("a form refused for its acl was stored")
+		}
 	}
 }
