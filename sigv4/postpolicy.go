@@ -273,6 +273,9 @@ func parseExactConditions(m map[string]any) ([]PostCondition, error) {
 	}
 	conds := make([]PostCondition, 0, len(m))
 	for name, val := range m {
+		if name == "" {
+			return nil, invalidPolicy("Invalid Condition: a condition names no field.")
+		}
 		s, ok := scalarText(val)
 		if !ok {
 			return nil, invalidPolicy("Invalid Condition: the value of %q must be a string.", name)
