@@ -62,9 +62,15 @@ func checkRetentionRequest(r Retention, now time.Time) error {
 		return s3err.ErrInvalidArgument.WithMessage("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied.")
 	case !r.RetainUntil.After(now):
 		return s3err.ErrInvalidArgument.WithMessage("The retain until date must be in the future!")
+	case r.RetainUntil.After(maxRetainUntil):
+		return s3err.ErrInvalidArgument.WithMessage("The retain until date must be before %s.", maxRetainUntil.Format(time.RFC3339))
 	}
 	return nil
 }
+
+// maxRetainUntil is the latest retain-until date a record can hold: it
+// is stored in Unix nanoseconds, which end in April 2262.
+var maxRetainUntil = time.Date(2262, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // applyLock sets the retention and legal hold of a new version: what the
 // request asked for, else the bucket's default retention.
