@@ -224,14 +224,11 @@ func (l *Layer) scrubItem(ctx context.Context, it scrubItem, st *ScrubStats) *Da
 		}
 		return &d
 	}
-	if len(rec.Parts) == 0 {
-		if problem, id := l.scrubBlob(ctx, rec.BlobID, storedSize(rec.Info.Size, encrypted), st); problem != "" {
-			d.Blob, d.Problem = id, problem
-			return &d
-		}
-		return nil
+	parts := rec.Parts
+	if len(parts) == 0 {
+		parts = []partRef{{Size: rec.Info.Size, BlobID: rec.BlobID}}
 	}
-	for _, p := range rec.Parts {
+	for _, p := range parts {
 		if problem, id := l.scrubBlob(ctx, p.BlobID, storedSize(p.Size, encrypted), st); problem != "" {
 			d.Blob, d.Problem = id, problem
 			return &d
