@@ -194,6 +194,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys,
+		// Gateways on one database share the blob directory too: each
+		// records its blob writes where the others' collectors see them.
+		Shared: f.metaURL != "",
 	})
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)

@@ -2,6 +2,8 @@ package blob
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 	"time"
@@ -22,10 +24,22 @@ var (
 // ID names a blob: 32 lowercase hex digits (128 random bits).
 type ID string
 
+// NewID returns a fresh random blob id. The caller picks a blob's id before
+// creating it, so that it can record the write (in a metadata store that
+// other servers' collectors read) before the blob exists anywhere.
+func NewID() ID {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:]) // never fails on supported platforms
+	return ID(hex.EncodeToString(raw[:]))
+}
+
 // Store holds immutable blobs. Implementations are safe for concurrent use.
 type Store interface {
-	// Create starts a new blob with a fresh random id.
-	Create(ctx context.Context) (Writer, error)
+	// Create starts a new blob named id, which the caller got from NewID.
+	// It fails, and touches nothing, if a blob of that id exists or id is
+	// not a valid id (ErrInvalidID). The blob may be visible to Walk from
+	// the moment Create starts, before it is committed.
+	Create(ctx context.Context, id ID) (Writer, error)
 
 	// Open returns a reader of length bytes starting at offset in the
 	// blob's data. Every block it returns has been verified; a damaged

@@ -132,6 +132,9 @@ func (b *Batch) Commit() error {
 			if err := l.commitRecord(tx, bucket, s.key, &s.rec, Conditions{}); err != nil {
 				return err
 			}
+			if err := l.finishWrite(tx, s.w); err != nil {
+				return err
+			}
 			ref, val := blobRefKey(s.rec.BlobID, s.rec.UID), []byte(nil)
 			if s.rec.Inline {
 				ref, val = inlineKey(s.rec.UID), s.inline
@@ -145,6 +148,9 @@ func (b *Batch) Commit() error {
 	if err != nil {
 		b.Abort()
 		return err
+	}
+	for _, s := range b.staged {
+		l.endWrites(s.w)
 	}
 	b.staged = nil
 	l.kickCollector()

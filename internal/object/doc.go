@@ -14,6 +14,7 @@
 //	D<uid>                    inline data of the object record with that uid
 //	R<blob id>/<uid>          "object record <uid> references <blob id>"
 //	G<blob id>                blob queued for deletion once unreferenced
+//	W<blob id>                blob being written, on a shared store (writing.go)
 //	V<bucket>/<key>\0<^time><vid>  a noncurrent version (versions.go)
 //	U…, P…                    multipart uploads and their parts (multipart.go)
 //	C<bucket>/<name>          a bucket configuration document (config.go)

@@ -211,9 +211,10 @@ func anyKeyWithPrefix(r meta.Reader, p []byte) (bool, error) {
 }
 
 // SweepOrphans deletes blobs older than OrphanGrace that no record
-// references.
+// references and no server is writing (writing.go).
 func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
-	cutoff := l.opts.Now().Add(-l.opts.OrphanGrace)
+	now := l.opts.Now()
+	cutoff := now.Add(-l.opts.OrphanGrace)
 	var old []blob.ID
 	err := l.blobs.Walk(ctx, func(id blob.ID, mod time.Time) error {
 		if mod.Before(cutoff) {
@@ -226,15 +227,24 @@ func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
 	}
 	deleted := 0
 	for _, id := range old {
-		var referenced bool
+		// This server's own writes first, then the metadata: a write that
+		// leaves l.writing has committed its reference (or deleted the
+		// blob) before, so the View sees the reference.
+		if l.beingWritten(id) {
+			continue
+		}
+		var keep bool
 		err := l.view(ctx, func(r meta.Reader) (err error) {
-			referenced, err = hasRef(r, string(id))
+			if keep, err = hasRef(r, string(id)); keep || err != nil {
+				return err
+			}
+			keep, err = l.writtenElsewhere(r, id, now)
 			return err
 		})
 		if err != nil {
 			return deleted, err
 		}
-		if referenced {
+		if keep {
 			continue
 		}
 		if err := l.blobs.Delete(ctx, id); err != nil && !errors.Is(err, blob.ErrNotFound) {
@@ -242,5 +252,5 @@ func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
 		}
 		deleted++
 	}
-	return deleted, nil
+	return deleted, l.dropExpiredWriteRecords(ctx)
 }

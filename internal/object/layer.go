@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/kurastore/kura/internal/blob"
@@ -36,6 +37,11 @@ type Options struct {
 	// KMS seals the keys of SSE-S3 and SSE-KMS objects; without it those
 	// are refused (SSE-C needs no KMS).
 	KMS kms.KMS
+	// Shared says that other servers use the same metadata and blob stores
+	// (gateways on PostgreSQL): their collectors must see which blobs this
+	// server is writing, so every blob write is recorded in the metadata
+	// store (writing.go). Without it, that record is kept in memory.
+	Shared bool
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -54,6 +60,9 @@ type Layer struct {
 	// goroutine touches it).
 	id         string
 	leaseUntil time.Time
+	// writing holds the blobs this layer is writing (writing.go).
+	writingMu sync.Mutex
+	writing   map[blob.ID]struct{}
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.
@@ -86,7 +95,7 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Layer{meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID()}
+	return &Layer{meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(), writing: map[blob.ID]struct{}{}}
 }
 
 // newUID returns a random 128-bit id in hex: the identity of one object

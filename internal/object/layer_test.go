@@ -451,7 +451,7 @@ func TestCollector(t *testing.T) {
 
 	// An orphan: a committed blob that no record references, as a crash
 	// between the blob commit and the metadata commit leaves.
-	w, err := l.blobs.Create(ctx)
+	w, err := l.blobs.Create(ctx, blob.NewID())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/checksum"
+	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
@@ -276,17 +277,18 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 	if sum != "" {
 		part.ChecksumAlgorithm, part.Checksum = alg, sum
 	}
-	if err := l.commitPart(ctx, bucket, key, uploadID, part); err != nil {
+	if err := l.commitPart(ctx, bucket, key, uploadID, part, w); err != nil {
 		l.discardBlob(w)
 		return PartInfo{}, err
 	}
+	l.endWrites(w)
 	part.SSE = SSE{Type: up.SSE.Type, KMSKeyID: up.SSE.KMSKeyID, Context: up.SSE.Context}
 	return part, nil
 }
 
-// commitPart records a part whose blob is written, replacing an earlier
-// part of that number.
-func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo) error {
+// commitPart records a part whose blob (written by w) is written,
+// replacing an earlier part of that number.
+func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo, w blob.Writer) error {
 	val, err := json.Marshal(part)
 	if err != nil {
 		return err
@@ -305,6 +307,9 @@ func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, pa
 			}
 		}
 		if err := tx.Set(partKey(uploadID, number), val); err != nil {
+			return err
+		}
+		if err := l.finishWrite(tx, w); err != nil {
 			return err
 		}
 		return tx.Set(blobRefKey(part.BlobID, part.UID), nil)

@@ -133,12 +133,16 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		if rec.Inline {
 			return tx.Set(inlineKey(rec.UID), inline)
 		}
+		if err := l.finishWrite(tx, w); err != nil {
+			return err
+		}
 		return tx.Set(blobRefKey(rec.BlobID, rec.UID), nil)
 	})
 	if err != nil {
 		l.discardBlob(w)
 		return ObjectInfo{}, err
 	}
+	l.endWrites(w)
 	l.kickCollector()
 	info := rec.Info
 	info.Bucket, info.Key = bucket, key
@@ -166,17 +170,17 @@ func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writ
 	if err != nil && err != io.EOF {
 		return nil, nil, 0, storageError(err)
 	}
-	if w, err = l.blobs.Create(ctx); err != nil {
+	if w, err = l.createBlob(ctx); err != nil {
 		return nil, nil, 0, storageError(err)
 	}
 	sealed, sealer, err := sealingWriter(w, objKey)
 	if err != nil {
-		w.Abort()
+		l.abortBlob(w)
 		return nil, nil, 0, err
 	}
 	dst := io.MultiWriter(sealed, digest)
 	if _, err := dst.Write(head); err != nil {
-		w.Abort()
+		l.abortBlob(w)
 		return nil, nil, 0, storageError(err)
 	}
 	bp := copyBuffers.Get().(*[]byte)
@@ -192,7 +196,7 @@ func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writ
 		_, err = w.Commit()
 	}
 	if err != nil {
-		w.Abort()
+		l.abortBlob(w)
 		return nil, nil, 0, storageError(err)
 	}
 	return nil, w, int64(n) + rest, nil
@@ -202,27 +206,27 @@ func (l *Layer) storeUnsized(ctx context.Context, body io.Reader, digest io.Writ
 // feeding them to digest on the way. With objKey the blob holds them
 // encrypted.
 func (l *Layer) writeBlob(ctx context.Context, body io.Reader, size int64, digest io.Writer, objKey []byte) (blob.Writer, error) {
-	w, err := l.blobs.Create(ctx)
+	w, err := l.createBlob(ctx)
 	if err != nil {
 		return nil, storageError(err)
 	}
 	sealed, sealer, err := sealingWriter(w, objKey)
 	if err != nil {
-		w.Abort()
+		l.abortBlob(w)
 		return nil, err
 	}
 	if err := copyBody(io.MultiWriter(sealed, digest), body, size); err != nil {
-		w.Abort()
+		l.abortBlob(w)
 		return nil, err
 	}
 	if sealer != nil {
 		if err := sealer.Close(); err != nil {
-			w.Abort()
+			l.abortBlob(w)
 			return nil, storageError(err)
 		}
 	}
 	if _, err := w.Commit(); err != nil {
-		w.Abort()
+		l.abortBlob(w)
 		return nil, storageError(err)
 	}
 	return w, nil
@@ -236,7 +240,12 @@ func (l *Layer) discardBlob(w blob.Writer) {
 	}
 	if err := l.blobs.Delete(context.Background(), w.ID()); err != nil {
 		l.log.Warn("deleting unreferenced blob", "blob", w.ID(), "err", err)
+		// Left to the sweep, which must not take the blob for one being
+		// written: the record of the write stays (and expires).
+		l.endWrite(w.ID())
+		return
 	}
+	l.forgetWrite(w.ID())
 }
 
 func (l *Layer) objectLocks(bucket, key string) []meta.Lock {

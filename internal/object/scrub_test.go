@@ -106,7 +106,7 @@ func TestBitrotIsAlwaysDetected(t *testing.T) {
 		t.Fatalf("clean store: damaged %v, stats %+v", names, st)
 	}
 	// A blob that nothing references, as a write cut short leaves.
-	w, _ := l.blobs.Create(ctx)
+	w, _ := l.blobs.Create(ctx, blob.NewID())
 	w.Write([]byte("orphan"))
 	w.Commit()
 	if _, st := scrubAll(t, l); st.Orphans != 1 {

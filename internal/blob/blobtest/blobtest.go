@@ -34,7 +34,7 @@ var bg = context.Background()
 
 func write(t *testing.T, s blob.Store, data []byte) blob.ID {
 	t.Helper()
-	w, err := s.Create(bg)
+	w, err := s.Create(bg, blob.NewID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func Run(t *testing.T, h Harness) {
 	})
 	t.Run("AbortDeleteAndIDs", func(t *testing.T) {
 		s := h.New(t)
-		w, err := s.Create(bg)
+		w, err := s.Create(bg, blob.NewID())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,6 +133,18 @@ func Run(t *testing.T, h Harness) {
 			if _, err := s.Open(bg, bad, 0, 0); !errors.Is(err, blob.ErrInvalidID) {
 				t.Errorf("Open(%q) = %v, want ErrInvalidID", bad, err)
 			}
+			if _, err := s.Create(bg, bad); !errors.Is(err, blob.ErrInvalidID) {
+				t.Errorf("Create(%q) = %v, want ErrInvalidID", bad, err)
+			}
+		}
+		// Creating an id that exists fails and leaves the blob intact.
+		kept := write(t, s, pattern(10))
+		if w, err := s.Create(bg, kept); err == nil {
+			w.Abort()
+			t.Fatal("Create of an existing id succeeded")
+		}
+		if got, err := read(s, kept, 0, 10); err != nil || !bytes.Equal(got, pattern(10)) {
+			t.Fatalf("blob after a Create of its id: %v", err)
 		}
 	})
 	t.Run("Concurrent", func(t *testing.T) {

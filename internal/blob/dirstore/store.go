@@ -2,8 +2,6 @@ package dirstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -87,12 +85,14 @@ func (s *Store) ensureDirs(id blob.ID) error {
 }
 
 // Create starts a blob. The file is created at its final name: the object
-// layer references a blob only after Commit returned, so a half-written
-// file is merely an orphan for the collector, and no rename is needed.
-func (s *Store) Create(ctx context.Context) (blob.Writer, error) {
-	var raw [16]byte
-	_, _ = rand.Read(raw[:])
-	id := blob.ID(hex.EncodeToString(raw[:]))
+// layer references a blob only after Commit returned, and records the
+// write before Create, so the collector leaves a half-written file alone
+// while its writer lives and takes it as an orphan after a crash; no
+// rename is needed.
+func (s *Store) Create(ctx context.Context, id blob.ID) (blob.Writer, error) {
+	if !validID(id) {
+		return nil, blob.ErrInvalidID
+	}
 	if err := s.ensureDirs(id); err != nil {
 		return nil, mapErr(err)
 	}

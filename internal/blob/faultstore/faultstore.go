@@ -110,12 +110,12 @@ func (s *Store) hit() {
 }
 
 // Create starts a blob, or fails.
-func (s *Store) Create(ctx context.Context) (blob.Writer, error) {
+func (s *Store) Create(ctx context.Context, id blob.ID) (blob.Writer, error) {
 	if f := s.active(Create); f != nil {
 		s.hit()
 		return nil, f.Err
 	}
-	w, err := s.inner.Create(ctx)
+	w, err := s.inner.Create(ctx, id)
 	if err != nil {
 		return nil, err
 	}
