@@ -376,10 +376,24 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectInfo{}, s3err.ErrInvalidPartOrder
 		}
 	}
-	rec := record{UID: newUID()}
+	rec := record{UID: newUID(), UploadID: uploadID}
+	repeated := false
 	locks := append(l.objectLocks(bucket, key), meta.Lock{Name: uploadLockName(uploadID)})
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		up, err := readUpload(tx, bucket, key, uploadID)
+		if errors.Is(err, s3err.ErrNoSuchUpload) {
+			// A client that lost the answer to its CompleteMultipartUpload
+			// retries it: while the object the upload made is still the
+			// current one, the retry gets the same answer, as on AWS.
+			done, ok, rerr := completedBefore(tx, bucket, key, uploadID, list)
+			if rerr != nil {
+				return rerr
+			}
+			if ok {
+				rec, repeated = done, true
+				return nil
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -462,10 +476,27 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	l.kickCollector()
+	if !repeated {
+		l.kickCollector()
+	}
 	info := rec.Info
 	info.Bucket, info.Key = bucket, key
 	return info, nil
+}
+
+// completedBefore finds the current object of bucket/key when the upload
+// uploadID made it from exactly the parts of list.
+func completedBefore(r meta.Reader, bucket, key, uploadID string, list []CompletePart) (record, bool, error) {
+	rec, found, err := getRecord(r, bucket, key)
+	if err != nil || !found || rec.UploadID != uploadID || len(rec.Parts) != len(list) {
+		return record{}, false, err
+	}
+	for i, p := range rec.Parts {
+		if !etagMatches(list[i].ETag, p.ETag) {
+			return record{}, false, nil
+		}
+	}
+	return rec, true, nil
 }
 
 // uploadChecksum computes a multipart object's checksum from its parts':

@@ -378,3 +378,46 @@ func TestListMultipartUploadsPages(t *testing.T) {
 		t.Fatalf("delimiter listing: %v", seen)
 	}
 }
+
+// A repeated CompleteMultipartUpload (a client retrying after losing the
+// first answer) gets the first answer while the object it made is current;
+// a different part list, or a later overwrite, gets NoSuchUpload.
+func TestCompleteMultipartUploadRetry(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	id := newUpload(t, l, "obj", UploadOptions{})
+	p1 := uploadPart(t, l, "obj", id, 1, payload(MinPartSize))
+	p2 := uploadPart(t, l, "obj", id, 2, []byte("tail"))
+	list := []CompletePart{{Number: 1, ETag: `"` + p1.ETag + `"`}, {Number: 2, ETag: p2.ETag}}
+	first, err := l.CompleteMultipartUpload(ctx, "bkt", "obj", id, list, CompleteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := l.CompleteMultipartUpload(ctx, "bkt", "obj", id, list, CompleteOptions{})
+	if err != nil {
+		t.Fatalf("repeated complete: %v", err)
+	}
+	if again.ETag != first.ETag || again.Size != first.Size || again.VersionID != first.VersionID {
+		t.Fatalf("repeated complete answered %+v, first %+v", again, first)
+	}
+	l.clock.Advance(2 * time.Second)
+	if _, _, err := l.DrainQueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countBlobs(t, l.blobs); n != 2 {
+		t.Fatalf("%d blobs after the repeated complete, want 2", n)
+	}
+	if _, err := l.CompleteMultipartUpload(ctx, "bkt", "obj", id, list[:1], CompleteOptions{}); !errors.Is(err, s3err.ErrNoSuchUpload) {
+		t.Fatalf("complete with other parts: %v", err)
+	}
+	if _, err := l.CompleteMultipartUpload(ctx, "bkt", "obj", "no-such-upload", list, CompleteOptions{}); !errors.Is(err, s3err.ErrNoSuchUpload) {
+		t.Fatalf("complete of another upload id: %v", err)
+	}
+	if _, err := l.PutObject(ctx, "bkt", "obj", strings.NewReader("new"), PutOptions{Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.CompleteMultipartUpload(ctx, "bkt", "obj", id, list, CompleteOptions{}); !errors.Is(err, s3err.ErrNoSuchUpload) {
+		t.Fatalf("complete after an overwrite: %v", err)
+	}
+}

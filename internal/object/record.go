@@ -48,6 +48,7 @@ const (
 	fSSESealedKey       = 26
 	fSSEKeyCheck        = 27
 	fInlineSum          = 28 // CRC-32C (Castagnoli) of the inline value as stored, 4 bytes big-endian
+	fUploadID           = 29 // the multipart upload a manifest was completed from
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -68,7 +69,10 @@ type record struct {
 	// Parts is the manifest of a completed multipart upload: the object is
 	// the concatenation of these blobs.
 	Parts []partRef
-	Info  ObjectInfo // Bucket and Key are not stored: they are in the key
+	// UploadID is the multipart upload whose completion made the record,
+	// so that a repeated CompleteMultipartUpload can be answered.
+	UploadID string
+	Info     ObjectInfo // Bucket and Key are not stored: they are in the key
 }
 
 // partRef is one part of a multipart object's manifest.
@@ -178,6 +182,7 @@ func (r *record) encode() []byte {
 		v = append(v, p.BlobID...)
 		b = appendField(b, fPart, v)
 	}
+	b = appendString(b, fUploadID, r.UploadID)
 	return b
 }
 
@@ -301,6 +306,8 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			p, err = decodePart(v)
 			r.Parts = append(r.Parts, p)
 			in.PartsCount = len(r.Parts)
+		case fUploadID:
+			r.UploadID = string(v)
 		}
 		if err != nil {
 			return r, err
