@@ -114,7 +114,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := append(versionHeaders(info), sseHeaders(rq, info.SSE)...)
+	out := append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...)
 	if src.VersionID != "" {
 		out = append(out, [2]string{"x-amz-copy-source-version-id", src.VersionID})
 	}

@@ -193,7 +193,7 @@ type fzServer struct {
 
 const fzRegion = "us-east-1"
 
-func newFzServer(f *testing.F) *fzServer {
+func newFzServer(f testing.TB) *fzServer {
 	f.Helper()
 	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

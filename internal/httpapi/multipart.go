@@ -176,7 +176,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{headers: append(versionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
+	return xmlResponse{headers: append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
 		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
 		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil

@@ -86,7 +86,7 @@ func (s *Server) putObject(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(headers{{"ETag", quoteETag(info.ETag)}}, checksumHeaders(info.Checksums, info.ChecksumType)...)
-	out = append(out, versionHeaders(info)...)
+	out = append(out, writeVersionHeaders(info)...)
 	out = append(out, sseHeaders(rq, info.SSE)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
@@ -156,6 +156,17 @@ func versionHeaders(info object.ObjectInfo) headers {
 		h = append(h, [2]string{"x-amz-delete-marker", "true"})
 	}
 	return h
+}
+
+// writeVersionHeaders name the version a write made. A write to a
+// versioning-suspended bucket makes the null version, and AWS answers it
+// without x-amz-version-id (the PutObject reference's "versioning
+// suspended" example), unlike a read of that version.
+func writeVersionHeaders(info object.ObjectInfo) headers {
+	if info.VersionID == object.NullVersion {
+		info.VersionID = ""
+	}
+	return versionHeaders(info)
 }
 
 // versionID is the request's versionId query parameter.

@@ -185,7 +185,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 			return emptyResponse{status: http.StatusSeeOther, headers: headers{{"Location", u.String()}, {"ETag", etag}}}, nil
 		}
 	}
-	out := headers{{"ETag", etag}, {"Location", location}}
+	out := append(headers{{"ETag", etag}, {"Location", location}}, writeVersionHeaders(info)...)
 	switch status, _ := strconv.Atoi(f.Get("success_action_status")); status {
 	case http.StatusCreated:
 		return xmlResponse{headers: out, status: http.StatusCreated, doc: postResponse{Location: location, Bucket: rq.bucket, Key: key, ETag: etag}}, nil
