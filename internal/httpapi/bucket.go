@@ -1,13 +1,15 @@
 package httpapi
 
 import (
-	"strings"
-
 	"bytes"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kurastore/kura/internal/object"
@@ -22,10 +24,12 @@ const maxConfigBody = 1 << 20
 const isoMillis = "2006-01-02T15:04:05.000Z"
 
 type listAllMyBucketsResult struct {
-	XMLName xml.Name     `xml:"ListAllMyBucketsResult"`
-	Xmlns   string       `xml:"xmlns,attr"`
-	Owner   owner        `xml:"Owner"`
-	Buckets []bucketItem `xml:"Buckets>Bucket"`
+	XMLName           xml.Name     `xml:"ListAllMyBucketsResult"`
+	Xmlns             string       `xml:"xmlns,attr"`
+	Owner             owner        `xml:"Owner"`
+	Buckets           []bucketItem `xml:"Buckets>Bucket"`
+	ContinuationToken string       `xml:"ContinuationToken,omitempty"`
+	Prefix            string       `xml:"Prefix,omitempty"`
 }
 
 type bucketItem struct {
@@ -34,13 +38,47 @@ type bucketItem struct {
 	BucketRegion string `xml:"BucketRegion,omitempty"`
 }
 
+// maxListBuckets is the largest max-buckets ListBuckets accepts, as on
+// AWS.
+const maxListBuckets = 10000
+
+// listBuckets lists the buckets in name order, all of them unless the
+// request pages with max-buckets and continuation-token, or filters with
+// prefix and bucket-region. The continuation token is the last name of
+// the page, encoded.
 func (s *Server) listBuckets(rq *request) (response, error) {
+	q := rq.http.URL.Query()
+	limit := 0
+	if q.Has("max-buckets") {
+		n, err := strconv.Atoi(q.Get("max-buckets"))
+		if err != nil || n < 1 || n > maxListBuckets {
+			return nil, s3err.ErrInvalidArgument.WithMessage("max-buckets must be an integer from 1 to %d.", maxListBuckets)
+		}
+		limit = n
+	}
+	after := ""
+	if q.Has("continuation-token") {
+		raw, err := base64.RawURLEncoding.DecodeString(q.Get("continuation-token"))
+		if err != nil || len(raw) == 0 {
+			return nil, s3err.ErrInvalidArgument.WithMessage("The continuation token provided is incorrect.")
+		}
+		after = string(raw)
+	}
+	prefix, region := q.Get("prefix"), q.Get("bucket-region")
 	buckets, err := s.objects.ListBuckets(rq.ctx)
 	if err != nil {
 		return nil, err
 	}
-	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s.owner(), Buckets: []bucketItem{}}
+	sort.Slice(buckets, func(i, j int) bool { return buckets[i].Name < buckets[j].Name })
+	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s.owner(), Buckets: []bucketItem{}, Prefix: prefix}
 	for _, b := range buckets {
+		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || (region != "" && b.Region != region) {
+			continue
+		}
+		if limit > 0 && len(doc.Buckets) == limit {
+			doc.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(doc.Buckets[limit-1].Name))
+			break
+		}
 		doc.Buckets = append(doc.Buckets, bucketItem{Name: b.Name, CreationDate: b.Created.Format(isoMillis), BucketRegion: b.Region})
 	}
 	return xmlResponse{doc: doc}, nil

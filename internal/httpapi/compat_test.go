@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/kurastore/kura/internal/object"
@@ -63,5 +64,62 @@ func decodeXML(t *testing.T, body *bytes.Buffer, v any) {
 	t.Helper()
 	if err := xml.Unmarshal(body.Bytes(), v); err != nil {
 		t.Fatalf("decoding %s: %v", body, err)
+	}
+}
+
+// ListBuckets pages with max-buckets and continuation-token and filters
+// with prefix, as AWS's ListBuckets does since 2024.
+func TestListBucketsPaginated(t *testing.T) {
+	s := compatServer(t, "b-two", "a-one", "b-three", "c-four")
+	list := func(query string) listAllMyBucketsResult {
+		t.Helper()
+		rec := s.send(t, fzNewRequest(http.MethodGet, "/"+query, nil, nil), false)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /%s: %d %s", query, rec.Code, rec.Body)
+		}
+		var doc listAllMyBucketsResult
+		decodeXML(t, rec.Body, &doc)
+		return doc
+	}
+	names := func(doc listAllMyBucketsResult) (out []string) {
+		for _, b := range doc.Buckets {
+			out = append(out, b.Name)
+		}
+		return out
+	}
+	if doc := list(""); len(doc.Buckets) != 4 || doc.ContinuationToken != "" {
+		t.Fatalf("unpaged: %v, token %q", names(doc), doc.ContinuationToken)
+	}
+	var got []string
+	token := ""
+	for pages := 0; ; pages++ {
+		q := "?max-buckets=1"
+		if token != "" {
+			q += "&continuation-token=" + token
+		}
+		doc := list(q)
+		if len(doc.Buckets) != 1 {
+			t.Fatalf("page %d: %v", pages, names(doc))
+		}
+		got = append(got, names(doc)...)
+		if token = doc.ContinuationToken; token == "" {
+			break
+		}
+	}
+	if want := "a-one b-three b-two c-four"; strings.Join(got, " ") != want {
+		t.Fatalf("pages gave %v, want %s", got, want)
+	}
+	doc := list("?prefix=b-&max-buckets=1")
+	if strings.Join(names(doc), " ") != "b-three" || doc.Prefix != "b-" || doc.ContinuationToken == "" {
+		t.Fatalf("prefix page: %v %+v", names(doc), doc)
+	}
+	doc = list("?prefix=b-&max-buckets=1&continuation-token=" + doc.ContinuationToken)
+	if strings.Join(names(doc), " ") != "b-two" || doc.ContinuationToken != "" {
+		t.Fatalf("second prefix page: %v, token %q", names(doc), doc.ContinuationToken)
+	}
+	for _, q := range []string{"?max-buckets=0", "?max-buckets=10001", "?max-buckets=x", "?continuation-token=%25%25"} {
+		if rec := s.send(t, fzNewRequest(http.MethodGet, "/"+q, nil, nil), false); rec.Code != http.StatusBadRequest {
+			t.Errorf("GET /%s: %d, want 400", q, rec.Code)
+		}
 	}
 }
