@@ -188,14 +188,27 @@ func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Ra
 	}
 	obj, err := l.GetObject(ctx, src.Bucket, src.Key, GetOptions{Range: srcRange, VersionID: src.VersionID, CustomerKey: src.CustomerKey})
 	if err != nil {
+		if obj != nil && srcRange != nil && errors.Is(err, s3err.ErrInvalidRange) {
+			return PartInfo{}, badCopyRange(obj.Info.Size)
+		}
 		return PartInfo{}, err
 	}
 	defer obj.Body.Close()
 	if err := checkCopySourceConditions(obj.Info, src.Cond); err != nil {
 		return PartInfo{}, err
 	}
+	// A read's Range may run past the end, and is cut short; a copy
+	// source range must lie within the source, or the part would silently
+	// be shorter than asked (AWS refuses it the same way).
+	if srcRange != nil && srcRange.End >= obj.Info.Size {
+		return PartInfo{}, badCopyRange(obj.Info.Size)
+	}
 	if obj.Length > MaxPartSize {
 		return PartInfo{}, s3err.ErrEntityTooLarge
 	}
 	return l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length, CustomerKey: customerKey})
+}
+
+func badCopyRange(size int64) error {
+	return s3err.ErrInvalidArgument.WithMessage("Range specified is not valid for source object of size: %d", size)
 }

@@ -242,3 +242,22 @@ func TestBucketConfig(t *testing.T) {
 		t.Fatalf("a recreated bucket inherited a config: %v", err)
 	}
 }
+
+// A copy source range must lie within the source: one that runs past the
+// end (or starts there) is InvalidArgument, not a silently shorter part.
+func TestUploadPartCopyRangeBeyondSource(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	put(t, l, "bkt", "src", []byte("12345"))
+	id := newUpload(t, l, "dst", UploadOptions{})
+	for _, r := range []Range{{Start: 0, End: 21}, {Start: 0, End: 5}, {Start: 5, End: 9}, {Start: 30, End: 40}} {
+		_, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, &r, "bkt", "dst", id, 1, nil)
+		if !errors.Is(err, s3err.ErrInvalidArgument) {
+			t.Errorf("range %d-%d of 5 bytes: %v, want InvalidArgument", r.Start, r.End, err)
+		}
+	}
+	if _, err := l.UploadPartCopy(ctx, CopySource{Bucket: "bkt", Key: "src"}, &Range{Start: 0, End: 4}, "bkt", "dst", id, 1, nil); err != nil {
+		t.Fatalf("the whole source as a range: %v", err)
+	}
+}
