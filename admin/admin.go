@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,7 +90,7 @@ func (c *Client) send(ctx context.Context, method, path string, in, out any) err
 		}
 	}
 	u := *c.endpoint
-	u.Path = Prefix + path
+	u.Path, u.RawQuery, _ = strings.Cut(Prefix+path, "?")
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -113,6 +114,10 @@ func (c *Client) send(ctx context.Context, method, path string, in, out any) err
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
+	}
+	if w, ok := out.(io.Writer); ok {
+		_, err := io.Copy(w, resp.Body)
+		return err
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }
@@ -265,4 +270,17 @@ type ScrubReport struct {
 func (c *Client) Scrub(ctx context.Context) (ScrubReport, error) {
 	var out ScrubReport
 	return out, c.send(ctx, http.MethodPost, "scrub", nil, &out)
+}
+
+// Profile writes one of the server's Go runtime profiles to w, in pprof's
+// format (go tool pprof reads it): "profile" is a CPU profile and "trace"
+// an execution trace, each over seconds; the others (heap, allocs,
+// goroutine, mutex, block, threadcreate) are taken at once, or as the
+// change over seconds when seconds > 0.
+func (c *Client) Profile(ctx context.Context, name string, seconds int, w io.Writer) error {
+	path := "debug/pprof/" + seg(name)
+	if seconds > 0 {
+		path += "?seconds=" + strconv.Itoa(seconds)
+	}
+	return c.send(ctx, http.MethodGet, path, nil, w)
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -64,7 +66,7 @@ func adminCommand() *cobra.Command {
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
 	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
-	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f))
+	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f), adminProfileCommand(f))
 	return cmd
 }
 
@@ -296,4 +298,29 @@ func adminScrubCommand(f *adminFlags) *cobra.Command {
 		}
 		return nil
 	})
+}
+
+func adminProfileCommand(f *adminFlags) *cobra.Command {
+	var seconds int
+	var out string
+	cmd := run(f, "profile NAME", "Take a Go runtime profile of a running server (profile = CPU, trace, heap, allocs, goroutine, mutex, block) for go tool pprof", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		file, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), time.Duration(seconds)*time.Second+time.Minute)
+		defer cancel()
+		if err := c.Profile(ctx, a[0], seconds, file); err != nil {
+			file.Close()
+			os.Remove(out)
+			return err
+		}
+		if err := file.Close(); err != nil {
+			return err
+		}
+		return done(cmd, "Wrote %s; read it with: go tool pprof %s", out, out)
+	})
+	cmd.Flags().IntVar(&seconds, "seconds", 30, "how long a CPU profile or trace runs (0: a heap, allocs, goroutine, mutex or block profile taken at once)")
+	cmd.Flags().StringVarP(&out, "out", "o", "kura.pprof", "file to write")
+	return cmd
 }

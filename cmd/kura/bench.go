@@ -22,7 +22,7 @@ type benchFlags struct {
 	concurrency, prefixes, objects                 int
 	duration                                       time.Duration
 	ops                                            int64
-	secure, json                                   bool
+	secure, json, reuse                            bool
 }
 
 func benchCommand() *cobra.Command {
@@ -53,6 +53,7 @@ operations/s, MiB/s and latency percentiles. Workloads: ` + strings.Join(workloa
 	fl.Int64Var(&f.ops, "ops", 0, "stop after this many operations")
 	fl.IntVar(&f.prefixes, "prefixes", 1, "spread keys over this many prefixes")
 	fl.IntVar(&f.objects, "objects", 1000, "objects that get, stat and list read (written first)")
+	fl.BoolVar(&f.reuse, "reuse", false, "the objects are already there (an earlier run with the same --bucket, --objects, --prefixes and --size): do not write them again")
 	fl.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON")
 	return cmd
@@ -77,7 +78,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	}
 	cfg := loadgen.Config{
 		Client: c, Bucket: f.bucket, Workload: f.workload, Size: int64(size), Concurrency: f.concurrency,
-		Duration: f.duration, Ops: f.ops, Prefixes: f.prefixes, Objects: f.objects,
+		Duration: f.duration, Ops: f.ops, Prefixes: f.prefixes, Objects: f.objects, Prepared: f.reuse,
 	}
 	if !f.json {
 		total := f.ops

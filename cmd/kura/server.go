@@ -195,7 +195,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys,
 		// Gateways on one database share the blob directory too: each
-		// records its blob writes where the others' collectors see them.
+		// records its blob writes where the others' collectors see them,
+		// and none caches bucket configuration the others may change.
 		Shared: f.metaURL != "",
 	})
 

@@ -49,6 +49,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"kms", "keys"}, "admin:KMSKeyStatus", (*Server).adminListKeys},
 	{http.MethodPut, []string{"kms", "keys", "{key}"}, "admin:KMSCreateKey", (*Server).adminCreateKey},
 	{http.MethodPost, []string{"scrub"}, "admin:Heal", (*Server).adminScrub},
+	{http.MethodGet, []string{"debug", "pprof", "{profile}"}, "admin:Profiling", (*Server).adminProfile},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -97,6 +98,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 	out, err := route.handler(s, rq, vars)
 	if err != nil {
 		s.writeError(w, rq, adminError(err))
+		return
+	}
+	if h, ok := out.(http.Handler); ok {
+		h.ServeHTTP(w, rq.http)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

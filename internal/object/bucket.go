@@ -98,6 +98,7 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 	// The exclusive bucket lock waits out every PUT in flight (they hold it
 	// shared), so no object can appear between the emptiness check and the
 	// delete.
+	defer l.configs.bump() // its configuration documents go with it
 	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(name)}}, func(tx meta.Txn) error {
 		if _, err := readBucket(tx, name); err != nil {
 			return err

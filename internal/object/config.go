@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 )
 
 // Bucket configuration documents (policy, CORS, tagging, notification, …)
@@ -28,8 +30,15 @@ func configKey(bucket, name string) []byte { return append(configPrefix(bucket),
 
 // BucketConfig returns the document name of bucket, or ErrNoConfig.
 func (l *Layer) BucketConfig(ctx context.Context, bucket, name string) ([]byte, error) {
-	if _, err := l.Bucket(ctx, bucket); err != nil {
-		return nil, err
+	if !s3name.ValidBucket(bucket) {
+		return nil, s3err.ErrNoSuchBucket
+	}
+	gen := l.configs.gen.Load()
+	if e, ok := l.configs.get(bucket, name, gen); ok && !l.opts.Shared {
+		if e.doc == nil {
+			return nil, ErrNoConfig
+		}
+		return e.doc, nil
 	}
 	var doc []byte
 	err := l.view(ctx, func(r meta.Reader) error {
@@ -43,6 +52,12 @@ func (l *Layer) BucketConfig(ctx context.Context, bucket, name string) ([]byte, 
 		doc = v
 		return err
 	})
+	if l.configs.afterRead != nil {
+		l.configs.afterRead()
+	}
+	if (err == nil || errors.Is(err, ErrNoConfig)) && !l.opts.Shared {
+		l.configs.put(bucket, name, gen, cachedConfig{doc: doc})
+	}
 	return doc, err
 }
 
@@ -52,6 +67,7 @@ func (l *Layer) SetBucketConfig(ctx context.Context, bucket, name string, doc []
 	if _, err := l.Bucket(ctx, bucket); err != nil {
 		return err
 	}
+	defer l.configs.bump() // after the commit: see configCache
 	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}, func(tx meta.Txn) error {
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err

@@ -40,7 +40,10 @@ type Options struct {
 	// Shared says that other servers use the same metadata and blob stores
 	// (gateways on PostgreSQL): their collectors must see which blobs this
 	// server is writing, so every blob write is recorded in the metadata
-	// store (writing.go). Without it, that record is kept in memory.
+	// store (writing.go). Without it, that record is kept in memory. And
+	// bucket configuration documents are read from the store every time
+	// instead of being cached, so that a change through one gateway takes
+	// effect at once on every other.
 	Shared bool
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
@@ -63,6 +66,8 @@ type Layer struct {
 	// writing holds the blobs this layer is writing (writing.go).
 	writingMu sync.Mutex
 	writing   map[blob.ID]struct{}
+	// configs caches bucket configuration documents.
+	configs configCache
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.

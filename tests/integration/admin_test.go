@@ -1,8 +1,12 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,5 +114,48 @@ func TestAdminCLI(t *testing.T) {
 	s.restart()
 	if out := kuraAdmin(t, s, "user", "list"); !strings.Contains(out, "bob") {
 		t.Fatalf("after restart:\n%s", out)
+	}
+}
+
+// TestAdminProfile: the runtime profiles are served to root through the
+// CLI and the admin client, in pprof's gzipped format, and refused to a
+// user without admin:Profiling and to anonymous callers.
+func TestAdminProfile(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"profile", "profile", "--seconds", "1", "-o", filepath.Join(dir, "cpu.pprof")},
+		{"profile", "heap", "--seconds", "0", "-o", filepath.Join(dir, "heap.pprof")},
+		{"profile", "mutex", "--seconds", "1", "-o", filepath.Join(dir, "mutex.pprof")},
+	} {
+		kuraAdmin(t, s, args...)
+		data, err := os.ReadFile(args[len(args)-1])
+		if err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+			t.Fatalf("%v: not a gzipped profile (%d bytes, %v)", args, len(data), err)
+		}
+	}
+	root, _ := admin.New(s.addr, s.accessKey, s.secretKey, false)
+	var goroutines bytes.Buffer
+	if err := root.Profile(ctx, "goroutine", 0, &goroutines); err != nil || goroutines.Len() == 0 {
+		t.Fatalf("goroutine profile: %d bytes, %v", goroutines.Len(), err)
+	}
+	var unknown *admin.Error
+	if err := root.Profile(ctx, "no-such-profile", 0, io.Discard); !errors.As(err, &unknown) || unknown.StatusCode != 400 {
+		t.Fatalf("unknown profile: %v", err)
+	}
+	kuraAdmin(t, s, "user", "add", "bob", "bob-secret-12")
+	bob, _ := admin.New(s.addr, "bob", "bob-secret-12", false)
+	var denied *admin.Error
+	if err := bob.Profile(ctx, "heap", 0, io.Discard); !errors.As(err, &denied) || denied.Code != "AccessDenied" {
+		t.Fatalf("a user without admin:Profiling: %v", err)
+	}
+	resp, err := http.Get(s.url() + "/.kura/admin/v1/debug/pprof/heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("anonymous profile request: %d", resp.StatusCode)
 	}
 }

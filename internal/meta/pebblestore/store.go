@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/kurastore/kura/internal/meta"
@@ -21,6 +22,33 @@ type Options struct {
 	// FS is the file system; nil means the real one. Tests use vfs.NewMem.
 	FS     vfs.FS
 	Logger *slog.Logger
+	// CacheSize is the block cache in bytes; 0 means DefaultCacheSize.
+	CacheSize int64
+}
+
+// DefaultCacheSize is the block cache of a store opened without a size:
+// it holds the records of a few million objects, so HEAD, GET and listing
+// of a busy bucket are served from memory instead of decompressing blocks.
+const DefaultCacheSize = 256 << 20
+
+// tune sets Pebble's options for kura's load: many small point writes
+// (one per PUT), point reads of keys that mostly exist (GET, HEAD) or
+// mostly do not (the existing-version check of a new key's PUT), and
+// ordered scans (listing).
+func tune(po *pebble.Options, cacheSize int64) {
+	if cacheSize <= 0 {
+		cacheSize = DefaultCacheSize
+	}
+	po.CacheSize = cacheSize
+	// A larger memtable means fewer, larger flushes and fewer L0 files for
+	// reads and seeks to merge; 64 MiB is Pebble's own recommendation.
+	po.MemTableSize = 64 << 20
+	po.MemTableStopWritesThreshold = 4
+	// Bloom filters answer "not here" for a key without reading a data
+	// block, which is what a PUT of a new key asks of every level.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
 }
 
 // Store is a meta.Store on Pebble.
@@ -54,6 +82,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		log = slog.Default()
 	}
 	po := &pebble.Options{FS: opts.FS, Logger: pebbleLogger{log}}
+	tune(po, opts.CacheSize)
 	po.EnsureDefaults()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
