@@ -60,11 +60,11 @@ func TestConfigCacheReadsItsWrites(t *testing.T) {
 	}
 }
 
-// TestSharedMetadataSkipsConfigCache: a layer that shares its metadata
+// TestSharedLayerSkipsConfigCache: a layer that shares its metadata
 // store with other servers sees their configuration changes at once; a
 // caching layer (the single-server default) would not, which is why
 // gateways set Shared.
-func TestSharedMetadataSkipsConfigCache(t *testing.T) {
+func TestSharedLayerSkipsConfigCache(t *testing.T) {
 	a := newTestLayer(t)
 	mustCreateBucket(t, a, "bkt")
 	ctx := context.Background()
