@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kurastore/kura/internal/meta/pgstore/pgtest"
 )
 
 var kuraBin string
@@ -27,13 +29,18 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	kuraBin = filepath.Join(dir, "kura")
-	build := exec.Command("go", "build", "-o", kuraBin, "github.com/kurastore/kura/cmd/kura")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building kura:", err)
-		os.Exit(1)
+	if prebuilt := os.Getenv(envKuraBin); prebuilt != "" {
+		kuraBin = prebuilt // a run of this binary started by TestSuiteThroughGateways
+	} else {
+		build := exec.Command("go", "build", "-o", kuraBin, "github.com/kurastore/kura/cmd/kura")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building kura:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
+	pgtest.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -50,6 +57,10 @@ type server struct {
 	https     bool // started with a TLS flag
 	cmd       *exec.Cmd
 	exited    chan struct{}
+	// gws, with KURA_TEST_GATEWAYS, are the gateways behind proxy, which
+	// serves addr and hands requests to them in turn (gateways_test.go).
+	gws   []*server
+	proxy *roundRobin
 }
 
 func randomHex(n int) string {
@@ -68,9 +79,14 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServer starts kura on a temp dir with random root credentials.
+// startServer starts kura on a temp dir with random root credentials;
+// with KURA_TEST_GATEWAYS=n, n gateways on one PostgreSQL database behind a
+// round-robin proxy instead (gateways_test.go).
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
+	if n := testGateways(); n > 1 {
+		return startGateways(t, n, extra)
+	}
 	s := &server{
 		t: t, dir: t.TempDir(), accessKey: "AK" + strings.ToUpper(randomHex(9)), secretKey: randomHex(20), extra: extra,
 	}
@@ -86,6 +102,10 @@ func startServer(t *testing.T, extra ...string) *server {
 func (s *server) start() {
 	t := s.t
 	t.Helper()
+	if s.gws != nil {
+		s.startGateways()
+		return
+	}
 	s.addr = freeAddr(t)
 	args := append([]string{"server", "--address", s.addr, "--log-level", "warn"}, s.extra...)
 	s.cmd = exec.Command(kuraBin, append(args, s.dir)...)
@@ -135,6 +155,9 @@ func (s *server) url() string {
 
 // stop shuts kura down with SIGTERM and waits.
 func (s *server) stop() {
+	for _, g := range s.gws {
+		g.stop()
+	}
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
@@ -150,6 +173,12 @@ func (s *server) stop() {
 
 // kill9 kills kura without warning, as a crash would.
 func (s *server) kill9() {
+	if s.gws != nil {
+		for _, g := range s.gws {
+			g.kill9()
+		}
+		return
+	}
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.exited
 	s.cmd = nil

@@ -373,10 +373,16 @@ func StartDurable(t testing.TB) string { return durable.database(t, true) }
 // started, and removes its files.
 func Main(m *testing.M) {
 	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+// StopShared stops the shared servers that were started and removes their
+// files, for a TestMain that does more than Main.
+func StopShared() {
 	for _, sh := range []*sharedServer{&shared, &durable} {
 		if sh.srv != nil {
 			sh.srv.Close()
 		}
 	}
-	os.Exit(code)
 }
