@@ -184,7 +184,8 @@ func (l *Layer) changeLock(ctx context.Context, bucket, key, vid string, change 
 }
 
 // SetObjectLockConfig sets a bucket's default retention (a zero value
-// removes it). The bucket must have been created with object lock.
+// removes it), and turns object lock on for a versioned bucket created
+// without it.
 func (l *Layer) SetObjectLockConfig(ctx context.Context, bucket string, d DefaultRetention) error {
 	if d.Mode != "" && (!validMode(d.Mode) || (d.Days > 0) == (d.Years > 0) || d.Days < 0 || d.Years < 0) {
 		return s3err.ErrMalformedXML.WithMessage("A default retention needs a valid mode and either Days or Years, greater than zero.")
@@ -198,7 +199,13 @@ func (l *Layer) SetObjectLockConfig(ctx context.Context, bucket string, d Defaul
 			return err
 		}
 		if !b.ObjectLock {
-			return s3err.ErrInvalidBucketState.WithMessage("Object Lock configuration cannot be enabled on existing buckets")
+			// As on AWS since 2023, object lock can be turned on for an
+			// existing bucket once versioning is enabled on it (and, here,
+			// excludes no key from versioning); it cannot be turned off.
+			if b.Versioning != VersioningEnabled || len(b.ExcludedPrefixes) > 0 || b.ExcludeFolders {
+				return s3err.ErrInvalidBucketState.WithMessage("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+			}
+			b.ObjectLock = true
 		}
 		b.LockDefault = d
 		val, err := json.Marshal(b)

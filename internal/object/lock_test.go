@@ -159,3 +159,46 @@ func TestLockDefaultsAndBadInput(t *testing.T) {
 		t.Errorf("legal hold on a bucket without lock: %v", err)
 	}
 }
+
+// Object lock can be turned on for an existing bucket once versioning is
+// enabled on it, as AWS allows since 2023; an unversioned or suspended
+// bucket is InvalidBucketState, and the lock then holds as on a bucket
+// created with it.
+func TestObjectLockOnExistingBucket(t *testing.T) {
+	l := newTestLayer(t)
+	ctx := context.Background()
+	mustCreateBucket(t, l, "late")
+	rule := DefaultRetention{Mode: LockGovernance, Days: 1}
+	if err := l.SetObjectLockConfig(ctx, "late", rule); !errors.Is(err, s3err.ErrInvalidBucketState) {
+		t.Fatalf("unversioned bucket: %v", err)
+	}
+	if err := l.SetBucketVersioning(ctx, "late", VersioningConfig{Status: VersioningSuspended}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetObjectLockConfig(ctx, "late", rule); !errors.Is(err, s3err.ErrInvalidBucketState) {
+		t.Fatalf("suspended bucket: %v", err)
+	}
+	if err := l.SetBucketVersioning(ctx, "late", VersioningConfig{Status: VersioningEnabled, ExcludedPrefixes: []string{"tmp/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetObjectLockConfig(ctx, "late", rule); !errors.Is(err, s3err.ErrInvalidBucketState) {
+		t.Fatalf("bucket excluding prefixes from versioning: %v", err)
+	}
+	if err := l.SetBucketVersioning(ctx, "late", VersioningConfig{Status: VersioningEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetObjectLockConfig(ctx, "late", rule); err != nil {
+		t.Fatalf("versioned bucket: %v", err)
+	}
+	b, err := l.Bucket(ctx, "late")
+	if err != nil || !b.ObjectLock || b.LockDefault != rule {
+		t.Fatalf("bucket after enabling the lock: %+v %v", b, err)
+	}
+	info := put(t, l, "late", "k", []byte("x"))
+	if _, err := l.DeleteObject(ctx, "late", "k", DeleteOptions{VersionID: info.VersionID}); !errors.Is(err, s3err.ErrAccessDenied) {
+		t.Fatalf("deleting a version under default retention: %v", err)
+	}
+	if err := l.SetBucketVersioning(ctx, "late", VersioningConfig{Status: VersioningSuspended}); !errors.Is(err, s3err.ErrInvalidBucketState) {
+		t.Fatalf("suspending versioning once locked: %v", err)
+	}
+}
