@@ -3,7 +3,9 @@ package object
 import (
 	"context"
 	"io"
+	"sync"
 
+	"github.com/klauspost/readahead"
 	"github.com/kurastore/kura/internal/blob"
 )
 
@@ -11,6 +13,14 @@ import (
 // parts of a multipart manifest read one after another. Offsets are in the
 // plaintext; with objKey the blobs are sealed and decrypted on the way.
 func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
+	r, err := l.openSpans(ctx, rec, off, n, objKey)
+	if err != nil {
+		return nil, err
+	}
+	return readAhead(r, n), nil
+}
+
+func (l *Layer) openSpans(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
 	type span struct {
 		id       blob.ID
 		off, len int64
@@ -89,4 +99,60 @@ func (p *partsReader) Close() error {
 		return p.cur.Close()
 	}
 	return nil
+}
+
+// Large reads are read ahead: a goroutine reads and verifies (and
+// decrypts) the next chunk from disk while the caller writes the current
+// one to the network, so one stream uses two cores instead of taking
+// turns on one. Each large read holds readAheadBuffers buffers.
+const (
+	readAheadMin     = 1 << 20
+	readAheadSize    = 1 << 20
+	readAheadBuffers = 2
+)
+
+var readAheadPool = sync.Pool{New: func() any { b := make([]byte, readAheadSize); return &b }}
+
+func readAhead(r io.ReadCloser, n int64) io.ReadCloser {
+	if n < readAheadMin {
+		return r
+	}
+	bufs := make([]*[]byte, readAheadBuffers)
+	raw := make([][]byte, readAheadBuffers)
+	for i := range bufs {
+		bufs[i] = readAheadPool.Get().(*[]byte)
+		raw[i] = *bufs[i]
+	}
+	ra, err := readahead.NewReadCloserBuffer(r, raw)
+	if err != nil {
+		for _, b := range bufs {
+			readAheadPool.Put(b)
+		}
+		return r
+	}
+	return &aheadReader{ra: ra, bufs: bufs}
+}
+
+// aheadReader returns its buffers to the pool once closed (Close waits
+// for the read-ahead goroutine to stop using them). It keeps WriteTo, so
+// io.Copy writes straight from the read-ahead buffers.
+type aheadReader struct {
+	ra   io.ReadCloser
+	bufs []*[]byte
+}
+
+func (a *aheadReader) Read(p []byte) (int, error) { return a.ra.Read(p) }
+
+func (a *aheadReader) WriteTo(w io.Writer) (int64, error) { return a.ra.(io.WriterTo).WriteTo(w) }
+
+func (a *aheadReader) Close() error {
+	if a.bufs == nil {
+		return nil
+	}
+	err := a.ra.Close()
+	for _, b := range a.bufs {
+		readAheadPool.Put(b)
+	}
+	a.bufs = nil
+	return err
 }
