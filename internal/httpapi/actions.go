@@ -33,6 +33,7 @@ var iamActions = map[string]string{
 // version by id (s3:GetObject → s3:GetObjectVersion).
 var versionedActions = map[string]string{
 	"s3:GetObject":           "s3:GetObjectVersion",
+	"s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
 	"s3:GetObjectAcl":        "s3:GetObjectVersionAcl",
 	"s3:PutObjectAcl":        "s3:PutObjectVersionAcl",
 	"s3:DeleteObject":        "s3:DeleteObjectVersion",

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -121,5 +123,86 @@ func TestListBucketsPaginated(t *testing.T) {
 		if rec := s.send(t, fzNewRequest(http.MethodGet, "/"+q, nil, nil), false); rec.Code != http.StatusBadRequest {
 			t.Errorf("GET /%s: %d, want 400", q, rec.Code)
 		}
+	}
+}
+
+// GetObjectAttributes reports the asked attributes of a plain object and,
+// page by page, the parts of a multipart one with their checksums.
+func TestGetObjectAttributes(t *testing.T) {
+	s := compatServer(t, "bkt")
+	ctx := context.Background()
+	plain, err := s.layer.PutObject(ctx, "bkt", "plain", strings.NewReader("foo"), object.PutOptions{Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := func(key string, h http.Header) (*httptest.ResponseRecorder, objectAttributesResult) {
+		t.Helper()
+		rec := s.send(t, fzNewRequest(http.MethodGet, "/bkt/"+key+"?attributes", h, nil), false)
+		var doc objectAttributesResult
+		if rec.Code == http.StatusOK {
+			decodeXML(t, rec.Body, &doc)
+		}
+		return rec, doc
+	}
+	all := http.Header{"X-Amz-Object-Attributes": {"ETag,Checksum,ObjectParts,StorageClass,ObjectSize"}}
+	rec, doc := attrs("plain", all)
+	if rec.Code != http.StatusOK || doc.ETag != plain.ETag || doc.ObjectSize == nil || *doc.ObjectSize != 3 ||
+		doc.StorageClass != "STANDARD" || doc.ObjectParts != nil || doc.Checksum != nil {
+		t.Fatalf("plain object: %d %+v", rec.Code, doc)
+	}
+	if rec.Header().Get("Last-Modified") == "" {
+		t.Error("no Last-Modified")
+	}
+	if _, doc := attrs("plain", http.Header{"X-Amz-Object-Attributes": {"ObjectSize"}}); doc.ETag != "" || doc.ObjectSize == nil {
+		t.Errorf("only ObjectSize asked: %+v", doc)
+	}
+	for _, h := range []http.Header{nil, {"X-Amz-Object-Attributes": {"Colour"}}, {"X-Amz-Object-Attributes": {"ETag"}, "X-Amz-Max-Parts": {"-1"}}} {
+		if rec, _ := attrs("plain", h); rec.Code != http.StatusBadRequest {
+			t.Errorf("header %v: %d, want 400", h, rec.Code)
+		}
+	}
+	if rec, _ := attrs("missing", all); rec.Code != http.StatusNotFound {
+		t.Errorf("missing key: %d", rec.Code)
+	}
+
+	// A three-part upload with SHA-256 checksums.
+	id, err := s.layer.CreateMultipartUpload(ctx, "bkt", "mp", object.UploadOptions{ChecksumAlgorithm: checksum.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []object.CompletePart
+	var sums []string
+	for i, data := range [][]byte{[]byte("part one"), []byte("part two"), []byte("3")} {
+		p, err := s.layer.UploadPart(ctx, "bkt", "mp", id, i+1, bytes.NewReader(data), object.PartOptions{
+			Size: int64(len(data)), Checksum: object.ChecksumRequest{Algorithm: checksum.SHA256},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, object.CompletePart{Number: i + 1, ETag: p.ETag})
+		sums = append(sums, p.Checksum)
+	}
+	done, err := s.layer.CompleteMultipartUpload(ctx, "bkt", "mp", id, list, object.CompleteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all.Set("X-Amz-Max-Parts", "2")
+	_, doc = attrs("mp", all)
+	p := doc.ObjectParts
+	if doc.ETag != done.ETag || p == nil || p.PartsCount != 3 || !p.IsTruncated || p.NextPartNumberMarker != 2 || len(p.Parts) != 2 {
+		t.Fatalf("first page: %+v %+v", doc, p)
+	}
+	for i, part := range p.Parts {
+		if part.PartNumber != i+1 || part.ChecksumSHA256 != sums[i] || part.Size != 8 {
+			t.Errorf("part %d: %+v (checksum want %s)", i+1, part, sums[i])
+		}
+	}
+	if doc.Checksum == nil || doc.Checksum.ChecksumSHA256 != done.Checksums[string(checksum.SHA256)] {
+		t.Errorf("object checksum %+v, want %v", doc.Checksum, done.Checksums)
+	}
+	all.Set("X-Amz-Part-Number-Marker", "2")
+	_, doc = attrs("mp", all)
+	if p := doc.ObjectParts; p == nil || p.IsTruncated || len(p.Parts) != 1 || p.Parts[0].PartNumber != 3 || p.Parts[0].Size != 1 || p.PartNumberMarker != 2 {
+		t.Fatalf("second page: %+v", p)
 	}
 }

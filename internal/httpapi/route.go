@@ -91,6 +91,7 @@ var bucketConfigRoutes = map[string]methods{
 
 // objectConfigRoutes are the object sub-resources that are implemented.
 var objectConfigRoutes = map[string]methods{
+	"attributes": {http.MethodGet: op("GetObjectAttributes", (*Server).getObjectAttributes)},
 	"acl": {
 		http.MethodGet: op("GetObjectAcl", (*Server).getObjectACL),
 		http.MethodPut: op("PutObjectAcl", (*Server).putACL),

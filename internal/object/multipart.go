@@ -424,7 +424,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			digests.Write(raw)
 			size += p.Size
 			used[p.Number] = true
-			rec.Parts = append(rec.Parts, partRef{Size: p.Size, ETag: p.ETag, BlobID: p.BlobID})
+			rec.Parts = append(rec.Parts, partRef{Size: p.Size, ETag: p.ETag, BlobID: p.BlobID, Checksum: p.Checksum})
 			chosen = append(chosen, p)
 		}
 		if size > MaxObjectSize {

@@ -38,6 +38,18 @@ type Object struct {
 	Partial bool
 	// Body is nil for HEAD. The caller must close it.
 	Body io.ReadCloser
+	// Parts are a multipart object's parts, in order (nil for an object
+	// stored whole).
+	Parts []PartSummary
+}
+
+// PartSummary is one part of a multipart object, as GetObjectAttributes
+// reports it.
+type PartSummary struct {
+	Size int64
+	// Checksum is the part's checksum in the object's algorithm; empty
+	// when the upload had none.
+	Checksum string
 }
 
 func userMetaSize(m map[string]string) int {
@@ -442,6 +454,9 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			return nil, err
 		}
 		obj := &Object{Info: rec.Info}
+		for _, p := range rec.Parts {
+			obj.Parts = append(obj.Parts, PartSummary{Size: p.Size, Checksum: p.Checksum})
+		}
 		if err := checkCustomerKey(rec.Info.SSE, opts.CustomerKey); err != nil && !(opts.InfoOnly && !withBody) {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"sort"
 	"time"
 )
@@ -49,6 +50,7 @@ const (
 	fSSEKeyCheck        = 27
 	fInlineSum          = 28 // CRC-32C (Castagnoli) of the inline value as stored, 4 bytes big-endian
 	fUploadID           = 29 // the multipart upload a manifest was completed from
+	fPartChecksum       = 30 // one field per part, in order, after the fPart fields: the part's checksum (may be empty)
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -80,6 +82,9 @@ type partRef struct {
 	Size   int64
 	ETag   string
 	BlobID string
+	// Checksum is the part's checksum, in the object's algorithm, when
+	// the upload had one.
+	Checksum string
 }
 
 // blobIDs lists every blob the record references.
@@ -182,6 +187,11 @@ func (r *record) encode() []byte {
 		v = append(v, p.BlobID...)
 		b = appendField(b, fPart, v)
 	}
+	if slices.ContainsFunc(r.Parts, func(p partRef) bool { return p.Checksum != "" }) {
+		for _, p := range r.Parts {
+			b = appendField(b, fPartChecksum, []byte(p.Checksum))
+		}
+	}
 	b = appendString(b, fUploadID, r.UploadID)
 	return b
 }
@@ -211,6 +221,7 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 	}
 	b = b[1:]
 	in := &r.Info
+	var partSums []string
 	for len(b) > 0 {
 		tag, k := binary.Uvarint(b)
 		if k <= 0 {
@@ -308,9 +319,16 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.PartsCount = len(r.Parts)
 		case fUploadID:
 			r.UploadID = string(v)
+		case fPartChecksum:
+			partSums = append(partSums, string(v))
 		}
 		if err != nil {
 			return r, err
+		}
+	}
+	if len(partSums) == len(r.Parts) {
+		for i, sum := range partSums {
+			r.Parts[i].Checksum = sum
 		}
 	}
 	return r, nil
