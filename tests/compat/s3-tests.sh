@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# Run ceph/s3-tests (s3tests/functional/test_s3.py, the generic selection)
+# against a fresh kura, or a fresh MinIO, and sum up the results. See
+# README.md next to this.
+#
+# Usage: tests/compat/s3-tests.sh [flags] S3TESTS_CHECKOUT [OUTPUT_DIR] [-- PYTEST_ARGS...]
+#
+#   S3TESTS_CHECKOUT  a ceph/s3-tests git checkout
+#   OUTPUT_DIR        where the results go (default /tmp): s3-tests-NAME.log,
+#                     s3-tests-NAME-failures.txt, s3-tests-NAME.xml and
+#                     s3-tests-NAME-server.log, NAME being kura or minio,
+#                     with -https appended over HTTPS
+#   PYTEST_ARGS       more pytest arguments, e.g. -k test_bucket_list_empty
+#   --install         apt-get the Debian packages the suite needs
+#   --https           serve over HTTPS with a self-signed certificate, so
+#                     that the SSE-C and SSE-KMS tests run
+#   --minio PATH      run MinIO (this binary) instead of kura
+#   --minio-py PATH   a minio-py checkout, whose MinioAdmin creates MinIO's
+#                     users (default /tmp/minio-py); without it MinIO's root
+#                     user plays all three users
+#
+# Environment:
+#   KURA_BIN               use this kura binary instead of building one
+#   PYTHON                 interpreter (default /usr/bin/python3)
+#   S3TESTS_JOBS           pytest-xdist workers (default 2 when xdist is
+#                          installed; 0 runs serially)
+#   S3TESTS_TEST_TIMEOUT   seconds for one test (default 120, needs
+#                          pytest-timeout)
+#   S3TESTS_TIMEOUT        seconds for the whole run (default 5400)
+#   S3TESTS_MARKERS        the -m selection (default: the generic one)
+#
+# Exit status: 0 when the suite ran, whatever its failures; non-zero when the
+# server could not be built or started, crashed during the run, or the
+# prerequisites are missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+usage() {
+  sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+install=0
+https=0
+minio=
+minio_py=/tmp/minio-py
+args=()
+pytest_extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --install) install=1 ;;
+    --https) https=1 ;;
+    --minio) minio=$2; shift ;;
+    --minio=*) minio=${1#--minio=} ;;
+    --minio-py) minio_py=$2; shift ;;
+    --minio-py=*) minio_py=${1#--minio-py=} ;;
+    -h | --help) usage ;;
+    --) shift; pytest_extra=("$@"); break ;;
+    -*) echo "unknown flag: $1" >&2; usage ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+[ ${#args[@]} -ge 1 ] && [ ${#args[@]} -le 2 ] || usage
+checkout=$(cd "${args[0]}" && pwd)
+outdir=${args[1]:-/tmp}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+if [ ! -f "$checkout/s3tests/functional/test_s3.py" ]; then
+  echo "$checkout does not look like an s3-tests checkout (no s3tests/functional/test_s3.py)" >&2
+  exit 2
+fi
+if [ -n "$minio" ]; then
+  minio=$(cd "$(dirname "$minio")" && pwd)/$(basename "$minio")
+  [ -x "$minio" ] || { echo "$minio is not an executable" >&2; exit 2; }
+fi
+
+python=${PYTHON:-/usr/bin/python3}
+suite_timeout=${S3TESTS_TIMEOUT:-5400}
+test_timeout=${S3TESTS_TEST_TIMEOUT:-120}
+markers=${S3TESTS_MARKERS:-not fails_on_aws and not lifecycle_expiration and not lifecycle_transition and not cloud_transition and not cloud_restore and not bucket_logging and not iam_account and not iam_user and not iam_role and not iam_tenant and not test_of_sts and not webidentity_test and not sns}
+
+# --- prerequisites: Debian's python3 and the suite's dependencies ---
+debs=(python3-pytest python3-boto3 python3-munch python3-isodate python3-requests python3-tz
+  python3-httplib2 python3-lxml python3-gevent python3-yaml python3-pytest-timeout python3-pytest-xdist)
+have_deps() {
+  [ -x "$python" ] && "$python" -c 'import pytest, boto3, munch, isodate, requests, pytz, httplib2, lxml, gevent, yaml' 2>/dev/null
+}
+if ! have_deps; then
+  if [ "$install" = 1 ]; then
+    echo "installing: python3 ${debs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends python3 "${debs[@]}" >/dev/null
+  fi
+  if ! have_deps; then
+    echo "$python cannot import the s3-tests dependencies. Install them with" >&2
+    echo "  apt-get install python3 ${debs[*]}" >&2
+    echo "or run this script with --install." >&2
+    exit 2
+  fi
+fi
+has_module() { "$python" -c "import $1" 2>/dev/null; }
+
+name=kura
+[ -n "$minio" ] && name=minio
+[ "$https" = 1 ] && name="$name-https"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kura-s3-tests.XXXXXX")
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  [ -f "$work/server.log" ] && cp "$work/server.log" "$outdir/s3-tests-$name-server.log"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+rand_hex() { "$python" -c "import secrets, sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+addr="127.0.0.1:$port"
+root_key="AK$(rand_hex 9 | tr a-f A-F)"
+root_secret=$(rand_hex 20)
+scheme=http
+[ "$https" = 1 ] && scheme=https
+mkdir -p "$work/data"
+
+# The three users of the suite, each with the canned readwrite policy
+# (s3:* on every resource). kura, like MinIO, has one account: its users are
+# IAM users of that account, not separate accounts, so alt and tenant can
+# reach main's buckets where the suite expects another account's refusal.
+main_key="MAIN$(rand_hex 8 | tr a-f A-F)"
+main_secret=$(rand_hex 20)
+alt_key="ALT$(rand_hex 8 | tr a-f A-F)"
+alt_secret=$(rand_hex 20)
+tenant_key="TENANT$(rand_hex 7 | tr a-f A-F)"
+tenant_secret=$(rand_hex 20)
+
+wait_ready() { # URL
+  for _ in $(seq 1 300); do
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
+      "$1" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+if [ -z "$minio" ]; then
+  # --- kura ---
+  if [ -n "${KURA_BIN:-}" ]; then
+    kura=$KURA_BIN
+  else
+    kura="$work/kura"
+    echo "building kura"
+    (cd "$repo" && go build -o "$kura" ./cmd/kura)
+  fi
+  tls_args=()
+  [ "$https" = 1 ] && tls_args=(--tls-self-signed)
+  KURA_ROOT_USER=$root_key KURA_ROOT_PASSWORD=$root_secret \
+    "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  if ! wait_ready "$scheme://$addr/health/ready"; then
+    echo "kura did not start on $addr; its log:" >&2
+    tail -n 30 "$work/server.log" >&2 || true
+    exit 1
+  fi
+  echo "kura ready on $scheme://$addr (pid $server_pid)"
+  admin() {
+    local secure=()
+    [ "$https" = 1 ] && secure=(--secure)
+    SSL_CERT_FILE="$work/data/tls/public.crt" \
+      "$kura" admin --endpoint "$addr" --access-key "$root_key" --secret-key "$root_secret" "${secure[@]}" "$@" >/dev/null
+  }
+  admin user add "$main_key" "$main_secret"
+  admin policy attach readwrite --user "$main_key"
+  admin user add "$alt_key" "$alt_secret"
+  admin policy attach readwrite --user "$alt_key"
+  admin user add "$tenant_key" "$tenant_secret"
+  admin policy attach readwrite --user "$tenant_key"
+  # The suite's default SSE-KMS key ids.
+  admin kms key create testkey-1
+  admin kms key create testkey-2
+else
+  # --- MinIO ---
+  minio_env=(MINIO_ROOT_USER="$root_key" MINIO_ROOT_PASSWORD="$root_secret"
+    MINIO_KMS_SECRET_KEY="testkey-1:$("$python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+    MINIO_BROWSER=off MINIO_UPDATE=off)
+  certs=()
+  if [ "$https" = 1 ]; then
+    mkdir -p "$work/certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$work/certs/private.key" -out "$work/certs/public.crt" 2>/dev/null
+    certs=(--certs-dir "$work/certs")
+  fi
+  console_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  env "${minio_env[@]}" "$minio" server --quiet --address "$addr" --console-address "127.0.0.1:$console_port" \
+    "${certs[@]}" "$work/data" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  if ! wait_ready "$scheme://$addr/minio/health/ready"; then
+    echo "minio did not start on $addr; its log:" >&2
+    tail -n 30 "$work/server.log" >&2 || true
+    exit 1
+  fi
+  echo "minio ready on $scheme://$addr (pid $server_pid)"
+  if [ -f "$minio_py/minio/minioadmin.py" ] && "$python" -c 'import urllib3, certifi, argon2, Cryptodome' 2>/dev/null; then
+    # minio-py imports Crypto; Debian names pycryptodome Cryptodome.
+    mkdir -p "$work/pylib"
+    ln -s "$("$python" -c 'import Cryptodome, os; print(os.path.dirname(Cryptodome.__file__))')" "$work/pylib/Crypto"
+    PYTHONPATH="$work/pylib:$minio_py" "$python" - "$addr" "$https" "$root_key" "$root_secret" \
+      "$main_key" "$main_secret" "$alt_key" "$alt_secret" "$tenant_key" "$tenant_secret" <<'EOF'
+import sys, urllib3
+from minio.minioadmin import MinioAdmin
+from minio.credentials import StaticProvider
+addr, https, rk, rs, mk, ms, ak, as_, tk, ts = sys.argv[1:]
+http = urllib3.PoolManager(cert_reqs="CERT_NONE")
+adm = MinioAdmin(addr, StaticProvider(rk, rs), secure=https == "1", cert_check=False, http_client=http)
+for k, s in ((mk, ms), (ak, as_), (tk, ts)):
+    adm.user_add(k, s)
+for k in (mk, ak, tk):
+    adm.policy_set("readwrite", user=k)
+EOF
+  else
+    echo "no minio-py checkout with its dependencies at $minio_py: MinIO's root user plays main, alt and tenant" >&2
+    main_key=$root_key main_secret=$root_secret
+    alt_key=$root_key alt_secret=$root_secret
+    tenant_key=$root_key tenant_secret=$root_secret
+  fi
+fi
+
+# --- the configuration: each user's canonical id and display name are what
+# the server reports as the owner of the user's buckets ---
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_DEFAULT_REGION=us-east-1
+owner() { # KEY SECRET -> "id<TAB>display name", empty when the user may not list
+  "$python" - "$scheme://$addr" "$1" "$2" <<'EOF' 2>/dev/null || true
+import sys, boto3, urllib3
+from botocore.client import Config
+urllib3.disable_warnings()
+c = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+                 aws_secret_access_key=sys.argv[3], verify=False, region_name="us-east-1",
+                 config=Config(signature_version="s3v4"))
+o = c.list_buckets().get("Owner", {})
+print("%s\t%s" % (o.get("ID", ""), o.get("DisplayName", "")))
+EOF
+}
+IFS=$'\t' read -r main_id main_name <<<"$(owner "$main_key" "$main_secret")" || true
+IFS=$'\t' read -r alt_id alt_name <<<"$(owner "$alt_key" "$alt_secret")" || true
+IFS=$'\t' read -r tenant_id tenant_name <<<"$(owner "$tenant_key" "$tenant_secret")" || true
+[ -n "${main_id:-}" ] || { echo "the main user cannot list buckets" >&2; exit 1; }
+: "${main_name:=$main_key}" "${alt_id:=$alt_key}" "${alt_name:=$alt_key}" "${tenant_id:=$tenant_key}" "${tenant_name:=$tenant_key}"
+
+conf="$work/s3tests.conf"
+cat >"$conf" <<EOF
+[DEFAULT]
+host = 127.0.0.1
+port = $port
+is_secure = $([ "$https" = 1 ] && echo True || echo False)
+ssl_verify = False
+
+[fixtures]
+bucket prefix = s3t-{random}-
+
+[s3 main]
+display_name = $main_name
+user_id = $main_id
+email = main@example.com
+api_name = us-east-1
+access_key = $main_key
+secret_key = $main_secret
+
+[s3 alt]
+display_name = $alt_name
+user_id = $alt_id
+email = alt@example.com
+access_key = $alt_key
+secret_key = $alt_secret
+
+[s3 tenant]
+display_name = $tenant_name
+user_id = $tenant_id
+email = tenant@example.com
+access_key = $tenant_key
+secret_key = $tenant_secret
+tenant = testx
+
+[iam]
+email = iam@example.com
+user_id = iam-unused
+access_key = IAMUNUSED0000000000
+secret_key = iam-unused-secret-0000000000000000000000
+display_name = iam-unused
+
+[iam root]
+access_key = IAMROOTUNUSED000000
+secret_key = iam-root-unused-secret-00000000000000000
+user_id = iam-root-unused
+email = iamroot@example.com
+
+[iam alt root]
+access_key = IAMALTROOTUNUSED000
+secret_key = iam-alt-root-unused-secret-000000000000
+user_id = iam-alt-root-unused
+email = iamaltroot@example.com
+EOF
+
+# --- the suite ---
+jobs=${S3TESTS_JOBS:-2}
+parallel=()
+if [ "$jobs" != 0 ] && has_module xdist; then
+  parallel=(-n "$jobs")
+fi
+timeout_args=()
+if has_module pytest_timeout; then
+  timeout_args=(--timeout "$test_timeout")
+fi
+log="$outdir/s3-tests-$name.log"
+xml="$outdir/s3-tests-$name.xml"
+rev=$(git -C "$checkout" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+echo "running s3-tests $rev against $name ${parallel[*]}; log: $log"
+set +e
+(
+  cd "$checkout" &&
+    env S3TEST_CONF="$conf" PYTHONDONTWRITEBYTECODE=1 \
+      timeout --kill-after=30 "$suite_timeout" "$python" -m pytest -p no:cacheprovider \
+      "${parallel[@]}" "${timeout_args[@]}" -rfE -q --junitxml "$xml" \
+      -m "$markers" s3tests/functional/test_s3.py "${pytest_extra[@]}"
+) >"$log" 2>&1
+rc=$?
+set -e
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  echo "warning: the suite did not finish within ${suite_timeout}s; results are partial" >&2
+elif [ "$rc" -gt 1 ]; then
+  echo "warning: pytest exited with status $rc; see $log" >&2
+fi
+
+crashed=0
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "the server exited during the run; its log: $outdir/s3-tests-$name-server.log" >&2
+  crashed=1
+fi
+
+failures="$outdir/s3-tests-$name-failures.txt"
+"$python" - "$xml" "$failures" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+xml, out = sys.argv[1:]
+try:
+    root = ET.parse(xml).getroot()
+except (OSError, ET.ParseError) as e:
+    print("no results (%s)" % e)
+    print("0 passed, 0 failed, 0 skipped")
+    sys.exit(0)
+passed, failed, skipped = 0, [], 0
+results = {}
+for tc in root.iter("testcase"):
+    tid = tc.get("name")
+    kinds = [c.tag for c in tc if c.tag in ("failure", "error", "skipped")]
+    msg = ""
+    for c in tc:
+        if c.tag in ("failure", "error"):
+            msg = (c.get("message") or "").splitlines()[0:1]
+            msg = msg[0] if msg else ""
+            break
+    prev = results.get(tid)
+    if "failure" in kinds or "error" in kinds:
+        results[tid] = ("failed", msg)
+    elif "skipped" in kinds:
+        if prev is None:
+            results[tid] = ("skipped", "")
+    elif prev is None:
+        results[tid] = ("passed", "")
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+with open(out, "w") as f:
+    for tid in sorted(results):
+        state, msg = results[tid]
+        counts[state] += 1
+        if state == "failed":
+            f.write("%s\t%s\n" % (tid, msg[:300]))
+print("failures: %s" % out)
+print("%d passed, %d failed, %d skipped" % (counts["passed"], counts["failed"], counts["skipped"]))
+EOF
+[ "$crashed" = 0 ] || exit 3
