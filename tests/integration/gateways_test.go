@@ -63,7 +63,6 @@ var notThroughGateways = map[string]string{
 	"TestSSEBoto3":                    "looks for plaintext in the files of the server's Pebble directory",
 	"TestScrub":                       "runs kura scrub on a stopped server's Pebble directory",
 	"TestGeneratedCredentialsPersist": "edits the root credentials file one server generated",
-	"TestFullDisk":                    "fills a small file system under one server's Pebble directory",
 	// Caches: a gateway forgets its IAM cache within a poll (500 ms) of a
 	// change made through another, not at once (TestGatewaysShareOneNamespace
 	// checks the second); this test disables a user and expects the very
@@ -156,6 +155,12 @@ func newRoundRobin(t *testing.T, useTLS bool, tlsDir string) *roundRobin {
 		out.Host = in.Host // signed
 		if in.ContentLength == 0 {
 			out.Body = nil
+			// Go's server sends 100 Continue when the handler reads the
+			// body, which an empty one never is; kura sends it itself
+			// then, and clients (botocore) stall without it.
+			if strings.EqualFold(in.Header.Get("Expect"), "100-continue") {
+				w.WriteHeader(http.StatusContinue)
+			}
 		}
 		for _, h := range []string{"Connection", "Keep-Alive", "Proxy-Connection", "Upgrade"} {
 			out.Header.Del(h)
@@ -315,20 +320,29 @@ func (p *roundRobin) pick() string {
 }
 
 // throughGateways is the part of the suite TestSuiteThroughGateways runs
-// through three gateways: every client (aws-sdk-go-v2, minio-go, the Go
-// SDK, boto3, the Python minio client, the aws CLI), and the object API,
-// versions, multipart, copies, policies, SSE and bad input.
+// through three gateways (names are prefixes): every client
+// (aws-sdk-go-v2, minio-go, boto3, the Python minio client, the aws CLI,
+// rclone, s3cmd), and the object API, versions and object lock,
+// multipart, copies, checksums, presigned URLs and POST forms, policies,
+// STS, SSE, streaming signatures, bad input, archives, and kill -9.
 var throughGateways = []string{
-	"TestClients",
-	"TestObjectAPI",
-	"TestPythonClients",
+	"TestWorkflow",
+	"TestBoto3",
 	"TestAWSCLI",
-	"TestPolicy",
+	"TestMinioGo",
+	"TestCopyTagsAndPartsAWS",
+	"TestChecksumsAWS",
+	"TestPresigned",
+	"TestPost",
+	"TestPolicyEnforcement",
 	"TestSSE",
+	"TestStreaming",
 	"TestBadInput",
-	"TestSnowball",
-	"TestVersioning",
-	"TestMultipart",
+	"TestSnowballExtract",
+	"TestKillNine",
+	"TestVirtualHostStyle",
+	"TestToolsRclone",
+	"TestToolsS3cmd",
 }
 
 // TestSuiteThroughGateways runs tests of this package again, in a child
