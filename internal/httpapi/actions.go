@@ -27,6 +27,9 @@ var iamActions = map[string]string{
 	"DeleteBucketTagging":                "s3:PutBucketTagging",
 	"GetObjectLockConfiguration":         "s3:GetBucketObjectLockConfiguration",
 	"PutObjectLockConfiguration":         "s3:PutBucketObjectLockConfiguration",
+	"GetPublicAccessBlock":               "s3:GetBucketPublicAccessBlock",
+	"PutPublicAccessBlock":               "s3:PutBucketPublicAccessBlock",
+	"DeletePublicAccessBlock":            "s3:PutBucketPublicAccessBlock",
 }
 
 // versionedActions are the actions S3 names apart when they address a

@@ -121,7 +121,12 @@ func (s *Server) allows(rq *request, action, resource, bucket string) bool {
 	req := policy.Request{Action: action, Resource: resource, Conditions: s.conditionKeys(rq), Principal: "*"}
 	bp := s.bucketPolicy(rq.ctx, bucket)
 	if id == nil {
-		return bp.Evaluate(req) == policy.Allowed
+		if bp.Evaluate(req) != policy.Allowed {
+			return false
+		}
+		// RestrictPublicBuckets: a public policy grants anonymous
+		// callers nothing.
+		return !bp.IsPublic() || !s.publicAccess(rq.ctx, bucket).RestrictPublicBuckets
 	}
 	req.Principal, req.Username = id.Username, id.Username
 	return policy.Narrow(policy.EvaluateAll(req, id.Policies, bp), id.Session, req)

@@ -68,6 +68,9 @@ func (s *Server) putBucketPolicy(rq *request) (response, error) {
 	if err := p.ValidateForBucket(rq.bucket); err != nil {
 		return nil, err
 	}
+	if err := s.checkPublicPolicy(rq, p); err != nil {
+		return nil, err
+	}
 	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configPolicy, data); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,4 +206,74 @@ func TestGetObjectAttributes(t *testing.T) {
 	if p := doc.ObjectParts; p == nil || p.IsTruncated || len(p.Parts) != 1 || p.Parts[0].PartNumber != 3 || p.Parts[0].Size != 1 || p.PartNumberMarker != 2 {
 		t.Fatalf("second page: %+v", p)
 	}
+}
+
+// Block Public Access: the configuration is stored and reported;
+// BlockPublicPolicy refuses a public bucket policy; RestrictPublicBuckets
+// keeps a public policy from granting anonymous callers anything. The
+// policy status says whether the policy is public.
+func TestPublicAccessBlock(t *testing.T) {
+	s := compatServer(t, "bkt")
+	ctx := context.Background()
+	if _, err := s.layer.PutObject(ctx, "bkt", "obj", strings.NewReader("data"), object.PutOptions{Size: 4}); err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, target, body string, anonymous bool) *httptest.ResponseRecorder {
+		t.Helper()
+		return s.send(t, fzNewRequest(method, target, nil, []byte(body)), anonymous)
+	}
+	expect := func(rec *httptest.ResponseRecorder, status int, what string) {
+		t.Helper()
+		if rec.Code != status {
+			t.Fatalf("%s: %d, want %d\n%s", what, rec.Code, status, rec.Body)
+		}
+	}
+	isPublic := func() bool {
+		t.Helper()
+		rec := do(http.MethodGet, "/bkt?policyStatus", "", false)
+		expect(rec, http.StatusOK, "policy status")
+		var st policyStatus
+		decodeXML(t, rec.Body, &st)
+		return st.IsPublic
+	}
+	rec := do(http.MethodGet, "/bkt?publicAccessBlock", "", false)
+	expect(rec, http.StatusNotFound, "no configuration")
+	if !strings.Contains(rec.Body.String(), "NoSuchPublicAccessBlockConfiguration") {
+		t.Fatalf("no configuration: %s", rec.Body)
+	}
+	if isPublic() {
+		t.Fatal("a bucket without a policy is public")
+	}
+	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}`
+	expect(do(http.MethodPut, "/bkt?policy", public, false), http.StatusNoContent, "public policy")
+	if !isPublic() {
+		t.Fatal("a policy granting everyone is not public")
+	}
+	expect(do(http.MethodGet, "/bkt/obj", "", true), http.StatusOK, "anonymous read under a public policy")
+
+	pab := func(blockPolicy, restrict bool) string {
+		return fmt.Sprintf(`<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>%v</BlockPublicPolicy><RestrictPublicBuckets>%v</RestrictPublicBuckets></PublicAccessBlockConfiguration>`, blockPolicy, restrict)
+	}
+	expect(do(http.MethodPut, "/bkt?publicAccessBlock", pab(false, true), false), http.StatusOK, "restrict public buckets")
+	expect(do(http.MethodGet, "/bkt/obj", "", true), http.StatusForbidden, "anonymous read once restricted")
+	expect(do(http.MethodGet, "/bkt/obj", "", false), http.StatusOK, "the owner's read once restricted")
+
+	expect(do(http.MethodPut, "/bkt?publicAccessBlock", pab(true, false), false), http.StatusOK, "block public policy")
+	rec = do(http.MethodGet, "/bkt?publicAccessBlock", "", false)
+	expect(rec, http.StatusOK, "read the configuration")
+	var got publicAccessBlock
+	decodeXML(t, rec.Body, &got)
+	if !got.BlockPublicAcls || !got.IgnorePublicAcls || !got.BlockPublicPolicy || got.RestrictPublicBuckets {
+		t.Fatalf("configuration read back: %+v", got)
+	}
+	expect(do(http.MethodPut, "/bkt?policy", public, false), http.StatusForbidden, "public policy while blocked")
+	named := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}`
+	expect(do(http.MethodPut, "/bkt?policy", named, false), http.StatusNoContent, "named-principal policy while blocked")
+	if isPublic() {
+		t.Fatal("a named-principal policy is public")
+	}
+	expect(do(http.MethodPut, "/bkt?publicAccessBlock", "<Nope", false), http.StatusBadRequest, "malformed configuration")
+	expect(do(http.MethodDelete, "/bkt?publicAccessBlock", "", false), http.StatusNoContent, "delete")
+	expect(do(http.MethodGet, "/bkt?publicAccessBlock", "", false), http.StatusNotFound, "read after delete")
+	expect(do(http.MethodPut, "/bkt?policy", public, false), http.StatusNoContent, "public policy after delete")
 }

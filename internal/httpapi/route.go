@@ -83,6 +83,12 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut:    op("PutBucketEncryption", (*Server).putBucketEncryption),
 		http.MethodDelete: op("DeleteBucketEncryption", (*Server).deleteBucketEncryption),
 	},
+	"publicAccessBlock": {
+		http.MethodGet:    op("GetPublicAccessBlock", (*Server).getPublicAccessBlock),
+		http.MethodPut:    op("PutPublicAccessBlock", (*Server).putPublicAccessBlock),
+		http.MethodDelete: op("DeletePublicAccessBlock", (*Server).deletePublicAccessBlock),
+	},
+	"policyStatus": {http.MethodGet: op("GetBucketPolicyStatus", (*Server).getBucketPolicyStatus)},
 	"notification": {
 		http.MethodGet: op("GetBucketNotificationConfiguration", (*Server).getBucketNotification),
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),

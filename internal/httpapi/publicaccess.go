@@ -1,0 +1,107 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/policy"
+)
+
+// S3 Block Public Access, per bucket (?publicAccessBlock), and the bucket
+// policy status (?policyStatus).
+//
+// ACLs are disabled on every kura bucket (a grant beyond the owner is
+// refused), so BlockPublicAcls and IgnorePublicAcls hold whatever their
+// value; they are stored and reported. BlockPublicPolicy refuses a public
+// bucket policy; RestrictPublicBuckets keeps a public bucket policy from
+// granting anything to anonymous callers. Every kura user belongs to the
+// bucket owner's account, which AWS's restriction still lets in.
+
+const configPublicAccessBlock = "publicAccessBlock"
+
+type publicAccessBlock struct {
+	XMLName               xml.Name `xml:"PublicAccessBlockConfiguration"`
+	Xmlns                 string   `xml:"xmlns,attr,omitempty"`
+	BlockPublicAcls       bool     `xml:"BlockPublicAcls"`
+	IgnorePublicAcls      bool     `xml:"IgnorePublicAcls"`
+	BlockPublicPolicy     bool     `xml:"BlockPublicPolicy"`
+	RestrictPublicBuckets bool     `xml:"RestrictPublicBuckets"`
+}
+
+func parsePublicAccessBlock(data []byte) (publicAccessBlock, error) {
+	var c publicAccessBlock
+	if len(data) == 0 {
+		return c, s3err.ErrMissingRequestBody
+	}
+	if err := xml.Unmarshal(data, &c); err != nil {
+		return c, s3err.ErrMalformedXML
+	}
+	return c, nil
+}
+
+// publicAccess reads the bucket's configuration; a bucket without one
+// blocks nothing.
+func (s *Server) publicAccess(ctx context.Context, bucket string) publicAccessBlock {
+	var c publicAccessBlock
+	if doc, err := s.objects.BucketConfig(ctx, bucket, configPublicAccessBlock); err == nil {
+		c, _ = parsePublicAccessBlock(doc)
+	}
+	return c
+}
+
+func (s *Server) getPublicAccessBlock(rq *request) (response, error) {
+	doc, err := s.storedConfig(rq, configPublicAccessBlock, s3err.ErrNoSuchPublicAccessBlock)
+	if err != nil {
+		return nil, err
+	}
+	return rawXMLResponse(doc), nil
+}
+
+func (s *Server) putPublicAccessBlock(rq *request) (response, error) {
+	data, err := readBounded(rq, maxConfigBody)
+	if err != nil {
+		return nil, err
+	}
+	c, err := parsePublicAccessBlock(data)
+	if err != nil {
+		return nil, err
+	}
+	c.Xmlns = s3Namespace
+	encoded, err := xml.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configPublicAccessBlock, encoded); err != nil {
+		return nil, err
+	}
+	return emptyResponse{status: http.StatusOK}, nil
+}
+
+func (s *Server) deletePublicAccessBlock(rq *request) (response, error) {
+	return s.deleteBucketConfig(rq, configPublicAccessBlock)
+}
+
+type policyStatus struct {
+	XMLName  xml.Name `xml:"PolicyStatus"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	IsPublic bool     `xml:"IsPublic"`
+}
+
+// getBucketPolicyStatus says whether the bucket policy is public; a bucket
+// without a policy is not.
+func (s *Server) getBucketPolicyStatus(rq *request) (response, error) {
+	if _, err := s.objects.Bucket(rq.ctx, rq.bucket); err != nil {
+		return nil, err
+	}
+	return xmlResponse{doc: policyStatus{Xmlns: s3Namespace, IsPublic: s.bucketPolicy(rq.ctx, rq.bucket).IsPublic()}}, nil
+}
+
+// checkPublicPolicy refuses a public policy on a bucket that blocks them.
+func (s *Server) checkPublicPolicy(rq *request, p *policy.Policy) error {
+	if p.IsPublic() && s.publicAccess(rq.ctx, rq.bucket).BlockPublicPolicy {
+		return s3err.ErrAccessDenied
+	}
+	return nil
+}
