@@ -545,6 +545,21 @@ func TestGatewaysConsistencyUnderLoad(t *testing.T) {
 	close(next)
 	rw.Wait()
 
+	// Every blob write's record (W-key, internal/object/writing.go) went
+	// with its commit.
+	pg, err := pgx.Connect(c, gws[0].extra[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close(c)
+	var writing int
+	if err := pg.QueryRow(c, "SELECT count(*) FROM kura_meta WHERE k >= 'W'::bytea AND k < 'X'::bytea").Scan(&writing); err != nil {
+		t.Fatal(err)
+	}
+	if writing != 0 {
+		t.Errorf("%d records of blob writes left after every write was answered", writing)
+	}
+
 	total := ops.Load()
 	t.Logf("%d requests over 3 gateways (mixed phase %v with %d clients, %d race rounds %v): %d stale reads, %d of %d versions lost, %d races without exactly one winner, %d failures",
 		total, mixed.Round(time.Millisecond), workers, 2*rounds, time.Since(raceStart).Round(time.Millisecond), stale.Load(), lost, len(versions), badRounds.Load(), failed.Load())
