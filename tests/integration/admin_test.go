@@ -78,17 +78,28 @@ func TestAdminCLI(t *testing.T) {
 	if err := ac.AddUser(ctx, "mallory", "mallory-secret"); err == nil {
 		t.Fatal("a user called the admin API")
 	}
-	// Disabling takes effect at once, for the user and its service account.
+	// Disabling takes effect at once, for the user and its service account
+	// (through gateways, once every gateway has seen the change: settled).
 	kuraAdmin(t, s, "user", "disable", "alice")
-	if _, err := alice.ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
+	var err error
+	if !settled(func() bool {
+		_, err = alice.ListBuckets(ctx, &s3.ListBucketsInput{})
+		return apiCode(err) == "InvalidAccessKeyId"
+	}) {
 		t.Fatalf("disabled user: %v", err)
 	}
-	if _, err := clientAs(s, creds.AccessKey, creds.SecretKey).ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
+	if !settled(func() bool {
+		_, err = clientAs(s, creds.AccessKey, creds.SecretKey).ListBuckets(ctx, &s3.ListBucketsInput{})
+		return apiCode(err) == "InvalidAccessKeyId"
+	}) {
 		t.Fatalf("service account of a disabled user: %v", err)
 	}
 	kuraAdmin(t, s, "user", "enable", "alice")
 	kuraAdmin(t, s, "user", "remove", "alice")
-	if _, err := alice.ListBuckets(ctx, &s3.ListBucketsInput{}); apiCode(err) != "InvalidAccessKeyId" {
+	if !settled(func() bool {
+		_, err = alice.ListBuckets(ctx, &s3.ListBucketsInput{})
+		return apiCode(err) == "InvalidAccessKeyId"
+	}) {
 		t.Fatalf("removed user: %v", err)
 	}
 	// Admin powers come only from admin actions in a policy.
