@@ -139,8 +139,11 @@ var (
 	ErrNoSuchObjectLock   = def("NoSuchObjectLockConfiguration", http.StatusNotFound, "The specified object does not have a ObjectLock configuration")
 	ErrMissingContentMD5  = def("InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-Md5.")
 	ErrACLNotSupported    = def("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs; grant access with bucket policies.")
-	ErrInvalidToken       = def("InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid.")
-	ErrNoSuchVersion      = def("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
-	ErrCORSForbidden      = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evaluation of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
-	ErrInvalidCopyDest    = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	// ErrInvalidBucketACLWithObjectOwnership refuses a CreateBucket that
+	// asks for ACLs beyond the owner's, which no bucket allows.
+	ErrInvalidBucketACLWithObjectOwnership = def("InvalidBucketAclWithObjectOwnership", http.StatusBadRequest, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+	ErrInvalidToken                        = def("InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid.")
+	ErrNoSuchVersion                       = def("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
+	ErrCORSForbidden                       = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evaluation of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+	ErrInvalidCopyDest                     = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 )

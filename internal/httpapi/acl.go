@@ -51,10 +51,27 @@ func ownerOnlyACL(canned string) bool {
 	return false
 }
 
-// checkCannedACL refuses an x-amz-acl on a write that would grant more
-// than the owner's control, rather than ignore it.
-func checkCannedACL(h http.Header) error {
+// grantHeaders are the headers that grant access explicitly.
+var grantHeaders = []string{"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"}
+
+// ownerOnlyACLHeaders reports whether a request's x-amz-acl and
+// x-amz-grant-* headers leave the owner in sole control.
+func ownerOnlyACLHeaders(h http.Header) bool {
 	if !ownerOnlyACL(h.Get("x-amz-acl")) {
+		return false
+	}
+	for _, g := range grantHeaders {
+		if h.Get(g) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCannedACL refuses an x-amz-acl or x-amz-grant-* header on a write
+// that would grant more than the owner's control, rather than ignore it.
+func checkCannedACL(h http.Header) error {
+	if !ownerOnlyACLHeaders(h) {
 		return s3err.ErrACLNotSupported
 	}
 	return nil
@@ -79,14 +96,8 @@ func (s *Server) getObjectACL(rq *request) (response, error) {
 // a canned private ACL, or a document whose only grant is the owner's
 // FULL_CONTROL.
 func (s *Server) putACL(rq *request) (response, error) {
-	h := rq.http.Header
-	if !ownerOnlyACL(h.Get("x-amz-acl")) {
-		return nil, s3err.ErrACLNotSupported
-	}
-	for _, g := range []string{"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"} {
-		if h.Get(g) != "" {
-			return nil, s3err.ErrACLNotSupported
-		}
+	if err := checkCannedACL(rq.http.Header); err != nil {
+		return nil, err
 	}
 	var doc accessControlPolicy
 	empty, err := readXML(rq, &doc, true, maxConfigBody)

@@ -141,6 +141,12 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if region != "" && region != s.region {
 		return nil, s3err.ErrInvalidLocationConstraint.WithMessage("The %s location constraint is not valid for this server, which serves %s.", region, s.region)
 	}
+	// Every bucket has ACLs disabled (AWS's default object ownership,
+	// BucketOwnerEnforced): a bucket asked to be created public is
+	// refused, as AWS refuses it, rather than made private silently.
+	if !ownerOnlyACLHeaders(rq.http.Header) {
+		return nil, s3err.ErrInvalidBucketACLWithObjectOwnership
+	}
 	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true")}
 	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil {
 		return nil, err

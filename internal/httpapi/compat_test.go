@@ -277,3 +277,32 @@ func TestPublicAccessBlock(t *testing.T) {
 	expect(do(http.MethodGet, "/bkt?publicAccessBlock", "", false), http.StatusNotFound, "read after delete")
 	expect(do(http.MethodPut, "/bkt?policy", public, false), http.StatusNoContent, "public policy after delete")
 }
+
+// ACLs are disabled on every bucket: a CreateBucket asking for a public
+// ACL is refused with AWS's InvalidBucketAclWithObjectOwnership instead of
+// creating a private bucket silently; grant headers on object writes are
+// refused like a public canned ACL. Owner-only ACLs are accepted.
+func TestCreateBucketWithPublicACL(t *testing.T) {
+	s := compatServer(t, "bkt")
+	ctx := context.Background()
+	for _, h := range []http.Header{
+		{"X-Amz-Acl": {"public-read"}},
+		{"X-Amz-Acl": {"authenticated-read"}},
+		{"X-Amz-Grant-Read": {`uri="http://acs.amazonaws.com/groups/global/AllUsers"`}},
+	} {
+		rec := s.send(t, fzNewRequest(http.MethodPut, "/pub", h, nil), false)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "InvalidBucketAclWithObjectOwnership") {
+			t.Errorf("create with %v: %d %s", h, rec.Code, rec.Body)
+		}
+		if _, err := s.layer.Bucket(ctx, "pub"); err == nil {
+			t.Fatalf("create with %v made the bucket", h)
+		}
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/priv", http.Header{"X-Amz-Acl": {"private"}}, nil), false); rec.Code != http.StatusOK {
+		t.Fatalf("create with a private ACL: %d %s", rec.Code, rec.Body)
+	}
+	rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/obj", http.Header{"X-Amz-Grant-Read": {`id="someone"`}}, []byte("x")), false)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "AccessControlListNotSupported") {
+		t.Errorf("PUT with a grant header: %d %s", rec.Code, rec.Body)
+	}
+}
