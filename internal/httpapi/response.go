@@ -65,8 +65,10 @@ func (x xmlResponse) write(w http.ResponseWriter, _ *request) error {
 	defer xmlBuffers.Put(buf)
 	buf.Reset()
 	buf.WriteString(xml.Header)
-	if err := xml.NewEncoder(buf).Encode(x.doc); err != nil {
-		return err
+	if a, ok := x.doc.(xmlAppender); !ok || !a.appendXML(buf) {
+		if err := xml.NewEncoder(buf).Encode(x.doc); err != nil {
+			return err
+		}
 	}
 	x.headers.apply(w)
 	w.Header().Set("Content-Type", "application/xml")

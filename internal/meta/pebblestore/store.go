@@ -40,10 +40,10 @@ func tune(po *pebble.Options, cacheSize int64) {
 		cacheSize = DefaultCacheSize
 	}
 	po.CacheSize = cacheSize
-	// A larger memtable means fewer, larger flushes and fewer L0 files for
-	// reads and seeks to merge; 64 MiB is Pebble's own recommendation.
-	po.MemTableSize = 64 << 20
-	po.MemTableStopWritesThreshold = 4
+	// The memtable stays at Pebble's default (4 MiB): a 64 MiB one made a
+	// delimiter listing of 100k fresh keys 2.5 times slower (13.2 vs 5.3
+	// ms of server CPU for 1,000 prefixes), since a seek in a large
+	// skiplist costs far more than one in a flushed table.
 	// Bloom filters answer "not here" for a key without reading a data
 	// block, which is what a PUT of a new key asks of every level.
 	for i := range po.Levels {
