@@ -86,6 +86,8 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 	add("s3:versionid", q.Get("versionId"))
 	add("s3:x-amz-acl", r.Header.Get("x-amz-acl"))
 	add("s3:x-amz-server-side-encryption", r.Header.Get("x-amz-server-side-encryption"))
+	add("s3:x-amz-server-side-encryption-aws-kms-key-id", r.Header.Get("x-amz-server-side-encryption-aws-kms-key-id"))
+	add("s3:x-amz-server-side-encryption-customer-algorithm", r.Header.Get("x-amz-server-side-encryption-customer-algorithm"))
 	add("s3:object-lock-mode", r.Header.Get("x-amz-object-lock-mode"))
 	add("s3:object-lock-retain-until-date", r.Header.Get("x-amz-object-lock-retain-until-date"))
 	add("s3:object-lock-legal-hold", r.Header.Get("x-amz-object-lock-legal-hold"))

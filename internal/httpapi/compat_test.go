@@ -3,6 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/tls"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -304,5 +307,40 @@ func TestCreateBucketWithPublicACL(t *testing.T) {
 	rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/obj", http.Header{"X-Amz-Grant-Read": {`id="someone"`}}, []byte("x")), false)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "AccessControlListNotSupported") {
 		t.Errorf("PUT with a grant header: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// The SSE condition keys s3:x-amz-server-side-encryption-customer-algorithm
+// and s3:x-amz-server-side-encryption-aws-kms-key-id are set from the
+// request, so a bucket policy can require SSE-C or a KMS key.
+func TestSSEConditionKeys(t *testing.T) {
+	s := compatServer(t, "bkt")
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::bkt/*",` +
+		`"Condition":{"StringEquals":{"s3:x-amz-server-side-encryption-customer-algorithm":"AES256"}}}]}`
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt?policy", nil, []byte(pol)), false); rec.Code != http.StatusNoContent {
+		t.Fatalf("policy: %d %s", rec.Code, rec.Body)
+	}
+	put := func(h http.Header) int {
+		t.Helper()
+		r := fzNewRequest(http.MethodPut, "/bkt/obj", h, []byte("data"))
+		r.TLS = &tls.ConnectionState{}
+		return s.send(t, r, true).Code
+	}
+	if code := put(nil); code != http.StatusForbidden {
+		t.Fatalf("anonymous PUT without SSE-C: %d, want 403", code)
+	}
+	key := bytes.Repeat([]byte{7}, 32)
+	sum := md5.Sum(key)
+	sse := http.Header{
+		"X-Amz-Server-Side-Encryption-Customer-Algorithm": {"AES256"},
+		"X-Amz-Server-Side-Encryption-Customer-Key":       {base64.StdEncoding.EncodeToString(key)},
+		"X-Amz-Server-Side-Encryption-Customer-Key-Md5":   {base64.StdEncoding.EncodeToString(sum[:])},
+	}
+	if code := put(sse); code != http.StatusOK {
+		t.Fatalf("anonymous PUT with SSE-C: %d, want 200", code)
+	}
+	r := fzNewRequest(http.MethodPut, "/bkt/obj", http.Header{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": {"k1"}}, nil)
+	if got := s.api.conditionKeys(&request{http: r})["s3:x-amz-server-side-encryption-aws-kms-key-id"]; len(got) != 1 || got[0] != "k1" {
+		t.Fatalf("kms key id condition key: %v", got)
 	}
 }
