@@ -344,3 +344,19 @@ func TestSSEConditionKeys(t *testing.T) {
 		t.Fatalf("kms key id condition key: %v", got)
 	}
 }
+
+// A CompleteMultipartUpload without a body lists no parts, and AWS
+// answers it MalformedXML, as it does an empty part list.
+func TestCompleteMultipartUploadWithoutBody(t *testing.T) {
+	s := compatServer(t, "bkt")
+	id, err := s.layer.CreateMultipartUpload(context.Background(), "bkt", "mp", object.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"", "<CompleteMultipartUpload></CompleteMultipartUpload>"} {
+		rec := s.send(t, fzNewRequest(http.MethodPost, "/bkt/mp?uploadId="+id, nil, []byte(body)), false)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<Code>MalformedXML</Code>") {
+			t.Errorf("complete with body %q: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+}

@@ -155,10 +155,13 @@ type completeResult struct {
 
 func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	var req completeRequest
-	if _, err := readXML(rq, &req, false, maxCompleteBody); err != nil {
+	empty, err := readXML(rq, &req, true, maxCompleteBody)
+	if err != nil {
 		return nil, err
 	}
-	if len(req.Parts) > object.MaxPartNumber {
+	// A request without a body lists no parts: AWS answers it as it does
+	// an empty part list, MalformedXML.
+	if empty || len(req.Parts) > object.MaxPartNumber {
 		return nil, s3err.ErrMalformedXML
 	}
 	parts := make([]object.CompletePart, len(req.Parts))
