@@ -145,7 +145,10 @@ func TestValidateForBucket(t *testing.T) {
 		{"lower-case effect", with(func(s *Statement) { s.Effect = "allow" }), "Invalid effect: allow"},
 		{"everyone", with(func(s *Statement) { s.Principal = &Principal{All: true} }), ""},
 		{"no principal", with(func(s *Statement) { s.Principal = nil }), "Missing required field Principal"},
-		{"not principal", with(func(s *Statement) { s.Principal, s.NotPrincipal = nil, &Principal{AWS: Values{"arn:aws:iam::1:root"}} }), ""},
+		{"not principal", with(func(s *Statement) {
+			s.Effect, s.Principal, s.NotPrincipal = Deny, nil, &Principal{AWS: Values{"arn:aws:iam::1:root"}}
+		}), ""},
+		{"not principal in an allow", with(func(s *Statement) { s.Principal, s.NotPrincipal = nil, &Principal{AWS: Values{"arn:aws:iam::1:root"}} }), "NotPrincipal must be used with Effect Deny"},
 		{"both principals", with(func(s *Statement) { s.NotPrincipal = &Principal{All: true} }), "Statement cannot have both Principal and NotPrincipal"},
 		{"empty AWS principal", with(func(s *Statement) { s.Principal = &Principal{} }), "Invalid principal in policy"},
 		{"blank AWS principal", with(func(s *Statement) { s.Principal = &Principal{AWS: Values{""}} }), "Invalid principal in policy"},

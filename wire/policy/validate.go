@@ -52,6 +52,11 @@ func (s *Statement) validateForBucket(bucket string) error {
 		return malformed("Missing required field Principal")
 	case s.Principal != nil && s.NotPrincipal != nil:
 		return malformed("Statement cannot have both Principal and NotPrincipal")
+	case s.NotPrincipal != nil && s.Effect != Deny:
+		// AWS supports NotPrincipal only in a Deny: an Allow that names
+		// whom it does not grant grants everyone else, anonymous callers
+		// included, which is rarely what was meant.
+		return malformed("NotPrincipal must be used with Effect Deny")
 	}
 	for _, p := range []*Principal{s.Principal, s.NotPrincipal} {
 		if p != nil && !p.valid() {
