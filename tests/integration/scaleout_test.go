@@ -19,6 +19,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pgstore"
@@ -689,5 +691,97 @@ func TestGatewaysDisjointKeysDoNotSerialize(t *testing.T) {
 	}
 	if got, err := getBody(t, clients[0], "cont", "A"); err != nil || string(got) != "new A" {
 		t.Fatalf("A after its write: %q, %v", got, err)
+	}
+}
+
+// TestGatewayCollectorSparesAnotherGatewaysUpload: a gateway is in the
+// middle of a PUT (half the body sent, its blob file in the shared
+// directory) when another gateway's collector sweeps for orphans with a
+// clock seven hours ahead, so that every blob is past the six-hour grace.
+// The collector here runs in the test process, on its own PostgreSQL
+// connection and its own view of the blob directory, as another gateway's
+// would. It deletes a real orphan and leaves the blob being written; the
+// PUT then completes and the object reads back through a third gateway.
+func TestGatewayCollectorSparesAnotherGatewaysUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scale-out test skipped in -short mode")
+	}
+	gws, _ := gateways(t, 3)
+	conn, blobDir := gws[0].extra[1], gws[0].extra[3]
+	c := ctx(t)
+	cl := noRetryClient(gws[0])
+	if _, err := cl.CreateBucket(c, &s3.CreateBucketInput{Bucket: aws.String("slow")}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := pgstore.Open(c, conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	blobs, err := dirstore.Open(blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collector := object.New(store, blobs, object.Options{Shared: true, Now: func() time.Time { return time.Now().Add(7 * time.Hour) }})
+	countBlobs := func() int {
+		n := 0
+		if err := blobs.Walk(c, func(blob.ID, time.Time) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Half of a 4 MiB body through gateway 0, then a pause.
+	body := bytes.Repeat([]byte("slow upload "), 4<<20/12)
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest(http.MethodPut, gws[0].url()+"/slow/big", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	req = gws[0].signedPayload(t, req, "UNSIGNED-PAYLOAD")
+	answered := make(chan rawResponse, 1)
+	go func() { answered <- do(t, req) }()
+	half := len(body) / 2
+	if _, err := pw.Write(body[:half]); err != nil {
+		t.Fatal(err)
+	}
+	for countBlobs() == 0 { // the gateway has created its blob
+		select {
+		case r := <-answered:
+			t.Fatalf("the PUT ended with half its body: %d %s", r.status, r.body)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+
+	// A real orphan next to it, as a crash before a commit leaves.
+	w, err := blobs.Create(c, blob.NewID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("orphan"))
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := collector.SweepOrphans(c); err != nil || n != 1 {
+		t.Fatalf("sweep during another gateway's upload: %d deleted, %v; want the orphan only", n, err)
+	}
+	if n := countBlobs(); n != 1 {
+		t.Fatalf("%d blobs after the sweep, want the one being written", n)
+	}
+
+	if _, err := pw.Write(body[half:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if r := <-answered; r.status != http.StatusOK {
+		t.Fatalf("the PUT after the sweep: %d %s", r.status, r.body)
+	}
+	if got, err := getBody(t, noRetryClient(gws[2]), "slow", "big"); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("the object through another gateway: %d bytes, %v", len(got), err)
+	}
+	// Committed, it is referenced: the next sweep keeps it too.
+	if n, err := collector.SweepOrphans(c); err != nil || n != 0 {
+		t.Fatalf("sweep after the commit: %d deleted, %v", n, err)
 	}
 }
