@@ -1,7 +1,9 @@
 // Command compare measures kura against MinIO on this machine, in one run:
 // it starts both on loopback, each on its own temp dir on the same disk,
 // runs the same kura bench workloads against each in turn, and prints the
-// kura/MinIO ratio of each.
+// kura/MinIO ratio of each. Next to throughput it prints each server's CPU
+// time per operation (from /proc), which stays meaningful when the
+// machine is shared and throughput is not.
 //
 //	go run ./bench/compare [-minio PATH] [-duration 10s] [-json FILE]
 //
@@ -11,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,6 +25,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -123,9 +128,22 @@ type row struct {
 	Target   float64 `json:"target"`
 	// KuraMiBPerSec is kura's data rate, for the rows that move data.
 	KuraMiBPerSec float64 `json:"kuraMiBPerSec,omitempty"`
+	// Server CPU per operation in microseconds, and MinIO's over kura's.
+	KuraCPUMicros  float64 `json:"kuraCPUMicrosPerOp,omitempty"`
+	MinIOCPUMicros float64 `json:"minioCPUMicrosPerOp,omitempty"`
+	CPURatio       float64 `json:"cpuRatio,omitempty"`
 }
 
-func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, float64, error) {
+// result is one workload's run against one server.
+type result struct {
+	opsPerSec, mibPerSec float64
+	// cpuPerOp is the server process's CPU time (user and system) per
+	// operation, from /proc: unlike throughput it barely moves when other
+	// processes share the machine. Zero where /proc is not there.
+	cpuPerOp time.Duration
+}
+
+func run(ctx context.Context, s *server, w workload, d time.Duration) (result, error) {
 	cfg := loadgen.Config{
 		Client: s.client, Workload: w.kind, Size: w.size, Concurrency: w.concurrency, Duration: d, Objects: w.objects,
 		PartThreads: w.partThreads, Prefixes: 1,
@@ -138,13 +156,13 @@ func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, 
 		if s.listBucket == "" {
 			s.listBucket = fmt.Sprintf("cmp-list-%d", time.Now().UnixNano())
 			if err := s.client.MakeBucket(ctx, s.listBucket, client.MakeBucketOptions{}); err != nil {
-				return 0, 0, err
+				return result{}, err
 			}
 			t0 := time.Now()
 			prep := cfg
 			prep.Bucket, prep.Workload, prep.Concurrency = s.listBucket, loadgen.OpList, 32
 			if err := loadgen.Prepare(ctx, prep); err != nil {
-				return 0, 0, err
+				return result{}, err
 			}
 			fmt.Fprintf(os.Stderr, "%s: wrote %d objects to list in %v\n", s.name, w.objects, time.Since(t0).Round(time.Second))
 		}
@@ -152,7 +170,7 @@ func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, 
 	} else {
 		cfg.Bucket = fmt.Sprintf("cmp-%d", time.Now().UnixNano())
 		if err := s.client.MakeBucket(ctx, cfg.Bucket, client.MakeBucketOptions{}); err != nil {
-			return 0, 0, err
+			return result{}, err
 		}
 	}
 	switch {
@@ -163,19 +181,51 @@ func run(ctx context.Context, s *server, w workload, d time.Duration) (float64, 
 		// duration: count listings, two per client.
 		cfg.Ops, cfg.Duration = int64(2*w.concurrency), 0
 	}
+	cpu0 := processCPU(s.cmd.Process.Pid)
 	rep, err := loadgen.Run(ctx, cfg)
 	if err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
+	cpu := processCPU(s.cmd.Process.Pid) - cpu0
 	if rep.FirstError != "" {
-		return 0, 0, fmt.Errorf("%s on %s: %s", w.name, s.name, rep.FirstError)
+		return result{}, fmt.Errorf("%s on %s: %s", w.name, s.name, rep.FirstError)
 	}
-	ops, mib := 0.0, 0.0
+	var res result
+	var count int64
 	for _, op := range rep.Ops {
-		ops += op.OpsPerSec
-		mib += op.MiBPerSec
+		res.opsPerSec += op.OpsPerSec
+		res.mibPerSec += op.MiBPerSec
+		count += op.Count
 	}
-	return ops, mib, nil
+	if count > 0 && cpu > 0 {
+		res.cpuPerOp = cpu / time.Duration(count)
+	}
+	return res, nil
+}
+
+// processCPU is the user and system CPU time pid has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s, which is
+// USER_HZ on every Linux kernel); 0 where that cannot be read.
+func processCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func main() {
@@ -232,7 +282,7 @@ func compare(minioPath string, d time.Duration, jsonOut string) error {
 	}
 	var rows []row
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "WORKLOAD\tKURA OPS/S\tMINIO OPS/S\tKURA/MINIO\tTARGET\t")
+	fmt.Fprintln(tw, "WORKLOAD\tKURA OPS/S\tMINIO OPS/S\tKURA/MINIO\tTARGET\tKURA CPU/OP\tMINIO CPU/OP\tCPU MINIO/KURA\t")
 	for _, w := range workloads {
 		// Alternate which server goes first, so that neither always
 		// runs on a warmer or cooler machine.
@@ -240,35 +290,39 @@ func compare(minioPath string, d time.Duration, jsonOut string) error {
 		if len(rows)%2 == 1 {
 			order = []*server{minio, kura}
 		}
-		results := map[string]float64{}
-		var kuraMiB float64
+		results := map[string]result{}
 		for _, s := range order {
-			v, mib, err := run(ctx, s, w, d)
+			res, err := run(ctx, s, w, d)
 			if err != nil {
 				return err
 			}
-			results[s.name] = v
-			if s == kura {
-				kuraMiB = mib
-			}
+			results[s.name] = res
 		}
-		r := row{Workload: w.name, Kura: results["kura"], MinIO: results["MinIO"], Target: w.target, KuraMiBPerSec: kuraMiB}
+		k, m := results["kura"], results["MinIO"]
+		r := row{Workload: w.name, Kura: k.opsPerSec, MinIO: m.opsPerSec, Target: w.target, KuraMiBPerSec: k.mibPerSec,
+			KuraCPUMicros: float64(k.cpuPerOp) / 1e3, MinIOCPUMicros: float64(m.cpuPerOp) / 1e3}
 		if r.MinIO > 0 {
 			r.Ratio = r.Kura / r.MinIO
+		}
+		if r.KuraCPUMicros > 0 {
+			r.CPURatio = r.MinIOCPUMicros / r.KuraCPUMicros
 		}
 		rows = append(rows, r)
 		mark := "met"
 		if r.Ratio < r.Target {
 			mark = "MISSED"
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.2f×\t≥%.1f× %s\t\n", r.Workload, r.Kura, r.MinIO, r.Ratio, r.Target, mark)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.2f×\t≥%.1f× %s\t%s\t%s\t%.2f×\t\n", r.Workload, r.Kura, r.MinIO, r.Ratio, r.Target, mark,
+			k.cpuPerOp.Round(time.Microsecond), m.cpuPerOp.Round(time.Microsecond), r.CPURatio)
 		tw.Flush()
 	}
 	// One 64 MiB GET stream from kura, against the loopback ceiling.
 	one := workload{name: "64 MiB GET, 1 client", kind: loadgen.OpGet, size: 64 << 20, concurrency: 1, objects: 4}
-	if _, lim.KuraOneStreamGetMiB, err = run(ctx, kura, one, d/2); err != nil {
+	res, err := run(ctx, kura, one, d/2)
+	if err != nil {
 		return err
 	}
+	lim.KuraOneStreamGetMiB = res.mibPerSec
 	fmt.Println()
 	lim.print(os.Stdout, rows)
 	fmt.Printf("\ncompare ran in %v\n", time.Since(began).Round(time.Second))
