@@ -30,6 +30,9 @@ var iamActions = map[string]string{
 	"GetPublicAccessBlock":               "s3:GetBucketPublicAccessBlock",
 	"PutPublicAccessBlock":               "s3:PutBucketPublicAccessBlock",
 	"DeletePublicAccessBlock":            "s3:PutBucketPublicAccessBlock",
+	"GetBucketOwnershipControls":         "s3:GetBucketOwnershipControls",
+	"PutBucketOwnershipControls":         "s3:PutBucketOwnershipControls",
+	"DeleteBucketOwnershipControls":      "s3:PutBucketOwnershipControls",
 }
 
 // versionedActions are the actions S3 names apart when they address a

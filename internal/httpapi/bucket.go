@@ -147,6 +147,13 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if !ownerOnlyACLHeaders(rq.http.Header) {
 		return nil, s3err.ErrInvalidBucketACLWithObjectOwnership
 	}
+	switch rq.http.Header.Get("x-amz-object-ownership") {
+	case "", ownerEnforced:
+	case "BucketOwnerPreferred", "ObjectWriter":
+		return nil, errACLsAlwaysDisabled
+	default:
+		return nil, s3err.ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header.")
+	}
 	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true")}
 	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil {
 		return nil, err

@@ -360,3 +360,36 @@ func TestCompleteMultipartUploadWithoutBody(t *testing.T) {
 		}
 	}
 }
+
+// Object ownership is always BucketOwnerEnforced: Get says so, Put of that
+// setting succeeds, and the ACL-enabling settings (and Delete, which would
+// enable ACLs) are refused as not implemented, at CreateBucket too.
+func TestOwnershipControls(t *testing.T) {
+	s := compatServer(t, "bkt")
+	rec := s.send(t, fzNewRequest(http.MethodGet, "/bkt?ownershipControls", nil, nil), false)
+	var doc ownershipControls
+	decodeXML(t, rec.Body, &doc)
+	if rec.Code != http.StatusOK || len(doc.Rules) != 1 || doc.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
+		t.Fatalf("get: %d %s", rec.Code, rec.Body)
+	}
+	body := func(o string) []byte {
+		return []byte(`<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>` + o + `</ObjectOwnership></Rule></OwnershipControls>`)
+	}
+	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 501, "BucketOwnerPreferred": 501, "Anarchy": 400} {
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt?ownershipControls", nil, body(o)), false); rec.Code != want {
+			t.Errorf("put %s: %d, want %d", o, rec.Code, want)
+		}
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodDelete, "/bkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotImplemented {
+		t.Errorf("delete: %d, want 501", rec.Code)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodGet, "/nobkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotFound {
+		t.Errorf("get on a missing bucket: %d", rec.Code)
+	}
+	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 501, "Anarchy": 400} {
+		h := http.Header{"X-Amz-Object-Ownership": {o}}
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/new-"+strings.ToLower(o), h, nil), false); rec.Code != want {
+			t.Errorf("create with ownership %s: %d, want %d", o, rec.Code, want)
+		}
+	}
+}

@@ -89,6 +89,11 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodDelete: op("DeletePublicAccessBlock", (*Server).deletePublicAccessBlock),
 	},
 	"policyStatus": {http.MethodGet: op("GetBucketPolicyStatus", (*Server).getBucketPolicyStatus)},
+	"ownershipControls": {
+		http.MethodGet:    op("GetBucketOwnershipControls", (*Server).getBucketOwnershipControls),
+		http.MethodPut:    op("PutBucketOwnershipControls", (*Server).putBucketOwnershipControls),
+		http.MethodDelete: op("DeleteBucketOwnershipControls", (*Server).deleteBucketOwnershipControls),
+	},
 	"notification": {
 		http.MethodGet: op("GetBucketNotificationConfiguration", (*Server).getBucketNotification),
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),
