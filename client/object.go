@@ -646,6 +646,9 @@ func (c *Client) doResult(ctx context.Context, r *request, root string, out any)
 		}
 		return nil, e
 	case root:
+		if fast, ok := out.(interface{ decodeFastXML([]byte) bool }); ok && fast.decodeFastXML(data) {
+			return resp.Header, nil
+		}
 		return resp.Header, xml.Unmarshal(data, out)
 	}
 	return nil, fmt.Errorf("client: expected a %s answer, got <%s>", root, name)
