@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 const (
@@ -181,6 +182,36 @@ func hmacSHA256(key []byte, data string) []byte {
 	m.Write([]byte(data))
 	return m.Sum(nil)
 }
+
+// signingKeys caches derived signing keys (four HMACs each), which change
+// once a day per secret, region and service. Safe for concurrent use.
+type signingKeys struct {
+	keys sync.Map // secret|date|region|service → []byte
+	n    int64
+	mu   sync.Mutex
+}
+
+const maxCachedKeys = 4096
+
+func (c *signingKeys) get(secret, date, region, service string) []byte {
+	id := secret + "|" + date + "|" + region + "|" + service
+	if k, ok := c.keys.Load(id); ok {
+		return k.([]byte)
+	}
+	k := SigningKey(secret, date, region, service)
+	c.mu.Lock()
+	if c.n >= maxCachedKeys { // bounded: start over rather than grow
+		c.keys.Clear()
+		c.n = 0
+	}
+	c.n++
+	c.mu.Unlock()
+	c.keys.Store(id, k)
+	return k
+}
+
+// signerKeys serves SignRequest and PresignURL.
+var signerKeys signingKeys
 
 // SigningKey derives the key for one date, region and service.
 func SigningKey(secret, date, region, service string) []byte {

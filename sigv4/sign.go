@@ -42,7 +42,7 @@ func SignRequest(r *http.Request, c Credentials, region, service, payloadHash st
 	cred := credential{accessKey: c.AccessKey, date: t.UTC().Format(scopeDateFormat), region: region, service: service}
 	signed := signedHeaderNames(r)
 	canonical := canonicalRequest(r, signed, canonicalQuery(r.URL.RawQuery, ""), payloadHash)
-	sig := signature(SigningKey(c.SecretKey, cred.date, region, service), stringToSign(amzDate, cred.scope(), canonical))
+	sig := signature(signerKeys.get(c.SecretKey, cred.date, region, service), stringToSign(amzDate, cred.scope(), canonical))
 	r.Header.Set("Authorization", algorithm+" Credential="+c.AccessKey+"/"+cred.scope()+", SignedHeaders="+strings.Join(signed, ";")+", Signature="+sig)
 }
 
@@ -66,7 +66,7 @@ func Presign(r *http.Request, c Credentials, region, service string, t time.Time
 	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	req := &http.Request{Method: r.Method, URL: &u, Host: r.Host, Header: http.Header{}}
 	canonical := canonicalRequest(req, []string{"host"}, canonicalQuery(u.RawQuery, ""), UnsignedPayload)
-	sig := signature(SigningKey(c.SecretKey, cred.date, region, service), stringToSign(amzDate, cred.scope(), canonical))
+	sig := signature(signerKeys.get(c.SecretKey, cred.date, region, service), stringToSign(amzDate, cred.scope(), canonical))
 	u.RawQuery += "&X-Amz-Signature=" + sig
 	return &u
 }

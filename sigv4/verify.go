@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kurastore/kura/checksum"
@@ -34,9 +33,7 @@ type Verifier struct {
 	// MaxSkew is the tolerated clock difference; 0 means 15 minutes.
 	MaxSkew time.Duration
 
-	keys sync.Map // cached signing keys: secret|date|region|service → []byte
-	nkey int64
-	mu   sync.Mutex
+	keys signingKeys
 }
 
 // Result is an authenticated request.
@@ -107,23 +104,8 @@ func (v *Verifier) maxSkew() time.Duration {
 	return 15 * time.Minute
 }
 
-const maxCachedKeys = 4096
-
 func (v *Verifier) signingKey(secret string, c credential) []byte {
-	id := secret + "|" + c.date + "|" + c.region + "|" + c.service
-	if k, ok := v.keys.Load(id); ok {
-		return k.([]byte)
-	}
-	k := SigningKey(secret, c.date, c.region, c.service)
-	v.mu.Lock()
-	if v.nkey >= maxCachedKeys { // bounded: start over rather than grow
-		v.keys.Clear()
-		v.nkey = 0
-	}
-	v.nkey++
-	v.mu.Unlock()
-	v.keys.Store(id, k)
-	return k
+	return v.keys.get(secret, c.date, c.region, c.service)
 }
 
 // Verify authenticates r by its Authorization header or presigned query.
