@@ -13,7 +13,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,8 +24,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -181,12 +178,13 @@ func run(ctx context.Context, s *server, w workload, d time.Duration) (result, e
 		// duration: count listings, two per client.
 		cfg.Ops, cfg.Duration = int64(2*w.concurrency), 0
 	}
-	cpu0 := processCPU(s.cmd.Process.Pid)
+	cpu0, _ := loadgen.ProcessCPU(s.cmd.Process.Pid)
 	rep, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return result{}, err
 	}
-	cpu := processCPU(s.cmd.Process.Pid) - cpu0
+	cpu1, _ := loadgen.ProcessCPU(s.cmd.Process.Pid)
+	cpu := cpu1 - cpu0
 	if rep.FirstError != "" {
 		return result{}, fmt.Errorf("%s on %s: %s", w.name, s.name, rep.FirstError)
 	}
@@ -201,31 +199,6 @@ func run(ctx context.Context, s *server, w workload, d time.Duration) (result, e
 		res.cpuPerOp = cpu / time.Duration(count)
 	}
 	return res, nil
-}
-
-// processCPU is the user and system CPU time pid has used, from
-// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s, which is
-// USER_HZ on every Linux kernel); 0 where that cannot be read.
-func processCPU(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces: count from its ')'.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func main() {

@@ -60,17 +60,17 @@ func main() {
 	}
 }
 
-func startKura(work string) (*client.Client, func(), error) {
+func startKura(work string) (*client.Client, int, func(), error) {
 	bin := filepath.Join(work, "kura")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/kurastore/kura/cmd/kura").CombinedOutput(); err != nil {
-		return nil, nil, fmt.Errorf("building kura: %v\n%s", err, out)
+		return nil, 0, nil, fmt.Errorf("building kura: %v\n%s", err, out)
 	}
 	key := make([]byte, 12)
 	rand.Read(key)
 	access, secret := "SCALE"+hex.EncodeToString(key[:4]), hex.EncodeToString(key)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
@@ -78,18 +78,37 @@ func startKura(work string) (*client.Client, func(), error) {
 	cmd.Env = append(os.Environ(), "KURA_ROOT_USER="+access, "KURA_ROOT_PASSWORD="+secret)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	stop := func() { cmd.Process.Kill(); cmd.Wait() }
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/health/ready"); err == nil {
 			resp.Body.Close()
 			c, err := client.New(addr, &client.Options{AccessKey: access, SecretKey: secret})
-			return c, stop, err
+			return c, cmd.Process.Pid, stop, err
 		}
 	}
 	stop()
-	return nil, nil, fmt.Errorf("kura did not start")
+	return nil, 0, nil, fmt.Errorf("kura did not start")
+}
+
+// settle waits until the server is idle (under 5% of a core over a
+// second), that is until Pebble has compacted what the fill wrote, so
+// that a bucket size is measured for what it costs to serve rather than
+// for the compaction debt of having just been written. It gives up after
+// limit. It reads /proc; elsewhere it returns at once.
+func settle(pid int, limit time.Duration) time.Duration {
+	t0 := time.Now()
+	prev, ok := loadgen.ProcessCPU(pid)
+	for ok && time.Since(t0) < limit {
+		time.Sleep(time.Second)
+		cur, ok2 := loadgen.ProcessCPU(pid)
+		if !ok2 || cur-prev < 50*time.Millisecond {
+			break
+		}
+		prev = cur
+	}
+	return time.Since(t0)
 }
 
 func opsPerSec(rep loadgen.Report) float64 {
@@ -107,7 +126,7 @@ func measure(out string, d time.Duration, maxObjects int) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	c, stop, err := startKura(work)
+	c, pid, stop, err := startKura(work)
 	if err != nil {
 		return err
 	}
@@ -144,7 +163,8 @@ func measure(out string, d time.Duration, maxObjects int) error {
 		if err := fill(ctx, c, bucket, filled, n); err != nil {
 			return err
 		}
-		fmt.Printf("bucket filled to %d objects (%v)\n", n, time.Since(t0).Round(time.Second))
+		fmt.Printf("bucket filled to %d objects (%v)", n, time.Since(t0).Round(time.Second))
+		fmt.Printf(", server idle after %v more\n", settle(pid, 5*time.Minute).Round(time.Second))
 		filled = n
 		for _, op := range []string{loadgen.OpGet, loadgen.OpStat, loadgen.OpPut, "list-page"} {
 			var v float64
