@@ -381,6 +381,11 @@ func TestBuckets(t *testing.T) {
 	if _, err := l.PutObject(ctx, "abc", "k", strings.NewReader("x"), PutOptions{Size: 1}); !errors.Is(err, s3err.ErrNoSuchBucket) {
 		t.Errorf("put into deleted bucket: %v", err)
 	}
+	// Past the inline limit the bucket is checked before the body is read.
+	big := strings.NewReader(strings.Repeat("x", 4096))
+	if _, err := l.PutObject(ctx, "abc", "k", big, PutOptions{Size: 4096}); !errors.Is(err, s3err.ErrNoSuchBucket) || big.Len() != 4096 {
+		t.Errorf("blob-sized put into deleted bucket: %v, %d bytes read", err, 4096-big.Len())
+	}
 	bs, err := l.ListBuckets(ctx)
 	if err != nil {
 		t.Fatal(err)

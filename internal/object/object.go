@@ -74,9 +74,13 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
 	}
-	// Fail fast before reading a body that could not be stored.
-	if _, err := l.Bucket(ctx, bucket); err != nil {
-		return ObjectInfo{}, err
+	// Fail fast before streaming a body to a blob that could not be
+	// stored. An inline body is only read into memory, and the commit
+	// checks the bucket anyway, so small PUTs skip this read.
+	if opts.SizeUnknown || opts.Size > l.opts.InlineLimit {
+		if _, err := l.Bucket(ctx, bucket); err != nil {
+			return ObjectInfo{}, err
+		}
 	}
 
 	if err := validTags(opts.Tags); err != nil {
