@@ -143,6 +143,17 @@ func appendEntries(b *bytes.Buffer, contents []listEntry, prefixes []commonPrefi
 	return true
 }
 
+// endListResult writes the entries and the end tag, or takes back what
+// was written since start when appendEntries declines.
+func endListResult(b *bytes.Buffer, start int, contents []listEntry, prefixes []commonPrefix) bool {
+	if !appendEntries(b, contents, prefixes) {
+		b.Truncate(start)
+		return false
+	}
+	b.WriteString("</ListBucketResult>")
+	return true
+}
+
 func (d listBucketResultV1) appendXML(b *bytes.Buffer) bool {
 	start := b.Len()
 	listResultStart(b, d.Xmlns)
@@ -154,12 +165,7 @@ func (d listBucketResultV1) appendXML(b *bytes.Buffer) bool {
 	xmlTextOmitEmpty(b, "Delimiter", d.Delimiter)
 	xmlBool(b, "IsTruncated", d.IsTruncated)
 	xmlTextOmitEmpty(b, "EncodingType", d.EncodingType)
-	if !appendEntries(b, d.Contents, d.CommonPrefixes) {
-		b.Truncate(start)
-		return false
-	}
-	b.WriteString("</ListBucketResult>")
-	return true
+	return endListResult(b, start, d.Contents, d.CommonPrefixes)
 }
 
 func (d listBucketResultV2) appendXML(b *bytes.Buffer) bool {
@@ -175,10 +181,5 @@ func (d listBucketResultV2) appendXML(b *bytes.Buffer) bool {
 	xmlTextOmitEmpty(b, "Delimiter", d.Delimiter)
 	xmlBool(b, "IsTruncated", d.IsTruncated)
 	xmlTextOmitEmpty(b, "EncodingType", d.EncodingType)
-	if !appendEntries(b, d.Contents, d.CommonPrefixes) {
-		b.Truncate(start)
-		return false
-	}
-	b.WriteString("</ListBucketResult>")
-	return true
+	return endListResult(b, start, d.Contents, d.CommonPrefixes)
 }
