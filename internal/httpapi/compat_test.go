@@ -393,3 +393,50 @@ func TestOwnershipControls(t *testing.T) {
 		}
 	}
 }
+
+// A GET or HEAD of one part (?partNumber) with x-amz-checksum-mode
+// ENABLED carries that part's checksum and the object's checksum type,
+// as AWS sends them for a download by parts.
+func TestPartReadChecksum(t *testing.T) {
+	s := compatServer(t, "bkt")
+	ctx := context.Background()
+	id, err := s.layer.CreateMultipartUpload(ctx, "bkt", "mp", object.UploadOptions{ChecksumAlgorithm: checksum.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []object.CompletePart
+	var sums []string
+	for i, data := range [][]byte{[]byte("part one"), []byte("part two")} {
+		p, err := s.layer.UploadPart(ctx, "bkt", "mp", id, i+1, bytes.NewReader(data), object.PartOptions{
+			Size: int64(len(data)), Checksum: object.ChecksumRequest{Algorithm: checksum.SHA256},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, object.CompletePart{Number: i + 1, ETag: p.ETag})
+		sums = append(sums, p.Checksum)
+	}
+	done, err := s.layer.CompleteMultipartUpload(ctx, "bkt", "mp", id, list, object.CompleteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode := http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		for n, want := range sums {
+			rec := s.send(t, fzNewRequest(method, fmt.Sprintf("/bkt/mp?partNumber=%d", n+1), mode, nil), false)
+			if got := rec.Header().Get("x-amz-checksum-sha256"); rec.Code != http.StatusPartialContent || got != want {
+				t.Errorf("%s part %d: %d, checksum %q, want %q", method, n+1, rec.Code, got, want)
+			}
+			if typ := rec.Header().Get("x-amz-checksum-type"); typ != done.ChecksumType {
+				t.Errorf("%s part %d: checksum type %q, want %q", method, n+1, typ, done.ChecksumType)
+			}
+		}
+		// Without the mode, no checksum; the whole object has its own.
+		if rec := s.send(t, fzNewRequest(method, "/bkt/mp?partNumber=1", nil, nil), false); rec.Header().Get("x-amz-checksum-sha256") != "" {
+			t.Errorf("%s part without checksum mode: %q", method, rec.Header().Get("x-amz-checksum-sha256"))
+		}
+		if rec := s.send(t, fzNewRequest(method, "/bkt/mp", mode, nil), false); rec.Header().Get("x-amz-checksum-sha256") != done.Checksums[string(checksum.SHA256)] {
+			t.Errorf("%s whole object: checksum %q, want %q", method, rec.Header().Get("x-amz-checksum-sha256"), done.Checksums[string(checksum.SHA256)])
+		}
+	}
+}

@@ -243,8 +243,17 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 		return nil, err
 	}
 	hdrs := append(objectHeaders(obj.Info), sseHeaders(rq, obj.Info.SSE)...)
-	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") && !obj.Partial {
-		hdrs = append(hdrs, checksumHeaders(obj.Info.Checksums, obj.Info.ChecksumType)...)
+	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") {
+		switch n := opts.PartNumber; {
+		case !obj.Partial:
+			hdrs = append(hdrs, checksumHeaders(obj.Info.Checksums, obj.Info.ChecksumType)...)
+		case n > 0 && n <= len(obj.Parts) && obj.Parts[n-1].Checksum != "":
+			// A part read carries that part's checksum, as AWS sends it,
+			// so that a client downloading by parts can check each one.
+			for alg := range obj.Info.Checksums {
+				hdrs = append(hdrs, checksumHeaders(map[string]string{alg: obj.Parts[n-1].Checksum}, obj.Info.ChecksumType)...)
+			}
+		}
 	}
 	for _, o := range responseOverrides {
 		if v := q.Get(o[0]); v != "" {
