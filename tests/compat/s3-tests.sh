@@ -226,6 +226,7 @@ import sys, urllib3
 from minio.minioadmin import MinioAdmin
 from minio.credentials import StaticProvider
 addr, https, rk, rs, mk, ms, ak, as_, tk, ts = sys.argv[1:]
+urllib3.disable_warnings()
 http = urllib3.PoolManager(cert_reqs="CERT_NONE")
 adm = MinioAdmin(addr, StaticProvider(rk, rs), secure=https == "1", cert_check=False, http_client=http)
 for k, s in ((mk, ms), (ak, as_), (tk, ts)):
