@@ -136,13 +136,15 @@ func ReadFooter(r io.ReaderAt, fileSize int64) (int64, error) {
 // RangeReader reads [off, off+n) of a framed blob's data, verifying every
 // block before returning any of its bytes.
 type RangeReader struct {
-	r         io.ReaderAt
-	size      int64 // data size
-	off, end  int64
-	buf       []byte // verified data not yet returned
-	block     []byte
-	blocksPer int
-	err       error
+	r        io.ReaderAt
+	size     int64 // data size
+	off, end int64
+	// pending are verified data not yet returned, as slices of block (the
+	// data of each block, between the checksums, so nothing is copied
+	// to put it together).
+	pending [][]byte
+	block   []byte
+	err     error
 }
 
 // readBlocks is how many blocks one ReadAt fetches: fewer syscalls for
@@ -159,7 +161,7 @@ func NewRangeReader(r io.ReaderAt, size, off, n int64) (*RangeReader, error) {
 }
 
 func (rr *RangeReader) Read(p []byte) (int, error) {
-	if len(rr.buf) == 0 {
+	if len(rr.pending) == 0 {
 		if rr.err != nil {
 			return 0, rr.err
 		}
@@ -171,8 +173,14 @@ func (rr *RangeReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n := copy(p, rr.buf)
-	rr.buf = rr.buf[n:]
+	n := 0
+	for n < len(p) && len(rr.pending) > 0 {
+		c := copy(p[n:], rr.pending[0])
+		n += c
+		if rr.pending[0] = rr.pending[0][c:]; len(rr.pending[0]) == 0 {
+			rr.pending = rr.pending[1:]
+		}
+	}
 	return n, nil
 }
 
@@ -195,8 +203,10 @@ func (rr *RangeReader) fill() error {
 		}
 		return err
 	}
-	// Verify in place, compacting data over the checksums.
-	out := buf[:0]
+	// Verify every block, then hand out the wanted part of each.
+	pending := rr.pending[:0]
+	lo := rr.off - first*BlockSize               // offset of the range in the first block
+	hi := min(dataEnd, rr.end) - first*BlockSize // end of the range, from the first block
 	for b := int64(0); b < count; b++ {
 		blockLen := min(int64(BlockSize), rr.size-(first+b)*BlockSize)
 		chunk := buf[b*(BlockSize+crcSize):]
@@ -205,11 +215,13 @@ func (rr *RangeReader) fill() error {
 		if crc32.Checksum(data, castagnoli) != want {
 			return fmt.Errorf("%w: block %d", ErrCorrupt, first+b)
 		}
-		out = append(out, data...)
+		start, end := b*BlockSize, b*BlockSize+blockLen // in range coordinates
+		if end <= lo || start >= hi {
+			continue
+		}
+		pending = append(pending, data[max(lo-start, 0):min(hi, end)-start])
 	}
-	lo := rr.off - first*BlockSize
-	hi := min(int64(len(out)), rr.end-first*BlockSize)
-	rr.buf = out[lo:hi]
+	rr.pending = pending
 	rr.off = first*BlockSize + hi
 	return nil
 }

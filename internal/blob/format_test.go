@@ -78,3 +78,47 @@ func FuzzFrameDamage(f *testing.F) {
 		}
 	})
 }
+
+// TestRangeReaderEveryBoundary reads ranges that start and end on, before
+// and after block and read-batch boundaries, with large and one-byte reads.
+func TestRangeReaderEveryBoundary(t *testing.T) {
+	for _, size := range []int64{0, 1, BlockSize - 1, BlockSize, BlockSize + 1, readBlocks*BlockSize + 5, (2*readBlocks+3)*BlockSize + 3} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i*7 + i>>11)
+		}
+		stored := frame(t, data)
+		var points []int64
+		for _, p := range []int64{0, 1, BlockSize - 1, BlockSize, BlockSize + 1, readBlocks * BlockSize, readBlocks*BlockSize + 1, size / 2, size - 1, size} {
+			if p >= 0 && p <= size {
+				points = append(points, p)
+			}
+		}
+		for _, off := range points {
+			for _, end := range points {
+				if end < off {
+					continue
+				}
+				got, err := readFramed(stored, off, end-off)
+				if err != nil || !bytes.Equal(got, data[off:end]) {
+					t.Fatalf("size %d [%d,%d): %d bytes, %v", size, off, end, len(got), err)
+				}
+				rr, _ := NewRangeReader(bytes.NewReader(stored), size, off, end-off)
+				var one bytes.Buffer
+				for b := make([]byte, 1); ; {
+					n, err := rr.Read(b)
+					one.Write(b[:n])
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !bytes.Equal(one.Bytes(), data[off:end]) {
+					t.Fatalf("size %d [%d,%d) by single bytes: %d bytes", size, off, end, one.Len())
+				}
+			}
+		}
+	}
+}
