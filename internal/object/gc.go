@@ -143,27 +143,18 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 	}
 	var due []queued
 	err = l.view(ctx, func(r meta.Reader) error {
-		it, err := r.NewIter([]byte{tagGCQueue}, []byte{tagGCQueue + 1})
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for ok := it.First(); ok; ok = it.Next() {
-			val, err := it.Value()
-			if err != nil {
-				return err
-			}
+		return eachEntry(r, []byte{tagGCQueue}, func(k, val []byte) error {
 			var when time.Time
 			if len(val) == gcQueueValueBytes {
 				when = time.Unix(0, int64(binary.BigEndian.Uint64(val)))
 			}
 			if now.Sub(when) < l.opts.GCDelay {
 				pending = true
-				continue
+				return nil
 			}
-			due = append(due, queued{id: string(it.Key()[1:]), when: when})
-		}
-		return it.Err()
+			due = append(due, queued{id: string(k[1:]), when: when})
+			return nil
+		})
 	})
 	if err != nil {
 		return 0, pending, err

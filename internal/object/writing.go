@@ -148,21 +148,12 @@ func (l *Layer) dropExpiredWriteRecords(ctx context.Context) error {
 	now := l.opts.Now()
 	var expired [][]byte
 	err := l.view(ctx, func(r meta.Reader) error {
-		it, err := r.NewIter([]byte{tagWriting}, []byte{tagWriting + 1})
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for ok := it.First(); ok; ok = it.Next() {
-			v, err := it.Value()
-			if err != nil {
-				return err
-			}
+		return eachEntry(r, []byte{tagWriting}, func(k, v []byte) error {
 			if now.Sub(writeRecordTime(v)) >= writeRecordExpiry {
-				expired = append(expired, append([]byte(nil), it.Key()...))
+				expired = append(expired, append([]byte(nil), k...))
 			}
-		}
-		return it.Err()
+			return nil
+		})
 	})
 	if err != nil || len(expired) == 0 {
 		return err
