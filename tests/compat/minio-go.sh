@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Run the MinIO Go client's functional suite (minio-go functional_tests.go,
+# the program mint runs) against a fresh kura, or a fresh MinIO, and sum up
+# the results. See README.md next to this.
+#
+# Usage: tests/compat/minio-go.sh [flags] MINIO_GO_CHECKOUT [OUTPUT_DIR]
+#
+#   MINIO_GO_CHECKOUT  a minio-go git checkout (tested with tag v7.3.0)
+#   OUTPUT_DIR         where the results go (default /tmp): minio-go-NAME.log,
+#                      minio-go-NAME-failures.txt and minio-go-NAME-server.log,
+#                      NAME being kura or minio, with -https appended over
+#                      HTTPS
+#   --https            serve over HTTPS with a self-signed certificate and run
+#                      the suite with ENABLE_HTTPS=1, which adds the SSE-C
+#                      tests; the client trusts the certificate through
+#                      SSL_CERT_FILE
+#   --minio PATH       run MinIO (this binary) instead of kura
+#
+# Environment:
+#   KURA_BIN            use this kura binary instead of building one
+#   MINIO_GO_TIMEOUT    seconds for the whole suite (default 3600)
+#   MINIO_GO_MODE       MINT_MODE (default full; core runs two tests)
+#   PYTHON              interpreter for the summary (default /usr/bin/python3)
+#
+# Exit status: 0 when the suite ran, whatever its failures; non-zero when the
+# server or the suite could not be built or started, or the server exited
+# during the run.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+usage() {
+  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+https=0
+minio=
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --https) https=1 ;;
+    --minio) minio=$2; shift ;;
+    --minio=*) minio=${1#--minio=} ;;
+    -h | --help) usage ;;
+    -*) echo "unknown flag: $1" >&2; usage ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+[ ${#args[@]} -ge 1 ] && [ ${#args[@]} -le 2 ] || usage
+checkout=$(cd "${args[0]}" && pwd)
+outdir=${args[1]:-/tmp}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+if [ ! -f "$checkout/functional_tests.go" ] || [ ! -f "$checkout/go.mod" ]; then
+  echo "$checkout does not look like a minio-go checkout (no functional_tests.go)" >&2
+  exit 2
+fi
+if [ -n "$minio" ]; then
+  minio=$(cd "$(dirname "$minio")" && pwd)/$(basename "$minio")
+  [ -x "$minio" ] || { echo "$minio is not an executable" >&2; exit 2; }
+fi
+python=${PYTHON:-/usr/bin/python3}
+[ -x "$python" ] || { echo "no python3 at $python (set PYTHON)" >&2; exit 2; }
+suite_timeout=${MINIO_GO_TIMEOUT:-3600}
+mode=${MINIO_GO_MODE:-full}
+
+name=kura
+[ -n "$minio" ] && name=minio
+[ "$https" = 1 ] && name="$name-https"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kura-minio-go.XXXXXX")
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  [ -f "$work/server.log" ] && cp "$work/server.log" "$outdir/minio-go-$name-server.log"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the suite: mint builds functional_tests.go as a program of its own,
+# against the checkout's module (naming the file ignores its "mint" build tag) ---
+rev=$(git -C "$checkout" describe --tags --always 2>/dev/null || echo unknown)
+echo "building minio-go functional tests ($rev)"
+(cd "$checkout" && GOFLAGS=-buildvcs=false go build -o "$work/minio-go-functional" functional_tests.go)
+
+rand_hex() { "$python" -c "import secrets, sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
+free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+addr="127.0.0.1:$port"
+access_key="AK$(rand_hex 9 | tr a-f A-F)"
+secret_key=$(rand_hex 20)
+scheme=http
+[ "$https" = 1 ] && scheme=https
+mkdir -p "$work/data"
+
+wait_ready() { # URL
+  for _ in $(seq 1 300); do
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
+      "$1" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+if [ -z "$minio" ]; then
+  # --- kura ---
+  if [ -n "${KURA_BIN:-}" ]; then
+    kura=$KURA_BIN
+  else
+    kura="$work/kura"
+    echo "building kura"
+    (cd "$repo" && go build -o "$kura" ./cmd/kura)
+  fi
+  tls_args=()
+  [ "$https" = 1 ] && tls_args=(--tls-self-signed)
+  KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
+    "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  if ! wait_ready "$scheme://$addr/health/ready"; then
+    echo "kura did not start on $addr; its log:" >&2
+    tail -n 30 "$work/server.log" >&2 || true
+    exit 1
+  fi
+  cert="$work/data/tls/public.crt"
+  echo "kura ready on $scheme://$addr (pid $server_pid)"
+else
+  # --- MinIO, with a KMS key for SSE-S3 ---
+  minio_env=(MINIO_ROOT_USER="$access_key" MINIO_ROOT_PASSWORD="$secret_key"
+    MINIO_KMS_SECRET_KEY="minio-go-key:$("$python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+    MINIO_BROWSER=off MINIO_UPDATE=off)
+  certs=()
+  cert="$work/certs/public.crt"
+  if [ "$https" = 1 ]; then
+    mkdir -p "$work/certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$work/certs/private.key" -out "$cert" 2>/dev/null
+    certs=(--certs-dir "$work/certs")
+  fi
+  env "${minio_env[@]}" "$minio" server --quiet --address "$addr" --console-address "127.0.0.1:$(free_port)" \
+    "${certs[@]}" "$work/data" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  if ! wait_ready "$scheme://$addr/minio/health/ready"; then
+    echo "minio did not start on $addr; its log:" >&2
+    tail -n 30 "$work/server.log" >&2 || true
+    exit 1
+  fi
+  echo "minio ready on $scheme://$addr (pid $server_pid)"
+fi
+cert_env=()
+[ "$https" = 1 ] && cert_env=(SSL_CERT_FILE="$cert")
+
+# --- data files, named and sized as mint makes them ---
+mkdir -p "$work/data-files"
+for f in 0-b:0 1-b:1 1-kB:1024 10-kB:10240 33-kB:33792 100-kB:102400 1.03-MB:1081344 \
+  1-MB:1048576 5-MB:5242880 6-MB:6291456 11-MB:11534336 65-MB:68157440 129-MB:135266304; do
+  head -c "${f#*:}" /dev/urandom >"$work/data-files/datafile-${f%%:*}"
+done
+
+# --- the run ---
+log="$outdir/minio-go-$name.log"
+echo "running minio-go functional tests ($rev, MINT_MODE=$mode) against $name; log: $log"
+set +e
+(
+  cd "$work" &&
+    env SERVER_ENDPOINT="$addr" ACCESS_KEY="$access_key" SECRET_KEY="$secret_key" "${cert_env[@]}" \
+      ENABLE_HTTPS=$https MINT_MODE="$mode" RUN_ON_FAIL=1 MINT_DATA_DIR="$work/data-files" \
+      timeout --kill-after=30 "$suite_timeout" "$work/minio-go-functional"
+) >"$log" 2>"$work/stderr"
+rc=$?
+set -e
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  echo "warning: the suite did not finish within ${suite_timeout}s; results are partial" >&2
+elif [ "$rc" != 0 ]; then
+  echo "warning: the suite exited with status $rc; results are partial; its last words:" >&2
+  tail -n 20 "$work/stderr" >&2 || true
+fi
+# The suite's stderr (panics, traces) goes after its log.
+cat "$work/stderr" >>"$log"
+
+crashed=0
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "the server exited during the run; its log: $outdir/minio-go-$name-server.log" >&2
+  crashed=1
+fi
+
+# --- the summary: one JSON object per check, "status" PASS, FAIL or NA ---
+failures="$outdir/minio-go-$name-failures.txt"
+"$python" - "$log" "$failures" <<'EOF'
+import json, sys
+log, out = sys.argv[1:]
+counts = {"PASS": 0, "FAIL": 0, "NA": 0}
+failed, skipped = [], []
+with open(log, errors="replace") as f:
+    for line in f:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        status = rec.get("status")
+        if status not in counts:
+            continue
+        counts[status] += 1
+        test = rec.get("name", "").removeprefix("minio-go: ")
+        fn = rec.get("function", "")
+        if status == "FAIL":
+            detail = rec.get("message", "")
+            if rec.get("error"):
+                detail += ": " + str(rec["error"])
+            failed.append("%s\t%s\t%s" % (test, fn, " ".join(detail.split())[:400]))
+        elif status == "NA":
+            skipped.append("%s\t%s\tNA: %s" % (test, fn, rec.get("alert", "")))
+with open(out, "w") as f:
+    for l in failed + skipped:
+        f.write(l + "\n")
+print("failures (then the NA checks): %s" % out)
+print("%d passed, %d failed, %d skipped" % (counts["PASS"], counts["FAIL"], counts["NA"]))
+EOF
+[ "$crashed" = 0 ] || exit 3
