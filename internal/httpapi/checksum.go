@@ -16,6 +16,18 @@ import (
 // SDK only names. At most one algorithm may be given.
 func checksumRequest(h http.Header) (object.ChecksumRequest, error) {
 	var req object.ChecksumRequest
+	// A checksum kura cannot verify is refused, as an unsupported
+	// x-amz-trailer is (sigv4): accepting the write would tell the client
+	// its data was checked when it was not.
+	for name := range h {
+		rest, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-checksum-")
+		if !ok || rest == "algorithm" || rest == "type" || rest == "mode" {
+			continue
+		}
+		if _, known := checksum.FromHeader(name); !known {
+			return req, s3err.ErrInvalidArgument.WithMessage("Unsupported checksum header %s.", strings.ToLower(name))
+		}
+	}
 	for _, alg := range checksum.All {
 		v := h.Get(alg.HeaderName())
 		if v == "" {

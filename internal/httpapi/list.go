@@ -86,14 +86,20 @@ func parseListParams(q url.Values) (listParams, error) {
 		}
 		p.maxKeys = min(n, object.MaxListKeys)
 	}
-	switch et := q.Get("encoding-type"); et {
+	var err error
+	p.urlEncode, err = urlEncodingType(q)
+	return p, err
+}
+
+// urlEncodingType reads encoding-type, whose one value is url.
+func urlEncodingType(q url.Values) (bool, error) {
+	switch q.Get("encoding-type") {
 	case "":
+		return false, nil
 	case "url":
-		p.urlEncode = true
-	default:
-		return p, s3err.ErrInvalidEncodingType
+		return true, nil
 	}
-	return p, nil
+	return false, s3err.ErrInvalidEncodingType
 }
 
 // encodeKey applies encoding-type=url: everything but unreserved

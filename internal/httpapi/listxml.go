@@ -33,11 +33,19 @@ func xmlText(b *bytes.Buffer, name, value string) {
 // carriage return as character references (so they survive attribute and
 // line-end normalization), and what XML cannot carry (control characters,
 // invalid UTF-8, U+FFFE and U+FFFF) as U+FFFD.
-func escapeXMLText(b *bytes.Buffer, s string) {
+func escapeXMLText(b *bytes.Buffer, s string) { escapeXML(b, s, true) }
+
+// escapeXMLCharData is escapeXMLText leaving quotes as they are, which
+// character data may hold: AWS writes the messages of its error documents
+// so (`Policy Condition failed: ["eq", "$key", "a"]`), and clients match
+// them as text.
+func escapeXMLCharData(b *bytes.Buffer, s string) { escapeXML(b, s, false) }
+
+func escapeXML(b *bytes.Buffer, s string, quotes bool) {
 	plain := 0 // s[plain:i] is written unchanged
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'' {
+		if c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<' && c != '>' && (!quotes || c != '"' && c != '\'') {
 			i++
 			continue
 		}
@@ -50,9 +58,9 @@ func escapeXMLText(b *bytes.Buffer, s string) {
 			esc = "&lt;"
 		case r == '>':
 			esc = "&gt;"
-		case r == '"':
+		case r == '"' && quotes:
 			esc = "&#34;"
-		case r == '\'':
+		case r == '\'' && quotes:
 			esc = "&#39;"
 		case r == '\t':
 			esc = "&#x9;"

@@ -280,6 +280,7 @@ type listUploadsResult struct {
 	Delimiter          string         `xml:"Delimiter,omitempty"`
 	MaxUploads         int            `xml:"MaxUploads"`
 	IsTruncated        bool           `xml:"IsTruncated"`
+	EncodingType       string         `xml:"EncodingType,omitempty"`
 	Uploads            []uploadItem   `xml:"Upload"`
 	CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
 }
@@ -291,6 +292,13 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 		return nil, err
 	}
 	maxUploads = min(maxUploads, object.MaxListUploads)
+	// encoding-type=url encodes the keys, prefixes, delimiter and key
+	// markers of the answer, as in object listings.
+	urlEncode, err := urlEncodingType(q)
+	if err != nil {
+		return nil, err
+	}
+	p := listParams{urlEncode: urlEncode}
 	res, err := s.objects.ListMultipartUploads(rq.ctx, rq.bucket, object.ListUploadsOptions{
 		Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), KeyMarker: q.Get("key-marker"),
 		UploadIDMarker: q.Get("upload-id-marker"), MaxUploads: maxUploads,
@@ -299,16 +307,20 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 		return nil, err
 	}
 	doc := listUploadsResult{
-		Xmlns: s3Namespace, Bucket: rq.bucket, KeyMarker: q.Get("key-marker"), UploadIDMarker: q.Get("upload-id-marker"),
-		NextKeyMarker: res.NextKeyMarker, NextUploadIDMarker: res.NextUploadIDMarker, Prefix: q.Get("prefix"),
-		MaxUploads: maxUploads, IsTruncated: res.IsTruncated, Delimiter: q.Get("delimiter"),
+		Xmlns: s3Namespace, Bucket: rq.bucket, KeyMarker: p.encode(q.Get("key-marker")),
+		UploadIDMarker: q.Get("upload-id-marker"), NextKeyMarker: p.encode(res.NextKeyMarker),
+		NextUploadIDMarker: res.NextUploadIDMarker, Prefix: p.encode(q.Get("prefix")),
+		MaxUploads: maxUploads, IsTruncated: res.IsTruncated, Delimiter: p.encode(q.Get("delimiter")),
+	}
+	if urlEncode {
+		doc.EncodingType = "url"
 	}
 	for _, cp := range res.CommonPrefixes {
-		doc.CommonPrefixes = append(doc.CommonPrefixes, commonPrefix{Prefix: cp})
+		doc.CommonPrefixes = append(doc.CommonPrefixes, commonPrefix{Prefix: p.encode(cp)})
 	}
 	for _, u := range res.Uploads {
 		doc.Uploads = append(doc.Uploads, uploadItem{
-			Key: u.Key, UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: "STANDARD",
+			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: "STANDARD",
 			Initiated: u.Initiated.Format(isoMillis),
 		})
 	}

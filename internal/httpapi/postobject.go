@@ -174,7 +174,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return nil, err
 	}
 	etag := quoteETag(info.ETag)
-	location := "/" + rq.bucket + "/" + key
+	location := objectURL(rq, key)
 	if redirect := f.Get("success_action_redirect"); redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && u.Scheme != "" {
 			q := u.Query()
@@ -193,4 +193,19 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return emptyResponse{status: http.StatusOK, headers: out}, nil
 	}
 	return emptyResponse{status: http.StatusNoContent, headers: out}, nil
+}
+
+// objectURL is the absolute URL of key in the request's bucket, as the
+// Location of a POST upload names it on AWS: on the host the request came
+// to, path-style unless the request addressed the bucket by host name.
+func objectURL(rq *request, key string) string {
+	scheme := "http"
+	if rq.http.TLS != nil {
+		scheme = "https"
+	}
+	path := "/" + sigv4.URIEncode(key, true)
+	if first, _, _ := strings.Cut(strings.TrimPrefix(rq.http.URL.Path, "/"), "/"); first == rq.bucket {
+		path = "/" + rq.bucket + path
+	}
+	return scheme + "://" + rq.http.Host + path
 }

@@ -123,7 +123,7 @@ func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 		// STS speaks the AWS query protocol, whose errors are wrapped.
 		body, merr = xml.Marshal(stsErrorResponse{Error: stsError{Type: "Sender", Code: e.Code, Message: e.Message}, RequestID: rq.id})
 	} else {
-		body, merr = xml.Marshal(doc)
+		body = errorXML(doc)
 	}
 	if merr != nil {
 		w.WriteHeader(http.StatusInternalServerError)
@@ -134,6 +134,31 @@ func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 	w.WriteHeader(e.HTTPStatus)
 	_, _ = io.WriteString(w, xml.Header)
 	_, _ = w.Write(body)
+}
+
+// errorXML is the error document, written as encoding/xml would write
+// s3err.Response but for quotes, which stay as they are in AWS's error
+// messages.
+func errorXML(doc s3err.Response) []byte {
+	var b bytes.Buffer
+	text := func(name, value string, omitEmpty bool) {
+		if value == "" && omitEmpty {
+			return
+		}
+		b.WriteString("<" + name + ">")
+		escapeXMLCharData(&b, value)
+		b.WriteString("</" + name + ">")
+	}
+	b.WriteString("<Error>")
+	text("Code", doc.Code, false)
+	text("Message", doc.Message, false)
+	text("BucketName", doc.BucketName, true)
+	text("Key", doc.Key, true)
+	text("Resource", doc.Resource, true)
+	text("RequestId", doc.RequestID, false)
+	text("HostId", doc.HostID, false)
+	b.WriteString("</Error>")
+	return b.Bytes()
 }
 
 // ownerID is the canonical user id reported as the owner of buckets and
