@@ -65,7 +65,10 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	}
 	self := src.Bucket == dstBucket && src.Key == dstKey
 	switch {
-	case self && !opts.ReplaceMetadata && opts.Encryption.Type == "":
+	// A copy onto itself must change something. One that reads an SSE-C
+	// source (it names the customer key) and does not encrypt the copy
+	// with SSE-C changes the encryption: it decrypts in place.
+	case self && !opts.ReplaceMetadata && opts.Encryption.Type == "" && src.CustomerKey == nil:
 		return ObjectInfo{}, s3err.ErrInvalidCopyDest
 	case opts.ReplaceMetadata && userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge

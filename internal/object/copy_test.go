@@ -91,6 +91,44 @@ func TestCopyOntoItself(t *testing.T) {
 	}
 }
 
+// An SSE-C object copied onto itself without SSE-C for the copy is
+// decrypted in place, which changes its encryption: that is a legal copy
+// onto itself (minio-go's in-place decryption test), as is rotating the
+// customer key.
+func TestCopyOntoItselfOutOfSSEC(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	for _, size := range []int{10, 5000} {
+		data := payload(size)
+		if _, err := l.PutObject(ctx, "bkt", "k", bytes.NewReader(data), PutOptions{Size: int64(size), Encryption: Encryption{Type: SSEC, CustomerKey: sseKey(1)}}); err != nil {
+			t.Fatal(err)
+		}
+		// Rotation to a new customer key.
+		self := CopySource{Bucket: "bkt", Key: "k", CustomerKey: sseKey(1)}
+		if _, err := l.CopyObject(ctx, self, "bkt", "k", CopyOptions{Encryption: Encryption{Type: SSEC, CustomerKey: sseKey(2)}}); err != nil {
+			t.Fatalf("key rotation in place: %v", err)
+		}
+		// Decryption in place.
+		self.CustomerKey = sseKey(2)
+		info, err := l.CopyObject(ctx, self, "bkt", "k", CopyOptions{})
+		if err != nil {
+			t.Fatalf("decryption in place: %v", err)
+		}
+		if info.SSE.Type != "" {
+			t.Fatalf("decrypted in place, yet SSE %+v", info.SSE)
+		}
+		got, obj, err := get(t, l, "bkt", "k", GetOptions{})
+		if err != nil || !bytes.Equal(got, data) || obj.Info.SSE.Type != "" {
+			t.Fatalf("read after decryption in place: %v, SSE %+v, equal %v", err, obj.Info.SSE, bytes.Equal(got, data))
+		}
+		// A plain object copied onto itself unchanged is still refused.
+		if _, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "k"}, "bkt", "k", CopyOptions{}); !errors.Is(err, s3err.ErrInvalidCopyDest) {
+			t.Fatalf("self copy of a plain object without REPLACE: %v", err)
+		}
+	}
+}
+
 func TestCopyConditionsAndErrors(t *testing.T) {
 	l := newTestLayer(t)
 	mustCreateBucket(t, l, "bkt")
