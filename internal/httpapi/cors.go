@@ -39,7 +39,14 @@ func (s *Server) applyCORS(rq *request) {
 	if cfg == nil {
 		return
 	}
-	if rule, ok := cfg.Match(origin, rq.http.Method, nil); ok {
+	// S3 evaluates an actual request that carries the preflight headers
+	// as their preflight: against Access-Control-Request-Method (and
+	// -Headers) rather than the request's own method.
+	method, reqHeaders := rq.http.Method, []string(nil)
+	if m := rq.http.Header.Get("Access-Control-Request-Method"); m != "" {
+		method, reqHeaders = m, rq.http.Header.Values("Access-Control-Request-Headers")
+	}
+	if rule, ok := cfg.Match(origin, method, reqHeaders); ok {
 		copyHeaders(rq.out, rule.ResponseHeaders(origin, nil, false))
 	}
 }

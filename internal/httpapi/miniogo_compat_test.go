@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/s3err"
 )
 
@@ -172,5 +173,82 @@ func TestPostObjectLocation(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusCreated || res.Header.Get("Location") != want || doc.Location != want {
 		t.Fatalf("POST with 201: %d, Location %q, <Location> %q, want %q", res.StatusCode, res.Header.Get("Location"), doc.Location, want)
+	}
+}
+
+// An actual (not preflight) request that carries Access-Control-Request-
+// Method is matched against the CORS rules with that method, as S3 does:
+// a GET asking for PUT gets the PUT rule's headers, and a GET asking for
+// a method no rule of its origin allows gets none.
+func TestCORSActualRequestWithPreflightHeaders(t *testing.T) {
+	s := compatServer(t, "bkt")
+	cors := `<CORSConfiguration>` +
+		`<CORSRule><AllowedOrigin>http://www.example1.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader>` +
+		`<ExposeHeader>x-amz-request-id</ExposeHeader></CORSRule>` +
+		`<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>` +
+		`</CORSConfiguration>`
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt?cors", nil, []byte(cors)), false); rec.Code != http.StatusOK {
+		t.Fatalf("PutBucketCors: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/obj", nil, []byte("data")), false); rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	get := func(h http.Header) http.Header {
+		h.Set("Origin", "http://www.example1.com")
+		rec := s.send(t, fzNewRequest(http.MethodGet, "/bkt/obj", h, nil), false)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET: %d %s", rec.Code, rec.Body)
+		}
+		return rec.Result().Header
+	}
+	h := get(http.Header{"Access-Control-Request-Method": {"PUT"}, "Access-Control-Request-Headers": {"x-a,x-b"}})
+	if h.Get("Access-Control-Allow-Origin") != "http://www.example1.com" || h.Get("Access-Control-Allow-Credentials") != "true" ||
+		h.Get("Access-Control-Expose-Headers") != "x-amz-request-id" {
+		t.Fatalf("GET asking for PUT: %v", h)
+	}
+	if h := get(http.Header{"Access-Control-Request-Method": {"DELETE"}}); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("GET asking for DELETE, which no rule allows: %v", h)
+	}
+	if h := get(http.Header{}); h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("plain GET: %v", h)
+	}
+}
+
+// A browser POST upload's x-amz-checksum-* field is verified against the
+// file, as the header is on a PUT, and the answer names the checksum; a
+// file that does not match is not stored.
+func TestPostObjectChecksum(t *testing.T) {
+	s := compatServer(t, "bkt")
+	post := func(key, sum string) *http.Response {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("key", key)
+		w.WriteField("x-amz-checksum-crc32c", sum)
+		s.fzPostSign(w, `{"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"bkt"},["starts-with","$key",""],`+
+			`["starts-with","$x-amz-checksum-crc32c",""],`+
+			`["starts-with","$x-amz-algorithm",""],["starts-with","$x-amz-credential",""],["starts-with","$x-amz-date",""]]}`)
+		fw, _ := w.CreateFormFile("file", "f")
+		fw.Write([]byte("hello"))
+		w.Close()
+		r := fzNewRequest(http.MethodPost, "/bkt", http.Header{"Content-Type": {w.FormDataContentType()}}, buf.Bytes())
+		return s.send(t, r, true).Result()
+	}
+	h := checksum.CRC32C.New()
+	h.Write([]byte("hello"))
+	good := checksum.Encode(h.Sum(nil))
+	if res := post("good", good); res.StatusCode != http.StatusNoContent || res.Header.Get("X-Amz-Checksum-Crc32c") != good {
+		t.Fatalf("POST with the right CRC32C: %d, x-amz-checksum-crc32c %q, want %q", res.StatusCode, res.Header.Get("X-Amz-Checksum-Crc32c"), good)
+	}
+	h.Reset()
+	bad := checksum.Encode(h.Sum(nil))
+	if res := post("bad", bad); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("POST with a wrong CRC32C: %d", res.StatusCode)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodHead, "/bkt/bad", nil, nil), false); rec.Code != http.StatusNotFound {
+		t.Fatalf("a file that failed its checksum was stored: HEAD %d", rec.Code)
+	}
+	rec := s.send(t, fzNewRequest(http.MethodHead, "/bkt/good", http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}}, nil), false)
+	if rec.Header().Get("X-Amz-Checksum-Crc32c") != good {
+		t.Fatalf("HEAD of the POSTed object: x-amz-checksum-crc32c %q, want %q", rec.Header().Get("X-Amz-Checksum-Crc32c"), good)
 	}
 }

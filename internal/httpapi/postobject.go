@@ -158,6 +158,17 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return nil, s3err.ErrACLNotSupported
 	}
 	opts := object.PutOptions{SizeUnknown: true, Attrs: formAttrs(f)}
+	// A form's x-amz-checksum-* field is what the header is to a PUT: the
+	// file is verified against it, and the answer names the checksum.
+	sums := http.Header{}
+	for name, v := range f {
+		if strings.HasPrefix(strings.ToLower(name), "x-amz-checksum-") {
+			sums.Set(name, v)
+		}
+	}
+	if opts.Checksum, err = checksumRequest(sums); err != nil {
+		return nil, err
+	}
 	if opts.Encryption, err = s.formEncryption(rq, f); err != nil {
 		return nil, err
 	}
@@ -186,6 +197,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 		}
 	}
 	out := append(headers{{"ETag", etag}, {"Location", location}}, writeVersionHeaders(info)...)
+	out = append(out, checksumHeaders(info.Checksums, info.ChecksumType)...)
 	switch status, _ := strconv.Atoi(f.Get("success_action_status")); status {
 	case http.StatusCreated:
 		return xmlResponse{headers: out, status: http.StatusCreated, doc: postResponse{Location: location, Bucket: rq.bucket, Key: key, ETag: etag}}, nil
