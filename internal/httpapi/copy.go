@@ -110,6 +110,9 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
 		return nil, err
 	}
+	if opts.ChecksumAlgorithm, err = checksumAlgorithm(h); err != nil {
+		return nil, err
+	}
 	info, err := s.objects.CopyObject(rq.ctx, src, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err

@@ -252,3 +252,39 @@ func TestPostObjectChecksum(t *testing.T) {
 		t.Fatalf("HEAD of the POSTed object: x-amz-checksum-crc32c %q, want %q", rec.Header().Get("X-Amz-Checksum-Crc32c"), good)
 	}
 }
+
+// CopyObject honours x-amz-checksum-algorithm: the copy carries a
+// full-object checksum of that algorithm, named in the CopyObjectResult
+// and on HEAD with checksum mode.
+func TestCopyObjectChecksumAlgorithm(t *testing.T) {
+	s := compatServer(t, "bkt")
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/src", nil, []byte("hello")), false); rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	h := checksum.SHA256.New()
+	h.Write([]byte("hello"))
+	want := checksum.Encode(h.Sum(nil))
+	rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/dst", http.Header{
+		"X-Amz-Copy-Source": {"/bkt/src"}, "X-Amz-Checksum-Algorithm": {"SHA256"},
+	}, nil), false)
+	var doc struct {
+		ChecksumSHA256 string `xml:"ChecksumSHA256"`
+	}
+	if rec.Code != http.StatusOK {
+		t.Fatalf("copy: %d %s", rec.Code, rec.Body)
+	}
+	decodeXML(t, rec.Body, &doc)
+	if doc.ChecksumSHA256 != want {
+		t.Fatalf("CopyObjectResult ChecksumSHA256 %q, want %q", doc.ChecksumSHA256, want)
+	}
+	rec = s.send(t, fzNewRequest(http.MethodHead, "/bkt/dst", http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}}, nil), false)
+	if rec.Header().Get("X-Amz-Checksum-Sha256") != want || rec.Header().Get("X-Amz-Checksum-Type") != "FULL_OBJECT" {
+		t.Fatalf("HEAD of the copy: %v", rec.Header())
+	}
+	rec = s.send(t, fzNewRequest(http.MethodPut, "/bkt/dst", http.Header{
+		"X-Amz-Copy-Source": {"/bkt/src"}, "X-Amz-Checksum-Algorithm": {"MD4"},
+	}, nil), false)
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("copy with an unknown algorithm: %d %s", rec.Code, rec.Body)
+	}
+}

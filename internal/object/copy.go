@@ -38,6 +38,16 @@ type CopyOptions struct {
 	// Encryption encrypts the copy. A copy does not inherit the source's
 	// encryption.
 	Encryption Encryption
+	// ChecksumAlgorithm asks for the copy to carry a full-object checksum
+	// of this algorithm (x-amz-checksum-algorithm); "" keeps the source's.
+	ChecksumAlgorithm checksum.Algorithm
+}
+
+// hasFullObjectChecksum reports whether info carries a full-object
+// checksum of alg, which a copy can take over without reading the data.
+func hasFullObjectChecksum(info ObjectInfo, alg checksum.Algorithm) bool {
+	_, ok := info.Checksums[string(alg)]
+	return ok && info.ChecksumType == ChecksumFullObject
 }
 
 // errReencrypt says that a copy must move the data through a new
@@ -94,7 +104,10 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if err != nil {
 			return err
 		}
-		if srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil {
+		// A copy that must carry a checksum the source lacks computes it
+		// from the data, as a re-encryption does.
+		if srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil ||
+			opts.ChecksumAlgorithm != "" && !hasFullObjectChecksum(srcRec.Info, opts.ChecksumAlgorithm) {
 			return errReencrypt
 		}
 		if err := checkCopySourceConditions(srcRec.Info, src.Cond); err != nil {
@@ -177,6 +190,9 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 		for alg := range obj.Info.Checksums {
 			put.Checksum.Algorithm = checksum.Algorithm(alg)
 		}
+	}
+	if opts.ChecksumAlgorithm != "" {
+		put.Checksum.Algorithm = opts.ChecksumAlgorithm
 	}
 	return l.PutObject(ctx, dstBucket, dstKey, obj.Body, put)
 }

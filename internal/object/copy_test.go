@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/s3err"
 )
 
@@ -125,6 +126,42 @@ func TestCopyOntoItselfOutOfSSEC(t *testing.T) {
 		// A plain object copied onto itself unchanged is still refused.
 		if _, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "k"}, "bkt", "k", CopyOptions{}); !errors.Is(err, s3err.ErrInvalidCopyDest) {
 			t.Fatalf("self copy of a plain object without REPLACE: %v", err)
+		}
+	}
+}
+
+// A copy asked for a checksum algorithm (x-amz-checksum-algorithm) carries
+// a full-object checksum of it, computed from the data when the source has
+// none of that algorithm (minio-go's testCopyObjectWithChecksums).
+func TestCopyWithChecksumAlgorithm(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	for _, size := range []int{10, 5000} {
+		data := payload(size)
+		put(t, l, "bkt", "src", data)
+		want := func(alg checksum.Algorithm) string {
+			h := alg.New()
+			h.Write(data)
+			return checksum.Encode(h.Sum(nil))
+		}
+		for _, alg := range []checksum.Algorithm{checksum.CRC32C, checksum.SHA256, checksum.CRC64NVME} {
+			info, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "dst", CopyOptions{ChecksumAlgorithm: alg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Checksums[string(alg)] != want(alg) || info.ChecksumType != ChecksumFullObject || len(info.Checksums) != 1 {
+				t.Fatalf("%d bytes, %s: copy has checksums %v (%s), want %s", size, alg, info.Checksums, info.ChecksumType, want(alg))
+			}
+			got, obj, err := get(t, l, "bkt", "dst", GetOptions{})
+			if err != nil || !bytes.Equal(got, data) || obj.Info.Checksums[string(alg)] != want(alg) {
+				t.Fatalf("%d bytes, %s: read back %v, checksums %v", size, alg, err, obj.Info.Checksums)
+			}
+			// A copy of the copy asking for the algorithm it has keeps it.
+			info, err = l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "dst"}, "bkt", "dst2", CopyOptions{ChecksumAlgorithm: alg})
+			if err != nil || info.Checksums[string(alg)] != want(alg) {
+				t.Fatalf("%d bytes, %s: second copy %v, checksums %v", size, alg, err, info.Checksums)
+			}
 		}
 	}
 }
