@@ -206,6 +206,7 @@ import json, sys
 log, out = sys.argv[1:]
 counts = {"PASS": 0, "FAIL": 0, "NA": 0}
 failed, skipped = [], []
+tests = {}  # test function -> its worst status
 with open(log, errors="replace") as f:
     for line in f:
         line = line.strip()
@@ -221,6 +222,8 @@ with open(log, errors="replace") as f:
         counts[status] += 1
         test = rec.get("name", "").removeprefix("minio-go: ")
         fn = rec.get("function", "")
+        if status == "FAIL" or tests.get(test) != "FAIL":
+            tests[test] = status
         if status == "FAIL":
             detail = rec.get("message", "")
             if rec.get("error"):
@@ -232,6 +235,8 @@ with open(out, "w") as f:
     for l in failed + skipped:
         f.write(l + "\n")
 print("failures (then the NA checks): %s" % out)
+by = {k: sum(1 for v in tests.values() if v == k) for k in counts}
+print("test functions: %d with a failure, %d passed, %d only NA" % (by["FAIL"], by["PASS"], by["NA"]))
 print("%d passed, %d failed, %d skipped" % (counts["PASS"], counts["FAIL"], counts["NA"]))
 EOF
 [ "$crashed" = 0 ] || exit 3
