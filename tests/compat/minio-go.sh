@@ -165,12 +165,46 @@ fi
 cert_env=()
 [ "$https" = 1 ] && cert_env=(SSL_CERT_FILE="$cert")
 
-# --- data files, named and sized as mint makes them ---
-mkdir -p "$work/data-files"
-for f in 0-b:0 1-b:1 1-kB:1024 10-kB:10240 33-kB:33792 100-kB:102400 1.03-MB:1081344 \
-  1-MB:1048576 5-MB:5242880 6-MB:6291456 11-MB:11534336 65-MB:68157440 129-MB:135266304; do
-  head -c "${f#*:}" /dev/urandom >"$work/data-files/datafile-${f%%:*}"
-done
+# --- data files, named and sized as mint makes them. Their bytes are those
+# the suite generates itself when MINT_DATA_DIR is unset (math/rand seeded
+# with the size), which the checksums it hardcodes (testCopyObjectWithChecksums)
+# are of. ---
+mkdir -p "$work/data-files" "$work/gen"
+cat >"$work/gen/main.go" <<'GO'
+package main
+
+import (
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	for _, arg := range os.Args[2:] {
+		name, size, _ := strings.Cut(arg, ":")
+		n, err := strconv.ParseInt(size, 10, 64)
+		if err != nil {
+			panic(err)
+		}
+		f, err := os.Create(filepath.Join(os.Args[1], "datafile-"+name))
+		if err != nil {
+			panic(err)
+		}
+		if _, err := io.Copy(f, io.LimitReader(rand.New(rand.NewSource(n)), n)); err != nil {
+			panic(err)
+		}
+		if err := f.Close(); err != nil {
+			panic(err)
+		}
+	}
+}
+GO
+(cd "$work/gen" && GOFLAGS= GO111MODULE=off go run main.go "$work/data-files" \
+  0-b:0 1-b:1 1-kB:1024 10-kB:10240 33-kB:33792 100-kB:102400 1.03-MB:1081344 \
+  1-MB:1048576 5-MB:5242880 6-MB:6291456 11-MB:11534336 65-MB:68157440 129-MB:135266304)
 
 # --- the run ---
 log="$outdir/minio-go-$name.log"
