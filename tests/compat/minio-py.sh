@@ -2,7 +2,7 @@
 # Run the MinIO Python client's functional suite (minio-py tests/functional)
 # against a fresh kura and sum up the results. See README.md next to this.
 #
-# Usage: tests/compat/minio-py.sh [--install] [--https] MINIO_PY_CHECKOUT [OUTPUT_DIR]
+# Usage: tests/compat/minio-py.sh [--install] [--https] [--minio PATH] MINIO_PY_CHECKOUT [OUTPUT_DIR]
 #
 #   MINIO_PY_CHECKOUT  a minio-py git checkout (tested with tag 7.2.15)
 #   OUTPUT_DIR         where minio-py-failures.txt, minio-py.log and
@@ -11,6 +11,9 @@
 #   --https            serve kura over HTTPS (--tls-self-signed) and run the
 #                      suite with ENABLE_HTTPS=1, which adds the SSE-C tests;
 #                      the client trusts the certificate via SSL_CERT_FILE
+#   --minio PATH       run the suite against MinIO (this binary) instead of
+#                      kura, the baseline of RESULTS.md (its own KMS key for
+#                      SSE-S3, an openssl certificate for --https)
 #
 # Environment:
 #   KURA_BIN               use this kura binary instead of building one
@@ -33,16 +36,24 @@ usage() {
 
 install=0
 https=0
+minio=
 args=()
-for a in "$@"; do
-  case "$a" in
+while [ $# -gt 0 ]; do
+  case "$1" in
     --install) install=1 ;;
     --https) https=1 ;;
+    --minio) minio=${2:?--minio needs a path}; shift ;;
+    --minio=*) minio=${1#--minio=} ;;
     -h | --help) usage ;;
-    -*) echo "unknown flag: $a" >&2; usage ;;
-    *) args+=("$a") ;;
+    -*) echo "unknown flag: $1" >&2; usage ;;
+    *) args+=("$1") ;;
   esac
+  shift
 done
+if [ -n "$minio" ]; then
+  minio=$(cd "$(dirname "$minio")" && pwd)/$(basename "$minio")
+  [ -x "$minio" ] || { echo "$minio is not an executable" >&2; exit 2; }
+fi
 [ ${#args[@]} -ge 1 ] && [ ${#args[@]} -le 2 ] || usage
 checkout=$(cd "${args[0]}" && pwd)
 outdir=${args[1]:-/tmp}
@@ -101,28 +112,48 @@ mkdir -p "$work/pylib"
 cryptodome=$("$python" -c 'import Cryptodome, os; print(os.path.dirname(Cryptodome.__file__))')
 ln -s "$cryptodome" "$work/pylib/Crypto"
 
-# --- kura ---
-if [ -n "${KURA_BIN:-}" ]; then
-  kura=$KURA_BIN
-else
-  kura="$work/kura"
-  echo "building kura"
-  (cd "$repo" && go build -o "$kura" ./cmd/kura)
-fi
-
+# --- the server: kura, or MinIO as the baseline ---
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 addr="127.0.0.1:$port"
 access_key="AK$("$python" -c 'import secrets; print(secrets.token_hex(9).upper())')"
 secret_key=$("$python" -c 'import secrets; print(secrets.token_hex(20))')
 mkdir -p "$work/data"
 scheme=http
-tls_args=()
-if [ "$https" = 1 ]; then
-  scheme=https
-  tls_args=(--tls-self-signed)
+[ "$https" = 1 ] && scheme=https
+server=kura
+if [ -z "$minio" ]; then
+  if [ -n "${KURA_BIN:-}" ]; then
+    kura=$KURA_BIN
+  else
+    kura="$work/kura"
+    echo "building kura"
+    (cd "$repo" && go build -o "$kura" ./cmd/kura)
+  fi
+  tls_args=()
+  [ "$https" = 1 ] && tls_args=(--tls-self-signed)
+  KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
+    "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/kura.log" 2>&1 &
+  ready_path=/health/ready
+  cert_file="$work/data/tls/public.crt"
+else
+  server=minio
+  certs=()
+  cert_file=
+  if [ "$https" = 1 ]; then
+    mkdir -p "$work/certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$work/certs/private.key" -out "$work/certs/public.crt" 2>/dev/null
+    certs=(--certs-dir "$work/certs")
+    cert_file="$work/certs/public.crt"
+  fi
+  console_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  MINIO_ROOT_USER=$access_key MINIO_ROOT_PASSWORD=$secret_key MINIO_BROWSER=off MINIO_UPDATE=off \
+    MINIO_KMS_SECRET_KEY="minio-py-key:$("$python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
+    "$minio" server --quiet --address "$addr" --console-address "127.0.0.1:$console_port" \
+    "${certs[@]}" "$work/data" >"$work/kura.log" 2>&1 &
+  ready_path=/minio/health/ready
 fi
-KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
-  "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/kura.log" 2>&1 &
 kura_pid=$!
 
 ready=0
@@ -131,21 +162,21 @@ for _ in $(seq 1 200); do
     break
   fi
   if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
-    "$scheme://$addr/health/ready" 2>/dev/null; then
+    "$scheme://$addr$ready_path" 2>/dev/null; then
     ready=1
     break
   fi
   sleep 0.1
 done
 if [ "$ready" != 1 ]; then
-  echo "kura did not start on $addr; its log:" >&2
+  echo "$server did not start on $addr; its log:" >&2
   tail -n 30 "$work/kura.log" >&2 || true
   exit 1
 fi
-echo "kura ready on $scheme://$addr (pid $kura_pid)"
+echo "$server ready on $scheme://$addr (pid $kura_pid)"
 cert_env=()
 if [ "$https" = 1 ]; then
-  cert_env=(SSL_CERT_FILE="$work/data/tls/public.crt")
+  cert_env=(SSL_CERT_FILE="$cert_file")
 fi
 
 # --- data files: the suite uses DATA_DIR when both files are there ---
@@ -174,7 +205,7 @@ fi
 
 crashed=0
 if ! kill -0 "$kura_pid" 2>/dev/null; then
-  echo "kura exited during the run; its log: $outdir/minio-py-kura.log" >&2
+  echo "$server exited during the run; its log: $outdir/minio-py-kura.log" >&2
   crashed=1
 fi
 
