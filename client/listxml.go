@@ -311,38 +311,32 @@ func (s *xmlScanner) setString(dst *string) func(element, bool) bool {
 	}
 }
 
-// setBool and setInt parse as encoding/xml does: empty is the zero value,
-// otherwise the trimmed text must parse (or encoding/xml's error wins).
-func (s *xmlScanner) setBool(dst *bool) func(element, bool) bool {
+// setParsed parses a leaf as encoding/xml parses into a bool or an int:
+// empty is the zero value, otherwise the trimmed text must parse (or
+// encoding/xml's error wins).
+func setParsed[T any](s *xmlScanner, dst *T, parse func(string) (T, error)) func(element, bool) bool {
 	return func(el element, empty bool) bool {
 		v, ok := s.leaf(el, empty)
 		if !ok {
 			return false
 		}
 		if v == "" {
-			*dst = false
+			var zero T
+			*dst = zero
 			return true
 		}
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		*dst = b
+		parsed, err := parse(strings.TrimSpace(v))
+		*dst = parsed
 		return err == nil
 	}
 }
 
+func (s *xmlScanner) setBool(dst *bool) func(element, bool) bool {
+	return setParsed(s, dst, strconv.ParseBool)
+}
+
 func (s *xmlScanner) setInt(dst *int64) func(element, bool) bool {
-	return func(el element, empty bool) bool {
-		v, ok := s.leaf(el, empty)
-		if !ok {
-			return false
-		}
-		if v == "" {
-			*dst = 0
-			return true
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		*dst = n
-		return err == nil
-	}
+	return setParsed(s, dst, func(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) })
 }
 
 // entry decodes a listEntry from el's content.
