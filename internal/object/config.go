@@ -33,12 +33,16 @@ func (l *Layer) BucketConfig(ctx context.Context, bucket, name string) ([]byte, 
 	if !s3name.ValidBucket(bucket) {
 		return nil, s3err.ErrNoSuchBucket
 	}
+	// Gateways sharing the store read it every time (Options.Shared).
+	caching := !l.opts.Shared
 	gen := l.configs.gen.Load()
-	if e, ok := l.configs.get(bucket, name, gen); ok && !l.opts.Shared {
-		if e.doc == nil {
-			return nil, ErrNoConfig
+	if caching {
+		if e, ok := l.configs.get(bucket, name, gen); ok {
+			if e.doc == nil {
+				return nil, ErrNoConfig
+			}
+			return e.doc, nil
 		}
-		return e.doc, nil
 	}
 	var doc []byte
 	err := l.view(ctx, func(r meta.Reader) error {
@@ -55,7 +59,7 @@ func (l *Layer) BucketConfig(ctx context.Context, bucket, name string) ([]byte, 
 	if l.configs.afterRead != nil {
 		l.configs.afterRead()
 	}
-	if (err == nil || errors.Is(err, ErrNoConfig)) && !l.opts.Shared {
+	if caching && (err == nil || errors.Is(err, ErrNoConfig)) {
 		l.configs.put(bucket, name, gen, cachedConfig{doc: doc})
 	}
 	return doc, err
