@@ -34,6 +34,34 @@ func compatServer(t *testing.T, buckets ...string) *fzServer {
 // A write to a versioning-suspended bucket makes the null version and is
 // answered without x-amz-version-id, as AWS's PutObject example shows; a
 // read of that version names it.
+// uploadSHA256Parts makes bkt/key a multipart object of parts uploaded
+// with SHA-256 checksums, returning it and the parts' checksums.
+func uploadSHA256Parts(t *testing.T, s *fzServer, key string, parts ...[]byte) (object.ObjectInfo, []string) {
+	t.Helper()
+	ctx := context.Background()
+	id, err := s.layer.CreateMultipartUpload(ctx, "bkt", key, object.UploadOptions{ChecksumAlgorithm: checksum.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []object.CompletePart
+	var sums []string
+	for i, data := range parts {
+		p, err := s.layer.UploadPart(ctx, "bkt", key, id, i+1, bytes.NewReader(data), object.PartOptions{
+			Size: int64(len(data)), Checksum: object.ChecksumRequest{Algorithm: checksum.SHA256},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, object.CompletePart{Number: i + 1, ETag: p.ETag})
+		sums = append(sums, p.Checksum)
+	}
+	done, err := s.layer.CompleteMultipartUpload(ctx, "bkt", key, id, list, object.CompleteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done, sums
+}
+
 func TestSuspendedWriteHasNoVersionHeader(t *testing.T) {
 	s := compatServer(t, "bkt")
 	ctx := context.Background()
@@ -170,26 +198,7 @@ func TestGetObjectAttributes(t *testing.T) {
 	}
 
 	// A three-part upload with SHA-256 checksums.
-	id, err := s.layer.CreateMultipartUpload(ctx, "bkt", "mp", object.UploadOptions{ChecksumAlgorithm: checksum.SHA256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []object.CompletePart
-	var sums []string
-	for i, data := range [][]byte{[]byte("part one"), []byte("part two"), []byte("3")} {
-		p, err := s.layer.UploadPart(ctx, "bkt", "mp", id, i+1, bytes.NewReader(data), object.PartOptions{
-			Size: int64(len(data)), Checksum: object.ChecksumRequest{Algorithm: checksum.SHA256},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		list = append(list, object.CompletePart{Number: i + 1, ETag: p.ETag})
-		sums = append(sums, p.Checksum)
-	}
-	done, err := s.layer.CompleteMultipartUpload(ctx, "bkt", "mp", id, list, object.CompleteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	done, sums := uploadSHA256Parts(t, s, "mp", []byte("part one"), []byte("part two"), []byte("3"))
 	all.Set("X-Amz-Max-Parts", "2")
 	_, doc = attrs("mp", all)
 	p := doc.ObjectParts
@@ -399,27 +408,7 @@ func TestOwnershipControls(t *testing.T) {
 // as AWS sends them for a download by parts.
 func TestPartReadChecksum(t *testing.T) {
 	s := compatServer(t, "bkt")
-	ctx := context.Background()
-	id, err := s.layer.CreateMultipartUpload(ctx, "bkt", "mp", object.UploadOptions{ChecksumAlgorithm: checksum.SHA256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []object.CompletePart
-	var sums []string
-	for i, data := range [][]byte{[]byte("part one"), []byte("part two")} {
-		p, err := s.layer.UploadPart(ctx, "bkt", "mp", id, i+1, bytes.NewReader(data), object.PartOptions{
-			Size: int64(len(data)), Checksum: object.ChecksumRequest{Algorithm: checksum.SHA256},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		list = append(list, object.CompletePart{Number: i + 1, ETag: p.ETag})
-		sums = append(sums, p.Checksum)
-	}
-	done, err := s.layer.CompleteMultipartUpload(ctx, "bkt", "mp", id, list, object.CompleteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	done, sums := uploadSHA256Parts(t, s, "mp", []byte("part one"), []byte("part two"))
 	mode := http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}}
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		for n, want := range sums {
