@@ -72,21 +72,9 @@ name=kura
 [ "$https" = 1 ] && name="$name-https"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kura-minio-go.XXXXXX")
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 300); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  [ -f "$work/server.log" ] && cp "$work/server.log" "$outdir/minio-go-$name-server.log"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/server.sh"
+server_log="$outdir/minio-go-$name-server.log"
+trap stop_server EXIT
 trap 'exit 130' INT TERM
 
 # --- the suite: mint builds functional_tests.go as a program of its own,
@@ -95,73 +83,9 @@ rev=$(git -C "$checkout" describe --tags --always 2>/dev/null || echo unknown)
 echo "building minio-go functional tests ($rev)"
 (cd "$checkout" && GOFLAGS=-buildvcs=false go build -o "$work/minio-go-functional" functional_tests.go)
 
-rand_hex() { "$python" -c "import secrets, sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
-free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-addr="127.0.0.1:$port"
 access_key="AK$(rand_hex 9 | tr a-f A-F)"
 secret_key=$(rand_hex 20)
-scheme=http
-[ "$https" = 1 ] && scheme=https
-mkdir -p "$work/data"
-
-wait_ready() { # URL
-  for _ in $(seq 1 300); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
-      "$1" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  return 1
-}
-
-if [ -z "$minio" ]; then
-  # --- kura ---
-  if [ -n "${KURA_BIN:-}" ]; then
-    kura=$KURA_BIN
-  else
-    kura="$work/kura"
-    echo "building kura"
-    (cd "$repo" && go build -o "$kura" ./cmd/kura)
-  fi
-  tls_args=()
-  [ "$https" = 1 ] && tls_args=(--tls-self-signed)
-  KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
-    "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  if ! wait_ready "$scheme://$addr/health/ready"; then
-    echo "kura did not start on $addr; its log:" >&2
-    tail -n 30 "$work/server.log" >&2 || true
-    exit 1
-  fi
-  cert="$work/data/tls/public.crt"
-  echo "kura ready on $scheme://$addr (pid $server_pid)"
-else
-  # --- MinIO, with a KMS key for SSE-S3 ---
-  minio_env=(MINIO_ROOT_USER="$access_key" MINIO_ROOT_PASSWORD="$secret_key"
-    MINIO_KMS_SECRET_KEY="minio-go-key:$("$python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
-    MINIO_BROWSER=off MINIO_UPDATE=off)
-  certs=()
-  cert="$work/certs/public.crt"
-  if [ "$https" = 1 ]; then
-    mkdir -p "$work/certs"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$work/certs/private.key" -out "$cert" 2>/dev/null
-    certs=(--certs-dir "$work/certs")
-  fi
-  env "${minio_env[@]}" "$minio" server --quiet --address "$addr" --console-address "127.0.0.1:$(free_port)" \
-    "${certs[@]}" "$work/data" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  if ! wait_ready "$scheme://$addr/minio/health/ready"; then
-    echo "minio did not start on $addr; its log:" >&2
-    tail -n 30 "$work/server.log" >&2 || true
-    exit 1
-  fi
-  echo "minio ready on $scheme://$addr (pid $server_pid)"
-fi
+start_server "$minio" "$access_key" "$secret_key" minio-go-key
 cert_env=()
 [ "$https" = 1 ] && cert_env=(SSL_CERT_FILE="$cert")
 

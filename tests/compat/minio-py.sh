@@ -90,21 +90,9 @@ if ! have_deps; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kura-minio-py.XXXXXX")
-kura_pid=
-cleanup() {
-  if [ -n "$kura_pid" ] && kill -0 "$kura_pid" 2>/dev/null; then
-    kill -TERM "$kura_pid" 2>/dev/null || true
-    for _ in $(seq 1 300); do
-      kill -0 "$kura_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$kura_pid" 2>/dev/null || true
-    wait "$kura_pid" 2>/dev/null || true
-  fi
-  [ -f "$work/kura.log" ] && cp "$work/kura.log" "$outdir/minio-py-kura.log"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/server.sh"
+server_log="$outdir/minio-py-kura.log"
+trap stop_server EXIT
 trap 'exit 130' INT TERM
 
 # Debian names pycryptodome's package Cryptodome; minio-py imports Crypto.
@@ -113,70 +101,14 @@ cryptodome=$("$python" -c 'import Cryptodome, os; print(os.path.dirname(Cryptodo
 ln -s "$cryptodome" "$work/pylib/Crypto"
 
 # --- the server: kura, or MinIO as the baseline ---
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-addr="127.0.0.1:$port"
-access_key="AK$("$python" -c 'import secrets; print(secrets.token_hex(9).upper())')"
-secret_key=$("$python" -c 'import secrets; print(secrets.token_hex(20))')
-mkdir -p "$work/data"
-scheme=http
-[ "$https" = 1 ] && scheme=https
 server=kura
-if [ -z "$minio" ]; then
-  if [ -n "${KURA_BIN:-}" ]; then
-    kura=$KURA_BIN
-  else
-    kura="$work/kura"
-    echo "building kura"
-    (cd "$repo" && go build -o "$kura" ./cmd/kura)
-  fi
-  tls_args=()
-  [ "$https" = 1 ] && tls_args=(--tls-self-signed)
-  KURA_ROOT_USER=$access_key KURA_ROOT_PASSWORD=$secret_key \
-    "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/kura.log" 2>&1 &
-  ready_path=/health/ready
-  cert_file="$work/data/tls/public.crt"
-else
-  server=minio
-  certs=()
-  cert_file=
-  if [ "$https" = 1 ]; then
-    mkdir -p "$work/certs"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$work/certs/private.key" -out "$work/certs/public.crt" 2>/dev/null
-    certs=(--certs-dir "$work/certs")
-    cert_file="$work/certs/public.crt"
-  fi
-  console_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  MINIO_ROOT_USER=$access_key MINIO_ROOT_PASSWORD=$secret_key MINIO_BROWSER=off MINIO_UPDATE=off \
-    MINIO_KMS_SECRET_KEY="minio-py-key:$("$python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
-    "$minio" server --quiet --address "$addr" --console-address "127.0.0.1:$console_port" \
-    "${certs[@]}" "$work/data" >"$work/kura.log" 2>&1 &
-  ready_path=/minio/health/ready
-fi
-kura_pid=$!
-
-ready=0
-for _ in $(seq 1 200); do
-  if ! kill -0 "$kura_pid" 2>/dev/null; then
-    break
-  fi
-  if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
-    "$scheme://$addr$ready_path" 2>/dev/null; then
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-if [ "$ready" != 1 ]; then
-  echo "$server did not start on $addr; its log:" >&2
-  tail -n 30 "$work/kura.log" >&2 || true
-  exit 1
-fi
-echo "$server ready on $scheme://$addr (pid $kura_pid)"
+[ -n "$minio" ] && server=minio
+access_key="AK$(rand_hex 9 | tr a-f A-F)"
+secret_key=$(rand_hex 20)
+start_server "$minio" "$access_key" "$secret_key" minio-py-key
 cert_env=()
 if [ "$https" = 1 ]; then
-  cert_env=(SSL_CERT_FILE="$cert_file")
+  cert_env=(SSL_CERT_FILE="$cert")
 fi
 
 # --- data files: the suite uses DATA_DIR when both files are there ---
@@ -204,7 +136,7 @@ elif [ "$rc" != 0 ]; then
 fi
 
 crashed=0
-if ! kill -0 "$kura_pid" 2>/dev/null; then
+if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "$server exited during the run; its log: $outdir/minio-py-kura.log" >&2
   crashed=1
 fi

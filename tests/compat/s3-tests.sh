@@ -109,31 +109,13 @@ name=kura
 [ "$https" = 1 ] && name="$name-https"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kura-s3-tests.XXXXXX")
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 300); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  [ -f "$work/server.log" ] && cp "$work/server.log" "$outdir/s3-tests-$name-server.log"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$here/server.sh"
+server_log="$outdir/s3-tests-$name-server.log"
+trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-rand_hex() { "$python" -c "import secrets, sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-addr="127.0.0.1:$port"
 root_key="AK$(rand_hex 9 | tr a-f A-F)"
 root_secret=$(rand_hex 20)
-scheme=http
-[ "$https" = 1 ] && scheme=https
-mkdir -p "$work/data"
 
 # The three users of the suite, each with the canned readwrite policy
 # (s3:* on every resource). kura, like MinIO, has one account: its users are
@@ -146,38 +128,8 @@ alt_secret=$(rand_hex 20)
 tenant_key="TENANT$(rand_hex 7 | tr a-f A-F)"
 tenant_secret=$(rand_hex 20)
 
-wait_ready() { # URL
-  for _ in $(seq 1 300); do
-    kill -0 "$server_pid" 2>/dev/null || return 1
-    if "$python" -c 'import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1, context=ssl._create_unverified_context())' \
-      "$1" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  return 1
-}
-
 if [ -z "$minio" ]; then
-  # --- kura ---
-  if [ -n "${KURA_BIN:-}" ]; then
-    kura=$KURA_BIN
-  else
-    kura="$work/kura"
-    echo "building kura"
-    (cd "$repo" && go build -o "$kura" ./cmd/kura)
-  fi
-  tls_args=()
-  [ "$https" = 1 ] && tls_args=(--tls-self-signed)
-  KURA_ROOT_USER=$root_key KURA_ROOT_PASSWORD=$root_secret \
-    "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  if ! wait_ready "$scheme://$addr/health/ready"; then
-    echo "kura did not start on $addr; its log:" >&2
-    tail -n 30 "$work/server.log" >&2 || true
-    exit 1
-  fi
-  echo "kura ready on $scheme://$addr (pid $server_pid)"
+  start_server "" "$root_key" "$root_secret" ""
   admin() {
     local secure=()
     [ "$https" = 1 ] && secure=(--secure)
@@ -194,28 +146,7 @@ if [ -z "$minio" ]; then
   admin kms key create testkey-1
   admin kms key create testkey-2
 else
-  # --- MinIO ---
-  minio_env=(MINIO_ROOT_USER="$root_key" MINIO_ROOT_PASSWORD="$root_secret"
-    MINIO_KMS_SECRET_KEY="testkey-1:$("$python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
-    MINIO_BROWSER=off MINIO_UPDATE=off)
-  certs=()
-  if [ "$https" = 1 ]; then
-    mkdir -p "$work/certs"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$work/certs/private.key" -out "$work/certs/public.crt" 2>/dev/null
-    certs=(--certs-dir "$work/certs")
-  fi
-  console_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  env "${minio_env[@]}" "$minio" server --quiet --address "$addr" --console-address "127.0.0.1:$console_port" \
-    "${certs[@]}" "$work/data" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  if ! wait_ready "$scheme://$addr/minio/health/ready"; then
-    echo "minio did not start on $addr; its log:" >&2
-    tail -n 30 "$work/server.log" >&2 || true
-    exit 1
-  fi
-  echo "minio ready on $scheme://$addr (pid $server_pid)"
+  start_server "$minio" "$root_key" "$root_secret" testkey-1
   if [ -f "$minio_py/minio/minioadmin.py" ] && "$python" -c 'import urllib3, certifi, argon2, Cryptodome' 2>/dev/null; then
     # minio-py imports Crypto; Debian names pycryptodome Cryptodome.
     mkdir -p "$work/pylib"
@@ -267,7 +198,7 @@ conf="$work/s3tests.conf"
 cat >"$conf" <<EOF
 [DEFAULT]
 host = 127.0.0.1
-port = $port
+port = ${addr##*:}
 is_secure = $([ "$https" = 1 ] && echo True || echo False)
 ssl_verify = False
 
