@@ -93,8 +93,8 @@ func (s signedRequest) matches(secret, sig string, dateLines []string) bool {
 }
 
 // resources returns the distinct CanonicalizedResource candidates: the
-// path as sent and as S3 encodes it, each with each profile's
-// subresources.
+// path as sent and as S3 encodes it (and, for a bucket, with a slash),
+// each with each profile's subresources.
 func (s signedRequest) resources() []string {
 	paths := []string{sentPath(s.r), sigv4.URIEncode(s.r.URL.Path, true)}
 	if s.hostBucket != "" {
@@ -103,6 +103,13 @@ func (s signedRequest) resources() []string {
 				p = "/"
 			}
 			paths[i] = "/" + s.hostBucket + p
+		}
+	}
+	// botocore signs a path-style request for a bucket itself as
+	// "/bucket/" while it sends "/bucket".
+	for _, p := range paths {
+		if strings.Count(p, "/") == 1 && len(p) > 1 {
+			paths = append(paths, p+"/")
 		}
 	}
 	query := s.r.URL.Query()

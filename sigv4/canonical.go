@@ -11,6 +11,10 @@ import (
 	"sync"
 )
 
+// Algorithm is the Signature Version 4 scheme name, and the
+// s3:signatureversion of a request signed with it.
+const Algorithm = algorithm
+
 const (
 	algorithm       = "AWS4-HMAC-SHA256"
 	amzDateFormat   = "20060102T150405Z"

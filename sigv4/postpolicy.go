@@ -112,7 +112,7 @@ func (v *Verifier) VerifyPost(f PostForm) (*Result, error) {
 
 func requirePostAuthFields(f PostForm) error {
 	if f.Has("awsaccesskeyid") && !f.Has(PostFieldAlgorithm) {
-		return s3err.ErrAccessDenied.WithMessage("Signature Version 2 is not supported; use Signature Version 4.")
+		return errSignatureV2
 	}
 	for _, name := range []string{PostFieldAlgorithm, PostFieldCredential, PostFieldDate, PostFieldSignature, PostFieldPolicy} {
 		if f.Get(name) == "" {
@@ -410,7 +410,9 @@ func extraPostFields(f PostForm, covered map[string]bool) []string {
 
 func exemptPostField(name string) bool {
 	switch name {
-	case PostFieldSignature, PostFieldFile, PostFieldPolicy, PostFieldBucket:
+	case PostFieldSignature, PostFieldFile, PostFieldPolicy, PostFieldBucket,
+		// The signature fields of a Signature Version 2 form.
+		"awsaccesskeyid", "signature":
 		return true
 	}
 	return strings.HasPrefix(name, "x-ignore-")

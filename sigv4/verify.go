@@ -116,8 +116,15 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	if r.URL.Query().Has("X-Amz-Algorithm") {
 		return v.verifyPresigned(r)
 	}
+	if r.URL.Query().Has("AWSAccessKeyId") {
+		return nil, errSignatureV2
+	}
 	return nil, s3err.ErrAccessDenied.WithMessage("Only AWS Signature Version 4 is supported.")
 }
+
+// errSignatureV2 answers a Signature Version 2 request to a verifier of
+// Version 4 only.
+var errSignatureV2 = s3err.ErrAccessDenied.WithMessage("Signature Version 2 is not supported; use Signature Version 4.")
 
 type authorization struct {
 	cred      credential
@@ -131,7 +138,7 @@ func parseAuthorization(h string) (authorization, error) {
 	rest, ok := strings.CutPrefix(h, algorithm+" ")
 	if !ok {
 		if strings.HasPrefix(h, "AWS ") {
-			return a, s3err.ErrAccessDenied.WithMessage("Signature Version 2 is not supported; use Signature Version 4.")
+			return a, errSignatureV2
 		}
 		return a, bad
 	}

@@ -30,6 +30,7 @@ import (
 type serverFlags struct {
 	address     string
 	region      string
+	signatureV2 bool
 	domain      string
 	inlineLimit int64
 	logLevel    string
@@ -58,6 +59,7 @@ DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.`
 	}
 	cmd.Flags().StringVar(&f.address, "address", ":9000", "address to listen on")
 	cmd.Flags().StringVar(&f.region, "region", "us-east-1", "region the server serves")
+	cmd.Flags().BoolVar(&f.signatureV2, "signature-v2", true, "accept requests signed with AWS Signature Version 2 (HMAC-SHA1, no signed body; refuse with --signature-v2=false)")
 	cmd.Flags().StringVar(&f.domain, "domain", "", "domain for virtual-host-style requests (<bucket>.DOMAIN)")
 	cmd.Flags().Int64Var(&f.inlineLimit, "inline-limit", object.DefaultInlineLimit, "largest object stored inline in metadata, in bytes")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -230,6 +232,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		MaxRequestWait: f.limits.maxRequestWait,
 		MinBodyRate:    f.limits.minBodyRate,
 		BodyRateWindow: f.limits.bodyRateWindow,
+
+		RefuseSignatureV2: !f.signatureV2,
 	})
 	go watchChanges(bg, metaStore, identities, api, log)
 	srv := &http.Server{

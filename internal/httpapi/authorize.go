@@ -68,7 +68,6 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 		"aws:currenttime":     {now.Format(time.RFC3339)},
 		"aws:epochtime":       {strconv.FormatInt(now.Unix(), 10)},
 		"aws:securetransport": {strconv.FormatBool(r.TLS != nil)},
-		"s3:signatureversion": {"AWS4-HMAC-SHA256"},
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		keys["aws:sourceip"] = []string{host}
@@ -78,6 +77,8 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 			keys[key] = []string{v}
 		}
 	}
+	add("s3:signatureversion", rq.signatureVersion)
+	add("s3:authtype", rq.authType)
 	add("aws:referer", r.Referer())
 	add("aws:useragent", r.UserAgent())
 	add("s3:prefix", q.Get("prefix"))

@@ -111,6 +111,24 @@ func (l *lengthCheckedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// verifyPostForm checks a POST upload's signature, Version 4 or, when
+// the form has AWSAccessKeyId and no x-amz-algorithm, Version 2, and
+// returns the signer's access key and session token.
+func (s *Server) verifyPostForm(f sigv4.PostForm) (access, token string, err error) {
+	if s.v2 != nil && f.Has("awsaccesskeyid") && !f.Has(sigv4.PostFieldAlgorithm) {
+		access = f.Get("awsaccesskeyid")
+		if err := s.v2.VerifyPost(access, f.Get(sigv4.PostFieldPolicy), f.Get("signature")); err != nil {
+			return "", "", err
+		}
+		return access, f.Get(sigv4.PostFieldSecurityToken), nil
+	}
+	res, err := s.verifier.VerifyPost(f)
+	if err != nil {
+		return "", "", err
+	}
+	return res.AccessKey, res.SessionToken, nil
+}
+
 type postResponse struct {
 	XMLName  xml.Name `xml:"PostResponse"`
 	Location string   `xml:"Location"`
@@ -130,11 +148,14 @@ func (s *Server) postObject(rq *request) (response, error) {
 	if sigv4.IsAnonymousPost(f) {
 		return nil, s3err.ErrAnonymousDenied
 	}
-	res, err := s.verifier.VerifyPost(f)
+	access, token, err := s.verifyPostForm(f)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.identify(rq, res.AccessKey); err != nil {
+	if err := s.identify(rq, access); err != nil {
+		return nil, err
+	}
+	if err := rq.identity.CheckSessionToken(token); err != nil {
 		return nil, err
 	}
 	if err := s.authorize(rq, iamAction("PostObject", false)); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/sigv2"
 	"github.com/kurastore/kura/sigv4"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// client gets 400 RequestTimeout. 0 disables the check.
 	MinBodyRate    int64
 	BodyRateWindow time.Duration
+	// RefuseSignatureV2 refuses requests signed with Signature Version
+	// 2, which is otherwise accepted (see package sigv2).
+	RefuseSignatureV2 bool
 }
 
 // Server is the S3 API as an http.Handler.
@@ -61,6 +65,8 @@ type Server struct {
 	region   string
 	domain   string
 	verifier *sigv4.Verifier
+	// v2 verifies Signature Version 2; nil when it is refused.
+	v2       *sigv2.Verifier
 	log      *slog.Logger
 	ready    func() error
 	ridBase  string
@@ -104,6 +110,9 @@ func New(cfg Config) *Server {
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}
+	if !cfg.RefuseSignatureV2 {
+		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now}
+	}
 	s.now = cfg.Now
 	if s.now == nil {
 		s.now = time.Now
@@ -138,6 +147,15 @@ type request struct {
 	identity *iam.Identity
 	// service is the signature scope's service: "s3" or "sts".
 	service string
+	// signatureVersion is the s3:signatureversion of a signed request:
+	// "AWS4-HMAC-SHA256" or, for Signature Version 2, "AWS".
+	signatureVersion string
+	// authType is the s3:authType of a signed request: REST-HEADER,
+	// REST-QUERY-STRING or POST.
+	authType string
+	// hostBucket is the bucket named by the Host header in
+	// virtual-hosted-style addressing, "" in path style.
+	hostBucket string
 	// sts marks a security token service call, whose errors take the
 	// query protocol's form.
 	sts bool
@@ -189,7 +207,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAdmin(w, rq)
 		return
 	}
-	rq.bucket, rq.key = s.splitPath(r)
+	rq.bucket, rq.key, rq.hostBucket = s.splitPath(r)
 	op := route(r, rq.bucket, rq.key)
 	if !op.preflight {
 		s.applyCORS(rq)
@@ -244,6 +262,9 @@ func (s *Server) authenticate(rq *request) error {
 		rq.identity, rq.body, rq.bodyLength = nil, rq.http.Body, rq.http.ContentLength
 		return nil
 	}
+	if s.v2 != nil && sigv2.Is(rq.http) {
+		return s.authenticateV2(rq)
+	}
 	res, err := s.verifier.Verify(rq.http)
 	if err != nil {
 		return err
@@ -251,10 +272,37 @@ func (s *Server) authenticate(rq *request) error {
 	rq.body = res.Body
 	rq.bodyLength = res.DecodedLength
 	rq.service = res.Service
+	rq.signatureVersion = sigv4.Algorithm
+	rq.authType = authType(res.Presigned)
 	if err := s.identify(rq, res.AccessKey); err != nil {
 		return err
 	}
 	return rq.identity.CheckSessionToken(res.SessionToken)
+}
+
+// authenticateV2 verifies a Signature Version 2 request. Its body is
+// not signed; a Content-MD5 it signed is checked by the handler, as for
+// any request.
+func (s *Server) authenticateV2(rq *request) error {
+	res, err := s.v2.Verify(rq.http, rq.hostBucket)
+	if err != nil {
+		return err
+	}
+	rq.body, rq.bodyLength = rq.http.Body, rq.http.ContentLength
+	rq.service = "s3"
+	rq.signatureVersion = sigv2.Algorithm
+	rq.authType = authType(res.Presigned)
+	if err := s.identify(rq, res.AccessKey); err != nil {
+		return err
+	}
+	return rq.identity.CheckSessionToken(res.SessionToken)
+}
+
+func authType(presigned bool) string {
+	if presigned {
+		return "REST-QUERY-STRING"
+	}
+	return "REST-HEADER"
 }
 
 // authorize decides, before any data is touched and before conditional
@@ -305,8 +353,9 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // splitPath returns the bucket and key the request addresses, from a
-// virtual host name when Domain is set and matches, else from the path.
-func (s *Server) splitPath(r *http.Request) (bucket, key string) {
+// virtual host name when Domain is set and matches, else from the path;
+// hostBucket is the bucket when the host name gave it.
+func (s *Server) splitPath(r *http.Request) (bucket, key, hostBucket string) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	if s.domain != "" {
 		host := strings.ToLower(r.Host)
@@ -314,9 +363,9 @@ func (s *Server) splitPath(r *http.Request) (bucket, key string) {
 			host = host[:i]
 		}
 		if b, ok := strings.CutSuffix(host, "."+s.domain); ok && b != "" {
-			return b, path
+			return b, path, b
 		}
 	}
 	bucket, key, _ = strings.Cut(path, "/")
-	return bucket, key
+	return bucket, key, ""
 }
