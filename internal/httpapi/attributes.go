@@ -120,7 +120,7 @@ func (s *Server) getObjectAttributes(rq *request) (response, error) {
 		doc.ObjectParts = p
 	}
 	if want["StorageClass"] {
-		doc.StorageClass = "STANDARD"
+		doc.StorageClass = storageClassName(info.Attrs)
 	}
 	if want["ObjectSize"] {
 		size := info.Size

@@ -104,8 +104,11 @@ func (s *Server) copyObject(rq *request) (response, error) {
 			return nil, err
 		}
 	}
-	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
-		return nil, s3err.ErrInvalidStorageClass
+	if err := checkStorageClass(h); err != nil {
+		return nil, err
+	}
+	if sc := h.Get("x-amz-storage-class"); sc != "" {
+		opts.StorageClass, opts.StorageClassSet = storedStorageClass(sc), true
 	}
 	if opts.Retention, opts.LegalHold, err = lockFromHeaders(h); err != nil {
 		return nil, err

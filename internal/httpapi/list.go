@@ -132,7 +132,7 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMet
 			LastModified: o.LastModified.UTC().Format(isoMillis),
 			ETag:         quoteETag(o.ETag),
 			Size:         o.Size,
-			StorageClass: "STANDARD",
+			StorageClass: storageClassName(o.Attrs),
 		}
 		if withOwner {
 			own := s.owner()

@@ -24,6 +24,9 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	if err := checkCannedACL(h); err != nil {
 		return nil, err
 	}
+	if err := checkStorageClass(h); err != nil {
+		return nil, err
+	}
 	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type"))}
 	var err error
 	if opts.ChecksumAlgorithm, err = checksumAlgorithm(h); err != nil {
@@ -246,7 +249,7 @@ func (s *Server) listParts(rq *request) (response, error) {
 	}
 	doc := listPartsResult{
 		Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: uploadID, Initiator: s.owner(), Owner: s.owner(),
-		StorageClass: "STANDARD", PartNumberMarker: marker, NextPartNumberMarker: res.NextMarker, MaxParts: maxParts,
+		StorageClass: storageClassName(res.Upload.Attrs), PartNumberMarker: marker, NextPartNumberMarker: res.NextMarker, MaxParts: maxParts,
 		IsTruncated: res.IsTruncated,
 	}
 	for _, p := range res.Parts {
@@ -320,7 +323,7 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 	}
 	for _, u := range res.Uploads {
 		doc.Uploads = append(doc.Uploads, uploadItem{
-			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: "STANDARD",
+			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: storageClassName(u.Attrs),
 			Initiated: u.Initiated.Format(isoMillis),
 		})
 	}

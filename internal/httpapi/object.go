@@ -21,6 +21,7 @@ func attrsFromHeaders(h http.Header) object.Attrs {
 		ContentLanguage:    h.Get("Content-Language"),
 		CacheControl:       h.Get("Cache-Control"),
 		Expires:            h.Get("Expires"),
+		StorageClass:       storedStorageClass(h.Get("x-amz-storage-class")),
 	}
 	if a.ContentType == "" {
 		a.ContentType = "binary/octet-stream"
@@ -55,8 +56,8 @@ func stripAWSChunked(enc string) string {
 
 func (s *Server) putObject(rq *request) (response, error) {
 	h := rq.http.Header
-	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
-		return nil, s3err.ErrInvalidStorageClass
+	if err := checkStorageClass(h); err != nil {
+		return nil, err
 	}
 	if err := checkCannedACL(h); err != nil {
 		return nil, err
@@ -89,6 +90,30 @@ func (s *Server) putObject(rq *request) (response, error) {
 	out = append(out, writeVersionHeaders(info)...)
 	out = append(out, sseHeaders(rq, info.SSE)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
+}
+
+// storedStorageClass is the class an object records: "" for STANDARD.
+func storedStorageClass(sc string) string {
+	if sc == "STANDARD" {
+		return ""
+	}
+	return sc
+}
+
+// storageClassName is the class an object reports.
+func storageClassName(a object.Attrs) string {
+	if a.StorageClass == "" {
+		return "STANDARD"
+	}
+	return a.StorageClass
+}
+
+// checkStorageClass refuses an x-amz-storage-class AWS does not define.
+func checkStorageClass(h http.Header) error {
+	if sc := h.Get("x-amz-storage-class"); sc != "" && !validStorageClass(sc) {
+		return s3err.ErrInvalidStorageClass
+	}
+	return nil
 }
 
 func validStorageClass(sc string) bool {
@@ -137,6 +162,10 @@ func objectHeaders(info object.ObjectInfo) headers {
 	}
 	if len(info.Tags) > 0 {
 		h = append(h, [2]string{"x-amz-tagging-count", strconv.Itoa(len(info.Tags))})
+	}
+	// AWS names the class only when it is not STANDARD.
+	if info.StorageClass != "" {
+		h = append(h, [2]string{"x-amz-storage-class", info.StorageClass})
 	}
 	if info.PartsCount > 0 {
 		h = append(h, [2]string{"x-amz-mp-parts-count", strconv.Itoa(info.PartsCount)})

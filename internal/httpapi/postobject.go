@@ -81,7 +81,8 @@ func formAttrs(f sigv4.PostForm) object.Attrs {
 		switch {
 		case strings.HasPrefix(name, userMetaPrefix),
 			name == "content-type", name == "content-encoding", name == "content-disposition",
-			name == "content-language", name == "cache-control", name == "expires":
+			name == "content-language", name == "cache-control", name == "expires",
+			name == "x-amz-storage-class":
 			h.Set(name, v)
 		}
 	}

@@ -105,7 +105,7 @@ func (s *Server) listObjectVersions(rq *request) (response, error) {
 			item.XMLName.Local = "DeleteMarker"
 		} else {
 			size := v.Size
-			item.ETag, item.Size, item.StorageClass = quoteETag(v.ETag), &size, "STANDARD"
+			item.ETag, item.Size, item.StorageClass = quoteETag(v.ETag), &size, storageClassName(v.Attrs)
 			if withMeta {
 				item.UserMetadata = userMetadata(v)
 			}

@@ -41,6 +41,11 @@ type CopyOptions struct {
 	// ChecksumAlgorithm asks for the copy to carry a full-object checksum
 	// of this algorithm (x-amz-checksum-algorithm); "" keeps the source's.
 	ChecksumAlgorithm checksum.Algorithm
+	// StorageClass is the copy's storage class, "" for STANDARD: as on
+	// AWS, a copy does not inherit the source's. StorageClassSet says the
+	// request named one, which makes a copy onto itself a change.
+	StorageClass    string
+	StorageClassSet bool
 }
 
 // hasFullObjectChecksum reports whether info carries a full-object
@@ -78,7 +83,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	// A copy onto itself must change something. One that reads an SSE-C
 	// source (it names the customer key) and does not encrypt the copy
 	// with SSE-C changes the encryption: it decrypts in place.
-	case self && !opts.ReplaceMetadata && opts.Encryption.Type == "" && src.CustomerKey == nil:
+	case self && !opts.ReplaceMetadata && !opts.StorageClassSet && opts.Encryption.Type == "" && src.CustomerKey == nil:
 		return ObjectInfo{}, s3err.ErrInvalidCopyDest
 	case opts.ReplaceMetadata && userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
@@ -121,6 +126,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if opts.ReplaceMetadata {
 			rec.Info.Attrs = opts.Attrs
 		}
+		rec.Info.StorageClass = opts.StorageClass
 		if opts.ReplaceTags {
 			rec.Info.Tags = opts.Tags
 		}
@@ -183,6 +189,7 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 	if opts.ReplaceMetadata {
 		put.Attrs = opts.Attrs
 	}
+	put.Attrs.StorageClass = opts.StorageClass
 	if opts.ReplaceTags {
 		put.Tags = opts.Tags
 	}

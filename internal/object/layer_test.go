@@ -630,14 +630,15 @@ func TestRecordRoundTrip(t *testing.T) {
 	in := record{UID: "u1", BlobID: "b1", Info: ObjectInfo{
 		Size: 1 << 40, ETag: "abc", LastModified: time.Unix(0, 1234567890123).UTC(), VersionID: "v",
 		Checksums: map[string]string{"CRC32": "AAAAAA=="},
-		Attrs:     Attrs{ContentType: "a/b", UserMeta: map[string]string{"x": "y", "": "z"}},
+		Attrs:     Attrs{ContentType: "a/b", UserMeta: map[string]string{"x": "y", "": "z"}, StorageClass: "GLACIER_IR"},
 	}}
 	out, err := decodeRecord(in.encode(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.UID != in.UID || out.BlobID != in.BlobID || out.Info.Size != in.Info.Size || !out.Info.LastModified.Equal(in.Info.LastModified) ||
-		out.Info.UserMeta["x"] != "y" || out.Info.Checksums["CRC32"] != "AAAAAA==" || out.Info.VersionID != "v" {
+		out.Info.UserMeta["x"] != "y" || out.Info.Checksums["CRC32"] != "AAAAAA==" || out.Info.VersionID != "v" ||
+		out.Info.StorageClass != "GLACIER_IR" {
 		t.Fatalf("round trip: %+v", out)
 	}
 }

@@ -51,6 +51,7 @@ const (
 	fInlineSum          = 28 // CRC-32C (Castagnoli) of the inline value as stored, 4 bytes big-endian
 	fUploadID           = 29 // the multipart upload a manifest was completed from
 	fPartChecksum       = 30 // one field per part, in order, after the fPart fields: the part's checksum (may be empty)
+	fStorageClass       = 31 // absent for STANDARD
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -149,6 +150,7 @@ func (r *record) encode() []byte {
 	b = appendString(b, fContentLanguage, in.ContentLanguage)
 	b = appendString(b, fCacheControl, in.CacheControl)
 	b = appendString(b, fExpires, in.Expires)
+	b = appendString(b, fStorageClass, in.StorageClass)
 	b = appendPairs(b, fUserMeta, in.UserMeta)
 	b = appendString(b, fBlobID, r.BlobID)
 	if r.Inline {
@@ -321,6 +323,8 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			r.UploadID = string(v)
 		case fPartChecksum:
 			partSums = append(partSums, string(v))
+		case fStorageClass:
+			in.StorageClass = string(v)
 		}
 		if err != nil {
 			return r, err

@@ -18,6 +18,10 @@ type Attrs struct {
 	// UserMeta holds x-amz-meta-* values by lowercase name without the
 	// "x-amz-meta-" prefix.
 	UserMeta map[string]string
+	// StorageClass is the S3 storage class the writer asked for, "" for
+	// STANDARD. kura keeps every object on the same storage; the class
+	// is recorded and reported, as clients and lifecycle tools expect.
+	StorageClass string `json:",omitempty"`
 }
 
 // ObjectInfo describes one object.
