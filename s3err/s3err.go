@@ -12,6 +12,10 @@ type Error struct {
 	Code       string
 	HTTPStatus int
 	Message    string
+	// Region, when set, is the region the request should have been signed
+	// for; the error document carries it as <Region>, which SDKs (boto3,
+	// minio-go) read to sign again for the right region.
+	Region string
 	// base is the table entry this error was derived from, so that
 	// errors.Is(err, ErrX) holds for WithMessage copies.
 	base *Error
@@ -35,7 +39,16 @@ func (e *Error) root() *Error {
 // WithMessage returns a copy of e with another message, still matching e
 // under errors.Is.
 func (e *Error) WithMessage(format string, args ...any) *Error {
-	return &Error{Code: e.Code, HTTPStatus: e.HTTPStatus, Message: fmt.Sprintf(format, args...), base: e.root()}
+	return &Error{Code: e.Code, HTTPStatus: e.HTTPStatus, Message: fmt.Sprintf(format, args...), Region: e.Region, base: e.root()}
+}
+
+// WithRegion returns a copy of e that names the region the request should
+// have been signed for, still matching e under errors.Is.
+func (e *Error) WithRegion(region string) *Error {
+	c := *e
+	c.base = e.root()
+	c.Region = region
+	return &c
 }
 
 // From returns the *Error in err's chain, or ErrInternalError.
@@ -49,14 +62,17 @@ func From(err error) *Error {
 
 // Response is the S3 XML error document.
 type Response struct {
-	XMLName    xml.Name `xml:"Error"`
-	Code       string   `xml:"Code"`
-	Message    string   `xml:"Message"`
-	BucketName string   `xml:"BucketName,omitempty"`
-	Key        string   `xml:"Key,omitempty"`
-	Resource   string   `xml:"Resource,omitempty"`
-	RequestID  string   `xml:"RequestId"`
-	HostID     string   `xml:"HostId"`
+	XMLName xml.Name `xml:"Error"`
+	Code    string   `xml:"Code"`
+	Message string   `xml:"Message"`
+	// Region is the region a request should have been signed for, on a
+	// wrong-region error (as AWS's AuthorizationHeaderMalformed has it).
+	Region     string `xml:"Region,omitempty"`
+	BucketName string `xml:"BucketName,omitempty"`
+	Key        string `xml:"Key,omitempty"`
+	Resource   string `xml:"Resource,omitempty"`
+	RequestID  string `xml:"RequestId"`
+	HostID     string `xml:"HostId"`
 }
 
 func def(code string, status int, msg string) *Error {

@@ -1,4 +1,5 @@
-// Package s3name holds the S3 naming rules for buckets and object keys.
+// Package s3name holds the S3 naming rules for buckets, object keys and
+// regions.
 // It is a leaf shared by the server, which enforces them, and the Go SDK,
 // which refuses a bad name before sending a request.
 package s3name

@@ -92,14 +92,15 @@ func (v *Verifier) VerifyPost(f PostForm) (*Result, error) {
 	if err := requirePostAuthFields(f); err != nil {
 		return nil, err
 	}
-	c, err := parsePostCredential(f.Get(PostFieldCredential), v.Region)
+	bad := s3err.ErrAuthorizationQueryMalformed
+	c, err := parseCredential(f.Get(PostFieldCredential), bad)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkPostDate(f.Get(PostFieldDate), c); err != nil {
 		return nil, err
 	}
-	secret, err := v.Lookup(c.accessKey)
+	secret, err := v.lookup(c, bad)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +108,8 @@ func (v *Verifier) VerifyPost(f PostForm) (*Result, error) {
 	if !hmac.Equal([]byte(want), []byte(f.Get(PostFieldSignature))) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
-	return &Result{AccessKey: c.accessKey, SessionToken: f.Get(PostFieldSecurityToken), DecodedLength: -1}, nil
+	return &Result{AccessKey: c.accessKey, SessionToken: f.Get(PostFieldSecurityToken), Service: c.service, Region: c.region,
+		DecodedLength: -1, malformed: bad}, nil
 }
 
 func requirePostAuthFields(f PostForm) error {
@@ -123,18 +125,6 @@ func requirePostAuthFields(f PostForm) error {
 		return s3err.ErrAuthorizationQueryMalformed.WithMessage("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
 	}
 	return nil
-}
-
-func parsePostCredential(v, region string) (credential, error) {
-	bad := s3err.ErrAuthorizationQueryMalformed
-	c, err := parseCredential(v, bad)
-	if err != nil {
-		return c, err
-	}
-	if region != "" && c.region != region {
-		return c, bad.WithMessage("Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", c.region, region)
-	}
-	return c, nil
 }
 
 // checkPostDate checks the form of x-amz-date and that it names the

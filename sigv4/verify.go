@@ -25,9 +25,18 @@ type SecretLookup func(accessKey string) (string, error)
 
 // Verifier checks SigV4 signatures.
 type Verifier struct {
-	// Region is the region requests must be signed for.
+	// Region is the server's region: a request signed for it is
+	// verified without further question.
 	Region string
-	Lookup SecretLookup
+	// OtherRegion, when set, admits a scope naming another region if it
+	// returns true. Such a request is verified with its own region's
+	// signing key, and Result.Region names that region: whether it fits
+	// what the request addresses (a bucket of that region) is for the
+	// caller to decide, with Result.WrongRegion when it does not. When
+	// nil, or when it returns false, any region but Region is refused at
+	// once with AuthorizationHeaderMalformed.
+	OtherRegion func(region string) bool
+	Lookup      SecretLookup
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxSkew is the tolerated clock difference; 0 means 15 minutes.
@@ -42,7 +51,10 @@ type Result struct {
 	SessionToken string
 	// Service is the scope's service: "s3", or "sts" for the security
 	// token service, which shares the endpoint.
-	Service   string
+	Service string
+	// Region is the scope's region: Verifier.Region, or one OtherRegion
+	// admitted.
+	Region    string
 	Presigned bool
 	// Body is to be read instead of r.Body: it verifies the payload (hash,
 	// chunk signatures, trailing checksum) and reports a mismatch with an
@@ -50,6 +62,27 @@ type Result struct {
 	Body io.ReadCloser
 	// DecodedLength is the payload length, -1 when unknown.
 	DecodedLength int64
+
+	// malformed is the error of this form of signature (header, or query
+	// and POST form) for a wrong region.
+	malformed *s3err.Error
+}
+
+// WrongRegion is the error for a request whose scope region is not the
+// one expected: AuthorizationHeaderMalformed for a signed header,
+// AuthorizationQueryParametersError for a presigned URL or POST form, as
+// AWS answers them, naming expected in the message and in the <Region>
+// element that SDKs read to sign again.
+func (r *Result) WrongRegion(expected string) error {
+	return wrongRegion(r.malformed, r.Region, expected)
+}
+
+func wrongRegion(malformed *s3err.Error, got, expected string) error {
+	what := "The authorization header is malformed"
+	if malformed == s3err.ErrAuthorizationQueryMalformed {
+		what = "Error parsing the X-Amz-Credential parameter"
+	}
+	return malformed.WithMessage("%s; the region '%s' is wrong; expecting '%s'", what, got, expected).WithRegion(expected)
 }
 
 // IsAnonymous reports whether r carries no signature at all.
@@ -197,9 +230,23 @@ func checkSigned(r *http.Request, signed []string) error {
 	return nil
 }
 
-func (v *Verifier) lookup(c credential) (string, error) {
-	if v.Region != "" && c.region != v.Region {
-		return "", s3err.ErrAuthorizationHeaderMalformed.WithMessage("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.region, v.Region)
+// admitRegion refuses a scope region that is neither the server's nor
+// one OtherRegion admits. The server's region is one comparison: the
+// common case costs nothing more.
+func (v *Verifier) admitRegion(c credential, malformed *s3err.Error) error {
+	if v.Region == "" || c.region == v.Region {
+		return nil
+	}
+	if v.OtherRegion != nil && v.OtherRegion(c.region) {
+		return nil
+	}
+	return wrongRegion(malformed, c.region, v.Region)
+}
+
+// lookup admits c's region and returns its access key's secret.
+func (v *Verifier) lookup(c credential, malformed *s3err.Error) (string, error) {
+	if err := v.admitRegion(c, malformed); err != nil {
+		return "", err
 	}
 	return v.Lookup(c.accessKey)
 }
@@ -243,7 +290,7 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 	if !validPayloadHash(payload) {
 		return nil, s3err.ErrInvalidContentSHA256
 	}
-	secret, err := v.lookup(a.cred)
+	secret, err := v.lookup(a.cred, s3err.ErrAuthorizationHeaderMalformed)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +300,8 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 	if !hmac.Equal([]byte(want), []byte(a.signature)) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
-	res := &Result{AccessKey: a.cred.accessKey, SessionToken: r.Header.Get("X-Amz-Security-Token"), Service: a.cred.service, DecodedLength: r.ContentLength}
+	res := &Result{AccessKey: a.cred.accessKey, SessionToken: r.Header.Get("X-Amz-Security-Token"), Service: a.cred.service, Region: a.cred.region,
+		DecodedLength: r.ContentLength, malformed: s3err.ErrAuthorizationHeaderMalformed}
 	switch payload {
 	case UnsignedPayload:
 		res.Body = r.Body
@@ -343,7 +391,7 @@ func (v *Verifier) verifyPresigned(r *http.Request) (*Result, error) {
 		return nil, err
 	}
 	sig := q.Get("X-Amz-Signature")
-	secret, err := v.lookup(c)
+	secret, err := v.lookup(c, bad)
 	if err != nil {
 		return nil, err
 	}
@@ -357,5 +405,6 @@ func (v *Verifier) verifyPresigned(r *http.Request) (*Result, error) {
 	if !hmac.Equal([]byte(want), []byte(sig)) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
-	return &Result{AccessKey: c.accessKey, SessionToken: q.Get("X-Amz-Security-Token"), Service: c.service, Presigned: true, Body: r.Body, DecodedLength: r.ContentLength}, nil
+	return &Result{AccessKey: c.accessKey, SessionToken: q.Get("X-Amz-Security-Token"), Service: c.service, Region: c.region, Presigned: true,
+		Body: r.Body, DecodedLength: r.ContentLength, malformed: bad}, nil
 }

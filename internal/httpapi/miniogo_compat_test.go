@@ -88,7 +88,7 @@ func TestAWSErrorMessages(t *testing.T) {
 	// The document is what encoding/xml reads back, quotes or not.
 	in := s3err.Response{
 		Code: "AccessDenied", Message: `Invalid according to Policy: Policy Condition failed: ["eq", "$key", "a<b>&'c'"]`,
-		BucketName: "bkt", Key: "k\t\"q\"", Resource: "/bkt/k", RequestID: "RID", HostID: "HID",
+		Region: "eu-central-1", BucketName: "bkt", Key: "k\t\"q\"", Resource: "/bkt/k", RequestID: "RID", HostID: "HID",
 	}
 	body := errorXML(in)
 	if !bytes.Contains(body, []byte(`Policy Condition failed: ["eq", "$key", "a&lt;b&gt;&amp;'c'"]`)) {

@@ -111,6 +111,7 @@ func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 	doc := s3err.Response{
 		Code:       e.Code,
 		Message:    e.Message,
+		Region:     e.Region,
 		BucketName: rq.bucket,
 		Key:        rq.key,
 		Resource:   rq.http.URL.Path,
@@ -152,6 +153,7 @@ func errorXML(doc s3err.Response) []byte {
 	b.WriteString("<Error>")
 	text("Code", doc.Code, false)
 	text("Message", doc.Message, false)
+	text("Region", doc.Region, true)
 	text("BucketName", doc.BucketName, true)
 	text("Key", doc.Key, true)
 	text("Resource", doc.Resource, true)
