@@ -33,7 +33,7 @@ func TestValidRegion(t *testing.T) {
 	for name, want := range map[string]bool{
 		"us-east-1": true, "eu-central-1": true, "ap-southeast-2": true, "us-gov-west-1": true,
 		"us-isob-east-1": true, "il-central-1": true, "eu-west-99": true, "xx-" + word12 + "-1": true,
-		"aa-b-c-d-1": true, // three words, the limit
+		"aa-b-c-d-1":   true, // three words, the limit
 		"aa-b-c-d-e-1": false, "xx-" + word13 + "-1": false, "eu-west-100": false, "eu-west-0": false,
 		"eu-west-01": false, "EU": false, "eu-west": false, "us-east-1a": false, "US-EAST-1": false,
 		"usa-east-1": false, "u-east-1": false, "eu--1": false, "-east-1": false, "eu-west-1-": false,

@@ -91,6 +91,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 		s.writeError(w, rq, err)
 		return
 	}
+	if err := s.checkSignedRegion(rq, rq.signedV4); err != nil { // no bucket: the server's region
+		s.writeError(w, rq, err)
+		return
+	}
 	if !s.adminAllowed(rq, route.action, vars) {
 		s.writeError(w, rq, s3err.ErrAccessDenied)
 		return

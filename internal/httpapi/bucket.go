@@ -137,9 +137,12 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if _, err := readXML(rq, &cfg, true, maxConfigBody); err != nil {
 		return nil, err
 	}
-	region := cfg.LocationConstraint
-	if region != "" && region != s.region {
-		return nil, s3err.ErrInvalidLocationConstraint.WithMessage("The %s location constraint is not valid for this server, which serves %s.", region, s.region)
+	region, err := s.locationRegion(cfg.LocationConstraint)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkCreateRegion(rq, region); err != nil {
+		return nil, err
 	}
 	// Every bucket has ACLs disabled (AWS's default object ownership,
 	// BucketOwnerEnforced): a bucket asked to be created public is

@@ -560,14 +560,19 @@ func FuzzRequestDocuments(f *testing.F) {
 
 // fzPostSign fills in the fields that sign a browser POST form's policy.
 func (s *fzServer) fzPostSign(w *multipart.Writer, policyJSON string) {
+	s.postSignFor(w, policyJSON, fzRegion)
+}
+
+// postSignFor is fzPostSign for a region.
+func (s *fzServer) postSignFor(w *multipart.Writer, policyJSON, region string) {
 	date := s.now.Format("20060102")
 	encoded := base64.StdEncoding.EncodeToString([]byte(policyJSON))
-	m := hmac.New(sha256.New, sigv4.SigningKey(s.creds.SecretKey, date, fzRegion, "s3"))
+	m := hmac.New(sha256.New, sigv4.SigningKey(s.creds.SecretKey, date, region, "s3"))
 	m.Write([]byte(encoded))
 	for _, kv := range [][2]string{
 		{"policy", encoded},
 		{"x-amz-algorithm", "AWS4-HMAC-SHA256"},
-		{"x-amz-credential", s.creds.AccessKey + "/" + date + "/" + fzRegion + "/s3/aws4_request"},
+		{"x-amz-credential", s.creds.AccessKey + "/" + date + "/" + region + "/s3/aws4_request"},
 		{"x-amz-date", s.now.Format("20060102T150405Z")},
 		{"x-amz-signature", hex.EncodeToString(m.Sum(nil))},
 	} {

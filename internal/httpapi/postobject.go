@@ -112,10 +112,11 @@ func (l *lengthCheckedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// verifyPostForm checks a POST upload's signature, Version 4 or, when
-// the form has AWSAccessKeyId and no x-amz-algorithm, Version 2, and
-// returns the signer's access key and session token.
-func (s *Server) verifyPostForm(f sigv4.PostForm) (access, token string, err error) {
+// verifyPostForm checks a POST upload's signature, Version 4 (whose
+// region must fit the bucket's) or, when the form has AWSAccessKeyId and
+// no x-amz-algorithm, Version 2, and returns the signer's access key and
+// session token.
+func (s *Server) verifyPostForm(rq *request, f sigv4.PostForm) (access, token string, err error) {
 	if s.v2 != nil && f.Has("awsaccesskeyid") && !f.Has(sigv4.PostFieldAlgorithm) {
 		access = f.Get("awsaccesskeyid")
 		if err := s.v2.VerifyPost(access, f.Get(sigv4.PostFieldPolicy), f.Get("signature")); err != nil {
@@ -125,6 +126,9 @@ func (s *Server) verifyPostForm(f sigv4.PostForm) (access, token string, err err
 	}
 	res, err := s.verifier.VerifyPost(f)
 	if err != nil {
+		return "", "", err
+	}
+	if err := s.checkSignedRegion(rq, res); err != nil {
 		return "", "", err
 	}
 	return res.AccessKey, res.SessionToken, nil
@@ -149,7 +153,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 	if sigv4.IsAnonymousPost(f) {
 		return nil, s3err.ErrAnonymousDenied
 	}
-	access, token, err := s.verifyPostForm(f)
+	access, token, err := s.verifyPostForm(rq, f)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
 	"github.com/kurastore/kura/sigv2"
 	"github.com/kurastore/kura/sigv4"
 )
@@ -101,8 +102,10 @@ func New(cfg Config) *Server {
 		ridBase: strings.ToUpper(hex.EncodeToString(base[:])),
 		verifier: &sigv4.Verifier{
 			Region: cfg.Region,
-			Lookup: cfg.Credentials,
-			Now:    cfg.Now,
+			// Buckets may be in any region (region.go).
+			OtherRegion: s3name.ValidRegion,
+			Lookup:      cfg.Credentials,
+			Now:         cfg.Now,
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
@@ -156,6 +159,10 @@ type request struct {
 	// hostBucket is the bucket named by the Host header in
 	// virtual-hosted-style addressing, "" in path style.
 	hostBucket string
+	// signedV4 is the verified SigV4 signature, nil when there is none
+	// (anonymous, or Signature Version 2, which names no region); its
+	// region is checked against the bucket's (region.go).
+	signedV4 *sigv4.Result
 	// sts marks a security token service call, whose errors take the
 	// query protocol's form.
 	sts bool
@@ -234,6 +241,11 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 		if err := s.authenticate(rq); err != nil {
 			return nil, err
 		}
+		if op.name != "CreateBucket" {
+			if err := s.checkSignedRegion(rq, rq.signedV4); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case op.sts != (rq.service == "sts"):
 			return nil, s3err.ErrAuthorizationHeaderMalformed.WithMessage("The credential scope's service must be %q for this call.", map[bool]string{true: "sts", false: "s3"}[op.sts])
@@ -269,6 +281,7 @@ func (s *Server) authenticate(rq *request) error {
 	if err != nil {
 		return err
 	}
+	rq.signedV4 = res
 	rq.body = res.Body
 	rq.bodyLength = res.DecodedLength
 	rq.service = res.Service

@@ -61,7 +61,16 @@ func (l *Layer) Bucket(ctx context.Context, name string) (BucketInfo, error) {
 		info, err = readBucket(r, name)
 		return err
 	})
-	return info, err
+	return l.withRegion(info), err
+}
+
+// withRegion reports a bucket whose record names no region as being in
+// the layer's: a record written without one predates regions per bucket.
+func (l *Layer) withRegion(info BucketInfo) BucketInfo {
+	if info.Region == "" && info.Name != "" {
+		info.Region = l.opts.Region
+	}
+	return info
 }
 
 // ListBuckets returns every bucket in name order.
@@ -82,7 +91,7 @@ func (l *Layer) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 			if err := json.Unmarshal(val, &info); err != nil {
 				return err
 			}
-			out = append(out, info)
+			out = append(out, l.withRegion(info))
 		}
 		return it.Err()
 	})
