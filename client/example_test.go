@@ -172,9 +172,9 @@ func ExampleClient_MakeBucket() {
 
 func ExampleClient_MakeBucket_location() {
 	c := newClient()
-	// In a given region. A server that serves several regions (AWS)
-	// creates it there; kura serves one region and refuses any other
-	// with InvalidLocationConstraint.
+	// In a given region. AWS and kura create it there (kura holds
+	// buckets of any region and accepts requests signed for its own
+	// region or for the bucket's).
 	err := c.MakeBucket(context.Background(), "my-bucket", client.MakeBucketOptions{Location: "eu-west-2"})
 	if err != nil {
 		log.Fatal(err)

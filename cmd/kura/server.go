@@ -58,7 +58,7 @@ DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.`
 		},
 	}
 	cmd.Flags().StringVar(&f.address, "address", ":9000", "address to listen on")
-	cmd.Flags().StringVar(&f.region, "region", "us-east-1", "region the server serves")
+	cmd.Flags().StringVar(&f.region, "region", "us-east-1", "the server's region: requests may be signed for it, and buckets created without a LocationConstraint are in it (buckets of other regions are held too)")
 	cmd.Flags().BoolVar(&f.signatureV2, "signature-v2", true, "accept requests signed with AWS Signature Version 2 (HMAC-SHA1, no signed body; refuse with --signature-v2=false)")
 	cmd.Flags().StringVar(&f.domain, "domain", "", "domain for virtual-host-style requests (<bucket>.DOMAIN)")
 	cmd.Flags().Int64Var(&f.inlineLimit, "inline-limit", object.DefaultInlineLimit, "largest object stored inline in metadata, in bytes")
