@@ -137,11 +137,27 @@ func TestRegionsMinioGo(t *testing.T) {
 	if _, err := mc.PutObject(ctx, dotted, "k", bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{}); err != nil {
 		t.Fatalf("PutObject to %s: %v", dotted, err)
 	}
+	// Signature Version 2 names no region: a V2 client (the suite's
+	// testMakeBucketRegionsV2) creates and uses a bucket of any region.
+	v2, err := minio.New(s.addr, &minio.Options{Creds: miniocreds.NewStaticV2(s.accessKey, s.secretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const v2Bucket = "mgo-regions-v2"
+	if err := v2.MakeBucket(ctx, v2Bucket, minio.MakeBucketOptions{Region: eu}); err != nil {
+		t.Fatalf("V2 MakeBucket in %s: %v", eu, err)
+	}
+	if _, err := v2.PutObject(ctx, v2Bucket, "k", bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{}); err != nil {
+		t.Fatalf("V2 PutObject: %v", err)
+	}
+	if loc, err := mc.GetBucketLocation(ctx, v2Bucket); err != nil || loc != eu {
+		t.Fatalf("location of the V2 bucket: %q %v", loc, err)
+	}
 	buckets, err := mc.ListBuckets(ctx)
-	if err != nil || len(buckets) != 2 {
+	if err != nil || len(buckets) != 3 {
 		t.Fatalf("ListBuckets: %v %v", buckets, err)
 	}
-	for _, b := range []string{bucket, dotted} {
+	for _, b := range []string{bucket, dotted, v2Bucket} {
 		if err := mc.RemoveObject(ctx, b, "k", minio.RemoveObjectOptions{}); err != nil {
 			t.Fatalf("RemoveObject %s: %v", b, err)
 		}
