@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -164,6 +167,37 @@ func TestRegionsMinioGo(t *testing.T) {
 		if err := mc.RemoveBucket(ctx, b); err != nil {
 			t.Fatalf("RemoveBucket %s: %v", b, err)
 		}
+	}
+}
+
+// The admin API has no bucket: it takes only the server's region.
+func TestRegionsAdmin(t *testing.T) {
+	s := startServer(t)
+	get := func(region string) *http.Response {
+		req, err := http.NewRequest("GET", s.url()+"/.kura/admin/v1/info", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const emptySHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+		req.Header.Set("X-Amz-Content-Sha256", emptySHA)
+		creds := aws.Credentials{AccessKeyID: s.accessKey, SecretAccessKey: s.secretKey}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, emptySHA, "s3", region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if resp := get("us-east-1"); resp.StatusCode != 200 {
+		t.Fatalf("admin info signed for us-east-1: %d", resp.StatusCode)
+	}
+	resp := get("eu-central-1")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !bytes.Contains(body, []byte("<Region>us-east-1</Region>")) {
+		t.Fatalf("admin info signed for eu-central-1: %d %s", resp.StatusCode, body)
 	}
 }
 
