@@ -181,25 +181,31 @@ func ParsePostPolicy(encoded string) (*PostPolicy, error) {
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Expiration *string            `json:"expiration"`
-		Conditions *[]json.RawMessage `json:"conditions"`
-	}
+	// The document's keys are case-sensitive ("CONDITIONS" is not
+	// "conditions"), which encoding/json's field matching is not.
+	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, invalidPolicy("Invalid JSON.")
 	}
-	if doc.Expiration == nil {
+	var expiration *string
+	var conditions *[]json.RawMessage
+	for key, dst := range map[string]any{"expiration": &expiration, "conditions": &conditions} {
+		if v, ok := doc[key]; ok && json.Unmarshal(v, dst) != nil {
+			return nil, invalidPolicy("Invalid JSON.")
+		}
+	}
+	if expiration == nil {
 		return nil, invalidPolicy("Policy missing expiration.")
 	}
-	if doc.Conditions == nil {
+	if conditions == nil {
 		return nil, invalidPolicy("Policy missing conditions.")
 	}
-	exp, err := time.Parse(time.RFC3339, *doc.Expiration)
+	exp, err := time.Parse(time.RFC3339, *expiration)
 	if err != nil {
-		return nil, invalidPolicy("Invalid 'expiration' value: '%s'", *doc.Expiration)
+		return nil, invalidPolicy("Invalid 'expiration' value: '%s'", *expiration)
 	}
 	p := &PostPolicy{Expiration: exp}
-	for _, rawCond := range *doc.Conditions {
+	for _, rawCond := range *conditions {
 		conds, err := parsePostCondition(rawCond)
 		if err != nil {
 			return nil, err
@@ -405,7 +411,10 @@ func exemptPostField(name string) bool {
 		"awsaccesskeyid", "signature":
 		return true
 	}
-	return strings.HasPrefix(name, "x-ignore-")
+	// A checksum field needs no condition: it cannot change what is
+	// stored, only refuse a file that does not match it (ceph/s3-tests'
+	// test_post_object_upload_checksum sends one its policy does not name).
+	return strings.HasPrefix(name, "x-ignore-") || strings.HasPrefix(name, "x-amz-checksum-")
 }
 
 // CheckLength enforces every content-length-range condition on the

@@ -212,6 +212,9 @@ func TestParsePostPolicy(t *testing.T) {
 		{"bad expiration", b64(`{"expiration":"27 Nov 2026","conditions":[]}`), "expiration"},
 		{"no conditions", b64(`{"expiration":"2026-11-27T12:00:00Z"}`), "conditions"},
 		{"conditions not a list", b64(`{"expiration":"2026-11-27T12:00:00Z","conditions":{"key":"a"}}`), "JSON"},
+		{"CONDITIONS is not conditions", b64(`{"expiration":"2026-11-27T12:00:00Z","CONDITIONS":[]}`), "conditions"},
+		{"EXPIRATION is not expiration", b64(`{"EXPIRATION":"2026-11-27T12:00:00Z","conditions":[]}`), "expiration"},
+		{"expiration not a string", b64(`{"expiration":5,"conditions":[]}`), "JSON"},
 		{"condition a number", b64(`{"expiration":"2026-11-27T12:00:00Z","conditions":[123]}`), "Condition"},
 		{"empty object", b64(`{"expiration":"2026-11-27T12:00:00Z","conditions":[{}]}`), "Condition"},
 		{"object value a list", b64(`{"expiration":"2026-11-27T12:00:00Z","conditions":[{"key":["a"]}]}`), "Condition"},
@@ -281,6 +284,8 @@ func TestPostPolicyCheck(t *testing.T) {
 		{"extra field", []any{[]string{"starts-with", "$key", ""}}, fields{"key": "k", "content-type": "text/plain"}, "Extra input fields: content-type"},
 		{"extra fields sorted", nil, fields{"x-amz-meta-b": "1", "acl": "private"}, "Extra input fields: acl, x-amz-meta-b"},
 		{"exempt fields", nil, fields{"x-amz-signature": "s", "policy": "p", "file": "", "x-ignore-me": "1", "X-Ignore-Too": "1"}, ""},
+		{"Version 2 signature fields exempt", nil, fields{"AWSAccessKeyId": "k", "signature": "s"}, ""},
+		{"checksum fields exempt", nil, fields{"x-amz-checksum-sha256": "c", "x-amz-checksum-crc32": "c"}, ""},
 		{"auth fields must be covered", nil, fields{"x-amz-credential": "c"}, "Extra input fields: x-amz-credential"},
 		{"length range covers no field", []any{[]any{"content-length-range", 0, 10}}, fields{"content-length-range": "5"}, "Extra input fields"},
 	}

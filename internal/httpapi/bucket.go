@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"sort"
@@ -158,10 +159,26 @@ func (s *Server) createBucket(rq *request) (response, error) {
 		return nil, s3err.ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header.")
 	}
 	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true")}
-	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil {
+	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil && !s.legacyRecreate(rq, region, err) {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK, headers: headers{{"Location", "/" + rq.bucket}}}, nil
+}
+
+// legacyRecreate reports whether err is the caller's re-creation of its
+// own bucket in us-east-1, which S3 answers 200 and leaves the bucket as
+// it is; every other region answers BucketAlreadyOwnedByYou (CreateBucket,
+// "Errors").
+func (s *Server) legacyRecreate(rq *request, region string, err error) bool {
+	const legacyRegion = "us-east-1"
+	if region == "" {
+		region = s.region
+	}
+	if !errors.Is(err, s3err.ErrBucketAlreadyOwnedByYou) || region != legacyRegion {
+		return false
+	}
+	info, err := s.objects.Bucket(rq.ctx, rq.bucket)
+	return err == nil && info.Region == legacyRegion
 }
 
 func (s *Server) headBucket(rq *request) (response, error) {

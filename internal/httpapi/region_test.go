@@ -248,3 +248,29 @@ func TestPostObjectSignedRegion(t *testing.T) {
 	wantWrongRegion(t, "POST to a us-east-1 bucket signed for eu-central-1", post("home", eu), "AuthorizationQueryParametersError", "us-east-1", "us-east-1")
 	wantWrongRegion(t, "POST to an eu-central-1 bucket signed for us-west-2", post("eu-bkt", "us-west-2"), "AuthorizationQueryParametersError", eu, eu)
 }
+
+// Re-creating one's own bucket in us-east-1 is S3's legacy no-op, 200,
+// which keeps the bucket's objects; in any other region, or as a bucket
+// of another region, it is BucketAlreadyOwnedByYou.
+func TestRecreateBucketUSEast1(t *testing.T) {
+	s := compatServer(t) // serving us-east-1 (fzRegion)
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/old", nil, nil), false); rec.Code != http.StatusOK {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/old/k", nil, []byte("kept")), false); rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	lock := http.Header{"X-Amz-Bucket-Object-Lock-Enabled": {"true"}}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/old", lock, nil), false); rec.Code != http.StatusOK {
+		t.Fatalf("re-create in us-east-1: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodGet, "/old/k", nil, nil), false); rec.Body.String() != "kept" {
+		t.Fatalf("the re-creation changed the bucket: GET %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodGet, "/old?object-lock", nil, nil), false); rec.Code == http.StatusOK {
+		t.Fatalf("the re-creation enabled object lock: %s", rec.Body)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/old", nil, createBucketBody("eu-west-1")), false); rec.Code != http.StatusConflict {
+		t.Fatalf("re-create as eu-west-1: %d %s", rec.Code, rec.Body)
+	}
+}

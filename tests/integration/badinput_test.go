@@ -128,7 +128,8 @@ func TestBadInput(t *testing.T) {
 	expectError(t, "malformed CreateBucket XML", put("/bkt2", []byte("<CreateBucketConfiguration><Loc")), 400, "MalformedXML")
 	expectError(t, "malformed Delete XML", do(t, s.signed(t, "POST", "/bkt?delete", []byte("<Delete><Object>"), s.secretKey, now)), 400, "MalformedXML")
 	expectError(t, "anonymous", do(t, mustRequest(t, "GET", s.url()+"/bkt/obj", nil)), 403, "AccessDenied")
-	expectError(t, "bucket exists", put("/bkt", nil), 409, "BucketAlreadyOwnedByYou")
+	expectStatus(t, "bucket re-created in us-east-1", put("/bkt", nil), 200)
+	expectError(t, "bucket re-created in another region", put("/bkt", []byte("<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>")), 409, "BucketAlreadyOwnedByYou")
 	expectError(t, "bucket not empty", do(t, s.signed(t, "DELETE", "/bkt", nil, s.secretKey, now)), 409, "BucketNotEmpty")
 
 	// Keys: 1024 bytes is the limit.
