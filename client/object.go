@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/checksum"
+	"github.com/kurastore/kura/wire/usermeta"
 )
 
 // ErrChecksumMismatch is returned, wrapped, when data or a checksum the
@@ -143,7 +144,7 @@ func userMetadata(h http.Header) map[string]string {
 		if meta == nil {
 			meta = make(map[string]string)
 		}
-		meta[lower[len(metaPrefix):]] = strings.Join(values, ",")
+		meta[lower[len(metaPrefix):]] = usermeta.DecodeValue(strings.Join(values, ","))
 	}
 	return meta
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/wire/tagging"
+	"github.com/kurastore/kura/wire/usermeta"
 )
 
 // Limits of S3 uploads, and the client's defaults.
@@ -233,7 +234,9 @@ func (a objectAttrs) header() (http.Header, error) {
 		if h.Get(metaPrefix+lower) != "" {
 			return nil, invalidArgument("metadata name %q is given twice", lower)
 		}
-		h.Set(metaPrefix+lower, value)
+		// Non-ASCII text travels as RFC 2047 encoded words, which S3
+		// stores as the text they encode (userMetadata decodes replies).
+		h.Set(metaPrefix+lower, usermeta.EncodeValue(value))
 	}
 	if len(a.tags) > 0 {
 		t := tagging.FromMap(a.tags)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/usermeta"
 )
 
 const userMetaPrefix = "x-amz-meta-"
@@ -34,7 +35,7 @@ func attrsFromHeaders(h http.Header) object.Attrs {
 		if a.UserMeta == nil {
 			a.UserMeta = make(map[string]string)
 		}
-		a.UserMeta[lower[len(userMetaPrefix):]] = strings.Join(vals, ",")
+		a.UserMeta[lower[len(userMetaPrefix):]] = usermeta.DecodeValue(strings.Join(vals, ","))
 	}
 	return a
 }
@@ -158,7 +159,7 @@ func objectHeaders(info object.ObjectInfo) headers {
 		}
 	}
 	for k, v := range info.UserMeta {
-		h = append(h, [2]string{userMetaPrefix + k, v})
+		h = append(h, [2]string{userMetaPrefix + k, usermeta.EncodeValue(v)})
 	}
 	if len(info.Tags) > 0 {
 		h = append(h, [2]string{"x-amz-tagging-count", strconv.Itoa(len(info.Tags))})
