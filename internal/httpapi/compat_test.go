@@ -179,8 +179,12 @@ func TestGetObjectAttributes(t *testing.T) {
 	all := http.Header{"X-Amz-Object-Attributes": {"ETag,Checksum,ObjectParts,StorageClass,ObjectSize"}}
 	rec, doc := attrs("plain", all)
 	if rec.Code != http.StatusOK || doc.ETag != plain.ETag || doc.ObjectSize == nil || *doc.ObjectSize != 3 ||
-		doc.StorageClass != "STANDARD" || doc.ObjectParts != nil || doc.Checksum != nil {
+		doc.StorageClass != "STANDARD" || doc.ObjectParts != nil {
 		t.Fatalf("plain object: %d %+v", rec.Code, doc)
+	}
+	// Written without a checksum, it has S3's default one.
+	if c := doc.Checksum; c == nil || c.ChecksumCRC64NVME != sumOf(checksum.CRC64NVME, "foo") || c.ChecksumType != object.ChecksumFullObject {
+		t.Fatalf("plain object's checksum: %+v", c)
 	}
 	if rec.Header().Get("Last-Modified") == "" {
 		t.Error("no Last-Modified")

@@ -69,6 +69,7 @@ type copyObjectResult struct {
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
 	partChecksums
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 func (s *Server) copyObject(rq *request) (response, error) {
@@ -126,7 +127,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	}
 	return xmlResponse{headers: out, doc: copyObjectResult{
 		Xmlns: s3Namespace, LastModified: info.LastModified.Format(isoMillis), ETag: quoteETag(info.ETag),
-		partChecksums: makePartChecksums(info.Checksums),
+		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
 }
 

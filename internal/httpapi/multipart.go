@@ -82,6 +82,11 @@ func (s *Server) uploadPart(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(headers{{"ETag", quoteETag(part.ETag)}}, partChecksumHeaders(part)...)
+	if part.Checksum == "" && part.DefaultChecksum != "" {
+		// A part sent without a checksum to an upload without an
+		// algorithm is answered with S3's default one.
+		out = append(out, [2]string{object.DefaultChecksum.HeaderName(), part.DefaultChecksum})
+	}
 	out = append(out, sseHeaders(rq, part.SSE)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }

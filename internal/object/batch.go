@@ -74,7 +74,8 @@ func (b *Batch) Add(e BatchEntry) error {
 		return err
 	}
 	s := stagedObject{key: e.Key, rec: record{UID: newUID()}}
-	digest := newBodyDigest(opts.Checksum.Algorithm)
+	sumReq := opts.Checksum.withDefault()
+	digest := newBodyDigest(sumReq.Algorithm)
 	if opts.Size <= l.opts.InlineLimit && b.inlineBytes+opts.Size <= maxBatchInline {
 		s.inline = make([]byte, opts.Size)
 		if _, err := io.ReadFull(e.Body, s.inline); err != nil {
@@ -92,18 +93,15 @@ func (b *Batch) Add(e BatchEntry) error {
 		}
 		s.rec.BlobID = string(s.w.ID())
 	}
-	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
+	etag, sum, err := digest.finish(opts.ContentMD5, sumReq)
 	if err != nil {
 		l.discardBlob(s.w)
 		return err
 	}
 	s.rec.Info = ObjectInfo{
 		Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), Attrs: opts.Attrs,
-		Checksums: checksumMap(opts.Checksum.Algorithm, sum), Tags: opts.Tags,
+		Checksums: checksumMap(sumReq.Algorithm, sum), ChecksumType: ChecksumFullObject, Tags: opts.Tags,
 		Retention: opts.Retention, LegalHold: opts.LegalHold, SSE: sse,
-	}
-	if sum != "" {
-		s.rec.Info.ChecksumType = ChecksumFullObject
 	}
 	b.staged = append(b.staged, s)
 	return nil

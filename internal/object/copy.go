@@ -39,7 +39,8 @@ type CopyOptions struct {
 	// encryption.
 	Encryption Encryption
 	// ChecksumAlgorithm asks for the copy to carry a full-object checksum
-	// of this algorithm (x-amz-checksum-algorithm); "" keeps the source's.
+	// of this algorithm (x-amz-checksum-algorithm); "" keeps the source's,
+	// or gives DefaultChecksum to a copy of a source without one.
 	ChecksumAlgorithm checksum.Algorithm
 	// StorageClass is the copy's storage class, "" for STANDARD: as on
 	// AWS, a copy does not inherit the source's. StorageClassSet says the
@@ -53,6 +54,18 @@ type CopyOptions struct {
 func hasFullObjectChecksum(info ObjectInfo, alg checksum.Algorithm) bool {
 	_, ok := info.Checksums[string(alg)]
 	return ok && info.ChecksumType == ChecksumFullObject
+}
+
+// copyComputesChecksum reports whether a copy must read the source's data
+// to give the copy a checksum it lacks: the full-object checksum the client
+// asked for, or, when it asked for none, S3's default for a source stored
+// before kura added one (no checksum at all). A source too large for one
+// PUT is then copied by sharing its blobs, without a checksum, as before.
+func copyComputesChecksum(src ObjectInfo, alg checksum.Algorithm) bool {
+	if alg != "" {
+		return !hasFullObjectChecksum(src, alg)
+	}
+	return len(src.Checksums) == 0 && src.Size <= MaxPutSize
 }
 
 // errReencrypt says that a copy must move the data through a new
@@ -112,7 +125,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		// A copy that must carry a checksum the source lacks computes it
 		// from the data, as a re-encryption does.
 		if srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil ||
-			opts.ChecksumAlgorithm != "" && !hasFullObjectChecksum(srcRec.Info, opts.ChecksumAlgorithm) {
+			copyComputesChecksum(srcRec.Info, opts.ChecksumAlgorithm) {
 			return errReencrypt
 		}
 		if err := checkCopySourceConditions(srcRec.Info, src.Cond); err != nil {
@@ -201,6 +214,8 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 	if opts.ChecksumAlgorithm != "" {
 		put.Checksum.Algorithm = opts.ChecksumAlgorithm
 	}
+	// Without an algorithm (a source with none, or a composite one) the
+	// copy gets DefaultChecksum from PutObject.
 	return l.PutObject(ctx, dstBucket, dstKey, obj.Body, put)
 }
 

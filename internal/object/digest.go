@@ -10,12 +10,31 @@ import (
 	"github.com/kurastore/kura/s3err"
 )
 
-// bodyDigest hashes a body as it is stored: MD5 for the ETag and, when the
-// client asked for one, an S3 checksum.
+// DefaultChecksum is the checksum S3 adds to an object written without
+// one (since December 2024): a FULL_OBJECT CRC64NVME of the plaintext,
+// computed as the body streams in. A multipart upload created without an
+// algorithm gets it too, combined from its parts' (CompleteMultipartUpload).
+const DefaultChecksum = checksum.CRC64NVME
+
+// withDefault returns the request a write computes: the client's, or S3's
+// default checksum when the client named none.
+func (r ChecksumRequest) withDefault() ChecksumRequest {
+	if r.Algorithm == "" {
+		return ChecksumRequest{Algorithm: DefaultChecksum}
+	}
+	return r
+}
+
+// bodyDigest hashes a body as it is stored: MD5 for the ETag, the S3
+// checksum the client asked for, and, for a part of an upload without a
+// checksum algorithm, DefaultChecksum as well.
 type bodyDigest struct {
 	md5 hash.Hash
 	alg checksum.Algorithm
 	sum hash.Hash
+	// dflt computes DefaultChecksum when alg is another algorithm (or
+	// none) and the default is wanted too (alsoDefault).
+	dflt hash.Hash
 }
 
 func newBodyDigest(alg checksum.Algorithm) *bodyDigest {
@@ -26,12 +45,36 @@ func newBodyDigest(alg checksum.Algorithm) *bodyDigest {
 	return d
 }
 
+// alsoDefault makes d compute DefaultChecksum besides the client's
+// algorithm, once only when they are the same.
+func (d *bodyDigest) alsoDefault() {
+	if d.alg != DefaultChecksum {
+		d.dflt = DefaultChecksum.New()
+	}
+}
+
 func (d *bodyDigest) Write(p []byte) (int, error) {
 	d.md5.Write(p)
 	if d.sum != nil {
 		d.sum.Write(p)
 	}
+	if d.dflt != nil {
+		d.dflt.Write(p)
+	}
 	return len(p), nil
+}
+
+// defaultSum is the DefaultChecksum of the body (base64) given sum, the
+// value finish returned; empty unless alsoDefault was called or the
+// client's algorithm is the default one.
+func (d *bodyDigest) defaultSum(sum string) string {
+	switch {
+	case d.alg == DefaultChecksum:
+		return sum
+	case d.dflt != nil:
+		return checksum.Encode(d.dflt.Sum(nil))
+	}
+	return ""
 }
 
 // finish checks the digests against what the client sent and returns the

@@ -34,6 +34,17 @@
 // reference, and drops the record it replaces. A crash before the commit
 // leaves an orphan blob with no reference, which the collector removes.
 //
+// # Checksums
+//
+// Every object written gets an S3 checksum of its plaintext, hashed as it
+// streams in: the one the client asked for, or S3's default (a
+// FULL_OBJECT CRC64NVME, DefaultChecksum) when it asked for none. A
+// multipart upload created without an algorithm keeps each part's
+// CRC64NVME aside and combines them into the object's (checksum.Combine),
+// so no data is read twice. A copy keeps its source's checksum; a copy of
+// an object stored before kura added the default is written anew, which
+// computes it. Objects stored without one are left as they are.
+//
 // # Encryption at rest
 //
 // An encrypted object (SSE-C, SSE-S3, SSE-KMS; encryption.go) has a random

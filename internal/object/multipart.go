@@ -123,6 +123,12 @@ type PartInfo struct {
 	// ChecksumAlgorithm, when one was computed.
 	ChecksumAlgorithm checksum.Algorithm `json:"alg,omitempty"`
 	Checksum          string             `json:"sum,omitempty"`
+	// DefaultChecksum is the part's DefaultChecksum (CRC64NVME, base64)
+	// in an upload created without a checksum algorithm: S3's default,
+	// combined into the object's at completion. ListParts does not show
+	// it (AWS does not); UploadPart answers with it when the client sent
+	// no checksum. Empty for parts stored before kura computed it.
+	DefaultChecksum string `json:"dsum,omitempty"`
 	// SSE is the upload's encryption, for the response; not stored with
 	// the part (the upload has it).
 	SSE SSE `json:"-"`
@@ -264,6 +270,9 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 		return PartInfo{}, err
 	}
 	digest := newBodyDigest(alg)
+	if up.ChecksumAlgorithm == "" {
+		digest.alsoDefault()
+	}
 	w, err := l.writeBlob(ctx, body, opts.Size, digest, objKey)
 	if err != nil {
 		return PartInfo{}, err
@@ -273,7 +282,10 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 		l.discardBlob(w)
 		return PartInfo{}, err
 	}
-	part := PartInfo{Number: number, Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), BlobID: string(w.ID()), UID: newUID()}
+	part := PartInfo{
+		Number: number, Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), BlobID: string(w.ID()), UID: newUID(),
+		DefaultChecksum: digest.defaultSum(sum),
+	}
 	if sum != "" {
 		part.ChecksumAlgorithm, part.Checksum = alg, sum
 	}
@@ -414,7 +426,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			if !ok || !etagMatches(want.ETag, p.ETag) {
 				return s3err.ErrInvalidPart.WithMessage("Part %d could not be found or its ETag does not match.", want.Number)
 			}
-			if want.Checksum != "" && want.Checksum != p.Checksum {
+			if want.Checksum != "" && want.Checksum != p.Checksum && want.Checksum != p.DefaultChecksum {
 				return s3err.ErrInvalidPart.WithMessage("The checksum of part %d does not match.", want.Number)
 			}
 			if p.Size < l.opts.MinPartSize && i < len(list)-1 {
@@ -433,6 +445,17 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		sum, err := uploadChecksum(up, chosen, opts.Checksum)
 		if err != nil {
 			return err
+		}
+		if up.ChecksumAlgorithm == "" {
+			// The parts' own checksums (any algorithm, or none) are not the
+			// object's; with the default checksum they are its parts'.
+			up.ChecksumAlgorithm, up.ChecksumType = DefaultChecksum, ChecksumFullObject
+			for i := range rec.Parts {
+				rec.Parts[i].Checksum = ""
+				if sum != "" {
+					rec.Parts[i].Checksum = chosen[i].DefaultChecksum
+				}
+			}
 		}
 		rec.Info = ObjectInfo{
 			Size:         size,
@@ -506,7 +529,7 @@ func completedBefore(r meta.Reader, bucket, key, uploadID string, list []Complet
 func uploadChecksum(up Upload, parts []PartInfo, want string) (string, error) {
 	alg := up.ChecksumAlgorithm
 	if alg == "" {
-		return "", nil
+		return defaultUploadChecksum(parts)
 	}
 	var whole []byte
 	composite := alg.New()
@@ -535,6 +558,31 @@ func uploadChecksum(up Upload, parts []PartInfo, want string) (string, error) {
 		return "", s3err.ErrChecksumMismatch.WithMessage("The %s you specified did not match the calculated checksum.", alg)
 	}
 	return sum, nil
+}
+
+// defaultUploadChecksum is the object checksum of an upload created
+// without an algorithm: the parts' DefaultChecksum values combined into a
+// FULL_OBJECT CRC64NVME of the whole data, as S3 computes it. An object
+// checksum the client sends is not checked (S3 ignores it for such an
+// upload). "" when a part was stored before kura computed the default: the
+// object then has no checksum, as before.
+func defaultUploadChecksum(parts []PartInfo) (string, error) {
+	var whole []byte
+	for i, p := range parts {
+		if p.DefaultChecksum == "" {
+			return "", nil
+		}
+		raw, err := DefaultChecksum.Decode(p.DefaultChecksum)
+		if err != nil {
+			return "", err
+		}
+		if i == 0 {
+			whole = raw
+		} else if whole, err = DefaultChecksum.Combine(whole, raw, p.Size); err != nil {
+			return "", err
+		}
+	}
+	return checksum.Encode(whole), nil
 }
 
 // AbortMultipartUpload discards an upload and its parts.

@@ -97,7 +97,8 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	rec := record{UID: newUID()}
 	var inline []byte
 	var w blob.Writer
-	digest := newBodyDigest(opts.Checksum.Algorithm)
+	sumReq := opts.Checksum.withDefault()
+	digest := newBodyDigest(sumReq.Algorithm)
 	switch {
 	case opts.SizeUnknown:
 		if inline, w, opts.Size, err = l.storeUnsized(ctx, body, digest, objKey); err != nil {
@@ -122,7 +123,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		}
 		rec.setInline(inline)
 	}
-	etag, sum, err := digest.finish(opts.ContentMD5, opts.Checksum)
+	etag, sum, err := digest.finish(opts.ContentMD5, sumReq)
 	if err != nil {
 		l.discardBlob(w)
 		return ObjectInfo{}, err
@@ -133,14 +134,12 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		ETag:         etag,
 		LastModified: l.opts.Now().UTC(),
 		Attrs:        opts.Attrs,
-		Checksums:    checksumMap(opts.Checksum.Algorithm, sum),
+		Checksums:    checksumMap(sumReq.Algorithm, sum),
+		ChecksumType: ChecksumFullObject,
 		Tags:         opts.Tags,
 		Retention:    opts.Retention,
 		LegalHold:    opts.LegalHold,
 		SSE:          sse,
-	}
-	if sum != "" {
-		rec.Info.ChecksumType = ChecksumFullObject
 	}
 	err = l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {

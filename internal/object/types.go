@@ -106,7 +106,8 @@ type PutOptions struct {
 	// ContentMD5 is the decoded Content-MD5, verified when set.
 	ContentMD5 []byte
 	// Checksum asks for an S3 checksum to be computed, verified when it
-	// carries a value, and stored.
+	// carries a value, and stored. Without one the object gets
+	// DefaultChecksum, as on S3.
 	Checksum ChecksumRequest
 	// Tags is the tag set to store with the object.
 	Tags map[string]string
