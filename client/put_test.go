@@ -166,9 +166,11 @@ func TestPutObjectChecksumAlgorithms(t *testing.T) {
 		})
 	}
 	t.Run("disabled", func(t *testing.T) {
+		// The server adds S3's default checksum, a FULL_OBJECT CRC64NVME,
+		// to the multipart object.
 		info := putBytes(t, s.Client, "unsummed", large, client.PutObjectOptions{DisableChecksum: true, PartSize: 5 * mib})
-		if len(info.Checksums) != 0 {
-			t.Errorf("checksums without any sent: %v", info.Checksums)
+		if len(info.Checksums) != 1 || info.Checksums[checksum.CRC64NVME] != sumOf(checksum.CRC64NVME, large) || info.ChecksumType != "FULL_OBJECT" {
+			t.Errorf("checksums without any sent: %v %s, want the default CRC64NVME", info.Checksums, info.ChecksumType)
 		}
 	})
 }
