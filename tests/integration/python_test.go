@@ -131,6 +131,21 @@ func TestBoto3ObjectAPI(t *testing.T) {
 	}
 }
 
+// boto3 writes without checksums (PUT, multipart, copy) and reads back
+// S3's default CRC64NVME, which botocore validates where it can (with
+// awscrt) and the script checks itself.
+func TestBoto3DefaultChecksum(t *testing.T) {
+	py := pythonWithBoto3(t)
+	s := startServer(t)
+	cmd := exec.Command(py, "testdata/boto3_default_checksum.py", s.url(), s.accessKey, s.secretKey)
+	cmd.Env = isolatedEnv(t, s)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("boto3 default checksum: %v\n%s", err, out)
+	}
+	t.Logf("%s", bytes.TrimSpace(out))
+}
+
 func TestBoto3VersioningAndLock(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
