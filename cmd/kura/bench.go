@@ -12,13 +12,14 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/loadgen"
 )
 
 type benchFlags struct {
 	endpoint, accessKey, secretKey, region, bucket string
-	workload, size                                 string
+	workload, size, checksum                       string
 	concurrency, prefixes, objects                 int
 	duration                                       time.Duration
 	ops                                            int64
@@ -48,6 +49,7 @@ operations/s, MiB/s and latency percentiles. Workloads: ` + strings.Join(workloa
 	fl.StringVar(&f.bucket, "bucket", "kura-bench", "bucket to use (created when missing)")
 	fl.StringVar(&f.workload, "workload", "put", "put, get, stat, list, delete, multipart or mixed")
 	fl.StringVar(&f.size, "size", "4KiB", "object size")
+	fl.StringVar(&f.checksum, "checksum", "", `checksum writes send: CRC32, CRC32C, CRC64NVME, SHA1, SHA256, or "none" (the server then computes S3's default); "" is the SDK's default (CRC32C)`)
 	fl.IntVar(&f.concurrency, "concurrency", 16, "concurrent clients")
 	fl.DurationVar(&f.duration, "duration", 10*time.Second, "how long to run (unless --ops)")
 	fl.Int64Var(&f.ops, "ops", 0, "stop after this many operations")
@@ -79,6 +81,14 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	cfg := loadgen.Config{
 		Client: c, Bucket: f.bucket, Workload: f.workload, Size: int64(size), Concurrency: f.concurrency,
 		Duration: f.duration, Ops: f.ops, Prefixes: f.prefixes, Objects: f.objects, Prepared: f.reuse,
+	}
+	switch {
+	case strings.EqualFold(f.checksum, "none"):
+		cfg.NoChecksum = true
+	case f.checksum != "":
+		if cfg.Checksum, err = checksum.ParseAlgorithm(f.checksum); err != nil {
+			return fmt.Errorf("--checksum: %w", err)
+		}
 	}
 	if !f.json {
 		total := f.ops

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/client"
 )
 
@@ -64,6 +65,10 @@ type Config struct {
 	// PartThreads is how many parts of one multipart upload go at once.
 	// Default the SDK's (4).
 	PartThreads int
+	// Checksum is the checksum the writes send (the SDK's default when
+	// ""); NoChecksum sends none, so that the server computes S3's default.
+	Checksum   checksum.Algorithm
+	NoChecksum bool
 	// Prepared says the Objects already exist (a previous Prepare or run
 	// wrote them), so Run does not write them again.
 	Prepared bool
@@ -185,7 +190,7 @@ func (c *Config) prepare(ctx context.Context, data []byte) error {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < c.Objects; i = int(next.Add(1) - 1) {
-				if _, err := c.Client.PutObject(ctx, c.Bucket, c.key(i), bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{}); err != nil {
+				if _, err := c.Client.PutObject(ctx, c.Bucket, c.key(i), bytes.NewReader(data), int64(len(data)), c.putOptions()); err != nil {
 					errs <- err
 					return
 				}
@@ -246,14 +251,25 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return rec.report(cfg, time.Since(start)), nil
 }
 
+// putOptions are the options of a write: the checksum asked for.
+func (c *Config) putOptions() client.PutObjectOptions {
+	return client.PutObjectOptions{Checksum: c.Checksum, DisableChecksum: c.NoChecksum}
+}
+
+func (c *Config) multipartOptions() client.PutObjectOptions {
+	o := c.putOptions()
+	o.PartSize, o.NumThreads = c.PartSize, c.PartThreads
+	return o
+}
+
 // do runs one operation and returns the bytes it moved.
 func (c *Config) do(ctx context.Context, op string, rng *rand.Rand, data []byte, fresh *atomic.Int64) (int64, error) {
 	switch op {
 	case OpPut:
-		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{})
+		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), c.putOptions())
 		return int64(len(data)), err
 	case OpMultipart:
-		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{PartSize: c.PartSize, NumThreads: c.PartThreads})
+		_, err := c.Client.PutObject(ctx, c.Bucket, c.key(int(fresh.Add(1))), bytes.NewReader(data), int64(len(data)), c.multipartOptions())
 		return int64(len(data)), err
 	case OpGet:
 		obj, err := c.Client.GetObject(ctx, c.Bucket, c.key(rng.IntN(c.Objects)), client.GetObjectOptions{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/kuratest"
 )
@@ -55,5 +56,50 @@ func TestMixPicks(t *testing.T) {
 	}
 	if counts[OpGet] != 45 || counts[OpPut] != 15 || counts[OpStat] != 30 || counts[OpDelete] != 10 {
 		t.Fatalf("mixed: %v", counts)
+	}
+}
+
+// Writes send the checksum asked for, or none: the objects then carry
+// the server's default CRC64NVME.
+func TestRunChecksumChoice(t *testing.T) {
+	s := kuratest.NewServer(t)
+	ctx := context.Background()
+	if err := s.Client.MakeBucket(ctx, "bench", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		cfg  Config
+		want checksum.Algorithm
+	}{
+		{Config{}, client.DefaultChecksum},
+		{Config{Checksum: checksum.SHA1}, checksum.SHA1},
+		{Config{NoChecksum: true}, checksum.CRC64NVME},
+	} {
+		cfg := c.cfg
+		cfg.Client, cfg.Bucket, cfg.Workload, cfg.Size, cfg.Concurrency, cfg.Ops = s.Client, "bench", OpPut, 100, 1, 1
+		cfg.Prefixes = 1
+		if _, err := Run(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for obj, err := range s.Client.ListObjects(ctx, "bench", client.ListObjectsOptions{Recursive: true}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := s.Client.StatObject(ctx, "bench", obj.Key, client.StatObjectOptions{ChecksumMode: true})
+			if err != nil {
+				t.Fatalf("%q: %v", obj.Key, err)
+			}
+			if st.Checksums[c.want] == "" || len(st.Checksums) != 1 {
+				t.Errorf("%+v: checksums %v, want %s", c.cfg, st.Checksums, c.want)
+			}
+			if err := s.Client.RemoveObject(ctx, "bench", obj.Key, client.RemoveObjectOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			found = true
+		}
+		if !found {
+			t.Fatalf("%+v wrote nothing", c.cfg)
+		}
 	}
 }
