@@ -1,12 +1,15 @@
 // Package checksum names the S3 checksum algorithms (CRC32, CRC32C,
-// CRC64NVME, SHA1, SHA256) and verifies data against an expected digest.
+// CRC64NVME, SHA1, SHA256, and since April 2026 MD5, SHA512, XXHASH64,
+// XXHASH3 and XXHASH128) and verifies data against an expected digest.
 // It is a leaf shared by the server and the Go SDK.
 package checksum
 
 import (
 	"bytes"
+	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
 	"hash"
@@ -14,7 +17,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/minio/crc64nvme"
+	"github.com/zeebo/xxh3"
 )
 
 // Algorithm is an S3 checksum algorithm name.
@@ -26,10 +31,15 @@ const (
 	CRC64NVME Algorithm = "CRC64NVME"
 	SHA1      Algorithm = "SHA1"
 	SHA256    Algorithm = "SHA256"
+	MD5       Algorithm = "MD5"
+	SHA512    Algorithm = "SHA512"
+	XXHASH64  Algorithm = "XXHASH64"
+	XXHASH3   Algorithm = "XXHASH3"   // XXH3-64
+	XXHASH128 Algorithm = "XXHASH128" // XXH3-128
 )
 
-// All lists the algorithms.
-var All = []Algorithm{CRC32, CRC32C, CRC64NVME, SHA1, SHA256}
+// All lists the algorithms, in the order S3 lists them.
+var All = []Algorithm{CRC32, CRC32C, CRC64NVME, SHA1, SHA256, MD5, SHA512, XXHASH64, XXHASH3, XXHASH128}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -55,7 +65,8 @@ func FromHeader(name string) (Algorithm, bool) {
 	return a, err == nil
 }
 
-// New returns a hash computing a.
+// New returns a hash computing a. Its Sum is the raw digest S3 encodes:
+// the CRCs and the xxhash values big-endian, as the SDKs send them.
 func (a Algorithm) New() hash.Hash {
 	switch a {
 	case CRC32:
@@ -73,6 +84,16 @@ func (a Algorithm) New() hash.Hash {
 		return sha1.New()
 	case SHA256:
 		return sha256.New()
+	case MD5:
+		return md5.New()
+	case SHA512:
+		return sha512.New()
+	case XXHASH64:
+		return xxhash.New()
+	case XXHASH3:
+		return xxh3.New()
+	case XXHASH128:
+		return xxh3.New128()
 	}
 	return nil
 }

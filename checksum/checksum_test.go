@@ -129,3 +129,87 @@ func TestCRC64NVMEMatchesTable(t *testing.T) {
 		check("pieces", data[:n], pieces)
 	}
 }
+
+// Known digests of "" and "abc" for the algorithms S3 added in 2026, in
+// the byte order S3 encodes them: MD5 and SHA-512 from Python's hashlib;
+// the xxhash values are the canonical (big-endian) forms xxhsum prints
+// (-H1 XXH64, -H3 XXH3-64, -H2 XXH3-128), as published with xxHash.
+func TestAddedAlgorithmVectors(t *testing.T) {
+	want := []struct {
+		alg        Algorithm
+		empty, abc string
+	}{
+		{MD5, "d41d8cd98f00b204e9800998ecf8427e", "900150983cd24fb0d6963f7d28e17f72"},
+		{SHA512,
+			"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+			"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
+		{XXHASH64, "ef46db3751d8e999", "44bc2cf5ad770999"},
+		{XXHASH3, "2d06800538d394c2", "78af5f94892f3950"},
+		{XXHASH128, "99aa06d3014798d86001c324468d497f", "06b05ab6733a618578af5f94892f3950"},
+	}
+	for _, w := range want {
+		for in, hexWant := range map[string]string{"": w.empty, "abc": w.abc} {
+			h := w.alg.New()
+			// Written a byte at a time, so a streaming hasher's
+			// buffering is exercised as a body arrives in pieces.
+			for i := range len(in) {
+				h.Write([]byte{in[i]})
+			}
+			if got := fmtHex(h.Sum(nil)); got != hexWant {
+				t.Errorf("%s(%q) = %s, want %s", w.alg, in, got, hexWant)
+			}
+		}
+	}
+}
+
+// The digest length Decode insists on is the algorithm's raw size: one
+// byte short or long is refused, as is bad base64.
+func TestDecodeLengths(t *testing.T) {
+	sizes := map[Algorithm]int{
+		CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32,
+		MD5: 16, SHA512: 64, XXHASH64: 8, XXHASH3: 8, XXHASH128: 16,
+	}
+	if len(sizes) != len(All) {
+		t.Fatalf("sizes cover %d algorithms, All has %d", len(sizes), len(All))
+	}
+	for alg, n := range sizes {
+		if _, err := alg.Decode(Encode(make([]byte, n))); err != nil {
+			t.Errorf("%s: %d bytes refused: %v", alg, n, err)
+		}
+		for _, bad := range []string{Encode(make([]byte, n-1)), Encode(make([]byte, n+1)), "!" + Encode(make([]byte, n))[1:]} {
+			if _, err := alg.Decode(bad); err == nil {
+				t.Errorf("%s: %q accepted", alg, bad)
+			}
+		}
+	}
+}
+
+func TestParseAndHeaderNames(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		alg    Algorithm
+		header string
+	}{
+		{"md5", MD5, "x-amz-checksum-md5"},
+		{"Sha512", SHA512, "x-amz-checksum-sha512"},
+		{"XXHASH64", XXHASH64, "x-amz-checksum-xxhash64"},
+		{"xxhash3", XXHASH3, "x-amz-checksum-xxhash3"},
+		{"xxHash128", XXHASH128, "x-amz-checksum-xxhash128"},
+	} {
+		a, err := ParseAlgorithm(tc.name)
+		if err != nil || a != tc.alg || a.HeaderName() != tc.header {
+			t.Errorf("ParseAlgorithm(%q) = %q %v, header %q", tc.name, a, err, a.HeaderName())
+		}
+		if got, ok := FromHeader(strings.ToUpper(tc.header)); !ok || got != tc.alg {
+			t.Errorf("FromHeader(%q) = %q %v", tc.header, got, ok)
+		}
+		if a.Combinable() {
+			t.Errorf("%s is combinable: it has no full-object form", a)
+		}
+	}
+	for _, bad := range []string{"XXHASH", "XXH3", "SHA384", "MD4", "xxhash-128"} {
+		if _, err := ParseAlgorithm(bad); err == nil {
+			t.Errorf("ParseAlgorithm(%q) accepted", bad)
+		}
+	}
+}

@@ -80,7 +80,8 @@ type PutObjectOptions struct {
 	Progress func(uploaded int64)
 	// Checksum is the checksum algorithm sent with the data; ""
 	// means DefaultChecksum. CRC32, CRC32C and CRC64NVME give multipart
-	// objects a FULL_OBJECT checksum, SHA1 and SHA256 a COMPOSITE one.
+	// objects a FULL_OBJECT checksum; SHA1, SHA256, MD5, SHA512,
+	// XXHASH64, XXHASH3 and XXHASH128 a COMPOSITE one.
 	Checksum checksum.Algorithm
 	// DisableChecksum sends no checksum, for servers that refuse them.
 	DisableChecksum bool
@@ -766,6 +767,11 @@ type partChecksums struct {
 	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
 	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
+	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
+	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
+	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
+	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
 }
 
 func (c *partChecksums) field(alg checksum.Algorithm) *string {
@@ -780,6 +786,16 @@ func (c *partChecksums) field(alg checksum.Algorithm) *string {
 		return &c.ChecksumSHA1
 	case checksum.SHA256:
 		return &c.ChecksumSHA256
+	case checksum.MD5:
+		return &c.ChecksumMD5
+	case checksum.SHA512:
+		return &c.ChecksumSHA512
+	case checksum.XXHASH64:
+		return &c.ChecksumXXHASH64
+	case checksum.XXHASH3:
+		return &c.ChecksumXXHASH3
+	case checksum.XXHASH128:
+		return &c.ChecksumXXHASH128
 	}
 	return nil
 }

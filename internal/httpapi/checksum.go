@@ -60,6 +60,15 @@ func checksumRequest(h http.Header) (object.ChecksumRequest, error) {
 	return req, nil
 }
 
+// algorithmNames lists the algorithms for the message refusing another.
+var algorithmNames = func() string {
+	names := make([]string, len(checksum.All))
+	for i, alg := range checksum.All {
+		names[i] = string(alg)
+	}
+	return strings.Join(names, ", ")
+}()
+
 // checksumAlgorithm reads x-amz-checksum-algorithm (CreateMultipartUpload,
 // CopyObject).
 func checksumAlgorithm(h http.Header) (checksum.Algorithm, error) {
@@ -69,7 +78,7 @@ func checksumAlgorithm(h http.Header) (checksum.Algorithm, error) {
 	}
 	alg, err := checksum.ParseAlgorithm(v)
 	if err != nil {
-		return "", s3err.ErrInvalidRequest.WithMessage("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		return "", s3err.ErrInvalidRequest.WithMessage("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [%s]", algorithmNames)
 	}
 	return alg, nil
 }

@@ -99,19 +99,52 @@ func partChecksumHeaders(p object.PartInfo) headers {
 }
 
 // partChecksums are the per-algorithm checksum elements of a part in
-// CompleteMultipartUpload and ListParts.
+// CompleteMultipartUpload and ListParts (and of an object in the
+// CompleteMultipartUpload, CopyObject and GetObjectAttributes results).
 type partChecksums struct {
 	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
 	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
 	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
 	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
 	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
+	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
+	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
+	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
+	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
+}
+
+// field is the element carrying alg's value; nil for an unknown name.
+func (c *partChecksums) field(alg checksum.Algorithm) *string {
+	switch alg {
+	case checksum.CRC32:
+		return &c.ChecksumCRC32
+	case checksum.CRC32C:
+		return &c.ChecksumCRC32C
+	case checksum.CRC64NVME:
+		return &c.ChecksumCRC64NVME
+	case checksum.SHA1:
+		return &c.ChecksumSHA1
+	case checksum.SHA256:
+		return &c.ChecksumSHA256
+	case checksum.MD5:
+		return &c.ChecksumMD5
+	case checksum.SHA512:
+		return &c.ChecksumSHA512
+	case checksum.XXHASH64:
+		return &c.ChecksumXXHASH64
+	case checksum.XXHASH3:
+		return &c.ChecksumXXHASH3
+	case checksum.XXHASH128:
+		return &c.ChecksumXXHASH128
+	}
+	return nil
 }
 
 // value returns the one checksum set, if any.
 func (c partChecksums) value() string {
-	for _, v := range []string{c.ChecksumCRC32, c.ChecksumCRC32C, c.ChecksumCRC64NVME, c.ChecksumSHA1, c.ChecksumSHA256} {
-		if v != "" {
+	for _, alg := range checksum.All {
+		if v := *c.field(alg); v != "" {
 			return v
 		}
 	}
@@ -121,17 +154,8 @@ func (c partChecksums) value() string {
 func makePartChecksums(sums map[string]string) partChecksums {
 	var c partChecksums
 	for alg, v := range sums {
-		switch checksum.Algorithm(alg) {
-		case checksum.CRC32:
-			c.ChecksumCRC32 = v
-		case checksum.CRC32C:
-			c.ChecksumCRC32C = v
-		case checksum.CRC64NVME:
-			c.ChecksumCRC64NVME = v
-		case checksum.SHA1:
-			c.ChecksumSHA1 = v
-		case checksum.SHA256:
-			c.ChecksumSHA256 = v
+		if f := c.field(checksum.Algorithm(alg)); f != nil {
+			*f = v
 		}
 	}
 	return c
