@@ -136,6 +136,9 @@ type copyPartResult struct {
 	Xmlns        string   `xml:"xmlns,attr"`
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
+	// The part's checksum, of the upload's algorithm, as AWS names it
+	// in the result too.
+	partChecksums
 }
 
 // copySourceRange parses x-amz-copy-source-range, which unlike Range must
@@ -189,5 +192,6 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 	out := append(partChecksumHeaders(part), sseHeaders(rq, part.SSE)...)
 	return xmlResponse{headers: out, doc: copyPartResult{
 		Xmlns: s3Namespace, LastModified: part.LastModified.Format(isoMillis), ETag: quoteETag(part.ETag),
+		partChecksums: makePartChecksums(partChecksumMap(part)),
 	}}, nil
 }

@@ -91,6 +91,15 @@ func (s *Server) uploadPart(rq *request) (response, error) {
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 
+// partChecksumMap is a part's checksum keyed by its algorithm; nil when
+// the part has none.
+func partChecksumMap(p object.PartInfo) map[string]string {
+	if p.Checksum == "" {
+		return nil
+	}
+	return map[string]string{string(p.ChecksumAlgorithm): p.Checksum}
+}
+
 func partChecksumHeaders(p object.PartInfo) headers {
 	if p.Checksum == "" {
 		return nil
@@ -282,10 +291,8 @@ func (s *Server) listParts(rq *request) (response, error) {
 		IsTruncated: res.IsTruncated,
 	}
 	for _, p := range res.Parts {
-		item := partItem{PartNumber: p.Number, LastModified: p.LastModified.Format(isoMillis), ETag: quoteETag(p.ETag), Size: p.Size}
-		if p.Checksum != "" {
-			item.partChecksums = makePartChecksums(map[string]string{string(p.ChecksumAlgorithm): p.Checksum})
-		}
+		item := partItem{PartNumber: p.Number, LastModified: p.LastModified.Format(isoMillis), ETag: quoteETag(p.ETag), Size: p.Size,
+			partChecksums: makePartChecksums(partChecksumMap(p))}
 		doc.Parts = append(doc.Parts, item)
 	}
 	return xmlResponse{doc: doc}, nil
