@@ -97,7 +97,7 @@ func (s *Server) getObjectAttributes(rq *request) (response, error) {
 		doc.ETag = info.ETag
 	}
 	if want["Checksum"] && len(info.Checksums) > 0 {
-		doc.Checksum = &attributeChecksum{partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType}
+		doc.Checksum = &attributeChecksum{partChecksums: makePartChecksums(withoutPartCount(info.Checksums)), ChecksumType: info.ChecksumType}
 	}
 	if want["ObjectParts"] && len(obj.Parts) > 0 {
 		alg := ""
@@ -128,6 +128,18 @@ func (s *Server) getObjectAttributes(rq *request) (response, error) {
 	}
 	out := append(headers{{"Last-Modified", formatHTTPTime(info.LastModified)}}, versionHeaders(info)...)
 	return xmlResponse{headers: out, doc: doc}, nil
+}
+
+// withoutPartCount drops the "-N" a COMPOSITE checksum carries elsewhere:
+// GetObjectAttributes gives the bare digest (the count is PartsCount),
+// as AWS answers and as clients (minio-go) compare it.
+func withoutPartCount(sums map[string]string) map[string]string {
+	out := make(map[string]string, len(sums))
+	for alg, v := range sums {
+		digest, _, _ := strings.Cut(v, "-")
+		out[alg] = digest
+	}
+	return out
 }
 
 // headerInt parses a non-negative integer header, def when absent.

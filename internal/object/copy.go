@@ -57,15 +57,18 @@ func hasFullObjectChecksum(info ObjectInfo, alg checksum.Algorithm) bool {
 }
 
 // copyComputesChecksum reports whether a copy must read the source's data
-// to give the copy a checksum it lacks: the full-object checksum the client
-// asked for, or, when it asked for none, S3's default for a source stored
-// before kura added one (no checksum at all). A source too large for one
-// PUT is then copied by sharing its blobs, without a checksum, as before.
+// to give the copy the checksum it should carry: the full-object checksum
+// the client asked for or, when it asked for none, S3's default for a
+// source stored before kura added one (no checksum at all), or a
+// full-object checksum of the source's algorithm when the source's is
+// COMPOSITE: a copy is one object, not parts, so S3 gives it the checksum
+// of the whole data. A source too large for one PUT is copied by sharing
+// its blobs and keeps what it has, as before.
 func copyComputesChecksum(src ObjectInfo, alg checksum.Algorithm) bool {
 	if alg != "" {
 		return !hasFullObjectChecksum(src, alg)
 	}
-	return len(src.Checksums) == 0 && src.Size <= MaxPutSize
+	return (len(src.Checksums) == 0 || src.ChecksumType == ChecksumComposite) && src.Size <= MaxPutSize
 }
 
 // errReencrypt says that a copy must move the data through a new
@@ -206,16 +209,16 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 	if opts.ReplaceTags {
 		put.Tags = opts.Tags
 	}
-	if obj.Info.ChecksumType == ChecksumFullObject {
-		for alg := range obj.Info.Checksums {
-			put.Checksum.Algorithm = checksum.Algorithm(alg)
-		}
+	// The copy keeps the source's algorithm, its checksum computed from
+	// the data: a composite one describes parts the copy does not have.
+	for alg := range obj.Info.Checksums {
+		put.Checksum.Algorithm = checksum.Algorithm(alg)
 	}
 	if opts.ChecksumAlgorithm != "" {
 		put.Checksum.Algorithm = opts.ChecksumAlgorithm
 	}
-	// Without an algorithm (a source with none, or a composite one) the
-	// copy gets DefaultChecksum from PutObject.
+	// Without an algorithm (a source with none) the copy gets
+	// DefaultChecksum from PutObject.
 	return l.PutObject(ctx, dstBucket, dstKey, obj.Body, put)
 }
 

@@ -166,6 +166,49 @@ func TestCopyWithChecksumAlgorithm(t *testing.T) {
 	}
 }
 
+// A copy of an object whose checksum is COMPOSITE (a multipart upload of
+// SHA256, SHA512, XXHASH128, …) is one object, not parts: it carries the
+// full-object checksum of the same algorithm, computed from the data, as
+// S3's copy does (minio-go's testPutMultipartObjectWithChecksums). The
+// source keeps its composite checksum.
+func TestCopyOfCompositeChecksum(t *testing.T) {
+	l := newTestLayer(t)
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	parts := [][]byte{payload(MinPartSize), payload(777)}
+	whole := bytes.Join(parts, nil)
+	for _, alg := range []checksum.Algorithm{checksum.SHA256, checksum.SHA512, checksum.XXHASH128, checksum.CRC32C} {
+		id := newUpload(t, l, "src", UploadOptions{ChecksumAlgorithm: alg})
+		var list []CompletePart
+		for i, data := range parts {
+			p, err := l.UploadPart(ctx, "bkt", "src", id, i+1, bytes.NewReader(data), PartOptions{Size: int64(len(data)), Checksum: ChecksumRequest{Algorithm: alg}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			list = append(list, CompletePart{Number: i + 1, ETag: p.ETag, Checksum: p.Checksum})
+		}
+		src, err := l.CompleteMultipartUpload(ctx, "bkt", "src", id, list, CompleteOptions{})
+		if err != nil || src.ChecksumType != ChecksumComposite {
+			t.Fatalf("%s: %v, type %s", alg, err, src.ChecksumType)
+		}
+		h := alg.New()
+		h.Write(whole)
+		want := checksum.Encode(h.Sum(nil))
+		info, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "dst", CopyOptions{})
+		if err != nil || info.Checksums[string(alg)] != want || info.ChecksumType != ChecksumFullObject || len(info.Checksums) != 1 {
+			t.Fatalf("%s: copy %v, checksums %v %s, want %s FULL_OBJECT", alg, err, info.Checksums, info.ChecksumType, want)
+		}
+		got, obj, err := get(t, l, "bkt", "dst", GetOptions{})
+		if err != nil || !bytes.Equal(got, whole) || obj.Info.Checksums[string(alg)] != want {
+			t.Fatalf("%s: read back %v, checksums %v", alg, err, obj.Info.Checksums)
+		}
+		_, obj, err = get(t, l, "bkt", "src", GetOptions{})
+		if err != nil || obj.Info.Checksums[string(alg)] != src.Checksums[string(alg)] || obj.Info.ChecksumType != ChecksumComposite {
+			t.Fatalf("%s: the source changed: %v %v", alg, err, obj.Info.Checksums)
+		}
+	}
+}
+
 func TestCopyConditionsAndErrors(t *testing.T) {
 	l := newTestLayer(t)
 	mustCreateBucket(t, l, "bkt")

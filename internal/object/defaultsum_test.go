@@ -194,7 +194,9 @@ func TestCopyComputesChecksum(t *testing.T) {
 		{"no checksum, one PUT's limit", ObjectInfo{Size: MaxPutSize}, "", true},
 		{"no checksum, past one PUT's limit", ObjectInfo{Size: MaxPutSize + 1}, "", false},
 		{"default checksum", ObjectInfo{Size: 10, Checksums: crc, ChecksumType: ChecksumFullObject}, "", false},
-		{"composite checksum", ObjectInfo{Size: 10, Checksums: map[string]string{"SHA256": "x-2"}, ChecksumType: ChecksumComposite}, "", false},
+		// A copy is one object: a composite checksum becomes a full-object one.
+		{"composite checksum", ObjectInfo{Size: 10, Checksums: map[string]string{"SHA256": "x-2"}, ChecksumType: ChecksumComposite}, "", true},
+		{"composite checksum, past one PUT's limit", ObjectInfo{Size: MaxPutSize + 1, Checksums: map[string]string{"SHA256": "x-2"}, ChecksumType: ChecksumComposite}, "", false},
 		{"asked for the one it has", ObjectInfo{Size: 10, Checksums: crc, ChecksumType: ChecksumFullObject}, checksum.CRC64NVME, false},
 		{"asked for another", ObjectInfo{Size: 10, Checksums: crc, ChecksumType: ChecksumFullObject}, checksum.SHA1, true},
 	} {

@@ -222,7 +222,8 @@ func TestMultipartChecksums(t *testing.T) {
 		typ string
 	}{
 		{checksum.CRC32, ChecksumFullObject}, {checksum.CRC32C, ChecksumComposite}, {checksum.CRC64NVME, ""},
-		{checksum.SHA256, ""},
+		{checksum.SHA256, ""}, {checksum.MD5, ""}, {checksum.SHA512, ChecksumComposite}, {checksum.XXHASH64, ""},
+		{checksum.XXHASH3, ""}, {checksum.XXHASH128, ""},
 	} {
 		id := newUpload(t, l, "k", UploadOptions{ChecksumAlgorithm: c.alg, ChecksumType: c.typ})
 		var list []CompletePart
@@ -245,6 +246,9 @@ func TestMultipartChecksums(t *testing.T) {
 		if info.ChecksumType == ChecksumComposite {
 			want = checksum.Encode(sumOf(c.alg, composite)) + "-" + strconv.Itoa(len(parts))
 		}
+		if !c.alg.Combinable() && info.ChecksumType != ChecksumComposite {
+			t.Errorf("%s: checksum type %s, want COMPOSITE", c.alg, info.ChecksumType)
+		}
 		if got := info.Checksums[string(c.alg)]; got != want {
 			t.Errorf("%s %s: checksum %s, want %s", c.alg, info.ChecksumType, got, want)
 		}
@@ -262,7 +266,8 @@ func TestMultipartChecksums(t *testing.T) {
 	if res, _ := l.ListParts(ctx, "bkt", "bad", id, 0, 0); len(res.Parts) != 0 {
 		t.Fatalf("a refused part was stored: %+v", res.Parts)
 	}
-	for _, bad := range []struct{ alg, typ string }{{"SHA1", ChecksumFullObject}, {"CRC64NVME", ChecksumComposite}, {"", ChecksumComposite}, {"CRC32", "BOTH"}} {
+	for _, bad := range []struct{ alg, typ string }{{"SHA1", ChecksumFullObject}, {"MD5", ChecksumFullObject}, {"SHA512", ChecksumFullObject},
+		{"XXHASH64", ChecksumFullObject}, {"XXHASH3", ChecksumFullObject}, {"XXHASH128", ChecksumFullObject}, {"CRC64NVME", ChecksumComposite}, {"", ChecksumComposite}, {"CRC32", "BOTH"}} {
 		if _, err := l.CreateMultipartUpload(ctx, "bkt", "x", UploadOptions{ChecksumAlgorithm: checksum.Algorithm(bad.alg), ChecksumType: bad.typ}); !errors.Is(err, s3err.ErrInvalidRequest) {
 			t.Errorf("upload with %v: %v", bad, err)
 		}
