@@ -162,7 +162,9 @@ func TestChecksumsAWS(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := pattern(200000, 9)
-	for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmCrc32, types.ChecksumAlgorithmCrc32c, types.ChecksumAlgorithmCrc64nvme, types.ChecksumAlgorithmSha1, types.ChecksumAlgorithmSha256} {
+	// SHA512 is the one of the 2026 algorithms this SDK computes.
+	for _, alg := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmCrc32, types.ChecksumAlgorithmCrc32c, types.ChecksumAlgorithmCrc64nvme,
+		types.ChecksumAlgorithmSha1, types.ChecksumAlgorithmSha256, types.ChecksumAlgorithmSha512} {
 		key := "k-" + string(alg)
 		// The SDK sends the checksum in an aws-chunked trailer.
 		put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data), ChecksumAlgorithm: alg})
@@ -176,10 +178,12 @@ func TestChecksumsAWS(t *testing.T) {
 		stored := map[types.ChecksumAlgorithm]*string{
 			types.ChecksumAlgorithmCrc32: head.ChecksumCRC32, types.ChecksumAlgorithmCrc32c: head.ChecksumCRC32C,
 			types.ChecksumAlgorithmCrc64nvme: head.ChecksumCRC64NVME, types.ChecksumAlgorithmSha1: head.ChecksumSHA1, types.ChecksumAlgorithmSha256: head.ChecksumSHA256,
+			types.ChecksumAlgorithmSha512: head.ChecksumSHA512,
 		}[alg]
 		sent := map[types.ChecksumAlgorithm]*string{
 			types.ChecksumAlgorithmCrc32: put.ChecksumCRC32, types.ChecksumAlgorithmCrc32c: put.ChecksumCRC32C,
 			types.ChecksumAlgorithmCrc64nvme: put.ChecksumCRC64NVME, types.ChecksumAlgorithmSha1: put.ChecksumSHA1, types.ChecksumAlgorithmSha256: put.ChecksumSHA256,
+			types.ChecksumAlgorithmSha512: put.ChecksumSHA512,
 		}[alg]
 		if aws.ToString(stored) == "" || aws.ToString(stored) != aws.ToString(sent) {
 			t.Errorf("%s: stored %q, put returned %q", alg, aws.ToString(stored), aws.ToString(sent))
