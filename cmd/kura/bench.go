@@ -49,7 +49,7 @@ operations/s, MiB/s and latency percentiles. Workloads: ` + strings.Join(workloa
 	fl.StringVar(&f.bucket, "bucket", "kura-bench", "bucket to use (created when missing)")
 	fl.StringVar(&f.workload, "workload", "put", "put, get, stat, list, delete, multipart or mixed")
 	fl.StringVar(&f.size, "size", "4KiB", "object size")
-	fl.StringVar(&f.checksum, "checksum", "", `checksum writes send: CRC32, CRC32C, CRC64NVME, SHA1, SHA256, or "none" (the server then computes S3's default); "" is the SDK's default (CRC32C)`)
+	fl.StringVar(&f.checksum, "checksum", "", `checksum writes send: an S3 algorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256, MD5, SHA512, XXHASH64, XXHASH3, XXHASH128), or "none" (the server then computes S3's default); "" is the SDK's default (CRC32C)`)
 	fl.IntVar(&f.concurrency, "concurrency", 16, "concurrent clients")
 	fl.DurationVar(&f.duration, "duration", 10*time.Second, "how long to run (unless --ops)")
 	fl.Int64Var(&f.ops, "ops", 0, "stop after this many operations")
