@@ -16,11 +16,12 @@ import (
 
 // BenchmarkPutObject times PutObject of one body size on a Pebble and
 // directory-store layer, without a checksum from the client (so S3's
-// default checksum is the one computed), with a CRC32C one, as the Go
-// SDK sends, and with MD5, which shares the ETag's hash. 4 KiB is stored inline; 1 MiB and 64 MiB go to a blob.
+// default checksum is the one computed), with a CRC32C one, as the Go SDK
+// sends, with a CRC64NVME one, and with MD5, which shares the ETag's hash.
+// 4 KiB is stored inline; 1 MiB and 64 MiB go to a blob.
 func BenchmarkPutObject(b *testing.B) {
 	for _, size := range []int{4 << 10, 1 << 20, 64 << 20} {
-		for _, alg := range []checksum.Algorithm{"", checksum.CRC32C, checksum.MD5} {
+		for _, alg := range []checksum.Algorithm{"", checksum.CRC32C, checksum.CRC64NVME, checksum.MD5} {
 			name := strconv.Itoa(size>>10) + "KiB/client-" + string(alg)
 			if alg == "" {
 				name += "none"
