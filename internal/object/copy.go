@@ -2,10 +2,12 @@ package object
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 
 	"github.com/kurastore/kura/checksum"
+	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
@@ -112,6 +114,34 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
 		return ObjectInfo{}, err
 	}
+	info, err := l.copyShared(ctx, src, dstBucket, dstKey, opts, nil)
+	switch {
+	case errors.Is(err, errHashCopy):
+		return l.copyHashed(ctx, src, dstBucket, dstKey, opts)
+	case errors.Is(err, errReencrypt):
+		return l.copyReencrypt(ctx, src, dstBucket, dstKey, opts)
+	}
+	return info, err
+}
+
+// errHashCopy says that a copy must carry a checksum computed from the
+// source's data, which the copy can still share.
+var errHashCopy = errors.New("object: copy must hash its source")
+
+// copySum is a full-object checksum computed from the data of the source
+// version whose record is uid.
+type copySum struct {
+	uid   string
+	alg   checksum.Algorithm
+	value string
+}
+
+// copyShared makes the copy share the source's blobs, writing only
+// metadata, in one atomic commit with the read of the source. With sum,
+// the source must still be the version sum was computed from, and the
+// copy carries sum as its checksum.
+func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKey string, opts CopyOptions, sum *copySum) (ObjectInfo, error) {
+	self := src.Bucket == dstBucket && src.Key == dstKey
 	locks := append(l.objectLocks(dstBucket, dstKey), meta.Lock{Name: bucketLockName(src.Bucket), Shared: true})
 	if !self {
 		locks = append(locks, meta.Lock{Name: objectLockName(src.Bucket, src.Key), Shared: true})
@@ -125,11 +155,14 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if err != nil {
 			return err
 		}
-		// A copy that must carry a checksum the source lacks computes it
-		// from the data, as a re-encryption does.
-		if srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil ||
-			copyComputesChecksum(srcRec.Info, opts.ChecksumAlgorithm) {
+		switch {
+		case srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil:
 			return errReencrypt
+		case sum != nil && srcRec.UID != sum.uid:
+			// Replaced since it was hashed: hash the new one.
+			return errHashCopy
+		case sum == nil && copyComputesChecksum(srcRec.Info, opts.ChecksumAlgorithm):
+			return errHashCopy
 		}
 		if err := checkCopySourceConditions(srcRec.Info, src.Cond); err != nil {
 			return err
@@ -145,6 +178,10 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		rec.Info.StorageClass = opts.StorageClass
 		if opts.ReplaceTags {
 			rec.Info.Tags = opts.Tags
+		}
+		if sum != nil {
+			rec.Info.Checksums = map[string]string{string(sum.alg): sum.value}
+			rec.Info.ChecksumType = ChecksumFullObject
 		}
 		var inline []byte
 		if rec.Inline {
@@ -172,9 +209,6 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		}
 		return nil
 	})
-	if errors.Is(err, errReencrypt) {
-		return l.copyReencrypt(ctx, src, dstBucket, dstKey, opts)
-	}
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -182,6 +216,75 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	info := rec.Info
 	info.Bucket, info.Key = dstBucket, dstKey
 	return info, nil
+}
+
+// maxHashCopyAttempts bounds how often a copy hashes a source that keeps
+// being replaced before it falls back to copying the data.
+const maxHashCopyAttempts = 3
+
+// copyHashed is a copy that must carry a checksum the source lacks (a
+// full-object one, or S3's default): it reads the source's data to
+// compute it, then shares the source's blobs as copyShared does. It reads
+// the data but writes none.
+func (l *Layer) copyHashed(ctx context.Context, src CopySource, dstBucket, dstKey string, opts CopyOptions) (ObjectInfo, error) {
+	for range maxHashCopyAttempts {
+		rec, inline, err := l.lookup(ctx, src.Bucket, src.Key, src.VersionID, true)
+		if err != nil {
+			return ObjectInfo{}, err
+		}
+		if err := checkCopySourceConditions(rec.Info, src.Cond); err != nil {
+			return ObjectInfo{}, err
+		}
+		alg := copyChecksumAlgorithm(rec.Info, opts.ChecksumAlgorithm)
+		value, err := l.hashSource(ctx, rec, inline, alg)
+		if errors.Is(err, blob.ErrNotFound) {
+			continue // replaced and collected since the lookup
+		}
+		if err != nil {
+			return ObjectInfo{}, err
+		}
+		info, err := l.copyShared(ctx, src, dstBucket, dstKey, opts, &copySum{uid: rec.UID, alg: alg, value: value})
+		if !errors.Is(err, errHashCopy) {
+			return info, err
+		}
+	}
+	return l.copyReencrypt(ctx, src, dstBucket, dstKey, opts)
+}
+
+// copyChecksumAlgorithm is the algorithm of a copy's checksum: the one
+// the request names, else the source's (whose COMPOSITE checksum
+// describes parts the copy does not have), else S3's default.
+func copyChecksumAlgorithm(src ObjectInfo, requested checksum.Algorithm) checksum.Algorithm {
+	if requested != "" {
+		return requested
+	}
+	for alg := range src.Checksums {
+		return checksum.Algorithm(alg)
+	}
+	return DefaultChecksum
+}
+
+// hashSource returns the base64 checksum of alg of an unencrypted
+// record's data; inline is its inline value, if it has one.
+func (l *Layer) hashSource(ctx context.Context, rec record, inline []byte, alg checksum.Algorithm) (string, error) {
+	h := alg.New()
+	if rec.Inline {
+		if err := rec.checkInline(inline); err != nil {
+			return "", dataError(err)
+		}
+		h.Write(inline)
+	} else {
+		body, err := l.openData(ctx, rec, 0, rec.Info.Size, nil)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, body)
+		body.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
 
 // copyReencrypt copies by reading the source's plaintext into a new
@@ -209,16 +312,7 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 	if opts.ReplaceTags {
 		put.Tags = opts.Tags
 	}
-	// The copy keeps the source's algorithm, its checksum computed from
-	// the data: a composite one describes parts the copy does not have.
-	for alg := range obj.Info.Checksums {
-		put.Checksum.Algorithm = checksum.Algorithm(alg)
-	}
-	if opts.ChecksumAlgorithm != "" {
-		put.Checksum.Algorithm = opts.ChecksumAlgorithm
-	}
-	// Without an algorithm (a source with none) the copy gets
-	// DefaultChecksum from PutObject.
+	put.Checksum.Algorithm = copyChecksumAlgorithm(obj.Info, opts.ChecksumAlgorithm)
 	return l.PutObject(ctx, dstBucket, dstKey, obj.Body, put)
 }
 

@@ -41,9 +41,12 @@
 // FULL_OBJECT CRC64NVME, DefaultChecksum) when it asked for none. A
 // multipart upload created without an algorithm keeps each part's
 // CRC64NVME aside and combines them into the object's (checksum.Combine),
-// so no data is read twice. A copy keeps its source's checksum; a copy of
-// an object stored before kura added the default is written anew, which
-// computes it. Objects stored without one are left as they are.
+// so no data is read twice. A copy keeps its source's checksum. A copy
+// that needs one its source lacks (of an object stored before kura added
+// the default, of another algorithm, or full-object where the source's is
+// COMPOSITE) reads the source's data to compute it and shares its blobs
+// all the same (copyHashed); only a change of encryption writes the data
+// anew. Objects stored without a checksum are left as they are.
 //
 // # Encryption at rest
 //

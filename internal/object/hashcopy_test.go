@@ -1,0 +1,76 @@
+package object
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/kurastore/kura/checksum"
+)
+
+// A copy of an object with a COMPOSITE checksum carries the full-object
+// checksum of the same algorithm, computed from the data, and still
+// shares the source's blobs: it reads the data but writes none.
+func TestHashedCopySharesBlobs(t *testing.T) {
+	l := newTestLayer(t)
+	l.opts.MinPartSize = 1
+	mustCreateBucket(t, l, "bkt")
+	ctx := context.Background()
+	parts := [][]byte{payload(70000), payload(5000)}
+	id, err := l.CreateMultipartUpload(ctx, "bkt", "src", UploadOptions{ChecksumAlgorithm: checksum.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []CompletePart
+	for i, data := range parts {
+		p, err := l.UploadPart(ctx, "bkt", "src", id, i+1, bytes.NewReader(data), PartOptions{Size: int64(len(data)), Checksum: ChecksumRequest{Algorithm: checksum.SHA256}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, CompletePart{Number: i + 1, ETag: p.ETag})
+	}
+	src, err := l.CompleteMultipartUpload(ctx, "bkt", "src", id, list, CompleteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.ChecksumType != ChecksumComposite {
+		t.Fatalf("source checksum type %q", src.ChecksumType)
+	}
+	cp, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "copy", CopyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := sha256.Sum256(slices.Concat(parts...))
+	if cp.ChecksumType != ChecksumFullObject || cp.Checksums["SHA256"] != base64.StdEncoding.EncodeToString(whole[:]) || len(cp.Checksums) != 1 {
+		t.Fatalf("copy checksums %v (%s), want the SHA256 of the data", cp.Checksums, cp.ChecksumType)
+	}
+	srcRec, _, err := l.lookup(ctx, "bkt", "src", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpRec, _, err := l.lookup(ctx, "bkt", "copy", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(srcRec.blobIDs(), cpRec.blobIDs()) {
+		t.Fatalf("the copy's blobs %v are not the source's %v", cpRec.blobIDs(), srcRec.blobIDs())
+	}
+	if got, err := readAll(t, l, "bkt", "copy", GetOptions{}); err != nil || !bytes.Equal(got, slices.Concat(parts...)) {
+		t.Fatalf("the copy reads back different data (%v)", err)
+	}
+
+	// A checksum computed from a version that has since been replaced is
+	// not committed: the copy must hash the new one.
+	_, err = l.copyShared(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "stale", CopyOptions{},
+		&copySum{uid: "an older version", alg: checksum.SHA256, value: "x"})
+	if !errors.Is(err, errHashCopy) {
+		t.Fatalf("copy with a checksum of a replaced source: %v", err)
+	}
+	if _, err := l.HeadObject(ctx, "bkt", "stale", GetOptions{}); err == nil {
+		t.Fatal("the refused copy was made")
+	}
+}
