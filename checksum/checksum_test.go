@@ -3,6 +3,7 @@ package checksum
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"hash/crc64"
 	"io"
@@ -211,5 +212,37 @@ func TestParseAndHeaderNames(t *testing.T) {
 		if _, err := ParseAlgorithm(bad); err == nil {
 			t.Errorf("ParseAlgorithm(%q) accepted", bad)
 		}
+	}
+}
+
+// Every S3 algorithm has its element, named Checksum<ALGORITHM>; other
+// names have none, and ElementsOf leaves them out.
+func TestElements(t *testing.T) {
+	var e Elements
+	for _, alg := range All {
+		f := e.Field(alg)
+		if f == nil {
+			t.Fatalf("%s has no element", alg)
+		}
+		*f = "v-" + string(alg)
+	}
+	got := e.Values()
+	if len(got) != len(All) {
+		t.Fatalf("Values: %v", got)
+	}
+	for alg, v := range got {
+		if v != "v-"+string(alg) {
+			t.Errorf("%s: %q", alg, v)
+		}
+	}
+	out, err := xml.Marshal(struct {
+		XMLName xml.Name `xml:"Part"`
+		Elements
+	}{Elements: ElementsOf(map[string]string{"SHA512": "s", "SHA384": "x"})})
+	if err != nil || string(out) != "<Part><ChecksumSHA512>s</ChecksumSHA512></Part>" {
+		t.Fatalf("marshal: %s %v", out, err)
+	}
+	if (Elements{}).Values() != nil || e.Field("SHA384") != nil {
+		t.Fatal("an empty set or an unknown name")
 	}
 }

@@ -247,7 +247,7 @@ func (c *Client) copySingle(ctx context.Context, dst CopyDestOptions, src CopySr
 	}
 	out := UploadInfo{
 		Bucket: dst.Bucket, Key: dst.Key, ETag: trimETag(res.ETag), Size: info.Size,
-		VersionID: h.Get("x-amz-version-id"), Checksums: res.toMap(),
+		VersionID: h.Get("x-amz-version-id"), Checksums: res.Values(),
 	}
 	encryptionFromHeader(h).setUpload(&out)
 	out.LastModified, _ = time.Parse(time.RFC3339Nano, res.LastModified)

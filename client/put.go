@@ -761,57 +761,7 @@ func (c *Client) sendPart(ctx context.Context, plan *uploadPlan, uploadID string
 
 // partChecksums are the checksum elements of a part in
 // CompleteMultipartUpload and of its result.
-type partChecksums struct {
-	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
-	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
-	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
-	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
-	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
-	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
-	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
-	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
-	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
-	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
-}
-
-func (c *partChecksums) field(alg checksum.Algorithm) *string {
-	switch alg {
-	case checksum.CRC32:
-		return &c.ChecksumCRC32
-	case checksum.CRC32C:
-		return &c.ChecksumCRC32C
-	case checksum.CRC64NVME:
-		return &c.ChecksumCRC64NVME
-	case checksum.SHA1:
-		return &c.ChecksumSHA1
-	case checksum.SHA256:
-		return &c.ChecksumSHA256
-	case checksum.MD5:
-		return &c.ChecksumMD5
-	case checksum.SHA512:
-		return &c.ChecksumSHA512
-	case checksum.XXHASH64:
-		return &c.ChecksumXXHASH64
-	case checksum.XXHASH3:
-		return &c.ChecksumXXHASH3
-	case checksum.XXHASH128:
-		return &c.ChecksumXXHASH128
-	}
-	return nil
-}
-
-func (c partChecksums) toMap() map[checksum.Algorithm]string {
-	var m map[checksum.Algorithm]string
-	for _, alg := range checksum.All {
-		if v := *c.field(alg); v != "" {
-			if m == nil {
-				m = make(map[checksum.Algorithm]string)
-			}
-			m[alg] = v
-		}
-	}
-	return m
-}
+type partChecksums = checksum.Elements
 
 type completeDocPart struct {
 	PartNumber int    `xml:"PartNumber"`
@@ -861,7 +811,7 @@ func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID strin
 	for i, p := range parts {
 		doc.Parts[i] = completeDocPart{PartNumber: p.number, ETag: `"` + p.etag + `"`}
 		if alg != "" {
-			*doc.Parts[i].field(alg) = checksum.Encode(p.sum)
+			*doc.Parts[i].Field(alg) = checksum.Encode(p.sum)
 		}
 	}
 	body, err := xml.Marshal(doc)
@@ -897,7 +847,7 @@ func (c *Client) completeUpload(ctx context.Context, bucket, key, uploadID strin
 	}
 	info := UploadInfo{
 		Bucket: bucket, Key: key, ETag: trimETag(res.ETag), Size: size, VersionID: h.Get("x-amz-version-id"),
-		Checksums: res.toMap(), ChecksumType: res.ChecksumType,
+		Checksums: res.Values(), ChecksumType: res.ChecksumType,
 	}
 	encryptionFromHeader(h).setUpload(&info)
 	if got := info.Checksums[alg]; alg != "" && got != "" && got != want {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 )
@@ -97,7 +98,7 @@ func (s *Server) getObjectAttributes(rq *request) (response, error) {
 		doc.ETag = info.ETag
 	}
 	if want["Checksum"] && len(info.Checksums) > 0 {
-		doc.Checksum = &attributeChecksum{partChecksums: makePartChecksums(withoutPartCount(info.Checksums)), ChecksumType: info.ChecksumType}
+		doc.Checksum = &attributeChecksum{partChecksums: checksum.ElementsOf(withoutPartCount(info.Checksums)), ChecksumType: info.ChecksumType}
 	}
 	if want["ObjectParts"] && len(obj.Parts) > 0 {
 		alg := ""
@@ -112,7 +113,7 @@ func (s *Server) getObjectAttributes(rq *request) (response, error) {
 			}
 			part := attributePart{PartNumber: i + 1, Size: obj.Parts[i].Size}
 			if sum := obj.Parts[i].Checksum; sum != "" && alg != "" {
-				part.partChecksums = makePartChecksums(map[string]string{alg: sum})
+				part.partChecksums = checksum.ElementsOf(map[string]string{alg: sum})
 			}
 			p.Parts = append(p.Parts, part)
 			p.NextPartNumberMarker = i + 1

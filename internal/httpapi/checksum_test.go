@@ -281,7 +281,7 @@ func TestAddedChecksumMultipart(t *testing.T) {
 				t.Fatalf("ListParts: %s", rec.Body)
 			}
 			for i, p := range list.Parts {
-				if got := *p.field(alg); got != sums[i] || p.value() != sums[i] {
+				if got := *p.Field(alg); got != sums[i] || checksumValue(p.partChecksums) != sums[i] {
 					t.Errorf("ListParts part %d: Checksum%s %q, want %q\n%s", i+1, alg, got, sums[i], rec.Body)
 				}
 			}
@@ -294,7 +294,7 @@ func TestAddedChecksumMultipart(t *testing.T) {
 			rec = s.send(t, fzNewRequest(http.MethodPost, "/bkt/"+key+"?uploadId="+up.UploadID, nil, completeDoc(alg, etags, sums)), false)
 			var done completeResult
 			decodeXML(t, rec.Body, &done)
-			if rec.Code != http.StatusOK || *done.field(alg) != wantSum || done.ChecksumType != "COMPOSITE" {
+			if rec.Code != http.StatusOK || *done.Field(alg) != wantSum || done.ChecksumType != "COMPOSITE" {
 				t.Fatalf("CompleteMultipartUpload: %d, want Checksum%s %s COMPOSITE\n%s", rec.Code, alg, wantSum, rec.Body)
 			}
 			expectStored(t, s, "/bkt/"+key, alg, wantSum, "COMPOSITE")
@@ -303,12 +303,12 @@ func TestAddedChecksumMultipart(t *testing.T) {
 			var attrs objectAttributesResult
 			decodeXML(t, rec.Body, &attrs)
 			// Here without the "-3", as AWS answers.
-			if attrs.Checksum == nil || *attrs.Checksum.field(alg) != strings.TrimSuffix(wantSum, "-3") || attrs.Checksum.ChecksumType != "COMPOSITE" ||
+			if attrs.Checksum == nil || *attrs.Checksum.Field(alg) != strings.TrimSuffix(wantSum, "-3") || attrs.Checksum.ChecksumType != "COMPOSITE" ||
 				attrs.ObjectParts == nil || len(attrs.ObjectParts.Parts) != 3 {
 				t.Fatalf("GetObjectAttributes: %s", rec.Body)
 			}
 			for i, p := range attrs.ObjectParts.Parts {
-				if *p.field(alg) != sums[i] {
+				if *p.Field(alg) != sums[i] {
 					t.Errorf("attributes part %d: %s", i+1, rec.Body)
 				}
 			}
@@ -333,7 +333,7 @@ func TestCopyWithAddedChecksum(t *testing.T) {
 			rec := s.send(t, fzNewRequest(http.MethodPut, dst, http.Header{"X-Amz-Copy-Source": {"/bkt/src"}, "X-Amz-Checksum-Algorithm": {string(alg)}}, nil), false)
 			var doc copyObjectResult
 			decodeXML(t, rec.Body, &doc)
-			if rec.Code != http.StatusOK || *doc.field(alg) != want {
+			if rec.Code != http.StatusOK || *doc.Field(alg) != want {
 				t.Fatalf("CopyObject: %d, want Checksum%s %s\n%s", rec.Code, alg, want, rec.Body)
 			}
 			expectStored(t, s, dst, alg, want, "FULL_OBJECT")
@@ -349,7 +349,7 @@ func TestCopyWithAddedChecksum(t *testing.T) {
 			var part copyPartResult
 			decodeXML(t, rec.Body, &part)
 			wantPart := sumOf(alg, string(data[:6]))
-			if rec.Code != http.StatusOK || *part.field(alg) != wantPart || rec.Header().Get(alg.HeaderName()) != wantPart {
+			if rec.Code != http.StatusOK || *part.Field(alg) != wantPart || rec.Header().Get(alg.HeaderName()) != wantPart {
 				t.Fatalf("UploadPartCopy: %d %v, want Checksum%s %s\n%s", rec.Code, rec.Header(), alg, wantPart, rec.Body)
 			}
 		})
@@ -360,16 +360,16 @@ func TestCopyWithAddedChecksum(t *testing.T) {
 func TestPartChecksumsCoverAll(t *testing.T) {
 	var c partChecksums
 	for _, alg := range checksum.All {
-		f := c.field(alg)
+		f := c.Field(alg)
 		if f == nil {
 			t.Fatalf("no element for %s", alg)
 		}
 		*f = string(alg)
-		if got := makePartChecksums(map[string]string{string(alg): "v"}); *got.field(alg) != "v" || got.value() != "v" {
+		if got := checksum.ElementsOf(map[string]string{string(alg): "v"}); *got.Field(alg) != "v" || checksumValue(got) != "v" {
 			t.Errorf("%s: %+v", alg, got)
 		}
 	}
-	if c.field("CRC16") != nil {
+	if c.Field("CRC16") != nil {
 		t.Error("an unknown algorithm has an element")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 )
@@ -127,7 +128,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	}
 	return xmlResponse{headers: out, doc: copyObjectResult{
 		Xmlns: s3Namespace, LastModified: info.LastModified.Format(isoMillis), ETag: quoteETag(info.ETag),
-		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
+		partChecksums: checksum.ElementsOf(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
 }
 
@@ -192,6 +193,6 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 	out := append(partChecksumHeaders(part), sseHeaders(rq, part.SSE)...)
 	return xmlResponse{headers: out, doc: copyPartResult{
 		Xmlns: s3Namespace, LastModified: part.LastModified.Format(isoMillis), ETag: quoteETag(part.ETag),
-		partChecksums: makePartChecksums(partChecksumMap(part)),
+		partChecksums: checksum.ElementsOf(partChecksumMap(part)),
 	}}, nil
 }

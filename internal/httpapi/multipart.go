@@ -110,64 +110,14 @@ func partChecksumHeaders(p object.PartInfo) headers {
 // partChecksums are the per-algorithm checksum elements of a part in
 // CompleteMultipartUpload and ListParts (and of an object in the
 // CompleteMultipartUpload, CopyObject and GetObjectAttributes results).
-type partChecksums struct {
-	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
-	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
-	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
-	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
-	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
-	ChecksumMD5       string `xml:"ChecksumMD5,omitempty"`
-	ChecksumSHA512    string `xml:"ChecksumSHA512,omitempty"`
-	ChecksumXXHASH64  string `xml:"ChecksumXXHASH64,omitempty"`
-	ChecksumXXHASH3   string `xml:"ChecksumXXHASH3,omitempty"`
-	ChecksumXXHASH128 string `xml:"ChecksumXXHASH128,omitempty"`
-}
+type partChecksums = checksum.Elements
 
-// field is the element carrying alg's value; nil for an unknown name.
-func (c *partChecksums) field(alg checksum.Algorithm) *string {
-	switch alg {
-	case checksum.CRC32:
-		return &c.ChecksumCRC32
-	case checksum.CRC32C:
-		return &c.ChecksumCRC32C
-	case checksum.CRC64NVME:
-		return &c.ChecksumCRC64NVME
-	case checksum.SHA1:
-		return &c.ChecksumSHA1
-	case checksum.SHA256:
-		return &c.ChecksumSHA256
-	case checksum.MD5:
-		return &c.ChecksumMD5
-	case checksum.SHA512:
-		return &c.ChecksumSHA512
-	case checksum.XXHASH64:
-		return &c.ChecksumXXHASH64
-	case checksum.XXHASH3:
-		return &c.ChecksumXXHASH3
-	case checksum.XXHASH128:
-		return &c.ChecksumXXHASH128
-	}
-	return nil
-}
-
-// value returns the one checksum set, if any.
-func (c partChecksums) value() string {
-	for _, alg := range checksum.All {
-		if v := *c.field(alg); v != "" {
-			return v
-		}
+// checksumValue returns the one checksum c sets, if any.
+func checksumValue(c partChecksums) string {
+	for _, v := range c.Values() {
+		return v
 	}
 	return ""
-}
-
-func makePartChecksums(sums map[string]string) partChecksums {
-	var c partChecksums
-	for alg, v := range sums {
-		if f := c.field(checksum.Algorithm(alg)); f != nil {
-			*f = v
-		}
-	}
-	return c
 }
 
 // maxCompleteBody bounds a CompleteMultipartUpload document: 10,000 parts
@@ -207,7 +157,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	}
 	parts := make([]object.CompletePart, len(req.Parts))
 	for i, p := range req.Parts {
-		parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksum: p.value()}
+		parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksum: checksumValue(p.partChecksums)}
 	}
 	h := rq.http.Header
 	opts := object.CompleteOptions{Cond: writeConditions(h)}
@@ -222,7 +172,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	}
 	return xmlResponse{headers: append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
 		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
-		partChecksums: makePartChecksums(info.Checksums), ChecksumType: info.ChecksumType,
+		partChecksums: checksum.ElementsOf(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
 }
 
@@ -292,7 +242,7 @@ func (s *Server) listParts(rq *request) (response, error) {
 	}
 	for _, p := range res.Parts {
 		item := partItem{PartNumber: p.Number, LastModified: p.LastModified.Format(isoMillis), ETag: quoteETag(p.ETag), Size: p.Size,
-			partChecksums: makePartChecksums(partChecksumMap(p))}
+			partChecksums: checksum.ElementsOf(partChecksumMap(p))}
 		doc.Parts = append(doc.Parts, item)
 	}
 	return xmlResponse{doc: doc}, nil

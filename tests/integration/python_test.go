@@ -36,15 +36,28 @@ func isolatedEnv(t *testing.T, s *server) []string {
 	)
 }
 
+// runScript runs testdata/SCRIPT with py against s (its endpoint and
+// root keys are the arguments) in an environment without the user's AWS
+// configuration. It fails the test unless the script prints OK, skips it
+// when the script prints SKIP first, and returns the output.
+func runScript(t *testing.T, py string, s *server, script, what string) string {
+	t.Helper()
+	cmd := exec.Command(py, "testdata/"+script, s.url(), s.accessKey, s.secretKey)
+	cmd.Env = isolatedEnv(t, s)
+	out, err := cmd.CombinedOutput()
+	if err == nil && strings.HasPrefix(string(out), "SKIP") {
+		t.Skip(strings.TrimSpace(string(out)))
+	}
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("%s: %v\n%s", what, err, out)
+	}
+	return string(out)
+}
+
 func TestBoto3(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_workflow.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 workflow: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_workflow.py", "boto3 workflow")
 }
 
 func TestAWSCLI(t *testing.T) {
@@ -123,12 +136,7 @@ func itoa(i int) string {
 func TestBoto3ObjectAPI(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_objectapi.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 object API: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_objectapi.py", "boto3 object API")
 }
 
 // boto3 writes without checksums (PUT, multipart, copy) and reads back
@@ -137,35 +145,20 @@ func TestBoto3ObjectAPI(t *testing.T) {
 func TestBoto3DefaultChecksum(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_default_checksum.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 default checksum: %v\n%s", err, out)
-	}
-	t.Logf("%s", bytes.TrimSpace(out))
+	out := runScript(t, py, s, "boto3_default_checksum.py", "boto3 default checksum")
+	t.Logf("%s", strings.TrimSpace(out))
 }
 
 func TestBoto3VersioningAndLock(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_versioning.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 versioning and object lock: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_versioning.py", "boto3 versioning and object lock")
 }
 
 func TestBoto3STS(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_sts.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 STS: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_sts.py", "boto3 STS")
 }
 
 // TestBoto3AddedChecksums drives the checksums S3 added in 2026 through
@@ -174,13 +167,5 @@ func TestBoto3STS(t *testing.T) {
 func TestBoto3AddedChecksums(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_checksums.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err == nil && strings.HasPrefix(string(out), "SKIP") {
-		t.Skip(strings.TrimSpace(string(out)))
-	}
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 added checksums: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_checksums.py", "boto3 added checksums")
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -204,10 +203,5 @@ func TestRegionsAdmin(t *testing.T) {
 func TestRegionsBoto3(t *testing.T) {
 	py := pythonWithBoto3(t)
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_regions.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 regions: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_regions.py", "boto3 regions")
 }

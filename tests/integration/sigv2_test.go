@@ -178,12 +178,7 @@ func TestBoto3SignatureV2(t *testing.T) {
 		t.Skipf("skipping: no python3 with boto3 and a current botocore (%s)", strings.Join(why, "; "))
 	}
 	s := startServer(t)
-	cmd := exec.Command(py, "testdata/boto3_sigv2.py", s.url(), s.accessKey, s.secretKey)
-	cmd.Env = isolatedEnv(t, s)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("boto3 with Signature Version 2: %v\n%s", err, out)
-	}
+	runScript(t, py, s, "boto3_sigv2.py", "boto3 with Signature Version 2")
 }
 
 // TestS3cmdSignatureV2 runs s3cmd with signature_v2 = True: bucket,
