@@ -184,16 +184,8 @@ func TestBoto3SignatureV2(t *testing.T) {
 // TestS3cmdSignatureV2 runs s3cmd with signature_v2 = True: bucket,
 // small and multipart objects, listing, deletion.
 func TestS3cmdSignatureV2(t *testing.T) {
-	path := lookTool(t, "s3cmd", "s3cmd")
 	s := startServer(t)
-	home := t.TempDir()
-	cfg := filepath.Join(home, "s3cfg")
-	conf := fmt.Sprintf("[default]\naccess_key = %s\nsecret_key = %s\nhost_base = %s\nhost_bucket = %s\nuse_https = False\n"+
-		"signature_v2 = True\nmultipart_chunk_size_mb = 5\nprogress_meter = False\n", s.accessKey, s.secretKey, s.addr, s.addr)
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s3c := tool{t: t, path: path, pre: []string{"-c", cfg}, env: append(cleanEnv(), "HOME="+home)}
+	s3c := s3cmdTool(t, s, true)
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small.txt")
 	os.WriteFile(small, []byte("hello from s3cmd v2\n"), 0o600)

@@ -341,11 +341,10 @@ func TestToolsRclone(t *testing.T) {
 	}
 }
 
-// TestToolsS3cmd runs s3cmd's put, get, ls and del with a generated
-// config file (path-style, SigV4, plain HTTP).
-func TestToolsS3cmd(t *testing.T) {
+// s3cmdTool is s3cmd on s with a generated config file (path-style,
+// plain HTTP, 5 MiB parts), signing with SigV4, or Version 2 when v2.
+func s3cmdTool(t *testing.T, s *server, v2 bool) tool {
 	path := lookTool(t, "s3cmd", "s3cmd")
-	s := startServer(t)
 	home := t.TempDir()
 	cfg := filepath.Join(home, "s3cfg")
 	conf := fmt.Sprintf(`[default]
@@ -355,15 +354,21 @@ host_base = %s
 host_bucket = %s
 bucket_location = us-east-1
 use_https = False
-signature_v2 = False
+signature_v2 = %s
 check_ssl_certificate = False
 multipart_chunk_size_mb = 5
 progress_meter = False
-`, s.accessKey, s.secretKey, s.addr, s.addr)
+`, s.accessKey, s.secretKey, s.addr, s.addr, map[bool]string{false: "False", true: "True"}[v2])
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s3c := tool{t: t, path: path, pre: []string{"-c", cfg}, env: append(cleanEnv(), "HOME="+home)}
+	return tool{t: t, path: path, pre: []string{"-c", cfg}, env: append(cleanEnv(), "HOME="+home)}
+}
+
+// TestToolsS3cmd runs s3cmd's put, get, ls and del (SigV4).
+func TestToolsS3cmd(t *testing.T) {
+	s := startServer(t)
+	s3c := s3cmdTool(t, s, false)
 
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small.txt")
