@@ -45,7 +45,7 @@ func BenchmarkAuthorize(b *testing.B) {
 			r := httptest.NewRequest("GET", "/bkt/some/key.txt", nil)
 			for range b.N {
 				rq := &request{http: r, ctx: ctx, bucket: "bkt", key: "some/key.txt"}
-				if err := s.identify(rq, who); err != nil {
+				if err := s.identify(rq, who, ""); err != nil {
 					b.Fatal(err)
 				}
 				if err := s.authorize(rq, "s3:GetObject"); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/sigv2"
 	"github.com/kurastore/kura/sigv4"
 )
 
@@ -112,26 +113,31 @@ func (l *lengthCheckedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// verifyPostForm checks a POST upload's signature, Version 4 (whose
+// authenticatePost checks a POST upload's signature, Version 4 (whose
 // region must fit the bucket's) or, when the form has AWSAccessKeyId and
-// no x-amz-algorithm, Version 2, and returns the signer's access key and
-// session token.
-func (s *Server) verifyPostForm(rq *request, f sigv4.PostForm) (access, token string, err error) {
+// no x-amz-algorithm, Version 2, and identifies the signer. The policy
+// condition keys s3:signatureversion and s3:authType (POST) are set as
+// for any signed request, so that a policy denying Version 2 denies its
+// forms too.
+func (s *Server) authenticatePost(rq *request, f sigv4.PostForm) error {
+	rq.authType = "POST"
 	if s.v2 != nil && f.Has("awsaccesskeyid") && !f.Has(sigv4.PostFieldAlgorithm) {
-		access = f.Get("awsaccesskeyid")
+		access := f.Get("awsaccesskeyid")
 		if err := s.v2.VerifyPost(access, f.Get(sigv4.PostFieldPolicy), f.Get("signature")); err != nil {
-			return "", "", err
+			return err
 		}
-		return access, f.Get(sigv4.PostFieldSecurityToken), nil
+		rq.signatureVersion = sigv2.Algorithm
+		return s.identify(rq, access, f.Get(sigv4.PostFieldSecurityToken))
 	}
 	res, err := s.verifier.VerifyPost(f)
 	if err != nil {
-		return "", "", err
+		return err
 	}
 	if err := s.checkSignedRegion(rq, res); err != nil {
-		return "", "", err
+		return err
 	}
-	return res.AccessKey, res.SessionToken, nil
+	rq.signatureVersion = sigv4.Algorithm
+	return s.identify(rq, res.AccessKey, res.SessionToken)
 }
 
 type postResponse struct {
@@ -153,14 +159,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 	if sigv4.IsAnonymousPost(f) {
 		return nil, s3err.ErrAnonymousDenied
 	}
-	access, token, err := s.verifyPostForm(rq, f)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.identify(rq, access); err != nil {
-		return nil, err
-	}
-	if err := rq.identity.CheckSessionToken(token); err != nil {
+	if err := s.authenticatePost(rq, f); err != nil {
 		return nil, err
 	}
 	if err := s.authorize(rq, iamAction("PostObject", false)); err != nil {

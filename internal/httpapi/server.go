@@ -287,10 +287,7 @@ func (s *Server) authenticate(rq *request) error {
 	rq.service = res.Service
 	rq.signatureVersion = sigv4.Algorithm
 	rq.authType = authType(res.Presigned)
-	if err := s.identify(rq, res.AccessKey); err != nil {
-		return err
-	}
-	return rq.identity.CheckSessionToken(res.SessionToken)
+	return s.identify(rq, res.AccessKey, res.SessionToken)
 }
 
 // authenticateV2 verifies a Signature Version 2 request. Its body is
@@ -305,10 +302,7 @@ func (s *Server) authenticateV2(rq *request) error {
 	rq.service = "s3"
 	rq.signatureVersion = sigv2.Algorithm
 	rq.authType = authType(res.Presigned)
-	if err := s.identify(rq, res.AccessKey); err != nil {
-		return err
-	}
-	return rq.identity.CheckSessionToken(res.SessionToken)
+	return s.identify(rq, res.AccessKey, res.SessionToken)
 }
 
 func authType(presigned bool) string {
@@ -332,18 +326,20 @@ func (s *Server) authorize(rq *request, action string) error {
 	return s3err.ErrAccessDenied
 }
 
-// identify records who a verified request comes from.
-func (s *Server) identify(rq *request, access string) error {
+// identify records who a verified request comes from, and checks the
+// session token it carried ("" for none), which temporary credentials
+// need and other keys must not have.
+func (s *Server) identify(rq *request, access, token string) error {
 	if s.iam == nil {
 		rq.identity = &iam.Identity{AccessKey: access, Username: access, Root: true}
-		return nil
+	} else {
+		id, err := s.iam.Identity(rq.ctx, access)
+		if err != nil {
+			return err
+		}
+		rq.identity = id
 	}
-	id, err := s.iam.Identity(rq.ctx, access)
-	if err != nil {
-		return err
-	}
-	rq.identity = id
-	return nil
+	return rq.identity.CheckSessionToken(token)
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) bool {

@@ -236,6 +236,14 @@ func TestSignatureV2Policy(t *testing.T) {
 	if minio.ToErrorResponse(err).Code != "AccessDenied" {
 		t.Fatalf("Version 2 request under a policy denying it: %v", err)
 	}
+	// A browser form signed with Version 2 is denied by the same policy
+	// (it was not: a POST set no s3:signatureversion).
+	policy := base64.StdEncoding.EncodeToString([]byte(`{"expiration":"` + time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05Z") +
+		`","conditions":[{"bucket":"v4only"},{"key":"posted"}]}`))
+	form := map[string]string{"key": "posted", "AWSAccessKeyId": "alice", "policy": policy, "signature": signer.PostPresignSignatureV2(policy, "alice-secret-1")}
+	if code, body := postForm(t, s.url()+"/v4only", form, "x"); code != http.StatusForbidden || !strings.Contains(body, "AccessDenied") {
+		t.Fatalf("Version 2 form under a policy denying it: %d %s", code, body)
+	}
 	alice4, _ := minio.New(s.addr, &minio.Options{Creds: miniocreds.NewStaticV4("alice", "alice-secret-1", ""), Region: "us-east-1"})
 	if _, err := alice4.StatObject(ctx, "v4only", "k", minio.StatObjectOptions{}); err != nil {
 		t.Fatalf("Version 4 request: %v", err)
