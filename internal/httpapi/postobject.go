@@ -241,7 +241,7 @@ func objectURL(rq *request, key string) string {
 		scheme = "https"
 	}
 	path := "/" + sigv4.URIEncode(key, true)
-	if first, _, _ := strings.Cut(strings.TrimPrefix(rq.http.URL.Path, "/"), "/"); first == rq.bucket {
+	if rq.hostBucket == "" {
 		path = "/" + rq.bucket + path
 	}
 	return scheme + "://" + rq.http.Host + path
