@@ -60,31 +60,29 @@ func concat(lists ...[]string) []string {
 	return all
 }
 
-// signedRequest is what a Version 2 signature covers, the date line
-// aside.
+// signedRequest is what a Version 2 signature covers but the date line
+// and the resource.
 type signedRequest struct {
-	r                       *http.Request
-	hostBucket              string
+	method                  string
 	contentMD5, contentType string
 	// amz is the CanonicalizedAmzHeaders element.
 	amz string
 }
 
 // matches reports whether sig is the signature, under secret, of the
-// request with any of dateLines and of the resource as any client
-// computes it.
-func (s signedRequest) matches(secret, sig string, dateLines []string) bool {
-	resources := s.resources()
+// request with any of dateLines and any of resources (the
+// CanonicalizedResource as each client computes it).
+func (s signedRequest) matches(secret, sig string, dateLines, resources []string) bool {
 	tried := map[string]bool{}
 	for _, date := range dateLines {
-		head := s.r.Method + "\n" + s.contentMD5 + "\n" + s.contentType + "\n" + date + "\n" + s.amz
+		head := s.method + "\n" + s.contentMD5 + "\n" + s.contentType + "\n" + date + "\n" + s.amz
 		for _, resource := range resources {
 			toSign := head + resource
 			if tried[toSign] {
 				continue
 			}
 			tried[toSign] = true
-			if hmac.Equal([]byte(sign(secret, toSign)), []byte(sig)) {
+			if hmac.Equal([]byte(Sign(secret, toSign)), []byte(sig)) {
 				return true
 			}
 		}
@@ -92,17 +90,18 @@ func (s signedRequest) matches(secret, sig string, dateLines []string) bool {
 	return false
 }
 
-// resources returns the distinct CanonicalizedResource candidates: the
-// path as sent and as S3 encodes it (and, for a bucket, with a slash),
-// each with each profile's subresources.
-func (s signedRequest) resources() []string {
-	paths := []string{sentPath(s.r), sigv4.URIEncode(s.r.URL.Path, true)}
-	if s.hostBucket != "" {
+// resources returns the distinct CanonicalizedResource candidates of r:
+// the path as sent and as S3 encodes it (and, for a bucket, with a
+// slash), each with each profile's subresources. hostBucket is as for
+// Verify.
+func resources(r *http.Request, hostBucket string) []string {
+	paths := []string{sentPath(r), sigv4.URIEncode(r.URL.Path, true)}
+	if hostBucket != "" {
 		for i, p := range paths {
 			if p == "" {
 				p = "/"
 			}
-			paths[i] = "/" + s.hostBucket + p
+			paths[i] = "/" + hostBucket + p
 		}
 	}
 	// botocore signs a path-style request for a bucket itself as
@@ -112,7 +111,7 @@ func (s signedRequest) resources() []string {
 			paths = append(paths, p+"/")
 		}
 	}
-	query := s.r.URL.Query()
+	query := r.URL.Query()
 	var out []string
 	for _, path := range paths {
 		for _, profile := range subresourceProfiles {

@@ -97,8 +97,8 @@ func (v *Verifier) verifyHeader(r *http.Request, h, hostBucket string) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	req := signedRequest{r: r, hostBucket: hostBucket, contentMD5: r.Header.Get("Content-Md5"), contentType: r.Header.Get("Content-Type"), amz: amzHeaders(r.Header, nil)}
-	if !req.matches(secret, sig, dateLines) {
+	req := signedRequest{method: r.Method, contentMD5: r.Header.Get("Content-Md5"), contentType: r.Header.Get("Content-Type"), amz: amzHeaders(r.Header, nil)}
+	if !req.matches(secret, sig, dateLines, resources(r, hostBucket)) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
 	return &Result{AccessKey: access, SessionToken: r.Header.Get("X-Amz-Security-Token")}, nil
@@ -126,21 +126,22 @@ func (v *Verifier) verifyQuery(r *http.Request, hostBucket string) (*Result, err
 	// as a query. Both readings are tried, and only when the first
 	// verifies are those parameters the request's headers.
 	asHeaders := signedRequest{
-		r: r, hostBucket: hostBucket,
+		method:      r.Method,
 		contentMD5:  firstNonEmpty(r.Header.Get("Content-Md5"), queryValue(q, "content-md5")),
 		contentType: firstNonEmpty(r.Header.Get("Content-Type"), queryValue(q, "content-type")),
 		amz:         amzHeaders(r.Header, q),
 	}
 	asQuery := signedRequest{
-		r: r, hostBucket: hostBucket,
+		method:      r.Method,
 		contentMD5:  r.Header.Get("Content-Md5"),
 		contentType: r.Header.Get("Content-Type"),
 		amz:         amzHeaders(r.Header, nil),
 	}
+	dateLines, res := []string{expires}, resources(r, hostBucket)
 	switch {
-	case asHeaders.matches(secret, sig, []string{expires}):
+	case asHeaders.matches(secret, sig, dateLines, res):
 		promoteSignedQuery(r, q)
-	case asQuery != asHeaders && asQuery.matches(secret, sig, []string{expires}):
+	case asQuery != asHeaders && asQuery.matches(secret, sig, dateLines, res):
 	default:
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
@@ -174,7 +175,7 @@ func (v *Verifier) VerifyPost(access, policy, sig string) error {
 	if err != nil {
 		return err
 	}
-	if !hmac.Equal([]byte(sign(secret, policy)), []byte(sig)) {
+	if !hmac.Equal([]byte(Sign(secret, policy)), []byte(sig)) {
 		return s3err.ErrSignatureDoesNotMatch
 	}
 	return nil
@@ -182,9 +183,7 @@ func (v *Verifier) VerifyPost(access, policy, sig string) error {
 
 // Sign returns the base64 HMAC-SHA1 of s under secret: the Version 2
 // signature of a string to sign or of a POST policy.
-func Sign(secret, s string) string { return sign(secret, s) }
-
-func sign(secret, s string) string {
+func Sign(secret, s string) string {
 	m := hmac.New(sha1.New, []byte(secret))
 	m.Write([]byte(s))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
