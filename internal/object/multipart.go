@@ -531,20 +531,16 @@ func uploadChecksum(up Upload, parts []PartInfo, want string) (string, error) {
 	if alg == "" {
 		return defaultUploadChecksum(parts)
 	}
-	var whole []byte
+	whole := wholeSum{alg: alg}
 	composite := alg.New()
-	for i, p := range parts {
+	for _, p := range parts {
 		raw, err := alg.Decode(p.Checksum)
 		if err != nil || p.ChecksumAlgorithm != alg {
 			return "", s3err.ErrInvalidPart.WithMessage("Part %d has no %s checksum.", p.Number, alg)
 		}
 		if up.ChecksumType == ChecksumComposite {
 			composite.Write(raw)
-			continue
-		}
-		if i == 0 {
-			whole = raw
-		} else if whole, err = alg.Combine(whole, raw, p.Size); err != nil {
+		} else if err := whole.add(raw, p.Size); err != nil {
 			return "", err
 		}
 	}
@@ -552,7 +548,7 @@ func uploadChecksum(up Upload, parts []PartInfo, want string) (string, error) {
 	if up.ChecksumType == ChecksumComposite {
 		sum = checksum.Encode(composite.Sum(nil)) + "-" + strconv.Itoa(len(parts))
 	} else {
-		sum = checksum.Encode(whole)
+		sum = checksum.Encode(whole.sum)
 	}
 	if want != "" && strings.SplitN(want, "-", 2)[0] != strings.SplitN(sum, "-", 2)[0] {
 		return "", s3err.ErrChecksumMismatch.WithMessage("The %s you specified did not match the calculated checksum.", alg)
@@ -567,8 +563,8 @@ func uploadChecksum(up Upload, parts []PartInfo, want string) (string, error) {
 // upload). "" when a part was stored before kura computed the default: the
 // object then has no checksum, as before.
 func defaultUploadChecksum(parts []PartInfo) (string, error) {
-	var whole []byte
-	for i, p := range parts {
+	whole := wholeSum{alg: DefaultChecksum}
+	for _, p := range parts {
 		if p.DefaultChecksum == "" {
 			return "", nil
 		}
@@ -576,13 +572,29 @@ func defaultUploadChecksum(parts []PartInfo) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if i == 0 {
-			whole = raw
-		} else if whole, err = DefaultChecksum.Combine(whole, raw, p.Size); err != nil {
+		if err := whole.add(raw, p.Size); err != nil {
 			return "", err
 		}
 	}
-	return checksum.Encode(whole), nil
+	return checksum.Encode(whole.sum), nil
+}
+
+// wholeSum builds the FULL_OBJECT checksum of consecutive parts from the
+// parts' own checksums of a combinable algorithm.
+type wholeSum struct {
+	alg checksum.Algorithm
+	sum []byte // nil before the first part
+}
+
+// add appends a part of size bytes whose checksum is raw.
+func (w *wholeSum) add(raw []byte, size int64) error {
+	if w.sum == nil {
+		w.sum = raw
+		return nil
+	}
+	var err error
+	w.sum, err = w.alg.Combine(w.sum, raw, size)
+	return err
 }
 
 // AbortMultipartUpload discards an upload and its parts.
