@@ -32,7 +32,11 @@ func TestMain(m *testing.M) {
 	if prebuilt := os.Getenv(envKuraBin); prebuilt != "" {
 		kuraBin = prebuilt // a run of this binary started by TestSuiteThroughGateways
 	} else {
-		build := exec.Command("go", "build", "-o", kuraBin, "github.com/kurastore/kura/cmd/kura")
+		args := []string{"build", "-o", kuraBin}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		build := exec.Command("go", append(args, "github.com/kurastore/kura/cmd/kura")...)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "building kura:", err)
@@ -168,8 +172,15 @@ func (s *server) stop() {
 		s.cmd.Process.Kill()
 		<-s.exited
 	}
+	if raceBuild && s.cmd.ProcessState != nil && s.cmd.ProcessState.ExitCode() == raceExitCode {
+		s.t.Errorf("kura %s reported a data race on its standard error", s.dir)
+	}
 	s.cmd = nil
 }
+
+// raceExitCode is the status a -race build exits with after it reported
+// a race (GORACE's exitcode, 66 unless the environment says otherwise).
+const raceExitCode = 66
 
 // kill9 kills kura without warning, as a crash would.
 func (s *server) kill9() {
