@@ -31,7 +31,7 @@ import (
 	"github.com/kurastore/kura/wire/versioning"
 )
 
-// readOnlyPolicy is the spec's anonymous read-only example.
+// readOnlyPolicy grants anonymous callers read-only access to bucket.
 func readOnlyPolicy(bucket string) string {
 	return `{
   "Version": "2012-10-17",

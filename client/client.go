@@ -36,7 +36,8 @@ type Options struct {
 	// Transport carries the requests; nil means a tuned http.Transport.
 	Transport http.RoundTripper
 	// InsecureSkipVerify turns TLS certificate verification off (the
-	// spec's cert_check=False). RootCAs, when set, are the trusted CAs.
+	// cert_check=False of MinIO's Python client). RootCAs, when set, are
+	// the trusted CAs.
 	InsecureSkipVerify bool
 	RootCAs            *x509.CertPool
 	// VirtualHost addresses buckets as <bucket>.<endpoint> instead of
@@ -64,8 +65,8 @@ type Client struct {
 
 const defaultRegion = "us-east-1"
 
-// New returns a client for endpoint, given as "host:port" (as the spec's
-// constructor takes it) or as a URL with a scheme.
+// New returns a client for endpoint, given as "host:port" (as MinIO's
+// clients take it) or as a URL with a scheme.
 func New(endpoint string, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}

@@ -16,7 +16,7 @@ type Credentials struct {
 }
 
 // A Provider supplies credentials, refreshing them when they expire. It
-// is the spec's credentials parameter.
+// is what MinIO's clients take as their credentials parameter.
 type Provider interface {
 	Retrieve(ctx context.Context) (Credentials, error)
 }

@@ -69,7 +69,8 @@ type EventSource struct {
 	UserAgent string `json:"userAgent"`
 }
 
-// defaultListenEvents are the spec's default events.
+// defaultListenEvents are the events a listener gets when it names none,
+// as MinIO's clients default them.
 var defaultListenEvents = []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectAccessed:*"}
 
 // maxEventLine bounds one line of the event stream: one event message,

@@ -197,7 +197,7 @@ func parseSharedCredentials(data []byte, profile string) (Credentials, error) {
 }
 
 // Chain asks each provider in turn and returns the first keys found, as
-// the spec's ChainedProvider does: e.g. environment, then shared file,
+// MinIO's ChainedProvider does: e.g. environment, then shared file,
 // then STS.
 type Chain struct {
 	Providers []Provider

@@ -43,7 +43,7 @@ type workload struct {
 	// partThreads > 0 makes the upload multipart with that many parts in
 	// flight.
 	partThreads int
-	target      float64 // the kura/MinIO target
+	target      float64 // the kura/MinIO ratio kura aims for
 }
 
 const listObjects = 100_000

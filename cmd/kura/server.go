@@ -295,7 +295,7 @@ func openMeta(ctx context.Context, dir, url string, log *slog.Logger) (meta.Stor
 }
 
 // changePoll is how often a server looks for changes other servers made
-// to what it caches; the issue asks for one second at most.
+// to what it caches: a change reaches every gateway within a second.
 const changePoll = 500 * time.Millisecond
 
 // watchChanges drops the identity and bucket-policy caches when another

@@ -3,8 +3,8 @@
 // here; object bytes live in package blob.
 //
 // The interface is deliberately tiny so that very different engines can
-// implement it: pebblestore (embedded, the single-node default) and, later,
-// a PostgreSQL store shared by several gateways. Every implementation runs the
+// implement it: pebblestore (embedded, the single-node default) and pgstore
+// (PostgreSQL, shared by several gateways). Every implementation runs the
 // conformance suite in metatest.
 //
 // This package knows nothing about S3: keys and values are opaque bytes. The

@@ -22,8 +22,8 @@
 // Bucket names never contain '/', so O-keys of one bucket are contiguous
 // and sorted by object key, and a listing is one range scan. Each object
 // record has a random uid, so inline data and blob references belong to a
-// record, not to a name, and later features (versions, copies that share a
-// blob) need no change of layout. Versions will live in their own keyspace,
+// record, not to a name: versions and copies that share a blob need no
+// other layout. Versions live in their own keyspace (versions.go),
 // written in the same atomic batch as the O-key.
 //
 // # Write path
