@@ -96,7 +96,9 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	if !s3name.ValidBucket(src.Bucket) || !s3name.ValidBucket(dstBucket) {
 		return ObjectInfo{}, s3err.ErrNoSuchBucket
 	}
-	self := src.Bucket == dstBucket && src.Key == dstKey
+	// A copy that names a source version is a change even onto its own
+	// key: S3 restores a previous version that way.
+	self := src.Bucket == dstBucket && src.Key == dstKey && src.VersionID == ""
 	switch {
 	// A copy onto itself must change something. One that reads an SSE-C
 	// source (it names the customer key) and does not encrypt the copy
