@@ -25,6 +25,10 @@ type authz struct {
 	action    string
 	versioned string
 	on        resourceKind
+	// also is a second action S3 requires as well (a read of the
+	// object's attributes is a read of the object too), with its name
+	// for a version.
+	also, alsoVersioned string
 }
 
 func bucketAction(action string) authz { return authz{action: action, on: onBucket} }
@@ -95,12 +99,13 @@ var operationAuthz = map[string]authz{
 	"CompleteMultipartUpload": objectAction("s3:PutObject"),
 	"AbortMultipartUpload":    objectAction("s3:AbortMultipartUpload"),
 	"ListParts":               objectAction("s3:ListMultipartUploadParts"),
-	"GetObjectAttributes":     objectVersionAction("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
-	"GetObjectAcl":            objectVersionAction("s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
-	"PutObjectAcl":            objectVersionAction("s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
-	"GetObjectTagging":        objectVersionAction("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
-	"PutObjectTagging":        objectVersionAction("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
-	"DeleteObjectTagging":     objectVersionAction("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+	"GetObjectAttributes": {action: "s3:GetObjectAttributes", versioned: "s3:GetObjectVersionAttributes", on: onObject,
+		also: "s3:GetObject", alsoVersioned: "s3:GetObjectVersion"},
+	"GetObjectAcl":        objectVersionAction("s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+	"PutObjectAcl":        objectVersionAction("s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+	"GetObjectTagging":    objectVersionAction("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+	"PutObjectTagging":    objectVersionAction("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+	"DeleteObjectTagging": objectVersionAction("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
 	// Retention and legal hold have one action for the object and its
 	// versions.
 	"GetObjectRetention": objectAction("s3:GetObjectRetention"),
@@ -119,6 +124,15 @@ func (a authz) actionFor(withVersion bool) string {
 		return a.versioned
 	}
 	return a.action
+}
+
+// actionsFor are every IAM action a requires.
+func (a authz) actionsFor(withVersion bool) []string {
+	actions := []string{a.actionFor(withVersion)}
+	if a.also != "" {
+		actions = append(actions, authz{action: a.also, versioned: a.alsoVersioned}.actionFor(withVersion))
+	}
+	return actions
 }
 
 // iamAction is the IAM action of operation name on a request that names

@@ -422,3 +422,31 @@ func TestBucketEncryptionAction(t *testing.T) {
 		t.Errorf("DeleteBucketEncryption without s3:PutEncryptionConfiguration: %d", rec.Code)
 	}
 }
+
+// TestObjectAttributesNeedsGetObject: S3 requires s3:GetObject (or
+// s3:GetObjectVersion) as well as s3:GetObjectAttributes (or
+// s3:GetObjectVersionAttributes) for GetObjectAttributes, on the object.
+func TestObjectAttributesNeedsGetObject(t *testing.T) {
+	s := newAuthzServer(t)
+	s.asRoot(t, "PUT", "/attr", nil, "")
+	s.asRoot(t, "PUT", "/attr?versioning", nil, versioningOn)
+	version := s.asRoot(t, "PUT", "/attr/k", nil, "data").Header().Get("x-amz-version-id")
+	attrsOnly := s.user(t, "attrs", allowDeny(statement("Allow", `"s3:GetObjectAttributes","s3:GetObjectVersionAttributes"`, `"arn:aws:s3:::attr/*"`), ""))
+	both := s.user(t, "both", allowDeny(statement("Allow", `"s3:GetObjectAttributes","s3:GetObject"`, `"arn:aws:s3:::attr/*"`), ""))
+	h := http.Header{"X-Amz-Object-Attributes": {"ETag"}}
+	for _, c := range []struct {
+		who    *sigv4.Credentials
+		target string
+		want   int
+	}{
+		{attrsOnly, "/attr/k?attributes", http.StatusForbidden},
+		{both, "/attr/k?attributes", http.StatusOK},
+		// A version needs the version actions.
+		{both, "/attr/k?attributes&versionId=" + version, http.StatusForbidden},
+		{attrsOnly, "/attr/k?attributes&versionId=" + version, http.StatusForbidden},
+	} {
+		if rec := s.do(c.who, "GET", c.target, h, nil); rec.Code != c.want {
+			t.Errorf("%s GET %s: %d, want %d", c.who.AccessKey, c.target, rec.Code, c.want)
+		}
+	}
+}

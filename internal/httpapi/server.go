@@ -324,7 +324,12 @@ func (s *Server) authorizeOperation(rq *request, op operation) error {
 	case known && a.on == onEachObject:
 		return nil
 	case known:
-		return s.authorize(rq, a.actionFor(versionID(rq) != ""), resourceOf(a.on, rq.bucket, rq.key))
+		for _, action := range a.actionsFor(versionID(rq) != "") {
+			if err := s.authorize(rq, action, resourceOf(a.on, rq.bucket, rq.key)); err != nil {
+				return err
+			}
+		}
+		return nil
 	case op.handler != nil:
 		// Served but missing from the table: refused (but to root)
 		// rather than guessed.
