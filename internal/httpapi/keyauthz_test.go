@@ -38,7 +38,7 @@ type authzServer struct {
 	root sigv4.Credentials
 }
 
-func newAuthzServer(t *testing.T) *authzServer {
+func newAuthzServer(t testing.TB) *authzServer {
 	t.Helper()
 	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -67,7 +67,7 @@ func newAuthzServer(t *testing.T) *authzServer {
 }
 
 // user adds a user whose only policy is doc.
-func (s *authzServer) user(t *testing.T, name, doc string) *sigv4.Credentials {
+func (s *authzServer) user(t testing.TB, name, doc string) *sigv4.Credentials {
 	t.Helper()
 	ctx := context.Background()
 	secret := name + "-secret-key"
@@ -99,7 +99,7 @@ func (s *authzServer) do(who *sigv4.Credentials, method, target string, h http.H
 }
 
 // asRoot serves a request signed by the root user, which must succeed.
-func (s *authzServer) asRoot(t *testing.T, method, target string, h http.Header, body string) *httptest.ResponseRecorder {
+func (s *authzServer) asRoot(t testing.TB, method, target string, h http.Header, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := s.do(&s.root, method, target, h, []byte(body))
 	if rec.Code >= 300 {
@@ -448,5 +448,35 @@ func TestObjectAttributesNeedsGetObject(t *testing.T) {
 		if rec := s.do(c.who, "GET", c.target, h, nil); rec.Code != c.want {
 			t.Errorf("%s GET %s: %d, want %d", c.who.AccessKey, c.target, rec.Code, c.want)
 		}
+	}
+}
+
+// BenchmarkKeyAuthorizer is what deciding one more key costs a request
+// that decides many (DeleteObjects, a metadata listing): a user with a
+// prefix grant and a Deny, against a bucket with a policy.
+func BenchmarkKeyAuthorizer(b *testing.B) {
+	s := newAuthzServer(b)
+	s.asRoot(b, "PUT", "/bench", nil, "")
+	s.asRoot(b, "PUT", "/bench?policy", nil, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::bench/public/*"]}]}`)
+	who := s.user(b, "bencher", allowDeny(
+		statement("Allow", `"s3:GetObject","s3:DeleteObject"`, `"arn:aws:s3:::bench/home/*"`),
+		statement("Deny", `"s3:DeleteObject"`, `"arn:aws:s3:::bench/home/keep/*"`)))
+	r := httptest.NewRequest("GET", "/bench?list-type=2&metadata=true", nil)
+	for _, c := range []struct {
+		name string
+		who  *sigv4.Credentials
+	}{{"root", &s.root}, {"user", who}, {"anonymous", nil}} {
+		b.Run(c.name, func(b *testing.B) {
+			rq := &request{http: r, ctx: context.Background(), bucket: "bench"}
+			if c.who != nil {
+				if err := s.api.identify(rq, c.who.AccessKey, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			auth := s.api.keyAuthorizer(rq)
+			for i := range b.N {
+				auth.allows("s3:GetObject", [...]string{"home/a", "public/b", "other/c"}[i%3], "")
+			}
+		})
 	}
 }
