@@ -1,69 +1,148 @@
 package httpapi
 
-// iamActions maps S3 operations to the IAM action a policy must allow,
-// where the names differ. Every other operation's action is "s3:" plus
-// its name.
-var iamActions = map[string]string{
-	"HeadObject":                         "s3:GetObject",
-	"HeadBucket":                         "s3:ListBucket",
-	"ListObjects":                        "s3:ListBucket",
-	"ListObjectsV2":                      "s3:ListBucket",
-	"ListObjectVersions":                 "s3:ListBucketVersions",
-	"ListBuckets":                        "s3:ListAllMyBuckets",
-	"CreateMultipartUpload":              "s3:PutObject",
-	"UploadPart":                         "s3:PutObject",
-	"CompleteMultipartUpload":            "s3:PutObject",
-	"UploadPartCopy":                     "s3:PutObject",
-	"CopyObject":                         "s3:PutObject",
-	"PostObject":                         "s3:PutObject",
-	"ListParts":                          "s3:ListMultipartUploadParts",
-	"ListMultipartUploads":               "s3:ListBucketMultipartUploads",
-	"DeleteObjects":                      "s3:DeleteObject",
-	"GetBucketCors":                      "s3:GetBucketCORS",
-	"PutBucketCors":                      "s3:PutBucketCORS",
-	"DeleteBucketCors":                   "s3:PutBucketCORS",
-	"GetBucketNotificationConfiguration": "s3:GetBucketNotification",
-	"PutBucketNotificationConfiguration": "s3:PutBucketNotification",
-	"DeleteBucketTagging":                "s3:PutBucketTagging",
-	"GetObjectLockConfiguration":         "s3:GetBucketObjectLockConfiguration",
-	"PutObjectLockConfiguration":         "s3:PutBucketObjectLockConfiguration",
-	"GetPublicAccessBlock":               "s3:GetBucketPublicAccessBlock",
-	"PutPublicAccessBlock":               "s3:PutBucketPublicAccessBlock",
-	"DeletePublicAccessBlock":            "s3:PutBucketPublicAccessBlock",
-	"GetBucketOwnershipControls":         "s3:GetBucketOwnershipControls",
-	"PutBucketOwnershipControls":         "s3:PutBucketOwnershipControls",
-	"DeleteBucketOwnershipControls":      "s3:PutBucketOwnershipControls",
+// resourceKind is what an operation acts on, and so the ARN its IAM
+// action is decided on.
+type resourceKind int
+
+const (
+	// onService: the account's bucket list, resource "*".
+	onService resourceKind = iota
+	// onBucket: the bucket, arn:aws:s3:::bucket.
+	onBucket
+	// onObject: the object the request names, arn:aws:s3:::bucket/key.
+	onObject
+	// onEachObject: objects the request names in its body (DeleteObjects'
+	// keys, a POST form's key): the handler decides each on its own ARN,
+	// before touching it.
+	onEachObject
+)
+
+// authz is how S3 authorizes one operation: the IAM action a policy must
+// allow, the action when the request addresses a version by id (S3
+// names some apart: s3:GetObject, s3:GetObjectVersion), and the kind of
+// resource it is decided on.
+type authz struct {
+	action    string
+	versioned string
+	on        resourceKind
+	// also is a second action S3 requires as well (a read of the
+	// object's attributes is a read of the object too), with its name
+	// for a version.
+	also, alsoVersioned string
 }
 
-// versionedActions are the actions S3 names apart when they address a
-// version by id (s3:GetObject → s3:GetObjectVersion).
-var versionedActions = map[string]string{
-	"s3:GetObject":           "s3:GetObjectVersion",
-	"s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
-	"s3:GetObjectAcl":        "s3:GetObjectVersionAcl",
-	"s3:PutObjectAcl":        "s3:PutObjectVersionAcl",
-	"s3:DeleteObject":        "s3:DeleteObjectVersion",
-	"s3:GetObjectTagging":    "s3:GetObjectVersionTagging",
-	"s3:PutObjectTagging":    "s3:PutObjectVersionTagging",
-	"s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+func bucketAction(action string) authz { return authz{action: action, on: onBucket} }
+func objectAction(action string) authz { return authz{action: action, on: onObject} }
+
+// objectVersionAction is an object action that S3 names apart for a
+// request addressing a version.
+func objectVersionAction(action, versioned string) authz {
+	return authz{action: action, versioned: versioned, on: onObject}
+}
+
+// operationAuthz is every operation the router serves (route.go), with
+// how S3 authorizes it ("Actions, resources, and condition keys for
+// Amazon S3"). An operation missing here is refused to everyone but the
+// root user. STS calls and CORS preflights are not authorized by policy.
+var operationAuthz = map[string]authz{
+	"ListBuckets": {action: "s3:ListAllMyBuckets", on: onService},
+
+	"CreateBucket":         bucketAction("s3:CreateBucket"),
+	"DeleteBucket":         bucketAction("s3:DeleteBucket"),
+	"HeadBucket":           bucketAction("s3:ListBucket"),
+	"ListObjects":          bucketAction("s3:ListBucket"),
+	"ListObjectsV2":        bucketAction("s3:ListBucket"),
+	"ListObjectVersions":   bucketAction("s3:ListBucketVersions"),
+	"ListMultipartUploads": bucketAction("s3:ListBucketMultipartUploads"),
+	"GetBucketLocation":    bucketAction("s3:GetBucketLocation"),
+	"GetBucketAcl":         bucketAction("s3:GetBucketAcl"),
+	"PutBucketAcl":         bucketAction("s3:PutBucketAcl"),
+	"GetBucketVersioning":  bucketAction("s3:GetBucketVersioning"),
+	"PutBucketVersioning":  bucketAction("s3:PutBucketVersioning"),
+	"GetBucketTagging":     bucketAction("s3:GetBucketTagging"),
+	"PutBucketTagging":     bucketAction("s3:PutBucketTagging"),
+	// S3 has no s3:DeleteBucketTagging, s3:DeleteBucketCORS,
+	// s3:DeleteEncryptionConfiguration, ...: removing a configuration
+	// needs the permission to set it.
+	"DeleteBucketTagging":                bucketAction("s3:PutBucketTagging"),
+	"GetBucketPolicy":                    bucketAction("s3:GetBucketPolicy"),
+	"PutBucketPolicy":                    bucketAction("s3:PutBucketPolicy"),
+	"DeleteBucketPolicy":                 bucketAction("s3:DeleteBucketPolicy"),
+	"GetBucketPolicyStatus":              bucketAction("s3:GetBucketPolicyStatus"),
+	"GetBucketCors":                      bucketAction("s3:GetBucketCORS"),
+	"PutBucketCors":                      bucketAction("s3:PutBucketCORS"),
+	"DeleteBucketCors":                   bucketAction("s3:PutBucketCORS"),
+	"GetBucketEncryption":                bucketAction("s3:GetEncryptionConfiguration"),
+	"PutBucketEncryption":                bucketAction("s3:PutEncryptionConfiguration"),
+	"DeleteBucketEncryption":             bucketAction("s3:PutEncryptionConfiguration"),
+	"GetPublicAccessBlock":               bucketAction("s3:GetBucketPublicAccessBlock"),
+	"PutPublicAccessBlock":               bucketAction("s3:PutBucketPublicAccessBlock"),
+	"DeletePublicAccessBlock":            bucketAction("s3:PutBucketPublicAccessBlock"),
+	"GetBucketOwnershipControls":         bucketAction("s3:GetBucketOwnershipControls"),
+	"PutBucketOwnershipControls":         bucketAction("s3:PutBucketOwnershipControls"),
+	"DeleteBucketOwnershipControls":      bucketAction("s3:PutBucketOwnershipControls"),
+	"GetBucketNotificationConfiguration": bucketAction("s3:GetBucketNotification"),
+	"PutBucketNotificationConfiguration": bucketAction("s3:PutBucketNotification"),
+	"GetObjectLockConfiguration":         bucketAction("s3:GetBucketObjectLockConfiguration"),
+	"PutObjectLockConfiguration":         bucketAction("s3:PutBucketObjectLockConfiguration"),
+
+	"GetObject":  objectVersionAction("s3:GetObject", "s3:GetObjectVersion"),
+	"HeadObject": objectVersionAction("s3:GetObject", "s3:GetObjectVersion"),
+	"PutObject":  objectAction("s3:PutObject"),
+	// CopyObject and UploadPartCopy also read their source, which the
+	// handler authorizes as a GetObject of the source (copy.go).
+	"CopyObject":              objectAction("s3:PutObject"),
+	"DeleteObject":            objectVersionAction("s3:DeleteObject", "s3:DeleteObjectVersion"),
+	"CreateMultipartUpload":   objectAction("s3:PutObject"),
+	"UploadPart":              objectAction("s3:PutObject"),
+	"UploadPartCopy":          objectAction("s3:PutObject"),
+	"CompleteMultipartUpload": objectAction("s3:PutObject"),
+	"AbortMultipartUpload":    objectAction("s3:AbortMultipartUpload"),
+	"ListParts":               objectAction("s3:ListMultipartUploadParts"),
+	"GetObjectAttributes": {action: "s3:GetObjectAttributes", versioned: "s3:GetObjectVersionAttributes", on: onObject,
+		also: "s3:GetObject", alsoVersioned: "s3:GetObjectVersion"},
+	"GetObjectAcl":        objectVersionAction("s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+	"PutObjectAcl":        objectVersionAction("s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+	"GetObjectTagging":    objectVersionAction("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+	"PutObjectTagging":    objectVersionAction("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+	"DeleteObjectTagging": objectVersionAction("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+	// Retention and legal hold have one action for the object and its
+	// versions.
+	"GetObjectRetention": objectAction("s3:GetObjectRetention"),
+	"PutObjectRetention": objectAction("s3:PutObjectRetention"),
+	"GetObjectLegalHold": objectAction("s3:GetObjectLegalHold"),
+	"PutObjectLegalHold": objectAction("s3:PutObjectLegalHold"),
+
+	"DeleteObjects": {action: "s3:DeleteObject", versioned: "s3:DeleteObjectVersion", on: onEachObject},
+	"PostObject":    {action: "s3:PutObject", on: onEachObject},
+}
+
+// actionFor is the IAM action of a; withVersion: the request addresses a
+// version by id.
+func (a authz) actionFor(withVersion bool) string {
+	if withVersion && a.versioned != "" {
+		return a.versioned
+	}
+	return a.action
+}
+
+// actionsFor are every IAM action a requires.
+func (a authz) actionsFor(withVersion bool) []string {
+	actions := []string{a.actionFor(withVersion)}
+	if a.also != "" {
+		actions = append(actions, authz{action: a.also, versioned: a.alsoVersioned}.actionFor(withVersion))
+	}
+	return actions
 }
 
 // iamAction is the IAM action of operation name on a request that names
-// a version (or not).
+// a version (or not); "" for an operation the table does not know.
 func iamAction(name string, withVersion bool) string {
-	action, ok := iamActions[name]
-	if !ok {
-		action = "s3:" + name
-	}
-	if withVersion {
-		if v, ok := versionedActions[action]; ok {
-			return v
-		}
-	}
-	return action
+	return operationAuthz[name].actionFor(withVersion)
 }
 
-// iamResource is the ARN a request acts on: the bucket, or the object.
+// iamResource is the ARN of the bucket, or of the object, or with no
+// bucket of every resource.
 func iamResource(bucket, key string) string {
 	switch {
 	case bucket == "":
@@ -72,4 +151,15 @@ func iamResource(bucket, key string) string {
 		return "arn:aws:s3:::" + bucket
 	}
 	return "arn:aws:s3:::" + bucket + "/" + key
+}
+
+// resourceOf is the ARN an operation of kind on decides its action on.
+func resourceOf(on resourceKind, bucket, key string) string {
+	switch on {
+	case onService:
+		return iamResource("", "")
+	case onBucket:
+		return iamResource(bucket, "")
+	}
+	return iamResource(bucket, key)
 }

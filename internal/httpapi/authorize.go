@@ -117,11 +117,20 @@ func (s *Server) policyAllows(rq *request, action string) bool {
 // allows decides one action on one resource of bucket. Root is decided
 // before any condition key is gathered or bucket policy read.
 func (s *Server) allows(rq *request, action, resource, bucket string) bool {
+	if rq.identity != nil && rq.identity.Root {
+		return true
+	}
+	return s.allowsWith(rq, action, resource, bucket, s.conditionKeys(rq))
+}
+
+// allowsWith is allows with the request's condition keys gathered once
+// for a request that decides many resources (keyauthz.go).
+func (s *Server) allowsWith(rq *request, action, resource, bucket string, conditions map[string][]string) bool {
 	id := rq.identity
 	if id != nil && id.Root {
 		return true
 	}
-	req := policy.Request{Action: action, Resource: resource, Conditions: s.conditionKeys(rq), Principal: "*"}
+	req := policy.Request{Action: action, Resource: resource, Conditions: conditions, Principal: "*"}
 	bp := s.bucketPolicy(rq.ctx, bucket)
 	if id == nil {
 		if bp.Evaluate(req) != policy.Allowed {

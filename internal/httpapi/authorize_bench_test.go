@@ -48,7 +48,7 @@ func BenchmarkAuthorize(b *testing.B) {
 				if err := s.identify(rq, who, ""); err != nil {
 					b.Fatal(err)
 				}
-				if err := s.authorize(rq, "s3:GetObject"); err != nil {
+				if err := s.authorize(rq, "s3:GetObject", iamResource("bkt", "some/key.txt")); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -53,12 +53,7 @@ func (s *Server) deleteObjects(rq *request) (response, error) {
 	if len(req.Objects) == 0 || len(req.Objects) > object.MaxDeleteKeys {
 		return nil, s3err.ErrMalformedXML
 	}
-	bypass := s.bypassGovernance(rq)
-	objs := make([]object.ObjectToDelete, len(req.Objects))
-	for i, o := range req.Objects {
-		objs[i] = object.ObjectToDelete{Key: o.Key, VersionID: o.VersionID, BypassGovernance: bypass}
-	}
-	results, err := s.objects.DeleteObjects(rq.ctx, rq.bucket, objs)
+	results, err := s.deleteAuthorizedKeys(rq, req)
 	if err != nil {
 		return nil, err
 	}
@@ -81,4 +76,37 @@ func (s *Server) deleteObjects(rq *request) (response, error) {
 		doc.Deleted = append(doc.Deleted, d)
 	}
 	return xmlResponse{doc: doc}, nil
+}
+
+// deleteAuthorizedKeys deletes the keys of req that the caller may
+// delete, as S3 decides them: each on its own ARN, s3:DeleteObject or,
+// naming a version, s3:DeleteObjectVersion, and bypassing GOVERNANCE
+// retention only where it holds s3:BypassGovernanceRetention. A key it
+// may not delete is left alone and answers AccessDenied; the others are
+// still deleted.
+func (s *Server) deleteAuthorizedKeys(rq *request, req deleteRequest) ([]object.DeletedObject, error) {
+	perm := operationAuthz["DeleteObjects"]
+	auth := s.keyAuthorizer(rq)
+	results := make([]object.DeletedObject, len(req.Objects))
+	var objs []object.ObjectToDelete
+	var at []int // index in req.Objects of each of objs
+	for i, o := range req.Objects {
+		if !auth.allows(perm.actionFor(o.VersionID != ""), o.Key, o.VersionID) {
+			results[i].Err = s3err.ErrAccessDenied
+			continue
+		}
+		objs = append(objs, object.ObjectToDelete{Key: o.Key, VersionID: o.VersionID, BypassGovernance: auth.bypassGovernance(o.Key, o.VersionID)})
+		at = append(at, i)
+	}
+	if len(objs) == 0 {
+		return results, nil
+	}
+	done, err := s.objects.DeleteObjects(rq.ctx, rq.bucket, objs)
+	if err != nil {
+		return nil, err
+	}
+	for j, r := range done {
+		results[at[j]] = r
+	}
+	return results, nil
 }

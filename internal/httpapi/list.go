@@ -124,7 +124,9 @@ func userMetadata(o object.ObjectInfo) *userMeta {
 	return m
 }
 
-func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMeta bool) ([]listEntry, []commonPrefix) {
+// entries are the listing's objects and common prefixes; metaOf, when
+// not nil, says which objects show their user metadata.
+func (s *Server) entries(p listParams, res object.ListResult, withOwner bool, metaOf func(key string) bool) ([]listEntry, []commonPrefix) {
 	contents := make([]listEntry, 0, len(res.Objects))
 	for _, o := range res.Objects {
 		e := listEntry{
@@ -138,7 +140,7 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner, withMet
 			own := s.owner()
 			e.Owner = &own
 		}
-		if withMeta {
+		if metaOf != nil && metaOf(o.Key) {
 			e.UserMetadata = userMetadata(o)
 		}
 		contents = append(contents, e)
@@ -173,7 +175,7 @@ func (s *Server) listObjectsV1(rq *request) (response, error) {
 	if p.urlEncode {
 		doc.EncodingType = "url"
 	}
-	doc.Contents, doc.CommonPrefixes = s.entries(p, res, true, false)
+	doc.Contents, doc.CommonPrefixes = s.entries(p, res, true, nil)
 	return xmlResponse{doc: doc}, nil
 }
 
@@ -222,6 +224,19 @@ func (s *Server) listObjectsV2(rq *request) (response, error) {
 	if p.urlEncode {
 		doc.EncodingType = "url"
 	}
-	doc.Contents, doc.CommonPrefixes = s.entries(p, res, q.Get("fetch-owner") == "true", withMeta)
+	var metaOf func(string) bool
+	if withMeta {
+		metaOf = s.readableKeys(rq)
+	}
+	doc.Contents, doc.CommonPrefixes = s.entries(p, res, q.Get("fetch-owner") == "true", metaOf)
 	return xmlResponse{doc: doc}, nil
+}
+
+// readableKeys says which keys of the request's bucket the caller may
+// read (s3:GetObject): a listing shows user metadata, which HeadObject
+// would refuse to others, for those only.
+func (s *Server) readableKeys(rq *request) func(key string) bool {
+	auth := s.keyAuthorizer(rq)
+	get := operationAuthz["GetObject"].action
+	return func(key string) bool { return auth.allows(get, key, "") }
 }

@@ -140,6 +140,42 @@ func (s *Server) authenticatePost(rq *request, f sigv4.PostForm) error {
 	return s.identify(rq, res.AccessKey, res.SessionToken)
 }
 
+// authorizeForm decides a form upload as S3 does a PUT of its key:
+// s3:PutObject on the object's ARN, the form's fields standing for the
+// headers a PUT would carry in the condition keys.
+func (s *Server) authorizeForm(rq *request, f sigv4.PostForm, key string) error {
+	auth := s.keyAuthorizer(rq)
+	auth.addConditions(formConditionKeys(f))
+	if !auth.allows(operationAuthz["PostObject"].action, key, "") {
+		return s3err.ErrAccessDenied
+	}
+	return nil
+}
+
+// formConditionKeys are the condition keys of a form's fields that a PUT
+// sends as headers: its canned ACL, server-side encryption and tags.
+func formConditionKeys(f sigv4.PostForm) map[string][]string {
+	keys := map[string][]string{}
+	for field, key := range map[string]string{
+		"acl":                          "s3:x-amz-acl",
+		"x-amz-server-side-encryption": "s3:x-amz-server-side-encryption",
+		"x-amz-server-side-encryption-aws-kms-key-id":     "s3:x-amz-server-side-encryption-aws-kms-key-id",
+		"x-amz-server-side-encryption-customer-algorithm": "s3:x-amz-server-side-encryption-customer-algorithm",
+	} {
+		if v := f.Get(field); v != "" {
+			keys[key] = []string{v}
+		}
+	}
+	if doc := f.Get("tagging"); doc != "" {
+		// A malformed document is refused when the upload reads it.
+		tags, _ := parseTaggingDocument([]byte(doc))
+		for k, v := range tags {
+			keys["s3:requestobjecttag/"+strings.ToLower(k)] = []string{v}
+		}
+	}
+	return keys
+}
+
 type postResponse struct {
 	XMLName  xml.Name `xml:"PostResponse"`
 	Location string   `xml:"Location"`
@@ -162,9 +198,6 @@ func (s *Server) postObject(rq *request) (response, error) {
 	if err := s.authenticatePost(rq, f); err != nil {
 		return nil, err
 	}
-	if err := s.authorize(rq, iamAction("PostObject", false)); err != nil {
-		return nil, err
-	}
 	policy, err := sigv4.ParsePostPolicy(f.Get(sigv4.PostFieldPolicy))
 	if err != nil {
 		return nil, err
@@ -174,6 +207,9 @@ func (s *Server) postObject(rq *request) (response, error) {
 	}
 	key := sigv4.SubstituteFilename(f.Get(sigv4.PostFieldKey), form.filename)
 	f[sigv4.PostFieldKey] = key
+	if err := s.authorizeForm(rq, f, key); err != nil {
+		return nil, err
+	}
 	f[sigv4.PostFieldBucket] = rq.bucket
 	if err := policy.Check(f, s.now()); err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 )
 
 // operation is what a request resolves to: an S3 operation name (for logs
-// and the IAM action it needs) and its handler.
+// and for its IAM action and resource, operationAuthz) and its handler.
 type operation struct {
 	name    string
 	handler func(*Server, *request) (response, error)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/internal/snowball"
+	"github.com/kurastore/kura/s3err"
 )
 
 // Headers of a snowball upload: a PUT whose body is a tar (or gzip tar)
@@ -23,8 +24,9 @@ func isSnowball(h http.Header) bool {
 }
 
 // extractSnowball stores every file of the archive as an object, all in
-// one atomic commit: an archive with an unsafe name, a damaged entry or
-// too many entries stores nothing.
+// one atomic commit: an archive with an unsafe name, a damaged entry, too
+// many entries or a key the caller may not put (each is a PutObject of
+// its key) stores nothing.
 func (s *Server) extractSnowball(rq *request) (response, error) {
 	enc, err := s.writeEncryption(rq)
 	if err != nil {
@@ -34,7 +36,12 @@ func (s *Server) extractSnowball(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	auth := s.keyAuthorizer(rq)
+	put := operationAuthz["PutObject"].action
 	err = snowball.Extract(rq.body, rq.http.Header.Get(snowballPrefixHeader), func(e snowball.Entry) error {
+		if !auth.allows(put, e.Key, "") {
+			return s3err.ErrAccessDenied
+		}
 		return batch.Add(object.BatchEntry{
 			Key:  e.Key,
 			Body: e.Body,

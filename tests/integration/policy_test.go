@@ -13,7 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/minio/minio-go/v7"
+	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/kurastore/kura/admin"
 )
@@ -174,6 +178,93 @@ func TestPolicyEnforcement(t *testing.T) {
 	kuraAdmin(t, s, "policy", "attach", "loopback", "--user", "netuser")
 	if _, err := netuser.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("private"), Key: aws.String("doc.txt")}); err != nil {
 		t.Fatalf("loopback source: %v", err)
+	}
+}
+
+// TestPolicyDecidesEachKey: DeleteObjects and browser POST uploads are
+// decided key by key, on each object's ARN, as DeleteObject and PUT are.
+func TestPolicyDecidesEachKey(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	root := newAWSClient(s)
+	if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vers")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("vers"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(key string) *string {
+		out, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("vers"), Key: aws.String(key), Body: strings.NewReader("data")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.VersionId
+	}
+	version := put("k")
+	put("other")
+	f := t.TempDir() + "/p.json"
+	if err := writeFile(f, `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::vers","arn:aws:s3:::vers/*"]},
+		{"Effect":"Deny","Action":["s3:DeleteObjectVersion"],"Resource":["arn:aws:s3:::vers/*"]},
+		{"Effect":"Deny","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::vers/protected/*"]}]}`); err != nil {
+		t.Fatal(err)
+	}
+	kuraAdmin(t, s, "policy", "create", "no-version-delete", f)
+	kuraAdmin(t, s, "user", "add", "pruner", "pruner-secret")
+	kuraAdmin(t, s, "policy", "attach", "no-version-delete", "--user", "pruner")
+	pruner := clientAs(s, "pruner", "pruner-secret")
+
+	if _, err := pruner.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("vers"), Key: aws.String("k"), VersionId: version}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("DeleteObject of a version under the Deny: %v", err)
+	}
+	out, err := pruner.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("vers"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("k"), VersionId: version}, {Key: aws.String("other")},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Errors) != 1 || aws.ToString(out.Errors[0].Key) != "k" || aws.ToString(out.Errors[0].Code) != "AccessDenied" {
+		t.Errorf("errors: %+v", out.Errors)
+	}
+	if len(out.Deleted) != 1 || aws.ToString(out.Deleted[0].Key) != "other" {
+		t.Errorf("deleted: %+v", out.Deleted)
+	}
+	if _, err := root.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("vers"), Key: aws.String("k"), VersionId: version}); err != nil {
+		t.Fatalf("the denied version is gone: %v", err)
+	}
+	// Anonymous, with no grant at all: every key refused, none deleted.
+	anon := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.url()), UsePathStyle: true, Credentials: aws.AnonymousCredentials{}})
+	out, err = anon.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("vers"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("k")}}}})
+	if err != nil || len(out.Errors) != 1 || aws.ToString(out.Errors[0].Code) != "AccessDenied" || len(out.Deleted) != 0 {
+		t.Fatalf("anonymous DeleteObjects: %+v %v", out, err)
+	}
+	if _, err := root.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("vers"), Key: aws.String("k")}); err != nil {
+		t.Fatalf("an anonymous DeleteObjects deleted k: %v", err)
+	}
+
+	// A POST form is a PUT of its key.
+	mc, err := minio.New(s.addr, &minio.Options{Creds: miniocreds.NewStaticV4("pruner", "pruner-secret", ""), Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key  string
+		want int
+	}{{"protected/posted", http.StatusForbidden}, {"open/posted", http.StatusNoContent}} {
+		p := minio.NewPostPolicy()
+		p.SetBucket("vers")
+		p.SetKey(c.key)
+		p.SetExpires(time.Now().UTC().Add(time.Hour))
+		u, fields, err := mc.PresignedPostPolicy(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields["key"] = c.key
+		expectStatus(t, "POST "+c.key, do(t, formRequest(t, u.String(), fields, "f.txt", []byte("x"))), c.want)
+	}
+	if _, err := root.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("vers"), Key: aws.String("protected/posted")}); apiCode(err) != "NotFound" {
+		t.Fatalf("a denied form was stored: %v", err)
 	}
 }
 
