@@ -263,7 +263,11 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 	if op.handler == nil {
 		return nil, op.unsupported
 	}
-	return op.handler(s, rq)
+	resp, err := op.handler(s, rq)
+	if err != nil {
+		return nil, s.hideMissingKey(rq, op, err)
+	}
+	return resp, nil
 }
 
 // authenticate verifies the request's signature and replaces its body with
