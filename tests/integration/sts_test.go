@@ -4,8 +4,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
@@ -13,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/kurastore/kura/admin"
+	"github.com/kurastore/kura/internal/kms/localkms"
 )
 
 func stsAs(s *server, access, secret, token string) *sts.Client {
@@ -215,5 +219,39 @@ func TestSTSSessions(t *testing.T) {
 		return apiCode(err) == "InvalidAccessKeyId"
 	}) {
 		t.Fatalf("session of a removed user: %v", err)
+	}
+}
+
+// TestGatewaysShareSessionsAndSealKey: a session one gateway issued works
+// on another, and a gateway whose IAM seal key is not the one the
+// database's secrets are sealed under refuses to start.
+func TestGatewaysShareSessionsAndSealKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scale-out test skipped in -short mode")
+	}
+	gws, _ := gateways(t, 2)
+	c := ctx(t)
+	out, err := assumeRole(c, stsAs(gws[0], gws[0].accessKey, gws[0].secretKey, ""), 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3WithSession(gws[1], out).ListBuckets(c, &s3.ListBucketsInput{}); err != nil {
+		t.Fatalf("a session issued by another gateway: %v", err)
+	}
+	var env []string
+	for _, e := range gws[0].env {
+		if !strings.HasPrefix(e, "KURA_IAM_SECRET_KEY=") {
+			env = append(env, e)
+		}
+	}
+	env = append(env, "KURA_IAM_SECRET_KEY="+localkms.NewSecret("another-iam-key"))
+	start, cancel := context.WithTimeout(c, 30*time.Second)
+	defer cancel()
+	args := append(append([]string{"server", "--address", freeAddr(t)}, gws[0].extra...), t.TempDir())
+	cmd := exec.CommandContext(start, kuraBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	logs, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(logs), "sealed under another key") {
+		t.Fatalf("a gateway with another IAM seal key: %v\n%s", err, logs)
 	}
 }
