@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
@@ -249,7 +250,7 @@ func (s *Store) sessionIdentity(ctx context.Context, access, token string) (*Ide
 		secret: s.sessionSecret(access), expires: expires, session: &c,
 	}
 	if len(c.Policy) > 0 {
-		p, err := policy.Parse(c.Policy)
+		p, err := parseSessionPolicy(c.Policy)
 		if err != nil || id.Session != nil {
 			return nil, s3err.ErrInvalidToken
 		}
@@ -284,4 +285,35 @@ func narrowBy(id *Identity, p *policy.Policy) {
 		id.Policies = []*policy.Policy{allowEverything}
 	}
 	id.Session = p
+}
+
+// sessionPolicies remembers parsed session policies by their text, so
+// that a session's requests neither parse the policy again nor hand the
+// policy package a new *Policy to compile each time. It is cleared when
+// full: parsing again is the only cost.
+var sessionPolicies struct {
+	mu     sync.Mutex
+	byText map[string]*policy.Policy
+}
+
+const maxSessionPolicies = 1024
+
+func parseSessionPolicy(doc []byte) (*policy.Policy, error) {
+	sessionPolicies.mu.Lock()
+	p, ok := sessionPolicies.byText[string(doc)]
+	sessionPolicies.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	sessionPolicies.mu.Lock()
+	if sessionPolicies.byText == nil || len(sessionPolicies.byText) >= maxSessionPolicies {
+		sessionPolicies.byText = map[string]*policy.Policy{}
+	}
+	sessionPolicies.byText[string(doc)] = p
+	sessionPolicies.mu.Unlock()
+	return p, nil
 }

@@ -473,3 +473,114 @@ func TestAdoptSealKeyOnNewStore(t *testing.T) {
 		t.Fatalf("user after restart: %q %v", sec, err)
 	}
 }
+
+// BenchmarkAuthenticate compares resolving a user's keys (from the
+// identity cache) with opening a session token with a session policy.
+func BenchmarkAuthenticate(b *testing.B) {
+	m, err := pebblestore.Open("iam", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	s, err := NewStore(m, root, testSealKey, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "bench", "bench-secret-1"); err != nil {
+		b.Fatal(err)
+	}
+	caller, err := s.Identity(ctx, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tc, err := s.AssumeRole(ctx, caller, 0, []byte(oneBucketRead))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("user", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Authenticate(ctx, "bench", ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("session", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Authenticate(ctx, tc.AccessKey, tc.SessionToken); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestSessionPolicyMemoIsBounded(t *testing.T) {
+	doc := func(i int) []byte {
+		return []byte(strings.Replace(oneBucketRead, "one/*", "b"+strings.Repeat("x", i%7)+"/"+string(rune('a'+i%26))+"-"+time.Duration(i).String(), 1))
+	}
+	sessionPolicies.mu.Lock()
+	sessionPolicies.byText = nil
+	sessionPolicies.mu.Unlock()
+	first, err := parseSessionPolicy(doc(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < maxSessionPolicies; i++ {
+		if _, err := parseSessionPolicy(doc(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, _ := parseSessionPolicy(doc(0)); again != first || len(sessionPolicies.byText) != maxSessionPolicies {
+		t.Fatalf("at %d policies the first was forgotten (%d kept)", maxSessionPolicies, len(sessionPolicies.byText))
+	}
+	if _, err := parseSessionPolicy(doc(maxSessionPolicies)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sessionPolicies.byText); n != 1 {
+		t.Fatalf("after %d policies %d are kept, want 1", maxSessionPolicies+1, n)
+	}
+	if again, _ := parseSessionPolicy(doc(0)); again == first {
+		t.Fatal("a forgotten policy came back as the same value")
+	}
+}
+
+// TestSessionsConcurrently issues and checks sessions from many
+// goroutines at once, while the parent's policies change (run with -race).
+func TestSessionsConcurrently(t *testing.T) {
+	s, _, _ := newClockedStore(t)
+	ctx := context.Background()
+	dave := addUser(t, s, "dave", "readonly")
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				doc := ""
+				if (g+i)%2 == 0 {
+					doc = oneBucketRead
+				}
+				tc, err := s.AssumeRole(ctx, dave, 0, []byte(doc))
+				if err == nil {
+					_, err = s.Authenticate(ctx, tc.AccessKey, tc.SessionToken)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 5 {
+		if err := s.AttachPolicy(ctx, "readwrite", "dave", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DetachPolicy(ctx, "readwrite", "dave", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
