@@ -29,7 +29,8 @@ type Identity struct {
 }
 
 // Secret returns the secret of an access key, for signature checks. It
-// refuses disabled users and expired temporary credentials at once.
+// refuses disabled users at once; temporary credentials are checked by
+// Authenticate, which has their session token.
 func (s *Store) Secret(access string) (string, error) {
 	if access != s.root.AccessKey && IsSessionAccessKey(access) {
 		// Whether the credentials are still good is for the session
