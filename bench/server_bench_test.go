@@ -48,7 +48,7 @@ func startKura(b *testing.B) *target {
 	}
 	layer := object.New(m, blobs, object.Options{KMS: keys})
 	creds := auth.Credentials{AccessKey: "benchkey", SecretKey: "benchsecret"}
-	identities, err := iam.NewStore(m, creds, nil)
+	identities, err := iam.NewStore(m, creds, make([]byte, iam.SealKeySize), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

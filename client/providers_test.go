@@ -363,7 +363,7 @@ func startKuraSTS(t *testing.T) kuraSTS {
 	}
 	log := slog.New(slog.DiscardHandler)
 	root := auth.NewRandomCredentials()
-	store, err := iam.NewStore(meta, root, nil)
+	store, err := iam.NewStore(meta, root, make([]byte, iam.SealKeySize), nil)
 	if err != nil {
 		meta.Close()
 		t.Fatal(err)

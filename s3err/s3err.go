@@ -159,7 +159,10 @@ var (
 	// asks for ACLs beyond the owner's, which no bucket allows.
 	ErrInvalidBucketACLWithObjectOwnership = def("InvalidBucketAclWithObjectOwnership", http.StatusBadRequest, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 	ErrInvalidToken                        = def("InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid.")
-	ErrNoSuchVersion                       = def("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
-	ErrCORSForbidden                       = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
-	ErrInvalidCopyDest                     = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	// ErrValidationError is STS's answer to a parameter out of its range
+	// (DurationSeconds, Policy length).
+	ErrValidationError = def("ValidationError", http.StatusBadRequest, "A parameter is out of its allowed range.")
+	ErrNoSuchVersion   = def("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
+	ErrCORSForbidden   = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+	ErrInvalidCopyDest = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 )

@@ -51,7 +51,12 @@ func serverCommand() *cobra.Command {
 
 Root credentials come from KURA_ROOT_USER and KURA_ROOT_PASSWORD. When they
 are unset, the first start generates random ones, saves them in
-DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.`,
+DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.
+
+The secrets of users and service accounts, and session tokens, are sealed
+with the IAM seal key: KURA_IAM_SECRET_KEY (NAME:BASE64 of 32 bytes), or
+DIR/` + iamKeyFile + `, generated on first start. The root credentials can
+change at any restart; the seal key cannot.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServer(cmd.Context(), args[0], f)
@@ -121,6 +126,61 @@ func builtinKMS(dir string, m meta.Store, log *slog.Logger) (*localkms.KMS, erro
 	}
 	log.Info("KMS", "default_key", k.DefaultKey())
 	return k, nil
+}
+
+// iamKeyFile holds the generated seal key of IAM secrets and session
+// tokens.
+const (
+	iamKeyFile     = "iam.key"
+	iamSealKeyName = "kura-iam-key"
+)
+
+// iamSealKey returns the key that seals IAM secrets and session tokens:
+// KURA_IAM_SECRET_KEY, or DIR/iam.key, generated on first start. It is
+// kept apart from the root credentials so that they can change.
+func iamSealKey(dir string) ([]byte, error) {
+	secret := os.Getenv("KURA_IAM_SECRET_KEY")
+	if secret == "" {
+		path := filepath.Join(dir, iamKeyFile)
+		var created bool
+		var err error
+		if secret, created, err = localkms.LoadOrCreateSecret(path, iamSealKeyName); err != nil {
+			return nil, fmt.Errorf("IAM seal key: %w", err)
+		}
+		if created {
+			fmt.Printf("Generated the IAM seal key (saved in %s; back it up: users' secrets need it)\n", path)
+		}
+	}
+	_, key, err := localkms.ParseSecret(secret)
+	if err != nil {
+		return nil, fmt.Errorf("KURA_IAM_SECRET_KEY: %w", err)
+	}
+	return key, nil
+}
+
+// openIAM opens the IAM store and, on the first start with a seal key,
+// re-seals the secrets older versions sealed under a key derived from the
+// root credentials (which must still be the ones that sealed them).
+func openIAM(ctx context.Context, dir string, m meta.Store, creds auth.Credentials, log *slog.Logger) (*iam.Store, error) {
+	key, err := iamSealKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	identities, err := iam.NewStore(m, creds, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := identities.AdoptSealKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Adopted && (rep.Resealed > 0 || rep.Dropped > 0 || len(rep.Unreadable) > 0) {
+		log.Info("IAM secrets re-sealed under the IAM seal key", "resealed", rep.Resealed, "stored_sessions_dropped", rep.Dropped)
+	}
+	if len(rep.Unreadable) > 0 {
+		log.Warn("IAM secrets the root credentials could not open (sealed under earlier root credentials); these keys stay unusable", "access_keys", rep.Unreadable)
+	}
+	return identities, nil
 }
 
 // tlsSetup returns the certificate source the flags ask for, or nil for
@@ -213,7 +273,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
-	identities, err := iam.NewStore(metaStore, creds, nil)
+	identities, err := openIAM(ctx, dir, metaStore, creds, log)
 	if err != nil {
 		stopBackground()
 		return err

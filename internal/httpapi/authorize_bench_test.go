@@ -33,7 +33,7 @@ func BenchmarkAuthorize(b *testing.B) {
 		b.Fatal(err)
 	}
 	root := auth.Credentials{AccessKey: "rootkey", SecretKey: "rootsecret1"}
-	ids, err := iam.NewStore(m, root, nil)
+	ids, err := iam.NewStore(m, root, make([]byte, iam.SealKeySize), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

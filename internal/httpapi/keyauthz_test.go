@@ -59,7 +59,7 @@ func newAuthzServer(t testing.TB) *authzServer {
 	}
 	clock := func() time.Time { return s.now }
 	layer := object.New(m, blobs, object.Options{Region: fzRegion, Now: clock, KMS: keys})
-	if s.ids, err = iam.NewStore(m, auth.Credentials{AccessKey: s.root.AccessKey, SecretKey: s.root.SecretKey}, clock); err != nil {
+	if s.ids, err = iam.NewStore(m, auth.Credentials{AccessKey: s.root.AccessKey, SecretKey: s.root.SecretKey}, make([]byte, iam.SealKeySize), clock); err != nil {
 		t.Fatal(err)
 	}
 	s.api = New(Config{Objects: layer, Region: fzRegion, Now: clock, KMS: keys, IAM: s.ids, Logger: slog.New(slog.DiscardHandler)})

@@ -361,15 +361,18 @@ func (s *Server) authorize(rq *request, action, resource string) error {
 // need and other keys must not have.
 func (s *Server) identify(rq *request, access, token string) error {
 	if s.iam == nil {
-		rq.identity = &iam.Identity{AccessKey: access, Username: access, Root: true}
-	} else {
-		id, err := s.iam.Identity(rq.ctx, access)
-		if err != nil {
-			return err
+		if token != "" {
+			return s3err.ErrInvalidToken
 		}
-		rq.identity = id
+		rq.identity = &iam.Identity{AccessKey: access, Username: access, Root: true}
+		return nil
 	}
-	return rq.identity.CheckSessionToken(token)
+	id, err := s.iam.Authenticate(rq.ctx, access, token)
+	if err != nil {
+		return err
+	}
+	rq.identity = id
+	return nil
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) bool {

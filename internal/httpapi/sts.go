@@ -92,7 +92,7 @@ func (s *Server) sts(rq *request) (response, error) {
 		if v := p.Get("DurationSeconds"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return nil, s3err.ErrInvalidArgument.WithMessage("DurationSeconds must be a number.")
+				return nil, s3err.ErrValidationError.WithMessage("DurationSeconds must be a number.")
 			}
 			duration = time.Duration(n) * time.Second
 		}

@@ -8,4 +8,8 @@
 //	Iu<access key>   user or service account (JSON, secret sealed)
 //	Ig<group>        group (JSON)
 //	Ip<policy name>  named policy document (JSON as given)
+//	Ik               check value of the seal key the secrets are sealed under
+//
+// Temporary (STS) credentials are stored nowhere: their session token
+// carries what they need, sealed (sts.go).
 package iam

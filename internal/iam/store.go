@@ -2,11 +2,6 @@ package iam
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,12 +42,10 @@ type User struct {
 	// parent's, narrowed by SessionPolicy when set.
 	Parent        string          `json:"parent,omitempty"`
 	SessionPolicy json.RawMessage `json:"sessionPolicy,omitempty"`
-	// Expiration ends temporary (STS) credentials; zero for none.
+	// Expiration is set only on the temporary credentials older versions
+	// stored; such records are refused, and removed by AdoptSealKey.
 	Expiration time.Time `json:"expiration,omitzero"`
 	Created    time.Time `json:"created"`
-	// TokenHash is the SHA-256 of the session token of temporary
-	// credentials.
-	TokenHash []byte `json:"tokenHash,omitempty"`
 	// Sealed is the encrypted secret as stored.
 	Sealed []byte `json:"secret"`
 }
@@ -69,33 +62,11 @@ type Group struct {
 type Store struct {
 	meta meta.Store
 	root auth.Credentials
-	aead cipher.AEAD
+	keys *sealKeys
 	now  func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]*Identity // by access key; cleared on every change
-}
-
-// NewStore returns a Store whose secrets are sealed with a key derived
-// from the root secret, so that every gateway with the same root
-// credentials can read them.
-func NewStore(m meta.Store, root auth.Credentials, now func() time.Time) (*Store, error) {
-	key, err := hkdf.Key(sha256.New, []byte(root.SecretKey), []byte(root.AccessKey), "kura iam secrets v1", 32)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{meta: m, root: root, aead: aead, now: now, cache: map[string]*Identity{}}, nil
 }
 
 const (
@@ -107,24 +78,6 @@ const (
 func userKey(access string) []byte { return []byte(prefixUser + access) }
 func groupKey(name string) []byte  { return []byte(prefixGroup + name) }
 func policyKey(name string) []byte { return []byte(prefixPolicy + name) }
-
-func (s *Store) seal(secret, access string) []byte {
-	nonce := make([]byte, s.aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, []byte(secret), []byte(access))
-}
-
-func (s *Store) open(u *User) (string, error) {
-	n := s.aead.NonceSize()
-	if len(u.Sealed) < n {
-		return "", fmt.Errorf("iam: secret of %s is damaged", u.AccessKey)
-	}
-	plain, err := s.aead.Open(nil, u.Sealed[:n], u.Sealed[n:], []byte(u.AccessKey))
-	if err != nil {
-		return "", fmt.Errorf("iam: secret of %s cannot be opened (root credentials changed?): %w", u.AccessKey, err)
-	}
-	return string(plain), nil
-}
 
 func getJSON[T any](r meta.Reader, key []byte, missing error) (T, error) {
 	var v T
@@ -181,6 +134,9 @@ func (s *Store) AddUser(ctx context.Context, access, secret string) error {
 	}
 	if access == s.root.AccessKey {
 		return ErrRootReserved
+	}
+	if IsSessionAccessKey(access) {
+		return fmt.Errorf("%w: access keys of the form ASIA followed by 16 letters A-Z and digits 2-7 are those of temporary credentials", s3err.ErrInvalidArgument)
 	}
 	return s.update(ctx, func(tx meta.Txn) error {
 		if _, err := tx.Get(userKey(access)); err == nil {
@@ -521,6 +477,9 @@ func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []b
 		}
 	}
 	creds := auth.NewRandomCredentials()
+	for IsSessionAccessKey(creds.AccessKey) {
+		creds = auth.NewRandomCredentials()
+	}
 	err := s.update(ctx, func(tx meta.Txn) error {
 		if parent != s.root.AccessKey {
 			p, err := getJSON[User](tx, userKey(parent), ErrNoSuchUser)

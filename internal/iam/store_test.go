@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
@@ -18,6 +17,9 @@ import (
 
 var root = auth.Credentials{AccessKey: "ROOTKEY", SecretKey: "rootsecret123"}
 
+// testSealKey is the seal key of the test stores.
+var testSealKey = bytes.Repeat([]byte{7}, SealKeySize)
+
 func newStore(t *testing.T) (*Store, meta.Store) {
 	t.Helper()
 	m, err := pebblestore.Open("iam", &pebblestore.Options{FS: vfs.NewMem()})
@@ -25,7 +27,7 @@ func newStore(t *testing.T) (*Store, meta.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	s, err := NewStore(m, root, nil)
+	s, err := NewStore(m, root, testSealKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +63,21 @@ func TestUsersAndSecrets(t *testing.T) {
 		}
 		return nil
 	})
-	// A store with other root credentials cannot open it.
-	other, err := NewStore(m, auth.Credentials{AccessKey: "ROOTKEY", SecretKey: "differentroot"}, nil)
+	// Root credentials play no part in sealing: after a new root
+	// password every user still works; another seal key opens nothing.
+	rotated, err := NewStore(m, auth.Credentials{AccessKey: "ROOTKEY", SecretKey: "differentroot"}, testSealKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sec, err := rotated.Secret("alice"); err != nil || sec != "alicesecret1" {
+		t.Fatalf("secret after a new root password: %q %v", sec, err)
+	}
+	other, err := NewStore(m, root, bytes.Repeat([]byte{8}, SealKeySize), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := other.Secret("alice"); err == nil {
-		t.Fatal("secret opened with another root key")
+		t.Fatal("secret opened with another seal key")
 	}
 	// Disabling takes effect at once, through the cache.
 	if err := s.SetUserStatus(ctx, "alice", StatusDisabled); err != nil {
@@ -159,68 +169,6 @@ func TestPoliciesGroupsAndServiceAccounts(t *testing.T) {
 	}
 	if err := s.DeletePolicy(ctx, "photos-read"); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestAssumeRole(t *testing.T) {
-	m, err := pebblestore.Open("iam", &pebblestore.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s, err := NewStore(m, root, func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := s.AddUser(ctx, "dave", "davesecret12"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AttachPolicy(ctx, "readonly", "dave", ""); err != nil {
-		t.Fatal(err)
-	}
-	caller, err := s.Identity(ctx, "dave")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []time.Duration{MinSessionDuration - time.Second, MaxSessionDuration + time.Second} {
-		if _, err := s.AssumeRole(ctx, caller, d, nil); !errors.Is(err, s3err.ErrInvalidArgument) {
-			t.Errorf("duration %v: %v", d, err)
-		}
-	}
-	narrow := []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::one/*"]}]}`)
-	tc, err := s.AssumeRole(ctx, caller, MinSessionDuration, narrow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := s.Identity(ctx, tc.AccessKey)
-	if err != nil || id.Username != "dave" || id.Session == nil || len(id.Policies) != 1 || id.Root {
-		t.Fatalf("temporary identity: %+v %v", id, err)
-	}
-	if err := id.CheckSessionToken(tc.SessionToken); err != nil {
-		t.Fatalf("right token: %v", err)
-	}
-	for _, bad := range []string{"", tc.SessionToken + "x"} {
-		if err := id.CheckSessionToken(bad); !errors.Is(err, s3err.ErrInvalidToken) {
-			t.Errorf("token %q: %v", bad, err)
-		}
-	}
-	if err := caller.CheckSessionToken("unasked"); !errors.Is(err, s3err.ErrInvalidToken) {
-		t.Errorf("a token on permanent keys: %v", err)
-	}
-	now = now.Add(MinSessionDuration)
-	if _, err := s.Secret(tc.AccessKey); !errors.Is(err, s3err.ErrExpiredToken) {
-		t.Fatalf("after expiry: %v", err)
-	}
-	// Root's temporary credentials act as root.
-	rootID, _ := s.Identity(ctx, root.AccessKey)
-	rtc, err := s.AssumeRole(ctx, rootID, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rid, err := s.Identity(ctx, rtc.AccessKey); err != nil || !rid.Root {
-		t.Fatalf("root's temporary identity: %+v %v", rid, err)
 	}
 }
 

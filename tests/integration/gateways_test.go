@@ -119,7 +119,8 @@ func startGateways(t *testing.T, n int, extra []string) *server {
 		s.https = s.https || strings.HasPrefix(a, "--tls-")
 		gwExtra = append(gwExtra, a)
 	}
-	env := []string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey, "KURA_KMS_SECRET_KEY=" + localkms.NewSecret("gateways-key")}
+	env := []string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey, "KURA_KMS_SECRET_KEY=" + localkms.NewSecret("gateways-key"),
+		"KURA_IAM_SECRET_KEY=" + localkms.NewSecret("gateways-iam-key")}
 	for i := range n {
 		s.gws = append(s.gws, &server{
 			t: t, dir: filepath.Join(s.dir, fmt.Sprintf("gw%d", i)), accessKey: s.accessKey, secretKey: s.secretKey,

@@ -38,10 +38,11 @@ func gateways(t *testing.T, n int) ([]*server, *pgtest.Server) {
 	blobs := t.TempDir()
 	access, secret := "AKGW"+strings.ToUpper(randomHex(6)), randomHex(20)
 	kmsKey := localkms.NewSecret("gateway-key")
+	iamKey := localkms.NewSecret("gateway-iam-key")
 	var gws []*server
 	for range n {
 		s := &server{t: t, dir: t.TempDir(), accessKey: access, secretKey: secret, extra: []string{"--meta", conn, "--blobs", blobs}}
-		s.env = []string{"KURA_ROOT_USER=" + access, "KURA_ROOT_PASSWORD=" + secret, "KURA_KMS_SECRET_KEY=" + kmsKey}
+		s.env = []string{"KURA_ROOT_USER=" + access, "KURA_ROOT_PASSWORD=" + secret, "KURA_KMS_SECRET_KEY=" + kmsKey, "KURA_IAM_SECRET_KEY=" + iamKey}
 		s.start()
 		t.Cleanup(s.stop)
 		gws = append(gws, s)

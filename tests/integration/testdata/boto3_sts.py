@@ -35,5 +35,17 @@ try:
     sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/any", RoleSessionName="tt", DurationSeconds=43201)
     raise AssertionError("a session over 12 hours was issued")
 except ClientError as e:
-    assert e.response["Error"]["Code"] == "InvalidArgument", e.response
+    assert e.response["Error"]["Code"] == "ValidationError", e.response
+# A session asking for more gets at most an hour, and no later than its own end.
+chained = boto3.client("sts", endpoint_url=endpoint, aws_access_key_id=creds["AccessKeyId"],
+                       aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                       region_name="us-east-1")
+try:
+    chained.assume_role(RoleArn="arn:aws:iam::123456789012:role/any", RoleSessionName="chained", DurationSeconds=3601)
+    raise AssertionError("a chained session over an hour was issued")
+except ClientError as e:
+    assert e.response["Error"]["Code"] == "ValidationError", e.response
+again = chained.assume_role(RoleArn="arn:aws:iam::123456789012:role/any", RoleSessionName="chained",
+                            DurationSeconds=3600)["Credentials"]
+assert again["Expiration"] <= creds["Expiration"], (again["Expiration"], creds["Expiration"])
 print("OK")
