@@ -33,6 +33,9 @@ var iamActions = map[string]string{
 	"GetBucketOwnershipControls":         "s3:GetBucketOwnershipControls",
 	"PutBucketOwnershipControls":         "s3:PutBucketOwnershipControls",
 	"DeleteBucketOwnershipControls":      "s3:PutBucketOwnershipControls",
+	"GetBucketEncryption":                "s3:GetEncryptionConfiguration",
+	"PutBucketEncryption":                "s3:PutEncryptionConfiguration",
+	"DeleteBucketEncryption":             "s3:PutEncryptionConfiguration",
 }
 
 // versionedActions are the actions S3 names apart when they address a

@@ -42,6 +42,8 @@ import (
 //	                             policy; output allow or deny
 //	validate-identity            Parse and Validate the input; output "ok"
 //	                             or the error message
+//	validate-bucket bucket=B     Parse and ValidateForBucket(B); output "ok"
+//	                             or the error message
 //
 // REQUEST is key=value pairs: action, resource, principal, account and
 // username set the Request's fields; any other key is a context key
@@ -182,6 +184,9 @@ func (e *evalEnv) run(c *evalCase) string {
 		return e.evaluateAll(c)
 	case "validate-identity":
 		return validateIdentity(c.input)
+	case "validate-bucket":
+		bucket, _ := c.arg("bucket")
+		return validateBucket(c.input, bucket)
 	}
 	e.t.Fatalf("%s: unknown command %q", c.pos, c.cmd)
 	return ""
@@ -279,6 +284,17 @@ func validateIdentity(doc string) string {
 	p, err := Parse([]byte(doc))
 	if err == nil {
 		err = p.Validate()
+	}
+	if err != nil {
+		return s3err.From(err).Message
+	}
+	return "ok"
+}
+
+func validateBucket(doc, bucket string) string {
+	p, err := Parse([]byte(doc))
+	if err == nil {
+		err = p.ValidateForBucket(bucket)
 	}
 	if err != nil {
 		return s3err.From(err).Message
