@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,8 @@ import (
 //	                             policy; output allow or deny
 //	validate-identity            Parse and Validate the input; output "ok"
 //	                             or the error message
+//	mentions action=A prefix=P   MentionsKey(A, P) of the current policy:
+//	                             output true or false
 //	validate-bucket bucket=B     Parse and ValidateForBucket(B); output "ok"
 //	                             or the error message
 //
@@ -184,6 +187,10 @@ func (e *evalEnv) run(c *evalCase) string {
 		return e.evaluateAll(c)
 	case "validate-identity":
 		return validateIdentity(c.input)
+	case "mentions":
+		action, _ := c.arg("action")
+		prefix, _ := c.arg("prefix")
+		return strconv.FormatBool(e.current.MentionsKey(action, prefix))
 	case "validate-bucket":
 		bucket, _ := c.arg("bucket")
 		return validateBucket(c.input, bucket)
