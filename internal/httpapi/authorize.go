@@ -3,9 +3,7 @@ package httpapi
 import (
 	"context"
 	"net"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -92,13 +90,11 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 	add("s3:object-lock-mode", r.Header.Get("x-amz-object-lock-mode"))
 	add("s3:object-lock-retain-until-date", r.Header.Get("x-amz-object-lock-retain-until-date"))
 	add("s3:object-lock-legal-hold", r.Header.Get("x-amz-object-lock-legal-hold"))
-	if tags := r.Header.Get("x-amz-tagging"); tags != "" {
-		if parsed, err := url.ParseQuery(tags); err == nil {
-			for k, v := range parsed {
-				keys["s3:requestobjecttag/"+strings.ToLower(k)] = v
-			}
-		}
-	}
+	add("s3:x-amz-storage-class", r.Header.Get("x-amz-storage-class"))
+	add("s3:x-amz-content-sha256", r.Header.Get("x-amz-content-sha256"))
+	add("s3:x-amz-copy-source", copySourceKey(r.Header))
+	add("s3:x-amz-metadata-directive", r.Header.Get("x-amz-metadata-directive"))
+	addRequestTags(keys, headerTags(r.Header))
 	if id := rq.identity; id != nil {
 		add("aws:username", id.Username)
 		add("aws:userid", id.AccessKey)
@@ -121,7 +117,12 @@ func (s *Server) allows(rq *request, action, resource, bucket string) bool {
 	if id != nil && id.Root {
 		return true
 	}
-	req := policy.Request{Action: action, Resource: resource, Conditions: s.conditionKeys(rq), Principal: "*"}
+	keys, err := s.policyContext(rq, action, resource, bucket)
+	if err != nil {
+		rq.authz.err = err
+		return false
+	}
+	req := policy.Request{Action: action, Resource: resource, Conditions: keys, Principal: "*"}
 	bp := s.bucketPolicy(rq.ctx, bucket)
 	if id == nil {
 		if bp.Evaluate(req) != policy.Allowed {

@@ -1,0 +1,225 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/policy"
+)
+
+// authzState is what authorization gathered about a request beyond its
+// headers: the tags a PutObjectTagging body sets, read once however many
+// decisions the request needs, and an error met while gathering, which
+// the request is answered with instead of a decision.
+type authzState struct {
+	bodyRead bool
+	bodyTags map[string][]string
+	err      error
+}
+
+// denial is the answer to a request its policies did not allow: the
+// error that kept them from deciding, or AccessDenied.
+func (st *authzState) denial() error {
+	if st.err != nil {
+		return st.err
+	}
+	return s3err.ErrAccessDenied
+}
+
+// Condition key prefixes of object tags, lower case as policy.Request
+// wants them.
+const (
+	existingTagPrefix = "s3:existingobjecttag/"
+	requestTagPrefix  = "s3:requestobjecttag/"
+	requestTagKeysKey = "s3:requestobjecttagkeys"
+)
+
+// existingTagActions are the actions whose policy context has the current
+// tags of the object acted on (s3:ExistingObjectTag/<key>). S3 gives them
+// to reads and to the calls that change an object's tags, ACL, retention
+// or legal hold; not to PutObject or DeleteObject, which replace or remove
+// the object whatever its tags.
+var existingTagActions = map[string]bool{
+	"s3:GetObject":                      true,
+	"s3:GetObjectVersion":               true,
+	"s3:GetObjectAcl":                   true,
+	"s3:GetObjectVersionAcl":            true,
+	"s3:GetObjectAttributes":            true,
+	"s3:GetObjectVersionAttributes":     true,
+	"s3:GetObjectTagging":               true,
+	"s3:GetObjectVersionTagging":        true,
+	"s3:GetObjectRetention":             true,
+	"s3:GetObjectLegalHold":             true,
+	"s3:PutObjectAcl":                   true,
+	"s3:PutObjectVersionAcl":            true,
+	"s3:PutObjectTagging":               true,
+	"s3:PutObjectVersionTagging":        true,
+	"s3:DeleteObjectTagging":            true,
+	"s3:DeleteObjectVersionTagging":     true,
+	"s3:PutObjectRetention":             true,
+	"s3:PutObjectLegalHold":             true,
+	"s3:BypassGovernanceRetention":      true,
+	"s3:GetObjectVersionForReplication": true,
+}
+
+// policyContext is the condition context of one decision: the request's
+// own keys (conditionKeys), the tags a PutObjectTagging body sets, and,
+// when a policy that may decide action tests them, the current tags of
+// the object resource names. An error means no decision can be made:
+// deciding without the keys could grant what a Deny on them refuses.
+func (s *Server) policyContext(rq *request, action, resource, bucket string) (map[string][]string, error) {
+	keys := s.conditionKeys(rq)
+	if isPutObjectTagging(rq) {
+		tags, err := bodyTags(rq)
+		if err != nil {
+			return nil, err
+		}
+		addRequestTags(keys, tags)
+	}
+	if !existingTagActions[action] || !s.policiesMention(rq, action, bucket, existingTagPrefix) {
+		return keys, nil
+	}
+	key, ok := strings.CutPrefix(resource, iamResource(bucket, "")+"/")
+	if !ok {
+		return keys, nil
+	}
+	tags, err := s.existingTags(rq, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range tags {
+		keys[existingTagPrefix+strings.ToLower(k)] = []string{v}
+	}
+	return keys, nil
+}
+
+// policiesMention reports whether the bucket policy or one of the
+// caller's policies has a statement that may apply to action and tests a
+// key starting with prefix.
+func (s *Server) policiesMention(rq *request, action, bucket, prefix string) bool {
+	if s.bucketPolicy(rq.ctx, bucket).MentionsKey(action, prefix) {
+		return true
+	}
+	id := rq.identity
+	if id == nil {
+		return false
+	}
+	if id.Session.MentionsKey(action, prefix) {
+		return true
+	}
+	return slices.ContainsFunc(id.Policies, func(p *policy.Policy) bool { return p.MentionsKey(action, prefix) })
+}
+
+// existingTags reads the current tags of bucket/key: of the version the
+// request addresses, which for a copy's source is the version its
+// x-amz-copy-source names. An object or version that does not exist has
+// no tags; the operation itself then answers that it does not.
+func (s *Server) existingTags(rq *request, bucket, key string) (map[string]string, error) {
+	vid := ""
+	switch {
+	case bucket == rq.bucket && key == rq.key:
+		vid = versionID(rq)
+	case rq.http.Header.Get("x-amz-copy-source") != "":
+		if src, err := copySource(rq.http.Header); err == nil && src.Bucket == bucket && src.Key == key {
+			vid = src.VersionID
+		}
+	}
+	tags, err := s.objects.GetObjectTags(rq.ctx, bucket, key, vid)
+	for _, absent := range []error{s3err.ErrNoSuchKey, s3err.ErrNoSuchVersion, s3err.ErrNoSuchBucket, s3err.ErrMethodNotAllowed} {
+		if errors.Is(err, absent) {
+			return nil, nil
+		}
+	}
+	return tags, err
+}
+
+// isPutObjectTagging reports whether rq is a PutObjectTagging call, whose
+// tags are in its body rather than in x-amz-tagging.
+func isPutObjectTagging(rq *request) bool {
+	return rq.http.Method == http.MethodPut && rq.key != "" && rq.http.URL.Query().Has("tagging")
+}
+
+// bodyTags reads a PutObjectTagging body, at most maxTaggingBody bytes, to
+// learn the tags it sets, and leaves the body readable again for the
+// handler, which checks its digest and answers a bad one. A body that is
+// too long or not a valid tag set contributes no keys: the handler
+// refuses it whatever the decision. A body that cannot be read (a
+// payload failing its signature) is an error.
+func bodyTags(rq *request) (map[string][]string, error) {
+	st := &rq.authz
+	if st.bodyRead || rq.body == nil {
+		return st.bodyTags, nil
+	}
+	st.bodyRead = true
+	rest := rq.body
+	data, err := io.ReadAll(io.LimitReader(rest, maxTaggingBody+1))
+	if err != nil {
+		rq.body = io.MultiReader(bytes.NewReader(data), errorReader{err})
+		return nil, err
+	}
+	rq.body = io.MultiReader(bytes.NewReader(data), rest)
+	if len(data) > maxTaggingBody {
+		return nil, nil
+	}
+	if tags, err := parseTaggingDocument(data); err == nil {
+		st.bodyTags = make(map[string][]string, len(tags))
+		for k, v := range tags {
+			st.bodyTags[k] = []string{v}
+		}
+	}
+	return st.bodyTags, nil
+}
+
+type errorReader struct{ err error }
+
+func (r errorReader) Read([]byte) (int, error) { return 0, r.err }
+
+// addRequestTags sets s3:RequestObjectTag/<key> for each tag a request
+// sets, and s3:RequestObjectTagKeys to their keys.
+func addRequestTags(keys map[string][]string, tags map[string][]string) {
+	if len(tags) == 0 {
+		return
+	}
+	names := make([]string, 0, len(tags))
+	for k, v := range tags {
+		names = append(names, k)
+		keys[requestTagPrefix+strings.ToLower(k)] = v
+	}
+	slices.Sort(names)
+	keys[requestTagKeysKey] = names
+}
+
+// copySourceKey is the s3:x-amz-copy-source of a copy: its source as
+// "bucket/key", decoded and without a leading slash or version, as
+// policies write it ("bucket/public/*") whichever way a client spelled
+// the header. A header that names no source is the key as sent.
+func copySourceKey(h http.Header) string {
+	raw := h.Get("x-amz-copy-source")
+	if raw == "" {
+		return ""
+	}
+	src, err := copySource(h)
+	if err != nil {
+		return raw
+	}
+	return src.Bucket + "/" + src.Key
+}
+
+// headerTags reads the tags of an x-amz-tagging header (a URL query).
+func headerTags(h http.Header) url.Values {
+	v := h.Get("x-amz-tagging")
+	if v == "" {
+		return nil
+	}
+	tags, err := url.ParseQuery(v)
+	if err != nil {
+		return nil
+	}
+	return tags
+}
