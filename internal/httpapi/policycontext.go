@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
 )
@@ -82,6 +84,9 @@ func (s *Server) policyContext(rq *request, action, resource, bucket string) (ma
 		}
 		addRequestTags(keys, tags)
 	}
+	if err := s.addUploadKeys(rq, action, bucket, keys); err != nil {
+		return nil, err
+	}
 	if !existingTagActions[action] || !s.policiesMention(rq, action, bucket, existingTagPrefix) {
 		return keys, nil
 	}
@@ -97,6 +102,74 @@ func (s *Server) policyContext(rq *request, action, resource, bucket string) (ma
 		keys[existingTagPrefix+strings.ToLower(k)] = []string{v}
 	}
 	return keys, nil
+}
+
+// uploadKeyPrefixes are the condition keys a multipart upload's later
+// calls take from the CreateMultipartUpload that began it.
+var uploadKeyPrefixes = []string{
+	"s3:x-amz-server-side-encryption",
+	"s3:requestobjecttag",
+	"s3:x-amz-storage-class",
+	"s3:object-lock-",
+}
+
+// addUploadKeys gives UploadPart, UploadPartCopy and
+// CompleteMultipartUpload the encryption, tags, storage class and object
+// lock settings of their upload, as CreateMultipartUpload stated them:
+// the object these calls build has them though the calls do not repeat
+// the headers, so a policy requiring them (a Deny of PutObject when
+// s3:x-amz-server-side-encryption is Null) lets an upload that gave them
+// finish. A key the call's own headers set is kept. The upload is read
+// only when a policy that may decide the call tests one of these keys.
+func (s *Server) addUploadKeys(rq *request, action, bucket string, keys map[string][]string) error {
+	uploadID := rq.http.URL.Query().Get("uploadId")
+	if action != "s3:PutObject" || uploadID == "" || bucket != rq.bucket {
+		return nil
+	}
+	if !slices.ContainsFunc(uploadKeyPrefixes, func(p string) bool { return s.policiesMention(rq, action, bucket, p) }) {
+		return nil
+	}
+	up, err := s.objects.MultipartUpload(rq.ctx, rq.bucket, rq.key, uploadID)
+	if errors.Is(err, s3err.ErrNoSuchUpload) || errors.Is(err, s3err.ErrNoSuchBucket) {
+		return nil // the call itself answers that
+	}
+	if err != nil {
+		return err
+	}
+	fromUpload := map[string][]string{}
+	set := func(key, v string) {
+		if v != "" {
+			fromUpload[key] = []string{v}
+		}
+	}
+	switch up.SSE.Type {
+	case object.SSES3:
+		set("s3:x-amz-server-side-encryption", object.SSES3)
+	case object.SSEKMS:
+		set("s3:x-amz-server-side-encryption", object.SSEKMS)
+		set("s3:x-amz-server-side-encryption-aws-kms-key-id", up.SSE.KMSKeyID)
+	case object.SSEC:
+		set("s3:x-amz-server-side-encryption-customer-algorithm", "AES256")
+	}
+	set("s3:x-amz-storage-class", up.Attrs.StorageClass)
+	set("s3:object-lock-mode", up.Retention.Mode)
+	if !up.Retention.RetainUntil.IsZero() {
+		set("s3:object-lock-retain-until-date", up.Retention.RetainUntil.UTC().Format(time.RFC3339))
+	}
+	if up.LegalHold {
+		set("s3:object-lock-legal-hold", "ON")
+	}
+	tags := make(map[string][]string, len(up.Tags))
+	for k, v := range up.Tags {
+		tags[k] = []string{v}
+	}
+	addRequestTags(fromUpload, tags)
+	for k, v := range fromUpload {
+		if _, own := keys[k]; !own {
+			keys[k] = v
+		}
+	}
+	return nil
 }
 
 // policiesMention reports whether the bucket policy or one of the

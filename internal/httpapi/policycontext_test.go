@@ -325,3 +325,57 @@ func TestCopyConditionKeys(t *testing.T) {
 		t.Fatalf("content-sha256 condition key: %v", got)
 	}
 }
+
+// The later calls of a multipart upload are judged with the encryption
+// and tags the upload was created with, so the common "Deny PutObject
+// without SSE" and "Deny PutObject without the project tag" policies let
+// an upload that gave them finish, and refuse the parts of one that did
+// not.
+func TestMultipartCallsTakeTheUploadsKeys(t *testing.T) {
+	s := compatServer(t, "bkt")
+	s.putBucketPolicy(t, "bkt", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::bkt/*"},
+		{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::bkt/*",
+		 "Condition":{"Null":{"s3:x-amz-server-side-encryption":"true"}}},
+		{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::bkt/*",
+		 "Condition":{"StringNotEquals":{"s3:RequestObjectTag/project":"x"}}}]}`)
+	create := func(h http.Header, anonymous bool) (int, string) {
+		t.Helper()
+		rec := s.send(t, fzNewRequest(http.MethodPost, "/bkt/mp?uploads", h, nil), anonymous)
+		var res struct{ UploadId string }
+		if rec.Code == http.StatusOK {
+			decodeXML(t, rec.Body, &res)
+		}
+		return rec.Code, res.UploadId
+	}
+	good := http.Header{"X-Amz-Server-Side-Encryption": {"AES256"}, "X-Amz-Tagging": {"project=x"}}
+	if code, _ := create(http.Header{"X-Amz-Tagging": {"project=x"}}, true); code != http.StatusForbidden {
+		t.Fatalf("CreateMultipartUpload without SSE: %d, want 403", code)
+	}
+	code, id := create(good, true)
+	if code != http.StatusOK {
+		t.Fatalf("CreateMultipartUpload with SSE and the tag: %d", code)
+	}
+	part := "/bkt/mp?partNumber=1&uploadId=" + url.QueryEscape(id)
+	rec := s.send(t, fzNewRequest(http.MethodPut, part, nil, []byte("data")), true)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("UploadPart of that upload: %d %s", rec.Code, rec.Body)
+	}
+	complete := `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>` + rec.Header().Get("ETag") + `</ETag></Part></CompleteMultipartUpload>`
+	if code := s.anonymousCode(t, http.MethodPost, "/bkt/mp?uploadId="+url.QueryEscape(id), nil, []byte(complete)); code != http.StatusOK {
+		t.Fatalf("CompleteMultipartUpload of that upload: %d", code)
+	}
+
+	// An upload the owner began without them: its parts are refused.
+	code, plain := create(nil, false)
+	if code != http.StatusOK {
+		t.Fatalf("the owner's CreateMultipartUpload: %d", code)
+	}
+	if code := s.anonymousCode(t, http.MethodPut, "/bkt/mp?partNumber=1&uploadId="+url.QueryEscape(plain), nil, []byte("data")); code != http.StatusForbidden {
+		t.Fatalf("UploadPart of an upload without SSE or the tag: %d, want 403", code)
+	}
+	// An upload that does not exist has no settings to lend its calls.
+	if code := s.anonymousCode(t, http.MethodPut, "/bkt/mp?partNumber=1&uploadId=nosuchupload", nil, []byte("data")); code != http.StatusForbidden {
+		t.Fatalf("UploadPart of no upload: %d, want 403", code)
+	}
+}
