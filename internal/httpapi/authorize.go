@@ -83,17 +83,10 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 	add("s3:delimiter", q.Get("delimiter"))
 	add("s3:max-keys", q.Get("max-keys"))
 	add("s3:versionid", q.Get("versionId"))
-	add("s3:x-amz-acl", r.Header.Get("x-amz-acl"))
-	add("s3:x-amz-server-side-encryption", r.Header.Get("x-amz-server-side-encryption"))
-	add("s3:x-amz-server-side-encryption-aws-kms-key-id", r.Header.Get("x-amz-server-side-encryption-aws-kms-key-id"))
-	add("s3:x-amz-server-side-encryption-customer-algorithm", r.Header.Get("x-amz-server-side-encryption-customer-algorithm"))
-	add("s3:object-lock-mode", r.Header.Get("x-amz-object-lock-mode"))
-	add("s3:object-lock-retain-until-date", r.Header.Get("x-amz-object-lock-retain-until-date"))
-	add("s3:object-lock-legal-hold", r.Header.Get("x-amz-object-lock-legal-hold"))
-	add("s3:x-amz-storage-class", r.Header.Get("x-amz-storage-class"))
-	add("s3:x-amz-content-sha256", r.Header.Get("x-amz-content-sha256"))
+	for _, h := range headerConditionKeys {
+		add(h.key, r.Header.Get(h.header))
+	}
 	add("s3:x-amz-copy-source", copySourceKey(r.Header))
-	add("s3:x-amz-metadata-directive", r.Header.Get("x-amz-metadata-directive"))
 	addRequestTags(keys, headerTags(r.Header))
 	if id := rq.identity; id != nil {
 		add("aws:username", id.Username)

@@ -34,6 +34,22 @@ func (st *authzState) denial() error {
 	return s3err.ErrAccessDenied
 }
 
+// headerConditionKeys are the condition keys that are a request header's
+// value. The header names are canonical, which Header.Get then uses as
+// they are.
+var headerConditionKeys = []struct{ key, header string }{
+	{"s3:x-amz-acl", "X-Amz-Acl"},
+	{"s3:x-amz-server-side-encryption", "X-Amz-Server-Side-Encryption"},
+	{"s3:x-amz-server-side-encryption-aws-kms-key-id", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"},
+	{"s3:x-amz-server-side-encryption-customer-algorithm", "X-Amz-Server-Side-Encryption-Customer-Algorithm"},
+	{"s3:object-lock-mode", "X-Amz-Object-Lock-Mode"},
+	{"s3:object-lock-retain-until-date", "X-Amz-Object-Lock-Retain-Until-Date"},
+	{"s3:object-lock-legal-hold", "X-Amz-Object-Lock-Legal-Hold"},
+	{"s3:x-amz-storage-class", "X-Amz-Storage-Class"},
+	{"s3:x-amz-content-sha256", "X-Amz-Content-Sha256"},
+	{"s3:x-amz-metadata-directive", "X-Amz-Metadata-Directive"},
+}
+
 // Condition key prefixes of object tags, lower case as policy.Request
 // wants them.
 const (
@@ -122,8 +138,11 @@ var uploadKeyPrefixes = []string{
 // finish. A key the call's own headers set is kept. The upload is read
 // only when a policy that may decide the call tests one of these keys.
 func (s *Server) addUploadKeys(rq *request, action, bucket string, keys map[string][]string) error {
+	if action != "s3:PutObject" || bucket != rq.bucket {
+		return nil
+	}
 	uploadID := rq.http.URL.Query().Get("uploadId")
-	if action != "s3:PutObject" || uploadID == "" || bucket != rq.bucket {
+	if uploadID == "" {
 		return nil
 	}
 	if !slices.ContainsFunc(uploadKeyPrefixes, func(p string) bool { return s.policiesMention(rq, action, bucket, p) }) {
@@ -198,7 +217,7 @@ func (s *Server) existingTags(rq *request, bucket, key string) (map[string]strin
 	switch {
 	case bucket == rq.bucket && key == rq.key:
 		vid = versionID(rq)
-	case rq.http.Header.Get("x-amz-copy-source") != "":
+	case rq.http.Header.Get("X-Amz-Copy-Source") != "":
 		if src, err := copySource(rq.http.Header); err == nil && src.Bucket == bucket && src.Key == key {
 			vid = src.VersionID
 		}
@@ -215,7 +234,8 @@ func (s *Server) existingTags(rq *request, bucket, key string) (map[string]strin
 // isPutObjectTagging reports whether rq is a PutObjectTagging call, whose
 // tags are in its body rather than in x-amz-tagging.
 func isPutObjectTagging(rq *request) bool {
-	return rq.http.Method == http.MethodPut && rq.key != "" && rq.http.URL.Query().Has("tagging")
+	r := rq.http
+	return r.Method == http.MethodPut && rq.key != "" && strings.Contains(r.URL.RawQuery, "tagging") && r.URL.Query().Has("tagging")
 }
 
 // bodyTags reads a PutObjectTagging body, at most maxTaggingBody bytes, to
@@ -273,7 +293,7 @@ func addRequestTags(keys map[string][]string, tags map[string][]string) {
 // policies write it ("bucket/public/*") whichever way a client spelled
 // the header. A header that names no source is the key as sent.
 func copySourceKey(h http.Header) string {
-	raw := h.Get("x-amz-copy-source")
+	raw := h.Get("X-Amz-Copy-Source")
 	if raw == "" {
 		return ""
 	}
@@ -286,7 +306,7 @@ func copySourceKey(h http.Header) string {
 
 // headerTags reads the tags of an x-amz-tagging header (a URL query).
 func headerTags(h http.Header) url.Values {
-	v := h.Get("x-amz-tagging")
+	v := h.Get("X-Amz-Tagging")
 	if v == "" {
 		return nil
 	}

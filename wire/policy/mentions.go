@@ -14,19 +14,25 @@ func (p *Policy) MentionsKey(action, prefix string) bool {
 		return false
 	}
 	c := p.compiled()
-	for _, statements := range [][]compiledStatement{c.deny, c.allow} {
-		for i := range statements {
-			if statements[i].mentionsKey(action, prefix) {
-				return true
-			}
+	return anyMentions(c.deny, action, prefix) || anyMentions(c.allow, action, prefix)
+}
+
+func anyMentions(statements []compiledStatement, action, prefix string) bool {
+	for i := range statements {
+		if statements[i].mentionsKey(action, prefix) {
+			return true
 		}
 	}
 	return false
 }
 
+// noContext is the request actions are matched against: action patterns
+// take no policy variables, so they need no context. It is shared so
+// that matching allocates nothing.
+var noContext Request
+
 func (s *compiledStatement) mentionsKey(action, prefix string) bool {
-	var r Request
-	if !s.actions.matches(action, &r) {
+	if !s.actions.matches(action, &noContext) {
 		return false
 	}
 	for i := range s.resources.patterns {
