@@ -562,3 +562,39 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	})
 }
+
+// TestAbsentKeyForEveryOperator: a key the request lacks makes a
+// condition false, except under a negated operator (StringNotEquals,
+// NotIpAddress, ArnNotLike ...), where it makes it true; with IfExists
+// it makes any operator's condition true.
+func TestAbsentKeyForEveryOperator(t *testing.T) {
+	values := map[string]string{"String": "v", "Numeric": "1", "Date": "2020-01-01T00:00:00Z", "Bool": "true",
+		"Binary": "dg==", "IpAddress": "10.0.0.0/8", "NotIpAddress": "10.0.0.0/8", "Arn": "arn:aws:s3:::b"}
+	valueFor := func(op string) string {
+		for prefix, v := range values {
+			if strings.HasPrefix(op, prefix) {
+				return v
+			}
+		}
+		t.Fatalf("no value for %s", op)
+		return ""
+	}
+	for name, op := range operators {
+		if op.null {
+			continue
+		}
+		for _, suffix := range []string{"", "IfExists"} {
+			p := &Policy{Version: Version2012, Statement: []Statement{{
+				Effect: Allow, Principal: &Principal{All: true}, Action: Values{"s3:GetObject"}, Resource: Values{"arn:aws:s3:::b/*"},
+				Condition: Condition{name + suffix: {"s3:absent": Values{valueFor(name)}}},
+			}}}
+			if err := p.ValidateForBucket("b"); err != nil {
+				t.Fatalf("%s%s: %v", name, suffix, err)
+			}
+			got := p.Evaluate(Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Principal: "*"}) == Allowed
+			if want := suffix == "IfExists" || op.negated; got != want {
+				t.Errorf("%s%s with the key absent: holds %v, want %v", name, suffix, got, want)
+			}
+		}
+	}
+}
