@@ -3,9 +3,7 @@ package httpapi
 import (
 	"context"
 	"net"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -85,20 +83,11 @@ func (s *Server) conditionKeys(rq *request) map[string][]string {
 	add("s3:delimiter", q.Get("delimiter"))
 	add("s3:max-keys", q.Get("max-keys"))
 	add("s3:versionid", q.Get("versionId"))
-	add("s3:x-amz-acl", r.Header.Get("x-amz-acl"))
-	add("s3:x-amz-server-side-encryption", r.Header.Get("x-amz-server-side-encryption"))
-	add("s3:x-amz-server-side-encryption-aws-kms-key-id", r.Header.Get("x-amz-server-side-encryption-aws-kms-key-id"))
-	add("s3:x-amz-server-side-encryption-customer-algorithm", r.Header.Get("x-amz-server-side-encryption-customer-algorithm"))
-	add("s3:object-lock-mode", r.Header.Get("x-amz-object-lock-mode"))
-	add("s3:object-lock-retain-until-date", r.Header.Get("x-amz-object-lock-retain-until-date"))
-	add("s3:object-lock-legal-hold", r.Header.Get("x-amz-object-lock-legal-hold"))
-	if tags := r.Header.Get("x-amz-tagging"); tags != "" {
-		if parsed, err := url.ParseQuery(tags); err == nil {
-			for k, v := range parsed {
-				keys["s3:requestobjecttag/"+strings.ToLower(k)] = v
-			}
-		}
+	for _, h := range headerConditionKeys {
+		add(h.key, r.Header.Get(h.header))
 	}
+	add("s3:x-amz-copy-source", copySourceKey(r.Header))
+	addRequestTags(keys, headerTags(r.Header))
 	if id := rq.identity; id != nil {
 		add("aws:username", id.Username)
 		add("aws:userid", id.AccessKey)
@@ -130,7 +119,12 @@ func (s *Server) allowsWith(rq *request, action, resource, bucket string, condit
 	if id != nil && id.Root {
 		return true
 	}
-	req := policy.Request{Action: action, Resource: resource, Conditions: conditions, Principal: "*"}
+	keys, err := s.policyContext(rq, action, resource, bucket, conditions)
+	if err != nil {
+		rq.authz.err = err
+		return false
+	}
+	req := policy.Request{Action: action, Resource: resource, Conditions: keys, Principal: "*"}
 	bp := s.bucketPolicy(rq.ctx, bucket)
 	if id == nil {
 		if bp.Evaluate(req) != policy.Allowed {

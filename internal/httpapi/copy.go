@@ -49,7 +49,7 @@ func (s *Server) authorizeCopySource(rq *request, src object.CopySource) error {
 	if s.allows(rq, iamAction("GetObject", src.VersionID != ""), iamResource(src.Bucket, src.Key), src.Bucket) {
 		return nil
 	}
-	return s3err.ErrAccessDenied
+	return rq.authz.denial()
 }
 
 // directive reads a COPY/REPLACE directive header and reports REPLACE.

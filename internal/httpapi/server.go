@@ -166,6 +166,8 @@ type request struct {
 	// sts marks a security token service call, whose errors take the
 	// query protocol's form.
 	sts bool
+	// authz is what authorization gathered beyond the headers.
+	authz authzState
 }
 
 func (s *Server) requestID() string {
@@ -353,7 +355,7 @@ func (s *Server) authorize(rq *request, action, resource string) error {
 	if action != "" && s.allows(rq, action, resource, rq.bucket) {
 		return nil
 	}
-	return s3err.ErrAccessDenied
+	return rq.authz.denial()
 }
 
 // identify records who a verified request comes from, and checks the

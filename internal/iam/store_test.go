@@ -179,3 +179,24 @@ func TestMalformedPolicyNamesTheProblem(t *testing.T) {
 		t.Fatalf("unknown action: %v", err)
 	}
 }
+
+// TestPolicyNamingNoActionRefused: a well-formed action name that no
+// service has, or a wildcard that names none, is refused as AWS refuses
+// it; wildcards that name some action are kept.
+func TestPolicyNamingNoActionRefused(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	doc := func(action string) []byte {
+		return []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["` + action + `"],"Resource":["arn:aws:s3:::*"]}]}`)
+	}
+	for _, bad := range []string{"s3:NoSuchAction", "s3:Nothing*", "admin:NoSuchAction"} {
+		if err := s.PutPolicy(ctx, "bad", doc(bad)); !errors.Is(err, s3err.ErrMalformedPolicy) {
+			t.Errorf("%s: %v, want MalformedPolicy", bad, err)
+		}
+	}
+	for _, good := range []string{"s3:Get*", "s3:*", "*", "s3:GetBucketWebsite", "admin:ServerInfo"} {
+		if err := s.PutPolicy(ctx, "good", doc(good)); err != nil {
+			t.Errorf("%s: %v", good, err)
+		}
+	}
+}

@@ -215,6 +215,18 @@ func uploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
 	return typ, nil
 }
 
+// MultipartUpload returns the settings an upload was created with (its
+// encryption, tags, retention, attributes), which its later calls share.
+func (l *Layer) MultipartUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error) {
+	var up Upload
+	err := l.view(ctx, func(r meta.Reader) error {
+		var err error
+		up, err = readUpload(r, bucket, key, uploadID)
+		return err
+	})
+	return up, err
+}
+
 func readUpload(r meta.Reader, bucket, key, uploadID string) (Upload, error) {
 	var up Upload
 	if !s3name.ValidBucket(bucket) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,10 @@ import (
 //	                             EvaluateAll, then Narrow by the session
 //	                             policy; output allow or deny
 //	validate-identity            Parse and Validate the input; output "ok"
+//	                             or the error message
+//	mentions action=A prefix=P   MentionsKey(A, P) of the current policy:
+//	                             output true or false
+//	validate-bucket bucket=B     Parse and ValidateForBucket(B); output "ok"
 //	                             or the error message
 //
 // REQUEST is key=value pairs: action, resource, principal, account and
@@ -182,6 +187,13 @@ func (e *evalEnv) run(c *evalCase) string {
 		return e.evaluateAll(c)
 	case "validate-identity":
 		return validateIdentity(c.input)
+	case "mentions":
+		action, _ := c.arg("action")
+		prefix, _ := c.arg("prefix")
+		return strconv.FormatBool(e.current.MentionsKey(action, prefix))
+	case "validate-bucket":
+		bucket, _ := c.arg("bucket")
+		return validateBucket(c.input, bucket)
 	}
 	e.t.Fatalf("%s: unknown command %q", c.pos, c.cmd)
 	return ""
@@ -279,6 +291,17 @@ func validateIdentity(doc string) string {
 	p, err := Parse([]byte(doc))
 	if err == nil {
 		err = p.Validate()
+	}
+	if err != nil {
+		return s3err.From(err).Message
+	}
+	return "ok"
+}
+
+func validateBucket(doc, bucket string) string {
+	p, err := Parse([]byte(doc))
+	if err == nil {
+		err = p.ValidateForBucket(bucket)
 	}
 	if err != nil {
 		return s3err.From(err).Message
@@ -539,4 +562,40 @@ func BenchmarkEvaluate(b *testing.B) {
 			p.Compile()
 		}
 	})
+}
+
+// TestAbsentKeyForEveryOperator: a key the request lacks makes a
+// condition false, except under a negated operator (StringNotEquals,
+// NotIpAddress, ArnNotLike ...), where it makes it true; with IfExists
+// it makes any operator's condition true.
+func TestAbsentKeyForEveryOperator(t *testing.T) {
+	values := map[string]string{"String": "v", "Numeric": "1", "Date": "2020-01-01T00:00:00Z", "Bool": "true",
+		"Binary": "dg==", "IpAddress": "10.0.0.0/8", "NotIpAddress": "10.0.0.0/8", "Arn": "arn:aws:s3:::b"}
+	valueFor := func(op string) string {
+		for prefix, v := range values {
+			if strings.HasPrefix(op, prefix) {
+				return v
+			}
+		}
+		t.Fatalf("no value for %s", op)
+		return ""
+	}
+	for name, op := range operators {
+		if op.null {
+			continue
+		}
+		for _, suffix := range []string{"", "IfExists"} {
+			p := &Policy{Version: Version2012, Statement: []Statement{{
+				Effect: Allow, Principal: &Principal{All: true}, Action: Values{"s3:GetObject"}, Resource: Values{"arn:aws:s3:::b/*"},
+				Condition: Condition{name + suffix: {"s3:absent": Values{valueFor(name)}}},
+			}}}
+			if err := p.ValidateForBucket("b"); err != nil {
+				t.Fatalf("%s%s: %v", name, suffix, err)
+			}
+			got := p.Evaluate(Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Principal: "*"}) == Allowed
+			if want := suffix == "IfExists" || op.negated; got != want {
+				t.Errorf("%s%s with the key absent: holds %v, want %v", name, suffix, got, want)
+			}
+		}
+	}
 }

@@ -9,7 +9,8 @@ import (
 // or sessions rather than to a bucket: a known Version (or none), at least
 // one statement, and in each statement an Effect of Allow or Deny, no
 // Principal (the policy is about its holder), actions of the services the
-// server has ("s3:", "admin:", "sts:" or "*"), S3 resources ("*" or
+// server has ("s3:", "admin:", "sts:" or "*", each naming at least one
+// known action), S3 resources ("*" or
 // "arn:aws:s3:::..." with wildcards anywhere, the bucket part included)
 // and known condition operators. Admin and STS statements act on no
 // bucket, so they may leave out Resource. Errors are
@@ -95,21 +96,11 @@ func (s *Statement) onlyBucketlessActions() bool {
 	return true
 }
 
-// identityServices are the action prefixes of identity policies.
-var identityServices = []string{"s3:", "admin:", "sts:"}
-
-// validIdentityAction accepts "*" and a service prefix followed by an
-// action name that may use the wildcards '*' and '?'.
+// validIdentityAction accepts "*" and a service prefix ("s3:", "admin:"
+// or "sts:") followed by an action name, which may use the wildcards '*'
+// and '?' but must name at least one of the service's actions.
 func validIdentityAction(a string) bool {
-	if a == "*" {
-		return true
-	}
-	for _, service := range identityServices {
-		if name, ok := strings.CutPrefix(a, service); ok {
-			return validActionName(name)
-		}
-	}
-	return false
+	return actionNamesSome(a, "s3", "admin", "sts")
 }
 
 func validActionName(name string) bool {

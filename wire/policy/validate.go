@@ -19,8 +19,9 @@ const s3ResourcePrefix = "arn:aws:s3:::"
 // condition operators. Errors are s3err.ErrMalformedPolicy with AWS's
 // messages.
 //
-// It does not check that actions exist or fit the resources they are
-// given; evaluation simply never matches such a statement.
+// Every action must name at least one S3 action. It does not check that
+// actions fit the resources they are given; evaluation simply never
+// matches such a statement.
 func (p *Policy) ValidateForBucket(bucket string) error {
 	switch p.Version {
 	case "", Version2012, Version2008:
@@ -116,23 +117,10 @@ func (p *Principal) valid() bool {
 	return true
 }
 
-// validAction accepts "*" and "s3:" followed by an action name that may
-// use the wildcards '*' and '?'.
+// validAction accepts "*" and "s3:" followed by an action name, which
+// may use the wildcards '*' and '?' but must name at least one S3 action.
 func validAction(a string) bool {
-	if a == "*" {
-		return true
-	}
-	name, ok := strings.CutPrefix(a, "s3:")
-	if !ok || name == "" {
-		return false
-	}
-	for _, r := range name {
-		alnum := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
-		if !alnum && r != '*' && r != '?' {
-			return false
-		}
-	}
-	return true
+	return actionNamesSome(a, "s3")
 }
 
 // resourceInBucket accepts the bucket's ARN and ARNs of objects in it
