@@ -262,6 +262,11 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 			}
 		}
 	}
+	if !op.sts {
+		if err := s.checkExpectedOwner(rq); err != nil {
+			return nil, err
+		}
+	}
 	if op.handler == nil {
 		return nil, op.unsupported
 	}

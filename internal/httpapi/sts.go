@@ -105,13 +105,13 @@ func (s *Server) sts(rq *request) (response, error) {
 			AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
 			Expiration: tc.Expiration.Format(time.RFC3339),
 		}
-		doc.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + s.ownerID[:12] + ":assumed-role/" + id.Username
+		doc.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + s.accountID() + ":assumed-role/" + id.Username
 		doc.Result.AssumedRoleUser.AssumedRoleID = tc.AccessKey
 		return xmlResponse{doc: doc}, nil
 	case "GetCallerIdentity":
 		doc := callerIdentityResponse{Xmlns: stsNamespace, RequestID: rq.id}
-		doc.Result.Arn = "arn:aws:iam::" + s.ownerID[:12] + ":user/" + id.Username
-		doc.Result.UserID, doc.Result.Account = id.AccessKey, s.ownerID[:12]
+		doc.Result.Arn = "arn:aws:iam::" + s.accountID() + ":user/" + id.Username
+		doc.Result.UserID, doc.Result.Account = id.AccessKey, s.accountID()
 		return xmlResponse{doc: doc}, nil
 	}
 	return nil, s3err.ErrNotImplemented.WithMessage("STS action %q is not supported.", p.Get("Action"))
