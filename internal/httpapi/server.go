@@ -182,6 +182,9 @@ func (s *Server) requestID() string {
 // ServeHTTP routes, authenticates, runs the handler and writes its
 // response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Whatever the answer, it must not wait for a body nobody reads.
+	w, restoreBody := guardUnreadBody(w, r)
+	defer restoreBody()
 	h := w.Header()
 	rq := &request{http: r, ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h}
 	h.Set("x-amz-request-id", rq.id)
