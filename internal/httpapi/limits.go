@@ -166,7 +166,7 @@ type unreadBodyGuard struct {
 // with, and the function that puts r's original body back (net/http
 // decides what to do with a body by its type once the handler returns).
 func guardUnreadBody(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, func()) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return w, func() {}
 	}
 	orig := r.Body
