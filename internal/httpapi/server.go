@@ -114,7 +114,7 @@ func New(cfg Config) *Server {
 		s.verifier.Lookup = s.iam.Secret
 	}
 	if !cfg.RefuseSignatureV2 {
-		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now}
+		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now, Subresources: signedSubresources()}
 	}
 	s.now = cfg.Now
 	if s.now == nil {
