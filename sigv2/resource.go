@@ -142,7 +142,11 @@ func (v *Verifier) resources(r *http.Request, hostBucket string) ([]string, erro
 				names = append(names, strconv.Quote(name))
 			}
 		}
-		return nil, s3err.ErrSignatureDoesNotMatch.WithMessage("The request signature we calculated does not match the signature you provided. Signature Version 2 does not sign the query parameters %s together; use Signature Version 4.", strings.Join(names, ", "))
+		what := "parameter " + names[0]
+		if len(names) > 1 {
+			what = "parameters " + strings.Join(names, ", ") + " together"
+		}
+		return nil, s3err.ErrSignatureDoesNotMatch.WithMessage("The request signature we calculated does not match the signature you provided. Signature Version 2 does not sign the query %s; use Signature Version 4.", what)
 	}
 	return candidateResources(r, hostBucket, profiles), nil
 }

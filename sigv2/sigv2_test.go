@@ -380,4 +380,10 @@ func TestUnsignedSubresourceRefused(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
+	// A parameter no client signs is named, with the way out.
+	v.Subresources = []string{"attributes"}
+	_, err := v.Verify(presign("GET", "/b/k", "attributes&"), "")
+	if msg := err.Error(); !strings.Contains(msg, `query parameter "attributes";`) || !strings.Contains(msg, "Signature Version 4") {
+		t.Errorf("unsigned parameter: %v", err)
+	}
 }
