@@ -79,18 +79,23 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 
 func (c *Client) send(ctx context.Context, method, path string, in, out any) error {
 	var body []byte
+	var err error
 	switch v := in.(type) {
 	case nil:
 	case []byte:
 		body = v
 	default:
-		var err error
 		if body, err = json.Marshal(v); err != nil {
 			return err
 		}
 	}
 	u := *c.endpoint
-	u.Path, u.RawQuery, _ = strings.Cut(Prefix+path, "?")
+	// path's segments are escaped (seg): they go out as they are, not
+	// escaped again.
+	u.RawPath, u.RawQuery, _ = strings.Cut(Prefix+path, "?")
+	if u.Path, err = url.PathUnescape(u.RawPath); err != nil {
+		return err
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return err

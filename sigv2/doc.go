@@ -10,7 +10,13 @@
 // documentation, botocore, minio-go and s3cmd each have a list. A server
 // must pick one; kura tries each list (see subresourceProfiles) and
 // accepts the request when one of them gives the signature, so that every
-// client's requests verify. A parameter on no list is never signed.
+// client's requests verify. Only the lists that name every subresource
+// the server acts on in the request's query are tried (see
+// Verifier.Subresources): a signature made without one cannot be
+// replayed with it added, as another operation or with a response
+// override. A request whose query has a subresource no client signs, or
+// a combination no single client signs, must use Signature Version 4.
+// Other query parameters (list-type, prefix, ...) are never signed.
 //
 // Use Signature Version 4 where you can: AWS has refused Version 2 for
 // buckets created since June 2020. kura accepts it for the many tools and

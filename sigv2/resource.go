@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/sigv4"
 )
 
@@ -90,11 +92,66 @@ func (s signedRequest) matches(secret, sig string, dateLines, resources []string
 	return false
 }
 
+// allSigned is every query parameter some client signs.
+var allSigned = concat(subresourceProfiles...)
+
+// coveringProfiles returns the profiles that sign every parameter of
+// query on the list required.
+func coveringProfiles(query url.Values, required []string) [][]string {
+	var present []string
+	for _, name := range required {
+		if query.Has(name) {
+			present = append(present, name)
+		}
+	}
+	var out [][]string
+	for _, profile := range subresourceProfiles {
+		if containsAll(profile, present) {
+			out = append(out, profile)
+		}
+	}
+	return out
+}
+
+func containsAll(list, names []string) bool {
+	for _, n := range names {
+		if !slices.Contains(list, n) {
+			return false
+		}
+	}
+	return true
+}
+
 // resources returns the distinct CanonicalizedResource candidates of r:
 // the path as sent and as S3 encodes it (and, for a bucket, with a
-// slash), each with each profile's subresources. hostBucket is as for
-// Verify.
-func resources(r *http.Request, hostBucket string) []string {
+// slash), each with the subresources of each profile that covers the
+// server's subresources in r's query. hostBucket is as for Verify. No
+// candidate is SignatureDoesNotMatch: no client signs those parameters
+// together.
+func (v *Verifier) resources(r *http.Request, hostBucket string) ([]string, error) {
+	required := v.Subresources
+	if required == nil {
+		required = allSigned
+	}
+	query := r.URL.Query()
+	profiles := coveringProfiles(query, required)
+	if len(profiles) == 0 {
+		var names []string
+		for _, name := range required {
+			if query.Has(name) {
+				names = append(names, strconv.Quote(name))
+			}
+		}
+		what := "parameter " + names[0]
+		if len(names) > 1 {
+			what = "parameters " + strings.Join(names, ", ") + " together"
+		}
+		return nil, s3err.ErrSignatureDoesNotMatch.WithMessage("The request signature we calculated does not match the signature you provided. Signature Version 2 does not sign the query %s; use Signature Version 4.", what)
+	}
+	return candidateResources(r, hostBucket, profiles), nil
+}
+
+func candidateResources(r *http.Request, hostBucket string, profiles [][]string) []string {
 	paths := []string{sentPath(r), sigv4.URIEncode(r.URL.Path, true)}
 	if hostBucket != "" {
 		for i, p := range paths {
@@ -114,7 +171,7 @@ func resources(r *http.Request, hostBucket string) []string {
 	query := r.URL.Query()
 	var out []string
 	for _, path := range paths {
-		for _, profile := range subresourceProfiles {
+		for _, profile := range profiles {
 			res := path + subresources(query, profile)
 			if !slices.Contains(out, res) {
 				out = append(out, res)

@@ -340,3 +340,50 @@ func TestVerifyPost(t *testing.T) {
 		}
 	}
 }
+
+// A signature verifies only with a list of subresources that signs
+// every parameter the server acts on: one made over "/b/k" does not
+// verify once a parameter that one client's list omits is added, and a
+// parameter the server acts on that no client signs is never accepted.
+func TestUnsignedSubresourceRefused(t *testing.T) {
+	now := time.Unix(1795000000, 0)
+	e := strconv.FormatInt(now.Unix()+60, 10)
+	presign := func(method, resource, query string) *http.Request {
+		sig := Sign(secrets["AKIAKURATEST"], method+"\n\n\n"+e+"\n"+resource)
+		target := "/b/k?" + query + "AWSAccessKeyId=AKIAKURATEST&Expires=" + e + "&Signature=" + url.QueryEscape(sig)
+		return newRequest(method, target, nil)
+	}
+	v := verifierAt(now)
+	cases := []struct {
+		name         string
+		method       string
+		resource     string
+		query        string
+		subresources []string
+		want         string
+	}{
+		{"plain", "GET", "/b/k", "", nil, ""},
+		{"signed override", "GET", "/b/k?response-content-type=text/html", "response-content-type=text%2Fhtml&", nil, ""},
+		{"override added", "GET", "/b/k", "response-content-type=text%2Fhtml&", nil, "SignatureDoesNotMatch"},
+		{"tagging added", "PUT", "/b/k", "tagging&", nil, "SignatureDoesNotMatch"},
+		{"signed tagging", "PUT", "/b/k?tagging", "tagging&", nil, ""},
+		{"encryption added", "PUT", "/b/k", "encryption&", nil, "SignatureDoesNotMatch"},
+		{"signed encryption (minio-go)", "PUT", "/b/k?encryption", "encryption&", nil, ""},
+		{"unlisted parameter", "GET", "/b/k", "list-type=2&", nil, ""},
+		{"parameter no client signs", "GET", "/b/k", "attributes&", []string{"attributes"}, "SignatureDoesNotMatch"},
+		{"parameter the server ignores", "GET", "/b/k", "encryption&", []string{"tagging"}, ""},
+	}
+	for _, c := range cases {
+		v.Subresources = c.subresources
+		_, err := v.Verify(presign(c.method, c.resource, c.query), "")
+		if errCode(err) != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	// A parameter no client signs is named, with the way out.
+	v.Subresources = []string{"attributes"}
+	_, err := v.Verify(presign("GET", "/b/k", "attributes&"), "")
+	if msg := err.Error(); !strings.Contains(msg, `query parameter "attributes";`) || !strings.Contains(msg, "Signature Version 4") {
+		t.Errorf("unsigned parameter: %v", err)
+	}
+}

@@ -28,6 +28,14 @@ type Verifier struct {
 	// MaxSkew is the tolerated difference between a signed request's
 	// date and the clock; 0 means 15 minutes.
 	MaxSkew time.Duration
+	// Subresources are the query parameters the server acts on as a
+	// subresource or a response override: those that choose the
+	// operation or change its answer. A signature must cover each one
+	// a request carries, so only the clients' lists of signed
+	// subresources that name them all are tried; otherwise a
+	// signature for one request could be replayed as another with a
+	// parameter added. nil means every parameter some client signs.
+	Subresources []string
 }
 
 // Result is an authenticated request.
@@ -98,7 +106,11 @@ func (v *Verifier) verifyHeader(r *http.Request, h, hostBucket string) (*Result,
 		return nil, err
 	}
 	req := signedRequest{method: r.Method, contentMD5: r.Header.Get("Content-Md5"), contentType: r.Header.Get("Content-Type"), amz: amzHeaders(r.Header, nil)}
-	if !req.matches(secret, sig, dateLines, resources(r, hostBucket)) {
+	res, err := v.resources(r, hostBucket)
+	if err != nil {
+		return nil, err
+	}
+	if !req.matches(secret, sig, dateLines, res) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
 	return &Result{AccessKey: access, SessionToken: r.Header.Get("X-Amz-Security-Token")}, nil
@@ -137,7 +149,11 @@ func (v *Verifier) verifyQuery(r *http.Request, hostBucket string) (*Result, err
 		contentType: r.Header.Get("Content-Type"),
 		amz:         amzHeaders(r.Header, nil),
 	}
-	dateLines, res := []string{expires}, resources(r, hostBucket)
+	res, err := v.resources(r, hostBucket)
+	if err != nil {
+		return nil, err
+	}
+	dateLines := []string{expires}
 	switch {
 	case asHeaders.matches(secret, sig, dateLines, res):
 		promoteSignedQuery(r, q)

@@ -32,10 +32,10 @@ const (
 // Validate checks lengths that clients and servers agree on.
 func (c Credentials) Validate() error {
 	if n := len(c.AccessKey); n < minAccessKey || n > maxAccessKey {
-		return fmt.Errorf("access key must be %d to %d characters", minAccessKey, maxAccessKey)
+		return fmt.Errorf("the access key must be %d to %d characters long; it has %d", minAccessKey, maxAccessKey, n)
 	}
 	if n := len(c.SecretKey); n < minSecretKey || n > maxSecretKey {
-		return fmt.Errorf("secret key must be %d to %d characters", minSecretKey, maxSecretKey)
+		return fmt.Errorf("the secret key must be %d to %d characters long; it has %d", minSecretKey, maxSecretKey, n)
 	}
 	return nil
 }

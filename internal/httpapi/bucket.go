@@ -134,6 +134,9 @@ func readXML(rq *request, v any, optional bool, limit int64) (empty bool, err er
 }
 
 func (s *Server) createBucket(rq *request) (response, error) {
+	if err := checkReservedBucketName(rq.bucket); err != nil {
+		return nil, err
+	}
 	var cfg createBucketConfiguration
 	if _, err := readXML(rq, &cfg, true, maxConfigBody); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/kurastore/kura/s3err"
@@ -127,3 +128,89 @@ func (b *minRateBody) Read(p []byte) (int, error) {
 }
 
 func (b *minRateBody) Close() error { return b.body.Close() }
+
+// A request body the server has not read to its end when it answers
+// would keep the connection busy: before writing the answer, and again
+// when the handler returns, net/http reads up to 256 KiB of what is left
+// to keep the connection for another request, with no deadline. A client
+// that announces a body, sends a byte and stalls would hold the
+// connection (and a file descriptor) forever, whoever it is, as a request
+// is refused before its body is read. So an answer given while the body
+// is unread closes the connection instead, and reading stops at once.
+
+// trackedBody is a request body that records whether it was read to its
+// end.
+type trackedBody struct {
+	io.ReadCloser
+	done atomic.Bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.done.Store(true)
+	}
+	return n, err
+}
+
+// unreadBodyGuard is the response writer of a request with a body: the
+// first byte of the answer, status line included, goes out on a
+// connection that closes after it when the body was not read to its end.
+type unreadBodyGuard struct {
+	http.ResponseWriter
+	body    *trackedBody
+	checked bool
+}
+
+// guardUnreadBody tracks r's body and returns the writer to answer it
+// with, and the function that puts r's original body back (net/http
+// decides what to do with a body by its type once the handler returns).
+func guardUnreadBody(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, func()) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return w, func() {}
+	}
+	orig := r.Body
+	b := &trackedBody{ReadCloser: orig}
+	r.Body = b
+	return &unreadBodyGuard{ResponseWriter: w, body: b}, func() { r.Body = orig }
+}
+
+// beforeAnswer ends the connection after this answer when the body is
+// unread: Connection: close spares the read net/http does before it
+// answers, and a read deadline in the past the one after.
+func (g *unreadBodyGuard) beforeAnswer() {
+	if g.checked {
+		return
+	}
+	g.checked = true
+	if g.body.done.Load() {
+		return
+	}
+	g.Header().Set("Connection", "close")
+	_ = http.NewResponseController(g.ResponseWriter).SetReadDeadline(time.Unix(1, 0))
+}
+
+func (g *unreadBodyGuard) WriteHeader(status int) {
+	if status >= 200 { // 1xx are not the answer
+		g.beforeAnswer()
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *unreadBodyGuard) Write(p []byte) (int, error) {
+	g.beforeAnswer()
+	return g.ResponseWriter.Write(p)
+}
+
+// ReadFrom keeps the underlying writer's ReadFrom (sendfile) in reach of
+// io.Copy.
+func (g *unreadBodyGuard) ReadFrom(src io.Reader) (int64, error) {
+	g.beforeAnswer()
+	if rf, ok := g.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(g.ResponseWriter, src)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (g *unreadBodyGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/kurastore/kura/s3err"
 )
@@ -37,6 +38,20 @@ var bucketSubresources = []string{
 var objectSubresources = []string{
 	"acl", "attributes", "legal-hold", "restore", "retention", "select", "tagging",
 	"torrent", "uploadId", "uploads",
+}
+
+// signedSubresources are the query parameters that choose the operation
+// a request is, or change its answer: a Signature Version 2 signature
+// must cover each one a request carries (see sigv2.Verifier).
+func signedSubresources() []string {
+	names := []string{"delete", "partNumber", "uploadId", "versionId"}
+	names = append(names, bucketSubresources...)
+	names = append(names, objectSubresources...)
+	for _, o := range responseOverrides {
+		names = append(names, o[0])
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // methods maps an HTTP method to an operation on one sub-resource.

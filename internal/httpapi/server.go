@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -114,7 +115,7 @@ func New(cfg Config) *Server {
 		s.verifier.Lookup = s.iam.Secret
 	}
 	if !cfg.RefuseSignatureV2 {
-		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now}
+		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now, Subresources: signedSubresources()}
 	}
 	s.now = cfg.Now
 	if s.now == nil {
@@ -184,6 +185,9 @@ func (s *Server) requestID() string {
 // ServeHTTP routes, authenticates, runs the handler and writes its
 // response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Whatever the answer, it must not wait for a body nobody reads.
+	w, restoreBody := guardUnreadBody(w, r)
+	defer restoreBody()
 	h := w.Header()
 	rq := &request{http: r, ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h}
 	h.Set("x-amz-request-id", rq.id)
@@ -191,7 +195,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "kura")
 	h.Set("Accept-Ranges", "bytes")
 
-	if s.serveHealth(w, r) {
+	// A request whose Host names a bucket addresses that bucket whatever
+	// its path; the server's own paths are on its own name.
+	rq.bucket, rq.key, rq.hostBucket = s.splitPath(r)
+	if rq.hostBucket == "" && s.serveHealth(w, r) {
 		return
 	}
 	if err := checkHeaderCount(r); err != nil {
@@ -212,11 +219,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// until its read timeout (boto/botocore#3755). Answer it now.
 		w.WriteHeader(http.StatusContinue)
 	}
-	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+	if rq.hostBucket == "" && strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		rq.bucket, rq.key = "", ""
 		s.serveAdmin(w, rq)
 		return
 	}
-	rq.bucket, rq.key, rq.hostBucket = s.splitPath(r)
 	op := route(r, rq.bucket, rq.key)
 	if !op.preflight {
 		s.applyCORS(rq)
@@ -382,9 +389,36 @@ func (s *Server) identify(rq *request, access, token string) error {
 	return nil
 }
 
+// healthPrefixes are where the health checks are answered: kura's own
+// and MinIO's, which MinIO clients and load balancers probe. Each is
+// followed by "live" or "ready".
+var healthPrefixes = []string{"/health/", "/minio/health/"}
+
+// reservedBucketNames are the first segments of the paths the server
+// answers itself; a bucket of that name could never serve the objects
+// at those paths, so none can be created. (The admin API's prefix is
+// not a valid bucket name.)
+var reservedBucketNames = []string{"health", "minio"}
+
+// checkReservedBucketName refuses a new bucket named like one of the
+// server's own paths.
+func checkReservedBucketName(name string) error {
+	if slices.Contains(reservedBucketNames, name) {
+		return s3err.ErrInvalidBucketName.WithMessage("The bucket name %q is reserved: the server answers /%s/ itself.", name, name)
+	}
+	return nil
+}
+
+// serveHealth answers GET and HEAD of a health check: live whenever the
+// server runs, ready when Ready says so.
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) bool {
-	p := r.URL.Path
-	p = strings.TrimPrefix(p, "/minio")
+	p := ""
+	for _, prefix := range healthPrefixes {
+		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok {
+			p = "/health/" + rest
+			break
+		}
+	}
 	if p != "/health/live" && p != "/health/ready" {
 		return false
 	}

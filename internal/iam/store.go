@@ -130,7 +130,7 @@ func (s *Store) ForgetCache() {
 func (s *Store) AddUser(ctx context.Context, access, secret string) error {
 	c := auth.Credentials{AccessKey: access, SecretKey: secret}
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", s3err.ErrInvalidArgument, err)
+		return s3err.ErrInvalidArgument.WithMessage("%s.", capitalize(err.Error()))
 	}
 	if access == s.root.AccessKey {
 		return ErrRootReserved
@@ -175,7 +175,7 @@ func (s *Store) changeUser(ctx context.Context, access string, fn func(tx meta.T
 // once, as are its service accounts.
 func (s *Store) SetUserStatus(ctx context.Context, access, status string) error {
 	if status != StatusEnabled && status != StatusDisabled {
-		return fmt.Errorf("%w: status must be enabled or disabled", s3err.ErrInvalidArgument)
+		return s3err.ErrInvalidArgument.WithMessage("The status must be %q or %q, not %q.", StatusEnabled, StatusDisabled, status)
 	}
 	return s.changeUser(ctx, access, func(_ meta.Txn, u *User) error { u.Status = status; return nil })
 }
@@ -257,11 +257,11 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 
 // PutPolicy stores a named identity policy after validating it.
 func (s *Store) PutPolicy(ctx context.Context, name string, doc []byte) error {
-	if name == "" || strings.ContainsAny(name, "/,") || len(name) > 128 {
-		return fmt.Errorf("%w: policy name %q", s3err.ErrInvalidArgument, name)
+	if err := checkName("policy name", name, "/,"); err != nil {
+		return err
 	}
 	if _, isCanned := canned[name]; isCanned {
-		return fmt.Errorf("%w: %s is a built-in policy", s3err.ErrInvalidArgument, name)
+		return s3err.ErrInvalidArgument.WithMessage("The policy name %q is a built-in policy's, which cannot be replaced.", name)
 	}
 	if err := validIdentityPolicy(doc); err != nil {
 		return err
@@ -408,8 +408,8 @@ func (s *Store) setAttachment(ctx context.Context, name, user, group string, att
 
 // AddGroupMembers creates the group if needed and adds users to it.
 func (s *Store) AddGroupMembers(ctx context.Context, group string, members ...string) error {
-	if group == "" || len(group) > 128 {
-		return fmt.Errorf("%w: group name %q", s3err.ErrInvalidArgument, group)
+	if err := checkName("group name", group, ""); err != nil {
+		return err
 	}
 	return s.update(ctx, func(tx meta.Txn) error {
 		g, err := getJSON[Group](tx, groupKey(group), ErrNoSuchGroup)
@@ -487,7 +487,7 @@ func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []b
 				return err
 			}
 			if p.Parent != "" {
-				return fmt.Errorf("%w: a service account cannot own service accounts", s3err.ErrInvalidArgument)
+				return s3err.ErrInvalidArgument.WithMessage("%q is a service account, and a service account cannot own service accounts.", parent)
 			}
 		}
 		return setJSON(tx, userKey(creds.AccessKey), User{
@@ -496,4 +496,32 @@ func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []b
 		})
 	})
 	return creds, err
+}
+
+// MaxNameLength is the longest policy or group name.
+const MaxNameLength = 128
+
+// checkName refuses a policy or group name (what) that is empty, longer
+// than MaxNameLength or holds one of the characters forbidden, saying
+// which rule it breaks.
+func checkName(what, name, forbidden string) error {
+	switch n := len(name); {
+	case n == 0 || n > MaxNameLength:
+		return s3err.ErrInvalidArgument.WithMessage("The %s must be 1 to %d characters long; it has %d.", what, MaxNameLength, n)
+	case strings.ContainsAny(name, forbidden):
+		quoted := make([]string, 0, len(forbidden))
+		for _, c := range forbidden {
+			quoted = append(quoted, "'"+string(c)+"'")
+		}
+		return s3err.ErrInvalidArgument.WithMessage("The %s %q must not contain %s.", what, name, strings.Join(quoted, " or "))
+	}
+	return nil
+}
+
+// capitalize makes a lower-case error message a sentence's start.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

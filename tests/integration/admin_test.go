@@ -170,3 +170,79 @@ func TestAdminProfile(t *testing.T) {
 		t.Fatalf("anonymous profile request: %d", resp.StatusCode)
 	}
 }
+
+// kuraAdminFails runs `kura admin ARGS` against s with the root keys,
+// expecting it to fail, and returns what it printed.
+func kuraAdminFails(t *testing.T, s *server, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(kuraBin, append([]string{"admin"}, args...)...)
+	cmd.Env = append(os.Environ(), "KURA_ENDPOINT="+s.url(), "KURA_ACCESS_KEY="+s.accessKey, "KURA_SECRET_KEY="+s.secretKey)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("kura admin %v succeeded:\n%s", args, out)
+	}
+	return string(out)
+}
+
+// Every admin call refused for a bad name or value says which field and
+// which rule: at each limit it is accepted, one past it refused.
+func TestAdminValidationErrors(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	out := kuraAdminFails(t, s, "user", "add", "ab", "secret-key-1")
+	if !strings.Contains(out, "InvalidArgument") || !strings.Contains(out, "access key") || !strings.Contains(out, "3 to 128") || !strings.Contains(out, "2") {
+		t.Errorf("user add with a 2-character access key:\n%s", out)
+	}
+	kuraAdmin(t, s, "user", "add", "abc", "secret-key-1")
+
+	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/*"]}]}`)
+	refused := func(what string, err error, words ...string) {
+		t.Helper()
+		var e *admin.Error
+		if !errors.As(err, &e) || e.Code != "InvalidArgument" {
+			t.Errorf("%s: %v, want InvalidArgument", what, err)
+			return
+		}
+		for _, w := range words {
+			if !strings.Contains(e.Message, w) {
+				t.Errorf("%s: %q does not say %q", what, e.Message, w)
+			}
+		}
+	}
+	ok := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	ok("access key of 128", ac.AddUser(ctx, strings.Repeat("a", 128), "secret-key-1"))
+	refused("access key of 129", ac.AddUser(ctx, strings.Repeat("b", 129), "secret-key-1"), "access key", "3 to 128", "129")
+	ok("secret key of 8", ac.AddUser(ctx, "user8", "12345678"))
+	refused("secret key of 7", ac.AddUser(ctx, "user7", "1234567"), "secret key", "8 to 128", "7")
+	ok("secret key of 128", ac.AddUser(ctx, "user128", strings.Repeat("s", 128)))
+	refused("secret key of 129", ac.AddUser(ctx, "user129", strings.Repeat("s", 129)), "secret key", "8 to 128", "129")
+	refused("the root access key", ac.AddUser(ctx, s.accessKey, "secret-key-1"), "access key", "root")
+	refused("status", ac.SetUserStatus(ctx, "abc", "paused"), "status", "enabled", "disabled", "paused")
+
+	ok("policy name of 128", ac.PutPolicy(ctx, strings.Repeat("p", 128), policy))
+	refused("policy name of 129", ac.PutPolicy(ctx, strings.Repeat("p", 129), policy), "policy name", "1 to 128", "129")
+	refused("policy name with a comma", ac.PutPolicy(ctx, "a,b", policy), "policy name", "','")
+	refused("built-in policy name", ac.PutPolicy(ctx, "readonly", policy), "policy name", "readonly", "built-in")
+	refused("attachment", ac.AttachPolicy(ctx, "readonly", "", ""), "user", "group")
+
+	ok("group name of 128", ac.AddGroupMembers(ctx, strings.Repeat("g", 128), "abc"))
+	refused("group name of 129", ac.AddGroupMembers(ctx, strings.Repeat("g", 129), "abc"), "group name", "1 to 128", "129")
+
+	creds, err := ac.AddServiceAccount(ctx, "abc", nil)
+	ok("service account", err)
+	_, err = ac.AddServiceAccount(ctx, creds.AccessKey, nil)
+	refused("service account of a service account", err, "service account")
+
+	ok("KMS key id of 128", ac.CreateKMSKey(ctx, strings.Repeat("k", 128)))
+	refused("KMS key id of 129", ac.CreateKMSKey(ctx, strings.Repeat("k", 129)), "key id", "1 to 128", "129")
+	refused("KMS key id with a space", ac.CreateKMSKey(ctx, "a b"), "key id", "letters")
+}

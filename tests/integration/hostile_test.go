@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -473,4 +474,55 @@ func TestUploadStorm(t *testing.T) {
 	if err != nil || n != size {
 		t.Errorf("reading an upload back: %d bytes, %v", n, err)
 	}
+}
+
+// TestStalledBodyOfRefusedRequest: requests refused before their body is
+// read (anonymous, unknown route), announcing 100000 bytes and sending
+// one, are each answered and their connections closed, many at once;
+// none waits for the rest of the body.
+func TestStalledBodyOfRefusedRequest(t *testing.T) {
+	s := startServer(t)
+	heads := []string{"PUT /bkt/k HTTP/1.1\r\n", "PUT / HTTP/1.1\r\n", "POST /bkt/k?select HTTP/1.1\r\n"}
+	const conns = 60
+	errs := make(chan error, conns)
+	for i := range conns {
+		go func() {
+			errs <- stalledBodyAnswered(s.addr, heads[i%len(heads)])
+		}()
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// stalledBodyAnswered sends head with a 100000-byte body of which one byte
+// arrives, and checks that an answer comes and the connection then
+// closes (the deadline is generous: it is no timing check).
+func stalledBodyAnswered(addr, head string) error {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, head+"Host: "+addr+"\r\nContent-Length: 100000\r\n\r\nx"); err != nil {
+		return err
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, &http.Request{Method: "PUT"})
+	if err != nil {
+		return fmt.Errorf("%q: no answer: %v", head, err)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return fmt.Errorf("%q: answer's body: %v", head, err)
+	}
+	if resp.StatusCode < 400 {
+		return fmt.Errorf("%q: status %d", head, resp.StatusCode)
+	}
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%q: connection open after the answer: read %d, %v", head, n, err)
+	}
+	return nil
 }

@@ -153,7 +153,7 @@ func (k *KMS) DefaultKey() string { return k.masterName }
 // CreateKey adds a random named key, sealed under the master key.
 func (k *KMS) CreateKey(ctx context.Context, id string) error {
 	if !ValidKeyID(id) {
-		return kms.ErrInvalidKeyID
+		return fmt.Errorf("%w: a key id must be 1 to %d characters long (it has %d), of letters, digits, '-', '_' and '.'", kms.ErrInvalidKeyID, MaxKeyIDLength, len(id))
 	}
 	if id == k.masterName {
 		return kms.ErrKeyExists
