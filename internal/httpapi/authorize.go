@@ -132,7 +132,15 @@ func (s *Server) allowsWith(rq *request, action, resource, bucket string, condit
 		}
 		// RestrictPublicBuckets: a public policy grants anonymous
 		// callers nothing.
-		return !bp.IsPublic() || !s.publicAccess(rq.ctx, bucket).RestrictPublicBuckets
+		if !bp.IsPublic() {
+			return true
+		}
+		block, err := s.publicAccess(rq.ctx, bucket)
+		if err != nil {
+			rq.authz.err = err
+			return false
+		}
+		return !block.RestrictPublicBuckets
 	}
 	req.Principal, req.Username = id.Username, id.Username
 	return policy.Narrow(policy.EvaluateAll(req, id.Policies, bp), id.Session, req)

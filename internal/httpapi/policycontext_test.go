@@ -380,3 +380,43 @@ func TestMultipartCallsTakeTheUploadsKeys(t *testing.T) {
 		t.Fatalf("UploadPart of no upload: %d, want 403", code)
 	}
 }
+
+// A public bucket policy grants anonymous callers access only once the
+// bucket's public access block was read: a failed read is the request's
+// answer, never "nothing is blocked".
+func TestPublicAccessBlockReadNeverFailsOpen(t *testing.T) {
+	ctx := context.Background()
+	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	blobs, err := dirstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer := object.New(&countingStore{Store: m}, blobs, object.Options{Region: fzRegion})
+	if err := layer.CreateBucket(ctx, "bkt", object.CreateBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}`
+	if err := layer.SetBucketConfig(ctx, "bkt", configPolicy, []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if err := layer.SetBucketConfig(ctx, "bkt", configPublicAccessBlock, []byte(`<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`)); err != nil {
+		t.Fatal(err)
+	}
+	api := New(Config{Objects: layer, Region: fzRegion})
+	api.bucketPolicy(ctx, "bkt") // the policy is read while the store answers
+	anonymous := func(rctx context.Context) (bool, error) {
+		rq := &request{http: httptest.NewRequest(http.MethodGet, "/bkt/obj", nil), ctx: rctx, bucket: "bkt", key: "obj"}
+		ok := api.allows(rq, "s3:GetObject", iamResource("bkt", "obj"), "bkt")
+		return ok, rq.authz.err
+	}
+	if ok, err := anonymous(context.WithValue(ctx, failReadsKey{}, true)); ok || !errors.Is(err, errStoreDown) {
+		t.Fatalf("anonymous read while the block cannot be read: allowed %v, err %v", ok, err)
+	}
+	if ok, err := anonymous(ctx); ok || err != nil {
+		t.Fatalf("anonymous read under RestrictPublicBuckets: allowed %v, err %v", ok, err)
+	}
+}

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 
+	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
 )
@@ -42,13 +44,18 @@ func parsePublicAccessBlock(data []byte) (publicAccessBlock, error) {
 }
 
 // publicAccess reads the bucket's configuration; a bucket without one
-// blocks nothing.
-func (s *Server) publicAccess(ctx context.Context, bucket string) publicAccessBlock {
-	var c publicAccessBlock
-	if doc, err := s.objects.BucketConfig(ctx, bucket, configPublicAccessBlock); err == nil {
-		c, _ = parsePublicAccessBlock(doc)
+// (or a bucket that does not exist, which the operation itself answers)
+// blocks nothing. Any other failure is an error, never "blocks nothing":
+// a public policy must not take effect because a read failed.
+func (s *Server) publicAccess(ctx context.Context, bucket string) (publicAccessBlock, error) {
+	doc, err := s.objects.BucketConfig(ctx, bucket, configPublicAccessBlock)
+	switch {
+	case errors.Is(err, object.ErrNoConfig), errors.Is(err, s3err.ErrNoSuchBucket):
+		return publicAccessBlock{}, nil
+	case err != nil:
+		return publicAccessBlock{}, err
 	}
-	return c
+	return parsePublicAccessBlock(doc)
 }
 
 func (s *Server) getPublicAccessBlock(rq *request) (response, error) {
@@ -100,7 +107,14 @@ func (s *Server) getBucketPolicyStatus(rq *request) (response, error) {
 
 // checkPublicPolicy refuses a public policy on a bucket that blocks them.
 func (s *Server) checkPublicPolicy(rq *request, p *policy.Policy) error {
-	if p.IsPublic() && s.publicAccess(rq.ctx, rq.bucket).BlockPublicPolicy {
+	if !p.IsPublic() {
+		return nil
+	}
+	block, err := s.publicAccess(rq.ctx, rq.bucket)
+	if err != nil {
+		return err
+	}
+	if block.BlockPublicPolicy {
 		return s3err.ErrAccessDenied
 	}
 	return nil
