@@ -171,7 +171,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 		return nil, err
 	}
 	return xmlResponse{headers: append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
-		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
+		Xmlns: s3Namespace, Location: objectURL(rq, rq.key), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
 		partChecksums: checksum.ElementsOf(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
 }

@@ -233,8 +233,10 @@ func (s *Server) postObject(rq *request) (response, error) {
 }
 
 // objectURL is the absolute URL of key in the request's bucket, as the
-// Location of a POST upload names it on AWS: on the host the request came
-// to, path-style unless the request addressed the bucket by host name.
+// Location of a POST upload and of CompleteMultipartUpload name it on
+// AWS: on the host the request came to, path-style unless the request
+// addressed the bucket by host name. The scheme is the one the server
+// saw (TLS or not); a forwarding header is not trusted for it.
 func objectURL(rq *request, key string) string {
 	scheme := "http"
 	if rq.http.TLS != nil {
