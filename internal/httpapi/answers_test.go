@@ -68,3 +68,66 @@ func TestCompleteMultipartUploadLocation(t *testing.T) {
 		}
 	}
 }
+
+// GET and HEAD ?partNumber of an object written by one PUT: it is its
+// own part 1, answered as AWS does with 206 and a Content-Range naming
+// the whole object, and no x-amz-mp-parts-count; part 2 (one past the
+// last) is InvalidPartNumber; 0, 10001 and a non-number are
+// InvalidArgument, 10000 (the largest part number) InvalidPartNumber.
+// A multipart object answers its last part and refuses the one after.
+func TestSinglePartObjectPartNumber(t *testing.T) {
+	s := compatServer(t, "bkt")
+	data := []byte("0123456789")
+	if _, err := s.layer.PutObject(context.Background(), "bkt", "k", bytes.NewReader(data), object.PutOptions{Size: int64(len(data))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.layer.PutObject(context.Background(), "bkt", "empty", bytes.NewReader(nil), object.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	uploadSHA256Parts(t, s, "mp", []byte("abc"), []byte("defgh"))
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		for _, c := range []struct {
+			target, code string
+			status       int
+			contentRange string
+			body, parts  string
+		}{
+			{"/bkt/k?partNumber=1", "", http.StatusPartialContent, "bytes 0-9/10", "0123456789", ""},
+			{"/bkt/k?partNumber=2", "InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "", "", ""},
+			{"/bkt/k?partNumber=10000", "InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "", "", ""},
+			{"/bkt/k?partNumber=10001", "InvalidArgument", http.StatusBadRequest, "", "", ""},
+			{"/bkt/k?partNumber=0", "InvalidArgument", http.StatusBadRequest, "", "", ""},
+			{"/bkt/k?partNumber=one", "InvalidArgument", http.StatusBadRequest, "", "", ""},
+			{"/bkt/empty?partNumber=1", "", http.StatusOK, "", "", ""},
+			{"/bkt/mp?partNumber=2", "", http.StatusPartialContent, "bytes 3-7/8", "defgh", "2"},
+			{"/bkt/mp?partNumber=3", "InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "", "", ""},
+		} {
+			rec := s.send(t, fzNewRequest(method, c.target, nil, nil), false)
+			if rec.Code != c.status {
+				t.Errorf("%s %s: %d, want %d\n%s", method, c.target, rec.Code, c.status, rec.Body)
+				continue
+			}
+			if c.code != "" {
+				if method == http.MethodGet && !bytes.Contains(rec.Body.Bytes(), []byte("<Code>"+c.code+"</Code>")) {
+					t.Errorf("%s %s: %s, want code %s", method, c.target, rec.Body, c.code)
+				}
+				continue
+			}
+			if got := rec.Header().Get("Content-Range"); got != c.contentRange {
+				t.Errorf("%s %s: Content-Range %q, want %q", method, c.target, got, c.contentRange)
+			}
+			if got := rec.Header().Get("x-amz-mp-parts-count"); got != c.parts {
+				t.Errorf("%s %s: x-amz-mp-parts-count %q, want %q", method, c.target, got, c.parts)
+			}
+			if method == http.MethodGet && rec.Body.String() != c.body {
+				t.Errorf("%s %s: body %q, want %q", method, c.target, rec.Body, c.body)
+			}
+		}
+	}
+	// With checksum mode, part 1 of a whole object carries the object's
+	// checksum: it is the same data.
+	rec := s.send(t, fzNewRequest(http.MethodHead, "/bkt/k?partNumber=1", http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}}, nil), false)
+	if rec.Header().Get("x-amz-checksum-crc64nvme") == "" {
+		t.Errorf("part 1 with checksum mode: no checksum in %v", rec.Header())
+	}
+}

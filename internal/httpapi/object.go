@@ -275,7 +275,8 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 	hdrs := append(objectHeaders(obj.Info), sseHeaders(rq, obj.Info.SSE)...)
 	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") {
 		switch n := opts.PartNumber; {
-		case !obj.Partial:
+		case !obj.Partial, n == 1 && len(obj.Parts) == 0:
+			// Part 1 of an object written whole is the object.
 			hdrs = append(hdrs, checksumHeaders(obj.Info.Checksums, obj.Info.ChecksumType)...)
 		case n > 0 && n <= len(obj.Parts) && obj.Parts[n-1].Checksum != "":
 			// A part read carries that part's checksum, as AWS sends it,
