@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kurastore/kura/internal/object"
 )
@@ -129,5 +131,27 @@ func TestSinglePartObjectPartNumber(t *testing.T) {
 	rec := s.send(t, fzNewRequest(http.MethodHead, "/bkt/k?partNumber=1", http.Header{"X-Amz-Checksum-Mode": {"ENABLED"}}, nil), false)
 	if rec.Header().Get("x-amz-checksum-crc64nvme") == "" {
 		t.Errorf("part 1 with checksum mode: no checksum in %v", rec.Header())
+	}
+}
+
+// CreateMultipartUpload with object lock headers in a bucket without
+// object lock is InvalidRequest, as PutObject is, before any part.
+func TestCreateMultipartUploadLockHeadersWithoutObjectLock(t *testing.T) {
+	s := compatServer(t, "bkt")
+	until := s.now.Add(time.Hour).UTC().Format(time.RFC3339)
+	for name, h := range map[string]http.Header{
+		"retention":  {"X-Amz-Object-Lock-Mode": {"GOVERNANCE"}, "X-Amz-Object-Lock-Retain-Until-Date": {until}},
+		"legal hold": {"X-Amz-Object-Lock-Legal-Hold": {"ON"}},
+	} {
+		for _, target := range []string{"/bkt/k?uploads", "/bkt/k"} {
+			method := http.MethodPost
+			if target == "/bkt/k" {
+				method = http.MethodPut
+			}
+			rec := s.send(t, fzNewRequest(method, target, h, []byte("x")), false)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<Code>InvalidRequest</Code>") {
+				t.Errorf("%s %s with %s: %d %s", method, target, name, rec.Code, rec.Body)
+			}
+		}
 	}
 }

@@ -77,10 +77,7 @@ var maxRetainUntil = time.Date(2262, time.January, 1, 0, 0, 0, 0, time.UTC)
 // The request's lock is already in rec.
 func (l *Layer) applyLock(b BucketInfo, rec *record, now time.Time) error {
 	if !b.ObjectLock {
-		if rec.Info.Retention.Mode != "" || rec.Info.LegalHold {
-			return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
-		}
-		return nil
+		return checkLockable(b, rec.Info.Retention, rec.Info.LegalHold)
 	}
 	if rec.Info.Retention.Mode != "" {
 		return nil
@@ -88,6 +85,15 @@ func (l *Layer) applyLock(b BucketInfo, rec *record, now time.Time) error {
 	if d := b.LockDefault; d.Mode != "" {
 		until := now.AddDate(d.Years, 0, d.Days)
 		rec.Info.Retention = Retention{Mode: d.Mode, RetainUntil: until}
+	}
+	return nil
+}
+
+// checkLockable refuses a retention or legal hold asked for in a bucket
+// without object lock.
+func checkLockable(b BucketInfo, r Retention, legalHold bool) error {
+	if !b.ObjectLock && (r.Mode != "" || legalHold) {
+		return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 	}
 	return nil
 }

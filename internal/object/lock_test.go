@@ -202,3 +202,31 @@ func TestObjectLockOnExistingBucket(t *testing.T) {
 		t.Fatalf("suspending versioning once locked: %v", err)
 	}
 }
+
+// CreateMultipartUpload refuses a retention or legal hold in a bucket
+// without object lock, as PutObject does, before any part is sent; in a
+// bucket with object lock it takes them.
+func TestCreateMultipartUploadLockWithoutObjectLock(t *testing.T) {
+	l := lockedLayer(t)
+	ctx := context.Background()
+	mustCreateBucket(t, l, "plain")
+	until := l.clock.Now().Add(time.Hour)
+	for name, opts := range map[string]UploadOptions{
+		"retention":  {Retention: Retention{Mode: LockGovernance, RetainUntil: until}},
+		"legal hold": {LegalHold: true},
+	} {
+		if _, err := l.CreateMultipartUpload(ctx, "plain", "k", opts); !errors.Is(err, s3err.ErrInvalidRequest) {
+			t.Errorf("%s in a bucket without object lock: %v", name, err)
+		}
+		if _, err := l.CreateMultipartUpload(ctx, "lck", "k", opts); err != nil {
+			t.Errorf("%s in a bucket with object lock: %v", name, err)
+		}
+	}
+	if _, err := l.CreateMultipartUpload(ctx, "plain", "k", UploadOptions{}); err != nil {
+		t.Errorf("no lock in a bucket without object lock: %v", err)
+	}
+	res, err := l.ListMultipartUploads(ctx, "plain", ListUploadsOptions{MaxUploads: 10})
+	if err != nil || len(res.Uploads) != 1 {
+		t.Errorf("uploads of the plain bucket: %+v %v, want the one without lock", res.Uploads, err)
+	}
+}

@@ -185,7 +185,13 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 		return "", err
 	}
 	err = l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}, func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		// Refused now, as PutObject refuses it, rather than at Complete
+		// after all the data was sent.
+		if err := checkLockable(b, up.Retention, up.LegalHold); err != nil {
 			return err
 		}
 		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
