@@ -155,3 +155,55 @@ func TestCreateMultipartUploadLockHeadersWithoutObjectLock(t *testing.T) {
 		}
 	}
 }
+
+// In a versioned bucket, GetObjectTagging, PutObjectTagging and
+// DeleteObjectTagging name the version they read or changed in
+// x-amz-version-id (the latest, or the one asked for), and UploadPartCopy
+// names the version it copied in x-amz-copy-source-version-id. A bucket
+// never versioned has no version to name.
+func TestTaggingAndPartCopyNameTheirVersion(t *testing.T) {
+	s := compatServer(t, "bkt", "plain")
+	ctx := context.Background()
+	if err := s.layer.SetBucketVersioning(ctx, "bkt", object.VersioningConfig{Status: "Enabled"}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(bucket, key, data string) object.ObjectInfo {
+		info, err := s.layer.PutObject(ctx, bucket, key, strings.NewReader(data), object.PutOptions{Size: int64(len(data))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info
+	}
+	old := put("bkt", "k", "old")
+	latest := put("bkt", "k", "new")
+	put("plain", "k", "data")
+	tags := []byte("<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>")
+	for _, c := range []struct{ query, want string }{{"", latest.VersionID}, {"&versionId=" + old.VersionID, old.VersionID}} {
+		for _, r := range []*http.Request{
+			fzNewRequest(http.MethodPut, "/bkt/k?tagging"+c.query, nil, tags),
+			fzNewRequest(http.MethodGet, "/bkt/k?tagging"+c.query, nil, nil),
+			fzNewRequest(http.MethodDelete, "/bkt/k?tagging"+c.query, nil, nil),
+		} {
+			rec := s.send(t, r, false)
+			if rec.Code >= 300 || rec.Header().Get("x-amz-version-id") != c.want {
+				t.Errorf("%s %s: %d, x-amz-version-id %q, want %q", r.Method, r.URL, rec.Code, rec.Header().Get("x-amz-version-id"), c.want)
+			}
+		}
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/plain/k?tagging", nil, tags), false); rec.Header().Get("x-amz-version-id") != "" {
+		t.Errorf("tagging in a bucket never versioned: x-amz-version-id %q", rec.Header().Get("x-amz-version-id"))
+	}
+
+	id, err := s.layer.CreateMultipartUpload(ctx, "bkt", "mp", object.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ source, want string }{
+		{"/bkt/k", latest.VersionID}, {"/bkt/k?versionId=" + old.VersionID, old.VersionID}, {"/plain/k", ""},
+	} {
+		rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/mp?partNumber=1&uploadId="+id, http.Header{"X-Amz-Copy-Source": {c.source}}, nil), false)
+		if rec.Code != http.StatusOK || rec.Header().Get("x-amz-copy-source-version-id") != c.want {
+			t.Errorf("UploadPartCopy from %s: %d, x-amz-copy-source-version-id %q, want %q", c.source, rec.Code, rec.Header().Get("x-amz-copy-source-version-id"), c.want)
+		}
+	}
+}

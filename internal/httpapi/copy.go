@@ -191,6 +191,10 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(partChecksumHeaders(part), sseHeaders(rq, part.SSE)...)
+	if part.SourceVersionID != "" {
+		// The version copied from, named or the latest, as AWS says.
+		out = append(out, [2]string{"x-amz-copy-source-version-id", part.SourceVersionID})
+	}
 	return xmlResponse{headers: out, doc: copyPartResult{
 		Xmlns: s3Namespace, LastModified: part.LastModified.Format(isoMillis), ETag: quoteETag(part.ETag),
 		partChecksums: checksum.ElementsOf(partChecksumMap(part)),

@@ -344,7 +344,9 @@ func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Ra
 	if obj.Length > MaxPartSize {
 		return PartInfo{}, s3err.ErrEntityTooLarge
 	}
-	return l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length, CustomerKey: customerKey})
+	part, err := l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length, CustomerKey: customerKey})
+	part.SourceVersionID = obj.Info.VersionID
+	return part, err
 }
 
 func badCopyRange(size int64) error {

@@ -180,7 +180,7 @@ func (l *Layer) changeLock(ctx context.Context, bucket, key, vid string, change 
 		return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 	}
 	var changeErr error
-	err = l.updateRecord(ctx, bucket, key, vid, func(rec *record) {
+	_, err = l.updateRecord(ctx, bucket, key, vid, func(rec *record) {
 		changeErr = change(rec)
 	})
 	if err != nil {

@@ -132,6 +132,9 @@ type PartInfo struct {
 	// SSE is the upload's encryption, for the response; not stored with
 	// the part (the upload has it).
 	SSE SSE `json:"-"`
+	// SourceVersionID is the version UploadPartCopy read, for the
+	// response; "" when the source bucket was never versioned.
+	SourceVersionID string `json:"-"`
 }
 
 // CompletePart names a part in CompleteMultipartUpload.
