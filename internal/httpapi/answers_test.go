@@ -207,3 +207,75 @@ func TestTaggingAndPartCopyNameTheirVersion(t *testing.T) {
 		}
 	}
 }
+
+// The listings name each object's checksum algorithm and type, as AWS
+// lists them: ListObjects v1 and v2 (written by hand) and
+// ListObjectVersions for an object with S3's default CRC64NVME and one
+// uploaded in parts with SHA-256 (COMPOSITE); ListMultipartUploads for an
+// upload created with an algorithm, whose CreateMultipartUpload answer
+// names the algorithm and the type the upload took.
+func TestListingsNameChecksums(t *testing.T) {
+	s := compatServer(t, "bkt")
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/a", nil, []byte("data")), false); rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	uploadSHA256Parts(t, s, "b", []byte("part one"), []byte("part two"))
+	want := map[string]objectChecksum{"a": {"CRC64NVME", "FULL_OBJECT"}, "b": {"SHA256", "COMPOSITE"}}
+	for _, target := range []string{"/bkt", "/bkt?list-type=2"} {
+		var res listBucketResultV2
+		decodeXML(t, s.send(t, fzNewRequest(http.MethodGet, target, nil, nil), false).Body, &res)
+		if len(res.Contents) != 2 {
+			t.Fatalf("%s: %+v", target, res.Contents)
+		}
+		for _, e := range res.Contents {
+			if e.objectChecksum != want[e.Key] {
+				t.Errorf("%s: %s listed with %+v, want %+v", target, e.Key, e.objectChecksum, want[e.Key])
+			}
+		}
+	}
+	var versions struct {
+		Versions []versionItem `xml:"Version"`
+	}
+	decodeXML(t, s.send(t, fzNewRequest(http.MethodGet, "/bkt?versions", nil, nil), false).Body, &versions)
+	if len(versions.Versions) != 2 {
+		t.Fatalf("versions: %+v", versions.Versions)
+	}
+	for _, v := range versions.Versions {
+		if v.objectChecksum != want[v.Key] {
+			t.Errorf("versions: %s listed with %+v, want %+v", v.Key, v.objectChecksum, want[v.Key])
+		}
+	}
+
+	for _, c := range []struct {
+		header http.Header
+		alg    string
+		typ    string
+	}{
+		{http.Header{"X-Amz-Checksum-Algorithm": {"CRC32"}}, "CRC32", "COMPOSITE"},
+		{http.Header{"X-Amz-Checksum-Algorithm": {"CRC32"}, "X-Amz-Checksum-Type": {"FULL_OBJECT"}}, "CRC32", "FULL_OBJECT"},
+		{http.Header{"X-Amz-Checksum-Algorithm": {"CRC64NVME"}}, "CRC64NVME", "FULL_OBJECT"},
+		{nil, "", ""},
+	} {
+		rec := s.send(t, fzNewRequest(http.MethodPost, "/bkt/up?uploads", c.header, nil), false)
+		if rec.Code != http.StatusOK || rec.Header().Get("x-amz-checksum-algorithm") != c.alg || rec.Header().Get("x-amz-checksum-type") != c.typ {
+			t.Errorf("create with %v: %d, algorithm %q, type %q; want %q %q", c.header, rec.Code,
+				rec.Header().Get("x-amz-checksum-algorithm"), rec.Header().Get("x-amz-checksum-type"), c.alg, c.typ)
+		}
+		var created initiateResult
+		decodeXML(t, rec.Body, &created)
+		var uploads listUploadsResult
+		decodeXML(t, s.send(t, fzNewRequest(http.MethodGet, "/bkt?uploads", nil, nil), false).Body, &uploads)
+		found := false
+		for _, u := range uploads.Uploads {
+			if u.UploadID == created.UploadID {
+				found = true
+				if u.objectChecksum != (objectChecksum{c.alg, c.typ}) {
+					t.Errorf("upload with %v listed with %+v", c.header, u.objectChecksum)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("upload %s not listed", created.UploadID)
+		}
+	}
+}

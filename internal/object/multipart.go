@@ -167,7 +167,7 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
 		return "", err
 	}
-	sumType, err := uploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
+	sumType, err := UploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
 	if err != nil {
 		return "", err
 	}
@@ -202,9 +202,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	return up.UploadID, err
 }
 
-// uploadChecksumType checks an algorithm and type pair and fills in the
+// UploadChecksumType checks an algorithm and type pair and fills in the
 // default type: full-object for CRC64NVME, composite for the others.
-func uploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
+func UploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
 	switch {
 	case alg == "" && typ != "":
 		return "", s3err.ErrInvalidRequest.WithMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/kurastore/kura/checksum"
 )
 
 // An object record is stored in a small tag-length-value encoding rather
@@ -263,6 +265,9 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 		case fExpires:
 			in.Expires = string(v)
 		case fUserMeta, fChecksum, fTag:
+			if tag == fChecksum {
+				in.ChecksumAlgorithm = checksumAlgorithmOf(v)
+			}
 			if !withUserMeta {
 				continue
 			}
@@ -336,6 +341,22 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 		}
 	}
 	return r, nil
+}
+
+// checksumAlgorithmOf is the algorithm a checksum field names, without
+// copying the name: listings read it for every entry.
+func checksumAlgorithmOf(pair []byte) checksum.Algorithm {
+	n, k := binary.Uvarint(pair)
+	if k <= 0 || n > uint64(len(pair)-k) {
+		return ""
+	}
+	name := pair[k : k+int(n)]
+	for _, alg := range checksum.All {
+		if string(name) == string(alg) {
+			return alg
+		}
+	}
+	return ""
 }
 
 func decodePart(v []byte) (partRef, error) {

@@ -37,6 +37,9 @@ type ObjectInfo struct {
 	Checksums map[string]string
 	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set.
 	ChecksumType string
+	// ChecksumAlgorithm is the algorithm of Checksums, set by every read
+	// of a stored record, including listings, which skip the values.
+	ChecksumAlgorithm checksum.Algorithm
 	// Tags are the object's tag set; nil when listing without metadata.
 	Tags map[string]string
 	// PartsCount is the number of parts of a multipart object, else 0.
