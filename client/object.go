@@ -68,8 +68,12 @@ type ObjectInfo struct {
 	// Checksums are the stored checksums (base64, as S3 sends them),
 	// which GET and HEAD return with ChecksumMode.
 	Checksums map[checksum.Algorithm]string
-	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set.
+	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set,
+	// and in listings, which name the checksum without its value.
 	ChecksumType string
+	// ChecksumAlgorithm is the algorithm of the object's checksum, as
+	// listings name it; GET and HEAD give the value in Checksums.
+	ChecksumAlgorithm checksum.Algorithm
 	// TagCount is the number of tags (GET and HEAD).
 	TagCount int
 	// PartsCount is the number of parts of a multipart object (GET and
