@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -276,6 +277,75 @@ func TestListingsNameChecksums(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("upload %s not listed", created.UploadID)
+		}
+	}
+}
+
+// x-amz-website-redirect-location given to PUT, a POST form,
+// CreateMultipartUpload and a copy is stored and returned by GET and
+// HEAD; a copy takes the request's, not the source's, whatever the
+// metadata directive; a location that is neither a path nor an http(s)
+// URL is InvalidRedirectLocation.
+func TestWebsiteRedirectLocationStored(t *testing.T) {
+	s := compatServer(t, "bkt")
+	const loc = "/elsewhere.html"
+	redirect := http.Header{"X-Amz-Website-Redirect-Location": {loc}}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/put", redirect, []byte("x")), false); rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	rec := s.send(t, fzNewRequest(http.MethodPost, "/bkt/mp?uploads", redirect, nil), false)
+	var created initiateResult
+	decodeXML(t, rec.Body, &created)
+	p, err := s.layer.UploadPart(context.Background(), "bkt", "mp", created.UploadID, 1, strings.NewReader("x"), object.PartOptions{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"" + p.ETag + "\"</ETag></Part></CompleteMultipartUpload>"
+	if rec := s.send(t, fzNewRequest(http.MethodPost, "/bkt/mp?uploadId="+created.UploadID, nil, []byte(body)), false); rec.Code != http.StatusOK {
+		t.Fatalf("complete: %d %s", rec.Code, rec.Body)
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("key", "posted")
+	w.WriteField("x-amz-website-redirect-location", loc)
+	s.fzPostSign(w, `{"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"bkt"},["starts-with","$key",""],`+
+		`["starts-with","$x-amz-website-redirect-location",""],`+
+		`["starts-with","$x-amz-algorithm",""],["starts-with","$x-amz-credential",""],["starts-with","$x-amz-date",""]]}`)
+	fw, _ := w.CreateFormFile("file", "f")
+	fw.Write([]byte("x"))
+	w.Close()
+	if rec := s.send(t, fzNewRequest(http.MethodPost, "/bkt", http.Header{"Content-Type": {w.FormDataContentType()}}, buf.Bytes()), true); rec.Code != http.StatusNoContent {
+		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+	}
+	copies := map[string]http.Header{
+		"copy-new":     {"X-Amz-Copy-Source": {"/bkt/put"}, "X-Amz-Website-Redirect-Location": {"https://example.com/"}},
+		"copy-none":    {"X-Amz-Copy-Source": {"/bkt/put"}},
+		"replace-none": {"X-Amz-Copy-Source": {"/bkt/put"}, "X-Amz-Metadata-Directive": {"REPLACE"}},
+	}
+	for key, h := range copies {
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt/"+key, h, nil), false); rec.Code != http.StatusOK {
+			t.Fatalf("copy to %s: %d %s", key, rec.Code, rec.Body)
+		}
+	}
+	for key, want := range map[string]string{"put": loc, "mp": loc, "posted": loc, "copy-new": "https://example.com/", "copy-none": "", "replace-none": ""} {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			rec := s.send(t, fzNewRequest(method, "/bkt/"+key, nil, nil), false)
+			if got := rec.Header().Get("x-amz-website-redirect-location"); rec.Code != http.StatusOK || got != want {
+				t.Errorf("%s %s: %d, x-amz-website-redirect-location %q, want %q", method, key, rec.Code, got, want)
+			}
+		}
+	}
+	for _, bad := range []string{"elsewhere.html", "ftp://example.com/", "/" + strings.Repeat("a", 2048)} {
+		h := http.Header{"X-Amz-Website-Redirect-Location": {bad}}
+		for _, r := range []*http.Request{
+			fzNewRequest(http.MethodPut, "/bkt/bad", h, []byte("x")),
+			fzNewRequest(http.MethodPost, "/bkt/bad?uploads", h, nil),
+			fzNewRequest(http.MethodPut, "/bkt/bad", http.Header{"X-Amz-Copy-Source": {"/bkt/put"}, "X-Amz-Website-Redirect-Location": {bad}}, nil),
+		} {
+			rec := s.send(t, r, false)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "<Code>InvalidRedirectLocation</Code>") {
+				t.Errorf("%s %s with %.20q: %d %s", r.Method, r.URL, bad, rec.Code, rec.Body)
+			}
 		}
 	}
 }

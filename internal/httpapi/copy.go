@@ -109,6 +109,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err := checkStorageClass(h); err != nil {
 		return nil, err
 	}
+	opts.WebsiteRedirectLocation = h.Get("x-amz-website-redirect-location")
 	if sc := h.Get("x-amz-storage-class"); sc != "" {
 		opts.StorageClass, opts.StorageClassSet = storedStorageClass(sc), true
 	}

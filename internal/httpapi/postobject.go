@@ -83,7 +83,7 @@ func formAttrs(f sigv4.PostForm) object.Attrs {
 		case strings.HasPrefix(name, userMetaPrefix),
 			name == "content-type", name == "content-encoding", name == "content-disposition",
 			name == "content-language", name == "cache-control", name == "expires",
-			name == "x-amz-storage-class":
+			name == "x-amz-storage-class", name == "x-amz-website-redirect-location":
 			h.Set(name, v)
 		}
 	}

@@ -164,6 +164,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := validTags(opts.Tags); err != nil {
 		return "", err
 	}
+	if err := checkWebsiteRedirect(opts.Attrs.WebsiteRedirectLocation); err != nil {
+		return "", err
+	}
 	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
 		return "", err
 	}

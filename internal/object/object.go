@@ -74,6 +74,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
 	}
+	if err := checkWebsiteRedirect(opts.Attrs.WebsiteRedirectLocation); err != nil {
+		return ObjectInfo{}, err
+	}
 	// Fail fast before streaming a body to a blob that could not be
 	// stored. An inline body is only read into memory, and the commit
 	// checks the bucket anyway, so small PUTs skip this read.

@@ -54,6 +54,7 @@ const (
 	fUploadID           = 29 // the multipart upload a manifest was completed from
 	fPartChecksum       = 30 // one field per part, in order, after the fPart fields: the part's checksum (may be empty)
 	fStorageClass       = 31 // absent for STANDARD
+	fWebsiteRedirect    = 32 // x-amz-website-redirect-location; absent when none
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -153,6 +154,7 @@ func (r *record) encode() []byte {
 	b = appendString(b, fCacheControl, in.CacheControl)
 	b = appendString(b, fExpires, in.Expires)
 	b = appendString(b, fStorageClass, in.StorageClass)
+	b = appendString(b, fWebsiteRedirect, in.WebsiteRedirectLocation)
 	b = appendPairs(b, fUserMeta, in.UserMeta)
 	b = appendString(b, fBlobID, r.BlobID)
 	if r.Inline {
@@ -330,6 +332,8 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			partSums = append(partSums, string(v))
 		case fStorageClass:
 			in.StorageClass = string(v)
+		case fWebsiteRedirect:
+			in.WebsiteRedirectLocation = string(v)
 		}
 		if err != nil {
 			return r, err

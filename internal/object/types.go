@@ -22,6 +22,9 @@ type Attrs struct {
 	// STANDARD. kura keeps every object on the same storage; the class
 	// is recorded and reported, as clients and lifecycle tools expect.
 	StorageClass string `json:",omitempty"`
+	// WebsiteRedirectLocation is where a website endpoint redirects
+	// requests for the object (x-amz-website-redirect-location).
+	WebsiteRedirectLocation string `json:",omitempty"`
 }
 
 // ObjectInfo describes one object.
