@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/tls"
+	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -348,4 +350,39 @@ func TestWebsiteRedirectLocationStored(t *testing.T) {
 			}
 		}
 	}
+}
+
+// GetObjectLegalHold of a version that never had a legal hold is
+// NoSuchObjectLockConfiguration (404), as on AWS; once one was put, it is
+// ON, and OFF after it is lifted.
+func TestGetObjectLegalHoldNeverSet(t *testing.T) {
+	s := compatServer(t)
+	if err := s.layer.CreateBucket(context.Background(), "lck", object.CreateBucketOptions{ObjectLock: true}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/lck/k", nil, []byte("x")), false); rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	rec := s.send(t, fzNewRequest(http.MethodGet, "/lck/k?legal-hold", nil, nil), false)
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "<Code>NoSuchObjectLockConfiguration</Code>") {
+		t.Errorf("legal hold never set: %d %s", rec.Code, rec.Body)
+	}
+	md5 := http.Header{"Content-Md5": nil}
+	for _, status := range []string{"ON", "OFF"} {
+		doc := []byte("<LegalHold><Status>" + status + "</Status></LegalHold>")
+		md5["Content-Md5"] = []string{contentMD5Of(doc)}
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/lck/k?legal-hold", md5, doc), false); rec.Code != http.StatusOK {
+			t.Fatalf("put legal hold %s: %d %s", status, rec.Code, rec.Body)
+		}
+		rec := s.send(t, fzNewRequest(http.MethodGet, "/lck/k?legal-hold", nil, nil), false)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<Status>"+status+"</Status>") {
+			t.Errorf("legal hold after %s: %d %s", status, rec.Code, rec.Body)
+		}
+	}
+}
+
+// contentMD5Of is the Content-MD5 header value of body.
+func contentMD5Of(body []byte) string {
+	sum := md5.Sum(body)
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -179,7 +179,7 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		rec.Inline, rec.InlineSum, rec.HasInlineSum = srcRec.Inline, srcRec.InlineSum, srcRec.HasInlineSum
 		rec.Info = srcRec.Info
 		rec.Info.LastModified = l.opts.Now().UTC()
-		rec.Info.Retention, rec.Info.LegalHold = opts.Retention, opts.LegalHold
+		rec.Info.Retention, rec.Info.LegalHold, rec.Info.LegalHoldSet = opts.Retention, opts.LegalHold, opts.LegalHold
 		if opts.ReplaceMetadata {
 			rec.Info.Attrs = opts.Attrs
 		}

@@ -55,6 +55,7 @@ const (
 	fPartChecksum       = 30 // one field per part, in order, after the fPart fields: the part's checksum (may be empty)
 	fStorageClass       = 31 // absent for STANDARD
 	fWebsiteRedirect    = 32 // x-amz-website-redirect-location; absent when none
+	fLegalHoldOff       = 33 // present (empty) when a legal hold was set and is now off
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -176,6 +177,8 @@ func (r *record) encode() []byte {
 	}
 	if in.LegalHold {
 		b = appendField(b, fLegalHold, nil)
+	} else if in.LegalHoldSet {
+		b = appendField(b, fLegalHoldOff, nil)
 	}
 	if sse := in.SSE; sse.Type != "" {
 		b = appendString(b, fSSEType, sse.Type)
@@ -310,7 +313,9 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			u, err = decodeUint(v)
 			in.Retention.RetainUntil = time.Unix(0, int64(u)).UTC()
 		case fLegalHold:
-			in.LegalHold = true
+			in.LegalHold, in.LegalHoldSet = true, true
+		case fLegalHoldOff:
+			in.LegalHoldSet = true
 		case fSSEType:
 			in.SSE.Type = string(v)
 		case fSSEKeyID:

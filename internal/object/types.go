@@ -54,6 +54,10 @@ type ObjectInfo struct {
 	// Retention and LegalHold lock the version (object lock buckets).
 	Retention Retention
 	LegalHold bool
+	// LegalHoldSet says the version has a legal hold status, ON or OFF:
+	// one was put on it, at its write or since. A version that never had
+	// one has no legal hold to show.
+	LegalHoldSet bool
 	// SSE says how the object is encrypted; its Type is "" when it is not.
 	SSE SSE
 	Attrs
