@@ -88,6 +88,9 @@ type CopyDestOptions struct {
 	Tags        map[string]string
 	// StorageClass of the destination; "" is the server's default.
 	StorageClass string
+	// WebsiteRedirectLocation of the destination: as on S3, a copy
+	// never takes the source's, whatever ReplaceMetadata says.
+	WebsiteRedirectLocation string
 	// Encryption encrypts the destination (spec: sse): SSES3, SSEKMS
 	// or SSEC. Nil leaves it to the destination bucket's default
 	// encryption, whatever the source's is. An SSE-C key is also sent
@@ -114,7 +117,7 @@ func (d CopyDestOptions) attrs() objectAttrs {
 	return objectAttrs{
 		contentType: d.ContentType, contentEncoding: d.ContentEncoding, contentDisposition: d.ContentDisposition,
 		contentLanguage: d.ContentLanguage, cacheControl: d.CacheControl, expires: d.Expires,
-		metadata: d.Metadata, tags: d.Tags, storageClass: d.StorageClass,
+		metadata: d.Metadata, tags: d.Tags, storageClass: d.StorageClass, websiteRedirect: d.WebsiteRedirectLocation,
 	}
 }
 
@@ -222,7 +225,7 @@ func (c *Client) copySingle(ctx context.Context, dst CopyDestOptions, src CopySr
 	if dst.ReplaceTags {
 		attrs.tags = dst.Tags
 	}
-	attrs.storageClass = dst.StorageClass
+	attrs.storageClass, attrs.websiteRedirect = dst.StorageClass, dst.WebsiteRedirectLocation
 	header, err := attrs.header()
 	if err != nil {
 		return UploadInfo{}, err
@@ -357,7 +360,7 @@ func (c *Client) composeAttrs(ctx context.Context, dst CopyDestOptions, first Co
 	attrs := dst.attrs()
 	if !dst.ReplaceMetadata {
 		attrs = attrsOf(info)
-		attrs.storageClass = dst.StorageClass
+		attrs.storageClass, attrs.websiteRedirect = dst.StorageClass, dst.WebsiteRedirectLocation
 	}
 	switch {
 	case dst.ReplaceTags:

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kurastore/kura/checksum"
 )
 
 // ListObjectsOptions are the options of ListObjects.
@@ -144,9 +146,12 @@ type listEntry struct {
 	IsLatest     bool   `xml:"IsLatest"`
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
-	StorageClass string `xml:"StorageClass"`
-	Owner        struct {
+	// ChecksumAlgorithm and ChecksumType name the object's checksum.
+	ChecksumAlgorithm string `xml:"ChecksumAlgorithm"`
+	ChecksumType      string `xml:"ChecksumType"`
+	Size              int64  `xml:"Size"`
+	StorageClass      string `xml:"StorageClass"`
+	Owner             struct {
 		ID          string `xml:"ID"`
 		DisplayName string `xml:"DisplayName"`
 	} `xml:"Owner"`
@@ -355,6 +360,9 @@ func (e listEntry) info() ObjectInfo {
 		StorageClass:   e.StorageClass,
 		OwnerID:        e.Owner.ID,
 		OwnerName:      e.Owner.DisplayName,
+		// A listing names the checksum, not its value.
+		ChecksumAlgorithm: checksum.Algorithm(e.ChecksumAlgorithm),
+		ChecksumType:      e.ChecksumType,
 	}
 	info.LastModified = parseListTime(e.LastModified)
 	for _, item := range e.UserMetadata.Items {

@@ -107,6 +107,11 @@ func TestListObjectsDescribesObjects(t *testing.T) {
 		if o.Key != "meta/one" || o.Size != int64(len(data)) || o.ETag != put.ETag || o.LastModified.IsZero() || o.StorageClass == "" {
 			t.Errorf("entry %+v", o)
 		}
+		// The checksum the upload sent, named by the listing without its
+		// value.
+		if o.ChecksumAlgorithm != client.DefaultChecksum || o.ChecksumType != "FULL_OBJECT" {
+			t.Errorf("entry's checksum: %q %q, want %q FULL_OBJECT", o.ChecksumAlgorithm, o.ChecksumType, client.DefaultChecksum)
+		}
 		wantMeta, wantType := map[string]string(nil), ""
 		if withMeta {
 			wantMeta, wantType = map[string]string{"color": "blue"}, "text/plain"

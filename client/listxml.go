@@ -357,6 +357,10 @@ func (s *xmlScanner) entry(el element, empty bool, e *listEntry) bool {
 			return s.setString(&e.LastModified)(c, cempty)
 		case "ETag":
 			return s.setString(&e.ETag)(c, cempty)
+		case "ChecksumAlgorithm":
+			return s.setString(&e.ChecksumAlgorithm)(c, cempty)
+		case "ChecksumType":
+			return s.setString(&e.ChecksumType)(c, cempty)
 		case "Size":
 			return s.setInt(&e.Size)(c, cempty)
 		case "StorageClass":

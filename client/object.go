@@ -68,8 +68,15 @@ type ObjectInfo struct {
 	// Checksums are the stored checksums (base64, as S3 sends them),
 	// which GET and HEAD return with ChecksumMode.
 	Checksums map[checksum.Algorithm]string
-	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set.
+	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set,
+	// and in listings, which name the checksum without its value.
 	ChecksumType string
+	// ChecksumAlgorithm is the algorithm of the object's checksum, as
+	// listings name it; GET and HEAD give the value in Checksums.
+	ChecksumAlgorithm checksum.Algorithm
+	// WebsiteRedirectLocation is the object's redirect location (GET and
+	// HEAD).
+	WebsiteRedirectLocation string
 	// TagCount is the number of tags (GET and HEAD).
 	TagCount int
 	// PartsCount is the number of parts of a multipart object (GET and
@@ -99,19 +106,20 @@ func trimETag(etag string) string { return strings.Trim(etag, `"`) }
 // answer to a GET or HEAD.
 func objectInfoFromHeader(key string, h http.Header, contentLength int64) ObjectInfo {
 	info := ObjectInfo{
-		Key:                key,
-		Size:               contentLength,
-		ETag:               trimETag(h.Get("ETag")),
-		ContentType:        h.Get("Content-Type"),
-		ContentEncoding:    h.Get("Content-Encoding"),
-		ContentDisposition: h.Get("Content-Disposition"),
-		ContentLanguage:    h.Get("Content-Language"),
-		CacheControl:       h.Get("Cache-Control"),
-		VersionID:          h.Get("x-amz-version-id"),
-		IsDeleteMarker:     h.Get("x-amz-delete-marker") == "true",
-		StorageClass:       h.Get("x-amz-storage-class"),
-		ChecksumType:       h.Get("x-amz-checksum-type"),
-		Header:             h,
+		Key:                     key,
+		Size:                    contentLength,
+		ETag:                    trimETag(h.Get("ETag")),
+		ContentType:             h.Get("Content-Type"),
+		ContentEncoding:         h.Get("Content-Encoding"),
+		ContentDisposition:      h.Get("Content-Disposition"),
+		ContentLanguage:         h.Get("Content-Language"),
+		CacheControl:            h.Get("Cache-Control"),
+		VersionID:               h.Get("x-amz-version-id"),
+		IsDeleteMarker:          h.Get("x-amz-delete-marker") == "true",
+		StorageClass:            h.Get("x-amz-storage-class"),
+		ChecksumType:            h.Get("x-amz-checksum-type"),
+		WebsiteRedirectLocation: h.Get("x-amz-website-redirect-location"),
+		Header:                  h,
 	}
 	// A ranged answer carries the part's length; the object's size is
 	// after the slash of Content-Range.

@@ -64,6 +64,10 @@ type PutObjectOptions struct {
 	// before anything is sent.
 	Tags         map[string]string
 	StorageClass string
+	// WebsiteRedirectLocation is where a website endpoint redirects
+	// requests for the object: a path in the bucket ("/...") or an http
+	// or https URL, at most 2 KiB.
+	WebsiteRedirectLocation string
 	// IfMatch and IfNoneMatch make the write conditional on the current
 	// object ("*" with IfNoneMatch: only if there is none).
 	IfMatch, IfNoneMatch string
@@ -195,14 +199,14 @@ type objectAttrs struct {
 	contentType, contentEncoding, contentDisposition, contentLanguage, cacheControl string
 	expires                                                                         time.Time
 	metadata, tags                                                                  map[string]string
-	storageClass                                                                    string
+	storageClass, websiteRedirect                                                   string
 }
 
 func (o PutObjectOptions) attrs() objectAttrs {
 	return objectAttrs{
 		contentType: o.ContentType, contentEncoding: o.ContentEncoding, contentDisposition: o.ContentDisposition,
 		contentLanguage: o.ContentLanguage, cacheControl: o.CacheControl, expires: o.Expires,
-		metadata: o.Metadata, tags: o.Tags, storageClass: o.StorageClass,
+		metadata: o.Metadata, tags: o.Tags, storageClass: o.StorageClass, websiteRedirect: o.WebsiteRedirectLocation,
 	}
 }
 
@@ -216,6 +220,7 @@ func (a objectAttrs) header() (http.Header, error) {
 		{"Content-Language", a.contentLanguage},
 		{"Cache-Control", a.cacheControl},
 		{"x-amz-storage-class", a.storageClass},
+		{"x-amz-website-redirect-location", a.websiteRedirect},
 	} {
 		if !validHeaderValue(kv[1]) {
 			return nil, invalidArgument("%s %q has characters a header cannot carry", kv[0], kv[1])

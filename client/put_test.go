@@ -224,15 +224,27 @@ func TestPutObjectAttributes(t *testing.T) {
 		putBytes(t, s.Client, key, randomData(size, 1), client.PutObjectOptions{
 			ContentType: "image/png", CacheControl: "no-cache", ContentDisposition: "attachment",
 			Metadata: map[string]string{"Origin": "camera"}, Tags: map[string]string{"kind": "photo"},
-			StorageClass: "STANDARD", PartSize: 5 * mib,
+			StorageClass: "STANDARD", PartSize: 5 * mib, WebsiteRedirectLocation: "/elsewhere.html",
 		})
 		info, err := s.Client.StatObject(context.Background(), testBucket, key, client.StatObjectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if info.ContentType != "image/png" || info.CacheControl != "no-cache" || info.ContentDisposition != "attachment" ||
-			info.Metadata["origin"] != "camera" || info.TagCount != 1 {
+			info.Metadata["origin"] != "camera" || info.TagCount != 1 || info.WebsiteRedirectLocation != "/elsewhere.html" {
 			t.Errorf("size %d: %+v", size, info)
+		}
+		// A copy takes the redirect location it is given, never the
+		// source's.
+		for _, want := range []string{"", "https://example.com/"} {
+			dst := client.CopyDestOptions{Bucket: testBucket, Key: key + "-copy", WebsiteRedirectLocation: want}
+			if _, err := s.Client.CopyObject(context.Background(), dst, client.CopySrcOptions{Bucket: testBucket, Key: key}); err != nil {
+				t.Fatal(err)
+			}
+			copied, err := s.Client.StatObject(context.Background(), testBucket, key+"-copy", client.StatObjectOptions{})
+			if err != nil || copied.WebsiteRedirectLocation != want {
+				t.Errorf("size %d: copy's redirect location %q (%v), want %q", size, copied.WebsiteRedirectLocation, err, want)
+			}
 		}
 	}
 }

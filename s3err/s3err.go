@@ -103,6 +103,7 @@ var (
 	ErrInvalidPartOrder             = def("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number.")
 	ErrInvalidRange                 = def("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable.")
 	ErrInvalidRequest               = def("InvalidRequest", http.StatusBadRequest, "Invalid Request.")
+	ErrInvalidRedirectLocation      = def("InvalidRedirectLocation", http.StatusBadRequest, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.")
 	ErrInvalidStorageClass          = def("InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid.")
 	ErrKeyTooLong                   = def("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
 	ErrMalformedXML                 = def("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")

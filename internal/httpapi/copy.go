@@ -109,6 +109,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err := checkStorageClass(h); err != nil {
 		return nil, err
 	}
+	opts.WebsiteRedirectLocation = h.Get("x-amz-website-redirect-location")
 	if sc := h.Get("x-amz-storage-class"); sc != "" {
 		opts.StorageClass, opts.StorageClassSet = storedStorageClass(sc), true
 	}
@@ -191,6 +192,10 @@ func (s *Server) uploadPartCopy(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(partChecksumHeaders(part), sseHeaders(rq, part.SSE)...)
+	if part.SourceVersionID != "" {
+		// The version copied from, named or the latest, as AWS says.
+		out = append(out, [2]string{"x-amz-copy-source-version-id", part.SourceVersionID})
+	}
 	return xmlResponse{headers: out, doc: copyPartResult{
 		Xmlns: s3Namespace, LastModified: part.LastModified.Format(isoMillis), ETag: quoteETag(part.ETag),
 		partChecksums: checksum.ElementsOf(partChecksumMap(part)),

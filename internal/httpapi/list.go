@@ -14,13 +14,29 @@ import (
 
 // listEntry is one <Contents> element.
 type listEntry struct {
-	Key          string    `xml:"Key"`
-	LastModified string    `xml:"LastModified"`
-	ETag         string    `xml:"ETag"`
+	Key          string `xml:"Key"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	objectChecksum
 	Size         int64     `xml:"Size"`
 	StorageClass string    `xml:"StorageClass"`
 	Owner        *owner    `xml:"Owner,omitempty"`
 	UserMetadata *userMeta `xml:"UserMetadata,omitempty"`
+}
+
+// objectChecksum names the checksum an object (or an upload) has, as
+// AWS lists it: the algorithm and the type, without the value.
+type objectChecksum struct {
+	ChecksumAlgorithm string `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string `xml:"ChecksumType,omitempty"`
+}
+
+// listedChecksum is the objectChecksum of o; empty when o has none.
+func listedChecksum(o object.ObjectInfo) objectChecksum {
+	if o.ChecksumAlgorithm == "" {
+		return objectChecksum{}
+	}
+	return objectChecksum{ChecksumAlgorithm: string(o.ChecksumAlgorithm), ChecksumType: o.ChecksumType}
 }
 
 // userMeta is MinIO's listing extension (metadata=true): each user
@@ -130,11 +146,12 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner bool, me
 	contents := make([]listEntry, 0, len(res.Objects))
 	for _, o := range res.Objects {
 		e := listEntry{
-			Key:          p.encode(o.Key),
-			LastModified: o.LastModified.UTC().Format(isoMillis),
-			ETag:         quoteETag(o.ETag),
-			Size:         o.Size,
-			StorageClass: storageClassName(o.Attrs),
+			Key:            p.encode(o.Key),
+			LastModified:   o.LastModified.UTC().Format(isoMillis),
+			ETag:           quoteETag(o.ETag),
+			objectChecksum: listedChecksum(o),
+			Size:           o.Size,
+			StorageClass:   storageClassName(o.Attrs),
 		}
 		if withOwner {
 			own := s.owner()

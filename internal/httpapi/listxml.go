@@ -133,6 +133,8 @@ func appendEntries(b *bytes.Buffer, contents []listEntry, prefixes []commonPrefi
 		xmlText(b, "Key", e.Key)
 		xmlText(b, "LastModified", e.LastModified)
 		xmlText(b, "ETag", e.ETag)
+		xmlTextOmitEmpty(b, "ChecksumAlgorithm", e.ChecksumAlgorithm)
+		xmlTextOmitEmpty(b, "ChecksumType", e.ChecksumType)
 		xmlInt(b, "Size", e.Size)
 		xmlText(b, "StorageClass", e.StorageClass)
 		if e.Owner != nil {

@@ -18,7 +18,8 @@ func encodingXML(t *testing.T, doc any) []byte {
 
 // TestListXMLMatchesEncodingXML: the hand-written listing XML is byte for
 // byte what encoding/xml writes, for texts full of what must be escaped or
-// replaced (markup characters, quotes, control characters, invalid UTF-8).
+// replaced (markup characters, quotes, control characters, invalid UTF-8),
+// with and without each optional element.
 func TestListXMLMatchesEncodingXML(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := []string{"a", "/", " ", "&", "<", ">", `"`, "'", "\t", "\n", "\r", "\x00", "\x1f", "\x7f", "é", "日", "\xff", "\xc3", "\U0001F600", "%", "+", "]]>", "\uFFFE", "\u2028"}
@@ -35,6 +36,13 @@ func TestListXMLMatchesEncodingXML(t *testing.T) {
 			e := listEntry{Key: text(), LastModified: "2026-11-26T23:00:00.000Z", ETag: `"` + text() + `"`, Size: rng.Int64N(1 << 40), StorageClass: "STANDARD"}
 			if rng.IntN(2) == 0 {
 				e.Owner = &owner{ID: text(), DisplayName: text()}
+			}
+			// Either, both or neither of the checksum elements.
+			if rng.IntN(2) == 0 {
+				e.ChecksumAlgorithm = text()
+			}
+			if rng.IntN(2) == 0 {
+				e.ChecksumType = text()
 			}
 			contents = append(contents, e)
 		}

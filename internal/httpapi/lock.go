@@ -86,10 +86,11 @@ func (s *Server) bypassGovernance(rq *request) bool {
 }
 
 func (s *Server) getObjectRetention(rq *request) (response, error) {
-	r, _, err := s.objects.ObjectLockState(rq.ctx, rq.bucket, rq.key, versionID(rq))
+	state, err := s.objects.ObjectLockState(rq.ctx, rq.bucket, rq.key, versionID(rq))
 	if err != nil {
 		return nil, err
 	}
+	r := state.Retention
 	if r.Mode == "" {
 		return nil, s3err.ErrNoSuchObjectLock
 	}
@@ -112,12 +113,16 @@ func (s *Server) putObjectRetention(rq *request) (response, error) {
 }
 
 func (s *Server) getObjectLegalHold(rq *request) (response, error) {
-	_, hold, err := s.objects.ObjectLockState(rq.ctx, rq.bucket, rq.key, versionID(rq))
+	state, err := s.objects.ObjectLockState(rq.ctx, rq.bucket, rq.key, versionID(rq))
 	if err != nil {
 		return nil, err
 	}
+	// A version that never had a legal hold has none to show, as on AWS.
+	if !state.LegalHoldSet {
+		return nil, s3err.ErrNoSuchObjectLock
+	}
 	status := objectlock.Off
-	if hold {
+	if state.LegalHold {
 		status = objectlock.On
 	}
 	return xmlResponse{doc: objectlock.LegalHold{Status: status}}, nil

@@ -47,7 +47,10 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	}
 	var out headers
 	if opts.ChecksumAlgorithm != "" {
-		out = headers{{"x-amz-checksum-algorithm", string(opts.ChecksumAlgorithm)}}
+		// The type the upload took: the one asked for, else the
+		// algorithm's default (the pair was checked on create).
+		sumType, _ := object.UploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
+		out = headers{{"x-amz-checksum-algorithm", string(opts.ChecksumAlgorithm)}, {"x-amz-checksum-type", sumType}}
 	}
 	out = append(out, sseHeaders(rq, s.describeEncryption(opts.Encryption))...)
 	return xmlResponse{headers: out, doc: initiateResult{Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: id}}, nil
@@ -171,7 +174,7 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 		return nil, err
 	}
 	return xmlResponse{headers: append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
-		Xmlns: s3Namespace, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
+		Xmlns: s3Namespace, Location: objectURL(rq, rq.key), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
 		partChecksums: checksum.ElementsOf(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
 }
@@ -255,6 +258,7 @@ type uploadItem struct {
 	Owner        owner  `xml:"Owner"`
 	StorageClass string `xml:"StorageClass"`
 	Initiated    string `xml:"Initiated"`
+	objectChecksum
 }
 
 type listUploadsResult struct {
@@ -310,7 +314,8 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 	for _, u := range res.Uploads {
 		doc.Uploads = append(doc.Uploads, uploadItem{
 			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: storageClassName(u.Attrs),
-			Initiated: u.Initiated.Format(isoMillis),
+			Initiated:      u.Initiated.Format(isoMillis),
+			objectChecksum: objectChecksum{ChecksumAlgorithm: string(u.ChecksumAlgorithm), ChecksumType: u.ChecksumType},
 		})
 	}
 	return xmlResponse{doc: doc}, nil

@@ -16,13 +16,14 @@ const userMetaPrefix = "x-amz-meta-"
 // attrsFromHeaders reads the stored attributes of a PUT.
 func attrsFromHeaders(h http.Header) object.Attrs {
 	a := object.Attrs{
-		ContentType:        h.Get("Content-Type"),
-		ContentEncoding:    stripAWSChunked(h.Get("Content-Encoding")),
-		ContentDisposition: h.Get("Content-Disposition"),
-		ContentLanguage:    h.Get("Content-Language"),
-		CacheControl:       h.Get("Cache-Control"),
-		Expires:            h.Get("Expires"),
-		StorageClass:       storedStorageClass(h.Get("x-amz-storage-class")),
+		ContentType:             h.Get("Content-Type"),
+		ContentEncoding:         stripAWSChunked(h.Get("Content-Encoding")),
+		ContentDisposition:      h.Get("Content-Disposition"),
+		ContentLanguage:         h.Get("Content-Language"),
+		CacheControl:            h.Get("Cache-Control"),
+		Expires:                 h.Get("Expires"),
+		StorageClass:            storedStorageClass(h.Get("x-amz-storage-class")),
+		WebsiteRedirectLocation: h.Get("x-amz-website-redirect-location"),
 	}
 	if a.ContentType == "" {
 		a.ContentType = "binary/octet-stream"
@@ -171,6 +172,9 @@ func objectHeaders(info object.ObjectInfo) headers {
 	if info.PartsCount > 0 {
 		h = append(h, [2]string{"x-amz-mp-parts-count", strconv.Itoa(info.PartsCount)})
 	}
+	if info.WebsiteRedirectLocation != "" {
+		h = append(h, [2]string{"x-amz-website-redirect-location", info.WebsiteRedirectLocation})
+	}
 	h = append(h, lockHeaders(info)...)
 	return append(h, versionHeaders(info)...)
 }
@@ -275,7 +279,8 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 	hdrs := append(objectHeaders(obj.Info), sseHeaders(rq, obj.Info.SSE)...)
 	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") {
 		switch n := opts.PartNumber; {
-		case !obj.Partial:
+		case !obj.Partial, n == 1 && len(obj.Parts) == 0:
+			// Part 1 of an object written whole is the object.
 			hdrs = append(hdrs, checksumHeaders(obj.Info.Checksums, obj.Info.ChecksumType)...)
 		case n > 0 && n <= len(obj.Parts) && obj.Parts[n-1].Checksum != "":
 			// A part read carries that part's checksum, as AWS sends it,

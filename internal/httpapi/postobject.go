@@ -83,7 +83,7 @@ func formAttrs(f sigv4.PostForm) object.Attrs {
 		case strings.HasPrefix(name, userMetaPrefix),
 			name == "content-type", name == "content-encoding", name == "content-disposition",
 			name == "content-language", name == "cache-control", name == "expires",
-			name == "x-amz-storage-class":
+			name == "x-amz-storage-class", name == "x-amz-website-redirect-location":
 			h.Set(name, v)
 		}
 	}
@@ -269,8 +269,10 @@ func (s *Server) postObject(rq *request) (response, error) {
 }
 
 // objectURL is the absolute URL of key in the request's bucket, as the
-// Location of a POST upload names it on AWS: on the host the request came
-// to, path-style unless the request addressed the bucket by host name.
+// Location of a POST upload and of CompleteMultipartUpload name it on
+// AWS: on the host the request came to, path-style unless the request
+// addressed the bucket by host name. The scheme is the one the server
+// saw (TLS or not); a forwarding header is not trusted for it.
 func objectURL(rq *request, key string) string {
 	scheme := "http"
 	if rq.http.TLS != nil {

@@ -45,11 +45,11 @@ func parseTaggingDocument(data []byte) (map[string]string, error) {
 }
 
 func (s *Server) getObjectTagging(rq *request) (response, error) {
-	tags, err := s.objects.GetObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq))
+	tags, vid, err := s.objects.GetObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq))
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{doc: tagging.FromMap(tags)}, nil
+	return xmlResponse{headers: taggedVersionHeader(vid), doc: tagging.FromMap(tags)}, nil
 }
 
 func (s *Server) putObjectTagging(rq *request) (response, error) {
@@ -61,17 +61,29 @@ func (s *Server) putObjectTagging(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.objects.PutObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq), tags); err != nil {
+	vid, err := s.objects.PutObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq), tags)
+	if err != nil {
 		return nil, err
 	}
-	return emptyResponse{status: http.StatusOK}, nil
+	return emptyResponse{status: http.StatusOK, headers: taggedVersionHeader(vid)}, nil
 }
 
 func (s *Server) deleteObjectTagging(rq *request) (response, error) {
-	if err := s.objects.DeleteObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq)); err != nil {
+	vid, err := s.objects.DeleteObjectTags(rq.ctx, rq.bucket, rq.key, versionID(rq))
+	if err != nil {
 		return nil, err
 	}
-	return emptyResponse{status: http.StatusNoContent}, nil
+	return emptyResponse{status: http.StatusNoContent, headers: taggedVersionHeader(vid)}, nil
+}
+
+// taggedVersionHeader names the version whose tags an object tagging
+// request read or changed, as AWS does in a bucket that has versioning
+// (the null version included); a bucket never versioned has none.
+func taggedVersionHeader(vid string) headers {
+	if vid == "" {
+		return nil
+	}
+	return headers{{"x-amz-version-id", vid}}
 }
 
 func (s *Server) getBucketTagging(rq *request) (response, error) {

@@ -42,11 +42,12 @@ func (s *Server) putBucketVersioning(rq *request) (response, error) {
 // versionItem is a <Version> or a <DeleteMarker>, in listing order.
 type versionItem struct {
 	XMLName      xml.Name
-	Key          string    `xml:"Key"`
-	VersionID    string    `xml:"VersionId"`
-	IsLatest     bool      `xml:"IsLatest"`
-	LastModified string    `xml:"LastModified"`
-	ETag         string    `xml:"ETag,omitempty"`
+	Key          string `xml:"Key"`
+	VersionID    string `xml:"VersionId"`
+	IsLatest     bool   `xml:"IsLatest"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag,omitempty"`
+	objectChecksum
 	Size         *int64    `xml:"Size,omitempty"`
 	Owner        owner     `xml:"Owner"`
 	StorageClass string    `xml:"StorageClass,omitempty"`
@@ -106,6 +107,7 @@ func (s *Server) listObjectVersions(rq *request) (response, error) {
 		} else {
 			size := v.Size
 			item.ETag, item.Size, item.StorageClass = quoteETag(v.ETag), &size, storageClassName(v.Attrs)
+			item.objectChecksum = listedChecksum(v)
 			if withMeta {
 				item.UserMetadata = userMetadata(v)
 			}

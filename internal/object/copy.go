@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/blob"
@@ -49,6 +50,10 @@ type CopyOptions struct {
 	// request named one, which makes a copy onto itself a change.
 	StorageClass    string
 	StorageClassSet bool
+	// WebsiteRedirectLocation is the copy's redirect location: as AWS
+	// documents, a copy does not inherit the source's, whatever the
+	// metadata directive.
+	WebsiteRedirectLocation string
 }
 
 // hasFullObjectChecksum reports whether info carries a full-object
@@ -103,7 +108,7 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 	// A copy onto itself must change something. One that reads an SSE-C
 	// source (it names the customer key) and does not encrypt the copy
 	// with SSE-C changes the encryption: it decrypts in place.
-	case self && !opts.ReplaceMetadata && !opts.StorageClassSet && opts.Encryption.Type == "" && src.CustomerKey == nil:
+	case self && !opts.ReplaceMetadata && !opts.StorageClassSet && opts.WebsiteRedirectLocation == "" && opts.Encryption.Type == "" && src.CustomerKey == nil:
 		return ObjectInfo{}, s3err.ErrInvalidCopyDest
 	case opts.ReplaceMetadata && userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
@@ -112,6 +117,9 @@ func (l *Layer) CopyObject(ctx context.Context, src CopySource, dstBucket, dstKe
 		if err := validTags(opts.Tags); err != nil {
 			return ObjectInfo{}, err
 		}
+	}
+	if err := checkWebsiteRedirect(opts.WebsiteRedirectLocation); err != nil {
+		return ObjectInfo{}, err
 	}
 	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
 		return ObjectInfo{}, err
@@ -173,11 +181,12 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		rec.Inline, rec.InlineSum, rec.HasInlineSum = srcRec.Inline, srcRec.InlineSum, srcRec.HasInlineSum
 		rec.Info = srcRec.Info
 		rec.Info.LastModified = l.opts.Now().UTC()
-		rec.Info.Retention, rec.Info.LegalHold = opts.Retention, opts.LegalHold
+		rec.Info.Retention, rec.Info.LegalHold, rec.Info.LegalHoldSet = opts.Retention, opts.LegalHold, opts.LegalHold
 		if opts.ReplaceMetadata {
 			rec.Info.Attrs = opts.Attrs
 		}
 		rec.Info.StorageClass = opts.StorageClass
+		rec.Info.WebsiteRedirectLocation = opts.WebsiteRedirectLocation
 		if opts.ReplaceTags {
 			rec.Info.Tags = opts.Tags
 		}
@@ -311,6 +320,7 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 		put.Attrs = opts.Attrs
 	}
 	put.Attrs.StorageClass = opts.StorageClass
+	put.Attrs.WebsiteRedirectLocation = opts.WebsiteRedirectLocation
 	if opts.ReplaceTags {
 		put.Tags = opts.Tags
 	}
@@ -346,7 +356,28 @@ func (l *Layer) UploadPartCopy(ctx context.Context, src CopySource, srcRange *Ra
 	if obj.Length > MaxPartSize {
 		return PartInfo{}, s3err.ErrEntityTooLarge
 	}
-	return l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length, CustomerKey: customerKey})
+	part, err := l.UploadPart(ctx, bucket, key, uploadID, number, io.Reader(obj.Body), PartOptions{Size: obj.Length, CustomerKey: customerKey})
+	part.SourceVersionID = obj.Info.VersionID
+	return part, err
+}
+
+// MaxWebsiteRedirectLength is the longest x-amz-website-redirect-location
+// S3 takes, 2 KiB.
+const MaxWebsiteRedirectLength = 2048
+
+// checkWebsiteRedirect refuses a redirect location S3 refuses: one that
+// is neither a path in the bucket ("/...") nor an http or https URL, or
+// is longer than MaxWebsiteRedirectLength.
+func checkWebsiteRedirect(loc string) error {
+	switch {
+	case loc == "":
+		return nil
+	case len(loc) > MaxWebsiteRedirectLength:
+		return s3err.ErrInvalidRedirectLocation.WithMessage("The length of website redirect location cannot exceed %d characters.", MaxWebsiteRedirectLength)
+	case !strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "http://") && !strings.HasPrefix(loc, "https://"):
+		return s3err.ErrInvalidRedirectLocation
+	}
+	return nil
 }
 
 func badCopyRange(size int64) error {

@@ -324,10 +324,10 @@ func TestObjectTags(t *testing.T) {
 	}
 	ten[strings.Repeat("é", MaxTagKeyLength)] = "x" // characters, not bytes
 	delete(ten, "k")
-	if err := l.PutObjectTags(ctx, "bkt", "k", "", ten); err != nil {
+	if _, err := l.PutObjectTags(ctx, "bkt", "k", "", ten); err != nil {
 		t.Fatalf("10 tags at the length limits: %v", err)
 	}
-	got, err := l.GetObjectTags(ctx, "bkt", "k", "")
+	got, _, err := l.GetObjectTags(ctx, "bkt", "k", "")
 	if err != nil || len(got) != MaxObjectTags {
 		t.Fatalf("get tags: %v %v", got, err)
 	}
@@ -347,23 +347,23 @@ func TestObjectTags(t *testing.T) {
 		"value 257": {"k": strings.Repeat("v", MaxTagValueLength+1)},
 		"empty key": {"": "v"},
 	} {
-		if err := l.PutObjectTags(ctx, "bkt", "k", "", bad); !errors.Is(err, s3err.ErrInvalidTag) {
+		if _, err := l.PutObjectTags(ctx, "bkt", "k", "", bad); !errors.Is(err, s3err.ErrInvalidTag) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if got, _ := l.GetObjectTags(ctx, "bkt", "k", ""); len(got) != MaxObjectTags {
+	if got, _, _ := l.GetObjectTags(ctx, "bkt", "k", ""); len(got) != MaxObjectTags {
 		t.Fatal("a refused tag set changed the stored one")
 	}
-	if err := l.DeleteObjectTags(ctx, "bkt", "k", ""); err != nil {
+	if _, err := l.DeleteObjectTags(ctx, "bkt", "k", ""); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := l.GetObjectTags(ctx, "bkt", "k", ""); err != nil || len(got) != 0 {
+	if got, _, err := l.GetObjectTags(ctx, "bkt", "k", ""); err != nil || len(got) != 0 {
 		t.Fatalf("after delete: %v %v", got, err)
 	}
 	if b, _, err := get(t, l, "bkt", "k", GetOptions{}); err != nil || !bytes.Equal(b, data) {
 		t.Fatal("tagging damaged the data")
 	}
-	if err := l.PutObjectTags(ctx, "bkt", "missing", "", map[string]string{"a": "b"}); !errors.Is(err, s3err.ErrNoSuchKey) {
+	if _, err := l.PutObjectTags(ctx, "bkt", "missing", "", map[string]string{"a": "b"}); !errors.Is(err, s3err.ErrNoSuchKey) {
 		t.Fatalf("tags of a missing key: %v", err)
 	}
 }

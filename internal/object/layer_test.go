@@ -19,6 +19,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
+	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
@@ -649,4 +650,93 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = decodeRecord(b, true) // must not panic
 	})
+}
+
+// A record keeps the website redirect location, and one written before
+// kura stored it (these bytes, as the earlier encoder wrote them) still
+// decodes, without one. A plain listing's decode, which skips checksum
+// values, still names the checksum algorithm.
+func TestRecordWebsiteRedirectAndOldRecords(t *testing.T) {
+	in := record{UID: "u1", Info: ObjectInfo{Size: 3, Checksums: map[string]string{"CRC64NVME": "AAAAAAAAAAA="}, ChecksumType: ChecksumFullObject,
+		Attrs: Attrs{WebsiteRedirectLocation: "/other.html"}}}
+	for _, withMeta := range []bool{true, false} {
+		out, err := decodeRecord(in.encode(), withMeta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Info.WebsiteRedirectLocation != "/other.html" || out.Info.ChecksumAlgorithm != checksum.CRC64NVME || out.Info.ChecksumType != ChecksumFullObject {
+			t.Errorf("withUserMeta %v: %+v", withMeta, out.Info)
+		}
+	}
+	// version 1; fUID "u"; fSize 3; fChecksum CRC32 "AAAAAA=="; fChecksumType COMPOSITE
+	old := []byte{recordVersion, fUID, 1, 'u', fSize, 1, 3, fChecksum, 14, 5, 'C', 'R', 'C', '3', '2', 'A', 'A', 'A', 'A', 'A', 'A', '=', '=',
+		fChecksumType, 9, 'C', 'O', 'M', 'P', 'O', 'S', 'I', 'T', 'E'}
+	out, err := decodeRecord(old, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.UID != "u" || out.Info.Size != 3 || out.Info.WebsiteRedirectLocation != "" || out.Info.Checksums["CRC32"] != "AAAAAA==" ||
+		out.Info.ChecksumAlgorithm != checksum.CRC32 || out.Info.ChecksumType != ChecksumComposite {
+		t.Errorf("old record: %+v", out)
+	}
+	// A checksum field naming no known algorithm names none.
+	if out, err := decodeRecord([]byte{recordVersion, fChecksum, 4, 2, 'N', 'O', 'x'}, false); err != nil || out.Info.ChecksumAlgorithm != "" {
+		t.Errorf("unknown algorithm: %q %v", out.Info.ChecksumAlgorithm, err)
+	}
+}
+
+// PutObject, CreateMultipartUpload and CopyObject take a website redirect
+// location that is a path or an http or https URL of up to 2 KiB, and
+// refuse others with InvalidRedirectLocation. A copy takes the location
+// its request gives, not the source's.
+func TestWebsiteRedirectLocation(t *testing.T) {
+	l := newTestLayer(t)
+	ctx := context.Background()
+	mustCreateBucket(t, l, "bkt")
+	long := "/" + strings.Repeat("a", MaxWebsiteRedirectLength-1)
+	for _, c := range []struct {
+		loc string
+		ok  bool
+	}{
+		{"/page.html", true}, {"http://example.com/", true}, {"https://example.com/x", true},
+		{long, true}, {long + "a", false},
+		{"page.html", false}, {"ftp://example.com/", false}, {"HTTP://example.com/", false},
+	} {
+		_, putErr := l.PutObject(ctx, "bkt", "k", strings.NewReader("x"), PutOptions{Size: 1, Attrs: Attrs{WebsiteRedirectLocation: c.loc}})
+		_, mpErr := l.CreateMultipartUpload(ctx, "bkt", "k", UploadOptions{Attrs: Attrs{WebsiteRedirectLocation: c.loc}})
+		_, copyErr := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "k"}, "bkt", "copy", CopyOptions{WebsiteRedirectLocation: c.loc})
+		for name, err := range map[string]error{"put": putErr, "create upload": mpErr, "copy": copyErr} {
+			if c.ok && err != nil || !c.ok && !errors.Is(err, s3err.ErrInvalidRedirectLocation) {
+				t.Errorf("%s with %.20q (%d bytes): %v", name, c.loc, len(c.loc), err)
+			}
+		}
+	}
+	put := func(key string, opts PutOptions) {
+		if _, err := l.PutObject(ctx, "bkt", key, strings.NewReader("x"), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("src", PutOptions{Size: 1, Attrs: Attrs{WebsiteRedirectLocation: "/to.html"}})
+	for _, c := range []struct {
+		opts CopyOptions
+		want string
+	}{
+		{CopyOptions{}, ""},
+		{CopyOptions{ReplaceMetadata: true}, ""},
+		{CopyOptions{WebsiteRedirectLocation: "/new.html"}, "/new.html"},
+		{CopyOptions{ReplaceMetadata: true, WebsiteRedirectLocation: "/new.html"}, "/new.html"},
+	} {
+		info, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "dst", c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, obj, err := get(t, l, "bkt", "dst", GetOptions{})
+		if err != nil || info.WebsiteRedirectLocation != c.want || obj.Info.WebsiteRedirectLocation != c.want {
+			t.Errorf("copy with %+v: %q, read back %q (%v), want %q", c.opts, info.WebsiteRedirectLocation, obj.Info.WebsiteRedirectLocation, err, c.want)
+		}
+	}
+	// A copy onto itself that only sets a redirect location changes it.
+	if _, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "src"}, "bkt", "src", CopyOptions{WebsiteRedirectLocation: "https://example.com/"}); err != nil {
+		t.Errorf("copy onto itself with a new redirect location: %v", err)
+	}
 }

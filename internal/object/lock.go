@@ -77,10 +77,7 @@ var maxRetainUntil = time.Date(2262, time.January, 1, 0, 0, 0, 0, time.UTC)
 // The request's lock is already in rec.
 func (l *Layer) applyLock(b BucketInfo, rec *record, now time.Time) error {
 	if !b.ObjectLock {
-		if rec.Info.Retention.Mode != "" || rec.Info.LegalHold {
-			return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
-		}
-		return nil
+		return checkLockable(b, rec.Info.Retention, rec.Info.LegalHold)
 	}
 	if rec.Info.Retention.Mode != "" {
 		return nil
@@ -88,6 +85,15 @@ func (l *Layer) applyLock(b BucketInfo, rec *record, now time.Time) error {
 	if d := b.LockDefault; d.Mode != "" {
 		until := now.AddDate(d.Years, 0, d.Days)
 		rec.Info.Retention = Retention{Mode: d.Mode, RetainUntil: until}
+	}
+	return nil
+}
+
+// checkLockable refuses a retention or legal hold asked for in a bucket
+// without object lock.
+func checkLockable(b BucketInfo, r Retention, legalHold bool) error {
+	if !b.ObjectLock && (r.Mode != "" || legalHold) {
+		return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 	}
 	return nil
 }
@@ -145,22 +151,31 @@ func (l *Layer) PutObjectRetention(ctx context.Context, bucket, key, vid string,
 // PutObjectLegalHold turns a version's legal hold on or off.
 func (l *Layer) PutObjectLegalHold(ctx context.Context, bucket, key, vid string, on bool) error {
 	return l.changeLock(ctx, bucket, key, vid, func(rec *record) error {
-		rec.Info.LegalHold = on
+		rec.Info.LegalHold, rec.Info.LegalHoldSet = on, true
 		return nil
 	})
 }
 
+// LockState is a version's object lock: its retention (zero for none)
+// and legal hold.
+type LockState struct {
+	Retention Retention
+	LegalHold bool
+	// LegalHoldSet says the version has a legal hold status at all.
+	LegalHoldSet bool
+}
+
 // ObjectLockState returns a version's retention and legal hold.
-func (l *Layer) ObjectLockState(ctx context.Context, bucket, key, vid string) (Retention, bool, error) {
+func (l *Layer) ObjectLockState(ctx context.Context, bucket, key, vid string) (LockState, error) {
 	b, err := l.Bucket(ctx, bucket)
 	if err != nil {
-		return Retention{}, false, err
+		return LockState{}, err
 	}
 	if !b.ObjectLock {
-		return Retention{}, false, s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
+		return LockState{}, s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 	}
 	rec, _, err := l.lookup(ctx, bucket, key, vid, false)
-	return rec.Info.Retention, rec.Info.LegalHold, err
+	return LockState{Retention: rec.Info.Retention, LegalHold: rec.Info.LegalHold, LegalHoldSet: rec.Info.LegalHoldSet}, err
 }
 
 // changeLock updates the lock fields of a version in a bucket with object
@@ -174,7 +189,7 @@ func (l *Layer) changeLock(ctx context.Context, bucket, key, vid string, change 
 		return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 	}
 	var changeErr error
-	err = l.updateRecord(ctx, bucket, key, vid, func(rec *record) {
+	_, err = l.updateRecord(ctx, bucket, key, vid, func(rec *record) {
 		changeErr = change(rec)
 	})
 	if err != nil {

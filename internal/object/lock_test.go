@@ -127,9 +127,10 @@ func TestLockDefaultsAndBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := putLocked(t, l, "d", Retention{}, false)
-	r, hold, err := l.ObjectLockState(ctx, "lck", "d", info.VersionID)
-	if err != nil || r.Mode != LockGovernance || hold || !r.RetainUntil.Equal(info.LastModified.AddDate(0, 0, 3)) {
-		t.Fatalf("default retention: %+v %v %v (modified %v)", r, hold, err, info.LastModified)
+	state, err := l.ObjectLockState(ctx, "lck", "d", info.VersionID)
+	r := state.Retention
+	if err != nil || r.Mode != LockGovernance || state.LegalHold || !r.RetainUntil.Equal(info.LastModified.AddDate(0, 0, 3)) {
+		t.Fatalf("default retention: %+v %v (modified %v)", state, err, info.LastModified)
 	}
 	for name, d := range map[string]DefaultRetention{
 		"bad mode": {Mode: "FOREVER", Days: 1}, "days and years": {Mode: LockGovernance, Days: 1, Years: 1}, "neither": {Mode: LockCompliance},
@@ -200,5 +201,73 @@ func TestObjectLockOnExistingBucket(t *testing.T) {
 	}
 	if err := l.SetBucketVersioning(ctx, "late", VersioningConfig{Status: VersioningSuspended}); !errors.Is(err, s3err.ErrInvalidBucketState) {
 		t.Fatalf("suspending versioning once locked: %v", err)
+	}
+}
+
+// CreateMultipartUpload refuses a retention or legal hold in a bucket
+// without object lock, as PutObject does, before any part is sent; in a
+// bucket with object lock it takes them.
+func TestCreateMultipartUploadLockWithoutObjectLock(t *testing.T) {
+	l := lockedLayer(t)
+	ctx := context.Background()
+	mustCreateBucket(t, l, "plain")
+	until := l.clock.Now().Add(time.Hour)
+	for name, opts := range map[string]UploadOptions{
+		"retention":  {Retention: Retention{Mode: LockGovernance, RetainUntil: until}},
+		"legal hold": {LegalHold: true},
+	} {
+		if _, err := l.CreateMultipartUpload(ctx, "plain", "k", opts); !errors.Is(err, s3err.ErrInvalidRequest) {
+			t.Errorf("%s in a bucket without object lock: %v", name, err)
+		}
+		if _, err := l.CreateMultipartUpload(ctx, "lck", "k", opts); err != nil {
+			t.Errorf("%s in a bucket with object lock: %v", name, err)
+		}
+	}
+	if _, err := l.CreateMultipartUpload(ctx, "plain", "k", UploadOptions{}); err != nil {
+		t.Errorf("no lock in a bucket without object lock: %v", err)
+	}
+	res, err := l.ListMultipartUploads(ctx, "plain", ListUploadsOptions{MaxUploads: 10})
+	if err != nil || len(res.Uploads) != 1 {
+		t.Errorf("uploads of the plain bucket: %+v %v, want the one without lock", res.Uploads, err)
+	}
+}
+
+// A version's legal hold status exists once one was put on it, at its
+// write or since, and stays (OFF) when it is lifted; a version that
+// never had one has none, and a copy does not take the source's.
+func TestLegalHoldStatusExists(t *testing.T) {
+	l := lockedLayer(t)
+	ctx := context.Background()
+	never := putLocked(t, l, "never", Retention{}, false)
+	held := putLocked(t, l, "held", Retention{}, true)
+	lifted := putLocked(t, l, "lifted", Retention{}, false)
+	if err := l.PutObjectLegalHold(ctx, "lck", "lifted", lifted.VersionID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PutObjectLegalHold(ctx, "lck", "lifted", lifted.VersionID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.CopyObject(ctx, CopySource{Bucket: "lck", Key: "lifted"}, "lck", "copy", CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key, vid  string
+		hold, set bool
+	}{
+		{"never", never.VersionID, false, false},
+		{"held", held.VersionID, true, true},
+		{"lifted", lifted.VersionID, false, true},
+		{"copy", "", false, false},
+	} {
+		state, err := l.ObjectLockState(ctx, "lck", c.key, c.vid)
+		if err != nil || state.LegalHold != c.hold || state.LegalHoldSet != c.set {
+			t.Errorf("%s: %+v %v, want hold %v set %v", c.key, state, err, c.hold, c.set)
+		}
+	}
+	if err := l.PutObjectLegalHold(ctx, "lck", "held", held.VersionID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.DeleteObject(ctx, "lck", "held", DeleteOptions{VersionID: held.VersionID}); err != nil {
+		t.Errorf("delete after the hold was lifted: %v", err)
 	}
 }

@@ -132,6 +132,9 @@ type PartInfo struct {
 	// SSE is the upload's encryption, for the response; not stored with
 	// the part (the upload has it).
 	SSE SSE `json:"-"`
+	// SourceVersionID is the version UploadPartCopy read, for the
+	// response; "" when the source bucket was never versioned.
+	SourceVersionID string `json:"-"`
 }
 
 // CompletePart names a part in CompleteMultipartUpload.
@@ -161,10 +164,13 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := validTags(opts.Tags); err != nil {
 		return "", err
 	}
+	if err := checkWebsiteRedirect(opts.Attrs.WebsiteRedirectLocation); err != nil {
+		return "", err
+	}
 	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
 		return "", err
 	}
-	sumType, err := uploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
+	sumType, err := UploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
 	if err != nil {
 		return "", err
 	}
@@ -185,7 +191,13 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 		return "", err
 	}
 	err = l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}, func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		// Refused now, as PutObject refuses it, rather than at Complete
+		// after all the data was sent.
+		if err := checkLockable(b, up.Retention, up.LegalHold); err != nil {
 			return err
 		}
 		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
@@ -193,9 +205,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	return up.UploadID, err
 }
 
-// uploadChecksumType checks an algorithm and type pair and fills in the
+// UploadChecksumType checks an algorithm and type pair and fills in the
 // default type: full-object for CRC64NVME, composite for the others.
-func uploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
+func UploadChecksumType(alg checksum.Algorithm, typ string) (string, error) {
 	switch {
 	case alg == "" && typ != "":
 		return "", s3err.ErrInvalidRequest.WithMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")

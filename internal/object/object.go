@@ -74,6 +74,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	case userMetaSize(opts.Attrs.UserMeta) > MaxUserMetaSize:
 		return ObjectInfo{}, s3err.ErrMetadataTooLarge
 	}
+	if err := checkWebsiteRedirect(opts.Attrs.WebsiteRedirectLocation); err != nil {
+		return ObjectInfo{}, err
+	}
 	// Fail fast before streaming a body to a blob that could not be
 	// stored. An inline body is only read into memory, and the commit
 	// checks the bucket anyway, so small PUTs skip this read.
@@ -530,7 +533,9 @@ func resolveRange(r *Range, size int64) (off, n int64, partial bool, err error) 
 }
 
 // partRange is the byte range of part n of rec. An object that was not
-// uploaded in parts is its own part 1.
+// uploaded in parts is its own part 1, served as AWS serves it: a partial
+// answer whose range is the whole object (an empty object has no range
+// to name, and is served whole).
 func partRange(rec record, n int, r *Range) (off, length int64, partial bool, err error) {
 	switch {
 	case r != nil:
@@ -538,7 +543,7 @@ func partRange(rec record, n int, r *Range) (off, length int64, partial bool, er
 	case n > MaxPartNumber:
 		return 0, 0, false, s3err.ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and %d, inclusive", MaxPartNumber)
 	case len(rec.Parts) == 0 && n == 1:
-		return 0, rec.Info.Size, false, nil
+		return 0, rec.Info.Size, rec.Info.Size > 0, nil
 	case n > len(rec.Parts):
 		return 0, 0, false, s3err.ErrInvalidPartNumber
 	}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/kurastore/kura/checksum"
 )
 
 // An object record is stored in a small tag-length-value encoding rather
@@ -52,6 +54,8 @@ const (
 	fUploadID           = 29 // the multipart upload a manifest was completed from
 	fPartChecksum       = 30 // one field per part, in order, after the fPart fields: the part's checksum (may be empty)
 	fStorageClass       = 31 // absent for STANDARD
+	fWebsiteRedirect    = 32 // x-amz-website-redirect-location; absent when none
+	fLegalHoldOff       = 33 // present (empty) when a legal hold was set and is now off
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -151,6 +155,7 @@ func (r *record) encode() []byte {
 	b = appendString(b, fCacheControl, in.CacheControl)
 	b = appendString(b, fExpires, in.Expires)
 	b = appendString(b, fStorageClass, in.StorageClass)
+	b = appendString(b, fWebsiteRedirect, in.WebsiteRedirectLocation)
 	b = appendPairs(b, fUserMeta, in.UserMeta)
 	b = appendString(b, fBlobID, r.BlobID)
 	if r.Inline {
@@ -172,6 +177,8 @@ func (r *record) encode() []byte {
 	}
 	if in.LegalHold {
 		b = appendField(b, fLegalHold, nil)
+	} else if in.LegalHoldSet {
+		b = appendField(b, fLegalHoldOff, nil)
 	}
 	if sse := in.SSE; sse.Type != "" {
 		b = appendString(b, fSSEType, sse.Type)
@@ -263,6 +270,9 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 		case fExpires:
 			in.Expires = string(v)
 		case fUserMeta, fChecksum, fTag:
+			if tag == fChecksum {
+				in.ChecksumAlgorithm = checksumAlgorithmOf(v)
+			}
 			if !withUserMeta {
 				continue
 			}
@@ -303,7 +313,9 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			u, err = decodeUint(v)
 			in.Retention.RetainUntil = time.Unix(0, int64(u)).UTC()
 		case fLegalHold:
-			in.LegalHold = true
+			in.LegalHold, in.LegalHoldSet = true, true
+		case fLegalHoldOff:
+			in.LegalHoldSet = true
 		case fSSEType:
 			in.SSE.Type = string(v)
 		case fSSEKeyID:
@@ -325,6 +337,8 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			partSums = append(partSums, string(v))
 		case fStorageClass:
 			in.StorageClass = string(v)
+		case fWebsiteRedirect:
+			in.WebsiteRedirectLocation = string(v)
 		}
 		if err != nil {
 			return r, err
@@ -336,6 +350,22 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 		}
 	}
 	return r, nil
+}
+
+// checksumAlgorithmOf is the algorithm a checksum field names, without
+// copying the name: listings read it for every entry.
+func checksumAlgorithmOf(pair []byte) checksum.Algorithm {
+	n, k := binary.Uvarint(pair)
+	if k <= 0 || n > uint64(len(pair)-k) {
+		return ""
+	}
+	name := pair[k : k+int(n)]
+	for _, alg := range checksum.All {
+		if string(name) == string(alg) {
+			return alg
+		}
+	}
+	return ""
 }
 
 func decodePart(v []byte) (partRef, error) {

@@ -34,50 +34,57 @@ func validTags(tags map[string]string) error {
 }
 
 // GetObjectTags returns the tag set of bucket/key (empty, not nil, when it
-// has none).
-func (l *Layer) GetObjectTags(ctx context.Context, bucket, key, vid string) (map[string]string, error) {
+// has none) and the id of the version it read ("" in a bucket that was
+// never versioned).
+func (l *Layer) GetObjectTags(ctx context.Context, bucket, key, vid string) (map[string]string, string, error) {
 	rec, _, err := l.lookup(ctx, bucket, key, vid, false)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if rec.Info.Tags == nil {
-		return map[string]string{}, nil
+		return map[string]string{}, rec.Info.VersionID, nil
 	}
-	return rec.Info.Tags, nil
+	return rec.Info.Tags, rec.Info.VersionID, nil
 }
 
 // PutObjectTags replaces the tag set of bucket/key. The data and the other
-// metadata stay as they are.
-func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, vid string, tags map[string]string) error {
+// metadata stay as they are. It returns the id of the version it changed.
+func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, vid string, tags map[string]string) (string, error) {
 	if err := validTags(tags); err != nil {
-		return err
+		return "", err
 	}
-	return l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = tags })
+	info, err := l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = tags })
+	return info.VersionID, err
 }
 
-// DeleteObjectTags removes every tag of bucket/key.
-func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key, vid string) error {
-	return l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = nil })
+// DeleteObjectTags removes every tag of bucket/key, and returns the id of
+// the version it changed.
+func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key, vid string) (string, error) {
+	info, err := l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = nil })
+	return info.VersionID, err
 }
 
 // updateRecord rewrites the record of an existing version (the latest
 // when vid is "") in place: same identity, same data, changed metadata.
-func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid string, change func(*record)) error {
+// It returns the version's info as changed.
+func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid string, change func(*record)) (ObjectInfo, error) {
 	if err := s3name.CheckKey(key); err != nil {
-		return err
+		return ObjectInfo{}, err
 	}
 	if !s3name.ValidBucket(bucket) {
-		return s3err.ErrNoSuchBucket
+		return ObjectInfo{}, s3err.ErrNoSuchBucket
 	}
 	if vid != "" && !ValidVersionID(vid) {
-		return s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+		return ObjectInfo{}, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
-	return l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+	var info ObjectInfo
+	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		rec, err := lookupVersion(tx, bucket, key, vid)
 		if err != nil {
 			return err
 		}
 		change(&rec)
+		info = rec.Info
 		b, err := readBucket(tx, bucket)
 		if err != nil {
 			return err
@@ -93,4 +100,5 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid string, chang
 		}
 		return tx.Set(objectKey(bucket, key), rec.encode())
 	})
+	return info, err
 }

@@ -22,6 +22,9 @@ type Attrs struct {
 	// STANDARD. kura keeps every object on the same storage; the class
 	// is recorded and reported, as clients and lifecycle tools expect.
 	StorageClass string `json:",omitempty"`
+	// WebsiteRedirectLocation is where a website endpoint redirects
+	// requests for the object (x-amz-website-redirect-location).
+	WebsiteRedirectLocation string `json:",omitempty"`
 }
 
 // ObjectInfo describes one object.
@@ -37,6 +40,9 @@ type ObjectInfo struct {
 	Checksums map[string]string
 	// ChecksumType is FULL_OBJECT or COMPOSITE when Checksums is set.
 	ChecksumType string
+	// ChecksumAlgorithm is the algorithm of Checksums, set by every read
+	// of a stored record, including listings, which skip the values.
+	ChecksumAlgorithm checksum.Algorithm
 	// Tags are the object's tag set; nil when listing without metadata.
 	Tags map[string]string
 	// PartsCount is the number of parts of a multipart object, else 0.
@@ -48,6 +54,10 @@ type ObjectInfo struct {
 	// Retention and LegalHold lock the version (object lock buckets).
 	Retention Retention
 	LegalHold bool
+	// LegalHoldSet says the version has a legal hold status, ON or OFF:
+	// one was put on it, at its write or since. A version that never had
+	// one has no legal hold to show.
+	LegalHoldSet bool
 	// SSE says how the object is encrypted; its Type is "" when it is not.
 	SSE SSE
 	Attrs

@@ -194,16 +194,16 @@ func TestVersionTagsAndCopy(t *testing.T) {
 	}
 	old := put(t, l, "bkt", "k", []byte("old"))
 	put(t, l, "bkt", "k", []byte("new"))
-	if err := l.PutObjectTags(ctx, "bkt", "k", old.VersionID, map[string]string{"v": "old"}); err != nil {
+	if _, err := l.PutObjectTags(ctx, "bkt", "k", old.VersionID, map[string]string{"v": "old"}); err != nil {
 		t.Fatal(err)
 	}
-	if tags, _ := l.GetObjectTags(ctx, "bkt", "k", ""); len(tags) != 0 {
+	if tags, _, _ := l.GetObjectTags(ctx, "bkt", "k", ""); len(tags) != 0 {
 		t.Fatalf("tagging an old version tagged the latest: %v", tags)
 	}
-	if tags, _ := l.GetObjectTags(ctx, "bkt", "k", old.VersionID); tags["v"] != "old" {
+	if tags, _, _ := l.GetObjectTags(ctx, "bkt", "k", old.VersionID); tags["v"] != "old" {
 		t.Fatalf("old version's tags: %v", tags)
 	}
-	if err := l.PutObjectTags(ctx, "bkt", "k", "", map[string]string{"v": "new"}); err != nil {
+	if _, err := l.PutObjectTags(ctx, "bkt", "k", "", map[string]string{"v": "new"}); err != nil {
 		t.Fatal(err)
 	}
 	if vs := listAllVersions(t, l, "bkt", 1000); len(vs) != 2 {
@@ -219,7 +219,7 @@ func TestVersionTagsAndCopy(t *testing.T) {
 	if got, _, err := get(t, l, "bkt", "restored", GetOptions{}); err != nil || string(got) != "old" {
 		t.Fatalf("copy of an old version: %q %v", got, err)
 	}
-	if _, err := l.GetObjectTags(ctx, "bkt", "k", "not-a-version"); !errors.Is(err, s3err.ErrInvalidArgument) {
+	if _, _, err := l.GetObjectTags(ctx, "bkt", "k", "not-a-version"); !errors.Is(err, s3err.ErrInvalidArgument) {
 		t.Fatalf("bad version id: %v", err)
 	}
 }

@@ -60,6 +60,15 @@ func TestBoto3(t *testing.T) {
 	runScript(t, py, s, "boto3_workflow.py", "boto3 workflow")
 }
 
+// TestBoto3Answers checks through boto3 the absolute Location of
+// CompleteMultipartUpload, the checksum elements of the listings and of
+// CreateMultipartUpload, and ?partNumber=1 of an object written whole.
+func TestBoto3Answers(t *testing.T) {
+	py := pythonWithBoto3(t)
+	s := startServer(t)
+	runScript(t, py, s, "boto3_answers.py", "boto3 answers")
+}
+
 func TestAWSCLI(t *testing.T) {
 	aws, err := exec.LookPath("aws")
 	if err != nil {
