@@ -224,7 +224,7 @@ func (s *Server) existingTags(rq *request, bucket, key string) (map[string]strin
 			vid = src.VersionID
 		}
 	}
-	tags, err := s.objects.GetObjectTags(rq.ctx, bucket, key, vid)
+	tags, _, err := s.objects.GetObjectTags(rq.ctx, bucket, key, vid)
 	for _, absent := range []error{s3err.ErrNoSuchKey, s3err.ErrNoSuchVersion, s3err.ErrNoSuchBucket, s3err.ErrMethodNotAllowed} {
 		if errors.Is(err, absent) {
 			return nil, nil

@@ -252,7 +252,7 @@ func TestRequestObjectTagCondition(t *testing.T) {
 			t.Errorf("PutObjectTagging, %s: %d, want %d", c.what, got, c.want)
 		}
 	}
-	tags, err := s.layer.GetObjectTags(context.Background(), "bkt", "obj", "")
+	tags, _, err := s.layer.GetObjectTags(context.Background(), "bkt", "obj", "")
 	if err != nil || len(tags) != 2 || tags["project"] != "x" || tags["team"] != "a" {
 		t.Fatalf("tags stored by the allowed PutObjectTagging: %v %v", tags, err)
 	}
