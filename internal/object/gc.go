@@ -143,6 +143,9 @@ func blobLockName(id string) []byte { return []byte("lg/" + id) }
 // reference left and no read lease (readlease.go). pending reports queued
 // blobs that are not due yet or still leased.
 func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err error) {
+	if err := l.syncSharedClock(ctx); err != nil {
+		return 0, false, err
+	}
 	now := l.gcNow()
 	type queued struct {
 		id   string
@@ -225,6 +228,9 @@ func anyKeyWithPrefix(r meta.Reader, p []byte) (bool, error) {
 // SweepOrphans deletes blobs older than OrphanGrace that no record
 // references and no server is writing (writing.go).
 func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
+	if err := l.syncSharedClock(ctx); err != nil {
+		return 0, err
+	}
 	now := l.gcNow()
 	cutoff := now.Add(-l.opts.OrphanGrace)
 	var old []blob.ID

@@ -55,10 +55,12 @@ import (
 //
 // All these times are on one clock: the metadata store's (meta.Store.Now,
 // PostgreSQL's for gateways). The layer reads it with each heartbeat and
-// keeps the offset to its own clock (gcNow), so the times it writes on the
-// request path cost no round trip; the G-key times of dropped blobs and
-// the W-key times of blob writes are on that clock too. Without Shared the
-// store is the process's own and the offset stays zero.
+// at the start of each collection pass, and keeps the offset to its own
+// clock (gcNow), so that the times it writes on the request path cost no
+// round trip: the G-key times of dropped blobs and the W-key times of
+// blob writes are on that clock too (from the first heartbeat on; a
+// gateway's first seconds use its own). Without Shared the store is the
+// process's own and the offset stays zero.
 const (
 	readLeasePrefix = "Lreads/"
 	readLeaseTerm   = 30 * time.Second
@@ -100,6 +102,15 @@ func (l *Layer) syncClock(ctx context.Context) error {
 	mid := before.Add(after.Sub(before) / 2)
 	l.reads.offset.Store(int64(storeNow.Sub(mid)))
 	return nil
+}
+
+// syncSharedClock is syncClock for a layer sharing its store; a store of
+// its own has no other clock to agree with.
+func (l *Layer) syncSharedClock(ctx context.Context) error {
+	if !l.opts.Shared {
+		return nil
+	}
+	return l.syncClock(ctx)
 }
 
 // leaseBlobs leases ids for a read; the returned function gives them back
