@@ -20,13 +20,13 @@ func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey [
 	for i, s := range spans {
 		ids[i] = s.id
 	}
-	release := l.leaseBlobs(ids)
+	l.leaseBlobs(ids)
 	r, err := l.openSpans(ctx, spans, objKey)
 	if err != nil {
-		release()
+		l.releaseBlobs(ids)
 		return nil, err
 	}
-	return readAhead(&leasedReader{ReadCloser: r, release: release}, n), nil
+	return readAhead(&leasedReader{ReadCloser: r, l: l, ids: ids}, n), nil
 }
 
 // A span is the piece [off, off+len) of one blob that a read needs.
@@ -83,15 +83,19 @@ func (l *Layer) openSpans(ctx context.Context, spans []span, objKey []byte) (io.
 	return pr, nil
 }
 
-// leasedReader gives its read leases back when it is closed.
+// leasedReader gives its read leases back when it is first closed.
 type leasedReader struct {
 	io.ReadCloser
-	release func()
+	l   *Layer
+	ids []blob.ID
 }
 
 func (r *leasedReader) Close() error {
 	err := r.ReadCloser.Close()
-	r.release()
+	if r.ids != nil {
+		r.l.releaseBlobs(r.ids)
+		r.ids = nil
+	}
 	return err
 }
 

@@ -113,26 +113,24 @@ func (l *Layer) syncSharedClock(ctx context.Context) error {
 	return l.syncClock(ctx)
 }
 
-// leaseBlobs leases ids for a read; the returned function gives them back
-// and may be called more than once.
-func (l *Layer) leaseBlobs(ids []blob.ID) func() {
+// leaseBlobs leases ids for a read, until releaseBlobs(ids).
+func (l *Layer) leaseBlobs(ids []blob.ID) {
 	l.reads.mu.Lock()
 	for _, id := range ids {
 		l.reads.count[id]++
 	}
 	l.reads.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			l.reads.mu.Lock()
-			for _, id := range ids {
-				if l.reads.count[id]--; l.reads.count[id] <= 0 {
-					delete(l.reads.count, id)
-				}
-			}
-			l.reads.mu.Unlock()
-		})
+}
+
+// releaseBlobs gives back the leases of leaseBlobs(ids).
+func (l *Layer) releaseBlobs(ids []blob.ID) {
+	l.reads.mu.Lock()
+	for _, id := range ids {
+		if l.reads.count[id]--; l.reads.count[id] <= 0 {
+			delete(l.reads.count, id)
+		}
 	}
+	l.reads.mu.Unlock()
 }
 
 // leasedHere reports whether a read of this layer holds a lease on id.
