@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
+	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
@@ -65,6 +66,24 @@ func benchGetBlob(b *testing.B, size int, shared bool) {
 				b.Errorf("read %d bytes: %v", n, err)
 				return
 			}
+		}
+	})
+}
+
+// BenchmarkReadLeaseTable times what a read adds for its lease in one
+// process: taking and giving back the leases of a three-part object, from
+// parallel readers of 64 objects.
+func BenchmarkReadLeaseTable(b *testing.B) {
+	l := New(nil, nil, Options{})
+	var objects [64][]blob.ID
+	for i := range objects {
+		objects[i] = []blob.ID{blob.NewID(), blob.NewID(), blob.NewID()}
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			ids := objects[i%len(objects)]
+			l.leaseBlobs(ids)
+			l.releaseBlobs(ids)
 		}
 	})
 }
