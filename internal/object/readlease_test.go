@@ -464,3 +464,32 @@ func TestReadLeaseRecordRoundTrip(t *testing.T) {
 		t.Fatalf("a 16-byte record: %v", err)
 	}
 }
+
+// TestCollectorKeepsReadLeasePublished: a gateway's RunCollector
+// publishes its lease record (every gateway's, whether or not it holds
+// the collector lease) and deletes it when it stops, so that collectors
+// need not wait for the record of a gateway shut down cleanly to expire.
+func TestCollectorKeepsReadLeasePublished(t *testing.T) {
+	g := pebbleGateways(t, 1)
+	l := g.layers[0]
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.RunCollector(ctx) }()
+	// The first record is written at once; the bound only turns a
+	// missing one into a failure instead of a hang.
+	giveUp := time.After(time.Minute)
+	for countReadLeaseRecords(t, g.meta) == 0 {
+		select {
+		case <-done:
+			t.Fatal("the collector stopped")
+		case <-giveUp:
+			t.Fatal("no lease record published")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	stop()
+	<-done
+	if n := countReadLeaseRecords(t, g.meta); n != 0 {
+		t.Fatalf("%d lease records after the collector stopped", n)
+	}
+}
