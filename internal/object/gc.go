@@ -16,7 +16,7 @@ import (
 //   - the queue: every commit that drops a blob reference also writes a
 //     G-key for that blob in the same batch, so nothing is missed across a
 //     crash. Queued blobs are deleted after GCDelay once no R-key names
-//     them.
+//     them and no read holds a lease on them (readlease.go).
 //   - the orphan sweep: a crash between a blob's Commit and the metadata
 //     commit leaves a blob that was never referenced. The sweep walks the
 //     blob store and deletes unreferenced blobs older than OrphanGrace.
