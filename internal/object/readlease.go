@@ -51,7 +51,15 @@ import (
 // heartbeat, and up to readLeaseTerm after a gateway died. A gateway
 // whose record has expired (a new one, or one cut off from the database
 // for longer than a term) publishes it before its next lookup for a read,
-// so that its reads are never unseen.
+// so that its reads are never unseen. Reads in flight on a gateway cut
+// off from the database for longer than a term are no longer protected:
+// that is what lets the leases of a dead gateway end.
+//
+// Costs: per GET of a blob-backed object, one lock and map update to take
+// the leases and one to give them back (about 185 ns for a three-part
+// object, BenchmarkReadLeaseTable) and three small allocations; per
+// gateway, one metadata write every readLeaseRenew; per collection pass
+// with blobs due, one scan of the lease records.
 //
 // All these times are on one clock: the metadata store's (meta.Store.Now,
 // PostgreSQL's for gateways). The layer reads it with each heartbeat and
