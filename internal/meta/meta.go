@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrNotFound is returned by Get when the key does not exist.
@@ -40,6 +41,15 @@ type Store interface {
 	// sync (group commit); each Update still returns only once its own
 	// writes are durable.
 	Update(ctx context.Context, locks []Lock, fn func(Txn) error) error
+
+	// Now reads the store's clock. Processes sharing a store (gateways on
+	// one PostgreSQL) write times into it that other processes compare
+	// with their own "now": when a blob lost its last reference, when a
+	// lease runs out. Those times are all on this one clock, so that a
+	// gateway whose own clock is off neither cuts a grace period short nor
+	// stretches it. A store private to one process may answer with that
+	// process's clock.
+	Now(ctx context.Context) (time.Time, error)
 
 	// Close releases the store. Pending Updates finish first.
 	Close() error

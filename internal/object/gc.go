@@ -16,7 +16,7 @@ import (
 //   - the queue: every commit that drops a blob reference also writes a
 //     G-key for that blob in the same batch, so nothing is missed across a
 //     crash. Queued blobs are deleted after GCDelay once no R-key names
-//     them.
+//     them and no read holds a lease on them (readlease.go).
 //   - the orphan sweep: a crash between a blob's Commit and the metadata
 //     commit leaves a blob that was never referenced. The sweep walks the
 //     blob store and deletes unreferenced blobs older than OrphanGrace.
@@ -35,8 +35,14 @@ const sweepInterval = time.Hour
 // commits of other servers sharing the metadata store. Only the server
 // holding the collector lease collects (collectorLease), so that several
 // gateways never run the same job at once and one takes over when the
-// holder dies.
+// holder dies. With Options.Shared it also keeps this server's read lease
+// record published (keepReadLease), on every server.
 func (l *Layer) RunCollector(ctx context.Context) {
+	if l.opts.Shared {
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() { defer close(done); l.keepReadLease(ctx) }()
+	}
 	swept := false
 	sweep := time.NewTicker(sweepInterval)
 	defer sweep.Stop()
@@ -93,7 +99,7 @@ var (
 // collectorLease reports whether this layer holds the collector lease,
 // taking or renewing it as needed.
 func (l *Layer) collectorLease(ctx context.Context) bool {
-	now := l.opts.Now()
+	now := l.gcNow()
 	if now.Before(l.leaseUntil.Add(-leaseTerm / 2)) {
 		return true
 	}
@@ -133,10 +139,14 @@ func (l *Layer) sweep(ctx context.Context) {
 
 func blobLockName(id string) []byte { return []byte("lg/" + id) }
 
-// DrainQueue deletes queued blobs that have waited GCDelay and have no
-// reference left. pending reports queued blobs that are not due yet.
+// DrainQueue deletes queued blobs that have waited GCDelay, have no
+// reference left and no read lease (readlease.go). pending reports queued
+// blobs that are not due yet or still leased.
 func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err error) {
-	now := l.opts.Now()
+	if err := l.syncSharedClock(ctx); err != nil {
+		return 0, false, err
+	}
+	now := l.gcNow()
 	type queued struct {
 		id   string
 		when time.Time
@@ -159,7 +169,21 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 	if err != nil {
 		return 0, pending, err
 	}
+	var others otherLeases
+	if len(due) > 0 {
+		if others, err = l.readOtherLeases(ctx, now); err != nil {
+			return 0, pending, err
+		}
+	}
 	for _, q := range due {
+		// A read that saw the last reference leased the blob within
+		// GCDelay of the drop, so by now its lease is in the table, or in
+		// its gateway's record if that was published late enough; the
+		// blob stays queued until the lease is given back.
+		if l.leasedHere(blob.ID(q.id)) || others.spares(blob.ID(q.id), q.when, l.opts.GCDelay) {
+			pending = true
+			continue
+		}
 		unreferenced := false
 		// The blob lock orders this against anything that would add a new
 		// reference to the same blob (copies share blobs).
@@ -204,7 +228,10 @@ func anyKeyWithPrefix(r meta.Reader, p []byte) (bool, error) {
 // SweepOrphans deletes blobs older than OrphanGrace that no record
 // references and no server is writing (writing.go).
 func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
-	now := l.opts.Now()
+	if err := l.syncSharedClock(ctx); err != nil {
+		return 0, err
+	}
+	now := l.gcNow()
 	cutoff := now.Add(-l.opts.OrphanGrace)
 	var old []blob.ID
 	err := l.blobs.Walk(ctx, func(id blob.ID, mod time.Time) error {
@@ -216,12 +243,20 @@ func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	others, err := l.readOtherLeases(ctx, now)
+	if err != nil {
+		return 0, err
+	}
 	deleted := 0
 	for _, id := range old {
 		// This server's own writes first, then the metadata: a write that
 		// leaves l.writing has committed its reference (or deleted the
-		// blob) before, so the View sees the reference.
-		if l.beingWritten(id) {
+		// blob) before, so the View sees the reference. A blob still
+		// being read is no orphan either, whatever the metadata says.
+		if l.beingWritten(id) || l.leasedHere(id) {
+			continue
+		}
+		if _, leased := others.blobs[id]; leased {
 			continue
 		}
 		var keep bool

@@ -21,8 +21,9 @@ type Options struct {
 	// Region is reported for buckets created without a LocationConstraint.
 	Region string
 	// GCDelay is how long a blob that lost its last reference waits before
-	// it is deleted, so that a reader that just looked the object up can
-	// still open it. Default 2s.
+	// it is deleted, so that a reader that just looked the object up has
+	// leased it by then; a read keeps its blobs for as long as it lasts
+	// (readlease.go). Default 2s.
 	GCDelay time.Duration
 	// OrphanGrace is how old an unreferenced blob must be before the sweep
 	// deletes it; it must exceed the longest upload. Default 6h.
@@ -45,7 +46,9 @@ type Options struct {
 	// instead of being cached, so that a change through one gateway takes
 	// effect at once on every other.
 	Shared bool
-	// Now is the clock; nil means time.Now.
+	// Now is the clock; nil means time.Now. With Shared, the times that
+	// gateways compare are on the metadata store's clock, which the layer
+	// reads as an offset to this one (readlease.go).
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -66,6 +69,8 @@ type Layer struct {
 	// writing holds the blobs this layer is writing (writing.go).
 	writingMu sync.Mutex
 	writing   map[blob.ID]struct{}
+	// reads holds the leases of reads in flight (readlease.go).
+	reads readLeases
 	// configs caches bucket configuration documents.
 	configs configCache
 }
@@ -100,7 +105,10 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Layer{meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(), writing: map[blob.ID]struct{}{}}
+	return &Layer{
+		meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(),
+		writing: map[blob.ID]struct{}{}, reads: readLeases{count: map[blob.ID]int{}},
+	}
 }
 
 // newUID returns a random 128-bit id in hex: the identity of one object

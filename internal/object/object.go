@@ -369,7 +369,7 @@ func (l *Layer) dropBlobRef(tx meta.Txn, blobID, owner string) error {
 	if err := tx.Delete(blobRefKey(blobID, owner)); err != nil {
 		return err
 	}
-	when := binary.BigEndian.AppendUint64(make([]byte, 0, gcQueueValueBytes), uint64(l.opts.Now().UnixNano()))
+	when := binary.BigEndian.AppendUint64(make([]byte, 0, gcQueueValueBytes), uint64(l.gcNow().UnixNano()))
 	return tx.Set(gcQueueKey(blobID), when)
 }
 
@@ -388,6 +388,13 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 	}
 	if vid != "" && !ValidVersionID(vid) {
 		return rec, nil, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+	}
+	if withData {
+		// A read leases its blobs after this lookup: other gateways'
+		// collectors must be able to see that lease.
+		if err := l.readLeaseReady(ctx); err != nil {
+			return rec, nil, err
+		}
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
 		var err error

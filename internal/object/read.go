@@ -12,28 +12,34 @@ import (
 // openData opens [off, off+n) of a blob-backed record: one blob, or the
 // parts of a multipart manifest read one after another. Offsets are in the
 // plaintext; with objKey the blobs are sealed and decrypted on the way.
+// The blobs it will read are leased (readlease.go) until the reader is
+// closed, so the collector leaves them however long the read takes.
 func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
-	r, err := l.openSpans(ctx, rec, off, n, objKey)
+	spans := dataSpans(rec, off, n)
+	ids := make([]blob.ID, len(spans))
+	for i, s := range spans {
+		ids[i] = s.id
+	}
+	l.leaseBlobs(ids)
+	r, err := l.openSpans(ctx, spans, objKey)
 	if err != nil {
+		l.releaseBlobs(ids)
 		return nil, err
 	}
-	return readAhead(r, n), nil
+	return readAhead(&leasedReader{ReadCloser: r, l: l, ids: ids}, n), nil
 }
 
-func (l *Layer) openSpans(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
-	type span struct {
-		id       blob.ID
-		off, len int64
-		size     int64 // plaintext size of the blob
-	}
-	openSpan := func(s span) (io.ReadCloser, error) {
-		if objKey == nil {
-			return l.blobs.Open(ctx, s.id, s.off, s.len)
-		}
-		return l.openSealedBlob(ctx, s.id, objKey, s.off, s.len, s.size)
-	}
+// A span is the piece [off, off+len) of one blob that a read needs.
+type span struct {
+	id       blob.ID
+	off, len int64
+	size     int64 // plaintext size of the blob
+}
+
+// dataSpans lists the pieces of rec's blobs that hold [off, off+n).
+func dataSpans(rec record, off, n int64) []span {
 	if len(rec.Parts) == 0 {
-		return openSpan(span{blob.ID(rec.BlobID), off, n, rec.Info.Size})
+		return []span{{blob.ID(rec.BlobID), off, n, rec.Info.Size}}
 	}
 	var spans []span
 	for _, p := range rec.Parts {
@@ -48,6 +54,16 @@ func (l *Layer) openSpans(ctx context.Context, rec record, off, n int64, objKey 
 		spans = append(spans, span{blob.ID(p.BlobID), off, take, p.Size})
 		off, n = 0, n-take
 	}
+	return spans
+}
+
+func (l *Layer) openSpans(ctx context.Context, spans []span, objKey []byte) (io.ReadCloser, error) {
+	openSpan := func(s span) (io.ReadCloser, error) {
+		if objKey == nil {
+			return l.blobs.Open(ctx, s.id, s.off, s.len)
+		}
+		return l.openSealedBlob(ctx, s.id, objKey, s.off, s.len, s.size)
+	}
 	// Open the first part now, so a missing blob is reported before the
 	// response starts; later parts open as the reader reaches them.
 	var first io.ReadCloser
@@ -57,11 +73,30 @@ func (l *Layer) openSpans(ctx context.Context, rec record, off, n int64, objKey 
 			return nil, err
 		}
 	}
+	if len(spans) == 1 {
+		return first, nil
+	}
 	pr := &partsReader{cur: first}
 	for _, s := range spans[min(1, len(spans)):] {
 		pr.next = append(pr.next, func() (io.ReadCloser, error) { return openSpan(s) })
 	}
 	return pr, nil
+}
+
+// leasedReader gives its read leases back when it is first closed.
+type leasedReader struct {
+	io.ReadCloser
+	l   *Layer
+	ids []blob.ID
+}
+
+func (r *leasedReader) Close() error {
+	err := r.ReadCloser.Close()
+	if r.ids != nil {
+		r.l.releaseBlobs(r.ids)
+		r.ids = nil
+	}
+	return err
 }
 
 type partsReader struct {

@@ -41,7 +41,7 @@ func writingKey(id blob.ID) []byte { return append([]byte{tagWriting}, id...) }
 // writeRecord is a W-key's value: when the write started, and which server
 // made it.
 func (l *Layer) writeRecord() []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(l.opts.Now().UnixNano())), l.id...)
+	return append(binary.BigEndian.AppendUint64(nil, uint64(l.gcNow().UnixNano())), l.id...)
 }
 
 func writeRecordTime(v []byte) time.Time {
@@ -145,7 +145,7 @@ func (l *Layer) writtenElsewhere(r meta.Reader, id blob.ID, now time.Time) (bool
 // dropExpiredWriteRecords deletes W-keys older than writeRecordExpiry:
 // what servers that died mid-write left behind.
 func (l *Layer) dropExpiredWriteRecords(ctx context.Context) error {
-	now := l.opts.Now()
+	now := l.gcNow()
 	var expired [][]byte
 	err := l.view(ctx, func(r meta.Reader) error {
 		return eachEntry(r, []byte{tagWriting}, func(k, v []byte) error {

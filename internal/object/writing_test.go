@@ -73,10 +73,11 @@ func pebblePair(t *testing.T, shared, oneServer bool) collectorPair {
 	}
 	clock := &fakeClock{now: time.Now()}
 	opts := Options{InlineLimit: 1024, Now: clock.Now, OrphanGrace: time.Hour, Shared: shared}
-	p := collectorPair{writer: New(m, b, opts), blobs: b, meta: m, clock: clock}
+	ms := clockedStore{m, clock}
+	p := collectorPair{writer: New(ms, b, opts), blobs: b, meta: m, clock: clock}
 	p.collector = p.writer
 	if !oneServer {
-		p.collector = New(m, b, opts)
+		p.collector = New(ms, b, opts)
 	}
 	return p
 }
@@ -103,7 +104,7 @@ func postgresPair(t *testing.T) collectorPair {
 			t.Fatal(err)
 		}
 		stores[i], blobs[i] = m, b
-		layers[i] = New(m, b, Options{InlineLimit: 1024, Now: clock.Now, OrphanGrace: time.Hour, Shared: true})
+		layers[i] = New(clockedStore{m, clock}, b, Options{InlineLimit: 1024, Now: clock.Now, OrphanGrace: time.Hour, Shared: true})
 	}
 	return collectorPair{writer: layers[0], collector: layers[1], blobs: blobs[1], meta: stores[1], clock: clock}
 }

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -699,6 +700,7 @@ func TestGatewaysDisjointKeysDoNotSerialize(t *testing.T) {
 // middle of a PUT (half the body sent, its blob file in the shared
 // directory) when another gateway's collector sweeps for orphans with a
 // clock seven hours ahead, so that every blob is past the six-hour grace.
+// The clock is the metadata store's, which gateways sharing it go by.
 // The collector here runs in the test process, on its own PostgreSQL
 // connection and its own view of the blob directory, as another gateway's
 // would. It deletes a real orphan and leaves the blob being written; the
@@ -723,7 +725,7 @@ func TestGatewayCollectorSparesAnotherGatewaysUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collector := object.New(store, blobs, object.Options{Shared: true, Now: func() time.Time { return time.Now().Add(7 * time.Hour) }})
+	collector := object.New(aheadStore{store, 7 * time.Hour}, blobs, object.Options{Shared: true})
 	countBlobs := func() int {
 		n := 0
 		if err := blobs.Walk(c, func(blob.ID, time.Time) error { n++; return nil }); err != nil {
@@ -785,4 +787,15 @@ func TestGatewayCollectorSparesAnotherGatewaysUpload(t *testing.T) {
 	if n, err := collector.SweepOrphans(c); err != nil || n != 0 {
 		t.Fatalf("sweep after the commit: %d deleted, %v", n, err)
 	}
+}
+
+// aheadStore is a metadata store whose clock runs ahead of the database's.
+type aheadStore struct {
+	meta.Store
+	ahead time.Duration
+}
+
+func (s aheadStore) Now(ctx context.Context) (time.Time, error) {
+	now, err := s.Store.Now(ctx)
+	return now.Add(s.ahead), err
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kurastore/kura/internal/meta"
 )
@@ -30,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"SharedLocks", testSharedLocks},
 		{"ViewConsistency", testViewConsistency},
 		{"LargeValues", testLargeValues},
+		{"Clock", testClock},
 		{"Closed", testClosed},
 	}
 	for _, tc := range tests {
@@ -349,5 +351,28 @@ func testClosed(t *testing.T, s meta.Store) {
 	}
 	if err := s.Update(bg, nil, func(meta.Txn) error { return nil }); !errors.Is(err, meta.ErrClosed) {
 		t.Errorf("Update after Close: %v", err)
+	}
+	if _, err := s.Now(bg); !errors.Is(err, meta.ErrClosed) {
+		t.Errorf("Now after Close: %v", err)
+	}
+}
+
+// testClock: the store's clock reads a real time (the test machine's
+// clock and the store's agree within a day: a clock in the wrong unit or
+// epoch does not) and does not run backwards between two readings.
+func testClock(t *testing.T, s meta.Store) {
+	first, err := s.Now(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(first); d > 24*time.Hour || d < -24*time.Hour {
+		t.Fatalf("the store's clock reads %v, %v from this machine's", first, d)
+	}
+	second, err := s.Now(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Before(first) {
+		t.Fatalf("the store's clock ran backwards: %v then %v", first, second)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -131,6 +132,16 @@ func (s *Store) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn)
 		return nil
 	}
 	return b.Commit(pebble.Sync)
+}
+
+// Now is this process's clock: a Pebble database belongs to one process,
+// so no other clock compares the times written into it.
+func (s *Store) Now(ctx context.Context) (time.Time, error) {
+	if err := s.enter(); err != nil {
+		return time.Time{}, err
+	}
+	s.mu.RUnlock()
+	return time.Now(), nil
 }
 
 // Close waits for operations in flight and closes the database.

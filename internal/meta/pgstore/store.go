@@ -217,6 +217,24 @@ func (s *Store) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn)
 	})
 }
 
+// Now reads the database server's clock (clock_timestamp(): the time of
+// the call, not of a transaction's start), the one clock of every gateway
+// sharing the database.
+func (s *Store) Now(ctx context.Context) (time.Time, error) {
+	if err := s.enter(); err != nil {
+		return time.Time{}, err
+	}
+	defer s.inflight.Done()
+	var now time.Time
+	err := s.retry(ctx, "now", func() error {
+		return s.pool.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("pgstore: reading the clock: %w", err)
+	}
+	return now, nil
+}
+
 // retry runs op until it succeeds, fails for a reason other than a
 // serialization failure or deadlock, or has run maxAttempts times. An error
 // that pgx guarantees happened before anything reached the server (a dead
