@@ -62,6 +62,7 @@ func (s *Store) Identity(ctx context.Context, access string) (*Identity, error) 
 func (s *Store) loadIdentity(ctx context.Context, access string) (*Identity, error) {
 	var id *Identity
 	err := s.meta.View(ctx, func(r meta.Reader) error {
+		id = nil
 		u, err := getJSON[User](r, userKey(access), ErrNoSuchUser)
 		if errors.Is(err, ErrNoSuchUser) {
 			return s3err.ErrInvalidAccessKeyID

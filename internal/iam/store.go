@@ -346,11 +346,12 @@ func (s *Store) Policy(ctx context.Context, name string) (*policy.Policy, error)
 
 // ListPolicies names the built-in and stored policies.
 func (s *Store) ListPolicies(ctx context.Context) ([]string, error) {
-	names := make([]string, 0, len(canned))
-	for n := range canned {
-		names = append(names, n)
-	}
+	var names []string
 	err := s.meta.View(ctx, func(r meta.Reader) error {
+		names = make([]string, 0, len(canned)) // a rerun starts again
+		for n := range canned {
+			names = append(names, n)
+		}
 		return eachKey(r, prefixPolicy, func(k string) { names = append(names, k) })
 	})
 	slices.Sort(names)

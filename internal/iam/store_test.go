@@ -12,6 +12,7 @@ import (
 
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/meta/faultmeta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/s3err"
 )
@@ -229,5 +230,48 @@ func TestMalformedPolicyNamesTheProblem(t *testing.T) {
 	err := s.PutPolicy(context.Background(), "bad", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:NoSuchThing!"],"Resource":["arn:aws:s3:::*"]}]}`))
 	if !errors.Is(err, s3err.ErrMalformedPolicy) || !strings.Contains(err.Error(), "action") {
 		t.Fatalf("unknown action: %v", err)
+	}
+}
+
+// Through a store that runs every closure twice (as pgstore does on a
+// serialization failure), IAM changes and listings come out as with one
+// run.
+func TestRerunClosures(t *testing.T) {
+	ctx := context.Background()
+	m, err := pebblestore.Open("iam", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	s, err := NewStore(faultmeta.New(m, faultmeta.Options{Rerun: 1}), root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(ctx, "alice", "alicesecret1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutPolicy(ctx, "mine", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AttachPolicy(ctx, "mine", "alice", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddGroupMembers(ctx, "team", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	names, err := s.ListPolicies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(canned) + 1; len(names) != want {
+		t.Errorf("ListPolicies: %d names %v, want %d", len(names), names, want)
+	}
+	u, err := s.User(ctx, "alice")
+	if err != nil || len(u.Policies) != 1 || len(u.Groups) != 1 {
+		t.Errorf("alice: policies %v, groups %v, %v; want one of each", u.Policies, u.Groups, err)
+	}
+	id, err := s.Identity(ctx, "alice")
+	if err != nil || len(id.Policies) != 1 {
+		t.Errorf("identity: %d policies, %v; want 1", len(id.Policies), err)
 	}
 }

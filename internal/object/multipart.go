@@ -388,10 +388,14 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectInfo{}, s3err.ErrInvalidPartOrder
 		}
 	}
-	rec := record{UID: newUID(), UploadID: uploadID}
-	repeated := false
+	uid := newUID()
+	var rec record
+	var repeated bool
 	locks := append(l.objectLocks(bucket, key), meta.Lock{Name: uploadLockName(uploadID)})
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		// The closure may run again (see meta.Store.Update): it starts
+		// from nothing each time.
+		rec, repeated = record{UID: uid, UploadID: uploadID}, false
 		up, err := readUpload(tx, bucket, key, uploadID)
 		if errors.Is(err, s3err.ErrNoSuchUpload) {
 			// A client that lost the answer to its CompleteMultipartUpload
@@ -683,6 +687,7 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket string, opts Li
 		return res, s3err.ErrNoSuchBucket
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
+		res = ListUploadsResult{} // a rerun starts the page again
 		if _, err := readBucket(r, bucket); err != nil {
 			return err
 		}
@@ -735,6 +740,7 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 	cutoff := l.opts.Now().Add(-maxAge)
 	var stale []Upload
 	err := l.view(ctx, func(r meta.Reader) error {
+		stale = nil
 		return eachUpload(r, []byte{tagUpload}, nil, func(up Upload) bool {
 			if up.Initiated.Before(cutoff) {
 				stale = append(stale, up)

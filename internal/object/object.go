@@ -141,7 +141,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		LegalHold:    opts.LegalHold,
 		SSE:          sse,
 	}
+	base := rec
 	err = l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+		rec = base // commitRecord stamps rec; a rerun starts again from base
 		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
 			return err
 		}
@@ -387,6 +389,7 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 		return rec, nil, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
+		data = nil
 		var err error
 		if rec, err = lookupVersion(r, bucket, key, vid); err != nil {
 			return err
@@ -600,13 +603,18 @@ func (l *Layer) DeleteObjects(ctx context.Context, bucket string, objs []ObjectT
 		return nil, s3err.ErrNoSuchBucket
 	}
 	results := make([]DeletedObject, len(objs))
+	keyErrs := make([]error, len(objs))
 	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}
 	for i, o := range objs {
-		if results[i].Err = s3name.CheckKey(o.Key); results[i].Err == nil {
+		if keyErrs[i] = s3name.CheckKey(o.Key); keyErrs[i] == nil {
 			locks = append(locks, meta.Lock{Name: objectLockName(bucket, o.Key)})
 		}
 	}
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		// A rerun (see meta.Store.Update) starts from the key checks alone.
+		for i := range results {
+			results[i] = DeletedObject{Err: keyErrs[i]}
+		}
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}
