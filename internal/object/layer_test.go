@@ -20,6 +20,7 @@ import (
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 )
@@ -56,7 +57,12 @@ func newTestLayer(t *testing.T) testLayer { return newTestLayerOver(t, nil) }
 // (nil for none), as fault injection does.
 func newTestLayerOver(t *testing.T, wrap func(blob.Store) blob.Store) testLayer {
 	t.Helper()
-	m := openTestMeta(t)
+	return newTestLayerOn(t, openTestMeta(t), wrap)
+}
+
+// newTestLayerOn is newTestLayerOver on the metadata store m.
+func newTestLayerOn(t *testing.T, m meta.Store, wrap func(blob.Store) blob.Store) testLayer {
+	t.Helper()
 	blobDir := t.TempDir()
 	var b blob.Store
 	b, err := dirstore.Open(blobDir)

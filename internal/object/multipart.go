@@ -306,7 +306,15 @@ func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, pa
 		return err
 	}
 	number := part.Number
-	locks := []meta.Lock{{Name: uploadLockName(uploadID), Shared: true}, {Name: partKey(uploadID, number)}}
+	// The bucket's lock, shared as every write takes it, makes
+	// DeleteBucket wait for the part: without it the deletion could abort
+	// the upload between this transaction's read of it and its commit,
+	// leaving a part (and its blob) that nothing would ever collect.
+	locks := []meta.Lock{
+		{Name: bucketLockName(bucket), Shared: true},
+		{Name: uploadLockName(uploadID), Shared: true},
+		{Name: partKey(uploadID, number)},
+	}
 	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
 			return err
