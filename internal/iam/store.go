@@ -74,6 +74,13 @@ type Store struct {
 
 	mu    sync.Mutex
 	cache map[string]*Identity // by access key; cleared on every change
+	// gen counts the clearings of cache. A load keeps its result only if
+	// gen has not moved since it began, so an identity read before a
+	// change is never cached after the change cleared the cache.
+	gen uint64
+	// afterLoad, when set (by tests), runs between an identity's load and
+	// its caching.
+	afterLoad func()
 }
 
 // NewStore returns a Store whose secrets are sealed with a key derived
@@ -169,6 +176,7 @@ func (s *Store) update(ctx context.Context, fn func(tx meta.Txn) error) error {
 func (s *Store) ForgetCache() {
 	s.mu.Lock()
 	clear(s.cache)
+	s.gen++
 	s.mu.Unlock()
 }
 

@@ -275,3 +275,33 @@ func TestRerunClosures(t *testing.T) {
 		t.Errorf("identity: %d policies, %v; want 1", len(id.Policies), err)
 	}
 }
+
+// A load that read a user as enabled and is cached only after
+// SetUserStatus disabled it and cleared the cache must not be kept: the
+// disabled user is refused from the next request on.
+func TestIdentityCacheStaleFill(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "alicesecret1"); err != nil {
+		t.Fatal(err)
+	}
+	loaded, proceed := make(chan struct{}), make(chan struct{})
+	s.afterLoad = func() { close(loaded); <-proceed }
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Identity(ctx, "alice")
+		first <- err
+	}()
+	<-loaded // read alice as enabled, not yet cached
+	s.afterLoad = nil
+	if err := s.SetUserStatus(ctx, "alice", StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	close(proceed)
+	if err := <-first; err != nil {
+		t.Fatalf("the request that began before the change: %v", err)
+	}
+	if _, err := s.Identity(ctx, "alice"); !errors.Is(err, s3err.ErrInvalidAccessKeyID) {
+		t.Fatalf("disabled user after the change: %v, want InvalidAccessKeyId", err)
+	}
+}
