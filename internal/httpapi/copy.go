@@ -46,7 +46,10 @@ func copySource(h http.Header) (object.CopySource, error) {
 // authorizeCopySource: a copy reads its source, which the caller must be
 // allowed to read, as well as write the destination.
 func (s *Server) authorizeCopySource(rq *request, src object.CopySource) error {
-	if s.allows(rq, iamAction("GetObject", src.VersionID != ""), iamResource(src.Bucket, src.Key), src.Bucket) {
+	switch ok, err := s.allows(rq, iamAction("GetObject", src.VersionID != ""), iamResource(src.Bucket, src.Key), src.Bucket); {
+	case err != nil:
+		return err
+	case ok:
 		return nil
 	}
 	return s3err.ErrAccessDenied

@@ -320,7 +320,10 @@ func (s *Server) authorize(rq *request, action string) error {
 	if rq.identity != nil && rq.identity.Root {
 		return nil
 	}
-	if s.policyAllows(rq, action) {
+	switch ok, err := s.policyAllows(rq, action); {
+	case err != nil:
+		return err
+	case ok:
 		return nil
 	}
 	return s3err.ErrAccessDenied
