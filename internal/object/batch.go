@@ -126,7 +126,7 @@ func (b *Batch) Commit() error {
 	for i, s := range b.staged {
 		base[i] = s.rec
 	}
-	err := l.meta.Update(b.ctx, locks, func(tx meta.Txn) error {
+	rolledBack, err := l.update(b.ctx, locks, func(tx meta.Txn) error {
 		for i := range b.staged {
 			s := &b.staged[i]
 			s.rec = base[i] // commitRecord stamps it; a rerun starts again
@@ -149,7 +149,10 @@ func (b *Batch) Commit() error {
 		return nil
 	})
 	if err != nil {
-		b.Abort()
+		for _, s := range b.staged {
+			l.dropUncommitted(s.w, rolledBack)
+		}
+		b.staged = nil
 		return err
 	}
 	for _, s := range b.staged {

@@ -289,8 +289,8 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 	if sum != "" {
 		part.ChecksumAlgorithm, part.Checksum = alg, sum
 	}
-	if err := l.commitPart(ctx, bucket, key, uploadID, part, w); err != nil {
-		l.discardBlob(w)
+	if rolledBack, err := l.commitPart(ctx, bucket, key, uploadID, part, w); err != nil {
+		l.dropUncommitted(w, rolledBack)
 		return PartInfo{}, err
 	}
 	l.endWrites(w)
@@ -299,11 +299,11 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 }
 
 // commitPart records a part whose blob (written by w) is written,
-// replacing an earlier part of that number.
-func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo, w blob.Writer) error {
+// replacing an earlier part of that number. rolledBack is as for update.
+func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo, w blob.Writer) (rolledBack bool, err error) {
 	val, err := json.Marshal(part)
 	if err != nil {
-		return err
+		return true, err
 	}
 	number := part.Number
 	// The bucket's lock, shared as every write takes it, makes
@@ -315,7 +315,7 @@ func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, pa
 		{Name: uploadLockName(uploadID), Shared: true},
 		{Name: partKey(uploadID, number)},
 	}
-	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+	rolledBack, err = l.update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -337,7 +337,7 @@ func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, pa
 	if err == nil {
 		l.kickCollector()
 	}
-	return err
+	return rolledBack, err
 }
 
 func readPart(r meta.Reader, uploadID string, n int) (PartInfo, bool, error) {

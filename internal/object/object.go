@@ -142,7 +142,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		SSE:          sse,
 	}
 	base := rec
-	err = l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+	rolledBack, err := l.update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		rec = base // commitRecord stamps rec; a rerun starts again from base
 		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
 			return err
@@ -156,7 +156,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		return tx.Set(blobRefKey(rec.BlobID, rec.UID), nil)
 	})
 	if err != nil {
-		l.discardBlob(w)
+		l.dropUncommitted(w, rolledBack)
 		return ObjectInfo{}, err
 	}
 	l.endWrites(w)
