@@ -7,7 +7,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
+
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/s3err"
 )
 
@@ -100,7 +103,14 @@ func TestUploadPartRacingDeleteBucket(t *testing.T) {
 	ctx := context.Background()
 	var w *lockWatch
 	l := newTestLayerOn(t, func() meta.Store {
-		w = newLockWatch(openTestMeta(t), func(locks []meta.Lock) bool {
+		// On a store of its own, never one that reruns closures: the
+		// pause is of one attempt.
+		m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		w = newLockWatch(m, func(locks []meta.Lock) bool {
 			for _, lk := range locks {
 				if bytes.HasPrefix(lk.Name, []byte("lu/")) && lk.Shared {
 					return true // commitPart
