@@ -2,20 +2,57 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
 )
 
 // policyCache keeps parsed bucket policies, so that anonymous and user
 // requests do not parse JSON each time. PutBucketPolicy and
 // DeleteBucketPolicy (and DeleteBucket) drop a bucket's entry.
+//
+// It holds only what was read of existing buckets, and at most limit of
+// them, the least recently used going first: a request naming a bucket
+// that does not exist leaves nothing behind. A read that fails is an
+// error for its request, never "no policy", so a database hiccup cannot
+// turn a bucket's Deny statements off.
+//
+// Consistency: a reader notes the generation before it reads and keeps
+// what it read only if the generation has not moved since; every change
+// moves it after its commit, so a policy read before a change is never
+// cached after it.
 type policyCache struct {
-	mu sync.Mutex
-	m  map[string]*policy.Policy // nil value: the bucket has no policy
+	mu    sync.Mutex
+	lru   *lru.Cache[string, *policy.Policy] // nil value: the bucket has no policy
+	gen   uint64
+	limit int // entries; 0 means defaultPolicyCacheSize
+	// afterRead, when set (by tests), runs between a read of the store
+	// and the caching of what it found.
+	afterRead func()
+}
+
+// defaultPolicyCacheSize bounds the cache: far more buckets than most
+// servers have, and a few megabytes of parsed policies at most.
+const defaultPolicyCacheSize = 4096
+
+// cache returns the LRU, made on first use. c.mu is held.
+func (c *policyCache) cache() *lru.Cache[string, *policy.Policy] {
+	if c.lru == nil {
+		size := c.limit
+		if size <= 0 {
+			size = defaultPolicyCacheSize
+		}
+		c.lru, _ = lru.New[string, *policy.Policy](size) // errs only for size <= 0
+	}
+	return c.lru
 }
 
 // ForgetPolicies drops every cached bucket policy: another server sharing
@@ -23,38 +60,65 @@ type policyCache struct {
 func (s *Server) ForgetPolicies() {
 	c := &s.policies
 	c.mu.Lock()
-	clear(c.m)
+	c.gen++
+	c.cache().Purge()
 	c.mu.Unlock()
 }
 
 func (c *policyCache) forget(bucket string) {
 	c.mu.Lock()
-	delete(c.m, bucket)
+	c.gen++
+	c.cache().Remove(bucket)
 	c.mu.Unlock()
 }
 
-// bucketPolicy returns the parsed policy of bucket, or nil.
-func (s *Server) bucketPolicy(ctx context.Context, bucket string) *policy.Policy {
+// lookup returns the cached policy of bucket and the generation to cache
+// a fresh read under.
+func (c *policyCache) lookup(bucket string) (p *policy.Policy, ok bool, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok = c.cache().Get(bucket)
+	return p, ok, c.gen
+}
+
+// put caches p for bucket, unless a change moved the generation on since
+// gen was noted.
+func (c *policyCache) put(bucket string, p *policy.Policy, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.cache().Add(bucket, p)
+	}
+}
+
+// bucketPolicy returns the parsed policy of bucket, nil when it has none
+// or does not exist, or the error that kept it from being read.
+func (s *Server) bucketPolicy(ctx context.Context, bucket string) (*policy.Policy, error) {
 	if bucket == "" {
-		return nil
+		return nil, nil
 	}
 	c := &s.policies
-	c.mu.Lock()
-	p, ok := c.m[bucket]
-	c.mu.Unlock()
+	p, ok, gen := c.lookup(bucket)
 	if ok {
-		return p
+		return p, nil
 	}
-	if doc, err := s.objects.BucketConfig(ctx, bucket, configPolicy); err == nil {
-		p, _ = policy.Parse(doc)
+	doc, err := s.objects.BucketConfig(ctx, bucket, configPolicy)
+	switch {
+	case errors.Is(err, s3err.ErrNoSuchBucket):
+		return nil, nil // nothing to keep
+	case errors.Is(err, object.ErrNoConfig):
+	case err != nil:
+		return nil, err
+	default:
+		if p, err = policy.Parse(doc); err != nil {
+			return nil, err
+		}
 	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]*policy.Policy{}
+	if c.afterRead != nil {
+		c.afterRead()
 	}
-	c.m[bucket] = p
-	c.mu.Unlock()
-	return p
+	c.put(bucket, p, gen)
+	return p, nil
 }
 
 // conditionKeys are the policy condition context of a request.
@@ -125,7 +189,11 @@ func (s *Server) allowsWith(rq *request, action, resource, bucket string, condit
 		return false
 	}
 	req := policy.Request{Action: action, Resource: resource, Conditions: keys, Principal: "*"}
-	bp := s.bucketPolicy(rq.ctx, bucket)
+	bp, err := s.bucketPolicy(rq.ctx, bucket)
+	if err != nil {
+		rq.authz.err = err
+		return false
+	}
 	if id == nil {
 		if bp.Evaluate(req) != policy.Allowed {
 			return false

@@ -193,10 +193,10 @@ func (s *Server) headBucket(rq *request) (response, error) {
 }
 
 func (s *Server) deleteBucket(rq *request) (response, error) {
+	defer s.policies.forget(rq.bucket) // even after an error: see putBucketPolicy
 	if err := s.objects.DeleteBucket(rq.ctx, rq.bucket); err != nil {
 		return nil, err
 	}
-	s.policies.forget(rq.bucket)
 	return emptyResponse{status: http.StatusNoContent}, nil
 }
 

@@ -71,10 +71,12 @@ func (s *Server) putBucketPolicy(rq *request) (response, error) {
 	if err := s.checkPublicPolicy(rq, p); err != nil {
 		return nil, err
 	}
+	// Forgotten even when the commit reports an error: it may have
+	// happened all the same.
+	defer s.policies.forget(rq.bucket)
 	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configPolicy, data); err != nil {
 		return nil, err
 	}
-	s.policies.forget(rq.bucket)
 	return emptyResponse{status: http.StatusNoContent}, nil
 }
 

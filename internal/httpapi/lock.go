@@ -79,10 +79,12 @@ func (s *Server) putObjectLockConfig(rq *request) (response, error) {
 // bypassGovernance reports whether the request asks to bypass GOVERNANCE
 // retention and the caller holds s3:BypassGovernanceRetention (root
 // does). Without the permission the header has no effect, so a locked
-// version stays locked.
+// version stays locked. Nor does it when the bucket policy cannot be read.
 func (s *Server) bypassGovernance(rq *request) bool {
-	return strings.EqualFold(rq.http.Header.Get("x-amz-bypass-governance-retention"), "true") &&
-		s.policyAllows(rq, "s3:BypassGovernanceRetention")
+	if !strings.EqualFold(rq.http.Header.Get("x-amz-bypass-governance-retention"), "true") {
+		return false
+	}
+	return s.policyAllows(rq, "s3:BypassGovernanceRetention")
 }
 
 func (s *Server) getObjectRetention(rq *request) (response, error) {

@@ -195,9 +195,10 @@ func (s *Server) addUploadKeys(rq *request, action, bucket string, keys map[stri
 
 // policiesMention reports whether the bucket policy or one of the
 // caller's policies has a statement that may apply to action and tests a
-// key starting with prefix.
+// key starting with prefix. A bucket policy that cannot be read may
+// mention it: the keys are gathered, never skipped on a failed read.
 func (s *Server) policiesMention(rq *request, action, bucket, prefix string) bool {
-	if s.bucketPolicy(rq.ctx, bucket).MentionsKey(action, prefix) {
+	if bp, err := s.bucketPolicy(rq.ctx, bucket); err != nil || bp.MentionsKey(action, prefix) {
 		return true
 	}
 	id := rq.identity

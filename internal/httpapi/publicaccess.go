@@ -102,7 +102,11 @@ func (s *Server) getBucketPolicyStatus(rq *request) (response, error) {
 	if _, err := s.objects.Bucket(rq.ctx, rq.bucket); err != nil {
 		return nil, err
 	}
-	return xmlResponse{doc: policyStatus{Xmlns: s3Namespace, IsPublic: s.bucketPolicy(rq.ctx, rq.bucket).IsPublic()}}, nil
+	p, err := s.bucketPolicy(rq.ctx, rq.bucket)
+	if err != nil {
+		return nil, err
+	}
+	return xmlResponse{doc: policyStatus{Xmlns: s3Namespace, IsPublic: p.IsPublic()}}, nil
 }
 
 // checkPublicPolicy refuses a public policy on a bucket that blocks them.

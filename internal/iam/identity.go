@@ -52,6 +52,7 @@ func (s *Store) Identity(ctx context.Context, access string) (*Identity, error) 
 	}
 	s.mu.Lock()
 	id, ok := s.cache[access]
+	gen := s.gen
 	s.mu.Unlock()
 	if ok && (id.expires.IsZero() || s.now().Before(id.expires)) {
 		return id, nil
@@ -60,8 +61,16 @@ func (s *Store) Identity(ctx context.Context, access string) (*Identity, error) 
 	if err != nil {
 		return nil, err
 	}
+	if s.afterLoad != nil {
+		s.afterLoad()
+	}
 	s.mu.Lock()
-	s.cache[access] = id
+	// A change committed since the load began may have made what it read
+	// stale (a user disabled, a policy detached): answer with it this
+	// once, but do not keep it.
+	if s.gen == gen {
+		s.cache[access] = id
+	}
 	s.mu.Unlock()
 	return id, nil
 }
@@ -69,6 +78,7 @@ func (s *Store) Identity(ctx context.Context, access string) (*Identity, error) 
 func (s *Store) loadIdentity(ctx context.Context, access string) (*Identity, error) {
 	var id *Identity
 	err := s.meta.View(ctx, func(r meta.Reader) error {
+		id = nil
 		u, err := getJSON[User](r, userKey(access), ErrNoSuchUser)
 		if errors.Is(err, ErrNoSuchUser) {
 			return s3err.ErrInvalidAccessKeyID

@@ -67,6 +67,13 @@ type Store struct {
 
 	mu    sync.Mutex
 	cache map[string]*Identity // by access key; cleared on every change
+	// gen counts the clearings of cache. A load keeps its result only if
+	// gen has not moved since it began, so an identity read before a
+	// change is never cached after the change cleared the cache.
+	gen uint64
+	// afterLoad, when set (by tests), runs between an identity's load and
+	// its caching.
+	afterLoad func()
 }
 
 const (
@@ -122,6 +129,7 @@ func (s *Store) update(ctx context.Context, fn func(tx meta.Txn) error) error {
 func (s *Store) ForgetCache() {
 	s.mu.Lock()
 	clear(s.cache)
+	s.gen++
 	s.mu.Unlock()
 }
 
@@ -302,11 +310,12 @@ func (s *Store) Policy(ctx context.Context, name string) (*policy.Policy, error)
 
 // ListPolicies names the built-in and stored policies.
 func (s *Store) ListPolicies(ctx context.Context) ([]string, error) {
-	names := make([]string, 0, len(canned))
-	for n := range canned {
-		names = append(names, n)
-	}
+	var names []string
 	err := s.meta.View(ctx, func(r meta.Reader) error {
+		names = make([]string, 0, len(canned)) // a rerun starts again
+		for n := range canned {
+			names = append(names, n)
+		}
 		return eachKey(r, prefixPolicy, func(k string) { names = append(names, k) })
 	})
 	slices.Sort(names)

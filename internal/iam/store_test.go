@@ -11,6 +11,7 @@ import (
 
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/meta/faultmeta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/s3err"
 )
@@ -198,5 +199,78 @@ func TestPolicyNamingNoActionRefused(t *testing.T) {
 		if err := s.PutPolicy(ctx, "good", doc(good)); err != nil {
 			t.Errorf("%s: %v", good, err)
 		}
+	}
+}
+
+// Through a store that runs every closure twice (as pgstore does on a
+// serialization failure), IAM changes and listings come out as with one
+// run.
+func TestRerunClosures(t *testing.T) {
+	ctx := context.Background()
+	m, err := pebblestore.Open("iam", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	s, err := NewStore(faultmeta.New(m, faultmeta.Options{Rerun: 1}), root, make([]byte, SealKeySize), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddUser(ctx, "alice", "alicesecret1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutPolicy(ctx, "mine", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AttachPolicy(ctx, "mine", "alice", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddGroupMembers(ctx, "team", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	names, err := s.ListPolicies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(canned) + 1; len(names) != want {
+		t.Errorf("ListPolicies: %d names %v, want %d", len(names), names, want)
+	}
+	u, err := s.User(ctx, "alice")
+	if err != nil || len(u.Policies) != 1 || len(u.Groups) != 1 {
+		t.Errorf("alice: policies %v, groups %v, %v; want one of each", u.Policies, u.Groups, err)
+	}
+	id, err := s.Identity(ctx, "alice")
+	if err != nil || len(id.Policies) != 1 {
+		t.Errorf("identity: %d policies, %v; want 1", len(id.Policies), err)
+	}
+}
+
+// A load that read a user as enabled and is cached only after
+// SetUserStatus disabled it and cleared the cache must not be kept: the
+// disabled user is refused from the next request on.
+func TestIdentityCacheStaleFill(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "alicesecret1"); err != nil {
+		t.Fatal(err)
+	}
+	loaded, proceed := make(chan struct{}), make(chan struct{})
+	s.afterLoad = func() { close(loaded); <-proceed }
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Identity(ctx, "alice")
+		first <- err
+	}()
+	<-loaded // read alice as enabled, not yet cached
+	s.afterLoad = nil
+	if err := s.SetUserStatus(ctx, "alice", StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	close(proceed)
+	if err := <-first; err != nil {
+		t.Fatalf("the request that began before the change: %v", err)
+	}
+	if _, err := s.Identity(ctx, "alice"); !errors.Is(err, s3err.ErrInvalidAccessKeyID) {
+		t.Fatalf("disabled user after the change: %v, want InvalidAccessKeyId", err)
 	}
 }

@@ -18,7 +18,8 @@ var ErrClosed = errors.New("meta: store closed")
 // Keys are ordered bytewise. Implementations must be safe for concurrent use.
 type Store interface {
 	// View runs fn against a consistent read-only view of committed data.
-	// The Reader must not be used after fn returns.
+	// The Reader must not be used after fn returns. Like Update's, fn may
+	// run more than once (see Update).
 	View(ctx context.Context, fn func(Reader) error) error
 
 	// Update runs fn in a read-write transaction and commits its writes
@@ -40,6 +41,20 @@ type Store interface {
 	// Implementations may group the commits of concurrent Updates into one
 	// sync (group commit); each Update still returns only once its own
 	// writes are durable.
+	//
+	// fn may run more than once: an engine that aborts a transaction for
+	// a serialization failure (routine on PostgreSQL-compatible
+	// distributed engines) runs it again from the start, discarding the
+	// failed attempt's writes and its error. So fn must not change
+	// anything outside itself except through its Txn, or it must reset,
+	// at its start, everything outside itself that it sets: a slice
+	// built before Update and appended to in fn grows on every attempt.
+	// Only what the attempt that returns last left behind counts.
+	//
+	// A non-nil error does not always mean nothing was written: when the
+	// connection to a shared store is lost while its COMMIT is in flight,
+	// the writes may have committed (an ambiguous commit). Callers that
+	// must know look again.
 	Update(ctx context.Context, locks []Lock, fn func(Txn) error) error
 
 	// Now reads the store's clock. Processes sharing a store (gateways on

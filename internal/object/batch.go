@@ -122,9 +122,14 @@ func (b *Batch) Commit() error {
 	for _, s := range b.staged {
 		locks = append(locks, meta.Lock{Name: objectLockName(bucket, s.key)})
 	}
-	err := l.meta.Update(b.ctx, locks, func(tx meta.Txn) error {
+	base := make([]record, len(b.staged))
+	for i, s := range b.staged {
+		base[i] = s.rec
+	}
+	rolledBack, err := l.update(b.ctx, locks, func(tx meta.Txn) error {
 		for i := range b.staged {
 			s := &b.staged[i]
+			s.rec = base[i] // commitRecord stamps it; a rerun starts again
 			// An archive may name a key twice; the later entry wins, as it
 			// would with separate PUTs.
 			if err := l.commitRecord(tx, bucket, s.key, &s.rec, Conditions{}); err != nil {
@@ -144,7 +149,10 @@ func (b *Batch) Commit() error {
 		return nil
 	})
 	if err != nil {
-		b.Abort()
+		for _, s := range b.staged {
+			l.dropUncommitted(s.w, rolledBack)
+		}
+		b.staged = nil
 		return err
 	}
 	for _, s := range b.staged {

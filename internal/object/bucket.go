@@ -77,6 +77,7 @@ func (l *Layer) withRegion(info BucketInfo) BucketInfo {
 func (l *Layer) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 	var out []BucketInfo
 	err := l.view(ctx, func(r meta.Reader) error {
+		out = nil
 		it, err := r.NewIter([]byte{tagBucket}, []byte{tagBucket + 1})
 		if err != nil {
 			return err

@@ -156,8 +156,10 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 	if !self {
 		locks = append(locks, meta.Lock{Name: objectLockName(src.Bucket, src.Key), Shared: true})
 	}
-	rec := record{UID: newUID()}
+	uid := newUID()
+	var rec record
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		rec = record{UID: uid} // a rerun starts from nothing
 		if _, err := readBucket(tx, src.Bucket); err != nil {
 			return err
 		}

@@ -63,4 +63,23 @@
 // ETags (MD5 of the plaintext) and checksums are of the plaintext; a
 // range read decrypts only the packages it needs. Copies of encrypted
 // objects decrypt and encrypt again under the copy's own key.
+//
+// # Transactions that run again, commits that fail
+//
+// Every metadata transaction's closure may run more than once (pgstore
+// retries serialization failures), so each starts from nothing it kept
+// from an earlier run; KURA_META_RERUN=1 runs the tests with every
+// closure run twice (internal/meta/faultmeta).
+//
+// A commit that reports an error may still have happened (a shared store
+// that lost its connection during COMMIT). What the layer promises then:
+// the call returns the error, and the object (or part) either does not
+// exist or exists whole. A write whose own checks refused it deletes its
+// blob at once; one whose commit failed leaves the blob to the orphan
+// sweep, which deletes it after OrphanGrace only if nothing references
+// it, so an object that did commit never points at deleted data. A
+// client that retries gets a normal answer: a PUT replaces the object; a
+// CompleteMultipartUpload repeated while the object it made is current
+// gets the same answer; a part upload replaces the part; a delete of a
+// missing key succeeds.
 package object

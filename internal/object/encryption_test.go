@@ -106,17 +106,19 @@ func storedCopies(t *testing.T, l testLayer, b []byte) []string {
 		}
 		return nil
 	})
+	var inMeta []string
 	l.meta.View(context.Background(), func(r meta.Reader) error {
+		inMeta = nil // the closure may run more than once
 		it, _ := r.NewIter(nil, nil)
 		defer it.Close()
 		for ok := it.First(); ok; ok = it.Next() {
 			if v, _ := it.Value(); bytes.Contains(v, b) {
-				where = append(where, "meta:"+string(it.Key()))
+				inMeta = append(inMeta, "meta:"+string(it.Key()))
 			}
 		}
 		return nil
 	})
-	return where
+	return append(where, inMeta...)
 }
 
 func TestStoredCopiesFindsPlaintext(t *testing.T) {

@@ -106,6 +106,7 @@ func (l *Layer) collectorLease(ctx context.Context) bool {
 	held := false
 	until := now.Add(leaseTerm)
 	err := l.meta.Update(ctx, collectorLeaseLock, func(tx meta.Txn) error {
+		held = false // a rerun may find another server's lease
 		v, err := tx.Get(collectorLeaseKey)
 		switch {
 		case errors.Is(err, meta.ErrNotFound):
@@ -153,6 +154,7 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 	}
 	var due []queued
 	err = l.view(ctx, func(r meta.Reader) error {
+		due, pending = nil, false
 		return eachEntry(r, []byte{tagGCQueue}, func(k, val []byte) error {
 			var when time.Time
 			if len(val) == gcQueueValueBytes {

@@ -129,3 +129,34 @@ func (l *Layer) kickCollector() {
 func (l *Layer) view(ctx context.Context, fn func(meta.Reader) error) error {
 	return l.meta.View(ctx, fn)
 }
+
+// update is meta.Store.Update that also says whether a failure certainly
+// wrote nothing: it did when fn's own last run returned the error. A
+// failure of the store or of the commit itself may not have: a shared
+// store that loses its connection while COMMIT is in flight cannot tell
+// whether it happened (an ambiguous commit).
+func (l *Layer) update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn) error) (rolledBack bool, err error) {
+	var fnErr error
+	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	return err != nil && fnErr != nil && err == fnErr, err
+}
+
+// dropUncommitted disposes of the blob of a write whose commit failed.
+// When the failure certainly wrote nothing the blob goes at once;
+// otherwise the commit may have happened and the blob may be referenced,
+// so it stays for the orphan sweep, which deletes it only if nothing
+// references it. Either way the caller answers with the error: S3 gives
+// no promise about an object whose PUT failed, and it may be there.
+func (l *Layer) dropUncommitted(w blob.Writer, rolledBack bool) {
+	if w == nil {
+		return
+	}
+	if rolledBack {
+		l.discardBlob(w)
+		return
+	}
+	l.endWrite(w.ID())
+}

@@ -17,13 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
+	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 )
@@ -60,14 +58,16 @@ func newTestLayer(t *testing.T) testLayer { return newTestLayerOver(t, nil) }
 // (nil for none), as fault injection does.
 func newTestLayerOver(t *testing.T, wrap func(blob.Store) blob.Store) testLayer {
 	t.Helper()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	return newTestLayerOn(t, openTestMeta(t), wrap)
+}
+
+// newTestLayerOn is newTestLayerOver on the metadata store m.
+func newTestLayerOn(t *testing.T, m meta.Store, wrap func(blob.Store) blob.Store) testLayer {
+	t.Helper()
 	blobDir := t.TempDir()
 	var b blob.Store
-	if b, err = dirstore.Open(blobDir); err != nil {
+	b, err := dirstore.Open(blobDir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if wrap != nil {

@@ -29,6 +29,7 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 		maxKeys = MaxListKeys
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
+		res = ListResult{} // a rerun starts the page again
 		if _, err := readBucket(r, bucket); err != nil || maxKeys == 0 {
 			return err
 		}

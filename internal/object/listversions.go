@@ -52,6 +52,7 @@ func (l *Layer) ListObjectVersions(ctx context.Context, bucket string, opts Vers
 		maxKeys = MaxListKeys
 	}
 	err = l.view(ctx, func(r meta.Reader) error {
+		res = VersionListResult{} // a rerun starts the page again
 		base := versionsPrefix(bucket)
 		lower := append(append([]byte(nil), base...), opts.Prefix...)
 		it, err := r.NewIter(lower, prefixEnd(lower))

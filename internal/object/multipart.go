@@ -313,8 +313,8 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 	if sum != "" {
 		part.ChecksumAlgorithm, part.Checksum = alg, sum
 	}
-	if err := l.commitPart(ctx, bucket, key, uploadID, part, w); err != nil {
-		l.discardBlob(w)
+	if rolledBack, err := l.commitPart(ctx, bucket, key, uploadID, part, w); err != nil {
+		l.dropUncommitted(w, rolledBack)
 		return PartInfo{}, err
 	}
 	l.endWrites(w)
@@ -323,15 +323,23 @@ func (l *Layer) UploadPart(ctx context.Context, bucket, key, uploadID string, nu
 }
 
 // commitPart records a part whose blob (written by w) is written,
-// replacing an earlier part of that number.
-func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo, w blob.Writer) error {
+// replacing an earlier part of that number. rolledBack is as for update.
+func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, part PartInfo, w blob.Writer) (rolledBack bool, err error) {
 	val, err := json.Marshal(part)
 	if err != nil {
-		return err
+		return true, err
 	}
 	number := part.Number
-	locks := []meta.Lock{{Name: uploadLockName(uploadID), Shared: true}, {Name: partKey(uploadID, number)}}
-	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+	// The bucket's lock, shared as every write takes it, makes
+	// DeleteBucket wait for the part: without it the deletion could abort
+	// the upload between this transaction's read of it and its commit,
+	// leaving a part (and its blob) that nothing would ever collect.
+	locks := []meta.Lock{
+		{Name: bucketLockName(bucket), Shared: true},
+		{Name: uploadLockName(uploadID), Shared: true},
+		{Name: partKey(uploadID, number)},
+	}
+	rolledBack, err = l.update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -353,7 +361,7 @@ func (l *Layer) commitPart(ctx context.Context, bucket, key, uploadID string, pa
 	if err == nil {
 		l.kickCollector()
 	}
-	return err
+	return rolledBack, err
 }
 
 func readPart(r meta.Reader, uploadID string, n int) (PartInfo, bool, error) {
@@ -412,10 +420,14 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectInfo{}, s3err.ErrInvalidPartOrder
 		}
 	}
-	rec := record{UID: newUID(), UploadID: uploadID}
-	repeated := false
+	uid := newUID()
+	var rec record
+	var repeated bool
 	locks := append(l.objectLocks(bucket, key), meta.Lock{Name: uploadLockName(uploadID)})
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		// The closure may run again (see meta.Store.Update): it starts
+		// from nothing each time.
+		rec, repeated = record{UID: uid, UploadID: uploadID}, false
 		up, err := readUpload(tx, bucket, key, uploadID)
 		if errors.Is(err, s3err.ErrNoSuchUpload) {
 			// A client that lost the answer to its CompleteMultipartUpload
@@ -707,6 +719,7 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket string, opts Li
 		return res, s3err.ErrNoSuchBucket
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
+		res = ListUploadsResult{} // a rerun starts the page again
 		if _, err := readBucket(r, bucket); err != nil {
 			return err
 		}
@@ -759,6 +772,7 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 	cutoff := l.opts.Now().Add(-maxAge)
 	var stale []Upload
 	err := l.view(ctx, func(r meta.Reader) error {
+		stale = nil
 		return eachUpload(r, []byte{tagUpload}, nil, func(up Upload) bool {
 			if up.Initiated.Before(cutoff) {
 				stale = append(stale, up)

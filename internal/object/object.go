@@ -144,7 +144,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		LegalHold:    opts.LegalHold,
 		SSE:          sse,
 	}
-	err = l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+	base := rec
+	rolledBack, err := l.update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+		rec = base // commitRecord stamps rec; a rerun starts again from base
 		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
 			return err
 		}
@@ -157,7 +159,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		return tx.Set(blobRefKey(rec.BlobID, rec.UID), nil)
 	})
 	if err != nil {
-		l.discardBlob(w)
+		l.dropUncommitted(w, rolledBack)
 		return ObjectInfo{}, err
 	}
 	l.endWrites(w)
@@ -397,6 +399,7 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 		}
 	}
 	err := l.view(ctx, func(r meta.Reader) error {
+		data = nil
 		var err error
 		if rec, err = lookupVersion(r, bucket, key, vid); err != nil {
 			return err
@@ -612,13 +615,18 @@ func (l *Layer) DeleteObjects(ctx context.Context, bucket string, objs []ObjectT
 		return nil, s3err.ErrNoSuchBucket
 	}
 	results := make([]DeletedObject, len(objs))
+	keyErrs := make([]error, len(objs))
 	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}
 	for i, o := range objs {
-		if results[i].Err = s3name.CheckKey(o.Key); results[i].Err == nil {
+		if keyErrs[i] = s3name.CheckKey(o.Key); keyErrs[i] == nil {
 			locks = append(locks, meta.Lock{Name: objectLockName(bucket, o.Key)})
 		}
 	}
 	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+		// A rerun (see meta.Store.Update) starts from the key checks alone.
+		for i := range results {
+			results[i] = DeletedObject{Err: keyErrs[i]}
+		}
 		if _, err := readBucket(tx, bucket); err != nil {
 			return err
 		}

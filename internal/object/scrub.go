@@ -94,13 +94,15 @@ func (l *Layer) Scrub(ctx context.Context, report func(Damage)) (ScrubStats, err
 		}
 	}
 	err := l.blobs.Walk(ctx, func(id blob.ID, _ time.Time) error {
-		return l.view(ctx, func(r meta.Reader) error {
-			referenced, err := hasRef(r, string(id))
-			if err == nil && !referenced {
-				st.Orphans++
-			}
+		var referenced bool
+		err := l.view(ctx, func(r meta.Reader) (err error) {
+			referenced, err = hasRef(r, string(id))
 			return err
 		})
+		if err == nil && !referenced {
+			st.Orphans++
+		}
+		return err
 	})
 	return st, err
 }
@@ -110,7 +112,9 @@ func (l *Layer) Scrub(ctx context.Context, report func(Damage)) (ScrubStats, err
 func (l *Layer) scrubPage(ctx context.Context, start, end []byte, seen map[string]bool) ([]scrubItem, []byte, error) {
 	var items []scrubItem
 	var next []byte
+	var added map[string]bool // uids this page saw, joined to seen once it is read
 	err := l.view(ctx, func(r meta.Reader) error {
+		items, next, added = nil, nil, make(map[string]bool)
 		it, err := r.NewIter(start, end)
 		if err != nil {
 			return err
@@ -125,7 +129,7 @@ func (l *Layer) scrubPage(ctx context.Context, start, end []byte, seen map[strin
 			if err != nil {
 				return err
 			}
-			item, ok, err := scrubRecord(r, it.Key(), val, seen)
+			item, ok, err := scrubRecord(r, it.Key(), val, seen, added)
 			if err != nil {
 				return err
 			}
@@ -135,12 +139,15 @@ func (l *Layer) scrubPage(ctx context.Context, start, end []byte, seen map[strin
 		}
 		return it.Err()
 	})
+	for uid := range added {
+		seen[uid] = true
+	}
 	return items, next, err
 }
 
 // scrubRecord turns one O-, V- or P-key into an item to verify; ok is
 // false for what holds no data (delete markers, a version already seen).
-func scrubRecord(r meta.Reader, key, val []byte, seen map[string]bool) (scrubItem, bool, error) {
+func scrubRecord(r meta.Reader, key, val []byte, seen, added map[string]bool) (scrubItem, bool, error) {
 	var item scrubItem
 	switch key[0] {
 	case tagPart:
@@ -169,10 +176,10 @@ func scrubRecord(r meta.Reader, key, val []byte, seen map[string]bool) (scrubIte
 		item.d.Problem = "unreadable metadata record: " + err.Error()
 		return item, true, nil
 	}
-	if rec.Info.IsDeleteMarker || seen[rec.UID] {
+	if rec.Info.IsDeleteMarker || seen[rec.UID] || added[rec.UID] {
 		return item, false, nil
 	}
-	seen[rec.UID] = true
+	added[rec.UID] = true
 	item.rec = rec
 	if rec.Inline {
 		item.inline, err = r.Get(inlineKey(rec.UID))

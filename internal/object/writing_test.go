@@ -11,11 +11,8 @@ import (
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/meta"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/meta/pgstore"
 	"github.com/kurastore/kura/internal/meta/pgstore/pgtest"
-
-	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // gatedBody delivers its first half, then waits for release before the
@@ -62,11 +59,7 @@ type collectorPair struct {
 
 func pebblePair(t *testing.T, shared, oneServer bool) collectorPair {
 	t.Helper()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	m := openTestMeta(t)
 	b, err := dirstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +96,8 @@ func postgresPair(t *testing.T) collectorPair {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stores[i], blobs[i] = m, b
-		layers[i] = New(clockedStore{m, clock}, b, Options{InlineLimit: 1024, Now: clock.Now, OrphanGrace: time.Hour, Shared: true})
+		stores[i], blobs[i] = wrapTestMeta(t, m), b
+		layers[i] = New(clockedStore{stores[i], clock}, b, Options{InlineLimit: 1024, Now: clock.Now, OrphanGrace: time.Hour, Shared: true})
 	}
 	return collectorPair{writer: layers[0], collector: layers[1], blobs: blobs[1], meta: stores[1], clock: clock}
 }

@@ -173,8 +173,9 @@ func (k *KMS) CreateKey(ctx context.Context, id string) error {
 
 // Keys lists the master key and the named keys.
 func (k *KMS) Keys(ctx context.Context) ([]string, error) {
-	ids := []string{k.masterName}
+	var ids []string
 	err := k.meta.View(ctx, func(r meta.Reader) error {
+		ids = []string{k.masterName}
 		it, err := r.NewIter([]byte(keyPrefix), []byte(keyPrefix[:len(keyPrefix)-1]+"0"))
 		if err != nil {
 			return err

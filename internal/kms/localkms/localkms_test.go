@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/internal/kms"
+	"github.com/kurastore/kura/internal/meta/faultmeta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
 
@@ -109,5 +110,27 @@ func TestSecrets(t *testing.T) {
 	}
 	if _, _, err := ParseSecret(s2); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Through a store that runs every closure twice (as pgstore does on a
+// serialization failure), every key is listed once.
+func TestKeysRerun(t *testing.T) {
+	ctx := context.Background()
+	m, err := pebblestore.Open(filepath.Join(t.TempDir(), "meta"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	k, err := New(faultmeta.New(m, faultmeta.Options{Rerun: 1}), NewSecret("kura-default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.CreateKey(ctx, "app-1"); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := k.Keys(ctx)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("Keys = %v, %v; want the master key and app-1", ids, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/kurastore/kura/internal/meta"
 )
 
@@ -15,12 +17,22 @@ import (
 type lockTable struct {
 	mu sync.Mutex
 	m  map[string]*lockEntry
+	// beforeWait, when set (by tests), is called with a lock's name just
+	// before a transaction takes it, waiting if another holds it.
+	beforeWait func(name string)
 }
 
+// lockEntry is a read-write lock whose waits a context can cancel: a
+// semaphore that a shared holder takes one unit of and an exclusive
+// holder all of. Waiters are served in order, so a waiting exclusive
+// holder is not starved by a stream of shared ones.
 type lockEntry struct {
-	rw   sync.RWMutex
+	sem  *semaphore.Weighted
 	refs int
 }
+
+// lockUnits is the semaphore's size: more shared holders than can exist.
+const lockUnits = 1 << 40
 
 // acquire takes every lock in a deterministic order (sorted by name, one
 // entry per name, exclusive winning over shared), so that transactions
@@ -43,36 +55,38 @@ func (t *lockTable) acquire(ctx context.Context, locks []meta.Lock) (release fun
 		}
 	}
 	for _, l := range uniq {
-		if err := ctx.Err(); err != nil {
-			release()
-			return nil, err
-		}
 		name := string(l.Name)
 		t.mu.Lock()
 		e := t.m[name]
 		if e == nil {
-			e = &lockEntry{}
+			e = &lockEntry{sem: semaphore.NewWeighted(lockUnits)}
 			t.m[name] = e
 		}
 		e.refs++
 		t.mu.Unlock()
-		if l.Shared {
-			e.rw.RLock()
-		} else {
-			e.rw.Lock()
-		}
-		shared := l.Shared
-		held = append(held, func() {
-			if shared {
-				e.rw.RUnlock()
-			} else {
-				e.rw.Unlock()
-			}
+		unref := func() {
 			t.mu.Lock()
 			if e.refs--; e.refs == 0 {
 				delete(t.m, name)
 			}
 			t.mu.Unlock()
+		}
+		units := int64(lockUnits)
+		if l.Shared {
+			units = 1
+		}
+		if t.beforeWait != nil {
+			t.beforeWait(name)
+		}
+		// A request whose client has gone stops waiting.
+		if err := e.sem.Acquire(ctx, units); err != nil {
+			unref()
+			release()
+			return nil, err
+		}
+		held = append(held, func() {
+			e.sem.Release(units)
+			unref()
 		})
 	}
 	return release, nil

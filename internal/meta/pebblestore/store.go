@@ -101,18 +101,22 @@ func (s *Store) enter() error {
 	return nil
 }
 
-// View runs fn on a snapshot.
+// View runs fn on a snapshot, unless ctx is already done.
 func (s *Store) View(ctx context.Context, fn func(meta.Reader) error) error {
 	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.mu.RUnlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
 	return fn(reader{r: snap})
 }
 
 // Update runs fn in a transaction holding locks and commits it synced.
+// Waiting for the locks ends when ctx is done.
 func (s *Store) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn) error) error {
 	if err := s.enter(); err != nil {
 		return err
