@@ -183,17 +183,19 @@ func (s *Server) allowsWith(rq *request, action, resource, bucket string, condit
 	if id != nil && id.Root {
 		return true
 	}
-	keys, err := s.policyContext(rq, action, resource, bucket, conditions)
-	if err != nil {
-		rq.authz.err = err
-		return false
-	}
-	req := policy.Request{Action: action, Resource: resource, Conditions: keys, Principal: "*"}
+	// The bucket policy is read once per decision: the condition keys
+	// it tests decide which further reads the decision needs.
 	bp, err := s.bucketPolicy(rq.ctx, bucket)
 	if err != nil {
 		rq.authz.err = err
 		return false
 	}
+	keys, err := s.policyContext(rq, action, resource, bucket, bp, conditions)
+	if err != nil {
+		rq.authz.err = err
+		return false
+	}
+	req := policy.Request{Action: action, Resource: resource, Conditions: keys, Principal: "*"}
 	if id == nil {
 		if bp.Evaluate(req) != policy.Allowed {
 			return false

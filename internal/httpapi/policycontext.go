@@ -93,7 +93,7 @@ var existingTagActions = map[string]bool{
 // action tests them, the current tags of the object resource names. An
 // error means no decision can be made: deciding without the keys could
 // grant what a Deny on them refuses.
-func (s *Server) policyContext(rq *request, action, resource, bucket string, base map[string][]string) (map[string][]string, error) {
+func (s *Server) policyContext(rq *request, action, resource, bucket string, bp *policy.Policy, base map[string][]string) (map[string][]string, error) {
 	keys := maps.Clone(base)
 	if isPutObjectTagging(rq) {
 		tags, err := bodyTags(rq)
@@ -102,10 +102,10 @@ func (s *Server) policyContext(rq *request, action, resource, bucket string, bas
 		}
 		addRequestTags(keys, tags)
 	}
-	if err := s.addUploadKeys(rq, action, bucket, keys); err != nil {
+	if err := s.addUploadKeys(rq, action, bucket, bp, keys); err != nil {
 		return nil, err
 	}
-	if !existingTagActions[action] || !s.policiesMention(rq, action, bucket, existingTagPrefix) {
+	if !existingTagActions[action] || !policiesMention(rq, action, bp, existingTagPrefix) {
 		return keys, nil
 	}
 	key, ok := strings.CutPrefix(resource, iamResource(bucket, "")+"/")
@@ -139,7 +139,7 @@ var uploadKeyPrefixes = []string{
 // s3:x-amz-server-side-encryption is Null) lets an upload that gave them
 // finish. A key the call's own headers set is kept. The upload is read
 // only when a policy that may decide the call tests one of these keys.
-func (s *Server) addUploadKeys(rq *request, action, bucket string, keys map[string][]string) error {
+func (s *Server) addUploadKeys(rq *request, action, bucket string, bp *policy.Policy, keys map[string][]string) error {
 	if action != "s3:PutObject" || bucket != rq.bucket {
 		return nil
 	}
@@ -147,7 +147,7 @@ func (s *Server) addUploadKeys(rq *request, action, bucket string, keys map[stri
 	if uploadID == "" {
 		return nil
 	}
-	if !slices.ContainsFunc(uploadKeyPrefixes, func(p string) bool { return s.policiesMention(rq, action, bucket, p) }) {
+	if !slices.ContainsFunc(uploadKeyPrefixes, func(p string) bool { return policiesMention(rq, action, bp, p) }) {
 		return nil
 	}
 	up, err := s.objects.MultipartUpload(rq.ctx, rq.bucket, rq.key, uploadID)
@@ -195,10 +195,10 @@ func (s *Server) addUploadKeys(rq *request, action, bucket string, keys map[stri
 
 // policiesMention reports whether the bucket policy or one of the
 // caller's policies has a statement that may apply to action and tests a
-// key starting with prefix. A bucket policy that cannot be read may
-// mention it: the keys are gathered, never skipped on a failed read.
-func (s *Server) policiesMention(rq *request, action, bucket, prefix string) bool {
-	if bp, err := s.bucketPolicy(rq.ctx, bucket); err != nil || bp.MentionsKey(action, prefix) {
+// key starting with prefix; bp is the bucket policy the decision reads,
+// so that one decision reads it once.
+func policiesMention(rq *request, action string, bp *policy.Policy, prefix string) bool {
+	if bp.MentionsKey(action, prefix) {
 		return true
 	}
 	id := rq.identity
