@@ -19,10 +19,11 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/sigv4"
+	"github.com/kurastore/kura/wire/adminapi"
 )
 
 // Prefix is the admin API's path on the server.
-const Prefix = "/.kura/admin/v1/"
+const Prefix = adminapi.Prefix
 
 // Client talks to one kura server's admin API.
 type Client struct {
@@ -127,50 +128,28 @@ func (c *Client) send(ctx context.Context, method, path string, in, out any) err
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-// User is a user or service account as the server reports it.
-type User struct {
-	AccessKey  string    `json:"accessKey"`
-	Status     string    `json:"status"`
-	Policies   []string  `json:"policies,omitempty"`
-	Groups     []string  `json:"groups,omitempty"`
-	Parent     string    `json:"parent,omitempty"`
-	Expiration time.Time `json:"expiration,omitzero"`
-	Created    time.Time `json:"created"`
-}
-
-// Group is a group as the server reports it.
-type Group struct {
-	Name     string   `json:"name"`
-	Members  []string `json:"members,omitempty"`
-	Policies []string `json:"policies,omitempty"`
-	Status   string   `json:"status"`
-}
-
-// Credentials are new access keys.
-type Credentials struct {
-	AccessKey string `json:"accessKey"`
-	SecretKey string `json:"secretKey"`
-}
-
-// ServerInfo describes the server.
-type ServerInfo struct {
-	Version string `json:"version"`
-	Region  string `json:"region"`
-	Buckets int    `json:"buckets"`
-}
-
-// KMSKeys lists the keys of the server's KMS.
-type KMSKeys struct {
-	// Default is the key of SSE-S3, and of SSE-KMS without a key id.
-	Default string   `json:"default"`
-	Keys    []string `json:"keys"`
-}
+// The admin API's bodies; package adminapi defines them, and these names
+// keep them where callers of this package find them.
+type (
+	// User is a user or service account as the server reports it.
+	User = adminapi.User
+	// Group is a group as the server reports it.
+	Group = adminapi.Group
+	// Credentials are new access keys.
+	Credentials = adminapi.Credentials
+	// ServerInfo describes the server.
+	ServerInfo = adminapi.ServerInfo
+	// KMSKeys lists the keys of the server's KMS.
+	KMSKeys = adminapi.KMSKeys
+	// ScrubReport is what a scrub of every stored object found.
+	ScrubReport = adminapi.ScrubReport
+)
 
 func seg(s string) string { return url.PathEscape(s) }
 
 // AddUser creates a user.
 func (c *Client) AddUser(ctx context.Context, access, secret string) error {
-	return c.call(ctx, http.MethodPut, "users/"+seg(access), map[string]string{"secretKey": secret}, nil)
+	return c.call(ctx, http.MethodPut, "users/"+seg(access), adminapi.AddUser{SecretKey: secret}, nil)
 }
 
 // RemoveUser deletes a user and its service accounts.
@@ -180,7 +159,7 @@ func (c *Client) RemoveUser(ctx context.Context, access string) error {
 
 // SetUserStatus enables ("enabled") or disables ("disabled") a user.
 func (c *Client) SetUserStatus(ctx context.Context, access, status string) error {
-	return c.call(ctx, http.MethodPut, "users/"+seg(access)+"/status", map[string]string{"status": status}, nil)
+	return c.call(ctx, http.MethodPut, "users/"+seg(access)+"/status", adminapi.UserStatus{Status: status}, nil)
 }
 
 // ListUsers lists users and service accounts.
@@ -193,10 +172,7 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 // policy document.
 func (c *Client) AddServiceAccount(ctx context.Context, user string, policy []byte) (Credentials, error) {
 	var out Credentials
-	body := map[string]json.RawMessage{}
-	if len(policy) > 0 {
-		body["policy"] = policy
-	}
+	body := adminapi.ServiceAccount{Policy: policy}
 	return out, c.call(ctx, http.MethodPost, "users/"+seg(user)+"/service-accounts", body, &out)
 }
 
@@ -218,22 +194,22 @@ func (c *Client) ListPolicies(ctx context.Context) ([]string, error) {
 
 // AttachPolicy attaches a policy to a user or (user "") a group.
 func (c *Client) AttachPolicy(ctx context.Context, name, user, group string) error {
-	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/attach", map[string]string{"user": user, "group": group}, nil)
+	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/attach", adminapi.Attachment{User: user, Group: group}, nil)
 }
 
 // DetachPolicy undoes AttachPolicy.
 func (c *Client) DetachPolicy(ctx context.Context, name, user, group string) error {
-	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/detach", map[string]string{"user": user, "group": group}, nil)
+	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/detach", adminapi.Attachment{User: user, Group: group}, nil)
 }
 
 // AddGroupMembers creates the group when needed and adds users.
 func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...string) error {
-	return c.call(ctx, http.MethodPost, "groups/"+seg(group)+"/members", map[string][]string{"members": members}, nil)
+	return c.call(ctx, http.MethodPost, "groups/"+seg(group)+"/members", adminapi.Members{Members: members}, nil)
 }
 
 // RemoveGroupMembers takes users out of a group.
 func (c *Client) RemoveGroupMembers(ctx context.Context, group string, members ...string) error {
-	return c.call(ctx, http.MethodDelete, "groups/"+seg(group)+"/members", map[string][]string{"members": members}, nil)
+	return c.call(ctx, http.MethodDelete, "groups/"+seg(group)+"/members", adminapi.Members{Members: members}, nil)
 }
 
 // ListGroups lists groups.
@@ -257,16 +233,6 @@ func (c *Client) CreateKMSKey(ctx context.Context, name string) error {
 func (c *Client) ListKMSKeys(ctx context.Context) (KMSKeys, error) {
 	var out KMSKeys
 	return out, c.call(ctx, http.MethodGet, "kms/keys", nil, &out)
-}
-
-// ScrubReport is what a scrub of every stored object found.
-type ScrubReport struct {
-	Records int64    `json:"records"`
-	Inline  int64    `json:"inline"`
-	Blobs   int64    `json:"blobs"`
-	Bytes   int64    `json:"bytes"`
-	Orphans int64    `json:"orphans"`
-	Damaged []string `json:"damaged"`
 }
 
 // Scrub verifies every stored object on the server against its checksums

@@ -6,17 +6,18 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/kurastore/kura/admin"
+	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/adminapi"
 	"github.com/kurastore/kura/wire/policy"
 )
 
 // AdminPrefix is where the admin API lives. A bucket name cannot start
 // with '.', so no bucket can shadow it.
-const AdminPrefix = admin.Prefix
+const AdminPrefix = adminapi.Prefix
 
 // maxAdminBody bounds an admin request body (a policy is at most 20 KiB).
 const maxAdminBody = 64 << 10
@@ -76,7 +77,9 @@ func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
 }
 
 // serveAdmin answers the admin API: JSON in and out, SigV4-signed, for
-// root and for users whose policies allow the call's admin action.
+// root and for users whose policies allow the call's admin action. A
+// handler's answer is an adminapi type (or an http.Handler), never a
+// stored record.
 func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 	if s.iam == nil {
 		s.writeError(w, rq, s3err.ErrNotImplemented.WithMessage("The admin API needs the IAM store."))
@@ -162,13 +165,34 @@ func readAdminJSON(rq *request, v any) error {
 }
 
 func (s *Server) adminListUsers(rq *request, _ map[string]string) (any, error) {
-	return s.iam.ListUsers(rq.ctx)
+	users, err := s.iam.ListUsers(rq.ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adminapi.User, len(users))
+	for i, u := range users {
+		out[i] = adminUser(u)
+	}
+	return out, nil
+}
+
+// adminUser is what the admin API tells of a stored user: everything but
+// its sealed secret.
+func adminUser(u iam.User) adminapi.User {
+	return adminapi.User{
+		AccessKey:     u.AccessKey,
+		Status:        u.Status,
+		Policies:      u.Policies,
+		Groups:        u.Groups,
+		Parent:        u.Parent,
+		SessionPolicy: u.SessionPolicy,
+		Expiration:    u.Expiration,
+		Created:       u.Created,
+	}
 }
 
 func (s *Server) adminAddUser(rq *request, v map[string]string) (any, error) {
-	var body struct {
-		SecretKey string `json:"secretKey"`
-	}
+	var body adminapi.AddUser
 	if err := readAdminJSON(rq, &body); err != nil {
 		return nil, err
 	}
@@ -180,9 +204,7 @@ func (s *Server) adminRemoveUser(rq *request, v map[string]string) (any, error) 
 }
 
 func (s *Server) adminSetUserStatus(rq *request, v map[string]string) (any, error) {
-	var body struct {
-		Status string `json:"status"`
-	}
+	var body adminapi.UserStatus
 	if err := readAdminJSON(rq, &body); err != nil {
 		return nil, err
 	}
@@ -190,13 +212,20 @@ func (s *Server) adminSetUserStatus(rq *request, v map[string]string) (any, erro
 }
 
 func (s *Server) adminAddServiceAccount(rq *request, v map[string]string) (any, error) {
-	var body struct {
-		Policy json.RawMessage `json:"policy,omitempty"`
-	}
+	var body adminapi.ServiceAccount
 	if err := readAdminJSON(rq, &body); err != nil {
 		return nil, err
 	}
-	return s.iam.AddServiceAccount(rq.ctx, v["user"], body.Policy)
+	creds, err := s.iam.AddServiceAccount(rq.ctx, v["user"], body.Policy)
+	if err != nil {
+		return nil, err
+	}
+	return adminCredentials(creds), nil
+}
+
+// adminCredentials hands new keys to the caller that asked for them.
+func adminCredentials(c auth.Credentials) adminapi.Credentials {
+	return adminapi.Credentials{AccessKey: c.AccessKey, SecretKey: c.SecretKey}
 }
 
 func (s *Server) adminListPolicies(rq *request, _ map[string]string) (any, error) {
@@ -215,13 +244,8 @@ func (s *Server) adminDeletePolicy(rq *request, v map[string]string) (any, error
 	return nil, s.iam.DeletePolicy(rq.ctx, v["policy"])
 }
 
-type attachment struct {
-	User  string `json:"user,omitempty"`
-	Group string `json:"group,omitempty"`
-}
-
-func (s *Server) readAttachment(rq *request) (attachment, error) {
-	var a attachment
+func (s *Server) readAttachment(rq *request) (adminapi.Attachment, error) {
+	var a adminapi.Attachment
 	if err := readAdminJSON(rq, &a); err != nil {
 		return a, err
 	}
@@ -248,15 +272,19 @@ func (s *Server) adminDetach(rq *request, v map[string]string) (any, error) {
 }
 
 func (s *Server) adminListGroups(rq *request, _ map[string]string) (any, error) {
-	return s.iam.ListGroups(rq.ctx)
-}
-
-type membersBody struct {
-	Members []string `json:"members"`
+	groups, err := s.iam.ListGroups(rq.ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adminapi.Group, len(groups))
+	for i, g := range groups {
+		out[i] = adminapi.Group{Name: g.Name, Members: g.Members, Policies: g.Policies, Status: g.Status}
+	}
+	return out, nil
 }
 
 func (s *Server) adminAddMembers(rq *request, v map[string]string) (any, error) {
-	var body membersBody
+	var body adminapi.Members
 	if err := readAdminJSON(rq, &body); err != nil {
 		return nil, err
 	}
@@ -264,18 +292,11 @@ func (s *Server) adminAddMembers(rq *request, v map[string]string) (any, error) 
 }
 
 func (s *Server) adminRemoveMembers(rq *request, v map[string]string) (any, error) {
-	var body membersBody
+	var body adminapi.Members
 	if err := readAdminJSON(rq, &body); err != nil {
 		return nil, err
 	}
 	return nil, s.iam.RemoveGroupMembers(rq.ctx, v["group"], body.Members...)
-}
-
-// ServerInfo is what the admin API's info call reports.
-type ServerInfo struct {
-	Version string `json:"version"`
-	Region  string `json:"region"`
-	Buckets int    `json:"buckets"`
 }
 
 func (s *Server) adminInfo(rq *request, _ map[string]string) (any, error) {
@@ -283,7 +304,7 @@ func (s *Server) adminInfo(rq *request, _ map[string]string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ServerInfo{Version: s.version, Region: s.region, Buckets: len(buckets)}, nil
+	return adminapi.ServerInfo{Version: s.version, Region: s.region, Buckets: len(buckets)}, nil
 }
 
 func (s *Server) adminKMS() (kms.KMS, error) {
@@ -302,7 +323,7 @@ func (s *Server) adminListKeys(rq *request, _ map[string]string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return admin.KMSKeys{Default: k.DefaultKey(), Keys: ids}, nil
+	return adminapi.KMSKeys{Default: k.DefaultKey(), Keys: ids}, nil
 }
 
 func (s *Server) adminCreateKey(rq *request, v map[string]string) (any, error) {
@@ -316,7 +337,7 @@ func (s *Server) adminCreateKey(rq *request, v map[string]string) (any, error) {
 // adminScrub verifies every stored object (object.Layer.Scrub) and
 // answers with what it found.
 func (s *Server) adminScrub(rq *request, _ map[string]string) (any, error) {
-	rep := admin.ScrubReport{Damaged: []string{}}
+	rep := adminapi.ScrubReport{Damaged: []string{}}
 	st, err := s.objects.Scrub(rq.ctx, func(d object.Damage) { rep.Damaged = append(rep.Damaged, d.String()) })
 	if err != nil {
 		return nil, err

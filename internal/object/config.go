@@ -56,9 +56,6 @@ func (l *Layer) BucketConfig(ctx context.Context, bucket, name string) ([]byte, 
 		doc = v
 		return err
 	})
-	if l.configs.afterRead != nil {
-		l.configs.afterRead()
-	}
 	if caching && (err == nil || errors.Is(err, ErrNoConfig)) {
 		l.configs.put(bucket, name, gen, cachedConfig{doc: doc})
 	}

@@ -23,9 +23,6 @@ type configCache struct {
 	// at is the generation m was filled under: a bump empties the map,
 	// which keeps it bounded by the live documents.
 	at uint64
-	// afterRead, when set (by tests), runs between a read of the store
-	// and the caching of what it found.
-	afterRead func()
 }
 
 type configCacheKey struct{ bucket, name string }

@@ -1,11 +1,15 @@
 package object
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/kurastore/kura/internal/meta"
 )
 
 // TestConfigCacheReadsItsWrites: once SetBucketConfig returns, every read
@@ -90,18 +94,19 @@ func TestSharedLayerSkipsConfigCache(t *testing.T) {
 // document before a change committed, and caches it only after the
 // change was acknowledged, must not make later reads see the old one.
 func TestConfigCacheKeepsNoReadOlderThanAWrite(t *testing.T) {
-	l := newTestLayer(t)
-	mustCreateBucket(t, l, "bkt")
+	base := newTestLayer(t)
+	store := &pausingStore{Store: base.meta, key: configKey("bkt", "policy")}
+	l := New(store, base.blobs, Options{KMS: base.kms})
+	mustCreateBucket(t, testLayer{Layer: l}, "bkt")
 	ctx := context.Background()
 	if err := l.SetBucketConfig(ctx, "bkt", "policy", []byte("old")); err != nil {
 		t.Fatal(err)
 	}
 	read, resume := make(chan struct{}), make(chan struct{})
-	l.configs.afterRead = func() {
-		l.configs.afterRead = nil // only the first reader pauses
+	store.arm(func() { // only the first reader pauses
 		close(read)
 		<-resume
-	}
+	})
 	done := make(chan []byte)
 	go func() {
 		doc, _ := l.BucketConfig(ctx, "bkt", "policy")
@@ -118,4 +123,41 @@ func TestConfigCacheKeepsNoReadOlderThanAWrite(t *testing.T) {
 	if doc, err := l.BucketConfig(ctx, "bkt", "policy"); err != nil || string(doc) != "new" {
 		t.Fatalf("after the change: %q %v", doc, err)
 	}
+}
+
+// pausingStore is a meta.Store whose View, once armed, runs pause after
+// the first read that got key: when the read is done and the reader has
+// yet to act on it.
+type pausingStore struct {
+	meta.Store
+	key   []byte
+	pause atomic.Pointer[func()]
+}
+
+func (s *pausingStore) arm(pause func()) { s.pause.Store(&pause) }
+
+func (s *pausingStore) View(ctx context.Context, fn func(meta.Reader) error) error {
+	r := &keyWatcher{key: s.key}
+	err := s.Store.View(ctx, func(inner meta.Reader) error {
+		r.Reader = inner
+		return fn(r)
+	})
+	if r.got {
+		if pause := s.pause.Swap(nil); pause != nil {
+			(*pause)()
+		}
+	}
+	return err
+}
+
+// keyWatcher notes whether a Get asked for key.
+type keyWatcher struct {
+	meta.Reader
+	key []byte
+	got bool
+}
+
+func (r *keyWatcher) Get(key []byte) ([]byte, error) {
+	r.got = r.got || bytes.Equal(key, r.key)
+	return r.Reader.Get(key)
 }

@@ -268,13 +268,11 @@ func (l *Layer) discardBlob(w blob.Writer) {
 	l.forgetWrite(w.ID())
 }
 
-func (l *Layer) objectLocks(bucket, key string) []meta.Lock { return ObjectLocks(bucket, key) }
-
-// ObjectLocks are the metadata locks every change of bucket/key holds while
-// it commits: the bucket's, shared, and the key's, exclusive. Writes of
-// other keys take none of them exclusively, so they never wait for each
-// other. Exported for tests that hold them from outside a server.
-func ObjectLocks(bucket, key string) []meta.Lock {
+// objectLocks are the metadata locks every change of bucket/key holds
+// while it commits: the bucket's, shared, and the key's, exclusive. Writes
+// of other keys take none of them exclusively, so they never wait for each
+// other.
+func (l *Layer) objectLocks(bucket, key string) []meta.Lock {
 	return []meta.Lock{{Name: bucketLockName(bucket), Shared: true}, {Name: objectLockName(bucket, key)}}
 }
 

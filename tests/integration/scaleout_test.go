@@ -3,11 +3,13 @@ package integration
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -605,7 +607,7 @@ func TestGatewaysDisjointKeysDoNotSerialize(t *testing.T) {
 	held, release := make(chan struct{}), make(chan struct{})
 	holder := make(chan error, 1)
 	go func() {
-		holder <- store.Update(c, object.ObjectLocks("cont", "A"), func(meta.Txn) error {
+		holder <- store.Update(c, keyLocks(t, store, "cont", "A"), func(meta.Txn) error {
 			close(held)
 			<-release
 			return nil
@@ -694,6 +696,36 @@ func TestGatewaysDisjointKeysDoNotSerialize(t *testing.T) {
 	if got, err := getBody(t, clients[0], "cont", "A"); err != nil || string(got) != "new A" {
 		t.Fatalf("A after its write: %q, %v", got, err)
 	}
+}
+
+// keyLocks returns the metadata locks a change of bucket/key holds while
+// it commits, learnt from the object layer itself: a layer over store
+// deletes the key, and the Update it asks for is recorded and not run.
+func keyLocks(t *testing.T, store meta.Store, bucket, key string) []meta.Lock {
+	t.Helper()
+	rec := &lockRecorder{Store: store}
+	l := object.New(rec, blob.Store(nil), object.Options{Shared: true})
+	if _, err := l.DeleteObject(ctx(t), bucket, key, object.DeleteOptions{}); !errors.Is(err, errRecorded) {
+		t.Fatalf("DeleteObject through the recorder: %v", err)
+	}
+	if len(rec.locks) == 0 {
+		t.Fatal("DeleteObject took no locks")
+	}
+	return rec.locks
+}
+
+// lockRecorder is a meta.Store whose Update notes its locks and returns
+// errRecorded without running anything.
+type lockRecorder struct {
+	meta.Store
+	locks []meta.Lock
+}
+
+var errRecorded = errors.New("locks recorded")
+
+func (r *lockRecorder) Update(_ context.Context, locks []meta.Lock, _ func(meta.Txn) error) error {
+	r.locks = slices.Clone(locks)
+	return errRecorded
 }
 
 // TestGatewayCollectorSparesAnotherGatewaysUpload: a gateway is in the

@@ -2,16 +2,11 @@ package policy
 
 import (
 	"maps"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
-	"weak"
 )
 
 // Decision is what a policy says about a request.
@@ -398,64 +393,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// Compiled policies are cached by the address of their Policy, so that
-// Evaluate on a long-lived Policy compiles it once. A weak pointer tells
-// whether the entry is still for the Policy now at that address (not one
-// that died and left its memory to another), and a cleanup drops the entry
-// when the Policy is collected. Readers only load an immutable map, so
-// concurrent evaluations never contend; writers copy it.
-var compiledCache struct {
-	mu      sync.Mutex
-	entries atomic.Pointer[map[uintptr]cacheEntry]
-}
-
-type cacheEntry struct {
-	policy   weak.Pointer[Policy]
+// compiledPolicy is a Policy's compiled form, with the Policy it was
+// compiled from.
+type compiledPolicy struct {
+	from     *Policy
 	compiled *Compiled
 }
 
+// compiled returns p's compiled form, compiling it on first use.
+// Concurrent first uses may each compile; one result is kept, and all of
+// them are the same. A form compiled from another Policy (p is a copy of
+// an evaluated one, which go vet reports but reflection can make) is not
+// trusted: p may have been changed since.
 func (p *Policy) compiled() *Compiled {
-	addr := uintptr(unsafe.Pointer(p))
-	if entries := compiledCache.entries.Load(); entries != nil {
-		if e, ok := (*entries)[addr]; ok && e.policy.Value() == p {
-			return e.compiled
+	if c := p.compiledForm.Load(); c != nil && c.from == p {
+		return c.compiled
+	}
+	fresh := &compiledPolicy{from: p, compiled: p.Compile()}
+	for {
+		old := p.compiledForm.Load()
+		if old != nil && old.from == p {
+			return old.compiled // another goroutine got here first
+		}
+		if p.compiledForm.CompareAndSwap(old, fresh) {
+			return fresh.compiled
 		}
 	}
-	return p.compileAndCache(addr)
-}
-
-func (p *Policy) compileAndCache(addr uintptr) *Compiled {
-	compiled := p.Compile()
-	compiledCache.mu.Lock()
-	defer compiledCache.mu.Unlock()
-	entries := cloneEntries()
-	if e, ok := entries[addr]; ok && e.policy.Value() == p {
-		return e.compiled // another goroutine got here first
-	}
-	entries[addr] = cacheEntry{policy: weak.Make(p), compiled: compiled}
-	compiledCache.entries.Store(&entries)
-	runtime.AddCleanup(p, forgetCompiled, addr)
-	return compiled
-}
-
-// forgetCompiled drops the entry at addr if its Policy is gone; the
-// address may already hold a newer Policy's entry.
-func forgetCompiled(addr uintptr) {
-	compiledCache.mu.Lock()
-	defer compiledCache.mu.Unlock()
-	entries := cloneEntries()
-	if e, ok := entries[addr]; ok && e.policy.Value() == nil {
-		delete(entries, addr)
-		compiledCache.entries.Store(&entries)
-	}
-}
-
-// cloneEntries copies the cache's map for changing; mu must be held.
-func cloneEntries() map[uintptr]cacheEntry {
-	if entries := compiledCache.entries.Load(); entries != nil {
-		return maps.Clone(*entries)
-	}
-	return map[uintptr]cacheEntry{}
 }
 
 // patternOptions say how a policy string is read as a pattern.

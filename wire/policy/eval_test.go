@@ -2,18 +2,19 @@ package policy
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kurastore/kura/s3err"
 )
@@ -401,14 +402,19 @@ var globalPolicy = Policy{Version: Version2012, Statement: []Statement{{
 	Effect: Allow, Principal: &Principal{All: true}, Action: Values{"s3:GetObject"}, Resource: Values{"arn:aws:s3:::global/*"},
 }}}
 
-// TestCompiledCache checks that the cache keeps policies apart: two in
-// one slice (sharing an allocation), a global, and many short-lived ones
-// whose addresses the allocator reuses.
-func TestCompiledCache(t *testing.T) {
+// TestCompiledOnce checks that a policy keeps its compiled form and that
+// policies keep theirs apart: two in one slice (sharing an allocation), a
+// global, and many short-lived ones whose addresses the allocator reuses.
+func TestCompiledOnce(t *testing.T) {
 	get := func(resource string) Request {
 		return Request{Action: "s3:GetObject", Resource: resource}
 	}
-	pair := []Policy{*mustParse(t, allowGet("arn:aws:s3:::a/*")), *mustParse(t, allowGet("arn:aws:s3:::b/*"))}
+	pair := make([]Policy, 2)
+	for i, resource := range []string{"arn:aws:s3:::a/*", "arn:aws:s3:::b/*"} {
+		if err := json.Unmarshal([]byte(allowGet(resource)), &pair[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if pair[0].Evaluate(get("arn:aws:s3:::a/k")) != Allowed || pair[1].Evaluate(get("arn:aws:s3:::a/k")) != NotApplicable {
 		t.Fatal("policies in one slice share a compiled form")
 	}
@@ -429,24 +435,32 @@ func TestCompiledCache(t *testing.T) {
 			runtime.GC()
 		}
 	}
-	// Cleanups run in the background; wait for them to empty the cache of
-	// the dead policies.
-	deadline := time.Now().Add(5 * time.Second)
-	for cachedPolicies() > 100 && time.Now().Before(deadline) {
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := cachedPolicies(); n > 100 {
-		t.Errorf("%d policies still cached after they died", n)
-	}
-	runtime.KeepAlive(pair)
 }
 
-func cachedPolicies() int {
-	if entries := compiledCache.entries.Load(); entries != nil {
-		return len(*entries)
+// TestCopiedPolicyCompilesItsOwn copies an evaluated policy the one way
+// go vet lets pass, by reflection, and changes the copy: the copy must
+// decide by its own statements, not by the form compiled for the original.
+func TestCopiedPolicyCompilesItsOwn(t *testing.T) {
+	get := func(resource string) Request {
+		return Request{Action: "s3:GetObject", Resource: resource}
 	}
-	return 0
+	original := mustParse(t, allowGet("arn:aws:s3:::a/*"))
+	if original.Evaluate(get("arn:aws:s3:::a/k")) != Allowed {
+		t.Fatal("original")
+	}
+	var copied Policy
+	reflect.ValueOf(&copied).Elem().Set(reflect.ValueOf(original).Elem())
+	copied.Statement = slices.Clone(copied.Statement)
+	copied.Statement[0].Resource = Values{"arn:aws:s3:::b/*"}
+	if d := copied.Evaluate(get("arn:aws:s3:::a/k")); d != NotApplicable {
+		t.Errorf("the copy, changed to bucket b, decided %v for bucket a", d)
+	}
+	if d := copied.Evaluate(get("arn:aws:s3:::b/k")); d != Allowed {
+		t.Errorf("the copy decided %v for bucket b", d)
+	}
+	if d := original.Evaluate(get("arn:aws:s3:::a/k")); d != Allowed {
+		t.Errorf("the original, after its copy was evaluated, decided %v", d)
+	}
 }
 
 // TestEvaluateConcurrently is for the race detector.
@@ -515,8 +529,8 @@ func TestEvaluateDoesNotAllocate(t *testing.T) {
 }
 
 // fewestAllocs is testing.AllocsPerRun, which counts every allocation in
-// the process, at its best of a few tries: the cache's cleanups may be
-// allocating in the background.
+// the process, at its best of a few tries: the runtime may be allocating
+// in the background.
 func fewestAllocs(f func()) float64 {
 	fewest := testing.AllocsPerRun(100, f)
 	for range 4 {
@@ -597,5 +611,21 @@ func TestAbsentKeyForEveryOperator(t *testing.T) {
 				t.Errorf("%s%s with the key absent: holds %v, want %v", name, suffix, got, want)
 			}
 		}
+	}
+}
+
+// TestDecodingIntoEvaluatedPolicy checks that a policy decoded anew
+// decides by its new statements, not the form compiled for its old ones.
+func TestDecodingIntoEvaluatedPolicy(t *testing.T) {
+	p := mustParse(t, allowGet("arn:aws:s3:::a/*"))
+	r := Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::a/k"}
+	if p.Evaluate(r) != Allowed {
+		t.Fatal("before decoding")
+	}
+	if err := json.Unmarshal([]byte(allowGet("arn:aws:s3:::b/*")), p); err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Evaluate(r); d != NotApplicable {
+		t.Errorf("after decoding a policy for bucket b, bucket a is %v", d)
 	}
 }

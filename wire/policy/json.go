@@ -36,7 +36,10 @@ func (p *Policy) UnmarshalJSON(data []byte) error {
 			return err
 		}
 	}
-	*p = out
+	// Field by field: a Policy is not copied whole (it holds its compiled
+	// form), and the form compiled before, if any, is stale now.
+	p.Version, p.ID, p.Statement = out.Version, out.ID, out.Statement
+	p.compiledForm.Store(nil)
 	return nil
 }
 

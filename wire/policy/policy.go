@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/kurastore/kura/s3err"
@@ -19,11 +20,15 @@ const (
 	Version2008 = "2008-10-17"
 )
 
-// Policy is a bucket policy document.
+// Policy is a bucket policy document. Pass it by pointer: it keeps its
+// compiled form once evaluated, which go vet's copylocks check guards.
 type Policy struct {
 	Version   string      `json:"Version,omitempty"`
 	ID        string      `json:"Id,omitempty"`
 	Statement []Statement `json:"Statement,omitempty"`
+
+	// compiledForm is filled by the first Evaluate or EvaluateIdentity.
+	compiledForm atomic.Pointer[compiledPolicy]
 }
 
 // Effect is what a statement does to the requests it matches.

@@ -1,0 +1,102 @@
+// Lint rules written as Go tests: they read the source tree and fail when
+// the code breaks a rule of its layout, so `go test` enforces them.
+package kura_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// clientPackages are kura's public client packages. The server's
+// internal packages speak the wire types (wire/...) the clients speak
+// too, and never import a client: that would tie the server to a
+// client's API, and let client code run inside the server.
+var clientPackages = []string{
+	"github.com/kurastore/kura/admin",
+	"github.com/kurastore/kura/client",
+}
+
+// clientSide are the internal packages that are clients themselves, and
+// why; they may import a client package.
+var clientSide = map[string]string{
+	"internal/loadgen": "the engine of kura bench, which drives a server through the Go SDK",
+}
+
+func TestInternalPackagesImportNoClient(t *testing.T) {
+	for _, v := range importViolations(t, "internal", clientPackages, clientSide) {
+		t.Error(v)
+	}
+}
+
+// importViolations lists every import, in a Go file under dir, of one of
+// the packages banned (or of a package inside one of them). Files of the
+// directories in exempt (and below them) are skipped.
+func importViolations(t *testing.T, dir string, banned []string, exempt map[string]string) []string {
+	t.Helper()
+	var found []string
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if _, ok := exempt[filepath.ToSlash(path)]; ok {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, spec := range f.Imports {
+			imported, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				return err
+			}
+			for _, b := range banned {
+				if imported == b || strings.HasPrefix(imported, b+"/") {
+					found = append(found, fset.Position(spec.Pos()).String()+": imports "+imported)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestImportViolationsFindsBannedImports keeps the rule above from
+// passing vacuously.
+func TestImportViolationsFindsBannedImports(t *testing.T) {
+	dir := t.TempDir()
+	src := "package x\n\nimport (\n\t\"fmt\"\n\tc \"github.com/kurastore/kura/client\"\n\t_ \"github.com/kurastore/kura/admin/sub\"\n\t_ \"github.com/kurastore/kura/administer\"\n)\n"
+	if err := writeFile(filepath.Join(dir, "p", "x.go"), src); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(filepath.Join(dir, "bench", "x.go"), src); err != nil {
+		t.Fatal(err)
+	}
+	got := importViolations(t, dir, clientPackages, map[string]string{filepath.ToSlash(filepath.Join(dir, "bench")): "a client"})
+	if len(got) != 2 {
+		t.Fatalf("got %d violations %q, want p's imports of client and admin/sub", len(got), got)
+	}
+}
+
+func writeFile(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
