@@ -99,11 +99,11 @@ func (o *gwmOp) String() string {
 	}
 	s := fmt.Sprintf("#%d [%d,%s] w%d gw%d %-14s %-7s", o.id, o.inv, end, o.worker, o.gw, o.kind, o.status)
 	if o.write {
-		s += fmt.Sprintf(" writes v%d", o.val)
+		s += " writes " + gwmValueName(o.val)
 	}
 	switch o.obs {
 	case obsValue:
-		s += fmt.Sprintf(" reads v%d", o.val)
+		s += " reads " + gwmValueName(o.val)
 	case obsPresent:
 		s += " reads present"
 	}
@@ -166,7 +166,8 @@ func gwmETag(body []byte, parts []int) string {
 
 // gwmHistory is everything the run did and saw, checked at the end.
 type gwmHistory struct {
-	clock  atomic.Int64
+	clock    atomic.Int64
+	requests atomic.Int64
 	mu     sync.Mutex
 	ops    []*gwmOp
 	values map[int]*gwmValue
@@ -192,6 +193,7 @@ func (h *gwmHistory) begin(op *gwmOp) *gwmOp {
 	defer h.mu.Unlock()
 	op.id = len(h.ops)
 	op.inv = h.clock.Add(1)
+	h.requests.Add(1)
 	h.ops = append(h.ops, op)
 	return op
 }
@@ -246,6 +248,8 @@ type gwmRun struct {
 	issued   atomic.Int64
 	multis   atomic.Int64 // multipart uploads started
 	maxMulti int64
+	// requestsRun is how many requests the random run made.
+	requestsRun int64
 	// unexpected counts error answers of gateways that were not killed.
 	unexpected atomic.Int64
 	errMu      sync.Mutex
@@ -317,6 +321,7 @@ func TestGatewaysModel(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start)
 
+	r.requestsRun = r.h.requests.Load()
 	r.h.late.Wait()
 	r.final()
 	r.h.late.Wait()
@@ -350,7 +355,7 @@ func (r *gwmRun) killer(seed uint64, start, deadline time.Time) int {
 		g.incarnation.Add(1)
 		g.srv.kill9()
 		kills++
-		r.t.Logf("killed gateway %s after %d operations", g.srv.dir, len(r.h.ops))
+		r.t.Logf("killed gateway %s after %d requests", g.srv.dir, r.h.requests.Load())
 		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
 		g.srv.start()
 		g.client.Store(noRetryClient(g.srv))
@@ -525,6 +530,7 @@ func (o *gwmCall) multipart() {
 	c := o.c
 	parts := []int{5 << 20, gwmMinSize + o.rng.IntN(1000)}
 	v, body := o.r.h.newValue(parts[0]+parts[1], parts)
+	o.r.h.requests.Add(int64(1 + len(parts))) // the completion is counted as it begins
 	up, err := o.cl.CreateMultipartUpload(c, &s3.CreateMultipartUploadInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key)})
 	if err != nil {
 		o.settle(o.r.h.begin(o.op("MPU-CREATE")), err)
@@ -597,6 +603,7 @@ func (o *gwmCall) deleteMany() {
 	h := o.r.h
 	h.mu.Lock()
 	inv := h.clock.Add(1)
+	h.requests.Add(1)
 	var ops []*gwmOp
 	for _, obj := range objs {
 		k := aws.ToString(obj.Key)
@@ -859,6 +866,7 @@ func (o *gwmCall) beginAll(kind string) []*gwmOp {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	inv := h.clock.Add(1)
+	h.requests.Add(1)
 	var ops []*gwmOp
 	for i := range gwmKeys {
 		op := &gwmOp{id: len(h.ops), inv: inv, worker: o.w, gw: o.gw, kind: kind, bucket: o.bucket, key: fmt.Sprintf("k%d", i)}
@@ -949,8 +957,8 @@ func (r *gwmRun) check(kills int, elapsed time.Duration) {
 		c := counts[k]
 		summary = append(summary, fmt.Sprintf("%s %d ok/%d failed/%d unknown", k, c[gwmOK], c[gwmFailed], c[gwmUnknown]))
 	}
-	t.Logf("seed %d: %d operations on %d keys in %v, %d gateway kills, %d operations cut off by a kill, %d unexpected errors, %d violations\n  %s",
-		r.seed, len(h.ops), len(keys), elapsed.Round(time.Millisecond), kills, casualties, r.unexpected.Load(), len(bad), strings.Join(summary, "\n  "))
+	t.Logf("seed %d: %d requests in %v, then %d to read everything back; %d gateway kills; %d answers on %d keys checked (a listing answers for every key), %d cut off by a kill; %d unexpected errors; %d violations\n  %s",
+		r.seed, r.requestsRun, elapsed.Round(time.Millisecond), h.requests.Load()-r.requestsRun, kills, len(h.ops), len(keys), casualties, r.unexpected.Load(), len(bad), strings.Join(summary, "\n  "))
 
 	if n := r.unexpected.Load(); n > 0 {
 		t.Errorf("seed %d: %d error answers from gateways that were not killed, such as:\n  %s", r.seed, n, strings.Join(r.errSamples, "\n  "))
