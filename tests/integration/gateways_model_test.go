@@ -168,11 +168,11 @@ func gwmETag(body []byte, parts []int) string {
 type gwmHistory struct {
 	clock    atomic.Int64
 	requests atomic.Int64
-	mu     sync.Mutex
-	ops    []*gwmOp
-	values map[int]*gwmValue
-	byETag map[string]int
-	late   sync.WaitGroup // unknown operations whose end is not set yet
+	mu       sync.Mutex
+	ops      []*gwmOp
+	values   map[int]*gwmValue
+	byETag   map[string]int
+	late     sync.WaitGroup // unknown operations whose end is not set yet
 }
 
 func (h *gwmHistory) newValue(size int, parts []int) (*gwmValue, []byte) {
