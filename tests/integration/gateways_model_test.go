@@ -940,7 +940,7 @@ func (r *gwmRun) check(kills int, elapsed time.Duration) {
 
 	counts := map[string]map[gwmStatus]int{}
 	var kinds []string
-	casualties := 0
+	casualties, inFlight := 0, 0
 	for _, op := range h.ops {
 		if counts[op.kind] == nil {
 			counts[op.kind] = map[gwmStatus]int{}
@@ -949,6 +949,9 @@ func (r *gwmRun) check(kills int, elapsed time.Duration) {
 		counts[op.kind][op.status]++
 		if op.casualty {
 			casualties++
+			if op.err != "connection refused" {
+				inFlight++ // sent before the kill, not refused after it
+			}
 		}
 	}
 	sort.Strings(kinds)
@@ -957,8 +960,8 @@ func (r *gwmRun) check(kills int, elapsed time.Duration) {
 		c := counts[k]
 		summary = append(summary, fmt.Sprintf("%s %d ok/%d failed/%d unknown", k, c[gwmOK], c[gwmFailed], c[gwmUnknown]))
 	}
-	t.Logf("seed %d: %d requests in %v, then %d to read everything back; %d gateway kills; %d answers on %d keys checked (a listing answers for every key), %d cut off by a kill; %d unexpected errors; %d violations\n  %s",
-		r.seed, r.requestsRun, elapsed.Round(time.Millisecond), h.requests.Load()-r.requestsRun, kills, len(h.ops), len(keys), casualties, r.unexpected.Load(), len(bad), strings.Join(summary, "\n  "))
+	t.Logf("seed %d: %d requests in %v, then %d to read everything back; %d gateway kills; %d answers on %d keys checked (a listing answers for every key), %d cut off by a kill (%d of them in flight at the kill); %d unexpected errors; %d violations\n  %s",
+		r.seed, r.requestsRun, elapsed.Round(time.Millisecond), h.requests.Load()-r.requestsRun, kills, len(h.ops), len(keys), casualties, inFlight, r.unexpected.Load(), len(bad), strings.Join(summary, "\n  "))
 
 	if n := r.unexpected.Load(); n > 0 {
 		t.Errorf("seed %d: %d error answers from gateways that were not killed, such as:\n  %s", r.seed, n, strings.Join(r.errSamples, "\n  "))
