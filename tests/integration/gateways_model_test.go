@@ -687,9 +687,9 @@ func (o *gwmCall) deleteVersion() {
 }
 
 // identify names the value a read was served by its ETag and checks the
-// bytes served are that value's: all of them, or (ranged) some from byte
-// from on. It returns -1 and why when they are not.
-func (o *gwmCall) identify(etag string, data []byte, ranged bool, from int) (int, string) {
+// bytes served are that value's: all of them, or those of the range
+// from-to (to -1: the whole body). It returns -1 and why when they are not.
+func (o *gwmCall) identify(etag string, data []byte, from, to int) (int, string) {
 	h := o.r.h
 	h.mu.Lock()
 	id, ok := h.byETag[etag]
@@ -699,8 +699,11 @@ func (o *gwmCall) identify(etag string, data []byte, ranged bool, from int) (int
 		return -1, fmt.Sprintf("ETag %s of no value written", etag)
 	}
 	want := gwmBody(v.id, v.size)
-	if from > len(want) || !bytes.Equal(data, want[from:min(len(want), from+len(data))]) || (!ranged && len(data) != len(want)) || len(data) == 0 {
-		return -1, fmt.Sprintf("%d bytes from %d that are not v%d's (%d bytes)", len(data), from, id, v.size)
+	if to >= 0 {
+		want = want[min(from, len(want)):min(to+1, len(want))]
+	}
+	if !bytes.Equal(data, want) {
+		return -1, fmt.Sprintf("%d bytes for %d-%d that are not v%d's (%d bytes)", len(data), from, to, id, v.size)
 	}
 	return id, ""
 }
@@ -709,19 +712,19 @@ func (o *gwmCall) identify(etag string, data []byte, ranged bool, from int) (int
 func (o *gwmCall) get(rng string) {
 	kind := "GET"
 	var in = &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key)}
-	from := 0
+	from, to := 0, -1
 	if rng != "" {
 		kind = "GET-RANGE"
 		in.Range = aws.String(rng)
-		fmt.Sscanf(rng, "bytes=%d-", &from)
+		fmt.Sscanf(rng, "bytes=%d-%d", &from, &to)
 	}
 	op := o.r.h.begin(o.op(kind))
-	o.read(op, in, rng != "", from, "NoSuchKey")
+	o.read(op, in, from, to, "NoSuchKey")
 }
 
 // read runs a GET and records the value it served: 0 for NoSuchKey (or
 // NoSuchVersion), -1 for bytes of no write.
-func (o *gwmCall) read(op *gwmOp, in *s3.GetObjectInput, ranged bool, from int, absent string) {
+func (o *gwmCall) read(op *gwmOp, in *s3.GetObjectInput, from, to int, absent string) {
 	out, err := o.cl.GetObject(o.c, in)
 	val, note := 0, ""
 	if err == nil {
@@ -729,7 +732,7 @@ func (o *gwmCall) read(op *gwmOp, in *s3.GetObjectInput, ranged bool, from int, 
 		data, err = io.ReadAll(out.Body)
 		out.Body.Close()
 		if err == nil {
-			val, note = o.identify(aws.ToString(out.ETag), data, ranged, from)
+			val, note = o.identify(aws.ToString(out.ETag), data, from, to)
 		}
 	}
 	st := o.settle(op, err, absent)
@@ -782,7 +785,7 @@ func (o *gwmCall) getVersion() {
 
 func (o *gwmCall) readVersion(vid string) {
 	op := o.r.h.begin(&gwmOp{worker: o.w, gw: o.gw, kind: "GET-VERSION", bucket: o.bucket, key: o.key, target: vid})
-	o.read(op, &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key), VersionId: aws.String(vid)}, false, 0, "NoSuchVersion")
+	o.read(op, &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key), VersionId: aws.String(vid)}, 0, -1, "NoSuchVersion")
 }
 
 // list lists the bucket: a read of every key.
