@@ -238,6 +238,7 @@ type gwmGateway struct {
 	client      atomic.Pointer[s3.Client]
 	incarnation atomic.Int64
 	down        atomic.Bool
+	inFlight    atomic.Int64 // requests sent and not yet answered
 }
 
 type gwmRun struct {
@@ -351,6 +352,14 @@ func (r *gwmRun) killer(seed uint64, start, deadline time.Time) int {
 			points = points[1:]
 		}
 		g := r.gws[rng.IntN(len(r.gws))]
+		// Kill it in the middle of some requests, waiting a little for
+		// a moment when several are in flight.
+		for range 200 {
+			if g.inFlight.Load() >= 3 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
 		g.down.Store(true)
 		g.incarnation.Add(1)
 		g.srv.kill9()
@@ -381,6 +390,8 @@ func (r *gwmRun) step(w int, rng *rand.Rand) {
 	key := fmt.Sprintf("k%d", rng.IntN(gwmKeys))
 	c, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	r.gws[gw].inFlight.Add(1)
+	defer r.gws[gw].inFlight.Add(-1)
 	o := &gwmCall{r: r, w: w, gw: gw, inc: r.gws[gw].incarnation.Load(), cl: r.gws[gw].client.Load(), bucket: bucket, key: key, rng: rng, c: c}
 	switch n := rng.IntN(100); {
 	case n < 18:
