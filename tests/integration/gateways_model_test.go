@@ -435,6 +435,9 @@ type gwmCall struct {
 	bucket, key string
 	rng         *rand.Rand
 	c           context.Context
+	// counted: an unexpected error of this request was counted already
+	// (a listing settles one answer per key).
+	counted bool
 }
 
 func (o *gwmCall) op(kind string) *gwmOp {
@@ -457,7 +460,8 @@ func (o *gwmCall) settle(op *gwmOp, err error, expected ...string) gwmStatus {
 	code := apiCode(err)
 	var re interface{ HTTPStatusCode() int }
 	definite := errors.As(err, &re) && re.HTTPStatusCode() < 500 && code != ""
-	if !casualty && !contains(expected, code) {
+	if !casualty && !contains(expected, code) && !o.counted {
+		o.counted = true
 		o.r.unexpected.Add(1)
 		o.r.sample(fmt.Sprintf("%s %s/%s via gateway %d: %v", op.kind, op.bucket, op.key, o.gw, err))
 	}
@@ -978,7 +982,7 @@ func (r *gwmRun) check(kills int, elapsed time.Duration) {
 		r.seed, r.requestsRun, elapsed.Round(time.Millisecond), h.requests.Load()-r.requestsRun, kills, len(h.ops), len(keys), casualties, inFlight, r.unexpected.Load(), len(bad), strings.Join(summary, "\n  "))
 
 	if n := r.unexpected.Load(); n > 0 {
-		t.Errorf("seed %d: %d error answers from gateways that were not killed, such as:\n  %s", r.seed, n, strings.Join(r.errSamples, "\n  "))
+		t.Errorf("seed %d: %d error answers to requests from gateways that were not killed, such as:\n  %s", r.seed, n, strings.Join(r.errSamples, "\n  "))
 	}
 	shown := map[string]bool{}
 	for i, v := range bad {
