@@ -124,13 +124,28 @@ func versionListStart(r meta.Reader, b BucketInfo, lower []byte, opts VersionLis
 		}
 	} else {
 		e, found, err := findVersion(r, b, opts.KeyMarker, opts.VersionIDMarker)
-		if err != nil {
+		switch {
+		case err != nil:
 			return nil, "", err
+		case found:
+			start = append(e.key, 0)
+		default:
+			// The marker's version was deleted since the previous page,
+			// as a loop that lists a page and deletes it does. An id
+			// names its own place among the key's versions, so the
+			// listing resumes just past it; a deleted null version's
+			// place is unknown, so the key's versions are listed again
+			// rather than some skipped.
+			vkey, ok := versionKeyOf(b.Name, opts.KeyMarker, opts.VersionIDMarker)
+			switch {
+			case ok:
+				start = append(vkey, 0)
+			case opts.VersionIDMarker == NullVersion:
+				start = keyVersionsPrefix(b.Name, opts.KeyMarker)
+			default:
+				return nil, "", s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+			}
 		}
-		if !found {
-			return nil, "", s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
-		}
-		start = append(e.key, 0)
 	}
 	if start == nil || bytes.Compare(start, lower) < 0 {
 		start = lower
