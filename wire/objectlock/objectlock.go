@@ -55,6 +55,38 @@ type DefaultRetention struct {
 	Years int    `xml:"Years,omitempty"`
 }
 
+// UnmarshalXML decodes a <DefaultRetention>. A period the document names
+// must be positive: an explicit <Days>0</Days> would otherwise read as no
+// Days at all, and AWS refuses it as it refuses a negative one.
+func (r *DefaultRetention) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var doc struct {
+		Mode  string `xml:"Mode"`
+		Days  *int   `xml:"Days"`
+		Years *int   `xml:"Years"`
+	}
+	if err := d.DecodeElement(&doc, &start); err != nil {
+		return err
+	}
+	*r = DefaultRetention{Mode: doc.Mode}
+	switch {
+	case doc.Days != nil && doc.Years != nil:
+		return errBothPeriods
+	case doc.Days != nil:
+		r.Days = *doc.Days
+	case doc.Years != nil:
+		r.Years = *doc.Years
+	}
+	if (doc.Days != nil && r.Days <= 0) || (doc.Years != nil && r.Years <= 0) {
+		return errPeriodNotPositive
+	}
+	return nil
+}
+
+var (
+	errBothPeriods       = s3err.ErrMalformedXML.WithMessage("A default retention has Days or Years, not both.")
+	errPeriodNotPositive = s3err.ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
+)
+
 type configurationDoc struct {
 	XMLName           xml.Name `xml:"ObjectLockConfiguration"`
 	Xmlns             string   `xml:"xmlns,attr,omitempty"`

@@ -4,8 +4,9 @@ import "github.com/kurastore/kura/s3err"
 
 // Validate checks a configuration as AWS does: ObjectLockEnabled is
 // Enabled; a rule has a known mode and exactly one of Days and Years,
-// positive and at most 100 years. Shape errors are MalformedXML, bad
-// periods InvalidArgument with AWS's messages.
+// positive (InvalidArgument, with AWS's message, for zero or less) and
+// at most 100 years (InvalidRetentionPeriod beyond). Shape errors are
+// MalformedXML.
 func (c *Configuration) Validate() error {
 	if c.ObjectLockEnabled != Enabled {
 		return s3err.ErrMalformedXML.WithMessage("ObjectLockEnabled must be Enabled.")
@@ -19,13 +20,13 @@ func (c *Configuration) Validate() error {
 	}
 	switch {
 	case d.Days != 0 && d.Years != 0:
-		return s3err.ErrMalformedXML.WithMessage("A default retention has Days or Years, not both.")
+		return errBothPeriods
 	case d.Days == 0 && d.Years == 0:
 		return s3err.ErrMalformedXML.WithMessage("A default retention needs Days or Years.")
 	case d.Days < 0 || d.Years < 0:
-		return s3err.ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
+		return errPeriodNotPositive
 	case d.Days > MaxDays || d.Years > MaxYears:
-		return s3err.ErrInvalidArgument.WithMessage("Default retention period too large.")
+		return s3err.ErrInvalidRetentionPeriod.WithMessage("The default retention period may be at most %d days or %d years.", MaxDays, MaxYears)
 	}
 	return nil
 }
