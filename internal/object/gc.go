@@ -186,10 +186,25 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 			pending = true
 			continue
 		}
-		unreferenced := false
+		unreferenced, requeued := false, false
 		// The blob lock orders this against anything that would add a new
 		// reference to the same blob (copies share blobs).
 		err := l.meta.Update(ctx, []meta.Lock{{Name: blobLockName(q.id)}}, func(tx meta.Txn) error {
+			unreferenced, requeued = false, false
+			// The entry is read again: a reference dropped since the scan
+			// queued the blob anew, and its GCDelay starts from that drop,
+			// for the reads that looked the reference up just before it.
+			val, err := tx.Get(gcQueueKey(q.id))
+			switch {
+			case errors.Is(err, meta.ErrNotFound):
+				return nil // drained already
+			case err != nil:
+				return err
+			}
+			if len(val) == gcQueueValueBytes && now.Sub(time.Unix(0, int64(binary.BigEndian.Uint64(val)))) < l.opts.GCDelay {
+				requeued = true
+				return nil
+			}
 			referenced, err := hasRef(tx, q.id)
 			if err != nil {
 				return err
@@ -199,6 +214,10 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 		})
 		if err != nil {
 			return deleted, pending, err
+		}
+		if requeued {
+			pending = true
+			continue
 		}
 		if unreferenced {
 			if err := l.blobs.Delete(ctx, blob.ID(q.id)); err != nil {
