@@ -25,12 +25,8 @@ import (
 
 	"github.com/kurastore/kura/internal/fuzzcheck"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/sigv4"
@@ -195,15 +191,7 @@ const fzRegion = "us-east-1"
 
 func newFzServer(f testing.TB) *fzServer {
 	f.Helper()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
+	m, blobs := memStores(f)
 	keys, err := localkms.New(m, localkms.NewSecret("fuzz"))
 	if err != nil {
 		f.Fatal(err)

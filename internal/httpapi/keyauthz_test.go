@@ -18,13 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms/localkms"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/sigv4"
 )
@@ -40,15 +36,7 @@ type authzServer struct {
 
 func newAuthzServer(t testing.TB) *authzServer {
 	t.Helper()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, blobs := memStores(t)
 	keys, err := localkms.New(m, localkms.NewSecret("authz"))
 	if err != nil {
 		t.Fatal(err)

@@ -7,12 +7,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/iam"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 )
@@ -21,15 +17,7 @@ import (
 // and a user "user" holding the readwrite policy.
 func policyServer(t *testing.T) (*Server, *object.Layer) {
 	t.Helper()
-	m, err := pebblestore.Open("m", &pebblestore.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, blobs := memStores(t)
 	ctx := context.Background()
 	// Shared: the object layer reads configuration from the store each
 	// time (no cache of its own), as gateways sharing one store do.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,12 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/meta"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -145,15 +140,7 @@ func (c *countingStore) View(ctx context.Context, fn func(meta.Reader) error) er
 // a decision made without the tags.
 func TestExistingObjectTagReadOnlyWhenNeededAndNeverFailsOpen(t *testing.T) {
 	ctx := context.Background()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, blobs := memStores(t)
 	store := &countingStore{Store: m}
 	layer := object.New(store, blobs, object.Options{Region: fzRegion})
 	if err := layer.CreateBucket(ctx, "bkt", object.CreateBucketOptions{}); err != nil {
@@ -386,15 +373,7 @@ func TestMultipartCallsTakeTheUploadsKeys(t *testing.T) {
 // answer, never "nothing is blocked".
 func TestPublicAccessBlockReadNeverFailsOpen(t *testing.T) {
 	ctx := context.Background()
-	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, blobs := memStores(t)
 	layer := object.New(&countingStore{Store: m}, blobs, object.Options{Region: fzRegion})
 	if err := layer.CreateBucket(ctx, "bkt", object.CreateBucketOptions{}); err != nil {
 		t.Fatal(err)
