@@ -183,10 +183,11 @@ type run struct {
 	faultOn atomic.Bool
 	// A crash in the middle of a round: the clones it left and the
 	// sequence numbers around the instant it was taken.
-	crashed            atomic.Bool
-	crashFS            *vfs.MemFS
-	crashBlobStore     *crashBlobs
+	crashed              atomic.Bool
+	crashFS              *vfs.MemFS
+	crashBlobStore       *crashBlobs
 	crashStart, crashEnd int64
+	crashPct             int
 
 	failMu   sync.Mutex
 	failures []string
@@ -218,6 +219,10 @@ func ctxOp() (context.Context, context.CancelFunc) {
 // blob store is frozen meanwhile, so the two are of one instant.
 func (r *run) crash(pct int) {
 	r.crashStart = r.next()
+	r.crashPct = pct
+	// No operation starts from now on; those in flight (one per worker
+	// at most) may or may not make it into the clone.
+	r.crashed.Store(true)
 	e := r.env
 	e.blobs.mu.Lock()
 	cfg := vfs.CrashCloneCfg{UnsyncedDataPercent: pct}
@@ -228,7 +233,6 @@ func (r *run) crash(pct int) {
 	r.crashBlobStore = e.blobs.crashCloneLocked()
 	e.blobs.mu.Unlock()
 	r.crashEnd = r.next()
-	r.crashed.Store(true)
 	r.crashes.Add(1)
 }
 

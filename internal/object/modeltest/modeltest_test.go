@@ -291,14 +291,14 @@ func (r *run) recover() {
 				w.m = w.prev
 				continue
 			} else {
-				w.fail("after a crash the bucket is neither the state before nor after the operation in flight:\n    after: %s\n    before: %s", after, before)
+				w.fail("after a crash (unsynced kept %d%%, seq %d-%d; last op %d-%d) the bucket is neither the state before nor after the operation in flight:\n    after: %s\n    before: %s", r.crashPct, r.crashStart, r.crashEnd, w.inv, w.resp, after, before)
 				return
 			}
 		}
 		if w.prev != nil && w.inv > r.crashEnd {
 			w.fail("after a crash the bucket differs from the model (its last operation began after the crash):\n    %s", after)
 		} else {
-			w.fail("after a crash an acknowledged change is lost or an unacknowledged one shows:\n    %s", after)
+			w.fail("after a crash (unsynced kept %d%%, seq %d-%d; last op %d-%d) an acknowledged change is lost or an unacknowledged one shows:\n    %s", r.crashPct, r.crashStart, r.crashEnd, w.inv, w.resp, after)
 		}
 		return
 	}

@@ -506,7 +506,7 @@ func (w *worker) copyOther() {
 	}
 	ctx, cancel := ctxOp()
 	defer cancel()
-	other := bucketName((w.id+1+w.rng.IntN(w.r.workers-1))%w.r.workers)
+	other := bucketName((w.id + 1 + w.rng.IntN(w.r.workers-1)) % w.r.workers)
 	src, dst := w.key(), w.key()
 	v := version{Meta: w.meta(), Tags: w.tags()}
 	opts := object.CopyOptions{ReplaceMetadata: true, ReplaceTags: true, Attrs: object.Attrs{UserMeta: map[string]string{"n": v.Meta}}, Tags: v.Tags}
