@@ -109,6 +109,52 @@ func checkBucket(ctx context.Context, l *object.Layer, c *contents, m *bucketMod
 		bad("versions:\n  layer %v\n  model %v", got, want)
 	}
 
+	// Unfinished uploads and their parts.
+	var wantUps, gotUps []string
+	for _, u := range m.Uploads {
+		wantUps = append(wantUps, u.Key+" "+u.ID)
+	}
+	slices.Sort(wantUps)
+	uo := object.ListUploadsOptions{MaxUploads: page}
+	for pages := 0; ; pages++ {
+		res, err := l.ListMultipartUploads(ctx, m.Name, uo)
+		if err != nil {
+			bad("list uploads: %v", err)
+			break
+		}
+		for _, u := range res.Uploads {
+			gotUps = append(gotUps, u.Key+" "+u.UploadID)
+		}
+		if !res.IsTruncated {
+			break
+		}
+		if pages > 100 {
+			bad("list uploads: does not end")
+			break
+		}
+		uo.KeyMarker, uo.UploadIDMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+	if !slices.Equal(gotUps, wantUps) {
+		bad("uploads %v, model %v", gotUps, wantUps)
+	}
+	for _, u := range m.Uploads {
+		var want, got []string
+		for _, n := range slices.Sorted(maps.Keys(u.Parts)) {
+			want = append(want, fmt.Sprintf("%d:%s:%d", n, u.Parts[n].ETag, u.Parts[n].Size))
+		}
+		res, err := l.ListParts(ctx, m.Name, u.Key, u.ID, 0, 0)
+		if err != nil {
+			bad("list parts of %s %s: %v", u.Key, u.ID, err)
+			continue
+		}
+		for _, p := range res.Parts {
+			got = append(got, fmt.Sprintf("%d:%s:%d", p.Number, p.ETag, p.Size))
+		}
+		if !slices.Equal(got, want) || res.Upload.Attrs.UserMeta["n"] != u.Meta {
+			bad("upload %s %s: parts %v meta %q, model %v %q", u.Key, u.ID, got, res.Upload.Attrs.UserMeta["n"], want, u.Meta)
+		}
+	}
+
 	// Every version, read back.
 	for _, k := range sorted {
 		for i, v := range m.Keys[k] {

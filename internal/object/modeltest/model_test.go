@@ -20,11 +20,40 @@ type version struct {
 	Tags  map[string]string
 	Ret   object.Retention
 	Hold  bool
+	// PartSizes are the part sizes of a multipart object (nil when not
+	// known: a copy of another worker's key). Upload and PartETags name
+	// the upload that made it and its part list, for a retried Complete.
+	PartSizes []int64
+	Upload    string
+	PartETags []string
 }
 
 func (v version) clone() version {
 	v.Tags = maps.Clone(v.Tags)
+	v.PartSizes = slices.Clone(v.PartSizes)
+	v.PartETags = slices.Clone(v.PartETags)
 	return v
+}
+
+// upload is an unfinished multipart upload.
+type upload struct {
+	ID, Key   string
+	Meta      string
+	Tags      map[string]string
+	Initiated time.Time
+	Parts     map[int]part
+}
+
+type part struct {
+	ETag string
+	Size int64
+}
+
+func (u *upload) clone() *upload {
+	c := *u
+	c.Tags = maps.Clone(u.Tags)
+	c.Parts = maps.Clone(u.Parts)
+	return &c
 }
 
 // bucketModel is the model of one worker's bucket: what a sequential,
@@ -36,6 +65,8 @@ type bucketModel struct {
 	// Keys holds each key's versions, newest first. A never-versioned
 	// bucket holds at most one, with VID "".
 	Keys map[string][]version
+	// Uploads are the unfinished multipart uploads by id.
+	Uploads map[string]*upload
 }
 
 func (b *bucketModel) clone() *bucketModel {
@@ -47,6 +78,10 @@ func (b *bucketModel) clone() *bucketModel {
 			cv[i] = v.clone()
 		}
 		c.Keys[k] = cv
+	}
+	c.Uploads = make(map[string]*upload, len(b.Uploads))
+	for id, u := range b.Uploads {
+		c.Uploads[id] = u.clone()
 	}
 	return &c
 }

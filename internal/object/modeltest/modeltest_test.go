@@ -135,7 +135,7 @@ func (r *run) setup() error {
 	ctx := context.Background()
 	for i := range r.workers {
 		name := bucketName(i)
-		m := &bucketModel{Name: name, Keys: map[string][]version{}}
+		m := &bucketModel{Name: name, Keys: map[string][]version{}, Uploads: map[string]*upload{}}
 		kind := r.rng.IntN(3)
 		if err := r.env.layer.CreateBucket(ctx, name, object.CreateBucketOptions{ObjectLock: kind == 2}); err != nil {
 			return err
@@ -318,8 +318,34 @@ func (r *run) between() {
 	r.resetHistories()
 	steps := []time.Duration{time.Millisecond, 500 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Minute, 2 * time.Hour}
 	r.clk.Advance(steps[r.rng.IntN(len(steps))])
+	if r.rng.IntN(4) == 0 {
+		r.expireUploads()
+	}
 	if r.rounds.Load()%5 == 0 {
 		r.fullCollect()
+	}
+}
+
+// expireUploads aborts the uploads older than a random age, as the
+// collector does with Options.UploadExpiry.
+func (r *run) expireUploads() {
+	ctx, cancel := ctxOp()
+	defer cancel()
+	ages := []time.Duration{time.Second, 30 * time.Minute, 3 * time.Hour}
+	age := ages[r.rng.IntN(len(ages))]
+	cutoff := r.clk.Now().Add(-age)
+	want := 0
+	for _, w := range r.ws {
+		for id, u := range w.m.Uploads {
+			if u.Initiated.Before(cutoff) {
+				delete(w.m.Uploads, id)
+				want++
+			}
+		}
+	}
+	n, err := r.env.layer.ExpireUploads(ctx, age)
+	if err != nil || n != want {
+		r.fail("expire uploads older than %v: %d expired (%v), model %d", age, n, err, want)
 	}
 }
 
@@ -378,6 +404,7 @@ func (r *run) finish() {
 			if err := r.env.layer.AbortMultipartUpload(ctx, w.m.Name, u.Key, u.UploadID); err != nil {
 				r.fail("abort %s: %v", u.Key, err)
 			}
+			delete(w.m.Uploads, u.UploadID)
 		}
 	}
 	r.fullCollect()

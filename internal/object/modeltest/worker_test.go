@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -172,10 +174,16 @@ func (w *worker) step() {
 		w.put()
 	case n < 32:
 		w.get()
-	case n < 44:
+	case n < 42:
 		w.readOther()
+	case n < 45:
+		w.mpuCreate()
+	case n < 49:
+		w.mpuPart()
+	case n < 51:
+		w.mpuComplete()
 	case n < 52:
-		w.multipart()
+		w.mpuAbort()
 	case n < 58:
 		w.copyOwn()
 	case n < 63:
@@ -265,14 +273,29 @@ func (w *worker) get() {
 	}
 	var rg *object.Range
 	var off, n int64 = 0, v.Size
-	if want == "" && v.Size > 0 && w.rng.IntN(2) == 0 {
+	partNumber := 0
+	switch r := w.rng.IntN(4); {
+	case want != "":
+	case r == 0 && v.Size > 0:
 		off = w.rng.Int64N(v.Size)
 		n = 1 + w.rng.Int64N(v.Size-off)
 		rg = &object.Range{Start: off, End: off + n - 1}
+	case r == 1 && (v.Parts == 0 || v.PartSizes != nil):
+		// One part; an object that is not multipart has one.
+		partNumber = 1 + w.rng.IntN(max(v.Parts, 1)+1)
+		switch {
+		case partNumber > max(v.Parts, 1):
+			want = "InvalidPartNumber"
+		case v.Parts > 0:
+			for _, size := range v.PartSizes[:partNumber-1] {
+				off += size
+			}
+			n = v.PartSizes[partNumber-1]
+		}
 	}
-	op := fmt.Sprintf("get %s@%s range %v", key, vid, rg)
+	op := fmt.Sprintf("get %s@%s range %v part %d", key, vid, rg, partNumber)
 	w.logf("%s", op)
-	obj, err := w.r.env.layer.GetObject(ctx, w.m.Name, key, object.GetOptions{VersionID: vid, Range: rg})
+	obj, err := w.r.env.layer.GetObject(ctx, w.m.Name, key, object.GetOptions{VersionID: vid, Range: rg, PartNumber: partNumber})
 	if !w.expect(op, err, want) {
 		return
 	}
@@ -353,88 +376,191 @@ func (w *worker) readOther() {
 	}
 }
 
-// multipart uploads one to three parts and completes or aborts the
-// upload.
-func (w *worker) multipart() {
+// pickUpload picks one of the bucket's unfinished uploads, or now and
+// then an id that names none.
+func (w *worker) pickUpload() (*upload, string) {
+	ids := slices.Sorted(maps.Keys(w.m.Uploads))
+	if len(ids) == 0 || w.rng.IntN(12) == 0 {
+		return nil, "00000000000000000000000000000000"
+	}
+	u := w.m.Uploads[ids[w.rng.IntN(len(ids))]]
+	return u, u.ID
+}
+
+func (w *worker) mpuCreate() {
+	if len(w.m.Uploads) >= 4 {
+		w.mpuComplete()
+		return
+	}
 	ctx, cancel := ctxOp()
 	defer cancel()
-	l := w.r.env.layer
-	key := w.key()
-	v := version{Meta: w.meta(), Tags: w.tags()}
-	op := "multipart " + key
+	u := &upload{Key: w.key(), Meta: w.meta(), Tags: w.tags(), Initiated: w.r.clk.Now(), Parts: map[int]part{}}
+	op := "create upload " + u.Key
 	w.logf("%s", op)
-	id, err := l.CreateMultipartUpload(ctx, w.m.Name, key, object.UploadOptions{Attrs: object.Attrs{UserMeta: map[string]string{"n": v.Meta}}, Tags: v.Tags})
-	if !w.expect(op+" create", err, "") {
+	id, err := w.r.env.layer.CreateMultipartUpload(ctx, w.m.Name, u.Key, object.UploadOptions{Attrs: object.Attrs{UserMeta: map[string]string{"n": u.Meta}}, Tags: u.Tags})
+	if w.expect(op, err, "") {
+		if id == "" || w.m.Uploads[id] != nil {
+			w.fail("%s: upload id %q", op, id)
+		}
+		u.ID = id
+		w.m.Uploads[id] = u
+	}
+}
+
+// mpuPart uploads (or replaces) a part of an unfinished upload.
+func (w *worker) mpuPart() {
+	ctx, cancel := ctxOp()
+	defer cancel()
+	u, id := w.pickUpload()
+	key := w.key()
+	if u != nil {
+		key = u.Key
+	}
+	number := 1 + w.rng.IntN(4)
+	n := minPartSize + w.rng.IntN(2000)
+	switch w.rng.IntN(6) {
+	case 0:
+		n = minPartSize - 1
+	case 1:
+		n = minPartSize
+	case 2:
+		n = w.rng.IntN(300)
+	}
+	data := w.data(n)
+	etag := md5hex(data)
+	w.r.content.add(etag, data)
+	want := ""
+	if u == nil {
+		want = "NoSuchUpload"
+	}
+	op := fmt.Sprintf("upload part %s %s #%d %d bytes", key, id, number, n)
+	w.logf("%s", op)
+	p, err := w.r.env.layer.UploadPart(ctx, w.m.Name, key, id, number, bytes.NewReader(data), object.PartOptions{Size: int64(n)})
+	if !w.expect(op, err, want) {
 		return
 	}
-	nparts := 1 + w.rng.IntN(3)
-	var all []byte
+	if p.ETag != etag || p.Number != number || p.Size != int64(n) {
+		w.fail("%s: part %+v", op, p)
+	}
+	u.Parts[number] = part{ETag: etag, Size: int64(n)}
+}
+
+// mpuComplete completes an unfinished upload with some of its parts, in
+// order, sometimes naming one wrongly; and sometimes retries it, which
+// must give the same answer while the object it made is current.
+func (w *worker) mpuComplete() {
+	ctx, cancel := ctxOp()
+	defer cancel()
+	u, id := w.pickUpload()
+	key := w.key()
+	var numbers []int
+	if u != nil {
+		key = u.Key
+		for _, n := range slices.Sorted(maps.Keys(u.Parts)) {
+			if w.rng.IntN(4) != 0 {
+				numbers = append(numbers, n)
+			}
+		}
+	}
+	if len(numbers) == 0 {
+		numbers = []int{1 + w.rng.IntN(4)}
+	}
+	want := ""
+	if u == nil {
+		want = "NoSuchUpload"
+	}
 	var list []object.CompletePart
 	var sums []byte
-	tooSmall := false
-	for i := 1; i <= nparts; i++ {
-		n := minPartSize + w.rng.IntN(2000)
+	var all []byte
+	v := version{Upload: id, Parts: len(numbers)}
+	for i, n := range numbers {
+		p, ok := part{}, false
+		if u != nil {
+			p, ok = u.Parts[n]
+		}
+		etag := p.ETag
+		if w.rng.IntN(20) == 0 {
+			etag, ok = "0123456789abcdef0123456789abcdef", false
+		}
 		switch {
-		case i == nparts:
-			n = w.rng.IntN(1500)
-		case w.rng.IntN(8) == 0:
-			n = minPartSize - 1
-			tooSmall = true
-		case w.rng.IntN(4) == 0:
-			n = minPartSize
+		case want != "":
+		case !ok:
+			want = "InvalidPart"
+		case p.Size < minPartSize && i < len(numbers)-1:
+			want = "EntityTooSmall"
 		}
-		data := w.data(n)
-		p, err := l.UploadPart(ctx, w.m.Name, key, id, i, bytes.NewReader(data), object.PartOptions{Size: int64(n)})
-		if !w.expect(fmt.Sprintf("%s part %d", op, i), err, "") {
-			w.abort(key, id)
-			return
+		list = append(list, object.CompletePart{Number: n, ETag: `"` + etag + `"`})
+		if ok {
+			raw, _ := hex.DecodeString(p.ETag)
+			sums = append(sums, raw...)
+			data, _ := w.r.content.get(p.ETag)
+			all = append(all, data...)
+			v.PartSizes = append(v.PartSizes, p.Size)
+			v.PartETags = append(v.PartETags, p.ETag)
 		}
-		if p.ETag != md5hex(data) {
-			w.fail("%s part %d: ETag %s", op, i, p.ETag)
-		}
-		s := md5.Sum(data)
-		sums = append(sums, s[:]...)
-		all = append(all, data...)
-		list = append(list, object.CompletePart{Number: i, ETag: `"` + p.ETag + `"`})
 	}
-	switch w.rng.IntN(10) {
-	case 0:
-		w.abort(key, id)
-		return
-	case 1:
-		w.logf("%s left unfinished", op)
-		return
+	if want == "" {
+		v.ETag = md5hex(sums) + "-" + strconv.Itoa(len(numbers))
+		v.Size, v.Meta, v.Tags = int64(len(all)), u.Meta, u.Tags
+		w.r.content.add(v.ETag, all)
 	}
-	v.ETag = md5hex(sums) + "-" + strconv.Itoa(nparts)
-	v.Size, v.Parts = int64(len(all)), nparts
-	w.r.content.add(v.ETag, all)
-	want := ""
-	if tooSmall {
-		want = "EntityTooSmall"
-	}
+	op := fmt.Sprintf("complete %s %s parts %v", key, id, numbers)
+	w.logf("%s", op)
+	var info object.ObjectInfo
 	w.write(key, v.ETag, false, func() (bool, string) {
-		info, err := l.CompleteMultipartUpload(ctx, w.m.Name, key, id, list, object.CompleteOptions{})
-		if !w.expect(op+" complete", err, want) {
-			if want != "" {
-				w.abort(key, id)
-			}
+		var err error
+		info, err = w.r.env.layer.CompleteMultipartUpload(ctx, w.m.Name, key, id, list, object.CompleteOptions{})
+		if !w.expect(op, err, want) {
 			return false, ""
 		}
-		if info.ETag != v.ETag {
-			w.fail("%s: ETag %s, want %s", op, info.ETag, v.ETag)
+		if info.ETag != v.ETag || info.Size != v.Size {
+			w.fail("%s: ETag %s size %d, want %s %d", op, info.ETag, info.Size, v.ETag, v.Size)
 		}
 		w.checkVID(op, info.VersionID)
 		v.VID = info.VersionID
 		w.m.write(key, v)
+		delete(w.m.Uploads, id)
 		return true, ""
 	})
+	if want == "" && info.ETag != "" && w.rng.IntN(3) == 0 {
+		w.retryComplete(key, id, list, info)
+	}
 }
 
-func (w *worker) abort(key, id string) {
+// retryComplete repeats a CompleteMultipartUpload that succeeded: while
+// the object it made is the key's current one, the answer is the same
+// and nothing changes; after that the upload is gone.
+func (w *worker) retryComplete(key, id string, list []object.CompletePart, first object.ObjectInfo) {
 	ctx, cancel := ctxOp()
 	defer cancel()
+	cur, ok := w.m.latest(key)
+	want := "NoSuchUpload"
+	if ok && cur.Upload == id && len(cur.PartETags) == len(list) {
+		want = ""
+	}
+	op := fmt.Sprintf("retry complete %s %s", key, id)
+	w.logf("%s", op)
+	info, err := w.r.env.layer.CompleteMultipartUpload(ctx, w.m.Name, key, id, list, object.CompleteOptions{})
+	if w.expect(op, err, want) && (info.ETag != first.ETag || info.VersionID != first.VersionID || info.Size != first.Size) {
+		w.fail("%s: answer %s %s %d, first %s %s %d", op, info.ETag, info.VersionID, info.Size, first.ETag, first.VersionID, first.Size)
+	}
+}
+
+func (w *worker) mpuAbort() {
+	ctx, cancel := ctxOp()
+	defer cancel()
+	u, id := w.pickUpload()
+	key := w.key()
+	want := "NoSuchUpload"
+	if u != nil {
+		key, want = u.Key, ""
+	}
+	op := fmt.Sprintf("abort %s %s", key, id)
+	w.logf("%s", op)
 	err := w.r.env.layer.AbortMultipartUpload(ctx, w.m.Name, key, id)
-	w.expect("abort "+key, err, "")
+	if w.expect(op, err, want) {
+		delete(w.m.Uploads, id)
+	}
 }
 
 // copyOwn copies a version of one of the worker's keys to another (or
@@ -467,6 +593,7 @@ func (w *worker) copyOwn() {
 	}
 	v := sv.clone()
 	v.Ret, v.Hold = object.Retention{}, false
+	v.Upload, v.PartETags = "", nil
 	if opts.ReplaceMetadata {
 		v.Meta = w.meta()
 		opts.Attrs.UserMeta = map[string]string{"n": v.Meta}
