@@ -3,6 +3,7 @@ package modeltest
 import (
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,9 @@ type bucketModel struct {
 	Name       string
 	Versioning string // "", object.VersioningEnabled or object.VersioningSuspended
 	Lock       bool
+	// Excluded are the prefixes of keys that an Enabled bucket does not
+	// version: they get the null version, as in a suspended bucket.
+	Excluded []string
 	// Keys holds each key's versions, newest first. A never-versioned
 	// bucket holds at most one, with VID "".
 	Keys map[string][]version
@@ -109,20 +113,30 @@ func (b *bucketModel) latestETag(key string) string {
 	return ""
 }
 
-// versionsKey reports whether a write to the bucket makes a new version
-// (rather than replacing the null version or the only one).
-func (b *bucketModel) versioned() bool { return b.Versioning == object.VersioningEnabled }
+// versionsKey reports whether a write to key makes a new version (rather
+// than replacing the null version or the only one).
+func (b *bucketModel) versionsKey(key string) bool {
+	if b.Versioning != object.VersioningEnabled {
+		return false
+	}
+	for _, p := range b.Excluded {
+		if strings.HasPrefix(key, p) {
+			return false
+		}
+	}
+	return true
+}
 
 // write makes v the newest version of key, as a PUT, a completed upload
 // or a copy does; v.VID is what the layer returned.
 func (b *bucketModel) write(key string, v version) {
-	switch b.Versioning {
-	case "":
+	switch {
+	case b.Versioning == "":
 		v.VID = ""
 		b.Keys[key] = []version{v}
-	case object.VersioningEnabled:
+	case b.versionsKey(key):
 		b.Keys[key] = append([]version{v}, b.Keys[key]...)
-	default: // Suspended: the write replaces the null version.
+	default: // Suspended or excluded: the write replaces the null version.
 		v.VID = object.NullVersion
 		b.dropNull(key)
 		b.Keys[key] = append([]version{v}, b.Keys[key]...)
@@ -189,7 +203,7 @@ func (b *bucketModel) applyDelete(key, vid string, out deleteOutcome, markerVID 
 	case vid == "" && b.Versioning == "":
 		delete(b.Keys, key)
 	case vid == "":
-		if b.Versioning == object.VersioningSuspended {
+		if !b.versionsKey(key) {
 			b.dropNull(key)
 			markerVID = object.NullVersion
 		}
@@ -203,7 +217,8 @@ func (b *bucketModel) applyDelete(key, vid string, out deleteOutcome, markerVID 
 
 // setVersioning applies a versioning change the layer acknowledged. The
 // first one makes every existing object the null version of its key.
-func (b *bucketModel) setVersioning(status string) {
+func (b *bucketModel) setVersioning(status string, excluded []string) {
+	b.Excluded = excluded
 	if b.Versioning == "" {
 		for k, vs := range b.Keys {
 			for i := range vs {

@@ -139,18 +139,18 @@ func (w *worker) anyVersion(key string) string {
 
 // checkVID checks the version id a write returned against the bucket's
 // versioning.
-func (w *worker) checkVID(op, vid string) {
+func (w *worker) checkVID(op, key, vid string) {
 	ok := false
-	switch w.m.Versioning {
-	case "":
+	switch {
+	case w.m.Versioning == "":
 		ok = vid == ""
-	case object.VersioningSuspended:
+	case !w.m.versionsKey(key):
 		ok = vid == object.NullVersion
 	default:
 		ok = len(vid) == 32 && vid != object.NullVersion && object.ValidVersionID(vid)
 	}
 	if !ok {
-		w.fail("%s: version id %q in a bucket whose versioning is %q", op, vid, w.m.Versioning)
+		w.fail("%s: version id %q in a bucket whose versioning is %q (excluded %v)", op, vid, w.m.Versioning, w.m.Excluded)
 	}
 }
 
@@ -242,7 +242,7 @@ func (w *worker) put() {
 		if info.ETag != etag {
 			w.fail("%s: ETag %s", op, info.ETag)
 		}
-		w.checkVID(op, info.VersionID)
+		w.checkVID(op, key, info.VersionID)
 		v.VID = info.VersionID
 		w.m.write(key, v)
 		return true, ""
@@ -516,7 +516,7 @@ func (w *worker) mpuComplete() {
 		if info.ETag != v.ETag || info.Size != v.Size {
 			w.fail("%s: ETag %s size %d, want %s %d", op, info.ETag, info.Size, v.ETag, v.Size)
 		}
-		w.checkVID(op, info.VersionID)
+		w.checkVID(op, key, info.VersionID)
 		v.VID = info.VersionID
 		w.m.write(key, v)
 		delete(w.m.Uploads, id)
@@ -618,7 +618,7 @@ func (w *worker) copyOwn() {
 		if info.ETag != v.ETag {
 			w.fail("%s: ETag %s, source %s", op, info.ETag, v.ETag)
 		}
-		w.checkVID(op, info.VersionID)
+		w.checkVID(op, dst, info.VersionID)
 		v.VID = info.VersionID
 		w.m.write(dst, v)
 		return true, ""
@@ -661,16 +661,16 @@ func (w *worker) copyOther() {
 			w.fail("%s: ETag %s was never written", op, info.ETag)
 		}
 		v.ETag, v.Size, v.Parts = info.ETag, int64(len(data)), info.PartsCount
-		w.checkVID(op, info.VersionID)
+		w.checkVID(op, dst, info.VersionID)
 		v.VID = info.VersionID
 		w.m.write(dst, v)
 		return true, info.ETag
 	})
 }
 
-func (w *worker) checkDeleteResult(op string, got, want object.DeleteResult, out deleteOutcome) {
+func (w *worker) checkDeleteResult(op, key string, got, want object.DeleteResult, out deleteOutcome) {
 	if out.marker {
-		w.checkVID(op, got.VersionID)
+		w.checkVID(op, key, got.VersionID)
 		want.VersionID = got.VersionID
 	}
 	if got != want {
@@ -690,7 +690,7 @@ func (w *worker) deleteLatest() {
 		if !w.expect(op, err, "") {
 			return false, ""
 		}
-		w.checkDeleteResult(op, res, out.result, out)
+		w.checkDeleteResult(op, key, res, out.result, out)
 		w.m.applyDelete(key, "", out, res.VersionID)
 		return true, ""
 	})
@@ -721,7 +721,7 @@ func (w *worker) deleteVersion() {
 		if !w.expect(op, err, want) {
 			return false, ""
 		}
-		w.checkDeleteResult(op, res, out.result, out)
+		w.checkDeleteResult(op, key, res, out.result, out)
 		w.m.applyDelete(key, vid, out, "")
 		return true, ""
 	})
@@ -786,7 +786,7 @@ func (w *worker) deleteObjects() {
 			continue
 		}
 		if want == "" {
-			w.checkDeleteResult(fmt.Sprintf("%s entry %d", op, i), res[i].DeleteResult, outs[i].result, outs[i])
+			w.checkDeleteResult(fmt.Sprintf("%s entry %d", op, i), o.Key, res[i].DeleteResult, outs[i].result, outs[i])
 		}
 		w.m.applyDelete(o.Key, o.VersionID, outs[i], res[i].VersionID)
 	}
@@ -845,11 +845,15 @@ func (w *worker) versioning() {
 	if w.m.Lock && status != object.VersioningEnabled {
 		want = "InvalidBucketState"
 	}
-	op := "versioning " + status
+	var excluded []string
+	if status == object.VersioningEnabled && w.rng.IntN(3) == 0 {
+		excluded = []string{"d/"}
+	}
+	op := fmt.Sprintf("versioning %s excluding %v", status, excluded)
 	w.logf("%s", op)
-	err := w.r.env.layer.SetBucketVersioning(ctx, w.m.Name, object.VersioningConfig{Status: status})
+	err := w.r.env.layer.SetBucketVersioning(ctx, w.m.Name, object.VersioningConfig{Status: status, ExcludedPrefixes: excluded})
 	if w.expect(op, err, want) {
-		w.m.setVersioning(status)
+		w.m.setVersioning(status, excluded)
 	}
 }
 
