@@ -21,6 +21,7 @@ func TestFindings(t *testing.T) {
 		return
 	}
 	t.Run("CopyVersionOntoItsKey", testCopyVersionOntoItsKey)
+	t.Run("CollectDuringSlowRead", testCollectDuringSlowRead)
 }
 
 // newFindingLayer is a layer with one versioned bucket.
@@ -71,5 +72,54 @@ func testCopyVersionOntoItsKey(t *testing.T) {
 	defer obj.Body.Close()
 	if data, _ := io.ReadAll(obj.Body); string(data) != "one" {
 		t.Errorf("latest is %q after the restore, want %q", data, "one")
+	}
+}
+
+// A GET opens the first part of a multipart object at once and the later
+// ones as the reader reaches them. If the object is overwritten meanwhile
+// and the reader takes longer than GCDelay to get there, the collector
+// deletes the later parts' blobs and the read fails mid-body.
+func testCollectDuringSlowRead(t *testing.T) {
+	clk := &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	e, err := openEnv(vfs.NewCrashableMem(), newCrashBlobs(clk.Now), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.meta.Close()
+	ctx := context.Background()
+	l := e.layer
+	if err := l.CreateBucket(ctx, "bucket", object.CreateBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := l.CreateMultipartUpload(ctx, "bucket", "k", object.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []object.CompletePart
+	for i, n := range []int{minPartSize, 10} {
+		p, err := l.UploadPart(ctx, "bucket", "k", id, i+1, bytes.NewReader(make([]byte, n)), object.PartOptions{Size: int64(n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, object.CompletePart{Number: i + 1, ETag: p.ETag})
+	}
+	if _, err := l.CompleteMultipartUpload(ctx, "bucket", "k", id, list, object.CompleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := l.GetObject(ctx, "bucket", "k", object.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Body.Close()
+	if _, err := l.PutObject(ctx, "bucket", "k", bytes.NewReader([]byte("new")), object.PutOptions{Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(gcDelay + time.Millisecond) // the reader stalls
+	if _, _, err := l.DrainQueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(obj.Body)
+	if err != nil || len(data) != minPartSize+10 {
+		t.Fatalf("reading the object the GET opened: %d bytes, %v", len(data), err)
 	}
 }

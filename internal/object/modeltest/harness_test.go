@@ -57,6 +57,12 @@ type env struct {
 	blobs  *crashBlobs
 	faults *faultstore.Store
 	layer  *object.Layer
+	// ahead is a second layer over the same stores whose clock runs ahead
+	// of clk during a round (-model.gcrace): its collector sees blobs come
+	// due while readers of the first may still be reading them, as a
+	// reader that stalls for longer than GCDelay would.
+	ahead      *object.Layer
+	aheadClock *clock
 }
 
 func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
@@ -69,7 +75,18 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
 		Now: clk.Now, Logger: discard,
 	})
-	return &env{fs: fs, meta: m, blobs: blobs, faults: f, layer: l}, nil
+	ac := &clock{}
+	aheadNow := func() time.Time {
+		ac.mu.Lock()
+		offset := ac.now.Sub(time.Time{})
+		ac.mu.Unlock()
+		return clk.Now().Add(offset)
+	}
+	ahead := object.New(m, f, object.Options{
+		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
+		Now: aheadNow, Logger: discard,
+	})
+	return &env{fs: fs, meta: m, blobs: blobs, faults: f, layer: l, ahead: ahead, aheadClock: ac}, nil
 }
 
 // code names an error for comparison with the model: "" for none, the S3
@@ -193,7 +210,7 @@ type run struct {
 	failures []string
 
 	// Counts for the log.
-	ops, rounds, crashes, faultRounds, faultedOps, gcDeleted atomic.Int64
+	ops, rounds, crashes, faultRounds, faultedOps, gcDeleted, aheadDeleted, multipartReads, completes atomic.Int64
 }
 
 func (r *run) fail(format string, args ...any) {

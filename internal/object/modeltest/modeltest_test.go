@@ -24,6 +24,7 @@ var (
 	flagWorkers  = flag.Int("model.workers", 4, "concurrent workers")
 	flagDuration = flag.Duration("model.duration", 0, "run fresh seeds until this much time has passed")
 	flagLog      = flag.String("model.log", "", "append one line per seed to this file")
+	flagGCRace   = flag.Bool("model.gcrace", false, "also collect during rounds with a clock ahead, past GCDelay, while readers read slowly")
 	flagFindings = flag.Bool("model.findings", false, "also run the reproducers of findings, and let the model try what they found")
 )
 
@@ -74,8 +75,8 @@ func TestModel(t *testing.T) {
 				seed, *flagOps, seed, *flagOps, *flagWorkers, strings.Join(msg, "\n"))
 			logf("seed=%d FAIL: %s", seed, strings.ReplaceAll(msg[0], "\n", " | "))
 		}
-		logf("seed=%d ops=%d rounds=%d crashes=%d faultRounds=%d faultedOps=%d gcDeleted=%d result=%s",
-			seed, r.ops.Load(), r.rounds.Load(), r.crashes.Load(), r.faultRounds.Load(), r.faultedOps.Load(), r.gcDeleted.Load(), result)
+		logf("seed=%d ops=%d rounds=%d crashes=%d faultRounds=%d faultedOps=%d gcDeleted=%d aheadDeleted=%d completes=%d multipartReads=%d result=%s",
+			seed, r.ops.Load(), r.rounds.Load(), r.crashes.Load(), r.faultRounds.Load(), r.faultedOps.Load(), r.gcDeleted.Load(), r.aheadDeleted.Load(), r.completes.Load(), r.multipartReads.Load(), result)
 		return len(r.failures) == 0
 	}
 	if *flagDuration > 0 {
@@ -232,6 +233,9 @@ func (r *run) round() {
 	wg.Wait()
 	close(done)
 	gcwg.Wait()
+	r.env.aheadClock.mu.Lock()
+	r.env.aheadClock.now = time.Time{}
+	r.env.aheadClock.mu.Unlock()
 	r.env.faults.Clear()
 	r.faultOn.Store(false)
 	if r.crashed.Load() {
@@ -256,6 +260,15 @@ func (r *run) collect(done chan struct{}) {
 		r.gcDeleted.Add(int64(n))
 		if err != nil && !r.faultOn.Load() {
 			r.fail("collector: drain: %v", err)
+		}
+		if *flagGCRace {
+			r.env.aheadClock.Advance(gcDelay + time.Millisecond)
+			n, _, err := r.env.ahead.DrainQueue(ctx)
+			r.gcDeleted.Add(int64(n))
+			r.aheadDeleted.Add(int64(n))
+			if err != nil && !r.faultOn.Load() {
+				r.fail("collector ahead: drain: %v", err)
+			}
 		}
 		if i%4 == 0 {
 			n, err := r.env.layer.SweepOrphans(ctx)
@@ -318,7 +331,7 @@ func (r *run) between() {
 	r.resetHistories()
 	steps := []time.Duration{time.Millisecond, 500 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Minute, 2 * time.Hour}
 	r.clk.Advance(steps[r.rng.IntN(len(steps))])
-	if r.rng.IntN(4) == 0 {
+	if r.rng.IntN(10) == 0 {
 		r.expireUploads()
 	}
 	if r.rounds.Load()%5 == 0 {
@@ -331,7 +344,7 @@ func (r *run) between() {
 func (r *run) expireUploads() {
 	ctx, cancel := ctxOp()
 	defer cancel()
-	ages := []time.Duration{time.Second, 30 * time.Minute, 3 * time.Hour}
+	ages := []time.Duration{time.Second, 30 * time.Minute, 3 * time.Hour, 24 * time.Hour}
 	age := ages[r.rng.IntN(len(ages))]
 	cutoff := r.clk.Now().Add(-age)
 	want := 0

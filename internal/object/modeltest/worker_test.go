@@ -170,37 +170,37 @@ func (w *worker) step() {
 	defer func() { w.resp = w.r.next() }()
 	w.r.ops.Add(1)
 	switch n := w.rng.IntN(100); {
-	case n < 22:
+	case n < 18:
 		w.put()
-	case n < 32:
+	case n < 26:
 		w.get()
-	case n < 42:
+	case n < 37:
 		w.readOther()
-	case n < 45:
+	case n < 40:
 		w.mpuCreate()
-	case n < 49:
+	case n < 50:
 		w.mpuPart()
-	case n < 51:
+	case n < 56:
 		w.mpuComplete()
-	case n < 52:
+	case n < 57:
 		w.mpuAbort()
-	case n < 58:
-		w.copyOwn()
 	case n < 63:
+		w.copyOwn()
+	case n < 68:
 		w.copyOther()
-	case n < 70:
+	case n < 74:
 		w.deleteLatest()
-	case n < 76:
+	case n < 80:
 		w.deleteVersion()
-	case n < 81:
+	case n < 84:
 		w.deleteObjects()
-	case n < 86:
+	case n < 88:
 		w.tagging()
-	case n < 89:
-		w.list()
 	case n < 91:
+		w.list()
+	case n < 93:
 		w.versioning()
-	case n < 96:
+	case n < 97:
 		w.retention()
 	default:
 		w.legalHold()
@@ -336,7 +336,7 @@ func (w *worker) readOther() {
 	obj, err := w.r.env.layer.GetObject(ctx, name, key, object.GetOptions{Range: rg})
 	var data []byte
 	if err == nil {
-		data, err = io.ReadAll(obj.Body)
+		data, err = readSlowly(obj.Body)
 		obj.Body.Close()
 	}
 	rr := w.r.next()
@@ -344,6 +344,9 @@ func (w *worker) readOther() {
 	switch c := code(err); {
 	case c == "":
 		etag = obj.Info.ETag
+		if obj.Info.PartsCount > 1 {
+			w.r.multipartReads.Add(1)
+		}
 	case c == "NoSuchKey":
 	case c == "InvalidRange" && rg != nil:
 		// Only an empty object has no suffix range.
@@ -409,6 +412,10 @@ func (w *worker) mpuCreate() {
 
 // mpuPart uploads (or replaces) a part of an unfinished upload.
 func (w *worker) mpuPart() {
+	if len(w.m.Uploads) == 0 && w.rng.IntN(4) != 0 {
+		w.mpuCreate()
+		return
+	}
 	ctx, cancel := ctxOp()
 	defer cancel()
 	u, id := w.pickUpload()
@@ -418,7 +425,7 @@ func (w *worker) mpuPart() {
 	}
 	number := 1 + w.rng.IntN(4)
 	n := minPartSize + w.rng.IntN(2000)
-	switch w.rng.IntN(6) {
+	switch w.rng.IntN(12) {
 	case 0:
 		n = minPartSize - 1
 	case 1:
@@ -452,12 +459,17 @@ func (w *worker) mpuComplete() {
 	ctx, cancel := ctxOp()
 	defer cancel()
 	u, id := w.pickUpload()
+	if w.rng.IntN(4) != 0 && (u == nil || len(u.Parts) == 0) {
+		// Most of the time, make progress towards a complete instead.
+		w.mpuPart()
+		return
+	}
 	key := w.key()
 	var numbers []int
 	if u != nil {
 		key = u.Key
 		for _, n := range slices.Sorted(maps.Keys(u.Parts)) {
-			if w.rng.IntN(4) != 0 {
+			if w.rng.IntN(8) != 0 {
 				numbers = append(numbers, n)
 			}
 		}
@@ -520,6 +532,7 @@ func (w *worker) mpuComplete() {
 		v.VID = info.VersionID
 		w.m.write(key, v)
 		delete(w.m.Uploads, id)
+		w.r.completes.Add(1)
 		return true, ""
 	})
 	if want == "" && info.ETag != "" && w.rng.IntN(3) == 0 {
@@ -914,5 +927,27 @@ func (w *worker) legalHold() {
 	err := w.r.env.layer.PutObjectLegalHold(ctx, w.m.Name, key, vid, on)
 	if w.expect(op, err, want) {
 		w.m.Keys[key][i].Hold = on
+	}
+}
+
+// readSlowly reads r to its end, with -model.gcrace in small pieces and
+// pauses, as a slow client does, so that the collector may run meanwhile.
+func readSlowly(r io.Reader) ([]byte, error) {
+	if !*flagGCRace {
+		return io.ReadAll(r)
+	}
+	time.Sleep(5 * time.Millisecond)
+	var out []byte
+	buf := make([]byte, 512)
+	for {
+		n, err := r.Read(buf)
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }
