@@ -22,6 +22,10 @@ type crashBlobs struct {
 	mu      sync.RWMutex
 	blobs   map[blob.ID]storedBlob
 	writing map[blob.ID]bool
+	// deleted are the blobs deleted since the last clone: a delete is a
+	// directory change a crash may undo, so a clone may bring them back
+	// (as orphans, for the collector).
+	deleted map[blob.ID]storedBlob
 }
 
 type storedBlob struct {
@@ -30,16 +34,23 @@ type storedBlob struct {
 }
 
 func newCrashBlobs(now func() time.Time) *crashBlobs {
-	return &crashBlobs{now: now, blobs: map[blob.ID]storedBlob{}, writing: map[blob.ID]bool{}}
+	return &crashBlobs{now: now, blobs: map[blob.ID]storedBlob{}, writing: map[blob.ID]bool{}, deleted: map[blob.ID]storedBlob{}}
 }
 
-// crashClone returns the store a crash at this instant leaves: the
-// committed blobs only. The caller holds mu (freeze).
-func (s *crashBlobs) crashCloneLocked() *crashBlobs {
+// crashCloneLocked returns the store a crash at this instant leaves: the
+// committed blobs, and some of those deleted lately (each with
+// probability resurrect). The caller holds mu.
+func (s *crashBlobs) crashCloneLocked(resurrect func() bool) *crashBlobs {
 	c := newCrashBlobs(s.now)
 	for id, b := range s.blobs {
 		c.blobs[id] = b
 	}
+	for id, b := range s.deleted {
+		if resurrect() {
+			c.blobs[id] = b
+		}
+	}
+	clear(s.deleted)
 	return c
 }
 
@@ -138,6 +149,9 @@ func (s *crashBlobs) Size(ctx context.Context, id blob.ID) (int64, error) {
 func (s *crashBlobs) Delete(ctx context.Context, id blob.ID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if b, ok := s.blobs[id]; ok {
+		s.deleted[id] = b
+	}
 	delete(s.blobs, id)
 	return nil
 }

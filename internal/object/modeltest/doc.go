@@ -24,7 +24,8 @@
 // write, fsync, open, read or delete): an operation that fails must leave
 // no visible change. Some rounds crash in the middle: the metadata file
 // system and the blob store are cloned as a crash would leave them (the
-// unsynced pebble data partly kept, uncommitted blobs dropped) while the
+// unsynced pebble data partly kept, uncommitted blobs dropped, some recent
+// blob deletes undone) while the
 // other workers' operations are in flight; everything is reopened on the
 // clones, and each bucket must then hold exactly the model's state either
 // before or after the one operation its worker had in flight, with every
@@ -46,6 +47,10 @@
 //	-model.duration=D    run fresh seeds until D has passed (e.g. 25m)
 //	-model.log=FILE      append one line per seed (seed, ops, rounds,
 //	                     crashes, faults, result) to FILE
+//	-model.gcrace        also drain the GC queue during rounds through a
+//	                     second layer whose clock runs past GCDelay, while
+//	                     readers read slowly (a reader stalled longer than
+//	                     GCDelay)
 //	-model.findings      also run the reproducers of findings in
 //	                     testdata/findings.txt, which fail until fixed
 //

@@ -247,7 +247,8 @@ func (r *run) crash(pct int) {
 		cfg.RNG = rand.New(rand.NewPCG(uint64(r.seed), uint64(r.rounds.Load())))
 	}
 	r.crashFS = e.fs.CrashClone(cfg)
-	r.crashBlobStore = e.blobs.crashCloneLocked()
+	rng := rand.New(rand.NewPCG(uint64(r.seed), uint64(r.crashes.Load())))
+	r.crashBlobStore = e.blobs.crashCloneLocked(func() bool { return rng.IntN(100) < pct })
 	e.blobs.mu.Unlock()
 	r.crashEnd = r.next()
 	r.crashes.Add(1)

@@ -308,6 +308,11 @@ func (w *worker) get() {
 	if p := compareInfo(obj.Info, v, w.m); p != "" {
 		w.fail("%s: %s", op, p)
 	}
+	if head, err := w.r.env.layer.HeadObject(ctx, w.m.Name, key, object.GetOptions{VersionID: vid, PartNumber: partNumber}); w.expect(op+" (head)", err, "") {
+		if p := compareInfo(head.Info, v, w.m); p != "" {
+			w.fail("%s (head): %s", op, p)
+		}
+	}
 	full, _ := w.r.content.get(v.ETag)
 	if obj.Offset != off || obj.Length != n || !bytes.Equal(data, full[off:off+n]) {
 		w.fail("%s: got offset %d length %d (%d bytes), want %d+%d of %s", op, obj.Offset, obj.Length, len(data), off, n, v.ETag)
