@@ -15,7 +15,12 @@
 // bucket and checks every result against a sequential in-memory model of
 // that bucket; it also reads other workers' keys and checks that what it
 // saw was the key's value at some moment between the read's invocation
-// and its response (a single-writer linearizability check). A collector
+// and its response (a single-writer linearizability check). All workers
+// also write the same keys of one shared versioned bucket (PUTs, delete
+// markers, copies, multipart uploads): it must hold exactly the
+// acknowledged versions, each with its data, newest first in an order
+// that real time allows (a version written, start to finish, before
+// another began is the older). A collector
 // goroutine drains the GC queue and sweeps orphans during the round. The
 // fake clock moves only between rounds, by up to hours, so retention
 // expires and queued blobs come due.

@@ -195,6 +195,7 @@ type run struct {
 	seq     atomic.Int64 // orders invocations and responses
 	uniq    atomic.Int64
 	hist    map[string]*history // bucket/key
+	shared  *sharedLog
 	ws      []*worker
 
 	faultOn atomic.Bool

@@ -105,6 +105,7 @@ func runSeed(seed int64, ops, workers int) *run {
 		clk:     &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)},
 		content: &contents{m: map[string][]byte{}},
 		hist:    map[string]*history{},
+		shared:  &sharedLog{writes: map[string]sharedWrite{}},
 	}
 	env, err := openEnv(vfs.NewCrashableMem(), newCrashBlobs(r.clk.Now), r.clk)
 	if err != nil {
@@ -154,6 +155,12 @@ func (r *run) setup() error {
 		for _, k := range keys {
 			r.hist[name+"/"+k] = &history{}
 		}
+	}
+	if err := r.env.layer.CreateBucket(ctx, sharedBucket, object.CreateBucketOptions{}); err != nil {
+		return err
+	}
+	if err := r.env.layer.SetBucketVersioning(ctx, sharedBucket, object.VersioningConfig{Status: object.VersioningEnabled}); err != nil {
+		return err
 	}
 	r.resetHistories()
 	return nil
@@ -315,6 +322,9 @@ func (r *run) recover() {
 		}
 		return
 	}
+	if probs := r.checkShared(ctx, true); len(probs) > 0 {
+		r.fail("after a crash (unsynced kept %d%%, seq %d-%d) the shared bucket differs from the acknowledged writes:\n    %s", r.crashPct, r.crashStart, r.crashEnd, probs)
+	}
 }
 
 // between runs between rounds, with nothing in flight: the whole state
@@ -327,6 +337,10 @@ func (r *run) between() {
 			w.fail("after the round the bucket differs from the model:\n    %s", probs)
 			return
 		}
+	}
+	if probs := r.checkShared(ctx, false); len(probs) > 0 {
+		r.fail("after round %d the shared bucket differs from the acknowledged writes:\n    %s", r.rounds.Load(), probs)
+		return
 	}
 	r.resetHistories()
 	steps := []time.Duration{time.Millisecond, 500 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Minute, 2 * time.Hour}
@@ -408,17 +422,15 @@ func (r *run) finish() {
 	ctx, cancel := ctxOp()
 	defer cancel()
 	for _, w := range r.ws {
-		res, err := r.env.layer.ListMultipartUploads(ctx, w.m.Name, object.ListUploadsOptions{MaxUploads: 1000})
-		if err != nil {
-			r.fail("list uploads: %v", err)
+		if err := r.abortAll(ctx, w.m.Name); err != nil {
+			r.fail("%v", err)
 			return
 		}
-		for _, u := range res.Uploads {
-			if err := r.env.layer.AbortMultipartUpload(ctx, w.m.Name, u.Key, u.UploadID); err != nil {
-				r.fail("abort %s: %v", u.Key, err)
-			}
-			delete(w.m.Uploads, u.UploadID)
-		}
+		clear(w.m.Uploads)
+	}
+	if err := r.abortAll(ctx, sharedBucket); err != nil {
+		r.fail("%v", err)
+		return
 	}
 	r.fullCollect()
 	for _, w := range r.ws {
@@ -426,14 +438,34 @@ func (r *run) finish() {
 			w.fail("at the end the bucket differs from the model:\n    %s", probs)
 		}
 	}
+	if probs := r.checkShared(ctx, false); len(probs) > 0 {
+		r.fail("at the end the shared bucket differs from the acknowledged writes:\n    %s", probs)
+	}
 	if n := r.env.blobs.count(); n > 0 && r.allInline() {
 		r.fail("%d blobs left when no object needs one", n)
 	}
 }
 
+// abortAll aborts every unfinished upload of bucket.
+func (r *run) abortAll(ctx context.Context, bucket string) error {
+	res, err := r.env.layer.ListMultipartUploads(ctx, bucket, object.ListUploadsOptions{MaxUploads: 1000})
+	if err != nil {
+		return fmt.Errorf("list uploads of %s: %w", bucket, err)
+	}
+	for _, u := range res.Uploads {
+		if err := r.env.layer.AbortMultipartUpload(ctx, bucket, u.Key, u.UploadID); err != nil {
+			return fmt.Errorf("abort %s/%s: %w", bucket, u.Key, err)
+		}
+	}
+	return nil
+}
+
 // allInline reports whether every version in the model fits inline, so
 // that no blob should remain.
 func (r *run) allInline() bool {
+	if len(r.shared.writes) > 0 {
+		return false
+	}
 	for _, w := range r.ws {
 		for _, vs := range w.m.Keys {
 			for _, v := range vs {

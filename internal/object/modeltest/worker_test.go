@@ -169,6 +169,10 @@ func (w *worker) step() {
 	w.inv = w.r.next()
 	defer func() { w.resp = w.r.next() }()
 	w.r.ops.Add(1)
+	if w.rng.IntN(8) == 0 {
+		w.sharedOp()
+		return
+	}
 	switch n := w.rng.IntN(100); {
 	case n < 18:
 		w.put()
