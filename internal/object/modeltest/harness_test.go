@@ -211,7 +211,7 @@ type run struct {
 	failures []string
 
 	// Counts for the log.
-	ops, rounds, crashes, faultRounds, faultedOps, gcDeleted, aheadDeleted, multipartReads, completes atomic.Int64
+	ops, rounds, crashes, faultRounds, faultedOps, gcDeleted, aheadDeleted, multipartReads, completes, staleReads atomic.Int64
 }
 
 func (r *run) fail(format string, args ...any) {

@@ -75,8 +75,8 @@ func TestModel(t *testing.T) {
 				seed, *flagOps, seed, *flagOps, *flagWorkers, strings.Join(msg, "\n"))
 			logf("seed=%d FAIL: %s", seed, strings.ReplaceAll(msg[0], "\n", " | "))
 		}
-		logf("seed=%d ops=%d rounds=%d crashes=%d faultRounds=%d faultedOps=%d gcDeleted=%d aheadDeleted=%d completes=%d multipartReads=%d result=%s",
-			seed, r.ops.Load(), r.rounds.Load(), r.crashes.Load(), r.faultRounds.Load(), r.faultedOps.Load(), r.gcDeleted.Load(), r.aheadDeleted.Load(), r.completes.Load(), r.multipartReads.Load(), result)
+		logf("seed=%d ops=%d rounds=%d crashes=%d faultRounds=%d faultedOps=%d gcDeleted=%d aheadDeleted=%d completes=%d multipartReads=%d staleReads=%d result=%s",
+			seed, r.ops.Load(), r.rounds.Load(), r.crashes.Load(), r.faultRounds.Load(), r.faultedOps.Load(), r.gcDeleted.Load(), r.aheadDeleted.Load(), r.completes.Load(), r.multipartReads.Load(), r.staleReads.Load(), result)
 		return len(r.failures) == 0
 	}
 	if *flagDuration > 0 {

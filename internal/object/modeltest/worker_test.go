@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -367,6 +369,8 @@ func (w *worker) readOther() {
 			w.fail("%s: InvalidRange on %d bytes", op, obj.Info.Size)
 		}
 		obj = nil
+	case w.collectedUnderfoot(err):
+		return
 	default:
 		w.expect(op, err, "")
 		return
@@ -672,7 +676,7 @@ func (w *worker) copyOther() {
 			}
 			return false, ""
 		}
-		if !w.expect(op, err, "") {
+		if w.collectedUnderfoot(err) || !w.expect(op, err, "") {
 			return false, ""
 		}
 		if !h.allows(info.ETag, ri, rr) {
@@ -959,4 +963,16 @@ func readSlowly(r io.Reader) ([]byte, error) {
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
+}
+
+// collectedUnderfoot reports, and counts, a read of another worker's key
+// that failed because the collector ahead (-model.gcrace) deleted a blob
+// the read had looked up: a known finding (testdata/findings.txt), so
+// that -model.gcrace can look for others; -model.findings fails on it.
+func (w *worker) collectedUnderfoot(err error) bool {
+	if !*flagGCRace || *flagFindings || !errors.Is(err, blob.ErrNotFound) {
+		return false
+	}
+	w.r.staleReads.Add(1)
+	return true
 }
