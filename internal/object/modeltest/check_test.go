@@ -70,43 +70,58 @@ func checkBucket(ctx context.Context, l *object.Layer, c *contents, m *bucketMod
 		}
 	}
 
-	// The version listing: keys in order, each newest first.
-	var want []string
-	for _, k := range sorted {
-		for i, v := range m.Keys[k] {
-			vid := v.VID
-			if vid == "" {
-				vid = object.NullVersion
+	// The version listing: keys in order, each newest first; whole, by
+	// prefix, and with a delimiter.
+	for _, vo := range []object.VersionListOptions{{}, {Prefix: "d/"}, {Delimiter: "/"}, {Prefix: "e/", Delimiter: "/"}} {
+		var want, wantPrefixes []string
+		for _, k := range sorted {
+			if !strings.HasPrefix(k, vo.Prefix) {
+				continue
 			}
-			want = append(want, fmt.Sprintf("%s@%s dm=%v latest=%v %s", k, vid, v.DM, i == 0, v.ETag))
-		}
-	}
-	var got []string
-	vo := object.VersionListOptions{MaxKeys: page}
-	for pages := 0; ; pages++ {
-		res, err := l.ListObjectVersions(ctx, m.Name, vo)
-		if err != nil {
-			bad("list versions: %v", err)
-			break
-		}
-		for _, o := range res.Versions {
-			etag := o.ETag
-			if o.IsDeleteMarker {
-				etag = ""
+			rest := k[len(vo.Prefix):]
+			if i := strings.Index(rest, vo.Delimiter); vo.Delimiter != "" && i >= 0 {
+				if p := vo.Prefix + rest[:i+1]; !slices.Contains(wantPrefixes, p) {
+					wantPrefixes = append(wantPrefixes, p)
+				}
+				continue
 			}
-			got = append(got, fmt.Sprintf("%s@%s dm=%v latest=%v %s", o.Key, o.VersionID, o.IsDeleteMarker, o.IsLatest, etag))
+			for i, v := range m.Keys[k] {
+				vid := v.VID
+				if vid == "" {
+					vid = object.NullVersion
+				}
+				want = append(want, fmt.Sprintf("%s@%s dm=%v latest=%v %s", k, vid, v.DM, i == 0, v.ETag))
+			}
 		}
-		if !res.IsTruncated {
-			break
+		var got, gotPrefixes []string
+		vo.MaxKeys = page
+		for pages := 0; ; pages++ {
+			res, err := l.ListObjectVersions(ctx, m.Name, vo)
+			if err != nil {
+				bad("list versions %+v: %v", vo, err)
+				break
+			}
+			for _, o := range res.Versions {
+				etag := o.ETag
+				if o.IsDeleteMarker {
+					etag = ""
+				}
+				got = append(got, fmt.Sprintf("%s@%s dm=%v latest=%v %s", o.Key, o.VersionID, o.IsDeleteMarker, o.IsLatest, etag))
+			}
+			gotPrefixes = append(gotPrefixes, res.CommonPrefixes...)
+			if !res.IsTruncated {
+				break
+			}
+			if pages > 200 {
+				bad("list versions %+v: does not end", vo)
+				break
+			}
+			vo.KeyMarker, vo.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
 		}
-		if pages > 200 {
-			bad("list versions: does not end")
-			break
+		if !slices.Equal(got, want) || !slices.Equal(gotPrefixes, wantPrefixes) {
+			vo.KeyMarker, vo.VersionIDMarker = "", ""
+			bad("versions %+v:\n  layer %v %v\n  model %v %v", vo, got, gotPrefixes, want, wantPrefixes)
 		}
-		vo.KeyMarker, vo.VersionIDMarker = res.NextKeyMarker, res.NextVersionIDMarker
-	}
-	if !slices.Equal(got, want) {
-		bad("versions:\n  layer %v\n  model %v", got, want)
 	}
 
 	// Unfinished uploads and their parts.
