@@ -19,9 +19,14 @@ type crashBlobs struct {
 	now func() time.Time
 	// mu is held for writing while the store is cloned, so that a crash
 	// clone sees the blob store at one instant.
-	mu      sync.RWMutex
-	blobs   map[blob.ID]storedBlob
-	writing map[blob.ID]bool
+	mu    sync.RWMutex
+	blobs map[blob.ID]storedBlob
+	// writing are the blobs being written, with when they were created:
+	// Walk shows them, as dirstore does (it creates a blob's file at its
+	// final name). A delete of one makes its Commit keep nothing, as
+	// unlinking the file would.
+	writing  map[blob.ID]time.Time
+	unlinked map[blob.ID]bool
 	// deleted are the blobs deleted since the last clone: a delete is a
 	// directory change a crash may undo, so a clone may bring them back
 	// (as orphans, for the collector).
@@ -34,7 +39,7 @@ type storedBlob struct {
 }
 
 func newCrashBlobs(now func() time.Time) *crashBlobs {
-	return &crashBlobs{now: now, blobs: map[blob.ID]storedBlob{}, writing: map[blob.ID]bool{}, deleted: map[blob.ID]storedBlob{}}
+	return &crashBlobs{now: now, blobs: map[blob.ID]storedBlob{}, writing: map[blob.ID]time.Time{}, unlinked: map[blob.ID]bool{}, deleted: map[blob.ID]storedBlob{}}
 }
 
 // crashCloneLocked returns the store a crash at this instant leaves: the
@@ -72,10 +77,13 @@ func (s *crashBlobs) Create(ctx context.Context, id blob.ID) (blob.Writer, error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.blobs[id]; ok || s.writing[id] {
+	if _, ok := s.blobs[id]; ok {
 		return nil, fmt.Errorf("blob %s exists", id)
 	}
-	s.writing[id] = true
+	if _, ok := s.writing[id]; ok {
+		return nil, fmt.Errorf("blob %s exists", id)
+	}
+	s.writing[id] = s.now()
 	return &crashWriter{s: s, id: id}, nil
 }
 
@@ -101,13 +109,16 @@ func (w *crashWriter) Commit() (int64, error) {
 	}
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
-	if !w.s.writing[w.id] {
-		// Lost in a crash clone's parent? No: the parent keeps running;
-		// only an Abort or a second Commit removes it.
+	if _, ok := w.s.writing[w.id]; !ok {
 		return 0, errors.New("commit of a blob not being written")
 	}
 	w.done = true
 	delete(w.s.writing, w.id)
+	if w.s.unlinked[w.id] {
+		// Deleted while being written: the data went nowhere.
+		delete(w.s.unlinked, w.id)
+		return int64(w.buf.Len()), nil
+	}
 	w.s.blobs[w.id] = storedBlob{data: bytes.Clone(w.buf.Bytes()), mod: w.s.now()}
 	return int64(w.buf.Len()), nil
 }
@@ -119,6 +130,7 @@ func (w *crashWriter) Abort() error {
 	w.done = true
 	w.s.mu.Lock()
 	delete(w.s.writing, w.id)
+	delete(w.s.unlinked, w.id)
 	w.s.mu.Unlock()
 	return nil
 }
@@ -153,6 +165,9 @@ func (s *crashBlobs) Delete(ctx context.Context, id blob.ID) error {
 		s.deleted[id] = b
 	}
 	delete(s.blobs, id)
+	if _, ok := s.writing[id]; ok {
+		s.unlinked[id] = true
+	}
 	return nil
 }
 
@@ -165,6 +180,11 @@ func (s *crashBlobs) Walk(ctx context.Context, fn func(id blob.ID, modTime time.
 	var all []entry
 	for id, b := range s.blobs {
 		all = append(all, entry{id, b.mod})
+	}
+	for id, created := range s.writing {
+		if !s.unlinked[id] {
+			all = append(all, entry{id, created})
+		}
 	}
 	s.mu.RUnlock()
 	for _, e := range all {

@@ -52,10 +52,11 @@
 //	-model.duration=D    run fresh seeds until D has passed (e.g. 25m)
 //	-model.log=FILE      append one line per seed (seed, ops, rounds,
 //	                     crashes, faults, result) to FILE
-//	-model.gcrace        also drain the GC queue during rounds through a
-//	                     second layer whose clock runs past GCDelay, while
-//	                     readers read slowly (a reader stalled longer than
-//	                     GCDelay)
+//	-model.gcrace        two layers share the stores (Options.Shared); the
+//	                     second, its clock running ahead past GCDelay and
+//	                     the orphan grace, drains the queue and sweeps
+//	                     orphans during rounds while readers read slowly
+//	                     (a reader or a writer stalled that long)
 //	-model.findings      also run the reproducers of findings in
 //	                     testdata/findings.txt, which fail until fixed
 //

@@ -27,6 +27,9 @@ const (
 	gcDelay     = time.Second
 	orphanGrace = time.Hour
 	opTimeout   = time.Minute
+	// writeRecordExpiry is how long a shared layer's record of a blob
+	// being written keeps the blob from the orphan sweep (a day).
+	writeRecordExpiry = 24 * time.Hour
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -71,9 +74,10 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 		return nil, fmt.Errorf("open metadata store: %w", err)
 	}
 	f := faultstore.New(blobs)
+	// With -model.gcrace two layers share the stores, as gateways do.
 	l := object.New(m, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
-		Now: clk.Now, Logger: discard,
+		Now: clk.Now, Logger: discard, Shared: *flagGCRace,
 	})
 	ac := &clock{}
 	aheadNow := func() time.Time {
@@ -84,7 +88,7 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 	}
 	ahead := object.New(m, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
-		Now: aheadNow, Logger: discard,
+		Now: aheadNow, Logger: discard, Shared: *flagGCRace,
 	})
 	return &env{fs: fs, meta: m, blobs: blobs, faults: f, layer: l, ahead: ahead, aheadClock: ac}, nil
 }
