@@ -276,7 +276,7 @@ func (r *run) collect(done chan struct{}) {
 			if err != nil && !r.faultOn.Load() {
 				r.fail("collector ahead: drain: %v", err)
 			}
-			if i%8 == 7 {
+			if i%4 == 3 {
 				// Past the orphan grace: only the W-keys of the blobs the
 				// other layer is writing keep them.
 				r.env.aheadClock.Advance(orphanGrace + time.Minute)
