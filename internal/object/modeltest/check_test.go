@@ -222,9 +222,9 @@ func checkVersion(ctx context.Context, l *object.Layer, c *contents, m *bucketMo
 // compareInfo compares what a GET says of a version with the model.
 func compareInfo(info object.ObjectInfo, v version, m *bucketModel) string {
 	wantVID := v.VID
-	if info.ETag != v.ETag || info.Size != v.Size || info.PartsCount != v.Parts || info.UserMeta["n"] != v.Meta || info.VersionID != wantVID {
-		return fmt.Sprintf("info etag %s size %d parts %d meta %q vid %q, model etag %s size %d parts %d meta %q vid %q",
-			info.ETag, info.Size, info.PartsCount, info.UserMeta["n"], info.VersionID, v.ETag, v.Size, v.Parts, v.Meta, wantVID)
+	if info.ETag != v.ETag || info.Size != v.Size || info.PartsCount != v.Parts || info.UserMeta["n"] != v.Meta || info.VersionID != wantVID || info.SSE.Type != v.SSE {
+		return fmt.Sprintf("info etag %s size %d parts %d meta %q vid %q sse %q, model etag %s size %d parts %d meta %q vid %q sse %q",
+			info.ETag, info.Size, info.PartsCount, info.UserMeta["n"], info.VersionID, info.SSE.Type, v.ETag, v.Size, v.Parts, v.Meta, wantVID, v.SSE)
 	}
 	return ""
 }

@@ -6,10 +6,13 @@
 // across a simulated crash, with faultstore between the layer and the blob
 // store. It creates one bucket per worker (never versioned, versioned, or
 // with object lock) and runs rounds of random operations: PUTs of inline
-// and blob sizes, multipart uploads (completed or aborted), copies (within
-// the worker's bucket and from other workers' keys), deletes of objects
-// and of versions, DeleteObjects, versioning changes, tagging, retention
-// and legal holds, full and ranged GETs, and listings.
+// and blob sizes, multipart uploads (parts uploaded and replaced,
+// completed with some of them, retried, aborted, expired), copies (within
+// the worker's bucket and from other workers' keys), SSE-S3 encryption of
+// PUTs, uploads and copies (a copy that changes the encryption rewrites
+// the data), deletes of objects and of versions, DeleteObjects,
+// versioning changes (with excluded prefixes), tagging, retention and
+// legal holds, full, ranged and single-part GETs and HEADs, and listings.
 //
 // Workers run concurrently. Each worker alone writes the keys of its own
 // bucket and checks every result against a sequential in-memory model of

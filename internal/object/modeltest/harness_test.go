@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/kurastore/kura/internal/blob/faultstore"
+	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
@@ -33,6 +34,10 @@ const (
 )
 
 var discard = slog.New(slog.DiscardHandler)
+
+// kmsSecret is the master key of the KMS that seals SSE-S3 objects' keys;
+// the same across crashes, as a server's key file is.
+var kmsSecret = localkms.NewSecret("model")
 
 // clock is the layer's settable clock; it moves only between rounds.
 type clock struct {
@@ -73,11 +78,15 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open metadata store: %w", err)
 	}
+	k, err := localkms.New(m, kmsSecret)
+	if err != nil {
+		return nil, err
+	}
 	f := faultstore.New(blobs)
 	// With -model.gcrace two layers share the stores, as gateways do.
 	l := object.New(m, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
-		Now: clk.Now, Logger: discard, Shared: *flagGCRace,
+		Now: clk.Now, Logger: discard, Shared: *flagGCRace, KMS: k,
 	})
 	ac := &clock{}
 	aheadNow := func() time.Time {
@@ -88,7 +97,7 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 	}
 	ahead := object.New(m, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
-		Now: aheadNow, Logger: discard, Shared: *flagGCRace,
+		Now: aheadNow, Logger: discard, Shared: *flagGCRace, KMS: k,
 	})
 	return &env{fs: fs, meta: m, blobs: blobs, faults: f, layer: l, ahead: ahead, aheadClock: ac}, nil
 }
@@ -172,6 +181,25 @@ func (h *history) allows(etag string, ri, rr int64) bool {
 		}
 	}
 	return false
+}
+
+// candidates are the known values a read from ri to rr may have seen.
+func (h *history) candidates(ri, rr int64) []string {
+	h.mu.Lock()
+	var all []string
+	for _, e := range h.entries {
+		if !e.unknown && e.etag != "" {
+			all = append(all, e.etag)
+		}
+	}
+	h.mu.Unlock()
+	var out []string
+	for _, c := range all {
+		if h.allows(c, ri, rr) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (h *history) String() string {

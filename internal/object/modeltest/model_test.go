@@ -27,6 +27,7 @@ type version struct {
 	PartSizes []int64
 	Upload    string
 	PartETags []string
+	SSE       string // object.SSES3 or ""
 }
 
 func (v version) clone() version {
@@ -39,6 +40,7 @@ func (v version) clone() version {
 // upload is an unfinished multipart upload.
 type upload struct {
 	ID, Key   string
+	SSE       string
 	Meta      string
 	Tags      map[string]string
 	Initiated time.Time

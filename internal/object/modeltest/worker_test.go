@@ -222,6 +222,10 @@ func (w *worker) put() {
 	ret, hold := w.lock()
 	v := version{ETag: etag, Size: int64(len(data)), Meta: w.meta(), Tags: w.tags(), Ret: ret, Hold: hold}
 	opts := object.PutOptions{Size: v.Size, Attrs: object.Attrs{UserMeta: map[string]string{"n": v.Meta}}, Tags: v.Tags, Retention: ret, LegalHold: hold}
+	if w.rng.IntN(4) == 0 {
+		v.SSE = object.SSES3
+		opts.Encryption.Type = object.SSES3
+	}
 	want := ""
 	cur, exists := w.m.latest(key)
 	switch w.rng.IntN(8) {
@@ -411,9 +415,14 @@ func (w *worker) mpuCreate() {
 	ctx, cancel := ctxOp()
 	defer cancel()
 	u := &upload{Key: w.key(), Meta: w.meta(), Tags: w.tags(), Initiated: w.r.clk.Now(), Parts: map[int]part{}}
-	op := "create upload " + u.Key
+	uo := object.UploadOptions{Attrs: object.Attrs{UserMeta: map[string]string{"n": u.Meta}}, Tags: u.Tags}
+	if w.rng.IntN(4) == 0 {
+		u.SSE = object.SSES3
+		uo.Encryption.Type = object.SSES3
+	}
+	op := fmt.Sprintf("create upload %s sse %q", u.Key, u.SSE)
 	w.logf("%s", op)
-	id, err := w.r.env.layer.CreateMultipartUpload(ctx, w.m.Name, u.Key, object.UploadOptions{Attrs: object.Attrs{UserMeta: map[string]string{"n": u.Meta}}, Tags: u.Tags})
+	id, err := w.r.env.layer.CreateMultipartUpload(ctx, w.m.Name, u.Key, uo)
 	if w.expect(op, err, "") {
 		if id == "" || w.m.Uploads[id] != nil {
 			w.fail("%s: upload id %q", op, id)
@@ -526,7 +535,7 @@ func (w *worker) mpuComplete() {
 	}
 	if want == "" {
 		v.ETag = md5hex(sums) + "-" + strconv.Itoa(len(numbers))
-		v.Size, v.Meta, v.Tags = int64(len(all)), u.Meta, u.Tags
+		v.Size, v.Meta, v.Tags, v.SSE = int64(len(all)), u.Meta, u.Tags, u.SSE
 		w.r.content.add(v.ETag, all)
 	}
 	op := fmt.Sprintf("complete %s %s parts %v", key, id, numbers)
@@ -620,6 +629,14 @@ func (w *worker) copyOwn() {
 	v := sv.clone()
 	v.Ret, v.Hold = object.Retention{}, false
 	v.Upload, v.PartETags = "", nil
+	// A copy does not inherit the source's encryption; one that changes
+	// it rewrites the data, and its ETag and parts are learnt from the
+	// answer.
+	if w.rng.IntN(6) == 0 {
+		opts.Encryption.Type = object.SSES3
+	}
+	v.SSE = opts.Encryption.Type
+	rewrites := v.SSE != "" || sv.SSE != ""
 	if opts.ReplaceMetadata {
 		v.Meta = w.meta()
 		opts.Attrs.UserMeta = map[string]string{"n": v.Meta}
@@ -628,27 +645,43 @@ func (w *worker) copyOwn() {
 		v.Tags = w.tags()
 		opts.Tags = v.Tags
 	}
-	if src == dst && vid == "" && !opts.ReplaceMetadata {
-		// A copy onto itself must change something; S3 checks this
-		// before it looks at the source. Naming a version is a change:
-		// it restores that version.
+	if src == dst && vid == "" && !opts.ReplaceMetadata && opts.Encryption.Type == "" {
+		// A copy onto itself must change something (its metadata or its
+		// encryption); S3 checks this before it looks at the source.
+		// Naming a version is a change: it restores that version.
 		want = "InvalidRequest"
 	}
-	op := fmt.Sprintf("copy %s@%s to %s replace meta %v tags %v", src, vid, dst, opts.ReplaceMetadata, opts.ReplaceTags)
+	op := fmt.Sprintf("copy %s@%s to %s replace meta %v tags %v sse %q", src, vid, dst, opts.ReplaceMetadata, opts.ReplaceTags, opts.Encryption.Type)
 	w.logf("%s", op)
-	w.write(dst, v.ETag, false, func() (bool, string) {
+	w.write(dst, v.ETag, rewrites, func() (bool, string) {
 		info, err := w.r.env.layer.CopyObject(ctx, object.CopySource{Bucket: w.m.Name, Key: src, VersionID: vid}, w.m.Name, dst, opts)
 		if !w.expect(op, err, want) {
 			return false, ""
 		}
-		if info.ETag != v.ETag {
+		if rewrites {
+			w.learnRewrite(op, &v, info)
+		} else if info.ETag != v.ETag {
 			w.fail("%s: ETag %s, source %s", op, info.ETag, v.ETag)
 		}
 		w.checkVID(op, dst, info.VersionID)
 		v.VID = info.VersionID
 		w.m.write(dst, v)
-		return true, ""
+		return true, v.ETag
 	})
+}
+
+// learnRewrite takes a rewritten copy's ETag and parts from the layer's
+// answer: the data is the source's, under what may be a new ETag.
+func (w *worker) learnRewrite(op string, v *version, info object.ObjectInfo) {
+	data, _ := w.r.content.get(v.ETag)
+	if prev, ok := w.r.content.get(info.ETag); ok && !bytes.Equal(prev, data) {
+		w.fail("%s: ETag %s names other data", op, info.ETag)
+	}
+	w.r.content.add(info.ETag, data)
+	if info.ETag != v.ETag || info.PartsCount != v.Parts {
+		v.PartSizes = nil
+	}
+	v.ETag, v.Parts = info.ETag, info.PartsCount
 }
 
 // copyOther copies another worker's key, which may change meanwhile:
@@ -663,6 +696,10 @@ func (w *worker) copyOther() {
 	src, dst := w.key(), w.key()
 	v := version{Meta: w.meta(), Tags: w.tags()}
 	opts := object.CopyOptions{ReplaceMetadata: true, ReplaceTags: true, Attrs: object.Attrs{UserMeta: map[string]string{"n": v.Meta}}, Tags: v.Tags}
+	if w.rng.IntN(6) == 0 {
+		opts.Encryption.Type = object.SSES3
+	}
+	v.SSE = opts.Encryption.Type
 	op := fmt.Sprintf("copy %s/%s to %s", other, src, dst)
 	w.logf("%s", op)
 	h := w.r.hist[other+"/"+src]
@@ -679,7 +716,7 @@ func (w *worker) copyOther() {
 		if w.collectedUnderfoot(err) || !w.expect(op, err, "") {
 			return false, ""
 		}
-		if !h.allows(info.ETag, ri, rr) {
+		if !h.allows(info.ETag, ri, rr) && !w.rewriteOf(info.ETag, h, ri, rr) {
 			w.fail("%s: copied %q in [%d,%d], history %s", op, info.ETag, ri, rr, h)
 		}
 		data, ok := w.r.content.get(info.ETag)
@@ -975,4 +1012,19 @@ func (w *worker) collectedUnderfoot(err error) bool {
 	}
 	w.r.staleReads.Add(1)
 	return true
+}
+
+// rewriteOf reports whether etag is that of a copy that rewrote (to
+// change the encryption) a value the source may have had during the copy:
+// such a copy's ETag is the MD5 of its data. It records the data under
+// etag.
+func (w *worker) rewriteOf(etag string, h *history, ri, rr int64) bool {
+	for _, c := range h.candidates(ri, rr) {
+		data, ok := w.r.content.get(c)
+		if ok && md5hex(data) == etag {
+			w.r.content.add(etag, data)
+			return true
+		}
+	}
+	return false
 }
