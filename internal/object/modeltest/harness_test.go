@@ -183,6 +183,26 @@ func (h *history) allows(etag string, ri, rr int64) bool {
 	return false
 }
 
+// waitSettled waits until no write of an unknown value (a copy whose ETag
+// comes with its answer) is in flight: a reader that saw such a value
+// learns its data once the write has returned and recorded it.
+func (h *history) waitSettled() {
+	for {
+		h.mu.Lock()
+		pending := false
+		for _, e := range h.entries {
+			if e.unknown && e.pending {
+				pending = true
+			}
+		}
+		h.mu.Unlock()
+		if !pending {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
 // candidates are the known values a read from ri to rr may have seen.
 func (h *history) candidates(ri, rr int64) []string {
 	h.mu.Lock()

@@ -388,6 +388,11 @@ func (w *worker) readOther() {
 	}
 	full, ok := w.r.content.get(etag)
 	if !ok {
+		// A copy that rewrote the data records its ETag when it returns.
+		h.waitSettled()
+		full, ok = w.r.content.get(etag)
+	}
+	if !ok {
 		w.fail("%s: ETag %s was never written", op, etag)
 		return
 	}
@@ -720,6 +725,10 @@ func (w *worker) copyOther() {
 			w.fail("%s: copied %q in [%d,%d], history %s", op, info.ETag, ri, rr, h)
 		}
 		data, ok := w.r.content.get(info.ETag)
+		if !ok {
+			h.waitSettled()
+			data, ok = w.r.content.get(info.ETag)
+		}
 		if !ok {
 			w.fail("%s: ETag %s was never written", op, info.ETag)
 		}
