@@ -206,12 +206,13 @@ func checkVersion(ctx context.Context, l *object.Layer, c *contents, m *bucketMo
 	if want, ok := c.get(v.ETag); !ok || !bytes.Equal(data, want) {
 		return fmt.Sprintf("%s: %d bytes read differ from the %d written with ETag %s", where, len(data), len(want), v.ETag)
 	}
-	tags, err := l.GetObjectTags(ctx, m.Name, key, vid)
+	tags, _, err := l.GetObjectTags(ctx, m.Name, key, vid)
 	if err != nil || !sameTags(tags, v.Tags) {
 		return fmt.Sprintf("%s: tags %v (%v), model %v", where, tags, err, v.Tags)
 	}
 	if m.Lock {
-		ret, hold, err := l.ObjectLockState(ctx, m.Name, key, vid)
+		state, err := l.ObjectLockState(ctx, m.Name, key, vid)
+		ret, hold := state.Retention, state.LegalHold
 		if err != nil || !sameRetention(ret, v.Ret) || hold != v.Hold {
 			return fmt.Sprintf("%s: lock %+v hold %v (%v), model %+v %v", where, ret, hold, err, v.Ret, v.Hold)
 		}

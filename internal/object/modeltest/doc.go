@@ -60,8 +60,6 @@
 //	                     the orphan grace, drains the queue and sweeps
 //	                     orphans during rounds while readers read slowly
 //	                     (a reader or a writer stalled that long)
-//	-model.findings      also run the reproducers of findings in
-//	                     testdata/findings.txt, which fail until fixed
 //
 // For example:
 //

@@ -16,14 +16,9 @@ import (
 	"github.com/kurastore/kura/internal/object"
 )
 
-// The reproducers of what the model test found and is not fixed yet (see
-// testdata/findings.txt). They fail until the layer is fixed, so they run
-// only with -model.findings.
+// The reproducers of what the model test found (testdata/findings.txt),
+// kept as regression tests now that the layer is fixed.
 func TestFindings(t *testing.T) {
-	if !*flagFindings {
-		t.Log("the reproducers of open findings run with -model.findings")
-		return
-	}
 	t.Run("CopyVersionOntoItsKey", testCopyVersionOntoItsKey)
 	t.Run("CollectDuringSlowRead", testCollectDuringSlowRead)
 	t.Run("DrainIgnoresRequeue", testDrainIgnoresRequeue)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob/faultstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
@@ -83,8 +84,12 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 		return nil, err
 	}
 	f := faultstore.New(blobs)
+	// The layers measure grace periods on the store's clock, which is
+	// the run's clock: a full collection advances it. The ahead layer's
+	// own clock runs ahead of it, as a gateway's may.
+	clocked := storeClock{Store: m, clk: clk}
 	// With -model.gcrace two layers share the stores, as gateways do.
-	l := object.New(m, f, object.Options{
+	l := object.New(clocked, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
 		Now: clk.Now, Logger: discard, Shared: *flagGCRace, KMS: k,
 	})
@@ -95,12 +100,20 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 		ac.mu.Unlock()
 		return clk.Now().Add(offset)
 	}
-	ahead := object.New(m, f, object.Options{
+	ahead := object.New(clocked, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
 		Now: aheadNow, Logger: discard, Shared: *flagGCRace, KMS: k,
 	})
 	return &env{fs: fs, meta: m, blobs: blobs, faults: f, layer: l, ahead: ahead, aheadClock: ac}, nil
 }
+
+// storeClock is a metadata store whose clock is the run's.
+type storeClock struct {
+	meta.Store
+	clk *clock
+}
+
+func (s storeClock) Now(context.Context) (time.Time, error) { return s.clk.Now(), nil }
 
 // code names an error for comparison with the model: "" for none, the S3
 // error code, or the text of any other error.
@@ -263,7 +276,7 @@ type run struct {
 	failures []string
 
 	// Counts for the log.
-	ops, rounds, crashes, faultRounds, faultedOps, gcDeleted, aheadDeleted, multipartReads, completes, staleReads atomic.Int64
+	ops, rounds, crashes, faultRounds, faultedOps, gcDeleted, aheadDeleted, multipartReads, completes atomic.Int64
 }
 
 func (r *run) fail(format string, args ...any) {

@@ -25,7 +25,6 @@ var (
 	flagDuration = flag.Duration("model.duration", 0, "run fresh seeds until this much time has passed")
 	flagLog      = flag.String("model.log", "", "append one line per seed to this file")
 	flagGCRace   = flag.Bool("model.gcrace", false, "also collect during rounds with a clock ahead, past GCDelay, while readers read slowly")
-	flagFindings = flag.Bool("model.findings", false, "also run the reproducers of findings, and let the model try what they found")
 )
 
 func TestModel(t *testing.T) {
@@ -75,8 +74,8 @@ func TestModel(t *testing.T) {
 				seed, *flagOps, seed, *flagOps, *flagWorkers, strings.Join(msg, "\n"))
 			logf("seed=%d FAIL: %s", seed, strings.ReplaceAll(msg[0], "\n", " | "))
 		}
-		logf("seed=%d ops=%d rounds=%d crashes=%d faultRounds=%d faultedOps=%d gcDeleted=%d aheadDeleted=%d completes=%d multipartReads=%d staleReads=%d result=%s",
-			seed, r.ops.Load(), r.rounds.Load(), r.crashes.Load(), r.faultRounds.Load(), r.faultedOps.Load(), r.gcDeleted.Load(), r.aheadDeleted.Load(), r.completes.Load(), r.multipartReads.Load(), r.staleReads.Load(), result)
+		logf("seed=%d ops=%d rounds=%d crashes=%d faultRounds=%d faultedOps=%d gcDeleted=%d aheadDeleted=%d completes=%d multipartReads=%d result=%s",
+			seed, r.ops.Load(), r.rounds.Load(), r.crashes.Load(), r.faultRounds.Load(), r.faultedOps.Load(), r.gcDeleted.Load(), r.aheadDeleted.Load(), r.completes.Load(), r.multipartReads.Load(), result)
 		return len(r.failures) == 0
 	}
 	if *flagDuration > 0 {

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -14,7 +13,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -373,8 +371,6 @@ func (w *worker) readOther() {
 			w.fail("%s: InvalidRange on %d bytes", op, obj.Info.Size)
 		}
 		obj = nil
-	case w.collectedUnderfoot(err):
-		return
 	default:
 		w.expect(op, err, "")
 		return
@@ -614,11 +610,6 @@ func (w *worker) copyOwn() {
 		vid = w.anyVersion(src)
 	}
 	opts := object.CopyOptions{ReplaceMetadata: w.rng.IntN(2) == 0, ReplaceTags: w.rng.IntN(2) == 0}
-	if src == dst && vid != "" && !opts.ReplaceMetadata && !*flagFindings {
-		// Restoring an old version by copying it onto its key is refused
-		// (testdata/findings.txt); only -model.findings tries it.
-		opts.ReplaceMetadata = true
-	}
 	var sv version
 	want := ""
 	if vid == "" {
@@ -718,7 +709,7 @@ func (w *worker) copyOther() {
 			}
 			return false, ""
 		}
-		if w.collectedUnderfoot(err) || !w.expect(op, err, "") {
+		if !w.expect(op, err, "") {
 			return false, ""
 		}
 		if !h.allows(info.ETag, ri, rr) && !w.rewriteOf(info.ETag, h, ri, rr) {
@@ -882,9 +873,9 @@ func (w *worker) tagging() {
 	w.logf("%s", op)
 	var err error
 	if tags == nil {
-		err = w.r.env.layer.DeleteObjectTags(ctx, w.m.Name, key, vid)
+		_, err = w.r.env.layer.DeleteObjectTags(ctx, w.m.Name, key, vid)
 	} else {
-		err = w.r.env.layer.PutObjectTags(ctx, w.m.Name, key, vid, tags)
+		_, err = w.r.env.layer.PutObjectTags(ctx, w.m.Name, key, vid, tags)
 	}
 	if w.expect(op, err, want) {
 		w.m.Keys[key][i].Tags = tags
@@ -1009,18 +1000,6 @@ func readSlowly(r io.Reader) ([]byte, error) {
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
-}
-
-// collectedUnderfoot reports, and counts, a read of another worker's key
-// that failed because the collector ahead (-model.gcrace) deleted a blob
-// the read had looked up: a known finding (testdata/findings.txt), so
-// that -model.gcrace can look for others; -model.findings fails on it.
-func (w *worker) collectedUnderfoot(err error) bool {
-	if !*flagGCRace || *flagFindings || !errors.Is(err, blob.ErrNotFound) {
-		return false
-	}
-	w.r.staleReads.Add(1)
-	return true
 }
 
 // rewriteOf reports whether etag is that of a copy that rewrote (to
