@@ -34,6 +34,48 @@ func TestInternalPackagesImportNoClient(t *testing.T) {
 	}
 }
 
+// layerRules are the layering rules of the code that serves requests
+// (tests aside, which set the layers up): a handler never touches
+// storage, the object layer never sees HTTP.
+var layerRules = []struct {
+	dir    string
+	banned []string
+}{
+	{"internal/httpapi", []string{"github.com/kurastore/kura/internal/meta", "github.com/kurastore/kura/internal/blob"}},
+	{"internal/object", []string{"net/http"}},
+}
+
+func TestLayersImportOnlyWhatTheyMay(t *testing.T) {
+	for _, r := range layerRules {
+		for _, v := range importViolations(t, r.dir, r.banned, nil) {
+			if file, _, _ := strings.Cut(v, ":"); !strings.HasSuffix(file, "_test.go") {
+				t.Error(v)
+			}
+		}
+	}
+}
+
+// vagueNames are package names that say nothing of what is inside.
+var vagueNames = map[string]bool{"util": true, "utils": true, "common": true, "helpers": true, "misc": true}
+
+func TestNoVaguePackageNames(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != "." || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() && vagueNames[d.Name()] {
+			t.Errorf("%s: a package name should say what it holds", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // importViolations lists every import, in a Go file under dir, of one of
 // the packages banned (or of a package inside one of them). Files of the
 // directories in exempt (and below them) are skipped.
