@@ -73,7 +73,7 @@ type Config struct {
 	// wrote them), so Run does not write them again.
 	Prepared bool
 	// Progress, when set, is called with the number of operations done
-	// after each one.
+	// after each one. Calls come from the workers, one at a time.
 	Progress func(done int64)
 }
 
@@ -220,6 +220,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		defer cancel()
 	}
 	var issued, done atomic.Int64
+	var progress sync.Mutex // serializes cfg.Progress
 	var fresh atomic.Int64 // keys for put, multipart and delete
 	fresh.Store(int64(cfg.Objects))
 	start := time.Now()
@@ -242,7 +243,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				rec.record(op, time.Since(t0), n, err)
 				d := done.Add(1)
 				if cfg.Progress != nil {
+					progress.Lock()
 					cfg.Progress(d)
+					progress.Unlock()
 				}
 			}
 		}()
