@@ -8,11 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/internal/blob"
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
 
 // BenchmarkGetBlobObject times parallel GETs of 2 KiB and 128 KiB objects
@@ -29,20 +25,8 @@ func BenchmarkGetBlobObject(b *testing.B) {
 }
 
 func benchGetBlob(b *testing.B, size int, shared bool) {
-	m, err := pebblestore.Open(b.TempDir(), &pebblestore.Options{FS: vfs.Default})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	blobs, err := dirstore.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	l := New(m, blobs, Options{InlineLimit: 1024, GCDelay: time.Hour, Shared: shared})
+	l := benchLayer(b, Options{InlineLimit: 1024, GCDelay: time.Hour, Shared: shared})
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, "bkt", CreateBucketOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	const objects = 64
 	body := payload(size)
 	for i := range objects {

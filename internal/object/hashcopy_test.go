@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/kurastore/kura/checksum"
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
 
 // A copy of an object with a COMPOSITE checksum carries the full-object
@@ -86,20 +83,8 @@ func TestHashedCopySharesBlobs(t *testing.T) {
 // the copy through PutObject that it replaced. Server CPU per copy is
 // the figure to compare (go test -bench CopyNeeding -benchtime 10x).
 func BenchmarkCopyNeedingChecksum(b *testing.B) {
-	m, err := pebblestore.Open(b.TempDir(), &pebblestore.Options{FS: vfs.Default})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	blobs, err := dirstore.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	l := New(m, blobs, Options{GCDelay: time.Hour, MinPartSize: 1})
+	l := benchLayer(b, Options{GCDelay: time.Hour, MinPartSize: 1})
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, "bkt", CreateBucketOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	const size, parts = 64 << 20, 8
 	id, err := l.CreateMultipartUpload(ctx, "bkt", "src", UploadOptions{ChecksumAlgorithm: checksum.SHA256})
 	if err != nil {

@@ -5,11 +5,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
 
 // BenchmarkComplete10000Parts times CompleteMultipartUpload of an upload
@@ -17,20 +12,8 @@ import (
 // manifest and handing over 10,000 blob references in one commit. Parts
 // are 1 byte (MinPartSize lowered) so that setting up stays cheap.
 func BenchmarkComplete10000Parts(b *testing.B) {
-	m, err := pebblestore.Open(b.TempDir(), &pebblestore.Options{FS: vfs.Default})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	blobs, err := dirstore.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	l := New(m, blobs, Options{MinPartSize: 1, GCDelay: time.Hour})
+	l := benchLayer(b, Options{MinPartSize: 1, GCDelay: time.Hour})
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, "bkt", CreateBucketOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	b.ResetTimer()
 	b.StopTimer()
 	for range b.N {

@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/checksum"
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
 
 // BenchmarkPutObject times PutObject of one body size on a Pebble and
@@ -32,20 +28,8 @@ func BenchmarkPutObject(b *testing.B) {
 }
 
 func benchPut(b *testing.B, size int, alg checksum.Algorithm) {
-	m, err := pebblestore.Open(b.TempDir(), &pebblestore.Options{FS: vfs.Default})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	blobs, err := dirstore.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	l := New(m, blobs, Options{GCDelay: time.Hour})
+	l := benchLayer(b, Options{GCDelay: time.Hour})
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, "bkt", CreateBucketOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
 	b.SetBytes(int64(size))
 	b.ResetTimer()

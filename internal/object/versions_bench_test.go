@@ -6,35 +6,14 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 )
 
-func benchLayer(b *testing.B) *Layer {
-	b.Helper()
-	m, err := pebblestore.Open(b.TempDir(), &pebblestore.Options{FS: vfs.Default})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return New(m, blobs, Options{GCDelay: time.Hour})
-}
-
-// fill writes keys × versions small objects through batches, which commit
-// thousands of versions at once.
+// fill writes keys × versions small objects into bucket, which
+// benchLayer made, through batches that commit thousands of versions at
+// once.
 func fill(b *testing.B, l *Layer, bucket string, keys, versions int, versioned bool) {
 	b.Helper()
 	ctx := context.Background()
-	if err := l.CreateBucket(ctx, bucket, CreateBucketOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	if versioned {
 		if err := l.SetBucketVersioning(ctx, bucket, VersioningConfig{Status: VersioningEnabled}); err != nil {
 			b.Fatal(err)
@@ -66,7 +45,7 @@ func fill(b *testing.B, l *Layer, bucket string, keys, versions int, versioned b
 }
 
 func benchListVersions(b *testing.B, keys, versions int) {
-	l := benchLayer(b)
+	l := benchLayer(b, Options{GCDelay: time.Hour})
 	fill(b, l, "bkt", keys, versions, true)
 	ctx := context.Background()
 	b.ResetTimer()
@@ -108,7 +87,7 @@ func BenchmarkHeadLatest(b *testing.B) {
 			name = "versioned-3"
 		}
 		b.Run(name, func(b *testing.B) {
-			l := benchLayer(b)
+			l := benchLayer(b, Options{GCDelay: time.Hour})
 			fill(b, l, "bkt", 10000, 3, versioned)
 			ctx := context.Background()
 			b.ResetTimer()
