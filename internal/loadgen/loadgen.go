@@ -221,7 +221,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	var issued, done atomic.Int64
 	var progress sync.Mutex // serializes cfg.Progress
-	var fresh atomic.Int64 // keys for put, multipart and delete
+	var fresh atomic.Int64  // keys for put, multipart and delete
 	fresh.Store(int64(cfg.Objects))
 	start := time.Now()
 	var wg sync.WaitGroup
