@@ -199,7 +199,12 @@ func (h *history) allows(etag string, ri, rr int64) bool {
 // waitSettled waits until no write of an unknown value (a copy whose ETag
 // comes with its answer) is in flight: a reader that saw such a value
 // learns its data once the write has returned and recorded it.
-func (h *history) waitSettled() {
+func (h *history) waitSettled() { h.waitSettledFor(0) }
+
+// waitSettledFor is waitSettled giving up after d of real time (0 for
+// never), and reports whether the history settled.
+func (h *history) waitSettledFor(d time.Duration) bool {
+	deadline := time.Now().Add(d)
 	for {
 		h.mu.Lock()
 		pending := false
@@ -210,7 +215,10 @@ func (h *history) waitSettled() {
 		}
 		h.mu.Unlock()
 		if !pending {
-			return
+			return true
+		}
+		if d > 0 && time.Now().After(deadline) {
+			return false
 		}
 		time.Sleep(100 * time.Microsecond)
 	}

