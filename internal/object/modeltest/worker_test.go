@@ -725,14 +725,17 @@ func (w *worker) copyOther() {
 				// for the other's copy to be recorded. This worker alone
 				// writes dst, so the copy's bytes are what dst holds now:
 				// later reads of this ETag are checked against them.
-				data, ok = w.readBack(ctx, dst, info.VersionID)
-				if ok {
+				var err error
+				if data, err = w.readBack(ctx, dst, info.VersionID); err == nil {
+					ok = true
 					w.r.content.add(info.ETag, data)
+				} else {
+					w.fail("%s: reading the copy back after waiting for its source: %v", op, err)
 				}
 			}
 		}
 		if !ok {
-			w.fail("%s: ETag %s was never written", op, info.ETag)
+			w.fail("%s: ETag %s was never written (its source history settled without it)", op, info.ETag)
 		}
 		v.ETag, v.Size, v.Parts = info.ETag, int64(len(data)), info.PartsCount
 		w.checkVID(op, dst, info.VersionID)
@@ -1030,12 +1033,11 @@ func (w *worker) rewriteOf(etag string, h *history, ri, rr int64) bool {
 
 // readBack reads version vid ("" for the latest) of key in the worker's
 // own bucket, whole.
-func (w *worker) readBack(ctx context.Context, key, vid string) ([]byte, bool) {
+func (w *worker) readBack(ctx context.Context, key, vid string) ([]byte, error) {
 	obj, err := w.r.env.layer.GetObject(ctx, w.m.Name, key, object.GetOptions{VersionID: vid})
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
 	defer obj.Body.Close()
-	data, err := io.ReadAll(obj.Body)
-	return data, err == nil
+	return io.ReadAll(obj.Body)
 }
