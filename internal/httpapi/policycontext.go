@@ -94,16 +94,31 @@ var existingTagActions = map[string]bool{
 // error means no decision can be made: deciding without the keys could
 // grant what a Deny on them refuses.
 func (s *Server) policyContext(rq *request, action, resource, bucket string, bp *policy.Policy, base map[string][]string) (map[string][]string, error) {
-	keys := maps.Clone(base)
+	// Most decisions add nothing: base is copied only before a first
+	// addition, never changed.
+	keys, copied := base, false
+	own := func() {
+		if !copied {
+			keys, copied = maps.Clone(base), true
+		}
+	}
 	if isPutObjectTagging(rq) {
 		tags, err := bodyTags(rq)
 		if err != nil {
 			return nil, err
 		}
+		own()
 		addRequestTags(keys, tags)
 	}
-	if err := s.addUploadKeys(rq, action, bucket, bp, keys); err != nil {
+	fromUpload, err := s.uploadKeys(rq, action, bucket, bp)
+	if err != nil {
 		return nil, err
+	}
+	for k, v := range fromUpload {
+		if _, set := keys[k]; !set {
+			own()
+			keys[k] = v
+		}
 	}
 	if !existingTagActions[action] || !policiesMention(rq, action, bp, existingTagPrefix) {
 		return keys, nil
@@ -117,6 +132,7 @@ func (s *Server) policyContext(rq *request, action, resource, bucket string, bp 
 		return nil, err
 	}
 	for k, v := range tags {
+		own()
 		keys[existingTagPrefix+strings.ToLower(k)] = []string{v}
 	}
 	return keys, nil
@@ -131,31 +147,33 @@ var uploadKeyPrefixes = []string{
 	"s3:object-lock-",
 }
 
-// addUploadKeys gives UploadPart, UploadPartCopy and
-// CompleteMultipartUpload the encryption, tags, storage class and object
-// lock settings of their upload, as CreateMultipartUpload stated them:
+// uploadKeys are what UploadPart, UploadPartCopy and
+// CompleteMultipartUpload take from their upload: its encryption, tags,
+// storage class and object lock settings, as CreateMultipartUpload
+// stated them:
 // the object these calls build has them though the calls do not repeat
 // the headers, so a policy requiring them (a Deny of PutObject when
 // s3:x-amz-server-side-encryption is Null) lets an upload that gave them
-// finish. A key the call's own headers set is kept. The upload is read
-// only when a policy that may decide the call tests one of these keys.
-func (s *Server) addUploadKeys(rq *request, action, bucket string, bp *policy.Policy, keys map[string][]string) error {
+// finish. A key the call's own headers set wins (policyContext). The
+// upload is read only when a policy that may decide the call tests one
+// of these keys; nil when it is not.
+func (s *Server) uploadKeys(rq *request, action, bucket string, bp *policy.Policy) (map[string][]string, error) {
 	if action != "s3:PutObject" || bucket != rq.bucket {
-		return nil
+		return nil, nil
 	}
 	uploadID := rq.http.URL.Query().Get("uploadId")
 	if uploadID == "" {
-		return nil
+		return nil, nil
 	}
 	if !slices.ContainsFunc(uploadKeyPrefixes, func(p string) bool { return policiesMention(rq, action, bp, p) }) {
-		return nil
+		return nil, nil
 	}
 	up, err := s.objects.MultipartUpload(rq.ctx, rq.bucket, rq.key, uploadID)
 	if errors.Is(err, s3err.ErrNoSuchUpload) || errors.Is(err, s3err.ErrNoSuchBucket) {
-		return nil // the call itself answers that
+		return nil, nil // the call itself answers that
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fromUpload := map[string][]string{}
 	set := func(key, v string) {
@@ -185,12 +203,7 @@ func (s *Server) addUploadKeys(rq *request, action, bucket string, bp *policy.Po
 		tags[k] = []string{v}
 	}
 	addRequestTags(fromUpload, tags)
-	for k, v := range fromUpload {
-		if _, own := keys[k]; !own {
-			keys[k] = v
-		}
-	}
-	return nil
+	return fromUpload, nil
 }
 
 // policiesMention reports whether the bucket policy or one of the
