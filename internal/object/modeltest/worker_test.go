@@ -268,18 +268,7 @@ func (w *worker) get() {
 	if w.m.Versioning != "" && w.rng.IntN(3) == 0 {
 		vid = w.anyVersion(key)
 	}
-	var v version
-	want := ""
-	if vid == "" {
-		var ok bool
-		if v, ok = w.m.latest(key); !ok {
-			want = "NoSuchKey"
-		}
-	} else if i := w.m.find(key, vid); i < 0 {
-		want = "NoSuchVersion"
-	} else if v = w.m.Keys[key][i]; v.DM {
-		want = "MethodNotAllowed"
-	}
+	v, want := w.modelRead(key, vid)
 	var rg *object.Range
 	var off, n int64 = 0, v.Size
 	partNumber := 0
@@ -611,17 +600,9 @@ func (w *worker) copyOwn() {
 		vid = w.anyVersion(src)
 	}
 	opts := object.CopyOptions{ReplaceMetadata: w.rng.IntN(2) == 0, ReplaceTags: w.rng.IntN(2) == 0}
-	var sv version
-	want := ""
-	if vid == "" {
-		var ok bool
-		if sv, ok = w.m.latest(src); !ok {
-			want = "NoSuchKey"
-		}
-	} else if i := w.m.find(src, vid); i < 0 {
-		want = "NoSuchVersion"
-	} else if sv = w.m.Keys[src][i]; sv.DM {
-		want = "*"
+	sv, want := w.modelRead(src, vid)
+	if want == "MethodNotAllowed" {
+		want = "*" // a copy of a delete marker: any refusal
 	}
 	v := sv.clone()
 	v.Ret, v.Hold = object.Retention{}, false
@@ -1040,4 +1021,26 @@ func (w *worker) readBack(ctx context.Context, key, vid string) ([]byte, error) 
 	}
 	defer obj.Body.Close()
 	return io.ReadAll(obj.Body)
+}
+
+// modelRead is the model's version vid ("" for the latest) of key, and
+// the error a read of it must get ("" for none): NoSuchKey, NoSuchVersion,
+// or MethodNotAllowed for a delete marker.
+func (w *worker) modelRead(key, vid string) (version, string) {
+	if vid == "" {
+		v, ok := w.m.latest(key)
+		if !ok {
+			return v, "NoSuchKey"
+		}
+		return v, ""
+	}
+	i := w.m.find(key, vid)
+	if i < 0 {
+		return version{}, "NoSuchVersion"
+	}
+	v := w.m.Keys[key][i]
+	if v.DM {
+		return v, "MethodNotAllowed"
+	}
+	return v, ""
 }
