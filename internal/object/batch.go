@@ -135,6 +135,9 @@ func (b *Batch) Commit() error {
 			if err := l.commitRecord(tx, bucket, s.key, &s.rec, Conditions{}); err != nil {
 				return err
 			}
+			if err := l.recordEvent(b.ctx, tx, EventPut, bucket, s.key, s.rec.Info); err != nil {
+				return err
+			}
 			if err := l.finishWrite(tx, s.w); err != nil {
 				return err
 			}

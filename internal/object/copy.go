@@ -212,6 +212,9 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		if err := l.commitRecord(tx, dstBucket, dstKey, &rec, opts.Cond); err != nil {
 			return err
 		}
+		if err := l.recordEvent(ctx, tx, EventCopy, dstBucket, dstKey, rec.Info); err != nil {
+			return err
+		}
 		if rec.Inline {
 			return tx.Set(inlineKey(rec.UID), inline)
 		}
@@ -317,6 +320,7 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 	put := PutOptions{
 		Size: obj.Info.Size, Attrs: obj.Info.Attrs, Tags: obj.Info.Tags, Cond: opts.Cond,
 		Retention: opts.Retention, LegalHold: opts.LegalHold, Encryption: opts.Encryption,
+		eventName: EventCopy,
 	}
 	if opts.ReplaceMetadata {
 		put.Attrs = opts.Attrs

@@ -51,6 +51,9 @@ type Options struct {
 	// reads as an offset to this one (readlease.go).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Events, when set, records an event for every change to an object,
+	// in the change's transaction (events.go).
+	Events EventRecorder
 }
 
 // Layer is the object layer over one metadata store and one blob store.

@@ -139,7 +139,7 @@ func (l *Layer) PutObjectRetention(ctx context.Context, bucket, key, vid string,
 			return err
 		}
 	}
-	return l.changeLock(ctx, bucket, key, vid, func(rec *record) error {
+	return l.changeLock(ctx, bucket, key, vid, EventRetentionPut, func(rec *record) error {
 		if err := checkRetentionChange(rec.Info.Retention, r, bypassGovernance, now); err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (l *Layer) PutObjectRetention(ctx context.Context, bucket, key, vid string,
 
 // PutObjectLegalHold turns a version's legal hold on or off.
 func (l *Layer) PutObjectLegalHold(ctx context.Context, bucket, key, vid string, on bool) error {
-	return l.changeLock(ctx, bucket, key, vid, func(rec *record) error {
+	return l.changeLock(ctx, bucket, key, vid, EventLegalHoldPut, func(rec *record) error {
 		rec.Info.LegalHold, rec.Info.LegalHoldSet = on, true
 		return nil
 	})
@@ -180,7 +180,7 @@ func (l *Layer) ObjectLockState(ctx context.Context, bucket, key, vid string) (L
 
 // changeLock updates the lock fields of a version in a bucket with object
 // lock.
-func (l *Layer) changeLock(ctx context.Context, bucket, key, vid string, change func(*record) error) error {
+func (l *Layer) changeLock(ctx context.Context, bucket, key, vid, event string, change func(*record) error) error {
 	b, err := l.Bucket(ctx, bucket)
 	if err != nil {
 		return err
@@ -188,14 +188,8 @@ func (l *Layer) changeLock(ctx context.Context, bucket, key, vid string, change 
 	if !b.ObjectLock {
 		return s3err.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 	}
-	var changeErr error
-	_, err = l.updateRecord(ctx, bucket, key, vid, func(rec *record) {
-		changeErr = change(rec)
-	})
-	if err != nil {
-		return err
-	}
-	return changeErr
+	_, err = l.updateRecord(ctx, bucket, key, vid, event, change)
+	return err
 }
 
 // SetObjectLockConfig sets a bucket's default retention (a zero value

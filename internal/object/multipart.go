@@ -511,6 +511,9 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
 			return err
 		}
+		if err := l.recordEvent(ctx, tx, EventCompleteMultipart, bucket, key, rec.Info); err != nil {
+			return err
+		}
 		// The object takes over the references of the parts it uses; the
 		// others are dropped.
 		for _, p := range stored {

@@ -150,6 +150,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
 			return err
 		}
+		if err := l.recordEvent(ctx, tx, opts.event(), bucket, key, rec.Info); err != nil {
+			return err
+		}
 		if rec.Inline {
 			return tx.Set(inlineKey(rec.UID), inline)
 		}
@@ -581,7 +584,7 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string, opts Delet
 	}
 	var res DeleteResult
 	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) (err error) {
-		res, err = l.deleteInTxn(tx, bucket, key, opts)
+		res, err = l.deleteInTxn(ctx, tx, bucket, key, opts)
 		return err
 	})
 	if err == nil {
@@ -632,7 +635,7 @@ func (l *Layer) DeleteObjects(ctx context.Context, bucket string, objs []ObjectT
 			if results[i].Err != nil {
 				continue
 			}
-			res, err := l.deleteInTxn(tx, bucket, o.Key, DeleteOptions{VersionID: o.VersionID, BypassGovernance: o.BypassGovernance})
+			res, err := l.deleteInTxn(ctx, tx, bucket, o.Key, DeleteOptions{VersionID: o.VersionID, BypassGovernance: o.BypassGovernance})
 			var s3e *s3err.Error
 			if errors.As(err, &s3e) {
 				// A refused entry (a bad version id) does not undo the

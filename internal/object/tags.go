@@ -53,21 +53,22 @@ func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, vid string, tags
 	if err := validTags(tags); err != nil {
 		return "", err
 	}
-	info, err := l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = tags })
+	info, err := l.updateRecord(ctx, bucket, key, vid, EventTaggingPut, func(rec *record) error { rec.Info.Tags = tags; return nil })
 	return info.VersionID, err
 }
 
 // DeleteObjectTags removes every tag of bucket/key, and returns the id of
 // the version it changed.
 func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key, vid string) (string, error) {
-	info, err := l.updateRecord(ctx, bucket, key, vid, func(rec *record) { rec.Info.Tags = nil })
+	info, err := l.updateRecord(ctx, bucket, key, vid, EventTaggingDelete, func(rec *record) error { rec.Info.Tags = nil; return nil })
 	return info.VersionID, err
 }
 
 // updateRecord rewrites the record of an existing version (the latest
 // when vid is "") in place: same identity, same data, changed metadata.
-// It returns the version's info as changed.
-func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid string, change func(*record)) (ObjectInfo, error) {
+// It returns the version's info as changed. An error from change
+// aborts the update; event is what the change raises.
+func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid, event string, change func(*record) error) (ObjectInfo, error) {
 	if err := s3name.CheckKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -83,8 +84,13 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid string, chang
 		if err != nil {
 			return err
 		}
-		change(&rec)
+		if err := change(&rec); err != nil {
+			return err
+		}
 		info = rec.Info
+		if err := l.recordEvent(ctx, tx, event, bucket, key, rec.Info); err != nil {
+			return err
+		}
 		b, err := readBucket(tx, bucket)
 		if err != nil {
 			return err

@@ -127,6 +127,22 @@ type PutOptions struct {
 	LegalHold bool
 	// Encryption encrypts the object.
 	Encryption Encryption
+
+	// eventName is the event the write raises when it is not a plain
+	// PUT: a copy that rewrites its data is stored by PutObject.
+	eventName string
+}
+
+// event is the name of the event the write raises: a form upload's is
+// s3:ObjectCreated:Post.
+func (o PutOptions) event() string {
+	switch {
+	case o.eventName != "":
+		return o.eventName
+	case o.SizeUnknown:
+		return EventPost
+	}
+	return EventPut
 }
 
 // ChecksumRequest names an S3 checksum algorithm and, optionally, the value

@@ -247,27 +247,36 @@ type DeleteResult struct {
 
 // deleteInTxn deletes bucket/key: the object itself in a bucket that was
 // never versioned, else by adding a delete marker; or, with a version id,
-// that version for good.
-func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key string, opts DeleteOptions) (DeleteResult, error) {
+// that version for good. It records the delete's event.
+func (l *Layer) deleteInTxn(ctx context.Context, tx meta.Txn, bucket, key string, opts DeleteOptions) (DeleteResult, error) {
 	b, err := readBucket(tx, bucket)
 	if err != nil {
 		return DeleteResult{}, err
 	}
 	if vid := opts.VersionID; vid != "" {
-		return l.deleteVersion(tx, b, key, vid, opts.BypassGovernance)
+		return l.deleteVersion(ctx, tx, b, key, vid, opts.BypassGovernance)
 	}
 	if b.Versioning == "" {
 		rec, found, err := getRecord(tx, bucket, key)
-		if err != nil || !found {
+		if err != nil {
 			return DeleteResult{}, err
+		}
+		if !found {
+			return DeleteResult{}, l.recordEvent(ctx, tx, EventDeleteNoOp, bucket, key, ObjectInfo{})
 		}
 		if err := tx.Delete(objectKey(bucket, key)); err != nil {
 			return DeleteResult{}, err
 		}
-		return DeleteResult{}, l.dropData(tx, rec)
+		if err := l.dropData(tx, rec); err != nil {
+			return DeleteResult{}, err
+		}
+		return DeleteResult{}, l.recordEvent(ctx, tx, EventDelete, bucket, key, rec.Info)
 	}
 	marker := record{UID: newUID(), Info: ObjectInfo{IsDeleteMarker: true}}
 	if err := l.commitRecord(tx, bucket, key, &marker, Conditions{}); err != nil {
+		return DeleteResult{}, err
+	}
+	if err := l.recordEvent(ctx, tx, EventDeleteMarkerCreated, bucket, key, marker.Info); err != nil {
 		return DeleteResult{}, err
 	}
 	return DeleteResult{VersionID: marker.Info.VersionID, DeleteMarker: true}, nil
@@ -275,17 +284,23 @@ func (l *Layer) deleteInTxn(tx meta.Txn, bucket, key string, opts DeleteOptions)
 
 // deleteVersion removes one version for good. When it was the latest, the
 // next newest version takes its place.
-func (l *Layer) deleteVersion(tx meta.Txn, b BucketInfo, key, vid string, bypassGovernance bool) (DeleteResult, error) {
+func (l *Layer) deleteVersion(ctx context.Context, tx meta.Txn, b BucketInfo, key, vid string, bypassGovernance bool) (DeleteResult, error) {
 	if !ValidVersionID(vid) {
 		return DeleteResult{}, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
 	e, found, err := findVersion(tx, b, key, vid)
-	if err != nil || !found {
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	if !found {
 		// Deleting a version that is not there succeeds, as in S3.
-		return DeleteResult{VersionID: vid}, err
+		return DeleteResult{VersionID: vid}, l.recordEvent(ctx, tx, EventDeleteNoOp, b.Name, key, ObjectInfo{VersionID: vid})
 	}
 	res := DeleteResult{VersionID: vid, DeleteMarker: e.rec.Info.IsDeleteMarker}
 	if err := checkDeletable(e.rec.Info, bypassGovernance, l.opts.Now()); err != nil {
+		return res, err
+	}
+	if err := l.recordEvent(ctx, tx, EventDelete, b.Name, key, e.rec.Info); err != nil {
 		return res, err
 	}
 	if b.Versioning == "" {

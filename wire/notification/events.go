@@ -41,6 +41,9 @@ var knownEvents = map[string]bool{
 
 	"s3:ObjectAcl:Put": true,
 
+	"s3:ObjectRetention:Put": true,
+	"s3:ObjectLegalHold:Put": true,
+
 	"s3:Replication:*":                                 true,
 	"s3:Replication:OperationFailedReplication":        true,
 	"s3:Replication:OperationMissedThreshold":          true,
@@ -61,12 +64,26 @@ func ValidEvent(name string) bool {
 	return knownEvents[name]
 }
 
+// aliases are subscriptions that name, in another vendor's words, an
+// event kura raises under one name: AWS's tagging events are MinIO's
+// s3:ObjectCreated:PutTagging and DeleteTagging, and MinIO's retention and
+// legal-hold events are also known as s3:ObjectRetention:Put and
+// s3:ObjectLegalHold:Put.
+var aliases = map[string]string{
+	"s3:ObjectCreated:PutTagging":    "s3:ObjectTagging:Put",
+	"s3:ObjectCreated:DeleteTagging": "s3:ObjectTagging:Delete",
+	"s3:ObjectRetention:Put":         "s3:ObjectCreated:PutRetention",
+	"s3:ObjectLegalHold:Put":         "s3:ObjectCreated:PutLegalHold",
+}
+
 // eventMatches reports whether the subscribed name covers event: the same
-// name, or a group wildcard ("s3:ObjectCreated:*") over it.
+// name, an alias of it, or a group wildcard ("s3:ObjectCreated:*") over
+// it. No wildcard covers s3:ObjectRemoved:NoOP (a delete of a key that
+// was not there), which only a subscription that names it receives.
 func eventMatches(subscribed, event string) bool {
-	if subscribed == event {
+	if subscribed == event || aliases[subscribed] == event {
 		return true
 	}
 	group, ok := strings.CutSuffix(subscribed, "*")
-	return ok && strings.HasSuffix(group, ":") && strings.HasPrefix(event, group)
+	return ok && strings.HasSuffix(group, ":") && strings.HasPrefix(event, group) && event != "s3:ObjectRemoved:NoOP"
 }

@@ -1,0 +1,179 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/wire/notification"
+)
+
+// The outbox's metadata keys all start with 'E':
+//
+//	Eh<seq>              every event, for listeners, kept for Options.History
+//	Eq<target>\x00<seq>  one event queued for one target, until delivered
+//	Et<target>           a target added through the admin API (secrets sealed)
+//	El<target>           which gateway delivers to the target (shared stores)
+//
+// <target> is "<type>:<name>"; <seq> is the event's 12-byte sequence key:
+// 8 bytes of time in nanoseconds and 4 bytes naming the process that
+// recorded it, so that keys sort by time and two gateways never collide.
+const (
+	tagOutbox     = 'E'
+	sortHistory   = 'h'
+	sortQueue     = 'q'
+	sortTargetCfg = 't'
+	sortLease     = 'l'
+	seqLen        = 12
+)
+
+func historyPrefix() []byte { return []byte{tagOutbox, sortHistory} }
+
+func historyKey(seq []byte) []byte { return append(historyPrefix(), seq...) }
+
+func queuePrefix(target string) []byte {
+	return append(append([]byte{tagOutbox, sortQueue}, target...), 0)
+}
+
+func queueKey(target string, seq []byte) []byte { return append(queuePrefix(target), seq...) }
+
+func targetConfigPrefix() []byte { return []byte{tagOutbox, sortTargetCfg} }
+
+func targetConfigKey(target string) []byte { return append(targetConfigPrefix(), target...) }
+
+func leaseKey(name string) []byte { return append([]byte{tagOutbox, sortLease}, name...) }
+
+// prefixEnd is the first key after every key that starts with p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// sequencer issues sequence keys that increase strictly within this
+// process, even when the clock does not: the writes of one object key
+// are serialized by its lock, so their events' keys increase too. Across
+// gateways the times are on the metadata store's clock.
+type sequencer struct {
+	mu   sync.Mutex
+	last int64
+	proc [4]byte
+}
+
+func (s *sequencer) next(t time.Time) []byte {
+	s.mu.Lock()
+	n := t.UnixNano()
+	if n <= s.last {
+		n = s.last + 1
+	}
+	s.last = n
+	s.mu.Unlock()
+	seq := make([]byte, seqLen)
+	binary.BigEndian.PutUint64(seq, uint64(n))
+	copy(seq[8:], s.proc[:])
+	return seq
+}
+
+// seqAt is the smallest sequence key of time t.
+func seqAt(t time.Time) []byte {
+	seq := make([]byte, seqLen)
+	binary.BigEndian.PutUint64(seq, uint64(t.UnixNano()))
+	return seq
+}
+
+func seqTime(seq []byte) time.Time {
+	if len(seq) < 8 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(seq)))
+}
+
+// Sequencer is the text form of a sequence key: the event record's
+// s3.object.sequencer, upper-case hex, which sorts as the keys do.
+func sequencerString(seq []byte) string {
+	return fmt.Sprintf("%X", seq)
+}
+
+// parseSequencer reads a sequencer back into its key.
+func parseSequencer(s string) ([]byte, error) {
+	seq, err := hex.DecodeString(s)
+	if err != nil || len(seq) != seqLen {
+		return nil, fmt.Errorf("notify: %q is not a kura event sequencer", s)
+	}
+	return seq, nil
+}
+
+// RecordEvent is object.EventRecorder: it writes the event to the
+// history and queues it for every target the bucket's configuration
+// sends it to, in the transaction of the change.
+func (s *Service) RecordEvent(ctx context.Context, tx meta.Txn, e object.Event, doc []byte) error {
+	seq := s.seq.next(e.Time)
+	ev := newStored(e, sequencerString(seq), OriginFrom(ctx))
+	val, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if err := tx.Set(historyKey(seq), val); err != nil {
+		return err
+	}
+	if doc != nil {
+		cfg, err := s.parseConfig(doc)
+		if err != nil {
+			// Only validated documents are stored; one that no longer
+			// parses sends nothing rather than failing the write.
+			s.log.Warn("notification configuration unreadable; events of the bucket are not delivered", "bucket", e.Bucket, "err", err)
+			cfg = nil
+		}
+		for _, d := range cfg.Destinations(e.Name, e.Key) {
+			id, ok := s.targetForARN(d.ARN)
+			if !ok {
+				s.unroutable.Add(1)
+				continue
+			}
+			ev.ConfigID = d.ID
+			qv, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			if err := tx.Set(queueKey(id, seq), qv); err != nil {
+				return err
+			}
+		}
+	}
+	s.kickSoon()
+	return nil
+}
+
+// parseConfig parses a notification document, remembering the last few:
+// every write to a bucket with a configuration needs it.
+func (s *Service) parseConfig(doc []byte) (*notification.Configuration, error) {
+	s.cfgMu.Lock()
+	cfg, ok := s.cfgs[string(doc)]
+	s.cfgMu.Unlock()
+	if ok {
+		return cfg, nil
+	}
+	cfg, err := notification.Parse(bytes.NewReader(doc))
+	if err != nil {
+		return nil, err
+	}
+	s.cfgMu.Lock()
+	if len(s.cfgs) >= 256 {
+		clear(s.cfgs)
+	}
+	s.cfgs[string(doc)] = cfg
+	s.cfgMu.Unlock()
+	return cfg, nil
+}

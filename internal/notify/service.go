@@ -1,0 +1,618 @@
+package notify
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/wire/notification"
+)
+
+// Defaults of Options.
+const (
+	DefaultHistory   = time.Hour
+	DefaultMaxQueued = 100_000
+	// deliveryBatch is the most events one Send carries.
+	deliveryBatch = 100
+	// sendTimeout bounds one Send.
+	sendTimeout = 30 * time.Second
+	// maxBackoff is the longest wait between retries of a failing target.
+	maxBackoff = 30 * time.Second
+	// pollInterval is how often a deliverer looks for events it was not
+	// told of (those written through other gateways).
+	pollInterval = 250 * time.Millisecond
+	// leaseTTL is how long a gateway delivers to a target without
+	// renewing its lease; a dead gateway's targets move on after it.
+	leaseTTL = 15 * time.Second
+	// reloadInterval is how often a gateway looks for targets added or
+	// removed through another.
+	reloadInterval = 2 * time.Second
+)
+
+// Options configure a Service.
+type Options struct {
+	Meta meta.Store
+	// Region is the server's region: the records' awsRegion, and the
+	// region an ARN may name (or leave empty).
+	Region string
+	// Owner is the principal id reported as every bucket's owner.
+	Owner string
+	// SealKey (32 bytes) seals the secret settings of targets added
+	// through the admin API.
+	SealKey []byte
+	// Env are targets configured at start (from the environment); they
+	// are not stored, and every gateway must be given the same.
+	Env []Config
+	// Shared says gateways share the metadata store: each target is
+	// delivered to by the one gateway that holds its lease.
+	Shared bool
+	// History is how long every event stays readable by listeners that
+	// resume after a sequencer. Default DefaultHistory.
+	History time.Duration
+	// MaxQueued bounds the events queued for one target that does not
+	// take them; past it the oldest are dropped, counted and logged.
+	// Default DefaultMaxQueued.
+	MaxQueued int
+	Logger    *slog.Logger
+}
+
+// ErrTargetExists refuses to add a target whose type and name are taken.
+var ErrTargetExists = errors.New("notify: a target of that type and name exists")
+
+// ErrNoSuchTarget is returned for a target that is not configured.
+var ErrNoSuchTarget = errors.New("notify: no such target")
+
+// ErrEnvTarget refuses to remove a target configured by the environment.
+var ErrEnvTarget = errors.New("notify: the target is configured by the environment; change the environment to remove it")
+
+// Service records events in the outbox, delivers them to targets, and
+// serves listeners.
+type Service struct {
+	opts Options
+	meta meta.Store
+	log  *slog.Logger
+	seq  sequencer
+	id   string // this process, as a lease holder
+	env  recordEnv
+	seal *sealer
+
+	cfgMu sync.Mutex
+	cfgs  map[string]*notification.Configuration
+
+	mu      sync.RWMutex
+	targets map[string]*runTarget
+	runCtx  context.Context
+	wg      sync.WaitGroup
+
+	kick       chan struct{}
+	unroutable atomic.Int64
+	listeners  listeners
+	access     accessQueue
+}
+
+// New makes a service. Run starts its delivery.
+func New(opts Options) (*Service, error) {
+	if opts.History <= 0 {
+		opts.History = DefaultHistory
+	}
+	if opts.MaxQueued <= 0 {
+		opts.MaxQueued = DefaultMaxQueued
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	seal, err := newSealer(opts.SealKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		opts: opts, meta: opts.Meta, log: opts.Logger, seal: seal,
+		env:     recordEnv{region: opts.Region, owner: opts.Owner},
+		cfgs:    map[string]*notification.Configuration{},
+		targets: map[string]*runTarget{},
+		kick:    make(chan struct{}, 1),
+	}
+	_, _ = crand.Read(s.seq.proc[:])
+	s.id = fmt.Sprintf("%X", s.seq.proc)
+	s.access.init()
+	for _, c := range opts.Env {
+		c.Name = strings.ToLower(c.Name)
+		k, err := c.Check()
+		if err != nil {
+			return nil, err
+		}
+		id := targetID(c.Type, c.Name)
+		if _, dup := s.targets[id]; dup {
+			return nil, fmt.Errorf("%w: %s", ErrTargetExists, id)
+		}
+		t, err := k.Open(c)
+		if err != nil {
+			return nil, fmt.Errorf("notify: %s target %s: %w", c.Type, c.Name, err)
+		}
+		s.targets[id] = newRunTarget(id, c, t, true)
+	}
+	return s, nil
+}
+
+func targetID(typ, name string) string { return typ + ":" + strings.ToLower(name) }
+
+// runTarget is a target being delivered to, and its counters.
+type runTarget struct {
+	id      string
+	cfg     Config
+	target  Target
+	fromEnv bool
+	kick    chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
+
+	delivered atomic.Int64
+	failed    atomic.Int64
+	dropped   atomic.Int64
+	mu        sync.Mutex
+	lastErr   string
+	lastErrAt time.Time
+	lastOK    time.Time
+	latency   latencies
+}
+
+func newRunTarget(id string, c Config, t Target, fromEnv bool) *runTarget {
+	return &runTarget{id: id, cfg: c, target: t, fromEnv: fromEnv, kick: make(chan struct{}, 1)}
+}
+
+func (t *runTarget) noteError(err error) {
+	t.failed.Add(1)
+	t.mu.Lock()
+	t.lastErr, t.lastErrAt = err.Error(), time.Now()
+	t.mu.Unlock()
+}
+
+// targetForARN resolves a destination ARN to a configured target:
+// arn:minio:sqs:REGION:NAME:TYPE with the server's region or none.
+func (s *Service) targetForARN(arn string) (string, bool) {
+	a, err := notification.ParseARN(arn)
+	if err != nil || a.Partition != "minio" || a.Service != "sqs" || (a.Region != "" && a.Region != s.opts.Region) {
+		return "", false
+	}
+	id := targetID(a.Resource, a.AccountID)
+	s.mu.RLock()
+	_, ok := s.targets[id]
+	s.mu.RUnlock()
+	return id, ok
+}
+
+// CheckARN reports whether arn names a configured target: what
+// PutBucketNotification requires of every destination.
+func (s *Service) CheckARN(arn string) bool {
+	_, ok := s.targetForARN(arn)
+	return ok
+}
+
+// Run delivers events until ctx ends, then closes every target.
+func (s *Service) Run(ctx context.Context) {
+	s.mu.Lock()
+	s.runCtx = ctx
+	for _, t := range s.targets {
+		s.startLocked(t)
+	}
+	s.mu.Unlock()
+	if err := s.reload(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("notify: loading targets", "err", err)
+	}
+	s.wg.Add(3)
+	go func() { defer s.wg.Done(); s.watchTargets(ctx) }()
+	go func() { defer s.wg.Done(); s.sweepHistory(ctx) }()
+	go func() { defer s.wg.Done(); s.access.run(ctx, s) }()
+	go s.kicker(ctx)
+	<-ctx.Done()
+	s.mu.Lock()
+	for _, t := range s.targets {
+		if t.stop != nil {
+			t.stop()
+		}
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	s.mu.Lock()
+	for _, t := range s.targets {
+		t.target.Close()
+	}
+	s.mu.Unlock()
+}
+
+// startLocked starts t's deliverer; s.mu is held and Run has begun.
+func (s *Service) startLocked(t *runTarget) {
+	if s.runCtx == nil || t.stop != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(s.runCtx)
+	t.stop, t.done = cancel, make(chan struct{})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(t.done)
+		s.deliver(ctx, t)
+	}()
+}
+
+// kickSoon tells the deliverers and listeners that an event is on its
+// way: the transaction that recorded it commits just after.
+func (s *Service) kickSoon() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// kicker passes kicks on to every deliverer and listener, a moment
+// later, when the recording transaction has most likely committed; the
+// pollers find what it misses.
+func (s *Service) kicker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		}
+		time.Sleep(2 * time.Millisecond)
+		s.mu.RLock()
+		for _, t := range s.targets {
+			select {
+			case t.kick <- struct{}{}:
+			default:
+			}
+		}
+		s.mu.RUnlock()
+		s.listeners.kickAll()
+	}
+}
+
+// deliver sends t's queued events in order, at least once, until ctx
+// ends.
+func (s *Service) deliver(ctx context.Context, t *runTarget) {
+	var backoff time.Duration
+	var leaseUntil time.Time
+	for ctx.Err() == nil {
+		if s.opts.Shared && time.Until(leaseUntil) < leaseTTL/2 {
+			held, until, err := s.holdLease(ctx, "t/"+t.id)
+			if err != nil || !held {
+				leaseUntil = time.Time{}
+				sleepCtx(ctx, leaseTTL/3)
+				continue
+			}
+			leaseUntil = until
+		}
+		batch, keys, err := s.readQueue(ctx, t.id, deliveryBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("notify: reading a target's queue", "target", t.id, "err", err)
+			}
+			sleepCtx(ctx, time.Second)
+			continue
+		}
+		if len(batch) == 0 {
+			select {
+			case <-ctx.Done():
+			case <-t.kick:
+			case <-time.After(pollInterval):
+			}
+			continue
+		}
+		msgs := make([]Message, len(batch))
+		for i, ev := range batch {
+			msgs[i] = ev.message(s.env)
+		}
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		err = t.target.Send(sctx, msgs)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			t.noteError(err)
+			backoff = min(max(2*backoff, 100*time.Millisecond), maxBackoff)
+			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs), "retry_in", backoff, "err", err)
+			s.trimQueue(ctx, t)
+			sleepCtx(ctx, backoff/2+rand.N(backoff/2+1))
+			continue
+		}
+		backoff = 0
+		if err := s.deleteKeys(ctx, keys); err != nil && ctx.Err() == nil {
+			// Delivered but still queued: sent again, at least once.
+			s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
+		}
+		now := time.Now()
+		t.delivered.Add(int64(len(msgs)))
+		t.mu.Lock()
+		t.lastOK = now
+		for _, ev := range batch {
+			t.latency.add(now.Sub(ev.Time))
+		}
+		t.mu.Unlock()
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// readQueue returns the first n events queued for target, oldest first.
+func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored, [][]byte, error) {
+	var evs []stored
+	var keys [][]byte
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		evs, keys = evs[:0], keys[:0]
+		p := queuePrefix(target)
+		it, err := r.NewIter(p, prefixEnd(p))
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ok := it.First(); ok && len(evs) < n; ok = it.Next() {
+			v, err := it.Value()
+			if err != nil {
+				return err
+			}
+			ev, err := decodeStored(v)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+			keys = append(keys, append([]byte(nil), it.Key()...))
+		}
+		return it.Err()
+	})
+	return evs, keys, err
+}
+
+func (s *Service) deleteKeys(ctx context.Context, keys [][]byte) error {
+	return s.meta.Update(ctx, nil, func(tx meta.Txn) error {
+		for _, k := range keys {
+			if err := tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// countQueue counts target's queued events, up to limit.
+func (s *Service) countQueue(ctx context.Context, target string, limit int) (int, error) {
+	n := 0
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		n = 0
+		p := queuePrefix(target)
+		it, err := r.NewIter(p, prefixEnd(p))
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ok := it.First(); ok && n < limit; ok = it.Next() {
+			n++
+		}
+		return it.Err()
+	})
+	return n, err
+}
+
+// trimQueue drops the oldest events of a target that has more than
+// MaxQueued queued, counting and logging them.
+func (s *Service) trimQueue(ctx context.Context, t *runTarget) {
+	for ctx.Err() == nil {
+		n, err := s.countQueue(ctx, t.id, s.opts.MaxQueued+1000)
+		if err != nil || n <= s.opts.MaxQueued {
+			return
+		}
+		_, keys, err := s.readQueue(ctx, t.id, min(n-s.opts.MaxQueued, 1000))
+		if err != nil || len(keys) == 0 {
+			return
+		}
+		if err := s.deleteKeys(ctx, keys); err != nil {
+			return
+		}
+		t.dropped.Add(int64(len(keys)))
+		s.log.Error("notify: target's queue is full; dropped its oldest events", "target", t.id, "dropped", len(keys), "max_queued", s.opts.MaxQueued)
+	}
+}
+
+// holdLease takes or renews the lease called name for this process, on
+// the store's clock, and says until when it holds it.
+func (s *Service) holdLease(ctx context.Context, name string) (bool, time.Time, error) {
+	now, err := s.meta.Now(ctx)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	until := now.Add(leaseTTL)
+	held := false
+	err = s.meta.Update(ctx, []meta.Lock{{Name: leaseKey(name)}}, func(tx meta.Txn) error {
+		held = false
+		v, err := tx.Get(leaseKey(name))
+		if err != nil && !errors.Is(err, meta.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			holder, expiry, ok := strings.Cut(string(v), " ")
+			if t, perr := time.Parse(time.RFC3339Nano, expiry); ok && perr == nil && holder != s.id && t.After(now) {
+				return nil
+			}
+		}
+		held = true
+		return tx.Set(leaseKey(name), []byte(s.id+" "+until.Format(time.RFC3339Nano)))
+	})
+	// The local deadline is measured from before the lease was written,
+	// so it never outlasts the stored one.
+	return held, time.Now().Add(leaseTTL), err
+}
+
+// sweepHistory deletes history older than Options.History, now and then.
+func (s *Service) sweepHistory(ctx context.Context) {
+	for {
+		if !s.opts.Shared || s.holdLeaseQuietly(ctx, "history") {
+			if err := s.dropHistoryBefore(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("notify: sweeping event history", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+func (s *Service) holdLeaseQuietly(ctx context.Context, name string) bool {
+	held, _, err := s.holdLease(ctx, name)
+	return err == nil && held
+}
+
+// dropHistoryBefore deletes the history older than the retention.
+func (s *Service) dropHistoryBefore(ctx context.Context) error {
+	now, err := s.meta.Now(ctx)
+	if err != nil {
+		return err
+	}
+	end := historyKey(seqAt(now.Add(-s.opts.History)))
+	for {
+		_, keys, err := s.scanKeys(ctx, historyPrefix(), end, 1000)
+		if err != nil || len(keys) == 0 {
+			return err
+		}
+		if err := s.deleteKeys(ctx, keys); err != nil {
+			return err
+		}
+	}
+}
+
+// scanKeys returns up to n keys (and values) in [lo, hi).
+func (s *Service) scanKeys(ctx context.Context, lo, hi []byte, n int) ([][]byte, [][]byte, error) {
+	var keys, vals [][]byte
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		keys, vals = keys[:0], vals[:0]
+		it, err := r.NewIter(lo, hi)
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for ok := it.First(); ok && len(keys) < n; ok = it.Next() {
+			v, err := it.Value()
+			if err != nil {
+				return err
+			}
+			keys = append(keys, append([]byte(nil), it.Key()...))
+			vals = append(vals, v)
+		}
+		return it.Err()
+	})
+	return vals, keys, err
+}
+
+// TargetStatus is what the admin API reports of a target.
+type TargetStatus struct {
+	Type, Name, ARN string
+	FromEnv         bool
+	// Settings are the target's settings, secrets masked.
+	Settings  map[string]string
+	Reachable bool
+	PingError string
+	// Pending counts the events queued for the target (capped at
+	// MaxQueued+1). Delivered, Failed (failed attempts) and Dropped count
+	// since this server started.
+	Pending                     int
+	Delivered, Failed, Dropped  int64
+	LastError                   string
+	LastErrorTime, LastDelivery time.Time
+	// LatencyP50 and LatencyP99 are from an event's time to its delivery,
+	// over the last deliveries.
+	LatencyP50, LatencyP99 time.Duration
+}
+
+// Status reports every target, checking that each is reachable.
+func (s *Service) Status(ctx context.Context) ([]TargetStatus, error) {
+	s.mu.RLock()
+	ts := make([]*runTarget, 0, len(s.targets))
+	for _, t := range s.targets {
+		ts = append(ts, t)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(ts, func(a, b *runTarget) int { return strings.Compare(a.id, b.id) })
+	out := make([]TargetStatus, 0, len(ts))
+	for _, t := range ts {
+		st := TargetStatus{
+			Type: t.cfg.Type, Name: t.cfg.Name, ARN: t.cfg.ARN(s.opts.Region), FromEnv: t.fromEnv,
+			Settings:  maskedSettings(t.cfg),
+			Delivered: t.delivered.Load(), Failed: t.failed.Load(), Dropped: t.dropped.Load(),
+		}
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		if err := t.target.Ping(pctx); err != nil {
+			st.PingError = err.Error()
+		} else {
+			st.Reachable = true
+		}
+		cancel()
+		n, err := s.countQueue(ctx, t.id, s.opts.MaxQueued+1)
+		if err != nil {
+			return nil, err
+		}
+		st.Pending = n
+		t.mu.Lock()
+		st.LastError, st.LastErrorTime, st.LastDelivery = t.lastErr, t.lastErrAt, t.lastOK
+		st.LatencyP50, st.LatencyP99 = t.latency.quantile(0.5), t.latency.quantile(0.99)
+		t.mu.Unlock()
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// Unroutable counts events whose destination ARN named no target when
+// they were recorded (the target was removed after the configuration
+// was set).
+func (s *Service) Unroutable() int64 { return s.unroutable.Load() }
+
+func maskedSettings(c Config) map[string]string {
+	k, _ := LookupKind(c.Type)
+	out := map[string]string{}
+	for _, set := range k.Settings {
+		v := c.Settings[set.Name]
+		if v == "" {
+			continue
+		}
+		if set.Secret {
+			v = "*****"
+		}
+		out[set.Name] = v
+	}
+	return out
+}
+
+// latencies keeps the last deliveries' latencies for quantiles.
+type latencies struct {
+	ring [1024]time.Duration
+	n    int
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.ring[l.n%len(l.ring)] = d
+	l.n++
+}
+
+func (l *latencies) quantile(q float64) time.Duration {
+	n := min(l.n, len(l.ring))
+	if n == 0 {
+		return 0
+	}
+	s := slices.Clone(l.ring[:n])
+	slices.Sort(s)
+	return s[min(n-1, int(q*float64(n)))]
+}
