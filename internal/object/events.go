@@ -17,13 +17,13 @@ const (
 	EventDelete              = "s3:ObjectRemoved:Delete"
 	EventDeleteMarkerCreated = "s3:ObjectRemoved:DeleteMarkerCreated"
 	// EventDeleteNoOp is MinIO's: a delete of a key that was not there.
-	EventDeleteNoOp      = "s3:ObjectRemoved:NoOP"
-	EventTaggingPut      = "s3:ObjectTagging:Put"
-	EventTaggingDelete   = "s3:ObjectTagging:Delete"
-	EventRetentionPut    = "s3:ObjectCreated:PutRetention"
-	EventLegalHoldPut    = "s3:ObjectCreated:PutLegalHold"
-	EventAccessedGet     = "s3:ObjectAccessed:Get"
-	EventAccessedHead    = "s3:ObjectAccessed:Head"
+	EventDeleteNoOp    = "s3:ObjectRemoved:NoOP"
+	EventTaggingPut    = "s3:ObjectTagging:Put"
+	EventTaggingDelete = "s3:ObjectTagging:Delete"
+	EventRetentionPut  = "s3:ObjectCreated:PutRetention"
+	EventLegalHoldPut  = "s3:ObjectCreated:PutLegalHold"
+	EventAccessedGet   = "s3:ObjectAccessed:Get"
+	EventAccessedHead  = "s3:ObjectAccessed:Head"
 )
 
 // Event is a change the layer committed to one object: what S3 reports
