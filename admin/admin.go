@@ -143,6 +143,8 @@ type (
 	KMSKeys = adminapi.KMSKeys
 	// ScrubReport is what a scrub of every stored object found.
 	ScrubReport = adminapi.ScrubReport
+	// NotifyTargetStatus is a notification target and its delivery.
+	NotifyTargetStatus = adminapi.NotifyTargetStatus
 )
 
 func seg(s string) string { return url.PathEscape(s) }
@@ -254,4 +256,34 @@ func (c *Client) Profile(ctx context.Context, name string, seconds int, w io.Wri
 		path += "?seconds=" + strconv.Itoa(seconds)
 	}
 	return c.send(ctx, http.MethodGet, path, nil, w)
+}
+
+// AddNotifyTarget adds a notification target of type typ ("webhook",
+// "redis", ...) called name, with its settings (named as the flags of
+// "kura admin notify add TYPE"). The server connects to it once and
+// refuses it if it cannot; it returns the target's ARN, for bucket
+// notification configurations.
+func (c *Client) AddNotifyTarget(ctx context.Context, typ, name string, settings map[string]string) (string, error) {
+	var out adminapi.NotifyTargetAdded
+	err := c.call(ctx, http.MethodPut, "notify/targets/"+seg(typ)+"/"+seg(name), adminapi.NotifyTarget{Settings: settings}, &out)
+	return out.ARN, err
+}
+
+// RemoveNotifyTarget removes a target added with AddNotifyTarget, and
+// returns how many events were still queued for it (they are dropped).
+func (c *Client) RemoveNotifyTarget(ctx context.Context, typ, name string) (int, error) {
+	var out adminapi.NotifyTargetRemoved
+	err := c.call(ctx, http.MethodDelete, "notify/targets/"+seg(typ)+"/"+seg(name), nil, &out)
+	return out.Dropped, err
+}
+
+// NotifyTargets lists the notification targets and their delivery
+// counters; with ping the server also checks that each is reachable.
+func (c *Client) NotifyTargets(ctx context.Context, ping bool) ([]NotifyTargetStatus, error) {
+	var out []NotifyTargetStatus
+	path := "notify/targets"
+	if ping {
+		path += "?status"
+	}
+	return out, c.call(ctx, http.MethodGet, path, nil, &out)
 }

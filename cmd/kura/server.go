@@ -24,6 +24,7 @@ import (
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/meta/pgstore"
+	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -40,6 +41,9 @@ type serverFlags struct {
 	limits      limitFlags
 	metaURL     string
 	blobDir     string
+	// Event notifications.
+	eventHistory    time.Duration
+	eventQueueLimit int
 }
 
 func serverCommand() *cobra.Command {
@@ -73,6 +77,8 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().BoolVar(&f.selfSigned, "tls-self-signed", false, "serve HTTPS with a certificate for localhost generated in DIR/tls")
 	cmd.Flags().StringVar(&f.metaURL, "meta", "", "keep metadata in PostgreSQL (postgres://…) instead of DIR/meta; gateways on one database and one --blobs directory serve one namespace")
 	cmd.Flags().StringVar(&f.blobDir, "blobs", "", "blob directory (default DIR/blobs); with --meta, a directory every gateway shares")
+	cmd.Flags().DurationVar(&f.eventHistory, "event-history", notify.DefaultHistory, "how long every event stays in the history, for listeners that resume after a sequencer")
+	cmd.Flags().IntVar(&f.eventQueueLimit, "event-queue-limit", notify.DefaultMaxQueued, "most events kept queued for one notification target that does not take them; past it the oldest are dropped, counted and logged")
 	addLimitFlags(cmd, &f.limits)
 	return cmd
 }
@@ -254,8 +260,12 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	events, err := openEvents(dir, metaStore, f, creds, log)
+	if err != nil {
+		return err
+	}
 	layer := object.New(metaStore, blobStore, object.Options{
-		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys,
+		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.
@@ -267,6 +277,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	bg, stopBackground := context.WithCancel(context.Background())
 	collectorDone := make(chan struct{})
 	go func() { defer close(collectorDone); layer.RunCollector(bg) }()
+	eventsDone := make(chan struct{})
+	go func() { defer close(eventsDone); events.Run(bg) }()
 
 	ln, err := net.Listen("tcp", f.address)
 	if err != nil {
@@ -285,6 +297,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		Credentials: auth.NewStatic(creds).Secret,
 		IAM:         identities,
 		KMS:         keys,
+		Events:      events,
 		Version:     version(),
 		Logger:      log,
 
@@ -328,15 +341,18 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	case err := <-served:
 		stopBackground()
 		<-collectorDone
+		<-eventsDone
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	events.CloseListeners() // a listener's stream would hold Shutdown
 	err = srv.Shutdown(shutdownCtx)
 	stopBackground()
 	<-collectorDone
+	<-eventsDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -384,4 +400,25 @@ func watchChanges(ctx context.Context, m meta.Store, identities *iam.Store, api 
 		case <-tick.C:
 		}
 	}
+}
+
+// openEvents makes the event notification service: targets from the
+// environment (KURA_NOTIFY_...), and those added through the admin API,
+// whose secrets the IAM seal key seals.
+func openEvents(dir string, m meta.Store, f serverFlags, creds auth.Credentials, log *slog.Logger) (*notify.Service, error) {
+	env, err := notify.FromEnv(os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	key, err := iamSealKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range env {
+		log.Info("notification target from the environment", "arn", c.ARN(f.region))
+	}
+	return notify.New(notify.Options{
+		Meta: m, Region: f.region, Owner: creds.AccessKey, SealKey: key, Env: env,
+		Shared: f.metaURL != "", History: f.eventHistory, MaxQueued: f.eventQueueLimit, Logger: log,
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
+	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/adminapi"
@@ -51,6 +52,9 @@ var adminRoutes = []adminRoute{
 	{http.MethodPut, []string{"kms", "keys", "{key}"}, "admin:KMSCreateKey", (*Server).adminCreateKey},
 	{http.MethodPost, []string{"scrub"}, "admin:Heal", (*Server).adminScrub},
 	{http.MethodGet, []string{"debug", "pprof", "{profile}"}, "admin:Profiling", (*Server).adminProfile},
+	{http.MethodGet, []string{"notify", "targets"}, "admin:ServerInfo", (*Server).adminNotifyTargets},
+	{http.MethodPut, []string{"notify", "targets", "{type}", "{name}"}, "admin:ConfigUpdate", (*Server).adminAddNotifyTarget},
+	{http.MethodDelete, []string{"notify", "targets", "{type}", "{name}"}, "admin:ConfigUpdate", (*Server).adminRemoveNotifyTarget},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -149,6 +153,10 @@ func adminError(err error) error {
 		return s3err.ErrInvalidArgument.WithMessage("%v", err)
 	case errors.Is(err, iam.ErrRootReserved):
 		return s3err.ErrInvalidArgument.WithMessage("%v", err)
+	case errors.Is(err, notify.ErrNoSuchTarget):
+		return s3err.ErrNoSuchKey.WithMessage("%v", err)
+	case errors.Is(err, notify.ErrTargetExists):
+		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
 	}
 	return err
 }

@@ -98,7 +98,13 @@ func (s *Server) getBucketNotification(rq *request) (response, error) {
 }
 
 func (s *Server) putBucketNotification(rq *request) (response, error) {
-	if err := putDocument(s, rq, configNotification, maxConfigBody, notification.Parse, (*notification.Configuration).Validate); err != nil {
+	validate := func(c *notification.Configuration) error {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		return s.checkDestinations(c)
+	}
+	if err := putDocument(s, rq, configNotification, maxConfigBody, notification.Parse, validate); err != nil {
 		return nil, err
 	}
 	return emptyResponse{status: http.StatusOK}, nil

@@ -295,6 +295,11 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 			hdrs = append(hdrs, [2]string{o[1], v})
 		}
 	}
+	name := object.EventAccessedHead
+	if withBody {
+		name = object.EventAccessedGet
+	}
+	s.accessed(rq, name, obj.Info)
 	return objectResponse{obj: obj, headers: hdrs}, nil
 }
 

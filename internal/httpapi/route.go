@@ -113,6 +113,7 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodGet: op("GetBucketNotificationConfiguration", (*Server).getBucketNotification),
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),
 	},
+	"events": {http.MethodGet: op("ListenBucketNotification", (*Server).listenNotification)},
 }
 
 // objectConfigRoutes are the object sub-resources that are implemented.
@@ -174,6 +175,9 @@ func route(r *http.Request, bucket, key string) operation {
 		return operation{name: "STS", handler: (*Server).sts, sts: true}
 	}
 	if bucket == "" {
+		if r.Method == http.MethodGet && q.Has("events") {
+			return operation{name: "ListenNotification", handler: (*Server).listenNotification}
+		}
 		if r.Method == http.MethodGet {
 			return operation{name: "ListBuckets", handler: (*Server).listBuckets}
 		}

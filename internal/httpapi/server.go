@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
+	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
@@ -59,6 +61,10 @@ type Config struct {
 	// RefuseSignatureV2 refuses requests signed with Signature Version
 	// 2, which is otherwise accepted (see package sigv2).
 	RefuseSignatureV2 bool
+	// Events, when set, checks notification destinations, records read
+	// events and serves listeners. The object layer records the events of
+	// writes itself.
+	Events *notify.Service
 }
 
 // Server is the S3 API as an http.Handler.
@@ -77,6 +83,7 @@ type Server struct {
 	now      func() time.Time
 	policies policyCache
 	iam      *iam.Store
+	events   *notify.Service
 	version  string
 	kms      kms.KMS
 	// Limits (limits.go).
@@ -110,7 +117,7 @@ func New(cfg Config) *Server {
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
-	s.iam, s.version, s.kms = cfg.IAM, cfg.Version, cfg.KMS
+	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}
@@ -136,6 +143,9 @@ func New(cfg Config) *Server {
 type request struct {
 	http   *http.Request
 	ctx    context.Context
+	// release gives up the request's slot among those served at once
+	// (limits.go), early for a request that streams for long.
+	release func()
 	id     string
 	bucket string
 	key    string
@@ -210,7 +220,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, rq, err)
 		return
 	}
-	defer release()
+	rq.release = sync.OnceFunc(release)
+	defer rq.release()
 	// The body must arrive at the minimum rate until the handler returns.
 	defer s.limitBodyRate(w, r)()
 	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
@@ -276,6 +287,9 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 	}
 	if op.handler == nil {
 		return nil, op.unsupported
+	}
+	if s.events != nil {
+		rq.ctx = notify.WithOrigin(rq.ctx, s.origin(rq))
 	}
 	resp, err := op.handler(s, rq)
 	if err != nil {

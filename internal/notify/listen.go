@@ -47,8 +47,25 @@ const KeepAlive = 10 * time.Second
 
 // listeners are this server's active listeners.
 type listeners struct {
-	mu  sync.Mutex
-	set map[*listener]struct{}
+	mu     sync.Mutex
+	set    map[*listener]struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+// CloseListeners ends every listener's stream, now and from now on: the
+// server is shutting down.
+func (s *Service) CloseListeners() {
+	s.listeners.once.Do(func() { close(s.listeners.closing()) })
+}
+
+func (ls *listeners) closing() chan struct{} {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.closed == nil {
+		ls.closed = make(chan struct{})
+	}
+	return ls.closed
 }
 
 type listener struct {
@@ -123,6 +140,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 	}
 	l := s.listeners.add(f)
 	defer s.listeners.remove(l)
+	closing := s.listeners.closing()
 	lastSent := time.Now()
 	for {
 		vals, keys, err := s.scanKeys(ctx, lo, prefixEnd(historyPrefix()), 1000)
@@ -173,6 +191,8 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-closing:
+			return nil
 		case <-l.kick:
 			time.Sleep(10 * time.Millisecond) // batch a burst of writes
 		case <-time.After(pollInterval):

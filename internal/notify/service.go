@@ -538,8 +538,9 @@ type TargetStatus struct {
 	LatencyP50, LatencyP99 time.Duration
 }
 
-// Status reports every target, checking that each is reachable.
-func (s *Service) Status(ctx context.Context) ([]TargetStatus, error) {
+// Status reports every target; with ping it also checks that each is
+// reachable.
+func (s *Service) Status(ctx context.Context, ping bool) ([]TargetStatus, error) {
 	s.mu.RLock()
 	ts := make([]*runTarget, 0, len(s.targets))
 	for _, t := range s.targets {
@@ -554,13 +555,15 @@ func (s *Service) Status(ctx context.Context) ([]TargetStatus, error) {
 			Settings:  maskedSettings(t.cfg),
 			Delivered: t.delivered.Load(), Failed: t.failed.Load(), Dropped: t.dropped.Load(),
 		}
-		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		if err := t.target.Ping(pctx); err != nil {
-			st.PingError = err.Error()
-		} else {
-			st.Reachable = true
+		if ping {
+			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			if err := t.target.Ping(pctx); err != nil {
+				st.PingError = err.Error()
+			} else {
+				st.Reachable = true
+			}
+			cancel()
 		}
-		cancel()
 		n, err := s.countQueue(ctx, t.id, s.opts.MaxQueued+1)
 		if err != nil {
 			return nil, err

@@ -265,10 +265,10 @@ func TestDownTargetKeepsEventsAndCatchesUp(t *testing.T) {
 		f.put(t, fmt.Sprintf("k%d", i), "v")
 	}
 	waitFor(t, "a failed attempt", func() bool {
-		st, _ := f.svc.Status(context.Background())
+		st, _ := f.svc.Status(context.Background(), true)
 		return len(st) == 1 && st[0].Failed > 0
 	})
-	st, err := f.svc.Status(context.Background())
+	st, err := f.svc.Status(context.Background(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestDownTargetKeepsEventsAndCatchesUp(t *testing.T) {
 	// One more than the limit: the oldest is dropped, and counted.
 	f.put(t, "k5", "v")
 	waitFor(t, "a drop", func() bool {
-		st, _ := f.svc.Status(context.Background())
+		st, _ := f.svc.Status(context.Background(), true)
 		return st[0].Dropped == 1
 	})
 	s.setDown(false)
@@ -292,7 +292,7 @@ func TestDownTargetKeepsEventsAndCatchesUp(t *testing.T) {
 		t.Fatalf("delivered %v, want %v", got, want)
 	}
 	waitFor(t, "an empty queue", func() bool {
-		st, _ := f.svc.Status(context.Background())
+		st, _ := f.svc.Status(context.Background(), true)
 		return st[0].Pending == 0 && st[0].Delivered == 5
 	})
 }
@@ -338,7 +338,7 @@ func TestUnknownARNIsRefusedAndRemovedTargetGetsNothing(t *testing.T) {
 	if bytes.Contains(raw, []byte("hunter2-secret")) {
 		t.Fatal("a target's secret is stored in the clear")
 	}
-	st, _ := f.svc.Status(ctx)
+	st, _ := f.svc.Status(ctx, true)
 	if len(st) != 1 || st[0].Settings["password"] != "*****" || !st[0].Reachable {
 		t.Fatalf("status %+v", st)
 	}

@@ -89,3 +89,51 @@ type Attachment struct {
 type Members struct {
 	Members []string `json:"members"`
 }
+
+// NotifyTarget is a notification target to add: its settings by name
+// (the names of its command's flags).
+type NotifyTarget struct {
+	Settings map[string]string `json:"settings"`
+}
+
+// NotifyTargetAdded answers the addition of a target.
+type NotifyTargetAdded struct {
+	ARN string `json:"arn"`
+}
+
+// NotifyTargetRemoved answers the removal of a target.
+type NotifyTargetRemoved struct {
+	// Dropped counts the events that were still queued for it.
+	Dropped int `json:"dropped"`
+}
+
+// NotifyTargetStatus is a configured notification target and how its
+// delivery goes.
+type NotifyTargetStatus struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+	// Source is "env" for a target configured by the environment, else
+	// "admin".
+	Source string `json:"source"`
+	// Settings are the target's settings, secrets masked.
+	Settings map[string]string `json:"settings,omitempty"`
+	// Reachable and PingError are only set when status was asked for.
+	Reachable *bool  `json:"reachable,omitempty"`
+	PingError string `json:"pingError,omitempty"`
+	// Pending counts the events queued for the target.
+	Pending int `json:"pending"`
+	// Delivered, Failed (failed delivery attempts) and Dropped (events
+	// dropped because the queue was full) count since the server
+	// started.
+	Delivered     int64     `json:"delivered"`
+	Failed        int64     `json:"failed"`
+	Dropped       int64     `json:"dropped"`
+	LastError     string    `json:"lastError,omitempty"`
+	LastErrorTime time.Time `json:"lastErrorTime,omitzero"`
+	LastDelivery  time.Time `json:"lastDelivery,omitzero"`
+	// LatencyP50 and LatencyP99, in milliseconds, are from an event's
+	// time to its delivery over the last deliveries.
+	LatencyP50 float64 `json:"latencyP50ms"`
+	LatencyP99 float64 `json:"latencyP99ms"`
+}

@@ -7,7 +7,8 @@ import "strings"
 // kura does not implement, so that a policy written for AWS validates
 // here; STS's are AWS's STS actions; admin's are the actions of kura's
 // admin API and of the canned policies. The lists are the data that
-// decides "Policy has invalid action".
+// decides "Policy has invalid action". S3's list also has the two
+// listen actions of MinIO's API.
 var knownActions = map[string][]string{
 	"s3": {
 		"AbortMultipartUpload",
@@ -123,6 +124,9 @@ var knownActions = map[string][]string{
 		"ListBucketVersions",
 		"ListCallerAccessGrants",
 		"ListJobs",
+		// MinIO's listen calls, which kura serves too.
+		"ListenBucketNotification",
+		"ListenNotification",
 		"ListMultiRegionAccessPoints",
 		"ListMultipartUploadParts",
 		"ListObjects",
@@ -193,7 +197,7 @@ var knownActions = map[string][]string{
 		"TagGetWebIdentityToken", "TagSession",
 	},
 	"admin": {
-		"AddUserToGroup", "AttachUserOrGroupPolicy", "BandwidthMonitor", "ConsoleLog",
+		"AddUserToGroup", "AttachUserOrGroupPolicy", "BandwidthMonitor", "ConfigUpdate", "ConsoleLog",
 		"CreatePolicy", "CreateServiceAccount", "CreateUser", "DeletePolicy", "DeleteUser",
 		"EnableUser", "Heal", "KMSCreateKey", "KMSKeyStatus", "ListGroups",
 		"ListUserPolicies", "ListUsers", "OBDInfo", "Profiling", "Prometheus",
