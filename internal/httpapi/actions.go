@@ -83,8 +83,8 @@ var operationAuthz = map[string]authz{
 	"DeleteBucketOwnershipControls":      bucketAction("s3:PutBucketOwnershipControls"),
 	"GetBucketNotificationConfiguration": bucketAction("s3:GetBucketNotification"),
 	// MinIO's listen calls: on one bucket, and on every bucket.
-	"ListenBucketNotification": bucketAction("s3:ListenBucketNotification"),
-	"ListenNotification":       {action: "s3:ListenNotification", on: onService},
+	"ListenBucketNotification":           bucketAction("s3:ListenBucketNotification"),
+	"ListenNotification":                 {action: "s3:ListenNotification", on: onService},
 	"PutBucketNotificationConfiguration": bucketAction("s3:PutBucketNotification"),
 	"GetObjectLockConfiguration":         bucketAction("s3:GetBucketObjectLockConfiguration"),
 	"PutObjectLockConfiguration":         bucketAction("s3:PutBucketObjectLockConfiguration"),

@@ -141,14 +141,14 @@ func New(cfg Config) *Server {
 
 // request is one S3 request as the handlers see it.
 type request struct {
-	http   *http.Request
-	ctx    context.Context
+	http *http.Request
+	ctx  context.Context
 	// release gives up the request's slot among those served at once
 	// (limits.go), early for a request that streams for long.
 	release func()
-	id     string
-	bucket string
-	key    string
+	id      string
+	bucket  string
+	key     string
 	// body is the authenticated body: it reports a payload that fails its
 	// signature or checksum with an error instead of io.EOF.
 	body io.Reader
