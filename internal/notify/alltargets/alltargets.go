@@ -3,5 +3,6 @@
 package alltargets
 
 import (
+	_ "github.com/kurastore/kura/internal/notify/redis"
 	_ "github.com/kurastore/kura/internal/notify/webhook"
 )
