@@ -339,6 +339,12 @@ func TestReconnect(t *testing.T) {
 			t.Fatalf("after start %d: %d list elements, want 1", i, n)
 		}
 		s.stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := tg.Send(ctx, []notify.Message{m})
+		cancel()
+		if err == nil {
+			t.Fatalf("Send after stop %d succeeded", i)
+		}
 	}
 }
 
