@@ -3,6 +3,7 @@
 package alltargets
 
 import (
+	_ "github.com/kurastore/kura/internal/notify/mqtt"
 	_ "github.com/kurastore/kura/internal/notify/nats"
 	_ "github.com/kurastore/kura/internal/notify/redis"
 	_ "github.com/kurastore/kura/internal/notify/webhook"
