@@ -1,0 +1,419 @@
+package nats
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gonats "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/targettest"
+)
+
+const natsServer = "/usr/sbin/nats-server"
+
+// server is a nats-server of the test's own, with JetStream storing in a
+// temporary directory, on a 127.0.0.1 port.
+type server struct {
+	dir  string
+	port int
+	args []string
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the running server has exited
+}
+
+// startServer starts nats-server with the extra arguments, and stops it
+// when the test ends.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	if _, err := os.Stat(natsServer); err != nil {
+		t.Skipf("%s is not installed (Debian package nats-server): %v", natsServer, err)
+	}
+	s := &server{dir: t.TempDir(), args: args}
+	// A port found free can be taken by someone else before the server
+	// binds it; a few tries make that harmless.
+	var err error
+	for range 3 {
+		s.port = freePort(t)
+		if err = s.start(); err == nil {
+			t.Cleanup(s.stop)
+			return s
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+func (s *server) start() error {
+	logFile := filepath.Join(s.dir, "nats.log")
+	args := append([]string{"-a", "127.0.0.1", "-p", strconv.Itoa(s.port), "-js", "-sd", s.dir, "-l", logFile}, s.args...)
+	cmd := exec.Command(natsServer, args...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		select {
+		case <-done:
+			log, _ := os.ReadFile(logFile)
+			return fmt.Errorf("nats-server exited: %v\n%s", cmd.ProcessState, log)
+		default:
+		}
+		if c, err := net.Dial("tcp", s.addr()); err == nil {
+			c.Close()
+			s.cmd, s.done = cmd, done
+			return nil
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			<-done
+			return fmt.Errorf("nats-server did not listen on %s", s.addr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *server) stop() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// client is the test's own connection to the server.
+func (s *server) client(t *testing.T, opts ...gonats.Option) *gonats.Conn {
+	t.Helper()
+	nc, err := gonats.Connect("nats://"+s.addr(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// subscription collects what a subject receives.
+type subscription struct {
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func subscribe(t *testing.T, nc *gonats.Conn, subject string) *subscription {
+	t.Helper()
+	sub := &subscription{}
+	_, err := nc.Subscribe(subject, func(m *gonats.Msg) {
+		sub.mu.Lock()
+		sub.msgs = append(sub.msgs, m.Data)
+		sub.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The subscription is in place at the server once it answers.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func (sub *subscription) received() [][]byte {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return append([][]byte(nil), sub.msgs...)
+}
+
+func openTarget(t *testing.T, settings map[string]string) notify.Target {
+	t.Helper()
+	c := notify.Config{Type: "nats", Name: "test", Settings: settings}
+	k, err := c.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := k.Open(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+var subjects atomic.Int64
+
+func freshSubject() string { return fmt.Sprintf("events.%d", subjects.Add(1)) }
+
+func gotOf(t *testing.T, payloads [][]byte) []targettest.Got {
+	var got []targettest.Got
+	for _, p := range payloads {
+		var entry struct{ EventName, Key string }
+		if err := json.Unmarshal(p, &entry); err != nil {
+			t.Fatalf("payload %q: %v", p, err)
+		}
+		got = append(got, targettest.Got{EventName: entry.EventName, Key: entry.Key})
+	}
+	return got
+}
+
+func unreachable(t *testing.T, extra map[string]string) notify.Target {
+	settings := map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "subject": "s"}
+	for k, v := range extra {
+		settings[k] = v
+	}
+	return openTarget(t, settings)
+}
+
+func TestConformanceCore(t *testing.T) {
+	s := startServer(t)
+	nc := s.client(t)
+	var sub *subscription
+	targettest.Run(t, targettest.Suite{
+		Open: func(t *testing.T) notify.Target {
+			subject := freshSubject()
+			sub = subscribe(t, nc, subject)
+			return openTarget(t, map[string]string{"address": s.addr(), "subject": subject})
+		},
+		Fetch:       func(t *testing.T) []targettest.Got { return gotOf(t, sub.received()) },
+		Unreachable: func(t *testing.T) notify.Target { return unreachable(t, nil) },
+	})
+}
+
+// streamMessages reads every message a JetStream stream holds.
+func streamMessages(t *testing.T, stream jetstream.Stream) [][]byte {
+	ctx := context.Background()
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs [][]byte
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := stream.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m.Data)
+	}
+	return msgs
+}
+
+func createStream(t *testing.T, nc *gonats.Conn, subject string) jetstream.Stream {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.ReplaceAll(subject, ".", "_")
+	stream, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: name, Subjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stream
+}
+
+func TestConformanceJetStream(t *testing.T) {
+	s := startServer(t)
+	nc := s.client(t)
+	var stream jetstream.Stream
+	targettest.Run(t, targettest.Suite{
+		Open: func(t *testing.T) notify.Target {
+			subject := freshSubject()
+			stream = createStream(t, nc, subject)
+			return openTarget(t, map[string]string{"address": s.addr(), "subject": subject, "jetstream": "on"})
+		},
+		Fetch:       func(t *testing.T) []targettest.Got { return gotOf(t, streamMessages(t, stream)) },
+		Unreachable: func(t *testing.T) notify.Target { return unreachable(t, map[string]string{"jetstream": "on"}) },
+	})
+}
+
+func send(t *testing.T, tg notify.Target, msgs ...notify.Message) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return tg.Send(ctx, msgs)
+}
+
+func TestPayload(t *testing.T) {
+	s := startServer(t)
+	sub := subscribe(t, s.client(t), "p")
+	tg := openTarget(t, map[string]string{"address": "nats://" + s.addr(), "subject": "p"})
+	m := targettest.Message("s3:ObjectCreated:Put", "dir/obj", false)
+	if err := send(t, tg, m); err != nil {
+		t.Fatal(err)
+	}
+	// Send returns once the server has the message; the subscriber's
+	// copy may still be on its way.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sub.received()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := sub.received()
+	if len(got) != 1 || string(got[0]) != string(m.Body()) {
+		t.Fatalf("received %q, want %s", got, m.Body())
+	}
+}
+
+// With JetStream a subject that no stream captures is an error: the
+// message would be stored nowhere.
+func TestJetStreamWithoutStream(t *testing.T) {
+	s := startServer(t)
+	tg := openTarget(t, map[string]string{"address": s.addr(), "subject": "nowhere", "jetstream": "on"})
+	if err := tg.Ping(context.Background()); err == nil {
+		t.Error("Ping succeeded with no stream for the subject")
+	}
+	if err := send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false)); err == nil {
+		t.Error("Send succeeded with no stream for the subject")
+	}
+}
+
+func TestUserPassword(t *testing.T) {
+	s := startServer(t, "--user", "kura", "--pass", "right-pw")
+	for name, tc := range map[string]struct {
+		settings map[string]string
+		ok       bool
+	}{
+		"right password": {map[string]string{"username": "kura", "password": "right-pw"}, true},
+		"wrong password": {map[string]string{"username": "kura", "password": "wrong-pw-s3cret"}, false},
+		"no password":    {nil, false},
+	} {
+		tc.settings = withAddress(s, tc.settings)
+		checkAuth(t, name, openTarget(t, tc.settings), tc.ok)
+	}
+}
+
+func TestToken(t *testing.T) {
+	s := startServer(t, "--auth", "right-token")
+	for name, tc := range map[string]struct {
+		settings map[string]string
+		ok       bool
+	}{
+		"right token": {map[string]string{"token": "right-token"}, true},
+		"wrong token": {map[string]string{"token": "wrong-token-s3cret"}, false},
+	} {
+		checkAuth(t, name, openTarget(t, withAddress(s, tc.settings)), tc.ok)
+	}
+}
+
+func withAddress(s *server, settings map[string]string) map[string]string {
+	all := map[string]string{"address": s.addr(), "subject": "auth"}
+	for k, v := range settings {
+		all[k] = v
+	}
+	return all
+}
+
+func checkAuth(t *testing.T, name string, tg notify.Target, ok bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false))} {
+		if (err == nil) != ok {
+			t.Errorf("%s: %s: %v", name, op, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: %s: the error shows the secret: %v", name, op, err)
+		}
+	}
+}
+
+// A target opened while the server is down works once it is up, and
+// again after the server restarts.
+func TestReconnect(t *testing.T) {
+	s := startServer(t)
+	s.stop()
+	tg := openTarget(t, map[string]string{"address": s.addr(), "subject": "r"})
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := tg.Send(ctx, []notify.Message{m}); err == nil {
+		t.Fatal("Send with the server down succeeded")
+	}
+	for i := range 2 {
+		if err := s.start(); err != nil {
+			t.Fatal(err)
+		}
+		sub := subscribe(t, s.client(t), "r")
+		// The target notices the restart and reconnects in the
+		// background; until then a Send fails and the service would
+		// retry it, as this loop does.
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			err := send(t, tg, m)
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Send after start %d: %v", i, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		deadline = time.Now().Add(10 * time.Second)
+		for len(sub.received()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := len(sub.received()); n == 0 {
+			t.Fatalf("after start %d: the subscriber received nothing", i)
+		}
+		s.stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := tg.Send(ctx, []notify.Message{m})
+		cancel()
+		if err == nil {
+			t.Fatalf("Send after stop %d succeeded", i)
+		}
+	}
+}
+
+func TestOpenRefusesBadSettings(t *testing.T) {
+	for name, settings := range map[string]map[string]string{
+		"no port":              {"address": "127.0.0.1", "subject": "s"},
+		"bad address in list":  {"address": "127.0.0.1:4222,[::1", "subject": "s"},
+		"wildcard subject":     {"address": "127.0.0.1:4222", "subject": "events.>"},
+		"subject with a space": {"address": "127.0.0.1:4222", "subject": "a b"},
+		"bad jetstream":        {"address": "127.0.0.1:4222", "subject": "s", "jetstream": "maybe"},
+		"bad tls":              {"address": "127.0.0.1:4222", "subject": "s", "tls": "1"},
+		"token and user":       {"address": "127.0.0.1:4222", "subject": "s", "token": "t", "username": "u"},
+		"password alone":       {"address": "127.0.0.1:4222", "subject": "s", "password": "p"},
+		"missing creds file":   {"address": "127.0.0.1:4222", "subject": "s", "credentials": filepath.Join(t.TempDir(), "none.creds")},
+	} {
+		c := notify.Config{Type: "nats", Name: "x", Settings: settings}
+		if _, err := c.Check(); err != nil {
+			t.Errorf("%s: Check: %v", name, err)
+			continue
+		}
+		if _, err := kind.Open(c); err == nil {
+			t.Errorf("%s: Open accepted %v", name, settings)
+		}
+	}
+	for name, settings := range map[string]map[string]string{
+		"unknown setting": {"address": "127.0.0.1:4222", "subject": "s", "stream": "x"},
+		"no subject":      {"address": "127.0.0.1:4222"},
+	} {
+		if _, err := (notify.Config{Type: "nats", Name: "x", Settings: settings}).Check(); err == nil {
+			t.Errorf("%s: Check accepted %v", name, settings)
+		}
+	}
+}

@@ -1,0 +1,375 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/targettest"
+)
+
+const redisServer = "/usr/bin/redis-server"
+
+// server is a redis-server of the test's own, in a temporary directory,
+// on a 127.0.0.1 port.
+type server struct {
+	t    *testing.T
+	dir  string
+	port int
+	args []string
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the running server has exited
+}
+
+// startServer starts redis-server with the extra arguments, and stops it
+// when the test ends.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	if _, err := os.Stat(redisServer); err != nil {
+		t.Skipf("%s is not installed (Debian package redis-server): %v", redisServer, err)
+	}
+	s := &server{t: t, dir: t.TempDir(), args: args}
+	// A port found free can be taken by someone else before the server
+	// binds it; a few tries make that harmless.
+	var err error
+	for range 3 {
+		s.port = freePort(t)
+		if err = s.start(); err == nil {
+			t.Cleanup(s.stop)
+			return s
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+func (s *server) start() error {
+	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--save", "", "--appendonly", "no", "--logfile", "redis.log"}, s.args...)
+	cmd := exec.Command(redisServer, args...)
+	cmd.Dir = s.dir
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		select {
+		case <-done:
+			log, _ := os.ReadFile(s.dir + "/redis.log")
+			return fmt.Errorf("redis-server exited: %v\n%s", cmd.ProcessState, log)
+		default:
+		}
+		if c, err := net.Dial("tcp", s.addr()); err == nil {
+			c.Close()
+			s.cmd, s.done = cmd, done
+			return nil
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			<-done
+			return fmt.Errorf("redis-server did not listen on %s", s.addr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *server) stop() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// client is the test's own connection to the server.
+func (s *server) client(t *testing.T, user, password string) *goredis.Client {
+	c := goredis.NewClient(&goredis.Options{Addr: s.addr(), Username: user, Password: password, Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func openTarget(t *testing.T, settings map[string]string) notify.Target {
+	t.Helper()
+	c := notify.Config{Type: "redis", Name: "test", Settings: settings}
+	k, err := c.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := k.Open(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+var keys atomic.Int64
+
+func freshKey() string { return fmt.Sprintf("events-%d", keys.Add(1)) }
+
+// eventOf returns the event name and "bucket/object" of a record.
+func eventOf(t *testing.T, rec json.RawMessage) targettest.Got {
+	var r struct {
+		EventName string `json:"eventName"`
+		S3        struct {
+			Bucket struct{ Name string } `json:"bucket"`
+			Object struct{ Key string }  `json:"object"`
+		} `json:"s3"`
+	}
+	if err := json.Unmarshal(rec, &r); err != nil {
+		t.Fatalf("record %s: %v", rec, err)
+	}
+	return targettest.Got{EventName: "s3:" + r.EventName, Key: r.S3.Bucket.Name + "/" + r.S3.Object.Key}
+}
+
+// accessEntries reads an access-format list.
+func accessEntries(t *testing.T, c *goredis.Client, key string) [][]struct {
+	Event     []json.RawMessage
+	EventTime string
+} {
+	vals, err := c.LRange(context.Background(), key, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries [][]struct {
+		Event     []json.RawMessage
+		EventTime string
+	}
+	for _, v := range vals {
+		var e []struct {
+			Event     []json.RawMessage
+			EventTime string
+		}
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			t.Fatalf("list element %s: %v", v, err)
+		}
+		entries = append(entries, e)
+	}
+	return entries
+}
+
+func TestConformanceNamespace(t *testing.T) {
+	s := startServer(t)
+	c := s.client(t, "", "")
+	var key string
+	targettest.Run(t, targettest.Suite{
+		Open: func(t *testing.T) notify.Target {
+			key = freshKey()
+			return openTarget(t, map[string]string{"address": s.addr(), "key": key})
+		},
+		State: func(t *testing.T) map[string]string {
+			fields, err := c.HGetAll(context.Background(), key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			state := map[string]string{}
+			for k, v := range fields {
+				var value struct{ Records []json.RawMessage }
+				if err := json.Unmarshal([]byte(v), &value); err != nil || len(value.Records) != 1 {
+					t.Fatalf("field %s: value %s: %v", k, v, err)
+				}
+				state[k] = eventOf(t, value.Records[0]).EventName
+			}
+			return state
+		},
+		Unreachable: func(t *testing.T) notify.Target {
+			return openTarget(t, map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "key": "k"})
+		},
+	})
+}
+
+func TestConformanceAccess(t *testing.T) {
+	s := startServer(t)
+	c := s.client(t, "", "")
+	var key string
+	targettest.Run(t, targettest.Suite{
+		Open: func(t *testing.T) notify.Target {
+			key = freshKey()
+			return openTarget(t, map[string]string{"address": s.addr(), "key": key, "format": "access"})
+		},
+		Fetch: func(t *testing.T) []targettest.Got {
+			var got []targettest.Got
+			for _, e := range accessEntries(t, c, key) {
+				if len(e) != 1 || len(e[0].Event) != 1 {
+					t.Fatalf("list element %v: want one entry of one record", e)
+				}
+				got = append(got, eventOf(t, e[0].Event[0]))
+			}
+			return got
+		},
+		Unreachable: func(t *testing.T) notify.Target {
+			return openTarget(t, map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "key": "k", "format": "access"})
+		},
+	})
+}
+
+func send(t *testing.T, tg notify.Target, msgs ...notify.Message) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return tg.Send(ctx, msgs)
+}
+
+// The stored values are exactly MinIO's: the namespace value is
+// {"Records": [record]}, the access element
+// [{"Event": [record], "EventTime": RFC 3339}].
+func TestFormats(t *testing.T) {
+	s := startServer(t)
+	c := s.client(t, "", "")
+	ctx := context.Background()
+	m := targettest.Message("s3:ObjectCreated:Put", "dir/obj", false)
+
+	ns := openTarget(t, map[string]string{"address": s.addr(), "key": "ns"})
+	if err := send(t, ns, m); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.HGet(ctx, "ns", "b/dir/obj").Result(); err != nil || v != string(m.Records()) {
+		t.Errorf("namespace value %s (%v), want %s", v, err, m.Records())
+	}
+
+	access := openTarget(t, map[string]string{"address": s.addr(), "key": "log", "format": "access"})
+	if err := send(t, access, m, m); err != nil {
+		t.Fatal(err)
+	}
+	entries := accessEntries(t, c, "log")
+	if len(entries) != 2 {
+		t.Fatalf("%d list elements, want 2: one per event sent", len(entries))
+	}
+	e := entries[0]
+	if len(e) != 1 || len(e[0].Event) != 1 || string(e[0].Event[0]) != string(m.Record) {
+		t.Fatalf("access element %v, want the one record", e)
+	}
+	if when, err := time.Parse(time.RFC3339, e[0].EventTime); err != nil || !when.Equal(m.Time) {
+		t.Errorf("EventTime %q (%v), want %v", e[0].EventTime, err, m.Time)
+	}
+}
+
+func TestPassword(t *testing.T) {
+	s := startServer(t, "--requirepass", "server-pw", "--user", "alice", "on", ">alice-pw", "~*", "&*", "+@all")
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	for name, tc := range map[string]struct {
+		user, password string
+		ok             bool
+	}{
+		"requirepass":    {"", "server-pw", true},
+		"ACL user":       {"alice", "alice-pw", true},
+		"no password":    {"", "", false},
+		"wrong password": {"alice", "wrong-pw-s3cret", false},
+	} {
+		tg := openTarget(t, map[string]string{"address": s.addr(), "key": "k", "user": tc.user, "password": tc.password})
+		for op, err := range map[string]error{"Ping": tg.Ping(context.Background()), "Send": send(t, tg, m)} {
+			if (err == nil) != tc.ok {
+				t.Errorf("%s: %s: %v", name, op, err)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("%s: %s: the error shows the password: %v", name, op, err)
+			}
+		}
+	}
+}
+
+func TestPingWrongType(t *testing.T) {
+	s := startServer(t)
+	c := s.client(t, "", "")
+	ctx := context.Background()
+	c.Set(ctx, "str", "x", 0)
+	c.RPush(ctx, "list", "x")
+	c.HSet(ctx, "hash", "f", "x")
+	for _, tc := range []struct {
+		key, format string
+		ok          bool
+	}{
+		{"str", "namespace", false}, {"str", "access", false},
+		{"list", "namespace", false}, {"list", "access", true},
+		{"hash", "namespace", true}, {"hash", "access", false},
+		{"none", "namespace", true}, {"none", "access", true},
+	} {
+		tg := openTarget(t, map[string]string{"address": s.addr(), "key": tc.key, "format": tc.format})
+		if err := tg.Ping(ctx); (err == nil) != tc.ok {
+			t.Errorf("key %s, format %s: Ping: %v", tc.key, tc.format, err)
+		}
+	}
+}
+
+// A target opened while the server is down works once it is up, and
+// again after the server restarts.
+func TestReconnect(t *testing.T) {
+	s := startServer(t)
+	s.stop()
+	tg := openTarget(t, map[string]string{"address": s.addr(), "key": "k", "format": "access"})
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := tg.Send(ctx, []notify.Message{m}); err == nil {
+		t.Fatal("Send with the server down succeeded")
+	}
+	for i := range 2 {
+		if err := s.start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := send(t, tg, m); err != nil {
+			t.Fatalf("Send after start %d: %v", i, err)
+		}
+		if n := len(accessEntries(t, s.client(t, "", ""), "k")); n != 1 {
+			t.Fatalf("after start %d: %d list elements, want 1", i, n)
+		}
+		s.stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := tg.Send(ctx, []notify.Message{m})
+		cancel()
+		if err == nil {
+			t.Fatalf("Send after stop %d succeeded", i)
+		}
+	}
+}
+
+func TestOpenRefusesBadSettings(t *testing.T) {
+	for name, settings := range map[string]map[string]string{
+		"no port":    {"address": "127.0.0.1", "key": "k"},
+		"bad format": {"address": "127.0.0.1:6379", "key": "k", "format": "hash"},
+		"bad tls":    {"address": "127.0.0.1:6379", "key": "k", "tls": "yes please"},
+	} {
+		c := notify.Config{Type: "redis", Name: "x", Settings: settings}
+		if _, err := c.Check(); err != nil {
+			t.Errorf("%s: Check: %v", name, err)
+			continue
+		}
+		if _, err := kind.Open(c); err == nil {
+			t.Errorf("%s: Open accepted %v", name, settings)
+		}
+	}
+	for name, settings := range map[string]map[string]string{
+		"unknown setting": {"address": "127.0.0.1:6379", "key": "k", "db": "1"},
+		"no key":          {"address": "127.0.0.1:6379"},
+		"no address":      {"key": "k"},
+	} {
+		if _, err := (notify.Config{Type: "redis", Name: "x", Settings: settings}).Check(); err == nil {
+			t.Errorf("%s: Check accepted %v", name, settings)
+		}
+	}
+}

@@ -1,0 +1,355 @@
+package webhook
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/targettest"
+)
+
+// request is one request an endpoint received.
+type request struct {
+	method, contentType, auth string
+	body                      []byte
+}
+
+// recorder is an endpoint that keeps every request and answers each POST
+// with the status status returns for it (200 when status is nil).
+type recorder struct {
+	mu     sync.Mutex
+	got    []request
+	status func(n int) int
+}
+
+func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rec.mu.Lock()
+	rec.got = append(rec.got, request{r.Method, r.Header.Get("Content-Type"), r.Header.Get("Authorization"), body})
+	n := len(rec.got)
+	rec.mu.Unlock()
+	if rec.status != nil {
+		w.WriteHeader(rec.status(n))
+	}
+}
+
+func (rec *recorder) requests() []request {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]request(nil), rec.got...)
+}
+
+func openTarget(t *testing.T, settings map[string]string) notify.Target {
+	t.Helper()
+	c := notify.Config{Type: "webhook", Name: "test", Settings: settings}
+	k, err := c.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := k.Open(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+// closedAddress is a 127.0.0.1 address where nothing listens.
+func closedAddress(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func TestConformance(t *testing.T) {
+	var last *recorder
+	targettest.Run(t, targettest.Suite{
+		Open: func(t *testing.T) notify.Target {
+			last = &recorder{}
+			srv := httptest.NewServer(last)
+			t.Cleanup(srv.Close)
+			return openTarget(t, map[string]string{"endpoint": srv.URL + "/events"})
+		},
+		Fetch: func(t *testing.T) []targettest.Got {
+			var got []targettest.Got
+			for _, r := range last.requests() {
+				var entry struct{ EventName, Key string }
+				if err := json.Unmarshal(r.body, &entry); err != nil {
+					t.Fatalf("body %q: %v", r.body, err)
+				}
+				got = append(got, targettest.Got{EventName: entry.EventName, Key: entry.Key})
+			}
+			return got
+		},
+		Unreachable: func(t *testing.T) notify.Target {
+			return openTarget(t, map[string]string{"endpoint": "http://" + closedAddress(t) + "/"})
+		},
+	})
+}
+
+func send(t *testing.T, tg notify.Target, msgs ...notify.Message) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return tg.Send(ctx, msgs)
+}
+
+func TestRequestFormat(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	tg := openTarget(t, map[string]string{"endpoint": srv.URL})
+	m := targettest.Message("s3:ObjectCreated:Put", "a/b", false)
+	if err := send(t, tg, m); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.requests()
+	if len(got) != 1 {
+		t.Fatalf("%d requests, want 1", len(got))
+	}
+	r := got[0]
+	if r.method != http.MethodPost || r.contentType != "application/json" || r.auth != "" {
+		t.Errorf("method %q, Content-Type %q, Authorization %q", r.method, r.contentType, r.auth)
+	}
+	if string(r.body) != string(m.Body()) {
+		t.Errorf("body %s, want %s", r.body, m.Body())
+	}
+}
+
+func TestAuthToken(t *testing.T) {
+	for token, want := range map[string]string{
+		"abc123":           "Bearer abc123",
+		"Bearer abc123":    "Bearer abc123",
+		"Basic dXNlcjpwdw": "Basic dXNlcjpwdw",
+	} {
+		rec := &recorder{}
+		srv := httptest.NewServer(rec)
+		tg := openTarget(t, map[string]string{"endpoint": srv.URL, "auth-token": token})
+		err := send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false))
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.requests()[0].auth; got != want {
+			t.Errorf("token %q: Authorization %q, want %q", token, got, want)
+		}
+	}
+}
+
+// A refused message stops the batch: the ones after it must not arrive
+// before it does.
+func TestRefusalStopsTheBatch(t *testing.T) {
+	rec := &recorder{status: func(n int) int {
+		if n == 2 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusNoContent
+	}}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	tg := openTarget(t, map[string]string{"endpoint": srv.URL})
+	err := send(t, tg,
+		targettest.Message("s3:ObjectCreated:Put", "1", false),
+		targettest.Message("s3:ObjectCreated:Put", "2", false),
+		targettest.Message("s3:ObjectCreated:Put", "3", false))
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("Send: %v, want the 503", err)
+	}
+	if n := len(rec.requests()); n != 2 {
+		t.Errorf("%d requests, want 2: none after the refused one", n)
+	}
+}
+
+func TestPingRefusedToken(t *testing.T) {
+	for status, ok := range map[int]bool{
+		http.StatusOK: true, http.StatusMethodNotAllowed: true,
+		http.StatusUnauthorized: false, http.StatusForbidden: false,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+		}))
+		tg := openTarget(t, map[string]string{"endpoint": srv.URL, "auth-token": "t"})
+		err := tg.Ping(context.Background())
+		srv.Close()
+		if (err == nil) != ok {
+			t.Errorf("status %d: Ping returned %v", status, err)
+		}
+	}
+}
+
+// A request that hangs fails at --timeout, or at the context's deadline,
+// whichever comes first.
+func TestHungEndpoint(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	short := openTarget(t, map[string]string{"endpoint": srv.URL, "timeout": "50ms"})
+	if err := short.Send(context.Background(), []notify.Message{m}); err == nil {
+		t.Error("Send past --timeout succeeded")
+	}
+	long := openTarget(t, map[string]string{"endpoint": srv.URL, "timeout": "1h"})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := long.Send(ctx, []notify.Message{m}); err == nil {
+		t.Error("Send past the context's deadline succeeded")
+	}
+}
+
+func TestErrorsHideSecrets(t *testing.T) {
+	tg := openTarget(t, map[string]string{
+		"endpoint":   "http://user:pw-s3cret@" + closedAddress(t) + "/hook?key=q-s3cret",
+		"auth-token": "t-s3cret",
+	})
+	for _, err := range []error{tg.Ping(context.Background()), send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false))} {
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error %v: want one without the secrets", err)
+		}
+	}
+	c := notify.Config{Type: "webhook", Name: "x", Settings: map[string]string{"endpoint": "http://u:pw-s3cret@[::1"}}
+	if _, err := kind.Open(c); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Open of a bad URL: %v", err)
+	}
+}
+
+func TestOpenRefusesBadSettings(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := clientCert(t, dir)
+	notPEM := filepath.Join(dir, "not.pem")
+	os.WriteFile(notPEM, []byte("hello"), 0o600)
+	for name, settings := range map[string]map[string]string{
+		"no scheme":           {"endpoint": "127.0.0.1:80"},
+		"ftp":                 {"endpoint": "ftp://127.0.0.1/"},
+		"no host":             {"endpoint": "http:///x"},
+		"bad URL":             {"endpoint": "http://[::1"},
+		"bad timeout":         {"endpoint": "http://h/", "timeout": "ten"},
+		"zero timeout":        {"endpoint": "http://h/", "timeout": "0s"},
+		"cert without key":    {"endpoint": "https://h/", "client-cert": certFile},
+		"key without cert":    {"endpoint": "https://h/", "client-key": keyFile},
+		"missing cert file":   {"endpoint": "https://h/", "client-cert": filepath.Join(dir, "none"), "client-key": keyFile},
+		"missing CA file":     {"endpoint": "https://h/", "ca-cert": filepath.Join(dir, "none")},
+		"CA file without PEM": {"endpoint": "https://h/", "ca-cert": notPEM},
+	} {
+		c := notify.Config{Type: "webhook", Name: "x", Settings: settings}
+		if _, err := c.Check(); err != nil {
+			t.Errorf("%s: Check: %v", name, err)
+			continue
+		}
+		if _, err := kind.Open(c); err == nil {
+			t.Errorf("%s: Open accepted %v", name, settings)
+		}
+	}
+	c := notify.Config{Type: "webhook", Name: "x", Settings: map[string]string{"endpoint": "http://h/", "url": "http://h/"}}
+	if _, err := c.Check(); err == nil {
+		t.Error("Check accepted an unknown setting")
+	}
+	if _, err := (notify.Config{Type: "webhook", Name: "x"}).Check(); err == nil {
+		t.Error("Check accepted a webhook without --endpoint")
+	}
+}
+
+// clientCert writes a self-signed client certificate and its key.
+func clientCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "kura-notify"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+	return certFile, keyFile
+}
+
+func writePEM(t *testing.T, file, typ string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An https endpoint that demands a client certificate: the target trusts
+// the server through --ca-cert and presents --client-cert.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := clientCert(t, dir)
+	clientPEM, _ := os.ReadFile(certFile)
+	clientCAs := x509.NewCertPool()
+	clientCAs.AppendCertsFromPEM(clientPEM)
+
+	rec := &recorder{}
+	srv := httptest.NewUnstartedServer(rec)
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
+	srv.StartTLS()
+	defer srv.Close()
+	caFile := filepath.Join(dir, "server-ca.pem")
+	writePEM(t, caFile, "CERTIFICATE", srv.Certificate().Raw)
+
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	for name, tc := range map[string]struct {
+		settings map[string]string
+		ok       bool
+	}{
+		"client certificate":    {map[string]string{"endpoint": srv.URL, "ca-cert": caFile, "client-cert": certFile, "client-key": keyFile}, true},
+		"no client certificate": {map[string]string{"endpoint": srv.URL, "ca-cert": caFile}, false},
+		"server not trusted":    {map[string]string{"endpoint": srv.URL, "client-cert": certFile, "client-key": keyFile}, false},
+	} {
+		tg := openTarget(t, tc.settings)
+		if err := tg.Ping(context.Background()); (err == nil) != tc.ok {
+			t.Errorf("%s: Ping: %v", name, err)
+		}
+		if err := send(t, tg, m); (err == nil) != tc.ok {
+			t.Errorf("%s: Send: %v", name, err)
+		}
+	}
+	got := rec.requests()
+	if len(got) != 2 || got[1].method != http.MethodPost || string(got[1].body) != string(m.Body()) {
+		t.Errorf("the endpoint received %d requests, want a HEAD and the POST of the one target with a certificate", len(got))
+	}
+}
