@@ -95,8 +95,19 @@ func unhex(c byte) byte {
 
 // canonicalQuery sorts and re-encodes a raw query, leaving out skip.
 func canonicalQuery(rawQuery, skip string) string {
+	q, _ := canonicalQueries(rawQuery, skip)
+	return q
+}
+
+// canonicalQueries returns the canonical query string, and, when a
+// parameter repeats with its values out of order, a second form that
+// keeps those values in the order the request gives them ("" when there
+// is none). AWS sorts a repeated parameter's values; Go's url.Values, and
+// so minio-go's signer and MinIO's verifier, keep them in order (MinIO's
+// ListenBucketNotification repeats "events").
+func canonicalQueries(rawQuery, skip string) (string, string) {
 	if rawQuery == "" {
-		return ""
+		return "", ""
 	}
 	type kv struct{ k, v string }
 	var pairs []kv
@@ -111,22 +122,31 @@ func canonicalQuery(rawQuery, skip string) string {
 		}
 		pairs = append(pairs, kv{URIEncode(k, false), URIEncode(unescape(v, true), false)})
 	}
-	sort.Slice(pairs, func(i, j int) bool {
+	join := func() string {
+		var b strings.Builder
+		for i, p := range pairs {
+			if i > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(p.k)
+			b.WriteByte('=')
+			b.WriteString(p.v)
+		}
+		return b.String()
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].k < pairs[j].k })
+	inOrder := join()
+	sort.SliceStable(pairs, func(i, j int) bool {
 		if pairs[i].k != pairs[j].k {
 			return pairs[i].k < pairs[j].k
 		}
 		return pairs[i].v < pairs[j].v
 	})
-	var b strings.Builder
-	for i, p := range pairs {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+	sorted := join()
+	if inOrder == sorted {
+		inOrder = ""
 	}
-	return b.String()
+	return sorted, inOrder
 }
 
 // headerValue returns a request header as the client sent it, including

@@ -18,6 +18,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/minio/minio-go/v7/pkg/signer"
 
+	miniosigner "github.com/minio/minio-go/v7/pkg/signer"
+
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/s3err"
 )
@@ -300,5 +302,34 @@ func BenchmarkVerifySmallPut(b *testing.B) {
 			b.Fatal(err)
 		}
 		io.Copy(io.Discard, res.Body)
+	}
+}
+
+// A parameter given twice (MinIO's listen API repeats "events") is
+// signed with its values sorted by AWS's signer and in request order by
+// minio-go's; both verify, and a signature over other values does not.
+func TestRepeatedParameterEitherOrder(t *testing.T) {
+	const u = "http://127.0.0.1:9000/bucket?events=s3%3AObjectRemoved%3A%2A&events=s3%3AObjectCreated%3A%2A&ping=10&prefix=&suffix="
+	if _, err := verifier().Verify(awsSigned(t, "GET", u, nil, testNow, testSK)); err != nil {
+		t.Fatalf("AWS signer: %v", err)
+	}
+	// minio-go signs at the current time.
+	now := verifier()
+	now.Now = time.Now
+	minioSigned := func() *http.Request {
+		r, err := http.NewRequest("GET", u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("X-Amz-Content-Sha256", UnsignedPayload)
+		return miniosigner.SignV4(*r, testAK, testSK, "", "us-east-1")
+	}
+	if _, err := now.Verify(minioSigned()); err != nil {
+		t.Fatalf("minio-go signer: %v", err)
+	}
+	tampered := minioSigned()
+	tampered.URL.RawQuery = "events=s3%3AObjectAccessed%3A%2A&events=s3%3AObjectCreated%3A%2A&ping=10&prefix=&suffix="
+	if _, err := now.Verify(tampered); !errors.Is(err, s3err.ErrSignatureDoesNotMatch) {
+		t.Fatalf("other values verified: %v", err)
 	}
 }

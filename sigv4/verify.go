@@ -295,9 +295,7 @@ func (v *Verifier) verifyHeader(r *http.Request) (*Result, error) {
 		return nil, err
 	}
 	key := v.signingKey(secret, a.cred)
-	canonical := canonicalRequest(r, a.signed, canonicalQuery(r.URL.RawQuery, ""), payload)
-	want := signature(key, stringToSign(amzDate, a.cred.scope(), canonical))
-	if !hmac.Equal([]byte(want), []byte(a.signature)) {
+	if !signatureMatches(r, a.signed, "", payload, key, amzDate, a.cred.scope(), a.signature) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
 	res := &Result{AccessKey: a.cred.accessKey, SessionToken: r.Header.Get("X-Amz-Security-Token"), Service: a.cred.service, Region: a.cred.region,
@@ -400,11 +398,26 @@ func (v *Verifier) verifyPresigned(r *http.Request) (*Result, error) {
 		payload = p
 	}
 	key := v.signingKey(secret, c)
-	canonical := canonicalRequest(r, signed, canonicalQuery(r.URL.RawQuery, "X-Amz-Signature"), payload)
-	want := signature(key, stringToSign(amzDate, c.scope(), canonical))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
+	if !signatureMatches(r, signed, "X-Amz-Signature", payload, key, amzDate, c.scope(), sig) {
 		return nil, s3err.ErrSignatureDoesNotMatch
 	}
 	return &Result{AccessKey: c.accessKey, SessionToken: q.Get("X-Amz-Security-Token"), Service: c.service, Region: c.region, Presigned: true,
 		Body: r.Body, DecodedLength: r.ContentLength, malformed: bad}, nil
+}
+
+// signatureMatches reports whether got signs the request: over the
+// canonical query string, or over its form that keeps a repeated
+// parameter's values in request order (canonicalQueries).
+func signatureMatches(r *http.Request, signed []string, skip, payload string, key []byte, amzDate, scope, got string) bool {
+	sorted, inOrder := canonicalQueries(r.URL.RawQuery, skip)
+	for _, q := range []string{sorted, inOrder} {
+		if q == "" && sorted != "" {
+			continue
+		}
+		want := signature(key, stringToSign(amzDate, scope, canonicalRequest(r, signed, q, payload)))
+		if hmac.Equal([]byte(want), []byte(got)) {
+			return true
+		}
+	}
+	return false
 }

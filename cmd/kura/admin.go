@@ -61,6 +61,9 @@ func adminCommand() *cobra.Command {
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.endpoint, "endpoint", envOr("KURA_ENDPOINT", ""), "server, as host:port or URL (KURA_ENDPOINT)")
+	// "notify add webhook" has an --endpoint of its own (the webhook's):
+	// --server names the server there, and everywhere.
+	pf.StringVar(&f.endpoint, "server", envOr("KURA_ENDPOINT", ""), "server, as host:port or URL (KURA_ENDPOINT); the same as --endpoint, which \"notify add webhook\" takes for the webhook")
 	pf.StringVar(&f.accessKey, "access-key", envOr("KURA_ACCESS_KEY", ""), "root access key (KURA_ACCESS_KEY)")
 	pf.StringVar(&f.secretKey, "secret-key", envOr("KURA_SECRET_KEY", ""), "root secret key (KURA_SECRET_KEY)")
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")

@@ -6,6 +6,10 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	// Every kind of notification target: the server opens them, and
+	// "kura admin notify add" has a subcommand for each.
+	_ "github.com/kurastore/kura/internal/notify/alltargets"
 )
 
 func main() {

@@ -95,7 +95,7 @@ func settled(ok func() bool) bool {
 }
 
 // startGateways is startServer with n gateways behind a round-robin proxy.
-func startGateways(t *testing.T, n int, extra []string) *server {
+func startGateways(t *testing.T, n int, extra, extraEnv []string) *server {
 	t.Helper()
 	name, _, _ := strings.Cut(t.Name(), "/")
 	if why, ok := notThroughGateways[name]; ok {
@@ -121,6 +121,7 @@ func startGateways(t *testing.T, n int, extra []string) *server {
 	}
 	env := []string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey, "KURA_KMS_SECRET_KEY=" + localkms.NewSecret("gateways-key"),
 		"KURA_IAM_SECRET_KEY=" + localkms.NewSecret("gateways-iam-key")}
+	env = append(env, extraEnv...)
 	for i := range n {
 		s.gws = append(s.gws, &server{
 			t: t, dir: filepath.Join(s.dir, fmt.Sprintf("gw%d", i)), accessKey: s.accessKey, secretKey: s.secretKey,

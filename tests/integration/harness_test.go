@@ -88,13 +88,20 @@ func freeAddr(t *testing.T) string {
 // round-robin proxy instead (gateways_test.go).
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
+	return startServerEnv(t, nil, extra...)
+}
+
+// startServerEnv is startServer with environment variables for kura (on
+// every gateway, with KURA_TEST_GATEWAYS).
+func startServerEnv(t *testing.T, env []string, extra ...string) *server {
+	t.Helper()
 	if n := testGateways(); n > 1 {
-		return startGateways(t, n, extra)
+		return startGateways(t, n, extra, env)
 	}
 	s := &server{
 		t: t, dir: t.TempDir(), accessKey: "AK" + strings.ToUpper(randomHex(9)), secretKey: randomHex(20), extra: extra,
 	}
-	s.env = []string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey}
+	s.env = append([]string{"KURA_ROOT_USER=" + s.accessKey, "KURA_ROOT_PASSWORD=" + s.secretKey}, env...)
 	for _, a := range extra {
 		s.https = s.https || strings.HasPrefix(a, "--tls-")
 	}
