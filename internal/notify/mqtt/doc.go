@@ -16,6 +16,11 @@
 //	--qos       0, 1 or 2 (default 1)
 //	--username  user name
 //	--password  password of --username (secret)
+//	--ca-cert   PEM file of certificate authorities to trust besides the
+//	            system's, with a TLS broker URL
+//	--client-cert, --client-key
+//	            PEM certificate and key files for mutual TLS, with a TLS
+//	            broker URL
 //
 // The target connects when it is first used, and again on the next use
 // after the connection is lost, so the broker may start after kura does.

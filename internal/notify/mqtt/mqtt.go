@@ -16,6 +16,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/tlsconf"
 )
 
 var kind = notify.Kind{
@@ -27,6 +28,9 @@ var kind = notify.Kind{
 		{Name: "qos", Help: "quality of service: 0, 1 or 2", Default: "1"},
 		{Name: "username", Help: "user name"},
 		{Name: "password", Help: "password of --username", Secret: true},
+		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's (with ssl://)"},
+		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS (with ssl://)"},
+		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
 	},
 }
 
@@ -49,7 +53,7 @@ type target struct {
 	qos      byte
 	username string
 	password string
-	tls      bool
+	tls      *tls.Config // nil for a broker without TLS
 
 	mu     sync.Mutex
 	client paho.Client // nil until a connection succeeds
@@ -74,13 +78,23 @@ func open(c notify.Config) (notify.Target, error) {
 	if err != nil || qos < 0 || qos > 2 {
 		return nil, fmt.Errorf("mqtt: --qos %q: want 0, 1 or 2", c.Get(kind, "qos"))
 	}
+	var tlsConf *tls.Config
+	files := tlsconf.Files{CA: c.Get(kind, tlsconf.CACert), Cert: c.Get(kind, tlsconf.ClientCert), Key: c.Get(kind, tlsconf.ClientKey)}
+	if files.Any() && !tlsSchemes[u.Scheme] {
+		return nil, errors.New("mqtt: --ca-cert, --client-cert and --client-key need a TLS broker URL (ssl://host:port)")
+	}
+	if tlsSchemes[u.Scheme] {
+		if tlsConf, err = tlsconf.Config(files); err != nil {
+			return nil, fmt.Errorf("mqtt: %w", err)
+		}
+	}
 	return &target{
 		broker:   broker,
 		topic:    topic,
 		qos:      byte(qos),
 		username: c.Get(kind, "username"),
 		password: c.Get(kind, "password"),
-		tls:      tlsSchemes[u.Scheme],
+		tls:      tlsConf,
 	}, nil
 }
 
@@ -106,8 +120,8 @@ func (t *target) newClient() paho.Client {
 		// publish while disconnected fails rather than waits in memory.
 		SetAutoReconnect(false).
 		SetConnectRetry(false)
-	if t.tls {
-		opts.SetTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12})
+	if t.tls != nil {
+		opts.SetTLSConfig(t.tls)
 	}
 	return paho.NewClient(opts)
 }

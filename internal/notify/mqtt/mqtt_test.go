@@ -310,17 +310,52 @@ func TestReconnect(t *testing.T) {
 	}
 }
 
+func TestTLS(t *testing.T) {
+	certs := targettest.Certificates(t)
+	b := startBroker(t, "cafile "+certs.CA, "certfile "+certs.ServerCert, "keyfile "+certs.ServerKey, "require_certificate true")
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	for name, tc := range map[string]struct {
+		settings map[string]string
+		ok       bool
+	}{
+		"client certificate":    {map[string]string{"ca-cert": certs.CA, "client-cert": certs.ClientCert, "client-key": certs.ClientKey}, true},
+		"no client certificate": {map[string]string{"ca-cert": certs.CA}, false},
+		"server not trusted":    {map[string]string{"client-cert": certs.ClientCert, "client-key": certs.ClientKey}, false},
+	} {
+		tc.settings["broker"], tc.settings["topic"] = "ssl://"+b.addr(), "t"
+		tg := openTarget(t, tc.settings)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": tg.Send(ctx, []notify.Message{m})} {
+			if (err == nil) != tc.ok {
+				t.Errorf("%s: %s: %v", name, op, err)
+			}
+		}
+		cancel()
+	}
+	plain := openTarget(t, map[string]string{"broker": b.url(), "topic": "t"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := plain.Ping(ctx); err == nil {
+		t.Error("Ping without TLS of a TLS broker succeeded")
+	}
+}
+
 func TestOpenRefusesBadSettings(t *testing.T) {
+	certs := targettest.Certificates(t)
 	for name, settings := range map[string]map[string]string{
-		"no scheme":       {"broker": "127.0.0.1:1883", "topic": "t"},
-		"http scheme":     {"broker": "http://127.0.0.1:1883", "topic": "t"},
-		"no port":         {"broker": "tcp://127.0.0.1", "topic": "t"},
-		"bad URL":         {"broker": "tcp://[::1", "topic": "t"},
-		"wildcard topic":  {"broker": "tcp://127.0.0.1:1883", "topic": "a/#"},
-		"single wildcard": {"broker": "tcp://127.0.0.1:1883", "topic": "a/+/b"},
-		"QoS 3":           {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "3"},
-		"QoS -1":          {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "-1"},
-		"QoS word":        {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "one"},
+		"CA without TLS":          {"broker": "tcp://127.0.0.1:1883", "topic": "t", "ca-cert": certs.CA},
+		"client cert without TLS": {"broker": "tcp://127.0.0.1:1883", "topic": "t", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
+		"cert without key":        {"broker": "ssl://127.0.0.1:8883", "topic": "t", "client-cert": certs.ClientCert},
+		"CA file missing":         {"broker": "ssl://127.0.0.1:8883", "topic": "t", "ca-cert": certs.CA + ".none"},
+		"no scheme":               {"broker": "127.0.0.1:1883", "topic": "t"},
+		"http scheme":             {"broker": "http://127.0.0.1:1883", "topic": "t"},
+		"no port":                 {"broker": "tcp://127.0.0.1", "topic": "t"},
+		"bad URL":                 {"broker": "tcp://[::1", "topic": "t"},
+		"wildcard topic":          {"broker": "tcp://127.0.0.1:1883", "topic": "a/#"},
+		"single wildcard":         {"broker": "tcp://127.0.0.1:1883", "topic": "a/+/b"},
+		"QoS 3":                   {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "3"},
+		"QoS -1":                  {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "-1"},
+		"QoS word":                {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "one"},
 	} {
 		c := notify.Config{Type: "mqtt", Name: "x", Settings: settings}
 		if _, err := c.Check(); err != nil {

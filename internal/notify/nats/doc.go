@@ -20,8 +20,12 @@
 //	--token        authentication token, instead of a user (secret)
 //	--credentials  path of a .creds file (JWT and NKey seed)
 //	--jetstream    on to publish into JetStream (default off)
-//	--tls          on to require TLS, trusting the system's certificate
-//	               authorities (default off)
+//	--tls          on to require TLS (default off)
+//	--ca-cert      PEM file of certificate authorities to trust besides
+//	               the system's, with --tls on
+//	--client-cert, --client-key
+//	               PEM certificate and key files for mutual TLS, with
+//	               --tls on
 //
 // The target connects when it is first used and reconnects after the
 // connection fails, so the server may start after kura does. Ping makes

@@ -2,7 +2,6 @@ package nats
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/tlsconf"
 )
 
 var kind = notify.Kind{
@@ -29,6 +29,9 @@ var kind = notify.Kind{
 		{Name: "credentials", Help: "path of a .creds file (JWT and NKey seed)"},
 		{Name: "jetstream", Help: "on to publish into JetStream, acknowledged by the stream", Default: "off"},
 		{Name: "tls", Help: "on to require TLS", Default: "off"},
+		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's (with --tls on)"},
+		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS (with --tls on)"},
+		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
 	},
 }
 
@@ -100,8 +103,16 @@ func open(c notify.Config) (notify.Target, error) {
 		}
 		opts = append(opts, gonats.UserCredentials(creds))
 	}
+	files := tlsconf.Files{CA: c.Get(kind, tlsconf.CACert), Cert: c.Get(kind, tlsconf.ClientCert), Key: c.Get(kind, tlsconf.ClientKey)}
+	if files.Any() && !useTLS {
+		return nil, errors.New("nats: --ca-cert, --client-cert and --client-key need --tls on")
+	}
 	if useTLS {
-		opts = append(opts, gonats.Secure(&tls.Config{MinVersion: tls.VersionTLS12}))
+		conf, err := tlsconf.Config(files)
+		if err != nil {
+			return nil, fmt.Errorf("nats: %w", err)
+		}
+		opts = append(opts, gonats.Secure(conf))
 	}
 	return &target{servers: servers, subject: subject, jetstream: useJS, opts: opts}, nil
 }

@@ -387,17 +387,38 @@ func TestReconnect(t *testing.T) {
 	}
 }
 
+func TestTLS(t *testing.T) {
+	certs := targettest.Certificates(t)
+	s := startServer(t, "--tls", "--tlscert", certs.ServerCert, "--tlskey", certs.ServerKey,
+		"--tlscacert", certs.CA, "--tlsverify")
+	for name, tc := range map[string]struct {
+		settings map[string]string
+		ok       bool
+	}{
+		"client certificate":    {map[string]string{"tls": "on", "ca-cert": certs.CA, "client-cert": certs.ClientCert, "client-key": certs.ClientKey}, true},
+		"no client certificate": {map[string]string{"tls": "on", "ca-cert": certs.CA}, false},
+		"server not trusted":    {map[string]string{"tls": "on", "client-cert": certs.ClientCert, "client-key": certs.ClientKey}, false},
+		"no TLS":                {map[string]string{}, false},
+	} {
+		checkAuth(t, name, openTarget(t, withAddress(s, tc.settings)), tc.ok)
+	}
+}
+
 func TestOpenRefusesBadSettings(t *testing.T) {
+	certs := targettest.Certificates(t)
 	for name, settings := range map[string]map[string]string{
-		"no port":              {"address": "127.0.0.1", "subject": "s"},
-		"bad address in list":  {"address": "127.0.0.1:4222,[::1", "subject": "s"},
-		"wildcard subject":     {"address": "127.0.0.1:4222", "subject": "events.>"},
-		"subject with a space": {"address": "127.0.0.1:4222", "subject": "a b"},
-		"bad jetstream":        {"address": "127.0.0.1:4222", "subject": "s", "jetstream": "maybe"},
-		"bad tls":              {"address": "127.0.0.1:4222", "subject": "s", "tls": "1"},
-		"token and user":       {"address": "127.0.0.1:4222", "subject": "s", "token": "t", "username": "u"},
-		"password alone":       {"address": "127.0.0.1:4222", "subject": "s", "password": "p"},
-		"missing creds file":   {"address": "127.0.0.1:4222", "subject": "s", "credentials": filepath.Join(t.TempDir(), "none.creds")},
+		"CA without TLS":          {"address": "127.0.0.1:4222", "subject": "s", "ca-cert": certs.CA},
+		"client cert without TLS": {"address": "127.0.0.1:4222", "subject": "s", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
+		"cert without key":        {"address": "127.0.0.1:4222", "subject": "s", "tls": "on", "client-cert": certs.ClientCert},
+		"no port":                 {"address": "127.0.0.1", "subject": "s"},
+		"bad address in list":     {"address": "127.0.0.1:4222,[::1", "subject": "s"},
+		"wildcard subject":        {"address": "127.0.0.1:4222", "subject": "events.>"},
+		"subject with a space":    {"address": "127.0.0.1:4222", "subject": "a b"},
+		"bad jetstream":           {"address": "127.0.0.1:4222", "subject": "s", "jetstream": "maybe"},
+		"bad tls":                 {"address": "127.0.0.1:4222", "subject": "s", "tls": "1"},
+		"token and user":          {"address": "127.0.0.1:4222", "subject": "s", "token": "t", "username": "u"},
+		"password alone":          {"address": "127.0.0.1:4222", "subject": "s", "password": "p"},
+		"missing creds file":      {"address": "127.0.0.1:4222", "subject": "s", "credentials": filepath.Join(t.TempDir(), "none.creds")},
 	} {
 		c := notify.Config{Type: "nats", Name: "x", Settings: settings}
 		if _, err := c.Check(); err != nil {

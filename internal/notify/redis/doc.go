@@ -17,10 +17,14 @@
 //	--password  password of --user, or the server's requirepass (secret)
 //	--key       the hash or list events go to (required)
 //	--format    namespace or access (default namespace)
-//	--tls       on to connect with TLS, trusting the system's
-//	            certificate authorities (default off)
+//	--tls       on to connect with TLS (default off)
+//	--ca-cert   PEM file of certificate authorities to trust besides the
+//	            system's, with --tls on
+//	--client-cert, --client-key
+//	            PEM certificate and key files for mutual TLS, with --tls on
 //
 // The client connects when it is first used and again after a failure,
-// so the server may start after kura does. Ping checks the key's type:
+// so the server may start after kura does. The client's own log lines
+// (a failed dial, for one) go to slog at debug level. Ping checks the key's type:
 // a key that holds another type of value is an error.
 package redis

@@ -2,15 +2,17 @@ package redis
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/tlsconf"
 )
 
 var kind = notify.Kind{
@@ -23,6 +25,9 @@ var kind = notify.Kind{
 		{Name: "key", Help: "the hash or list events go to", Required: true},
 		{Name: "format", Help: "namespace (a hash, one field per object) or access (a list of every event)", Default: formatNamespace},
 		{Name: "tls", Help: "on to connect with TLS", Default: "off"},
+		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's (with --tls on)"},
+		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS (with --tls on)"},
+		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
 	},
 }
 
@@ -31,6 +36,17 @@ func init() {
 	// ways would be an initialization cycle.
 	kind.Open = open
 	notify.Register(kind)
+	goredis.SetLogger(debugLog{})
+}
+
+// debugLog passes the client's log lines, such as each failed dial, to
+// slog at debug level: the service reports failed deliveries itself, and
+// the client would otherwise print to the standard logger on every
+// attempt while a server is down.
+type debugLog struct{}
+
+func (debugLog) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }
 
 const (
@@ -72,9 +88,17 @@ func open(c notify.Config) (notify.Target, error) {
 		// and a down server should fail Ping at once, not after backoffs.
 		DialerRetries: 1,
 	}
+	files := tlsconf.Files{CA: c.Get(kind, tlsconf.CACert), Cert: c.Get(kind, tlsconf.ClientCert), Key: c.Get(kind, tlsconf.ClientKey)}
+	if files.Any() && !useTLS {
+		return nil, errors.New("redis: --ca-cert, --client-cert and --client-key need --tls on")
+	}
 	if useTLS {
-		host, _, _ := net.SplitHostPort(addr)
-		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+		conf, err := tlsconf.Config(files)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		conf.ServerName, _, _ = net.SplitHostPort(addr)
+		opts.TLSConfig = conf
 	}
 	// NewClient does not connect: the pool dials on first use and again
 	// after a connection fails.

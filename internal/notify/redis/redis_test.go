@@ -1,14 +1,17 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +31,7 @@ type server struct {
 	dir  string
 	port int
 	args []string
+	tls  *targettest.CertFiles // when set, the server takes only TLS, and demands a client certificate
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the running server has exited
 }
@@ -36,10 +40,16 @@ type server struct {
 // when the test ends.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startServerTLS(t, nil, args...)
+}
+
+// startServerTLS is startServer with TLS when certs is not nil.
+func startServerTLS(t *testing.T, certs *targettest.CertFiles, args ...string) *server {
+	t.Helper()
 	if _, err := os.Stat(redisServer); err != nil {
 		t.Skipf("%s is not installed (Debian package redis-server): %v", redisServer, err)
 	}
-	s := &server{t: t, dir: t.TempDir(), args: args}
+	s := &server{t: t, dir: t.TempDir(), args: args, tls: certs}
 	// A port found free can be taken by someone else before the server
 	// binds it; a few tries make that harmless.
 	var err error
@@ -66,8 +76,13 @@ func freePort(t *testing.T) int {
 func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
 
 func (s *server) start() error {
-	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--logfile", "redis.log"}, s.args...)
+	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--save", "", "--appendonly", "no", "--logfile", "redis.log"}
+	if s.tls != nil {
+		args = append(args, "--port", "0", "--tls-port", strconv.Itoa(s.port), "--tls-cert-file", s.tls.ServerCert,
+			"--tls-key-file", s.tls.ServerKey, "--tls-ca-cert-file", s.tls.CA, "--tls-auth-clients", "yes")
+	}
+	args = append(args, s.args...)
 	cmd := exec.Command(redisServer, args...)
 	cmd.Dir = s.dir
 	if err := cmd.Start(); err != nil {
@@ -348,11 +363,77 @@ func TestReconnect(t *testing.T) {
 	}
 }
 
+func TestTLS(t *testing.T) {
+	certs := targettest.Certificates(t)
+	s := startServerTLS(t, &certs)
+	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
+	for name, tc := range map[string]struct {
+		settings map[string]string
+		ok       bool
+	}{
+		"client certificate":    {map[string]string{"tls": "on", "ca-cert": certs.CA, "client-cert": certs.ClientCert, "client-key": certs.ClientKey}, true},
+		"no client certificate": {map[string]string{"tls": "on", "ca-cert": certs.CA}, false},
+		"server not trusted":    {map[string]string{"tls": "on", "client-cert": certs.ClientCert, "client-key": certs.ClientKey}, false},
+		"no TLS":                {map[string]string{}, false},
+	} {
+		tc.settings["address"], tc.settings["key"] = s.addr(), "k"
+		tg := openTarget(t, tc.settings)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": tg.Send(ctx, []notify.Message{m})} {
+			if (err == nil) != tc.ok {
+				t.Errorf("%s: %s: %v", name, op, err)
+			}
+		}
+		cancel()
+	}
+}
+
+// syncBuffer is a log destination safe for the client's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// The client's complaint about each failed dial goes to slog at debug
+// level, not to the standard logger.
+func TestClientLogsAtDebug(t *testing.T) {
+	var buf syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer slog.SetDefault(old)
+	tg := openTarget(t, map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "key": "k"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tg.Ping(ctx); err == nil {
+		t.Fatal("Ping of a closed port succeeded")
+	}
+	if got := buf.String(); !strings.Contains(got, "level=DEBUG") || !strings.Contains(got, "redis client: ") {
+		t.Errorf("slog received %q, want the client's failed dial at debug level", got)
+	}
+}
+
 func TestOpenRefusesBadSettings(t *testing.T) {
+	certs := targettest.Certificates(t)
 	for name, settings := range map[string]map[string]string{
-		"no port":    {"address": "127.0.0.1", "key": "k"},
-		"bad format": {"address": "127.0.0.1:6379", "key": "k", "format": "hash"},
-		"bad tls":    {"address": "127.0.0.1:6379", "key": "k", "tls": "yes please"},
+		"CA without TLS":          {"address": "127.0.0.1:6379", "key": "k", "ca-cert": certs.CA},
+		"client cert without TLS": {"address": "127.0.0.1:6379", "key": "k", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
+		"cert without key":        {"address": "127.0.0.1:6379", "key": "k", "tls": "on", "client-cert": certs.ClientCert},
+		"CA file missing":         {"address": "127.0.0.1:6379", "key": "k", "tls": "on", "ca-cert": certs.CA + ".none"},
+		"no port":                 {"address": "127.0.0.1", "key": "k"},
+		"bad format":              {"address": "127.0.0.1:6379", "key": "k", "format": "hash"},
+		"bad tls":                 {"address": "127.0.0.1:6379", "key": "k", "tls": "yes please"},
 	} {
 		c := notify.Config{Type: "redis", Name: "x", Settings: settings}
 		if _, err := c.Check(); err != nil {

@@ -3,18 +3,16 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/kurastore/kura/internal/notify"
+	"github.com/kurastore/kura/internal/notify/tlsconf"
 )
 
 var kind = notify.Kind{
@@ -23,9 +21,9 @@ var kind = notify.Kind{
 	Settings: []notify.Setting{
 		{Name: "endpoint", Help: "http:// or https:// URL to POST events to", Required: true},
 		{Name: "auth-token", Help: `token sent as "Authorization: Bearer <token>" (or as it is when it starts with a scheme word)`, Secret: true},
-		{Name: "client-cert", Help: "PEM client certificate file for mutual TLS"},
-		{Name: "client-key", Help: "PEM private key file of --client-cert"},
-		{Name: "ca-cert", Help: "PEM file of certificate authorities to trust besides the system's"},
+		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS"},
+		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
+		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's"},
 		{Name: "timeout", Help: "how long one request may take", Default: "10s"},
 	},
 }
@@ -56,9 +54,13 @@ func open(c notify.Config) (notify.Target, error) {
 	if err != nil || timeout <= 0 {
 		return nil, fmt.Errorf("webhook: --timeout %q: want a positive duration such as 10s", c.Get(kind, "timeout"))
 	}
-	tlsConf, err := tlsConfig(c.Get(kind, "client-cert"), c.Get(kind, "client-key"), c.Get(kind, "ca-cert"))
+	tlsConf, err := tlsconf.Config(tlsconf.Files{
+		CA:   c.Get(kind, tlsconf.CACert),
+		Cert: c.Get(kind, tlsconf.ClientCert),
+		Key:  c.Get(kind, tlsconf.ClientKey),
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsConf
@@ -89,35 +91,6 @@ func authorization(token string) string {
 		return token
 	}
 	return "Bearer " + token
-}
-
-func tlsConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
-	conf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if (certFile == "") != (keyFile == "") {
-		return nil, errors.New("webhook: --client-cert and --client-key go together")
-	}
-	if certFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("webhook: loading the client certificate: %w", err)
-		}
-		conf.Certificates = []tls.Certificate{cert}
-	}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("webhook: --ca-cert: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("webhook: --ca-cert %s holds no PEM certificate", caFile)
-		}
-		conf.RootCAs = pool
-	}
-	return conf, nil
 }
 
 // Send POSTs each message in turn and stops at the first one the

@@ -2,16 +2,11 @@ package webhook
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -242,7 +237,8 @@ func TestErrorsHideSecrets(t *testing.T) {
 
 func TestOpenRefusesBadSettings(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile := clientCert(t, dir)
+	certs := targettest.Certificates(t)
+	certFile, keyFile := certs.ClientCert, certs.ClientKey
 	notPEM := filepath.Join(dir, "not.pem")
 	os.WriteFile(notPEM, []byte("hello"), 0o600)
 	for name, settings := range map[string]map[string]string{
@@ -276,52 +272,15 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 	}
 }
 
-// clientCert writes a self-signed client certificate and its key.
-func clientCert(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "kura-notify"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
-	return certFile, keyFile
-}
-
-func writePEM(t *testing.T, file, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // An https endpoint that demands a client certificate: the target trusts
 // the server through --ca-cert and presents --client-cert.
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile := clientCert(t, dir)
-	clientPEM, _ := os.ReadFile(certFile)
+	certs := targettest.Certificates(t)
+	certFile, keyFile := certs.ClientCert, certs.ClientKey
+	caPEM, _ := os.ReadFile(certs.CA)
 	clientCAs := x509.NewCertPool()
-	clientCAs.AppendCertsFromPEM(clientPEM)
+	clientCAs.AppendCertsFromPEM(caPEM)
 
 	rec := &recorder{}
 	srv := httptest.NewUnstartedServer(rec)
@@ -329,7 +288,7 @@ func TestMutualTLS(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	caFile := filepath.Join(dir, "server-ca.pem")
-	writePEM(t, caFile, "CERTIFICATE", srv.Certificate().Raw)
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
 
 	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
 	for name, tc := range map[string]struct {
