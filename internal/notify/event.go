@@ -112,7 +112,7 @@ func (s stored) record(env recordEnv) json.RawMessage {
 				ARN:           "arn:aws:s3:::" + s.Bucket,
 			},
 			Object: recordObject{
-				Key:          url.QueryEscape(s.Key),
+				Key:          eventKey(s.Key),
 				Size:         s.Size,
 				ETag:         s.ETag,
 				ContentType:  s.ContentType,
@@ -194,4 +194,11 @@ type source struct {
 	Host      string `json:"host"`
 	Port      string `json:"port"`
 	UserAgent string `json:"userAgent"`
+}
+
+// eventKey URL-encodes an object key as S3's event records do: as a form
+// value ("a b" is "a+b"), except that "/" stays as it is. A consumer that
+// decodes it with a query unescape gets the key back.
+func eventKey(key string) string {
+	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
 }

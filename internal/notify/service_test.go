@@ -403,7 +403,7 @@ func TestListenStreamsAndResumes(t *testing.T) {
 		}
 		return nil
 	})
-	if fmt.Sprint(got) != "map[p%2F3:1 p%2F4:1 q%2F2:1]" {
+	if fmt.Sprint(got) != "map[p/3:1 p/4:1 q/2:1]" {
 		t.Fatalf("resumed listener got %v", got)
 	}
 }

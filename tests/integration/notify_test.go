@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -157,7 +156,7 @@ func TestNotifyWebhookMinioGo(t *testing.T) {
 		t.Fatalf("webhook got %q, want %q", summarize(evs), want)
 	}
 	o := evs[0].Records[0].S3.Object
-	if o.Key != url.QueryEscape("photos/a b.jpg") || o.Size != 5 || o.ETag != info.ETag || o.Sequencer == "" {
+	if o.Key != "photos/a+b.jpg" || o.Size != 5 || o.ETag != info.ETag || o.Sequencer == "" {
 		t.Errorf("record object %+v", o)
 	}
 	// Removing the configuration stops the events.
@@ -320,7 +319,7 @@ func TestListenBucketNotificationSDKs(t *testing.T) {
 			t.Fatalf("minio-go listener got %q", got)
 		}
 	}
-	want := []string{"s3:ObjectCreated:Put in%2Fa.txt", "s3:ObjectCreated:Put in%2Fc.bin", "s3:ObjectAccessed:Head in%2Fa.txt", "s3:ObjectRemoved:Delete in%2Fc.bin"}
+	want := []string{"s3:ObjectCreated:Put in/a.txt", "s3:ObjectCreated:Put in/c.bin", "s3:ObjectAccessed:Head in/a.txt", "s3:ObjectRemoved:Delete in/c.bin"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("minio-go listener got %q, want %q", got, want)
 	}
@@ -333,7 +332,27 @@ func TestListenBucketNotificationSDKs(t *testing.T) {
 			t.Fatalf("kura SDK listener got %q", kura)
 		}
 	}
-	if want := []string{"s3:ObjectCreated:Put in%2Fa.txt", "s3:ObjectCreated:Put out%2Fb.txt"}; fmt.Sprint(kura) != fmt.Sprint(want) {
+	if want := []string{"s3:ObjectCreated:Put in/a.txt", "s3:ObjectCreated:Put out/b.txt"}; fmt.Sprint(kura) != fmt.Sprint(want) {
 		t.Errorf("kura SDK listener got %q, want %q", kura, want)
+	}
+}
+
+func TestNotifyMinioPy(t *testing.T) {
+	python, env := minioPy(t)
+	h := newHook(t)
+	s := startServerEnv(t, []string{"KURA_NOTIFY_WEBHOOK_ENDPOINT_PY=" + h.srv.URL})
+	cmd := exec.Command(python, "testdata/minio_py_notify.py", s.addr, s.accessKey, s.secretKey)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok") {
+		t.Fatalf("minio-py notifications: %v\n%s", err, out)
+	}
+	evs := h.waitEvents(t, 3)
+	want := []string{"s3:ObjectCreated:Put minio-py-notify/py/a", "s3:ObjectCreated:Put minio-py-notify/py/c d", "s3:ObjectRemoved:Delete minio-py-notify/py/a"}
+	if fmt.Sprint(summarize(evs)) != fmt.Sprint(want) {
+		t.Fatalf("webhook got %q, want %q", summarize(evs), want)
+	}
+	if id := evs[0].Records[0].S3.ConfigurationID; id != "py-1" {
+		t.Errorf("configurationId %q", id)
 	}
 }
