@@ -1,0 +1,7 @@
+// Package alltargets registers every kind of notification target: the
+// server imports it for the side effect of each kind's init.
+package alltargets
+
+import (
+	_ "github.com/kurastore/kura/internal/notify/sqltable" // postgresql, mysql
+)
