@@ -3,5 +3,6 @@
 package alltargets
 
 import (
+	_ "github.com/kurastore/kura/internal/notify/amqp"
 	_ "github.com/kurastore/kura/internal/notify/sqltable" // postgresql, mysql
 )
