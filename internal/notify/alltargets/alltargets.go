@@ -4,5 +4,6 @@ package alltargets
 
 import (
 	_ "github.com/kurastore/kura/internal/notify/amqp"
+	_ "github.com/kurastore/kura/internal/notify/kafka"
 	_ "github.com/kurastore/kura/internal/notify/sqltable" // postgresql, mysql
 )
