@@ -48,7 +48,7 @@ const maxTopicLen = 249
 
 func checkTopic(topic string) error {
 	if topic == "" || len(topic) > maxTopicLen || topic == "." || topic == ".." {
-		return fmt.Errorf("kafka target: topic %q: use 1 to %d characters, not . or ..", topic, maxTopicLen)
+		return fmt.Errorf("kafka target: topic %q: use 1 to %d characters, other than \".\" and \"..\"", topic, maxTopicLen)
 	}
 	for _, r := range topic {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
