@@ -71,3 +71,5 @@ func TestMySQLPassword(t *testing.T) {
 		t.Fatalf("Ping with the right password: %v", err)
 	}
 }
+
+func TestMySQLKeyLimit(t *testing.T) { keyLimit(t, myBackend) }

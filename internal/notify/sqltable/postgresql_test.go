@@ -49,3 +49,5 @@ func TestPostgreSQLRestart(t *testing.T) {
 			}
 		})
 }
+
+func TestPostgreSQLKeyLimit(t *testing.T) { keyLimit(t, pgBackend) }

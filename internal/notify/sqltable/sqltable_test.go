@@ -343,3 +343,30 @@ func restarts(t *testing.T, b backend, conn string, stop, start func(t *testing.
 		t.Errorf("rows %v, want b/one and b/two", rows)
 	}
 }
+
+// keyLimit checks that the key column takes a key of its full length,
+// 2048 characters, and that a Send holding a longer one writes nothing
+// of its batch: one transaction, whole or not at all.
+func keyLimit(t *testing.T, b backend) {
+	conn := b.database(t)
+	db := peek(t, b, conn)
+	table := nextTable("ns")
+	tg := openTarget(t, b.d.kind, conn, table, formatNamespace)
+	defer tg.Close()
+	// "b/" and the object name make the key.
+	longest := targettest.Message("s3:ObjectCreated:Put", strings.Repeat("k", 2046), false)
+	send(t, tg, longest)
+	tooLong := targettest.Message("s3:ObjectCreated:Put", strings.Repeat("k", 2047), false)
+	first := targettest.Message("s3:ObjectCreated:Put", "first", false)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := tg.Send(ctx, []notify.Message{first, tooLong}); err == nil {
+		t.Fatal("a key of 2049 characters was stored")
+	}
+	rows := queryAll(t, db, fmt.Sprintf("SELECT %s, '' FROM %s", b.keyColumn, table))
+	if len(rows) != 1 || len(rows[0][0]) != 2048 {
+		t.Errorf("table holds %d rows, want only the 2048-character key", len(rows))
+	}
+	// The target goes on working after the failed batch.
+	send(t, tg, first)
+}
