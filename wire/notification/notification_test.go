@@ -191,6 +191,30 @@ func TestValidate(t *testing.T) {
 				{ARN: "arn:minio:sqs::2:webhook", Events: []string{"s3:ObjectCreated:*"}},
 			},
 		}, nil, ""},
+		{"one destination, overlapping prefixes", &Configuration{
+			Queues: []QueueConfiguration{
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:*"}, Filter: &Filter{Key: KeyFilter{Rules: []FilterRule{{"prefix", "a/"}}}}},
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:Put"}, Filter: &Filter{Key: KeyFilter{Rules: []FilterRule{{"prefix", "a/b/"}}}}},
+			},
+		}, s3err.ErrInvalidArgument, "Configurations overlap. Configurations on the same bucket cannot share a common event type."},
+		{"one destination, disjoint prefixes", &Configuration{
+			Queues: []QueueConfiguration{
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:*"}, Filter: &Filter{Key: KeyFilter{Rules: []FilterRule{{"prefix", "a/"}}}}},
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:Put"}, Filter: &Filter{Key: KeyFilter{Rules: []FilterRule{{"prefix", "b/"}}}}},
+			},
+		}, nil, ""},
+		{"one destination, disjoint suffixes", &Configuration{
+			Queues: []QueueConfiguration{
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:*"}, Filter: &Filter{Key: KeyFilter{Rules: []FilterRule{{"suffix", ".jpg"}}}}},
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:*"}, Filter: &Filter{Key: KeyFilter{Rules: []FilterRule{{"suffix", ".png"}}}}},
+			},
+		}, nil, ""},
+		{"one destination, other events", &Configuration{
+			Queues: []QueueConfiguration{
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectCreated:*"}},
+				{ARN: "arn:minio:sqs::1:webhook", Events: []string{"s3:ObjectRemoved:*"}},
+			},
+		}, nil, ""},
 		{"bad function ARN", &Configuration{
 			CloudFunctions: []CloudFunctionConfiguration{{ARN: "lambda", Events: []string{"s3:ObjectCreated:*"}}},
 		}, s3err.ErrInvalidTargetARN, ""},
