@@ -41,7 +41,7 @@ operations/s, MiB/s and latency percentiles. Workloads: ` + strings.Join(workloa
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, f) },
 	}
-	fl := cmd.Flags()
+	fl := cmd.PersistentFlags()
 	fl.StringVar(&f.endpoint, "endpoint", envOr("KURA_ENDPOINT", "127.0.0.1:9000"), "S3 endpoint, host:port or URL (KURA_ENDPOINT)")
 	fl.StringVar(&f.accessKey, "access-key", envOr("KURA_ACCESS_KEY", ""), "access key (KURA_ACCESS_KEY)")
 	fl.StringVar(&f.secretKey, "secret-key", envOr("KURA_SECRET_KEY", ""), "secret key (KURA_SECRET_KEY)")
@@ -58,6 +58,7 @@ operations/s, MiB/s and latency percentiles. Workloads: ` + strings.Join(workloa
 	fl.BoolVar(&f.reuse, "reuse", false, "the objects are already there (an earlier run with the same --bucket, --objects, --prefixes and --size): do not write them again")
 	fl.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	fl.BoolVar(&f.json, "json", false, "print the report as JSON")
+	cmd.AddCommand(benchNotifyCommand(&f))
 	return cmd
 }
 

@@ -17,8 +17,12 @@ import (
 
 // The outbox's metadata keys all start with 'E':
 //
-//	Eh<seq>              every event, for listeners, kept for Options.History
-//	Eq<target>\x00<seq>  one event queued for one target, until delivered
+//	Eh<seq>              every event: the record's data, for listeners and
+//	                     deliverers; kept for Options.History, and for as
+//	                     long as a target's queue still names it
+//	Eq<target>\x00<seq>  one event queued for one target, until delivered;
+//	                     its value is the id of the configuration that sends
+//	                     it there, and its data is Eh<seq>
 //	Et<target>           a target added through the admin API (secrets sealed)
 //	El<target>           which gateway delivers to the target (shared stores)
 //
@@ -142,12 +146,7 @@ func (s *Service) RecordEvent(ctx context.Context, tx meta.Txn, e object.Event, 
 				s.unroutable.Add(1)
 				continue
 			}
-			ev.ConfigID = d.ID
-			qv, err := json.Marshal(ev)
-			if err != nil {
-				return err
-			}
-			if err := tx.Set(queueKey(id, seq), qv); err != nil {
+			if err := tx.Set(queueKey(id, seq), []byte(d.ID)); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"errors"
@@ -299,6 +300,10 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			sleepCtx(ctx, time.Second)
 			continue
 		}
+		if len(batch) == 0 && len(keys) > 0 {
+			_ = s.deleteKeys(ctx, keys) // only events whose data is gone
+			continue
+		}
 		if len(batch) == 0 {
 			select {
 			case <-ctx.Done():
@@ -348,7 +353,9 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
-// readQueue returns the first n events queued for target, oldest first.
+// readQueue returns the first n events queued for target, oldest first,
+// and their queue keys. A queued event whose data is gone (its target
+// was configured again after a long absence) is dropped with its key.
 func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored, [][]byte, error) {
 	var evs []stored
 	var keys [][]byte
@@ -360,8 +367,18 @@ func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored
 			return err
 		}
 		defer it.Close()
-		for ok := it.First(); ok && len(evs) < n; ok = it.Next() {
-			v, err := it.Value()
+		for ok := it.First(); ok && len(keys) < n; ok = it.Next() {
+			configID, err := it.Value()
+			if err != nil {
+				return err
+			}
+			key := append([]byte(nil), it.Key()...)
+			keys = append(keys, key)
+			v, err := r.Get(historyKey(key[len(p):]))
+			if errors.Is(err, meta.ErrNotFound) {
+				s.log.Error("notify: a queued event's data is gone; dropping it", "target", target)
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -369,8 +386,8 @@ func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored
 			if err != nil {
 				return err
 			}
+			ev.ConfigID = string(configID)
 			evs = append(evs, ev)
-			keys = append(keys, append([]byte(nil), it.Key()...))
 		}
 		return it.Err()
 	})
@@ -484,6 +501,24 @@ func (s *Service) dropHistoryBefore(ctx context.Context) error {
 		return err
 	}
 	end := historyKey(seqAt(now.Add(-s.opts.History)))
+	// A queued event's data stays until it is delivered.
+	s.mu.RLock()
+	ids := make([]string, 0, len(s.targets))
+	for id := range s.targets {
+		ids = append(ids, id)
+	}
+	s.mu.RUnlock()
+	for _, id := range ids {
+		_, keys, err := s.scanKeys(ctx, queuePrefix(id), prefixEnd(queuePrefix(id)), 1)
+		if err != nil {
+			return err
+		}
+		if len(keys) == 1 {
+			if oldest := historyKey(keys[0][len(queuePrefix(id)):]); bytes.Compare(oldest, end) < 0 {
+				end = oldest
+			}
+		}
+	}
 	for {
 		_, keys, err := s.scanKeys(ctx, historyPrefix(), end, 1000)
 		if err != nil || len(keys) == 0 {

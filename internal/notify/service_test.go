@@ -43,6 +43,16 @@ func sinkNamed(name string) *sink {
 	return s
 }
 
+// newSink is a fresh sink named after the test (a test run again with
+// -count gets a new one).
+func newSink(t *testing.T) *sink {
+	sinks.Lock()
+	defer sinks.Unlock()
+	s := &sink{}
+	sinks.m[t.Name()] = s
+	return s
+}
+
 var errDown = errors.New("sink: down")
 
 func (s *sink) Send(ctx context.Context, msgs []Message) error {
@@ -174,8 +184,8 @@ const allToSink = `<NotificationConfiguration><QueueConfiguration><Id>all</Id><Q
 <Event>s3:ObjectCreated:*</Event><Event>s3:ObjectRemoved:*</Event><Event>s3:ObjectTagging:*</Event></QueueConfiguration></NotificationConfiguration>`
 
 func TestEventsOfEveryWriteAreDeliveredInOrder(t *testing.T) {
+	s := newSink(t)
 	f := newFixture(t, Options{Env: []Config{{Type: "testsink", Name: "Order", Settings: map[string]string{"sink": t.Name()}}}})
-	s := sinkNamed(t.Name())
 	f.configure(t, fmt.Sprintf(allToSink, "order"))
 	ctx := context.Background()
 	info := f.put(t, "a b", "one")
@@ -229,8 +239,8 @@ func TestEventsOfEveryWriteAreDeliveredInOrder(t *testing.T) {
 }
 
 func TestFilterAndOriginReachTheRecord(t *testing.T) {
+	s := newSink(t)
 	f := newFixture(t, Options{Env: []Config{{Type: "testsink", Name: "filt", Settings: map[string]string{"sink": t.Name()}}}})
-	s := sinkNamed(t.Name())
 	f.configure(t, `<NotificationConfiguration><QueueConfiguration><Queue>arn:minio:sqs:us-east-1:filt:testsink</Queue>
 <Event>s3:ObjectCreated:Put</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>in/</Value></FilterRule>
 <FilterRule><Name>suffix</Name><Value>.jpg</Value></FilterRule></S3Key></Filter></QueueConfiguration></NotificationConfiguration>`)
@@ -257,8 +267,8 @@ func TestFilterAndOriginReachTheRecord(t *testing.T) {
 }
 
 func TestDownTargetKeepsEventsAndCatchesUp(t *testing.T) {
+	s := newSink(t)
 	f := newFixture(t, Options{MaxQueued: 5, Env: []Config{{Type: "testsink", Name: "down", Settings: map[string]string{"sink": t.Name()}}}})
-	s := sinkNamed(t.Name())
 	s.setDown(true)
 	f.configure(t, fmt.Sprintf(allToSink, "down"))
 	for i := range 5 {
