@@ -18,8 +18,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/minio/minio-go/v7/pkg/signer"
 
-	miniosigner "github.com/minio/minio-go/v7/pkg/signer"
-
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/s3err"
 )
@@ -322,7 +320,7 @@ func TestRepeatedParameterEitherOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Header.Set("X-Amz-Content-Sha256", UnsignedPayload)
-		return miniosigner.SignV4(*r, testAK, testSK, "", "us-east-1")
+		return signer.SignV4(*r, testAK, testSK, "", "us-east-1")
 	}
 	if _, err := now.Verify(minioSigned()); err != nil {
 		t.Fatalf("minio-go signer: %v", err)
