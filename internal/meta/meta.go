@@ -66,6 +66,16 @@ type Store interface {
 	// process's clock.
 	Now(ctx context.Context) (time.Time, error)
 
+	// Sync returns once every write that a View could see when Sync was
+	// called is durable. An engine may show a commit to readers before
+	// it is synced (Pebble publishes a batch, then waits for its log);
+	// the Update that wrote it returns only once it is durable, but a
+	// concurrent reader that acts on what it saw outside the store
+	// (deletes a blob no reference names any more, sends an event) must
+	// call Sync between reading and acting, or a crash could take back
+	// the write while the action stands.
+	Sync(ctx context.Context) error
+
 	// Close releases the store. Pending Updates finish first.
 	Close() error
 }

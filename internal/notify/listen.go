@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,6 +147,12 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		vals, keys, err := s.scanKeys(ctx, lo, prefixEnd(historyPrefix()), 1000)
 		if err != nil {
 			return err
+		}
+		// Only durable events go out (meta.Store Sync).
+		if slices.ContainsFunc(keys, func(k []byte) bool { _, dup := seen[string(k)]; return !dup }) {
+			if err := s.meta.Sync(ctx); err != nil {
+				return err
+			}
 		}
 		var newest time.Time
 		for i, k := range keys {

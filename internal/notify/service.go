@@ -312,6 +312,13 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			}
 			continue
 		}
+		// A queued event may be visible before its write is durable
+		// (meta.Store Sync): a crash must not take back a write whose
+		// event was sent.
+		if err := s.meta.Sync(ctx); err != nil {
+			sleepCtx(ctx, time.Second)
+			continue
+		}
 		msgs := make([]Message, len(batch))
 		for i, ev := range batch {
 			msgs[i] = ev.message(s.env)

@@ -219,6 +219,10 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 			pending = true
 			continue
 		}
+		// The Update that found the blob unreferenced wrote (it deleted
+		// the G-key) and so returned only once durable, with every write
+		// it read: nothing it saw can be taken back by a crash (meta.Store
+		// Sync).
 		if unreferenced {
 			if err := l.blobs.Delete(ctx, blob.ID(q.id)); err != nil {
 				// The G-key is gone; the orphan sweep will retry.
@@ -293,6 +297,12 @@ func (l *Layer) SweepOrphans(ctx context.Context) (int, error) {
 		}
 		if keep {
 			continue
+		}
+		// The View may have seen a delete of the last reference that is
+		// visible but not yet durable; a crash then would bring the
+		// reference back without its blob.
+		if err := l.meta.Sync(ctx); err != nil {
+			return deleted, err
 		}
 		if err := l.blobs.Delete(ctx, id); err != nil && !errors.Is(err, blob.ErrNotFound) {
 			return deleted, err

@@ -188,6 +188,9 @@ func (s *Store) spend() *Fault {
 // Close closes the wrapped store.
 func (s *Store) Close() error { return s.inner.Close() }
 
+// Sync is the inner store's.
+func (s *Store) Sync(ctx context.Context) error { return s.inner.Sync(ctx) }
+
 // Now is the inner store's clock.
 func (s *Store) Now(ctx context.Context) (time.Time, error) { return s.inner.Now(ctx) }
 

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ViewConsistency", testViewConsistency},
 		{"LargeValues", testLargeValues},
 		{"Clock", testClock},
+		{"Sync", testSync},
 		{"Closed", testClosed},
 	}
 	for _, tc := range tests {
@@ -357,6 +358,28 @@ func testClosed(t *testing.T, s meta.Store) {
 	}
 	if _, err := s.Now(bg); !errors.Is(err, meta.ErrClosed) {
 		t.Errorf("Now after Close: %v", err)
+	}
+	if err := s.Sync(bg); !errors.Is(err, meta.ErrClosed) {
+		t.Errorf("Sync after Close: %v", err)
+	}
+}
+
+// testSync: Sync succeeds after writes and with none, and honours a
+// done context.
+func testSync(t *testing.T, s meta.Store) {
+	if err := s.Sync(bg); err != nil {
+		t.Fatalf("Sync with nothing written: %v", err)
+	}
+	if err := s.Update(bg, nil, func(tx meta.Txn) error { return tx.Set([]byte("sync"), []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(bg); err != nil {
+		t.Fatalf("Sync after a write: %v", err)
+	}
+	done, cancel := context.WithCancel(bg)
+	cancel()
+	if err := s.Sync(done); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sync with a done context: %v", err)
 	}
 }
 

@@ -138,6 +138,24 @@ func (s *Store) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn)
 	return b.Commit(pebble.Sync)
 }
 
+// syncRecord is the log-only record Sync writes.
+var syncRecord = []byte("sync")
+
+// Sync syncs the write-ahead log: Pebble makes a committed batch visible
+// before its log record is synced, and a synced record covers every one
+// written before it, so once this returns every write a View could have
+// seen is durable.
+func (s *Store) Sync(ctx context.Context) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.mu.RUnlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.LogData(syncRecord, pebble.Sync)
+}
+
 // Now is this process's clock: a Pebble database belongs to one process,
 // so no other clock compares the times written into it.
 func (s *Store) Now(ctx context.Context) (time.Time, error) {
