@@ -443,3 +443,57 @@ func TestFromEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestLockMultipartAndVersionedEvents(t *testing.T) {
+	s := newSink(t)
+	f := newFixture(t, Options{Env: []Config{{Type: "testsink", Name: "lock", Settings: map[string]string{"sink": t.Name()}}}})
+	ctx := context.Background()
+	if err := f.layer.CreateBucket(ctx, "locked", object.CreateBucketOptions{ObjectLock: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := notification.Parse(strings.NewReader(`<NotificationConfiguration><QueueConfiguration><Queue>arn:minio:sqs::lock:testsink</Queue>
+<Event>s3:ObjectCreated:*</Event><Event>s3:ObjectRemoved:*</Event><Event>s3:ObjectRetention:Put</Event></QueueConfiguration></NotificationConfiguration>`))
+	if err != nil || cfg.Validate() != nil {
+		t.Fatal(err)
+	}
+	doc, _ := cfg.Encode()
+	if err := f.layer.SetBucketConfig(ctx, "locked", "notification", doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.layer.PutObject(ctx, "locked", "a", strings.NewReader("x"), object.PutOptions{Size: 1}); err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(time.Hour)
+	if err := f.layer.PutObjectRetention(ctx, "locked", "a", "", object.Retention{Mode: object.LockGovernance, RetainUntil: until}, false); err != nil {
+		t.Fatal(err)
+	}
+	// A legal hold is s3:ObjectCreated:PutLegalHold, which the wildcard
+	// covers, as in MinIO.
+	if err := f.layer.PutObjectLegalHold(ctx, "locked", "a", "", true); err != nil {
+		t.Fatal(err)
+	}
+	// A delete in a versioned bucket makes a marker.
+	if _, err := f.layer.DeleteObject(ctx, "locked", "a", object.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.layer.CreateMultipartUpload(ctx, "locked", "m", object.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.layer.UploadPart(ctx, "locked", "m", id, 1, strings.NewReader("part"), object.PartOptions{Size: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.layer.CompleteMultipartUpload(ctx, "locked", "m", id, []object.CompletePart{{Number: 1, ETag: p.ETag}}, object.CompleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"s3:ObjectCreated:Put a", "s3:ObjectCreated:PutRetention a", "s3:ObjectCreated:PutLegalHold a",
+		"s3:ObjectRemoved:DeleteMarkerCreated a", "s3:ObjectCreated:CompleteMultipartUpload m",
+	}
+	waitFor(t, "five deliveries", func() bool { return len(s.messages()) >= len(want) })
+	time.Sleep(50 * time.Millisecond)
+	if got := names(s.messages()); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("delivered %q, want %q", got, want)
+	}
+}
