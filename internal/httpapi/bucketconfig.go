@@ -102,7 +102,7 @@ func (s *Server) putBucketNotification(rq *request) (response, error) {
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		return s.checkDestinations(c)
+		return s.checkDestinations(rq.ctx, c)
 	}
 	if err := putDocument(s, rq, configNotification, maxConfigBody, notification.Parse, validate); err != nil {
 		return nil, err

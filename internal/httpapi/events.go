@@ -28,9 +28,16 @@ func (s *Server) origin(rq *request) notify.Origin {
 
 // checkDestinations refuses a notification configuration that names a
 // destination this server has no target for, as S3 does.
-func (s *Server) checkDestinations(cfg *notification.Configuration) error {
+func (s *Server) checkDestinations(ctx context.Context, cfg *notification.Configuration) error {
 	for _, arn := range cfg.ARNs() {
-		if s.events == nil || !s.events.CheckARN(arn) {
+		if s.events == nil {
+			return s3err.ErrInvalidTargetARN
+		}
+		ok, err := s.events.CheckARN(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return s3err.ErrInvalidTargetARN
 		}
 	}

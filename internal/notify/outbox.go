@@ -25,6 +25,7 @@ import (
 //	                     it there, and its data is Eh<seq>
 //	Et<target>           a target added through the admin API (secrets sealed)
 //	El<target>           which gateway delivers to the target (shared stores)
+//	Es<target>           the target's delivery counters
 //
 // <target> is "<type>:<name>"; <seq> is the event's 12-byte sequence key:
 // 8 bytes of time in nanoseconds and 4 bytes naming the process that
@@ -35,6 +36,7 @@ const (
 	sortQueue     = 'q'
 	sortTargetCfg = 't'
 	sortLease     = 'l'
+	sortStats     = 's'
 	seqLen        = 12
 )
 
@@ -53,6 +55,8 @@ func targetConfigPrefix() []byte { return []byte{tagOutbox, sortTargetCfg} }
 func targetConfigKey(target string) []byte { return append(targetConfigPrefix(), target...) }
 
 func leaseKey(name string) []byte { return append([]byte{tagOutbox, sortLease}, name...) }
+
+func statsKey(target string) []byte { return append([]byte{tagOutbox, sortStats}, target...) }
 
 // prefixEnd is the first key after every key that starts with p.
 func prefixEnd(p []byte) []byte {
@@ -141,7 +145,10 @@ func (s *Service) RecordEvent(ctx context.Context, tx meta.Txn, e object.Event, 
 			cfg = nil
 		}
 		for _, d := range cfg.Destinations(e.Name, e.Key) {
-			id, ok := s.targetForARN(d.ARN)
+			id, ok, err := s.targetForARN(tx, d.ARN)
+			if err != nil {
+				return err
+			}
 			if !ok {
 				s.unroutable.Add(1)
 				continue

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	crand "crypto/rand"
 	"errors"
 	"fmt"
@@ -156,46 +157,48 @@ type runTarget struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 
-	delivered atomic.Int64
-	failed    atomic.Int64
-	dropped   atomic.Int64
-	mu        sync.Mutex
-	lastErr   string
-	lastErrAt time.Time
-	lastOK    time.Time
-	latency   latencies
+	mu      sync.Mutex
+	latency latencies
 }
 
 func newRunTarget(id string, c Config, t Target, fromEnv bool) *runTarget {
 	return &runTarget{id: id, cfg: c, target: t, fromEnv: fromEnv, kick: make(chan struct{}, 1)}
 }
 
-func (t *runTarget) noteError(err error) {
-	t.failed.Add(1)
-	t.mu.Lock()
-	t.lastErr, t.lastErrAt = err.Error(), time.Now()
-	t.mu.Unlock()
-}
+
 
 // targetForARN resolves a destination ARN to a configured target:
-// arn:minio:sqs:REGION:NAME:TYPE with the server's region or none.
-func (s *Service) targetForARN(arn string) (string, bool) {
+// arn:minio:sqs:REGION:NAME:TYPE with the server's region or none. On a
+// shared store a target another gateway added may not have reached this
+// one yet: r, when not nil, is asked too.
+func (s *Service) targetForARN(r meta.Reader, arn string) (string, bool, error) {
 	a, err := notification.ParseARN(arn)
 	if err != nil || a.Partition != "minio" || a.Service != "sqs" || (a.Region != "" && a.Region != s.opts.Region) {
-		return "", false
+		return "", false, nil
 	}
 	id := targetID(a.Resource, a.AccountID)
 	s.mu.RLock()
 	_, ok := s.targets[id]
 	s.mu.RUnlock()
-	return id, ok
+	if ok || r == nil || !s.opts.Shared {
+		return id, ok, nil
+	}
+	_, err = r.Get(targetConfigKey(id))
+	if errors.Is(err, meta.ErrNotFound) {
+		return id, false, nil
+	}
+	return id, err == nil, err
 }
 
 // CheckARN reports whether arn names a configured target: what
 // PutBucketNotification requires of every destination.
-func (s *Service) CheckARN(arn string) bool {
-	_, ok := s.targetForARN(arn)
-	return ok
+func (s *Service) CheckARN(ctx context.Context, arn string) (bool, error) {
+	var ok bool
+	err := s.meta.View(ctx, func(r meta.Reader) (err error) {
+		_, ok, err = s.targetForARN(r, arn)
+		return err
+	})
+	return ok, err
 }
 
 // Run delivers events until ctx ends, then closes every target.
@@ -330,7 +333,7 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			if ctx.Err() != nil {
 				return
 			}
-			t.noteError(err)
+			s.noteError(ctx, t, err)
 			backoff = min(max(2*backoff, 100*time.Millisecond), maxBackoff)
 			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs), "retry_in", backoff, "err", err)
 			s.trimQueue(ctx, t)
@@ -338,18 +341,80 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			continue
 		}
 		backoff = 0
-		if err := s.deleteKeys(ctx, keys); err != nil && ctx.Err() == nil {
-			// Delivered but still queued: sent again, at least once.
-			s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
-		}
 		now := time.Now()
-		t.delivered.Add(int64(len(msgs)))
 		t.mu.Lock()
-		t.lastOK = now
 		for _, ev := range batch {
 			t.latency.add(now.Sub(ev.Time))
 		}
+		p50, p99 := t.latency.quantile(0.5), t.latency.quantile(0.99)
 		t.mu.Unlock()
+		err = s.removeQueued(ctx, t.id, keys, func(st *deliveryStats) {
+			st.Delivered += int64(len(msgs))
+			st.LastDelivery, st.LatencyP50, st.LatencyP99 = now, p50, p99
+		})
+		if err != nil && ctx.Err() == nil {
+			// Delivered but still queued: sent again, at least once.
+			s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
+		}
+	}
+}
+
+// deliveryStats are a target's delivery counters, kept in the store so
+// that every gateway reports them, whichever delivers.
+type deliveryStats struct {
+	Delivered     int64         `json:"delivered"`
+	Failed        int64         `json:"failed"`
+	Dropped       int64         `json:"dropped"`
+	LastError     string        `json:"lastError,omitempty"`
+	LastErrorTime time.Time     `json:"lastErrorTime,omitzero"`
+	LastDelivery  time.Time     `json:"lastDelivery,omitzero"`
+	LatencyP50    time.Duration `json:"p50,omitempty"`
+	LatencyP99    time.Duration `json:"p99,omitempty"`
+}
+
+func readStats(r meta.Reader, id string) (deliveryStats, error) {
+	var st deliveryStats
+	v, err := r.Get(statsKey(id))
+	if errors.Is(err, meta.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	return st, json.Unmarshal(v, &st)
+}
+
+// removeQueued deletes keys from target id's queue and changes its
+// counters, in one transaction.
+func (s *Service) removeQueued(ctx context.Context, id string, keys [][]byte, change func(*deliveryStats)) error {
+	return s.meta.Update(ctx, []meta.Lock{{Name: statsKey(id)}}, func(tx meta.Txn) error {
+		for _, k := range keys {
+			if err := tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		st, err := readStats(tx, id)
+		if err != nil {
+			return err
+		}
+		change(&st)
+		v, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return tx.Set(statsKey(id), v)
+	})
+}
+
+// noteError counts a failed delivery attempt.
+func (s *Service) noteError(ctx context.Context, t *runTarget, sendErr error) {
+	now := time.Now()
+	err := s.removeQueued(ctx, t.id, nil, func(st *deliveryStats) {
+		st.Failed++
+		st.LastError, st.LastErrorTime = sendErr.Error(), now
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("notify: counting a failed delivery", "target", t.id, "err", err)
 	}
 }
 
@@ -443,10 +508,9 @@ func (s *Service) trimQueue(ctx context.Context, t *runTarget) {
 		if err != nil || len(keys) == 0 {
 			return
 		}
-		if err := s.deleteKeys(ctx, keys); err != nil {
+		if err := s.removeQueued(ctx, t.id, keys, func(st *deliveryStats) { st.Dropped += int64(len(keys)) }); err != nil {
 			return
 		}
-		t.dropped.Add(int64(len(keys)))
 		s.log.Error("notify: target's queue is full; dropped its oldest events", "target", t.id, "dropped", len(keys), "max_queued", s.opts.MaxQueued)
 	}
 }
@@ -553,7 +617,7 @@ func (s *Service) scanKeys(ctx context.Context, lo, hi []byte, n int) ([][]byte,
 				return err
 			}
 			keys = append(keys, append([]byte(nil), it.Key()...))
-			vals = append(vals, v)
+			vals = append(vals, bytes.Clone(v)) // valid only until the iterator moves
 		}
 		return it.Err()
 	})
@@ -570,7 +634,7 @@ type TargetStatus struct {
 	PingError string
 	// Pending counts the events queued for the target (capped at
 	// MaxQueued+1). Delivered, Failed (failed attempts) and Dropped count
-	// since this server started.
+	// since the target was added, whichever gateway delivered.
 	Pending                     int
 	Delivered, Failed, Dropped  int64
 	LastError                   string
@@ -594,8 +658,7 @@ func (s *Service) Status(ctx context.Context, ping bool) ([]TargetStatus, error)
 	for _, t := range ts {
 		st := TargetStatus{
 			Type: t.cfg.Type, Name: t.cfg.Name, ARN: t.cfg.ARN(s.opts.Region), FromEnv: t.fromEnv,
-			Settings:  maskedSettings(t.cfg),
-			Delivered: t.delivered.Load(), Failed: t.failed.Load(), Dropped: t.dropped.Load(),
+			Settings: maskedSettings(t.cfg),
 		}
 		if ping {
 			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -611,10 +674,13 @@ func (s *Service) Status(ctx context.Context, ping bool) ([]TargetStatus, error)
 			return nil, err
 		}
 		st.Pending = n
-		t.mu.Lock()
-		st.LastError, st.LastErrorTime, st.LastDelivery = t.lastErr, t.lastErrAt, t.lastOK
-		st.LatencyP50, st.LatencyP99 = t.latency.quantile(0.5), t.latency.quantile(0.99)
-		t.mu.Unlock()
+		var ds deliveryStats
+		if err := s.meta.View(ctx, func(r meta.Reader) (err error) { ds, err = readStats(r, t.id); return err }); err != nil {
+			return nil, err
+		}
+		st.Delivered, st.Failed, st.Dropped = ds.Delivered, ds.Failed, ds.Dropped
+		st.LastError, st.LastErrorTime, st.LastDelivery = ds.LastError, ds.LastErrorTime, ds.LastDelivery
+		st.LatencyP50, st.LatencyP99 = ds.LatencyP50, ds.LatencyP99
 		out = append(out, st)
 	}
 	return out, nil

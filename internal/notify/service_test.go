@@ -310,7 +310,7 @@ func TestDownTargetKeepsEventsAndCatchesUp(t *testing.T) {
 func TestUnknownARNIsRefusedAndRemovedTargetGetsNothing(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
-	if f.svc.CheckARN("arn:minio:sqs::stored:testsink") {
+	if ok, _ := f.svc.CheckARN(ctx, "arn:minio:sqs::stored:testsink"); ok {
 		t.Fatal("an ARN of no target checks")
 	}
 	if _, err := f.svc.AddTarget(ctx, Config{Type: "testsink", Name: "x", Settings: map[string]string{}}); err == nil {
@@ -328,12 +328,12 @@ func TestUnknownARNIsRefusedAndRemovedTargetGetsNothing(t *testing.T) {
 		t.Fatalf("ARN %s", arn)
 	}
 	for _, a := range []string{arn, "arn:minio:sqs::stored:testsink"} {
-		if !f.svc.CheckARN(a) {
+		if ok, _ := f.svc.CheckARN(ctx, a); !ok {
 			t.Errorf("%s does not check", a)
 		}
 	}
 	for _, a := range []string{"arn:minio:sqs:eu-west-1:stored:testsink", "arn:aws:sqs:us-east-1:stored:testsink", "arn:minio:sqs::stored:webhook"} {
-		if f.svc.CheckARN(a) {
+		if ok, _ := f.svc.CheckARN(ctx, a); ok {
 			t.Errorf("%s checks", a)
 		}
 	}
@@ -375,15 +375,23 @@ func TestListenStreamsAndResumes(t *testing.T) {
 	ready := make(chan struct{})
 	go func() {
 		close(ready)
-		_ = f.svc.Listen(ctx, ListenFilter{Bucket: "bkt", Prefix: "p/", Events: []string{"s3:ObjectCreated:*"}}, "", func(l []byte) error {
+		err := f.svc.Listen(ctx, ListenFilter{Bucket: "bkt", Prefix: "p/", Events: []string{"s3:ObjectCreated:*"}}, "", func(l []byte) error {
 			if l != nil {
 				lines <- bytes.Clone(l)
 			}
 			return nil
 		})
+		if ctx.Err() == nil {
+			t.Errorf("listener ended: %v", err)
+		}
 	}()
 	<-ready
-	time.Sleep(100 * time.Millisecond) // the listener starts from now
+	// The listener starts from when it is registered.
+	waitFor(t, "the listener", func() bool {
+		f.svc.listeners.mu.Lock()
+		defer f.svc.listeners.mu.Unlock()
+		return len(f.svc.listeners.set) == 1
+	})
 	f.put(t, "p/1", "a")
 	f.put(t, "q/2", "a")
 	f.put(t, "p/3", "a")
@@ -406,13 +414,16 @@ func TestListenStreamsAndResumes(t *testing.T) {
 	got := map[string]int{}
 	rctx, rcancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer rcancel()
-	_ = f.svc.Listen(rctx, ListenFilter{Bucket: "bkt", Events: []string{"s3:ObjectCreated:*"}}, seqs[0], func(l []byte) error {
+	err := f.svc.Listen(rctx, ListenFilter{Bucket: "bkt", Events: []string{"s3:ObjectCreated:*"}}, seqs[0], func(l []byte) error {
 		var msg struct{ Records []eventRecord }
 		if l != nil && json.Unmarshal(l, &msg) == nil {
 			got[msg.Records[0].S3.Object.Key]++
 		}
 		return nil
 	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("resumed listener ended with %v", err)
+	}
 	if fmt.Sprint(got) != "map[p/3:1 p/4:1 q/2:1]" {
 		t.Fatalf("resumed listener got %v", got)
 	}

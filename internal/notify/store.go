@@ -195,6 +195,9 @@ func (s *Service) RemoveTarget(ctx context.Context, typ, name string) (dropped i
 		if err := tx.Delete(targetConfigKey(id)); err != nil {
 			return err
 		}
+		if err := tx.Delete(statsKey(id)); err != nil {
+			return err
+		}
 		return meta.BumpGeneration(tx, TargetsGenerationKey)
 	})
 	if err != nil {
