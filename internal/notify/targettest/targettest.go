@@ -177,3 +177,41 @@ func unreachable(t *testing.T, s Suite) {
 		t.Error("Send to an unreachable target succeeded")
 	}
 }
+
+// Open opens a target of kind typ with settings, and closes it when the
+// test ends.
+func Open(t testing.TB, typ string, settings map[string]string) notify.Target {
+	t.Helper()
+	c := notify.Config{Type: typ, Name: "test", Settings: settings}
+	k, err := c.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := k.Open(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+// Send sends msgs through tg, giving it 10 s.
+func Send(tg notify.Target, msgs ...notify.Message) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return tg.Send(ctx, msgs)
+}
+
+// RetrySend sends msgs again after each failure, as the service retries
+// a delivery, until tg takes them or within has passed; then it returns
+// the last error.
+func RetrySend(tg notify.Target, within time.Duration, msgs ...notify.Message) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := Send(tg, msgs...)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
