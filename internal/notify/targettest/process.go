@@ -232,3 +232,21 @@ func (p *Process) logTail() string {
 	}
 	return string(b)
 }
+
+// Executable reports whether path is an executable file.
+func Executable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// FindExecutable returns the first executable name in dirs, else the one
+// on $PATH, else "".
+func FindExecutable(name string, dirs ...string) string {
+	for _, d := range dirs {
+		if p := filepath.Join(d, name); Executable(p) {
+			return p
+		}
+	}
+	p, _ := exec.LookPath(name)
+	return p
+}
