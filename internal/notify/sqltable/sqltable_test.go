@@ -47,18 +47,7 @@ func nextTable(prefix string) string {
 
 func openTarget(t *testing.T, kind, conn, table, format string) notify.Target {
 	t.Helper()
-	cfg := notify.Config{Type: kind, Name: "t1", Settings: map[string]string{
-		"connection-string": conn, "table": table, "format": format,
-	}}
-	k, err := cfg.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
+	return targettest.Open(t, kind, map[string]string{"connection-string": conn, "table": table, "format": format})
 }
 
 // peek opens a pool for reading what the target wrote.
@@ -325,18 +314,8 @@ func restarts(t *testing.T, b backend, conn string, stop, start func(t *testing.
 	// The pool's connection died with the server: the service's retry
 	// sends the batch again, and a new connection takes it.
 	two := targettest.Message("s3:ObjectCreated:Put", "two", false)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := tg.Send(ctx, []notify.Message{two})
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Send after the restart: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := targettest.RetrySend(tg, 15*time.Second, two); err != nil {
+		t.Fatalf("Send after the restart: %v", err)
 	}
 	rows := queryAll(t, db, fmt.Sprintf("SELECT %s, '' FROM %s ORDER BY 1", b.keyColumn, table))
 	if fmt.Sprint(rows) != "[[b/one ] [b/two ]]" {
