@@ -121,7 +121,6 @@ func TestPassword(t *testing.T) {
 	}
 	b := startBroker(t, "allow_anonymous false", "password_file "+pwFile)
 	sub := subscribe(t, b, "auth", "kura", "right-pw")
-	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
 	for name, tc := range map[string]struct {
 		user, password string
 		ok             bool
@@ -131,16 +130,7 @@ func TestPassword(t *testing.T) {
 		"anonymous":      {"", "", false},
 	} {
 		tg := openTarget(t, map[string]string{"broker": b.url(), "topic": "auth", "username": tc.user, "password": tc.password})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": targettest.Send(tg, m)} {
-			if (err == nil) != tc.ok {
-				t.Errorf("%s: %s: %v", name, op, err)
-			}
-			if err != nil && strings.Contains(err.Error(), "s3cret") {
-				t.Errorf("%s: %s: the error shows the password: %v", name, op, err)
-			}
-		}
-		cancel()
+		targettest.CheckPingAndSend(t, name, tg, 10*time.Second, tc.ok, "s3cret")
 	}
 	if got := sub.WaitFor(1); len(got) != 1 {
 		t.Errorf("the subscriber received %d messages, want the 1 sent with the right password", len(got))
@@ -184,7 +174,6 @@ func TestReconnect(t *testing.T) {
 func TestTLS(t *testing.T) {
 	certs := targettest.Certificates(t)
 	b := startBroker(t, "cafile "+certs.CA, "certfile "+certs.ServerCert, "keyfile "+certs.ServerKey, "require_certificate true")
-	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
 	for name, tc := range map[string]struct {
 		settings map[string]string
 		ok       bool
@@ -195,13 +184,7 @@ func TestTLS(t *testing.T) {
 	} {
 		tc.settings["broker"], tc.settings["topic"] = "ssl://"+b.Addr(), "t"
 		tg := openTarget(t, tc.settings)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": tg.Send(ctx, []notify.Message{m})} {
-			if (err == nil) != tc.ok {
-				t.Errorf("%s: %s: %v", name, op, err)
-			}
-		}
-		cancel()
+		targettest.CheckPingAndSend(t, name, tg, 5*time.Second, tc.ok, "")
 	}
 	plain := openTarget(t, map[string]string{"broker": b.url(), "topic": "t"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

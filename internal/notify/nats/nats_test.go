@@ -206,16 +206,7 @@ func withAddress(s *server, settings map[string]string) map[string]string {
 
 func checkAuth(t *testing.T, name string, tg notify.Target, ok bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": targettest.Send(tg, targettest.Message("s3:ObjectCreated:Put", "k", false))} {
-		if (err == nil) != ok {
-			t.Errorf("%s: %s: %v", name, op, err)
-		}
-		if err != nil && strings.Contains(err.Error(), "s3cret") {
-			t.Errorf("%s: %s: the error shows the secret: %v", name, op, err)
-		}
-	}
+	targettest.CheckPingAndSend(t, name, tg, 10*time.Second, ok, "s3cret")
 }
 
 // A target opened while the server is down works once it is up, and

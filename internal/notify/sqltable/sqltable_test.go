@@ -277,20 +277,7 @@ func refusals(t *testing.T, b backend, goodConn, badConn string) {
 // password.
 func unreachableErrors(t *testing.T, b backend) {
 	tg := openTarget(t, b.d.kind, b.unreachable(t), "events", formatNamespace)
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for what, err := range map[string]error{
-		"Ping": tg.Ping(ctx),
-		"Send": tg.Send(ctx, []notify.Message{targettest.Message("s3:ObjectCreated:Put", "a", false)}),
-	} {
-		if err == nil {
-			t.Fatalf("%s of an unreachable server succeeded", what)
-		}
-		if strings.Contains(err.Error(), b.password) {
-			t.Errorf("%s error %q shows the password", what, err)
-		}
-	}
+	targettest.CheckPingAndSend(t, "unreachable server", tg, 5*time.Second, false, b.password)
 }
 
 // restarts checks that a target opened while its server is down works

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,5 +214,25 @@ func RetrySend(tg notify.Target, within time.Duration, msgs ...notify.Message) e
 			return err
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// CheckPingAndSend checks that a Ping of tg and a Send through it, both
+// within timeout, succeed when ok and fail when not, and that no error
+// shows secret (unless it is "").
+func CheckPingAndSend(t testing.TB, name string, tg notify.Target, timeout time.Duration, ok bool, secret string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for op, err := range map[string]error{
+		"Ping": tg.Ping(ctx),
+		"Send": tg.Send(ctx, []notify.Message{Message("s3:ObjectCreated:Put", "k", false)}),
+	} {
+		if (err == nil) != ok {
+			t.Errorf("%s: %s: %v", name, op, err)
+		}
+		if err != nil && secret != "" && strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: %s: the error shows the secret: %v", name, op, err)
+		}
 	}
 }
