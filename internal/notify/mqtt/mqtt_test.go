@@ -196,7 +196,7 @@ func TestTLS(t *testing.T) {
 
 func TestOpenRefusesBadSettings(t *testing.T) {
 	certs := targettest.Certificates(t)
-	for name, settings := range map[string]map[string]string{
+	targettest.CheckRefusals(t, "mqtt", map[string]map[string]string{
 		"CA without TLS":          {"broker": "tcp://127.0.0.1:1883", "topic": "t", "ca-cert": certs.CA},
 		"client cert without TLS": {"broker": "tcp://127.0.0.1:1883", "topic": "t", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
 		"cert without key":        {"broker": "ssl://127.0.0.1:8883", "topic": "t", "client-cert": certs.ClientCert},
@@ -210,24 +210,10 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 		"QoS 3":                   {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "3"},
 		"QoS -1":                  {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "-1"},
 		"QoS word":                {"broker": "tcp://127.0.0.1:1883", "topic": "t", "qos": "one"},
-	} {
-		c := notify.Config{Type: "mqtt", Name: "x", Settings: settings}
-		if _, err := c.Check(); err != nil {
-			t.Errorf("%s: Check: %v", name, err)
-			continue
-		}
-		if _, err := kind.Open(c); err == nil {
-			t.Errorf("%s: Open accepted %v", name, settings)
-		}
-	}
-	for name, settings := range map[string]map[string]string{
+	}, map[string]map[string]string{
 		"unknown setting": {"broker": "tcp://127.0.0.1:1883", "topic": "t", "retain": "on"},
 		"no topic":        {"broker": "tcp://127.0.0.1:1883"},
-	} {
-		if _, err := (notify.Config{Type: "mqtt", Name: "x", Settings: settings}).Check(); err == nil {
-			t.Errorf("%s: Check accepted %v", name, settings)
-		}
-	}
+	})
 	for _, qos := range []string{"0", "2"} {
 		c := notify.Config{Type: "mqtt", Name: "x", Settings: map[string]string{"broker": "ssl://127.0.0.1:8883", "topic": "t", "qos": qos}}
 		if _, err := kind.Open(c); err != nil {

@@ -325,7 +325,7 @@ func TestClientLogsAtDebug(t *testing.T) {
 
 func TestOpenRefusesBadSettings(t *testing.T) {
 	certs := targettest.Certificates(t)
-	for name, settings := range map[string]map[string]string{
+	targettest.CheckRefusals(t, "redis", map[string]map[string]string{
 		"CA without TLS":          {"address": "127.0.0.1:6379", "key": "k", "ca-cert": certs.CA},
 		"client cert without TLS": {"address": "127.0.0.1:6379", "key": "k", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
 		"cert without key":        {"address": "127.0.0.1:6379", "key": "k", "tls": "on", "client-cert": certs.ClientCert},
@@ -333,23 +333,9 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 		"no port":                 {"address": "127.0.0.1", "key": "k"},
 		"bad format":              {"address": "127.0.0.1:6379", "key": "k", "format": "hash"},
 		"bad tls":                 {"address": "127.0.0.1:6379", "key": "k", "tls": "yes please"},
-	} {
-		c := notify.Config{Type: "redis", Name: "x", Settings: settings}
-		if _, err := c.Check(); err != nil {
-			t.Errorf("%s: Check: %v", name, err)
-			continue
-		}
-		if _, err := kind.Open(c); err == nil {
-			t.Errorf("%s: Open accepted %v", name, settings)
-		}
-	}
-	for name, settings := range map[string]map[string]string{
+	}, map[string]map[string]string{
 		"unknown setting": {"address": "127.0.0.1:6379", "key": "k", "db": "1"},
 		"no key":          {"address": "127.0.0.1:6379"},
 		"no address":      {"key": "k"},
-	} {
-		if _, err := (notify.Config{Type: "redis", Name: "x", Settings: settings}).Check(); err == nil {
-			t.Errorf("%s: Check accepted %v", name, settings)
-		}
-	}
+	})
 }

@@ -236,3 +236,27 @@ func CheckPingAndSend(t testing.TB, name string, tg notify.Target, timeout time.
 		}
 	}
 }
+
+// CheckRefusals checks that Check accepts each of openFails, settings of
+// a kind typ by case name, and Open refuses it; and that Check refuses
+// each of checkFails.
+func CheckRefusals(t testing.TB, typ string, openFails, checkFails map[string]map[string]string) {
+	t.Helper()
+	for name, settings := range openFails {
+		c := notify.Config{Type: typ, Name: "x", Settings: settings}
+		k, err := c.Check()
+		if err != nil {
+			t.Errorf("%s: Check: %v", name, err)
+			continue
+		}
+		if tg, err := k.Open(c); err == nil {
+			tg.Close()
+			t.Errorf("%s: Open accepted %v", name, settings)
+		}
+	}
+	for name, settings := range checkFails {
+		if _, err := (notify.Config{Type: typ, Name: "x", Settings: settings}).Check(); err == nil {
+			t.Errorf("%s: Check accepted %v", name, settings)
+		}
+	}
+}
