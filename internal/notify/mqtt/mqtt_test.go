@@ -144,18 +144,7 @@ func TestReconnect(t *testing.T) {
 	b.Stop()
 	tg := openTarget(t, map[string]string{"broker": b.url(), "topic": "r"})
 	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
-	down := func(when string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := tg.Send(ctx, []notify.Message{m}); err == nil {
-			t.Fatalf("Send %s succeeded", when)
-		}
-	}
-	down("before the broker started")
-	for i := range 2 {
-		if err := b.Start(); err != nil {
-			t.Fatal(err)
-		}
+	targettest.CheckReconnect(t, b.Process, tg, m, func(i int) {
 		sub := subscribe(t, b, "r", "", "")
 		// The target may still hold the connection the broker dropped
 		// (it learns of the loss when the read fails); the service
@@ -166,9 +155,7 @@ func TestReconnect(t *testing.T) {
 		if got := sub.WaitFor(1); len(got) == 0 {
 			t.Fatalf("after start %d: the subscriber received nothing", i)
 		}
-		b.Stop()
-		down(fmt.Sprintf("after stop %d", i))
-	}
+	})
 }
 
 func TestTLS(t *testing.T) {

@@ -216,15 +216,7 @@ func TestReconnect(t *testing.T) {
 	s.Stop()
 	tg := openTarget(t, map[string]string{"address": s.Addr(), "subject": "r"})
 	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := tg.Send(ctx, []notify.Message{m}); err == nil {
-		t.Fatal("Send with the server down succeeded")
-	}
-	for i := range 2 {
-		if err := s.Start(); err != nil {
-			t.Fatal(err)
-		}
+	targettest.CheckReconnect(t, s.Process, tg, m, func(i int) {
 		sub := subscribe(t, s.client(t), "r")
 		// The target notices the restart and reconnects in the
 		// background; until then a Send fails and the service would
@@ -235,14 +227,7 @@ func TestReconnect(t *testing.T) {
 		if n := len(sub.WaitFor(1)); n == 0 {
 			t.Fatalf("after start %d: the subscriber received nothing", i)
 		}
-		s.Stop()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := tg.Send(ctx, []notify.Message{m})
-		cancel()
-		if err == nil {
-			t.Fatalf("Send after stop %d succeeded", i)
-		}
-	}
+	})
 }
 
 func TestTLS(t *testing.T) {

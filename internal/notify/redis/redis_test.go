@@ -244,29 +244,14 @@ func TestReconnect(t *testing.T) {
 	s.Stop()
 	tg := openTarget(t, map[string]string{"address": s.Addr(), "key": "k", "format": "access"})
 	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := tg.Send(ctx, []notify.Message{m}); err == nil {
-		t.Fatal("Send with the server down succeeded")
-	}
-	for i := range 2 {
-		if err := s.Start(); err != nil {
-			t.Fatal(err)
-		}
+	targettest.CheckReconnect(t, s.Process, tg, m, func(i int) {
 		if err := targettest.Send(tg, m); err != nil {
 			t.Fatalf("Send after start %d: %v", i, err)
 		}
 		if n := len(accessEntries(t, s.client(t, "", ""), "k")); n != 1 {
 			t.Fatalf("after start %d: %d list elements, want 1", i, n)
 		}
-		s.Stop()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := tg.Send(ctx, []notify.Message{m})
-		cancel()
-		if err == nil {
-			t.Fatalf("Send after stop %d succeeded", i)
-		}
-	}
+	})
 }
 
 func TestTLS(t *testing.T) {

@@ -80,7 +80,9 @@ func Run(t *testing.T, s Suite) {
 	})
 }
 
-func send(t *testing.T, tg notify.Target, msgs ...notify.Message) {
+// MustSend sends msgs through tg, giving it 20 s, and fails the test
+// if that fails.
+func MustSend(t testing.TB, tg notify.Target, msgs ...notify.Message) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -119,8 +121,8 @@ func streamInOrder(t *testing.T, s Suite) {
 		batch = append(batch, Message(name, key, i%3 == 2))
 		want = append(want, Got{name, "b/" + key})
 	}
-	send(t, tg, batch[:5]...)
-	send(t, tg, batch[5:]...)
+	MustSend(t, tg, batch[:5]...)
+	MustSend(t, tg, batch[5:]...)
 	eventually(t, func() string {
 		got := s.Fetch(t)
 		if len(got) < len(want) {
@@ -141,7 +143,7 @@ func streamInOrder(t *testing.T, s Suite) {
 func namespace(t *testing.T, s Suite) {
 	tg := s.Open(t)
 	defer tg.Close()
-	send(t, tg,
+	MustSend(t, tg,
 		Message("s3:ObjectCreated:Put", "a", false),
 		Message("s3:ObjectCreated:Put", "dir/b c", false),
 		Message("s3:ObjectCreated:Copy", "a", false),
@@ -156,13 +158,13 @@ func namespace(t *testing.T, s Suite) {
 	}
 	eventually(t, check)
 	// Delivery is at least once: a message sent again changes nothing.
-	send(t, tg, Message("s3:ObjectCreated:Copy", "a", false))
+	MustSend(t, tg, Message("s3:ObjectCreated:Copy", "a", false))
 	eventually(t, check)
-	send(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
+	MustSend(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
 	delete(want, "b/dir/b c")
 	eventually(t, check)
 	// Removing what is not there is not an error: a redelivery does it.
-	send(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
+	MustSend(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
 	eventually(t, check)
 }
 
