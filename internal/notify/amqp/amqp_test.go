@@ -2,7 +2,6 @@ package amqp
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -221,28 +220,11 @@ func TestRestart(t *testing.T) {
 	queue := c.queue(t, exchange)
 	r.Stop()
 	tg := openTarget(t, map[string]string{"url": r.url(rabbitPassword), "exchange": exchange, "routing-key": queue})
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err := tg.Ping(ctx)
-	cancel()
-	if err == nil {
-		t.Fatal("Ping succeeded with the broker down")
-	}
-	if err := r.Start(); err != nil {
-		t.Fatal(err)
-	}
-	one := targettest.Message("s3:ObjectCreated:Put", "one", false)
-	if err := tg.Send(inTime(t), []notify.Message{one}); err != nil {
-		t.Fatal(err)
-	}
-	r.Stop()
-	if err := r.Start(); err != nil {
-		t.Fatal(err)
-	}
-	two := targettest.Message("s3:ObjectCreated:Put", "two", false)
-	if err := targettest.RetrySend(tg, 20*time.Second, two); err != nil {
-		t.Fatalf("Send after the restart: %v", err)
-	}
+	targettest.CheckRestart(t, tg, r.Stop, func() {
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}, 20*time.Second)
 	c = newConsumer(t, r)
 	var keys []string
 	for _, d := range c.drain(t, queue) {

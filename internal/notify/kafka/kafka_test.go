@@ -343,32 +343,21 @@ func TestRestart(t *testing.T) {
 	dir := t.TempDir()
 	port := targettest.FreePort(t)
 	topic := nextTopic()
-	start := func() *kfake.Cluster {
-		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, topic))
+	var c *kfake.Cluster
+	start := func() {
+		var err error
+		c, err = kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, topic))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c
 	}
+	t.Cleanup(func() {
+		if c != nil {
+			c.Close()
+		}
+	})
 	tg := openTarget(t, map[string]string{"brokers": fmt.Sprintf("127.0.0.1:%d", port), "topic": topic})
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	err := tg.Ping(ctx)
-	cancel()
-	if err == nil {
-		t.Fatal("Ping succeeded with the cluster down")
-	}
-	c := start()
-	if err := tg.Send(inTime(t), []notify.Message{targettest.Message("s3:ObjectCreated:Put", "one", false)}); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	c = start()
-	defer c.Close()
-	two := targettest.Message("s3:ObjectCreated:Put", "two", false)
-	if err := targettest.RetrySend(tg, 30*time.Second, two); err != nil {
-		t.Fatalf("Send after the restart: %v", err)
-	}
+	targettest.CheckRestart(t, tg, func() { c.Close() }, start, 30*time.Second)
 	r := newReader(t, c.ListenAddrs(), topic)
 	var keys []string
 	for deadline := time.Now().Add(15 * time.Second); len(keys) < 2 && time.Now().Before(deadline); {

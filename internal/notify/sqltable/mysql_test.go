@@ -38,13 +38,11 @@ func TestMySQLUnreachable(t *testing.T) {
 func TestMySQLRestart(t *testing.T) {
 	m := newMariaDB(t)
 	conn := m.newDatabase(t)
-	restarts(t, myBackend, conn,
-		func(t *testing.T) { m.Stop() },
-		func(t *testing.T) {
-			if err := m.Start(); err != nil {
-				t.Fatal(err)
-			}
-		})
+	restarts(t, myBackend, conn, m.Stop, func() {
+		if err := m.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // The server checks the password: a wrong one is refused, and the error

@@ -38,13 +38,11 @@ func TestPostgreSQLUnreachable(t *testing.T) {
 func TestPostgreSQLRestart(t *testing.T) {
 	srv := pgtest.NewServer(t)
 	conn := srv.NewDatabase(t)
-	restarts(t, pgBackend, conn,
-		func(t *testing.T) { srv.Stop() },
-		func(t *testing.T) {
-			if err := srv.Start(); err != nil {
-				t.Fatal(err)
-			}
-		})
+	restarts(t, pgBackend, conn, func() { srv.Stop() }, func() {
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestPostgreSQLKeyLimit(t *testing.T) { keyLimit(t, pgBackend) }
