@@ -3,7 +3,9 @@
 // the event and key they were sent with; a namespace-format target keeps
 // one entry per object and drops it when the object is removed; an
 // unreachable target fails Ping and Send within their context instead of
-// hanging or claiming success.
+// hanging or claiming success. It also holds what the targets' own tests
+// share: running a server binary of the test's own (Process), opening
+// and sending, and the checks of passwords, bad settings and restarts.
 package targettest
 
 import (
