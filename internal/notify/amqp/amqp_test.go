@@ -2,7 +2,6 @@ package amqp
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -19,25 +18,10 @@ const exchange = "kura-events"
 
 func openTarget(t *testing.T, settings map[string]string) notify.Target {
 	t.Helper()
-	cfg := notify.Config{Type: "amqp", Name: "t1", Settings: settings}
-	k, err := cfg.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
+	return targettest.Open(t, "amqp", settings)
 }
 
-func unreachableURL(t *testing.T) string {
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("amqp://kura:%s@127.0.0.1:%d/", rabbitPassword, port)
-}
+func unreachableURL(t *testing.T) string { return amqpURL(targettest.FreePort(t), rabbitPassword) }
 
 func TestConformance(t *testing.T) {
 	r := sharedRabbitMQ(t)
@@ -51,11 +35,7 @@ func TestConformance(t *testing.T) {
 		},
 		Fetch: func(t *testing.T) []targettest.Got {
 			for _, d := range c.drain(t, queue) {
-				var body struct{ EventName, Key string }
-				if err := json.Unmarshal(d.Body, &body); err != nil {
-					t.Fatalf("message %s: %v", d.Body, err)
-				}
-				got = append(got, targettest.Got{EventName: body.EventName, Key: body.Key})
+				got = append(got, targettest.GotOf(t, [][]byte{d.Body})...)
 			}
 			return got
 		},
@@ -186,20 +166,7 @@ func TestPassword(t *testing.T) {
 
 func TestUnreachableErrorsHideThePassword(t *testing.T) {
 	tg := openTarget(t, map[string]string{"url": unreachableURL(t)})
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for what, err := range map[string]error{
-		"Ping": tg.Ping(ctx),
-		"Send": tg.Send(ctx, []notify.Message{targettest.Message("s3:ObjectCreated:Put", "a", false)}),
-	} {
-		if err == nil {
-			t.Fatalf("%s succeeded", what)
-		}
-		if strings.Contains(err.Error(), rabbitPassword) {
-			t.Errorf("%s error %q shows the password", what, err)
-		}
-	}
+	targettest.CheckPingAndSend(t, "unreachable", tg, 5*time.Second, false, rabbitPassword)
 }
 
 func TestOpenRefuses(t *testing.T) {
@@ -251,40 +218,13 @@ func TestRestart(t *testing.T) {
 	r := newRabbitMQ(t)
 	c := newConsumer(t, r)
 	queue := c.queue(t, exchange)
-	r.stop()
+	r.Stop()
 	tg := openTarget(t, map[string]string{"url": r.url(rabbitPassword), "exchange": exchange, "routing-key": queue})
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err := tg.Ping(ctx)
-	cancel()
-	if err == nil {
-		t.Fatal("Ping succeeded with the broker down")
-	}
-	if err := r.start(); err != nil {
-		t.Fatal(err)
-	}
-	one := targettest.Message("s3:ObjectCreated:Put", "one", false)
-	if err := tg.Send(inTime(t), []notify.Message{one}); err != nil {
-		t.Fatal(err)
-	}
-	r.stop()
-	if err := r.start(); err != nil {
-		t.Fatal(err)
-	}
-	two := targettest.Message("s3:ObjectCreated:Put", "two", false)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := tg.Send(ctx, []notify.Message{two})
-		cancel()
-		if err == nil {
-			break
+	targettest.CheckRestart(t, tg, r.Stop, func() {
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Send after the restart: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	}, 20*time.Second)
 	c = newConsumer(t, r)
 	var keys []string
 	for _, d := range c.drain(t, queue) {

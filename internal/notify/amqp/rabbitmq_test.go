@@ -2,8 +2,8 @@ package amqp
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,25 +15,19 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/kurastore/kura/internal/notify/targettest"
 )
 
 // rabbitMQ is a RabbitMQ broker of the Debian rabbitmq-server package,
 // run from a temporary directory with its own node name, ports and epmd,
 // so that tests running side by side do not meet. It has one user, kura,
-// with a password.
+// with a password. The embedded Process is the broker; its Port takes
+// AMQP.
 type rabbitMQ struct {
-	server, epmd string // binaries
-	root         string
-	node         string
-	port         int // AMQP
-	distPort     int
-	epmdPort     int
-
-	mu       sync.Mutex
-	epmdCmd  *exec.Cmd
-	cmd      *exec.Cmd
-	done     chan struct{}
-	epmdDone chan struct{}
+	*targettest.Process
+	root string
+	epmd *targettest.Process
 }
 
 const (
@@ -46,38 +40,14 @@ const (
 // one it wraps runs the broker as whoever starts it.
 func rabbitBinaries(t testing.TB) (server, epmd string) {
 	t.Helper()
-	for _, p := range []string{"/usr/lib/rabbitmq/bin/rabbitmq-server"} {
-		if isExecutable(p) {
-			server = p
-		}
+	if p := "/usr/lib/rabbitmq/bin/rabbitmq-server"; targettest.Executable(p) {
+		server = p
 	}
-	for _, p := range []string{"/usr/bin/epmd", "/usr/lib/erlang/bin/epmd"} {
-		if isExecutable(p) {
-			epmd = p
-			break
-		}
-	}
-	if epmd == "" {
-		epmd, _ = exec.LookPath("epmd")
-	}
+	epmd = targettest.FindExecutable("epmd", "/usr/bin", "/usr/lib/erlang/bin")
 	if server == "" || epmd == "" {
 		t.Skip("RabbitMQ is not installed (no /usr/lib/rabbitmq/bin/rabbitmq-server or no epmd); apt-get install rabbitmq-server to run this test")
 	}
 	return server, epmd
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 var nodeSeq atomic.Int64
@@ -100,163 +70,87 @@ func startNewRabbitMQ(t testing.TB) (*rabbitMQ, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &rabbitMQ{server: server, epmd: epmd, root: root,
-		node: fmt.Sprintf("kura%d_%d@localhost", os.Getpid(), nodeSeq.Add(1))}
-	for _, p := range []*int{&r.port, &r.distPort, &r.epmdPort} {
-		if *p, err = freePort(); err != nil {
-			os.RemoveAll(root)
-			return nil, err
-		}
-	}
-	conf := fmt.Sprintf("listeners.tcp.default = 127.0.0.1:%d\ndefault_user = %s\ndefault_pass = %s\nloopback_users = none\n",
-		r.port, rabbitUser, rabbitPassword)
-	if err := os.WriteFile(filepath.Join(root, "rabbitmq.conf"), []byte(conf), 0o644); err != nil {
-		os.RemoveAll(root)
-		return nil, err
-	}
+	r := &rabbitMQ{root: root}
+	node := fmt.Sprintf("kura%d_%d@localhost", os.Getpid(), nodeSeq.Add(1))
+	distPort := targettest.FreePort(t)
+	logFile := filepath.Join(root, "server.log")
 	if err := os.WriteFile(filepath.Join(root, "enabled_plugins"), []byte("[].\n"), 0o644); err != nil {
 		os.RemoveAll(root)
 		return nil, err
 	}
-	if err := r.startEPMD(); err != nil {
+	// The Erlang port mapper the node registers with, on a port of its
+	// own.
+	r.epmd, err = targettest.Server{Name: "epmd", Command: func(port int) (*exec.Cmd, string, error) {
+		cmd := exec.Command(epmd, "-port", strconv.Itoa(port), "-address", "127.0.0.1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		return cmd, logFile, nil
+	}}.Launch()
+	if err != nil {
 		os.RemoveAll(root)
 		return nil, err
 	}
-	if err := r.start(); err != nil {
+	r.Process, err = targettest.Server{
+		Name: "rabbitmq-server",
+		Command: func(port int) (*exec.Cmd, string, error) {
+			conf := fmt.Sprintf("listeners.tcp.default = 127.0.0.1:%d\ndefault_user = %s\ndefault_pass = %s\nloopback_users = none\n",
+				port, rabbitUser, rabbitPassword)
+			if err := os.WriteFile(filepath.Join(root, "rabbitmq.conf"), []byte(conf), 0o644); err != nil {
+				return nil, "", err
+			}
+			cmd := exec.Command(server)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(),
+				"HOME="+root, // the Erlang cookie goes there
+				"RABBITMQ_NODENAME="+node,
+				"RABBITMQ_NODE_IP_ADDRESS=127.0.0.1",
+				"RABBITMQ_NODE_PORT="+strconv.Itoa(port),
+				"RABBITMQ_DIST_PORT="+strconv.Itoa(distPort),
+				"ERL_EPMD_PORT="+strconv.Itoa(r.epmd.Port),
+				"RABBITMQ_MNESIA_BASE="+filepath.Join(root, "mnesia"),
+				"RABBITMQ_LOG_BASE="+filepath.Join(root, "log"),
+				"RABBITMQ_CONFIG_FILE="+filepath.Join(root, "rabbitmq.conf"),
+				"RABBITMQ_ADVANCED_CONFIG_FILE="+filepath.Join(root, "advanced.config"),
+				"RABBITMQ_CONF_ENV_FILE="+filepath.Join(root, "rabbitmq-env.conf"),
+				"RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(root, "enabled_plugins"),
+				"RABBITMQ_PID_FILE="+filepath.Join(root, "rabbitmq.pid"),
+			)
+			// Its own process group, so that Stop reaches the Erlang VM
+			// the script starts.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+			return cmd, logFile, nil
+		},
+		Ready:        ping,
+		StartTimeout: 120 * time.Second,
+		StopTimeout:  60 * time.Second,
+	}.Launch()
+	if err != nil {
 		r.close()
 		return nil, err
 	}
 	return r, nil
 }
 
-func (r *rabbitMQ) logFile() (*os.File, error) {
-	return os.OpenFile(filepath.Join(r.root, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-}
-
-// startEPMD runs the Erlang port mapper the node registers with, on a
-// port of its own.
-func (r *rabbitMQ) startEPMD() error {
-	logf, err := r.logFile()
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command(r.epmd, "-port", strconv.Itoa(r.epmdPort), "-address", "127.0.0.1")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start epmd: %w", err)
-	}
-	r.epmdDone = make(chan struct{})
-	go func() { cmd.Wait(); close(r.epmdDone) }()
-	r.epmdCmd = cmd
-	return nil
-}
-
-// start starts the broker (again, after stop) and waits until it takes
-// AMQP connections.
-func (r *rabbitMQ) start() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	logf, err := r.logFile()
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command(r.server)
-	cmd.Dir = r.root
-	cmd.Env = append(os.Environ(),
-		"HOME="+r.root, // the Erlang cookie goes there
-		"RABBITMQ_NODENAME="+r.node,
-		"RABBITMQ_NODE_IP_ADDRESS=127.0.0.1",
-		"RABBITMQ_NODE_PORT="+strconv.Itoa(r.port),
-		"RABBITMQ_DIST_PORT="+strconv.Itoa(r.distPort),
-		"ERL_EPMD_PORT="+strconv.Itoa(r.epmdPort),
-		"RABBITMQ_MNESIA_BASE="+filepath.Join(r.root, "mnesia"),
-		"RABBITMQ_LOG_BASE="+filepath.Join(r.root, "log"),
-		"RABBITMQ_CONFIG_FILE="+filepath.Join(r.root, "rabbitmq.conf"),
-		"RABBITMQ_ADVANCED_CONFIG_FILE="+filepath.Join(r.root, "advanced.config"),
-		"RABBITMQ_CONF_ENV_FILE="+filepath.Join(r.root, "rabbitmq-env.conf"),
-		"RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(r.root, "enabled_plugins"),
-		"RABBITMQ_PID_FILE="+filepath.Join(r.root, "rabbitmq.pid"),
-	)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group, so that stop reaches the Erlang VM the
-	// script starts.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start rabbitmq-server: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		err := r.ping()
-		if err == nil {
-			break
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("rabbitmq-server exited at start: %v\n%s", cmd.ProcessState, r.logTail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-			return fmt.Errorf("rabbitmq-server took no connections in 120s: %v\n%s", err, r.logTail())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	r.cmd, r.done = cmd, done
-	return nil
-}
-
-func (r *rabbitMQ) ping() error {
-	c, err := amqp.DialConfig(r.url(rabbitPassword), amqp.Config{Dial: amqp.DefaultDial(time.Second)})
+// ping reports whether the broker on port takes AMQP connections.
+func ping(port int) error {
+	c, err := amqp.DialConfig(amqpURL(port, rabbitPassword), amqp.Config{Dial: amqp.DefaultDial(time.Second)})
 	if err != nil {
 		return err
 	}
 	return c.Close()
 }
 
-// stop shuts the broker down and waits for its processes to exit.
-func (r *rabbitMQ) stop() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cmd == nil {
-		return
-	}
-	pgid := r.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(60 * time.Second):
-	}
-	// The script may be gone before the VM and its helpers are.
-	syscall.Kill(-pgid, syscall.SIGKILL)
-	<-r.done
-	r.cmd, r.done = nil, nil
-}
-
 func (r *rabbitMQ) close() {
-	r.stop()
-	if r.epmdCmd != nil {
-		r.epmdCmd.Process.Kill()
-		<-r.epmdDone
+	if r.Process != nil {
+		r.Stop()
 	}
+	r.epmd.Stop()
 	os.RemoveAll(r.root)
 }
 
-func (r *rabbitMQ) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(r.root, "server.log"))
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
-}
+func (r *rabbitMQ) url(password string) string { return amqpURL(r.Port, password) }
 
-func (r *rabbitMQ) url(password string) string {
-	return fmt.Sprintf("amqp://%s:%s@127.0.0.1:%d/", rabbitUser, password, r.port)
+func amqpURL(port int, password string) string {
+	return fmt.Sprintf("amqp://%s:%s@127.0.0.1:%d/", rabbitUser, password, port)
 }
 
 // The broker the tests of this binary share, started on first use and
@@ -270,7 +164,12 @@ var sharedRabbit struct {
 func sharedRabbitMQ(t testing.TB) *rabbitMQ {
 	t.Helper()
 	rabbitBinaries(t)
-	sharedRabbit.once.Do(func() { sharedRabbit.r, sharedRabbit.err = startNewRabbitMQ(t) })
+	sharedRabbit.once.Do(func() {
+		// Set first: a test that fails inside startNewRabbitMQ does not
+		// return here.
+		sharedRabbit.err = errors.New("the shared broker did not start")
+		sharedRabbit.r, sharedRabbit.err = startNewRabbitMQ(t)
+	})
 	if sharedRabbit.err != nil {
 		t.Fatal(sharedRabbit.err)
 	}

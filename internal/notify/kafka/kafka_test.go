@@ -3,16 +3,11 @@ package kafka
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
-	"math/big"
-	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -49,16 +44,7 @@ func config(settings map[string]string) notify.Config {
 
 func openTarget(t *testing.T, settings map[string]string) notify.Target {
 	t.Helper()
-	cfg := config(settings)
-	k, err := cfg.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
+	return targettest.Open(t, "kafka", settings)
 }
 
 // reader consumes a topic from its start, keeping what it has read.
@@ -100,16 +86,6 @@ func inTime(t *testing.T) context.Context {
 	return ctx
 }
 
-func unreachableBrokers(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func TestConformance(t *testing.T) {
 	c := newCluster(t)
 	brokers := c.ListenAddrs()
@@ -121,18 +97,14 @@ func TestConformance(t *testing.T) {
 			return openTarget(t, map[string]string{"brokers": strings.Join(brokers, ","), "topic": topic})
 		},
 		Fetch: func(t *testing.T) []targettest.Got {
-			var got []targettest.Got
+			var values [][]byte
 			for _, rec := range r.read(t) {
-				var body struct{ EventName, Key string }
-				if err := json.Unmarshal(rec.Value, &body); err != nil {
-					t.Fatalf("record %s: %v", rec.Value, err)
-				}
-				got = append(got, targettest.Got{EventName: body.EventName, Key: body.Key})
+				values = append(values, rec.Value)
 			}
-			return got
+			return targettest.GotOf(t, values)
 		},
 		Unreachable: func(t *testing.T) notify.Target {
-			return openTarget(t, map[string]string{"brokers": unreachableBrokers(t), "topic": "events"})
+			return openTarget(t, map[string]string{"brokers": targettest.ClosedAddress(t), "topic": "events"})
 		},
 	})
 }
@@ -248,36 +220,30 @@ func TestSASL(t *testing.T) {
 	}
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+// serverCert loads a test CA's certificate for 127.0.0.1, and a pool
+// that trusts the CA.
+func serverCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certs := targettest.Certificates(t)
+	cert, err := tls.LoadX509KeyPair(certs.ServerCert, certs.ServerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kafka test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	ca, err := os.ReadFile(certs.CA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+	if !pool.AppendCertsFromPEM(ca) {
+		t.Fatalf("no certificate in %s", certs.CA)
+	}
+	return cert, pool
 }
 
 // --tls on speaks TLS and verifies the broker's certificate against the
 // system's CAs: a test CA's certificate is refused until trusted.
 func TestTLS(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := serverCert(t)
 	c := newCluster(t, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{cert}}))
 	settings := map[string]string{"brokers": strings.Join(c.ListenAddrs(), ","), "topic": nextTopic(), "tls": "on"}
 	untrusted := openTarget(t, settings)
@@ -375,48 +341,23 @@ func TestOpenRefuses(t *testing.T) {
 // again after it restarts.
 func TestRestart(t *testing.T) {
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := targettest.FreePort(t)
 	topic := nextTopic()
-	start := func() *kfake.Cluster {
-		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, topic))
+	var c *kfake.Cluster
+	start := func() {
+		var err error
+		c, err = kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, topic))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c
 	}
+	t.Cleanup(func() {
+		if c != nil {
+			c.Close()
+		}
+	})
 	tg := openTarget(t, map[string]string{"brokers": fmt.Sprintf("127.0.0.1:%d", port), "topic": topic})
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	err = tg.Ping(ctx)
-	cancel()
-	if err == nil {
-		t.Fatal("Ping succeeded with the cluster down")
-	}
-	c := start()
-	if err := tg.Send(inTime(t), []notify.Message{targettest.Message("s3:ObjectCreated:Put", "one", false)}); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	c = start()
-	defer c.Close()
-	two := targettest.Message("s3:ObjectCreated:Put", "two", false)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := tg.Send(ctx, []notify.Message{two})
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Send after the restart: %v", err)
-		}
-	}
+	targettest.CheckRestart(t, tg, func() { c.Close() }, start, 30*time.Second)
 	r := newReader(t, c.ListenAddrs(), topic)
 	var keys []string
 	for deadline := time.Now().Add(15 * time.Second); len(keys) < 2 && time.Now().Before(deadline); {

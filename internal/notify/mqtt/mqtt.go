@@ -22,16 +22,13 @@ import (
 var kind = notify.Kind{
 	Type: "mqtt",
 	Help: "publish events to an MQTT topic",
-	Settings: []notify.Setting{
+	Settings: append([]notify.Setting{
 		{Name: "broker", Help: "tcp://host:port, or ssl://host:port for TLS", Required: true},
 		{Name: "topic", Help: "the topic to publish to", Required: true},
 		{Name: "qos", Help: "quality of service: 0, 1 or 2", Default: "1"},
 		{Name: "username", Help: "user name"},
 		{Name: "password", Help: "password of --username", Secret: true},
-		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's (with ssl://)"},
-		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS (with ssl://)"},
-		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
-	},
+	}, tlsconf.Settings("with ssl://")...),
 }
 
 func init() {
@@ -79,7 +76,7 @@ func open(c notify.Config) (notify.Target, error) {
 		return nil, fmt.Errorf("mqtt: --qos %q: want 0, 1 or 2", c.Get(kind, "qos"))
 	}
 	var tlsConf *tls.Config
-	files := tlsconf.Files{CA: c.Get(kind, tlsconf.CACert), Cert: c.Get(kind, tlsconf.ClientCert), Key: c.Get(kind, tlsconf.ClientKey)}
+	files := tlsconf.FilesOf(c, kind)
 	if files.Any() && !tlsSchemes[u.Scheme] {
 		return nil, errors.New("mqtt: --ca-cert, --client-cert and --client-key need a TLS broker URL (ssl://host:port)")
 	}

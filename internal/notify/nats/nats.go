@@ -20,7 +20,7 @@ import (
 var kind = notify.Kind{
 	Type: "nats",
 	Help: "publish events to a NATS subject, on core NATS or JetStream",
-	Settings: []notify.Setting{
+	Settings: append([]notify.Setting{
 		{Name: "address", Help: "nats://host:port (a comma-separated list for a cluster)", Required: true},
 		{Name: "subject", Help: "the subject to publish to", Required: true},
 		{Name: "username", Help: "user name"},
@@ -29,10 +29,7 @@ var kind = notify.Kind{
 		{Name: "credentials", Help: "path of a .creds file (JWT and NKey seed)"},
 		{Name: "jetstream", Help: "on to publish into JetStream, acknowledged by the stream", Default: "off"},
 		{Name: "tls", Help: "on to require TLS", Default: "off"},
-		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's (with --tls on)"},
-		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS (with --tls on)"},
-		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
-	},
+	}, tlsconf.Settings("with --tls on")...),
 }
 
 func init() {
@@ -103,7 +100,7 @@ func open(c notify.Config) (notify.Target, error) {
 		}
 		opts = append(opts, gonats.UserCredentials(creds))
 	}
-	files := tlsconf.Files{CA: c.Get(kind, tlsconf.CACert), Cert: c.Get(kind, tlsconf.ClientCert), Key: c.Get(kind, tlsconf.ClientKey)}
+	files := tlsconf.FilesOf(c, kind)
 	if files.Any() && !useTLS {
 		return nil, errors.New("nats: --ca-cert, --client-cert and --client-key need --tls on")
 	}

@@ -2,15 +2,11 @@ package nats
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,91 +22,24 @@ const natsServer = "/usr/sbin/nats-server"
 
 // server is a nats-server of the test's own, with JetStream storing in a
 // temporary directory, on a 127.0.0.1 port.
-type server struct {
-	dir  string
-	port int
-	args []string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the running server has exited
-}
+type server struct{ *targettest.Process }
 
 // startServer starts nats-server with the extra arguments, and stops it
 // when the test ends.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
-	if _, err := os.Stat(natsServer); err != nil {
-		t.Skipf("%s is not installed (Debian package nats-server): %v", natsServer, err)
-	}
-	s := &server{dir: t.TempDir(), args: args}
-	// A port found free can be taken by someone else before the server
-	// binds it; a few tries make that harmless.
-	var err error
-	for range 3 {
-		s.port = freePort(t)
-		if err = s.start(); err == nil {
-			t.Cleanup(s.stop)
-			return s
-		}
-	}
-	t.Fatal(err)
-	return nil
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
-
-func (s *server) start() error {
-	logFile := filepath.Join(s.dir, "nats.log")
-	args := append([]string{"-a", "127.0.0.1", "-p", strconv.Itoa(s.port), "-js", "-sd", s.dir, "-l", logFile}, s.args...)
-	cmd := exec.Command(natsServer, args...)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case <-done:
-			log, _ := os.ReadFile(logFile)
-			return fmt.Errorf("nats-server exited: %v\n%s", cmd.ProcessState, log)
-		default:
-		}
-		if c, err := net.Dial("tcp", s.addr()); err == nil {
-			c.Close()
-			s.cmd, s.done = cmd, done
-			return nil
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("nats-server did not listen on %s", s.addr())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (s *server) stop() {
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
+	dir := t.TempDir()
+	return &server{targettest.StartProcess(t, natsServer, "nats-server", func(port int) (*exec.Cmd, string, error) {
+		logFile := filepath.Join(dir, "nats.log")
+		all := []string{"-a", "127.0.0.1", "-p", strconv.Itoa(port), "-js", "-sd", dir, "-l", logFile}
+		return exec.Command(natsServer, append(all, args...)...), logFile, nil
+	})}
 }
 
 // client is the test's own connection to the server.
 func (s *server) client(t *testing.T, opts ...gonats.Option) *gonats.Conn {
 	t.Helper()
-	nc, err := gonats.Connect("nats://"+s.addr(), opts...)
+	nc, err := gonats.Connect("nats://"+s.Addr(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,20 +47,11 @@ func (s *server) client(t *testing.T, opts ...gonats.Option) *gonats.Conn {
 	return nc
 }
 
-// subscription collects what a subject receives.
-type subscription struct {
-	mu   sync.Mutex
-	msgs [][]byte
-}
-
-func subscribe(t *testing.T, nc *gonats.Conn, subject string) *subscription {
+// subscribe collects what subject receives.
+func subscribe(t *testing.T, nc *gonats.Conn, subject string) *targettest.Inbox {
 	t.Helper()
-	sub := &subscription{}
-	_, err := nc.Subscribe(subject, func(m *gonats.Msg) {
-		sub.mu.Lock()
-		sub.msgs = append(sub.msgs, m.Data)
-		sub.mu.Unlock()
-	})
+	sub := &targettest.Inbox{}
+	_, err := nc.Subscribe(subject, func(m *gonats.Msg) { sub.Add(m.Data) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,45 +62,17 @@ func subscribe(t *testing.T, nc *gonats.Conn, subject string) *subscription {
 	return sub
 }
 
-func (sub *subscription) received() [][]byte {
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	return append([][]byte(nil), sub.msgs...)
-}
-
 func openTarget(t *testing.T, settings map[string]string) notify.Target {
 	t.Helper()
-	c := notify.Config{Type: "nats", Name: "test", Settings: settings}
-	k, err := c.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tg.Close() })
-	return tg
+	return targettest.Open(t, "nats", settings)
 }
 
 var subjects atomic.Int64
 
 func freshSubject() string { return fmt.Sprintf("events.%d", subjects.Add(1)) }
 
-func gotOf(t *testing.T, payloads [][]byte) []targettest.Got {
-	var got []targettest.Got
-	for _, p := range payloads {
-		var entry struct{ EventName, Key string }
-		if err := json.Unmarshal(p, &entry); err != nil {
-			t.Fatalf("payload %q: %v", p, err)
-		}
-		got = append(got, targettest.Got{EventName: entry.EventName, Key: entry.Key})
-	}
-	return got
-}
-
 func unreachable(t *testing.T, extra map[string]string) notify.Target {
-	settings := map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "subject": "s"}
+	settings := map[string]string{"address": targettest.ClosedAddress(t), "subject": "s"}
 	for k, v := range extra {
 		settings[k] = v
 	}
@@ -190,14 +82,14 @@ func unreachable(t *testing.T, extra map[string]string) notify.Target {
 func TestConformanceCore(t *testing.T) {
 	s := startServer(t)
 	nc := s.client(t)
-	var sub *subscription
+	var sub *targettest.Inbox
 	targettest.Run(t, targettest.Suite{
 		Open: func(t *testing.T) notify.Target {
 			subject := freshSubject()
 			sub = subscribe(t, nc, subject)
-			return openTarget(t, map[string]string{"address": s.addr(), "subject": subject})
+			return openTarget(t, map[string]string{"address": s.Addr(), "subject": subject})
 		},
-		Fetch:       func(t *testing.T) []targettest.Got { return gotOf(t, sub.received()) },
+		Fetch:       func(t *testing.T) []targettest.Got { return targettest.GotOf(t, sub.Received()) },
 		Unreachable: func(t *testing.T) notify.Target { return unreachable(t, nil) },
 	})
 }
@@ -242,35 +134,22 @@ func TestConformanceJetStream(t *testing.T) {
 		Open: func(t *testing.T) notify.Target {
 			subject := freshSubject()
 			stream = createStream(t, nc, subject)
-			return openTarget(t, map[string]string{"address": s.addr(), "subject": subject, "jetstream": "on"})
+			return openTarget(t, map[string]string{"address": s.Addr(), "subject": subject, "jetstream": "on"})
 		},
-		Fetch:       func(t *testing.T) []targettest.Got { return gotOf(t, streamMessages(t, stream)) },
+		Fetch:       func(t *testing.T) []targettest.Got { return targettest.GotOf(t, streamMessages(t, stream)) },
 		Unreachable: func(t *testing.T) notify.Target { return unreachable(t, map[string]string{"jetstream": "on"}) },
 	})
-}
-
-func send(t *testing.T, tg notify.Target, msgs ...notify.Message) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return tg.Send(ctx, msgs)
 }
 
 func TestPayload(t *testing.T) {
 	s := startServer(t)
 	sub := subscribe(t, s.client(t), "p")
-	tg := openTarget(t, map[string]string{"address": "nats://" + s.addr(), "subject": "p"})
+	tg := openTarget(t, map[string]string{"address": "nats://" + s.Addr(), "subject": "p"})
 	m := targettest.Message("s3:ObjectCreated:Put", "dir/obj", false)
-	if err := send(t, tg, m); err != nil {
+	if err := targettest.Send(tg, m); err != nil {
 		t.Fatal(err)
 	}
-	// Send returns once the server has the message; the subscriber's
-	// copy may still be on its way.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(sub.received()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	got := sub.received()
+	got := sub.WaitFor(1)
 	if len(got) != 1 || string(got[0]) != string(m.Body()) {
 		t.Fatalf("received %q, want %s", got, m.Body())
 	}
@@ -280,11 +159,11 @@ func TestPayload(t *testing.T) {
 // message would be stored nowhere.
 func TestJetStreamWithoutStream(t *testing.T) {
 	s := startServer(t)
-	tg := openTarget(t, map[string]string{"address": s.addr(), "subject": "nowhere", "jetstream": "on"})
+	tg := openTarget(t, map[string]string{"address": s.Addr(), "subject": "nowhere", "jetstream": "on"})
 	if err := tg.Ping(context.Background()); err == nil {
 		t.Error("Ping succeeded with no stream for the subject")
 	}
-	if err := send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false)); err == nil {
+	if err := targettest.Send(tg, targettest.Message("s3:ObjectCreated:Put", "k", false)); err == nil {
 		t.Error("Send succeeded with no stream for the subject")
 	}
 }
@@ -318,7 +197,7 @@ func TestToken(t *testing.T) {
 }
 
 func withAddress(s *server, settings map[string]string) map[string]string {
-	all := map[string]string{"address": s.addr(), "subject": "auth"}
+	all := map[string]string{"address": s.Addr(), "subject": "auth"}
 	for k, v := range settings {
 		all[k] = v
 	}
@@ -327,64 +206,28 @@ func withAddress(s *server, settings map[string]string) map[string]string {
 
 func checkAuth(t *testing.T, name string, tg notify.Target, ok bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false))} {
-		if (err == nil) != ok {
-			t.Errorf("%s: %s: %v", name, op, err)
-		}
-		if err != nil && strings.Contains(err.Error(), "s3cret") {
-			t.Errorf("%s: %s: the error shows the secret: %v", name, op, err)
-		}
-	}
+	targettest.CheckPingAndSend(t, name, tg, 10*time.Second, ok, "s3cret")
 }
 
 // A target opened while the server is down works once it is up, and
 // again after the server restarts.
 func TestReconnect(t *testing.T) {
 	s := startServer(t)
-	s.stop()
-	tg := openTarget(t, map[string]string{"address": s.addr(), "subject": "r"})
+	s.Stop()
+	tg := openTarget(t, map[string]string{"address": s.Addr(), "subject": "r"})
 	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := tg.Send(ctx, []notify.Message{m}); err == nil {
-		t.Fatal("Send with the server down succeeded")
-	}
-	for i := range 2 {
-		if err := s.start(); err != nil {
-			t.Fatal(err)
-		}
+	targettest.CheckReconnect(t, s.Process, tg, m, func(i int) {
 		sub := subscribe(t, s.client(t), "r")
 		// The target notices the restart and reconnects in the
 		// background; until then a Send fails and the service would
 		// retry it, as this loop does.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			err := send(t, tg, m)
-			if err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Send after start %d: %v", i, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if err := targettest.RetrySend(tg, 20*time.Second, m); err != nil {
+			t.Fatalf("Send after start %d: %v", i, err)
 		}
-		deadline = time.Now().Add(10 * time.Second)
-		for len(sub.received()) == 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := len(sub.received()); n == 0 {
+		if n := len(sub.WaitFor(1)); n == 0 {
 			t.Fatalf("after start %d: the subscriber received nothing", i)
 		}
-		s.stop()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := tg.Send(ctx, []notify.Message{m})
-		cancel()
-		if err == nil {
-			t.Fatalf("Send after stop %d succeeded", i)
-		}
-	}
+	})
 }
 
 func TestTLS(t *testing.T) {
@@ -406,7 +249,7 @@ func TestTLS(t *testing.T) {
 
 func TestOpenRefusesBadSettings(t *testing.T) {
 	certs := targettest.Certificates(t)
-	for name, settings := range map[string]map[string]string{
+	targettest.CheckRefusals(t, "nats", map[string]map[string]string{
 		"CA without TLS":          {"address": "127.0.0.1:4222", "subject": "s", "ca-cert": certs.CA},
 		"client cert without TLS": {"address": "127.0.0.1:4222", "subject": "s", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
 		"cert without key":        {"address": "127.0.0.1:4222", "subject": "s", "tls": "on", "client-cert": certs.ClientCert},
@@ -419,22 +262,8 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 		"token and user":          {"address": "127.0.0.1:4222", "subject": "s", "token": "t", "username": "u"},
 		"password alone":          {"address": "127.0.0.1:4222", "subject": "s", "password": "p"},
 		"missing creds file":      {"address": "127.0.0.1:4222", "subject": "s", "credentials": filepath.Join(t.TempDir(), "none.creds")},
-	} {
-		c := notify.Config{Type: "nats", Name: "x", Settings: settings}
-		if _, err := c.Check(); err != nil {
-			t.Errorf("%s: Check: %v", name, err)
-			continue
-		}
-		if _, err := kind.Open(c); err == nil {
-			t.Errorf("%s: Open accepted %v", name, settings)
-		}
-	}
-	for name, settings := range map[string]map[string]string{
+	}, map[string]map[string]string{
 		"unknown setting": {"address": "127.0.0.1:4222", "subject": "s", "stream": "x"},
 		"no subject":      {"address": "127.0.0.1:4222"},
-	} {
-		if _, err := (notify.Config{Type: "nats", Name: "x", Settings: settings}).Check(); err == nil {
-			t.Errorf("%s: Check accepted %v", name, settings)
-		}
-	}
+	})
 }

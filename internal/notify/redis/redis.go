@@ -18,17 +18,14 @@ import (
 var kind = notify.Kind{
 	Type: "redis",
 	Help: "keep events in a Redis hash (namespace format) or list (access format)",
-	Settings: []notify.Setting{
+	Settings: append([]notify.Setting{
 		{Name: "address", Help: "host:port of the Redis server", Required: true},
 		{Name: "user", Help: "ACL user name"},
 		{Name: "password", Help: "password of --user, or the server's requirepass", Secret: true},
 		{Name: "key", Help: "the hash or list events go to", Required: true},
 		{Name: "format", Help: "namespace (a hash, one field per object) or access (a list of every event)", Default: formatNamespace},
 		{Name: "tls", Help: "on to connect with TLS", Default: "off"},
-		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's (with --tls on)"},
-		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS (with --tls on)"},
-		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
-	},
+	}, tlsconf.Settings("with --tls on")...),
 }
 
 func init() {
@@ -88,7 +85,7 @@ func open(c notify.Config) (notify.Target, error) {
 		// and a down server should fail Ping at once, not after backoffs.
 		DialerRetries: 1,
 	}
-	files := tlsconf.Files{CA: c.Get(kind, tlsconf.CACert), Cert: c.Get(kind, tlsconf.ClientCert), Key: c.Get(kind, tlsconf.ClientKey)}
+	files := tlsconf.FilesOf(c, kind)
 	if files.Any() && !useTLS {
 		return nil, errors.New("redis: --ca-cert, --client-cert and --client-key need --tls on")
 	}

@@ -6,9 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
-	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,15 +25,7 @@ const redisServer = "/usr/bin/redis-server"
 
 // server is a redis-server of the test's own, in a temporary directory,
 // on a 127.0.0.1 port.
-type server struct {
-	t    *testing.T
-	dir  string
-	port int
-	args []string
-	tls  *targettest.CertFiles // when set, the server takes only TLS, and demands a client certificate
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the running server has exited
-}
+type server struct{ *targettest.Process }
 
 // startServer starts redis-server with the extra arguments, and stops it
 // when the test ends.
@@ -43,104 +34,34 @@ func startServer(t *testing.T, args ...string) *server {
 	return startServerTLS(t, nil, args...)
 }
 
-// startServerTLS is startServer with TLS when certs is not nil.
+// startServerTLS is startServer with TLS when certs is not nil: the
+// server then takes only TLS, and demands a client certificate.
 func startServerTLS(t *testing.T, certs *targettest.CertFiles, args ...string) *server {
 	t.Helper()
-	if _, err := os.Stat(redisServer); err != nil {
-		t.Skipf("%s is not installed (Debian package redis-server): %v", redisServer, err)
-	}
-	s := &server{t: t, dir: t.TempDir(), args: args, tls: certs}
-	// A port found free can be taken by someone else before the server
-	// binds it; a few tries make that harmless.
-	var err error
-	for range 3 {
-		s.port = freePort(t)
-		if err = s.start(); err == nil {
-			t.Cleanup(s.stop)
-			return s
+	dir := t.TempDir()
+	return &server{targettest.StartProcess(t, redisServer, "redis-server", func(port int) (*exec.Cmd, string, error) {
+		all := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+			"--save", "", "--appendonly", "no", "--logfile", "redis.log"}
+		if certs != nil {
+			all = append(all, "--port", "0", "--tls-port", strconv.Itoa(port), "--tls-cert-file", certs.ServerCert,
+				"--tls-key-file", certs.ServerKey, "--tls-ca-cert-file", certs.CA, "--tls-auth-clients", "yes")
 		}
-	}
-	t.Fatal(err)
-	return nil
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
-
-func (s *server) start() error {
-	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--logfile", "redis.log"}
-	if s.tls != nil {
-		args = append(args, "--port", "0", "--tls-port", strconv.Itoa(s.port), "--tls-cert-file", s.tls.ServerCert,
-			"--tls-key-file", s.tls.ServerKey, "--tls-ca-cert-file", s.tls.CA, "--tls-auth-clients", "yes")
-	}
-	args = append(args, s.args...)
-	cmd := exec.Command(redisServer, args...)
-	cmd.Dir = s.dir
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		select {
-		case <-done:
-			log, _ := os.ReadFile(s.dir + "/redis.log")
-			return fmt.Errorf("redis-server exited: %v\n%s", cmd.ProcessState, log)
-		default:
-		}
-		if c, err := net.Dial("tcp", s.addr()); err == nil {
-			c.Close()
-			s.cmd, s.done = cmd, done
-			return nil
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("redis-server did not listen on %s", s.addr())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (s *server) stop() {
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
+		cmd := exec.Command(redisServer, append(all, args...)...)
+		cmd.Dir = dir
+		return cmd, filepath.Join(dir, "redis.log"), nil
+	})}
 }
 
 // client is the test's own connection to the server.
 func (s *server) client(t *testing.T, user, password string) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{Addr: s.addr(), Username: user, Password: password, Protocol: 2, DisableIdentity: true})
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), Username: user, Password: password, Protocol: 2, DisableIdentity: true})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
 func openTarget(t *testing.T, settings map[string]string) notify.Target {
 	t.Helper()
-	c := notify.Config{Type: "redis", Name: "test", Settings: settings}
-	k, err := c.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tg.Close() })
-	return tg
+	return targettest.Open(t, "redis", settings)
 }
 
 var keys atomic.Int64
@@ -195,7 +116,7 @@ func TestConformanceNamespace(t *testing.T) {
 	targettest.Run(t, targettest.Suite{
 		Open: func(t *testing.T) notify.Target {
 			key = freshKey()
-			return openTarget(t, map[string]string{"address": s.addr(), "key": key})
+			return openTarget(t, map[string]string{"address": s.Addr(), "key": key})
 		},
 		State: func(t *testing.T) map[string]string {
 			fields, err := c.HGetAll(context.Background(), key).Result()
@@ -213,7 +134,7 @@ func TestConformanceNamespace(t *testing.T) {
 			return state
 		},
 		Unreachable: func(t *testing.T) notify.Target {
-			return openTarget(t, map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "key": "k"})
+			return openTarget(t, map[string]string{"address": targettest.ClosedAddress(t), "key": "k"})
 		},
 	})
 }
@@ -225,7 +146,7 @@ func TestConformanceAccess(t *testing.T) {
 	targettest.Run(t, targettest.Suite{
 		Open: func(t *testing.T) notify.Target {
 			key = freshKey()
-			return openTarget(t, map[string]string{"address": s.addr(), "key": key, "format": "access"})
+			return openTarget(t, map[string]string{"address": s.Addr(), "key": key, "format": "access"})
 		},
 		Fetch: func(t *testing.T) []targettest.Got {
 			var got []targettest.Got
@@ -238,16 +159,9 @@ func TestConformanceAccess(t *testing.T) {
 			return got
 		},
 		Unreachable: func(t *testing.T) notify.Target {
-			return openTarget(t, map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "key": "k", "format": "access"})
+			return openTarget(t, map[string]string{"address": targettest.ClosedAddress(t), "key": "k", "format": "access"})
 		},
 	})
-}
-
-func send(t *testing.T, tg notify.Target, msgs ...notify.Message) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return tg.Send(ctx, msgs)
 }
 
 // The stored values are exactly MinIO's: the namespace value is
@@ -259,16 +173,16 @@ func TestFormats(t *testing.T) {
 	ctx := context.Background()
 	m := targettest.Message("s3:ObjectCreated:Put", "dir/obj", false)
 
-	ns := openTarget(t, map[string]string{"address": s.addr(), "key": "ns"})
-	if err := send(t, ns, m); err != nil {
+	ns := openTarget(t, map[string]string{"address": s.Addr(), "key": "ns"})
+	if err := targettest.Send(ns, m); err != nil {
 		t.Fatal(err)
 	}
 	if v, err := c.HGet(ctx, "ns", "b/dir/obj").Result(); err != nil || v != string(m.Records()) {
 		t.Errorf("namespace value %s (%v), want %s", v, err, m.Records())
 	}
 
-	access := openTarget(t, map[string]string{"address": s.addr(), "key": "log", "format": "access"})
-	if err := send(t, access, m, m); err != nil {
+	access := openTarget(t, map[string]string{"address": s.Addr(), "key": "log", "format": "access"})
+	if err := targettest.Send(access, m, m); err != nil {
 		t.Fatal(err)
 	}
 	entries := accessEntries(t, c, "log")
@@ -286,7 +200,6 @@ func TestFormats(t *testing.T) {
 
 func TestPassword(t *testing.T) {
 	s := startServer(t, "--requirepass", "server-pw", "--user", "alice", "on", ">alice-pw", "~*", "&*", "+@all")
-	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
 	for name, tc := range map[string]struct {
 		user, password string
 		ok             bool
@@ -296,15 +209,8 @@ func TestPassword(t *testing.T) {
 		"no password":    {"", "", false},
 		"wrong password": {"alice", "wrong-pw-s3cret", false},
 	} {
-		tg := openTarget(t, map[string]string{"address": s.addr(), "key": "k", "user": tc.user, "password": tc.password})
-		for op, err := range map[string]error{"Ping": tg.Ping(context.Background()), "Send": send(t, tg, m)} {
-			if (err == nil) != tc.ok {
-				t.Errorf("%s: %s: %v", name, op, err)
-			}
-			if err != nil && strings.Contains(err.Error(), "s3cret") {
-				t.Errorf("%s: %s: the error shows the password: %v", name, op, err)
-			}
-		}
+		tg := openTarget(t, map[string]string{"address": s.Addr(), "key": "k", "user": tc.user, "password": tc.password})
+		targettest.CheckPingAndSend(t, name, tg, 10*time.Second, tc.ok, "s3cret")
 	}
 }
 
@@ -324,7 +230,7 @@ func TestPingWrongType(t *testing.T) {
 		{"hash", "namespace", true}, {"hash", "access", false},
 		{"none", "namespace", true}, {"none", "access", true},
 	} {
-		tg := openTarget(t, map[string]string{"address": s.addr(), "key": tc.key, "format": tc.format})
+		tg := openTarget(t, map[string]string{"address": s.Addr(), "key": tc.key, "format": tc.format})
 		if err := tg.Ping(ctx); (err == nil) != tc.ok {
 			t.Errorf("key %s, format %s: Ping: %v", tc.key, tc.format, err)
 		}
@@ -335,38 +241,22 @@ func TestPingWrongType(t *testing.T) {
 // again after the server restarts.
 func TestReconnect(t *testing.T) {
 	s := startServer(t)
-	s.stop()
-	tg := openTarget(t, map[string]string{"address": s.addr(), "key": "k", "format": "access"})
+	s.Stop()
+	tg := openTarget(t, map[string]string{"address": s.Addr(), "key": "k", "format": "access"})
 	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := tg.Send(ctx, []notify.Message{m}); err == nil {
-		t.Fatal("Send with the server down succeeded")
-	}
-	for i := range 2 {
-		if err := s.start(); err != nil {
-			t.Fatal(err)
-		}
-		if err := send(t, tg, m); err != nil {
+	targettest.CheckReconnect(t, s.Process, tg, m, func(i int) {
+		if err := targettest.Send(tg, m); err != nil {
 			t.Fatalf("Send after start %d: %v", i, err)
 		}
 		if n := len(accessEntries(t, s.client(t, "", ""), "k")); n != 1 {
 			t.Fatalf("after start %d: %d list elements, want 1", i, n)
 		}
-		s.stop()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := tg.Send(ctx, []notify.Message{m})
-		cancel()
-		if err == nil {
-			t.Fatalf("Send after stop %d succeeded", i)
-		}
-	}
+	})
 }
 
 func TestTLS(t *testing.T) {
 	certs := targettest.Certificates(t)
 	s := startServerTLS(t, &certs)
-	m := targettest.Message("s3:ObjectCreated:Put", "k", false)
 	for name, tc := range map[string]struct {
 		settings map[string]string
 		ok       bool
@@ -376,15 +266,9 @@ func TestTLS(t *testing.T) {
 		"server not trusted":    {map[string]string{"tls": "on", "client-cert": certs.ClientCert, "client-key": certs.ClientKey}, false},
 		"no TLS":                {map[string]string{}, false},
 	} {
-		tc.settings["address"], tc.settings["key"] = s.addr(), "k"
+		tc.settings["address"], tc.settings["key"] = s.Addr(), "k"
 		tg := openTarget(t, tc.settings)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for op, err := range map[string]error{"Ping": tg.Ping(ctx), "Send": tg.Send(ctx, []notify.Message{m})} {
-			if (err == nil) != tc.ok {
-				t.Errorf("%s: %s: %v", name, op, err)
-			}
-		}
-		cancel()
+		targettest.CheckPingAndSend(t, name, tg, 5*time.Second, tc.ok, "")
 	}
 }
 
@@ -413,7 +297,7 @@ func TestClientLogsAtDebug(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(old)
-	tg := openTarget(t, map[string]string{"address": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "key": "k"})
+	tg := openTarget(t, map[string]string{"address": targettest.ClosedAddress(t), "key": "k"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := tg.Ping(ctx); err == nil {
@@ -426,7 +310,7 @@ func TestClientLogsAtDebug(t *testing.T) {
 
 func TestOpenRefusesBadSettings(t *testing.T) {
 	certs := targettest.Certificates(t)
-	for name, settings := range map[string]map[string]string{
+	targettest.CheckRefusals(t, "redis", map[string]map[string]string{
 		"CA without TLS":          {"address": "127.0.0.1:6379", "key": "k", "ca-cert": certs.CA},
 		"client cert without TLS": {"address": "127.0.0.1:6379", "key": "k", "client-cert": certs.ClientCert, "client-key": certs.ClientKey},
 		"cert without key":        {"address": "127.0.0.1:6379", "key": "k", "tls": "on", "client-cert": certs.ClientCert},
@@ -434,23 +318,9 @@ func TestOpenRefusesBadSettings(t *testing.T) {
 		"no port":                 {"address": "127.0.0.1", "key": "k"},
 		"bad format":              {"address": "127.0.0.1:6379", "key": "k", "format": "hash"},
 		"bad tls":                 {"address": "127.0.0.1:6379", "key": "k", "tls": "yes please"},
-	} {
-		c := notify.Config{Type: "redis", Name: "x", Settings: settings}
-		if _, err := c.Check(); err != nil {
-			t.Errorf("%s: Check: %v", name, err)
-			continue
-		}
-		if _, err := kind.Open(c); err == nil {
-			t.Errorf("%s: Open accepted %v", name, settings)
-		}
-	}
-	for name, settings := range map[string]map[string]string{
+	}, map[string]map[string]string{
 		"unknown setting": {"address": "127.0.0.1:6379", "key": "k", "db": "1"},
 		"no key":          {"address": "127.0.0.1:6379"},
 		"no address":      {"key": "k"},
-	} {
-		if _, err := (notify.Config{Type: "redis", Name: "x", Settings: settings}).Check(); err == nil {
-			t.Errorf("%s: Check accepted %v", name, settings)
-		}
-	}
+	})
 }

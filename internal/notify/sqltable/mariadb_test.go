@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/kurastore/kura/internal/notify/targettest"
 )
 
 // mariaDB is a MariaDB server of the Debian mariadb-server package,
@@ -23,13 +24,8 @@ import (
 // it over TCP as user "kura" with a password; the root account, reached
 // over the server's socket, only sets that user up.
 type mariaDB struct {
-	bin        string // mariadbd
+	*targettest.Process
 	root, sock string
-	port       int
-
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
 }
 
 const (
@@ -39,26 +35,12 @@ const (
 
 func mariaBinaries(t testing.TB) (mariadbd, installDB string) {
 	t.Helper()
-	find := func(name string, dirs ...string) string {
-		for _, d := range dirs {
-			if p := filepath.Join(d, name); isExecutable(p) {
-				return p
-			}
-		}
-		p, _ := exec.LookPath(name)
-		return p
-	}
-	mariadbd = find("mariadbd", "/usr/sbin")
-	installDB = find("mariadb-install-db", "/usr/bin")
+	mariadbd = targettest.FindExecutable("mariadbd", "/usr/sbin")
+	installDB = targettest.FindExecutable("mariadb-install-db", "/usr/bin")
 	if mariadbd == "" || installDB == "" {
 		t.Skip("MariaDB is not installed (no mariadbd or mariadb-install-db); apt-get install mariadb-server to run this test")
 	}
 	return mariadbd, installDB
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
 // newMariaDB initializes a data directory and starts a server on it; it is
@@ -79,7 +61,7 @@ func startNewMariaDB(t testing.TB) (*mariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mariaDB{bin: mariadbd, root: root, sock: filepath.Join(root, "mysqld.sock")}
+	m := &mariaDB{root: root, sock: filepath.Join(root, "mysqld.sock")}
 	args := []string{"--no-defaults", "--datadir=" + m.data(), "--auth-root-authentication-method=normal", "--skip-test-db"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
@@ -88,17 +70,28 @@ func startNewMariaDB(t testing.TB) (*mariaDB, error) {
 		os.RemoveAll(root)
 		return nil, fmt.Errorf("mariadb-install-db: %v\n%s", err, out)
 	}
-	// A port free now may be taken before the server binds it: try a few.
-	for attempt := 0; ; attempt++ {
-		if m.port, err = freePort(); err == nil {
-			if err = m.start(); err == nil {
-				break
+	m.Process, err = targettest.Server{
+		Name: "mariadbd",
+		Command: func(port int) (*exec.Cmd, string, error) {
+			args := []string{"--no-defaults", "--datadir=" + m.data(), "--socket=" + m.sock,
+				"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
+				"--pid-file=" + filepath.Join(root, "mysqld.pid"), "--skip-log-bin",
+				"--innodb-buffer-pool-size=16M", "--innodb-flush-log-at-trx-commit=0",
+				"--skip-name-resolve"}
+			if os.Geteuid() == 0 {
+				args = append(args, "--user=root")
 			}
-		}
-		if attempt == 4 {
-			os.RemoveAll(root)
-			return nil, err
-		}
+			cmd := exec.Command(mariadbd, args...)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+			return cmd, filepath.Join(root, "server.log"), nil
+		},
+		Ready:        func(int) error { return m.pingRoot() },
+		StartTimeout: 60 * time.Second,
+		StopTimeout:  30 * time.Second,
+	}.Launch()
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, err
 	}
 	if err := m.createUser(); err != nil {
 		m.close()
@@ -108,63 +101,6 @@ func startNewMariaDB(t testing.TB) (*mariaDB, error) {
 }
 
 func (m *mariaDB) data() string { return filepath.Join(m.root, "data") }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// start starts the server (again, after stop) and waits until it takes
-// connections.
-func (m *mariaDB) start() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	logf, err := os.OpenFile(filepath.Join(m.root, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	args := []string{"--no-defaults", "--datadir=" + m.data(), "--socket=" + m.sock,
-		"--port=" + strconv.Itoa(m.port), "--bind-address=127.0.0.1",
-		"--pid-file=" + filepath.Join(m.root, "mysqld.pid"), "--skip-log-bin",
-		"--innodb-buffer-pool-size=16M", "--innodb-flush-log-at-trx-commit=0",
-		"--skip-name-resolve"}
-	if os.Geteuid() == 0 {
-		args = append(args, "--user=root")
-	}
-	cmd := exec.Command(m.bin, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start mariadbd: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		err := m.pingRoot()
-		if err == nil {
-			break
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("mariadbd exited at start: %v\n%s", cmd.ProcessState, m.logTail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("mariadbd took no connections in 60s: %v\n%s", err, m.logTail())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	m.cmd, m.done = cmd, done
-	return nil
-}
 
 func (m *mariaDB) rootDB() (*sql.DB, error) {
 	cfg := mysql.NewConfig()
@@ -208,39 +144,14 @@ func (m *mariaDB) createUser() error {
 	)
 }
 
-// stop shuts the server down and waits for it to exit.
-func (m *mariaDB) stop() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cmd == nil {
-		return
-	}
-	m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.done:
-	case <-time.After(30 * time.Second):
-		m.cmd.Process.Kill()
-		<-m.done
-	}
-	m.cmd, m.done = nil, nil
-}
-
 func (m *mariaDB) close() {
-	m.stop()
+	m.Stop()
 	os.RemoveAll(m.root)
-}
-
-func (m *mariaDB) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(m.root, "server.log"))
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
 }
 
 // dsn is the DSN of database db as the password user, with password pw.
 func (m *mariaDB) dsn(db, pw string) string {
-	return fmt.Sprintf("%s:%s@tcp(127.0.0.1:%d)/%s", mariaUser, pw, m.port, db)
+	return fmt.Sprintf("%s:%s@tcp(127.0.0.1:%d)/%s", mariaUser, pw, m.Port, db)
 }
 
 var mariaSeq atomic.Int64

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kurastore/kura/internal/notify/targettest"
 )
 
 var myBackend = backend{
@@ -13,11 +15,7 @@ var myBackend = backend{
 	database:  func(t *testing.T) string { return mariaDatabase(t) },
 	keyColumn: "key_name",
 	unreachable: func(t *testing.T) string {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fmt.Sprintf("kura:%s@tcp(127.0.0.1:%d)/db", mariaPassword, port)
+		return fmt.Sprintf("kura:%s@tcp(%s)/db", mariaPassword, targettest.ClosedAddress(t))
 	},
 	password: mariaPassword,
 }
@@ -40,13 +38,11 @@ func TestMySQLUnreachable(t *testing.T) {
 func TestMySQLRestart(t *testing.T) {
 	m := newMariaDB(t)
 	conn := m.newDatabase(t)
-	restarts(t, myBackend, conn,
-		func(t *testing.T) { m.stop() },
-		func(t *testing.T) {
-			if err := m.start(); err != nil {
-				t.Fatal(err)
-			}
-		})
+	restarts(t, myBackend, conn, m.Stop, func() {
+		if err := m.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // The server checks the password: a wrong one is refused, and the error

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/internal/meta/pgstore/pgtest"
+	"github.com/kurastore/kura/internal/notify/targettest"
 )
 
 const pgPassword = "pg-Secr3t-pw"
@@ -14,11 +15,7 @@ var pgBackend = backend{
 	database:  func(t *testing.T) string { return pgtest.Start(t) },
 	keyColumn: "key",
 	unreachable: func(t *testing.T) string {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fmt.Sprintf("postgres://kura:%s@127.0.0.1:%d/db?sslmode=disable", pgPassword, port)
+		return fmt.Sprintf("postgres://kura:%s@%s/db?sslmode=disable", pgPassword, targettest.ClosedAddress(t))
 	},
 	password: pgPassword,
 }
@@ -41,13 +38,11 @@ func TestPostgreSQLUnreachable(t *testing.T) {
 func TestPostgreSQLRestart(t *testing.T) {
 	srv := pgtest.NewServer(t)
 	conn := srv.NewDatabase(t)
-	restarts(t, pgBackend, conn,
-		func(t *testing.T) { srv.Stop() },
-		func(t *testing.T) {
-			if err := srv.Start(); err != nil {
-				t.Fatal(err)
-			}
-		})
+	restarts(t, pgBackend, conn, func() { srv.Stop() }, func() {
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestPostgreSQLKeyLimit(t *testing.T) { keyLimit(t, pgBackend) }

@@ -47,18 +47,7 @@ func nextTable(prefix string) string {
 
 func openTarget(t *testing.T, kind, conn, table, format string) notify.Target {
 	t.Helper()
-	cfg := notify.Config{Type: kind, Name: "t1", Settings: map[string]string{
-		"connection-string": conn, "table": table, "format": format,
-	}}
-	k, err := cfg.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
+	return targettest.Open(t, kind, map[string]string{"connection-string": conn, "table": table, "format": format})
 }
 
 // peek opens a pool for reading what the target wrote.
@@ -164,15 +153,6 @@ func conformance(t *testing.T, b backend) {
 	})
 }
 
-func send(t *testing.T, tg notify.Target, msgs ...notify.Message) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := tg.Send(ctx, msgs); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-}
-
 func jsonEqual(t *testing.T, got, want []byte) {
 	t.Helper()
 	var g, w any
@@ -198,7 +178,7 @@ func formats(t *testing.T, b backend, timeType string) {
 		table := nextTable("ns")
 		tg := openTarget(t, b.d.kind, conn, table, formatNamespace)
 		defer tg.Close()
-		send(t, tg, m)
+		targettest.MustSend(t, tg, m)
 		rows := queryAll(t, db, fmt.Sprintf("SELECT %s, value FROM %s", b.keyColumn, table))
 		if len(rows) != 1 || rows[0][0] != "b/dir/é x" {
 			t.Fatalf("rows %q, want one keyed b/dir/é x", rows)
@@ -209,7 +189,7 @@ func formats(t *testing.T, b backend, timeType string) {
 		table := nextTable("acc")
 		tg := openTarget(t, b.d.kind, conn, table, formatAccess)
 		defer tg.Close()
-		send(t, tg, m, m)
+		targettest.MustSend(t, tg, m, m)
 		rows, err := db.Query(fmt.Sprintf("SELECT CAST(event_time AS %s), event_data FROM %s", timeType, table))
 		if err != nil {
 			t.Fatal(err)
@@ -288,56 +268,17 @@ func refusals(t *testing.T, b backend, goodConn, badConn string) {
 // password.
 func unreachableErrors(t *testing.T, b backend) {
 	tg := openTarget(t, b.d.kind, b.unreachable(t), "events", formatNamespace)
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for what, err := range map[string]error{
-		"Ping": tg.Ping(ctx),
-		"Send": tg.Send(ctx, []notify.Message{targettest.Message("s3:ObjectCreated:Put", "a", false)}),
-	} {
-		if err == nil {
-			t.Fatalf("%s of an unreachable server succeeded", what)
-		}
-		if strings.Contains(err.Error(), b.password) {
-			t.Errorf("%s error %q shows the password", what, err)
-		}
-	}
+	targettest.CheckPingAndSend(t, "unreachable server", tg, 5*time.Second, false, b.password)
 }
 
 // restarts checks that a target opened while its server is down works
 // once the server is up, and again after the server restarts.
-func restarts(t *testing.T, b backend, conn string, stop, start func(t *testing.T)) {
+func restarts(t *testing.T, b backend, conn string, stop, start func()) {
 	db := peek(t, b, conn)
-	stop(t)
+	stop()
 	table := nextTable("ns")
 	tg := openTarget(t, b.d.kind, conn, table, formatNamespace)
-	defer tg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err := tg.Ping(ctx)
-	cancel()
-	if err == nil {
-		t.Fatal("Ping succeeded with the server down")
-	}
-	start(t)
-	send(t, tg, targettest.Message("s3:ObjectCreated:Put", "one", false))
-	stop(t)
-	start(t)
-	// The pool's connection died with the server: the service's retry
-	// sends the batch again, and a new connection takes it.
-	two := targettest.Message("s3:ObjectCreated:Put", "two", false)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := tg.Send(ctx, []notify.Message{two})
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Send after the restart: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	targettest.CheckRestart(t, tg, stop, start, 15*time.Second)
 	rows := queryAll(t, db, fmt.Sprintf("SELECT %s, '' FROM %s ORDER BY 1", b.keyColumn, table))
 	if fmt.Sprint(rows) != "[[b/one ] [b/two ]]" {
 		t.Errorf("rows %v, want b/one and b/two", rows)
@@ -355,7 +296,7 @@ func keyLimit(t *testing.T, b backend) {
 	defer tg.Close()
 	// "b/" and the object name make the key.
 	longest := targettest.Message("s3:ObjectCreated:Put", strings.Repeat("k", 2046), false)
-	send(t, tg, longest)
+	targettest.MustSend(t, tg, longest)
 	tooLong := targettest.Message("s3:ObjectCreated:Put", strings.Repeat("k", 2047), false)
 	first := targettest.Message("s3:ObjectCreated:Put", "first", false)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -368,5 +309,5 @@ func keyLimit(t *testing.T, b backend) {
 		t.Errorf("table holds %d rows, want only the 2048-character key", len(rows))
 	}
 	// The target goes on working after the failed batch.
-	send(t, tg, first)
+	targettest.MustSend(t, tg, first)
 }

@@ -3,13 +3,16 @@
 // the event and key they were sent with; a namespace-format target keeps
 // one entry per object and drops it when the object is removed; an
 // unreachable target fails Ping and Send within their context instead of
-// hanging or claiming success.
+// hanging or claiming success. It also holds what the targets' own tests
+// share: running a server binary of the test's own (Process), opening
+// and sending, and the checks of passwords, bad settings and restarts.
 package targettest
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,7 +82,9 @@ func Run(t *testing.T, s Suite) {
 	})
 }
 
-func send(t *testing.T, tg notify.Target, msgs ...notify.Message) {
+// MustSend sends msgs through tg, giving it 20 s, and fails the test
+// if that fails.
+func MustSend(t testing.TB, tg notify.Target, msgs ...notify.Message) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -118,8 +123,8 @@ func streamInOrder(t *testing.T, s Suite) {
 		batch = append(batch, Message(name, key, i%3 == 2))
 		want = append(want, Got{name, "b/" + key})
 	}
-	send(t, tg, batch[:5]...)
-	send(t, tg, batch[5:]...)
+	MustSend(t, tg, batch[:5]...)
+	MustSend(t, tg, batch[5:]...)
 	eventually(t, func() string {
 		got := s.Fetch(t)
 		if len(got) < len(want) {
@@ -140,7 +145,7 @@ func streamInOrder(t *testing.T, s Suite) {
 func namespace(t *testing.T, s Suite) {
 	tg := s.Open(t)
 	defer tg.Close()
-	send(t, tg,
+	MustSend(t, tg,
 		Message("s3:ObjectCreated:Put", "a", false),
 		Message("s3:ObjectCreated:Put", "dir/b c", false),
 		Message("s3:ObjectCreated:Copy", "a", false),
@@ -155,13 +160,13 @@ func namespace(t *testing.T, s Suite) {
 	}
 	eventually(t, check)
 	// Delivery is at least once: a message sent again changes nothing.
-	send(t, tg, Message("s3:ObjectCreated:Copy", "a", false))
+	MustSend(t, tg, Message("s3:ObjectCreated:Copy", "a", false))
 	eventually(t, check)
-	send(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
+	MustSend(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
 	delete(want, "b/dir/b c")
 	eventually(t, check)
 	// Removing what is not there is not an error: a redelivery does it.
-	send(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
+	MustSend(t, tg, Message("s3:ObjectRemoved:Delete", "dir/b c", true))
 	eventually(t, check)
 }
 
@@ -175,5 +180,87 @@ func unreachable(t *testing.T, s Suite) {
 	}
 	if err := tg.Send(ctx, []notify.Message{Message("s3:ObjectCreated:Put", "a", false)}); err == nil {
 		t.Error("Send to an unreachable target succeeded")
+	}
+}
+
+// Open opens a target of kind typ with settings, and closes it when the
+// test ends.
+func Open(t testing.TB, typ string, settings map[string]string) notify.Target {
+	t.Helper()
+	c := notify.Config{Type: typ, Name: "test", Settings: settings}
+	k, err := c.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := k.Open(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+// Send sends msgs through tg, giving it 10 s.
+func Send(tg notify.Target, msgs ...notify.Message) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return tg.Send(ctx, msgs)
+}
+
+// RetrySend sends msgs again after each failure, as the service retries
+// a delivery, until tg takes them or within has passed; then it returns
+// the last error.
+func RetrySend(tg notify.Target, within time.Duration, msgs ...notify.Message) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := Send(tg, msgs...)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// CheckPingAndSend checks that a Ping of tg and a Send through it, both
+// within timeout, succeed when ok and fail when not, and that no error
+// shows secret (unless it is "").
+func CheckPingAndSend(t testing.TB, name string, tg notify.Target, timeout time.Duration, ok bool, secret string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for op, err := range map[string]error{
+		"Ping": tg.Ping(ctx),
+		"Send": tg.Send(ctx, []notify.Message{Message("s3:ObjectCreated:Put", "k", false)}),
+	} {
+		if (err == nil) != ok {
+			t.Errorf("%s: %s: %v", name, op, err)
+		}
+		if err != nil && secret != "" && strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: %s: the error shows the secret: %v", name, op, err)
+		}
+	}
+}
+
+// CheckRefusals checks that Check accepts each of openFails, settings of
+// a kind typ by case name, and Open refuses it; and that Check refuses
+// each of checkFails.
+func CheckRefusals(t testing.TB, typ string, openFails, checkFails map[string]map[string]string) {
+	t.Helper()
+	for name, settings := range openFails {
+		c := notify.Config{Type: typ, Name: "x", Settings: settings}
+		k, err := c.Check()
+		if err != nil {
+			t.Errorf("%s: Check: %v", name, err)
+			continue
+		}
+		if tg, err := k.Open(c); err == nil {
+			tg.Close()
+			t.Errorf("%s: Open accepted %v", name, settings)
+		}
+	}
+	for name, settings := range checkFails {
+		if _, err := (notify.Config{Type: typ, Name: "x", Settings: settings}).Check(); err == nil {
+			t.Errorf("%s: Check accepted %v", name, settings)
+		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/kurastore/kura/internal/notify"
 )
 
 // Settings are the names of the settings Files come from.
@@ -24,6 +26,25 @@ type Files struct {
 	CA   string // certificate authorities to trust besides the system's
 	Cert string // client certificate
 	Key  string // private key of Cert
+}
+
+// Settings are the settings Files come from, for a kind's list; when
+// says when they apply, such as "with --tls on", or is "" for always.
+func Settings(when string) []notify.Setting {
+	suffix := ""
+	if when != "" {
+		suffix = " (" + when + ")"
+	}
+	return []notify.Setting{
+		{Name: CACert, Help: "PEM file of certificate authorities to trust besides the system's" + suffix},
+		{Name: ClientCert, Help: "PEM client certificate file for mutual TLS" + suffix},
+		{Name: ClientKey, Help: "PEM private key file of --client-cert"},
+	}
+}
+
+// FilesOf reads Files from a target's configuration.
+func FilesOf(c notify.Config, k notify.Kind) Files {
+	return Files{CA: c.Get(k, CACert), Cert: c.Get(k, ClientCert), Key: c.Get(k, ClientKey)}
 }
 
 // Any reports whether any file is set.

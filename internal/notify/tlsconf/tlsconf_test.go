@@ -8,8 +8,26 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/notify/targettest"
 )
+
+// A kind that lists Settings gets each file from its own setting, and
+// "" for one not given.
+func TestFilesOf(t *testing.T) {
+	k := notify.Kind{Type: "x", Settings: Settings("with --tls on")}
+	if len(k.Settings) != 3 || k.Settings[0].Help != "PEM file of certificate authorities to trust besides the system's (with --tls on)" {
+		t.Errorf("settings %+v", k.Settings)
+	}
+	c := notify.Config{Type: "x", Settings: map[string]string{CACert: "ca.pem", ClientCert: "c.pem", ClientKey: "k.pem"}}
+	if got, want := FilesOf(c, k), (Files{CA: "ca.pem", Cert: "c.pem", Key: "k.pem"}); got != want {
+		t.Errorf("FilesOf: %+v, want %+v", got, want)
+	}
+	c.Settings = map[string]string{ClientCert: "c.pem"}
+	if got, want := FilesOf(c, k), (Files{Cert: "c.pem"}); got != want {
+		t.Errorf("FilesOf: %+v, want %+v", got, want)
+	}
+}
 
 func TestConfig(t *testing.T) {
 	certs := targettest.Certificates(t)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,14 +19,12 @@ import (
 var kind = notify.Kind{
 	Type: "webhook",
 	Help: "POST each event as JSON to an HTTP(S) endpoint",
-	Settings: []notify.Setting{
+	Settings: slices.Concat([]notify.Setting{
 		{Name: "endpoint", Help: "http:// or https:// URL to POST events to", Required: true},
 		{Name: "auth-token", Help: `token sent as "Authorization: Bearer <token>" (or as it is when it starts with a scheme word)`, Secret: true},
-		{Name: tlsconf.ClientCert, Help: "PEM client certificate file for mutual TLS"},
-		{Name: tlsconf.ClientKey, Help: "PEM private key file of --client-cert"},
-		{Name: tlsconf.CACert, Help: "PEM file of certificate authorities to trust besides the system's"},
+	}, tlsconf.Settings(""), []notify.Setting{
 		{Name: "timeout", Help: "how long one request may take", Default: "10s"},
-	},
+	}),
 }
 
 func init() {
@@ -54,11 +53,7 @@ func open(c notify.Config) (notify.Target, error) {
 	if err != nil || timeout <= 0 {
 		return nil, fmt.Errorf("webhook: --timeout %q: want a positive duration such as 10s", c.Get(kind, "timeout"))
 	}
-	tlsConf, err := tlsconf.Config(tlsconf.Files{
-		CA:   c.Get(kind, tlsconf.CACert),
-		Cert: c.Get(kind, tlsconf.ClientCert),
-		Key:  c.Get(kind, tlsconf.ClientKey),
-	})
+	tlsConf, err := tlsconf.Config(tlsconf.FilesOf(c, kind))
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,28 +52,7 @@ func (rec *recorder) requests() []request {
 
 func openTarget(t *testing.T, settings map[string]string) notify.Target {
 	t.Helper()
-	c := notify.Config{Type: "webhook", Name: "test", Settings: settings}
-	k, err := c.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := k.Open(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tg.Close() })
-	return tg
-}
-
-// closedAddress is a 127.0.0.1 address where nothing listens.
-func closedAddress(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	return targettest.Open(t, "webhook", settings)
 }
 
 func TestConformance(t *testing.T) {
@@ -88,27 +65,16 @@ func TestConformance(t *testing.T) {
 			return openTarget(t, map[string]string{"endpoint": srv.URL + "/events"})
 		},
 		Fetch: func(t *testing.T) []targettest.Got {
-			var got []targettest.Got
+			var bodies [][]byte
 			for _, r := range last.requests() {
-				var entry struct{ EventName, Key string }
-				if err := json.Unmarshal(r.body, &entry); err != nil {
-					t.Fatalf("body %q: %v", r.body, err)
-				}
-				got = append(got, targettest.Got{EventName: entry.EventName, Key: entry.Key})
+				bodies = append(bodies, r.body)
 			}
-			return got
+			return targettest.GotOf(t, bodies)
 		},
 		Unreachable: func(t *testing.T) notify.Target {
-			return openTarget(t, map[string]string{"endpoint": "http://" + closedAddress(t) + "/"})
+			return openTarget(t, map[string]string{"endpoint": "http://" + targettest.ClosedAddress(t) + "/"})
 		},
 	})
-}
-
-func send(t *testing.T, tg notify.Target, msgs ...notify.Message) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return tg.Send(ctx, msgs)
 }
 
 func TestRequestFormat(t *testing.T) {
@@ -117,7 +83,7 @@ func TestRequestFormat(t *testing.T) {
 	defer srv.Close()
 	tg := openTarget(t, map[string]string{"endpoint": srv.URL})
 	m := targettest.Message("s3:ObjectCreated:Put", "a/b", false)
-	if err := send(t, tg, m); err != nil {
+	if err := targettest.Send(tg, m); err != nil {
 		t.Fatal(err)
 	}
 	got := rec.requests()
@@ -142,7 +108,7 @@ func TestAuthToken(t *testing.T) {
 		rec := &recorder{}
 		srv := httptest.NewServer(rec)
 		tg := openTarget(t, map[string]string{"endpoint": srv.URL, "auth-token": token})
-		err := send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false))
+		err := targettest.Send(tg, targettest.Message("s3:ObjectCreated:Put", "k", false))
 		srv.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -165,7 +131,7 @@ func TestRefusalStopsTheBatch(t *testing.T) {
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	tg := openTarget(t, map[string]string{"endpoint": srv.URL})
-	err := send(t, tg,
+	err := targettest.Send(tg,
 		targettest.Message("s3:ObjectCreated:Put", "1", false),
 		targettest.Message("s3:ObjectCreated:Put", "2", false),
 		targettest.Message("s3:ObjectCreated:Put", "3", false))
@@ -221,10 +187,10 @@ func TestHungEndpoint(t *testing.T) {
 
 func TestErrorsHideSecrets(t *testing.T) {
 	tg := openTarget(t, map[string]string{
-		"endpoint":   "http://user:pw-s3cret@" + closedAddress(t) + "/hook?key=q-s3cret",
+		"endpoint":   "http://user:pw-s3cret@" + targettest.ClosedAddress(t) + "/hook?key=q-s3cret",
 		"auth-token": "t-s3cret",
 	})
-	for _, err := range []error{tg.Ping(context.Background()), send(t, tg, targettest.Message("s3:ObjectCreated:Put", "k", false))} {
+	for _, err := range []error{tg.Ping(context.Background()), targettest.Send(tg, targettest.Message("s3:ObjectCreated:Put", "k", false))} {
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("error %v: want one without the secrets", err)
 		}
@@ -303,7 +269,7 @@ func TestMutualTLS(t *testing.T) {
 		if err := tg.Ping(context.Background()); (err == nil) != tc.ok {
 			t.Errorf("%s: Ping: %v", name, err)
 		}
-		if err := send(t, tg, m); (err == nil) != tc.ok {
+		if err := targettest.Send(tg, m); (err == nil) != tc.ok {
 			t.Errorf("%s: Send: %v", name, err)
 		}
 	}
