@@ -3,8 +3,8 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	crand "crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -164,8 +164,6 @@ type runTarget struct {
 func newRunTarget(id string, c Config, t Target, fromEnv bool) *runTarget {
 	return &runTarget{id: id, cfg: c, target: t, fromEnv: fromEnv, kick: make(chan struct{}, 1)}
 }
-
-
 
 // targetForARN resolves a destination ARN to a configured target:
 // arn:minio:sqs:REGION:NAME:TYPE with the server's region or none. On a
