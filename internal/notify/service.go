@@ -314,31 +314,40 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 		err = t.target.Send(sctx, msgs)
 		cancel()
+		if n := accepted(err, len(msgs)); n > 0 {
+			// What the target took is done with, even when it then
+			// failed: only the rest is sent again.
+			s.delivered(ctx, t, batch[:n], keys[:n])
+			backoff = 0
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			t.noteError(err)
 			backoff = min(max(2*backoff, 100*time.Millisecond), maxBackoff)
-			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs), "retry_in", backoff, "err", err)
+			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs)-accepted(err, len(msgs)), "retry_in", backoff, "err", err)
 			s.trimQueue(ctx, t)
 			sleepCtx(ctx, backoff/2+rand.N(backoff/2+1))
 			continue
 		}
-		backoff = 0
-		if err := s.deleteKeys(ctx, keys); err != nil && ctx.Err() == nil {
-			// Delivered but still queued: sent again, at least once.
-			s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
-		}
-		now := time.Now()
-		t.delivered.Add(int64(len(msgs)))
-		t.mu.Lock()
-		t.lastOK = now
-		for _, ev := range batch {
-			t.latency.add(now.Sub(ev.Time))
-		}
-		t.mu.Unlock()
 	}
+}
+
+// delivered removes the events t accepted from its queue and counts them.
+func (s *Service) delivered(ctx context.Context, t *runTarget, batch []stored, keys [][]byte) {
+	if err := s.deleteKeys(ctx, keys); err != nil && ctx.Err() == nil {
+		// Delivered but still queued: sent again, at least once.
+		s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
+	}
+	now := time.Now()
+	t.delivered.Add(int64(len(batch)))
+	t.mu.Lock()
+	t.lastOK = now
+	for _, ev := range batch {
+		t.latency.add(now.Sub(ev.Time))
+	}
+	t.mu.Unlock()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -433,3 +433,67 @@ func TestFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// stingy is a target that takes at most three messages per Send and then
+// fails, reporting what it took.
+type stingy struct{ sink }
+
+func (s *stingy) Send(ctx context.Context, msgs []Message) error {
+	if len(msgs) <= 3 {
+		return s.sink.Send(ctx, msgs)
+	}
+	if err := s.sink.Send(ctx, msgs[:3]); err != nil {
+		return err
+	}
+	return &PartialError{Accepted: 3, Err: errors.New("stingy: no more now")}
+}
+
+var stingies = struct {
+	sync.Mutex
+	m map[string]*stingy
+}{m: map[string]*stingy{}}
+
+func stingyNamed(name string) *stingy {
+	stingies.Lock()
+	defer stingies.Unlock()
+	s := stingies.m[name]
+	if s == nil {
+		s = &stingy{}
+		stingies.m[name] = s
+	}
+	return s
+}
+
+func init() {
+	Register(Kind{
+		Type:     "stingy",
+		Settings: []Setting{{Name: "sink", Required: true}},
+		Open:     func(c Config) (Target, error) { return stingyNamed(c.Settings["sink"]), nil },
+	})
+}
+
+// A target that accepts part of each batch gets every event once, in
+// order: what it accepted is not sent again.
+func TestPartlyAcceptedBatchesAreNotResent(t *testing.T) {
+	name := fmt.Sprint(t.Name(), time.Now().UnixNano()) // a new one on every -count
+	f := newFixture(t, Options{Env: []Config{{Type: "stingy", Name: "part", Settings: map[string]string{"sink": name}}}})
+	s := stingyNamed(name)
+	s.setDown(true) // the events queue up into one batch
+	f.configure(t, `<NotificationConfiguration><QueueConfiguration><Queue>arn:minio:sqs::part:stingy</Queue>
+<Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>`)
+	var want []string
+	for i := range 10 {
+		k := fmt.Sprintf("k%02d", i)
+		f.put(t, k, "v")
+		want = append(want, "s3:ObjectCreated:Put "+k)
+	}
+	s.setDown(false)
+	waitFor(t, "ten deliveries", func() bool { return len(s.messages()) >= len(want) })
+	waitFor(t, "an empty queue", func() bool {
+		st, _ := f.svc.Status(context.Background(), false)
+		return st[0].Pending == 0 && st[0].Delivered == 10
+	})
+	if got := names(s.messages()); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("delivered %q, want each of %q once", got, want)
+	}
+}
