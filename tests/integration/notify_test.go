@@ -35,19 +35,21 @@ type hook struct {
 type hookEvent struct {
 	EventName string
 	Key       string
-	Records   []struct {
-		EventName string `json:"eventName"`
-		S3        struct {
-			ConfigurationID string `json:"configurationId"`
-			Object          struct {
-				Key       string `json:"key"`
-				Size      int64  `json:"size"`
-				ETag      string `json:"eTag"`
-				VersionID string `json:"versionId"`
-				Sequencer string `json:"sequencer"`
-			} `json:"object"`
-		} `json:"s3"`
-	}
+	Records   []hookRecord
+}
+
+type hookRecord struct {
+	EventName string `json:"eventName"`
+	S3        struct {
+		ConfigurationID string `json:"configurationId"`
+		Object          struct {
+			Key       string `json:"key"`
+			Size      int64  `json:"size"`
+			ETag      string `json:"eTag"`
+			VersionID string `json:"versionId"`
+			Sequencer string `json:"sequencer"`
+		} `json:"object"`
+	} `json:"s3"`
 }
 
 func newHook(t *testing.T) *hook {
