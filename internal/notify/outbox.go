@@ -119,6 +119,18 @@ func parseSequencer(s string) ([]byte, error) {
 // history and queues it for every target the bucket's configuration
 // sends it to, in the transaction of the change.
 func (s *Service) RecordEvent(ctx context.Context, tx meta.Txn, e object.Event, doc []byte) error {
+	if c, ok := tx.(meta.TxnClock); ok && s.opts.Shared {
+		// The writes of one key through different gateways hold the
+		// key's lock in turn; only the store's clock read under it puts
+		// their events in that order. The estimate of it e.Time is on
+		// can be off between gateways by more than the time between two
+		// writes.
+		now, err := c.Now()
+		if err != nil {
+			return err
+		}
+		e.Time = now
+	}
 	seq := s.seq.next(e.Time)
 	ev := newStored(e, sequencerString(seq), OriginFrom(ctx))
 	val, err := json.Marshal(ev)

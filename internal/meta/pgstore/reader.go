@@ -197,6 +197,19 @@ func (t txn) Delete(key []byte) error {
 	return nil
 }
 
+// Now reads the database server's clock on the transaction's connection:
+// with the transaction's locks held, so later holders read later times.
+func (t txn) Now() (time.Time, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var now time.Time
+	err := t.query("SELECT clock_timestamp()", nil, func(rows pgx.Rows) error { return rows.Scan(&now) })
+	if err == nil && now.IsZero() {
+		err = errors.New("pgstore: the clock read returned no row")
+	}
+	return now, err
+}
+
 // commit sends the buffered writes in key order, with the COMMIT of the
 // open transaction if there is one, in one round trip. Without an open
 // transaction the batch is one implicit transaction: all or nothing.
