@@ -312,7 +312,13 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			msgs[i] = ev.message(s.env)
 		}
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-		err = t.target.Send(sctx, msgs)
+		if s.opts.Shared {
+			stop := s.keepLease(sctx, cancel, "t/"+t.id, leaseUntil)
+			err = t.target.Send(sctx, msgs)
+			leaseUntil = stop()
+		} else {
+			err = t.target.Send(sctx, msgs)
+		}
 		cancel()
 		if n := accepted(err, len(msgs)); n > 0 {
 			// What the target took is done with, even when it then
@@ -348,6 +354,45 @@ func (s *Service) delivered(ctx context.Context, t *runTarget, batch []stored, k
 		t.latency.add(now.Sub(ev.Time))
 	}
 	t.mu.Unlock()
+}
+
+// keepLease renews the lease called name, held until until, while a
+// Send runs: a slow target can take longer than a lease term to accept
+// a batch, and another gateway must not start sending the same events
+// meanwhile. When the lease is lost, or about to run out because the
+// store cannot be reached, it cancels the Send (cancel). stop ends the
+// renewals and says until when the lease is held.
+func (s *Service) keepLease(ctx context.Context, cancel context.CancelFunc, name string, until time.Time) (stop func() time.Time) {
+	done := make(chan struct{})
+	result := make(chan time.Time, 1)
+	go func() {
+		defer func() { result <- until }()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(until) - leaseTTL/2):
+			}
+			held, u, err := s.holdLease(ctx, name)
+			switch {
+			case err == nil && held:
+				until = u
+			case err == nil || time.Until(until) < leaseTTL/4:
+				// Another gateway holds it, or may soon: stop sending
+				// while this one surely still does.
+				cancel()
+				return
+			default:
+				sleepCtx(ctx, leaseTTL/20) // the store is unreachable; try again
+			}
+		}
+	}()
+	return func() time.Time {
+		close(done)
+		return <-result
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -286,3 +286,23 @@ func TestNotifyListenAcrossGateways(t *testing.T) {
 	}
 	x.check(t, "listened", recs)
 }
+
+// TestNotifyGatewaySlowWebhookOneDeliverer: a backlog that takes a slow
+// webhook longer than a lease term to accept is still delivered by one
+// gateway at a time: once each, in order.
+func TestNotifyGatewaySlowWebhookOneDeliverer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scale-out test skipped in -short mode")
+	}
+	h := newHook(t)
+	h.setFail(true)
+	gws, _ := gatewaysEnv(t, 2, hookEnv(h))
+	sendToHook(t, gws[0], "slow")
+	var x expectedEvents
+	writeThroughGateways(t, gws, "slow", "k", 20, 3, &x) // 80 events
+	leaseHolder(t, gws)
+	// 80 events at a quarter second each: 20 s, past the 15 s lease.
+	h.setDelay(250 * time.Millisecond)
+	h.setFail(false)
+	x.check(t, "slow", h.waitEvents(t, x.n))
+}

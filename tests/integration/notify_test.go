@@ -30,6 +30,8 @@ type hook struct {
 	mu   sync.Mutex
 	got  []hookEvent
 	fail bool
+	// delay is how long the endpoint takes to accept an event.
+	delay time.Duration
 }
 
 type hookEvent struct {
@@ -59,6 +61,10 @@ func newHook(t *testing.T) *hook {
 			return // a reachability check
 		}
 		h.mu.Lock()
+		delay := h.delay
+		h.mu.Unlock()
+		time.Sleep(delay)
+		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.fail {
 			http.Error(w, "down", http.StatusServiceUnavailable)
@@ -80,6 +86,12 @@ func (h *hook) events() []hookEvent {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.got)
+}
+
+func (h *hook) setDelay(d time.Duration) {
+	h.mu.Lock()
+	h.delay = d
+	h.mu.Unlock()
 }
 
 func (h *hook) setFail(fail bool) {
