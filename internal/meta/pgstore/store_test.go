@@ -590,8 +590,13 @@ func TestTxnClockFollowsLockOrder(t *testing.T) {
 				return errors.New("the transaction has no clock")
 			}
 			var err error
-			now, err = c.Now()
-			return err
+			if now, err = c.Now(); err != nil {
+				return err
+			}
+			if again, err := c.Now(); err != nil || !again.Equal(now) {
+				return fmt.Errorf("a second read of the clock in one transaction: %v, %v; the first %v", again, err, now)
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
