@@ -300,6 +300,7 @@ func checkEvents(t *testing.T, mc *minio.Client, hook *receiver, wl *writeLog, r
 	seqs := map[string]receivedEvent{}
 	byID := map[eventID]string{}
 	duplicates := 0
+	putArrived := map[string]bool{}
 	for _, e := range got {
 		if prev, dup := seqs[e.sequencer]; dup {
 			if prev != e {
@@ -316,6 +317,7 @@ func checkEvents(t *testing.T, mc *minio.Client, hook *receiver, wl *writeLog, r
 		byID[id] = e.sequencer
 		switch e.name {
 		case "s3:ObjectCreated:Put":
+			putArrived[e.key] = true
 			etag, there := present[e.key]
 			_, deleted := wl.delIssued[e.key]
 			switch {
@@ -325,6 +327,10 @@ func checkEvents(t *testing.T, mc *minio.Client, hook *receiver, wl *writeLog, r
 				t.Errorf("event %s of %s (ETag %s), a PUT that did not commit: present %v (ETag %s), delete issued %v", e.name, e.key, e.etag, there, etag, deleted)
 			}
 		case "s3:ObjectRemoved:Delete":
+			// In order: a key's PUT arrived first (redeliveries aside).
+			if !putArrived[e.key] {
+				t.Errorf("the DELETE of %s arrived before its PUT", e.key)
+			}
 			_, there := present[e.key]
 			if _, issued := wl.delIssued[e.key]; !issued || there {
 				t.Errorf("event %s of %s, a DELETE that did not commit: issued %v, key present %v", e.name, e.key, issued, there)
