@@ -351,3 +351,62 @@ func TestListenBucketNotificationSDKs(t *testing.T) {
 		t.Errorf("kura SDK listener got %q, want %q", kura, want)
 	}
 }
+
+// TestListenSurvivesKeepAlive: a minio-go listener that has waited
+// through the server's keep-alives (sent after 10 s of silence) still
+// gets the next event, with no error: minio-go parses every line of the
+// stream as JSON and gives up on one that is not.
+func TestListenSurvivesKeepAlive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a keep-alive")
+	}
+	s := startServer(t)
+	c := ctx(t)
+	mc := newMinioClient(t, s)
+	if err := mc.MakeBucket(c, "quiet", minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lctx, cancel := context.WithCancel(c)
+	defer cancel()
+	events := mc.ListenBucketNotification(lctx, "quiet", "", "", []string{"s3:ObjectCreated:*"})
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case n := <-events:
+			if n.Err != nil {
+				t.Fatalf("%s: the listener failed: %v", what, n.Err)
+			}
+			return n.Records[0].S3.Object.Key
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: no event", what)
+		}
+		return ""
+	}
+	// The stream is connected once an event written after it arrives.
+	put := func(key string) {
+		if _, err := mc.PutObject(c, "quiet", key, strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; ; i++ {
+		put(fmt.Sprint("warmup", i))
+		select {
+		case n := <-events:
+			if n.Err != nil {
+				t.Fatal(n.Err)
+			}
+		case <-time.After(300 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	time.Sleep(time.Second) // the rest of the warm-up's events
+	for len(events) > 0 {
+		<-events
+	}
+	time.Sleep(12 * time.Second) // past a keep-alive
+	put("after-silence")
+	if key := next("after a keep-alive"); key != "after-silence" {
+		t.Fatalf("got %s, want after-silence", key)
+	}
+}
