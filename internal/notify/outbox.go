@@ -21,6 +21,7 @@ import (
 //	Eq<target>\x00<seq>  one event queued for one target, until delivered
 //	Et<target>           a target added through the admin API (secrets sealed)
 //	El<target>           which gateway delivers to the target (shared stores)
+//	Ew<process>          what a gateway's listeners want of reads (shared stores)
 //
 // <target> is "<type>:<name>"; <seq> is the event's 12-byte sequence key:
 // 8 bytes of time in nanoseconds and 4 bytes naming the process that
@@ -31,6 +32,7 @@ const (
 	sortQueue     = 'q'
 	sortTargetCfg = 't'
 	sortLease     = 'l'
+	sortWants     = 'w'
 	seqLen        = 12
 )
 

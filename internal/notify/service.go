@@ -96,7 +96,9 @@ type Service struct {
 	kick       chan struct{}
 	unroutable atomic.Int64
 	listeners  listeners
-	access     accessQueue
+	// elsewhere is what the listeners on other gateways want of reads.
+	elsewhere remoteWants
+	access    accessQueue
 }
 
 // New makes a service. Run starts its delivery.
@@ -121,6 +123,7 @@ func New(opts Options) (*Service, error) {
 		targets: map[string]*runTarget{},
 		kick:    make(chan struct{}, 1),
 	}
+	s.listeners.changed = make(chan struct{}, 1)
 	_, _ = crand.Read(s.seq.proc[:])
 	s.id = fmt.Sprintf("%X", s.seq.proc)
 	s.access.init()
@@ -212,6 +215,10 @@ func (s *Service) Run(ctx context.Context) {
 	go func() { defer s.wg.Done(); s.watchTargets(ctx) }()
 	go func() { defer s.wg.Done(); s.sweepHistory(ctx) }()
 	go func() { defer s.wg.Done(); s.access.run(ctx, s) }()
+	if s.opts.Shared {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.shareWants(ctx) }()
+	}
 	go s.kicker(ctx)
 	<-ctx.Done()
 	s.mu.Lock()

@@ -497,3 +497,44 @@ func TestPartlyAcceptedBatchesAreNotResent(t *testing.T) {
 		t.Fatalf("delivered %q, want each of %q once", got, want)
 	}
 }
+
+// TestReadsWantedByListenersElsewhere: two services sharing a store (two
+// gateways): a listener for reads on one makes the other record reads,
+// for as long as it listens.
+func TestReadsWantedByListenersElsewhere(t *testing.T) {
+	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	var svcs []*Service
+	for range 2 {
+		svc, err := New(Options{Meta: m, Shared: true, Region: "us-east-1", SealKey: bytes.Repeat([]byte{7}, 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); svc.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		svcs = append(svcs, svc)
+	}
+	here, there := svcs[0], svcs[1]
+	const get = "s3:ObjectAccessed:Get"
+	if there.WantsAccess("bkt", "in/k", get, nil) {
+		t.Fatal("reads wanted with no listener anywhere")
+	}
+	lctx, stop := context.WithCancel(context.Background())
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		_ = here.Listen(lctx, ListenFilter{Bucket: "bkt", Prefix: "in/", Events: []string{"s3:ObjectAccessed:*"}}, "", func([]byte) error { return nil })
+	}()
+	waitFor(t, "the other service to want reads", func() bool { return there.WantsAccess("bkt", "in/k", get, nil) })
+	if there.WantsAccess("bkt", "out/k", get, nil) || there.WantsAccess("other", "in/k", get, nil) {
+		t.Error("reads the listener does not want are wanted")
+	}
+	stop()
+	<-listening
+	waitFor(t, "the other service to stop wanting reads", func() bool { return !there.WantsAccess("bkt", "in/k", get, nil) })
+}
