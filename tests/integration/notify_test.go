@@ -334,6 +334,11 @@ func TestListenBucketNotificationSDKs(t *testing.T) {
 			t.Fatalf("minio-go listener got %q", got)
 		}
 	}
+	// A read's event is recorded just after the read, off the request's
+	// path: it may come after the DELETE that follows the read.
+	if len(got) == 4 && got[2] == "s3:ObjectRemoved:Delete in%2Fc.bin" {
+		got[2], got[3] = got[3], got[2]
+	}
 	want := []string{"s3:ObjectCreated:Put in%2Fa.txt", "s3:ObjectCreated:Put in%2Fc.bin", "s3:ObjectAccessed:Head in%2Fa.txt", "s3:ObjectRemoved:Delete in%2Fc.bin"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("minio-go listener got %q, want %q", got, want)
