@@ -571,8 +571,9 @@ func (s *Service) scanKeys(ctx context.Context, lo, hi []byte, n int) ([][]byte,
 			if err != nil {
 				return err
 			}
+			// Both are valid only until the iterator moves: keep copies.
 			keys = append(keys, append([]byte(nil), it.Key()...))
-			vals = append(vals, v)
+			vals = append(vals, append([]byte(nil), v...))
 		}
 		return it.Err()
 	})

@@ -538,3 +538,73 @@ func TestReadsWantedByListenersElsewhere(t *testing.T) {
 	<-listening
 	waitFor(t, "the other service to stop wanting reads", func() bool { return !there.WantsAccess("bkt", "in/k", get, nil) })
 }
+
+// reusingStore is a store whose iterators hand out every value in one
+// buffer, as meta.Iterator allows (a value is valid until the iterator
+// moves): Pebble's do for values read from its block cache.
+type reusingStore struct{ meta.Store }
+
+func (s reusingStore) View(ctx context.Context, fn func(meta.Reader) error) error {
+	return s.Store.View(ctx, func(r meta.Reader) error { return fn(reusingReader{r}) })
+}
+
+type reusingReader struct{ meta.Reader }
+
+func (r reusingReader) NewIter(lo, hi []byte) (meta.Iterator, error) {
+	it, err := r.Reader.NewIter(lo, hi)
+	return &reusingIter{Iterator: it}, err
+}
+
+type reusingIter struct {
+	meta.Iterator
+	buf []byte
+}
+
+func (i *reusingIter) Value() ([]byte, error) {
+	v, err := i.Iterator.Value()
+	i.buf = append(i.buf[:0], v...)
+	return i.buf, err
+}
+
+// TestListenKeepsEachEventsValue: the history a listener reads keeps
+// each event's own record, not what the store's buffer held last.
+func TestListenKeepsEachEventsValue(t *testing.T) {
+	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	svc, err := New(Options{Meta: reusingStore{m}, Region: "us-east-1", SealKey: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	err = m.Update(context.Background(), nil, func(tx meta.Txn) error {
+		for i := range 3 {
+			ev := stored{Name: "s3:ObjectCreated:Put", Bucket: "bkt", Key: fmt.Sprint("k", i)}
+			v, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			want = append(want, string(v))
+			if err := tx.Set(historyKey(svc.seq.next(time.Now())), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, _, err := svc.scanKeys(context.Background(), historyPrefix(), prefixEnd(historyPrefix()), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vals {
+		got = append(got, string(v))
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("read back %q, want %q", got, want)
+	}
+}
