@@ -85,6 +85,11 @@ func (s *Server) listenNotification(rq *request) (response, error) {
 	return listenResponse{events: s.events, log: s.log, filter: f, after: q.Get("after")}, nil
 }
 
+// keepAliveLine is what a silent listener's stream carries now and then
+// so that the connection stays up: a line of no records. Clients skip it;
+// minio-go parses every line as JSON and drops the stream on a blank one.
+var keepAliveLine = []byte("{\"Records\":[]}\n")
+
 // listenResponse streams events. The request gives up its slot among
 // the requests served at once: a listener stays for hours.
 type listenResponse struct {
@@ -105,8 +110,7 @@ func (l listenResponse) write(w http.ResponseWriter, rq *request) error {
 	}
 	err := l.events.Listen(rq.ctx, l.filter, l.after, func(line []byte) error {
 		if line == nil {
-			// Keep-alive: a blank line, which clients skip.
-			line = []byte("\n")
+			line = keepAliveLine
 		}
 		if _, err := w.Write(line); err != nil {
 			return err

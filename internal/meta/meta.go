@@ -106,6 +106,16 @@ type Txn interface {
 	Delete(key []byte) error
 }
 
+// TxnClock is implemented by the transactions of a store that several
+// processes share: Now reads the store's clock inside the transaction
+// (once: every call of one transaction returns the same time).
+// Two transactions that hold one exclusive lock in turn read times in
+// the order they held it, which times a process estimates from its own
+// clock (however well synchronized) do not promise.
+type TxnClock interface {
+	Now() (time.Time, error)
+}
+
 // Iterator walks keys in ascending order. A new iterator is not positioned:
 // call First or SeekGE before reading.
 //

@@ -9,8 +9,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/wire/notification"
 )
+
+// wantsReads reports whether f selects a read's event.
+func (f ListenFilter) wantsReads() bool {
+	for _, e := range f.Events {
+		if notification.EventMatches(e, object.EventAccessedGet) || notification.EventMatches(e, object.EventAccessedHead) {
+			return true
+		}
+	}
+	return false
+}
 
 // ListenFilter selects the events a listener receives.
 type ListenFilter struct {
@@ -52,6 +63,8 @@ type listeners struct {
 	set    map[*listener]struct{}
 	closed chan struct{}
 	once   sync.Once
+	// changed is told when a listener comes or goes.
+	changed chan struct{}
 }
 
 // CloseListeners ends every listener's stream, now and from now on: the
@@ -82,6 +95,7 @@ func (ls *listeners) add(f ListenFilter) *listener {
 		ls.set = map[*listener]struct{}{}
 	}
 	ls.set[l] = struct{}{}
+	ls.noteChange()
 	return l
 }
 
@@ -89,6 +103,27 @@ func (ls *listeners) remove(l *listener) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	delete(ls.set, l)
+	ls.noteChange()
+}
+
+func (ls *listeners) noteChange() {
+	select {
+	case ls.changed <- struct{}{}:
+	default:
+	}
+}
+
+// readFilters are the filters of the listeners that want reads' events.
+func (ls *listeners) readFilters() []ListenFilter {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	var out []ListenFilter
+	for l := range ls.set {
+		if l.filter.wantsReads() {
+			out = append(out, l.filter)
+		}
+	}
+	return out
 }
 
 func (ls *listeners) kickAll() {
@@ -218,7 +253,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 // configuration doc sends it somewhere, or a listener here wants it.
 // Reads are not recorded otherwise, so that they cost no write.
 func (s *Service) WantsAccess(bucket, key, event string, doc []byte) bool {
-	if s.listeners.want(bucket, key, event) {
+	if s.listeners.want(bucket, key, event) || s.elsewhere.want(bucket, key, event) {
 		return true
 	}
 	if doc == nil {

@@ -26,6 +26,7 @@ import (
 //	Et<target>           a target added through the admin API (secrets sealed)
 //	El<target>           which gateway delivers to the target (shared stores)
 //	Es<target>           the target's delivery counters
+//	Ew<process>          what a gateway's listeners want of reads (shared stores)
 //
 // <target> is "<type>:<name>"; <seq> is the event's 12-byte sequence key:
 // 8 bytes of time in nanoseconds and 4 bytes naming the process that
@@ -37,6 +38,7 @@ const (
 	sortTargetCfg = 't'
 	sortLease     = 'l'
 	sortStats     = 's'
+	sortWants     = 'w'
 	seqLen        = 12
 )
 
@@ -127,6 +129,18 @@ func parseSequencer(s string) ([]byte, error) {
 // history and queues it for every target the bucket's configuration
 // sends it to, in the transaction of the change.
 func (s *Service) RecordEvent(ctx context.Context, tx meta.Txn, e object.Event, doc []byte) error {
+	if c, ok := tx.(meta.TxnClock); ok && s.opts.Shared {
+		// The writes of one key through different gateways hold the
+		// key's lock in turn; only the store's clock read under it puts
+		// their events in that order. The estimate of it e.Time is on
+		// can be off between gateways by more than the time between two
+		// writes.
+		now, err := c.Now()
+		if err != nil {
+			return err
+		}
+		e.Time = now
+	}
 	seq := s.seq.next(e.Time)
 	ev := newStored(e, sequencerString(seq), OriginFrom(ctx))
 	val, err := json.Marshal(ev)

@@ -98,7 +98,9 @@ type Service struct {
 	kick       chan struct{}
 	unroutable atomic.Int64
 	listeners  listeners
-	access     accessQueue
+	// elsewhere is what the listeners on other gateways want of reads.
+	elsewhere remoteWants
+	access    accessQueue
 }
 
 // New makes a service. Run starts its delivery.
@@ -123,6 +125,7 @@ func New(opts Options) (*Service, error) {
 		targets: map[string]*runTarget{},
 		kick:    make(chan struct{}, 1),
 	}
+	s.listeners.changed = make(chan struct{}, 1)
 	_, _ = crand.Read(s.seq.proc[:])
 	s.id = fmt.Sprintf("%X", s.seq.proc)
 	s.access.init()
@@ -214,6 +217,10 @@ func (s *Service) Run(ctx context.Context) {
 	go func() { defer s.wg.Done(); s.watchTargets(ctx) }()
 	go func() { defer s.wg.Done(); s.sweepHistory(ctx) }()
 	go func() { defer s.wg.Done(); s.access.run(ctx, s) }()
+	if s.opts.Shared {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.shareWants(ctx) }()
+	}
 	go s.kicker(ctx)
 	<-ctx.Done()
 	s.mu.Lock()
@@ -293,7 +300,7 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			}
 			leaseUntil = until
 		}
-		batch, keys, err := s.readQueue(ctx, t.id, deliveryBatch)
+		batch, keys, gone, err := s.readQueue(ctx, t.id, deliveryBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("notify: reading a target's queue", "target", t.id, "err", err)
@@ -301,9 +308,9 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			sleepCtx(ctx, time.Second)
 			continue
 		}
-		if len(batch) == 0 && len(keys) > 0 {
-			_ = s.deleteKeys(ctx, keys) // only events whose data is gone
-			continue
+		if len(gone) > 0 {
+			s.log.Error("notify: queued events' data is gone; dropping them", "target", t.id, "events", len(gone))
+			_ = s.removeQueued(ctx, t.id, gone, func(st *deliveryStats) { st.Dropped += int64(len(gone)) })
 		}
 		if len(batch) == 0 {
 			select {
@@ -325,35 +332,51 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			msgs[i] = ev.message(s.env)
 		}
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-		err = t.target.Send(sctx, msgs)
+		if s.opts.Shared {
+			stop := s.keepLease(sctx, cancel, "t/"+t.id, leaseUntil)
+			err = t.target.Send(sctx, msgs)
+			leaseUntil = stop()
+		} else {
+			err = t.target.Send(sctx, msgs)
+		}
 		cancel()
+		if n := accepted(err, len(msgs)); n > 0 {
+			// What the target took is done with, even when it then
+			// failed: only the rest is sent again.
+			s.delivered(ctx, t, batch[:n], keys[:n])
+			backoff = 0
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			s.noteError(ctx, t, err)
 			backoff = min(max(2*backoff, 100*time.Millisecond), maxBackoff)
-			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs), "retry_in", backoff, "err", err)
+			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs)-accepted(err, len(msgs)), "retry_in", backoff, "err", err)
 			s.trimQueue(ctx, t)
 			sleepCtx(ctx, backoff/2+rand.N(backoff/2+1))
 			continue
 		}
-		backoff = 0
-		now := time.Now()
-		t.mu.Lock()
-		for _, ev := range batch {
-			t.latency.add(now.Sub(ev.Time))
-		}
-		p50, p99 := t.latency.quantile(0.5), t.latency.quantile(0.99)
-		t.mu.Unlock()
-		err = s.removeQueued(ctx, t.id, keys, func(st *deliveryStats) {
-			st.Delivered += int64(len(msgs))
-			st.LastDelivery, st.LatencyP50, st.LatencyP99 = now, p50, p99
-		})
-		if err != nil && ctx.Err() == nil {
-			// Delivered but still queued: sent again, at least once.
-			s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
-		}
+	}
+}
+
+// delivered removes the events t accepted from its queue and counts
+// them, in one transaction.
+func (s *Service) delivered(ctx context.Context, t *runTarget, batch []stored, keys [][]byte) {
+	now := time.Now()
+	t.mu.Lock()
+	for _, ev := range batch {
+		t.latency.add(now.Sub(ev.Time))
+	}
+	p50, p99 := t.latency.quantile(0.5), t.latency.quantile(0.99)
+	t.mu.Unlock()
+	err := s.removeQueued(ctx, t.id, keys, func(st *deliveryStats) {
+		st.Delivered += int64(len(batch))
+		st.LastDelivery, st.LatencyP50, st.LatencyP99 = now, p50, p99
+	})
+	if err != nil && ctx.Err() == nil {
+		// Delivered but still queued: sent again, at least once.
+		s.log.Warn("notify: removing delivered events", "target", t.id, "err", err)
 	}
 }
 
@@ -416,6 +439,45 @@ func (s *Service) noteError(ctx context.Context, t *runTarget, sendErr error) {
 	}
 }
 
+// keepLease renews the lease called name, held until until, while a
+// Send runs: a slow target can take longer than a lease term to accept
+// a batch, and another gateway must not start sending the same events
+// meanwhile. When the lease is lost, or about to run out because the
+// store cannot be reached, it cancels the Send (cancel). stop ends the
+// renewals and says until when the lease is held.
+func (s *Service) keepLease(ctx context.Context, cancel context.CancelFunc, name string, until time.Time) (stop func() time.Time) {
+	done := make(chan struct{})
+	result := make(chan time.Time, 1)
+	go func() {
+		defer func() { result <- until }()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(until) - leaseTTL/2):
+			}
+			held, u, err := s.holdLease(ctx, name)
+			switch {
+			case err == nil && held:
+				until = u
+			case err == nil || time.Until(until) < leaseTTL/4:
+				// Another gateway holds it, or may soon: stop sending
+				// while this one surely still does.
+				cancel()
+				return
+			default:
+				sleepCtx(ctx, leaseTTL/20) // the store is unreachable; try again
+			}
+		}
+	}()
+	return func() time.Time {
+		close(done)
+		return <-result
+	}
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
@@ -424,29 +486,28 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 // readQueue returns the first n events queued for target, oldest first,
-// and their queue keys. A queued event whose data is gone (its target
-// was configured again after a long absence) is dropped with its key.
-func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored, [][]byte, error) {
+// and their queue keys; and the keys of queued events whose data is gone
+// (the target was configured again after a long absence), to drop.
+func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored, [][]byte, [][]byte, error) {
 	var evs []stored
-	var keys [][]byte
+	var keys, gone [][]byte
 	err := s.meta.View(ctx, func(r meta.Reader) error {
-		evs, keys = evs[:0], keys[:0]
+		evs, keys, gone = evs[:0], keys[:0], gone[:0]
 		p := queuePrefix(target)
 		it, err := r.NewIter(p, prefixEnd(p))
 		if err != nil {
 			return err
 		}
 		defer it.Close()
-		for ok := it.First(); ok && len(keys) < n; ok = it.Next() {
+		for ok := it.First(); ok && len(keys)+len(gone) < n; ok = it.Next() {
 			configID, err := it.Value()
 			if err != nil {
 				return err
 			}
 			key := append([]byte(nil), it.Key()...)
-			keys = append(keys, key)
 			v, err := r.Get(historyKey(key[len(p):]))
 			if errors.Is(err, meta.ErrNotFound) {
-				s.log.Error("notify: a queued event's data is gone; dropping it", "target", target)
+				gone = append(gone, key)
 				continue
 			}
 			if err != nil {
@@ -458,10 +519,11 @@ func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored
 			}
 			ev.ConfigID = string(configID)
 			evs = append(evs, ev)
+			keys = append(keys, key)
 		}
 		return it.Err()
 	})
-	return evs, keys, err
+	return evs, keys, gone, err
 }
 
 func (s *Service) deleteKeys(ctx context.Context, keys [][]byte) error {
@@ -502,7 +564,8 @@ func (s *Service) trimQueue(ctx context.Context, t *runTarget) {
 		if err != nil || n <= s.opts.MaxQueued {
 			return
 		}
-		_, keys, err := s.readQueue(ctx, t.id, min(n-s.opts.MaxQueued, 1000))
+		_, keys, gone, err := s.readQueue(ctx, t.id, min(n-s.opts.MaxQueued, 1000))
+		keys = append(keys, gone...)
 		if err != nil || len(keys) == 0 {
 			return
 		}
@@ -614,8 +677,9 @@ func (s *Service) scanKeys(ctx context.Context, lo, hi []byte, n int) ([][]byte,
 			if err != nil {
 				return err
 			}
+			// Both are valid only until the iterator moves: keep copies.
 			keys = append(keys, append([]byte(nil), it.Key()...))
-			vals = append(vals, bytes.Clone(v)) // valid only until the iterator moves
+			vals = append(vals, bytes.Clone(v))
 		}
 		return it.Err()
 	})

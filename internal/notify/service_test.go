@@ -508,3 +508,178 @@ func TestLockMultipartAndVersionedEvents(t *testing.T) {
 		t.Fatalf("delivered %q, want %q", got, want)
 	}
 }
+
+// stingy is a target that takes at most three messages per Send and then
+// fails, reporting what it took.
+type stingy struct{ sink }
+
+func (s *stingy) Send(ctx context.Context, msgs []Message) error {
+	if len(msgs) <= 3 {
+		return s.sink.Send(ctx, msgs)
+	}
+	if err := s.sink.Send(ctx, msgs[:3]); err != nil {
+		return err
+	}
+	return &PartialError{Accepted: 3, Err: errors.New("stingy: no more now")}
+}
+
+var stingies = struct {
+	sync.Mutex
+	m map[string]*stingy
+}{m: map[string]*stingy{}}
+
+func stingyNamed(name string) *stingy {
+	stingies.Lock()
+	defer stingies.Unlock()
+	s := stingies.m[name]
+	if s == nil {
+		s = &stingy{}
+		stingies.m[name] = s
+	}
+	return s
+}
+
+func init() {
+	Register(Kind{
+		Type:     "stingy",
+		Settings: []Setting{{Name: "sink", Required: true}},
+		Open:     func(c Config) (Target, error) { return stingyNamed(c.Settings["sink"]), nil },
+	})
+}
+
+// A target that accepts part of each batch gets every event once, in
+// order: what it accepted is not sent again.
+func TestPartlyAcceptedBatchesAreNotResent(t *testing.T) {
+	name := fmt.Sprint(t.Name(), time.Now().UnixNano()) // a new one on every -count
+	f := newFixture(t, Options{Env: []Config{{Type: "stingy", Name: "part", Settings: map[string]string{"sink": name}}}})
+	s := stingyNamed(name)
+	s.setDown(true) // the events queue up into one batch
+	f.configure(t, `<NotificationConfiguration><QueueConfiguration><Queue>arn:minio:sqs::part:stingy</Queue>
+<Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>`)
+	var want []string
+	for i := range 10 {
+		k := fmt.Sprintf("k%02d", i)
+		f.put(t, k, "v")
+		want = append(want, "s3:ObjectCreated:Put "+k)
+	}
+	s.setDown(false)
+	waitFor(t, "ten deliveries", func() bool { return len(s.messages()) >= len(want) })
+	waitFor(t, "an empty queue", func() bool {
+		st, _ := f.svc.Status(context.Background(), false)
+		return st[0].Pending == 0 && st[0].Delivered == 10
+	})
+	if got := names(s.messages()); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("delivered %q, want each of %q once", got, want)
+	}
+}
+
+// TestReadsWantedByListenersElsewhere: two services sharing a store (two
+// gateways): a listener for reads on one makes the other record reads,
+// for as long as it listens.
+func TestReadsWantedByListenersElsewhere(t *testing.T) {
+	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	var svcs []*Service
+	for range 2 {
+		svc, err := New(Options{Meta: m, Shared: true, Region: "us-east-1", SealKey: bytes.Repeat([]byte{7}, 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); svc.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		svcs = append(svcs, svc)
+	}
+	here, there := svcs[0], svcs[1]
+	const get = "s3:ObjectAccessed:Get"
+	if there.WantsAccess("bkt", "in/k", get, nil) {
+		t.Fatal("reads wanted with no listener anywhere")
+	}
+	lctx, stop := context.WithCancel(context.Background())
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		_ = here.Listen(lctx, ListenFilter{Bucket: "bkt", Prefix: "in/", Events: []string{"s3:ObjectAccessed:*"}}, "", func([]byte) error { return nil })
+	}()
+	waitFor(t, "the other service to want reads", func() bool { return there.WantsAccess("bkt", "in/k", get, nil) })
+	if there.WantsAccess("bkt", "out/k", get, nil) || there.WantsAccess("other", "in/k", get, nil) {
+		t.Error("reads the listener does not want are wanted")
+	}
+	stop()
+	<-listening
+	waitFor(t, "the other service to stop wanting reads", func() bool { return !there.WantsAccess("bkt", "in/k", get, nil) })
+}
+
+// reusingStore is a store whose iterators hand out every value in one
+// buffer, as meta.Iterator allows (a value is valid until the iterator
+// moves): Pebble's do for values read from its block cache.
+type reusingStore struct{ meta.Store }
+
+func (s reusingStore) View(ctx context.Context, fn func(meta.Reader) error) error {
+	return s.Store.View(ctx, func(r meta.Reader) error { return fn(reusingReader{r}) })
+}
+
+type reusingReader struct{ meta.Reader }
+
+func (r reusingReader) NewIter(lo, hi []byte) (meta.Iterator, error) {
+	it, err := r.Reader.NewIter(lo, hi)
+	return &reusingIter{Iterator: it}, err
+}
+
+type reusingIter struct {
+	meta.Iterator
+	buf []byte
+}
+
+func (i *reusingIter) Value() ([]byte, error) {
+	v, err := i.Iterator.Value()
+	i.buf = append(i.buf[:0], v...)
+	return i.buf, err
+}
+
+// TestListenKeepsEachEventsValue: the history a listener reads keeps
+// each event's own record, not what the store's buffer held last.
+func TestListenKeepsEachEventsValue(t *testing.T) {
+	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	svc, err := New(Options{Meta: reusingStore{m}, Region: "us-east-1", SealKey: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	err = m.Update(context.Background(), nil, func(tx meta.Txn) error {
+		for i := range 3 {
+			ev := stored{Name: "s3:ObjectCreated:Put", Bucket: "bkt", Key: fmt.Sprint("k", i)}
+			v, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			want = append(want, string(v))
+			if err := tx.Set(historyKey(svc.seq.next(time.Now())), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, _, err := svc.scanKeys(context.Background(), historyPrefix(), prefixEnd(historyPrefix()), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vals {
+		got = append(got, string(v))
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("read back %q, want %q", got, want)
+	}
+}

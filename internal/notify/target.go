@@ -20,12 +20,41 @@ type Target interface {
 	// same messages again later, so a target may see a message more than
 	// once (delivery is at least once) and must cope with it: a
 	// namespace-format table upserts, an access-format one appends again.
+	// A target that delivers one message at a time returns a
+	// *PartialError when it accepted the first few before one failed,
+	// so that only the rest are sent again.
 	Send(ctx context.Context, msgs []Message) error
 	// Ping checks that the target is reachable and usable now: it
 	// connects (or reuses a connection) and makes one harmless request.
 	Ping(ctx context.Context) error
 	// Close releases the target's connections.
 	Close() error
+}
+
+// PartialError is Send's error when the target accepted the first
+// Accepted messages and then failed: the service counts those delivered
+// and sends only the ones after them again. Without it, an endpoint that
+// refuses now and then a message of a long batch would be sent the
+// batch's first messages again and again and might never see its end.
+type PartialError struct {
+	Accepted int
+	Err      error
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// accepted is how many of n messages a Send that returned err delivered.
+func accepted(err error, n int) int {
+	if err == nil {
+		return n
+	}
+	var p *PartialError
+	if errors.As(err, &p) {
+		return min(max(p.Accepted, 0), n)
+	}
+	return 0
 }
 
 // Message is one event as targets deliver it.

@@ -36,6 +36,12 @@ import (
 // key: one namespace.
 func gateways(t *testing.T, n int) ([]*server, *pgtest.Server) {
 	t.Helper()
+	return gatewaysEnv(t, n, nil)
+}
+
+// gatewaysEnv is gateways with environment variables for every gateway.
+func gatewaysEnv(t *testing.T, n int, env []string) ([]*server, *pgtest.Server) {
+	t.Helper()
 	pg := pgtest.NewServer(t)
 	conn := pg.NewDatabase(t)
 	blobs := t.TempDir()
@@ -45,7 +51,7 @@ func gateways(t *testing.T, n int) ([]*server, *pgtest.Server) {
 	var gws []*server
 	for range n {
 		s := &server{t: t, dir: t.TempDir(), accessKey: access, secretKey: secret, extra: []string{"--meta", conn, "--blobs", blobs}}
-		s.env = []string{"KURA_ROOT_USER=" + access, "KURA_ROOT_PASSWORD=" + secret, "KURA_KMS_SECRET_KEY=" + kmsKey, "KURA_IAM_SECRET_KEY=" + iamKey}
+		s.env = append([]string{"KURA_ROOT_USER=" + access, "KURA_ROOT_PASSWORD=" + secret, "KURA_KMS_SECRET_KEY=" + kmsKey, "KURA_IAM_SECRET_KEY=" + iamKey}, env...)
 		s.start()
 		t.Cleanup(s.stop)
 		gws = append(gws, s)

@@ -67,6 +67,8 @@ type reader struct {
 
 	mu   sync.Mutex // serializes use of conn
 	done bool
+	// clock is the database's clock as the transaction first read it.
+	clock time.Time
 }
 
 // finish ends the transaction, if one is open, and gives back the
@@ -195,6 +197,25 @@ func (t txn) Delete(key []byte) error {
 	}
 	t.writes.put(write{k: nonNil(key), del: true})
 	return nil
+}
+
+// Now reads the database server's clock on the transaction's connection:
+// with the transaction's locks held, so later holders read later times.
+// It reads it once: a transaction that records many events (an archive
+// extracted) pays one round trip, and its events share the time.
+func (t txn) Now() (time.Time, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.clock.IsZero() {
+		return t.clock, nil
+	}
+	var now time.Time
+	err := t.query("SELECT clock_timestamp()", nil, func(rows pgx.Rows) error { return rows.Scan(&now) })
+	if err == nil && now.IsZero() {
+		err = errors.New("pgstore: the clock read returned no row")
+	}
+	t.clock = now
+	return now, err
 }
 
 // commit sends the buffered writes in key order, with the COMMIT of the

@@ -569,3 +569,45 @@ func TestDeadlockRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestTxnClockFollowsLockOrder: transactions through two gateways that
+// hold one lock in turn read the database's clock in that order, and
+// the times lie between the store clock's readings around them.
+func TestTxnClockFollowsLockOrder(t *testing.T) {
+	conn := pgtest.Start(t)
+	a, b := open(t, conn), open(t, conn)
+	var last time.Time
+	for i := range 40 {
+		s := []*Store{a, b}[i%2]
+		before, err := s.Now(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var now time.Time
+		err = s.Update(bg, []meta.Lock{{Name: []byte("clocked")}}, func(tx meta.Txn) error {
+			c, ok := tx.(meta.TxnClock)
+			if !ok {
+				return errors.New("the transaction has no clock")
+			}
+			var err error
+			if now, err = c.Now(); err != nil {
+				return err
+			}
+			if again, err := c.Now(); err != nil || !again.Equal(now) {
+				return fmt.Errorf("a second read of the clock in one transaction: %v, %v; the first %v", again, err, now)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.Now(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now.Before(before) || now.After(after) || !now.After(last) {
+			t.Fatalf("update %d read %v: not after %v, or outside [%v, %v]", i, now, last, before, after)
+		}
+		last = now
+	}
+}

@@ -91,8 +91,11 @@ func authorization(token string) string {
 // Send POSTs each message in turn and stops at the first one the
 // endpoint does not accept: later ones must not overtake it.
 func (t *target) Send(ctx context.Context, msgs []notify.Message) error {
-	for _, m := range msgs {
+	for i, m := range msgs {
 		if err := t.post(ctx, m.Body()); err != nil {
+			if i > 0 {
+				return &notify.PartialError{Accepted: i, Err: err}
+			}
 			return err
 		}
 	}

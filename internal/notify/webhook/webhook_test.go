@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -276,5 +277,35 @@ func TestMutualTLS(t *testing.T) {
 	got := rec.requests()
 	if len(got) != 2 || got[1].method != http.MethodPost || string(got[1].body) != string(m.Body()) {
 		t.Errorf("the endpoint received %d requests, want a HEAD and the POST of the one target with a certificate", len(got))
+	}
+}
+
+// A refusal part-way through a batch says how many messages the endpoint
+// took before it, so that only the rest are sent again; a refusal of the
+// first message is a plain error.
+func TestRefusalReportsWhatWasAccepted(t *testing.T) {
+	for _, refused := range []int{1, 2, 3} {
+		rec := &recorder{status: func(n int) int {
+			if n == refused {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		}}
+		srv := httptest.NewServer(rec)
+		tg := openTarget(t, map[string]string{"endpoint": srv.URL})
+		err := send(t, tg,
+			targettest.Message("s3:ObjectCreated:Put", "1", false),
+			targettest.Message("s3:ObjectCreated:Put", "2", false),
+			targettest.Message("s3:ObjectCreated:Put", "3", false))
+		srv.Close()
+		var partial *notify.PartialError
+		switch {
+		case err == nil:
+			t.Fatalf("refusal of message %d: Send succeeded", refused)
+		case refused == 1 && errors.As(err, &partial):
+			t.Errorf("refusal of the first message: %v is a partial error", err)
+		case refused > 1 && (!errors.As(err, &partial) || partial.Accepted != refused-1):
+			t.Errorf("refusal of message %d: %#v, want a partial error with %d accepted", refused, err, refused-1)
+		}
 	}
 }
