@@ -44,14 +44,14 @@ func adminNotifyCommand(f *adminFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return f.emit(cmd.OutOrStdout(), ts, "ARN\tREACHABLE\tPENDING\tDELIVERED\tFAILED\tDROPPED\tP50 MS\tP99 MS\tLAST ERROR", func(tw io.Writer) {
+			return f.emit(cmd.OutOrStdout(), ts, "ARN\tREACHABLE\tDELIVERS HERE\tPENDING\tDELIVERED\tFAILED\tDROPPED\tP50 MS\tP99 MS\tLAST ERROR", func(tw io.Writer) {
 				for _, t := range ts {
 					reachable := t.Reachable != nil && *t.Reachable
 					lastErr := t.LastError
 					if !reachable && t.PingError != "" {
 						lastErr = t.PingError
 					}
-					fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%s\n", t.ARN, reachable, t.Pending, t.Delivered, t.Failed, t.Dropped, t.LatencyP50, t.LatencyP99, lastErr)
+					fmt.Fprintf(tw, "%s\t%v\t%v\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%s\n", t.ARN, reachable, t.Delivering, t.Pending, t.Delivered, t.Failed, t.Dropped, t.LatencyP50, t.LatencyP99, lastErr)
 				}
 			})
 		}),

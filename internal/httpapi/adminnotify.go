@@ -28,6 +28,7 @@ func (s *Server) adminNotifyTargets(rq *request, _ map[string]string) (any, erro
 			Pending: st.Pending, Delivered: st.Delivered, Failed: st.Failed, Dropped: st.Dropped,
 			LastError: st.LastError, LastErrorTime: st.LastErrorTime, LastDelivery: st.LastDelivery,
 			LatencyP50: float64(st.LatencyP50.Microseconds()) / 1000, LatencyP99: float64(st.LatencyP99.Microseconds()) / 1000,
+			Delivering: st.Delivering,
 		}
 		if st.FromEnv {
 			o.Source = "env"

@@ -704,6 +704,9 @@ type TargetStatus struct {
 	// LatencyP50 and LatencyP99 are from an event's time to its delivery,
 	// over the last deliveries.
 	LatencyP50, LatencyP99 time.Duration
+	// Delivering says this server delivers to the target: on a shared
+	// store, it holds the target's lease.
+	Delivering bool
 }
 
 // Status reports every target; with ping it also checks that each is
@@ -743,9 +746,40 @@ func (s *Service) Status(ctx context.Context, ping bool) ([]TargetStatus, error)
 		st.Delivered, st.Failed, st.Dropped = ds.Delivered, ds.Failed, ds.Dropped
 		st.LastError, st.LastErrorTime, st.LastDelivery = ds.LastError, ds.LastErrorTime, ds.LastDelivery
 		st.LatencyP50, st.LatencyP99 = ds.LatencyP50, ds.LatencyP99
+		if st.Delivering, err = s.delivering(ctx, t.id); err != nil {
+			return nil, err
+		}
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// delivering reports whether this server delivers to target id: it runs
+// its deliverer and, on a shared store, holds its lease now.
+func (s *Service) delivering(ctx context.Context, id string) (bool, error) {
+	if !s.opts.Shared {
+		return true, nil
+	}
+	now, err := s.meta.Now(ctx)
+	if err != nil {
+		return false, err
+	}
+	var held bool
+	err = s.meta.View(ctx, func(r meta.Reader) error {
+		v, err := r.Get(leaseKey("t/" + id))
+		if errors.Is(err, meta.ErrNotFound) {
+			held = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		holder, expiry, _ := strings.Cut(string(v), " ")
+		until, perr := time.Parse(time.RFC3339Nano, expiry)
+		held = perr == nil && holder == s.id && until.After(now)
+		return nil
+	})
+	return held, err
 }
 
 // Unroutable counts events whose destination ARN named no target when

@@ -148,8 +148,8 @@ func TestNotifyGatewaysDeliverOnceInOrder(t *testing.T) {
 	x.check(t, "once", h.waitEvents(t, x.n))
 }
 
-// leaseHolder is the one gateway that has tried to deliver to the
-// target; it fails if more than one has.
+// leaseHolder is the one gateway that delivers to the target (holds its
+// lease); it fails if more than one says it does.
 func leaseHolder(t *testing.T, gws []*server) int {
 	t.Helper()
 	holder := -1
@@ -171,7 +171,7 @@ func leaseHolder(t *testing.T, gws []*server) int {
 			if err != nil || len(ts) != 1 {
 				t.Fatalf("gateway %d: targets %+v, %v", i, ts, err)
 			}
-			if ts[0].Failed == 0 {
+			if !ts[0].Delivering {
 				continue
 			}
 			if holder >= 0 {

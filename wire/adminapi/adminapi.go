@@ -136,4 +136,7 @@ type NotifyTargetStatus struct {
 	// time to its delivery over the last deliveries.
 	LatencyP50 float64 `json:"latencyP50ms"`
 	LatencyP99 float64 `json:"latencyP99ms"`
+	// Delivering says the answering server delivers to the target (in
+	// scale-out, it holds the target's delivery lease).
+	Delivering bool `json:"delivering"`
 }
