@@ -23,6 +23,8 @@ import (
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
+	"github.com/kurastore/kura/internal/notify"
+	_ "github.com/kurastore/kura/internal/notify/webhook" // the kind of Options.Webhooks
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -52,6 +54,11 @@ type Options struct {
 	// TLS serves HTTPS with a fresh self-signed certificate for
 	// 127.0.0.1 (SSE-C needs it).
 	TLS bool
+	// Webhooks are event notification targets: name to the URL events are
+	// POSTed to. A bucket's notification configuration names one by the
+	// ARN arn:minio:sqs::NAME:webhook. The URL need not answer; events for
+	// a webhook that does not wait, queued.
+	Webhooks map[string]string
 }
 
 // NewServer starts kura for t and stops it when t ends.
@@ -79,10 +86,22 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		meta.Close()
 		t.Fatalf("kuratest: %v", err)
 	}
-	layer := object.New(meta, blobs, object.Options{Region: opts.Region, Now: opts.Now, Logger: log, KMS: keys})
 	creds := auth.Credentials{AccessKey: "KT" + randomHex(9), SecretKey: randomHex(20)}
+	var hooks []notify.Config
+	for name, url := range opts.Webhooks {
+		hooks = append(hooks, notify.Config{Type: "webhook", Name: name, Settings: map[string]string{"endpoint": url}})
+	}
+	events, err := notify.New(notify.Options{
+		Meta: meta, Region: opts.Region, Owner: creds.AccessKey, SealKey: []byte(randomHex(16)), Env: hooks, Logger: log,
+	})
+	if err != nil {
+		meta.Close()
+		t.Fatalf("kuratest: %v", err)
+	}
+	layer := object.New(meta, blobs, object.Options{Region: opts.Region, Now: opts.Now, Logger: log, KMS: keys, Events: events})
 	api := httpapi.New(httpapi.Config{
 		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now, KMS: keys,
+		Events: events,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -113,11 +132,15 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	ctx, stopCollector := context.WithCancel(context.Background())
 	collected := make(chan struct{})
 	go func() { defer close(collected); layer.RunCollector(ctx) }()
+	delivered := make(chan struct{})
+	go func() { defer close(delivered); events.Run(ctx) }()
 	go srv.Serve(ln)
 	t.Cleanup(func() {
+		events.CloseListeners()
 		srv.Shutdown(context.Background())
 		stopCollector()
 		<-collected
+		<-delivered
 		meta.Close()
 	})
 	s.Client, err = client.New(s.Endpoint, &client.Options{
