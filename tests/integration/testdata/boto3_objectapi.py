@@ -46,6 +46,9 @@ n = s3.get_bucket_notification_configuration(Bucket=b)
 assert n["QueueConfigurations"][0]["QueueArn"] == "arn:minio:sqs::1:webhook", n
 assert code(s3.put_bucket_notification_configuration, Bucket=b, NotificationConfiguration={
     "QueueConfigurations": [{"QueueArn": "arn:minio:sqs::1:webhook", "Events": ["s3:NoSuchEvent"]}]}) == "InvalidArgument"
+# A destination that names no target of the server is refused too.
+assert code(s3.put_bucket_notification_configuration, Bucket=b, NotificationConfiguration={
+    "QueueConfigurations": [{"QueueArn": "arn:minio:sqs::2:webhook", "Events": ["s3:ObjectCreated:*"]}]}) == "InvalidArgument"
 
 # Bucket tagging.
 assert code(s3.get_bucket_tagging, Bucket=b) == "NoSuchTagSet"
