@@ -293,7 +293,7 @@ func TestRefusalReportsWhatWasAccepted(t *testing.T) {
 		}}
 		srv := httptest.NewServer(rec)
 		tg := openTarget(t, map[string]string{"endpoint": srv.URL})
-		err := send(t, tg,
+		err := targettest.Send(tg,
 			targettest.Message("s3:ObjectCreated:Put", "1", false),
 			targettest.Message("s3:ObjectCreated:Put", "2", false),
 			targettest.Message("s3:ObjectCreated:Put", "3", false))
