@@ -683,3 +683,33 @@ func TestListenKeepsEachEventsValue(t *testing.T) {
 		t.Fatalf("read back %q, want %q", got, want)
 	}
 }
+
+func TestTargetNameLimits(t *testing.T) {
+	for name, ok := range map[string]bool{
+		strings.Repeat("a", 64): true, strings.Repeat("a", 65): false, "": false,
+		"Primary_1-x": true, "a:b": false, "a b": false, "a/b": false, "é": false,
+	} {
+		if ValidName(name) != ok {
+			t.Errorf("ValidName(%q) = %v, want %v", name, !ok, ok)
+		}
+	}
+}
+
+// A queue longer than one delivery batch goes out whole, in order.
+func TestMoreThanOneBatch(t *testing.T) {
+	s := newSink(t)
+	f := newFixture(t, Options{Env: []Config{{Type: "testsink", Name: "batch", Settings: map[string]string{"sink": t.Name()}}}})
+	s.setDown(true)
+	f.configure(t, fmt.Sprintf(allToSink, "batch"))
+	n := deliveryBatch + 1
+	for i := range n {
+		f.put(t, fmt.Sprintf("k%03d", i), "v")
+	}
+	s.setDown(false)
+	waitFor(t, "every event", func() bool { return len(s.messages()) >= n })
+	for i, m := range s.messages()[:n] {
+		if m.Object != fmt.Sprintf("k%03d", i) {
+			t.Fatalf("event %d is %s", i, m.Object)
+		}
+	}
+}
