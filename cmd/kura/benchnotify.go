@@ -34,8 +34,9 @@ func benchNotifyCommand(f *benchFlags) *cobra.Command {
 
   - PUT throughput into a bucket with no notification configuration, one
     whose events go to a webhook, and one whose events go to a target that
-    is down; the three alternate for --rounds rounds of --duration each,
-    and the report gives each one's ratio to the first;
+    is down; the three alternate, each round in another order, for
+    --rounds rounds of --duration each, and the report gives each one's
+    ratio to the first;
   - delivery throughput to the webhook (and to Redis with --redis): a
     burst of --burst PUTs, then events/s until the last arrives;
   - latency from an event's time to its arrival, p50 and p99.
@@ -190,8 +191,12 @@ func runBenchNotify(cmd *cobra.Command, f benchFlags, rounds, burst int, redisAd
 	names := []string{"no target", "webhook", "target down"}
 	ops := map[string]int64{}
 	secs := map[string]float64{}
-	for range rounds {
-		for i, b := range buckets {
+	for r := range rounds {
+		// Each round starts with another bucket, so that the store's
+		// growth over the run weighs on all three alike.
+		for j := range buckets {
+			i := (r + j) % len(buckets)
+			b := buckets[i]
 			rep, err := loadgen.Run(ctx, loadgen.Config{Client: c, Bucket: b.name, Workload: "put", Size: int64(size), Concurrency: f.concurrency, Duration: f.duration})
 			if err != nil {
 				return err
