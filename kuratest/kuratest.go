@@ -92,7 +92,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		hooks = append(hooks, notify.Config{Type: "webhook", Name: name, Settings: map[string]string{"endpoint": url}})
 	}
 	events, err := notify.New(notify.Options{
-		Meta: meta, Region: opts.Region, Owner: creds.AccessKey, SealKey: []byte(randomHex(16)), Env: hooks, Logger: log,
+		Meta: meta, Region: opts.Region, Owner: httpapi.OwnerID(opts.Region), SealKey: []byte(randomHex(16)), Env: hooks, Logger: log,
 	})
 	if err != nil {
 		meta.Close()

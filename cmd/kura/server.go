@@ -260,7 +260,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return err
 	}
-	events, err := openEvents(dir, metaStore, f, creds, log)
+	events, err := openEvents(dir, metaStore, f, log)
 	if err != nil {
 		return err
 	}
@@ -405,7 +405,7 @@ func watchChanges(ctx context.Context, m meta.Store, identities *iam.Store, api 
 // openEvents makes the event notification service: targets from the
 // environment (KURA_NOTIFY_...), and those added through the admin API,
 // whose secrets the IAM seal key seals.
-func openEvents(dir string, m meta.Store, f serverFlags, creds auth.Credentials, log *slog.Logger) (*notify.Service, error) {
+func openEvents(dir string, m meta.Store, f serverFlags, log *slog.Logger) (*notify.Service, error) {
 	env, err := notify.FromEnv(os.Environ())
 	if err != nil {
 		return nil, err
@@ -418,7 +418,7 @@ func openEvents(dir string, m meta.Store, f serverFlags, creds auth.Credentials,
 		log.Info("notification target from the environment", "arn", c.ARN(f.region))
 	}
 	return notify.New(notify.Options{
-		Meta: m, Region: f.region, Owner: creds.AccessKey, SealKey: key, Env: env,
+		Meta: m, Region: f.region, Owner: httpapi.OwnerID(f.region), SealKey: key, Env: env,
 		Shared: f.metaURL != "", History: f.eventHistory, MaxQueued: f.eventQueueLimit, Logger: log,
 	})
 }

@@ -163,8 +163,11 @@ func errorXML(doc s3err.Response) []byte {
 	return b.Bytes()
 }
 
-// ownerID is the canonical user id reported as the owner of buckets and
-// objects: stable for a server, derived rather than configured.
+// OwnerID is the canonical user id a server of region reports as the
+// owner of buckets and objects (in listings, ACLs and event records):
+// stable for a server, derived rather than configured.
+func OwnerID(region string) string { return ownerID(region) }
+
 func ownerID(seed string) string {
 	sum := sha256.Sum256([]byte("kura-owner:" + seed))
 	return hex.EncodeToString(sum[:])
