@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/wire/notification"
 )
@@ -179,7 +180,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 	closing := s.listeners.closing()
 	lastSent := time.Now()
 	for {
-		vals, keys, err := s.scanKeys(ctx, lo, prefixEnd(historyPrefix()), 1000)
+		vals, keys, err := s.scanKeys(ctx, lo, meta.PrefixEnd(historyPrefix()), 1000)
 		if err != nil {
 			return err
 		}

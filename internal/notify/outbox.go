@@ -60,18 +60,6 @@ func leaseKey(name string) []byte { return append([]byte{tagOutbox, sortLease}, 
 
 func statsKey(target string) []byte { return append([]byte{tagOutbox, sortStats}, target...) }
 
-// prefixEnd is the first key after every key that starts with p.
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}
-
 // sequencer issues sequence keys that increase strictly within this
 // process, even when the clock does not: the writes of one object key
 // are serialized by its lock, so their events' keys increase too. Across

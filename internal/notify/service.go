@@ -494,7 +494,7 @@ func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored
 	err := s.meta.View(ctx, func(r meta.Reader) error {
 		evs, keys, gone = evs[:0], keys[:0], gone[:0]
 		p := queuePrefix(target)
-		it, err := r.NewIter(p, prefixEnd(p))
+		it, err := r.NewIter(p, meta.PrefixEnd(p))
 		if err != nil {
 			return err
 		}
@@ -543,7 +543,7 @@ func (s *Service) countQueue(ctx context.Context, target string, limit int) (int
 	err := s.meta.View(ctx, func(r meta.Reader) error {
 		n = 0
 		p := queuePrefix(target)
-		it, err := r.NewIter(p, prefixEnd(p))
+		it, err := r.NewIter(p, meta.PrefixEnd(p))
 		if err != nil {
 			return err
 		}
@@ -641,7 +641,7 @@ func (s *Service) dropHistoryBefore(ctx context.Context) error {
 	}
 	s.mu.RUnlock()
 	for _, id := range ids {
-		_, keys, err := s.scanKeys(ctx, queuePrefix(id), prefixEnd(queuePrefix(id)), 1)
+		_, keys, err := s.scanKeys(ctx, queuePrefix(id), meta.PrefixEnd(queuePrefix(id)), 1)
 		if err != nil {
 			return err
 		}

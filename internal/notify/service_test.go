@@ -671,7 +671,7 @@ func TestListenKeepsEachEventsValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, _, err := svc.scanKeys(context.Background(), historyPrefix(), prefixEnd(historyPrefix()), 10)
+	vals, _, err := svc.scanKeys(context.Background(), historyPrefix(), meta.PrefixEnd(historyPrefix()), 10)
 	if err != nil {
 		t.Fatal(err)
 	}

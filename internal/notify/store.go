@@ -208,7 +208,7 @@ func (s *Service) RemoveTarget(ctx context.Context, typ, name string) (dropped i
 	}
 	p := queuePrefix(id)
 	for {
-		_, keys, err := s.scanKeys(ctx, p, prefixEnd(p), 1000)
+		_, keys, err := s.scanKeys(ctx, p, meta.PrefixEnd(p), 1000)
 		if err != nil || len(keys) == 0 {
 			return dropped, err
 		}
@@ -222,15 +222,18 @@ func (s *Service) RemoveTarget(ctx context.Context, typ, name string) (dropped i
 // reload brings the running targets in line with the stored ones (and
 // the environment's): it starts new ones and stops removed ones.
 func (s *Service) reload(ctx context.Context) error {
-	want := map[string]Config{}
-	_, err := s.scanAll(ctx, targetConfigPrefix(), func(k, v []byte) error {
-		c, err := s.decodeTarget(v)
-		if err != nil {
-			s.log.Error("notify: a stored target cannot be read", "key", string(k[2:]), "err", err)
+	var want map[string]Config
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		want = map[string]Config{} // a rerun starts again
+		return meta.EachEntry(r, targetConfigPrefix(), func(k, v []byte) error {
+			c, err := s.decodeTarget(v)
+			if err != nil {
+				s.log.Error("notify: a stored target cannot be read", "key", string(k[2:]), "err", err)
+				return nil
+			}
+			want[targetID(c.Type, c.Name)] = c
 			return nil
-		}
-		want[targetID(c.Type, c.Name)] = c
-		return nil
+		})
 	})
 	if err != nil {
 		return err
@@ -270,31 +273,6 @@ func (s *Service) reload(ctx context.Context) error {
 		s.startLocked(t)
 	}
 	return nil
-}
-
-// scanAll calls fn for every entry under prefix p.
-func (s *Service) scanAll(ctx context.Context, p []byte, fn func(k, v []byte) error) (int, error) {
-	n := 0
-	err := s.meta.View(ctx, func(r meta.Reader) error {
-		n = 0
-		it, err := r.NewIter(p, prefixEnd(p))
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for ok := it.First(); ok; ok = it.Next() {
-			v, err := it.Value()
-			if err != nil {
-				return err
-			}
-			if err := fn(it.Key(), v); err != nil {
-				return err
-			}
-			n++
-		}
-		return it.Err()
-	})
-	return n, err
 }
 
 // watchTargets reloads the targets when another gateway changes them.

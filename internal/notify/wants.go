@@ -119,16 +119,19 @@ func (s *Service) readWants(ctx context.Context) error {
 	}
 	var fs []ListenFilter
 	p := wantsKey("")
-	_, err = s.scanAll(ctx, p, func(k, v []byte) error {
-		if string(k[len(p):]) == s.id {
+	err = s.meta.View(ctx, func(r meta.Reader) error {
+		fs = nil // a rerun starts again
+		return meta.EachEntry(r, p, func(k, v []byte) error {
+			if string(k[len(p):]) == s.id {
+				return nil
+			}
+			var w publishedWants
+			if json.Unmarshal(v, &w) != nil || w.Until.Before(now) {
+				return nil
+			}
+			fs = append(fs, w.Filters...)
 			return nil
-		}
-		var w publishedWants
-		if json.Unmarshal(v, &w) != nil || w.Until.Before(now) {
-			return nil
-		}
-		fs = append(fs, w.Filters...)
-		return nil
+		})
 	})
 	if err != nil {
 		return err

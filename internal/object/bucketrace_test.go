@@ -168,7 +168,7 @@ func countKeys(t *testing.T, m meta.Store, prefix []byte) int {
 	n := 0
 	err := m.View(context.Background(), func(r meta.Reader) error {
 		n = 0
-		return eachEntry(r, prefix, func(_, _ []byte) error { n++; return nil })
+		return meta.EachEntry(r, prefix, func(_, _ []byte) error { n++; return nil })
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -115,29 +115,9 @@ func (l *Layer) deleteBucketState(tx meta.Txn, bucket string) error {
 	return nil
 }
 
-// eachEntry calls fn with every key that starts with p and its value;
-// both are valid only during the call.
-func eachEntry(r meta.Reader, p []byte, fn func(k, v []byte) error) error {
-	it, err := r.NewIter(p, prefixEnd(p))
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
-		v, err := it.Value()
-		if err != nil {
-			return err
-		}
-		if err := fn(it.Key(), v); err != nil {
-			return err
-		}
-	}
-	return it.Err()
-}
-
 // eachKey calls fn with a copy of every key that starts with p.
 func eachKey(r meta.Reader, p []byte, fn func([]byte)) error {
-	it, err := r.NewIter(p, prefixEnd(p))
+	it, err := r.NewIter(p, meta.PrefixEnd(p))
 	if err != nil {
 		return err
 	}

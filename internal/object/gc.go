@@ -155,7 +155,7 @@ func (l *Layer) DrainQueue(ctx context.Context) (deleted int, pending bool, err 
 	var due []queued
 	err = l.view(ctx, func(r meta.Reader) error {
 		due, pending = nil, false
-		return eachEntry(r, []byte{tagGCQueue}, func(k, val []byte) error {
+		return meta.EachEntry(r, []byte{tagGCQueue}, func(k, val []byte) error {
 			var when time.Time
 			if len(val) == gcQueueValueBytes {
 				when = time.Unix(0, int64(binary.BigEndian.Uint64(val)))
@@ -241,7 +241,7 @@ func hasRef(r meta.Reader, id string) (bool, error) {
 
 // anyKeyWithPrefix reports whether some key starts with p.
 func anyKeyWithPrefix(r meta.Reader, p []byte) (bool, error) {
-	it, err := r.NewIter(p, prefixEnd(p))
+	it, err := r.NewIter(p, meta.PrefixEnd(p))
 	if err != nil {
 		return false, err
 	}

@@ -53,17 +53,3 @@ func objectLockName(bucket, key string) []byte {
 	b.WriteString(key)
 	return []byte(b.String())
 }
-
-// prefixEnd returns the smallest key greater than every key that starts
-// with p, or nil when there is none (p is all 0xff). Listing uses it to
-// skip a whole common prefix with one seek.
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}

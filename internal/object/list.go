@@ -35,7 +35,7 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 		}
 		base := objectPrefix(bucket)
 		lower := append(append([]byte(nil), base...), opts.Prefix...)
-		upper := prefixEnd(lower)
+		upper := meta.PrefixEnd(lower)
 		it, err := r.NewIter(lower, upper)
 		if err != nil {
 			return err
@@ -48,7 +48,7 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 			// Keys after a common prefix that was already returned belong
 			// to it: resume past the whole prefix.
 			if cp, ok := commonPrefix(opts.After, opts.Prefix, opts.Delimiter); ok && cp == opts.After {
-				after = prefixEnd(after)
+				after = meta.PrefixEnd(after)
 			} else {
 				after = append(after, 0) // the smallest key greater than After
 			}
@@ -100,7 +100,7 @@ func rollUpPrefix(it meta.Iterator, base []byte, key, prefix, delimiter string) 
 	if !rolled {
 		return "", true, false
 	}
-	next := prefixEnd(append(append([]byte(nil), base...), cp...))
+	next := meta.PrefixEnd(append(append([]byte(nil), base...), cp...))
 	if next == nil {
 		return cp, false, true
 	}

@@ -55,7 +55,7 @@ func (l *Layer) ListObjectVersions(ctx context.Context, bucket string, opts Vers
 		res = VersionListResult{} // a rerun starts the page again
 		base := versionsPrefix(bucket)
 		lower := append(append([]byte(nil), base...), opts.Prefix...)
-		it, err := r.NewIter(lower, prefixEnd(lower))
+		it, err := r.NewIter(lower, meta.PrefixEnd(lower))
 		if err != nil {
 			return err
 		}
@@ -118,9 +118,9 @@ func versionListStart(r meta.Reader, b BucketInfo, lower []byte, opts VersionLis
 		// prefix the previous page returned.
 		after := append(versionsPrefix(b.Name), opts.KeyMarker...)
 		if cp, ok := commonPrefix(opts.KeyMarker, opts.Prefix, opts.Delimiter); ok && cp == opts.KeyMarker {
-			start = prefixEnd(after)
+			start = meta.PrefixEnd(after)
 		} else {
-			start = prefixEnd(append(after, 0))
+			start = meta.PrefixEnd(append(after, 0))
 		}
 	} else {
 		e, found, err := findVersion(r, b, opts.KeyMarker, opts.VersionIDMarker)

@@ -379,7 +379,7 @@ func readPart(r meta.Reader, uploadID string, n int) (PartInfo, bool, error) {
 // allParts returns an upload's parts in number order.
 func allParts(r meta.Reader, uploadID string, after, max int) ([]PartInfo, bool, error) {
 	p := partPrefix(uploadID)
-	it, err := r.NewIter(p, prefixEnd(p))
+	it, err := r.NewIter(p, meta.PrefixEnd(p))
 	if err != nil {
 		return nil, false, err
 	}
@@ -737,7 +737,7 @@ func (l *Layer) ListMultipartUploads(ctx context.Context, bucket string, opts Li
 			after = append(after, 1) // past every upload of keyMarker (or past the marker's id)
 			if cp, ok := commonPrefix(keyMarker, prefix, opts.Delimiter); ok && cp == keyMarker {
 				// The previous page ended with a common prefix: skip it.
-				after = prefixEnd(append(append([]byte(nil), base...), keyMarker...))
+				after = meta.PrefixEnd(append(append([]byte(nil), base...), keyMarker...))
 			}
 			if after != nil && bytes.Compare(after, start) > 0 {
 				start = after
@@ -799,7 +799,7 @@ func (l *Layer) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, e
 // eachUpload calls fn for the upload records whose key starts with p, from
 // start (nil for the first) on, until fn returns false.
 func eachUpload(r meta.Reader, p, start []byte, fn func(Upload) bool) error {
-	it, err := r.NewIter(p, prefixEnd(p))
+	it, err := r.NewIter(p, meta.PrefixEnd(p))
 	if err != nil {
 		return err
 	}

@@ -299,7 +299,7 @@ func (l *Layer) readOtherLeases(ctx context.Context, now time.Time) (otherLeases
 	err := l.view(ctx, func(r meta.Reader) error {
 		o = otherLeases{blobs: map[blob.ID]struct{}{}}
 		expired = nil
-		return eachEntry(r, []byte(readLeasePrefix), func(k, v []byte) error {
+		return meta.EachEntry(r, []byte(readLeasePrefix), func(k, v []byte) error {
 			if string(k) == own {
 				return nil // this layer's reads are in its table
 			}

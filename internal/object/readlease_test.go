@@ -218,7 +218,7 @@ func countReadLeaseRecords(t *testing.T, m meta.Store) int {
 	t.Helper()
 	n := 0
 	err := m.View(context.Background(), func(r meta.Reader) error {
-		return eachEntry(r, []byte(readLeasePrefix), func(k, v []byte) error { n++; return nil })
+		return meta.EachEntry(r, []byte(readLeasePrefix), func(k, v []byte) error { n++; return nil })
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -94,7 +94,7 @@ type versionEntry struct {
 // fn returns false.
 func keyVersions(r meta.Reader, bucket, key string, fn func(versionEntry) bool) error {
 	p := keyVersionsPrefix(bucket, key)
-	it, err := r.NewIter(p, prefixEnd(p))
+	it, err := r.NewIter(p, meta.PrefixEnd(p))
 	if err != nil {
 		return err
 	}
@@ -393,7 +393,7 @@ func (l *Layer) SetBucketVersioning(ctx context.Context, bucket string, cfg Vers
 // versioned its V-key, as the null version.
 func migrateToVersions(tx meta.Txn, bucket string) error {
 	p := objectPrefix(bucket)
-	it, err := tx.NewIter(p, prefixEnd(p))
+	it, err := tx.NewIter(p, meta.PrefixEnd(p))
 	if err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func (l *Layer) dropExpiredWriteRecords(ctx context.Context) error {
 	var expired [][]byte
 	err := l.view(ctx, func(r meta.Reader) error {
 		expired = nil
-		return eachEntry(r, []byte{tagWriting}, func(k, v []byte) error {
+		return meta.EachEntry(r, []byte{tagWriting}, func(k, v []byte) error {
 			if now.Sub(writeRecordTime(v)) >= writeRecordExpiry {
 				expired = append(expired, append([]byte(nil), k...))
 			}
