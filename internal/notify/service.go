@@ -592,8 +592,7 @@ func (s *Service) holdLease(ctx context.Context, name string) (bool, time.Time, 
 			return err
 		}
 		if err == nil {
-			holder, expiry, ok := strings.Cut(string(v), " ")
-			if t, perr := time.Parse(time.RFC3339Nano, expiry); ok && perr == nil && holder != s.id && t.After(now) {
+			if holder, expiry, ok := parseLease(v); ok && holder != s.id && expiry.After(now) {
 				return nil
 			}
 		}
@@ -603,6 +602,16 @@ func (s *Service) holdLease(ctx context.Context, name string) (bool, time.Time, 
 	// The local deadline is measured from before the lease was written,
 	// so it never outlasts the stored one.
 	return held, time.Now().Add(leaseTTL), err
+}
+
+// parseLease reads a lease's value: its holder and when it runs out.
+func parseLease(v []byte) (holder string, expiry time.Time, ok bool) {
+	holder, text, ok := strings.Cut(string(v), " ")
+	if !ok {
+		return "", time.Time{}, false
+	}
+	expiry, err := time.Parse(time.RFC3339Nano, text)
+	return holder, expiry, err == nil
 }
 
 // sweepHistory deletes history older than Options.History, now and then.
@@ -774,9 +783,8 @@ func (s *Service) delivering(ctx context.Context, id string) (bool, error) {
 		if err != nil {
 			return err
 		}
-		holder, expiry, _ := strings.Cut(string(v), " ")
-		until, perr := time.Parse(time.RFC3339Nano, expiry)
-		held = perr == nil && holder == s.id && until.After(now)
+		holder, expiry, ok := parseLease(v)
+		held = ok && holder == s.id && expiry.After(now)
 		return nil
 	})
 	return held, err
