@@ -579,39 +579,11 @@ func (s *Service) trimQueue(ctx context.Context, t *runTarget) {
 // holdLease takes or renews the lease called name for this process, on
 // the store's clock, and says until when it holds it.
 func (s *Service) holdLease(ctx context.Context, name string) (bool, time.Time, error) {
-	now, err := s.meta.Now(ctx)
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	until := now.Add(leaseTTL)
-	held := false
-	err = s.meta.Update(ctx, []meta.Lock{{Name: leaseKey(name)}}, func(tx meta.Txn) error {
-		held = false
-		v, err := tx.Get(leaseKey(name))
-		if err != nil && !errors.Is(err, meta.ErrNotFound) {
-			return err
-		}
-		if err == nil {
-			if holder, expiry, ok := parseLease(v); ok && holder != s.id && expiry.After(now) {
-				return nil
-			}
-		}
-		held = true
-		return tx.Set(leaseKey(name), []byte(s.id+" "+until.Format(time.RFC3339Nano)))
-	})
-	// The local deadline is measured from before the lease was written,
-	// so it never outlasts the stored one.
-	return held, time.Now().Add(leaseTTL), err
+	return s.lease(name).Take(ctx, s.meta)
 }
 
-// parseLease reads a lease's value: its holder and when it runs out.
-func parseLease(v []byte) (holder string, expiry time.Time, ok bool) {
-	holder, text, ok := strings.Cut(string(v), " ")
-	if !ok {
-		return "", time.Time{}, false
-	}
-	expiry, err := time.Parse(time.RFC3339Nano, text)
-	return holder, expiry, err == nil
+func (s *Service) lease(name string) meta.Lease {
+	return meta.Lease{Key: leaseKey(name), Holder: s.id, Term: leaseTTL}
 }
 
 // sweepHistory deletes history older than Options.History, now and then.
@@ -774,18 +746,9 @@ func (s *Service) delivering(ctx context.Context, id string) (bool, error) {
 		return false, err
 	}
 	var held bool
-	err = s.meta.View(ctx, func(r meta.Reader) error {
-		v, err := r.Get(leaseKey("t/" + id))
-		if errors.Is(err, meta.ErrNotFound) {
-			held = false
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		holder, expiry, ok := parseLease(v)
-		held = ok && holder == s.id && expiry.After(now)
-		return nil
+	err = s.meta.View(ctx, func(r meta.Reader) (err error) {
+		held, err = s.lease("t/"+id).Holds(r, now)
+		return err
 	})
 	return held, err
 }

@@ -91,42 +91,21 @@ const (
 	leaseTerm     = 30 * time.Second
 )
 
-var (
-	collectorLeaseKey  = []byte("Lcollector")
-	collectorLeaseLock = []meta.Lock{{Name: []byte("ll/collector")}}
-)
+var collectorLeaseKey = []byte("Lcollector")
 
 // collectorLease reports whether this layer holds the collector lease,
 // taking or renewing it as needed.
 func (l *Layer) collectorLease(ctx context.Context) bool {
-	now := l.gcNow()
-	if now.Before(l.leaseUntil.Add(-leaseTerm / 2)) {
+	if l.gcNow().Before(l.leaseUntil.Add(-leaseTerm / 2)) {
 		return true
 	}
-	held := false
-	until := now.Add(leaseTerm)
-	err := l.meta.Update(ctx, collectorLeaseLock, func(tx meta.Txn) error {
-		held = false // a rerun may find another server's lease
-		v, err := tx.Get(collectorLeaseKey)
-		switch {
-		case errors.Is(err, meta.ErrNotFound):
-		case err != nil:
-			return err
-		case len(v) == 8+len(l.id) && string(v[8:]) != l.id && now.UnixNano() < int64(binary.BigEndian.Uint64(v[:8])):
-			return nil // another server holds it
-		}
-		held = true
-		return tx.Set(collectorLeaseKey, append(binary.BigEndian.AppendUint64(nil, uint64(until.UnixNano())), l.id...))
-	})
-	if err != nil || !held {
-		if err != nil && ctx.Err() == nil {
-			l.log.Warn("collector lease", "err", err)
-		}
-		l.leaseUntil = time.Time{}
-		return false
+	lease := meta.Lease{Key: collectorLeaseKey, Holder: l.id, Term: leaseTerm, Clock: l.gcNow}
+	held, until, err := lease.Take(ctx, l.meta)
+	if err != nil && ctx.Err() == nil {
+		l.log.Warn("collector lease", "err", err)
 	}
 	l.leaseUntil = until
-	return true
+	return held
 }
 
 func (l *Layer) sweep(ctx context.Context) {

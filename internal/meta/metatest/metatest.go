@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ViewConsistency", testViewConsistency},
 		{"LargeValues", testLargeValues},
 		{"Clock", testClock},
+		{"Lease", testLease},
 		{"Sync", testSync},
 		{"Closed", testClosed},
 	}
@@ -400,5 +401,49 @@ func testClock(t *testing.T, s meta.Store) {
 	}
 	if second.Before(first) {
 		t.Fatalf("the store's clock ran backwards: %v then %v", first, second)
+	}
+}
+
+// testLease: of two holders, one has the lease until it runs out; the
+// holder renews it; after it runs out the other takes it.
+func testLease(t *testing.T, s meta.Store) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	a := meta.Lease{Key: []byte("Ltest"), Holder: "a", Term: time.Minute, Clock: clock}
+	b := a
+	b.Holder = "b"
+	take := func(l meta.Lease) bool {
+		t.Helper()
+		held, until, err := l.Take(bg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held && !until.Equal(now.Add(l.Term)) {
+			t.Fatalf("deadline %v, want %v", until, now.Add(l.Term))
+		}
+		return held
+	}
+	holds := func(l meta.Lease) (held bool) {
+		t.Helper()
+		if err := s.View(bg, func(r meta.Reader) (err error) { held, err = l.Holds(r, now); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return held
+	}
+	if !take(a) || take(b) || !holds(a) || holds(b) {
+		t.Fatal("the first taker does not hold the lease alone")
+	}
+	now = now.Add(time.Minute - time.Nanosecond)
+	if take(b) || !take(a) {
+		t.Fatal("a lease one nanosecond before its end was taken over, or not renewed")
+	}
+	now = now.Add(time.Minute)
+	if !take(b) || holds(a) || take(a) {
+		t.Fatal("a lease that ran out was not taken over")
+	}
+	// Without a Clock the lease is on the store's clock.
+	c := meta.Lease{Key: []byte("Ltest2"), Holder: "c", Term: time.Minute}
+	if held, until, err := c.Take(bg, s); err != nil || !held || time.Until(until) > time.Minute {
+		t.Fatalf("take on the store's clock: %v %v %v", held, until, err)
 	}
 }
