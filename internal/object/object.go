@@ -572,6 +572,23 @@ type DeleteOptions struct {
 	// BypassGovernance allows deleting a version under GOVERNANCE
 	// retention.
 	BypassGovernance bool
+	// lifecycle: a lifecycle rule deletes, and the events say so.
+	lifecycle bool
+}
+
+// event names the event of a delete: a lifecycle rule's own name for
+// the removals it makes.
+func (o DeleteOptions) event(name string) string {
+	if !o.lifecycle {
+		return name
+	}
+	switch name {
+	case EventDelete:
+		return EventLifecycleDelete
+	case EventDeleteMarkerCreated:
+		return EventLifecycleDeleteMarkerCreated
+	}
+	return name
 }
 
 // DeleteObject removes bucket/key. Deleting a missing key succeeds, as in S3.

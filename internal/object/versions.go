@@ -254,7 +254,7 @@ func (l *Layer) deleteInTxn(ctx context.Context, tx meta.Txn, bucket, key string
 		return DeleteResult{}, err
 	}
 	if vid := opts.VersionID; vid != "" {
-		return l.deleteVersion(ctx, tx, b, key, vid, opts.BypassGovernance)
+		return l.deleteVersion(ctx, tx, b, key, vid, opts)
 	}
 	if b.Versioning == "" {
 		rec, found, err := getRecord(tx, bucket, key)
@@ -270,13 +270,13 @@ func (l *Layer) deleteInTxn(ctx context.Context, tx meta.Txn, bucket, key string
 		if err := l.dropData(tx, rec); err != nil {
 			return DeleteResult{}, err
 		}
-		return DeleteResult{}, l.recordEvent(ctx, tx, EventDelete, bucket, key, rec.Info)
+		return DeleteResult{}, l.recordEvent(ctx, tx, opts.event(EventDelete), bucket, key, rec.Info)
 	}
 	marker := record{UID: newUID(), Info: ObjectInfo{IsDeleteMarker: true}}
 	if err := l.commitRecord(tx, bucket, key, &marker, Conditions{}); err != nil {
 		return DeleteResult{}, err
 	}
-	if err := l.recordEvent(ctx, tx, EventDeleteMarkerCreated, bucket, key, marker.Info); err != nil {
+	if err := l.recordEvent(ctx, tx, opts.event(EventDeleteMarkerCreated), bucket, key, marker.Info); err != nil {
 		return DeleteResult{}, err
 	}
 	return DeleteResult{VersionID: marker.Info.VersionID, DeleteMarker: true}, nil
@@ -284,7 +284,7 @@ func (l *Layer) deleteInTxn(ctx context.Context, tx meta.Txn, bucket, key string
 
 // deleteVersion removes one version for good. When it was the latest, the
 // next newest version takes its place.
-func (l *Layer) deleteVersion(ctx context.Context, tx meta.Txn, b BucketInfo, key, vid string, bypassGovernance bool) (DeleteResult, error) {
+func (l *Layer) deleteVersion(ctx context.Context, tx meta.Txn, b BucketInfo, key, vid string, opts DeleteOptions) (DeleteResult, error) {
 	if !ValidVersionID(vid) {
 		return DeleteResult{}, s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
@@ -297,10 +297,10 @@ func (l *Layer) deleteVersion(ctx context.Context, tx meta.Txn, b BucketInfo, ke
 		return DeleteResult{VersionID: vid}, l.recordEvent(ctx, tx, EventDeleteNoOp, b.Name, key, ObjectInfo{VersionID: vid})
 	}
 	res := DeleteResult{VersionID: vid, DeleteMarker: e.rec.Info.IsDeleteMarker}
-	if err := checkDeletable(e.rec.Info, bypassGovernance, l.opts.Now()); err != nil {
+	if err := checkDeletable(e.rec.Info, opts.BypassGovernance, l.opts.Now()); err != nil {
 		return res, err
 	}
-	if err := l.recordEvent(ctx, tx, EventDelete, b.Name, key, e.rec.Info); err != nil {
+	if err := l.recordEvent(ctx, tx, opts.event(EventDelete), b.Name, key, e.rec.Info); err != nil {
 		return res, err
 	}
 	if b.Versioning == "" {
