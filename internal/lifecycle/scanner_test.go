@@ -1,0 +1,406 @@
+package lifecycle
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/meta/faultmeta"
+	"github.com/kurastore/kura/internal/meta/pebblestore"
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
+)
+
+// clock is a settable clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	t      *testing.T
+	meta   meta.Store
+	layer  *object.Layer
+	clock  *clock
+	events *eventNames
+}
+
+// eventNames records the names of the events the layer raises.
+type eventNames struct {
+	mu    sync.Mutex
+	names map[string]int
+}
+
+func (e *eventNames) RecordEvent(_ context.Context, _ meta.Txn, ev object.Event, _ []byte) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.names[ev.Name]++
+	return nil
+}
+
+func (e *eventNames) count(name string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.names[name]
+}
+
+const day = 24 * time.Hour
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	// Every closure runs twice, as a retried transaction would: the
+	// scanner's checkpoint and figures must not count a page twice.
+	store := faultmeta.New(m, faultmeta.Options{Rerun: 1})
+	blobs, err := dirstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Midday, so that day boundaries are not where objects are written.
+	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	events := &eventNames{names: map[string]int{}}
+	l := object.New(store, blobs, object.Options{Now: c.Now, InlineLimit: 1024, Events: events})
+	return &fixture{t: t, meta: store, layer: l, clock: c, events: events}
+}
+
+func (f *fixture) scanner(opts Options) *Scanner {
+	opts.Meta, opts.Objects, opts.Now = f.meta, f.layer, f.clock.Now
+	if opts.Rate == 0 {
+		opts.Rate = -1
+	}
+	return New(opts)
+}
+
+func (f *fixture) bucket(name string, versioned bool, rules string) {
+	f.t.Helper()
+	ctx := context.Background()
+	if err := f.layer.CreateBucket(ctx, name, object.CreateBucketOptions{ObjectLock: versioned}); err != nil {
+		f.t.Fatal(err)
+	}
+	if rules == "" {
+		return
+	}
+	doc := `<LifecycleConfiguration>` + rules + `</LifecycleConfiguration>`
+	if _, err := ParseStored([]byte(doc)); err != nil {
+		f.t.Fatalf("rules: %v", err)
+	}
+	if err := f.layer.SetBucketConfig(ctx, name, ConfigName, []byte(doc)); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) put(bucket, key string, opts object.PutOptions) object.ObjectInfo {
+	f.t.Helper()
+	opts.Size = int64(len(key))
+	info, err := f.layer.PutObject(context.Background(), bucket, key, bytes.NewReader([]byte(key)), opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return info
+}
+
+func (f *fixture) pass(s *Scanner) {
+	f.t.Helper()
+	if err := s.Pass(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// versions lists every version of bucket as "key:vid" ("key:DM" for a
+// delete marker), in order.
+func (f *fixture) versions(bucket string) []string {
+	f.t.Helper()
+	var out []string
+	opts := object.ScanOptions{}
+	for {
+		page, err := f.layer.ScanVersions(context.Background(), bucket, opts)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, k := range page.Keys {
+			for _, v := range k.Versions {
+				if v.IsDeleteMarker {
+					out = append(out, k.Key+":DM")
+				} else {
+					out = append(out, k.Key+":"+v.ETag)
+				}
+			}
+		}
+		if page.Done {
+			return out
+		}
+		opts.After = page.Next
+	}
+}
+
+func keysOf(vs []string) map[string]int {
+	m := map[string]int{}
+	for _, v := range vs {
+		k, _, _ := bytes.Cut([]byte(v), []byte(":"))
+		m[string(k)]++
+	}
+	return m
+}
+
+// TestExpirationDays: objects a rule selects go on the first day
+// boundary at least Days after their creation, not a nanosecond before;
+// the others stay; each deletion is an s3:LifecycleExpiration:Delete
+// event and is counted.
+func TestExpirationDays(t *testing.T) {
+	f := newFixture(t)
+	f.bucket("logs", false, `<Rule><ID>old-logs</ID><Status>Enabled</Status><Filter><Prefix>tmp/</Prefix></Filter><Expiration><Days>2</Days></Expiration></Rule>`)
+	for i := range 5 {
+		f.put("logs", fmt.Sprintf("tmp/%d", i), object.PutOptions{})
+		f.put("logs", fmt.Sprintf("keep/%d", i), object.PutOptions{})
+	}
+	s := f.scanner(Options{PageSize: 3})
+	// Written at noon on March 1: due at midnight starting March 4.
+	due := time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
+	f.clock.Advance(due.Sub(f.clock.Now()) - time.Nanosecond)
+	f.pass(s)
+	if got := keysOf(f.versions("logs")); got["tmp/0"] != 1 || len(got) != 10 {
+		t.Fatalf("a nanosecond early: %v", got)
+	}
+	f.clock.Advance(time.Nanosecond)
+	f.pass(s)
+	got := keysOf(f.versions("logs"))
+	if len(got) != 5 || got["keep/4"] != 1 {
+		t.Fatalf("at the boundary: %v", got)
+	}
+	if n := f.events.count(object.EventLifecycleDelete); n != 5 {
+		t.Fatalf("%d lifecycle delete events", n)
+	}
+	st, err := s.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Buckets) != 1 || st.Buckets[0].Actions["expire"] != 5 || st.Buckets[0].LastPassScanned != 5 ||
+		st.Buckets[0].InProgress || !st.Buckets[0].LastPassCompleted.Equal(f.clock.Now()) {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+// TestVersionedRules: in a versioned bucket an expired current version
+// gets a delete marker; noncurrent versions go NoncurrentDays after they
+// became noncurrent, keeping the newest NewerNoncurrentVersions; a delete
+// marker left alone goes; locked versions stay whatever the rules say.
+func TestVersionedRules(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("vers", true, `<Rule><ID>prune</ID><Status>Enabled</Status><Filter></Filter>`+
+		`<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>`+
+		`<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>1</NewerNoncurrentVersions></NoncurrentVersionExpiration></Rule>`+
+		`<Rule><ID>expire-current</ID><Status>Enabled</Status><Filter><Prefix>cur/</Prefix></Filter><Expiration><Days>10</Days></Expiration></Rule>`)
+	for range 4 {
+		f.put("vers", "many", object.PutOptions{})
+		f.clock.Advance(time.Minute)
+	}
+	held := f.put("vers", "held", object.PutOptions{LegalHold: true})
+	f.put("vers", "held", object.PutOptions{})
+	f.put("vers", "gone", object.PutOptions{})
+	if _, err := f.layer.DeleteObject(ctx, "vers", "gone", object.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.put("vers", "cur/x", object.PutOptions{})
+
+	s := f.scanner(Options{PageSize: 2})
+	f.clock.Advance(3 * day)
+	f.pass(s)
+	got := keysOf(f.versions("vers"))
+	// many: the current version and one noncurrent; held: both (the
+	// noncurrent one is on legal hold); gone: its version expired as
+	// noncurrent, then its lone marker goes on a later pass.
+	if got["many"] != 2 || got["held"] != 2 || got["cur/x"] != 1 {
+		t.Fatalf("after the first pass: %v", got)
+	}
+	f.pass(s)
+	if got := keysOf(f.versions("vers")); got["gone"] != 0 {
+		t.Fatalf("the lone delete marker stayed: %v", got)
+	}
+	if st, _ := s.Status(ctx); st.Buckets[0].Actions["locked"] == 0 {
+		t.Fatalf("the locked version was not counted: %+v", st.Buckets[0])
+	}
+	// Current versions expire into delete markers.
+	f.clock.Advance(10 * day)
+	f.pass(s)
+	vs := f.versions("vers")
+	if got := keysOf(vs); got["cur/x"] != 2 {
+		t.Fatalf("cur/x: %v", vs)
+	}
+	if f.events.count(object.EventLifecycleDeleteMarkerCreated) != 1 {
+		t.Fatalf("events %v", f.events.names)
+	}
+	if err := f.layer.PutObjectLegalHold(ctx, "vers", "held", held.VersionID, false); err != nil {
+		t.Fatal(err)
+	}
+	f.pass(s)
+	if got := keysOf(f.versions("vers")); got["held"] != 1 {
+		t.Fatalf("the version out of legal hold stayed: %v", got)
+	}
+}
+
+// TestAbortIncompleteUploads: uploads older than DaysAfterInitiation
+// under the rule's prefix are aborted; newer ones and others stay.
+func TestAbortIncompleteUploads(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("up", false, `<Rule><Status>Enabled</Status><Filter><Prefix>big/</Prefix></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>`)
+	for _, key := range []string{"big/old", "other"} {
+		if _, err := f.layer.CreateMultipartUpload(ctx, "up", key, object.UploadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(day)
+	if _, err := f.layer.CreateMultipartUpload(ctx, "up", "big/new", object.UploadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(12 * time.Hour)
+	f.pass(f.scanner(Options{}))
+	res, err := f.layer.ListMultipartUploads(ctx, "up", object.ListUploadsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, u := range res.Uploads {
+		keys = append(keys, u.Key)
+	}
+	if fmt.Sprint(keys) != "[big/new other]" {
+		t.Fatalf("uploads left: %v", keys)
+	}
+}
+
+// TestResumeFromCheckpoint: a scanner stopped after some pages, and a new
+// one (a restart, or another gateway) continues from the checkpoint:
+// every version is evaluated once in the pass, none twice.
+func TestResumeFromCheckpoint(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("a", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.bucket("b", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.bucket("c", false, "")
+	for i := range 25 {
+		f.put("a", fmt.Sprintf("k%02d", i), object.PutOptions{})
+		f.put("b", fmt.Sprintf("k%02d", i), object.PutOptions{})
+	}
+	first := f.scanner(Options{PageSize: 10})
+	cp, err := first.startPass(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cp.Buckets) != "[a b]" {
+		t.Fatalf("buckets with rules: %v", cp.Buckets)
+	}
+	for range 4 { // a: 10, 20, 25 (done); b: 10
+		cp, _ = first.checkpoint(ctx)
+		if _, err := first.advance(ctx, cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, _ = first.checkpoint(ctx)
+	if fmt.Sprint(cp.Buckets) != "[b]" || cp.After != "k09" {
+		t.Fatalf("checkpoint %+v", cp)
+	}
+	second := f.scanner(Options{PageSize: 10})
+	f.pass(second)
+	st, err := second.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range st.Buckets {
+		if b.LastPassScanned != 25 || b.InProgress {
+			t.Errorf("bucket %s: %+v", b.Bucket, b)
+		}
+	}
+	if len(st.Pending) != 0 || !st.PassStarted.IsZero() {
+		t.Errorf("a pass is still pending: %+v", st)
+	}
+}
+
+// TestScannerLease: of two servers, only the lease holder scans; when it
+// stops renewing, the other takes over and finishes the pass.
+func TestScannerLease(t *testing.T) {
+	f := newFixture(t)
+	f.bucket("a", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.put("a", "k", object.PutOptions{})
+	f.clock.Advance(2 * day)
+	ctx := context.Background()
+	holder := meta.Lease{Key: leaseKey, Holder: "other", Term: time.Hour}
+	if held, _, err := holder.Take(ctx, f.meta); err != nil || !held {
+		t.Fatalf("take: %v %v", held, err)
+	}
+	s := f.scanner(Options{Holder: "me"})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(runCtx) }()
+	// While another server holds the lease nothing happens; the lease is
+	// given up by deleting it, as an expiry would.
+	st, err := s.Status(ctx)
+	if err != nil || st.Holder != "other" {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if len(f.versions("a")) != 1 {
+		t.Fatal("a server without the lease scanned")
+	}
+	if err := f.meta.Update(ctx, nil, func(tx meta.Txn) error { return tx.Delete(leaseKey) }); err != nil {
+		t.Fatal(err)
+	}
+	for len(f.versions("a")) != 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if st, _ := s.Status(ctx); st.Holder != "me" {
+		t.Fatalf("holder %q", st.Holder)
+	}
+}
+
+// TestRulesRemovedMidPass: a bucket whose rules or whole self went away
+// during a pass is skipped, not an error.
+func TestRulesRemovedMidPass(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("a", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.bucket("b", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.put("a", "k", object.PutOptions{})
+	s := f.scanner(Options{})
+	if _, err := s.startPass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.layer.SetBucketConfig(ctx, "a", ConfigName, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.layer.DeleteBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * day)
+	if err := s.Pass(ctx); err != nil && !errors.Is(err, s3err.ErrNoSuchBucket) {
+		t.Fatal(err)
+	}
+	if len(f.versions("a")) != 1 {
+		t.Fatal("rules removed mid-pass were applied")
+	}
+}
