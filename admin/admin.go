@@ -145,6 +145,8 @@ type (
 	ScrubReport = adminapi.ScrubReport
 	// NotifyTargetStatus is a notification target and its delivery.
 	NotifyTargetStatus = adminapi.NotifyTargetStatus
+	// LifecycleStatus is the lifecycle scanner's state.
+	LifecycleStatus = adminapi.LifecycleStatus
 )
 
 func seg(s string) string { return url.PathEscape(s) }
@@ -286,4 +288,11 @@ func (c *Client) NotifyTargets(ctx context.Context, ping bool) ([]NotifyTargetSt
 		path += "?status"
 	}
 	return out, c.call(ctx, http.MethodGet, path, nil, &out)
+}
+
+// LifecycleStatus reports the lifecycle scanner's passes and, per bucket
+// with rules, its last complete scan and the actions its rules took.
+func (c *Client) LifecycleStatus(ctx context.Context) (LifecycleStatus, error) {
+	var out LifecycleStatus
+	return out, c.call(ctx, http.MethodGet, "lifecycle/status", nil, &out)
 }

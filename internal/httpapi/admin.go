@@ -55,6 +55,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"notify", "targets"}, "admin:ServerInfo", (*Server).adminNotifyTargets},
 	{http.MethodPut, []string{"notify", "targets", "{type}", "{name}"}, "admin:ConfigUpdate", (*Server).adminAddNotifyTarget},
 	{http.MethodDelete, []string{"notify", "targets", "{type}", "{name}"}, "admin:ConfigUpdate", (*Server).adminRemoveNotifyTarget},
+	{http.MethodGet, []string{"lifecycle", "status"}, "admin:ServerInfo", (*Server).adminLifecycleStatus},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {

@@ -65,6 +65,9 @@ type Config struct {
 	// events and serves listeners. The object layer records the events of
 	// writes itself.
 	Events *notify.Service
+	// Lifecycle, when set, is the lifecycle scanner the admin API
+	// reports on.
+	Lifecycle LifecycleScanner
 }
 
 // Server is the S3 API as an http.Handler.
@@ -74,18 +77,19 @@ type Server struct {
 	domain   string
 	verifier *sigv4.Verifier
 	// v2 verifies Signature Version 2; nil when it is refused.
-	v2       *sigv2.Verifier
-	log      *slog.Logger
-	ready    func() error
-	ridBase  string
-	ridSeq   atomic.Uint64
-	ownerID  string
-	now      func() time.Time
-	policies policyCache
-	iam      *iam.Store
-	events   *notify.Service
-	version  string
-	kms      kms.KMS
+	v2        *sigv2.Verifier
+	log       *slog.Logger
+	ready     func() error
+	ridBase   string
+	ridSeq    atomic.Uint64
+	ownerID   string
+	now       func() time.Time
+	policies  policyCache
+	iam       *iam.Store
+	events    *notify.Service
+	lifecycle LifecycleScanner
+	version   string
+	kms       kms.KMS
 	// Limits (limits.go).
 	slots       chan struct{}
 	slotWait    time.Duration
@@ -118,6 +122,7 @@ func New(cfg Config) *Server {
 	}
 	s.ownerID = ownerID(cfg.Region)
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
+	s.lifecycle = cfg.Lifecycle
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/wire/adminapi"
 )
 
 // The scanner's state is in the metadata store, in keys that start with
@@ -44,27 +45,9 @@ type checkpoint struct {
 
 func (c checkpoint) active() bool { return !c.Started.IsZero() && len(c.Buckets) > 0 }
 
-// BucketStatus is what the scanner knows of one bucket.
-type BucketStatus struct {
-	Bucket string `json:"bucket"`
-	// LastPassStarted and LastPassCompleted are when the latest complete
-	// scan of the bucket began and ended, and LastPassScanned how many
-	// versions it evaluated.
-	LastPassStarted   time.Time `json:"lastPassStarted,omitzero"`
-	LastPassCompleted time.Time `json:"lastPassCompleted,omitzero"`
-	LastPassScanned   int64     `json:"lastPassScanned"`
-	// InProgress says a scan of the bucket is under way: begun at
-	// Started, at the key Position, having evaluated Scanned versions.
-	InProgress bool      `json:"inProgress,omitempty"`
-	Started    time.Time `json:"started,omitzero"`
-	Position   string    `json:"position,omitempty"`
-	Scanned    int64     `json:"scanned,omitempty"`
-	// Actions counts what the rules did, since the bucket was first
-	// scanned, by kind: expire, delete-version, delete-marker,
-	// transition, abort-upload; and the actions that object lock
-	// refused (locked) and that failed (failed).
-	Actions map[string]int64 `json:"actions,omitempty"`
-}
+// BucketStatus is what the scanner knows of one bucket; it is stored
+// as the admin API reports it.
+type BucketStatus = adminapi.LifecycleBucketStatus
 
 // bucketTally is what one page did.
 type bucketTally struct {
@@ -82,7 +65,7 @@ func (t *bucketTally) count(k Kind) {
 }
 
 // add folds a page's tally into the bucket's status at now.
-func (b *BucketStatus) add(t *bucketTally, position string, now time.Time) {
+func (t *bucketTally) addTo(b *BucketStatus, position string, now time.Time) {
 	if b.Actions == nil {
 		b.Actions = map[string]int64{}
 	}
@@ -140,7 +123,7 @@ func (s *Scanner) saveCheckpoint(ctx context.Context, cp checkpoint, bucket stri
 		if err != nil {
 			return err
 		}
-		st.add(tally, cp.After, now)
+		tally.addTo(&st, cp.After, now)
 		v, err := json.Marshal(st)
 		if err != nil {
 			return err
@@ -162,23 +145,7 @@ func readBucketStatus(r meta.Reader, bucket string) (BucketStatus, error) {
 }
 
 // Status is the scanner's state, for `kura admin lifecycle status`.
-type Status struct {
-	// Now is when the status was read, on the scanner's clock.
-	Now time.Time `json:"now"`
-	// PassStarted is when the pass in progress began (zero when none),
-	// and Pending the buckets it has still to scan, the first in
-	// progress.
-	PassStarted time.Time `json:"passStarted,omitzero"`
-	Pending     []string  `json:"pending,omitempty"`
-	// LastPassStarted is when the latest pass began; the next begins
-	// Interval after it.
-	LastPassStarted time.Time `json:"lastPassStarted,omitzero"`
-	Interval        string    `json:"interval"`
-	Day             string    `json:"day"`
-	// Holder is the server that holds the scanner's lease, if any.
-	Holder  string         `json:"holder,omitempty"`
-	Buckets []BucketStatus `json:"buckets"`
-}
+type Status = adminapi.LifecycleStatus
 
 // Status reads the scanner's state and every bucket's figures.
 func (s *Scanner) Status(ctx context.Context) (Status, error) {
