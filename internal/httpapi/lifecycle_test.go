@@ -5,18 +5,22 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/tier"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/sigv4"
 	wire "github.com/kurastore/kura/wire/lifecycle"
 )
 
@@ -374,5 +378,50 @@ func TestBucketLifecycleActions(t *testing.T) {
 	}
 	if rec := s.do(putter, "DELETE", "/lcb?lifecycle", nil, nil); rec.Code != http.StatusNoContent {
 		t.Errorf("delete with s3:PutLifecycleConfiguration: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// Reads that compile a bucket's rules race with puts that replace them:
+// each read answers with the rules of one configuration or the other.
+func TestExpirationHeaderConcurrent(t *testing.T) {
+	s := lifecycleServer(t, 0)
+	s.putLifecycle(t, nil, lifecycleDoc(expireTmp))
+	s.send(t, fzNewRequest(http.MethodPut, "/bkt/tmp/a", nil, []byte("x")), false)
+	serve := func(r *http.Request) *httptest.ResponseRecorder {
+		sum := sha256.Sum256(nil)
+		if r.Body != nil {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			sum = sha256.Sum256(body)
+		}
+		sigv4.SignRequest(r, s.creds, fzRegion, "s3", hex.EncodeToString(sum[:]), s.now)
+		rec := httptest.NewRecorder()
+		s.api.ServeHTTP(rec, r)
+		return rec
+	}
+	docs := []string{lifecycleDoc(expireTmp), lifecycleDoc(strings.ReplaceAll(expireTmp, "<ID>tmp</ID>", "<ID>other</ID>"))}
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 25 {
+				if i == 0 {
+					doc := docs[j%2]
+					if rec := serve(fzNewRequest(http.MethodPut, "/bkt?lifecycle", withMD5(nil, doc), []byte(doc))); rec.Code != http.StatusOK {
+						errs <- fmt.Sprintf("put: %d", rec.Code)
+					}
+					continue
+				}
+				got := expirationOf(serve(fzNewRequest(http.MethodHead, "/bkt/tmp/a", nil, nil)))
+				if !strings.HasSuffix(got, `rule-id="tmp"`) && !strings.HasSuffix(got, `rule-id="other"`) {
+					errs <- fmt.Sprintf("head: %q", got)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
