@@ -78,7 +78,8 @@ const DefaultMinTransitionSize = 128 << 10
 const Standard = "STANDARD"
 
 // Rules is a bucket's lifecycle configuration, ready to evaluate. It is
-// immutable once compiled and safe for concurrent use.
+// immutable once compiled and safe for concurrent use. A nil *Rules has
+// no rules: nothing is ever due.
 type Rules struct {
 	rules   []rule
 	minSize MinSize
@@ -267,6 +268,9 @@ func (d *due) later(a Action, at time.Time) {
 // one due first is named, of several transitions the one due last (the
 // step of a chain the version should be on now).
 func (r *Rules) Evaluate(v Version, now time.Time, day time.Duration) Action {
+	if r == nil {
+		return Action{}
+	}
 	var expire, move due
 	for i := range r.rules {
 		c := &r.rules[i]
@@ -379,7 +383,7 @@ func (r *Rules) mayTransition(c *rule, v *Version) bool {
 // the first to expire it is named. Delete markers and noncurrent
 // versions have none.
 func (r *Rules) Expiration(v Version, day time.Duration) (at time.Time, ruleID string, ok bool) {
-	if !v.IsLatest || v.DeleteMarker {
+	if r == nil || !v.IsLatest || v.DeleteMarker {
 		return time.Time{}, "", false
 	}
 	var d due
@@ -400,6 +404,9 @@ func (r *Rules) Expiration(v Version, day time.Duration) (at time.Time, ruleID s
 // selects by key prefix alone selects an upload: it has no tags or size
 // yet. Of several rules, the first to abort it is named.
 func (r *Rules) AbortUpload(key string, initiated time.Time, day time.Duration) (at time.Time, ruleID string, ok bool) {
+	if r == nil {
+		return time.Time{}, "", false
+	}
 	v := Version{Key: key, DeleteMarker: true} // matched as having neither tags nor size
 	var d due
 	for i := range r.rules {
@@ -415,6 +422,9 @@ func (r *Rules) AbortUpload(key string, initiated time.Time, day time.Duration) 
 // HasAbort reports whether any rule aborts incomplete multipart uploads,
 // so that a scanner can skip listing uploads of buckets without one.
 func (r *Rules) HasAbort() bool {
+	if r == nil {
+		return false
+	}
 	for i := range r.rules {
 		if r.rules[i].abortDays > 0 {
 			return true

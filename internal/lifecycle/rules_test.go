@@ -392,3 +392,17 @@ func BenchmarkEvaluate(b *testing.B) {
 		})
 	}
 }
+
+// A bucket without rules may be handled as nil Rules.
+func TestNilRules(t *testing.T) {
+	var r *Rules
+	if got := r.Evaluate(current("k", 1), dueAfter(1000), stdDay); got.Kind != None {
+		t.Errorf("Evaluate: %+v", got)
+	}
+	if _, _, ok := r.Expiration(current("k", 1), stdDay); ok {
+		t.Error("Expiration")
+	}
+	if _, _, ok := r.AbortUpload("k", writtenAt, stdDay); ok || r.HasAbort() || r.MinSize() != MinSize128K {
+		t.Error("AbortUpload, HasAbort or MinSize")
+	}
+}

@@ -75,4 +75,9 @@ func Parse(stored []byte) (*Rules, error) {
 }
 
 // MinSize returns the minimum size mode the rules were compiled with.
-func (r *Rules) MinSize() MinSize { return r.minSize }
+func (r *Rules) MinSize() MinSize {
+	if r == nil {
+		return MinSize128K
+	}
+	return r.minSize
+}
