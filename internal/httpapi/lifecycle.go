@@ -111,7 +111,7 @@ func (s *Server) checkTransitionClasses(ctx context.Context, cfg *wire.Configura
 }
 
 func unknownTier(class string) error {
-	return s3err.ErrInvalidStorageClass.WithMessage("The storage class %q is not a tier of this server a lifecycle rule can transition objects to.", class)
+	return s3err.ErrInvalidStorageClass.WithMessage("The storage class %q names no tier of this server; lifecycle rules transition objects only to tiers.", class)
 }
 
 // lifecycleCache keeps the compiled rules of the buckets whose objects
