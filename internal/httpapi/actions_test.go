@@ -35,6 +35,9 @@ func TestIAMActions(t *testing.T) {
 		{"GetBucketEncryption", false, "s3:GetEncryptionConfiguration"},
 		{"DeleteBucketEncryption", false, "s3:PutEncryptionConfiguration"},
 		{"GetBucketPolicyStatus", false, "s3:GetBucketPolicyStatus"},
+		{"GetBucketLifecycleConfiguration", false, "s3:GetLifecycleConfiguration"},
+		{"PutBucketLifecycleConfiguration", false, "s3:PutLifecycleConfiguration"},
+		{"DeleteBucketLifecycle", false, "s3:PutLifecycleConfiguration"},
 		{"ListBuckets", false, "s3:ListAllMyBuckets"},
 		{"NoSuchOperation", false, ""},
 	}

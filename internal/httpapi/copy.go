@@ -124,6 +124,7 @@ func (s *Server) copyObject(rq *request) (response, error) {
 		return nil, err
 	}
 	out := append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...)
+	out = append(out, s.expirationHeaders(rq, rq.key, info)...)
 	if src.VersionID != "" {
 		out = append(out, [2]string{"x-amz-copy-source-version-id", src.VersionID})
 	}

@@ -53,6 +53,9 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 		out = headers{{"x-amz-checksum-algorithm", string(opts.ChecksumAlgorithm)}, {"x-amz-checksum-type", sumType}}
 	}
 	out = append(out, sseHeaders(rq, s.describeEncryption(opts.Encryption))...)
+	// The upload began about now: the object layer stamps it with the
+	// same clock, and the abort date is rounded to a whole day.
+	out = append(out, s.abortHeaders(rq, rq.key, s.now())...)
 	return xmlResponse{headers: out, doc: initiateResult{Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: id}}, nil
 }
 
@@ -173,7 +176,9 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return xmlResponse{headers: append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...), doc: completeResult{
+	out := append(writeVersionHeaders(info), sseHeaders(rq, info.SSE)...)
+	out = append(out, s.expirationHeaders(rq, rq.key, info)...)
+	return xmlResponse{headers: out, doc: completeResult{
 		Xmlns: s3Namespace, Location: objectURL(rq, rq.key), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(info.ETag),
 		partChecksums: checksum.ElementsOf(info.Checksums), ChecksumType: info.ChecksumType,
 	}}, nil
@@ -248,7 +253,7 @@ func (s *Server) listParts(rq *request) (response, error) {
 			partChecksums: checksum.ElementsOf(partChecksumMap(p))}
 		doc.Parts = append(doc.Parts, item)
 	}
-	return xmlResponse{doc: doc}, nil
+	return xmlResponse{headers: s.abortHeaders(rq, rq.key, res.Upload.Initiated), doc: doc}, nil
 }
 
 type uploadItem struct {

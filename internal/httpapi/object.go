@@ -91,6 +91,7 @@ func (s *Server) putObject(rq *request) (response, error) {
 	out := append(headers{{"ETag", quoteETag(info.ETag)}}, checksumHeaders(info.Checksums, info.ChecksumType)...)
 	out = append(out, writeVersionHeaders(info)...)
 	out = append(out, sseHeaders(rq, info.SSE)...)
+	out = append(out, s.expirationHeaders(rq, rq.key, info)...)
 	return emptyResponse{status: http.StatusOK, headers: out}, nil
 }
 
@@ -277,6 +278,11 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 		return nil, err
 	}
 	hdrs := append(objectHeaders(obj.Info), sseHeaders(rq, obj.Info.SSE)...)
+	if opts.VersionID == "" {
+		// Only the current version expires; a read naming a version
+		// cannot tell whether it is current without another lookup.
+		hdrs = append(hdrs, s.expirationHeaders(rq, rq.key, obj.Info)...)
+	}
 	if strings.EqualFold(h.Get("x-amz-checksum-mode"), "ENABLED") {
 		switch n := opts.PartNumber; {
 		case !obj.Partial, n == 1 && len(obj.Parts) == 0:

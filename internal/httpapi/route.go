@@ -93,6 +93,11 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut:    op("PutBucketCors", (*Server).putBucketCORS),
 		http.MethodDelete: op("DeleteBucketCors", (*Server).deleteBucketCORS),
 	},
+	"lifecycle": {
+		http.MethodGet:    op("GetBucketLifecycleConfiguration", (*Server).getBucketLifecycle),
+		http.MethodPut:    op("PutBucketLifecycleConfiguration", (*Server).putBucketLifecycle),
+		http.MethodDelete: op("DeleteBucketLifecycle", (*Server).deleteBucketLifecycle),
+	},
 	"encryption": {
 		http.MethodGet:    op("GetBucketEncryption", (*Server).getBucketEncryption),
 		http.MethodPut:    op("PutBucketEncryption", (*Server).putBucketEncryption),

@@ -17,6 +17,7 @@ import (
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/tier"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 	"github.com/kurastore/kura/sigv2"
@@ -68,6 +69,12 @@ type Config struct {
 	// Lifecycle, when set, is the lifecycle scanner the admin API
 	// reports on.
 	Lifecycle LifecycleScanner
+	// Tiers are the storage classes lifecycle transitions may name; nil
+	// means none.
+	Tiers tier.Source
+	// LifecycleDay is the length of a lifecycle day (0 means 24 hours):
+	// x-amz-expiration and x-amz-abort-date count in it.
+	LifecycleDay time.Duration
 }
 
 // Server is the S3 API as an http.Handler.
@@ -95,6 +102,10 @@ type Server struct {
 	slotWait    time.Duration
 	minBodyRate int64
 	rateWindow  time.Duration
+	// Lifecycle (lifecycle.go).
+	tiers          tier.Source
+	lifecycleDay   time.Duration
+	lifecycleRules lifecycleCache
 }
 
 // New returns a Server.
@@ -141,6 +152,10 @@ func New(cfg Config) *Server {
 		s.slotWait = DefaultMaxRequestWait
 	}
 	s.minBodyRate, s.rateWindow = cfg.MinBodyRate, cfg.BodyRateWindow
+	s.tiers, s.lifecycleDay = cfg.Tiers, cfg.LifecycleDay
+	if s.lifecycleDay <= 0 {
+		s.lifecycleDay = 24 * time.Hour
+	}
 	return s
 }
 

@@ -34,10 +34,6 @@ type Objects interface {
 	TransitionObject(ctx context.Context, bucket, key, vid, uid, class string) (object.ObjectInfo, error)
 }
 
-// ConfigName is the name of the bucket configuration document that holds
-// a bucket's lifecycle rules.
-const ConfigName = "lifecycle"
-
 // Options tune a Scanner.
 type Options struct {
 	Meta    meta.Store
@@ -218,7 +214,7 @@ func (s *Scanner) advance(ctx context.Context, cp checkpoint) (bool, error) {
 		if next, bucketDone, err = s.scanPage(ctx, bucket, rules, cp, &tally); err != nil {
 			return false, err
 		}
-		if bucketDone && rules.abortsUploads() {
+		if bucketDone && rules.HasAbort() {
 			if err := s.abortUploads(ctx, bucket, rules, &tally); err != nil {
 				return false, err
 			}
@@ -245,12 +241,12 @@ func (s *Scanner) rules(ctx context.Context, bucket string) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseStored(doc)
+	return Parse(doc)
 }
 
 // scanPage evaluates one page of bucket's versions and acts on them.
 func (s *Scanner) scanPage(ctx context.Context, bucket string, rules *Rules, cp checkpoint, tally *bucketTally) (next string, done bool, err error) {
-	page, err := s.opts.Objects.ScanVersions(ctx, bucket, object.ScanOptions{After: cp.After, Limit: s.opts.PageSize, WithTags: rules.usesTags()})
+	page, err := s.opts.Objects.ScanVersions(ctx, bucket, object.ScanOptions{After: cp.After, Limit: s.opts.PageSize, WithTags: rules.UsesTags()})
 	if errors.Is(err, s3err.ErrNoSuchBucket) {
 		return "", true, nil
 	}

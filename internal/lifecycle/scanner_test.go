@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	wire "github.com/kurastore/kura/wire/lifecycle"
 )
 
 // clock is a settable clock.
@@ -104,11 +106,18 @@ func (f *fixture) bucket(name string, versioned bool, rules string) {
 	if rules == "" {
 		return
 	}
-	doc := `<LifecycleConfiguration>` + rules + `</LifecycleConfiguration>`
-	if _, err := ParseStored([]byte(doc)); err != nil {
+	cfg, err := wire.Parse(strings.NewReader(`<LifecycleConfiguration>` + rules + `</LifecycleConfiguration>`))
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
 		f.t.Fatalf("rules: %v", err)
 	}
-	if err := f.layer.SetBucketConfig(ctx, name, ConfigName, []byte(doc)); err != nil {
+	doc, err := EncodeStored(cfg, MinSizeByClass)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.layer.SetBucketConfig(ctx, name, ConfigName, doc); err != nil {
 		f.t.Fatal(err)
 	}
 }
