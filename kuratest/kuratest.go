@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/lifecycle"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/notify"
 	_ "github.com/kurastore/kura/internal/notify/webhook" // the kind of Options.Webhooks
@@ -42,6 +44,37 @@ type Server struct {
 	CertPEM []byte
 	// Client is a client with the root credentials.
 	Client *client.Client
+
+	scanner *lifecycle.Scanner
+}
+
+// RunLifecycle makes one whole pass of the lifecycle scanner now: every
+// rule of every bucket is applied at the server's current time.
+func (s *Server) RunLifecycle(ctx context.Context) error {
+	return s.scanner.Pass(ctx)
+}
+
+// Clock is a clock a test moves by hand (Options.Clock).
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock that reads t until it is moved.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
 }
 
 // Options tune NewServer. The zero value is fine.
@@ -54,6 +87,14 @@ type Options struct {
 	// TLS serves HTTPS with a fresh self-signed certificate for
 	// 127.0.0.1 (SSE-C needs it).
 	TLS bool
+	// Clock, when set, is the clock of the server's objects and of its
+	// lifecycle rules (not of signature checks): a test writes objects,
+	// moves the clock on with Advance, and calls RunLifecycle to have
+	// the rules applied at once, deterministically. The scanner then
+	// runs only when RunLifecycle is called.
+	Clock *Clock
+	// LifecycleDay is the length of a lifecycle day; default 24 hours.
+	LifecycleDay time.Duration
 	// Webhooks are event notification targets: name to the URL events are
 	// POSTed to. A bucket's notification configuration names one by the
 	// ARN arn:minio:sqs::NAME:webhook. The URL need not answer; events for
@@ -98,10 +139,17 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		meta.Close()
 		t.Fatalf("kuratest: %v", err)
 	}
-	layer := object.New(meta, blobs, object.Options{Region: opts.Region, Now: opts.Now, Logger: log, KMS: keys, Events: events})
+	objectClock := opts.Now
+	if opts.Clock != nil {
+		objectClock = opts.Clock.Now
+	}
+	layer := object.New(meta, blobs, object.Options{
+		Region: opts.Region, Now: objectClock, Logger: log, KMS: keys, Events: events, LifecycleDay: opts.LifecycleDay,
+	})
+	scanner := lifecycle.New(lifecycle.Options{Meta: meta, Objects: layer, Day: opts.LifecycleDay, Now: objectClock, Rate: -1, Holder: "kuratest", Logger: log})
 	api := httpapi.New(httpapi.Config{
 		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now, KMS: keys,
-		Events: events,
+		Events: events, Lifecycle: scanner, LifecycleDay: opts.LifecycleDay,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,7 +159,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
 	s := &Server{
 		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region,
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner,
 	}
 	if opts.TLS {
 		certPEM, keyPEM, err := certs.Generate()
@@ -134,6 +182,13 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	go func() { defer close(collected); layer.RunCollector(ctx) }()
 	delivered := make(chan struct{})
 	go func() { defer close(delivered); events.Run(ctx) }()
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		if opts.Clock == nil {
+			scanner.Run(ctx)
+		}
+	}()
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		events.CloseListeners()
@@ -141,6 +196,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		stopCollector()
 		<-collected
 		<-delivered
+		<-scanned
 		meta.Close()
 	})
 	s.Client, err = client.New(s.Endpoint, &client.Options{

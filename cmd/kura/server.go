@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/lifecycle"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/meta/pgstore"
@@ -44,6 +46,9 @@ type serverFlags struct {
 	// Event notifications.
 	eventHistory    time.Duration
 	eventQueueLimit int
+	// Lifecycle.
+	lifecycleDay  time.Duration
+	lifecycleRate int
 }
 
 func serverCommand() *cobra.Command {
@@ -79,6 +84,8 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().StringVar(&f.blobDir, "blobs", "", "blob directory (default DIR/blobs); with --meta, a directory every gateway shares")
 	cmd.Flags().DurationVar(&f.eventHistory, "event-history", notify.DefaultHistory, "how long every event stays in the history, for listeners that resume after a sequencer")
 	cmd.Flags().IntVar(&f.eventQueueLimit, "event-queue-limit", notify.DefaultMaxQueued, "most events kept queued for one notification target that does not take them; past it the oldest are dropped, counted and logged")
+	cmd.Flags().DurationVar(&f.lifecycleDay, "lifecycle-day", 24*time.Hour, "length of a lifecycle day (testing: a rule's Days, restored copies' Days and the scanner's passes count in it, as Ceph's rgw_lc_debug_interval does)")
+	cmd.Flags().IntVar(&f.lifecycleRate, "lifecycle-rate", lifecycle.DefaultRate, "most object versions the lifecycle scanner evaluates per second (negative: no bound)")
 	addLimitFlags(cmd, &f.limits)
 	return cmd
 }
@@ -266,6 +273,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
+		LifecycleDay: f.lifecycleDay,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.
@@ -279,6 +287,11 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	go func() { defer close(collectorDone); layer.RunCollector(bg) }()
 	eventsDone := make(chan struct{})
 	go func() { defer close(eventsDone); events.Run(bg) }()
+	scanner := lifecycle.New(lifecycle.Options{
+		Meta: metaStore, Objects: layer, Day: f.lifecycleDay, Rate: f.lifecycleRate, Holder: serverID(), Logger: log,
+	})
+	scannerDone := make(chan struct{})
+	go func() { defer close(scannerDone); scanner.Run(bg) }()
 
 	ln, err := net.Listen("tcp", f.address)
 	if err != nil {
@@ -291,15 +304,17 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		return err
 	}
 	api := httpapi.New(httpapi.Config{
-		Objects:     layer,
-		Region:      f.region,
-		Domain:      f.domain,
-		Credentials: auth.NewStatic(creds).Secret,
-		IAM:         identities,
-		KMS:         keys,
-		Events:      events,
-		Version:     version(),
-		Logger:      log,
+		Objects:      layer,
+		Region:       f.region,
+		Domain:       f.domain,
+		Credentials:  auth.NewStatic(creds).Secret,
+		IAM:          identities,
+		KMS:          keys,
+		Events:       events,
+		Lifecycle:    scanner,
+		LifecycleDay: f.lifecycleDay,
+		Version:      version(),
+		Logger:       log,
 
 		MaxRequests:    f.limits.maxRequests,
 		MaxRequestWait: f.limits.maxRequestWait,
@@ -342,6 +357,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		<-collectorDone
 		<-eventsDone
+		<-scannerDone
 		return err
 	case <-ctx.Done():
 	}
@@ -353,6 +369,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	stopBackground()
 	<-collectorDone
 	<-eventsDone
+	<-scannerDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -421,4 +438,12 @@ func openEvents(dir string, m meta.Store, f serverFlags, log *slog.Logger) (*not
 		Meta: m, Region: f.region, Owner: httpapi.OwnerID(f.region), SealKey: key, Env: env,
 		Shared: f.metaURL != "", History: f.eventHistory, MaxQueued: f.eventQueueLimit, Logger: log,
 	})
+}
+
+// serverID names this server in the leases of background work.
+func serverID() string {
+	host, _ := os.Hostname()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }
