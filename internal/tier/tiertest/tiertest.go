@@ -80,6 +80,23 @@ func Run(t *testing.T, h Harness) {
 		expect(t, tr, "u1/b1", 100, 250, data[100:350])
 		expect(t, tr, "u1/b1", 1000, 0, nil)
 	})
+	t.Run("BeyondEnd", func(t *testing.T) {
+		tr := h.New(t)
+		put(t, tr, "u1/b", pattern(10, 1))
+		for _, r := range [][2]int64{{0, 11}, {10, 1}, {9, 2}, {11, 0}} {
+			rc, err := tr.Open(bg, "u1/b", r[0], r[1])
+			if err == nil {
+				_, err = io.ReadAll(rc)
+				rc.Close()
+			}
+			if err == nil {
+				t.Errorf("open %d+%d of a 10-byte object succeeded", r[0], r[1])
+			}
+			if errors.Is(err, tier.ErrNotFound) {
+				t.Errorf("open %d+%d of a 10-byte object: %v; the object exists", r[0], r[1], err)
+			}
+		}
+	})
 	t.Run("ZeroLength", func(t *testing.T) {
 		tr := h.New(t)
 		put(t, tr, "u1/empty", nil)
