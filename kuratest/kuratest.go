@@ -26,6 +26,7 @@ import (
 	"github.com/kurastore/kura/internal/notify"
 	_ "github.com/kurastore/kura/internal/notify/webhook" // the kind of Options.Webhooks
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/tier/tierstore"
 )
 
 // Server is a running kura.
@@ -42,6 +43,9 @@ type Server struct {
 	CertPEM []byte
 	// Client is a client with the root credentials.
 	Client *client.Client
+	// Tiers is the server's registry of tiers, where tests add a tier
+	// (a directory, another server's bucket) without the admin API.
+	Tiers *tierstore.Registry
 }
 
 // Options tune NewServer. The zero value is fine.
@@ -91,9 +95,15 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	for name, url := range opts.Webhooks {
 		hooks = append(hooks, notify.Config{Type: "webhook", Name: name, Settings: map[string]string{"endpoint": url}})
 	}
+	sealKey := []byte(randomHex(16))
 	events, err := notify.New(notify.Options{
-		Meta: meta, Region: opts.Region, Owner: httpapi.OwnerID(opts.Region), SealKey: []byte(randomHex(16)), Env: hooks, Logger: log,
+		Meta: meta, Region: opts.Region, Owner: httpapi.OwnerID(opts.Region), SealKey: sealKey, Env: hooks, Logger: log,
 	})
+	if err != nil {
+		meta.Close()
+		t.Fatalf("kuratest: %v", err)
+	}
+	tiers, err := tierstore.New(tierstore.Options{Meta: meta, SealKey: sealKey})
 	if err != nil {
 		meta.Close()
 		t.Fatalf("kuratest: %v", err)
@@ -101,7 +111,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	layer := object.New(meta, blobs, object.Options{Region: opts.Region, Now: opts.Now, Logger: log, KMS: keys, Events: events})
 	api := httpapi.New(httpapi.Config{
 		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now, KMS: keys,
-		Events: events,
+		Events: events, TierAdmin: tiers,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,7 +121,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
 	s := &Server{
 		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region,
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, Tiers: tiers,
 	}
 	if opts.TLS {
 		certPEM, keyPEM, err := certs.Generate()

@@ -17,6 +17,7 @@ import (
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/tier/tierstore"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 	"github.com/kurastore/kura/sigv2"
@@ -65,6 +66,12 @@ type Config struct {
 	// events and serves listeners. The object layer records the events of
 	// writes itself.
 	Events *notify.Service
+	// TierAdmin, when set, is the registry of tiers the admin API
+	// manages.
+	TierAdmin *tierstore.Registry
+	// TierInUse, when set, says whether a tier is still needed; the
+	// admin API refuses to remove a tier in use.
+	TierInUse tierstore.InUse
 }
 
 // Server is the S3 API as an http.Handler.
@@ -86,6 +93,9 @@ type Server struct {
 	events   *notify.Service
 	version  string
 	kms      kms.KMS
+	// tierAdmin and tierInUse serve the admin API of tiers.
+	tierAdmin *tierstore.Registry
+	tierInUse tierstore.InUse
 	// Limits (limits.go).
 	slots       chan struct{}
 	slotWait    time.Duration
@@ -118,6 +128,7 @@ func New(cfg Config) *Server {
 	}
 	s.ownerID = ownerID(cfg.Region)
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
+	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

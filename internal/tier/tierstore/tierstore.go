@@ -263,7 +263,7 @@ func (r *Registry) Add(ctx context.Context, d Definition) error {
 	err = t.Check(cctx)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("tier %s does not answer: %w", d.Name, err)
+		return fmt.Errorf("%w: tier %s does not answer: %w", ErrInvalid, d.Name, err)
 	}
 	v, err := r.encode(d)
 	if err != nil {

@@ -12,11 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/tier"
-	"github.com/kurastore/kura/kuratest"
 )
 
 var ctx = context.Background()
@@ -149,57 +147,6 @@ func TestAddRefuses(t *testing.T) {
 	}
 	if defs, _ := r.List(ctx); len(defs) != 0 {
 		t.Fatalf("refused tiers were stored: %+v", defs)
-	}
-}
-
-// TestCredentialsSealedAtRest reads every value of the metadata store:
-// none holds the secret key or the access key.
-func TestCredentialsSealedAtRest(t *testing.T) {
-	srv := kuratest.NewServer(t)
-	if err := srv.Client.MakeBucket(ctx, "cold", client.MakeBucketOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	m := openMeta(t)
-	r := newRegistry(t, newClock().opts(m))
-	d := Definition{Name: "REMOTE", Type: TypeS3, Endpoint: srv.URL, Bucket: "cold", Prefix: "p/", AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
-	if err := r.Add(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	err := m.View(ctx, func(rd meta.Reader) error {
-		return meta.EachEntry(rd, nil, func(k, v []byte) error {
-			n++
-			for _, secret := range []string{srv.SecretKey, srv.AccessKey} {
-				if bytes.Contains(v, []byte(secret)) || bytes.Contains(k, []byte(secret)) {
-					t.Errorf("key %q holds a credential in the clear", k)
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil || n == 0 {
-		t.Fatalf("%d entries, %v", n, err)
-	}
-	defs, err := r.List(ctx)
-	if err != nil || len(defs) != 1 {
-		t.Fatalf("list: %+v, %v", defs, err)
-	}
-	if defs[0].SecretKey != Masked || defs[0].AccessKey != srv.AccessKey || defs[0].Endpoint != srv.URL {
-		t.Fatalf("list shows %+v", defs[0])
-	}
-	// The tier works with the unsealed credentials.
-	tr, err := r.Tier(ctx, "REMOTE")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.Put(ctx, "u/b", strings.NewReader("x"), 1); err != nil {
-		t.Fatal(err)
-	}
-	// Another seal key cannot open them: the tier is refused, not built
-	// with empty credentials.
-	other := newRegistry(t, Options{Meta: m, SealKey: sealKey(2)})
-	if _, err := other.Tier(ctx, "REMOTE"); err == nil || errors.Is(err, tier.ErrNoSuchTier) {
-		t.Fatalf("tier under another seal key: %v", err)
 	}
 }
 
