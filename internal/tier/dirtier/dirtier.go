@@ -131,8 +131,8 @@ func (t *Tier) Put(ctx context.Context, name string, r io.Reader, size int64) er
 	if err != nil {
 		return err
 	}
-	if size < 0 {
-		return fmt.Errorf("dirtier: negative size %d", size)
+	if size < 0 || r == nil {
+		return fmt.Errorf("dirtier: no data or a negative size (%d)", size)
 	}
 	f, err := t.createTemp(p)
 	if err != nil {
@@ -192,8 +192,9 @@ func writeExactly(ctx context.Context, f *os.File, r io.Reader, size int64) erro
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if errors.Is(err, errReadSide{}) {
-			return err
+		var rs readSideError
+		if errors.As(err, &rs) {
+			return fmt.Errorf("dirtier: reading the data: %w", rs.err)
 		}
 		return unavailable(err)
 	}
@@ -214,11 +215,11 @@ type ctxReader struct {
 	r   io.Reader
 }
 
-type errReadSide struct{ err error }
+// readSideError is a failure of the data's source, not of the tier.
+type readSideError struct{ err error }
 
-func (e errReadSide) Error() string        { return e.err.Error() }
-func (e errReadSide) Unwrap() error        { return e.err }
-func (e errReadSide) Is(target error) bool { _, ok := target.(errReadSide); return ok }
+func (e readSideError) Error() string { return e.err.Error() }
+func (e readSideError) Unwrap() error { return e.err }
 
 func (c ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
@@ -226,7 +227,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = errReadSide{err}
+		err = readSideError{err}
 	}
 	return n, err
 }

@@ -146,8 +146,8 @@ func (t *Tier) Put(ctx context.Context, name string, r io.Reader, size int64) er
 	if err != nil {
 		return err
 	}
-	if size < 0 {
-		return fmt.Errorf("s3tier: negative size %d", size)
+	if size < 0 || r == nil {
+		return fmt.Errorf("s3tier: no data or a negative size (%d)", size)
 	}
 	cr := &countingReader{r: r}
 	_, err = t.c.PutObject(ctx, t.bucket, key, cr, size, client.PutObjectOptions{

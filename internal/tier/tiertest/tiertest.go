@@ -68,6 +68,12 @@ func expectMissing(t *testing.T, tr tier.Tier, name string) {
 	}
 }
 
+var errSource = errors.New("tiertest: the source failed")
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errSource }
+
 // Run runs the suite.
 func Run(t *testing.T, h Harness) {
 	t.Run("Ranges", func(t *testing.T) {
@@ -167,6 +173,22 @@ func Run(t *testing.T, h Harness) {
 			t.Fatal("a put of 9 bytes announced as 10 succeeded")
 		}
 		expectMissing(t, tr, "u1/short")
+	})
+	t.Run("SourceFails", func(t *testing.T) {
+		tr := h.New(t)
+		src := io.MultiReader(bytes.NewReader(pattern(1000, 1)), failingReader{})
+		err := tr.Put(bg, "u1/broken", src, 2000)
+		if err == nil {
+			t.Fatal("a put whose data failed to read succeeded")
+		}
+		// The tier is fine: only the source failed.
+		if errors.Is(err, tier.ErrUnavailable) {
+			t.Fatalf("a failing source reads as an unavailable tier: %v", err)
+		}
+		if !errors.Is(err, errSource) {
+			t.Fatalf("the source's error is lost: %v", err)
+		}
+		expectMissing(t, tr, "u1/broken")
 	})
 	t.Run("ConcurrentPuts", func(t *testing.T) {
 		tr := h.New(t)
