@@ -267,3 +267,54 @@ func TestNewRefusesBadKey(t *testing.T) {
 }
 
 func removeAll(p string) error { return os.RemoveAll(p) }
+
+// TestConcurrentUseAndChange runs lookups while tiers come and go: every
+// lookup gets a tier or ErrNoSuchTier, never another error (run with
+// -race).
+func TestConcurrentUseAndChange(t *testing.T) {
+	clk := newClock()
+	r := newRegistry(t, clk.opts(openMeta(t)))
+	if err := r.Add(ctx, dirDef(t, "STAY")); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := r.Tier(ctx, "STAY"); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := r.Tier(ctx, "FLIP"); err != nil && !errors.Is(err, tier.ErrNoSuchTier) {
+					errs <- err
+					return
+				}
+				clk.advance(time.Second)
+			}
+		}()
+	}
+	for range 20 {
+		if err := r.Add(ctx, dirDef(t, "FLIP")); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Remove(ctx, "FLIP", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Tier(ctx, "FLIP"); !errors.Is(err, tier.ErrNoSuchTier) {
+		t.Fatalf("FLIP after its last removal: %v", err)
+	}
+}
