@@ -296,3 +296,36 @@ func (c *Client) LifecycleStatus(ctx context.Context) (LifecycleStatus, error) {
 	var out LifecycleStatus
 	return out, c.call(ctx, http.MethodGet, "lifecycle/status", nil, &out)
 }
+
+// Tier is a remote tier: Type "s3" with Endpoint, Bucket, Prefix,
+// AccessKey, SecretKey and Region, or Type "dir" with Path.
+type Tier = adminapi.Tier
+
+// TierStatus says whether a tier answered its check.
+type TierStatus = adminapi.TierStatus
+
+// AddTier adds the tier name (upper-case letters, digits, '-' and '_';
+// the storage class transition rules name). The server checks that it
+// can write and delete a probe object on the tier and refuses the tier
+// if not; the credentials are sealed at rest.
+func (c *Client) AddTier(ctx context.Context, name string, t Tier) error {
+	t.Name = ""
+	return c.call(ctx, http.MethodPut, "tiers/"+seg(name), t, nil)
+}
+
+// RemoveTier removes a tier that nothing uses any more.
+func (c *Client) RemoveTier(ctx context.Context, name string) error {
+	return c.call(ctx, http.MethodDelete, "tiers/"+seg(name), nil, nil)
+}
+
+// ListTiers lists the tiers, their secret keys masked.
+func (c *Client) ListTiers(ctx context.Context) ([]Tier, error) {
+	var out []Tier
+	return out, c.call(ctx, http.MethodGet, "tiers", nil, &out)
+}
+
+// CheckTiers checks every tier and says which answer.
+func (c *Client) CheckTiers(ctx context.Context) ([]TierStatus, error) {
+	var out []TierStatus
+	return out, c.call(ctx, http.MethodGet, "tiers/status", nil, &out)
+}

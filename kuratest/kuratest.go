@@ -28,6 +28,7 @@ import (
 	"github.com/kurastore/kura/internal/notify"
 	_ "github.com/kurastore/kura/internal/notify/webhook" // the kind of Options.Webhooks
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/tier/tierstore"
 )
 
 // Server is a running kura.
@@ -44,6 +45,9 @@ type Server struct {
 	CertPEM []byte
 	// Client is a client with the root credentials.
 	Client *client.Client
+	// Tiers is the server's registry of tiers, where tests add a tier
+	// (a directory, another server's bucket) without the admin API.
+	Tiers *tierstore.Registry
 
 	scanner *lifecycle.Scanner
 }
@@ -132,9 +136,15 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	for name, url := range opts.Webhooks {
 		hooks = append(hooks, notify.Config{Type: "webhook", Name: name, Settings: map[string]string{"endpoint": url}})
 	}
+	sealKey := []byte(randomHex(16))
 	events, err := notify.New(notify.Options{
-		Meta: meta, Region: opts.Region, Owner: httpapi.OwnerID(opts.Region), SealKey: []byte(randomHex(16)), Env: hooks, Logger: log,
+		Meta: meta, Region: opts.Region, Owner: httpapi.OwnerID(opts.Region), SealKey: sealKey, Env: hooks, Logger: log,
 	})
+	if err != nil {
+		meta.Close()
+		t.Fatalf("kuratest: %v", err)
+	}
+	tiers, err := tierstore.New(tierstore.Options{Meta: meta, SealKey: sealKey})
 	if err != nil {
 		meta.Close()
 		t.Fatalf("kuratest: %v", err)
@@ -144,12 +154,12 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		objectClock = opts.Clock.Now
 	}
 	layer := object.New(meta, blobs, object.Options{
-		Region: opts.Region, Now: objectClock, Logger: log, KMS: keys, Events: events, LifecycleDay: opts.LifecycleDay,
+		Region: opts.Region, Now: objectClock, Logger: log, KMS: keys, Events: events, LifecycleDay: opts.LifecycleDay, Tiers: tiers,
 	})
 	scanner := lifecycle.New(lifecycle.Options{Meta: meta, Objects: layer, Day: opts.LifecycleDay, Now: objectClock, Rate: -1, Holder: "kuratest", Logger: log})
 	api := httpapi.New(httpapi.Config{
 		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now, KMS: keys,
-		Events: events, Lifecycle: scanner, LifecycleDay: opts.LifecycleDay,
+		Events: events, Lifecycle: scanner, LifecycleDay: opts.LifecycleDay, Tiers: tiers, TierAdmin: tiers,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -159,7 +169,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
 	s := &Server{
 		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner,
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner, Tiers: tiers,
 	}
 	if opts.TLS {
 		certPEM, keyPEM, err := certs.Generate()

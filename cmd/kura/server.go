@@ -28,6 +28,7 @@ import (
 	"github.com/kurastore/kura/internal/meta/pgstore"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/tier/tierstore"
 )
 
 type serverFlags struct {
@@ -271,6 +272,10 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	tiers, err := openTiers(dir, metaStore)
+	if err != nil {
+		return err
+	}
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
 		LifecycleDay: f.lifecycleDay,
@@ -312,6 +317,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		KMS:          keys,
 		Events:       events,
 		Lifecycle:    scanner,
+		Tiers:        tiers,
+		TierAdmin:    tiers,
+		TierInUse:    tierInUse(layer),
 		LifecycleDay: f.lifecycleDay,
 		Version:      version(),
 		Logger:       log,
@@ -417,6 +425,16 @@ func watchChanges(ctx context.Context, m meta.Store, identities *iam.Store, api 
 		case <-tick.C:
 		}
 	}
+}
+
+// openTiers makes the registry of tiers, whose credentials the IAM seal
+// key seals.
+func openTiers(dir string, m meta.Store) (*tierstore.Registry, error) {
+	key, err := iamSealKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	return tierstore.New(tierstore.Options{Meta: m, SealKey: key})
 }
 
 // openEvents makes the event notification service: targets from the

@@ -56,6 +56,10 @@ var adminRoutes = []adminRoute{
 	{http.MethodPut, []string{"notify", "targets", "{type}", "{name}"}, "admin:ConfigUpdate", (*Server).adminAddNotifyTarget},
 	{http.MethodDelete, []string{"notify", "targets", "{type}", "{name}"}, "admin:ConfigUpdate", (*Server).adminRemoveNotifyTarget},
 	{http.MethodGet, []string{"lifecycle", "status"}, "admin:ServerInfo", (*Server).adminLifecycleStatus},
+	{http.MethodGet, []string{"tiers"}, "admin:ServerInfo", (*Server).adminListTiers},
+	{http.MethodGet, []string{"tiers", "status"}, "admin:ServerInfo", (*Server).adminTierStatus},
+	{http.MethodPut, []string{"tiers", "{name}"}, "admin:ConfigUpdate", (*Server).adminAddTier},
+	{http.MethodDelete, []string{"tiers", "{name}"}, "admin:ConfigUpdate", (*Server).adminRemoveTier},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -158,6 +162,9 @@ func adminError(err error) error {
 		return s3err.ErrNoSuchKey.WithMessage("%v", err)
 	case errors.Is(err, notify.ErrTargetExists):
 		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
+	}
+	if mapped, ok := tierAdminError(err); ok {
+		return mapped
 	}
 	return err
 }

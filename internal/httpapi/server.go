@@ -18,6 +18,7 @@ import (
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/internal/tier"
+	"github.com/kurastore/kura/internal/tier/tierstore"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 	"github.com/kurastore/kura/sigv2"
@@ -75,6 +76,12 @@ type Config struct {
 	// LifecycleDay is the length of a lifecycle day (0 means 24 hours):
 	// x-amz-expiration and x-amz-abort-date count in it.
 	LifecycleDay time.Duration
+	// TierAdmin, when set, is the registry of tiers the admin API
+	// manages.
+	TierAdmin *tierstore.Registry
+	// TierInUse, when set, says whether a tier is still needed; the
+	// admin API refuses to remove a tier in use.
+	TierInUse tierstore.InUse
 }
 
 // Server is the S3 API as an http.Handler.
@@ -97,6 +104,9 @@ type Server struct {
 	lifecycle LifecycleScanner
 	version   string
 	kms       kms.KMS
+	// tierAdmin and tierInUse serve the admin API of tiers.
+	tierAdmin *tierstore.Registry
+	tierInUse tierstore.InUse
 	// Limits (limits.go).
 	slots       chan struct{}
 	slotWait    time.Duration
@@ -134,6 +144,7 @@ func New(cfg Config) *Server {
 	s.ownerID = ownerID(cfg.Region)
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	s.lifecycle = cfg.Lifecycle
+	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

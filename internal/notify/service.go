@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/sealbox"
 	"github.com/kurastore/kura/wire/notification"
 )
 
@@ -85,7 +86,7 @@ type Service struct {
 	seq  sequencer
 	id   string // this process, as a lease holder
 	env  recordEnv
-	seal *sealer
+	seal *sealbox.Box
 
 	cfgMu sync.Mutex
 	cfgs  map[string]*notification.Configuration
@@ -114,7 +115,7 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	seal, err := newSealer(opts.SealKey)
+	seal, err := sealbox.New(opts.SealKey, sealPurpose)
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,41 +15,9 @@ import (
 // that every gateway reloads its targets.
 var TargetsGenerationKey = meta.GenerationKey("notify-targets")
 
-// sealer seals the secret settings of stored targets.
-type sealer struct{ aead cipher.AEAD }
-
-func newSealer(key []byte) (*sealer, error) {
-	if len(key) != 32 {
-		return nil, errors.New("notify: the seal key must be 32 bytes")
-	}
-	sub, err := hkdf.Key(sha256.New, key, nil, "kura notify target secrets v1", 32)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(sub)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &sealer{aead}, nil
-}
-
-func (s *sealer) seal(plain, ad []byte) []byte {
-	nonce := make([]byte, s.aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plain, ad)
-}
-
-func (s *sealer) open(sealed, ad []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("notify: sealed settings too short")
-	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], ad)
-}
+// sealPurpose derives the key that seals targets' secret settings from
+// the seal key; changing it would make every stored secret unreadable.
+const sealPurpose = "kura notify target secrets v1"
 
 // storedTarget is a target as the metadata store keeps it: its secret
 // settings sealed, bound to the target's id.
@@ -81,7 +44,7 @@ func (s *Service) encodeTarget(c Config) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.Sealed = s.seal.seal(plain, []byte(targetID(c.Type, c.Name)))
+		st.Sealed = s.seal.Seal(plain, []byte(targetID(c.Type, c.Name)))
 	}
 	return json.Marshal(st)
 }
@@ -96,7 +59,7 @@ func (s *Service) decodeTarget(v []byte) (Config, error) {
 		c.Settings = map[string]string{}
 	}
 	if len(st.Sealed) > 0 {
-		plain, err := s.seal.open(st.Sealed, []byte(targetID(st.Type, st.Name)))
+		plain, err := s.seal.Open(st.Sealed, []byte(targetID(st.Type, st.Name)))
 		if err != nil {
 			return Config{}, fmt.Errorf("notify: target %s: its secrets are sealed under another key", targetID(st.Type, st.Name))
 		}

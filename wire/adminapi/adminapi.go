@@ -140,3 +140,27 @@ type NotifyTargetStatus struct {
 	// scale-out, it holds the target's delivery lease).
 	Delivering bool `json:"delivering"`
 }
+
+// Tier is a remote tier, where lifecycle transitions move object data:
+// a bucket on an S3 endpoint (Type "s3") or a directory (Type "dir").
+// In an answer the secret key is masked.
+type Tier struct {
+	Name      string `json:"name,omitempty"`
+	Type      string `json:"type"`
+	Endpoint  string `json:"endpoint,omitempty"`
+	Bucket    string `json:"bucket,omitempty"`
+	Prefix    string `json:"prefix,omitempty"`
+	AccessKey string `json:"accessKey,omitempty"`
+	SecretKey string `json:"secretKey,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Path      string `json:"path,omitempty"`
+}
+
+// TierStatus says whether a tier answered a check (a probe object
+// written and removed).
+type TierStatus struct {
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Reachable bool   `json:"reachable"`
+	Error     string `json:"error,omitempty"`
+}
