@@ -65,6 +65,9 @@ type server struct {
 	// serves addr and hands requests to them in turn (gateways_test.go).
 	gws   []*server
 	proxy *roundRobin
+	// sameAddr: a restart listens on the address the server had, as a
+	// remote tier's endpoint must stay the same.
+	sameAddr bool
 }
 
 func randomHex(n int) string {
@@ -117,7 +120,9 @@ func (s *server) start() {
 		s.startGateways()
 		return
 	}
-	s.addr = freeAddr(t)
+	if !s.sameAddr || s.addr == "" {
+		s.addr = freeAddr(t)
+	}
 	args := append([]string{"server", "--address", s.addr, "--log-level", "warn"}, s.extra...)
 	s.cmd = exec.Command(kuraBin, append(args, s.dir)...)
 	s.cmd.Env = append(os.Environ(), s.env...)
