@@ -80,6 +80,21 @@ func (l *Layer) RunCollector(ctx context.Context) {
 		if pending || err != nil {
 			schedule(l.opts.GCDelay)
 		}
+		l.tierWork(ctx)
+	}
+}
+
+// tierWork deletes the remote objects that are due and does the restore
+// work that is due (tierqueue.go, restore.go). Failures stay queued and
+// are retried with backoff on later rounds.
+func (l *Layer) tierWork(ctx context.Context) {
+	if _, err := l.DrainTierDeletes(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("deleting remote objects", "err", err)
+	}
+	if n, err := l.DrainRestores(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("restoring objects", "err", err)
+	} else if n > 0 {
+		l.kickCollector()
 	}
 }
 

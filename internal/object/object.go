@@ -11,6 +11,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/tier"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 )
@@ -353,8 +354,12 @@ func getRecord(r meta.Reader, bucket, key string) (record, bool, error) {
 }
 
 // dropData removes what ties rec to its data: the inline value, or the
-// blob reference, queueing the blob for the collector.
+// blob reference, queueing the blob for the collector; or, for a
+// transitioned record, queues its remote objects for deletion.
 func (l *Layer) dropData(tx meta.Txn, rec record) error {
+	if rec.remote() {
+		return l.dropRemoteData(tx, rec)
+	}
 	if rec.Inline {
 		return tx.Delete(inlineKey(rec.UID))
 	}
@@ -407,11 +412,38 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 		}
 		if withData && rec.Inline {
 			data, err = r.Get(inlineKey(rec.UID))
+			if rec.remote() && (errors.Is(err, meta.ErrNotFound) || !rec.restoredCopyValid(l.gcNow())) {
+				// No restored copy to read: the value is on the tier.
+				data, err = nil, nil
+			}
 		}
 		return err
 	})
+	if err == nil && withData && rec.Inline && data == nil && rec.remote() {
+		data, err = l.readRemoteInline(ctx, rec)
+	}
 	rec.Info.Bucket, rec.Info.Key = bucket, key
 	return rec, data, err
+}
+
+// readRemoteInline reads the inline value of a transitioned record from
+// its tier.
+func (l *Layer) readRemoteInline(ctx context.Context, rec record) ([]byte, error) {
+	t, err := l.tierOf(ctx, rec.Info.Tier)
+	if err != nil {
+		return nil, tierReadError(rec.Info.Tier, err)
+	}
+	size := storedSize(rec.Info.Size, rec.Info.SSE.Type != "")
+	rc, err := t.Open(ctx, remoteName(rec.UID, remoteInlineID), 0, size)
+	if err != nil {
+		return nil, tierReadError(rec.Info.Tier, err)
+	}
+	defer rc.Close()
+	data := make([]byte, size)
+	if _, err := io.ReadFull(rc, data); err != nil {
+		return nil, tierReadError(rec.Info.Tier, err)
+	}
+	return data, nil
 }
 
 func lookupVersion(r meta.Reader, bucket, key, vid string) (record, error) {
@@ -464,6 +496,9 @@ func (l *Layer) HeadObject(ctx context.Context, bucket, key string, opts GetOpti
 func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, withBody bool) (*Object, error) {
 	for attempt := 0; ; attempt++ {
 		rec, data, err := l.lookup(ctx, bucket, key, opts.VersionID, withBody)
+		if errors.Is(err, tier.ErrNotFound) && attempt < maxGetRetries {
+			continue // replaced, and its remote value deleted, since the lookup
+		}
 		if err != nil {
 			if rec.Info.IsDeleteMarker {
 				return &Object{Info: rec.Info}, err
@@ -509,7 +544,7 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			return obj, nil
 		}
 		obj.Body, err = l.openData(ctx, rec, obj.Offset, obj.Length, objKey)
-		if errors.Is(err, blob.ErrNotFound) && attempt < maxGetRetries {
+		if (errors.Is(err, blob.ErrNotFound) || errors.Is(err, tier.ErrNotFound)) && attempt < maxGetRetries {
 			// The object was replaced and its old blob collected between
 			// the lookup and the open: look it up again.
 			continue
