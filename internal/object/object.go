@@ -422,7 +422,7 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 	if err == nil && withData && rec.Inline && data == nil && rec.remote() {
 		data, err = l.readRemoteInline(ctx, rec)
 	}
-	rec.Info.Bucket, rec.Info.Key = bucket, key
+	rec.Info.Bucket, rec.Info.Key, rec.Info.UID = bucket, key, rec.UID
 	return rec, data, err
 }
 

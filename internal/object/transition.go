@@ -117,7 +117,7 @@ func (l *Layer) TransitionObject(ctx context.Context, bucket, key, versionID, ui
 		return ObjectInfo{}, err
 	}
 	l.kickCollector()
-	info.Bucket, info.Key = bucket, key
+	info.Bucket, info.Key, info.UID = bucket, key, uid
 	return info, nil
 }
 
