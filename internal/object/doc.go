@@ -18,6 +18,8 @@
 //	V<bucket>/<key>\0<^time><vid>  a noncurrent version (versions.go)
 //	U…, P…                    multipart uploads and their parts (multipart.go)
 //	C<bucket>/<name>          a bucket configuration document (config.go)
+//	X<tier>/<uid>/<blob id>   remote object to delete from a tier (tierqueue.go)
+//	Z<due><kind><uid>         restore work: a copy to make or drop (restore.go)
 //
 // Bucket names never contain '/', so O-keys of one bucket are contiguous
 // and sorted by object key, and a listing is one range scan. Each object
