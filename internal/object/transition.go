@@ -35,21 +35,17 @@ var (
 )
 
 // TransitionObject moves the data of one version of bucket/key to the
-// tier named class: versionID is the version ("" or "null" for the null
-// version of an unversioned key), uid the record uid the caller
-// evaluated. When the version is no longer that record it returns
+// tier named class: versionID is the version ("" for the latest, which
+// is the null version of an unversioned key), uid the record uid the
+// caller evaluated (ObjectInfo.UID). When the version is no longer that record it returns
 // ErrVersionChanged and changes nothing; whatever it uploaded is queued
 // for deletion. It returns the version's info as transitioned.
 func (l *Layer) TransitionObject(ctx context.Context, bucket, key, versionID, uid, class string) (ObjectInfo, error) {
-	vid := versionID
-	if vid == "" {
-		vid = NullVersion
-	}
 	t, err := l.tierOf(ctx, class)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	rec, data, err := l.lookup(ctx, bucket, key, vid, true)
+	rec, data, err := l.lookup(ctx, bucket, key, versionID, true)
 	switch {
 	case err != nil && rec.Info.IsDeleteMarker:
 		return ObjectInfo{}, ErrVersionChanged
@@ -60,6 +56,7 @@ func (l *Layer) TransitionObject(ctx context.Context, bucket, key, versionID, ui
 	case rec.remote():
 		return ObjectInfo{}, ErrAlreadyTransitioned
 	}
+	vid := versionOf(rec)
 	rec.Info.Tier = class
 	if err := l.recordTransitionIntent(ctx, rec); err != nil {
 		return ObjectInfo{}, err

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -397,4 +399,138 @@ func transitionedKeys(t *testing.T, l testLayer) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestTransitionedVersionsKeepTheirMetadata(t *testing.T) {
+	ctx := context.Background()
+	l, mt := newTierLayer(t)
+	if err := l.SetBucketVersioning(ctx, "bkt", VersioningConfig{Status: VersioningEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	old := put(t, l, "bkt", "k", payload(5000))
+	put(t, l, "bkt", "k", payload(300))
+	smallUID := uidOf(t, l, "bkt", "k")
+	rec, _, err := l.lookup(ctx, "bkt", "k", old.VersionID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tags change while the data is uploaded: the commit keeps them.
+	mt.afterPut = func(string) {
+		if _, err := l.PutObjectTags(ctx, "bkt", "k", old.VersionID, map[string]string{"a": "b"}); err != nil {
+			t.Error(err)
+		}
+	}
+	info, err := l.TransitionObject(ctx, "bkt", "k", old.VersionID, rec.UID, testTier)
+	mt.set(func(m *memTier) { m.afterPut = nil })
+	if err != nil || info.VersionID != old.VersionID || info.Tags["a"] != "b" {
+		t.Fatalf("transition of a noncurrent version: %v %+v", err, info)
+	}
+	if _, err := l.TransitionObject(ctx, "bkt", "k", "", smallUID, testTier); err != nil {
+		t.Fatal(err)
+	}
+	got, obj, err := get(t, l, "bkt", "k", GetOptions{VersionID: old.VersionID})
+	if err != nil || !bytes.Equal(got, payload(5000)) || obj.Info.Tags["a"] != "b" || obj.Info.Tier != testTier {
+		t.Fatalf("GET of the old version: %v %+v", err, obj.Info)
+	}
+	vl, err := l.ListObjectVersions(ctx, "bkt", VersionListOptions{MaxKeys: 10})
+	if err != nil || len(vl.Versions) != 2 || vl.Versions[0].StorageClass != testTier || vl.Versions[1].StorageClass != testTier {
+		t.Fatalf("versions: %v %+v", err, vl.Versions)
+	}
+
+	// A restore by version id touches only that version.
+	if res, err := l.RestoreObject(ctx, "bkt", "k", old.VersionID, 1); err != nil || !res.Accepted || res.Info.VersionID != old.VersionID {
+		t.Fatalf("restore of the old version: %v %+v", err, res)
+	}
+	if n, err := l.DrainRestores(ctx); n != 1 || err != nil {
+		t.Fatalf("restore: %d %v", n, err)
+	}
+	head, err := l.HeadObject(ctx, "bkt", "k", GetOptions{})
+	if err != nil || head.Info.RestoreOngoing || !head.Info.RestoreExpiry.IsZero() {
+		t.Fatalf("the latest version: %v %+v", err, head.Info)
+	}
+
+	// A copy of a transitioned object reads through and is stored
+	// locally, as STANDARD.
+	cp, err := l.CopyObject(ctx, CopySource{Bucket: "bkt", Key: "k"}, "bkt", "copy", CopyOptions{})
+	if err != nil || cp.Tier != "" || cp.StorageClass != "" {
+		t.Fatalf("copy: %v %+v", err, cp)
+	}
+	mt.set(func(m *memTier) { m.failOpen = true })
+	if got, _, err := get(t, l, "bkt", "copy", GetOptions{}); err != nil || !bytes.Equal(got, payload(300)) {
+		t.Fatalf("GET of the copy with the tier down: %v", err)
+	}
+	mt.set(func(m *memTier) { m.failOpen = false })
+
+	// The scrub does not look for the data of transitioned versions
+	// among the local blobs.
+	l.clock.Advance(2 * time.Second)
+	if _, _, err := l.DrainQueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var damage []Damage
+	if _, err := l.Scrub(ctx, func(d Damage) { damage = append(damage, d) }); err != nil || len(damage) != 0 {
+		t.Fatalf("scrub: %v %+v", err, damage)
+	}
+}
+
+func TestReadsDuringTransitionAndRestore(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newTierLayer(t)
+	data := payload(300 << 10)
+	putMultipart(t, l, "obj", data, 100<<10, UploadOptions{}, nil)
+	small := payload(200)
+	put(t, l, "bkt", "small", small)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		key  string
+		data []byte
+	}{{"obj", data}, {"obj", data}, {"small", small}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				obj, err := l.GetObject(ctx, "bkt", c.key, GetOptions{})
+				if err != nil {
+					t.Errorf("GET %s: %v", c.key, err)
+					return
+				}
+				got, err := io.ReadAll(obj.Body)
+				obj.Body.Close()
+				if err != nil || !bytes.Equal(got, c.data) {
+					t.Errorf("GET %s: %d bytes, %v", c.key, len(got), err)
+					return
+				}
+			}
+		}()
+	}
+	transition(t, l, "obj")
+	transition(t, l, "small")
+	for _, key := range []string{"obj", "small"} {
+		if _, err := l.RestoreObject(ctx, "bkt", key, "", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.clock.Advance(2 * time.Second)
+	if _, _, err := l.DrainQueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.DrainRestores(ctx); n != 2 || err != nil {
+		t.Fatalf("restores: %d, %v", n, err)
+	}
+	l.clock.Advance(48 * time.Hour)
+	if n, err := l.DrainRestores(ctx); n != 2 || err != nil {
+		t.Fatalf("expiries: %d, %v", n, err)
+	}
+	l.clock.Advance(2 * time.Second)
+	if _, _, err := l.DrainQueue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
 }
