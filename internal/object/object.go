@@ -384,7 +384,9 @@ func (l *Layer) dropBlobRef(tx meta.Txn, blobID, owner string) error {
 // lookup reads an object's record (and its inline data when withData) in
 // one consistent view: the latest version, or version vid. It tells a
 // missing bucket from a missing key, and when the answer is a delete
-// marker it returns the marker's record with the error.
+// marker it returns the marker's record with the error. A transitioned
+// record's inline value is on its tier, and data is nil, unless the
+// record has a valid restored copy.
 func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bool) (record, []byte, error) {
 	var rec record
 	var data []byte
@@ -413,15 +415,13 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 		if withData && rec.Inline {
 			data, err = r.Get(inlineKey(rec.UID))
 			if rec.remote() && (errors.Is(err, meta.ErrNotFound) || !rec.restoredCopyValid(l.gcNow())) {
-				// No restored copy to read: the value is on the tier.
+				// No restored copy to read: the value is on the tier,
+				// and data stays nil.
 				data, err = nil, nil
 			}
 		}
 		return err
 	})
-	if err == nil && withData && rec.Inline && data == nil && rec.remote() {
-		data, err = l.readRemoteInline(ctx, rec)
-	}
 	rec.Info.Bucket, rec.Info.Key, rec.Info.UID = bucket, key, rec.UID
 	return rec, data, err
 }
@@ -496,9 +496,6 @@ func (l *Layer) HeadObject(ctx context.Context, bucket, key string, opts GetOpti
 func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, withBody bool) (*Object, error) {
 	for attempt := 0; ; attempt++ {
 		rec, data, err := l.lookup(ctx, bucket, key, opts.VersionID, withBody)
-		if errors.Is(err, tier.ErrNotFound) && attempt < maxGetRetries {
-			continue // replaced, and its remote value deleted, since the lookup
-		}
 		if err != nil {
 			if rec.Info.IsDeleteMarker {
 				return &Object{Info: rec.Info}, err
@@ -529,6 +526,15 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 		objKey, err := l.openObjectKey(ctx, bucket, key, rec.Info.SSE, opts.CustomerKey)
 		if err != nil {
 			return nil, err
+		}
+		if rec.Inline && data == nil && rec.remote() {
+			data, err = l.readRemoteInline(ctx, rec)
+			if errors.Is(err, tier.ErrNotFound) && attempt < maxGetRetries {
+				continue // replaced, and its remote value deleted, since the lookup
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 		if rec.Inline {
 			if err := rec.checkInline(data); err != nil {

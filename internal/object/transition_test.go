@@ -274,6 +274,14 @@ func TestTransitionedReadOnUnreachableTier(t *testing.T) {
 		if s3err.From(errOf(l.GetObject(ctx, "bkt", key, GetOptions{}))).HTTPStatus != 503 {
 			t.Fatalf("GET %s: not a 503", key)
 		}
+		// A GET answered by its preconditions needs no data.
+		head, err := l.HeadObject(ctx, "bkt", key, GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.GetObject(ctx, "bkt", key, GetOptions{Cond: Conditions{IfNoneMatch: head.Info.ETag}}); !errors.Is(err, s3err.ErrNotModified) {
+			t.Fatalf("conditional GET %s on an unreachable tier: %v", key, err)
+		}
 		// HEAD needs no data.
 		if obj, err := l.HeadObject(ctx, "bkt", key, GetOptions{}); err != nil || obj.Info.StorageClass != testTier {
 			t.Fatalf("HEAD %s: %v", key, err)
