@@ -73,7 +73,7 @@ func (s *Server) restoreObject(rq *request) (response, error) {
 	if res.Accepted {
 		status = http.StatusAccepted
 	}
-	return emptyResponse{status: status, headers: versionHeaders(res.Info)}, nil
+	return emptyResponse{status: status}, nil
 }
 
 // restoreHeader is x-amz-restore of a GET or HEAD of an object a restore

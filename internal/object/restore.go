@@ -278,9 +278,8 @@ func (l *Layer) DrainRestores(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return done, err
 			}
-			l.log.Warn("restore", "bucket", j.job.Bucket, "key", j.job.Key, "version", j.job.VersionID, "err", err)
 			if firstErr == nil {
-				firstErr = err
+				firstErr = fmt.Errorf("restore of %s/%s version %s: %w", j.job.Bucket, j.job.Key, j.job.VersionID, err)
 			}
 			continue
 		}

@@ -229,3 +229,38 @@ func TestDeleteRestoredVersion(t *testing.T) {
 		t.Fatalf("%d Z-keys left", n)
 	}
 }
+
+// The collector does the tier work: remote deletes and restores.
+func TestCollectorDoesTierWork(t *testing.T) {
+	ctx := context.Background()
+	l, mt := newTierLayer(t)
+	put(t, l, "bkt", "gone", payload(5000))
+	put(t, l, "bkt", "kept", payload(5000))
+	transition(t, l, "gone")
+	transition(t, l, "kept")
+	if _, err := l.DeleteObject(ctx, "bkt", "gone", DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.RestoreObject(ctx, "bkt", "kept", "", 1); err != nil {
+		t.Fatal(err)
+	}
+	l.clock.Advance(2 * time.Second)
+	run, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); l.RunCollector(run) }()
+	defer func() { stop(); <-done }()
+	// The collector's first round runs at once.
+	for i := 0; ; i++ {
+		obj, err := l.HeadObject(ctx, "bkt", "kept", GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !obj.Info.RestoreOngoing && len(mt.names()) == 1 {
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("the collector did not do the tier work: tier %v, restore ongoing %v", mt.names(), obj.Info.RestoreOngoing)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

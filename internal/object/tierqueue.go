@@ -236,8 +236,7 @@ func (l *Layer) deleteRemote(ctx context.Context, k []byte, now time.Time) (bool
 		return tx.Set(k, retry.encode())
 	})
 	if delErr != nil {
-		l.log.Warn("deleting a remote object", "tier", tierName, "object", name, "err", delErr)
-		return false, delErr
+		return false, fmt.Errorf("deleting %s from tier %s: %w", name, tierName, delErr)
 	}
 	return err == nil, err
 }
