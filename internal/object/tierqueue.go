@@ -56,6 +56,16 @@ func tierDeleteKey(tierName, name string) []byte {
 
 func tierDeleteLock(key []byte) meta.Lock { return meta.Lock{Name: append([]byte("lx/"), key[1:]...)} }
 
+// tierDeleteLocks are the locks of the X-keys of rec's remote objects on
+// rec.Info.Tier.
+func tierDeleteLocks(rec record) []meta.Lock {
+	var locks []meta.Lock
+	for _, id := range rec.dataIDs() {
+		locks = append(locks, tierDeleteLock(tierDeleteKey(rec.Info.Tier, remoteName(rec.UID, id))))
+	}
+	return locks
+}
+
 // tierDelete is an X-key's value: when the object may be deleted, how
 // many deletes failed, and whether a collector is deleting it now.
 type tierDelete struct {

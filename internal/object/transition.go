@@ -66,46 +66,10 @@ func (l *Layer) TransitionObject(ctx context.Context, bucket, key, versionID, ui
 		return ObjectInfo{}, err
 	}
 	var info ObjectInfo
-	locks := l.objectLocks(bucket, key)
-	for _, id := range rec.dataIDs() {
-		locks = append(locks, tierDeleteLock(tierDeleteKey(class, remoteName(uid, id))))
-	}
-	rolledBack, err := l.update(ctx, locks, func(tx meta.Txn) error {
-		b, err := readBucket(tx, bucket)
-		if err != nil {
-			return err
-		}
-		e, found, err := findVersion(tx, b, key, vid)
-		switch {
-		case err != nil:
-			return err
-		case !found || e.rec.UID != uid:
-			return ErrVersionChanged
-		case e.rec.remote():
-			return ErrAlreadyTransitioned
-		}
-		if err := takeTransitionIntent(tx, class, e.rec); err != nil {
-			return err
-		}
-		cur := e.rec
-		if cur.Inline {
-			err = tx.Delete(inlineKey(uid))
-		} else {
-			for _, id := range cur.blobIDs() {
-				if err = l.dropBlobRef(tx, id, uid); err != nil {
-					break
-				}
-			}
-		}
-		if err != nil {
-			return err
-		}
-		cur.Info.Tier, cur.Info.StorageClass = class, class
-		if err := rewriteVersion(tx, b, key, e.key, cur); err != nil {
-			return err
-		}
-		info = cur.Info
-		return l.recordEvent(ctx, tx, EventTransition, bucket, key, cur.Info)
+	locks := append(l.objectLocks(bucket, key), tierDeleteLocks(rec)...)
+	rolledBack, err := l.update(ctx, locks, func(tx meta.Txn) (err error) {
+		info, err = l.commitTransition(ctx, tx, bucket, key, vid, uid, class)
+		return err
 	})
 	if err != nil {
 		if rolledBack {
@@ -118,15 +82,51 @@ func (l *Layer) TransitionObject(ctx context.Context, bucket, key, versionID, ui
 	return info, nil
 }
 
+// commitTransition makes version vid of bucket/key, if it still is the
+// record uid, a record whose data is on tier class: it takes the X-keys
+// of the uploaded objects and drops the local data.
+func (l *Layer) commitTransition(ctx context.Context, tx meta.Txn, bucket, key, vid, uid, class string) (ObjectInfo, error) {
+	b, err := readBucket(tx, bucket)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	e, found, err := findVersion(tx, b, key, vid)
+	switch {
+	case err != nil:
+		return ObjectInfo{}, err
+	case !found || e.rec.UID != uid:
+		return ObjectInfo{}, ErrVersionChanged
+	case e.rec.remote():
+		return ObjectInfo{}, ErrAlreadyTransitioned
+	}
+	if err := takeTransitionIntent(tx, class, e.rec); err != nil {
+		return ObjectInfo{}, err
+	}
+	rec := e.rec
+	if rec.Inline {
+		err = tx.Delete(inlineKey(uid))
+	} else {
+		for _, id := range rec.blobIDs() {
+			if err = l.dropBlobRef(tx, id, uid); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	rec.Info.Tier, rec.Info.StorageClass = class, class
+	if err := rewriteVersion(tx, b, key, e.key, rec); err != nil {
+		return ObjectInfo{}, err
+	}
+	return rec.Info, l.recordEvent(ctx, tx, EventTransition, bucket, key, rec.Info)
+}
+
 // recordTransitionIntent writes the X-keys of the remote objects a
 // transition of rec (its Info.Tier set) is about to upload, due after
 // OrphanGrace: if the transition never commits, they are deleted then.
 func (l *Layer) recordTransitionIntent(ctx context.Context, rec record) error {
-	var locks []meta.Lock
-	for _, id := range rec.dataIDs() {
-		locks = append(locks, tierDeleteLock(tierDeleteKey(rec.Info.Tier, remoteName(rec.UID, id))))
-	}
-	return l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+	return l.meta.Update(ctx, tierDeleteLocks(rec), func(tx meta.Txn) error {
 		now := l.gcNow()
 		for _, id := range rec.dataIDs() {
 			k := tierDeleteKey(rec.Info.Tier, remoteName(rec.UID, id))
@@ -173,11 +173,7 @@ func takeTransitionIntent(tx meta.Txn, tierName string, rec record) error {
 // now, so that what it uploaded is deleted soon rather than after
 // OrphanGrace. If this fails they are due then anyway.
 func (l *Layer) expediteTierDeletes(ctx context.Context, rec record) {
-	var locks []meta.Lock
-	for _, id := range rec.dataIDs() {
-		locks = append(locks, tierDeleteLock(tierDeleteKey(rec.Info.Tier, remoteName(rec.UID, id))))
-	}
-	err := l.meta.Update(context.WithoutCancel(ctx), locks, func(tx meta.Txn) error {
+	err := l.meta.Update(context.WithoutCancel(ctx), tierDeleteLocks(rec), func(tx meta.Txn) error {
 		now := l.gcNow()
 		for _, id := range rec.dataIDs() {
 			k := tierDeleteKey(rec.Info.Tier, remoteName(rec.UID, id))
