@@ -167,6 +167,18 @@ func TestRestoreObjectHandler(t *testing.T) {
 			t.Fatalf("restore %s %q: %d %s, want %s", c.key, c.doc, rec.Code, rec.Body, c.code)
 		}
 	}
+	// The body limit: a document padded to maxRestoreBody is read, one
+	// byte more is refused.
+	padded := func(n int) string {
+		doc := "<RestoreRequest><Days>1</Days></RestoreRequest>"
+		return doc + strings.Repeat(" ", n-len(doc))
+	}
+	if rec := restore("warm", padded(maxRestoreBody)); errorCode(t, rec) != "InvalidObjectState" {
+		t.Fatalf("restore with a body of the limit: %d %s", rec.Code, rec.Body)
+	}
+	if rec := restore("warm", padded(maxRestoreBody+1)); errorCode(t, rec) != "MaxMessageLengthExceeded" {
+		t.Fatalf("restore with a body over the limit: %d %s", rec.Code, rec.Body)
+	}
 	if rec := restore("warm", "<RestoreRequest><Days>1</Days></RestoreRequest>"); rec.Code != http.StatusForbidden {
 		t.Fatalf("restore of a local object: %d", rec.Code)
 	}

@@ -1,0 +1,71 @@
+package object
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kurastore/kura/internal/meta"
+)
+
+// One pass deletes at most tierDeleteBatch remote objects; the next pass
+// takes the rest.
+func TestDrainTierDeletesBatch(t *testing.T) {
+	ctx := context.Background()
+	l, mt := newTierLayer(t)
+	for _, n := range []int{tierDeleteBatch, tierDeleteBatch + 1} {
+		err := l.meta.Update(ctx, nil, func(tx meta.Txn) error {
+			for i := range n {
+				name := fmt.Sprintf("u%d/b", i)
+				mt.objs[name] = []byte("x")
+				if err := tx.Set(tierDeleteKey(testTier, name), tierDelete{due: l.clock.Now()}.encode()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := l.DrainTierDeletes(ctx); got != tierDeleteBatch || err != nil {
+			t.Fatalf("%d queued: first pass deleted %d, %v", n, got, err)
+		}
+		if got, err := l.DrainTierDeletes(ctx); got != n-tierDeleteBatch || err != nil {
+			t.Fatalf("%d queued: second pass deleted %d, %v", n, got, err)
+		}
+		if len(mt.names()) != 0 || countKeys(t, l.meta, []byte{tagTierDelete}) != 0 {
+			t.Fatalf("%d queued: left %d", n, len(mt.names()))
+		}
+	}
+}
+
+// One pass does at most restoreBatch restore jobs.
+func TestDrainRestoresBatch(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newTierLayer(t)
+	for _, n := range []int{restoreBatch, restoreBatch + 1} {
+		err := l.meta.Update(ctx, nil, func(tx meta.Txn) error {
+			for i := range n {
+				// Jobs of versions that are gone: each pass only removes them.
+				job := restoreJob{Bucket: "bkt", Key: fmt.Sprint("k", i), VersionID: NullVersion, Days: 1}
+				if err := setRestoreJob(tx, l.clock.Now().Add(-time.Second), restoreExpire, fmt.Sprint("uid", i), job); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.DrainRestores(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if left := countKeys(t, l.meta, []byte{tagRestore}); left != n-restoreBatch {
+			t.Fatalf("%d queued: %d left after one pass", n, left)
+		}
+		if _, err := l.DrainRestores(ctx); err != nil || countKeys(t, l.meta, []byte{tagRestore}) != 0 {
+			t.Fatalf("%d queued: second pass %v", n, err)
+		}
+	}
+}
