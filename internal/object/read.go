@@ -16,7 +16,8 @@ import (
 // The blobs it will read are leased (readlease.go) until the reader is
 // closed, so the collector leaves them however long the read takes. A
 // transitioned record's data is read from its restored copy while it has
-// a valid one, else from its tier.
+// a valid one, else from its tier; the remote objects are leased then
+// (remoteLease), and their deletion waits for the read in the same way.
 func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
 	spans := dataSpans(rec, off, n)
 	var src dataSource // nil: the local blobs
@@ -32,11 +33,11 @@ func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey [
 		}
 		src = tierSource{t: t, name: rec.Info.Tier, uid: rec.UID}
 	}
-	var ids []blob.ID
-	if src == nil {
-		ids = make([]blob.ID, len(spans))
-		for i, s := range spans {
-			ids[i] = s.local
+	ids := make([]blob.ID, len(spans))
+	for i, s := range spans {
+		ids[i] = s.local
+		if src != nil {
+			ids[i] = remoteLease(rec.Info.Tier, rec.UID, string(s.id))
 		}
 	}
 	l.leaseBlobs(ids)

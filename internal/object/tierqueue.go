@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/tier"
 	"github.com/kurastore/kura/s3err"
@@ -55,6 +56,14 @@ func tierDeleteKey(tierName, name string) []byte {
 }
 
 func tierDeleteLock(key []byte) meta.Lock { return meta.Lock{Name: append([]byte("lx/"), key[1:]...)} }
+
+// remoteLease is the name under which a read leases (readlease.go) the
+// remote object of piece id of record uid on tier tierName: the X-key
+// that would delete it, without its tag. Blob ids never contain '/', so
+// it names no blob.
+func remoteLease(tierName, uid, id string) blob.ID {
+	return blob.ID(tierDeleteKey(tierName, remoteName(uid, id))[1:])
+}
 
 // tierDeleteLocks are the locks of the X-keys of rec's remote objects on
 // rec.Info.Tier.
@@ -158,13 +167,17 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := l.gcNow()
-	var due [][]byte
+	type queued struct {
+		key []byte
+		due time.Time
+	}
+	var due []queued
 	err := l.view(ctx, func(r meta.Reader) error {
 		due = due[:0]
 		return meta.EachEntry(r, []byte{tagTierDelete}, func(k, v []byte) error {
 			e, err := decodeTierDelete(v)
 			if err != nil || !e.due.After(now) {
-				due = append(due, bytes.Clone(k))
+				due = append(due, queued{bytes.Clone(k), e.due})
 			}
 			if len(due) == tierDeleteBatch {
 				return errStopScan
@@ -175,10 +188,24 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 	if err != nil && !errors.Is(err, errStopScan) {
 		return 0, err
 	}
+	var others otherLeases
+	if len(due) > 0 {
+		if others, err = l.readOtherLeases(ctx, now); err != nil {
+			return 0, err
+		}
+	}
 	deleted := 0
 	var firstErr error
-	for _, k := range due {
-		ok, err := l.deleteRemote(ctx, k, now)
+	for _, q := range due {
+		// A read that looked the record up before its data was dropped
+		// leased the remote object within GCDelay of the drop (the
+		// object became due GCDelay after it): it stays until the read
+		// is done, as blobs do (DrainQueue).
+		lease := blob.ID(q.key[1:])
+		if l.leasedHere(lease) || others.spares(lease, q.due.Add(-l.opts.GCDelay), l.opts.GCDelay) {
+			continue
+		}
+		ok, err := l.deleteRemote(ctx, q.key, now)
 		if err != nil {
 			if ctx.Err() != nil {
 				return deleted, err

@@ -1,8 +1,10 @@
 package object
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -67,5 +69,38 @@ func TestDrainRestoresBatch(t *testing.T) {
 		if _, err := l.DrainRestores(ctx); err != nil || countKeys(t, l.meta, []byte{tagRestore}) != 0 {
 			t.Fatalf("%d queued: second pass %v", n, err)
 		}
+	}
+}
+
+// A read that is streaming a transitioned version when the version is
+// deleted keeps its remote objects until it is done.
+func TestRemoteDeleteWaitsForReads(t *testing.T) {
+	ctx := context.Background()
+	l, mt := newTierLayer(t)
+	data := payload(3 * 4000)
+	putMultipart(t, l, "obj", data, 4000, UploadOptions{}, nil)
+	transition(t, l, "obj")
+	obj, err := l.GetObject(ctx, "bkt", "obj", GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 100)
+	if _, err := io.ReadFull(obj.Body, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.DeleteObject(ctx, "bkt", "obj", DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	l.clock.Advance(time.Hour)
+	if n, err := l.DrainTierDeletes(ctx); n != 0 || err != nil {
+		t.Fatalf("drain during the read: %d, %v", n, err)
+	}
+	rest, err := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if err != nil || !bytes.Equal(append(first, rest...), data) {
+		t.Fatalf("the read: %d bytes, %v", len(first)+len(rest), err)
+	}
+	if n, err := l.DrainTierDeletes(ctx); n != 3 || err != nil || len(mt.names()) != 0 {
+		t.Fatalf("drain after the read: %d, %v, tier %v", n, err, mt.names())
 	}
 }
