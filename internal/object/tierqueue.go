@@ -29,7 +29,8 @@ import (
 // (RunCollector, under its lease) deletes due objects from their tiers,
 // retrying with backoff while a tier cannot be reached, and removes each
 // X-key only once its object is gone: nothing leaks, and no live data
-// is deleted.
+// is deleted. Reads lease the remote objects they read (remoteLease), and
+// an object stays while a read holds it, as blobs do.
 //
 // Tier names never contain '/', so the tier is the X-key's first
 // segment. While the collector deletes an object it claims its X-key
