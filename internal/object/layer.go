@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kurastore/kura/internal/blob"
@@ -84,6 +85,9 @@ type Layer struct {
 	reads readLeases
 	// configs caches bucket configuration documents.
 	configs configCache
+	// tierPass is set while the collector's pass over the tier work runs
+	// (RunCollector).
+	tierPass atomic.Bool
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.

@@ -262,6 +262,7 @@ func (l *Layer) DrainRestores(ctx context.Context) (int, error) {
 	}
 	done := 0
 	var firstErr error
+	failing := map[string]bool{} // tiers a copy failed on in this pass
 	for _, j := range due {
 		if len(j.key) < 1+8+1 {
 			continue
@@ -270,7 +271,7 @@ func (l *Layer) DrainRestores(ctx context.Context) (int, error) {
 		var did bool
 		var err error
 		if j.key[1+8] == restoreCopy {
-			did, err = l.copyBack(ctx, j.key, uid, j.job)
+			did, err = l.copyBack(ctx, j.key, uid, j.job, failing)
 		} else {
 			did, err = l.expireRestore(ctx, j.key, uid, j.job)
 		}
@@ -308,7 +309,9 @@ func (l *Layer) restoreTarget(r meta.Reader, uid string, j restoreJob) (BucketIn
 }
 
 // copyBack makes the restored copy of the version a restore job names.
-func (l *Layer) copyBack(ctx context.Context, k []byte, uid string, j restoreJob) (bool, error) {
+// It leaves a job whose tier is failing in this pass for the next one,
+// and adds the tier to failing when the copy fails.
+func (l *Layer) copyBack(ctx context.Context, k []byte, uid string, j restoreJob, failing map[string]bool) (bool, error) {
 	var rec record
 	var current bool
 	err := l.view(ctx, func(r meta.Reader) (err error) {
@@ -323,8 +326,12 @@ func (l *Layer) copyBack(ctx context.Context, k []byte, uid string, j restoreJob
 	if !current || !rec.Info.RestoreOngoing {
 		return false, l.meta.Update(ctx, nil, func(tx meta.Txn) error { return tx.Delete(k) })
 	}
+	if failing[rec.Info.Tier] {
+		return false, nil
+	}
 	inline, ws, err := l.fetchRemote(ctx, rec)
 	if err != nil {
+		failing[rec.Info.Tier] = true
 		l.retryRestore(ctx, k, uid, j)
 		return false, err
 	}

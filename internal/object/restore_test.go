@@ -264,3 +264,28 @@ func TestCollectorDoesTierWork(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A pass of restores stops trying a tier at its first failure.
+func TestRestoresStopAtAFailingTier(t *testing.T) {
+	ctx := context.Background()
+	l, mt := newTierLayer(t)
+	for _, key := range []string{"a", "b"} {
+		put(t, l, "bkt", key, payload(5000))
+		transition(t, l, key)
+		if _, err := l.RestoreObject(ctx, "bkt", key, "", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mt.set(func(m *memTier) { m.failOpen = true })
+	if n, err := l.DrainRestores(ctx); n != 0 || err == nil {
+		t.Fatalf("restores on a failing tier: %d, %v", n, err)
+	}
+	mt.set(func(m *memTier) { m.failOpen = false })
+	if n, err := l.DrainRestores(ctx); n != 1 || err != nil {
+		t.Fatalf("the restore not tried: %d, %v", n, err)
+	}
+	l.clock.Advance(tierRetryBase)
+	if n, err := l.DrainRestores(ctx); n != 1 || err != nil {
+		t.Fatalf("the restore that failed, after its backoff: %d, %v", n, err)
+	}
+}

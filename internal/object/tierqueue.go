@@ -197,7 +197,14 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 	}
 	deleted := 0
 	var firstErr error
+	failing := map[string]bool{} // tiers that failed in this pass
 	for _, q := range due {
+		tierName, _, _ := splitTierDeleteKey(q.key)
+		if failing[tierName] {
+			// It would fail as well, maybe after a long timeout: the
+			// next pass tries again.
+			continue
+		}
 		// A read that looked the record up before its data was dropped
 		// leased the remote object within GCDelay of the drop (the
 		// object became due GCDelay after it): it stays until the read
@@ -211,6 +218,7 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return deleted, err
 			}
+			failing[tierName] = true
 			if firstErr == nil {
 				firstErr = err
 			}
