@@ -66,6 +66,17 @@
 // range read decrypts only the packages it needs. Copies of encrypted
 // objects decrypt and encrypt again under the copy's own key.
 //
+// # Transitions
+//
+// A lifecycle rule can move a version's data to a tier (package tier):
+// TransitionObject uploads each blob as stored (ciphertext stays
+// ciphertext) to a remote object <uid>/<blob id> and commits a record
+// that names the tier and keeps its blob ids, so reads keep their
+// layout and read through from the tier (transition.go, read.go).
+// Remote objects are deleted through a durable queue (tierqueue.go), and
+// RestoreObject keeps a temporary local copy (restore.go); the collector
+// does both.
+//
 // # Transactions that run again, commits that fail
 //
 // Every metadata transaction's closure may run more than once (pgstore
