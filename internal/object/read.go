@@ -22,11 +22,12 @@ func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey [
 	spans := dataSpans(rec, off, n)
 	var src dataSource // nil: the local blobs
 	switch {
+	case !rec.remote():
 	case rec.restoredCopyValid(l.gcNow()):
 		for i := range spans {
 			spans[i].local = blob.ID(rec.RestoreBlobs[spans[i].piece])
 		}
-	case rec.remote():
+	default:
 		t, err := l.tierOf(ctx, rec.Info.Tier)
 		if err != nil {
 			return nil, tierReadError(rec.Info.Tier, err)
