@@ -197,12 +197,16 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 	}
 	deleted := 0
 	var firstErr error
-	failing := map[string]bool{} // tiers that failed in this pass
+	failing := map[string]time.Time{} // tiers that failed in this pass, and when to try again
 	for _, q := range due {
 		tierName, _, _ := splitTierDeleteKey(q.key)
-		if failing[tierName] {
-			// It would fail as well, maybe after a long timeout: the
-			// next pass tries again.
+		if retry, ok := failing[tierName]; ok {
+			// It would fail as well, maybe after a long timeout: it
+			// waits as long as the one that failed, so that a tier that
+			// is down does not hold up the others' deletes.
+			if err := l.postponeTierDelete(ctx, q.key, now, retry); err != nil {
+				return deleted, err
+			}
 			continue
 		}
 		// A read that looked the record up before its data was dropped
@@ -213,12 +217,12 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 		if l.leasedHere(lease) || others.spares(lease, q.due.Add(-l.opts.GCDelay), l.opts.GCDelay) {
 			continue
 		}
-		ok, err := l.deleteRemote(ctx, q.key, now)
+		ok, retry, err := l.deleteRemote(ctx, q.key, now)
 		if err != nil {
 			if ctx.Err() != nil {
 				return deleted, err
 			}
-			failing[tierName] = true
+			failing[tierName] = retry
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -233,14 +237,35 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 
 var errStopScan = errors.New("object: scan stopped")
 
+// postponeTierDelete makes X-key k, if it is due and not claimed, due at
+// until.
+func (l *Layer) postponeTierDelete(ctx context.Context, k []byte, now, until time.Time) error {
+	return l.meta.Update(ctx, []meta.Lock{tierDeleteLock(k)}, func(tx meta.Txn) error {
+		v, err := tx.Get(k)
+		if errors.Is(err, meta.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		e, err := decodeTierDelete(v)
+		if err != nil || e.claimed || e.due.After(now) {
+			return nil
+		}
+		e.due = until
+		return tx.Set(k, e.encode())
+	})
+}
+
 // deleteRemote deletes the remote object of X-key k if it is due,
-// claiming the key while it does, and reports whether it did.
-func (l *Layer) deleteRemote(ctx context.Context, k []byte, now time.Time) (bool, error) {
+// claiming the key while it does, and reports whether it did; when the
+// tier fails, the key is due again at retry.
+func (l *Layer) deleteRemote(ctx context.Context, k []byte, now time.Time) (deleted bool, retry time.Time, err error) {
 	tierName, name, ok := splitTierDeleteKey(k)
 	locks := []meta.Lock{tierDeleteLock(k)}
 	claim := tierDelete{due: now.Add(tierClaimTerm), claimed: true}
 	claimed := false
-	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
+	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		claimed = false
 		v, err := tx.Get(k)
 		if errors.Is(err, meta.ErrNotFound) {
@@ -258,14 +283,16 @@ func (l *Layer) deleteRemote(ctx context.Context, k []byte, now time.Time) (bool
 		return tx.Set(k, claim.encode())
 	})
 	if err != nil || !claimed {
-		return false, err
+		return false, retry, err
 	}
 	if !ok {
 		// A key that names no object cannot be acted on.
-		return false, l.meta.Update(ctx, locks, func(tx meta.Txn) error { return tx.Delete(k) })
+		return false, retry, l.meta.Update(ctx, locks, func(tx meta.Txn) error { return tx.Delete(k) })
 	}
 	delErr := l.deleteFromTier(ctx, tierName, name)
 	mine := claim.encode()
+	next := tierDelete{attempts: claim.attempts + 1}
+	next.due = now.Add(tierBackoff(next.attempts))
 	err = l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		v, err := tx.Get(k)
 		if errors.Is(err, meta.ErrNotFound) {
@@ -277,14 +304,12 @@ func (l *Layer) deleteRemote(ctx context.Context, k []byte, now time.Time) (bool
 		if delErr == nil {
 			return tx.Delete(k)
 		}
-		retry := tierDelete{attempts: claim.attempts + 1}
-		retry.due = now.Add(tierBackoff(retry.attempts))
-		return tx.Set(k, retry.encode())
+		return tx.Set(k, next.encode())
 	})
 	if delErr != nil {
-		return false, fmt.Errorf("deleting %s from tier %s: %w", name, tierName, delErr)
+		return false, next.due, fmt.Errorf("deleting %s from tier %s: %w", name, tierName, delErr)
 	}
-	return err == nil, err
+	return err == nil, retry, err
 }
 
 func (l *Layer) deleteFromTier(ctx context.Context, tierName, name string) error {

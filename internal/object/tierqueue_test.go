@@ -104,3 +104,39 @@ func TestRemoteDeleteWaitsForReads(t *testing.T) {
 		t.Fatalf("drain after the read: %d, %v, tier %v", n, err, mt.names())
 	}
 }
+
+// A tier that is down stops being tried for the rest of a pass, and its
+// queued deletes wait; another tier's go on.
+func TestTierDownDoesNotHoldUpOthers(t *testing.T) {
+	ctx := context.Background()
+	l, cold := newTierLayer(t)
+	warm := newMemTier()
+	l.opts.Tiers = memTiers{testTier: cold, "WARM": warm}
+	for i := range 3 {
+		put(t, l, "bkt", fmt.Sprint("c", i), payload(5000))
+		transition(t, l, fmt.Sprint("c", i))
+	}
+	put(t, l, "bkt", "w", payload(5000))
+	if _, err := l.TransitionObject(ctx, "bkt", "w", "", uidOf(t, l, "bkt", "w"), "WARM"); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"c0", "c1", "c2", "w"} {
+		if _, err := l.DeleteObject(ctx, "bkt", key, DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cold.set(func(m *memTier) { m.failDelete = true })
+	l.clock.Advance(2 * time.Second)
+	if n, err := l.DrainTierDeletes(ctx); n != 1 || err == nil || len(warm.names()) != 0 {
+		t.Fatalf("pass with COLD down: %d, %v, WARM holds %v", n, err, warm.names())
+	}
+	// Every COLD delete waits for the backoff, not only the one tried.
+	cold.set(func(m *memTier) { m.failDelete = false })
+	if n, err := l.DrainTierDeletes(ctx); n != 0 || err != nil {
+		t.Fatalf("pass during the backoff: %d, %v", n, err)
+	}
+	l.clock.Advance(tierRetryBase)
+	if n, err := l.DrainTierDeletes(ctx); n != 3 || err != nil || len(cold.names()) != 0 {
+		t.Fatalf("pass after the backoff: %d, %v, COLD holds %v", n, err, cold.names())
+	}
+}
