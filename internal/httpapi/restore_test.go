@@ -205,6 +205,22 @@ func TestRestoreObjectHandler(t *testing.T) {
 	if rec := restore("obj", doc); rec.Code != http.StatusOK {
 		t.Fatalf("restore of a restored object: %d %s", rec.Code, rec.Body)
 	}
+	// Listings show the tier as the class, and the restore when asked to.
+	for _, target := range []string{"/bkt?list-type=2", "/bkt", "/bkt?versions"} {
+		h := http.Header{"X-Amz-Optional-Object-Attributes": {"RestoreStatus"}}
+		rec := s.serve(fzNewRequest(http.MethodGet, target, h, nil), nil)
+		body := rec.Body.String()
+		if rec.Code != http.StatusOK || !strings.Contains(body, "<Key>obj</Key>") ||
+			!strings.Contains(body, "<StorageClass>COLD</StorageClass>") ||
+			!strings.Contains(body, "<RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress><RestoreExpiryDate>2026-11-27T00:00:00.000Z</RestoreExpiryDate></RestoreStatus>") ||
+			strings.Count(body, "<RestoreStatus>") != 1 {
+			t.Fatalf("GET %s: %d %s", target, rec.Code, body)
+		}
+		rec = s.serve(fzNewRequest(http.MethodGet, target, nil, nil), nil)
+		if strings.Contains(rec.Body.String(), "RestoreStatus") || !strings.Contains(rec.Body.String(), "<StorageClass>COLD</StorageClass>") {
+			t.Fatalf("GET %s without the header: %s", target, rec.Body)
+		}
+	}
 
 	// A tier that cannot be reached is a 503 naming it; with the
 	// restored copy there is no need to reach it.
