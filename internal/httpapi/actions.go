@@ -118,6 +118,8 @@ var operationAuthz = map[string]authz{
 	"PutObjectRetention": objectAction("s3:PutObjectRetention"),
 	"GetObjectLegalHold": objectAction("s3:GetObjectLegalHold"),
 	"PutObjectLegalHold": objectAction("s3:PutObjectLegalHold"),
+	// RestoreObject has one action for the object and its versions.
+	"RestoreObject": objectAction("s3:RestoreObject"),
 
 	"DeleteObjects": {action: "s3:DeleteObject", versioned: "s3:DeleteObjectVersion", on: onEachObject},
 	"PostObject":    {action: "s3:PutObject", on: onEachObject},

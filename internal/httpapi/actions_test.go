@@ -30,6 +30,8 @@ func TestIAMActions(t *testing.T) {
 		{"GetObjectLockConfiguration", false, "s3:GetBucketObjectLockConfiguration"},
 		{"PutBucketPolicy", false, "s3:PutBucketPolicy"},
 		{"GetObjectTagging", true, "s3:GetObjectVersionTagging"},
+		{"RestoreObject", false, "s3:RestoreObject"},
+		{"RestoreObject", true, "s3:RestoreObject"},
 		{"GetObjectAcl", true, "s3:GetObjectVersionAcl"},
 		{"GetObjectAttributes", true, "s3:GetObjectVersionAttributes"},
 		{"GetBucketEncryption", false, "s3:GetEncryptionConfiguration"},
@@ -58,6 +60,7 @@ func TestIAMActions(t *testing.T) {
 		{"GetObjectRetention", "arn:aws:s3:::b/dir/k"},
 		{"ListParts", "arn:aws:s3:::b/dir/k"},
 		{"AbortMultipartUpload", "arn:aws:s3:::b/dir/k"},
+		{"RestoreObject", "arn:aws:s3:::b/dir/k"},
 	} {
 		if got := resourceOf(operationAuthz[c.op].on, "b", "dir/k"); got != c.want {
 			t.Errorf("%s resource: %s, want %s", c.op, got, c.want)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
@@ -22,6 +23,40 @@ type listEntry struct {
 	StorageClass string    `xml:"StorageClass"`
 	Owner        *owner    `xml:"Owner,omitempty"`
 	UserMetadata *userMeta `xml:"UserMetadata,omitempty"`
+	// RestoreStatus is shown, when the request's
+	// x-amz-optional-object-attributes asks for it, for objects a restore
+	// was asked for.
+	RestoreStatus *restoreStatus `xml:"RestoreStatus,omitempty"`
+}
+
+type restoreStatus struct {
+	IsRestoreInProgress bool   `xml:"IsRestoreInProgress"`
+	RestoreExpiryDate   string `xml:"RestoreExpiryDate,omitempty"`
+}
+
+// restoreStatusOf is the RestoreStatus of o; nil when no restore was
+// asked for.
+func restoreStatusOf(o object.ObjectInfo) *restoreStatus {
+	switch {
+	case o.RestoreOngoing:
+		return &restoreStatus{IsRestoreInProgress: true}
+	case !o.RestoreExpiry.IsZero():
+		return &restoreStatus{RestoreExpiryDate: o.RestoreExpiry.UTC().Format(isoMillis)}
+	}
+	return nil
+}
+
+// wantsRestoreStatus reads x-amz-optional-object-attributes, whose one
+// attribute is RestoreStatus.
+func wantsRestoreStatus(h http.Header) bool {
+	for _, v := range h.Values("x-amz-optional-object-attributes") {
+		for _, a := range strings.Split(v, ",") {
+			if strings.TrimSpace(a) == "RestoreStatus" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // objectChecksum names the checksum an object (or an upload) has, as
@@ -91,6 +126,8 @@ type listParams struct {
 	prefix, delimiter string
 	maxKeys           int
 	urlEncode         bool
+	// restoreStatus shows each object's RestoreStatus.
+	restoreStatus bool
 }
 
 func parseListParams(q url.Values) (listParams, error) {
@@ -157,6 +194,9 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner bool, me
 			own := s.owner()
 			e.Owner = &own
 		}
+		if p.restoreStatus {
+			e.RestoreStatus = restoreStatusOf(o)
+		}
 		if metaOf != nil && metaOf(o.Key) {
 			e.UserMetadata = userMetadata(o)
 		}
@@ -172,6 +212,7 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner bool, me
 func (s *Server) listObjectsV1(rq *request) (response, error) {
 	q := rq.http.URL.Query()
 	p, err := parseListParams(q)
+	p.restoreStatus = wantsRestoreStatus(rq.http.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +254,7 @@ func decodeToken(tok string) (string, error) {
 func (s *Server) listObjectsV2(rq *request) (response, error) {
 	q := rq.http.URL.Query()
 	p, err := parseListParams(q)
+	p.restoreStatus = wantsRestoreStatus(rq.http.Header)
 	if err != nil {
 		return nil, err
 	}

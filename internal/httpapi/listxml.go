@@ -143,6 +143,12 @@ func appendEntries(b *bytes.Buffer, contents []listEntry, prefixes []commonPrefi
 			xmlText(b, "DisplayName", e.Owner.DisplayName)
 			b.WriteString("</Owner>")
 		}
+		if r := e.RestoreStatus; r != nil {
+			b.WriteString("<RestoreStatus>")
+			xmlBool(b, "IsRestoreInProgress", r.IsRestoreInProgress)
+			xmlTextOmitEmpty(b, "RestoreExpiryDate", r.RestoreExpiryDate)
+			b.WriteString("</RestoreStatus>")
+		}
 		b.WriteString("</Contents>")
 	}
 	for _, p := range prefixes {

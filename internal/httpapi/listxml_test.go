@@ -44,6 +44,12 @@ func TestListXMLMatchesEncodingXML(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				e.ChecksumType = text()
 			}
+			switch rng.IntN(3) {
+			case 0:
+				e.RestoreStatus = &restoreStatus{IsRestoreInProgress: true}
+			case 1:
+				e.RestoreStatus = &restoreStatus{RestoreExpiryDate: text()}
+			}
 			contents = append(contents, e)
 		}
 		var prefixes []commonPrefix

@@ -177,6 +177,7 @@ func objectHeaders(info object.ObjectInfo) headers {
 		h = append(h, [2]string{"x-amz-website-redirect-location", info.WebsiteRedirectLocation})
 	}
 	h = append(h, lockHeaders(info)...)
+	h = append(h, restoreHeader(info)...)
 	return append(h, versionHeaders(info)...)
 }
 

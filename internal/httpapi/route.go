@@ -128,6 +128,7 @@ var objectConfigRoutes = map[string]methods{
 		http.MethodGet: op("GetObjectAcl", (*Server).getObjectACL),
 		http.MethodPut: op("PutObjectAcl", (*Server).putACL),
 	},
+	"restore": {http.MethodPost: op("RestoreObject", (*Server).restoreObject)},
 	"retention": {
 		http.MethodGet: op("GetObjectRetention", (*Server).getObjectRetention),
 		http.MethodPut: op("PutObjectRetention", (*Server).putObjectRetention),

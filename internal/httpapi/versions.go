@@ -48,10 +48,11 @@ type versionItem struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag,omitempty"`
 	objectChecksum
-	Size         *int64    `xml:"Size,omitempty"`
-	Owner        owner     `xml:"Owner"`
-	StorageClass string    `xml:"StorageClass,omitempty"`
-	UserMetadata *userMeta `xml:"UserMetadata,omitempty"`
+	Size          *int64         `xml:"Size,omitempty"`
+	Owner         owner          `xml:"Owner"`
+	StorageClass  string         `xml:"StorageClass,omitempty"`
+	RestoreStatus *restoreStatus `xml:"RestoreStatus,omitempty"`
+	UserMetadata  *userMeta      `xml:"UserMetadata,omitempty"`
 }
 
 type listVersionsResult struct {
@@ -74,6 +75,7 @@ type listVersionsResult struct {
 func (s *Server) listObjectVersions(rq *request) (response, error) {
 	q := rq.http.URL.Query()
 	p, err := parseListParams(q)
+	p.restoreStatus = wantsRestoreStatus(rq.http.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +110,9 @@ func (s *Server) listObjectVersions(rq *request) (response, error) {
 			size := v.Size
 			item.ETag, item.Size, item.StorageClass = quoteETag(v.ETag), &size, storageClassName(v.Attrs)
 			item.objectChecksum = listedChecksum(v)
+			if p.restoreStatus {
+				item.RestoreStatus = restoreStatusOf(v)
+			}
 			if withMeta {
 				item.UserMetadata = userMetadata(v)
 			}

@@ -170,6 +170,10 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		switch {
 		case srcRec.Info.SSE.Type != "" || opts.Encryption.Type != "" || src.CustomerKey != nil:
 			return errReencrypt
+		case srcRec.remote():
+			// A transitioned source's blobs are on its tier: the copy
+			// reads through and is stored locally, as a new object.
+			return errReencrypt
 		case sum != nil && srcRec.UID != sum.uid:
 			// Replaced since it was hashed: hash the new one.
 			return errHashCopy

@@ -18,6 +18,8 @@
 //	V<bucket>/<key>\0<^time><vid>  a noncurrent version (versions.go)
 //	U…, P…                    multipart uploads and their parts (multipart.go)
 //	C<bucket>/<name>          a bucket configuration document (config.go)
+//	X<tier>/<uid>/<blob id>   remote object to delete from a tier (tierqueue.go)
+//	Z<due><kind><uid>         restore work: a copy to make or drop (restore.go)
 //
 // Bucket names never contain '/', so O-keys of one bucket are contiguous
 // and sorted by object key, and a listing is one range scan. Each object
@@ -63,6 +65,17 @@
 // ETags (MD5 of the plaintext) and checksums are of the plaintext; a
 // range read decrypts only the packages it needs. Copies of encrypted
 // objects decrypt and encrypt again under the copy's own key.
+//
+// # Transitions
+//
+// A lifecycle rule can move a version's data to a tier (package tier):
+// TransitionObject uploads each blob as stored (ciphertext stays
+// ciphertext) to a remote object <uid>/<blob id> and commits a record
+// that names the tier and keeps its blob ids, so reads keep their
+// layout and read through from the tier (transition.go, read.go).
+// Remote objects are deleted through a durable queue (tierqueue.go), and
+// RestoreObject keeps a temporary local copy (restore.go); the collector
+// does both.
 //
 // # Transactions that run again, commits that fail
 //

@@ -259,16 +259,18 @@ func openInline(objKey []byte, uid string, sealed []byte, size int64) ([]byte, e
 	return plain, nil
 }
 
-// openSealedBlob opens [off, off+n) of the plaintext of a sealed blob that
+// openSealed opens [off, off+n) of the plaintext of sealed blob id that
 // holds size plaintext bytes, reading and decrypting only the packages
-// that hold the range.
-func (l *Layer) openSealedBlob(ctx context.Context, id blob.ID, objKey []byte, off, n, size int64) (io.ReadCloser, error) {
+// that hold the range. read reads the stored bytes: from the blob, its
+// restored copy, or the remote object on a tier, which all hold the
+// same ciphertext under id's stream key.
+func openSealed(read func(off, n int64) (io.ReadCloser, error), id blob.ID, objKey []byte, off, n, size int64) (io.ReadCloser, error) {
 	k, err := cipherstream.StreamKey(objKey, string(id))
 	if err != nil {
 		return nil, err
 	}
 	sp := cipherstream.SpanOf(off, n, size)
-	rc, err := l.blobs.Open(ctx, id, sp.Offset, sp.Length)
+	rc, err := read(sp.Offset, sp.Length)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,15 @@ const (
 	EventLegalHoldPut  = "s3:ObjectCreated:PutLegalHold"
 	EventAccessedGet   = "s3:ObjectAccessed:Get"
 	EventAccessedHead  = "s3:ObjectAccessed:Head"
+	// EventTransition: a lifecycle rule moved the version's data to a
+	// tier.
+	EventTransition = "s3:ObjectTransition:Complete"
+	// EventRestorePost, EventRestoreCompleted and EventRestoreDelete: a
+	// restore of a transitioned version was asked for, its copy is
+	// ready, and the copy expired.
+	EventRestorePost      = "s3:ObjectRestore:Post"
+	EventRestoreCompleted = "s3:ObjectRestore:Completed"
+	EventRestoreDelete    = "s3:ObjectRestore:Delete"
 )
 
 // Event is a change the layer committed to one object: what S3 reports

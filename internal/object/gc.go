@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/kurastore/kura/internal/blob"
@@ -43,6 +44,8 @@ func (l *Layer) RunCollector(ctx context.Context) {
 		defer func() { <-done }()
 		go func() { defer close(done); l.keepReadLease(ctx) }()
 	}
+	var tierPasses sync.WaitGroup
+	defer tierPasses.Wait()
 	swept := false
 	sweep := time.NewTicker(sweepInterval)
 	defer sweep.Stop()
@@ -80,6 +83,29 @@ func (l *Layer) RunCollector(ctx context.Context) {
 		if pending || err != nil {
 			schedule(l.opts.GCDelay)
 		}
+		// Tiers are remote and may be slow or hang until a timeout: their
+		// work runs beside the collector, one pass at a time, so that it
+		// holds up neither blob collection nor the lease's renewal.
+		if l.tierPass.CompareAndSwap(false, true) {
+			tierPasses.Go(func() {
+				defer l.tierPass.Store(false)
+				l.tierWork(ctx)
+			})
+		}
+	}
+}
+
+// tierWork deletes the remote objects that are due and does the restore
+// work that is due (tierqueue.go, restore.go). Failures stay queued and
+// are retried with backoff on later rounds.
+func (l *Layer) tierWork(ctx context.Context) {
+	if _, err := l.DrainTierDeletes(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("deleting remote objects", "err", err)
+	}
+	if n, err := l.DrainRestores(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("restoring objects", "err", err)
+	} else if n > 0 {
+		l.kickCollector()
 	}
 }
 

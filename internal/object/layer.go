@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/tier"
 )
 
 // Options tune a Layer. The zero value gives the defaults.
@@ -54,6 +56,13 @@ type Options struct {
 	// Events, when set, records an event for every change to an object,
 	// in the change's transaction (events.go).
 	Events EventRecorder
+	// Tiers finds the tiers that lifecycle transitions move data to and
+	// reads read it back from (tiers.go); nil when none are configured.
+	Tiers tier.Source
+	// LifecycleDay is the length of a lifecycle day, which the expiry of
+	// a restored copy is counted in (RestoreObject). Default 24h; tests
+	// shorten it.
+	LifecycleDay time.Duration
 }
 
 // Layer is the object layer over one metadata store and one blob store.
@@ -76,6 +85,9 @@ type Layer struct {
 	reads readLeases
 	// configs caches bucket configuration documents.
 	configs configCache
+	// tierPass is set while the collector's pass over the tier work runs
+	// (RunCollector).
+	tierPass atomic.Bool
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.
@@ -103,6 +115,9 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.LifecycleDay <= 0 {
+		opts.LifecycleDay = 24 * time.Hour
 	}
 	log := opts.Logger
 	if log == nil {

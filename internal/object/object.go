@@ -11,6 +11,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/tier"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 )
@@ -353,8 +354,12 @@ func getRecord(r meta.Reader, bucket, key string) (record, bool, error) {
 }
 
 // dropData removes what ties rec to its data: the inline value, or the
-// blob reference, queueing the blob for the collector.
+// blob reference, queueing the blob for the collector; or, for a
+// transitioned record, queues its remote objects for deletion.
 func (l *Layer) dropData(tx meta.Txn, rec record) error {
+	if rec.remote() {
+		return l.dropRemoteData(tx, rec)
+	}
 	if rec.Inline {
 		return tx.Delete(inlineKey(rec.UID))
 	}
@@ -379,7 +384,9 @@ func (l *Layer) dropBlobRef(tx meta.Txn, blobID, owner string) error {
 // lookup reads an object's record (and its inline data when withData) in
 // one consistent view: the latest version, or version vid. It tells a
 // missing bucket from a missing key, and when the answer is a delete
-// marker it returns the marker's record with the error.
+// marker it returns the marker's record with the error. A transitioned
+// record's inline value is on its tier, and data is nil, unless the
+// record has a valid restored copy.
 func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bool) (record, []byte, error) {
 	var rec record
 	var data []byte
@@ -407,11 +414,36 @@ func (l *Layer) lookup(ctx context.Context, bucket, key, vid string, withData bo
 		}
 		if withData && rec.Inline {
 			data, err = r.Get(inlineKey(rec.UID))
+			if rec.remote() && (errors.Is(err, meta.ErrNotFound) || !rec.restoredCopyValid(l.gcNow())) {
+				// No restored copy to read: the value is on the tier,
+				// and data stays nil.
+				data, err = nil, nil
+			}
 		}
 		return err
 	})
-	rec.Info.Bucket, rec.Info.Key = bucket, key
+	rec.Info.Bucket, rec.Info.Key, rec.Info.UID = bucket, key, rec.UID
 	return rec, data, err
+}
+
+// readRemoteInline reads the inline value of a transitioned record from
+// its tier.
+func (l *Layer) readRemoteInline(ctx context.Context, rec record) ([]byte, error) {
+	t, err := l.tierOf(ctx, rec.Info.Tier)
+	if err != nil {
+		return nil, tierReadError(rec.Info.Tier, err)
+	}
+	size := storedSize(rec.Info.Size, rec.Info.SSE.Type != "")
+	rc, err := t.Open(ctx, remoteName(rec.UID, remoteInlineID), 0, size)
+	if err != nil {
+		return nil, tierReadError(rec.Info.Tier, err)
+	}
+	defer rc.Close()
+	data := make([]byte, size)
+	if _, err := io.ReadFull(rc, data); err != nil {
+		return nil, tierReadError(rec.Info.Tier, err)
+	}
+	return data, nil
 }
 
 func lookupVersion(r meta.Reader, bucket, key, vid string) (record, error) {
@@ -495,6 +527,15 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 		if err != nil {
 			return nil, err
 		}
+		if rec.Inline && data == nil && rec.remote() {
+			data, err = l.readRemoteInline(ctx, rec)
+			if errors.Is(err, tier.ErrNotFound) && attempt < maxGetRetries {
+				continue // replaced, and its remote value deleted, since the lookup
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
 		if rec.Inline {
 			if err := rec.checkInline(data); err != nil {
 				return nil, dataError(err)
@@ -509,7 +550,7 @@ func (l *Layer) open(ctx context.Context, bucket, key string, opts GetOptions, w
 			return obj, nil
 		}
 		obj.Body, err = l.openData(ctx, rec, obj.Offset, obj.Length, objKey)
-		if errors.Is(err, blob.ErrNotFound) && attempt < maxGetRetries {
+		if (errors.Is(err, blob.ErrNotFound) || errors.Is(err, tier.ErrNotFound)) && attempt < maxGetRetries {
 			// The object was replaced and its old blob collected between
 			// the lookup and the open: look it up again.
 			continue

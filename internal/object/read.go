@@ -7,21 +7,42 @@ import (
 
 	"github.com/klauspost/readahead"
 	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/tier"
 )
 
 // openData opens [off, off+n) of a blob-backed record: one blob, or the
 // parts of a multipart manifest read one after another. Offsets are in the
 // plaintext; with objKey the blobs are sealed and decrypted on the way.
 // The blobs it will read are leased (readlease.go) until the reader is
-// closed, so the collector leaves them however long the read takes.
+// closed, so the collector leaves them however long the read takes. A
+// transitioned record's data is read from its restored copy while it has
+// a valid one, else from its tier; the remote objects are leased then
+// (remoteLease), and their deletion waits for the read in the same way.
 func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey []byte) (io.ReadCloser, error) {
 	spans := dataSpans(rec, off, n)
+	var src dataSource // nil: the local blobs
+	switch {
+	case !rec.remote():
+	case rec.restoredCopyValid(l.gcNow()):
+		for i := range spans {
+			spans[i].local = blob.ID(rec.RestoreBlobs[spans[i].piece])
+		}
+	default:
+		t, err := l.tierOf(ctx, rec.Info.Tier)
+		if err != nil {
+			return nil, tierReadError(rec.Info.Tier, err)
+		}
+		src = tierSource{t: t, name: rec.Info.Tier, uid: rec.UID}
+	}
 	ids := make([]blob.ID, len(spans))
 	for i, s := range spans {
-		ids[i] = s.id
+		ids[i] = s.local
+		if src != nil {
+			ids[i] = remoteLease(rec.Info.Tier, rec.UID, string(s.id))
+		}
 	}
 	l.leaseBlobs(ids)
-	r, err := l.openSpans(ctx, spans, objKey)
+	r, err := l.openSpans(ctx, src, spans, objKey)
 	if err != nil {
 		l.releaseBlobs(ids)
 		return nil, err
@@ -29,20 +50,41 @@ func (l *Layer) openData(ctx context.Context, rec record, off, n int64, objKey [
 	return readAhead(&leasedReader{ReadCloser: r, l: l, ids: ids}, n), nil
 }
 
+// A dataSource reads the stored bytes of a record's blobs from
+// elsewhere than the blob store: the tier the record was transitioned to.
+type dataSource interface {
+	Open(ctx context.Context, id blob.ID, off, n int64) (io.ReadCloser, error)
+}
+
+// tierSource reads the remote objects of record uid from a tier.
+type tierSource struct {
+	t    tier.Tier
+	name string
+	uid  string
+}
+
+func (s tierSource) Open(ctx context.Context, id blob.ID, off, n int64) (io.ReadCloser, error) {
+	rc, err := s.t.Open(ctx, remoteName(s.uid, string(id)), off, n)
+	return rc, tierReadError(s.name, err)
+}
+
 // A span is the piece [off, off+len) of one blob that a read needs.
 type span struct {
-	id       blob.ID
+	id       blob.ID // the blob: its stream key, and its remote name
 	off, len int64
-	size     int64 // plaintext size of the blob
+	size     int64   // plaintext size of the blob
+	piece    int     // the blob's index in the record's blobIDs
+	local    blob.ID // the blob that holds it locally: id, or its restored copy
 }
 
 // dataSpans lists the pieces of rec's blobs that hold [off, off+n).
 func dataSpans(rec record, off, n int64) []span {
 	if len(rec.Parts) == 0 {
-		return []span{{blob.ID(rec.BlobID), off, n, rec.Info.Size}}
+		id := blob.ID(rec.BlobID)
+		return []span{{id, off, n, rec.Info.Size, 0, id}}
 	}
 	var spans []span
-	for _, p := range rec.Parts {
+	for i, p := range rec.Parts {
 		if n <= 0 {
 			break
 		}
@@ -51,18 +93,25 @@ func dataSpans(rec record, off, n int64) []span {
 			continue
 		}
 		take := min(p.Size-off, n)
-		spans = append(spans, span{blob.ID(p.BlobID), off, take, p.Size})
+		id := blob.ID(p.BlobID)
+		spans = append(spans, span{id, off, take, p.Size, i, id})
 		off, n = 0, n-take
 	}
 	return spans
 }
 
-func (l *Layer) openSpans(ctx context.Context, spans []span, objKey []byte) (io.ReadCloser, error) {
+func (l *Layer) openSpans(ctx context.Context, src dataSource, spans []span, objKey []byte) (io.ReadCloser, error) {
 	openSpan := func(s span) (io.ReadCloser, error) {
-		if objKey == nil {
-			return l.blobs.Open(ctx, s.id, s.off, s.len)
+		read := func(off, n int64) (io.ReadCloser, error) {
+			if src == nil {
+				return l.blobs.Open(ctx, s.local, off, n)
+			}
+			return src.Open(ctx, s.id, off, n)
 		}
-		return l.openSealedBlob(ctx, s.id, objKey, s.off, s.len, s.size)
+		if objKey == nil {
+			return read(s.off, s.len)
+		}
+		return openSealed(read, s.id, objKey, s.off, s.len, s.size)
 	}
 	// Open the first part now, so a missing blob is reported before the
 	// response starts; later parts open as the reader reaches them.

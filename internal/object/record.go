@@ -56,6 +56,10 @@ const (
 	fStorageClass       = 31 // absent for STANDARD
 	fWebsiteRedirect    = 32 // x-amz-website-redirect-location; absent when none
 	fLegalHoldOff       = 33 // present (empty) when a legal hold was set and is now off
+	fTier               = 34 // the tier holding the data; absent while it is local
+	fRestoreBlob        = 35 // one field per blob (or one for inline data), in order: the local blob id of its restored copy
+	fRestoreExpiry      = 36 // unix nanoseconds: when the restored copy expires
+	fRestoreOngoing     = 37 // present (empty) while a restore is copying the data back
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -79,7 +83,13 @@ type record struct {
 	// UploadID is the multipart upload whose completion made the record,
 	// so that a repeated CompleteMultipartUpload can be answered.
 	UploadID string
-	Info     ObjectInfo // Bucket and Key are not stored: they are in the key
+	// RestoreBlobs are the local blobs of the restored copy of a
+	// transitioned version, one per entry of blobIDs, in order (the blob
+	// ids name the remote objects, and stay the keys the data is
+	// encrypted under). A restored inline version keeps its copy as its
+	// inline value instead, and lists none.
+	RestoreBlobs []string
+	Info         ObjectInfo // Bucket and Key are not stored: they are in the key
 }
 
 // partRef is one part of a multipart object's manifest.
@@ -103,6 +113,26 @@ func (r *record) blobIDs() []string {
 	}
 	return ids
 }
+
+// remote reports whether the record's data was transitioned to a tier.
+func (r *record) remote() bool { return r.Info.Tier != "" }
+
+// remoteInlineID stands for the inline value in the name of its remote
+// object: a transitioned inline version's value goes to the tier as one
+// object, <uid>/inline, and leaves the metadata store.
+const remoteInlineID = "inline"
+
+// dataIDs names the pieces of the record's data: its blobs, in order, or
+// remoteInlineID for an inline value.
+func (r *record) dataIDs() []string {
+	if r.Inline {
+		return []string{remoteInlineID}
+	}
+	return r.blobIDs()
+}
+
+// remoteName is the name on its tier of piece id of record uid's data.
+func remoteName(uid, id string) string { return uid + "/" + id }
 
 func appendField(b []byte, tag uint64, val []byte) []byte {
 	b = binary.AppendUvarint(b, tag)
@@ -202,6 +232,16 @@ func (r *record) encode() []byte {
 		}
 	}
 	b = appendString(b, fUploadID, r.UploadID)
+	b = appendString(b, fTier, in.Tier)
+	for _, id := range r.RestoreBlobs {
+		b = appendField(b, fRestoreBlob, []byte(id))
+	}
+	if !in.RestoreExpiry.IsZero() {
+		b = appendUint(b, fRestoreExpiry, uint64(in.RestoreExpiry.UnixNano()))
+	}
+	if in.RestoreOngoing {
+		b = appendField(b, fRestoreOngoing, nil)
+	}
 	return b
 }
 
@@ -339,6 +379,16 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.StorageClass = string(v)
 		case fWebsiteRedirect:
 			in.WebsiteRedirectLocation = string(v)
+		case fTier:
+			in.Tier = string(v)
+		case fRestoreBlob:
+			r.RestoreBlobs = append(r.RestoreBlobs, string(v))
+		case fRestoreExpiry:
+			var u uint64
+			u, err = decodeUint(v)
+			in.RestoreExpiry = time.Unix(0, int64(u)).UTC()
+		case fRestoreOngoing:
+			in.RestoreOngoing = true
 		}
 		if err != nil {
 			return r, err

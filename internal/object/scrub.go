@@ -181,7 +181,7 @@ func scrubRecord(r meta.Reader, key, val []byte, seen, added map[string]bool) (s
 	}
 	added[rec.UID] = true
 	item.rec = rec
-	if rec.Inline {
+	if rec.Inline && !rec.remote() {
 		item.inline, err = r.Get(inlineKey(rec.UID))
 		if errors.Is(err, meta.ErrNotFound) {
 			item.d.Problem = "inline data is missing"
@@ -217,6 +217,9 @@ func (l *Layer) scrubItem(ctx context.Context, it scrubItem, st *ScrubStats) *Da
 		return nil
 	}
 	rec := it.rec
+	if rec.remote() {
+		return nil // its data is on a tier, which keeps it
+	}
 	encrypted := rec.Info.SSE.Type != ""
 	if rec.Inline {
 		st.Inline++

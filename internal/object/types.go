@@ -60,6 +60,21 @@ type ObjectInfo struct {
 	LegalHoldSet bool
 	// SSE says how the object is encrypted; its Type is "" when it is not.
 	SSE SSE
+	// UID identifies the version's record, which a rewrite of the key
+	// replaces: TransitionObject takes it to act only on the version the
+	// caller evaluated. Reads of one object (GetObject, HeadObject) set
+	// it; listings do not.
+	UID string
+	// Tier names the tier that holds the version's data once a lifecycle
+	// rule transitioned it ("" while the data is local); StorageClass is
+	// then the tier's name too. Reads read through from the tier.
+	Tier string
+	// RestoreOngoing says a restore (RestoreObject) is copying the
+	// transitioned data back; RestoreExpiry, once it is done, is when
+	// the restored copy goes away. Both are zero when no restore was
+	// asked for, as S3's x-amz-restore header is then absent.
+	RestoreOngoing bool
+	RestoreExpiry  time.Time
 	Attrs
 }
 

@@ -4,7 +4,7 @@ import "strings"
 
 // knownEvents are the event names a configuration may subscribe to: those
 // of AWS S3, and those MinIO adds (object reads, retention and legal-hold
-// changes, no-op deletes). A name ending in ":*" stands for every event
+// changes, no-op deletes, transitions). A name ending in ":*" stands for every event
 // of its group.
 var knownEvents = map[string]bool{
 	"s3:ObjectCreated:*":                       true,
@@ -54,6 +54,9 @@ var knownEvents = map[string]bool{
 	"s3:LifecycleExpiration:Delete":              true,
 	"s3:LifecycleExpiration:DeleteMarkerCreated": true,
 	"s3:LifecycleTransition":                     true,
+	"s3:ObjectTransition:*":                      true,
+	"s3:ObjectTransition:Complete":               true,
+	"s3:ObjectTransition:Failed":                 true,
 	"s3:IntelligentTiering":                      true,
 	"s3:ReducedRedundancyLostObject":             true,
 }
@@ -74,6 +77,9 @@ var aliases = map[string]string{
 	"s3:ObjectCreated:DeleteTagging": "s3:ObjectTagging:Delete",
 	"s3:ObjectRetention:Put":         "s3:ObjectCreated:PutRetention",
 	"s3:ObjectLegalHold:Put":         "s3:ObjectCreated:PutLegalHold",
+	// kura raises MinIO's name for a transition; AWS names it
+	// s3:LifecycleTransition.
+	"s3:LifecycleTransition": "s3:ObjectTransition:Complete",
 }
 
 // eventMatches reports whether the subscribed name covers event: the same

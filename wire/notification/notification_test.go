@@ -303,6 +303,9 @@ func TestEventMatches(t *testing.T) {
 		{"s3:ObjectCreated:*", "s3:ObjectRemoved:Delete", false},
 		{"s3:ObjectCreated*", "s3:ObjectCreatedX", false},
 		{"s3:LifecycleTransition", "s3:LifecycleTransition", true},
+		{"s3:LifecycleTransition", "s3:ObjectTransition:Complete", true},
+		{"s3:ObjectTransition:*", "s3:ObjectTransition:Complete", true},
+		{"s3:ObjectTransition:Complete", "s3:ObjectTransition:Failed", false},
 	}
 	for _, tt := range tests {
 		if got := eventMatches(tt.subscribed, tt.event); got != tt.want {
