@@ -50,12 +50,22 @@ type Server struct {
 	Tiers *tierstore.Registry
 
 	scanner *lifecycle.Scanner
+	layer   *object.Layer
 }
 
 // RunLifecycle makes one whole pass of the lifecycle scanner now: every
 // rule of every bucket is applied at the server's current time.
+// The restores it asks for are made, and the remote copies of deleted
+// versions are deleted, before it returns.
 func (s *Server) RunLifecycle(ctx context.Context) error {
-	return s.scanner.Pass(ctx)
+	if err := s.scanner.Pass(ctx); err != nil {
+		return err
+	}
+	if _, err := s.layer.DrainRestores(ctx); err != nil {
+		return err
+	}
+	_, err := s.layer.DrainTierDeletes(ctx)
+	return err
 }
 
 // Clock is a clock a test moves by hand (Options.Clock).
@@ -169,7 +179,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
 	s := &Server{
 		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner, Tiers: tiers,
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner, layer: layer, Tiers: tiers,
 	}
 	if opts.TLS {
 		certPEM, keyPEM, err := certs.Generate()

@@ -278,7 +278,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
-		LifecycleDay: f.lifecycleDay,
+		Tiers: tiers, LifecycleDay: f.lifecycleDay,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.
@@ -319,7 +319,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		Lifecycle:    scanner,
 		Tiers:        tiers,
 		TierAdmin:    tiers,
-		TierInUse:    tierInUse(layer),
+		TierInUse:    lifecycle.TierInUse(layer),
 		LifecycleDay: f.lifecycleDay,
 		Version:      version(),
 		Logger:       log,

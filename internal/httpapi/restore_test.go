@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/internal/tier"
-	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/sigv4"
 )
 
@@ -108,15 +106,6 @@ func (s *fzServer) serve(r *http.Request, body []byte) *httptest.ResponseRecorde
 	rec := httptest.NewRecorder()
 	s.api.ServeHTTP(rec, r)
 	return rec
-}
-
-func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
-	t.Helper()
-	var doc s3err.Response
-	if err := xml.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
-		t.Fatalf("status %d without an error document: %s", rec.Code, rec.Body)
-	}
-	return doc.Code
 }
 
 func TestRestoreObjectHandler(t *testing.T) {

@@ -419,6 +419,24 @@ func (r *Rules) AbortUpload(key string, initiated time.Time, day time.Duration) 
 	return d.at, d.action.RuleID, d.action.Kind != None
 }
 
+// NamesClass reports whether a transition of an enabled rule moves data
+// to class.
+func (r *Rules) NamesClass(class string) bool {
+	if r == nil {
+		return false
+	}
+	for i := range r.rules {
+		for _, ts := range [][]transition{r.rules[i].transitions, r.rules[i].noncurrentTransitions} {
+			for _, t := range ts {
+				if t.class == class {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // UsesTags reports whether any rule filters on tags, so that a scanner
 // can skip decoding the tags of versions in buckets without one.
 func (r *Rules) UsesTags() bool {

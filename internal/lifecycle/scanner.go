@@ -53,8 +53,11 @@ type Options struct {
 	// PageSize is about how many versions one page (one checkpoint)
 	// holds. Default 500.
 	PageSize int
-	// Holder names this server in the scanner's lease.
-	Holder string
+	// Holder names this server in the scanner's lease, and LeaseTerm is
+	// how long the lease lasts when its holder stops renewing it (how
+	// soon another server takes over). Default 30s.
+	Holder    string
+	LeaseTerm time.Duration
 	Logger *slog.Logger
 }
 
@@ -86,6 +89,9 @@ func New(opts Options) *Scanner {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 500
 	}
+	if opts.LeaseTerm <= 0 {
+		opts.LeaseTerm = 30 * time.Second
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
@@ -96,11 +102,9 @@ func New(opts Options) *Scanner {
 	}
 	return &Scanner{
 		opts: opts, log: log, limiter: limiter,
-		lease: meta.Lease{Key: leaseKey, Holder: opts.Holder, Term: leaseTerm},
+		lease: meta.Lease{Key: leaseKey, Holder: opts.Holder, Term: opts.LeaseTerm},
 	}
 }
-
-const leaseTerm = 30 * time.Second
 
 // Run makes passes until ctx ends, on whichever server holds the
 // scanner's lease; the others wait to take it over.
@@ -110,7 +114,7 @@ func (s *Scanner) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("lifecycle: scanner lease", "err", err)
 		}
-		wait := leaseTerm / 3
+		wait := s.opts.LeaseTerm / 3
 		if held {
 			leaseCtx, cancel := context.WithDeadline(ctx, until)
 			wait, err = s.step(leaseCtx, until)
@@ -130,14 +134,14 @@ func (s *Scanner) Run(ctx context.Context) {
 // step continues or starts a pass while the lease lasts, and says how
 // long to wait before the next step.
 func (s *Scanner) step(ctx context.Context, leaseUntil time.Time) (time.Duration, error) {
-	for time.Until(leaseUntil) > leaseTerm/2 {
+	for time.Until(leaseUntil) > s.opts.LeaseTerm/2 {
 		cp, err := s.checkpoint(ctx)
 		if err != nil {
 			return 0, err
 		}
 		if !cp.active() {
 			if next := cp.LastStarted.Add(s.opts.Interval); s.opts.Now().Before(next) {
-				return min(next.Sub(s.opts.Now()), leaseTerm/3), nil
+				return min(next.Sub(s.opts.Now()), s.opts.LeaseTerm/3), nil
 			}
 			if cp, err = s.startPass(ctx); err != nil {
 				return 0, err

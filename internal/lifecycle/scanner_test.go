@@ -47,23 +47,31 @@ type fixture struct {
 	events *eventNames
 }
 
-// eventNames records the names of the events the layer raises.
+// eventNames records the events the layer raises, once per name, key
+// and version however often a transaction's closure runs.
 type eventNames struct {
 	mu    sync.Mutex
-	names map[string]int
+	names map[string]map[string]bool
 }
 
 func (e *eventNames) RecordEvent(_ context.Context, _ meta.Txn, ev object.Event, _ []byte) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.names[ev.Name]++
+	if e.names[ev.Name] == nil {
+		e.names[ev.Name] = map[string]bool{}
+	}
+	id := ev.Key + "\x00" + ev.Object.VersionID
+	if strings.HasSuffix(ev.Name, "DeleteMarkerCreated") {
+		id = ev.Key // a rerun makes the marker again, with another id
+	}
+	e.names[ev.Name][id] = true
 	return nil
 }
 
 func (e *eventNames) count(name string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.names[name]
+	return len(e.names[name])
 }
 
 const day = 24 * time.Hour
@@ -84,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	// Midday, so that day boundaries are not where objects are written.
 	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	events := &eventNames{names: map[string]int{}}
+	events := &eventNames{names: map[string]map[string]bool{}}
 	l := object.New(store, blobs, object.Options{Now: c.Now, InlineLimit: 1024, Events: events})
 	return &fixture{t: t, meta: store, layer: l, clock: c, events: events}
 }
@@ -207,7 +215,7 @@ func TestExpirationDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Buckets) != 1 || st.Buckets[0].Actions["expire"] != 5 || st.Buckets[0].LastPassScanned != 5 ||
+	if len(st.Buckets) != 1 || st.Buckets[0].Actions["expire"] != 5 || st.Buckets[0].LastPassScanned != 10 ||
 		st.Buckets[0].InProgress || !st.Buckets[0].LastPassCompleted.Equal(f.clock.Now()) {
 		t.Fatalf("status %+v", st)
 	}
@@ -223,6 +231,7 @@ func TestVersionedRules(t *testing.T) {
 	f.bucket("vers", true, `<Rule><ID>prune</ID><Status>Enabled</Status><Filter></Filter>`+
 		`<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>`+
 		`<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>1</NewerNoncurrentVersions></NoncurrentVersionExpiration></Rule>`+
+		`<Rule><ID>gone</ID><Status>Enabled</Status><Filter><Prefix>gone/</Prefix></Filter><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration></Rule>`+
 		`<Rule><ID>expire-current</ID><Status>Enabled</Status><Filter><Prefix>cur/</Prefix></Filter><Expiration><Days>10</Days></Expiration></Rule>`)
 	for range 4 {
 		f.put("vers", "many", object.PutOptions{})
@@ -230,8 +239,9 @@ func TestVersionedRules(t *testing.T) {
 	}
 	held := f.put("vers", "held", object.PutOptions{LegalHold: true})
 	f.put("vers", "held", object.PutOptions{})
-	f.put("vers", "gone", object.PutOptions{})
-	if _, err := f.layer.DeleteObject(ctx, "vers", "gone", object.DeleteOptions{}); err != nil {
+	f.put("vers", "held", object.PutOptions{})
+	f.put("vers", "gone/x", object.PutOptions{})
+	if _, err := f.layer.DeleteObject(ctx, "vers", "gone/x", object.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	f.put("vers", "cur/x", object.PutOptions{})
@@ -240,14 +250,14 @@ func TestVersionedRules(t *testing.T) {
 	f.clock.Advance(3 * day)
 	f.pass(s)
 	got := keysOf(f.versions("vers"))
-	// many: the current version and one noncurrent; held: both (the
-	// noncurrent one is on legal hold); gone: its version expired as
+	// many: the current version and one noncurrent; held: all three
+	// (the oldest is on legal hold); gone/x: its version expired as
 	// noncurrent, then its lone marker goes on a later pass.
-	if got["many"] != 2 || got["held"] != 2 || got["cur/x"] != 1 {
+	if got["many"] != 2 || got["held"] != 3 || got["cur/x"] != 1 || got["gone/x"] != 1 {
 		t.Fatalf("after the first pass: %v", got)
 	}
 	f.pass(s)
-	if got := keysOf(f.versions("vers")); got["gone"] != 0 {
+	if got := keysOf(f.versions("vers")); got["gone/x"] != 0 {
 		t.Fatalf("the lone delete marker stayed: %v", got)
 	}
 	if st, _ := s.Status(ctx); st.Buckets[0].Actions["locked"] == 0 {
@@ -267,7 +277,7 @@ func TestVersionedRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.pass(s)
-	if got := keysOf(f.versions("vers")); got["held"] != 1 {
+	if got := keysOf(f.versions("vers")); got["held"] != 2 {
 		t.Fatalf("the version out of legal hold stayed: %v", got)
 	}
 }
@@ -277,19 +287,19 @@ func TestVersionedRules(t *testing.T) {
 func TestAbortIncompleteUploads(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.bucket("up", false, `<Rule><Status>Enabled</Status><Filter><Prefix>big/</Prefix></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>`)
+	f.bucket("upl", false, `<Rule><Status>Enabled</Status><Filter><Prefix>big/</Prefix></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>`)
 	for _, key := range []string{"big/old", "other"} {
-		if _, err := f.layer.CreateMultipartUpload(ctx, "up", key, object.UploadOptions{}); err != nil {
+		if _, err := f.layer.CreateMultipartUpload(ctx, "upl", key, object.UploadOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.clock.Advance(day)
-	if _, err := f.layer.CreateMultipartUpload(ctx, "up", "big/new", object.UploadOptions{}); err != nil {
+	if _, err := f.layer.CreateMultipartUpload(ctx, "upl", "big/new", object.UploadOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(12 * time.Hour)
 	f.pass(f.scanner(Options{}))
-	res, err := f.layer.ListMultipartUploads(ctx, "up", object.ListUploadsOptions{})
+	res, err := f.layer.ListMultipartUploads(ctx, "upl", object.ListUploadsOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,19 +318,19 @@ func TestAbortIncompleteUploads(t *testing.T) {
 func TestResumeFromCheckpoint(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.bucket("a", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
-	f.bucket("b", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
-	f.bucket("c", false, "")
+	f.bucket("aaa", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.bucket("bbb", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.bucket("ccc", false, "")
 	for i := range 25 {
-		f.put("a", fmt.Sprintf("k%02d", i), object.PutOptions{})
-		f.put("b", fmt.Sprintf("k%02d", i), object.PutOptions{})
+		f.put("aaa", fmt.Sprintf("k%02d", i), object.PutOptions{})
+		f.put("bbb", fmt.Sprintf("k%02d", i), object.PutOptions{})
 	}
 	first := f.scanner(Options{PageSize: 10})
 	cp, err := first.startPass(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(cp.Buckets) != "[a b]" {
+	if fmt.Sprint(cp.Buckets) != "[aaa bbb]" {
 		t.Fatalf("buckets with rules: %v", cp.Buckets)
 	}
 	for range 4 { // a: 10, 20, 25 (done); b: 10
@@ -330,7 +340,7 @@ func TestResumeFromCheckpoint(t *testing.T) {
 		}
 	}
 	cp, _ = first.checkpoint(ctx)
-	if fmt.Sprint(cp.Buckets) != "[b]" || cp.After != "k09" {
+	if fmt.Sprint(cp.Buckets) != "[bbb]" || cp.After != "k09" {
 		t.Fatalf("checkpoint %+v", cp)
 	}
 	second := f.scanner(Options{PageSize: 10})
@@ -353,15 +363,15 @@ func TestResumeFromCheckpoint(t *testing.T) {
 // stops renewing, the other takes over and finishes the pass.
 func TestScannerLease(t *testing.T) {
 	f := newFixture(t)
-	f.bucket("a", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
-	f.put("a", "k", object.PutOptions{})
+	f.bucket("aaa", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.put("aaa", "k", object.PutOptions{})
 	f.clock.Advance(2 * day)
 	ctx := context.Background()
 	holder := meta.Lease{Key: leaseKey, Holder: "other", Term: time.Hour}
 	if held, _, err := holder.Take(ctx, f.meta); err != nil || !held {
 		t.Fatalf("take: %v %v", held, err)
 	}
-	s := f.scanner(Options{Holder: "me"})
+	s := f.scanner(Options{Holder: "me", LeaseTerm: 300 * time.Millisecond})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); s.Run(runCtx) }()
@@ -371,13 +381,13 @@ func TestScannerLease(t *testing.T) {
 	if err != nil || st.Holder != "other" {
 		t.Fatalf("status %+v %v", st, err)
 	}
-	if len(f.versions("a")) != 1 {
+	if len(f.versions("aaa")) != 1 {
 		t.Fatal("a server without the lease scanned")
 	}
 	if err := f.meta.Update(ctx, nil, func(tx meta.Txn) error { return tx.Delete(leaseKey) }); err != nil {
 		t.Fatal(err)
 	}
-	for len(f.versions("a")) != 0 {
+	for len(f.versions("aaa")) != 0 {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
@@ -392,24 +402,24 @@ func TestScannerLease(t *testing.T) {
 func TestRulesRemovedMidPass(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.bucket("a", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
-	f.bucket("b", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
-	f.put("a", "k", object.PutOptions{})
+	f.bucket("aaa", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.bucket("bbb", false, `<Rule><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	f.put("aaa", "k", object.PutOptions{})
 	s := f.scanner(Options{})
 	if _, err := s.startPass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.layer.SetBucketConfig(ctx, "a", ConfigName, nil); err != nil {
+	if err := f.layer.SetBucketConfig(ctx, "aaa", ConfigName, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.layer.DeleteBucket(ctx, "b"); err != nil {
+	if err := f.layer.DeleteBucket(ctx, "bbb"); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(2 * day)
 	if err := s.Pass(ctx); err != nil && !errors.Is(err, s3err.ErrNoSuchBucket) {
 		t.Fatal(err)
 	}
-	if len(f.versions("a")) != 1 {
+	if len(f.versions("aaa")) != 1 {
 		t.Fatal("rules removed mid-pass were applied")
 	}
 }

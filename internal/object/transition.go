@@ -25,14 +25,10 @@ import (
 // Reads read through from the tier (read.go), or from the local copy a
 // RestoreObject made (restore.go).
 
-var (
-	// ErrVersionChanged refuses a transition of a version that is not
-	// the one evaluated: it was overwritten, deleted or replaced since.
-	ErrVersionChanged = errors.New("object: the version changed since it was evaluated")
-	// ErrAlreadyTransitioned refuses a transition of a version whose data
-	// is on a tier already.
-	ErrAlreadyTransitioned = errors.New("object: the version is transitioned already")
-)
+// ErrAlreadyTransitioned refuses a transition of a version whose data is
+// on a tier already (ErrVersionChanged one of a version that is not the
+// one evaluated).
+var ErrAlreadyTransitioned = errors.New("object: the version is transitioned already")
 
 // TransitionObject moves the data of one version of bucket/key to the
 // tier named class: versionID is the version ("" for the latest, which
@@ -250,4 +246,36 @@ func rewriteVersion(tx meta.Txn, b BucketInfo, key string, vkey []byte, rec reco
 		return err
 	}
 	return tx.Set(objectKey(b.Name, key), rec.encode())
+}
+
+// TierHolds reports whether any version's data is on the tier name: a
+// tier that holds data cannot be removed, or those versions could no
+// longer be read. It reads every record, which is slow on a large store
+// but done only when a tier is removed.
+func (l *Layer) TierHolds(ctx context.Context, name string) (bool, error) {
+	held := false
+	err := l.view(ctx, func(r meta.Reader) error {
+		held = false
+		for _, tag := range []byte{tagObject, tagVersion} {
+			err := meta.EachEntry(r, []byte{tag}, func(_, v []byte) error {
+				rec, err := decodeRecord(v, false)
+				if err != nil {
+					return err
+				}
+				if rec.Info.Tier == name {
+					held = true
+					return errStopScan
+				}
+				return nil
+			})
+			if held {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return held, err
 }

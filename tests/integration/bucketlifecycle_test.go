@@ -82,7 +82,7 @@ func TestLifecycleExpiration(t *testing.T) {
 	if len(st.Buckets) != 1 || st.Buckets[0].Actions["expire"] != 2 {
 		t.Fatalf("status: %+v", st)
 	}
-	if err := mc.RemoveBucketLifecycle(ctx, "lc"); err != nil {
+	if err := mc.SetBucketLifecycle(ctx, "lc", lifecycle.NewConfiguration()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := mc.GetBucketLifecycle(ctx, "lc"); minio.ToErrorResponse(err).Code != "NoSuchLifecycleConfiguration" {
