@@ -58,7 +58,7 @@ type Options struct {
 	// soon another server takes over). Default 30s.
 	Holder    string
 	LeaseTerm time.Duration
-	Logger *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Scanner applies lifecycle rules in the background.
