@@ -146,6 +146,9 @@ func (s *Scanner) step(ctx context.Context, leaseUntil time.Time) (time.Duration
 			if cp, err = s.startPass(ctx); err != nil {
 				return 0, err
 			}
+			if !cp.active() {
+				continue // no bucket has rules: the pass is over
+			}
 		}
 		done, err := s.advance(ctx, cp)
 		if err != nil || done {

@@ -423,3 +423,20 @@ func TestRulesRemovedMidPass(t *testing.T) {
 		t.Fatal("rules removed mid-pass were applied")
 	}
 }
+
+// TestNoBucketHasRules: a pass over a server where no bucket has rules
+// (or none has buckets) is over as it starts.
+func TestNoBucketHasRules(t *testing.T) {
+	f := newFixture(t)
+	f.bucket("plain", false, "")
+	s := f.scanner(Options{Holder: "me"})
+	wait, err := s.step(context.Background(), time.Now().Add(time.Minute))
+	if err != nil || wait <= 0 {
+		t.Fatalf("step: wait %v, %v", wait, err)
+	}
+	f.pass(s)
+	st, err := s.Status(context.Background())
+	if err != nil || len(st.Buckets) != 0 || st.LastPassStarted.IsZero() {
+		t.Fatalf("status %+v %v", st, err)
+	}
+}
