@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/lifecycle"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/notify"
 	_ "github.com/kurastore/kura/internal/notify/webhook" // the kind of Options.Webhooks
@@ -68,28 +68,12 @@ func (s *Server) RunLifecycle(ctx context.Context) error {
 	return err
 }
 
-// Clock is a clock a test moves by hand (Options.Clock).
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is a clock a test moves by hand (Options.Clock): Now, Advance
+// and Set.
+type Clock = manualclock.Clock
 
 // NewClock returns a clock that reads t until it is moved.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func NewClock(t time.Time) *Clock { return manualclock.New(t) }
 
 // Options tune NewServer. The zero value is fine.
 type Options struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/faultmeta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
@@ -21,29 +22,11 @@ import (
 	wire "github.com/kurastore/kura/wire/lifecycle"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	t      *testing.T
 	meta   meta.Store
 	layer  *object.Layer
-	clock  *clock
+	clock  *manualclock.Clock
 	events *eventNames
 }
 
@@ -91,7 +74,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	// Midday, so that day boundaries are not where objects are written.
-	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := manualclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	events := &eventNames{names: map[string]map[string]bool{}}
 	l := object.New(store, blobs, object.Options{Now: c.Now, InlineLimit: 1024, Events: events})
 	return &fixture{t: t, meta: store, layer: l, clock: c, events: events}

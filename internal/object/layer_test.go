@@ -21,28 +21,14 @@ import (
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/s3name"
 )
 
-// fakeClock is a settable clock for collector tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// fakeClock is the settable clock of collector and lifecycle tests.
+type fakeClock = manualclock.Clock
 
 type testLayer struct {
 	*Layer
@@ -77,7 +63,7 @@ func newTestLayerOn(t *testing.T, m meta.Store, wrap func(blob.Store) blob.Store
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Now()}
+	clock := manualclock.New(time.Now())
 	l := New(m, b, Options{InlineLimit: 1024, Now: clock.Now, GCDelay: time.Second, OrphanGrace: time.Hour, KMS: k})
 	return testLayer{Layer: l, blobs: b, blobDir: blobDir, kms: k, clock: clock}
 }

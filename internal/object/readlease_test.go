@@ -12,6 +12,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/meta/pgstore"
@@ -170,7 +171,7 @@ func pebbleGateways(t *testing.T, n int) gateways {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := gateways{blobs: b, meta: m, clock: &fakeClock{now: time.Now()}}
+	g := gateways{blobs: b, meta: m, clock: manualclock.New(time.Now())}
 	for range n {
 		g.layers = append(g.layers, New(clockedStore{m, g.clock}, b, gatewayOptions(g.clock)))
 	}
@@ -183,7 +184,7 @@ func postgresGateways(t *testing.T, n int) gateways {
 	t.Helper()
 	conn := pgtest.NewServer(t).NewDatabase(t)
 	dir := t.TempDir()
-	g := gateways{clock: &fakeClock{now: time.Now()}}
+	g := gateways{clock: manualclock.New(time.Now())}
 	for range n {
 		m, err := pgstore.Open(context.Background(), conn, nil)
 		if err != nil {

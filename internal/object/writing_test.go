@@ -10,6 +10,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pgstore"
 	"github.com/kurastore/kura/internal/meta/pgstore/pgtest"
@@ -64,7 +65,7 @@ func pebblePair(t *testing.T, shared, oneServer bool) collectorPair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Now()}
+	clock := manualclock.New(time.Now())
 	opts := Options{InlineLimit: 1024, Now: clock.Now, OrphanGrace: time.Hour, Shared: shared}
 	ms := clockedStore{m, clock}
 	p := collectorPair{writer: New(ms, b, opts), blobs: b, meta: m, clock: clock}
@@ -82,7 +83,7 @@ func postgresPair(t *testing.T) collectorPair {
 	pg := pgtest.NewServer(t)
 	conn := pg.NewDatabase(t)
 	dir := t.TempDir()
-	clock := &fakeClock{now: time.Now()}
+	clock := manualclock.New(time.Now())
 	var layers [2]*Layer
 	var stores [2]meta.Store
 	var blobs [2]blob.Store

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
@@ -27,7 +28,7 @@ func TestFindings(t *testing.T) {
 // newFindingLayer is a layer with one versioned bucket.
 func newFindingLayer(t *testing.T) *object.Layer {
 	t.Helper()
-	clk := &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := manualclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	e, err := openEnv(vfs.NewCrashableMem(), newCrashBlobs(clk.Now), clk)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func testCopyVersionOntoItsKey(t *testing.T) {
 // and the reader takes longer than GCDelay to get there, the collector
 // deletes the later parts' blobs and the read fails mid-body.
 func testCollectDuringSlowRead(t *testing.T) {
-	clk := &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := manualclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	e, err := openEnv(vfs.NewCrashableMem(), newCrashBlobs(clk.Now), clk)
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func (h *hookedMeta) Update(ctx context.Context, locks []meta.Lock, fn func(meta
 // run found it as a "blob: not found" read of another worker's key
 // without -model.gcrace (seed 978502962490).
 func testDrainIgnoresRequeue(t *testing.T) {
-	clk := &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := manualclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem(), Logger: discard})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kurastore/kura/internal/blob/faultstore"
 	"github.com/kurastore/kura/internal/kms/localkms"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
@@ -41,22 +42,7 @@ var discard = slog.New(slog.DiscardHandler)
 var kmsSecret = localkms.NewSecret("model")
 
 // clock is the layer's settable clock; it moves only between rounds.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+type clock = manualclock.Clock
 
 // env is one incarnation of the stores and the layer: a crash ends it and
 // the next one opens on what the crash left.
@@ -93,12 +79,9 @@ func openEnv(fs *vfs.MemFS, blobs *crashBlobs, clk *clock) (*env, error) {
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,
 		Now: clk.Now, Logger: discard, Shared: *flagGCRace, KMS: k,
 	})
-	ac := &clock{}
+	ac := manualclock.New(time.Time{})
 	aheadNow := func() time.Time {
-		ac.mu.Lock()
-		offset := ac.now.Sub(time.Time{})
-		ac.mu.Unlock()
-		return clk.Now().Add(offset)
+		return clk.Now().Add(ac.Now().Sub(time.Time{}))
 	}
 	ahead := object.New(clocked, f, object.Options{
 		InlineLimit: inlineLimit, MinPartSize: minPartSize, GCDelay: gcDelay, OrphanGrace: orphanGrace,

@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/kurastore/kura/internal/blob/faultstore"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/internal/object"
 )
 
@@ -101,7 +102,7 @@ func runSeed(seed int64, ops, workers int) *run {
 	r := &run{
 		seed: seed, workers: workers,
 		rng:     rand.New(rand.NewPCG(uint64(seed), 0x5eed)),
-		clk:     &clock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)},
+		clk:     manualclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)),
 		content: &contents{m: map[string][]byte{}},
 		hist:    map[string]*history{},
 		shared:  &sharedLog{writes: map[string]sharedWrite{}},
@@ -239,9 +240,7 @@ func (r *run) round() {
 	wg.Wait()
 	close(done)
 	gcwg.Wait()
-	r.env.aheadClock.mu.Lock()
-	r.env.aheadClock.now = time.Time{}
-	r.env.aheadClock.mu.Unlock()
+	r.env.aheadClock.Set(time.Time{})
 	r.env.faults.Clear()
 	r.faultOn.Store(false)
 	if r.crashed.Load() {
