@@ -174,33 +174,49 @@ func scanVersions(r meta.Reader, bucket string, opts ScanOptions, page *ScanPage
 // no data goes). Its event is s3:LifecycleExpiration:Delete or
 // s3:LifecycleExpiration:DeleteMarkerCreated.
 func (l *Layer) ExpireObject(ctx context.Context, bucket, key, uid string) (DeleteResult, error) {
-	var res DeleteResult
-	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
-		res = DeleteResult{}
-		b, err := readBucket(tx, bucket)
-		if err != nil {
-			return err
-		}
+	return l.lifecycleDelete(ctx, bucket, key, func(tx meta.Txn, b BucketInfo) (DeleteResult, error) {
 		current, found, err := currentVersion(tx, b, key)
 		if err != nil {
-			return err
+			return DeleteResult{}, err
 		}
 		if !found || current.UID != uid || current.Info.IsDeleteMarker {
-			return ErrVersionChanged
+			return DeleteResult{}, ErrVersionChanged
 		}
-		res, err = l.deleteInTxn(ctx, tx, bucket, key, DeleteOptions{lifecycle: true})
-		return err
+		return l.deleteInTxn(ctx, tx, bucket, key, DeleteOptions{lifecycle: true})
 	})
-	if err == nil {
-		l.kickCollector()
-	}
-	return res, err
 }
 
 // ExpireVersion removes version vid of key for good, if it is still the
 // record uid and no lock protects it: a noncurrent version, or (with
 // onlyIfAlone) a delete marker that is its key's only version.
 func (l *Layer) ExpireVersion(ctx context.Context, bucket, key, vid, uid string, onlyIfAlone bool) (DeleteResult, error) {
+	return l.lifecycleDelete(ctx, bucket, key, func(tx meta.Txn, b BucketInfo) (DeleteResult, error) {
+		e, found, err := findVersion(tx, b, key, vid)
+		if err != nil {
+			return DeleteResult{}, err
+		}
+		if !found || e.rec.UID != uid {
+			return DeleteResult{}, ErrVersionChanged
+		}
+		if onlyIfAlone {
+			n := 0
+			if err := keyVersions(tx, bucket, key, func(versionEntry) bool { n++; return n < 2 }); err != nil {
+				return DeleteResult{}, err
+			}
+			if n != 1 {
+				return DeleteResult{}, ErrVersionChanged
+			}
+		}
+		if checkDeletable(e.rec.Info, false, l.opts.Now()) != nil {
+			return DeleteResult{}, ErrLocked
+		}
+		return l.deleteVersion(ctx, tx, b, key, vid, DeleteOptions{lifecycle: true})
+	})
+}
+
+// lifecycleDelete runs a lifecycle removal of one key in a transaction
+// under the key's locks.
+func (l *Layer) lifecycleDelete(ctx context.Context, bucket, key string, remove func(meta.Txn, BucketInfo) (DeleteResult, error)) (DeleteResult, error) {
 	var res DeleteResult
 	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		res = DeleteResult{}
@@ -208,26 +224,7 @@ func (l *Layer) ExpireVersion(ctx context.Context, bucket, key, vid, uid string,
 		if err != nil {
 			return err
 		}
-		e, found, err := findVersion(tx, b, key, vid)
-		if err != nil {
-			return err
-		}
-		if !found || e.rec.UID != uid {
-			return ErrVersionChanged
-		}
-		if onlyIfAlone {
-			n := 0
-			if err := keyVersions(tx, bucket, key, func(versionEntry) bool { n++; return n < 2 }); err != nil {
-				return err
-			}
-			if n != 1 {
-				return ErrVersionChanged
-			}
-		}
-		if checkDeletable(e.rec.Info, false, l.opts.Now()) != nil {
-			return ErrLocked
-		}
-		res, err = l.deleteVersion(ctx, tx, b, key, vid, DeleteOptions{lifecycle: true})
+		res, err = remove(tx, b)
 		return err
 	})
 	if err == nil {
