@@ -280,7 +280,7 @@ func (s *Scanner) applyKey(ctx context.Context, bucket string, rules *Rules, k o
 		tally.Scanned++
 		lv := Version{
 			Key: k.Key, VersionID: v.VersionID, Size: v.Size, Tags: v.Tags, ModTime: v.LastModified,
-			IsLatest: i == 0, DeleteMarker: v.IsDeleteMarker, StorageClass: v.StorageClass,
+			IsLatest: i == 0, DeleteMarker: v.IsDeleteMarker, StorageClass: v.Tier,
 			OnlyVersion: len(k.Versions) == 1 && v.IsDeleteMarker,
 		}
 		if i > 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,8 @@ import (
 	"github.com/kurastore/kura/internal/meta/faultmeta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/tier"
+	"github.com/kurastore/kura/internal/tier/dirtier"
 	"github.com/kurastore/kura/s3err"
 	wire "github.com/kurastore/kura/wire/lifecycle"
 )
@@ -59,6 +62,16 @@ func (e *eventNames) count(name string) int {
 
 const day = 24 * time.Hour
 
+// dirTiers serves one directory tier, WARM.
+type dirTiers struct{ warm tier.Tier }
+
+func (d dirTiers) Tier(_ context.Context, name string) (tier.Tier, error) {
+	if name != "WARM" {
+		return nil, tier.ErrNoSuchTier
+	}
+	return d.warm, nil
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	m, err := pebblestore.Open("meta", &pebblestore.Options{FS: vfs.NewMem()})
@@ -76,7 +89,11 @@ func newFixture(t *testing.T) *fixture {
 	// Midday, so that day boundaries are not where objects are written.
 	c := manualclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	events := &eventNames{names: map[string]map[string]bool{}}
-	l := object.New(store, blobs, object.Options{Now: c.Now, InlineLimit: 1024, Events: events})
+	warm, err := dirtier.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := object.New(store, blobs, object.Options{Now: c.Now, InlineLimit: 1024, Events: events, Tiers: dirTiers{warm}})
 	return &fixture{t: t, meta: store, layer: l, clock: c, events: events}
 }
 
@@ -421,5 +438,60 @@ func TestNoBucketHasRules(t *testing.T) {
 	st, err := s.Status(context.Background())
 	if err != nil || len(st.Buckets) != 0 || st.LastPassStarted.IsZero() {
 		t.Fatalf("status %+v %v", st, err)
+	}
+}
+
+// TestTransitions: current versions move to the tier after their days,
+// whatever storage class they were written with; noncurrent ones after
+// theirs; data already on a tier stays; each move is counted.
+func TestTransitions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("tiered", true, `<Rule><ID>warm</ID><Status>Enabled</Status><Filter></Filter>`+
+		`<Transition><Days>1</Days><StorageClass>WARM</StorageClass></Transition>`+
+		`<NoncurrentVersionTransition><NoncurrentDays>3</NoncurrentDays><StorageClass>WARM</StorageClass></NoncurrentVersionTransition></Rule>`)
+	f.put("tiered", "ia", object.PutOptions{Attrs: object.Attrs{StorageClass: "STANDARD_IA"}})
+	f.put("tiered", "plain", object.PutOptions{})
+	s := f.scanner(Options{})
+	f.pass(s)
+	if n := f.events.count(object.EventTransition); n != 0 {
+		t.Fatalf("%d transitions before they were due", n)
+	}
+	f.clock.Advance(2 * day)
+	f.put("tiered", "plain", object.PutOptions{}) // the first becomes noncurrent now
+	f.pass(s)
+	tiers := map[string]string{}
+	page, err := f.layer.ScanVersions(ctx, "tiered", object.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range page.Keys {
+		for i, v := range k.Versions {
+			tiers[fmt.Sprintf("%s/%d", k.Key, i)] = v.Tier
+		}
+	}
+	want := map[string]string{"ia/0": "WARM", "plain/0": "", "plain/1": ""}
+	if fmt.Sprint(tiers) != fmt.Sprint(want) {
+		t.Fatalf("tiers %v, want %v", tiers, want)
+	}
+	// Noncurrent since March 3 at noon: due at midnight starting March 7.
+	f.clock.Advance(4 * day)
+	f.pass(s)
+	f.pass(s) // nothing moves twice
+	st, err := s.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.Buckets[0].Actions["transition"]; n != 3 {
+		t.Fatalf("%d transitions, want 3: %+v", n, st.Buckets[0])
+	}
+	obj, err := f.layer.GetObject(ctx, "tiered", "ia", object.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if err != nil || string(data) != "ia" {
+		t.Fatalf("read-through: %q %v", data, err)
 	}
 }
