@@ -78,7 +78,9 @@ func (s *Server) deleteBucketLifecycle(rq *request) (response, error) {
 }
 
 // checkTransitionClasses refuses a transition to a storage class that is
-// not one of the server's tiers, and to STANDARD, where data already is.
+// neither one of the server's tiers nor one of AWS's classes (which kura
+// records as a label when no tier has its name), and to STANDARD, where
+// data already is.
 func (s *Server) checkTransitionClasses(ctx context.Context, cfg *wire.Configuration) error {
 	checked := map[string]bool{}
 	check := func(class string) error {
@@ -86,10 +88,19 @@ func (s *Server) checkTransitionClasses(ctx context.Context, cfg *wire.Configura
 			return nil
 		}
 		checked[class] = true
-		if class == lifecycle.Standard || s.tiers == nil {
+		if class == lifecycle.Standard {
+			return unknownTier(class)
+		}
+		if s.tiers == nil {
+			if object.LabelClass(class) {
+				return nil
+			}
 			return unknownTier(class)
 		}
 		_, err := s.tiers.Tier(ctx, class)
+		if errors.Is(err, tier.ErrNoSuchTier) && object.LabelClass(class) {
+			return nil
+		}
 		if errors.Is(err, tier.ErrNoSuchTier) {
 			return unknownTier(class)
 		}
@@ -111,7 +122,7 @@ func (s *Server) checkTransitionClasses(ctx context.Context, cfg *wire.Configura
 }
 
 func unknownTier(class string) error {
-	return s3err.ErrInvalidStorageClass.WithMessage("The storage class %q names no tier of this server; lifecycle rules transition objects only to tiers.", class)
+	return s3err.ErrInvalidStorageClass.WithMessage("The storage class %q names no tier of this server, nor an AWS storage class; lifecycle rules transition objects only to those.", class)
 }
 
 // lifecycleCache keeps the compiled rules of the buckets whose objects

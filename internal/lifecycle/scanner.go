@@ -288,8 +288,8 @@ func (s *Scanner) applyKey(ctx context.Context, bucket string, rules *Rules, k o
 			lv.NewerNoncurrent = i - 1
 		}
 		a := rules.Evaluate(lv, now, s.opts.Day)
-		if a.Kind == None {
-			continue
+		if a.Kind == None || (a.Kind == Transition && v.Tier == "" && v.StorageClass == a.StorageClass) {
+			continue // a label class (object.LabelClass) the version has already
 		}
 		s.act(ctx, bucket, k.Key, v, a, tally)
 	}
@@ -313,7 +313,7 @@ func (s *Scanner) act(ctx context.Context, bucket, key string, v object.ScannedV
 	switch {
 	case err == nil:
 		tally.count(a.Kind)
-	case errors.Is(err, object.ErrVersionChanged):
+	case errors.Is(err, object.ErrVersionChanged), errors.Is(err, object.ErrAlreadyTransitioned):
 	case errors.Is(err, object.ErrLocked):
 		tally.Locked++
 	default:

@@ -495,3 +495,43 @@ func TestTransitions(t *testing.T) {
 		t.Fatalf("read-through: %q %v", data, err)
 	}
 }
+
+// TestTransitionToLabelClass: a transition to one of AWS's classes that
+// no tier is named after records the class and keeps the data where it
+// is, readable; it happens once.
+func TestTransitionToLabelClass(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("label", false, `<Rule><ID>cold</ID><Status>Enabled</Status><Filter><Prefix>docs/</Prefix></Filter>`+
+		`<Transition><Days>30</Days><StorageClass>GLACIER</StorageClass></Transition></Rule>`)
+	f.put("label", "docs/a", object.PutOptions{})
+	f.put("label", "other", object.PutOptions{})
+	s := f.scanner(Options{})
+	f.clock.Advance(31 * day)
+	f.pass(s)
+	f.pass(s)
+	page, err := f.layer.ScanVersions(ctx, "label", object.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := map[string]string{}
+	for _, k := range page.Keys {
+		classes[k.Key] = k.Versions[0].StorageClass + "/" + k.Versions[0].Tier
+	}
+	if classes["docs/a"] != "GLACIER/" || classes["other"] != "/" {
+		t.Fatalf("classes %v", classes)
+	}
+	st, err := s.Status(ctx)
+	if err != nil || st.Buckets[0].Actions["transition"] != 1 || st.Buckets[0].Actions["failed"] != 0 {
+		t.Fatalf("status %+v %v", st.Buckets, err)
+	}
+	obj, err := f.layer.GetObject(ctx, "label", "docs/a", object.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if err != nil || string(data) != "docs/a" || obj.Info.StorageClass != "GLACIER" {
+		t.Fatalf("read %q %v, class %q", data, err, obj.Info.StorageClass)
+	}
+}

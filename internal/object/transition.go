@@ -38,6 +38,9 @@ var ErrAlreadyTransitioned = errors.New("object: the version is transitioned alr
 // for deletion. It returns the version's info as transitioned.
 func (l *Layer) TransitionObject(ctx context.Context, bucket, key, versionID, uid, class string) (ObjectInfo, error) {
 	t, err := l.tierOf(ctx, class)
+	if errors.Is(err, tier.ErrNoSuchTier) && LabelClass(class) {
+		return l.relabel(ctx, bucket, key, versionID, uid, class)
+	}
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -278,4 +281,60 @@ func (l *Layer) TierHolds(ctx context.Context, name string) (bool, error) {
 		return nil
 	})
 	return held, err
+}
+
+// labelClasses are AWS's storage classes that a transition may name. With
+// no tier of that name kura has nowhere else to put the data: it records
+// the class (HEAD and listings report it), as it does for a PUT with
+// x-amz-storage-class, and the data stays where it is and is read as
+// before. A tier of the same name moves the data instead.
+var labelClasses = map[string]bool{
+	"STANDARD_IA": true, "ONEZONE_IA": true, "INTELLIGENT_TIERING": true,
+	"GLACIER": true, "GLACIER_IR": true, "DEEP_ARCHIVE": true,
+}
+
+// LabelClass reports whether class is one of AWS's transition storage
+// classes, which a transition records as a label when no tier has its
+// name.
+func LabelClass(class string) bool { return labelClasses[class] }
+
+// relabel is a transition to a label class: the version's storage class
+// changes, in one transaction, if it is still the record uid.
+func (l *Layer) relabel(ctx context.Context, bucket, key, versionID, uid, class string) (ObjectInfo, error) {
+	var info ObjectInfo
+	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		vid := versionID
+		if vid == "" {
+			cur, found, err := currentVersion(tx, b, key)
+			if err != nil {
+				return err
+			}
+			if !found || cur.Info.IsDeleteMarker {
+				return ErrVersionChanged
+			}
+			vid = versionOf(cur)
+		}
+		e, found, err := findVersion(tx, b, key, vid)
+		switch {
+		case err != nil:
+			return err
+		case !found || e.rec.UID != uid || e.rec.Info.IsDeleteMarker:
+			return ErrVersionChanged
+		case e.rec.remote() || e.rec.Info.StorageClass == class:
+			return ErrAlreadyTransitioned
+		}
+		rec := e.rec
+		rec.Info.StorageClass = class
+		if err := rewriteVersion(tx, b, key, e.key, rec); err != nil {
+			return err
+		}
+		info = rec.Info
+		return l.recordEvent(ctx, tx, EventTransition, bucket, key, rec.Info)
+	})
+	info.Bucket, info.Key, info.UID = bucket, key, uid
+	return info, err
 }
