@@ -291,11 +291,12 @@ addr, ak, sk = sys.argv[1:4]
 c = Minio(addr, access_key=ak, secret_key=sk, secure=False)
 c.make_bucket("py-lc")
 c.set_bucket_lifecycle("py-lc", LifecycleConfig([
+    Rule(ENABLED, rule_filter=Filter(prefix="documents/"), rule_id="rule1", transition=Transition(days=30, storage_class="GLACIER")),
     Rule(ENABLED, rule_filter=Filter(prefix="tmp/"), rule_id="tmp", expiration=Expiration(days=1)),
     Rule(ENABLED, rule_filter=Filter(prefix="big/"), rule_id="warm", transition=Transition(days=1, storage_class="WARM")),
 ]))
 cfg = c.get_bucket_lifecycle("py-lc")
-assert [r.rule_id for r in cfg.rules] == ["tmp", "warm"], cfg.rules
+assert [r.rule_id for r in cfg.rules] == ["rule1", "tmp", "warm"], cfg.rules
 c.put_object("py-lc", "tmp/a", io.BytesIO(b"a"), 1)
 big = bytes(range(256)) * 1024
 c.put_object("py-lc", "big/b", io.BytesIO(big), len(big))
