@@ -63,6 +63,9 @@ type ObjectInfo struct {
 	// only Key is set.
 	IsPrefix     bool
 	StorageClass string
+	// Restore is the state of a restored copy of a transitioned object
+	// (RestoreObject); nil when there is none.
+	Restore *RestoreStatus
 	// OwnerID and OwnerName are set by listings that report owners.
 	OwnerID, OwnerName string
 	// Checksums are the stored checksums (base64, as S3 sends them),
@@ -119,6 +122,7 @@ func objectInfoFromHeader(key string, h http.Header, contentLength int64) Object
 		StorageClass:            h.Get("x-amz-storage-class"),
 		ChecksumType:            h.Get("x-amz-checksum-type"),
 		WebsiteRedirectLocation: h.Get("x-amz-website-redirect-location"),
+		Restore:                 parseRestore(h.Get("x-amz-restore")),
 		Header:                  h,
 	}
 	// A ranged answer carries the part's length; the object's size is

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/blob/dirstore"
@@ -45,12 +46,23 @@ type Server struct {
 	CertPEM []byte
 	// Client is a client with the root credentials.
 	Client *client.Client
-	// Tiers is the server's registry of tiers, where tests add a tier
-	// (a directory, another server's bucket) without the admin API.
-	Tiers *tierstore.Registry
 
 	scanner *lifecycle.Scanner
 	layer   *object.Layer
+	tiers   *tierstore.Registry
+}
+
+// AddTier adds a tier, where lifecycle transitions to the storage class
+// name move data: Type "dir" with Path (a directory), or "s3" with
+// Endpoint, Bucket, Prefix, AccessKey, SecretKey and Region (a bucket of
+// another server, another kuratest.Server's URL for one). The server
+// writes and deletes a probe object on it first, as kura admin tier add
+// does.
+func (s *Server) AddTier(ctx context.Context, name string, t admin.Tier) error {
+	return s.tiers.Add(ctx, tierstore.Definition{
+		Name: name, Type: t.Type, Path: t.Path, Endpoint: t.Endpoint, Bucket: t.Bucket, Prefix: t.Prefix,
+		AccessKey: t.AccessKey, SecretKey: t.SecretKey, Region: t.Region,
+	})
 }
 
 // RunLifecycle makes one whole pass of the lifecycle scanner now: every
@@ -163,7 +175,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
 	s := &Server{
 		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner, layer: layer, Tiers: tiers,
+		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner, layer: layer, tiers: tiers,
 	}
 	if opts.TLS {
 		certPEM, keyPEM, err := certs.Generate()
