@@ -50,6 +50,8 @@ type serverFlags struct {
 	// Lifecycle.
 	lifecycleDay  time.Duration
 	lifecycleRate int
+	// orphanGrace is object.Options.OrphanGrace: hidden, for tests.
+	orphanGrace time.Duration
 }
 
 func serverCommand() *cobra.Command {
@@ -87,6 +89,8 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().IntVar(&f.eventQueueLimit, "event-queue-limit", notify.DefaultMaxQueued, "most events kept queued for one notification target that does not take them; past it the oldest are dropped, counted and logged")
 	cmd.Flags().DurationVar(&f.lifecycleDay, "lifecycle-day", 24*time.Hour, "length of a lifecycle day (testing: a rule's Days, restored copies' Days and the scanner's passes count in it, as Ceph's rgw_lc_debug_interval does)")
 	cmd.Flags().IntVar(&f.lifecycleRate, "lifecycle-rate", lifecycle.DefaultRate, "most object versions the lifecycle scanner evaluates per second (negative: no bound)")
+	cmd.Flags().DurationVar(&f.orphanGrace, "orphan-grace", 0, "testing: how old an unreferenced blob, or the remote object of a transition that never committed, must be before the collector deletes it (default 6h; it must exceed the longest upload)")
+	_ = cmd.Flags().MarkHidden("orphan-grace")
 	addLimitFlags(cmd, &f.limits)
 	return cmd
 }
@@ -278,7 +282,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
-		Tiers: tiers, LifecycleDay: f.lifecycleDay,
+		Tiers: tiers, LifecycleDay: f.lifecycleDay, OrphanGrace: f.orphanGrace,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.

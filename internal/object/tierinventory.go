@@ -1,0 +1,54 @@
+package object
+
+import (
+	"context"
+
+	"github.com/kurastore/kura/internal/meta"
+)
+
+// RemoteObject names one object on a tier.
+type RemoteObject struct {
+	Tier, Name string
+}
+
+// TierInventory is what the metadata says the tiers hold: every remote
+// object is the data of a transitioned version (Live) or waits in the
+// queue of remote deletions (Queued); an object in both is the data of a
+// transition that has not committed yet. A tier object in neither set is
+// leaked: nothing will ever read or delete it.
+type TierInventory struct {
+	Live   map[RemoteObject]bool
+	Queued map[RemoteObject]bool
+}
+
+// TierInventory reads every record and the queue of remote deletions in
+// one view. It reads the whole keyspace of versions, which is slow on a
+// large store: it is meant for checks of a quiet server.
+func (l *Layer) TierInventory(ctx context.Context) (TierInventory, error) {
+	var inv TierInventory
+	err := l.view(ctx, func(r meta.Reader) error {
+		inv = TierInventory{Live: map[RemoteObject]bool{}, Queued: map[RemoteObject]bool{}}
+		for _, tag := range []byte{tagObject, tagVersion} {
+			err := meta.EachEntry(r, []byte{tag}, func(_, v []byte) error {
+				rec, err := decodeRecord(v, false)
+				if err != nil || !rec.remote() {
+					return err
+				}
+				for _, id := range rec.dataIDs() {
+					inv.Live[RemoteObject{rec.Info.Tier, remoteName(rec.UID, id)}] = true
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return meta.EachEntry(r, []byte{tagTierDelete}, func(k, _ []byte) error {
+			if tierName, name, ok := splitTierDeleteKey(k); ok {
+				inv.Queued[RemoteObject{tierName, name}] = true
+			}
+			return nil
+		})
+	})
+	return inv, err
+}
