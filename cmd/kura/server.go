@@ -280,9 +280,10 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	holder := leaseHolder(f.metaURL != "")
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
-		Tiers: tiers, LifecycleDay: f.lifecycleDay, OrphanGrace: f.orphanGrace,
+		Tiers: tiers, LifecycleDay: f.lifecycleDay, OrphanGrace: f.orphanGrace, Holder: holder,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.
@@ -297,7 +298,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	eventsDone := make(chan struct{})
 	go func() { defer close(eventsDone); events.Run(bg) }()
 	scanner := lifecycle.New(lifecycle.Options{
-		Meta: metaStore, Objects: layer, Day: f.lifecycleDay, Rate: f.lifecycleRate, Holder: serverID(), Logger: log,
+		Meta: metaStore, Objects: layer, Day: f.lifecycleDay, Rate: f.lifecycleRate, Holder: holder, Logger: log,
 	})
 	scannerDone := make(chan struct{})
 	go func() { defer close(scannerDone); scanner.Run(bg) }()
@@ -462,9 +463,19 @@ func openEvents(dir string, m meta.Store, f serverFlags, log *slog.Logger) (*not
 	})
 }
 
-// serverID names this server in the leases of background work.
-func serverID() string {
+// leaseHolder names this server in the leases of background work (the
+// collector, the lifecycle scanner). Gateways sharing a database each
+// have their own name, <hostname>-<pid>-<random>, and one takes a lease
+// over only once its holder stopped renewing it. A server on its own
+// Pebble store is the only process that can open it (Pebble locks its
+// directory), so a lease found there is this server's own from before a
+// restart: it keeps one name, <hostname>-alone, and after a crash
+// resumes the work at once rather than waiting its own lease out.
+func leaseHolder(shared bool) string {
 	host, _ := os.Hostname()
+	if !shared {
+		return host + "-alone"
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
