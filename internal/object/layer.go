@@ -93,6 +93,9 @@ type Layer struct {
 	// tierPass is set while the collector's pass over the tier work runs
 	// (RunCollector).
 	tierPass atomic.Bool
+	// started is when this layer was made, on its clock: a claim on an
+	// X-key older than that is an earlier process's (tierDeleteDue).
+	started time.Time
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.
@@ -133,7 +136,7 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	}
 	return &Layer{
 		meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(),
-		writing: map[blob.ID]struct{}{}, reads: readLeases{count: map[blob.ID]int{}},
+		writing: map[blob.ID]struct{}{}, reads: readLeases{count: map[blob.ID]int{}}, started: opts.Now(),
 	}
 }
 

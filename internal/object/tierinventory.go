@@ -2,6 +2,7 @@ package object
 
 import (
 	"context"
+	"time"
 
 	"github.com/kurastore/kura/internal/meta"
 )
@@ -18,7 +19,14 @@ type RemoteObject struct {
 // leaked: nothing will ever read or delete it.
 type TierInventory struct {
 	Live   map[RemoteObject]bool
-	Queued map[RemoteObject]bool
+	Queued map[RemoteObject]QueuedDelete
+}
+
+// QueuedDelete is a remote object's entry in the queue of deletions:
+// when it is due, and whether a collector claimed it (is deleting it).
+type QueuedDelete struct {
+	Due     time.Time
+	Claimed bool
 }
 
 // TierInventory reads every record and the queue of remote deletions in
@@ -27,7 +35,7 @@ type TierInventory struct {
 func (l *Layer) TierInventory(ctx context.Context) (TierInventory, error) {
 	var inv TierInventory
 	err := l.view(ctx, func(r meta.Reader) error {
-		inv = TierInventory{Live: map[RemoteObject]bool{}, Queued: map[RemoteObject]bool{}}
+		inv = TierInventory{Live: map[RemoteObject]bool{}, Queued: map[RemoteObject]QueuedDelete{}}
 		for _, tag := range []byte{tagObject, tagVersion} {
 			err := meta.EachEntry(r, []byte{tag}, func(_, v []byte) error {
 				rec, err := decodeRecord(v, false)
@@ -43,10 +51,16 @@ func (l *Layer) TierInventory(ctx context.Context) (TierInventory, error) {
 				return err
 			}
 		}
-		return meta.EachEntry(r, []byte{tagTierDelete}, func(k, _ []byte) error {
-			if tierName, name, ok := splitTierDeleteKey(k); ok {
-				inv.Queued[RemoteObject{tierName, name}] = true
+		return meta.EachEntry(r, []byte{tagTierDelete}, func(k, v []byte) error {
+			tierName, name, ok := splitTierDeleteKey(k)
+			if !ok {
+				return nil
 			}
+			e, err := decodeTierDelete(v)
+			if err != nil {
+				return err
+			}
+			inv.Queued[RemoteObject{tierName, name}] = QueuedDelete{Due: e.due, Claimed: e.claimed}
 			return nil
 		})
 	})

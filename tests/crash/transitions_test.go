@@ -343,7 +343,7 @@ func inspect(t *testing.T, dataDir, tierDir string, strict bool) object.TierInve
 		queuedDirs[filepath.Dir(o.Name)] = true
 	}
 	for name := range files {
-		if o := (object.RemoteObject{Tier: coldTier, Name: name}); !inv.Live[o] && !inv.Queued[o] {
+		if o := (object.RemoteObject{Tier: coldTier, Name: name}); !inv.Live[o] && !queued(inv, o) {
 			leaked = append(leaked, name)
 		}
 	}
@@ -371,13 +371,18 @@ func inspect(t *testing.T, dataDir, tierDir string, strict bool) object.TierInve
 		t.FailNow()
 	}
 	if len(leaked) > 0 || len(inv.Queued) > 0 || st.Orphans > 0 {
-		t.Logf("not drained yet: %d files of the tier unreferenced %v, %d remote deletions queued, %d orphan blobs",
-			len(leaked), leaked, len(inv.Queued), st.Orphans)
+		t.Logf("not drained yet: %d files of the tier unreferenced %v, remote deletions queued %v, %d orphan blobs",
+			len(leaked), leaked, inv.Queued, st.Orphans)
 		return object.TierInventory{}
 	}
 	t.Logf("drained: the tier holds exactly the %d remote objects of live versions; %d records, %d blobs, no orphan",
 		len(inv.Live), st.Records, st.Blobs)
 	return inv
+}
+
+func queued(inv object.TierInventory, o object.RemoteObject) bool {
+	_, ok := inv.Queued[o]
+	return ok
 }
 
 // tierFiles lists the objects of a dir tier by name, and apart the
