@@ -34,7 +34,7 @@ import (
 // transitionKills is how many kills TestKillNineTransitions makes: -kills
 // when it is given, or a count small enough for every CI run.
 func transitionKills() int {
-	n := 10
+	n := 8
 	flag.Visit(func(f *flag.Flag) {
 		if f.Name == "kills" {
 			n = *kills

@@ -93,6 +93,9 @@ func TestGatewaysLifecycleLease(t *testing.T) {
 	}
 	holder := status().Holder
 	victim := gateway(holder)
+	if out := kuraAdmin(t, s, "lifecycle", "status"); !strings.Contains(out, "scanner: "+holder+"\n") {
+		t.Fatalf("the status does not name the holder %s:\n%s", holder, out)
+	}
 	s.gws[victim].kill9()
 	var survivors []string
 	for i, g := range s.gws {
