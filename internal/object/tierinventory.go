@@ -14,8 +14,9 @@ type RemoteObject struct {
 
 // TierInventory is what the metadata says the tiers hold: every remote
 // object is the data of a transitioned version (Live) or waits in the
-// queue of remote deletions (Queued); an object in both is the data of a
-// transition that has not committed yet. A tier object in neither set is
+// queue of remote deletions (Queued: the uploads of transitions that
+// have not committed, or never will, and dropped data). No object is in
+// both, or live data would be deleted. A tier object in neither set is
 // leaked: nothing will ever read or delete it.
 type TierInventory struct {
 	Live   map[RemoteObject]bool

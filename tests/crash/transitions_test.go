@@ -206,6 +206,9 @@ func TestKillNineTransitions(t *testing.T) {
 			}
 			if o.StorageClass == coldTier {
 				moved++
+				if b == bucket && !strings.HasPrefix(o.Key, "cold/") {
+					t.Errorf("%s moved to the tier, which no rule selects", o.Key)
+				}
 			}
 		}
 	}
@@ -334,7 +337,7 @@ func inspect(t *testing.T, dataDir, tierDir string, strict bool) object.TierInve
 	files, temps := tierFiles(t, tierDir)
 	var lost, leaked []string
 	for o := range inv.Live {
-		if o.Tier != coldTier || !files[o.Name] {
+		if o.Tier != coldTier || !files[o.Name] || queued(inv, o) {
 			lost = append(lost, o.Tier+":"+o.Name)
 		}
 	}
@@ -361,7 +364,7 @@ func inspect(t *testing.T, dataDir, tierDir string, strict bool) object.TierInve
 	sort.Strings(lost)
 	sort.Strings(leaked)
 	if len(lost) > 0 {
-		t.Fatalf("remote objects of live versions missing from the tier: %v", lost)
+		t.Fatalf("remote objects of live versions missing from the tier or queued for deletion: %v", lost)
 	}
 	if len(leaked) > 0 && !strict {
 		t.Fatalf("files of the tier that nothing references or will delete: %v", leaked)
