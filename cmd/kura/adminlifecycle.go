@@ -35,6 +35,12 @@ func adminLifecycleCommand(f *adminFlags) *cobra.Command {
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", b.Bucket, last, behind, b.LastPassScanned, progress, formatCounts(b.Actions))
 				}
+				// Which server scans: with gateways, the one to look at.
+				holder := st.Holder
+				if holder == "" {
+					holder = "none (no server holds the scanner's lease)"
+				}
+				fmt.Fprintf(tw, "\nscanner: %s\n", holder)
 			})
 		}))
 	return cmd

@@ -50,6 +50,8 @@ type serverFlags struct {
 	// Lifecycle.
 	lifecycleDay  time.Duration
 	lifecycleRate int
+	// orphanGrace is object.Options.OrphanGrace: hidden, for tests.
+	orphanGrace time.Duration
 }
 
 func serverCommand() *cobra.Command {
@@ -87,6 +89,8 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().IntVar(&f.eventQueueLimit, "event-queue-limit", notify.DefaultMaxQueued, "most events kept queued for one notification target that does not take them; past it the oldest are dropped, counted and logged")
 	cmd.Flags().DurationVar(&f.lifecycleDay, "lifecycle-day", 24*time.Hour, "length of a lifecycle day (testing: a rule's Days, restored copies' Days and the scanner's passes count in it, as Ceph's rgw_lc_debug_interval does)")
 	cmd.Flags().IntVar(&f.lifecycleRate, "lifecycle-rate", lifecycle.DefaultRate, "most object versions the lifecycle scanner evaluates per second (negative: no bound)")
+	cmd.Flags().DurationVar(&f.orphanGrace, "orphan-grace", 0, "testing: how old an unreferenced blob, or the remote object of a transition that never committed, must be before the collector deletes it (default 6h; it must exceed the longest upload)")
+	_ = cmd.Flags().MarkHidden("orphan-grace")
 	addLimitFlags(cmd, &f.limits)
 	return cmd
 }
@@ -276,9 +280,10 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	holder := leaseHolder(f.metaURL != "")
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
-		Tiers: tiers, LifecycleDay: f.lifecycleDay,
+		Tiers: tiers, LifecycleDay: f.lifecycleDay, OrphanGrace: f.orphanGrace, Holder: holder,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.
@@ -293,7 +298,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	eventsDone := make(chan struct{})
 	go func() { defer close(eventsDone); events.Run(bg) }()
 	scanner := lifecycle.New(lifecycle.Options{
-		Meta: metaStore, Objects: layer, Day: f.lifecycleDay, Rate: f.lifecycleRate, Holder: serverID(), Logger: log,
+		Meta: metaStore, Objects: layer, Day: f.lifecycleDay, Rate: f.lifecycleRate, Holder: holder, Logger: log,
 	})
 	scannerDone := make(chan struct{})
 	go func() { defer close(scannerDone); scanner.Run(bg) }()
@@ -458,9 +463,19 @@ func openEvents(dir string, m meta.Store, f serverFlags, log *slog.Logger) (*not
 	})
 }
 
-// serverID names this server in the leases of background work.
-func serverID() string {
+// leaseHolder names this server in the leases of background work (the
+// collector, the lifecycle scanner). Gateways sharing a database each
+// have their own name, <hostname>-<pid>-<random>, and one takes a lease
+// over only once its holder stopped renewing it. A server on its own
+// Pebble store is the only process that can open it (Pebble locks its
+// directory), so a lease found there is this server's own from before a
+// restart: it keeps one name, <hostname>-alone, and after a crash
+// resumes the work at once rather than waiting its own lease out.
+func leaseHolder(shared bool) string {
 	host, _ := os.Hostname()
+	if !shared {
+		return host + "-alone"
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)

@@ -125,7 +125,7 @@ func (l *Layer) collectorLease(ctx context.Context) bool {
 	if l.gcNow().Before(l.leaseUntil.Add(-leaseTerm / 2)) {
 		return true
 	}
-	lease := meta.Lease{Key: collectorLeaseKey, Holder: l.id, Term: leaseTerm, Clock: l.gcNow}
+	lease := meta.Lease{Key: collectorLeaseKey, Holder: l.opts.Holder, Term: leaseTerm, Clock: l.gcNow}
 	held, until, err := lease.Take(ctx, l.meta)
 	if err != nil && ctx.Err() == nil {
 		l.log.Warn("collector lease", "err", err)

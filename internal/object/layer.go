@@ -63,6 +63,11 @@ type Options struct {
 	// a restored copy is counted in (RestoreObject). Default 24h; tests
 	// shorten it.
 	LifecycleDay time.Duration
+	// Holder names this server in the collector lease; default a random
+	// name. A server alone on its store passes a name that stays the same
+	// across restarts: no other process can hold the lease, so after a
+	// crash it takes its lease back at once instead of waiting it out.
+	Holder string
 }
 
 // Layer is the object layer over one metadata store and one blob store.
@@ -88,6 +93,9 @@ type Layer struct {
 	// tierPass is set while the collector's pass over the tier work runs
 	// (RunCollector).
 	tierPass atomic.Bool
+	// started is when this layer was made, on its clock: a claim on an
+	// X-key older than that is an earlier process's (tierDeleteDue).
+	started time.Time
 }
 
 // DefaultInlineLimit is the default Options.InlineLimit.
@@ -123,9 +131,12 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	if log == nil {
 		log = slog.Default()
 	}
+	if opts.Holder == "" {
+		opts.Holder = newUID()
+	}
 	return &Layer{
 		meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(),
-		writing: map[blob.ID]struct{}{}, reads: readLeases{count: map[blob.ID]int{}},
+		writing: map[blob.ID]struct{}{}, reads: readLeases{count: map[blob.ID]int{}}, started: opts.Now(),
 	}
 }
 

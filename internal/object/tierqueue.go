@@ -177,7 +177,7 @@ func (l *Layer) DrainTierDeletes(ctx context.Context) (int, error) {
 		due = due[:0]
 		return meta.EachEntry(r, []byte{tagTierDelete}, func(k, v []byte) error {
 			e, err := decodeTierDelete(v)
-			if err != nil || !e.due.After(now) {
+			if err != nil || l.tierDeleteDue(e, now) {
 				due = append(due, queued{bytes.Clone(k), e.due})
 			}
 			if len(due) == tierDeleteBatch {
@@ -257,6 +257,19 @@ func (l *Layer) postponeTierDelete(ctx context.Context, k []byte, now, until tim
 	})
 }
 
+// tierDeleteDue reports whether X-key entry e may be acted on at now.
+// A claim is a collector's delete in flight, which the others wait out.
+// But a store that no other server shares is open in this process only,
+// so a claim made before this layer started is a dead process's (this
+// server's before a crash) and is due at once: its object is not left
+// for the claim's whole term.
+func (l *Layer) tierDeleteDue(e tierDelete, now time.Time) bool {
+	if !e.due.After(now) {
+		return true
+	}
+	return e.claimed && !l.opts.Shared && e.due.Add(-tierClaimTerm).Before(l.started)
+}
+
 // deleteRemote deletes the remote object of X-key k if it is due,
 // claiming the key while it does, and reports whether it did; when the
 // tier fails, the key is due again at retry.
@@ -275,7 +288,7 @@ func (l *Layer) deleteRemote(ctx context.Context, k []byte, now time.Time) (dele
 			return err
 		}
 		e, err := decodeTierDelete(v)
-		if err == nil && e.due.After(now) {
+		if err == nil && !l.tierDeleteDue(e, now) {
 			return nil // committed or claimed since the scan
 		}
 		claim.attempts = e.attempts

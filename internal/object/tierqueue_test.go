@@ -140,3 +140,51 @@ func TestTierDownDoesNotHoldUpOthers(t *testing.T) {
 		t.Fatalf("pass after the backoff: %d, %v, COLD holds %v", n, err, cold.names())
 	}
 }
+
+// A server alone on its store that died while deleting a remote object
+// left the object's X-key claimed: started again, it deletes the object
+// at once rather than after the claim's term, since no other process can
+// be deleting it. Gateways sharing a store wait the claim out: the
+// claimant may be alive.
+func TestClaimOfADeadServer(t *testing.T) {
+	ctx := context.Background()
+	for _, shared := range []bool{false, true} {
+		l, mt := newTierLayer(t)
+		const name = "u1/b"
+		mt.objs[name] = []byte("x")
+		claim := tierDelete{due: l.clock.Now().Add(tierClaimTerm), claimed: true}
+		if err := l.meta.Update(ctx, nil, func(tx meta.Txn) error {
+			return tx.Set(tierDeleteKey(testTier, name), claim.encode())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		l.clock.Advance(time.Second)
+		opts := l.opts
+		opts.Shared = shared
+		restarted := New(l.meta, l.blobs, opts)
+		n, err := restarted.DrainTierDeletes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if shared {
+			want = 0
+		}
+		if n != want || len(mt.names()) != 1-want || countKeys(t, l.meta, []byte{tagTierDelete}) != 1-want {
+			t.Fatalf("shared %v: deleted %d, tier holds %v", shared, n, mt.names())
+		}
+		// A claim this server makes itself is a delete in flight.
+		if !shared {
+			mt.objs[name] = []byte("x")
+			claim.due = l.clock.Now().Add(tierClaimTerm)
+			if err := l.meta.Update(ctx, nil, func(tx meta.Txn) error {
+				return tx.Set(tierDeleteKey(testTier, name), claim.encode())
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := restarted.DrainTierDeletes(ctx); n != 0 || err != nil {
+				t.Fatalf("deleted %d claimed by this server's delete in flight, %v", n, err)
+			}
+		}
+	}
+}

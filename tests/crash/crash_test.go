@@ -140,15 +140,23 @@ func freeAddr(t *testing.T) string {
 type server struct {
 	bin, dir, addr string
 	env            []string
-	cmd            *exec.Cmd
+	// args are more flags of kura server; stderr, when set, takes the
+	// server's standard error instead of the test's.
+	args   []string
+	stderr io.Writer
+	cmd    *exec.Cmd
 }
 
 func (s *server) start(t *testing.T) {
 	t.Helper()
 	s.addr = freeAddr(t)
-	s.cmd = exec.Command(s.bin, "server", "--address", s.addr, "--log-level", "error", s.dir)
+	args := append([]string{"server", "--address", s.addr, "--log-level", "error"}, s.args...)
+	s.cmd = exec.Command(s.bin, append(args, s.dir)...)
 	s.cmd.Env = append(os.Environ(), s.env...)
 	s.cmd.Stderr = os.Stderr
+	if s.stderr != nil {
+		s.cmd.Stderr = s.stderr
+	}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

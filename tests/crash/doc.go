@@ -2,6 +2,9 @@
 // concurrent writers against it, kills the server with SIGKILL at random
 // moments, restarts it, and checks that every acknowledged write and
 // delete held and that nothing unacknowledged is half-visible.
+// TestKillNineTransitions does the same while lifecycle rules move
+// objects to a directory tier, and checks that neither the tier nor the
+// blob directory keeps anything that no version references.
 //
 //	go test ./tests/crash -kills 1000
 package crash

@@ -173,7 +173,7 @@ func (t *Tier) createTemp(p string) (*os.File, error) {
 			return nil, err
 		}
 		var f *os.File
-		f, err = os.CreateTemp(filepath.Dir(p), tempPrefix+"*")
+		f, err = os.CreateTemp(filepath.Dir(p), tempPattern(p))
 		if err == nil {
 			return f, nil
 		}
@@ -274,18 +274,30 @@ type section struct {
 
 func (s section) Close() error { return s.f.Close() }
 
-// Delete removes the object and the directories its removal left empty.
+// Delete removes the object, the temporary files that Puts of its name
+// left when their process died (the object layer deletes a name only
+// once no Put of it can be running), and the directories this left
+// empty.
 func (t *Tier) Delete(ctx context.Context, name string) error {
 	p, err := t.path(name)
 	if err != nil {
 		return err
 	}
 	err = os.Remove(p)
+	removed := err == nil
 	if errors.Is(err, fs.ErrNotExist) {
-		return t.rootMissing()
+		if err := t.rootMissing(); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return unavailable(err)
 	}
+	temps, err := t.removeTemps(p)
 	if err != nil {
 		return unavailable(err)
+	}
+	if !removed && temps == 0 {
+		return nil
 	}
 	if err := syncDir(filepath.Dir(p)); err != nil {
 		return unavailable(err)
@@ -298,6 +310,46 @@ func (t *Tier) Delete(ctx context.Context, name string) error {
 		}
 	}
 	return nil
+}
+
+// tempPattern is the os.CreateTemp pattern of a Put's temporary file for
+// the object at p: the object's base name (cut to keep the file name
+// within limits) then a random number, so that Delete finds what a
+// dead Put of the object left.
+func tempPattern(p string) string { return tempPrefix + tempBase(p) + "-*" }
+
+func tempBase(p string) string {
+	const maxBase = 200
+	base := filepath.Base(p)
+	if len(base) > maxBase {
+		base = base[:maxBase]
+	}
+	return base
+}
+
+// removeTemps removes the temporary files of Puts of the object at p
+// and says how many it removed.
+func (t *Tier) removeTemps(p string) (int, error) {
+	entries, err := os.ReadDir(filepath.Dir(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	prefix := tempPrefix + tempBase(p) + "-"
+	n := 0
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" {
+			continue // another object's (its name goes on past p's)
+		}
+		if err := os.Remove(filepath.Join(filepath.Dir(p), e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Check writes, syncs and removes a probe file in the root.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kurastore/kura/internal/tier"
@@ -136,5 +137,46 @@ func TestOpenBeyondEnd(t *testing.T) {
 	}
 	if _, err := tr.Open(ctx, "u/b", 3, 1); err == nil {
 		t.Fatal("open past the end succeeded")
+	}
+}
+
+// A Put cut short by a crash leaves its temporary file; the Delete of
+// its object, which the object layer makes once no Put of it can be
+// running, removes it, and the directory it emptied. The temporary files
+// of other names stay, those whose names start with the deleted one's
+// too.
+func TestDeleteRemovesTempFilesOfDeadPuts(t *testing.T) {
+	tr, _ := New(t.TempDir())
+	ctx := context.Background()
+	dead := func(name string) {
+		t.Helper()
+		p, err := tr.path(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := tr.createTemp(p) // as a Put whose process died
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte("partial"))
+		f.Close()
+	}
+	for _, name := range []string{"u/b", "u/b", "v/b", "v/b-1", "v/bb"} {
+		dead(name)
+	}
+	for _, name := range []string{"u/b", "v/b"} {
+		if err := tr.Delete(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tr.Root(), "u")); !os.IsNotExist(err) {
+		t.Fatalf("the temporary files of u/b, or their directory, remain: %v", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(tr.Root(), "v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || !strings.HasPrefix(entries[0].Name(), tempPrefix+"b-1-") || !strings.HasPrefix(entries[1].Name(), tempPrefix+"bb-") {
+		t.Fatalf("v holds %v; want the temporary files of v/b-1 and v/bb", entries)
 	}
 }
