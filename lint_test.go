@@ -26,6 +26,9 @@ var clientPackages = []string{
 // why; they may import a client package.
 var clientSide = map[string]string{
 	"internal/loadgen": "the engine of kura bench, which drives a server through the Go SDK",
+	"internal/tier/s3tier": "a tier on a bucket of another S3 endpoint, which it reaches through the Go SDK as any " +
+		"client would",
+	"internal/tier/tierstore": "its tests make the bucket of an s3 tier on a kuratest server",
 }
 
 func TestInternalPackagesImportNoClient(t *testing.T) {
