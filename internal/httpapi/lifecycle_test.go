@@ -425,3 +425,23 @@ func TestExpirationHeaderConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// S3 names a rule put without an ID, so that GET shows every rule with
+// one; the IDs given are kept.
+func TestPutBucketLifecycleNamesRules(t *testing.T) {
+	s := lifecycleServer(t, 0)
+	unnamed := `<Rule><Status>Enabled</Status><Prefix>test1/</Prefix><Expiration><Days>31</Days></Expiration></Rule>`
+	doc := lifecycleDoc(unnamed + expireTmp + unnamed)
+	if rec := s.putLifecycle(t, nil, doc); rec.Code != http.StatusOK {
+		t.Fatalf("put: %d %s", rec.Code, rec.Body)
+	}
+	rec := s.send(t, fzNewRequest(http.MethodGet, "/bkt?lifecycle", nil, nil), false)
+	var got wire.Configuration
+	if err := xml.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got.Rules) != 3 {
+		t.Fatalf("get: %v %s", err, rec.Body)
+	}
+	a, tmp, b := got.Rules[0].ID, got.Rules[1].ID, got.Rules[2].ID
+	if a == "" || b == "" || a == b || tmp != "tmp" || len(a) > wire.MaxIDLength {
+		t.Errorf("IDs %q %q %q", a, tmp, b)
+	}
+}
