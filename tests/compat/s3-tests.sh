@@ -38,6 +38,13 @@
 #   S3TESTS_LC_INTERVAL    with --lifecycle, the suite's lc_debug_interval
 #                          and kura's --lifecycle-day, in seconds (default
 #                          10, the suite's own default)
+#   S3TESTS_LC_MIN_SIZE    with --lifecycle, a value of the header
+#                          x-amz-transition-default-minimum-object-size
+#                          that every PutBucketLifecycleConfiguration of the
+#                          suite then carries (varies_by_storage_class lets
+#                          its small objects transition; unset, the suite
+#                          sends none and S3's default minimum, 128 KiB,
+#                          keeps them where they are)
 #
 # Exit status: 0 when the suite ran, whatever its failures; non-zero when the
 # server could not be built or started, crashed during the run, or the
@@ -48,7 +55,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-  sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,52p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -384,14 +391,46 @@ rev=$(git -C "$checkout" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 echo "running s3-tests $rev against $name ${parallel[*]}; log: $log"
 # A few tests post forms with requests and no verify= argument; over
 # HTTPS they trust the server's certificate through this.
-ca_env=()
-[ "$https" = 1 ] && ca_env=(REQUESTS_CA_BUNDLE="$cert")
+suite_env=()
+[ "$https" = 1 ] && suite_env=(REQUESTS_CA_BUNDLE="$cert")
+plugin_args=()
+if [ "$lifecycle" = 1 ] && [ -n "${S3TESTS_LC_MIN_SIZE:-}" ]; then
+  # A pytest plugin that adds the header to the suite's clients: S3's
+  # default keeps objects under 128 KiB from transitioning, and the suite's
+  # objects are a few bytes, written for RGW, which has no such minimum.
+  mkdir -p "$work/plugins"
+  cat >"$work/plugins/kura_lc_min_size.py" <<'EOF'
+import os
+import botocore.session
+
+_header = "x-amz-transition-default-minimum-object-size"
+_value = os.environ["S3TESTS_LC_MIN_SIZE"]
+_create_client = botocore.session.Session.create_client
+
+
+def _add_header(request, **kwargs):
+    request.headers[_header] = _value
+
+
+def create_client(self, *args, **kwargs):
+    client = _create_client(self, *args, **kwargs)
+    client.meta.events.register("before-sign.s3.PutBucketLifecycleConfiguration", _add_header)
+    client.meta.events.register("before-sign.s3.PutBucketLifecycle", _add_header)
+    return client
+
+
+botocore.session.Session.create_client = create_client
+EOF
+  plugin_args=(-p kura_lc_min_size)
+  suite_env+=(PYTHONPATH="$work/plugins" S3TESTS_LC_MIN_SIZE="$S3TESTS_LC_MIN_SIZE")
+  echo "every lifecycle configuration put carries x-amz-transition-default-minimum-object-size: $S3TESTS_LC_MIN_SIZE"
+fi
 set +e
 (
   cd "$checkout" &&
-    env S3TEST_CONF="$conf" PYTHONDONTWRITEBYTECODE=1 "${ca_env[@]}" \
+    env S3TEST_CONF="$conf" PYTHONDONTWRITEBYTECODE=1 "${suite_env[@]}" \
       timeout --kill-after=30 "$suite_timeout" "$python" -m pytest -p no:cacheprovider \
-      "${parallel[@]}" "${timeout_args[@]}" -rfE -q --junitxml "$xml" \
+      "${parallel[@]}" "${timeout_args[@]}" "${plugin_args[@]}" -rfE -q --junitxml "$xml" \
       -m "$markers" s3tests/functional/test_s3.py "${pytest_extra[@]}"
 ) >"$log" 2>&1
 rc=$?
