@@ -128,6 +128,7 @@ func TestValidate(t *testing.T) {
 		{"no action", doc(rule("a", all)), s3err.ErrInvalidRequest},
 		{"empty expiration", doc(rule("a", all+`<Expiration></Expiration>`)), s3err.ErrMalformedXML},
 		{"negative days", doc(rule("a", all+`<Expiration><Days>-1</Days></Expiration>`)), s3err.ErrInvalidArgument},
+		{"expiration of 0 days", doc(rule("a", all+`<Expiration><Days>0</Days></Expiration>`)), s3err.ErrInvalidArgument},
 		{"days and date", doc(rule("a", all+`<Expiration><Days>1</Days><Date>2030-01-01T00:00:00Z</Date></Expiration>`)), s3err.ErrMalformedXML},
 		{"marker and days", doc(rule("a", all+`<Expiration><Days>1</Days><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>`)), s3err.ErrInvalidArgument},
 		{"marker with tags", doc(rule("a", tagOnly+`<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>`)), s3err.ErrInvalidRequest},

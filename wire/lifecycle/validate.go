@@ -165,7 +165,7 @@ func (e *Expiration) validate() error {
 	case n > 1:
 		return s3err.ErrMalformedXML.WithMessage("An Expiration cannot have both Days and Date.")
 	case e.Days < 0:
-		return s3err.ErrInvalidArgument.WithMessage("'Days' for Expiration action must be a positive integer")
+		return errExpirationDays
 	case e.Date != nil:
 		return validateDate(*e.Date)
 	}
@@ -200,6 +200,8 @@ func validateTransitions(ts []Transition) error {
 	}
 	return nil
 }
+
+var errExpirationDays = s3err.ErrInvalidArgument.WithMessage("'Days' for Expiration action must be a positive integer")
 
 func validateNewer(n int) error {
 	if n < 0 || n > MaxNewerNoncurrentVersions {
