@@ -358,7 +358,8 @@ EOF
 if [ "$lifecycle" = 1 ] && [ -n "$cloud_addr" ]; then
   # kura keeps a transitioned object listed, under the tier's class, and
   # reads it through from the tier: RGW's retain_head_object and
-  # allow_read_through.
+  # allow_read_through. storage_class is the directory tier the tests
+  # that chain a transition to it and one to the cloud use.
   cat >>"$conf" <<EOF
 
 [s3 cloud]
@@ -368,6 +369,7 @@ is_secure = False
 access_key = $cloud_key
 secret_key = $cloud_secret
 cloud_storage_class = $cloud_class
+storage_class = ${lc_classes[0]}
 target_path = $cloud_bucket
 target_storage_class = STANDARD
 retain_head_object = true
