@@ -65,7 +65,11 @@ func (s *Server) putBucketLifecycle(rq *request) (response, error) {
 		if err := l.cfg.Validate(); err != nil {
 			return err
 		}
-		return s.checkTransitionClasses(rq.ctx, l.cfg)
+		if err := s.checkTransitionClasses(rq.ctx, l.cfg); err != nil {
+			return err
+		}
+		l.cfg.NameRules()
+		return nil
 	}
 	if err := putDocument(s, rq, lifecycle.ConfigName, wire.MaxDocumentSize, parse, validate); err != nil {
 		return nil, err

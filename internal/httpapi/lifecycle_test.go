@@ -188,7 +188,10 @@ func TestPutBucketLifecycleValidation(t *testing.T) {
 		{"empty body", "", "", "MalformedXML"},
 		{"no action", "", lifecycleDoc(`<Rule><ID>a</ID><Status>Enabled</Status><Filter/></Rule>`), "InvalidRequest"},
 		{"duplicate IDs", "", lifecycleDoc(rule("a", `<Expiration><Days>1</Days></Expiration>`) + rule("a", `<Expiration><Days>2</Days></Expiration>`)), "InvalidArgument"},
-		{"days 0", "", lifecycleDoc(rule("a", `<Expiration><Days>-1</Days></Expiration>`)), "InvalidArgument"},
+		{"days -1", "", lifecycleDoc(rule("a", `<Expiration><Days>-1</Days></Expiration>`)), "InvalidArgument"},
+		{"days 0", "", lifecycleDoc(rule("a", `<Expiration><Days>0</Days></Expiration>`)), "InvalidArgument"},
+		{"days 1", "", lifecycleDoc(rule("a", `<Expiration><Days>1</Days></Expiration>`)), ""},
+		{"expiration without days or date", "", lifecycleDoc(rule("a", `<Expiration></Expiration>`)), "MalformedXML"},
 		{"date not at midnight", "", lifecycleDoc(rule("a", `<Expiration><Date>2027-01-01T01:00:00Z</Date></Expiration>`)), "InvalidArgument"},
 		{"transition to a tier", "", lifecycleDoc(rule("a", `<Transition><Days>1</Days><StorageClass>COLD</StorageClass></Transition>`)), ""},
 		{"noncurrent transition to a tier", "", lifecycleDoc(rule("a", `<NoncurrentVersionTransition><NoncurrentDays>1</NoncurrentDays><StorageClass>WARM</StorageClass></NoncurrentVersionTransition>`)), ""},
@@ -425,5 +428,25 @@ func TestExpirationHeaderConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// S3 names a rule put without an ID, so that GET shows every rule with
+// one; the IDs given are kept.
+func TestPutBucketLifecycleNamesRules(t *testing.T) {
+	s := lifecycleServer(t, 0)
+	unnamed := `<Rule><Status>Enabled</Status><Prefix>test1/</Prefix><Expiration><Days>31</Days></Expiration></Rule>`
+	doc := lifecycleDoc(unnamed + expireTmp + unnamed)
+	if rec := s.putLifecycle(t, nil, doc); rec.Code != http.StatusOK {
+		t.Fatalf("put: %d %s", rec.Code, rec.Body)
+	}
+	rec := s.send(t, fzNewRequest(http.MethodGet, "/bkt?lifecycle", nil, nil), false)
+	var got wire.Configuration
+	if err := xml.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got.Rules) != 3 {
+		t.Fatalf("get: %v %s", err, rec.Body)
+	}
+	a, tmp, b := got.Rules[0].ID, got.Rules[1].ID, got.Rules[2].ID
+	if a == "" || b == "" || a == b || tmp != "tmp" || len(a) > wire.MaxIDLength {
+		t.Errorf("IDs %q %q %q", a, tmp, b)
 	}
 }

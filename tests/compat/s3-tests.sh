@@ -12,6 +12,12 @@
 #                     with -https appended over HTTPS
 #   PYTEST_ARGS       more pytest arguments, e.g. -k test_bucket_list_empty
 #   --install         apt-get the Debian packages the suite needs
+#   --lifecycle       run the lifecycle tests instead (markers lifecycle,
+#                     lifecycle_expiration, lifecycle_transition and
+#                     cloud_transition) against a kura whose lifecycle day
+#                     is the suite's lc_debug_interval, with two directory
+#                     tiers and an S3 tier on a second kura; NAME gets
+#                     -lifecycle appended
 #   --https           serve over HTTPS with a self-signed certificate, so
 #                     that the SSE-C and SSE-KMS tests run
 #   --minio PATH      run MinIO (this binary) instead of kura
@@ -24,10 +30,21 @@
 #   PYTHON                 interpreter (default /usr/bin/python3)
 #   S3TESTS_JOBS           pytest-xdist workers (default 2 when xdist is
 #                          installed; 0 runs serially)
-#   S3TESTS_TEST_TIMEOUT   seconds for one test (default 120, needs
-#                          pytest-timeout)
+#   S3TESTS_TEST_TIMEOUT   seconds for one test (default 120, 900 with
+#                          --lifecycle; needs pytest-timeout)
 #   S3TESTS_TIMEOUT        seconds for the whole run (default 5400)
-#   S3TESTS_MARKERS        the -m selection (default: the generic one)
+#   S3TESTS_MARKERS        the -m selection (default: the generic one, or
+#                          the lifecycle one with --lifecycle)
+#   S3TESTS_LC_INTERVAL    with --lifecycle, the suite's lc_debug_interval
+#                          and kura's --lifecycle-day, in seconds (default
+#                          10, the suite's own default)
+#   S3TESTS_LC_MIN_SIZE    with --lifecycle, a value of the header
+#                          x-amz-transition-default-minimum-object-size
+#                          that every PutBucketLifecycleConfiguration of the
+#                          suite then carries (varies_by_storage_class lets
+#                          its small objects transition; unset, the suite
+#                          sends none and S3's default minimum, 128 KiB,
+#                          keeps them where they are)
 #
 # Exit status: 0 when the suite ran, whatever its failures; non-zero when the
 # server could not be built or started, crashed during the run, or the
@@ -38,11 +55,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-  sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,52p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 install=0
+lifecycle=0
 https=0
 minio=
 minio_py=/tmp/minio-py
@@ -51,6 +69,7 @@ pytest_extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --install) install=1 ;;
+    --lifecycle) lifecycle=1 ;;
     --https) https=1 ;;
     --minio) minio=$2; shift ;;
     --minio=*) minio=${1#--minio=} ;;
@@ -76,11 +95,26 @@ if [ -n "$minio" ]; then
   minio=$(cd "$(dirname "$minio")" && pwd)/$(basename "$minio")
   [ -x "$minio" ] || { echo "$minio is not an executable" >&2; exit 2; }
 fi
+if [ -n "$minio" ] && [ "$lifecycle" = 1 ]; then
+  echo "--lifecycle runs against kura only (MinIO's tiers are set up otherwise)" >&2
+  exit 2
+fi
 
 python=${PYTHON:-/usr/bin/python3}
 suite_timeout=${S3TESTS_TIMEOUT:-5400}
-test_timeout=${S3TESTS_TEST_TIMEOUT:-120}
-markers=${S3TESTS_MARKERS:-not fails_on_aws and not lifecycle_expiration and not lifecycle_transition and not cloud_transition and not cloud_restore and not bucket_logging and not iam_account and not iam_user and not iam_role and not iam_tenant and not test_of_sts and not webidentity_test and not sns}
+generic_markers='not fails_on_aws and not lifecycle_expiration and not lifecycle_transition and not cloud_transition and not cloud_restore and not bucket_logging and not iam_account and not iam_user and not iam_role and not iam_tenant and not test_of_sts and not webidentity_test and not sns'
+# The lifecycle selection keeps the tests marked fails_on_aws: most of the
+# expiration and transition tests are, because they need days of a few
+# seconds, which AWS cannot be told to use.
+lifecycle_markers='lifecycle or lifecycle_expiration or lifecycle_transition or cloud_transition'
+lc_interval=${S3TESTS_LC_INTERVAL:-10}
+if [ "$lifecycle" = 1 ]; then
+  test_timeout=${S3TESTS_TEST_TIMEOUT:-900}
+  markers=${S3TESTS_MARKERS:-$lifecycle_markers}
+else
+  test_timeout=${S3TESTS_TEST_TIMEOUT:-120}
+  markers=${S3TESTS_MARKERS:-$generic_markers}
+fi
 
 # --- prerequisites: Debian's python3 and the suite's dependencies ---
 debs=(python3-pytest python3-boto3 python3-munch python3-isodate python3-requests python3-tz
@@ -107,11 +141,28 @@ has_module() { "$python" -c "import $1" 2>/dev/null; }
 name=kura
 [ -n "$minio" ] && name=minio
 [ "$https" = 1 ] && name="$name-https"
+[ "$lifecycle" = 1 ] && name="$name-lifecycle"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kura-s3-tests.XXXXXX")
 . "$here/server.sh"
 server_log="$outdir/s3-tests-$name-server.log"
-trap stop_server EXIT
+cloud_pid=
+# stop_all stops the cloud tier's kura (with --lifecycle), keeping its log,
+# then the server under test.
+stop_all() {
+  if [ -n "$cloud_pid" ] && kill -0 "$cloud_pid" 2>/dev/null; then
+    kill -TERM "$cloud_pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do
+      kill -0 "$cloud_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$cloud_pid" 2>/dev/null || true
+    wait "$cloud_pid" 2>/dev/null || true
+  fi
+  [ -f "$work/cloud.log" ] && cp "$work/cloud.log" "$outdir/s3-tests-$name-cloud.log"
+  stop_server
+}
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 root_key="AK$(rand_hex 9 | tr a-f A-F)"
@@ -128,7 +179,59 @@ alt_secret=$(rand_hex 20)
 tenant_key="TENANT$(rand_hex 7 | tr a-f A-F)"
 tenant_secret=$(rand_hex 20)
 
+# --- with --lifecycle: the tiers the suite's storage classes name ---
+# The suite's storage_classes are two directory tiers of the server under
+# test; its cloud storage class is an S3 tier on a bucket of a second kura,
+# which the suite reads back directly as [s3 cloud].
+lc_classes=(LUKEWARM FROZEN)
+cloud_class=CLOUDTIER
+cloud_bucket=kura-cloud-tier
+cloud_key="CLOUD$(rand_hex 8 | tr a-f A-F)"
+cloud_secret=$(rand_hex 20)
+cloud_addr=
+setup_lifecycle_tiers() {
+  local c
+  for c in "${lc_classes[@]}"; do
+    mkdir -p "$work/tier-$c"
+    admin tier add dir "$c" --path "$work/tier-$c"
+  done
+  if [ "$https" = 1 ]; then
+    echo "the cloud tier's kura serves HTTP only: no cloud tier with --https" >&2
+    return 0
+  fi
+  cloud_addr="127.0.0.1:$(free_port)"
+  mkdir -p "$work/cloud"
+  KURA_ROOT_USER=$cloud_key KURA_ROOT_PASSWORD=$cloud_secret \
+    "$kura" server --address "$cloud_addr" "$work/cloud" >"$work/cloud.log" 2>&1 &
+  cloud_pid=$!
+  local tested_pid=$server_pid
+  server_pid=$cloud_pid # wait_ready watches $server_pid
+  if ! wait_ready "http://$cloud_addr/health/ready"; then
+    echo "the cloud tier's kura did not start on $cloud_addr; its log:" >&2
+    tail -n 30 "$work/cloud.log" >&2 || true
+    server_pid=$tested_pid
+    exit 1
+  fi
+  server_pid=$tested_pid
+  "$python" - "http://$cloud_addr" "$cloud_key" "$cloud_secret" "$cloud_bucket" <<'EOF'
+import sys, boto3
+from botocore.client import Config
+c = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+                 aws_secret_access_key=sys.argv[3], region_name="us-east-1",
+                 config=Config(signature_version="s3v4"))
+c.create_bucket(Bucket=sys.argv[4])
+EOF
+  # The tier's flags (--endpoint, --access-key, --secret-key) shadow the
+  # admin's: the server is named with --server, its keys come from the
+  # environment.
+  KURA_ACCESS_KEY=$root_key KURA_SECRET_KEY=$root_secret \
+    "$kura" admin --server "$addr" tier add s3 "$cloud_class" --endpoint "http://$cloud_addr" \
+    --bucket "$cloud_bucket" --access-key "$cloud_key" --secret-key "$cloud_secret" >/dev/null
+  echo "tiers: ${lc_classes[*]} (directories), $cloud_class (kura on $cloud_addr, bucket $cloud_bucket)"
+}
+
 if [ -z "$minio" ]; then
+  [ "$lifecycle" = 1 ] && kura_args=(--lifecycle-day "${lc_interval}s")
   start_server "" "$root_key" "$root_secret" ""
   admin() {
     local secure=()
@@ -145,6 +248,7 @@ if [ -z "$minio" ]; then
   # The suite's default SSE-KMS key ids.
   admin kms key create testkey-1
   admin kms key create testkey-2
+  [ "$lifecycle" = 1 ] && setup_lifecycle_tiers
 else
   start_server "$minio" "$root_key" "$root_secret" testkey-1
   if [ -f "$minio_py/minio/minioadmin.py" ] && "$python" -c 'import urllib3, certifi, argon2, Cryptodome' 2>/dev/null; then
@@ -212,6 +316,10 @@ email = main@example.com
 api_name = us-east-1
 access_key = $main_key
 secret_key = $main_secret
+$(if [ "$lifecycle" = 1 ]; then
+  echo "lc_debug_interval = $lc_interval"
+  echo "storage_classes = ${lc_classes[*]}"
+fi)
 
 [s3 alt]
 display_name = $alt_name
@@ -247,6 +355,27 @@ secret_key = iam-alt-root-unused-secret-000000000000
 user_id = iam-alt-root-unused
 email = iamaltroot@example.com
 EOF
+if [ "$lifecycle" = 1 ] && [ -n "$cloud_addr" ]; then
+  # kura keeps a transitioned object listed, under the tier's class, and
+  # reads it through from the tier: RGW's retain_head_object and
+  # allow_read_through. storage_class is the directory tier the tests
+  # that chain a transition to it and one to the cloud use.
+  cat >>"$conf" <<EOF
+
+[s3 cloud]
+host = 127.0.0.1
+port = ${cloud_addr##*:}
+is_secure = False
+access_key = $cloud_key
+secret_key = $cloud_secret
+cloud_storage_class = $cloud_class
+storage_class = ${lc_classes[0]}
+target_path = $cloud_bucket
+target_storage_class = STANDARD
+retain_head_object = true
+allow_read_through = true
+EOF
+fi
 
 # --- the suite ---
 jobs=${S3TESTS_JOBS:-2}
@@ -264,14 +393,46 @@ rev=$(git -C "$checkout" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 echo "running s3-tests $rev against $name ${parallel[*]}; log: $log"
 # A few tests post forms with requests and no verify= argument; over
 # HTTPS they trust the server's certificate through this.
-ca_env=()
-[ "$https" = 1 ] && ca_env=(REQUESTS_CA_BUNDLE="$cert")
+suite_env=()
+[ "$https" = 1 ] && suite_env=(REQUESTS_CA_BUNDLE="$cert")
+plugin_args=()
+if [ "$lifecycle" = 1 ] && [ -n "${S3TESTS_LC_MIN_SIZE:-}" ]; then
+  # A pytest plugin that adds the header to the suite's clients: S3's
+  # default keeps objects under 128 KiB from transitioning, and the suite's
+  # objects are a few bytes, written for RGW, which has no such minimum.
+  mkdir -p "$work/plugins"
+  cat >"$work/plugins/kura_lc_min_size.py" <<'EOF'
+import os
+import botocore.session
+
+_header = "x-amz-transition-default-minimum-object-size"
+_value = os.environ["S3TESTS_LC_MIN_SIZE"]
+_create_client = botocore.session.Session.create_client
+
+
+def _add_header(request, **kwargs):
+    request.headers[_header] = _value
+
+
+def create_client(self, *args, **kwargs):
+    client = _create_client(self, *args, **kwargs)
+    client.meta.events.register("before-sign.s3.PutBucketLifecycleConfiguration", _add_header)
+    client.meta.events.register("before-sign.s3.PutBucketLifecycle", _add_header)
+    return client
+
+
+botocore.session.Session.create_client = create_client
+EOF
+  plugin_args=(-p kura_lc_min_size)
+  suite_env+=(PYTHONPATH="$work/plugins" S3TESTS_LC_MIN_SIZE="$S3TESTS_LC_MIN_SIZE")
+  echo "every lifecycle configuration put carries x-amz-transition-default-minimum-object-size: $S3TESTS_LC_MIN_SIZE"
+fi
 set +e
 (
   cd "$checkout" &&
-    env S3TEST_CONF="$conf" PYTHONDONTWRITEBYTECODE=1 "${ca_env[@]}" \
+    env S3TEST_CONF="$conf" PYTHONDONTWRITEBYTECODE=1 "${suite_env[@]}" \
       timeout --kill-after=30 "$suite_timeout" "$python" -m pytest -p no:cacheprovider \
-      "${parallel[@]}" "${timeout_args[@]}" -rfE -q --junitxml "$xml" \
+      "${parallel[@]}" "${timeout_args[@]}" "${plugin_args[@]}" -rfE -q --junitxml "$xml" \
       -m "$markers" s3tests/functional/test_s3.py "${pytest_extra[@]}"
 ) >"$log" 2>&1
 rc=$?

@@ -4,13 +4,15 @@
 #
 # The runner sets python, repo, work and https (0 or 1) before it calls
 # start_server, and server_log (where the server's log is copied when it
-# stops) before it installs stop_server in its exit trap.
+# stops) before it installs stop_server in its exit trap. kura_args (an
+# array, empty unless the runner sets it) adds flags to "kura server".
 
 rand_hex() { "$python" -c "import secrets, sys; print(secrets.token_hex(int(sys.argv[1])))" "$1"; }
 free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 server_pid=
 server_log=
+kura_args=()
 
 # stop_server ends the server (TERM, then KILL after 30 s), keeps its log
 # in $server_log and removes $work.
@@ -66,7 +68,7 @@ start_server() {
     local tls_args=()
     [ "$https" = 1 ] && tls_args=(--tls-self-signed)
     KURA_ROOT_USER=$root_key KURA_ROOT_PASSWORD=$root_secret \
-      "$kura" server --address "$addr" "${tls_args[@]}" "$work/data" >"$work/server.log" 2>&1 &
+      "$kura" server --address "$addr" "${tls_args[@]}" "${kura_args[@]}" "$work/data" >"$work/server.log" 2>&1 &
     server_pid=$!
     cert="$work/data/tls/public.crt"
   else

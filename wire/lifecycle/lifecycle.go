@@ -77,6 +77,28 @@ type Expiration struct {
 	ExpiredObjectDeleteMarker bool       `xml:"ExpiredObjectDeleteMarker,omitempty"`
 }
 
+// UnmarshalXML decodes an Expiration. Days of 0 would read as no Days at
+// all, and the rule as one missing its action; S3 refuses it as a bad
+// value, so it is refused here, where the element is still seen.
+func (e *Expiration) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var doc struct {
+		Days                      *int       `xml:"Days"`
+		Date                      *time.Time `xml:"Date"`
+		ExpiredObjectDeleteMarker bool       `xml:"ExpiredObjectDeleteMarker"`
+	}
+	if err := d.DecodeElement(&doc, &start); err != nil {
+		return err
+	}
+	if doc.Days != nil && *doc.Days <= 0 {
+		return errExpirationDays
+	}
+	*e = Expiration{Date: doc.Date, ExpiredObjectDeleteMarker: doc.ExpiredObjectDeleteMarker}
+	if doc.Days != nil {
+		e.Days = *doc.Days
+	}
+	return nil
+}
+
 // Transition moves current versions to StorageClass after Days or on
 // Date. Days is a pointer because 0 (transition at once) is valid.
 type Transition struct {
@@ -115,7 +137,8 @@ type configurationDoc struct {
 
 // Parse reads a LifecycleConfiguration document of at most
 // MaxDocumentSize bytes, with or without the S3 namespace. It checks the
-// shape only (a date that is not ISO 8601 is MalformedXML); call Validate
+// shape only (a date that is not ISO 8601 is MalformedXML), and an
+// Expiration's Days that are not positive (InvalidArgument); call Validate
 // for the rules.
 func Parse(r io.Reader) (*Configuration, error) {
 	return xmldoc.Parse[Configuration](r, MaxDocumentSize)

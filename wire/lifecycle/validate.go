@@ -70,6 +70,9 @@ func (r *Rule) validate() error {
 	if err := validateTransitions(r.Transitions); err != nil {
 		return err
 	}
+	if err := r.validateExpirationAfterTransitions(); err != nil {
+		return err
+	}
 	if n := r.NoncurrentVersionExpiration; n != nil {
 		if n.NoncurrentDays <= 0 {
 			return s3err.ErrInvalidArgument.WithMessage("'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
@@ -165,7 +168,7 @@ func (e *Expiration) validate() error {
 	case n > 1:
 		return s3err.ErrMalformedXML.WithMessage("An Expiration cannot have both Days and Date.")
 	case e.Days < 0:
-		return s3err.ErrInvalidArgument.WithMessage("'Days' for Expiration action must be a positive integer")
+		return errExpirationDays
 	case e.Date != nil:
 		return validateDate(*e.Date)
 	}
@@ -197,6 +200,23 @@ func validateTransitions(ts []Transition) error {
 	}
 	if days > 0 && dates > 0 {
 		return s3err.ErrInvalidRequest.WithMessage("Found mixed 'Date' and 'Days' based Transition actions in lifecycle rule")
+	}
+	return nil
+}
+
+var errExpirationDays = s3err.ErrInvalidArgument.WithMessage("'Days' for Expiration action must be a positive integer")
+
+// validateExpirationAfterTransitions: S3 refuses a rule whose objects
+// would expire on the day of one of its transitions, or before it, when
+// both count days.
+func (r *Rule) validateExpirationAfterTransitions() error {
+	if r.Expiration == nil || r.Expiration.Days <= 0 {
+		return nil
+	}
+	for _, t := range r.Transitions {
+		if t.Days != nil && *t.Days >= r.Expiration.Days {
+			return s3err.ErrInvalidArgument.WithMessage("'Days' in the Expiration action must be greater than 'Days' in the Transition action")
+		}
 	}
 	return nil
 }
