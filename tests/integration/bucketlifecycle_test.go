@@ -33,6 +33,24 @@ func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
 	}
 }
 
+// setRules sets a bucket's lifecycle rules through minio-go.
+func setRules(t *testing.T, mc *minio.Client, bucket string, rules ...lifecycle.Rule) {
+	t.Helper()
+	cfg := lifecycle.NewConfiguration()
+	cfg.Rules = rules
+	if err := mc.SetBucketLifecycle(context.Background(), bucket, cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expireAfter is a rule expiring the objects under prefix after days.
+func expireAfter(prefix string, days int) lifecycle.Rule {
+	return lifecycle.Rule{
+		ID: "expire-" + strings.TrimSuffix(prefix, "/"), Status: "Enabled", RuleFilter: lifecycle.Filter{Prefix: prefix},
+		Expiration: lifecycle.Expiration{Days: lifecycle.ExpirationDays(days)},
+	}
+}
+
 func objectGone(ctx context.Context, mc *minio.Client, bucket, key string) bool {
 	_, err := mc.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
 	return minio.ToErrorResponse(err).Code == "NoSuchKey"
@@ -48,16 +66,9 @@ func TestLifecycleExpiration(t *testing.T) {
 	if err := mc.MakeBucket(ctx, "lcb", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := lifecycle.NewConfiguration()
-	cfg.Rules = []lifecycle.Rule{{
-		ID: "tmp", Status: "Enabled", RuleFilter: lifecycle.Filter{Prefix: "tmp/"},
-		Expiration: lifecycle.Expiration{Days: 1},
-	}}
-	if err := mc.SetBucketLifecycle(ctx, "lcb", cfg); err != nil {
-		t.Fatal(err)
-	}
+	setRules(t, mc, "lcb", expireAfter("tmp/", 1))
 	got, err := mc.GetBucketLifecycle(ctx, "lcb")
-	if err != nil || len(got.Rules) != 1 || got.Rules[0].ID != "tmp" || got.Rules[0].Expiration.Days != 1 {
+	if err != nil || len(got.Rules) != 1 || got.Rules[0].ID != "expire-tmp" || got.Rules[0].Expiration.Days != 1 {
 		t.Fatalf("lifecycle read back: %+v %v", got, err)
 	}
 	for _, key := range []string{"tmp/a", "tmp/b", "keep/c"} {
@@ -66,7 +77,7 @@ func TestLifecycleExpiration(t *testing.T) {
 		}
 	}
 	info, err := mc.StatObject(ctx, "lcb", "tmp/a", minio.StatObjectOptions{})
-	if err != nil || info.ExpirationRuleID != "tmp" || info.Expiration.IsZero() {
+	if err != nil || info.ExpirationRuleID != "expire-tmp" || info.Expiration.IsZero() {
 		t.Fatalf("HEAD of an expiring object: rule %q expiry %v, %v", info.ExpirationRuleID, info.Expiration, err)
 	}
 	waitFor(t, "tmp/ to expire", 30*time.Second, func() bool {
@@ -116,14 +127,10 @@ func newTierFixture(t *testing.T, bucket string) *tierFixture {
 	if err := f.mainClient.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := lifecycle.NewConfiguration()
-	cfg.Rules = []lifecycle.Rule{{
+	setRules(t, f.mainClient, bucket, lifecycle.Rule{
 		ID: "warm", Status: "Enabled", RuleFilter: lifecycle.Filter{Prefix: "big/"},
 		Transition: lifecycle.Transition{Days: 1, StorageClass: "WARM"},
-	}}
-	if err := f.mainClient.SetBucketLifecycle(ctx, bucket, cfg); err != nil {
-		t.Fatal(err)
-	}
+	})
 	return f
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/lifecycle"
 
 	"github.com/kurastore/kura/admin"
 )
@@ -43,14 +42,7 @@ func TestGatewaysLifecycleLease(t *testing.T) {
 	if err := mc.MakeBucket(ctx, "lease", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := lifecycle.NewConfiguration()
-	cfg.Rules = []lifecycle.Rule{{
-		ID: "tmp", Status: "Enabled", RuleFilter: lifecycle.Filter{Prefix: "tmp/"},
-		Expiration: lifecycle.Expiration{Days: 1},
-	}}
-	if err := mc.SetBucketLifecycle(ctx, "lease", cfg); err != nil {
-		t.Fatal(err)
-	}
+	setRules(t, mc, "lease", expireAfter("tmp/", 1))
 	put := func(keys ...string) {
 		t.Helper()
 		for _, key := range keys {
@@ -136,11 +128,7 @@ func TestLifecycleResumesAfterKill(t *testing.T) {
 	if err := mc.MakeBucket(ctx, "resume", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := lifecycle.NewConfiguration()
-	cfg.Rules = []lifecycle.Rule{{ID: "all", Status: "Enabled", Expiration: lifecycle.Expiration{Days: 1}}}
-	if err := mc.SetBucketLifecycle(ctx, "resume", cfg); err != nil {
-		t.Fatal(err)
-	}
+	setRules(t, mc, "resume", expireAfter("", 1))
 	if _, err := mc.PutObject(ctx, "resume", "a", strings.NewReader("a"), 1, minio.PutObjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
