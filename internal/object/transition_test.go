@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 )
 
@@ -388,25 +387,6 @@ func TestTransitionRecordRoundTrip(t *testing.T) {
 	if err != nil || !got.Info.RestoreOngoing || got.RestoreBlobs != nil || !got.Info.RestoreExpiry.IsZero() {
 		t.Fatalf("round trip: %v %+v", err, got)
 	}
-}
-
-// transitionedKeys counts the records that name a tier.
-func transitionedKeys(t *testing.T, l testLayer) int {
-	t.Helper()
-	n := 0
-	err := l.meta.View(context.Background(), func(r meta.Reader) error {
-		n = 0
-		return meta.EachEntry(r, []byte{tagObject}, func(k, v []byte) error {
-			if rec, err := decodeRecord(v, false); err == nil && rec.remote() {
-				n++
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func TestTransitionedVersionsKeepTheirMetadata(t *testing.T) {
