@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ var (
 	lcRounds  = flag.Int("lifecycle.rounds", 3, "TestLifecycleScan's rounds of each condition")
 	lcRates   = flag.String("lifecycle.rates", strconv.Itoa(lifecycle.DefaultRate), "comma-separated scanner rates (versions/s) TestLifecycleScan measures GETs under")
 	lcWarmup  = flag.Duration("lifecycle.warmup", time.Second, "how long TestLifecycleScan lets the scanner run before each round measures")
+	lcQuiet   = flag.Float64("lifecycle.quiet", 0.8, "share of GOMAXPROCS the process must have had in every round of a cycle for TestLifecycleScan to count it quiet")
 	lcSettle  = flag.Duration("lifecycle.settle", 5*time.Minute, "how long TestLifecycleScan waits at most for Pebble to finish compacting the fill")
 )
 
@@ -106,34 +108,67 @@ func TestLifecycleScan(t *testing.T) {
 	for _, r := range rates {
 		scanners[r] = lifecycle.New(lifecycle.Options{Meta: store, Objects: objects, Rate: r, Holder: "bench"})
 	}
-	lat := map[int][]time.Duration{}
-	roundP99 := map[int][]time.Duration{}
+	var cycles []map[int]roundResult
 	for round := range *lcRounds {
 		order := slices.Concat(conds[round%len(conds):], conds[:round%len(conds)])
+		cycle := map[int]roundResult{}
 		for _, c := range order {
 			res, err := getRound(ctx, srv, scanners[c], objects, *lcRound)
 			if err != nil {
 				t.Fatal(err)
 			}
-			lat[c] = append(lat[c], res.lat...)
-			p50, p99 := percentile(res.lat, 50), percentile(res.lat, 99)
-			roundP99[c] = append(roundP99[c], p99)
-			t.Logf("round %d, %-14s: %6d GETs = %6.0f/s, p50 %v, p99 %v; scanner %6.0f versions/s; process CPU %.2f cores",
-				round+1, condName(c), len(res.lat), float64(len(res.lat))/res.d.Seconds(), p50, p99,
-				float64(res.scanned)/res.d.Seconds(), res.cpu.Seconds()/res.d.Seconds())
+			cycle[c] = res
+			t.Logf("round %d, %-14s: %6d GETs = %6.0f/s, p50 %v, p99 %v; scanner %6.0f versions/s; process CPU %.2f cores, %.1f µs per GET",
+				round+1, condName(c), len(res.lat), float64(len(res.lat))/res.d.Seconds(), percentile(res.lat, 50), percentile(res.lat, 99),
+				float64(res.scanned)/res.d.Seconds(), res.cores(), res.cpuPerGet())
 		}
+		cycles = append(cycles, cycle)
 	}
-	base := percentile(lat[0], 99)
-	t.Logf("all rounds, no scanner: p50 %v, p99 %v", percentile(lat[0], 50), base)
-	for _, r := range rates {
-		p99 := percentile(lat[r], 99)
-		ratios := make([]float64, len(roundP99[r]))
-		for i := range ratios {
-			ratios[i] = float64(roundP99[r][i]) / float64(roundP99[0][i])
+	summarize(t, "all rounds", conds, cycles)
+	// A cycle is quiet when this process had most of the machine in each
+	// of its rounds: other work on a shared machine takes CPU from the
+	// server, and then a fixed cost such as the scanner's is a larger
+	// share of what the server gets.
+	quietCores := *lcQuiet * float64(runtime.GOMAXPROCS(0))
+	quiet := slices.DeleteFunc(slices.Clone(cycles), func(cycle map[int]roundResult) bool {
+		for _, res := range cycle {
+			if res.cores() < quietCores {
+				return true
+			}
+		}
+		return false
+	})
+	summarize(t, fmt.Sprintf("quiet cycles (%d of %d: every round had >= %.2f cores)", len(quiet), len(cycles), quietCores), conds, quiet)
+}
+
+// summarize logs each condition's GET latency over cycles, and the
+// ratio of its p99 to the no-scanner rounds' p99: pooled over all
+// rounds, and the median of the ratios of the rounds of one cycle.
+func summarize(t *testing.T, title string, conds []int, cycles []map[int]roundResult) {
+	if len(cycles) == 0 {
+		t.Logf("%s: none", title)
+		return
+	}
+	pooled := func(c int) (lat []time.Duration, cpuPerGet float64) {
+		for _, cycle := range cycles {
+			lat = append(lat, cycle[c].lat...)
+			cpuPerGet += cycle[c].cpuPerGet() / float64(len(cycles))
+		}
+		return lat, cpuPerGet
+	}
+	baseLat, baseCPU := pooled(0)
+	base := percentile(baseLat, 99)
+	t.Logf("%s, no scanner: p50 %v, p99 %v, %.1f µs of CPU per GET", title, percentile(baseLat, 50), base, baseCPU)
+	for _, c := range conds[1:] {
+		lat, cpu := pooled(c)
+		p99 := percentile(lat, 99)
+		ratios := make([]float64, len(cycles))
+		for i, cycle := range cycles {
+			ratios[i] = float64(percentile(cycle[c].lat, 99)) / float64(percentile(cycle[0].lat, 99))
 		}
 		slices.Sort(ratios)
-		t.Logf("all rounds, %s: p50 %v, p99 %v; p99 ratio with/without %.3f over all rounds, %.3f median of the rounds' (each against the no-scanner round of its cycle; sorted: %s)",
-			condName(r), percentile(lat[r], 50), p99, float64(p99)/float64(base), ratios[len(ratios)/2], fmtRatios(ratios))
+		t.Logf("%s, %s: p50 %v, p99 %v, %.1f µs of CPU per GET; p99 with/without: %.3f pooled, %.3f median of cycles (sorted: %s)",
+			title, condName(c), percentile(lat, 50), p99, cpu, float64(p99)/float64(base), ratios[len(ratios)/2], fmtRatios(ratios))
 	}
 }
 
@@ -280,7 +315,13 @@ type roundResult struct {
 	lat     []time.Duration
 	d       time.Duration
 	scanned int64
-	cpu     time.Duration
+	cpu     time.Duration // of the whole process: server, clients, scanner
+}
+
+func (r roundResult) cores() float64 { return r.cpu.Seconds() / r.d.Seconds() }
+
+func (r roundResult) cpuPerGet() float64 {
+	return float64(r.cpu.Microseconds()) / float64(max(len(r.lat), 1))
 }
 
 // getRound runs 16 GET clients for d, with s making passes over and
