@@ -40,7 +40,7 @@ var (
 	lcObjects = flag.Int("lifecycle.objects", 20_000, "objects in the bucket TestLifecycleScan scans")
 	lcRound   = flag.Duration("lifecycle.round", time.Second, "how long TestLifecycleScan measures GETs in one round")
 	lcRounds  = flag.Int("lifecycle.rounds", 3, "TestLifecycleScan's rounds of each condition")
-	lcRates   = flag.String("lifecycle.rates", strconv.Itoa(lifecycle.DefaultRate), "comma-separated scanner rates (versions/s) TestLifecycleScan measures GETs under")
+	lcRates   = flag.String("lifecycle.rates", strconv.Itoa(lifecycle.DefaultRate), "comma-separated scanner settings TestLifecycleScan measures GETs under: a rate in versions/s, or rate/page size (5000/100)")
 	lcWarmup  = flag.Duration("lifecycle.warmup", time.Second, "how long TestLifecycleScan lets the scanner run before each round measures")
 	lcQuiet   = flag.Float64("lifecycle.quiet", 0.8, "share of GOMAXPROCS the process must have had in every round of a cycle for TestLifecycleScan to count it quiet")
 	lcSettle  = flag.Duration("lifecycle.settle", 5*time.Minute, "how long TestLifecycleScan waits at most for Pebble to finish compacting the fill")
@@ -102,16 +102,15 @@ func TestLifecycleScan(t *testing.T) {
 	for i := range 256 {
 		srv.do(t, "PUT", "/bench/get/"+strconv.Itoa(i), body)
 	}
-	conds := []int{0} // 0: no scanner
-	conds = append(conds, rates...)
-	scanners := map[int]*lifecycle.Scanner{}
+	conds := append([]scanSetting{{}}, rates...) // the zero setting: no scanner
+	scanners := map[scanSetting]*lifecycle.Scanner{}
 	for _, r := range rates {
-		scanners[r] = lifecycle.New(lifecycle.Options{Meta: store, Objects: objects, Rate: r, Holder: "bench"})
+		scanners[r] = lifecycle.New(lifecycle.Options{Meta: store, Objects: objects, Rate: r.rate, PageSize: r.page, Holder: "bench"})
 	}
-	var cycles []map[int]roundResult
+	var cycles []map[scanSetting]roundResult
 	for round := range *lcRounds {
 		order := slices.Concat(conds[round%len(conds):], conds[:round%len(conds)])
-		cycle := map[int]roundResult{}
+		cycle := map[scanSetting]roundResult{}
 		for _, c := range order {
 			res, err := getRound(ctx, srv, scanners[c], objects, *lcRound)
 			if err != nil {
@@ -130,7 +129,7 @@ func TestLifecycleScan(t *testing.T) {
 	// server, and then a fixed cost such as the scanner's is a larger
 	// share of what the server gets.
 	quietCores := *lcQuiet * float64(runtime.GOMAXPROCS(0))
-	quiet := slices.DeleteFunc(slices.Clone(cycles), func(cycle map[int]roundResult) bool {
+	quiet := slices.DeleteFunc(slices.Clone(cycles), func(cycle map[scanSetting]roundResult) bool {
 		for _, res := range cycle {
 			if res.cores() < quietCores {
 				return true
@@ -144,19 +143,19 @@ func TestLifecycleScan(t *testing.T) {
 // summarize logs each condition's GET latency over cycles, and the
 // ratio of its p99 to the no-scanner rounds' p99: pooled over all
 // rounds, and the median of the ratios of the rounds of one cycle.
-func summarize(t *testing.T, title string, conds []int, cycles []map[int]roundResult) {
+func summarize(t *testing.T, title string, conds []scanSetting, cycles []map[scanSetting]roundResult) {
 	if len(cycles) == 0 {
 		t.Logf("%s: none", title)
 		return
 	}
-	pooled := func(c int) (lat []time.Duration, cpuPerGet float64) {
+	pooled := func(c scanSetting) (lat []time.Duration, cpuPerGet float64) {
 		for _, cycle := range cycles {
 			lat = append(lat, cycle[c].lat...)
 			cpuPerGet += cycle[c].cpuPerGet() / float64(len(cycles))
 		}
 		return lat, cpuPerGet
 	}
-	baseLat, baseCPU := pooled(0)
+	baseLat, baseCPU := pooled(scanSetting{})
 	base := percentile(baseLat, 99)
 	t.Logf("%s, no scanner: p50 %v, p99 %v, %.1f µs of CPU per GET", title, percentile(baseLat, 50), base, baseCPU)
 	for _, c := range conds[1:] {
@@ -164,7 +163,7 @@ func summarize(t *testing.T, title string, conds []int, cycles []map[int]roundRe
 		p99 := percentile(lat, 99)
 		ratios := make([]float64, len(cycles))
 		for i, cycle := range cycles {
-			ratios[i] = float64(percentile(cycle[c].lat, 99)) / float64(percentile(cycle[0].lat, 99))
+			ratios[i] = float64(percentile(cycle[c].lat, 99)) / float64(percentile(cycle[scanSetting{}].lat, 99))
 		}
 		slices.Sort(ratios)
 		t.Logf("%s, %s: p50 %v, p99 %v, %.1f µs of CPU per GET; p99 with/without: %.3f pooled, %.3f median of cycles (sorted: %s)",
@@ -172,23 +171,36 @@ func summarize(t *testing.T, title string, conds []int, cycles []map[int]roundRe
 	}
 }
 
-func parseRates(s string) ([]int, error) {
-	var rates []int
+// scanSetting is a scanner's rate and page size (0: the default); the
+// zero setting is no scanner.
+type scanSetting struct{ rate, page int }
+
+func parseRates(s string) ([]scanSetting, error) {
+	var settings []scanSetting
 	for f := range strings.SplitSeq(s, ",") {
-		r, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || r <= 0 {
-			return nil, fmt.Errorf("lifecycle.rates: %q is not a positive rate", f)
+		rate, page, paged := strings.Cut(strings.TrimSpace(f), "/")
+		var set scanSetting
+		var err1, err2 error
+		set.rate, err1 = strconv.Atoi(rate)
+		if paged {
+			set.page, err2 = strconv.Atoi(page)
 		}
-		rates = append(rates, r)
+		if err1 != nil || err2 != nil || set.rate <= 0 || set.page < 0 {
+			return nil, fmt.Errorf("lifecycle.rates: %q is not a positive rate, or rate/page size", f)
+		}
+		settings = append(settings, set)
 	}
-	return rates, nil
+	return settings, nil
 }
 
-func condName(rate int) string {
-	if rate == 0 {
+func condName(s scanSetting) string {
+	switch {
+	case s.rate == 0:
 		return "no scanner"
+	case s.page == 0:
+		return fmt.Sprintf("scanner %d/s", s.rate)
 	}
-	return fmt.Sprintf("scanner %d/s", rate)
+	return fmt.Sprintf("scanner %d/s, pages of %d", s.rate, s.page)
 }
 
 func fmtRatios(r []float64) string {
