@@ -32,7 +32,8 @@ import (
 // README.md come from
 //
 //	go test ./bench -run TestLifecycleScan -v -timeout 1h \
-//	    -lifecycle.objects 1000000 -lifecycle.round 10s -lifecycle.rounds 3
+//	    -lifecycle.objects 1000000 -lifecycle.round 3s -lifecycle.rounds 24 \
+//	    -lifecycle.rates 20000,10000,5000
 //
 // It checks what it measured (every version evaluated, nothing acted on)
 // but never how fast: the figures are for reading.
