@@ -33,7 +33,14 @@ type target struct {
 
 func startKura(b *testing.B) *target {
 	b.Helper()
-	dir := b.TempDir()
+	t, _, _ := startKuraIn(b, b.TempDir())
+	return t
+}
+
+// startKuraIn serves a new kura from dir on a random loopback port, with
+// a bucket "bench", and returns its layer and metadata store too.
+func startKuraIn(b testing.TB, dir string) (*target, *object.Layer, *pebblestore.Store) {
+	b.Helper()
 	m, err := pebblestore.Open(dir+"/meta", nil)
 	if err != nil {
 		b.Fatal(err)
@@ -77,10 +84,10 @@ func startKura(b *testing.B) *target {
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	}
 	t.do(b, "PUT", "/bench", nil)
-	return t
+	return t, layer, m
 }
 
-func (t *target) do(b *testing.B, method, path string, body []byte) []byte {
+func (t *target) do(b testing.TB, method, path string, body []byte) []byte {
 	req, err := http.NewRequest(method, t.url+path, bytes.NewReader(body))
 	if err != nil {
 		b.Fatal(err)
