@@ -251,27 +251,42 @@ func (s *Scanner) rules(ctx context.Context, bucket string) (*Rules, error) {
 	return Parse(doc)
 }
 
-// scanPage evaluates one page of bucket's versions and acts on them.
+// readBatch is how many versions the scanner reads and evaluates at a
+// time. A page (one checkpoint) is read in several batches, each waiting
+// its turn at the rate limiter, so that the scanner's work comes in small
+// slices between requests rather than in one burst per page: a burst of
+// 500 versions (about 2 ms of CPU) showed in foreground GETs' p99.
+const readBatch = 100
+
+// scanPage evaluates one page of bucket's versions, a batch at a time,
+// and acts on them.
 func (s *Scanner) scanPage(ctx context.Context, bucket string, rules *Rules, cp checkpoint, tally *bucketTally) (next string, done bool, err error) {
-	page, err := s.opts.Objects.ScanVersions(ctx, bucket, object.ScanOptions{After: cp.After, Limit: s.opts.PageSize, WithTags: rules.UsesTags()})
-	if errors.Is(err, s3err.ErrNoSuchBucket) {
-		return "", true, nil
+	next = cp.After
+	for left := s.opts.PageSize; left > 0; {
+		page, err := s.opts.Objects.ScanVersions(ctx, bucket, object.ScanOptions{After: next, Limit: min(readBatch, left), WithTags: rules.UsesTags()})
+		if errors.Is(err, s3err.ErrNoSuchBucket) {
+			return "", true, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		n := 0
+		for _, k := range page.Keys {
+			n += len(k.Versions)
+		}
+		if err := s.limiter.WaitN(ctx, min(max(n, 1), s.limiter.Burst())); err != nil {
+			return "", false, err
+		}
+		now := s.opts.Now()
+		for _, k := range page.Keys {
+			s.applyKey(ctx, bucket, rules, k, now, tally)
+		}
+		if page.Done {
+			return page.Next, true, ctx.Err()
+		}
+		next, left = page.Next, left-n
 	}
-	if err != nil {
-		return "", false, err
-	}
-	n := 0
-	for _, k := range page.Keys {
-		n += len(k.Versions)
-	}
-	if err := s.limiter.WaitN(ctx, min(n, s.limiter.Burst())); err != nil {
-		return "", false, err
-	}
-	now := s.opts.Now()
-	for _, k := range page.Keys {
-		s.applyKey(ctx, bucket, rules, k, now, tally)
-	}
-	return page.Next, page.Done, ctx.Err()
+	return next, false, ctx.Err()
 }
 
 // applyKey evaluates each version of a key and carries out what is due.

@@ -535,3 +535,30 @@ func TestTransitionToLabelClass(t *testing.T) {
 		t.Fatalf("read %q %v, class %q", data, err, obj.Info.StorageClass)
 	}
 }
+
+// TestPageInBatches: a page larger than a read batch is read in several
+// batches and checkpointed once, at its last key.
+func TestPageInBatches(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.bucket("big", false, `<Rule><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter><Expiration><Days>1</Days></Expiration></Rule>`)
+	for i := range 2*readBatch + 50 {
+		f.put("big", fmt.Sprintf("k%04d", i), object.PutOptions{})
+	}
+	s := f.scanner(Options{PageSize: 2*readBatch + 1})
+	cp, err := s.startPass(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.advance(ctx, cp); err != nil || done {
+		t.Fatalf("advance: %v %v", done, err)
+	}
+	if cp, _ = s.checkpoint(ctx); cp.After != fmt.Sprintf("k%04d", 2*readBatch) {
+		t.Fatalf("checkpoint after one page at %q", cp.After)
+	}
+	f.pass(s)
+	st, err := s.Status(ctx)
+	if err != nil || st.Buckets[0].LastPassScanned != 2*readBatch+50 {
+		t.Fatalf("status %+v %v", st.Buckets, err)
+	}
+}
