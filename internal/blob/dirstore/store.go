@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/blob"
+	"github.com/kurastore/kura/internal/fsync"
 )
 
 // Store is a blob.Store on a directory.
@@ -56,15 +57,6 @@ func mapErr(err error) error {
 	return err
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // ensureDirs creates the fan-out directories of a blob durably.
 func (s *Store) ensureDirs(id blob.ID) error {
 	leaf := filepath.Join(s.dir, string(id[:2]), string(id[2:4]))
@@ -76,7 +68,7 @@ func (s *Store) ensureDirs(id blob.ID) error {
 		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if err := syncDir(filepath.Dir(d)); err != nil {
+		if err := fsync.Dir(filepath.Dir(d)); err != nil {
 			return err
 		}
 	}
@@ -170,7 +162,7 @@ func (w *writer) Commit() (int64, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(w.path))
+		err = fsync.Dir(filepath.Dir(w.path))
 	}
 	w.done = true
 	if err != nil {

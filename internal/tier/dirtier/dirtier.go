@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kurastore/kura/internal/fsync"
 	"github.com/kurastore/kura/internal/tier"
 )
 
@@ -86,15 +87,6 @@ func (t *Tier) rootMissing() error {
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // makeParents creates the directories between the root and p's parent,
 // syncing each new directory's parent so the entries survive a crash.
 func (t *Tier) makeParents(p string) error {
@@ -116,7 +108,7 @@ func (t *Tier) makeParents(p string) error {
 		if err != nil {
 			return unavailable(err)
 		}
-		if err := syncDir(parent); err != nil {
+		if err := fsync.Dir(parent); err != nil {
 			return unavailable(err)
 		}
 	}
@@ -157,7 +149,7 @@ func (t *Tier) Put(ctx context.Context, name string, r io.Reader, size int64) er
 		os.Remove(tmp)
 		return unavailable(err)
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := fsync.Dir(filepath.Dir(p)); err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -299,7 +291,7 @@ func (t *Tier) Delete(ctx context.Context, name string) error {
 	if !removed && temps == 0 {
 		return nil
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := fsync.Dir(filepath.Dir(p)); err != nil {
 		return unavailable(err)
 	}
 	// Empty parents are only clutter: failing to remove one (another
