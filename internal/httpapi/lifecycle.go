@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kurastore/kura/internal/lifecycle"
@@ -129,28 +127,6 @@ func unknownTier(class string) error {
 	return s3err.ErrInvalidStorageClass.WithMessage("The storage class %q names no tier of this server, nor an AWS storage class; lifecycle rules transition objects only to those.", class)
 }
 
-// lifecycleCache keeps the compiled rules of the buckets whose objects
-// are read and written, with the stored document they were compiled
-// from: the object layer caches the document, and a document that did
-// not change is not parsed again.
-type lifecycleCache struct {
-	buckets sync.Map // bucket name → *compiledLifecycle
-}
-
-type compiledLifecycle struct {
-	stored []byte
-	rules  *lifecycle.Rules
-}
-
-// sameDocument: the object layer's cache hands out the same bytes until
-// the document changes, so comparing them is usually a pointer check.
-func sameDocument(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	return len(a) == 0 || &a[0] == &b[0] || bytes.Equal(a, b)
-}
-
 // bucketRules returns the bucket's compiled lifecycle rules; nil when it
 // has none, or when they cannot be read: the headers they give are
 // advice, and a request does not fail for them.
@@ -158,17 +134,13 @@ func (s *Server) bucketRules(ctx context.Context, bucket string) *lifecycle.Rule
 	stored, err := s.objects.BucketConfig(ctx, bucket, lifecycle.ConfigName)
 	if err != nil {
 		// No rules, or no bucket: nothing to remember.
-		s.lifecycleRules.buckets.Delete(bucket)
+		s.lifecycleRules.Forget(bucket)
 		return nil
 	}
-	if e, ok := s.lifecycleRules.buckets.Load(bucket); ok && sameDocument(e.(*compiledLifecycle).stored, stored) {
-		return e.(*compiledLifecycle).rules
-	}
-	rules, err := lifecycle.Parse(stored)
+	rules, err := s.lifecycleRules.Rules(bucket, stored)
 	if err != nil {
 		return nil
 	}
-	s.lifecycleRules.buckets.Store(bucket, &compiledLifecycle{stored: stored, rules: rules})
 	return rules
 }
 

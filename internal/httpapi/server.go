@@ -15,6 +15,7 @@ import (
 
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
+	"github.com/kurastore/kura/internal/lifecycle"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/internal/tier"
@@ -115,7 +116,7 @@ type Server struct {
 	// Lifecycle (lifecycle.go).
 	tiers          tier.Source
 	lifecycleDay   time.Duration
-	lifecycleRules lifecycleCache
+	lifecycleRules lifecycle.Cache
 }
 
 // New returns a Server.

@@ -67,6 +67,8 @@ type Scanner struct {
 	log     *slog.Logger
 	limiter *rate.Limiter
 	lease   meta.Lease
+	// compiled keeps each bucket's rules between pages.
+	compiled Cache
 }
 
 // DefaultRate is the default Options.Rate.
@@ -248,7 +250,7 @@ func (s *Scanner) rules(ctx context.Context, bucket string) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(doc)
+	return s.compiled.Rules(bucket, doc)
 }
 
 // readBatch is how many versions the scanner reads and evaluates at a
