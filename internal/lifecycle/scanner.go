@@ -243,14 +243,26 @@ func (s *Scanner) advance(ctx context.Context, cp checkpoint) (bool, error) {
 
 // rules reads a bucket's rules; nil when it has none any more.
 func (s *Scanner) rules(ctx context.Context, bucket string) (*Rules, error) {
-	doc, err := s.opts.Objects.BucketConfig(ctx, bucket, ConfigName)
+	return bucketRules(ctx, s.opts.Objects, &s.compiled, bucket)
+}
+
+// configReader reads bucket configuration documents (the object layer).
+type configReader interface {
+	BucketConfig(ctx context.Context, bucket, name string) ([]byte, error)
+}
+
+// bucketRules reads a bucket's rules and compiles them through cache;
+// nil when the bucket has none, or is gone.
+func bucketRules(ctx context.Context, configs configReader, cache *Cache, bucket string) (*Rules, error) {
+	doc, err := configs.BucketConfig(ctx, bucket, ConfigName)
 	if errors.Is(err, object.ErrNoConfig) || errors.Is(err, s3err.ErrNoSuchBucket) {
+		cache.Forget(bucket)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.compiled.Rules(bucket, doc)
+	return cache.Rules(bucket, doc)
 }
 
 // readBatch is how many versions the scanner reads and evaluates at a

@@ -562,3 +562,38 @@ func TestPageInBatches(t *testing.T) {
 		t.Fatalf("status %+v %v", st.Buckets, err)
 	}
 }
+
+// TestTierInUse: a tier is in use while an enabled rule moves data to it
+// or any version's data is on it.
+func TestTierInUse(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	inUse := func() bool {
+		t.Helper()
+		used, err := TierInUse(f.layer)(ctx, "WARM")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return used
+	}
+	f.bucket("plain", false, "")
+	f.bucket("ruled", false, `<Rule><Status>Enabled</Status><Filter></Filter><Transition><Days>1</Days><StorageClass>WARM</StorageClass></Transition></Rule>`)
+	if !inUse() {
+		t.Fatal("a tier an enabled rule names is not in use")
+	}
+	f.put("ruled", "k", object.PutOptions{})
+	f.clock.Advance(2 * day)
+	f.pass(f.scanner(Options{}))
+	if err := f.layer.SetBucketConfig(ctx, "ruled", ConfigName, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !inUse() {
+		t.Fatal("a tier holding a version's data is not in use")
+	}
+	if _, err := f.layer.DeleteObject(ctx, "ruled", "k", object.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if inUse() {
+		t.Fatal("a tier nothing names or holds is in use")
+	}
+}

@@ -2,10 +2,8 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 
 	"github.com/kurastore/kura/internal/object"
-	"github.com/kurastore/kura/s3err"
 )
 
 // TierInUse returns the check the tier registry makes before it removes
@@ -17,15 +15,9 @@ func TierInUse(l *object.Layer) func(ctx context.Context, name string) (bool, er
 		if err != nil {
 			return false, err
 		}
+		var cache Cache
 		for _, b := range buckets {
-			doc, err := l.BucketConfig(ctx, b.Name, ConfigName)
-			if errors.Is(err, object.ErrNoConfig) || errors.Is(err, s3err.ErrNoSuchBucket) {
-				continue
-			}
-			if err != nil {
-				return false, err
-			}
-			rules, err := Parse(doc)
+			rules, err := bucketRules(ctx, l, &cache, b.Name)
 			if err != nil {
 				return false, err
 			}
