@@ -166,14 +166,14 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		if err != nil {
 			return err
 		}
-		lo = historyKey(seqAt(seqTime(seq).Add(-lateCommitWindow)))
-		seen[string(historyKey(seq))] = seqTime(seq)
+		lo = historyKey(meta.SequenceAt(meta.SequenceTime(seq).Add(-lateCommitWindow)))
+		seen[string(historyKey(seq))] = meta.SequenceTime(seq)
 	} else {
 		now, err := s.meta.Now(ctx)
 		if err != nil {
 			return err
 		}
-		lo = historyKey(seqAt(now))
+		lo = historyKey(meta.SequenceAt(now))
 	}
 	l := s.listeners.add(f)
 	defer s.listeners.remove(l)
@@ -192,7 +192,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		}
 		var newest time.Time
 		for i, k := range keys {
-			t := seqTime(k[2:])
+			t := meta.SequenceTime(k[2:])
 			if t.After(newest) {
 				newest = t
 			}
@@ -215,7 +215,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		}
 		if !newest.IsZero() {
 			floor := newest.Add(-lateCommitWindow)
-			if next := historyKey(seqAt(floor)); bytes.Compare(next, lo) > 0 {
+			if next := historyKey(meta.SequenceAt(floor)); bytes.Compare(next, lo) > 0 {
 				lo = next
 			}
 			for k, t := range seen {

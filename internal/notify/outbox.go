@@ -3,12 +3,9 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
@@ -39,7 +36,6 @@ const (
 	sortLease     = 'l'
 	sortStats     = 's'
 	sortWants     = 'w'
-	seqLen        = 12
 )
 
 func historyPrefix() []byte { return []byte{tagOutbox, sortHistory} }
@@ -60,44 +56,6 @@ func leaseKey(name string) []byte { return append([]byte{tagOutbox, sortLease}, 
 
 func statsKey(target string) []byte { return append([]byte{tagOutbox, sortStats}, target...) }
 
-// sequencer issues sequence keys that increase strictly within this
-// process, even when the clock does not: the writes of one object key
-// are serialized by its lock, so their events' keys increase too. Across
-// gateways the times are on the metadata store's clock.
-type sequencer struct {
-	mu   sync.Mutex
-	last int64
-	proc [4]byte
-}
-
-func (s *sequencer) next(t time.Time) []byte {
-	s.mu.Lock()
-	n := t.UnixNano()
-	if n <= s.last {
-		n = s.last + 1
-	}
-	s.last = n
-	s.mu.Unlock()
-	seq := make([]byte, seqLen)
-	binary.BigEndian.PutUint64(seq, uint64(n))
-	copy(seq[8:], s.proc[:])
-	return seq
-}
-
-// seqAt is the smallest sequence key of time t.
-func seqAt(t time.Time) []byte {
-	seq := make([]byte, seqLen)
-	binary.BigEndian.PutUint64(seq, uint64(t.UnixNano()))
-	return seq
-}
-
-func seqTime(seq []byte) time.Time {
-	if len(seq) < 8 {
-		return time.Time{}
-	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(seq)))
-}
-
 // Sequencer is the text form of a sequence key: the event record's
 // s3.object.sequencer, upper-case hex, which sorts as the keys do.
 func sequencerString(seq []byte) string {
@@ -107,7 +65,7 @@ func sequencerString(seq []byte) string {
 // parseSequencer reads a sequencer back into its key.
 func parseSequencer(s string) ([]byte, error) {
 	seq, err := hex.DecodeString(s)
-	if err != nil || len(seq) != seqLen {
+	if err != nil || len(seq) != meta.SequenceLen {
 		return nil, fmt.Errorf("notify: %q is not a kura event sequencer", s)
 	}
 	return seq, nil
@@ -129,7 +87,7 @@ func (s *Service) RecordEvent(ctx context.Context, tx meta.Txn, e object.Event, 
 		}
 		e.Time = now
 	}
-	seq := s.seq.next(e.Time)
+	seq := s.seq.Next(e.Time)
 	ev := newStored(e, sequencerString(seq), OriginFrom(ctx))
 	val, err := json.Marshal(ev)
 	if err != nil {

@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,7 +82,7 @@ type Service struct {
 	opts Options
 	meta meta.Store
 	log  *slog.Logger
-	seq  sequencer
+	seq  *meta.Sequencer
 	id   string // this process, as a lease holder
 	env  recordEnv
 	seal *sealbox.Box
@@ -127,8 +126,8 @@ func New(opts Options) (*Service, error) {
 		kick:    make(chan struct{}, 1),
 	}
 	s.listeners.changed = make(chan struct{}, 1)
-	_, _ = crand.Read(s.seq.proc[:])
-	s.id = fmt.Sprintf("%X", s.seq.proc)
+	s.seq = meta.NewSequencer()
+	s.id = fmt.Sprintf("%X", s.seq.Process())
 	s.access.init()
 	for _, c := range opts.Env {
 		c.Name = strings.ToLower(c.Name)
@@ -614,7 +613,7 @@ func (s *Service) dropHistoryBefore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	end := historyKey(seqAt(now.Add(-s.opts.History)))
+	end := historyKey(meta.SequenceAt(now.Add(-s.opts.History)))
 	// A queued event's data stays until it is delivered.
 	s.mu.RLock()
 	ids := make([]string, 0, len(s.targets))

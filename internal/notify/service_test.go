@@ -662,7 +662,7 @@ func TestListenKeepsEachEventsValue(t *testing.T) {
 				return err
 			}
 			want = append(want, string(v))
-			if err := tx.Set(historyKey(svc.seq.next(time.Now())), v); err != nil {
+			if err := tx.Set(historyKey(svc.seq.Next(time.Now())), v); err != nil {
 				return err
 			}
 		}
