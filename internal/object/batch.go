@@ -132,7 +132,7 @@ func (b *Batch) Commit() error {
 			s.rec = base[i] // commitRecord stamps it; a rerun starts again
 			// An archive may name a key twice; the later entry wins, as it
 			// would with separate PUTs.
-			if err := l.commitRecord(tx, bucket, s.key, &s.rec, Conditions{}); err != nil {
+			if err := l.commitRecord(tx, bucket, s.key, &s.rec, Conditions{}, l.replicateStamp(b.ctx, tx, ChangeVersion, bucket, s.key, EventPut)); err != nil {
 				return err
 			}
 			if err := l.recordEvent(b.ctx, tx, EventPut, bucket, s.key, s.rec.Info); err != nil {

@@ -187,6 +187,9 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		rec.Inline, rec.InlineSum, rec.HasInlineSum = srcRec.Inline, srcRec.InlineSum, srcRec.HasInlineSum
 		rec.Info = srcRec.Info
 		rec.Info.LastModified = l.opts.Now().UTC()
+		// A copy is a new version of its own: the source's replication
+		// state is not its.
+		rec.Info.Replication, rec.Info.Replica = nil, false
 		rec.Info.Retention, rec.Info.LegalHold, rec.Info.LegalHoldSet = opts.Retention, opts.LegalHold, opts.LegalHold
 		if opts.ReplaceMetadata {
 			rec.Info.Attrs = opts.Attrs
@@ -213,7 +216,7 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		// On a copy onto itself this drops the references the new record
 		// takes again below, in the same commit: the collector finds them
 		// referenced.
-		if err := l.commitRecord(tx, dstBucket, dstKey, &rec, opts.Cond); err != nil {
+		if err := l.commitRecord(tx, dstBucket, dstKey, &rec, opts.Cond, l.replicateStamp(ctx, tx, ChangeVersion, dstBucket, dstKey, EventCopy)); err != nil {
 			return err
 		}
 		if err := l.recordEvent(ctx, tx, EventCopy, dstBucket, dstKey, rec.Info); err != nil {

@@ -56,6 +56,10 @@ type Options struct {
 	// Events, when set, records an event for every change to an object,
 	// in the change's transaction (events.go).
 	Events EventRecorder
+	// Replicator, when set, queues the replication of every change to an
+	// object of a bucket with a replication configuration, in the
+	// change's transaction (replication.go); nil: no replication.
+	Replicator Replicator
 	// Tiers finds the tiers that lifecycle transitions move data to and
 	// reads read it back from (tiers.go); nil when none are configured.
 	Tiers tier.Source

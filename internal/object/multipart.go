@@ -508,7 +508,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)
 			rec.Info.ChecksumType = up.ChecksumType
 		}
-		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
+		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond, l.replicateStamp(ctx, tx, ChangeVersion, bucket, key, EventCompleteMultipart)); err != nil {
 			return err
 		}
 		if err := l.recordEvent(ctx, tx, EventCompleteMultipart, bucket, key, rec.Info); err != nil {

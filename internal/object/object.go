@@ -148,7 +148,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	base := rec
 	rolledBack, err := l.update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		rec = base // commitRecord stamps rec; a rerun starts again from base
-		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond); err != nil {
+		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond, l.replicateStamp(ctx, tx, ChangeVersion, bucket, key, opts.event())); err != nil {
 			return err
 		}
 		if err := l.recordEvent(ctx, tx, opts.event(), bucket, key, rec.Info); err != nil {

@@ -60,6 +60,8 @@ const (
 	fRestoreBlob        = 35 // one field per blob (or one for inline data), in order: the local blob id of its restored copy
 	fRestoreExpiry      = 36 // unix nanoseconds: when the restored copy expires
 	fRestoreOngoing     = 37 // present (empty) while a restore is copying the data back
+	fReplica            = 38 // present (empty) on a version written by replication
+	fReplTarget         = 39 // one field per replication target: uvarint(len(arn)) arn status
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -242,6 +244,27 @@ func (r *record) encode() []byte {
 	if in.RestoreOngoing {
 		b = appendField(b, fRestoreOngoing, nil)
 	}
+	if in.Replica {
+		b = appendField(b, fReplica, nil)
+	}
+	return appendReplication(b, in.Replication)
+}
+
+// appendReplication encodes the per-target replication states, sorted by
+// target so that equal records encode equally.
+func appendReplication(b []byte, m map[string]ReplicationStatus) []byte {
+	targets := make([]string, 0, len(m))
+	for arn := range m {
+		targets = append(targets, arn)
+	}
+	sort.Strings(targets)
+	for _, arn := range targets {
+		st := m[arn]
+		v := binary.AppendUvarint(make([]byte, 0, 2+len(arn)+len(st)), uint64(len(arn)))
+		v = append(v, arn...)
+		v = append(v, st...)
+		b = appendField(b, fReplTarget, v)
+	}
 	return b
 }
 
@@ -389,6 +412,17 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 			in.RestoreExpiry = time.Unix(0, int64(u)).UTC()
 		case fRestoreOngoing:
 			in.RestoreOngoing = true
+		case fReplica:
+			in.Replica = true
+		case fReplTarget:
+			var arn, st string
+			if arn, st, err = decodePair(v); err != nil {
+				break
+			}
+			if in.Replication == nil {
+				in.Replication = make(map[string]ReplicationStatus)
+			}
+			in.Replication[arn] = ReplicationStatus(st)
 		}
 		if err != nil {
 			return r, err

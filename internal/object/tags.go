@@ -87,6 +87,9 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid, event string
 		if err := change(&rec); err != nil {
 			return err
 		}
+		if err := l.replicate(ctx, tx, ChangeMetadata, bucket, key, event, &rec); err != nil {
+			return err
+		}
 		info = rec.Info
 		if err := l.recordEvent(ctx, tx, event, bucket, key, rec.Info); err != nil {
 			return err
@@ -95,16 +98,11 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid, event string
 		if err != nil {
 			return err
 		}
+		var vkey []byte
 		if b.Versioning != "" {
-			if err := tx.Set(versionKey(bucket, key, rec.Info.LastModified, rec.Info.VersionID), rec.encode()); err != nil {
-				return err
-			}
+			vkey = versionKey(bucket, key, rec.Info.LastModified, rec.Info.VersionID)
 		}
-		latest, found, err := getRecord(tx, bucket, key)
-		if err != nil || !found || latest.UID != rec.UID {
-			return err
-		}
-		return tx.Set(objectKey(bucket, key), rec.encode())
+		return l.rewriteVersion(tx, b, key, vkey, &rec)
 	})
 	return info, err
 }

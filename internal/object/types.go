@@ -75,6 +75,13 @@ type ObjectInfo struct {
 	// asked for, as S3's x-amz-restore header is then absent.
 	RestoreOngoing bool
 	RestoreExpiry  time.Time
+	// Replication is the version's state per destination (target ARN)
+	// on the source side of bucket replication; nil when it is not
+	// replicated.
+	Replication map[string]ReplicationStatus
+	// Replica says the version was written by replication from another
+	// bucket.
+	Replica bool
 	Attrs
 }
 

@@ -163,8 +163,10 @@ func findVersion(r meta.Reader, b BucketInfo, key, vid string) (versionEntry, bo
 // write preconditions against the current object, gives the version its
 // id and time, writes the O- and V-keys as the bucket's versioning state
 // says, and releases what the write replaces. The caller writes rec's data
-// keys (inline value, blob references) for rec.UID.
-func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond Conditions) error {
+// keys (inline value, blob references) for rec.UID. stamp, when not nil,
+// is called once the version has its id and time and before anything is
+// written, so that what it sets on rec is written with it.
+func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond Conditions, stamp func(*record) error) error {
 	b, err := readBucket(tx, bucket)
 	if err != nil {
 		return err
@@ -189,6 +191,9 @@ func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond 
 			}
 		}
 		rec.Info.VersionID, rec.Info.LastModified = "", now
+		if err := runStamp(stamp, rec); err != nil {
+			return err
+		}
 		return l.setLatest(tx, bucket, key, rec)
 	}
 	newest, any, err := newestVersion(tx, bucket, key)
@@ -211,10 +216,20 @@ func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond 
 		}
 		rec.Info.VersionID = NullVersion
 	}
+	if err := runStamp(stamp, rec); err != nil {
+		return err
+	}
 	if err := tx.Set(versionKey(bucket, key, now, rec.Info.VersionID), rec.encode()); err != nil {
 		return err
 	}
 	return l.setLatest(tx, bucket, key, rec)
+}
+
+func runStamp(stamp func(*record) error, rec *record) error {
+	if stamp == nil {
+		return nil
+	}
+	return stamp(rec)
 }
 
 // setLatest points the O-key at rec, or removes it when rec is a delete
@@ -273,7 +288,11 @@ func (l *Layer) deleteInTxn(ctx context.Context, tx meta.Txn, bucket, key string
 		return DeleteResult{}, l.recordEvent(ctx, tx, opts.event(EventDelete), bucket, key, rec.Info)
 	}
 	marker := record{UID: newUID(), Info: ObjectInfo{IsDeleteMarker: true}}
-	if err := l.commitRecord(tx, bucket, key, &marker, Conditions{}); err != nil {
+	var stamp func(*record) error
+	if !opts.lifecycle {
+		stamp = l.replicateStamp(ctx, tx, ChangeDeleteMarker, bucket, key, EventDeleteMarkerCreated)
+	}
+	if err := l.commitRecord(tx, bucket, key, &marker, Conditions{}, stamp); err != nil {
 		return DeleteResult{}, err
 	}
 	if err := l.recordEvent(ctx, tx, opts.event(EventDeleteMarkerCreated), bucket, key, marker.Info); err != nil {
@@ -302,6 +321,11 @@ func (l *Layer) deleteVersion(ctx context.Context, tx meta.Txn, b BucketInfo, ke
 	}
 	if err := l.recordEvent(ctx, tx, opts.event(EventDelete), b.Name, key, e.rec.Info); err != nil {
 		return res, err
+	}
+	if !opts.lifecycle {
+		if err := l.replicate(ctx, tx, ChangeVersionDelete, b.Name, key, EventDelete, &e.rec); err != nil {
+			return res, err
+		}
 	}
 	if b.Versioning == "" {
 		if err := tx.Delete(objectKey(b.Name, key)); err != nil {

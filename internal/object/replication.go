@@ -1,0 +1,222 @@
+package object
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"time"
+
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/s3name"
+)
+
+// ReplicationStatus is the replication state of one version, as S3's
+// x-amz-replication-status names it.
+type ReplicationStatus string
+
+// Replication states. A source version is PENDING for a destination until
+// it is copied there (COMPLETED) or the copy gave up (FAILED); a version
+// written by replication is a REPLICA.
+const (
+	ReplicationPending   ReplicationStatus = "PENDING"
+	ReplicationCompleted ReplicationStatus = "COMPLETED"
+	ReplicationFailed    ReplicationStatus = "FAILED"
+	ReplicationReplica   ReplicationStatus = "REPLICA"
+)
+
+// ReplicationState is the version's x-amz-replication-status: REPLICA for
+// a replica; "" when no destination replicates it; else FAILED when a
+// destination failed, PENDING while one is pending, and COMPLETED once
+// every one has it.
+func (i ObjectInfo) ReplicationState() ReplicationStatus {
+	if i.Replica {
+		return ReplicationReplica
+	}
+	if len(i.Replication) == 0 {
+		return ""
+	}
+	pending := false
+	for _, st := range i.Replication {
+		switch st {
+		case ReplicationFailed:
+			return ReplicationFailed
+		case ReplicationPending:
+			pending = true
+		}
+	}
+	if pending {
+		return ReplicationPending
+	}
+	return ReplicationCompleted
+}
+
+// ChangeKind says what a change did.
+type ChangeKind int
+
+// The changes that replication copies.
+const (
+	// ChangeVersion is a new version: PUT, POST, copy,
+	// CompleteMultipartUpload, Snowball.
+	ChangeVersion ChangeKind = iota + 1
+	// ChangeDeleteMarker is a delete marker created by a DELETE (not by
+	// lifecycle).
+	ChangeDeleteMarker
+	// ChangeVersionDelete is a version deleted for good by DELETE
+	// ?versionId (not by lifecycle).
+	ChangeVersionDelete
+	// ChangeMetadata is a change of a version's tags, retention or legal
+	// hold.
+	ChangeMetadata
+)
+
+// Change is one change to an object that replication may copy.
+type Change struct {
+	Kind        ChangeKind
+	Bucket, Key string
+	// Object is the version after the change (for ChangeVersionDelete:
+	// the deleted one), with Bucket, Key and UID set.
+	Object ObjectInfo
+	// Event is the event name the change raises (EventPut,
+	// EventTaggingPut, ...).
+	Event string
+}
+
+// Replicator queues the replication of changes. Replicate is called
+// inside the change's transaction (a transactional outbox, like
+// EventRecorder), only when the bucket has a replication configuration
+// (doc is the "replication" bucket configuration document as tx reads
+// it), and never for a change made by a replication request (a replica
+// write, or a metadata change whose ctx is marked by WithReplicaRequest).
+// It writes only through tx and may run again on a retry. It returns the
+// statuses to stamp on the version (nil: none); the layer merges them
+// into Object.Replication before it writes the record (not for
+// ChangeVersionDelete). Lifecycle expirations, transitions and restores
+// never call it.
+type Replicator interface {
+	Replicate(ctx context.Context, tx meta.Txn, c Change, doc []byte) (map[string]ReplicationStatus, error)
+}
+
+// replicationConfig is the name of the bucket configuration document
+// holding the bucket's replication configuration.
+const replicationConfig = "replication"
+
+type replicaRequestKey struct{}
+
+// WithReplicaRequest marks ctx as a replication request's: the metadata
+// changes made under it are another bucket's, replicated here, and are
+// not replicated again (two-way replication would loop otherwise).
+func WithReplicaRequest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, replicaRequestKey{}, true)
+}
+
+// IsReplicaRequest reports whether ctx was marked by WithReplicaRequest.
+func IsReplicaRequest(ctx context.Context) bool {
+	on, _ := ctx.Value(replicaRequestKey{}).(bool)
+	return on
+}
+
+// Replica is the identity a replicated version keeps from its source: a
+// replica write stores the version under VersionID with LastModified
+// ModTime, marked Replica.
+type Replica struct {
+	VersionID string
+	ModTime   time.Time
+}
+
+// replicate hands a change to the Replicator in the change's
+// transaction, when the bucket has a replication configuration, and
+// merges the statuses it returns into rec (but not for a version deleted
+// for good, whose record goes).
+func (l *Layer) replicate(ctx context.Context, tx meta.Txn, kind ChangeKind, bucket, key, event string, rec *record) error {
+	if l.opts.Replicator == nil || IsReplicaRequest(ctx) {
+		return nil
+	}
+	doc, err := tx.Get(configKey(bucket, replicationConfig))
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	info := rec.Info
+	info.Bucket, info.Key, info.UID = bucket, key, rec.UID
+	statuses, err := l.opts.Replicator.Replicate(ctx, tx, Change{Kind: kind, Bucket: bucket, Key: key, Object: info, Event: event}, doc)
+	if err != nil || kind == ChangeVersionDelete || len(statuses) == 0 {
+		return err
+	}
+	// A new map: rec may share its map with the record a rerun of the
+	// transaction starts again from.
+	merged := make(map[string]ReplicationStatus, len(rec.Info.Replication)+len(statuses))
+	maps.Copy(merged, rec.Info.Replication)
+	maps.Copy(merged, statuses)
+	rec.Info.Replication = merged
+	return nil
+}
+
+// replicateStamp is commitRecord's stamp for a change that replicates:
+// it hands the change to the Replicator once the version has its id and
+// time, before the record is written.
+func (l *Layer) replicateStamp(ctx context.Context, tx meta.Txn, kind ChangeKind, bucket, key, event string) func(*record) error {
+	return func(rec *record) error { return l.replicate(ctx, tx, kind, bucket, key, event, rec) }
+}
+
+// SetReplicationStatus records target's replication status for version
+// vid of bucket/key ("" or "null" for the only version of a key in a
+// bucket that was never versioned): the version's records are rewritten
+// in place, with no event and no Replicator call. It returns
+// ErrVersionChanged when the version is gone.
+func (l *Layer) SetReplicationStatus(ctx context.Context, bucket, key, vid, target string, st ReplicationStatus) error {
+	if !s3name.ValidBucket(bucket) {
+		return s3err.ErrNoSuchBucket
+	}
+	if err := s3name.CheckKey(key); err != nil {
+		return err
+	}
+	return l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		id := vid
+		if id == "" {
+			if b.Versioning != "" {
+				return ErrVersionChanged
+			}
+			id = NullVersion
+		}
+		e, found, err := findVersion(tx, b, key, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrVersionChanged
+		}
+		rec := e.rec
+		if rec.Info.Replication[target] == st {
+			return nil
+		}
+		merged := make(map[string]ReplicationStatus, len(rec.Info.Replication)+1)
+		maps.Copy(merged, rec.Info.Replication)
+		merged[target] = st
+		rec.Info.Replication = merged
+		return l.rewriteVersion(tx, b, key, e.key, &rec)
+	})
+}
+
+// rewriteVersion writes rec, a changed record of an existing version
+// whose V-key is vkey (nil in a bucket that was never versioned), in
+// place, and the O-key too when it holds that version.
+func (l *Layer) rewriteVersion(tx meta.Txn, b BucketInfo, key string, vkey []byte, rec *record) error {
+	enc := rec.encode()
+	if vkey != nil {
+		if err := tx.Set(vkey, enc); err != nil {
+			return err
+		}
+	}
+	latest, found, err := getRecord(tx, b.Name, key)
+	if err != nil || !found || latest.UID != rec.UID {
+		return err
+	}
+	return tx.Set(objectKey(b.Name, key), enc)
+}
