@@ -2,7 +2,6 @@ package client
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -82,13 +81,4 @@ func replicaVersion(o *ReplicaOptions, versionID string, deleteOK bool) (string,
 	copied := *o
 	copied.VersionID = versionID
 	return versionID, copied.check(deleteOK)
-}
-
-// versionQuery is q with versionId set to id; q may be nil.
-func versionQuery(q url.Values, id string) url.Values {
-	if q == nil {
-		q = url.Values{}
-	}
-	q.Set("versionId", id)
-	return q
 }
