@@ -537,9 +537,9 @@ type streamParts struct {
 	size   int64 // -1 when unknown
 	layout partLayout
 	read   int64
-	number   int
-	done     bool
-	slots    chan struct{}
+	number int
+	done   bool
+	slots  chan struct{}
 }
 
 func newStreamParts(r io.Reader, size int64, layout partLayout, buffers int) *streamParts {
