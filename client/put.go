@@ -416,6 +416,8 @@ func checkPartSizes(size int64, sizes []int64) error {
 		return invalidArgument("PartSizes has %d parts; S3 allows at most %d", len(sizes), maxPartNumber)
 	case size < 0:
 		return invalidArgument("PartSizes needs the size of the data")
+	case size > maxObjectSize:
+		return invalidArgument("size %d is more than S3's 5 TiB", size)
 	}
 	var sum int64
 	for i, n := range sizes {
