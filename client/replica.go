@@ -46,8 +46,6 @@ func (o *ReplicaOptions) check(deleteOK bool) error {
 		return invalidArgument("a replica write needs the source's version id")
 	case o.DeleteMarker && !deleteOK:
 		return invalidArgument("only RemoveObject creates replica delete markers")
-	case !validHeaderValue(o.VersionID):
-		return invalidArgument("version id %q has characters a request cannot carry", o.VersionID)
 	}
 	return nil
 }
