@@ -332,7 +332,7 @@ func (c *Client) copyMultipart(ctx context.Context, dst CopyDestOptions, srcs []
 	// completion too.
 	dstKey := http.Header{}
 	setCustomerKeyHeaders(dstKey, dst.Encryption)
-	uploadID, err := c.createUpload(ctx, dst.Bucket, dst.Key, header, "")
+	uploadID, err := c.createUpload(ctx, dst.Bucket, dst.Key, nil, header, "")
 	if err != nil {
 		return UploadInfo{}, err
 	}

@@ -1020,3 +1020,28 @@ func ExampleClient_UploadSnowballObjects() {
 		log.Fatal(err)
 	}
 }
+
+func ExampleReplicaOptions() {
+	c := newClient()
+	ctx := context.Background()
+
+	// The source version: its id, its time, its data and its parts.
+	data := make([]byte, 12<<20)
+	source := client.ReplicaOptions{
+		VersionID: "0193e9a1b2c3d4e5f60718293a4b5c6d",
+		ModTime:   time.Date(2026, 3, 4, 6, 8, 9, 0, time.UTC),
+	}
+	// The copy gets the same version id, time, parts and ETag.
+	_, err := c.PutObject(ctx, "replica-bucket", "video.mp4", bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{
+		PartSizes: []int64{5 << 20, 5 << 20, 2 << 20},
+		Replica:   &source,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// A delete marker of the source, with its id and time.
+	marker := client.ReplicaOptions{VersionID: "0193e9a1c0ffee000000000000000001", ModTime: time.Now(), DeleteMarker: true}
+	if err := c.RemoveObject(ctx, "replica-bucket", "video.mp4", client.RemoveObjectOptions{Replica: &marker}); err != nil {
+		log.Fatal(err)
+	}
+}

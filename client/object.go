@@ -459,6 +459,12 @@ type RemoveObjectOptions struct {
 	VersionID string
 	// BypassGovernance deletes a version under governance retention.
 	BypassGovernance bool
+	// Replica, when set, sends the delete as a replication request:
+	// DELETE ?versionId=Replica.VersionID deletes that version, or, with
+	// Replica.DeleteMarker, creates a delete marker of that id at
+	// Replica.ModTime. VersionID may be left empty; if set, it must be
+	// the same id.
+	Replica *ReplicaOptions
 }
 
 // RemoveObject deletes an object or one of its versions (spec:
@@ -467,14 +473,21 @@ func (c *Client) RemoveObject(ctx context.Context, bucket, key string, opts Remo
 	if err := checkObject(bucket, key); err != nil {
 		return err
 	}
+	versionID, err := replicaVersion(opts.Replica, opts.VersionID, true)
+	if err != nil {
+		return err
+	}
 	r := &request{method: http.MethodDelete, bucket: bucket, key: key, header: http.Header{}}
-	if opts.VersionID != "" {
-		r.query = url.Values{"versionId": {opts.VersionID}}
+	if versionID != "" {
+		r.query = url.Values{"versionId": {versionID}}
+	}
+	if opts.Replica != nil {
+		opts.Replica.setHeaders(r.header)
 	}
 	if opts.BypassGovernance {
 		r.header.Set("x-amz-bypass-governance-retention", "true")
 	}
-	_, err := c.doXML(ctx, r, nil)
+	_, err = c.doXML(ctx, r, nil)
 	return err
 }
 

@@ -16,6 +16,12 @@ type ObjectLockOptions struct {
 	// GOVERNANCE retention (x-amz-bypass-governance-retention), for
 	// callers allowed to. The other calls ignore it.
 	BypassGovernance bool
+	// Replica, when set, sends EnableObjectLegalHold,
+	// DisableObjectLegalHold or SetObjectRetention as a replication
+	// request for the version Replica.VersionID (VersionID may be left
+	// empty; if set, it must be the same id). The reading calls ignore
+	// it.
+	Replica *ReplicaOptions
 }
 
 // GetObjectLockConfig returns a bucket's object lock configuration
@@ -68,8 +74,25 @@ func (c *Client) setLegalHold(ctx context.Context, bucket, key string, opts Obje
 	if err := checkObject(bucket, key); err != nil {
 		return err
 	}
-	r := configRequest(http.MethodPut, bucket, key, "legal-hold", opts.VersionID)
+	r, err := lockWrite(bucket, key, "legal-hold", opts)
+	if err != nil {
+		return err
+	}
 	return c.putDocument(ctx, r, "legal hold", &objectlock.LegalHold{Status: status})
+}
+
+// lockWrite is the PUT of an object version's legal hold or retention
+// (sub), a replication request when opts say so.
+func lockWrite(bucket, key, sub string, opts ObjectLockOptions) (*request, error) {
+	versionID, err := replicaVersion(opts.Replica, opts.VersionID, false)
+	if err != nil {
+		return nil, err
+	}
+	r := configRequest(http.MethodPut, bucket, key, sub, versionID)
+	if opts.Replica != nil {
+		opts.Replica.setHeaders(r.header)
+	}
+	return r, nil
 }
 
 // IsObjectLegalHoldEnabled reports whether an object version has a legal
@@ -112,7 +135,10 @@ func (c *Client) SetObjectRetention(ctx context.Context, bucket, key string, ret
 	if ret == nil {
 		return invalidArgument("retention is nil")
 	}
-	r := configRequest(http.MethodPut, bucket, key, "retention", opts.VersionID)
+	r, err := lockWrite(bucket, key, "retention", opts)
+	if err != nil {
+		return err
+	}
 	if opts.BypassGovernance {
 		r.header.Set("x-amz-bypass-governance-retention", "true")
 	}

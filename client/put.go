@@ -75,6 +75,14 @@ type PutObjectOptions struct {
 	// 8 MiB, raised when needed so that 10,000 parts hold the object.
 	// An object of unknown size can be at most 10,000 parts long.
 	PartSize uint64
+	// PartSizes, instead of PartSize, is the exact layout of the upload:
+	// the size of each part in order. A single size sends one PUT; more
+	// make a multipart upload of those parts. Every part but the last
+	// is 5 MiB to 5 GiB, the last 1 byte to 5 GiB, there are at most
+	// 10,000, and they add up to the size given to PutObject, which must
+	// be known. A copy made with the parts of its source keeps the
+	// source's multipart ETag (the MD5 of the parts' MD5s, "-N").
+	PartSizes []int64
 	// NumThreads is how many parts are uploaded at once (default 4).
 	// Reading from a stream holds at most NumThreads+1 parts in memory.
 	NumThreads int
@@ -95,6 +103,12 @@ type PutObjectOptions struct {
 	// CreateMultipartUpload, every part and the completion of a
 	// multipart upload, and only over HTTPS.
 	ServerSideEncryption ServerSideEncryption
+	// Replica, when set, sends the upload as a replication request that
+	// stores it as version Replica.VersionID at Replica.ModTime: on the
+	// PUT, or on the CreateMultipartUpload of a multipart upload, whose
+	// parts and completion say they belong to a replication request
+	// too. Replica.DeleteMarker is refused.
+	Replica *ReplicaOptions
 }
 
 // UploadInfo describes a stored object.
@@ -143,7 +157,7 @@ func (c *Client) PutObject(ctx context.Context, bucket, key string, r io.Reader,
 			return c.putReaderAt(ctx, plan, ra, start, size)
 		}
 	}
-	return c.upload(ctx, plan, newStreamParts(r, size, plan.partSize, plan.threads+1))
+	return c.upload(ctx, plan, newStreamParts(r, size, plan.layout, plan.threads+1))
 }
 
 type readSeekerAt interface {
@@ -154,7 +168,7 @@ type readSeekerAt interface {
 // putReaderAt uploads size bytes of r from start, and leaves r after
 // them as a read would.
 func (c *Client) putReaderAt(ctx context.Context, plan *uploadPlan, r readSeekerAt, start, size int64) (UploadInfo, error) {
-	info, err := c.upload(ctx, plan, &readerAtParts{r: r, base: start, size: size, partSize: plan.partSize})
+	info, err := c.upload(ctx, plan, &readerAtParts{r: r, base: start, size: size, layout: plan.layout})
 	if err != nil {
 		return UploadInfo{}, err
 	}
@@ -190,7 +204,7 @@ func (c *Client) FPutObject(ctx context.Context, bucket, key, filePath string, o
 	if err != nil {
 		return UploadInfo{}, err
 	}
-	return c.upload(ctx, plan, &readerAtParts{r: f, size: fi.Size(), partSize: plan.partSize})
+	return c.upload(ctx, plan, &readerAtParts{r: f, size: fi.Size(), layout: plan.layout})
 }
 
 // objectAttrs are the stored attributes of an upload or a copy that
@@ -286,12 +300,14 @@ func validHeaderValue(s string) bool {
 // uploadPlan is an upload after its options were checked.
 type uploadPlan struct {
 	bucket, key string
-	partSize    int64
+	layout      partLayout
 	threads     int
-	// header goes on the PUT or CreateMultipartUpload; cond on the PUT
-	// or CompleteMultipartUpload; sseC (the SSE-C key, or empty) on the
-	// parts and CompleteMultipartUpload.
-	header, cond, sseC http.Header
+	// header and query go on the PUT or CreateMultipartUpload; cond on
+	// the PUT or CompleteMultipartUpload; partHeader (the SSE-C key, the
+	// replication-request flag, or nothing) on the parts and
+	// CompleteMultipartUpload.
+	header, cond, partHeader http.Header
+	query                    url.Values
 	// alg is "" when no checksum is sent.
 	alg      checksum.Algorithm
 	progress *progressReporter
@@ -310,7 +326,10 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 	if o.NumThreads < 0 {
 		return nil, invalidArgument("NumThreads %d is negative", o.NumThreads)
 	}
-	partSize, err := choosePartSize(size, o.PartSize)
+	if err := o.Replica.check(false); err != nil {
+		return nil, err
+	}
+	layout, err := chooseLayout(size, o.PartSize, o.PartSizes)
 	if err != nil {
 		return nil, err
 	}
@@ -322,12 +341,17 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 		return nil, err
 	}
 	p := &uploadPlan{
-		bucket: bucket, key: key, partSize: partSize, threads: o.NumThreads, header: header, cond: http.Header{},
-		sseC: http.Header{}, alg: o.Checksum, progress: &progressReporter{report: o.Progress},
+		bucket: bucket, key: key, layout: layout, threads: o.NumThreads, header: header, cond: http.Header{},
+		partHeader: http.Header{}, alg: o.Checksum, progress: &progressReporter{report: o.Progress},
 	}
 	if o.ServerSideEncryption != nil {
 		o.ServerSideEncryption.setHeaders(p.header)
-		setCustomerKeyHeaders(p.sseC, o.ServerSideEncryption)
+		setCustomerKeyHeaders(p.partHeader, o.ServerSideEncryption)
+	}
+	if o.Replica != nil {
+		o.Replica.setHeaders(p.header)
+		p.query = url.Values{"versionId": {o.Replica.VersionID}}
+		p.partHeader.Set(replicationRequestHeader, "true")
 	}
 	if p.threads == 0 {
 		p.threads = defaultThreads
@@ -345,6 +369,75 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 	setIf(p.cond, "If-Match", o.IfMatch)
 	setIf(p.cond, "If-None-Match", o.IfNoneMatch)
 	return p, nil
+}
+
+// partLayout says how long each part of an upload is: size bytes, or
+// the given sizes when there are any. A part may get fewer bytes when the
+// data ends first.
+type partLayout struct {
+	size  int64
+	sizes []int64
+}
+
+// of is the size of part number (from 1); 0 past the given sizes.
+func (l partLayout) of(number int) int64 {
+	switch {
+	case l.sizes == nil:
+		return l.size
+	case number > len(l.sizes):
+		return 0
+	}
+	return l.sizes[number-1]
+}
+
+// chooseLayout is the layout of an upload of size bytes: the exact sizes
+// when given, else parts of the requested or default size.
+func chooseLayout(size int64, partSize uint64, sizes []int64) (partLayout, error) {
+	if sizes == nil {
+		n, err := choosePartSize(size, partSize)
+		return partLayout{size: n}, err
+	}
+	if partSize != 0 {
+		return partLayout{}, invalidArgument("PartSize and PartSizes are both set")
+	}
+	if err := checkPartSizes(size, sizes); err != nil {
+		return partLayout{}, err
+	}
+	return partLayout{sizes: append([]int64(nil), sizes...)}, nil
+}
+
+// checkPartSizes checks an exact layout against S3's limits and the
+// object's size.
+func checkPartSizes(size int64, sizes []int64) error {
+	switch {
+	case len(sizes) == 0:
+		return invalidArgument("PartSizes is empty")
+	case len(sizes) > maxPartNumber:
+		return invalidArgument("PartSizes has %d parts; S3 allows at most %d", len(sizes), maxPartNumber)
+	case size < 0:
+		return invalidArgument("PartSizes needs the size of the data")
+	case size > maxObjectSize:
+		return invalidArgument("size %d is more than S3's 5 TiB", size)
+	}
+	var sum int64
+	for i, n := range sizes {
+		last := i == len(sizes)-1
+		switch {
+		case n > maxPartSize:
+			return invalidArgument("part %d is %d bytes, more than 5 GiB", i+1, n)
+		case !last && n < minPartSize:
+			return invalidArgument("part %d is %d bytes; every part but the last must be at least 5 MiB", i+1, n)
+		case last && len(sizes) > 1 && n < 1:
+			return invalidArgument("the last of %d parts is empty", len(sizes))
+		case n < 0:
+			return invalidArgument("part %d has a negative size", i+1)
+		}
+		sum += n
+	}
+	if sum != size {
+		return invalidArgument("PartSizes add up to %d bytes, not the size %d", sum, size)
+	}
+	return nil
 }
 
 // choosePartSize is the requested or default part size, raised so that
@@ -415,10 +508,11 @@ type partSource interface {
 
 // readerAtParts cuts parts out of random-access data, without copying.
 type readerAtParts struct {
-	r                    io.ReaderAt
-	base, size, partSize int64
-	offset               int64
-	number               int
+	r          io.ReaderAt
+	base, size int64
+	layout     partLayout
+	offset     int64
+	number     int
 }
 
 func (s *readerAtParts) next(ctx context.Context) (*uploadPart, error) {
@@ -428,8 +522,8 @@ func (s *readerAtParts) next(ctx context.Context) (*uploadPart, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	n := min(s.partSize, s.size-s.offset)
 	s.number++
+	n := min(s.layout.of(s.number), s.size-s.offset)
 	p := &uploadPart{
 		number: s.number, body: io.NewSectionReader(s.r, s.base+s.offset, n), size: n, release: func() {},
 	}
@@ -441,17 +535,17 @@ func (s *readerAtParts) next(ctx context.Context) (*uploadPart, error) {
 // streamParts reads parts from a stream into pooled buffers. slots holds
 // a token per buffer in use, which bounds the memory of an upload.
 type streamParts struct {
-	r        io.Reader
-	size     int64 // -1 when unknown
-	partSize int64
-	read     int64
-	number   int
-	done     bool
-	slots    chan struct{}
+	r      io.Reader
+	size   int64 // -1 when unknown
+	layout partLayout
+	read   int64
+	number int
+	done   bool
+	slots  chan struct{}
 }
 
-func newStreamParts(r io.Reader, size, partSize int64, buffers int) *streamParts {
-	return &streamParts{r: r, size: size, partSize: partSize, slots: make(chan struct{}, buffers)}
+func newStreamParts(r io.Reader, size int64, layout partLayout, buffers int) *streamParts {
+	return &streamParts{r: r, size: size, layout: layout, slots: make(chan struct{}, buffers)}
 }
 
 // partBuffers recycles part buffers between parts and uploads.
@@ -477,7 +571,7 @@ func putPartBuffer(b *[]byte) {
 }
 
 func (s *streamParts) next(ctx context.Context) (*uploadPart, error) {
-	want := s.partSize
+	want := s.layout.of(s.number + 1)
 	if s.size >= 0 {
 		want = min(want, s.size-s.read)
 	}
@@ -511,7 +605,7 @@ func (s *streamParts) next(ctx context.Context) (*uploadPart, error) {
 	}
 	if s.number == maxPartNumber {
 		release()
-		return nil, invalidArgument("data is longer than %d parts of %d bytes; raise PartSize", maxPartNumber, s.partSize)
+		return nil, invalidArgument("data is longer than %d parts of %d bytes; raise PartSize", maxPartNumber, s.layout.size)
 	}
 	s.number++
 	last := s.done || (s.size >= 0 && s.read == s.size)
@@ -587,7 +681,7 @@ func (c *Client) putSingle(ctx context.Context, plan *uploadPlan, p *uploadPart)
 	if err != nil {
 		return UploadInfo{}, err
 	}
-	r.bucket, r.key = plan.bucket, plan.key
+	r.bucket, r.key, r.query = plan.bucket, plan.key, plan.query
 	resp, err := c.do(ctx, r)
 	if err != nil {
 		return UploadInfo{}, err
@@ -616,7 +710,7 @@ type completedPart struct {
 }
 
 func (c *Client) putMultipart(ctx context.Context, plan *uploadPlan, src partSource, first *uploadPart) (UploadInfo, error) {
-	uploadID, err := c.createUpload(ctx, plan.bucket, plan.key, plan.header, plan.alg)
+	uploadID, err := c.createUpload(ctx, plan.bucket, plan.key, plan.query, plan.header, plan.alg)
 	if err != nil {
 		first.release()
 		return UploadInfo{}, err
@@ -624,7 +718,7 @@ func (c *Client) putMultipart(ctx context.Context, plan *uploadPlan, src partSou
 	parts, err := c.uploadParts(ctx, plan, uploadID, src, first)
 	var info UploadInfo
 	if err == nil {
-		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, mergeHeaders(plan.cond, plan.sseC))
+		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, mergeHeaders(plan.cond, plan.partHeader))
 	}
 	if err != nil {
 		return UploadInfo{}, c.abortAfter(ctx, plan.bucket, plan.key, uploadID, err)
@@ -636,15 +730,20 @@ type initiateResult struct {
 	UploadID string `xml:"UploadId"`
 }
 
-// createUpload starts a multipart upload. It is not retried after a lost
-// answer: a second attempt would leave the first upload behind.
-func (c *Client) createUpload(ctx context.Context, bucket, key string, header http.Header, alg checksum.Algorithm) (string, error) {
+// createUpload starts a multipart upload, with query parameters beside
+// uploads (nil for none). It is not retried after a lost answer: a
+// second attempt would leave the first upload behind.
+func (c *Client) createUpload(ctx context.Context, bucket, key string, query url.Values, header http.Header, alg checksum.Algorithm) (string, error) {
 	header = header.Clone()
 	if alg != "" {
 		header.Set("x-amz-checksum-algorithm", string(alg))
 		header.Set("x-amz-checksum-type", multipartChecksumType(alg))
 	}
-	r := &request{method: http.MethodPost, bucket: bucket, key: key, query: subresource("uploads"), header: header}
+	q := subresource("uploads")
+	for k, v := range query {
+		q[k] = v
+	}
+	r := &request{method: http.MethodPost, bucket: bucket, key: key, query: q, header: header}
 	var res initiateResult
 	if _, err := c.doResult(ctx, r, "InitiateMultipartUploadResult", &res); err != nil {
 		return "", err
@@ -740,7 +839,7 @@ func (c *Client) uploadParts(ctx context.Context, plan *uploadPlan, uploadID str
 
 // sendPart uploads one part and checks the checksum the server reports.
 func (c *Client) sendPart(ctx context.Context, plan *uploadPlan, uploadID string, p *uploadPart) (completedPart, error) {
-	r, sum, err := partRequest(plan.alg, p, plan.sseC.Clone())
+	r, sum, err := partRequest(plan.alg, p, plan.partHeader.Clone())
 	if err != nil {
 		return completedPart{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"net"
@@ -710,5 +711,75 @@ func TestGetObjectStreams(t *testing.T) {
 	t.Logf("heap in use: %d MiB before, peak %d MiB while reading 256 MiB", base/mib, peak/mib)
 	if peak > base+16*mib {
 		t.Errorf("heap grew by %d MiB while streaming 256 MiB", (peak-base)/mib)
+	}
+}
+
+// TestPutObjectPartSizesKura checks that an upload with PartSizes stores
+// the parts given, and so gets the ETag of any multipart upload of the
+// same parts: the one a copy of a multipart object must keep.
+func TestPutObjectPartSizesKura(t *testing.T) {
+	s := newObjectServer(t)
+	ctx := context.Background()
+	sizes := []int64{6*mib + 5, 5 * mib, 123}
+	var total int64
+	for _, n := range sizes {
+		total += n
+	}
+	data := randomData(int(total), 42)
+
+	// The reference: a multipart upload of the same parts by another
+	// client.
+	core := minio.Core{Client: newMinio(t, s)}
+	uploadID, err := core.NewMultipartUpload(ctx, testBucket, "reference", minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []minio.CompletePart
+	rest := data
+	for i, n := range sizes {
+		p, err := core.PutObjectPart(ctx, testBucket, "reference", uploadID, i+1, bytes.NewReader(rest[:n]), n, minio.PutObjectPartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, minio.CompletePart{PartNumber: i + 1, ETag: p.ETag})
+		rest = rest[n:]
+	}
+	ref, err := core.CompleteMultipartUpload(ctx, testBucket, "reference", uploadID, parts, minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := multipartETag(data, sizes); ref.ETag != want {
+		t.Fatalf("reference ETag %s, want %s", ref.ETag, want)
+	}
+
+	for _, stream := range []bool{false, true} {
+		key := fmt.Sprintf("laid-out-stream=%v", stream)
+		var r io.Reader = bytes.NewReader(data)
+		if stream {
+			r = onlyReader{r}
+		}
+		info, err := s.Client.PutObject(ctx, testBucket, key, r, total, client.PutObjectOptions{PartSizes: sizes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ETag != ref.ETag {
+			t.Errorf("%s: ETag %s, want the reference's %s", key, info.ETag, ref.ETag)
+		}
+		got, st := getBytes(t, s.Client, key, client.GetObjectOptions{})
+		if !bytes.Equal(got, data) || st.PartsCount != len(sizes) {
+			t.Errorf("%s: read back %d bytes in %d parts, want %d in %d", key, len(got), st.PartsCount, len(data), len(sizes))
+		}
+		for i, n := range sizes {
+			part, err := core.StatObject(ctx, testBucket, key, minio.StatObjectOptions{PartNumber: i + 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if part.Size != n {
+				t.Errorf("%s: part %d has %d bytes, want %d", key, i+1, part.Size, n)
+			}
+		}
+	}
+	if up := openUploads(t, s); len(up) != 0 {
+		t.Errorf("uploads left: %v", up)
 	}
 }

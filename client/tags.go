@@ -12,17 +12,34 @@ import (
 type ObjectTagsOptions struct {
 	// VersionID selects a version instead of the latest.
 	VersionID string
+	// Replica, when set, sends SetObjectTags or DeleteObjectTags as a
+	// replication request for the version Replica.VersionID (VersionID
+	// may be left empty; if set, it must be the same id).
+	// GetObjectTags ignores it.
+	Replica *ReplicaOptions
 }
 
 func tagsRequest(method, bucket, key string, opts ObjectTagsOptions) (*request, error) {
 	if err := checkObject(bucket, key); err != nil {
 		return nil, err
 	}
-	q := url.Values{"tagging": {""}}
-	if opts.VersionID != "" {
-		q.Set("versionId", opts.VersionID)
+	replica := opts.Replica
+	if method == http.MethodGet {
+		replica = nil
 	}
-	return &request{method: method, bucket: bucket, key: key, query: q, header: http.Header{}}, nil
+	versionID, err := replicaVersion(replica, opts.VersionID, false)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"tagging": {""}}
+	if versionID != "" {
+		q.Set("versionId", versionID)
+	}
+	r := &request{method: method, bucket: bucket, key: key, query: q, header: http.Header{}}
+	if replica != nil {
+		replica.setHeaders(r.header)
+	}
+	return r, nil
 }
 
 // GetObjectTags returns an object's tags (spec: get_object_tags); an
