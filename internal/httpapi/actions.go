@@ -91,6 +91,9 @@ var operationAuthz = map[string]authz{
 	"PutBucketNotificationConfiguration": bucketAction("s3:PutBucketNotification"),
 	"GetObjectLockConfiguration":         bucketAction("s3:GetBucketObjectLockConfiguration"),
 	"PutObjectLockConfiguration":         bucketAction("s3:PutBucketObjectLockConfiguration"),
+	"GetBucketReplication":               bucketAction("s3:GetReplicationConfiguration"),
+	"PutBucketReplication":               bucketAction("s3:PutReplicationConfiguration"),
+	"DeleteBucketReplication":            bucketAction("s3:PutReplicationConfiguration"),
 
 	"GetObject":  objectVersionAction("s3:GetObject", "s3:GetObjectVersion"),
 	"HeadObject": objectVersionAction("s3:GetObject", "s3:GetObjectVersion"),

@@ -60,6 +60,11 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"tiers", "status"}, "admin:ServerInfo", (*Server).adminTierStatus},
 	{http.MethodPut, []string{"tiers", "{name}"}, "admin:ConfigUpdate", (*Server).adminAddTier},
 	{http.MethodDelete, []string{"tiers", "{name}"}, "admin:ConfigUpdate", (*Server).adminRemoveTier},
+	{http.MethodGet, []string{"replication", "targets", "{bucket}"}, "admin:GetBucketTarget", (*Server).adminListReplicationTargets},
+	{http.MethodPut, []string{"replication", "targets", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminAddReplicationTarget},
+	{http.MethodDelete, []string{"replication", "targets", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminRemoveReplicationTarget},
+	{http.MethodGet, []string{"replication", "status", "{bucket}"}, "admin:GetBucketTarget", (*Server).adminReplicationStatus},
+	{http.MethodPost, []string{"replication", "resync", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminReplicationResync},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -164,6 +169,9 @@ func adminError(err error) error {
 		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
 	}
 	if mapped, ok := tierAdminError(err); ok {
+		return mapped
+	}
+	if mapped, ok := replicationAdminError(err); ok {
 		return mapped
 	}
 	return err

@@ -119,6 +119,11 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),
 	},
 	"events": {http.MethodGet: op("ListenBucketNotification", (*Server).listenNotification)},
+	"replication": {
+		http.MethodGet:    op("GetBucketReplication", (*Server).getBucketReplication),
+		http.MethodPut:    op("PutBucketReplication", (*Server).putBucketReplication),
+		http.MethodDelete: op("DeleteBucketReplication", (*Server).deleteBucketReplication),
+	},
 }
 
 // objectConfigRoutes are the object sub-resources that are implemented.

@@ -83,6 +83,13 @@ type Config struct {
 	// TierInUse, when set, says whether a tier is still needed; the
 	// admin API refuses to remove a tier in use.
 	TierInUse tierstore.InUse
+	// ReplicationTargets, when set, is the registry of the buckets'
+	// replication targets: the admin API manages it, and bucket
+	// replication configurations may be put, naming its targets.
+	ReplicationTargets ReplicationTargets
+	// Replication, when set, is the replication engine the admin API
+	// reports on and starts resyncs with.
+	Replication ReplicationEngine
 }
 
 // Server is the S3 API as an http.Handler.
@@ -108,6 +115,9 @@ type Server struct {
 	// tierAdmin and tierInUse serve the admin API of tiers.
 	tierAdmin *tierstore.Registry
 	tierInUse tierstore.InUse
+	// replTargets and replication serve bucket replication.
+	replTargets ReplicationTargets
+	replication ReplicationEngine
 	// Limits (limits.go).
 	slots       chan struct{}
 	slotWait    time.Duration
@@ -146,6 +156,7 @@ func New(cfg Config) *Server {
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	s.lifecycle = cfg.Lifecycle
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
+	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

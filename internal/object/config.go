@@ -70,7 +70,11 @@ func (l *Layer) SetBucketConfig(ctx context.Context, bucket, name string, doc []
 	}
 	defer l.configs.bump() // after the commit: see configCache
 	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(bucket), Shared: true}}, func(tx meta.Txn) error {
-		if _, err := readBucket(tx, bucket); err != nil {
+		b, err := readBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		if err := checkConfigChange(b, name, doc); err != nil {
 			return err
 		}
 		if err := meta.BumpGeneration(tx, ConfigGenerationKey); err != nil {

@@ -399,6 +399,9 @@ func (l *Layer) SetBucketVersioning(ctx context.Context, bucket string, cfg Vers
 		if b.ObjectLock && status != VersioningEnabled {
 			return s3err.ErrInvalidBucketState.WithMessage("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
 		}
+		if err := checkVersioningChange(tx, bucket, status); err != nil {
+			return err
+		}
 		if b.Versioning == "" {
 			if err := migrateToVersions(tx, bucket); err != nil {
 				return err

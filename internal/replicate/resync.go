@@ -75,7 +75,7 @@ func (s *Service) Resync(ctx context.Context, bucket, arn string) error {
 		var err error
 		t, ok, err = s.opts.Targets.Get(r, bucket, arn)
 		if err == nil && !ok {
-			err = ErrUnknownTarget
+			err = ErrNoSuchTarget
 		}
 		return err
 	})

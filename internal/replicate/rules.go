@@ -171,3 +171,8 @@ func (c *ruleCache) get(doc []byte) (ruleSet, error) {
 	c.mu.Unlock()
 	return rs, nil
 }
+
+// names reports whether a rule's destination ARN names this target.
+func (t Target) names(dest string) bool {
+	return dest == t.ARN || dest == AWSARNPrefix+t.DestBucket
+}

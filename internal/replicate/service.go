@@ -13,7 +13,7 @@ import (
 	"github.com/kurastore/kura/internal/object"
 )
 
-// Defaults of Options.
+// Defaults of ServiceOptions.
 const (
 	DefaultWorkers   = 8
 	DefaultLeaseTerm = 30 * time.Second
@@ -30,8 +30,8 @@ const (
 	maxTargetBackoff = time.Minute
 )
 
-// Options configure a Service.
-type Options struct {
+// ServiceOptions configure a Service.
+type ServiceOptions struct {
 	Meta    meta.Store
 	Targets *Targets
 	// Holder names this process in the leases of the targets' queues.
@@ -56,7 +56,7 @@ type Options struct {
 // Service queues the replication of changes (it is the object layer's
 // object.Replicator) and works the queues.
 type Service struct {
-	opts  Options
+	opts  ServiceOptions
 	log   *slog.Logger
 	seq   *meta.Sequencer
 	rules ruleCache
@@ -71,8 +71,8 @@ type Service struct {
 	unroutable atomic.Int64
 }
 
-// New returns a service; Run works its queues.
-func New(opts Options) *Service {
+// NewService returns a service; Run works its queues.
+func NewService(opts ServiceOptions) *Service {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
 	}
@@ -115,7 +115,7 @@ func (s *Service) Replicate(ctx context.Context, tx meta.Txn, c object.Change, d
 			continue
 		}
 		t, err := s.opts.Targets.Resolve(tx, c.Bucket, r.dest)
-		if errors.Is(err, ErrUnknownTarget) {
+		if errors.Is(err, ErrNoSuchTarget) {
 			s.unroutable.Add(1)
 			continue
 		}

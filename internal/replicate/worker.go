@@ -75,7 +75,7 @@ func (s *Service) kicker(ctx context.Context) {
 }
 
 func (s *Service) reconcile(ctx context.Context, layer *object.Layer) error {
-	all, err := s.opts.Targets.All(ctx)
+	all, err := s.opts.Targets.every(ctx)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,11 @@
 //	PUT    kms/keys/{key}
 //	POST   scrub                          -> ScrubReport
 //	GET    debug/pprof/{profile}          a pprof profile, not JSON
+//	GET    replication/targets/{bucket}   -> []ReplicationTarget
+//	PUT    replication/targets/{bucket}   ReplicationTarget -> ReplicationTargetAdded
+//	DELETE replication/targets/{bucket}?arn=ARN
+//	GET    replication/status/{bucket}    -> []ReplicationTargetStatus
+//	POST   replication/resync/{bucket}?arn=ARN
 //
 // A call without an answer body answers 204 No Content; a refusal is S3
 // error XML.

@@ -199,9 +199,9 @@ var knownActions = map[string][]string{
 	"admin": {
 		"AddUserToGroup", "AttachUserOrGroupPolicy", "BandwidthMonitor", "ConfigUpdate", "ConsoleLog",
 		"CreatePolicy", "CreateServiceAccount", "CreateUser", "DeletePolicy", "DeleteUser",
-		"EnableUser", "Heal", "KMSCreateKey", "KMSKeyStatus", "ListGroups",
+		"EnableUser", "GetBucketTarget", "Heal", "KMSCreateKey", "KMSKeyStatus", "ListGroups",
 		"ListUserPolicies", "ListUsers", "OBDInfo", "Profiling", "Prometheus",
-		"RemoveUserFromGroup", "ServerInfo", "ServerTrace", "TopLocksInfo",
+		"RemoveUserFromGroup", "ServerInfo", "ServerTrace", "SetBucketTarget", "TopLocksInfo",
 	},
 }
 
