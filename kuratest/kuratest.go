@@ -29,6 +29,7 @@ import (
 	"github.com/kurastore/kura/internal/notify"
 	_ "github.com/kurastore/kura/internal/notify/webhook" // the kind of Options.Webhooks
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/replicate"
 	"github.com/kurastore/kura/internal/tier/tierstore"
 )
 
@@ -155,17 +156,25 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		meta.Close()
 		t.Fatalf("kuratest: %v", err)
 	}
+	replTargets, err := replicate.NewTargets(replicate.Options{Meta: meta, SealKey: sealKey})
+	if err != nil {
+		meta.Close()
+		t.Fatalf("kuratest: %v", err)
+	}
+	replication := replicate.NewService(replicate.ServiceOptions{Meta: meta, Targets: replTargets, Holder: "kuratest", Poll: 100 * time.Millisecond, Logger: log})
 	objectClock := opts.Now
 	if opts.Clock != nil {
 		objectClock = opts.Clock.Now
 	}
 	layer := object.New(meta, blobs, object.Options{
 		Region: opts.Region, Now: objectClock, Logger: log, KMS: keys, Events: events, LifecycleDay: opts.LifecycleDay, Tiers: tiers,
+		Replicator: replication,
 	})
 	scanner := lifecycle.New(lifecycle.Options{Meta: meta, Objects: layer, Day: opts.LifecycleDay, Now: objectClock, Rate: -1, Holder: "kuratest", Logger: log})
 	api := httpapi.New(httpapi.Config{
 		Objects: layer, Region: opts.Region, Credentials: auth.NewStatic(creds).Secret, Logger: log, Now: opts.Now, KMS: keys,
 		Events: events, Lifecycle: scanner, LifecycleDay: opts.LifecycleDay, Tiers: tiers, TierAdmin: tiers,
+		ReplicationTargets: replTargets, Replication: replication,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -198,6 +207,8 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	go func() { defer close(collected); layer.RunCollector(ctx) }()
 	delivered := make(chan struct{})
 	go func() { defer close(delivered); events.Run(ctx) }()
+	replicated := make(chan struct{})
+	go func() { defer close(replicated); replication.Run(ctx, layer) }()
 	scanned := make(chan struct{})
 	go func() {
 		defer close(scanned)
@@ -212,6 +223,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 		stopCollector()
 		<-collected
 		<-delivered
+		<-replicated
 		<-scanned
 		meta.Close()
 	})

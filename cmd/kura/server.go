@@ -28,6 +28,7 @@ import (
 	"github.com/kurastore/kura/internal/meta/pgstore"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/replicate"
 	"github.com/kurastore/kura/internal/tier/tierstore"
 )
 
@@ -281,9 +282,17 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		return err
 	}
 	holder := leaseHolder(f.metaURL != "")
+	replTargets, err := openReplicationTargets(dir, metaStore)
+	if err != nil {
+		return err
+	}
+	replication := replicate.NewService(replicate.ServiceOptions{
+		Meta: metaStore, Targets: replTargets, Holder: holder, Shared: f.metaURL != "", Logger: log,
+	})
 	layer := object.New(metaStore, blobStore, object.Options{
 		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
 		Tiers: tiers, LifecycleDay: f.lifecycleDay, OrphanGrace: f.orphanGrace, Holder: holder,
+		Replicator: replication,
 		// Gateways on one database share the blob directory too: each
 		// records its blob writes where the others' collectors see them,
 		// and none caches bucket configuration the others may change.
@@ -297,6 +306,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	go func() { defer close(collectorDone); layer.RunCollector(bg) }()
 	eventsDone := make(chan struct{})
 	go func() { defer close(eventsDone); events.Run(bg) }()
+	replicationDone := make(chan struct{})
+	go func() { defer close(replicationDone); replication.Run(bg, layer) }()
 	scanner := lifecycle.New(lifecycle.Options{
 		Meta: metaStore, Objects: layer, Day: f.lifecycleDay, Rate: f.lifecycleRate, Holder: holder, Logger: log,
 	})
@@ -314,20 +325,23 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		return err
 	}
 	api := httpapi.New(httpapi.Config{
-		Objects:      layer,
-		Region:       f.region,
-		Domain:       f.domain,
-		Credentials:  auth.NewStatic(creds).Secret,
-		IAM:          identities,
-		KMS:          keys,
-		Events:       events,
-		Lifecycle:    scanner,
-		Tiers:        tiers,
-		TierAdmin:    tiers,
-		TierInUse:    lifecycle.TierInUse(layer),
-		LifecycleDay: f.lifecycleDay,
-		Version:      version(),
-		Logger:       log,
+		Objects:     layer,
+		Region:      f.region,
+		Domain:      f.domain,
+		Credentials: auth.NewStatic(creds).Secret,
+		IAM:         identities,
+		KMS:         keys,
+		Events:      events,
+		Lifecycle:   scanner,
+		Tiers:       tiers,
+		TierAdmin:   tiers,
+		TierInUse:   lifecycle.TierInUse(layer),
+
+		ReplicationTargets: replTargets,
+		Replication:        replication,
+		LifecycleDay:       f.lifecycleDay,
+		Version:            version(),
+		Logger:             log,
 
 		MaxRequests:    f.limits.maxRequests,
 		MaxRequestWait: f.limits.maxRequestWait,
@@ -371,6 +385,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		<-collectorDone
 		<-eventsDone
 		<-scannerDone
+		<-replicationDone
 		return err
 	case <-ctx.Done():
 	}
@@ -383,6 +398,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	<-collectorDone
 	<-eventsDone
 	<-scannerDone
+	<-replicationDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -440,6 +456,16 @@ func openTiers(dir string, m meta.Store) (*tierstore.Registry, error) {
 		return nil, err
 	}
 	return tierstore.New(tierstore.Options{Meta: m, SealKey: key})
+}
+
+// openReplicationTargets makes the registry of replication targets,
+// whose credentials the IAM seal key seals.
+func openReplicationTargets(dir string, m meta.Store) (*replicate.Targets, error) {
+	key, err := iamSealKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	return replicate.NewTargets(replicate.Options{Meta: m, SealKey: key})
 }
 
 // openEvents makes the event notification service: targets from the
