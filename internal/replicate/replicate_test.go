@@ -1,0 +1,378 @@
+package replicate_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/tags"
+
+	"github.com/kurastore/kura/admin"
+	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/wire/replication"
+	"github.com/kurastore/kura/wire/versioning"
+)
+
+// pair is a source kura replicating a bucket to a destination kura.
+type pair struct {
+	src, dst     *kuratest.Server
+	srcMC, dstMC *minio.Client
+	arn          string
+}
+
+func minioClient(t *testing.T, s *kuratest.Server) *minio.Client {
+	t.Helper()
+	mc, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mc
+}
+
+func versionedBucket(t *testing.T, s *kuratest.Server, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.Client.MakeBucket(ctx, bucket, client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Client.SetBucketVersioning(ctx, bucket, &versioning.Configuration{Status: versioning.Enabled}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addTarget registers dst's bucket (through endpoint, dst's own when "")
+// as a target of src's bucket and returns its ARN.
+func addTarget(t *testing.T, src, dst *kuratest.Server, srcBucket, dstBucket, endpoint string) string {
+	t.Helper()
+	if endpoint == "" {
+		endpoint = dst.URL
+	}
+	ac, err := admin.New(src.Endpoint, src.AccessKey, src.SecretKey, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn, err := ac.AddReplicationTarget(context.Background(), srcBucket, admin.ReplicationTarget{
+		Endpoint: endpoint, DestBucket: dstBucket, AccessKey: dst.AccessKey, SecretKey: dst.SecretKey,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arn
+}
+
+// replicateAll sets a configuration of one rule sending every change of
+// bucket to arn.
+func replicateAll(t *testing.T, s *kuratest.Server, bucket, arn string, extra func(*replication.Rule)) {
+	t.Helper()
+	enabled := &replication.Status{Status: replication.Enabled}
+	r := replication.Rule{
+		ID: "all", Priority: 1, Status: replication.Enabled, Filter: &replication.Filter{},
+		DeleteMarkerReplication: enabled, DeleteReplication: enabled, ExistingObjectReplication: enabled,
+		Destination: replication.Destination{Bucket: arn},
+	}
+	if extra != nil {
+		extra(&r)
+	}
+	if err := s.Client.SetBucketReplication(context.Background(), bucket, &replication.Configuration{Rules: []replication.Rule{r}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newPair(t *testing.T) *pair {
+	p := &pair{src: kuratest.NewServer(t), dst: kuratest.NewServer(t)}
+	versionedBucket(t, p.src, "src")
+	versionedBucket(t, p.dst, "dst")
+	p.arn = addTarget(t, p.src, p.dst, "src", "dst", "")
+	replicateAll(t, p.src, "src", p.arn, nil)
+	p.srcMC, p.dstMC = minioClient(t, p.src), minioClient(t, p.dst)
+	return p
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// versions lists a key's versions as "id:etag" or "id:marker", newest
+// first.
+func versions(t *testing.T, mc *minio.Client, bucket string) []string {
+	t.Helper()
+	var out []string
+	for o := range mc.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{WithVersions: true, Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		what := o.ETag
+		if o.IsDeleteMarker {
+			what = "marker"
+		}
+		out = append(out, fmt.Sprintf("%s@%s:%s:%v", o.Key, o.VersionID, what, o.IsLatest))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+func TestOneWayReplicationCopiesEveryChange(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	small, err := p.srcMC.PutObject(ctx, "src", "small.txt", strings.NewReader("hello"), 5, minio.PutObjectOptions{
+		ContentType: "text/plain", UserMetadata: map[string]string{"color": "blue"}, UserTags: map[string]string{"a": "1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := randomBytes(11<<20 + 7)
+	multi, err := p.src.Client.PutObject(ctx, "src", "big.bin", bytes.NewReader(big), int64(len(big)), client.PutObjectOptions{PartSizes: []int64{5 << 20, 6 << 20, 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(multi.ETag, "-3") {
+		t.Fatalf("multipart ETag %q", multi.ETag)
+	}
+	waitFor(t, "both objects replicated", func() bool {
+		a, errA := p.srcMC.StatObject(ctx, "src", "small.txt", minio.StatObjectOptions{})
+		b, errB := p.srcMC.StatObject(ctx, "src", "big.bin", minio.StatObjectOptions{})
+		return errA == nil && errB == nil && a.ReplicationStatus == "COMPLETED" && b.ReplicationStatus == "COMPLETED"
+	})
+	got, err := p.dstMC.StatObject(ctx, "dst", "small.txt", minio.StatObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.VersionID != small.VersionID || got.ETag != small.ETag || got.ReplicationStatus != "REPLICA" ||
+		got.ContentType != "text/plain" || got.UserMetadata["Color"] != "blue" || got.UserTagCount != 1 {
+		t.Fatalf("replica of small.txt: %+v", got)
+	}
+	src, _ := p.srcMC.StatObject(ctx, "src", "small.txt", minio.StatObjectOptions{})
+	if !got.LastModified.Equal(src.LastModified) {
+		t.Fatalf("replica modified %v, source %v", got.LastModified, src.LastModified)
+	}
+	gotBig, err := p.dstMC.StatObject(ctx, "dst", "big.bin", minio.StatObjectOptions{})
+	if err != nil || gotBig.ETag != multi.ETag || gotBig.VersionID != multi.VersionID {
+		t.Fatalf("replica of big.bin: %+v %v (want ETag %s)", gotBig, err, multi.ETag)
+	}
+	obj, err := p.dstMC.GetObject(ctx, "dst", "big.bin", minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(obj)
+	if err != nil || !bytes.Equal(data, big) {
+		t.Fatalf("replica data differs (%d bytes, %v)", len(data), err)
+	}
+
+	// A tag change, a delete marker and a version delete follow.
+	if err := p.srcMC.PutObjectTagging(ctx, "src", "small.txt", mustTags(t, map[string]string{"b": "2"}), minio.PutObjectTaggingOptions{VersionID: small.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the tag change replicated", func() bool {
+		tags, err := p.dstMC.GetObjectTagging(ctx, "dst", "small.txt", minio.GetObjectTaggingOptions{VersionID: small.VersionID})
+		return err == nil && tags.ToMap()["b"] == "2" && len(tags.ToMap()) == 1
+	})
+	if err := p.srcMC.RemoveObject(ctx, "src", "small.txt", minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.srcMC.RemoveObject(ctx, "src", "big.bin", minio.RemoveObjectOptions{VersionID: multi.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the deletes replicated", func() bool {
+		return strings.Join(versions(t, p.srcMC, "src"), "\n") == strings.Join(versions(t, p.dstMC, "dst"), "\n")
+	})
+	if v := versions(t, p.dstMC, "dst"); len(v) != 2 || !strings.Contains(v[1], ":marker:true") {
+		t.Fatalf("destination versions: %v", v)
+	}
+}
+
+func mustTags(t *testing.T, m map[string]string) *tagsT {
+	t.Helper()
+	tg, err := newTags(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func TestTwoWayReplicationConvergesWithoutLoops(t *testing.T) {
+	a, b := kuratest.NewServer(t), kuratest.NewServer(t)
+	versionedBucket(t, a, "one")
+	versionedBucket(t, b, "two")
+	arnAB := addTarget(t, a, b, "one", "two", "")
+	arnBA := addTarget(t, b, a, "two", "one", "")
+	mods := func(r *replication.Rule) {
+		r.SourceSelectionCriteria = &replication.SourceSelectionCriteria{ReplicaModifications: &replication.Status{Status: replication.Enabled}}
+	}
+	replicateAll(t, a, "one", arnAB, mods)
+	replicateAll(t, b, "two", arnBA, mods)
+	ma, mb := minioClient(t, a), minioClient(t, b)
+	ctx := context.Background()
+	for i := range 20 {
+		key := fmt.Sprintf("k%d", i%5)
+		mc, bucket := ma, "one"
+		if i%2 == 1 {
+			mc, bucket = mb, "two"
+		}
+		body := fmt.Sprintf("write %d", i)
+		if _, err := mc.PutObject(ctx, bucket, key, strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mb.RemoveObject(ctx, "two", "k0", minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both sides to hold the same versions", func() bool {
+		va, vb := versions(t, ma, "one"), versions(t, mb, "two")
+		return len(va) == 21 && strings.Join(va, "\n") == strings.Join(vb, "\n")
+	})
+	// Nothing keeps bouncing: the version lists stay as they are.
+	before := versions(t, ma, "one")
+	time.Sleep(500 * time.Millisecond)
+	if after := versions(t, mb, "two"); strings.Join(before, "\n") != strings.Join(after, "\n") {
+		t.Fatalf("versions changed after convergence:\n%v\n%v", before, after)
+	}
+	// A tag change on a replica (ReplicaModifications) goes back to the
+	// original, once.
+	for o := range mb.ListObjects(ctx, "two", minio.ListObjectsOptions{WithMetadata: true, Recursive: true}) {
+		if o.Key != "k1" {
+			continue
+		}
+		st, err := mb.StatObject(ctx, "two", "k1", minio.StatObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mb.PutObjectTagging(ctx, "two", "k1", mustTags(t, map[string]string{"from": "two"}), minio.PutObjectTaggingOptions{VersionID: st.VersionID}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the replica's tag change to reach the original", func() bool {
+			tags, err := ma.GetObjectTagging(ctx, "one", "k1", minio.GetObjectTaggingOptions{VersionID: st.VersionID})
+			return err == nil && tags.ToMap()["from"] == "two"
+		})
+	}
+}
+
+// flakyProxy forwards to a server, or drops every connection while down.
+type flakyProxy struct {
+	down  atomic.Bool
+	proxy *httputil.ReverseProxy
+}
+
+func (f *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.down.Load() {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+				return
+			}
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	f.proxy.ServeHTTP(w, r)
+}
+
+func TestBacklogDrainsInOrderWhenTheDestinationReturns(t *testing.T) {
+	src, dst := kuratest.NewServer(t), kuratest.NewServer(t)
+	versionedBucket(t, src, "src")
+	versionedBucket(t, dst, "dst")
+	u, _ := url.Parse(dst.URL)
+	fp := &flakyProxy{proxy: httputil.NewSingleHostReverseProxy(u)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: fp}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	arn := addTarget(t, src, dst, "src", "dst", "http://"+ln.Addr().String())
+	replicateAll(t, src, "src", arn, nil)
+	fp.down.Store(true)
+	ctx := context.Background()
+	smc, dmc := minioClient(t, src), minioClient(t, dst)
+	for i := range 60 {
+		key := fmt.Sprintf("key-%d", i%10)
+		body := fmt.Sprintf("v%d", i)
+		if _, err := smc.PutObject(ctx, "src", key, strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if i%7 == 0 {
+			if err := smc.RemoveObject(ctx, "src", key, minio.RemoveObjectOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ac, _ := admin.New(src.Endpoint, src.AccessKey, src.SecretKey, false)
+	waitFor(t, "the status to show the backlog and an error", func() bool {
+		st, err := ac.ReplicationStatus(ctx, "src")
+		return err == nil && len(st) == 1 && st[0].Pending > 0 && st[0].LastError != ""
+	})
+	fp.down.Store(false)
+	waitFor(t, "the backlog to drain", func() bool {
+		return strings.Join(versions(t, smc, "src"), "\n") == strings.Join(versions(t, dmc, "dst"), "\n")
+	})
+	st, err := ac.ReplicationStatus(ctx, "src")
+	if err != nil || st[0].Pending != 0 || st[0].Completed < 60 {
+		t.Fatalf("status after the drain: %+v %v", st, err)
+	}
+}
+
+func TestResyncReplicatesExistingObjects(t *testing.T) {
+	src, dst := kuratest.NewServer(t), kuratest.NewServer(t)
+	versionedBucket(t, src, "src")
+	versionedBucket(t, dst, "dst")
+	ctx := context.Background()
+	const n = 1200
+	for i := range n {
+		if _, err := src.Client.PutObject(ctx, "src", fmt.Sprintf("old/%04d", i), strings.NewReader("x"), 1, client.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arn := addTarget(t, src, dst, "src", "dst", "")
+	replicateAll(t, src, "src", arn, nil)
+	ac, _ := admin.New(src.Endpoint, src.AccessKey, src.SecretKey, false)
+	if err := ac.ResyncReplication(ctx, "src", arn); err != nil {
+		t.Fatal(err)
+	}
+	dmc := minioClient(t, dst)
+	waitFor(t, "the existing objects to reach the destination", func() bool {
+		return len(versions(t, dmc, "dst")) == n
+	})
+	waitFor(t, "the resync to finish", func() bool {
+		st, err := ac.ReplicationStatus(ctx, "src")
+		return err == nil && st[0].Resync != nil && st[0].Resync.State == "done" && st[0].Resync.Queued == n && st[0].Pending == 0
+	})
+	// A second resync finds nothing left to send.
+	if err := ac.ResyncReplication(ctx, "src", arn); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second resync to finish", func() bool {
+		st, err := ac.ReplicationStatus(ctx, "src")
+		return err == nil && st[0].Resync.State == "done" && st[0].Resync.Queued == 0 && st[0].Resync.Scanned == n
+	})
+}
+
+type tagsT = tags.Tags
+
+func newTags(m map[string]string) (*tags.Tags, error) { return tags.NewTags(m, true) }
