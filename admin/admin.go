@@ -329,3 +329,46 @@ func (c *Client) CheckTiers(ctx context.Context) ([]TierStatus, error) {
 	var out []TierStatus
 	return out, c.call(ctx, http.MethodGet, "tiers/status", nil, &out)
 }
+
+// ReplicationTarget is a bucket's replication target: DestBucket at
+// Endpoint, written with AccessKey and SecretKey (never shown again).
+type ReplicationTarget = adminapi.ReplicationTarget
+
+// ReplicationTargetStatus is how replication to one target goes.
+type ReplicationTargetStatus = adminapi.ReplicationTargetStatus
+
+// AddReplicationTarget adds a target to source and returns its ARN, what
+// the rules of source's replication configuration name as their
+// destination. The server checks that the destination bucket answers the
+// target's credentials with versioning Enabled, and refuses it if not;
+// the credentials are sealed at rest.
+func (c *Client) AddReplicationTarget(ctx context.Context, source string, t ReplicationTarget) (string, error) {
+	var out adminapi.ReplicationTargetAdded
+	err := c.call(ctx, http.MethodPut, "replication/targets/"+seg(source), t, &out)
+	return out.ARN, err
+}
+
+// ReplicationTargets lists the targets of source, without secret keys.
+func (c *Client) ReplicationTargets(ctx context.Context, source string) ([]ReplicationTarget, error) {
+	var out []ReplicationTarget
+	return out, c.call(ctx, http.MethodGet, "replication/targets/"+seg(source), nil, &out)
+}
+
+// RemoveReplicationTarget removes the target arn of source; the server
+// refuses while a replication rule of source names it.
+func (c *Client) RemoveReplicationTarget(ctx context.Context, source, arn string) error {
+	return c.call(ctx, http.MethodDelete, "replication/targets/"+seg(source)+"?arn="+url.QueryEscape(arn), nil, nil)
+}
+
+// ReplicationStatus reports how replication of source goes, per target.
+func (c *Client) ReplicationStatus(ctx context.Context, source string) ([]ReplicationTargetStatus, error) {
+	var out []ReplicationTargetStatus
+	return out, c.call(ctx, http.MethodGet, "replication/status/"+seg(source), nil, &out)
+}
+
+// ResyncReplication queues the existing objects of source for
+// replication to the target arn again; the server does it in the
+// background, and ReplicationStatus follows it.
+func (c *Client) ResyncReplication(ctx context.Context, source, arn string) error {
+	return c.call(ctx, http.MethodPost, "replication/resync/"+seg(source)+"?arn="+url.QueryEscape(arn), nil, nil)
+}
