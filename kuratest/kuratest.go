@@ -48,9 +48,11 @@ type Server struct {
 	// Client is a client with the root credentials.
 	Client *client.Client
 
-	scanner *lifecycle.Scanner
-	layer   *object.Layer
-	tiers   *tierstore.Registry
+	scanner     *lifecycle.Scanner
+	layer       *object.Layer
+	tiers       *tierstore.Registry
+	replTargets *replicate.Targets
+	replication *replicate.Service
 }
 
 // AddTier adds a tier, where lifecycle transitions to the storage class
@@ -64,6 +66,33 @@ func (s *Server) AddTier(ctx context.Context, name string, t admin.Tier) error {
 		Name: name, Type: t.Type, Path: t.Path, Endpoint: t.Endpoint, Bucket: t.Bucket, Prefix: t.Prefix,
 		AccessKey: t.AccessKey, SecretKey: t.SecretKey, Region: t.Region,
 	})
+}
+
+// AddReplicationTarget registers a destination for bucket's replication,
+// as kura admin replicate add does: Endpoint (another kuratest.Server's
+// URL, say), DestBucket, AccessKey, SecretKey and optionally Region and
+// Bandwidth. The server checks that the destination bucket answers with
+// versioning Enabled. It returns the target's ARN, which the rules of
+// bucket's replication configuration name as their destination.
+func (s *Server) AddReplicationTarget(ctx context.Context, bucket string, t admin.ReplicationTarget) (string, error) {
+	added, err := s.replTargets.Add(ctx, replicate.Target{
+		SourceBucket: bucket, Endpoint: t.Endpoint, DestBucket: t.DestBucket, Region: t.Region,
+		AccessKey: t.AccessKey, SecretKey: t.SecretKey, Bandwidth: t.Bandwidth,
+	})
+	return added.ARN, err
+}
+
+// ReplicationStatus reports how bucket's replication goes, per target,
+// as kura admin replicate status does.
+func (s *Server) ReplicationStatus(ctx context.Context, bucket string) ([]admin.ReplicationTargetStatus, error) {
+	return s.replication.Status(ctx, bucket)
+}
+
+// ResyncReplication queues bucket's existing objects for replication to
+// the target arn, as kura admin replicate resync does; ReplicationStatus
+// follows it.
+func (s *Server) ResyncReplication(ctx context.Context, bucket, arn string) error {
+	return s.replication.Resync(ctx, bucket, arn)
 }
 
 // RunLifecycle makes one whole pass of the lifecycle scanner now: every
@@ -185,6 +214,7 @@ func NewServerWith(t testing.TB, opts Options) *Server {
 	s := &Server{
 		Endpoint: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
 		AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: opts.Region, scanner: scanner, layer: layer, tiers: tiers,
+		replTargets: replTargets, replication: replication,
 	}
 	if opts.TLS {
 		certPEM, keyPEM, err := certs.Generate()

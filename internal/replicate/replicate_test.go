@@ -61,11 +61,7 @@ func addTarget(t *testing.T, src, dst *kuratest.Server, srcBucket, dstBucket, en
 	if endpoint == "" {
 		endpoint = dst.URL
 	}
-	ac, err := admin.New(src.Endpoint, src.AccessKey, src.SecretKey, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn, err := ac.AddReplicationTarget(context.Background(), srcBucket, admin.ReplicationTarget{
+	arn, err := src.AddReplicationTarget(context.Background(), srcBucket, admin.ReplicationTarget{
 		Endpoint: endpoint, DestBucket: dstBucket, AccessKey: dst.AccessKey, SecretKey: dst.SecretKey,
 	})
 	if err != nil {
@@ -323,7 +319,7 @@ func TestBacklogDrainsInOrderWhenTheDestinationReturns(t *testing.T) {
 			}
 		}
 	}
-	ac, _ := admin.New(src.Endpoint, src.AccessKey, src.SecretKey, false)
+	ac := src
 	waitFor(t, "the status to show the backlog and an error", func() bool {
 		st, err := ac.ReplicationStatus(ctx, "src")
 		return err == nil && len(st) == 1 && st[0].Pending > 0 && st[0].LastError != ""
@@ -351,7 +347,7 @@ func TestResyncReplicatesExistingObjects(t *testing.T) {
 	}
 	arn := addTarget(t, src, dst, "src", "dst", "")
 	replicateAll(t, src, "src", arn, nil)
-	ac, _ := admin.New(src.Endpoint, src.AccessKey, src.SecretKey, false)
+	ac := src
 	if err := ac.ResyncReplication(ctx, "src", arn); err != nil {
 		t.Fatal(err)
 	}
