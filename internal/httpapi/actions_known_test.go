@@ -30,6 +30,14 @@ func TestOperationsAuthorizeKnownActions(t *testing.T) {
 			}
 		}
 	}
+	for name, a := range replicationActions {
+		if !policy.KnownAction(a) {
+			t.Errorf("a replication request of %s authorizes %s, which no policy may name", name, a)
+		}
+		if _, ok := operationAuthz[name]; !ok {
+			t.Errorf("replication request of %s, an operation kura does not authorize", name)
+		}
+	}
 	if !policy.KnownAction("s3:BypassGovernanceRetention") {
 		t.Error("s3:BypassGovernanceRetention is not a known action")
 	}

@@ -28,13 +28,18 @@ import (
 // authzServer is a kura server with an IAM store, whose users' policies
 // the tests set.
 type authzServer struct {
-	api  *Server
-	ids  *iam.Store
-	now  time.Time
-	root sigv4.Credentials
+	api   *Server
+	layer *object.Layer
+	ids   *iam.Store
+	now   time.Time
+	root  sigv4.Credentials
 }
 
-func newAuthzServer(t testing.TB) *authzServer {
+func newAuthzServer(t testing.TB) *authzServer { return newAuthzServerWith(t, nil) }
+
+// newAuthzServerWith is newAuthzServer whose object layer replicates
+// through r (none when nil).
+func newAuthzServerWith(t testing.TB, r object.Replicator) *authzServer {
 	t.Helper()
 	m, blobs := memStores(t)
 	keys, err := localkms.New(m, localkms.NewSecret("authz"))
@@ -46,10 +51,11 @@ func newAuthzServer(t testing.TB) *authzServer {
 		root: sigv4.Credentials{AccessKey: "authzroot", SecretKey: "authzroot-secret"},
 	}
 	clock := func() time.Time { return s.now }
-	layer := object.New(m, blobs, object.Options{Region: fzRegion, Now: clock, KMS: keys})
+	layer := object.New(m, blobs, object.Options{Region: fzRegion, Now: clock, KMS: keys, Replicator: r})
 	if s.ids, err = iam.NewStore(m, auth.Credentials{AccessKey: s.root.AccessKey, SecretKey: s.root.SecretKey}, make([]byte, iam.SealKeySize), clock); err != nil {
 		t.Fatal(err)
 	}
+	s.layer = layer
 	s.api = New(Config{Objects: layer, Region: fzRegion, Now: clock, KMS: keys, IAM: s.ids, Logger: slog.New(slog.DiscardHandler)})
 	return s
 }

@@ -41,6 +41,9 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
 		return nil, err
 	}
+	if opts.Replica, err = replicaVersion(rq, true); err != nil {
+		return nil, err
+	}
 	id, err := s.objects.CreateMultipartUpload(rq.ctx, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err

@@ -84,6 +84,9 @@ func (s *Server) putObject(rq *request) (response, error) {
 	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
 		return nil, err
 	}
+	if opts.Replica, err = replicaVersion(rq, true); err != nil {
+		return nil, err
+	}
 	info, err := s.objects.PutObject(rq.ctx, rq.bucket, rq.key, rq.body, opts)
 	if err != nil {
 		return nil, err
@@ -178,6 +181,7 @@ func objectHeaders(info object.ObjectInfo) headers {
 	}
 	h = append(h, lockHeaders(info)...)
 	h = append(h, restoreHeader(info)...)
+	h = append(h, replicationStatusHeaders(info)...)
 	return append(h, versionHeaders(info)...)
 }
 
@@ -311,7 +315,11 @@ func (s *Server) readObject(rq *request, withBody bool) (response, error) {
 }
 
 func (s *Server) deleteObject(rq *request) (response, error) {
-	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, object.DeleteOptions{VersionID: versionID(rq), BypassGovernance: s.bypassGovernance(rq)})
+	opts := object.DeleteOptions{VersionID: versionID(rq), BypassGovernance: s.bypassGovernance(rq)}
+	if err := replicaDeleteOptions(rq, &opts); err != nil {
+		return nil, err
+	}
+	res, err := s.objects.DeleteObject(rq.ctx, rq.bucket, rq.key, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -323,6 +323,11 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 			}
 		}
 	}
+	if replicationAction(rq, op.name) != "" {
+		// The change is another bucket's, replicated here: it is not
+		// replicated again.
+		rq.ctx = object.WithReplicaRequest(rq.ctx)
+	}
 	if !op.sts {
 		if err := s.checkExpectedOwner(rq); err != nil {
 			return nil, err
@@ -395,6 +400,9 @@ func authType(presigned bool) string {
 // its handler.
 func (s *Server) authorizeOperation(rq *request, op operation) error {
 	a, known := operationAuthz[op.name]
+	if action := replicationAction(rq, op.name); action != "" {
+		return s.authorize(rq, action, iamResource(rq.bucket, rq.key))
+	}
 	switch {
 	case known && a.on == onEachObject:
 		return nil

@@ -79,6 +79,9 @@ type Upload struct {
 	ChecksumType      string             `json:"sumtype,omitempty"`
 	// SSE is the encryption of every part and of the object.
 	SSE SSE `json:"sse,omitzero"`
+	// Replica is the source version an upload made by replication
+	// completes as.
+	Replica *Replica `json:"replica,omitempty"`
 }
 
 // UploadOptions describe CreateMultipartUpload.
@@ -93,6 +96,9 @@ type UploadOptions struct {
 	ChecksumType string
 	// Encryption encrypts the parts and the object.
 	Encryption Encryption
+	// Replica makes the upload one made by replication: its completion
+	// stores the source version's id and time (see PutOptions.Replica).
+	Replica *Replica
 }
 
 // Checksum types of a multipart object: a checksum of the whole data, or a
@@ -170,6 +176,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
 		return "", err
 	}
+	if err := checkReplica(opts.Replica); err != nil {
+		return "", err
+	}
 	sumType, err := UploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
 	if err != nil {
 		return "", err
@@ -184,7 +193,7 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 		SSE:      sse,
 		UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: opts.Attrs, Tags: opts.Tags,
 		Retention: opts.Retention, LegalHold: opts.LegalHold,
-		ChecksumAlgorithm: opts.ChecksumAlgorithm, ChecksumType: sumType,
+		ChecksumAlgorithm: opts.ChecksumAlgorithm, ChecksumType: sumType, Replica: opts.Replica,
 	}
 	val, err := json.Marshal(up)
 	if err != nil {
@@ -199,6 +208,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 		// after all the data was sent.
 		if err := checkLockable(b, up.Retention, up.LegalHold); err != nil {
 			return err
+		}
+		if up.Replica != nil && b.Versioning == "" {
+			return errUnversionedReplica
 		}
 		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
 	})
@@ -508,7 +520,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)
 			rec.Info.ChecksumType = up.ChecksumType
 		}
-		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond, l.replicateStamp(ctx, tx, ChangeVersion, bucket, key, EventCompleteMultipart)); err != nil {
+		if err := l.commitVersion(ctx, tx, bucket, key, &rec, opts.Cond, up.Replica, EventCompleteMultipart); err != nil {
 			return err
 		}
 		if err := l.recordEvent(ctx, tx, EventCompleteMultipart, bucket, key, rec.Info); err != nil {

@@ -78,6 +78,9 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err := checkWebsiteRedirect(opts.Attrs.WebsiteRedirectLocation); err != nil {
 		return ObjectInfo{}, err
 	}
+	if err := checkReplica(opts.Replica); err != nil {
+		return ObjectInfo{}, err
+	}
 	// Fail fast before streaming a body to a blob that could not be
 	// stored. An inline body is only read into memory, and the commit
 	// checks the bucket anyway, so small PUTs skip this read.
@@ -148,7 +151,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	base := rec
 	rolledBack, err := l.update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
 		rec = base // commitRecord stamps rec; a rerun starts again from base
-		if err := l.commitRecord(tx, bucket, key, &rec, opts.Cond, l.replicateStamp(ctx, tx, ChangeVersion, bucket, key, opts.event())); err != nil {
+		if err := l.commitVersion(ctx, tx, bucket, key, &rec, opts.Cond, opts.Replica, opts.event()); err != nil {
 			return err
 		}
 		if err := l.recordEvent(ctx, tx, opts.event(), bucket, key, rec.Info); err != nil {
@@ -613,8 +616,28 @@ type DeleteOptions struct {
 	// BypassGovernance allows deleting a version under GOVERNANCE
 	// retention.
 	BypassGovernance bool
+	// Replica, on a delete made by replication, names the source's
+	// version (VersionID is then ignored): with DeleteMarker, a delete
+	// marker of that id and time is stored; without, that version is
+	// deleted for good. Neither is replicated again.
+	Replica      *Replica
+	DeleteMarker bool
 	// lifecycle: a lifecycle rule deletes, and the events say so.
 	lifecycle bool
+}
+
+// check refuses a replica delete kura cannot carry out.
+func (o DeleteOptions) check() error {
+	if o.Replica == nil {
+		return nil
+	}
+	if !o.DeleteMarker {
+		if !ValidVersionID(o.Replica.VersionID) {
+			return s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+		}
+		return nil
+	}
+	return checkReplica(o.Replica)
 }
 
 // event names the event of a delete: a lifecycle rule's own name for
@@ -639,6 +662,9 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string, opts Delet
 	}
 	if !s3name.ValidBucket(bucket) {
 		return DeleteResult{}, s3err.ErrNoSuchBucket
+	}
+	if err := opts.check(); err != nil {
+		return DeleteResult{}, err
 	}
 	var res DeleteResult
 	err := l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) (err error) {

@@ -220,3 +220,134 @@ func (l *Layer) rewriteVersion(tx meta.Txn, b BucketInfo, key string, vkey []byt
 	}
 	return tx.Set(objectKey(b.Name, key), enc)
 }
+
+// checkReplica refuses a replica identity kura cannot place: a version id
+// that is neither one of its own (32 hex digits, which embed the
+// version's time) nor "null", or a time a record cannot hold.
+func checkReplica(r *Replica) error {
+	if r == nil {
+		return nil
+	}
+	if !ValidVersionID(r.VersionID) {
+		return s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+	}
+	if r.ModTime.IsZero() || r.ModTime.Before(minRecordTime) || !r.ModTime.Before(maxRetainUntil) {
+		return s3err.ErrInvalidArgument.WithMessage("Invalid modification time of a replicated version")
+	}
+	return nil
+}
+
+// minRecordTime is the earliest time a record can hold (Unix nanoseconds
+// in an int64, rounded in).
+var minRecordTime = time.Date(1678, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// errUnversionedReplica refuses a replica for a bucket that does not keep
+// versions: a replica keeps its source's version id.
+var errUnversionedReplica = s3err.ErrInvalidRequest.WithMessage("Versioning must be enabled on the destination bucket of a replication.")
+
+// commitVersion makes rec a new version of bucket/key: the write's own
+// (commitRecord, handing the change to the Replicator) or, with replica,
+// the source's (commitReplica, which never replicates).
+func (l *Layer) commitVersion(ctx context.Context, tx meta.Txn, bucket, key string, rec *record, cond Conditions, replica *Replica, event string) error {
+	if replica != nil {
+		return l.commitReplica(tx, bucket, key, rec, *replica)
+	}
+	return l.commitRecord(tx, bucket, key, rec, cond, l.replicateStamp(ctx, tx, ChangeVersion, bucket, key, event))
+}
+
+// commitReplica stores rec as the version r names, written by replication:
+// its V-key is where r's id and time put it among the key's versions, so
+// that replicas arriving in any order end as they were at the source. A
+// version of that id already there (a retried replication) is replaced,
+// and its data released; "null" replaces the null version. The O-key then
+// holds the newest version, which is rec only if nothing newer arrived
+// first. The caller writes rec's data keys for rec.UID.
+func (l *Layer) commitReplica(tx meta.Txn, bucket, key string, rec *record, r Replica) error {
+	b, err := readBucket(tx, bucket)
+	if err != nil {
+		return err
+	}
+	if b.Versioning == "" {
+		return errUnversionedReplica
+	}
+	rec.Info.VersionID, rec.Info.LastModified = r.VersionID, r.ModTime.UTC()
+	rec.Info.Replica, rec.Info.Replication = true, nil
+	if !rec.Info.IsDeleteMarker {
+		if err := l.applyLock(b, rec, l.opts.Now().UTC()); err != nil {
+			return err
+		}
+	}
+	var vkey []byte
+	if r.VersionID == NullVersion {
+		if err := l.dropNullVersion(tx, b, key); err != nil {
+			return err
+		}
+		vkey = versionKey(bucket, key, rec.Info.LastModified, NullVersion)
+	} else {
+		var ok bool
+		if vkey, ok = versionKeyOf(bucket, key, r.VersionID); !ok {
+			return s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
+		}
+		if err := l.dropVersionAt(tx, vkey); err != nil {
+			return err
+		}
+	}
+	if err := tx.Set(vkey, rec.encode()); err != nil {
+		return err
+	}
+	return l.refreshLatest(tx, bucket, key)
+}
+
+// dropVersionAt releases the data of the version at vkey, if there is
+// one; the caller overwrites or deletes vkey.
+func (l *Layer) dropVersionAt(tx meta.Txn, vkey []byte) error {
+	val, err := tx.Get(vkey)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	old, err := decodeRecord(val, true)
+	if err != nil {
+		return err
+	}
+	return l.dropData(tx, old)
+}
+
+// refreshLatest points the O-key of a versioned key at its newest
+// version, removing it when that is a delete marker or there is none. An
+// O-key that already holds the newest version is left as it is.
+func (l *Layer) refreshLatest(tx meta.Txn, bucket, key string) error {
+	newest, any, err := newestVersion(tx, bucket, key)
+	if err != nil {
+		return err
+	}
+	cur, found, err := getRecord(tx, bucket, key)
+	if err != nil {
+		return err
+	}
+	if !any || newest.rec.Info.IsDeleteMarker {
+		if !found {
+			return nil
+		}
+		return tx.Delete(objectKey(bucket, key))
+	}
+	if found && cur.UID == newest.rec.UID {
+		return nil
+	}
+	return l.setLatest(tx, bucket, key, &newest.rec)
+}
+
+// replicaDeleteMarker stores the delete marker r names, written by
+// replication, placed as commitReplica places versions.
+func (l *Layer) replicaDeleteMarker(ctx context.Context, tx meta.Txn, bucket, key string, r Replica) (DeleteResult, error) {
+	marker := record{UID: newUID(), Info: ObjectInfo{IsDeleteMarker: true}}
+	if err := l.commitReplica(tx, bucket, key, &marker, r); err != nil {
+		return DeleteResult{}, err
+	}
+	if err := l.recordEvent(ctx, tx, EventDeleteMarkerCreated, bucket, key, marker.Info); err != nil {
+		return DeleteResult{}, err
+	}
+	return DeleteResult{VersionID: r.VersionID, DeleteMarker: true}, nil
+}

@@ -149,6 +149,10 @@ type PutOptions struct {
 	LegalHold bool
 	// Encryption encrypts the object.
 	Encryption Encryption
+	// Replica, on a write made by replication, is the source version's
+	// id and time, which the version keeps; it is marked Replica and not
+	// replicated again.
+	Replica *Replica
 
 	// eventName is the event the write raises when it is not a plain
 	// PUT: a copy that rewrites its data is stored by PutObject.

@@ -268,6 +268,12 @@ func (l *Layer) deleteInTxn(ctx context.Context, tx meta.Txn, bucket, key string
 	if err != nil {
 		return DeleteResult{}, err
 	}
+	if r := opts.Replica; r != nil {
+		if opts.DeleteMarker {
+			return l.replicaDeleteMarker(ctx, tx, bucket, key, *r)
+		}
+		return l.deleteVersion(ctx, tx, b, key, r.VersionID, opts)
+	}
 	if vid := opts.VersionID; vid != "" {
 		return l.deleteVersion(ctx, tx, b, key, vid, opts)
 	}
@@ -322,7 +328,7 @@ func (l *Layer) deleteVersion(ctx context.Context, tx meta.Txn, b BucketInfo, ke
 	if err := l.recordEvent(ctx, tx, opts.event(EventDelete), b.Name, key, e.rec.Info); err != nil {
 		return res, err
 	}
-	if !opts.lifecycle {
+	if !opts.lifecycle && opts.Replica == nil {
 		if err := l.replicate(ctx, tx, ChangeVersionDelete, b.Name, key, EventDelete, &e.rec); err != nil {
 			return res, err
 		}
