@@ -97,10 +97,6 @@ type Replicator interface {
 	Replicate(ctx context.Context, tx meta.Txn, c Change, doc []byte) (map[string]ReplicationStatus, error)
 }
 
-// replicationConfig is the name of the bucket configuration document
-// holding the bucket's replication configuration.
-const replicationConfig = "replication"
-
 type replicaRequestKey struct{}
 
 // WithReplicaRequest marks ctx as a replication request's: the metadata
@@ -132,7 +128,7 @@ func (l *Layer) replicate(ctx context.Context, tx meta.Txn, kind ChangeKind, buc
 	if l.opts.Replicator == nil || IsReplicaRequest(ctx) {
 		return nil
 	}
-	doc, err := tx.Get(configKey(bucket, replicationConfig))
+	doc, err := tx.Get(configKey(bucket, ReplicationConfigName))
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil
 	}

@@ -83,7 +83,7 @@ func replicatedLayer(t *testing.T, m meta.Store, lock bool) (testLayer, *fakeRep
 			t.Fatal(err)
 		}
 	}
-	if err := l.SetBucketConfig(ctx, "src", replicationConfig, []byte("<ReplicationConfiguration/>")); err != nil {
+	if err := l.SetBucketConfig(ctx, "src", ReplicationConfigName, []byte("<ReplicationConfiguration/>")); err != nil {
 		t.Fatal(err)
 	}
 	return l, f

@@ -166,7 +166,7 @@ func (s *Service) sendMetadata(ctx context.Context, layer *object.Layer, r *targ
 // for its destination settings (storage class, KMS key); nil when the
 // configuration changed since the change was queued.
 func (s *Service) ruleFor(ctx context.Context, layer *object.Layer, r *targetRun, bucket, key string, tags map[string]string) *rule {
-	doc, err := layer.BucketConfig(ctx, bucket, ConfigName)
+	doc, err := layer.BucketConfig(ctx, bucket, object.ReplicationConfigName)
 	if err != nil {
 		return nil
 	}
@@ -181,10 +181,6 @@ func (s *Service) ruleFor(ctx context.Context, layer *object.Layer, r *targetRun
 	}
 	return nil
 }
-
-// ConfigName is the name of the bucket configuration document that
-// holds a bucket's replication rules.
-const ConfigName = "replication"
 
 // limitedReader paces reads to a target's bandwidth.
 type limitedReader struct {

@@ -82,7 +82,7 @@ func (s *Service) Resync(ctx context.Context, bucket, arn string) error {
 	if err != nil {
 		return err
 	}
-	doc, err := layer.BucketConfig(ctx, bucket, ConfigName)
+	doc, err := layer.BucketConfig(ctx, bucket, object.ReplicationConfigName)
 	if errors.Is(err, object.ErrNoConfig) {
 		return ErrNoExistingObjectReplication
 	}
@@ -192,7 +192,7 @@ func (s *Service) resyncStep(ctx context.Context, layer *object.Layer, r *target
 		st.State, st.Finished, st.Error = state, s.opts.Now(), msg
 		return s.opts.Meta.Update(ctx, nil, func(tx meta.Txn) error { return writeResync(tx, r.t.ID, st) })
 	}
-	doc, err := layer.BucketConfig(ctx, bucket, ConfigName)
+	doc, err := layer.BucketConfig(ctx, bucket, object.ReplicationConfigName)
 	if errors.Is(err, object.ErrNoConfig) {
 		return false, finish(ResyncFailed, "the bucket has no replication configuration")
 	}
