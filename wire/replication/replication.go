@@ -146,7 +146,44 @@ func (c *Configuration) UnmarshalXML(d *xml.Decoder, start xml.StartElement) err
 		return err
 	}
 	*c = Configuration{Role: doc.Role, Rules: doc.Rules}
+	for i := range c.Rules {
+		c.Rules[i].dropEmptyElements()
+	}
 	return nil
+}
+
+// dropEmptyElements reads elements sent empty as absent. MinIO's Go
+// client sends every element of a rule, with empty values for those its
+// caller did not set (<Filter><Prefix></Prefix><And></And><Tag></Tag>
+// </Filter>, <DeleteReplication><Status></Status>...); MinIO reads them
+// as not set, and so does kura.
+func (r *Rule) dropEmptyElements() {
+	if f := r.Filter; f != nil {
+		if f.And != nil && f.And.Prefix == "" && len(f.And.Tags) == 0 {
+			f.And = nil
+		}
+		if f.Tag != nil && f.Tag.Key == "" && f.Tag.Value == "" {
+			f.Tag = nil
+		}
+		if f.Prefix != nil && *f.Prefix == "" && (f.And != nil || f.Tag != nil) {
+			f.Prefix = nil
+		}
+	}
+	for _, s := range []**Status{&r.DeleteMarkerReplication, &r.DeleteReplication, &r.ExistingObjectReplication} {
+		if *s != nil && (*s).Status == "" {
+			*s = nil
+		}
+	}
+	if c := r.SourceSelectionCriteria; c != nil {
+		for _, s := range []**Status{&c.SSEKMSEncryptedObjects, &c.ReplicaModifications} {
+			if *s != nil && (*s).Status == "" {
+				*s = nil
+			}
+		}
+		if c.SSEKMSEncryptedObjects == nil && c.ReplicaModifications == nil {
+			r.SourceSelectionCriteria = nil
+		}
+	}
 }
 
 // MarshalXML encodes the configuration in the S3 namespace.

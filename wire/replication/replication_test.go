@@ -102,18 +102,16 @@ func TestValidate(t *testing.T) {
 		{"no role", `<ReplicationConfiguration>` + rule(1, `<Filter/>`+markers+dest) + `</ReplicationConfiguration>`, nil},
 		{"two rules", doc(rule(1, `<Filter/>`+markers+dest), rule(2, `<Filter/>`+markers+dest)), nil},
 		{"no rules", doc(), s3err.ErrMalformedXML},
-		{"bad role", `<ReplicationConfiguration><Role>role</Role>` + rule(1, `<Filter/>`+markers+dest) + `</ReplicationConfiguration>`, s3err.ErrInvalidArgument},
 		{"bad status", doc(`<Rule><Status>On</Status><Filter/>` + markers + dest + `</Rule>`), s3err.ErrMalformedXML},
 		{"filter and prefix", doc(rule(1, `<Filter/><Prefix>p</Prefix>`+markers+dest)), s3err.ErrMalformedXML},
 		{"neither filter nor prefix", doc(rule(1, markers+dest)), s3err.ErrMalformedXML},
 		{"two predicates", doc(rule(1, `<Filter><Prefix>a</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></Filter>`+markers+dest)), s3err.ErrMalformedXML},
-		{"empty and", doc(rule(1, `<Filter><And/></Filter>`+markers+dest)), s3err.ErrMalformedXML},
 		{"duplicate tag keys", doc(rule(1, `<Filter><And><Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k</Key><Value>2</Value></Tag></And></Filter>`+markers+dest)), s3err.ErrInvalidRequest},
 		{"invalid tag", doc(rule(1, `<Filter><Tag><Key>a*</Key><Value>v</Value></Tag></Filter>`+markers+dest)), s3err.ErrInvalidTag},
 		{"no delete marker replication", doc(rule(1, `<Filter/>`+dest)), s3err.ErrInvalidRequest},
 		{"delete markers with tags", doc(rule(1, `<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter><DeleteMarkerReplication><Status>Enabled</Status></DeleteMarkerReplication>`+dest)), s3err.ErrInvalidRequest},
 		{"bad delete replication", doc(rule(1, `<Filter/>`+markers+`<DeleteReplication><Status>Yes</Status></DeleteReplication>`+dest)), s3err.ErrMalformedXML},
-		{"bad selection criteria", doc(rule(1, `<Filter/>`+markers+dest+`<SourceSelectionCriteria><ReplicaModifications><Status/></ReplicaModifications></SourceSelectionCriteria>`)), s3err.ErrMalformedXML},
+		{"bad selection criteria", doc(rule(1, `<Filter/>`+markers+dest+`<SourceSelectionCriteria><ReplicaModifications><Status>On</Status></ReplicaModifications></SourceSelectionCriteria>`)), s3err.ErrMalformedXML},
 		{"duplicate priority", doc(rule(1, `<Filter/>`+markers+dest), rule(1, `<Filter/>`+markers+dest)), s3err.ErrInvalidRequest},
 		{"negative priority", doc(rule(-1, `<Filter/>`+markers+dest)), s3err.ErrInvalidArgument},
 		{"duplicate ids", doc(`<Rule><ID>a</ID><Priority>1</Priority><Status>Enabled</Status><Filter/>`+markers+dest+`</Rule>`, `<Rule><ID>a</ID><Priority>2</Priority><Status>Enabled</Status><Filter/>`+markers+dest+`</Rule>`), s3err.ErrInvalidArgument},
@@ -177,5 +175,36 @@ func TestLimits(t *testing.T) {
 	}
 	if _, err := Parse(strings.NewReader(padded(MaxDocumentSize + 1))); !errors.Is(err, s3err.ErrRequestBodyTooLarge) {
 		t.Fatalf("document of MaxDocumentSize+1: %v", err)
+	}
+}
+
+// MinIO's Go client sends every element of a rule, empty when unset, and
+// minio-py's documented example sends a placeholder role: both are read
+// as a rule without those settings.
+func TestParseReadsEmptyElementsAsAbsent(t *testing.T) {
+	doc := `<ReplicationConfiguration><Rule><ID>all</ID><Status>Enabled</Status><Priority>1</Priority>` +
+		`<DeleteMarkerReplication><Status>Enabled</Status></DeleteMarkerReplication><DeleteReplication><Status></Status></DeleteReplication>` +
+		`<Destination><Bucket>arn:minio:replication:us-east-1:abc:dst</Bucket></Destination><Filter><Prefix></Prefix><And></And><Tag></Tag></Filter>` +
+		`<SourceSelectionCriteria><ReplicaModifications><Status></Status></ReplicaModifications></SourceSelectionCriteria>` +
+		`<ExistingObjectReplication><Status></Status></ExistingObjectReplication></Rule><Role>REPLACE-WITH-ACTUAL-ROLE</Role></ReplicationConfiguration>`
+	c, err := Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	want := Rule{
+		ID: "all", Priority: 1, Status: Enabled, Filter: &Filter{Prefix: new("")},
+		DeleteMarkerReplication: &Status{Enabled},
+		Destination:             Destination{Bucket: "arn:minio:replication:us-east-1:abc:dst"},
+	}
+	if !reflect.DeepEqual(c.Rules[0], want) || c.Role != "REPLACE-WITH-ACTUAL-ROLE" {
+		t.Fatalf("parsed %+v (role %q), want %+v", c.Rules[0], c.Role, want)
+	}
+	// A tag with a key is a tag, even with an empty value.
+	c, err = Parse(strings.NewReader(strings.Replace(doc, "<Tag></Tag>", "<Tag><Key>k</Key><Value></Value></Tag>", 1)))
+	if err != nil || c.Rules[0].Filter.Tag == nil || c.Rules[0].Filter.Prefix != nil {
+		t.Fatalf("tag filter: %+v %v", c.Rules[0].Filter, err)
 	}
 }
