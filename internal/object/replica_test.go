@@ -331,3 +331,26 @@ func TestReplicaDeletes(t *testing.T) {
 		t.Fatalf("replica deletes called the Replicator %d times", f.calls)
 	}
 }
+
+// A replica keeps its source's retention even when it has run out since
+// (a write of the bucket's own is refused a retention in the past).
+func TestReplicaRetentionRunOut(t *testing.T) {
+	ctx := context.Background()
+	l, _ := replicatedLayer(t, nil, true)
+	v := newSourceVersion(l.clock.Now().Add(-48*time.Hour), []byte("worm"))
+	lapsed := Retention{Mode: LockGovernance, RetainUntil: l.clock.Now().Add(-24 * time.Hour)}
+	if _, err := l.PutObject(ctx, "plain", "own", bytes.NewReader(v.data), PutOptions{Size: 4, Retention: lapsed}); !errors.Is(err, s3err.ErrInvalidArgument) {
+		t.Fatalf("the bucket's own write with a lapsed retention: %v", err)
+	}
+	info, err := l.PutObject(ctx, "plain", "k", bytes.NewReader(v.data), PutOptions{Size: 4, Retention: lapsed, Replica: v.replica()})
+	if err != nil || !info.Retention.RetainUntil.Equal(lapsed.RetainUntil) {
+		t.Fatalf("replica with a lapsed retention: %+v %v", info.Retention, err)
+	}
+	if _, err := l.CreateMultipartUpload(ctx, "plain", "mp", UploadOptions{Retention: lapsed, Replica: v.replica()}); err != nil {
+		t.Fatalf("replica upload with a lapsed retention: %v", err)
+	}
+	// It protects nothing: the version can be deleted.
+	if _, err := l.DeleteObject(ctx, "plain", "k", DeleteOptions{VersionID: v.id}); err != nil {
+		t.Fatalf("deleting a version whose retention ran out: %v", err)
+	}
+}
