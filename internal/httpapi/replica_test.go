@@ -122,6 +122,20 @@ func TestReplicationRequestAuthorization(t *testing.T) {
 	if s.exists(t, "/dst/k?versionId="+vid) {
 		t.Fatal("the replica version delete left the version")
 	}
+
+	// A replicator may abort the uploads it makes, as replication
+	// requests.
+	upVid := sourceVersionID(at.Add(2 * time.Minute))
+	rec := s.do(replicator, "POST", "/dst/mp?uploads&versionId="+upVid, replicaHeaders(mtime), nil)
+	var initiated struct{ UploadId string }
+	if err := xml.Unmarshal(rec.Body.Bytes(), &initiated); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("replicator's replica upload: %d %s", rec.Code, rec.Body)
+	}
+	wantCode(t, "writer's replica upload", s.do(writer, "POST", "/dst/mp?uploads&versionId="+upVid, replicaHeaders(mtime), nil), http.StatusForbidden, "AccessDenied")
+	wantCode(t, "replicator's plain abort", s.do(replicator, "DELETE", "/dst/mp?uploadId="+initiated.UploadId, nil, nil), http.StatusForbidden, "AccessDenied")
+	if rec := s.do(replicator, "DELETE", "/dst/mp?uploadId="+initiated.UploadId, replicaHeaders(""), nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("replicator's abort: %d %s", rec.Code, rec.Body)
+	}
 }
 
 const tagDoc = `<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>`
