@@ -354,3 +354,45 @@ func TestReplicaRetentionRunOut(t *testing.T) {
 		t.Fatalf("deleting a version whose retention ran out: %v", err)
 	}
 }
+
+// A replica whose time is not the one its version id embeds (a source
+// that sends its times rounded) is still one version: a change of its
+// tags rewrites it where it is, rather than adding a second.
+func TestReplicaTimeApartFromItsID(t *testing.T) {
+	ctx := context.Background()
+	l, _ := replicatedLayer(t, nil, false)
+	at := l.clock.Now().Add(-time.Hour)
+	v := sourceVersion{id: newVersionID(at), at: at.Truncate(time.Second).Add(-time.Second), data: []byte("x")}
+	arrive(t, l, "plain", "k", v)
+	if _, err := l.PutObjectTags(ctx, "plain", "k", v.id, map[string]string{"a": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.PutObjectTags(ctx, "plain", "k", "", map[string]string{"c": "d"}); err != nil {
+		t.Fatal(err)
+	}
+	ids, latest := versionIDs(t, l, "plain", "k")
+	if !slices.Equal(ids, []string{v.id}) || latest != v.id {
+		t.Fatalf("versions %q latest %q", ids, latest)
+	}
+	tags, _, err := l.GetObjectTags(ctx, "plain", "k", v.id)
+	if err != nil || tags["c"] != "d" {
+		t.Fatalf("tags %v %v", tags, err)
+	}
+}
+
+// A write after a replica whose version id embeds a later time than the
+// one its source sent still becomes the latest version.
+func TestWriteAfterReplicaTimeApart(t *testing.T) {
+	l, _ := replicatedLayer(t, nil, false)
+	ahead := l.clock.Now().Add(time.Minute) // the source's clock runs ahead
+	v := sourceVersion{id: newVersionID(ahead), at: ahead.Add(-2 * time.Minute), data: []byte("replica")}
+	arrive(t, l, "plain", "k", v)
+	own := put(t, l, "plain", "k", []byte("own"))
+	ids, latest := versionIDs(t, l, "plain", "k")
+	if !slices.Equal(ids, []string{own.VersionID, v.id}) || latest != own.VersionID {
+		t.Fatalf("versions %q latest %q, want %s first", ids, latest, own.VersionID)
+	}
+	if got, _, err := get(t, l, "plain", "k", GetOptions{}); err != nil || string(got) != "own" {
+		t.Fatalf("GET %q %v", got, err)
+	}
+}
