@@ -27,6 +27,7 @@ var replicationActions = map[string]string{
 	"CreateMultipartUpload":   "s3:ReplicateObject",
 	"UploadPart":              "s3:ReplicateObject",
 	"CompleteMultipartUpload": "s3:ReplicateObject",
+	"AbortMultipartUpload":    "s3:ReplicateObject",
 	"PutObjectRetention":      "s3:ReplicateObject",
 	"PutObjectLegalHold":      "s3:ReplicateObject",
 	"DeleteObject":            "s3:ReplicateDelete",

@@ -122,6 +122,20 @@ func TestReplicationRequestAuthorization(t *testing.T) {
 	if s.exists(t, "/dst/k?versionId="+vid) {
 		t.Fatal("the replica version delete left the version")
 	}
+
+	// A replicator may abort the uploads it makes, as replication
+	// requests.
+	upVid := sourceVersionID(at.Add(2 * time.Minute))
+	rec := s.do(replicator, "POST", "/dst/mp?uploads&versionId="+upVid, replicaHeaders(mtime), nil)
+	var initiated struct{ UploadId string }
+	if err := xml.Unmarshal(rec.Body.Bytes(), &initiated); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("replicator's replica upload: %d %s", rec.Code, rec.Body)
+	}
+	wantCode(t, "writer's replica upload", s.do(writer, "POST", "/dst/mp?uploads&versionId="+upVid, replicaHeaders(mtime), nil), http.StatusForbidden, "AccessDenied")
+	wantCode(t, "replicator's plain abort", s.do(replicator, "DELETE", "/dst/mp?uploadId="+initiated.UploadId, nil, nil), http.StatusForbidden, "AccessDenied")
+	if rec := s.do(replicator, "DELETE", "/dst/mp?uploadId="+initiated.UploadId, replicaHeaders(""), nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("replicator's abort: %d %s", rec.Code, rec.Body)
+	}
 }
 
 const tagDoc = `<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>`
@@ -254,5 +268,49 @@ func TestReplicaDeleteMarkerAndUpload(t *testing.T) {
 	}
 	if n := r.count(); n != 0 {
 		t.Fatalf("replica writes were handed to the replicator %d times", n)
+	}
+}
+
+// Retention and legal hold sent as replication requests are authorized
+// as s3:ReplicateObject, and are not replicated again.
+func TestReplicaLockRequests(t *testing.T) {
+	s, r := replicaServer(t)
+	if err := s.layer.CreateBucket(context.Background(), "lck", object.CreateBucketOptions{ObjectLock: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.layer.SetBucketConfig(context.Background(), "lck", "replication", []byte("<ReplicationConfiguration/>")); err != nil {
+		t.Fatal(err)
+	}
+	obj := `"arn:aws:s3:::lck/*"`
+	locker := s.user(t, "locker", allowDeny(statement("Allow", `"s3:PutObjectLegalHold","s3:PutObjectRetention"`, obj), ""))
+	replicator := s.user(t, "replicator", allowDeny(statement("Allow", `"s3:ReplicateObject"`, obj), ""))
+	at := s.now.Add(-time.Hour)
+	vid := sourceVersionID(at)
+	if rec := s.do(replicator, "PUT", "/lck/k?versionId="+vid, replicaHeaders(at.Format(time.RFC3339Nano)), []byte("worm")); rec.Code != http.StatusOK {
+		t.Fatalf("replica PUT: %d %s", rec.Code, rec.Body)
+	}
+	hold := []byte("<LegalHold><Status>ON</Status></LegalHold>")
+	until := s.now.Add(24 * time.Hour).Format(time.RFC3339)
+	retention := []byte("<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>" + until + "</RetainUntilDate></Retention>")
+	for _, tc := range []struct {
+		what, target string
+		doc          []byte
+	}{
+		{"legal hold", "/lck/k?legal-hold&versionId=" + vid, hold},
+		{"retention", "/lck/k?retention&versionId=" + vid, retention},
+	} {
+		h := replicaHeaders("")
+		h.Set("Content-MD5", contentMD5Of(tc.doc))
+		wantCode(t, "locker's replica "+tc.what, s.do(locker, "PUT", tc.target, h, tc.doc), http.StatusForbidden, "AccessDenied")
+		if rec := s.do(replicator, "PUT", tc.target, h, tc.doc); rec.Code != http.StatusOK {
+			t.Fatalf("replicator's replica %s: %d %s", tc.what, rec.Code, rec.Body)
+		}
+	}
+	head := s.asRoot(t, "HEAD", "/lck/k?versionId="+vid, nil, "").Header()
+	if head.Get("x-amz-object-lock-legal-hold") != "ON" || head.Get("x-amz-object-lock-mode") != "GOVERNANCE" {
+		t.Fatalf("the replica's lock: %v", head)
+	}
+	if n := r.count(); n != 0 {
+		t.Fatalf("replicated lock changes were handed to the replicator %d times", n)
 	}
 }

@@ -173,7 +173,7 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := checkWebsiteRedirect(opts.Attrs.WebsiteRedirectLocation); err != nil {
 		return "", err
 	}
-	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
+	if err := checkRetentionRequest(opts.Retention, retentionCheckTime(opts.Replica, l.opts.Now())); err != nil {
 		return "", err
 	}
 	if err := checkReplica(opts.Replica); err != nil {

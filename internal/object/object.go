@@ -93,7 +93,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	if err := validTags(opts.Tags); err != nil {
 		return ObjectInfo{}, err
 	}
-	if err := checkRetentionRequest(opts.Retention, l.opts.Now()); err != nil {
+	if err := checkRetentionRequest(opts.Retention, retentionCheckTime(opts.Replica, l.opts.Now())); err != nil {
 		return ObjectInfo{}, err
 	}
 

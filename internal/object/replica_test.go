@@ -331,3 +331,68 @@ func TestReplicaDeletes(t *testing.T) {
 		t.Fatalf("replica deletes called the Replicator %d times", f.calls)
 	}
 }
+
+// A replica keeps its source's retention even when it has run out since
+// (a write of the bucket's own is refused a retention in the past).
+func TestReplicaRetentionRunOut(t *testing.T) {
+	ctx := context.Background()
+	l, _ := replicatedLayer(t, nil, true)
+	v := newSourceVersion(l.clock.Now().Add(-48*time.Hour), []byte("worm"))
+	lapsed := Retention{Mode: LockGovernance, RetainUntil: l.clock.Now().Add(-24 * time.Hour)}
+	if _, err := l.PutObject(ctx, "plain", "own", bytes.NewReader(v.data), PutOptions{Size: 4, Retention: lapsed}); !errors.Is(err, s3err.ErrInvalidArgument) {
+		t.Fatalf("the bucket's own write with a lapsed retention: %v", err)
+	}
+	info, err := l.PutObject(ctx, "plain", "k", bytes.NewReader(v.data), PutOptions{Size: 4, Retention: lapsed, Replica: v.replica()})
+	if err != nil || !info.Retention.RetainUntil.Equal(lapsed.RetainUntil) {
+		t.Fatalf("replica with a lapsed retention: %+v %v", info.Retention, err)
+	}
+	if _, err := l.CreateMultipartUpload(ctx, "plain", "mp", UploadOptions{Retention: lapsed, Replica: v.replica()}); err != nil {
+		t.Fatalf("replica upload with a lapsed retention: %v", err)
+	}
+	// It protects nothing: the version can be deleted.
+	if _, err := l.DeleteObject(ctx, "plain", "k", DeleteOptions{VersionID: v.id}); err != nil {
+		t.Fatalf("deleting a version whose retention ran out: %v", err)
+	}
+}
+
+// A replica whose time is not the one its version id embeds (a source
+// that sends its times rounded) is still one version: a change of its
+// tags rewrites it where it is, rather than adding a second.
+func TestReplicaTimeApartFromItsID(t *testing.T) {
+	ctx := context.Background()
+	l, _ := replicatedLayer(t, nil, false)
+	at := l.clock.Now().Add(-time.Hour)
+	v := sourceVersion{id: newVersionID(at), at: at.Truncate(time.Second).Add(-time.Second), data: []byte("x")}
+	arrive(t, l, "plain", "k", v)
+	if _, err := l.PutObjectTags(ctx, "plain", "k", v.id, map[string]string{"a": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.PutObjectTags(ctx, "plain", "k", "", map[string]string{"c": "d"}); err != nil {
+		t.Fatal(err)
+	}
+	ids, latest := versionIDs(t, l, "plain", "k")
+	if !slices.Equal(ids, []string{v.id}) || latest != v.id {
+		t.Fatalf("versions %q latest %q", ids, latest)
+	}
+	tags, _, err := l.GetObjectTags(ctx, "plain", "k", v.id)
+	if err != nil || tags["c"] != "d" {
+		t.Fatalf("tags %v %v", tags, err)
+	}
+}
+
+// A write after a replica whose version id embeds a later time than the
+// one its source sent still becomes the latest version.
+func TestWriteAfterReplicaTimeApart(t *testing.T) {
+	l, _ := replicatedLayer(t, nil, false)
+	ahead := l.clock.Now().Add(time.Minute) // the source's clock runs ahead
+	v := sourceVersion{id: newVersionID(ahead), at: ahead.Add(-2 * time.Minute), data: []byte("replica")}
+	arrive(t, l, "plain", "k", v)
+	own := put(t, l, "plain", "k", []byte("own"))
+	ids, latest := versionIDs(t, l, "plain", "k")
+	if !slices.Equal(ids, []string{own.VersionID, v.id}) || latest != own.VersionID {
+		t.Fatalf("versions %q latest %q, want %s first", ids, latest, own.VersionID)
+	}
+	if got, _, err := get(t, l, "plain", "k", GetOptions{}); err != nil || string(got) != "own" {
+		t.Fatalf("GET %q %v", got, err)
+	}
+}

@@ -233,6 +233,17 @@ func checkReplica(r *Replica) error {
 	return nil
 }
 
+// retentionCheckTime is the time a new version's retention must end
+// after: now for a write of the bucket's own, but nothing for a replica,
+// whose retention is its source's and may have run out since the source
+// version was written (it then protects nothing, here as there).
+func retentionCheckTime(r *Replica, now time.Time) time.Time {
+	if r != nil {
+		return minRecordTime
+	}
+	return now
+}
+
 // minRecordTime is the earliest time a record can hold (Unix nanoseconds
 // in an int64, rounded in).
 var minRecordTime = time.Date(1678, time.January, 1, 0, 0, 0, 0, time.UTC)

@@ -100,7 +100,7 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid, event string
 		}
 		var vkey []byte
 		if b.Versioning != "" {
-			vkey = versionKey(bucket, key, rec.Info.LastModified, rec.Info.VersionID)
+			vkey = storedVersionKey(bucket, key, rec.Info)
 		}
 		return l.rewriteVersion(tx, b, key, vkey, &rec)
 	})

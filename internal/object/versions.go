@@ -78,6 +78,17 @@ func versionKeyOf(bucket, key, vid string) ([]byte, bool) {
 	return append(append(keyVersionsPrefix(bucket, key), raw[:8]...), vid...), true
 }
 
+// storedVersionKey is the V-key of the stored version info describes. A
+// version id names its V-key, whose time is the version's LastModified
+// for the versions kura makes but not always for a replica, whose time
+// is its source's; the null version's V-key is at its LastModified.
+func storedVersionKey(bucket, key string, info ObjectInfo) []byte {
+	if k, ok := versionKeyOf(bucket, key, info.VersionID); ok {
+		return k
+	}
+	return versionKey(bucket, key, info.LastModified, info.VersionID)
+}
+
 // ValidVersionID reports whether vid can name a version.
 func ValidVersionID(vid string) bool {
 	_, ok := versionKeyOf("b", "k", vid)
@@ -113,6 +124,21 @@ func keyVersions(r meta.Reader, bucket, key string, fn func(versionEntry) bool) 
 		}
 	}
 	return it.Err()
+}
+
+// keyTime is the time e's V-key orders it by: its LastModified, but for
+// a replica whose source sent a time apart from the one its version id
+// embeds, the later of the two, so that a version stamped after it also
+// sorts after it.
+func (e versionEntry) keyTime(bucket, key string) time.Time {
+	at := e.rec.Info.LastModified
+	p := len(keyVersionsPrefix(bucket, key))
+	if len(e.key) >= p+8 {
+		if t := time.Unix(0, int64(^binary.BigEndian.Uint64(e.key[p:p+8]))).UTC(); t.After(at) {
+			return t
+		}
+	}
+	return at
 }
 
 func newestVersion(r meta.Reader, bucket, key string) (versionEntry, bool, error) {
@@ -203,8 +229,10 @@ func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond 
 	// Versions are ordered by time, so a version is stamped after the
 	// newest one even if the clock says otherwise; the key's lock
 	// serializes writers.
-	if any && !now.After(newest.rec.Info.LastModified) {
-		now = newest.rec.Info.LastModified.Add(time.Nanosecond)
+	if any {
+		if at := newest.keyTime(bucket, key); !now.After(at) {
+			now = at.Add(time.Nanosecond)
+		}
 	}
 	rec.Info.LastModified = now
 	if b.versionsKey(key) {
