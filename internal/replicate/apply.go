@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -123,7 +124,9 @@ func (s *Service) sendVersion(ctx context.Context, layer *object.Layer, r *targe
 // sendLock sets a version's retention and legal hold on its replica.
 func (s *Service) sendLock(ctx context.Context, r *targetRun, key string, info object.ObjectInfo) error {
 	lockOpts := client.ObjectLockOptions{VersionID: info.VersionID, Replica: &client.ReplicaOptions{VersionID: info.VersionID, ModTime: info.LastModified}}
-	if info.Retention.Mode != "" {
+	// A retention that ran out protects nothing, and a destination
+	// refuses to set one in the past.
+	if info.Retention.Mode != "" && info.Retention.RetainUntil.After(time.Now()) {
 		ret := &objectlock.Retention{Mode: info.Retention.Mode, RetainUntilDate: info.Retention.RetainUntil.UTC()}
 		if err := r.cl.SetObjectRetention(ctx, r.t.DestBucket, key, ret, lockOpts); err != nil {
 			return err

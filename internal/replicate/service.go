@@ -27,7 +27,7 @@ const (
 	// status turns FAILED (its replication is still retried).
 	failAfter        = 3
 	maxBackoff       = 5 * time.Minute
-	maxTargetBackoff = time.Minute
+	maxTargetBackoff = 15 * time.Second
 )
 
 // ServiceOptions configure a Service.
