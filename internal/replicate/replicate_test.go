@@ -100,7 +100,7 @@ func newPair(t *testing.T) *pair {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -339,11 +339,14 @@ func TestResyncReplicatesExistingObjects(t *testing.T) {
 	versionedBucket(t, src, "src")
 	versionedBucket(t, dst, "dst")
 	ctx := context.Background()
-	const n = 1200
-	for i := range n {
-		if _, err := src.Client.PutObject(ctx, "src", fmt.Sprintf("old/%04d", i), strings.NewReader("x"), 1, client.PutObjectOptions{}); err != nil {
-			t.Fatal(err)
-		}
+	// The existing objects arrive in one Snowball archive.
+	const n = 10000
+	objs := make([]client.SnowballObject, n)
+	for i := range objs {
+		objs[i] = client.SnowballObject{Key: fmt.Sprintf("old/%05d", i), Reader: strings.NewReader("x"), Size: 1}
+	}
+	if _, err := src.Client.UploadSnowballObjects(ctx, "src", objs, client.SnowballOptions{}); err != nil {
+		t.Fatal(err)
 	}
 	arn := addTarget(t, src, dst, "src", "dst", "")
 	replicateAll(t, src, "src", arn, nil)
@@ -352,13 +355,13 @@ func TestResyncReplicatesExistingObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	dmc := minioClient(t, dst)
-	waitFor(t, "the existing objects to reach the destination", func() bool {
-		return len(versions(t, dmc, "dst")) == n
-	})
-	waitFor(t, "the resync to finish", func() bool {
+	waitFor(t, "the resync to finish and its queue to empty", func() bool {
 		st, err := ac.ReplicationStatus(ctx, "src")
 		return err == nil && st[0].Resync != nil && st[0].Resync.State == "done" && st[0].Resync.Queued == n && st[0].Pending == 0
 	})
+	if got := len(versions(t, dmc, "dst")); got != n {
+		t.Fatalf("the destination has %d versions, want %d", got, n)
+	}
 	// A second resync finds nothing left to send.
 	if err := ac.ResyncReplication(ctx, "src", arn); err != nil {
 		t.Fatal(err)

@@ -240,13 +240,10 @@ func (s *Service) resyncStep(ctx context.Context, layer *object.Layer, r *target
 		}
 		return writeResync(tx, r.t.ID, next)
 	})
-	if err != nil {
-		return false, err
-	}
-	for _, t := range todo {
-		s.setStatus(ctx, layer, r, t, object.ReplicationPending)
-	}
-	return !page.Done, nil
+	// The versions keep the status they have until their change is
+	// carried out: stamping each PENDING would cost a transaction per
+	// version, and one that failed before stays FAILED until it is sent.
+	return !page.Done, err
 }
 
 // existingTask decides whether a resync queues an existing version: a

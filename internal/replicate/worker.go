@@ -313,6 +313,11 @@ func (s *Service) round(ctx context.Context, layer *object.Layer, r *targetRun) 
 					return
 				}
 				err := s.apply(ctx, layer, r, q.task)
+				if err == nil && q.Kind != object.ChangeVersionDelete {
+					// Here rather than in settle: the status writes of
+					// parallel chains commit together.
+					s.setStatus(ctx, layer, r, q.task, object.ReplicationCompleted)
+				}
 				mu.Lock()
 				if err == nil {
 					finished = append(finished, q)
@@ -356,15 +361,10 @@ func unreachable(err error) bool {
 // carried out from here (kept for the record, never retried sooner).
 var errSkip = errors.New("replicate: change cannot be replicated")
 
-// settle records what a round did: statuses on the versions, the
-// queue, the target's counters.
+// settle records what a round did: the queue, the target's counters,
+// and the FAILED status of changes that failed too often (a change
+// carried out was marked COMPLETED as soon as it was).
 func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun, finished, failed []queued) error {
-	for _, q := range finished {
-		if q.Kind == object.ChangeVersionDelete {
-			continue
-		}
-		s.setStatus(ctx, layer, r, q.task, object.ReplicationCompleted)
-	}
 	now := s.opts.Now()
 	for i := range failed {
 		q := &failed[i]
