@@ -151,11 +151,24 @@ func TestOneWayReplicationCopiesEveryChange(t *testing.T) {
 	if !strings.HasSuffix(multi.ETag, "-3") {
 		t.Fatalf("multipart ETag %q", multi.ETag)
 	}
-	waitFor(t, "both objects replicated", func() bool {
-		a, errA := p.srcMC.StatObject(ctx, "src", "small.txt", minio.StatObjectOptions{})
-		b, errB := p.srcMC.StatObject(ctx, "src", "big.bin", minio.StatObjectOptions{})
-		return errA == nil && errB == nil && a.ReplicationStatus == "COMPLETED" && b.ReplicationStatus == "COMPLETED"
+	copied, err := p.src.Client.CopyObject(ctx, client.CopyDestOptions{Bucket: "src", Key: "copy.txt"}, client.CopySrcOptions{Bucket: "src", Key: "small.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the three objects replicated", func() bool {
+		for _, key := range []string{"small.txt", "big.bin", "copy.txt"} {
+			if st, err := p.srcMC.StatObject(ctx, "src", key, minio.StatObjectOptions{}); err != nil || st.ReplicationStatus != "COMPLETED" {
+				return false
+			}
+		}
+		return true
 	})
+	gotCopy, err := p.dstMC.StatObject(ctx, "dst", "copy.txt", minio.StatObjectOptions{Checksum: true})
+	srcCopy, _ := p.srcMC.StatObject(ctx, "src", "copy.txt", minio.StatObjectOptions{Checksum: true})
+	if err != nil || gotCopy.VersionID != copied.VersionID || gotCopy.ReplicationStatus != "REPLICA" ||
+		gotCopy.ChecksumCRC64NVME == "" || gotCopy.ChecksumCRC64NVME != srcCopy.ChecksumCRC64NVME {
+		t.Fatalf("replica of the copy: %+v %v (source checksum %q)", gotCopy, err, srcCopy.ChecksumCRC64NVME)
+	}
 	got, err := p.dstMC.StatObject(ctx, "dst", "small.txt", minio.StatObjectOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +211,7 @@ func TestOneWayReplicationCopiesEveryChange(t *testing.T) {
 	waitFor(t, "the deletes replicated", func() bool {
 		return strings.Join(versions(t, p.srcMC, "src"), "\n") == strings.Join(versions(t, p.dstMC, "dst"), "\n")
 	})
-	if v := versions(t, p.dstMC, "dst"); len(v) != 2 || !strings.Contains(strings.Join(v, " "), "small.txt@"+small.VersionID+":") || !strings.Contains(strings.Join(v, " "), ":marker:true") {
+	if v := versions(t, p.dstMC, "dst"); len(v) != 3 || !strings.Contains(strings.Join(v, " "), "small.txt@"+small.VersionID+":") || !strings.Contains(strings.Join(v, " "), ":marker:true") {
 		t.Fatalf("destination versions: %v", v)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	mreplication "github.com/minio/minio-go/v7/pkg/replication"
 
 	"github.com/kurastore/kura/admin"
+	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/wire/replication"
 )
 
 // replFixture is a source kura whose bucket "src" replicates to bucket
@@ -239,8 +241,32 @@ func adminFor(t *testing.T, s *server) *admin.Client {
 // again by the destination.
 func TestReplicationLocksAndEncryption(t *testing.T) {
 	f := newReplFixture(t, true)
-	f.replicateEverything(t)
+	for _, s := range []*server{f.src, f.dst} {
+		kuraAdmin(t, s, "kms", "key", "create", "repl-key")
+	}
+	// SSE-KMS objects replicate only when the rule selects them, under
+	// the destination's key the rule names: minio-go cannot say that,
+	// kura's client can.
+	kc, err := client.New(f.src.addr, &client.Options{AccessKey: f.src.accessKey, SecretKey: f.src.secretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enabled := &replication.Status{Status: replication.Enabled}
+	if err := kc.SetBucketReplication(context.Background(), "src", &replication.Configuration{Rules: []replication.Rule{{
+		ID: "all", Priority: 1, Status: replication.Enabled, Filter: &replication.Filter{},
+		DeleteMarkerReplication: enabled, SourceSelectionCriteria: &replication.SourceSelectionCriteria{SSEKMSEncryptedObjects: enabled},
+		Destination: replication.Destination{Bucket: f.arn, EncryptionConfiguration: &replication.EncryptionConfiguration{ReplicaKMSKeyID: "repl-key"}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
+	kms, err := encrypt.NewSSEKMS("repl-key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.smc.PutObject(ctx, "src", "kms", strings.NewReader("under kms"), 9, minio.PutObjectOptions{ServerSideEncryption: kms}); err != nil {
+		t.Fatal(err)
+	}
 	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
 	mode := minio.Governance
 	locked, err := f.smc.PutObject(ctx, "src", "locked", strings.NewReader("keep"), 4, minio.PutObjectOptions{
@@ -256,7 +282,13 @@ func TestReplicationLocksAndEncryption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "both replicated", 30*time.Second, func() bool { return sameVersions(t, f) && completed(ctx, f, "locked") && completed(ctx, f, "secret") })
+	waitFor(t, "all three replicated", 30*time.Second, func() bool {
+		return sameVersions(t, f) && completed(ctx, f, "locked") && completed(ctx, f, "secret") && completed(ctx, f, "kms")
+	})
+	if st, err := f.dmc.StatObject(ctx, "dst", "kms", minio.StatObjectOptions{}); err != nil ||
+		st.Metadata.Get("X-Amz-Server-Side-Encryption") != "aws:kms" || !strings.HasSuffix(st.Metadata.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), "repl-key") {
+		t.Fatalf("SSE-KMS replica: %+v %v", st.Metadata, err)
+	}
 	m, u, err := f.dmc.GetObjectRetention(ctx, "dst", "locked", locked.VersionID)
 	if err != nil || m == nil || *m != mode || !u.Equal(until) {
 		t.Fatalf("replica retention: %v %v %v", m, u, err)
