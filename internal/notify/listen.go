@@ -11,6 +11,7 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/outbox"
 	"github.com/kurastore/kura/wire/notification"
 )
 
@@ -85,11 +86,11 @@ func (ls *listeners) closing() chan struct{} {
 
 type listener struct {
 	filter ListenFilter
-	kick   chan struct{}
+	kick   outbox.Wake
 }
 
 func (ls *listeners) add(f ListenFilter) *listener {
-	l := &listener{filter: f, kick: make(chan struct{}, 1)}
+	l := &listener{filter: f, kick: outbox.NewWake()}
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if ls.set == nil {
@@ -131,10 +132,7 @@ func (ls *listeners) kickAll() {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	for l := range ls.set {
-		select {
-		case l.kick <- struct{}{}:
-		default:
-		}
+		l.kick.Poke()
 	}
 }
 
@@ -166,14 +164,14 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		if err != nil {
 			return err
 		}
-		lo = historyKey(meta.SequenceAt(meta.SequenceTime(seq).Add(-lateCommitWindow)))
-		seen[string(historyKey(seq))] = meta.SequenceTime(seq)
+		lo = historyKey(outbox.SequenceAt(outbox.SequenceTime(seq).Add(-lateCommitWindow)))
+		seen[string(historyKey(seq))] = outbox.SequenceTime(seq)
 	} else {
 		now, err := s.meta.Now(ctx)
 		if err != nil {
 			return err
 		}
-		lo = historyKey(meta.SequenceAt(now))
+		lo = historyKey(outbox.SequenceAt(now))
 	}
 	l := s.listeners.add(f)
 	defer s.listeners.remove(l)
@@ -192,7 +190,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		}
 		var newest time.Time
 		for i, k := range keys {
-			t := meta.SequenceTime(k[2:])
+			t := outbox.SequenceTime(k[2:])
 			if t.After(newest) {
 				newest = t
 			}
@@ -215,7 +213,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 		}
 		if !newest.IsZero() {
 			floor := newest.Add(-lateCommitWindow)
-			if next := historyKey(meta.SequenceAt(floor)); bytes.Compare(next, lo) > 0 {
+			if next := historyKey(outbox.SequenceAt(floor)); bytes.Compare(next, lo) > 0 {
 				lo = next
 			}
 			for k, t := range seen {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/outbox"
 	"github.com/kurastore/kura/wire/notification"
 )
 
@@ -65,7 +66,7 @@ func sequencerString(seq []byte) string {
 // parseSequencer reads a sequencer back into its key.
 func parseSequencer(s string) ([]byte, error) {
 	seq, err := hex.DecodeString(s)
-	if err != nil || len(seq) != meta.SequenceLen {
+	if err != nil || len(seq) != outbox.SequenceLen {
 		return nil, fmt.Errorf("notify: %q is not a kura event sequencer", s)
 	}
 	return seq, nil

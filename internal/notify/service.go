@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/outbox"
 	"github.com/kurastore/kura/internal/sealbox"
 	"github.com/kurastore/kura/wire/notification"
 )
@@ -82,7 +83,7 @@ type Service struct {
 	opts Options
 	meta meta.Store
 	log  *slog.Logger
-	seq  *meta.Sequencer
+	seq  *outbox.Sequencer
 	id   string // this process, as a lease holder
 	env  recordEnv
 	seal *sealbox.Box
@@ -95,7 +96,7 @@ type Service struct {
 	runCtx  context.Context
 	wg      sync.WaitGroup
 
-	kick       chan struct{}
+	kick       outbox.Wake
 	unroutable atomic.Int64
 	listeners  listeners
 	// elsewhere is what the listeners on other gateways want of reads.
@@ -123,10 +124,10 @@ func New(opts Options) (*Service, error) {
 		env:     recordEnv{region: opts.Region, owner: opts.Owner},
 		cfgs:    map[string]*notification.Configuration{},
 		targets: map[string]*runTarget{},
-		kick:    make(chan struct{}, 1),
+		kick:    outbox.NewWake(),
 	}
 	s.listeners.changed = make(chan struct{}, 1)
-	s.seq = meta.NewSequencer()
+	s.seq = outbox.NewSequencer()
 	s.id = fmt.Sprintf("%X", s.seq.Process())
 	s.access.init()
 	for _, c := range opts.Env {
@@ -156,7 +157,7 @@ type runTarget struct {
 	cfg     Config
 	target  Target
 	fromEnv bool
-	kick    chan struct{}
+	kick    outbox.Wake
 	stop    context.CancelFunc
 	done    chan struct{}
 
@@ -165,7 +166,7 @@ type runTarget struct {
 }
 
 func newRunTarget(id string, c Config, t Target, fromEnv bool) *runTarget {
-	return &runTarget{id: id, cfg: c, target: t, fromEnv: fromEnv, kick: make(chan struct{}, 1)}
+	return &runTarget{id: id, cfg: c, target: t, fromEnv: fromEnv, kick: outbox.NewWake()}
 }
 
 // targetForARN resolves a destination ARN to a configured target:
@@ -221,7 +222,7 @@ func (s *Service) Run(ctx context.Context) {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.shareWants(ctx) }()
 	}
-	go s.kicker(ctx)
+	go outbox.Relay(ctx, s.kick, s.kickAll)
 	<-ctx.Done()
 	s.mu.Lock()
 	for _, t := range s.targets {
@@ -255,34 +256,16 @@ func (s *Service) startLocked(t *runTarget) {
 
 // kickSoon tells the deliverers and listeners that an event is on its
 // way: the transaction that recorded it commits just after.
-func (s *Service) kickSoon() {
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-}
+func (s *Service) kickSoon() { s.kick.Poke() }
 
-// kicker passes kicks on to every deliverer and listener, a moment
-// later, when the recording transaction has most likely committed; the
-// pollers find what it misses.
-func (s *Service) kicker(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.kick:
-		}
-		time.Sleep(2 * time.Millisecond)
-		s.mu.RLock()
-		for _, t := range s.targets {
-			select {
-			case t.kick <- struct{}{}:
-			default:
-			}
-		}
-		s.mu.RUnlock()
-		s.listeners.kickAll()
+// kickAll wakes every deliverer and listener.
+func (s *Service) kickAll() {
+	s.mu.RLock()
+	for _, t := range s.targets {
+		t.kick.Poke()
 	}
+	s.mu.RUnlock()
+	s.listeners.kickAll()
 }
 
 // deliver sends t's queued events in order, at least once, until ctx
@@ -295,7 +278,7 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			held, until, err := s.holdLease(ctx, "t/"+t.id)
 			if err != nil || !held {
 				leaseUntil = time.Time{}
-				sleepCtx(ctx, leaseTTL/3)
+				outbox.Sleep(ctx, leaseTTL/3)
 				continue
 			}
 			leaseUntil = until
@@ -305,7 +288,7 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			if ctx.Err() == nil {
 				s.log.Warn("notify: reading a target's queue", "target", t.id, "err", err)
 			}
-			sleepCtx(ctx, time.Second)
+			outbox.Sleep(ctx, time.Second)
 			continue
 		}
 		if len(gone) > 0 {
@@ -324,7 +307,7 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 		// (meta.Store Sync): a crash must not take back a write whose
 		// event was sent.
 		if err := s.meta.Sync(ctx); err != nil {
-			sleepCtx(ctx, time.Second)
+			outbox.Sleep(ctx, time.Second)
 			continue
 		}
 		msgs := make([]Message, len(batch))
@@ -354,7 +337,7 @@ func (s *Service) deliver(ctx context.Context, t *runTarget) {
 			backoff = min(max(2*backoff, 100*time.Millisecond), maxBackoff)
 			s.log.Warn("notify: delivery failed; retrying", "target", t.id, "events", len(msgs)-accepted(err, len(msgs)), "retry_in", backoff, "err", err)
 			s.trimQueue(ctx, t)
-			sleepCtx(ctx, backoff/2+rand.N(backoff/2+1))
+			outbox.Sleep(ctx, backoff/2+rand.N(backoff/2+1))
 			continue
 		}
 	}
@@ -468,20 +451,13 @@ func (s *Service) keepLease(ctx context.Context, cancel context.CancelFunc, name
 				cancel()
 				return
 			default:
-				sleepCtx(ctx, leaseTTL/20) // the store is unreachable; try again
+				outbox.Sleep(ctx, leaseTTL/20) // the store is unreachable; try again
 			}
 		}
 	}()
 	return func() time.Time {
 		close(done)
 		return <-result
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
 	}
 }
 
@@ -613,7 +589,7 @@ func (s *Service) dropHistoryBefore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	end := historyKey(meta.SequenceAt(now.Add(-s.opts.History)))
+	end := historyKey(outbox.SequenceAt(now.Add(-s.opts.History)))
 	// A queued event's data stays until it is delivered.
 	s.mu.RLock()
 	ids := make([]string, 0, len(s.targets))

@@ -8,13 +8,14 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/outbox"
 )
 
 // Replication's metadata keys all start with 'Q':
 //
 //	Qt<source bucket>/<target id>  a registered target, its secret sealed (targets.go)
 //	Qq<target id>\x00<seq>         one change queued for one target, until it is
-//	                               carried out; <seq> is a meta.Sequencer key,
+//	                               carried out; <seq> is a outbox.Sequencer key,
 //	                               so a target's queue is in commit order and
 //	                               the changes of one object key in the order
 //	                               they were made
@@ -67,7 +68,7 @@ type queued struct {
 }
 
 func (q queued) enqueued() time.Time {
-	return meta.SequenceTime(q.key[len(q.key)-meta.SequenceLen:])
+	return outbox.SequenceTime(q.key[len(q.key)-outbox.SequenceLen:])
 }
 
 func encodeTask(t task) ([]byte, error) { return json.Marshal(t) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/outbox"
 )
 
 // Defaults of ServiceOptions.
@@ -58,9 +59,9 @@ type ServiceOptions struct {
 type Service struct {
 	opts  ServiceOptions
 	log   *slog.Logger
-	seq   *meta.Sequencer
+	seq   *outbox.Sequencer
 	rules ruleCache
-	kick  chan struct{}
+	kick  outbox.Wake
 	// layer is the object layer Run works with.
 	layer atomic.Pointer[object.Layer]
 
@@ -89,8 +90,8 @@ func NewService(opts ServiceOptions) *Service {
 		opts.Logger = slog.Default()
 	}
 	return &Service{
-		opts: opts, log: opts.Logger.With("component", "replication"), seq: meta.NewSequencer(),
-		kick: make(chan struct{}, 1), running: map[string]*targetRun{},
+		opts: opts, log: opts.Logger.With("component", "replication"), seq: outbox.NewSequencer(),
+		kick: outbox.NewWake(), running: map[string]*targetRun{},
 	}
 }
 
@@ -163,9 +164,4 @@ func (s *Service) changeTime(tx meta.Txn) (time.Time, error) {
 	return s.opts.Now(), nil
 }
 
-func (s *Service) kickSoon() {
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-}
+func (s *Service) kickSoon() { s.kick.Poke() }

@@ -13,6 +13,7 @@ import (
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/outbox"
 	"github.com/kurastore/kura/s3err"
 )
 
@@ -22,7 +23,7 @@ type targetRun struct {
 	t       Target
 	cl      *client.Client
 	limiter *rate.Limiter // nil: no bandwidth limit
-	kick    chan struct{}
+	kick    outbox.Wake
 	cancel  context.CancelFunc
 	done    chan struct{}
 
@@ -36,7 +37,7 @@ type targetRun struct {
 // starting and stopping workers as targets are added and removed.
 func (s *Service) Run(ctx context.Context, layer *object.Layer) {
 	s.layer.Store(layer)
-	go s.kicker(ctx)
+	go outbox.Relay(ctx, s.kick, s.kickAll)
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
@@ -52,26 +53,13 @@ func (s *Service) Run(ctx context.Context, layer *object.Layer) {
 	}
 }
 
-// kicker passes a kick on to every worker a moment later, when the
-// transaction that queued the change has most likely committed; the
-// pollers find what it misses.
-func (s *Service) kicker(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.kick:
-		}
-		time.Sleep(2 * time.Millisecond)
-		s.mu.Lock()
-		for _, r := range s.running {
-			select {
-			case r.kick <- struct{}{}:
-			default:
-			}
-		}
-		s.mu.Unlock()
+// kickAll wakes every target's worker.
+func (s *Service) kickAll() {
+	s.mu.Lock()
+	for _, r := range s.running {
+		r.kick.Poke()
 	}
+	s.mu.Unlock()
 }
 
 func (s *Service) reconcile(ctx context.Context, layer *object.Layer) error {
@@ -130,7 +118,7 @@ func (s *Service) newRun(t Target) (*targetRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &targetRun{t: t, cl: cl, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	r := &targetRun{t: t, cl: cl, kick: outbox.NewWake(), done: make(chan struct{})}
 	if t.Bandwidth > 0 {
 		burst := int(min(t.Bandwidth, 1<<20))
 		r.limiter = rate.NewLimiter(rate.Limit(t.Bandwidth), burst)
@@ -182,7 +170,7 @@ func (s *Service) work(ctx context.Context, layer *object.Layer, r *targetRun) {
 			held, u, err := lease.Take(ctx, s.opts.Meta)
 			if err != nil || !held {
 				until = time.Time{}
-				sleepCtx(ctx, s.opts.LeaseTerm/3)
+				outbox.Sleep(ctx, s.opts.LeaseTerm/3)
 				continue
 			}
 			until = u
@@ -210,15 +198,6 @@ func (s *Service) work(ctx context.Context, layer *object.Layer, r *targetRun) {
 		case <-t.C:
 		}
 		t.Stop()
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 

@@ -1,4 +1,4 @@
-package meta
+package outbox
 
 import (
 	"crypto/rand"
