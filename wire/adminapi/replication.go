@@ -38,8 +38,9 @@ type ReplicationTargetStatus struct {
 	// the bytes of data they carry.
 	Pending      int64 `json:"pending"`
 	PendingBytes int64 `json:"pendingBytes"`
-	// Completed and Failed count the changes replicated and those that
-	// failed for good.
+	// Completed counts the changes replicated. Failed counts the queued
+	// changes that failed three times or more: their versions show
+	// FAILED, and they are still retried, with backoff.
 	Completed     int64     `json:"completed"`
 	Failed        int64     `json:"failed"`
 	LastError     string    `json:"lastError,omitempty"`
