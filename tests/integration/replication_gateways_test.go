@@ -64,7 +64,7 @@ func TestReplicationGateways(t *testing.T) {
 	f.arn = strings.TrimSpace(out)
 	f.replicateEverything(t)
 	targetID := strings.Split(f.arn, ":")[4]
-	lease := newLeaseReader(t, src.gws[0].extra[1], targetID)
+	lease := newLeaseReader(t, metaURL(t, src.gws[0]), targetID)
 	relay.reset() // the checks of the destination by replicate add
 
 	dst.stop()
@@ -133,6 +133,18 @@ func TestReplicationGateways(t *testing.T) {
 	if err != nil || len(st) != 1 || st[0].Pending != 0 || st[0].Failed != 0 {
 		t.Fatalf("status after catching up: %+v %v", st, err)
 	}
+}
+
+// metaURL is the PostgreSQL connection string a gateway was started with.
+func metaURL(t *testing.T, g *server) string {
+	t.Helper()
+	for i, a := range g.extra[:len(g.extra)-1] {
+		if a == "--meta" {
+			return g.extra[i+1]
+		}
+	}
+	t.Fatal("the gateway was started without --meta")
+	return ""
 }
 
 // gatewayOf is the index of the running gateway a lease holder names.
