@@ -107,7 +107,8 @@ type PutObjectOptions struct {
 	// stores it as version Replica.VersionID at Replica.ModTime: on the
 	// PUT, or on the CreateMultipartUpload of a multipart upload, whose
 	// parts and completion say they belong to a replication request
-	// too. Replica.DeleteMarker is refused.
+	// too (the completion with ModTime again, from which MinIO dates
+	// the replica). Replica.DeleteMarker is refused.
 	Replica *ReplicaOptions
 }
 
@@ -305,9 +306,10 @@ type uploadPlan struct {
 	// header and query go on the PUT or CreateMultipartUpload; cond on
 	// the PUT or CompleteMultipartUpload; partHeader (the SSE-C key, the
 	// replication-request flag, or nothing) on the parts and
-	// CompleteMultipartUpload.
-	header, cond, partHeader http.Header
-	query                    url.Values
+	// CompleteMultipartUpload; completeHeader (a replica's time) on
+	// CompleteMultipartUpload only.
+	header, cond, partHeader, completeHeader http.Header
+	query                                    url.Values
 	// alg is "" when no checksum is sent.
 	alg      checksum.Algorithm
 	progress *progressReporter
@@ -342,7 +344,7 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 	}
 	p := &uploadPlan{
 		bucket: bucket, key: key, layout: layout, threads: o.NumThreads, header: header, cond: http.Header{},
-		partHeader: http.Header{}, alg: o.Checksum, progress: &progressReporter{report: o.Progress},
+		partHeader: http.Header{}, completeHeader: http.Header{}, alg: o.Checksum, progress: &progressReporter{report: o.Progress},
 	}
 	if o.ServerSideEncryption != nil {
 		o.ServerSideEncryption.setHeaders(p.header)
@@ -352,6 +354,11 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 		o.Replica.setHeaders(p.header)
 		p.query = url.Values{"versionId": {o.Replica.VersionID}}
 		p.partHeader.Set(replicationRequestHeader, "true")
+		// kura takes a multipart replica's time from its creation, MinIO
+		// from its completion.
+		if !o.Replica.ModTime.IsZero() {
+			p.completeHeader.Set(sourceMtimeHeader, o.Replica.ModTime.UTC().Format(time.RFC3339Nano))
+		}
 	}
 	if p.threads == 0 {
 		p.threads = defaultThreads
@@ -718,7 +725,7 @@ func (c *Client) putMultipart(ctx context.Context, plan *uploadPlan, src partSou
 	parts, err := c.uploadParts(ctx, plan, uploadID, src, first)
 	var info UploadInfo
 	if err == nil {
-		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, mergeHeaders(plan.cond, plan.partHeader))
+		info, err = c.completeUpload(ctx, plan.bucket, plan.key, uploadID, parts, plan.alg, mergeHeaders(plan.cond, plan.partHeader, plan.completeHeader))
 	}
 	if err != nil {
 		return UploadInfo{}, c.abortAfter(ctx, plan.bucket, plan.key, uploadID, err)

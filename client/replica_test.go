@@ -206,7 +206,8 @@ func TestReplicaPutObjectWithoutModTime(t *testing.T) {
 }
 
 // TestReplicaPutObjectMultipart checks that a replicated multipart upload
-// names the version on CreateMultipartUpload only, and that its parts
+// names the version on CreateMultipartUpload only, its time there and on
+// CompleteMultipartUpload, and that its parts
 // follow PartSizes, from a file-like reader and from a stream.
 func TestReplicaPutObjectMultipart(t *testing.T) {
 	sizes := []int64{5 * mib, 5*mib + 1, 7}
@@ -250,7 +251,9 @@ func TestReplicaPutObjectMultipart(t *testing.T) {
 				t.Errorf("last request %s", complete.method)
 			}
 			wantQuery(t, "CompleteMultipartUpload", complete, url.Values{"uploadId": {"upload-1"}})
-			wantReplicaHeaders(t, "CompleteMultipartUpload", complete, "", "", "")
+			// The time again: MinIO dates a multipart replica by its
+			// completion.
+			wantReplicaHeaders(t, "CompleteMultipartUpload", complete, "", replicaTimeText, "")
 		})
 	}
 }

@@ -41,7 +41,7 @@ func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
 		return nil, err
 	}
-	if opts.Replica, err = replicaVersion(rq, true); err != nil {
+	if opts.Replica, err = replicaUpload(rq); err != nil {
 		return nil, err
 	}
 	id, err := s.objects.CreateMultipartUpload(rq.ctx, rq.bucket, rq.key, opts)
@@ -173,6 +173,12 @@ func (s *Server) completeMultipartUpload(rq *request) (response, error) {
 	for _, alg := range checksum.All {
 		if v := h.Get(alg.HeaderName()); v != "" {
 			opts.Checksum = v
+		}
+	}
+	if isReplicationRequest(rq) {
+		var err error
+		if opts.ReplicaModTime, err = replicaTime(rq, false); err != nil {
+			return nil, err
 		}
 	}
 	info, err := s.objects.CompleteMultipartUpload(rq.ctx, rq.bucket, rq.key, rq.http.URL.Query().Get("uploadId"), parts, opts)

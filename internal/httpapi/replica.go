@@ -66,13 +66,39 @@ func replicaVersion(rq *request, needsTime bool) (*object.Replica, error) {
 	if !needsTime {
 		return r, nil
 	}
-	mtime := rq.http.Header.Get(sourceMtimeHeader)
-	t, err := time.Parse(time.RFC3339Nano, mtime)
+	t, err := replicaTime(rq, true)
 	if err != nil {
-		return nil, s3err.ErrInvalidArgument.WithMessage("%s must be the source version's time in RFC 3339 format, not %q.", sourceMtimeHeader, mtime)
+		return nil, err
 	}
 	r.ModTime = t
 	return r, nil
+}
+
+// replicaUpload is the source version a replication request creating a
+// multipart upload writes. Its time may be left to the completion, where
+// MinIO sends it; kura sends it with both.
+func replicaUpload(rq *request) (*object.Replica, error) {
+	r, err := replicaVersion(rq, false)
+	if err != nil || r == nil {
+		return r, err
+	}
+	r.ModTime, err = replicaTime(rq, false)
+	return r, err
+}
+
+// replicaTime is the source version's time a replication request
+// carries in X-Minio-Source-Mtime: the zero time when it carries none
+// and none is required.
+func replicaTime(rq *request, required bool) (time.Time, error) {
+	mtime := rq.http.Header.Get(sourceMtimeHeader)
+	if mtime == "" && !required {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, mtime)
+	if err != nil {
+		return time.Time{}, s3err.ErrInvalidArgument.WithMessage("%s must be the source version's time in RFC 3339 format, not %q.", sourceMtimeHeader, mtime)
+	}
+	return t, nil
 }
 
 // replicaDeleteOptions are a DELETE's options when it is a replication

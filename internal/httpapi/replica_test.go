@@ -200,7 +200,7 @@ func TestReplicaRequestArguments(t *testing.T) {
 		{"PUT with an HTTP date", "PUT", "/dst/k?versionId=" + vid, at.Format(http.TimeFormat), false},
 		{"PUT without a version", "PUT", "/dst/k", at.Format(time.RFC3339Nano), false},
 		{"PUT with an unplaceable version", "PUT", "/dst/k?versionId=" + vid[:31], at.Format(time.RFC3339Nano), false},
-		{"upload without a time", "POST", "/dst/k?uploads&versionId=" + vid, "", false},
+		{"upload with a malformed time", "POST", "/dst/k?uploads&versionId=" + vid, "yesterday", false},
 		{"marker without a time", "DELETE", "/dst/k?versionId=" + vid, "", true},
 		{"marker with a malformed time", "DELETE", "/dst/k?versionId=" + vid, "2026-13-01T00:00:00Z", true},
 	} {
@@ -268,6 +268,32 @@ func TestReplicaDeleteMarkerAndUpload(t *testing.T) {
 	}
 	if n := r.count(); n != 0 {
 		t.Fatalf("replica writes were handed to the replicator %d times", n)
+	}
+}
+
+// A replica multipart upload created without the source's time, as
+// MinIO creates one, takes the time its completion carries; completed
+// with no time at all it is refused and stays open.
+func TestReplicaUploadTimedAtCompletion(t *testing.T) {
+	s, _ := replicaServer(t)
+	at := s.now.Add(-time.Hour)
+	vid := sourceVersionID(at)
+	rec := s.asRoot(t, "POST", "/dst/mp?uploads&versionId="+vid, replicaHeaders(""), "")
+	var initiated struct{ UploadId string }
+	if err := xml.Unmarshal(rec.Body.Bytes(), &initiated); err != nil || initiated.UploadId == "" {
+		t.Fatalf("initiate: %v %s", err, rec.Body)
+	}
+	part := s.asRoot(t, "PUT", "/dst/mp?partNumber=1&uploadId="+initiated.UploadId, replicaHeaders(""), "part one")
+	complete := "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + part.Header().Get("ETag") + "</ETag></Part></CompleteMultipartUpload>"
+	wantCode(t, "completion without a time", s.do(&s.root, "POST", "/dst/mp?uploadId="+initiated.UploadId, replicaHeaders(""), []byte(complete)), http.StatusBadRequest, "InvalidArgument")
+	wantCode(t, "completion with a malformed time", s.do(&s.root, "POST", "/dst/mp?uploadId="+initiated.UploadId, replicaHeaders("noon"), []byte(complete)), http.StatusBadRequest, "InvalidArgument")
+	rec = s.asRoot(t, "POST", "/dst/mp?uploadId="+initiated.UploadId, replicaHeaders(at.Format(time.RFC3339Nano)), complete)
+	if got := rec.Header().Get("x-amz-version-id"); got != vid {
+		t.Fatalf("completed replica upload is version %q, want %q", got, vid)
+	}
+	head := s.asRoot(t, "HEAD", "/dst/mp", nil, "").Header()
+	if head.Get("x-amz-replication-status") != "REPLICA" || head.Get("x-amz-version-id") != vid || head.Get("Last-Modified") != at.Format(http.TimeFormat) {
+		t.Fatalf("HEAD of the replica upload: %v", head)
 	}
 }
 

@@ -157,6 +157,10 @@ type CompleteOptions struct {
 	// Checksum, when set, is the object checksum the client expects
 	// (base64, with or without the "-N" of a composite checksum).
 	Checksum string
+	// ReplicaModTime, when set, is the source version's time of an
+	// upload made by replication, sent with its completion (as MinIO
+	// does) rather than, or as well as, with its creation; it wins.
+	ReplicaModTime time.Time
 }
 
 // CreateMultipartUpload starts an upload and returns its id.
@@ -176,7 +180,7 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	if err := checkRetentionRequest(opts.Retention, retentionCheckTime(opts.Replica, l.opts.Now())); err != nil {
 		return "", err
 	}
-	if err := checkReplica(opts.Replica); err != nil {
+	if err := checkReplicaUpload(opts.Replica); err != nil {
 		return "", err
 	}
 	sumType, err := UploadChecksumType(opts.ChecksumAlgorithm, opts.ChecksumType)
@@ -432,6 +436,11 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			return ObjectInfo{}, s3err.ErrInvalidPartOrder
 		}
 	}
+	if !opts.ReplicaModTime.IsZero() {
+		if err := checkReplicaTime(opts.ReplicaModTime); err != nil {
+			return ObjectInfo{}, err
+		}
+	}
 	uid := newUID()
 	var rec record
 	var repeated bool
@@ -520,7 +529,11 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			rec.Info.Checksums = checksumMap(up.ChecksumAlgorithm, sum)
 			rec.Info.ChecksumType = up.ChecksumType
 		}
-		if err := l.commitVersion(ctx, tx, bucket, key, &rec, opts.Cond, up.Replica, EventCompleteMultipart); err != nil {
+		replica, err := completedReplica(up.Replica, opts.ReplicaModTime)
+		if err != nil {
+			return err
+		}
+		if err := l.commitVersion(ctx, tx, bucket, key, &rec, opts.Cond, replica, EventCompleteMultipart); err != nil {
 			return err
 		}
 		if err := l.recordEvent(ctx, tx, EventCompleteMultipart, bucket, key, rec.Info); err != nil {
@@ -839,4 +852,21 @@ func eachUpload(r meta.Reader, p, start []byte, fn func(Upload) bool) error {
 		}
 	}
 	return it.Err()
+}
+
+// completedReplica is the source version a replica upload completes as:
+// the one it was created for, at the time its completion names if it
+// names one. An upload whose time neither named is refused.
+func completedReplica(created *Replica, completedAt time.Time) (*Replica, error) {
+	if created == nil {
+		return nil, nil
+	}
+	r := *created
+	if !completedAt.IsZero() {
+		r.ModTime = completedAt
+	}
+	if r.ModTime.IsZero() {
+		return nil, s3err.ErrInvalidArgument.WithMessage("A replicated upload needs the source version's time, on its creation or its completion.")
+	}
+	return &r, nil
 }

@@ -227,7 +227,22 @@ func checkReplica(r *Replica) error {
 	if !ValidVersionID(r.VersionID) {
 		return s3err.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
-	if r.ModTime.IsZero() || r.ModTime.Before(minRecordTime) || !r.ModTime.Before(maxRetainUntil) {
+	return checkReplicaTime(r.ModTime)
+}
+
+// checkReplicaUpload checks the replica a multipart upload is created
+// for, whose time may come only with its completion (as MinIO sends it).
+func checkReplicaUpload(r *Replica) error {
+	if r == nil || !r.ModTime.IsZero() {
+		return checkReplica(r)
+	}
+	withTime := *r
+	withTime.ModTime = minRecordTime
+	return checkReplica(&withTime)
+}
+
+func checkReplicaTime(t time.Time) error {
+	if t.IsZero() || t.Before(minRecordTime) || !t.Before(maxRetainUntil) {
 		return s3err.ErrInvalidArgument.WithMessage("Invalid modification time of a replicated version")
 	}
 	return nil
