@@ -574,4 +574,3 @@ func ordinalSuffix(n int) string {
 	}
 	return "th"
 }
-
