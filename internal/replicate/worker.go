@@ -313,6 +313,13 @@ func (s *Service) round(ctx context.Context, layer *object.Layer, r *targetRun) 
 					return
 				}
 				err := s.apply(ctx, layer, r, q.task)
+				if err == nil && q.Kind != object.ChangeVersionDelete {
+					// Set here, by the key's goroutine, so that the
+					// status writes of a round's keys overlap and share
+					// the store's commits instead of following one
+					// another, a commit each, after the round.
+					s.setStatus(ctx, layer, r, q.task, object.ReplicationCompleted)
+				}
 				mu.Lock()
 				if err == nil {
 					finished = append(finished, q)
@@ -356,15 +363,10 @@ func unreachable(err error) bool {
 // carried out from here (kept for the record, never retried sooner).
 var errSkip = errors.New("replicate: change cannot be replicated")
 
-// settle records what a round did: statuses on the versions, the
-// queue, the target's counters.
+// settle records what a round did: the failed changes' statuses, the
+// queue, the target's counters (round set the finished changes'
+// statuses as each finished).
 func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun, finished, failed []queued) error {
-	for _, q := range finished {
-		if q.Kind == object.ChangeVersionDelete {
-			continue
-		}
-		s.setStatus(ctx, layer, r, q.task, object.ReplicationCompleted)
-	}
 	now := s.opts.Now()
 	for i := range failed {
 		q := &failed[i]
