@@ -260,9 +260,21 @@ type throughputRound struct {
 	backlog  int64         // changes still queued when the writers stopped
 	catchUp  time.Duration // until the queue was empty after that
 	catchCPU time.Duration // the source's CPU while catching up
+	catchDst time.Duration // the destination's
 }
 
 func (r throughputRound) rate() float64 { return float64(r.ops) / r.d.Seconds() }
+
+// The conditions of the throughput rounds: PUTs into the bucket without
+// replication; into the replicated bucket, the workers sending at the
+// same time; and into the replicated bucket with the destination
+// stopped, so that the PUTs pay for queueing their changes but nothing
+// is sent until the round is over.
+const (
+	condOff    = "off"
+	condOn     = "on"
+	condQueued = "queued"
+)
 
 func measureThroughput(t *testing.T, src *replSource, written *atomic.Int64) {
 	if *replRounds <= 0 {
@@ -270,54 +282,67 @@ func measureThroughput(t *testing.T, src *replSource, written *atomic.Int64) {
 	}
 	body := bytes.Repeat([]byte("r"), 4096)
 	rounds := map[string][]throughputRound{}
-	conds := []string{"plain", "repl"}
+	conds := []string{condOff, condOn, condQueued}
 	for cycle := range *replRounds {
-		order := conds
-		if cycle%2 == 1 {
-			order = []string{"repl", "plain"}
-		}
-		for _, bucket := range order {
-			res, err := putRound(src, bucket, fmt.Sprintf("tp/%d/", cycle), body, *replRound)
+		order := slices.Concat(conds[cycle%len(conds):], conds[:cycle%len(conds)])
+		for _, cond := range order {
+			bucket := "repl"
+			if cond == condOff {
+				bucket = "plain"
+			}
+			if cond == condQueued {
+				src.dst.pause(t)
+			}
+			res, err := putRound(src, bucket, fmt.Sprintf("tp/%d/%s/", cycle, cond), body, *replRound)
+			if cond == condQueued {
+				src.dst.resume(t)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			if bucket == "repl" {
 				written.Add(int64(res.ops))
 				res.backlog = src.status(t).Pending
-				c0, t0 := cpuNow(), time.Now()
+				c0, dc0, t0 := cpuNow(), src.dst.cpu(), time.Now()
 				res.catchUp = src.waitDrained(t, 10*time.Millisecond).Sub(t0)
-				res.catchCPU = cpuNow() - c0
+				res.catchCPU, res.catchDst = cpuNow()-c0, src.dst.cpu()-dc0
 			}
-			rounds[bucket] = append(rounds[bucket], res)
-			t.Logf("cycle %d, %-5s: %6d PUTs in %v = %6.0f/s; CPU per PUT: source process %5.0f µs, destination %5.0f µs; backlog at the end %d, emptied in %v (%.0f µs of source CPU per object)",
-				cycle+1, bucket, res.ops, res.d.Round(time.Millisecond), res.rate(),
+			rounds[cond] = append(rounds[cond], res)
+			t.Logf("cycle %d, %-6s: %6d PUTs in %v = %6.0f/s; CPU per PUT: source process %5.0f µs, destination %5.0f µs; backlog at the end %d, emptied in %v (%.0f µs of source CPU per object)",
+				cycle+1, cond, res.ops, res.d.Round(time.Millisecond), res.rate(),
 				perOp(res.srcCPU, res.ops), perOp(res.dstCPU, res.ops), res.backlog, res.catchUp.Round(time.Millisecond), perOp(res.catchCPU, int(res.backlog)))
 		}
 	}
-	total := func(rs []throughputRound) (ops int, d, src, dst, catch time.Duration) {
+	type totals struct {
+		ops                   int
+		d, catch, srcCPU, dst time.Duration
+	}
+	total := func(rs []throughputRound) (tt totals) {
 		for _, r := range rs {
-			ops += r.ops
-			d += r.d
-			src += r.srcCPU + r.catchCPU
-			dst += r.dstCPU
-			catch += r.catchUp
+			tt.ops += r.ops
+			tt.d += r.d
+			tt.catch += r.catchUp
+			tt.srcCPU += r.srcCPU + r.catchCPU
+			tt.dst += r.dstCPU + r.catchDst
 		}
-		return
+		return tt
 	}
-	offOps, offD, offSrc, offDst, _ := total(rounds["plain"])
-	onOps, onD, onSrc, onDst, onCatch := total(rounds["repl"])
-	offRate, onRate := float64(offOps)/offD.Seconds(), float64(onOps)/onD.Seconds()
-	ratios := make([]float64, len(rounds["plain"]))
-	for i := range ratios {
-		ratios[i] = rounds["repl"][i].rate() / rounds["plain"][i].rate()
+	off := total(rounds[condOff])
+	offRate := float64(off.ops) / off.d.Seconds()
+	t.Logf("4 KiB PUT, %d writers, replication off: %.0f/s; CPU per PUT: source process %.0f µs", *replWriters, offRate, perOp(off.srcCPU, off.ops))
+	for _, cond := range conds[1:] {
+		tt := total(rounds[cond])
+		rate := float64(tt.ops) / tt.d.Seconds()
+		ratios := make([]float64, len(rounds[cond]))
+		for i := range ratios {
+			ratios[i] = rounds[cond][i].rate() / rounds[condOff][i].rate()
+		}
+		slices.Sort(ratios)
+		sustained := float64(tt.ops) / (tt.d + tt.catch).Seconds()
+		t.Logf("4 KiB PUT, replication %s: %.0f/s, ratio to off %.3f (median of cycles %.3f, sorted: %s); counting the time to empty the queue after each round %.0f/s, ratio %.3f; CPU per object (the catch-up included): source process %.0f µs (%.2f× off), destination %.0f µs",
+			cond, rate, rate/offRate, ratios[len(ratios)/2], fmtRatios(ratios), sustained, sustained/offRate,
+			perOp(tt.srcCPU, tt.ops), perOp(tt.srcCPU, tt.ops)/perOp(off.srcCPU, off.ops), perOp(tt.dst, tt.ops))
 	}
-	slices.Sort(ratios)
-	t.Logf("4 KiB PUT, %d writers: without replication %.0f/s, with %.0f/s: ratio %.3f (median of cycles %.3f, sorted: %s)",
-		*replWriters, offRate, onRate, onRate/offRate, ratios[len(ratios)/2], fmtRatios(ratios))
-	t.Logf("with replication, counting the time to empty the queue after each round: %.0f/s sustained, ratio %.3f",
-		float64(onOps)/(onD+onCatch).Seconds(), float64(onOps)/(onD+onCatch).Seconds()/offRate)
-	t.Logf("CPU per object: source process %.0f µs without, %.0f µs with (%.2f×, the queue's catch-up included); destination process %.0f µs without, %.0f µs with",
-		perOp(offSrc, offOps), perOp(onSrc, onOps), perOp(onSrc, onOps)/perOp(offSrc, offOps), perOp(offDst, offOps), perOp(onDst, onOps))
 }
 
 func perOp(d time.Duration, n int) float64 {
