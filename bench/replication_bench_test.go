@@ -195,6 +195,22 @@ func (s *replSource) waitDrained(t *testing.T, poll time.Duration) time.Time {
 	}
 }
 
+// settleBoth waits until this process and the destination's are idle
+// (each under 5% of a core over a second), or limit has passed.
+func settleBoth(d *destination, limit time.Duration) time.Duration {
+	t0 := time.Now()
+	prev, prevDst := cpuNow(), d.cpu()
+	for time.Since(t0) < limit {
+		time.Sleep(time.Second)
+		cur, curDst := cpuNow(), d.cpu()
+		if cur-prev < 50*time.Millisecond && curDst-prevDst < 50*time.Millisecond {
+			break
+		}
+		prev, prevDst = cur, curDst
+	}
+	return time.Since(t0)
+}
+
 func cpuNow() time.Duration {
 	c, _ := loadgen.ProcessCPU(os.Getpid())
 	return c
@@ -240,15 +256,20 @@ func TestReplication(t *testing.T) {
 	var written atomic.Int64 // objects written to the replicated bucket
 	written.Add(1)
 	// Each measurement starts with the data of the last one on disk
-	// (written back by the kernel), so that it does not wait on the
-	// writeback of the one before: after the 64 MiB backlog, fsyncs
-	// stalled behind a gigabyte of dirty pages for many seconds. The
-	// large objects come last for the same reason.
-	syscall.Sync()
+	// (written back by the kernel) and both servers idle, so that it
+	// does not wait on the writeback or the compactions of the one
+	// before: after the 64 MiB backlog, fsyncs stalled behind a gigabyte
+	// of dirty pages for seconds. The large objects come last for the
+	// same reason.
+	quiet := func() {
+		syscall.Sync()
+		t.Logf("both servers idle (Pebble done compacting) after %v", settleBoth(src.dst, 2*time.Minute).Round(time.Second))
+	}
+	quiet()
 	measureThroughput(t, src, &written)
-	syscall.Sync()
+	quiet()
 	measureLag(t, src, &written)
-	syscall.Sync()
+	quiet()
 	measureDrain(t, src, &written)
 
 	st := src.status(t)
