@@ -543,6 +543,7 @@ func measureLag(t *testing.T, src *replSource, written *atomic.Int64) {
 	var (
 		mu      sync.Mutex
 		lags    []time.Duration
+		putLat  []time.Duration // the PUTs' own latency, for comparison
 		heads   atomic.Int64
 		late    atomic.Int64 // PUTs that started more than an interval late
 		bad     atomic.Value
@@ -556,10 +557,14 @@ func measureLag(t *testing.T, src *replSource, written *atomic.Int64) {
 			defer wg.Done()
 			for i := range jobs {
 				path := "/repl/lag/" + strconv.Itoa(i)
+				sent := time.Now()
 				if err := src.put(path, body); err != nil {
 					bad.Store(err)
 					continue
 				}
+				mu.Lock()
+				putLat = append(putLat, time.Since(sent))
+				mu.Unlock()
 				if i%*replSample != 0 {
 					continue
 				}
@@ -645,6 +650,8 @@ func measureLag(t *testing.T, src *replSource, written *atomic.Int64) {
 		n, d.Round(time.Millisecond), float64(*replRate), float64(n)/d.Seconds(), late.Load(), (srcCPU).Seconds()/d.Seconds(), dstCPU.Seconds()/d.Seconds())
 	t.Logf("lag from the PUT's answer to the first HEAD on the destination that finds it (every %d%s object, HEAD every %v or 5%% of the wait, %d HEADs): p50 %v, p90 %v, p99 %v, max %v over %d objects",
 		*replSample, ordinalSuffix(*replSample), *replPoll, heads.Load(), percentile(lags, 50), percentile(lags, 90), percentile(lags, 99), maxOf(lags), len(lags))
+	t.Logf("the PUTs' own latency meanwhile: p50 %v, p90 %v, p99 %v, max %v",
+		percentile(putLat, 50), percentile(putLat, 90), percentile(putLat, 99), maxOf(putLat))
 	if len(statusLags) > 0 {
 		t.Logf("status every 250 ms while writing: LagSeconds (age of the oldest queued change) median %.3f s, max %.3f s; Pending max %d",
 			statusLags[len(statusLags)/2], statusLags[len(statusLags)-1], slices.Max(pendings))
