@@ -66,6 +66,7 @@ var (
 	replSteady   = flag.Duration("replication.steady", 2*time.Second, "how long TestReplication writes at -replication.rate")
 	replSample   = flag.Int("replication.sample", 4, "every n-th object of the lag measurement is polled on the destination")
 	replProfile  = flag.String("replication.drain-profile", "", "file to write a CPU profile of this process (the source) to while TestReplication's backlog of 4 KiB objects drains")
+	replDstProf  = flag.String("replication.destination-profile", "", "file to write a CPU profile of the destination process to, over its whole life")
 	replPoll     = flag.Duration("replication.poll", 2*time.Millisecond, "how often the lag measurement HEADs a sampled object on the destination (at least; a twentieth of the time waited once that is longer)")
 )
 
@@ -93,7 +94,11 @@ type destination struct {
 
 func startDestination(t *testing.T) *destination {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperReplicaDestination$")
+	args := []string{"-test.run=^TestHelperReplicaDestination$"}
+	if *replDstProf != "" {
+		args = append(args, "-test.cpuprofile="+*replDstProf)
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), destEnv+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
