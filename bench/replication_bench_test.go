@@ -57,13 +57,13 @@ import (
 // figures are for reading.
 var (
 	replWriters  = flag.Int("replication.writers", 16, "TestReplication's concurrent writers in the throughput rounds")
-	replRound    = flag.Duration("replication.round", 500*time.Millisecond, "length of one TestReplication throughput round")
+	replRound    = flag.Duration("replication.round", 300*time.Millisecond, "length of one TestReplication throughput round")
 	replRounds   = flag.Int("replication.rounds", 2, "TestReplication's throughput cycles (a round with and one without replication each)")
-	replSmall    = flag.Int("replication.small", 500, "4 KiB objects in TestReplication's backlog")
-	replLarge    = flag.Int("replication.large", 2, "large objects in TestReplication's backlog")
+	replSmall    = flag.Int("replication.small", 300, "4 KiB objects in TestReplication's backlog")
+	replLarge    = flag.Int("replication.large", 1, "large objects in TestReplication's backlog")
 	replLargeMiB = flag.Int("replication.large-mib", 8, "size of TestReplication's large objects in MiB")
 	replRate     = flag.Int("replication.rate", 200, "PUTs per second in TestReplication's lag measurement")
-	replSteady   = flag.Duration("replication.steady", 2*time.Second, "how long TestReplication writes at -replication.rate")
+	replSteady   = flag.Duration("replication.steady", time.Second, "how long TestReplication writes at -replication.rate")
 	replSample   = flag.Int("replication.sample", 4, "every n-th object of the lag measurement is polled on the destination")
 	replProfile  = flag.String("replication.drain-profile", "", "file to write a CPU profile of this process (the source) to while TestReplication's backlog of 4 KiB objects drains")
 	replDstProf  = flag.String("replication.destination-profile", "", "file to write a CPU profile of the destination process to, over its whole life")
