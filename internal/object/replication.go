@@ -163,41 +163,101 @@ func (l *Layer) replicateStamp(ctx context.Context, tx meta.Txn, kind ChangeKind
 // in place, with no event and no Replicator call. It returns
 // ErrVersionChanged when the version is gone.
 func (l *Layer) SetReplicationStatus(ctx context.Context, bucket, key, vid, target string, st ReplicationStatus) error {
-	if !s3name.ValidBucket(bucket) {
-		return s3err.ErrNoSuchBucket
-	}
-	if err := s3name.CheckKey(key); err != nil {
+	up := ReplicationStatusUpdate{Bucket: bucket, Key: key, VersionID: vid, Target: target, Status: st}
+	if err := up.check(); err != nil {
 		return err
 	}
 	return l.meta.Update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
-		b, err := readBucket(tx, bucket)
-		if err != nil {
+		return l.setReplicationStatus(tx, up)
+	})
+}
+
+// ReplicationStatusUpdate is one version's status for one target.
+type ReplicationStatusUpdate struct {
+	Bucket, Key, VersionID, Target string
+	Status                         ReplicationStatus
+}
+
+func (up ReplicationStatusUpdate) check() error {
+	if !s3name.ValidBucket(up.Bucket) {
+		return s3err.ErrNoSuchBucket
+	}
+	return s3name.CheckKey(up.Key)
+}
+
+// SetReplicationStatuses records several statuses in one transaction,
+// and runs also in it (the caller's own writes: the work it is done
+// with). A version that is gone is skipped; also may run more than
+// once, as any Update closure.
+func (l *Layer) SetReplicationStatuses(ctx context.Context, ups []ReplicationStatusUpdate, also func(meta.Txn) error) error {
+	var locks []meta.Lock
+	buckets := map[string]bool{}
+	for _, up := range ups {
+		if err := up.check(); err != nil {
 			return err
 		}
-		id := vid
-		if id == "" {
-			if b.Versioning != "" {
-				return ErrVersionChanged
+		ls := l.objectLocks(up.Bucket, up.Key)
+		if buckets[up.Bucket] {
+			ls = ls[1:] // the bucket's shared lock is taken once
+		}
+		buckets[up.Bucket] = true
+		locks = append(locks, ls...)
+	}
+	return l.meta.Update(ctx, dedupeLocks(locks), func(tx meta.Txn) error {
+		for _, up := range ups {
+			if err := l.setReplicationStatus(tx, up); err != nil && !errors.Is(err, ErrVersionChanged) && !errors.Is(err, s3err.ErrNoSuchBucket) {
+				return err
 			}
-			id = NullVersion
 		}
-		e, found, err := findVersion(tx, b, key, id)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return ErrVersionChanged
-		}
-		rec := e.rec
-		if rec.Info.Replication[target] == st {
+		if also == nil {
 			return nil
 		}
-		merged := make(map[string]ReplicationStatus, len(rec.Info.Replication)+1)
-		maps.Copy(merged, rec.Info.Replication)
-		merged[target] = st
-		rec.Info.Replication = merged
-		return l.rewriteVersion(tx, b, key, e.key, &rec)
+		return also(tx)
 	})
+}
+
+// dedupeLocks drops repeated locks: two changes of one object key in
+// one batch name its lock twice.
+func dedupeLocks(ls []meta.Lock) []meta.Lock {
+	seen := make(map[string]bool, len(ls))
+	out := ls[:0]
+	for _, l := range ls {
+		if !seen[string(l.Name)] {
+			seen[string(l.Name)] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (l *Layer) setReplicationStatus(tx meta.Txn, up ReplicationStatusUpdate) error {
+	b, err := readBucket(tx, up.Bucket)
+	if err != nil {
+		return err
+	}
+	id := up.VersionID
+	if id == "" {
+		if b.Versioning != "" {
+			return ErrVersionChanged
+		}
+		id = NullVersion
+	}
+	e, found, err := findVersion(tx, b, up.Key, id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return ErrVersionChanged
+	}
+	rec := e.rec
+	if rec.Info.Replication[up.Target] == up.Status {
+		return nil
+	}
+	merged := make(map[string]ReplicationStatus, len(rec.Info.Replication)+1)
+	maps.Copy(merged, rec.Info.Replication)
+	merged[up.Target] = up.Status
+	rec.Info.Replication = merged
+	return l.rewriteVersion(tx, b, up.Key, e.key, &rec)
 }
 
 // rewriteVersion writes rec, a changed record of an existing version

@@ -498,3 +498,37 @@ func TestRecordReplicationRoundTrip(t *testing.T) {
 		t.Fatal("a malformed target field decoded")
 	}
 }
+
+// SetReplicationStatuses records many statuses, two of one key among
+// them, in one transaction with the caller's own writes, and skips a
+// version that is gone.
+func TestSetReplicationStatusesInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	l, _ := replicatedLayer(t, nil, false)
+	old := put(t, l, "src", "k", []byte("one"))
+	cur := put(t, l, "src", "k", []byte("two"))
+	other := put(t, l, "src", "other", []byte("three"))
+	gone := newVersionID(l.clock.Now())
+	ups := []ReplicationStatusUpdate{
+		{Bucket: "src", Key: "k", VersionID: old.VersionID, Target: testTarget, Status: ReplicationCompleted},
+		{Bucket: "src", Key: "k", VersionID: cur.VersionID, Target: testTarget, Status: ReplicationCompleted},
+		{Bucket: "src", Key: "other", VersionID: other.VersionID, Target: testTarget, Status: ReplicationCompleted},
+		{Bucket: "src", Key: "k", VersionID: gone, Target: testTarget, Status: ReplicationCompleted},
+	}
+	ran := false
+	if err := l.SetReplicationStatuses(ctx, ups, func(tx meta.Txn) error { ran = true; return tx.Set([]byte("Qtest"), nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if !ran {
+		t.Fatal("the caller's writes did not run")
+	}
+	for _, v := range []ObjectInfo{old, cur, other} {
+		obj, err := l.HeadObject(ctx, "src", v.Key, GetOptions{VersionID: v.VersionID})
+		if err != nil || obj.Info.Replication[testTarget] != ReplicationCompleted {
+			t.Errorf("%s@%s: %v %v", v.Key, v.VersionID, obj, err)
+		}
+	}
+	if err := l.SetReplicationStatuses(ctx, []ReplicationStatusUpdate{{Bucket: "Bad_Bucket", Key: "k"}}, nil); err == nil {
+		t.Fatal("an invalid bucket name was taken")
+	}
+}

@@ -277,6 +277,9 @@ func (s *Service) round(ctx context.Context, layer *object.Layer, r *targetRun) 
 		failed   []queued
 		lost     bool
 	)
+	done := make(chan queued, s.opts.Workers)
+	committed := make(chan error, 1)
+	go func() { committed <- s.commitDone(ctx, layer, r, done) }()
 	sem := make(chan struct{}, s.opts.Workers)
 	var wg sync.WaitGroup
 	for _, chain := range keys {
@@ -292,10 +295,8 @@ func (s *Service) round(ctx context.Context, layer *object.Layer, r *targetRun) 
 					return
 				}
 				err := s.apply(ctx, layer, r, q.task)
-				if err == nil && q.Kind != object.ChangeVersionDelete {
-					// Here rather than in settle: the status writes of
-					// parallel chains commit together.
-					s.setStatus(ctx, layer, r, q.task, object.ReplicationCompleted)
+				if err == nil {
+					done <- q
 				}
 				mu.Lock()
 				if err == nil {
@@ -313,13 +314,17 @@ func (s *Service) round(ctx context.Context, layer *object.Layer, r *targetRun) 
 		}()
 	}
 	wg.Wait()
+	close(done)
+	if err := <-committed; err != nil {
+		return false, err
+	}
 	if lost {
 		r.downFor = min(max(2*r.downFor, time.Second), maxTargetBackoff)
 		r.down = time.Now().Add(r.downFor)
 	} else if len(finished) > 0 {
 		r.down, r.downFor = time.Time{}, 0
 	}
-	if err := s.settle(ctx, layer, r, finished, failed); err != nil {
+	if err := s.settle(ctx, layer, r, failed); err != nil {
 		return false, err
 	}
 	return len(finished) > 0, nil
@@ -340,10 +345,78 @@ func unreachable(err error) bool {
 // carried out from here (kept for the record, never retried sooner).
 var errSkip = errors.New("replicate: change cannot be replicated")
 
-// settle records what a round did: the queue, the target's counters,
-// and the FAILED status of changes that failed too often (a change
-// carried out was marked COMPLETED as soon as it was).
-func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun, finished, failed []queued) error {
+// commitBatch is the most changes commitDone records in one
+// transaction; commitWait is how long it waits for more after the first.
+const (
+	commitBatch = 128
+	commitWait  = 2 * time.Millisecond
+)
+
+// commitDone records the changes carried out as they come, until done is
+// closed: their versions' COMPLETED status, their removal from the
+// queue and the target's counters, in one transaction for all the
+// changes that finished within commitWait of each other. A change is
+// recorded while the round's slower changes are still being sent, and
+// each transaction's commit is shared by many.
+func (s *Service) commitDone(ctx context.Context, layer *object.Layer, r *targetRun, done <-chan queued) error {
+	var firstErr error
+	for q := range done {
+		batch := []queued{q}
+		timer := time.NewTimer(commitWait)
+	collect:
+		for len(batch) < commitBatch {
+			select {
+			case q, ok := <-done:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, q)
+			case <-timer.C:
+				break collect
+			}
+		}
+		timer.Stop()
+		if firstErr != nil {
+			continue // drain, so that no sender blocks
+		}
+		firstErr = s.record(ctx, layer, r, batch)
+	}
+	return firstErr
+}
+
+// record writes what commitDone records for a batch.
+func (s *Service) record(ctx context.Context, layer *object.Layer, r *targetRun, batch []queued) error {
+	ups := make([]object.ReplicationStatusUpdate, 0, len(batch))
+	for _, q := range batch {
+		if q.Kind != object.ChangeVersionDelete {
+			ups = append(ups, object.ReplicationStatusUpdate{Bucket: q.Bucket, Key: q.Key, VersionID: q.VersionID, Target: r.t.ARN, Status: object.ReplicationCompleted})
+		}
+	}
+	return layer.SetReplicationStatuses(ctx, ups, func(tx meta.Txn) error {
+		st, err := readStats(tx, r.t.ID)
+		if err != nil {
+			return err
+		}
+		for _, q := range batch {
+			if err := tx.Delete(q.key); err != nil {
+				return err
+			}
+			st.Completed++
+			if q.Kind == object.ChangeVersion {
+				st.CompletedBytes += q.Size
+			}
+		}
+		return writeStats(tx, r.t.ID, st)
+	})
+}
+
+// settle records what a round's failed changes did: their tries, their
+// backoff, the FAILED status of those that failed too often, and the
+// target's last error. (commitDone recorded the changes carried out.)
+func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun, failed []queued) error {
+	if len(failed) == 0 {
+		return nil
+	}
 	now := s.opts.Now()
 	for i := range failed {
 		q := &failed[i]
@@ -358,15 +431,6 @@ func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun,
 		st, err := readStats(tx, r.t.ID)
 		if err != nil {
 			return err
-		}
-		for _, q := range finished {
-			if err := tx.Delete(q.key); err != nil {
-				return err
-			}
-			st.Completed++
-			if q.Kind == object.ChangeVersion {
-				st.CompletedBytes += q.Size
-			}
 		}
 		for _, q := range failed {
 			// The queue entry may be gone if the target was removed;
