@@ -81,6 +81,37 @@ func TestNoVaguePackageNames(t *testing.T) {
 	}
 }
 
+// conflictMarked are the kinds of files a merge can leave conflict
+// markers in unnoticed: Go fails to compile with them, the others do not.
+var conflictMarked = map[string]bool{".md": true, ".sh": true, ".py": true, ".yml": true}
+
+func TestNoMergeConflictMarkers(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !conflictMarked[filepath.Ext(path)] {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "<<<<<<< ") || strings.HasPrefix(line, ">>>>>>> ") {
+				t.Errorf("%s:%d: a merge conflict marker", path, i+1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // importViolations lists every import, in a Go file under dir, of one of
 // the packages banned (or of a package inside one of them). Files of the
 // directories in exempt (and below them) are skipped.
