@@ -193,7 +193,7 @@ func (p *parser) query() error {
 }
 
 func (p *parser) selectList() error {
-	if p.peek().is("FROM") {
+	if p.peek().is("FROM") || p.peek().kind == tEOF {
 		return errAt(s3err.ErrParseEmptySelect, p.peek().pos, "")
 	}
 	p.aggsOK = true
@@ -706,6 +706,9 @@ func (p *parser) steps() ([]step, error) {
 			t := p.next()
 			switch t.kind {
 			case tIdent:
+				if reserved[strings.ToUpper(t.text)] {
+					return nil, errAt(s3err.ErrParseInvalidPathComponent, t.pos, "Quote the keyword %s to use it as a name.", t.text)
+				}
 				steps = append(steps, step{kind: stepField, name: t.text})
 			case tQuoted:
 				steps = append(steps, step{kind: stepField, name: t.text, cs: true})
@@ -746,7 +749,7 @@ func (p *parser) caseExpr() (expr, error) {
 	}
 	defer p.leave()
 	e := &caseExpr{pos: p.next().pos}
-	if !p.peek().is("WHEN") {
+	if !p.peek().is("WHEN") && !p.peek().is("END") {
 		s, err := p.expr()
 		if err != nil {
 			return nil, err
