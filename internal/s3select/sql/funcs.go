@@ -81,10 +81,6 @@ const (
 
 // call parses NAME( ... ), whose argument syntax depends on the function.
 func (p *parser) call() (expr, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer p.leave()
 	t := p.next()
 	p.next() // (
 	name := strings.ToUpper(t.text)

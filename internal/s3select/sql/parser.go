@@ -744,10 +744,6 @@ func (p *parser) steps() ([]step, error) {
 }
 
 func (p *parser) caseExpr() (expr, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer p.leave()
 	e := &caseExpr{pos: p.next().pos}
 	if !p.peek().is("WHEN") && !p.peek().is("END") {
 		s, err := p.expr()
@@ -792,10 +788,6 @@ var castTypes = map[string]kind{
 }
 
 func (p *parser) cast() (expr, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer p.leave()
 	pos := p.next().pos
 	if err := p.expectTok(tLParen); err != nil {
 		return nil, err
