@@ -93,7 +93,7 @@ func TestColumns(t *testing.T) {
 	for src, want := range map[string][]string{
 		"SELECT * FROM S3Object": nil,
 		"SELECT s.a, b, _3, s._4, s.x.y, s.l[0], 1, c AS d FROM S3Object s": {"a", "b", "_3", "_4", "y", "_6", "_7", "d"},
-		`SELECT COUNT(*) n, SUM("Mixed") FROM S3Object`:                          {"n", "_2"},
+		`SELECT COUNT(*) n, SUM("Mixed") FROM S3Object`:                     {"n", "_2"},
 	} {
 		q, err := Parse(src)
 		if err != nil {
