@@ -28,7 +28,7 @@
 // and function names are case-insensitive.
 //
 // Literals: integers (int64), numbers with a point or exponent (float64),
-// 'strings' (” is a quote), TRUE, FALSE, NULL, MISSING and timestamps
+// 'strings' (a doubled quote stands for one), TRUE, FALSE, NULL, MISSING and timestamps
 // in backquotes (`2007-02-23T12:14:33Z`). Operators, loosest first: OR;
 // AND; NOT; comparisons (= != <> < <= > >=), IS [NOT] NULL|MISSING|TRUE|
 // FALSE, [NOT] LIKE ... [ESCAPE ...], [NOT] BETWEEN ... AND ..., [NOT]
