@@ -150,7 +150,7 @@ func runQuery(src string, recs []Record) []string {
 			continue
 		}
 		rows++
-		if q.Star() {
+		if q.Star() && row == nil {
 			lines = append(lines, "* record "+strconv.Itoa(i+1))
 			continue
 		}

@@ -61,7 +61,8 @@ func (q *Query) NewEvaluator() *Evaluator {
 // Eval evaluates rec. For a query without aggregates it returns the
 // projected row and whether WHERE kept the record; the row is reused by
 // the next call. For SELECT * the row is nil and the caller writes rec as
-// it is. For an aggregate query Eval folds rec into the aggregates and
+// it is, except under a FROM path (FROM S3Object[*].a.b): then the row
+// is one column named "*" holding the value the path reaches. For an aggregate query Eval folds rec into the aggregates and
 // returns no row; Finish gives the result.
 func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
 	q := ev.q
@@ -79,6 +80,10 @@ func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
 		return nil, false, ev.accumulate(r)
 	}
 	if q.star {
+		if r.rooted {
+			ev.row = append(ev.row[:0], Column{Name: "*", Value: r.root.toAny(), Missing: r.root.k == kMissing})
+			return ev.row, true, nil
+		}
 		return nil, true, nil
 	}
 	for i, it := range q.items {
