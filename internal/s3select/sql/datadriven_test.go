@@ -127,6 +127,8 @@ func runFile(t *testing.T, path string) {
 	}
 }
 
+var errLimit = errors.New("limit reached")
+
 var testNow = time.Date(2026, 12, 5, 3, 4, 5, 0, time.UTC)
 
 func runQuery(src string, recs []Record) []string {
@@ -142,19 +144,24 @@ func runQuery(src string, recs []Record) []string {
 		if q.Limit() >= 0 && rows >= q.Limit() {
 			break
 		}
-		row, keep, err := ev.Eval(rec)
+		err := ev.EvalEach(rec, func(row []Column) error {
+			if q.Limit() >= 0 && rows >= q.Limit() {
+				return errLimit
+			}
+			rows++
+			if q.Star() && row == nil {
+				lines = append(lines, "* record "+strconv.Itoa(i+1))
+			} else {
+				lines = append(lines, formatRow(row))
+			}
+			return nil
+		})
+		if err == errLimit {
+			break
+		}
 		if err != nil {
 			return append(lines, errLine(err))
 		}
-		if !keep {
-			continue
-		}
-		rows++
-		if q.Star() && row == nil {
-			lines = append(lines, "* record "+strconv.Itoa(i+1))
-			continue
-		}
-		lines = append(lines, formatRow(row))
 	}
 	if q.Aggregate() {
 		row, err := ev.Finish()

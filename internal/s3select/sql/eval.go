@@ -65,8 +65,46 @@ func (q *Query) NewEvaluator() *Evaluator {
 // is one column named "*" holding the value the path reaches. For an aggregate query Eval folds rec into the aggregates and
 // returns no row; Finish gives the result.
 func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
+	if ev.q.unnest {
+		return nil, false, evalErr(s3err.ErrUnsupportedSQLStructure, "A FROM path ending in [*] yields a row per element; the caller must use EvalEach.")
+	}
+	return ev.evalIn(ev.scope(rec))
+}
+
+// EvalEach evaluates rec and calls emit with each row it yields, as Eval
+// returns them: none or one, or under a FROM path ending in [*]
+// (FROM S3Object[*].items[*]) one per element of the list that the path
+// reaches. An error from emit stops the evaluation and is returned. For
+// aggregate queries emit is never called; see Finish.
+func (ev *Evaluator) EvalEach(rec Record, emit func(row []Column) error) error {
+	if !ev.q.unnest {
+		row, keep, err := ev.Eval(rec)
+		if err != nil || !keep {
+			return err
+		}
+		return emit(row)
+	}
+	list := walk(fromAny(rec.Document()), ev.q.from)
+	elems, _ := list.x.([]any)
+	if list.k != kList {
+		return nil
+	}
+	for _, el := range elems {
+		row, keep, err := ev.evalIn(scope{rec: rec, rooted: true, root: fromAny(el)})
+		if err != nil {
+			return err
+		}
+		if keep {
+			if err := emit(row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (ev *Evaluator) evalIn(r scope) ([]Column, bool, error) {
 	q := ev.q
-	r := ev.scope(rec)
 	if q.where != nil {
 		w, err := ev.eval(q.where, r)
 		if err != nil {

@@ -19,6 +19,7 @@ type Query struct {
 	items  []selectItem
 	alias  string // the FROM alias, lower case; "s3object" when none
 	from   []step // path after S3Object[*]
+	unnest bool   // the FROM path ends in [*]: a row per element
 	where  expr
 	limit  int64
 	aggs   []*aggExpr // every aggregate, in slot order
@@ -36,6 +37,11 @@ func (q *Query) Limit() int64 { return q.limit }
 // Star reports whether the query is SELECT *: rows are the input records
 // as they are.
 func (q *Query) Star() bool { return q.star }
+
+// Unnests reports whether the FROM path ends in [*], so that a record
+// yields a row per element of a list: such queries are evaluated with
+// Evaluator.EvalEach.
+func (q *Query) Unnests() bool { return q.unnest }
 
 // Aggregate reports whether the query has aggregate functions and so
 // yields one row, from Evaluator.Finish.
@@ -301,9 +307,14 @@ func (p *parser) from() error {
 		if err != nil {
 			return err
 		}
+		// A last [*] makes each element of the list a row.
+		if n := len(steps); n > 0 && steps[n-1].kind == stepWildcard {
+			p.q.unnest = true
+			steps = steps[:n-1]
+		}
 		for _, s := range steps {
 			if s.kind == stepWildcard || s.kind == stepMembers {
-				return errAt(s3err.ErrParseUnsupportedSyntax, t.pos, "Only the first [*] of the FROM path is supported.")
+				return errAt(s3err.ErrParseUnsupportedSyntax, t.pos, "Only the first and the last step of a FROM path can be [*].")
 			}
 		}
 		p.q.from = steps

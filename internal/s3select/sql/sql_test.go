@@ -150,3 +150,22 @@ func TestEvaluatorsIndependent(t *testing.T) {
 		t.Errorf("counts %d and %d, want 100 and 200", a, b)
 	}
 }
+
+// TestEvalRefusesUnnesting checks that Eval, which returns one row, does
+// not silently drop the rows of a FROM path ending in [*].
+func TestEvalRefusesUnnesting(t *testing.T) {
+	q, err := Parse("SELECT r.id FROM S3Object[*].Rules[*] r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.Unnests() {
+		t.Fatal("Unnests() = false")
+	}
+	recs, err := jsonRecords([]string{`{"Rules":[{"id":1},{"id":2}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.NewEvaluator().Eval(recs[0]); !errors.Is(err, s3err.ErrUnsupportedSQLStructure) {
+		t.Errorf("Eval: got %v, want UnsupportedSqlStructure", err)
+	}
+}
