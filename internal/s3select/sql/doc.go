@@ -12,11 +12,15 @@
 //	}
 //	row, err := ev.Finish() // aggregate queries: their one row
 //
+// EvalEach is Eval with a callback, which queries whose FROM path ends in
+// [*] need: they yield a row per element of a list.
+//
 // # Dialect
 //
 // SELECT takes * (alone) or expressions with optional [AS] aliases. FROM
 // names S3Object with an optional [AS] alias; S3Object[*].a.b makes the
-// member a.b of each JSON record the root that paths start from. WHERE
+// member a.b of each JSON record the root that paths start from, and
+// S3Object[*].a[*] makes each element of the list a a record of its own. WHERE
 // filters; LIMIT n bounds the number of rows (the caller counts them, see
 // Query.Limit). GROUP BY, ORDER BY, JOIN and DISTINCT are not part of S3
 // Select.
@@ -50,7 +54,9 @@
 // Logic is three-valued with two absent values, NULL and MISSING (a
 // column or member that does not exist). A comparison or arithmetic with
 // MISSING is MISSING, else with NULL is NULL; WHERE keeps a record only
-// when the condition is TRUE. x IS NULL holds for MISSING too.
+// when the condition is TRUE. x IS NULL holds for MISSING too. AND and OR
+// decide on a FALSE or TRUE operand alone (FALSE AND MISSING is FALSE);
+// otherwise NULL with MISSING gives NULL.
 //
 // CSV fields are strings. Where a string meets a number, in comparisons,
 // BETWEEN, IN, arithmetic, SUM and AVG, a string that spells a number
