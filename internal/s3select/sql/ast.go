@@ -23,7 +23,8 @@ const (
 type pathExpr struct {
 	pos   int
 	base  pathBase
-	name  string // baseColumn
+	name    string // baseColumn
+	written string // the first name as the query spells it
 	cs    bool   // name was double-quoted: match it case-sensitively
 	index int    // basePosition: zero-based
 	steps []step

@@ -12,15 +12,18 @@
 //	}
 //	row, err := ev.Finish() // aggregate queries: their one row
 //
-// EvalEach is Eval with a callback, which queries whose FROM path ends in
-// [*] need: they yield a row per element of a list.
+// EvalEach is Eval with a callback, which queries with wildcards in their
+// FROM path need: they yield a row per value the wildcards reach.
 //
 // # Dialect
 //
 // SELECT takes * (alone) or expressions with optional [AS] aliases. FROM
 // names S3Object with an optional [AS] alias; S3Object[*].a.b makes the
-// member a.b of each JSON record the root that paths start from, and
-// S3Object[*].a[*] makes each element of the list a a record of its own. WHERE
+// member a.b of each JSON record the root that paths start from.
+// Wildcards in that path ([*] over a list, .* over an object) make a row
+// of every value they reach, and a MISSING row when they reach none
+// (AWS writes it as an empty record). Without an alias, the last name of
+// the FROM path names its value: SELECT id FROM S3Object[*].Rules[*].id. WHERE
 // filters; LIMIT n bounds the number of rows (the caller counts them, see
 // Query.Limit). GROUP BY, ORDER BY, JOIN and DISTINCT are not part of S3
 // Select.

@@ -66,16 +66,17 @@ func (q *Query) NewEvaluator() *Evaluator {
 // returns no row; Finish gives the result.
 func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
 	if ev.q.unnest {
-		return nil, false, evalErr(s3err.ErrUnsupportedSQLStructure, "A FROM path ending in [*] yields a row per element; the caller must use EvalEach.")
+		return nil, false, evalErr(s3err.ErrUnsupportedSQLStructure, "A FROM path with wildcards yields a row per value; the caller must use EvalEach.")
 	}
 	return ev.evalIn(ev.scope(rec))
 }
 
 // EvalEach evaluates rec and calls emit with each row it yields, as Eval
-// returns them: none or one, or under a FROM path ending in [*]
-// (FROM S3Object[*].items[*]) one per element of the list that the path
-// reaches. An error from emit stops the evaluation and is returned. For
-// aggregate queries emit is never called; see Finish.
+// returns them: none or one, or when the FROM path has wildcards
+// (FROM S3Object[*].Rules[*].id) one per value they reach. A wildcard
+// that reaches nothing still yields one MISSING value, which AWS writes
+// as an empty record. An error from emit stops the evaluation and is
+// returned. For aggregate queries emit is never called; see Finish.
 func (ev *Evaluator) EvalEach(rec Record, emit func(row []Column) error) error {
 	if !ev.q.unnest {
 		row, keep, err := ev.Eval(rec)
@@ -84,23 +85,46 @@ func (ev *Evaluator) EvalEach(rec Record, emit func(row []Column) error) error {
 		}
 		return emit(row)
 	}
-	list := walk(fromAny(rec.Document()), ev.q.from)
-	elems, _ := list.x.([]any)
-	if list.k != kList {
-		return nil
-	}
-	for _, el := range elems {
-		row, keep, err := ev.evalIn(scope{rec: rec, rooted: true, root: fromAny(el)})
-		if err != nil {
+	return fromRoots(fromAny(rec.Document()), ev.q.from, func(root value) error {
+		row, keep, err := ev.evalIn(scope{rec: rec, rooted: true, root: root})
+		if err != nil || !keep {
 			return err
 		}
-		if keep {
-			if err := emit(row); err != nil {
+		return emit(row)
+	})
+}
+
+// fromRoots follows a FROM path, calling yield for each value it reaches.
+// Unlike wildcards in the SELECT list, which gather what exists, a FROM
+// wildcard yields every element, MISSING included, and MISSING when
+// there is no element at all.
+func fromRoots(v value, steps []step, yield func(value) error) error {
+	for i, s := range steps {
+		var elems []any
+		switch s.kind {
+		case stepField, stepIndex:
+			v = walk(v, steps[i:i+1])
+			continue
+		case stepWildcard:
+			if v.k == kList {
+				elems = v.x.([]any)
+			}
+		case stepMembers:
+			if v.k == kObject {
+				elems = v.x.(*Object).Values
+			}
+		}
+		if len(elems) == 0 {
+			return fromRoots(missingV, steps[i+1:], yield)
+		}
+		for _, el := range elems {
+			if err := fromRoots(fromAny(el), steps[i+1:], yield); err != nil {
 				return err
 			}
 		}
+		return nil
 	}
-	return nil
+	return yield(v)
 }
 
 func (ev *Evaluator) evalIn(r scope) ([]Column, bool, error) {

@@ -19,7 +19,7 @@ type Query struct {
 	items  []selectItem
 	alias  string // the FROM alias, lower case; "s3object" when none
 	from   []step // path after S3Object[*]
-	unnest bool   // the FROM path ends in [*]: a row per element
+	unnest bool   // the FROM path has wildcards: a row per value reached
 	where  expr
 	limit  int64
 	aggs   []*aggExpr // every aggregate, in slot order
@@ -38,9 +38,9 @@ func (q *Query) Limit() int64 { return q.limit }
 // as they are.
 func (q *Query) Star() bool { return q.star }
 
-// Unnests reports whether the FROM path ends in [*], so that a record
-// yields a row per element of a list: such queries are evaluated with
-// Evaluator.EvalEach.
+// Unnests reports whether the FROM path has wildcards ([*] or .*), so
+// that a record yields a row per value they reach: such queries are
+// evaluated with Evaluator.EvalEach.
 func (q *Query) Unnests() bool { return q.unnest }
 
 // Aggregate reports whether the query has aggregate functions and so
@@ -285,6 +285,8 @@ func defaultName(e expr, i int) string {
 				return pe.name
 			case basePosition:
 				return "_" + strconv.Itoa(pe.index+1)
+			case baseRecord:
+				return pe.written
 			}
 		}
 	}
@@ -307,14 +309,10 @@ func (p *parser) from() error {
 		if err != nil {
 			return err
 		}
-		// A last [*] makes each element of the list a row.
-		if n := len(steps); n > 0 && steps[n-1].kind == stepWildcard {
-			p.q.unnest = true
-			steps = steps[:n-1]
-		}
+		// Wildcards in the path make a row of each value they reach.
 		for _, s := range steps {
 			if s.kind == stepWildcard || s.kind == stepMembers {
-				return errAt(s3err.ErrParseUnsupportedSyntax, t.pos, "Only the first and the last step of a FROM path can be [*].")
+				p.q.unnest = true
 			}
 		}
 		p.q.from = steps
@@ -329,7 +327,14 @@ func (p *parser) from() error {
 		return errAt(s3err.ErrParseUnsupportedSyntax, p.peek().pos, "A query reads one S3Object.")
 	}
 	if name == "" {
+		// Without an alias, the last name of the FROM path names the
+		// value it reaches, as in SELECT id FROM S3Object[*].Rules[*].id.
 		name = "S3Object"
+		for _, s := range p.q.from {
+			if s.kind == stepField {
+				name = s.name
+			}
+		}
 	}
 	p.q.alias = strings.ToLower(name)
 	return nil
@@ -657,7 +662,7 @@ func (p *parser) moreSteps(e expr) (expr, error) {
 // path parses a column reference and its steps.
 func (p *parser) path() (expr, error) {
 	t := p.next()
-	e := &pathExpr{pos: t.pos, base: baseColumn, name: t.text, cs: t.kind == tQuoted}
+	e := &pathExpr{pos: t.pos, base: baseColumn, name: t.text, written: t.text, cs: t.kind == tQuoted}
 	steps, err := p.steps()
 	if err != nil {
 		return nil, err
