@@ -21,13 +21,13 @@ const (
 
 // pathExpr is a reference into the record: s.name, _2, s.a.b[0], "Name".
 type pathExpr struct {
-	pos   int
-	base  pathBase
+	pos     int
+	base    pathBase
 	name    string // baseColumn
 	written string // the first name as the query spells it
-	cs    bool   // name was double-quoted: match it case-sensitively
-	index int    // basePosition: zero-based
-	steps []step
+	cs      bool   // name was double-quoted: match it case-sensitively
+	index   int    // basePosition: zero-based
+	steps   []step
 }
 
 type stepKind uint8
