@@ -23,10 +23,10 @@
 // Wildcards in that path ([*] over a list, .* over an object) make a row
 // of every value they reach, and a MISSING row when they reach none
 // (AWS writes it as an empty record). Without an alias, the last name of
-// the FROM path names its value: SELECT id FROM S3Object[*].Rules[*].id. WHERE
-// filters; LIMIT n bounds the number of rows (the caller counts them, see
-// Query.Limit). GROUP BY, ORDER BY, JOIN and DISTINCT are not part of S3
-// Select.
+// the FROM path names its value: SELECT id FROM S3Object[*].Rules[*].id.
+// WHERE filters; LIMIT n bounds the number of rows (the caller counts
+// them, see Query.Limit). GROUP BY, ORDER BY, JOIN and DISTINCT are not
+// part of S3 Select.
 //
 // Columns are named (s.name, name, "Name") or numbered (_1, s._2), and
 // paths go into JSON values: s.a.b, s.a[0], s.a['b'], s.a[*].b (the b of
@@ -34,9 +34,10 @@
 // names match ignoring case; double-quoted names match exactly. Keywords
 // and function names are case-insensitive.
 //
-// Literals: integers (int64), numbers with a point or exponent (float64),
-// 'strings' (a doubled quote stands for one), TRUE, FALSE, NULL, MISSING and timestamps
-// in backquotes (`2007-02-23T12:14:33Z`). Operators, loosest first: OR;
+// Literals: integers (int64; larger ones are float64), numbers with a
+// point or exponent (float64), 'strings' (a doubled quote stands for
+// one), TRUE, FALSE, NULL, MISSING and timestamps in backquotes
+// (`2007-02-23T12:14:33Z`, `2007T`). Operators, loosest first: OR;
 // AND; NOT; comparisons (= != <> < <= > >=), IS [NOT] NULL|MISSING|TRUE|
 // FALSE, [NOT] LIKE ... [ESCAPE ...], [NOT] BETWEEN ... AND ..., [NOT]
 // IN (...); ||; + and -; *, / and %; unary - and +. CASE has its simple and
@@ -61,7 +62,8 @@
 // decide on a FALSE or TRUE operand alone (FALSE AND MISSING is FALSE);
 // otherwise NULL with MISSING gives NULL.
 //
-// CSV fields are strings. Where a string meets a number, in comparisons,
+// CSV fields are strings, and AWS documents CAST as the way to type them.
+// kura is more lenient where a string meets a number, in comparisons,
 // BETWEEN, IN, arithmetic, SUM and AVG, a string that spells a number
 // (after trimming spaces) is that number, so WHERE s.age > 30 works on CSV
 // as on JSON. A string that is not a number cannot be ordered against a
