@@ -63,9 +63,9 @@
 // otherwise NULL with MISSING gives NULL.
 //
 // CSV fields are strings, and AWS documents CAST as the way to type them.
-// kura is more lenient where a string meets a number, in comparisons,
-// BETWEEN, IN, arithmetic, SUM and AVG, a string that spells a number
-// (after trimming spaces) is that number, so WHERE s.age > 30 works on CSV
+// kura is more lenient: where a string meets a number (in comparisons,
+// BETWEEN, IN, arithmetic, SUM and AVG), a string that spells a number
+// after trimming spaces is that number, so WHERE s.age > 30 works on CSV
 // as on JSON. A string that is not a number cannot be ordered against a
 // number: <, <=, > and >= give MISSING (the record is not selected) and =
 // gives FALSE; arithmetic on it is an InvalidDataType error. Strings
