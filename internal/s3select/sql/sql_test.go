@@ -169,3 +169,36 @@ func TestEvalRefusesUnnesting(t *testing.T) {
 		t.Errorf("Eval: got %v, want UnsupportedSqlStructure", err)
 	}
 }
+
+// TestNumericLimits checks the bounds of LIMIT, path indexes and
+// positional names at the limit and one past it.
+func TestNumericLimits(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		code string // "" when the query parses
+	}{
+		{"SELECT * FROM S3Object LIMIT 9223372036854775807", ""},
+		{"SELECT * FROM S3Object LIMIT 9223372036854775808", "ParseExpectedNumber"},
+		{"SELECT s.a[1073741824] FROM S3Object s", ""},
+		{"SELECT s.a[1073741825] FROM S3Object s", "ParseInvalidPathComponent"},
+	} {
+		_, err := Parse(c.src)
+		var se *Error
+		switch {
+		case c.code == "" && err != nil:
+			t.Errorf("%s: %v", c.src, err)
+		case c.code != "" && (!errors.As(err, &se) || se.Code() != c.code):
+			t.Errorf("%s: got %v, want %s", c.src, err, c.code)
+		}
+	}
+	// _N up to 2^30-1 is a position; past it, a name like any other.
+	q, err := Parse("SELECT _1073741823, _1073741824 FROM S3Object")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := q.items[0].e.(*pathExpr)
+	name := q.items[1].e.(*pathExpr)
+	if pos.base != basePosition || pos.index != 1073741822 || name.base != baseColumn {
+		t.Errorf("got %+v and %+v", pos, name)
+	}
+}
