@@ -275,7 +275,30 @@ func walk(v value, steps []step) value {
 	return v
 }
 
+// eval evaluates e; an error gets the offset of the innermost expression
+// that failed.
 func (ev *Evaluator) eval(e expr, r scope) (value, error) {
+	v, err := ev.evalNode(e, r)
+	if err != nil {
+		return v, locate(err, e.at())
+	}
+	return v, nil
+}
+
+// locate returns err placed at pos unless it has a place already. It
+// copies rather than sets: errors kept in the shared Query (a constant
+// LIKE pattern's) must not change under concurrent evaluators.
+func locate(err error, pos int) error {
+	se, ok := err.(*Error)
+	if !ok || se.Pos >= 0 {
+		return err
+	}
+	c := *se
+	c.Pos = pos
+	return &c
+}
+
+func (ev *Evaluator) evalNode(e expr, r scope) (value, error) {
 	switch e := e.(type) {
 	case *literal:
 		return e.v, nil
