@@ -145,19 +145,64 @@ func (v value) number() (value, bool) {
 	return v, false
 }
 
+// parseNumber reads a decimal integer or floating-point number. It
+// checks the syntax itself first: strconv's errors allocate, and most
+// strings compared with numbers are not numbers. Hex, underscores, Inf
+// and NaN, which strconv accepts, are not numbers here.
 func parseNumber(s string) (value, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	integer, ok := decimalSyntax(s)
+	if !ok {
 		return missingV, false
 	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return intV(i), true
+	if integer {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return intV(i), true
+		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) && !strings.ContainsAny(s, "0123456789") {
+	if err != nil { // beyond float64's range
 		return missingV, false
 	}
 	return floatV(f), true
+}
+
+// decimalSyntax reports whether s is [+-]digits[.digits][(e|E)[+-]digits]
+// with at least one digit before the exponent, and whether it is an
+// integer (no point, no exponent).
+func decimalSyntax(s string) (integer, ok bool) {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	integer = true
+	if i < len(s) && s[i] == '.' {
+		integer = false
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		integer = false
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := i
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		}
+		if i == exp {
+			return false, false
+		}
+	}
+	return integer, i == len(s)
 }
 
 func (v value) float() float64 {
