@@ -109,3 +109,9 @@ func BenchmarkEvalWhereProjectEngine(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvalFilterStar is SELECT * with a filter: the record goes out
+// as it is, so nothing is projected.
+func BenchmarkEvalFilterStar(b *testing.B) {
+	benchEval(b, "SELECT * FROM S3Object s WHERE CAST(s.age AS INT) > 25 AND s.city = 'Paris'")
+}

@@ -100,7 +100,13 @@ func runFile(t *testing.T, path string) {
 				t.Fatalf("%s:%d: %v", path, b.line, err)
 			}
 		case "query":
-			got = runQuery(strings.Join(b.input, "\n"), recs)
+			src := strings.Join(b.input, "\n")
+			got = runQuery(src, recs)
+			// Text and boxed fields must give the same answers.
+			if viaRecord := runQuery(src, plain(recs)); strings.Join(viaRecord, "\n") != strings.Join(got, "\n") {
+				t.Errorf("%s:%d: %s\nas TextRecord:\n%s\nas Record:\n%s", path, b.line, src,
+					strings.Join(got, "\n"), strings.Join(viaRecord, "\n"))
+			}
 		default:
 			t.Fatalf("%s:%d: unknown command %q", path, b.line, b.cmd)
 		}
@@ -251,6 +257,34 @@ func (r *csvRecord) Position(i int) (any, bool) {
 }
 
 func (r *csvRecord) Document() any { return nil }
+
+func (r *csvRecord) TextColumn(name string, caseSensitive bool) (string, bool) {
+	for i, h := range r.header {
+		if h == name || !caseSensitive && strings.EqualFold(h, name) {
+			return r.TextPosition(i)
+		}
+	}
+	return "", false
+}
+
+func (r *csvRecord) TextPosition(i int) (string, bool) {
+	if i < 0 || i >= len(r.fields) {
+		return "", false
+	}
+	return r.fields[i], true
+}
+
+// plainRecord hides a record's TextRecord methods, so that the
+// evaluator reads it through Record alone.
+type plainRecord struct{ Record }
+
+func plain(recs []Record) []Record {
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		out[i] = plainRecord{r}
+	}
+	return out
+}
 
 func csvRecords(lines []string) []Record {
 	if len(lines) == 0 {

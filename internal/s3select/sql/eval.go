@@ -29,6 +29,17 @@ type Record interface {
 	Document() any
 }
 
+// TextRecord is a Record whose fields are strings, as CSV records are.
+// The evaluator reads such fields through these methods, which hand out
+// strings without boxing each one in an interface: a filter over CSV
+// then allocates nothing per record. They answer as Column and Position
+// do.
+type TextRecord interface {
+	Record
+	TextColumn(name string, caseSensitive bool) (string, bool)
+	TextPosition(i int) (string, bool)
+}
+
 // Column is one column of an output row. Missing marks a value that does
 // not exist (MISSING in S3 Select): JSON output leaves such members out,
 // CSV output writes an empty field.
@@ -179,6 +190,7 @@ func (ev *Evaluator) Finish() ([]Column, error) {
 // the value that path reaches in the document.
 type scope struct {
 	rec    Record
+	text   TextRecord // rec, when its fields are text
 	root   value
 	rooted bool // FROM S3Object[*].path: resolve in root
 	final  bool // Finish: aggregates give their results
@@ -186,7 +198,8 @@ type scope struct {
 
 func (ev *Evaluator) scope(rec Record) scope {
 	if len(ev.q.from) == 0 {
-		return scope{rec: rec}
+		text, _ := rec.(TextRecord)
+		return scope{rec: rec, text: text}
 	}
 	return scope{rec: rec, rooted: true, root: walk(fromAny(rec.Document()), ev.q.from)}
 }
@@ -207,6 +220,18 @@ func (ev *Evaluator) resolve(e *pathExpr, r scope) value {
 		v = member(r.root, e.name, e.cs)
 	case r.rec == nil:
 		return missingV
+	case r.text != nil:
+		var str string
+		var ok bool
+		if e.base == basePosition {
+			str, ok = r.text.TextPosition(e.index)
+		} else {
+			str, ok = r.text.TextColumn(e.name, e.cs)
+		}
+		if !ok {
+			return missingV
+		}
+		v = strV(str)
 	case e.base == basePosition:
 		a, ok := r.rec.Position(e.index)
 		if !ok {
