@@ -13,7 +13,9 @@
 //	row, err := ev.Finish() // aggregate queries: their one row
 //
 // EvalEach is Eval with a callback, which queries with wildcards in their
-// FROM path need: they yield a row per value the wildcards reach.
+// FROM path need: they yield a row per value the wildcards reach. Readers
+// of CSV implement TextRecord as well as Record, so that fields are read
+// without an allocation each.
 //
 // # Dialect
 //
