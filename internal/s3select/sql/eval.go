@@ -825,10 +825,16 @@ func (ev *Evaluator) call(e *callExpr, r scope) (value, error) {
 	case fnUTCNow:
 		return timeV(ev.now().UTC()), nil
 	}
+	// A MISSING argument makes the result MISSING, else a NULL one NULL.
+	sawNull := false
 	for _, a := range args {
-		if a.isAbsent() {
-			return nullV, nil
+		if a.k == kMissing {
+			return missingV, nil
 		}
+		sawNull = sawNull || a.k == kNull
+	}
+	if sawNull {
+		return nullV, nil
 	}
 	switch e.fn {
 	case fnLower, fnUpper, fnCharLength:
