@@ -60,10 +60,10 @@
 // Logic is three-valued with two absent values, NULL and MISSING (a
 // column or member that does not exist). A comparison, arithmetic or
 // function (but COALESCE and NULLIF) with a MISSING operand is MISSING,
-// else with a NULL one is NULL; aggregates skip both. WHERE keeps a record only
-// when the condition is TRUE. x IS NULL holds for MISSING too. AND and OR
-// decide on a FALSE or TRUE operand alone (FALSE AND MISSING is FALSE);
-// otherwise NULL with MISSING gives NULL.
+// else with a NULL one is NULL; aggregates skip both. WHERE keeps a
+// record only when the condition is TRUE. x IS NULL holds for MISSING
+// too. AND and OR decide on a FALSE or TRUE operand alone (FALSE AND
+// MISSING is FALSE); otherwise NULL with MISSING gives NULL.
 //
 // CSV fields are strings, and AWS documents CAST as the way to type them.
 // kura is more lenient: where a string meets a number (in comparisons,
