@@ -73,8 +73,10 @@ func (q *Query) NewEvaluator() *Evaluator {
 // projected row and whether WHERE kept the record; the row is reused by
 // the next call. For SELECT * the row is nil and the caller writes rec as
 // it is, except under a FROM path (FROM S3Object[*].a.b): then the row
-// is one column named "*" holding the value the path reaches. For an aggregate query Eval folds rec into the aggregates and
-// returns no row; Finish gives the result.
+// is one column named "*" holding the value the path reaches. For an
+// aggregate query Eval folds rec into the aggregates and returns no row;
+// Finish gives the result. Queries with wildcards in their FROM path need
+// EvalEach.
 func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
 	if ev.q.unnest {
 		return nil, false, evalErr(s3err.ErrUnsupportedSQLStructure, "A FROM path with wildcards yields a row per value; the caller must use EvalEach.")
