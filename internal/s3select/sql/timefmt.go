@@ -143,7 +143,7 @@ func daysIn(year, month int) int {
 // formatTimestamp writes t in ISO 8601 with its offset, and a fraction
 // of a second only when there is one.
 func formatTimestamp(t time.Time) string {
-	return t.Format("2006-01-02T15:04:05.999999999Z07:00")
+	return t.Format(timestampLayout)
 }
 
 func timeArg(e *callExpr, v value) (time.Time, error) {

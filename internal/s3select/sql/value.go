@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -324,12 +323,5 @@ func deepEqual(a, b any) bool {
 // formatFloat writes f as S3 Select does: no exponent for ordinary
 // magnitudes, and always a digit after the point.
 func formatFloat(f float64) string {
-	if math.Abs(f) < 1e21 && (f == 0 || math.Abs(f) >= 1e-7) {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsRune(s, '.') {
-			s += ".0"
-		}
-		return s
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return string(AppendFloat(nil, f))
 }
