@@ -117,8 +117,11 @@ func appendJSON(dst []byte, v any) []byte {
 			dst = appendJSON(dst, t.Values[i])
 		}
 		return append(dst, '}')
+	case int64, int, bool:
+		return appendScalar(dst, v)
 	}
-	return appendScalar(dst, v)
+	// No other type comes out of a query; null keeps the output valid.
+	return append(dst, "null"...)
 }
 
 const hexDigits = "0123456789abcdef"
