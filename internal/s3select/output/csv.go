@@ -37,9 +37,9 @@ type textFields interface {
 
 // CSVWriter writes CSV records.
 type CSVWriter struct {
-	always                        bool
-	quoteText                     string
-	field, record, quote, escaped []byte
+	always                       bool
+	quoteText, escapeText        string
+	field, record, quote, escape []byte
 	// special marks the bytes that make a field need quotes.
 	special [256]bool
 }
@@ -52,9 +52,9 @@ func NewCSV(c *s3select.CSVOutput) *CSVWriter {
 		record: []byte(orDefault(c.RecordDelimiter, "\n")),
 		quote:  []byte(orDefault(c.QuoteCharacter, `"`)),
 	}
-	w.quoteText = string(w.quote)
-	w.escaped = append([]byte(orDefault(c.QuoteEscapeCharacter, `"`)), w.quote...)
-	for _, d := range [][]byte{w.field, w.record, w.quote, w.escaped[:len(w.escaped)-len(w.quote)], []byte("\r\n")} {
+	w.escape = []byte(orDefault(c.QuoteEscapeCharacter, `"`))
+	w.quoteText, w.escapeText = string(w.quote), string(w.escape)
+	for _, d := range [][]byte{w.field, w.record, w.quote, w.escape, []byte("\r\n")} {
 		for _, b := range d {
 			w.special[b] = true
 		}
@@ -137,23 +137,43 @@ func (w *CSVWriter) appendValue(dst []byte, v any) []byte {
 	return w.appendText(dst, string(appendScalar(nil, v)))
 }
 
-// appendText appends s, quoted when it must be or always is.
+// appendText appends s, quoted when it must be or always is. Inside
+// quotes the quote character, and a distinct escape character, are
+// preceded by the escape character, as the CSV reader expects.
 func (w *CSVWriter) appendText(dst []byte, s string) []byte {
 	if !w.always && !w.needsQuotes(s) {
 		return append(dst, s...)
 	}
 	dst = append(dst, w.quote...)
 	for {
-		i := strings.Index(s, w.quoteText)
+		i, n := w.nextEscaped(s)
 		if i < 0 {
 			break
 		}
 		dst = append(dst, s[:i]...)
-		dst = append(dst, w.escaped...)
-		s = s[i+len(w.quote):]
+		dst = append(dst, w.escape...)
+		dst = append(dst, s[i:i+n]...)
+		s = s[i+n:]
 	}
 	dst = append(dst, s...)
 	return append(dst, w.quote...)
+}
+
+// nextEscaped finds the next character of s that needs the escape
+// character before it, and its length.
+func (w *CSVWriter) nextEscaped(s string) (int, int) {
+	i := strings.Index(s, w.quoteText)
+	if w.escapeText == w.quoteText {
+		return i, len(w.quoteText)
+	}
+	j := strings.Index(s, w.escapeText)
+	switch {
+	case j >= 0 && (i < 0 || j < i):
+		return j, len(w.escapeText)
+	case i >= 0:
+		return i, len(w.quoteText)
+	}
+	return -1, 0
 }
 
 func (w *CSVWriter) needsQuotes(s string) bool {

@@ -32,7 +32,7 @@ func TestCSVRow(t *testing.T) {
 		{"as needed", s3select.CSVOutput{}, cols("a,b", `say "hi"`, "line\nbreak", "cr\r", "plain"), `"a,b","say ""hi""","line` + "\n" + `break","cr` + "\r" + `",plain` + "\n"},
 		{"always", s3select.CSVOutput{QuoteFields: "ALWAYS"}, cols("a", int64(1), nil), `"a","1",""` + "\n"},
 		{"custom", s3select.CSVOutput{FieldDelimiter: "\t", RecordDelimiter: "\r\n", QuoteCharacter: "'", QuoteEscapeCharacter: `\`}, cols("it's", "a\tb", `"`), `'it\'s'` + "\t'a\tb'\t\"\r\n"},
-		{"escape is quoted", s3select.CSVOutput{QuoteEscapeCharacter: `\`}, cols(`a\b`, `"`), `"a\b","\""` + "\n"},
+		{"escape is quoted", s3select.CSVOutput{QuoteEscapeCharacter: `\`}, cols(`a\b`, `"`), `"a\\b","\""` + "\n"},
 		{"nested values", s3select.CSVOutput{}, cols([]any{int64(1), "x"}, obj), `"[1,""x""]","{""x"":1}"` + "\n"},
 		{"star object", s3select.CSVOutput{}, []sql.Column{{Name: "*", Value: &sql.Object{Keys: []string{"p", "q"}, Values: []any{"1", int64(2)}}}}, "1,2\n"},
 		{"star scalar", s3select.CSVOutput{}, []sql.Column{{Name: "*", Value: int64(7)}}, "7\n"},
