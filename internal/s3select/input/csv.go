@@ -67,7 +67,7 @@ func newCSVReader(st *stream, c *s3select.CSVInput, span *Span, header io.Reader
 		offset = span.Start - int64(len(rd.syn.record))
 		offset = max(offset, 0)
 	}
-	rd.win = newWindow(st, offset)
+	rd.win = newWindow(&st.out, offset)
 	switch c.FileHeaderInfo {
 	case s3select.FileHeaderUse, s3select.FileHeaderIgnore:
 		rd.header = &csvHeader{use: c.FileHeaderInfo == s3select.FileHeaderUse}

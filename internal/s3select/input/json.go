@@ -31,7 +31,7 @@ func newJSONReader(st *stream, j *s3select.JSONInput, span *Span) (*JSONReader, 
 	if span != nil {
 		offset = max(span.Start-1, 0)
 	}
-	rd.win = newWindow(st, offset)
+	rd.win = newWindow(&st.out, offset)
 	return rd, nil
 }
 

@@ -134,8 +134,6 @@ func (st *stream) decompressionError(err error) error {
 	return errors.Join(s3err.ErrTruncatedInput, err)
 }
 
-func (st *stream) Read(p []byte) (int, error) { return st.out.Read(p) }
-
 // BytesScanned is the number of bytes read from the object.
 func (st *stream) BytesScanned() int64 { return st.raw.n }
 
