@@ -10,6 +10,20 @@
 // JSONParsingError, and TruncatedInput for a stream that does not
 // decompress.
 //
+// Usage, in a handler:
+//
+//	span, ok := input.ResolveScanRange(req.ScanRange, size) // with a ScanRange
+//	src := object read from span.ReadFrom(req.Input), or from 0
+//	rd, err := input.NewReader(src, input.Config{Input: req.Input, Span: &span})
+//	for {
+//		rec, err := rd.Next() // io.EOF at the end
+//		ev.EvalEach(rec, func(row []sql.Column) error {
+//			// CSV: check rd.(*input.CSVReader).Ambiguous() before writing
+//			buf = w.AppendRow(buf, row) // or w.AppendRecord(buf, rec) for a nil row
+//		})
+//	}
+//	Stats: rd.BytesScanned(), rd.BytesProcessed()
+//
 // # CSV
 //
 // Records end with RecordDelimiter (one or two characters, such as
