@@ -171,13 +171,16 @@ func (rd *CSVReader) Ambiguous() error {
 func (rd *CSVReader) parse() error {
 	for {
 		data := rd.win.unread()
-		if len(data) == 0 && !rd.more() {
+		if len(data) == 0 {
+			// Nothing left but perhaps the end: a record needs a byte.
 			if rd.win.err != nil {
 				return rd.win.err
 			}
-			return io.EOF
+			if rd.win.eof || !rd.more() {
+				return io.EOF
+			}
+			continue
 		}
-		data = rd.win.unread()
 		n, skip, err := rd.parseRecord(data, rd.win.eof)
 		switch {
 		case err != nil:

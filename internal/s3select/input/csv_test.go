@@ -285,3 +285,27 @@ func (o oneByte) Read(p []byte) (int, error) {
 	}
 	return o.r.Read(p[:1])
 }
+
+// An object that ends exactly where the reader's buffer does has no
+// record after its last one.
+func TestCSVEndsAtBufferEdge(t *testing.T) {
+	for _, size := range []int{initialWindow - 1, initialWindow, initialWindow + 1, 2 * initialWindow} {
+		line := "abcdefg\n"
+		src := strings.Repeat(line, (size-2)/len(line))
+		src += strings.Repeat("z", size-len(src)-1) + "\n"
+		if len(src) != size {
+			t.Fatalf("built %d bytes, want %d", len(src), size)
+		}
+		recs, err := readCSV(t, src, s3select.CSVInput{})
+		if err != "" || len(recs) != strings.Count(src, "\n") {
+			t.Errorf("%d bytes: %d records, want %d; error %q", size, len(recs), strings.Count(src, "\n"), err)
+		}
+		// Lines skipped at the very end: a comment, an empty line.
+		for _, tail := range []string{"#cccccccccccccccccccc\n", "#cccccccccccccccccccc\n\n"} {
+			src := strings.Repeat("x", size-len(tail)-1) + "\n" + tail
+			if recs, err := readCSV(t, src, s3select.CSVInput{}); err != "" || len(recs) != 1 {
+				t.Errorf("%d bytes ending in %q: %d records %q, error %q", size, tail, len(recs), recs[1:], err)
+			}
+		}
+	}
+}
