@@ -15,14 +15,15 @@ import (
 // CSVReader reads CSV records.
 type CSVReader struct {
 	*stream
-	win     *window
-	syn     csvSyntax
-	span    *Span
-	header  *csvHeader
-	rec     CSVRecord
-	arena   []byte // field text; see appendText
-	started bool
-	err     error
+	win       *window
+	syn       csvSyntax
+	span      *Span
+	header    *csvHeader
+	rec       CSVRecord
+	arena     []byte // field text; see arenaTail
+	arenaSize int
+	started   bool
+	err       error
 }
 
 // csvSyntax is the delimiters and quotes of a CSV object.
@@ -362,12 +363,17 @@ func (rd *CSVReader) afterQuote(data []byte, i int, text []byte, atEOF bool) ([]
 // into it without a copy, so a record's fields cost no allocation, and
 // since bytes once written are never written again, strings kept after
 // the next record (by MIN, MAX or the caller) stay valid. A full arena is
-// dropped for a new one, never reused.
-const arenaSize = 256 << 10
+// dropped for a new one, never reused; arenas start small, for small
+// objects, and double up to maxArena.
+const (
+	minArena = 4 << 10
+	maxArena = 256 << 10
+)
 
 func (rd *CSVReader) arenaTail() []byte {
-	if cap(rd.arena)-len(rd.arena) < 4<<10 {
-		rd.arena = make([]byte, 0, arenaSize)
+	if cap(rd.arena)-len(rd.arena) < minArena/4 {
+		rd.arenaSize = min(max(2*rd.arenaSize, minArena), maxArena)
+		rd.arena = make([]byte, 0, rd.arenaSize)
 	}
 	return rd.arena[len(rd.arena):len(rd.arena)]
 }
