@@ -107,7 +107,7 @@ func (rd *JSONReader) decode(text []byte) (any, error) {
 	rd.bytes.Reset(text)
 	dec := json.NewDecoder(&rd.bytes)
 	dec.UseNumber()
-	v, err := readValue(dec)
+	v, err := readValue(dec, 0)
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			err = errors.New("more than one value")
@@ -128,8 +128,8 @@ func jsonProblem(err error) string {
 }
 
 // readValue reads the value that starts at dec's next token, keeping
-// objects' member order.
-func readValue(dec *json.Decoder) (any, error) {
+// objects' member order. depth is how many lists and objects hold it.
+func readValue(dec *json.Decoder, depth int) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -139,6 +139,9 @@ func readValue(dec *json.Decoder) (any, error) {
 	}
 	switch t := tok.(type) {
 	case json.Delim:
+		if depth >= maxDepth {
+			return nil, errors.New("values nest too deep")
+		}
 		switch t {
 		case '{':
 			obj := &sql.Object{}
@@ -148,7 +151,7 @@ func readValue(dec *json.Decoder) (any, error) {
 					return nil, err
 				}
 				key, _ := k.(string)
-				v, err := readValue(dec)
+				v, err := readValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -160,7 +163,7 @@ func readValue(dec *json.Decoder) (any, error) {
 		case '[':
 			list := []any{}
 			for dec.More() {
-				v, err := readValue(dec)
+				v, err := readValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -305,3 +308,6 @@ func (r *JSONRecord) Document() any { return r.value }
 
 // Offset is the object's offset of the value's first byte.
 func (r *JSONRecord) Offset() int64 { return r.start }
+
+// maxDepth is how deep values may nest: encoding/json's limit.
+const maxDepth = 10000

@@ -187,3 +187,15 @@ func TestJSONSmallReads(t *testing.T) {
 		t.Errorf("one byte at a time %q, at once %q", got, want)
 	}
 }
+
+// Values nest at most maxDepth deep, as encoding/json's Unmarshal
+// allows: deeper ones would cost a stack frame per level.
+func TestJSONDepth(t *testing.T) {
+	for _, depth := range []int{maxDepth, maxDepth + 1} {
+		src := strings.Repeat(`{"a":[`, depth/2) + strings.Repeat("[", depth%2) + "1" + strings.Repeat("]", depth%2) + strings.Repeat("]}", depth/2)
+		_, err := readJSON(t, src, "DOCUMENT")
+		if depth <= maxDepth && err != "" || depth > maxDepth && err != "JSONParsingError" {
+			t.Errorf("depth %d: error %q", depth, err)
+		}
+	}
+}
