@@ -60,12 +60,14 @@ type Reader struct {
 // ParquetUnsupportedCompressionCodec. Errors of r itself are returned
 // as they are.
 func Open(r io.ReaderAt, size int64, opts Options) (rd *Reader, err error) {
-	src := &countingReaderAt{r: r}
+	src := &countingReaderAt{r: r, size: size}
 	defer recoverParsing(src, &err)
+	if size < minFileSize {
+		return nil, errParsing
+	}
 	file, err := parquet.OpenFile(src, size,
 		parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true),
-		parquet.OptimisticRead(true),
 		parquet.ReadBufferSize(readBufferSize),
 	)
 	if err != nil {
@@ -300,16 +302,29 @@ func (c *columnCursor) fill() error {
 	}
 }
 
+// minFileSize is the size of the smallest Parquet file: the leading
+// magic, the footer's length and the trailing magic.
+const minFileSize = 12
+
 // countingReaderAt counts the bytes read from the object, and keeps the
 // first error of the object itself so that it is not mistaken for a
 // damaged file.
 type countingReaderAt struct {
-	r   io.ReaderAt
-	n   atomic.Int64
-	err atomic.Pointer[error]
+	r    io.ReaderAt
+	size int64
+	n    atomic.Int64
+	err  atomic.Pointer[error]
 }
 
+// ReadAt reads from the object. Reads outside it come from offsets in a
+// damaged file: they fail here, without reaching the object.
 func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > c.size {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if int64(len(p)) > c.size-off {
+		p = p[:c.size-off]
+	}
 	n, err := c.r.ReadAt(p, off)
 	c.n.Add(int64(n))
 	if err != nil && err != io.EOF {
