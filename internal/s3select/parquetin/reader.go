@@ -126,11 +126,8 @@ func (rd *Reader) checkChunks(size int64, leafCount int) error {
 		}
 		for _, leaf := range rd.leaves {
 			m := &g.Columns[leaf].MetaData
-			start := m.DataPageOffset
-			if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
-				start = m.DictionaryPageOffset
-			}
-			if start < 0 || m.TotalCompressedSize < 0 || m.TotalCompressedSize > size-start {
+			start, length := chunkSpan(m)
+			if start < 0 || start > size || length < 0 || length > size-start {
 				return errParsing
 			}
 			if !supportedCodec(m.Codec) {
@@ -174,7 +171,9 @@ func (rd *Reader) Read() (rec sql.Record, err error) {
 		if rd.group == len(rd.meta.RowGroups) {
 			return nil, io.EOF
 		}
-		rd.openGroup()
+		if err := rd.openGroup(); err != nil {
+			return nil, rd.src.cause(err)
+		}
 	}
 	rd.groupRows--
 	for i, c := range rd.cursors {
@@ -199,22 +198,28 @@ func (rd *Reader) Read() (rec sql.Record, err error) {
 }
 
 // openGroup starts reading the next row group: only the chunks of the
-// chosen columns. A row group without rows is skipped without reading
-// anything, and so is every chunk when no column is chosen.
-func (rd *Reader) openGroup() {
+// chosen columns, whose page headers it checks first. A row group without
+// rows is skipped without reading anything, and so is every chunk when no
+// column is chosen.
+func (rd *Reader) openGroup() error {
 	g := rd.group
 	rd.group++
 	meta := &rd.meta.RowGroups[g]
 	rd.groupRows = meta.NumRows
 	rd.cursors = rd.cursors[:0]
 	if rd.groupRows == 0 {
-		return
+		return nil
 	}
 	chunks := rd.file.RowGroups()[g].ColumnChunks()
 	for _, leaf := range rd.leaves {
+		start, length := chunkSpan(&meta.Columns[leaf].MetaData)
+		if err := checkPages(rd.src, start, length); err != nil {
+			return err
+		}
 		rd.cursors = append(rd.cursors, &columnCursor{pages: chunks[leaf].Pages()})
 		rd.processed += meta.Columns[leaf].MetaData.TotalUncompressedSize
 	}
+	return nil
 }
 
 // Close releases the pages being read.

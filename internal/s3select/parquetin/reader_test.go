@@ -397,7 +397,9 @@ func TestPruningReadsFewerBytes(t *testing.T) {
 		t.Errorf("BytesScanned %d, %d, %d; source saw %d, %d, %d",
 			allScanned, twoScanned, noneScanned, allSrc, twoSrc, noneSrc)
 	}
-	if allSrc < int64(len(data))*9/10 || allSrc > int64(len(data)) {
+	// A full read reads the file once, plus the page headers that
+	// checkPages reads ahead of the decoder.
+	if allSrc < int64(len(data))*9/10 || allSrc > int64(len(data))*11/10 {
 		t.Errorf("a full read scanned %d bytes of %d", allSrc, len(data))
 	}
 	if twoSrc*3 > allSrc {
