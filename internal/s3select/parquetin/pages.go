@@ -14,7 +14,7 @@ import (
 // and 20,000 values: these limits are far above any genuine page.
 const (
 	maxPageSize   = 128 << 20 // compressed or uncompressed bytes
-	maxPageValues = 1 << 26
+	maxPageValues = 1 << 24
 	// Page headers hold the page's statistics, whose minimum and
 	// maximum of a byte array column can be long.
 	firstHeaderRead = 256
