@@ -18,8 +18,13 @@
 // positional columns (_1 is the first top-level column of the schema) and
 // FROM paths into the record need. Row groups without rows, and every
 // chunk when no column is needed (SELECT COUNT(*)), are not read at all.
-// Skipping row groups from their statistics, for a WHERE clause that
-// cannot hold in them, is left for later.
+//
+// Options.Bounds are comparisons of a top-level column with a constant
+// (=, <, <=, >, >=) that every selected row meets, as the conjuncts of a
+// WHERE clause are. A row group whose column statistics show that no row
+// meets one of them is skipped unread. Only numbers against numbers,
+// strings against strings and timestamps against timestamps are used:
+// S3 Select compares other kinds leniently, so they prove nothing.
 //
 // # Values
 //

@@ -30,6 +30,9 @@ type Options struct {
 	// AllColumns reads every column, as SELECT * and queries that use
 	// the whole record (S3Object[*] paths, positional _N columns) need.
 	AllColumns bool
+	// Bounds are conditions every selected row meets; row groups whose
+	// statistics rule one of them out are skipped.
+	Bounds []Bound
 }
 
 // Reader reads the rows of a Parquet object.
@@ -43,6 +46,8 @@ type Reader struct {
 	// top-level fields of the file, for Position.
 	fileIndex []int
 	leaves    []int // file column indexes of the leaves read
+	bounds    []boundCheck
+	skipped   int // row groups skipped from their statistics
 
 	group     int   // next row group
 	groupRows int64 // rows left in the current row group
@@ -79,6 +84,7 @@ func Open(r io.ReaderAt, size int64, opts Options) (rd *Reader, err error) {
 		return nil, err
 	}
 	rd.choose(all, opts)
+	rd.bounds = resolveBounds(all, opts.Bounds)
 	leafCount := 0
 	for _, f := range all {
 		leafCount += len(f.leaves)
@@ -163,6 +169,10 @@ func (rd *Reader) BytesScanned() int64 { return rd.src.n.Load() }
 // far, as the footer gives it.
 func (rd *Reader) BytesProcessed() int64 { return rd.processed }
 
+// RowGroupsSkipped is the number of row groups skipped so far because
+// their statistics ruled out one of Options.Bounds.
+func (rd *Reader) RowGroupsSkipped() int { return rd.skipped }
+
 // Read returns the next row, or io.EOF after the last one. The record
 // is valid until the next call.
 func (rd *Reader) Read() (rec sql.Record, err error) {
@@ -208,6 +218,11 @@ func (rd *Reader) openGroup() error {
 	rd.groupRows = meta.NumRows
 	rd.cursors = rd.cursors[:0]
 	if rd.groupRows == 0 {
+		return nil
+	}
+	if groupExcluded(meta, rd.bounds) {
+		rd.groupRows = 0
+		rd.skipped++
 		return nil
 	}
 	chunks := rd.file.RowGroups()[g].ColumnChunks()

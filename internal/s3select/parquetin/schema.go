@@ -35,6 +35,9 @@ type node struct {
 	leaves []int
 	// convert turns a leaf's value into an S3 Select value.
 	convert func(parquet.Value) any
+	// timeOfDay marks a TIME leaf, read as text that its statistics do
+	// not order.
+	timeOfDay bool
 }
 
 // schemaTree builds the tree of the top-level fields from the flattened
@@ -109,6 +112,9 @@ func (b *treeBuilder) node(depth int) (*node, error) {
 	nd.leaves = []int{b.leaf}
 	b.leaf++
 	nd.convert = converter(e)
+	_, isTime := e.LogicalType.Value.(*format.TimeType)
+	ct, hasCT := e.ConvertedType.Get()
+	nd.timeOfDay = isTime || hasCT && (ct == deprecated.TimeMillis || ct == deprecated.TimeMicros)
 	return nd, nil
 }
 
