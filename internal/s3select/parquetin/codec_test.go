@@ -15,15 +15,23 @@ import (
 // claim codec.
 func withCodec(t *testing.T, data []byte, leaf int, codec format.CompressionCodec) []byte {
 	t.Helper()
+	return rewriteFooter(t, data, func(meta *format.FileMetaData) {
+		for g := range meta.RowGroups {
+			meta.RowGroups[g].Columns[leaf].MetaData.Codec = codec
+		}
+	})
+}
+
+// rewriteFooter replaces the footer of data by what edit makes of it.
+func rewriteFooter(t *testing.T, data []byte, edit func(*format.FileMetaData)) []byte {
+	t.Helper()
 	footerLen := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
 	footerStart := len(data) - 8 - footerLen
 	var meta format.FileMetaData
 	if err := thrift.Unmarshal(new(thrift.CompactProtocol), data[footerStart:len(data)-8], &meta); err != nil {
 		t.Fatal(err)
 	}
-	for g := range meta.RowGroups {
-		meta.RowGroups[g].Columns[leaf].MetaData.Codec = codec
-	}
+	edit(&meta)
 	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &meta)
 	if err != nil {
 		t.Fatal(err)
