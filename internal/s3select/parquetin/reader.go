@@ -342,13 +342,17 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > c.size {
 		return 0, io.ErrUnexpectedEOF
 	}
-	if int64(len(p)) > c.size-off {
+	short := int64(len(p)) > c.size-off
+	if short {
 		p = p[:c.size-off]
 	}
 	n, err := c.r.ReadAt(p, off)
 	c.n.Add(int64(n))
 	if err != nil && err != io.EOF {
 		c.err.CompareAndSwap(nil, &err)
+	}
+	if short && err == nil {
+		err = io.EOF // the read stopped at the end of the object
 	}
 	return n, err
 }
