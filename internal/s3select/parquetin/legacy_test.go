@@ -60,3 +60,33 @@ func TestConvertedListAndMap(t *testing.T) {
 		t.Fatalf("got %s", dump(docs[0]))
 	}
 }
+
+// TestLegacyListGroups reads LISTs whose repeated group is named as older
+// writers name it ("array", "<name>_tuple"): that group is the element,
+// not a wrapper of it.
+func TestLegacyListGroups(t *testing.T) {
+	data := writeParquet(t, []nestedRow{{ID: 1, Tags: []string{"a", "b"}}})
+	for _, name := range []string{"list", "array", "tags_tuple", "bag", "other_tuple"} {
+		renamed := rewriteFooter(t, data, func(meta *format.FileMetaData) {
+			for i := range meta.Schema {
+				if meta.Schema[i].Name == "tags" {
+					meta.Schema[i+1].Name = name
+				}
+			}
+		})
+		docs := readDocs(t, renamed, Options{Columns: []string{"tags"}})
+		var want []any
+		switch name {
+		case "array", "tags_tuple":
+			want = []any{
+				&sql.Object{Keys: []string{"element"}, Values: []any{"a"}},
+				&sql.Object{Keys: []string{"element"}, Values: []any{"b"}},
+			}
+		default:
+			want = []any{"a", "b"}
+		}
+		if got := docs[0].Values[0]; !reflect.DeepEqual(got, want) {
+			t.Errorf("repeated group %q: tags = %s", name, dump(got))
+		}
+	}
+}

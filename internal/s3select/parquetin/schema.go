@@ -1,8 +1,6 @@
 package parquetin
 
 import (
-	"strings"
-
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
@@ -145,7 +143,7 @@ func (nd *node) shapeGroup(e *format.SchemaElement) {
 		// Older writers name the repeated group "array" or
 		// "<list>_tuple" and make the group itself the element.
 		nd.unwrap = len(inner.children) == 1 && inner.name != "array" &&
-			!strings.HasSuffix(inner.name, "_tuple")
+			inner.name != nd.name+"_tuple"
 	case shapeMap:
 		if len(inner.children) != 2 {
 			nd.shape = shapePlain
