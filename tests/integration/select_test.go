@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/encrypt"
+	"github.com/parquet-go/parquet-go"
 
 	kuraclient "github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/wire/s3select"
@@ -81,6 +83,8 @@ func TestSelectObjectContentGoSDK(t *testing.T) {
 	if st := res.Stats(); st == nil || st.BytesScanned != int64(len(selectCSV)) || st.BytesReturned != int64(len(got)) {
 		t.Errorf("stats %+v", st)
 	}
+
+	selectFormats(t, kc)
 
 	var er *kuraclient.ErrorResponse
 	_, err = kc.SelectObjectContent(c, "sel", "people.csv", csvReq("SELECT * FROM S3Object WHERE"))
@@ -196,5 +200,68 @@ print("OK")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK") {
 		t.Fatalf("minio-py select: %v\n%s", err, out)
+	}
+}
+
+// selectFormats selects from JSON lines, gzip CSV and Parquet objects
+// through the SDK, with LIMIT, aggregates, ScanRange and progress.
+func selectFormats(t *testing.T, kc *kuraclient.Client) {
+	t.Helper()
+	c := ctx(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(selectCSV))
+	zw.Close()
+	type person struct {
+		ID   int64  `parquet:"id"`
+		Name string `parquet:"name"`
+		Age  int32  `parquet:"age"`
+	}
+	var pq bytes.Buffer
+	if err := parquet.Write(&pq, []person{{1, "Ann", 34}, {2, "Bob", 27}, {3, "Cy", 41}}); err != nil {
+		t.Fatal(err)
+	}
+	objects := map[string][]byte{
+		"people.jsonl":   []byte(`{"id":1,"name":"Ann"}` + "\n" + `{"id":2,"name":"Bob"}` + "\n"),
+		"people.csv.gz":  gz.Bytes(),
+		"people.parquet": pq.Bytes(),
+	}
+	for key, data := range objects {
+		if _, err := kc.PutObject(c, "sel", key, bytes.NewReader(data), int64(len(data)), kuraclient.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csvUse := s3select.InputSerialization{CSV: &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderUse}}
+	gzipUse := csvUse
+	gzipUse.CompressionType = s3select.CompressionGZIP
+	csvOut := s3select.OutputSerialization{CSV: &s3select.CSVOutput{}}
+	jsonOut := s3select.OutputSerialization{JSON: &s3select.JSONOutput{}}
+	second := int64(strings.Index(selectCSV, "2,Bob"))
+	for _, tc := range []struct {
+		key  string
+		req  s3select.Request
+		want string
+	}{
+		{"people.jsonl", s3select.Request{Expression: "SELECT s.name FROM S3Object s WHERE s.id > 1",
+			Input: s3select.InputSerialization{JSON: &s3select.JSONInput{Type: s3select.JSONLines}}, Output: jsonOut}, `{"name":"Bob"}` + "\n"},
+		{"people.csv.gz", s3select.Request{Expression: "SELECT name FROM S3Object LIMIT 2", Input: gzipUse, Output: csvOut, RequestProgress: true}, "Ann\nBob\n"},
+		{"people.csv", s3select.Request{Expression: "SELECT AVG(CAST(age AS INT)), MIN(name) FROM S3Object", Input: csvUse, Output: csvOut}, "34.0,Ann\n"},
+		{"people.csv", s3select.Request{Expression: "SELECT name FROM S3Object", Input: csvUse, Output: csvOut,
+			ScanRange: &s3select.ScanRange{Start: &second}}, "Bob\nCy\n"},
+		{"people.parquet", s3select.Request{Expression: "SELECT s.name FROM S3Object s WHERE s.age < 30",
+			Input: s3select.InputSerialization{Parquet: &s3select.ParquetInput{}}, Output: csvOut}, "Bob\n"},
+	} {
+		res, err := kc.SelectObjectContent(c, "sel", tc.key, &tc.req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.key, tc.req.Expression, err)
+		}
+		got, err := io.ReadAll(res)
+		res.Close()
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s %s: %q, %v; want %q", tc.key, tc.req.Expression, got, err, tc.want)
+		}
+		if tc.req.RequestProgress && res.Progress() == nil {
+			t.Errorf("%s %s: no Progress with RequestProgress", tc.key, tc.req.Expression)
+		}
 	}
 }
