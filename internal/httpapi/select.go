@@ -68,24 +68,29 @@ func (s *Server) selectObjectContent(rq *request) (response, error) {
 // describes. The closers release the object's open streams.
 func openRecords(vr *object.VersionReader, req *s3select.Request) (run.Records, []io.Closer, error) {
 	in := req.Input
-	if in.Parquet != nil {
-		if req.ScanRange != nil {
-			return nil, nil, s3err.ErrNotImplemented.WithMessage("ScanRange is not implemented for Parquet objects.")
+	var span *input.Span
+	if req.ScanRange != nil {
+		s, ok := input.ResolveScanRange(req.ScanRange, vr.Size())
+		if !ok {
+			return noRecords{}, nil, nil
 		}
-		rd, err := parquetin.Open(vr, vr.Size(), parquetin.Options{AllColumns: true})
+		span = &s
+	}
+	if in.Parquet != nil {
+		opts := parquetin.Options{AllColumns: true}
+		if span != nil {
+			// The row groups that start in the range.
+			opts.Span = &parquetin.Span{Start: span.Start, End: span.End}
+		}
+		rd, err := parquetin.Open(vr, vr.Size(), opts)
 		if err != nil {
 			return nil, nil, err
 		}
 		return run.Parquet(rd), []io.Closer{rd}, nil
 	}
-	cfg := input.Config{Input: in}
+	cfg := input.Config{Input: in, Span: span}
 	from := int64(0)
-	if req.ScanRange != nil {
-		span, ok := input.ResolveScanRange(req.ScanRange, vr.Size())
-		if !ok {
-			return noRecords{}, nil, nil
-		}
-		cfg.Span = &span
+	if span != nil {
 		from = span.ReadFrom(in)
 	}
 	var closers []io.Closer

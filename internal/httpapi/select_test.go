@@ -217,6 +217,44 @@ func TestSelectObjectContentScanRange(t *testing.T) {
 	}
 }
 
+// A Parquet object's scan range reads the row groups that start in it.
+// The first row group starts after the 4-byte magic "PAR1".
+func TestSelectObjectContentParquetScanRange(t *testing.T) {
+	s := compatServer(t, "bkt")
+	type row struct {
+		ID int64 `parquet:"id"`
+	}
+	var pq bytes.Buffer
+	w := parquet.NewGenericWriter[row](&pq, parquet.MaxRowsPerRowGroup(1))
+	if _, err := w.Write([]row{{1}, {2}, {3}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	putSelectObject(t, s, "rows.parquet", pq.Bytes())
+	for _, c := range []struct {
+		name       string
+		start, end *int64
+		want       string
+	}{
+		{"the first group's first byte", ptr(int64(0)), ptr(int64(4)), "1\n"},
+		{"one byte short of it", ptr(int64(0)), ptr(int64(3)), ""},
+		{"one byte into it", ptr(int64(5)), nil, "2\n3\n"},
+		{"the whole object", ptr(int64(0)), nil, "1\n2\n3\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := doSelect(t, s, fmt.Sprintf(selectTarget, "rows.parquet"), s3select.Request{
+				Expression: "SELECT id FROM S3Object", Input: s3select.InputSerialization{Parquet: &s3select.ParquetInput{}},
+				Output: csvOutput, ScanRange: &s3select.ScanRange{Start: c.start, End: c.end},
+			})
+			if !res.ended() || res.records != c.want {
+				t.Errorf("records %q, want %q; %d %s, events %v", res.records, c.want, res.status, res.code, res.events)
+			}
+		})
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func TestSelectObjectContentErrors(t *testing.T) {

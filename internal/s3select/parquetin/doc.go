@@ -26,6 +26,11 @@
 // strings against strings and timestamps against timestamps are used:
 // S3 Select compares other kinds leniently, so they prove nothing.
 //
+// Options.Span is a scan range: only the row groups whose first byte (the
+// start of their first column chunk) is in it are read, as S3 Select
+// reads a Parquet object's ScanRange. Ranges that tile an object read
+// each row group once.
+//
 // # Values
 //
 // A record's Column is the value of a top-level column, and its Document

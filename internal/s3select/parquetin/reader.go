@@ -33,7 +33,13 @@ type Options struct {
 	// Bounds are conditions every selected row meets; row groups whose
 	// statistics rule one of them out are skipped.
 	Bounds []Bound
+	// Span, when set, is a scan range: only the row groups that start in
+	// it are read, as S3 Select reads a Parquet object's scan range.
+	Span *Span
 }
+
+// Span is a byte range of the object, both ends included.
+type Span struct{ Start, End int64 }
 
 // Reader reads the rows of a Parquet object.
 type Reader struct {
@@ -47,6 +53,7 @@ type Reader struct {
 	fileIndex []int
 	leaves    []int // file column indexes of the leaves read
 	bounds    []boundCheck
+	span      *Span
 	skipped   int // row groups skipped from their statistics
 
 	group     int   // next row group
@@ -85,6 +92,7 @@ func Open(r io.ReaderAt, size int64, opts Options) (rd *Reader, err error) {
 	}
 	rd.choose(all, opts)
 	rd.bounds = resolveBounds(all, opts.Bounds)
+	rd.span = opts.Span
 	leafCount := 0
 	for _, f := range all {
 		leafCount += len(f.leaves)
@@ -218,6 +226,12 @@ func (rd *Reader) openGroup() error {
 	rd.groupRows = meta.NumRows
 	rd.cursors = rd.cursors[:0]
 	if rd.groupRows == 0 {
+		return nil
+	}
+	if rd.span != nil && !rd.span.holds(groupStart(meta)) {
+		// Another scan range's group: not counted as skipped, which
+		// is about statistics.
+		rd.groupRows = 0
 		return nil
 	}
 	if groupExcluded(meta, rd.bounds) {
@@ -401,3 +415,17 @@ func (r *record) Position(i int) (any, bool) {
 func (r *record) Document() any {
 	return &sql.Object{Keys: r.names, Values: r.values}
 }
+
+// groupStart is the offset of the first byte of a row group: the start
+// of its first column chunk.
+func groupStart(meta *format.RowGroup) int64 {
+	start := int64(-1)
+	for i := range meta.Columns {
+		if s, _ := chunkSpan(&meta.Columns[i].MetaData); start < 0 || s < start {
+			start = s
+		}
+	}
+	return start
+}
+
+func (s *Span) holds(off int64) bool { return off >= s.Start && off <= s.End }
