@@ -148,6 +148,7 @@ func (sr *selectResponse) write(w http.ResponseWriter, rq *request) error {
 		flush = f.Flush
 	}
 	started := false
+	var sendErr error // of the connection: nothing more can be sent
 	send := func(m *s3select.Message) error {
 		if !started {
 			started = true
@@ -155,6 +156,7 @@ func (sr *selectResponse) write(w http.ResponseWriter, rq *request) error {
 			w.WriteHeader(http.StatusOK)
 		}
 		if err := enc.Encode(m); err != nil {
+			sendErr = err
 			return err
 		}
 		flush()
@@ -168,7 +170,7 @@ func (sr *selectResponse) write(w http.ResponseWriter, rq *request) error {
 	case !started:
 		sr.s.writeError(w, rq, err)
 		return nil
-	case rq.ctx.Err() != nil && errors.Is(err, context.Canceled), isWriteError(err):
+	case sendErr != nil, rq.ctx.Err() != nil && errors.Is(err, context.Canceled):
 		return err
 	}
 	var s3e *s3err.Error
@@ -177,13 +179,6 @@ func (sr *selectResponse) write(w http.ResponseWriter, rq *request) error {
 	}
 	e := s3err.From(err)
 	return send(s3select.ErrorMessage(e.Code, truncateHeader(e.Message)))
-}
-
-// isWriteError reports an error of the connection rather than of the
-// scan: nothing more can be sent.
-func isWriteError(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "broken pipe") || strings.Contains(s, "connection reset")
 }
 
 // truncateHeader keeps a message within an event-stream header value.

@@ -349,3 +349,16 @@ func TestSelectObjectContentErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestTruncateHeader(t *testing.T) {
+	atLimit := strings.Repeat("a", s3select.MaxHeaderValueSize)
+	if got := truncateHeader(atLimit); got != atLimit {
+		t.Errorf("a message at the limit was cut to %d bytes", len(got))
+	}
+	// One byte over, with a two-byte character across the limit: the
+	// cut leaves no half character.
+	over := strings.Repeat("a", s3select.MaxHeaderValueSize-1) + "é"
+	if got := truncateHeader(over); got != atLimit[:s3select.MaxHeaderValueSize-1] {
+		t.Errorf("a message one byte over the limit became %d bytes", len(got))
+	}
+}
