@@ -76,7 +76,8 @@
 // columns need CAST to order numerically. A string in ISO 8601 form
 // compares with a timestamp as the time it spells. NaN (a Parquet FLOAT
 // or DOUBLE, or Inf - Inf) is unordered: it equals nothing, and <, <=,
-// >, >= and BETWEEN with it give MISSING; MIN and MAX pass over it.
+// >, >= and BETWEEN with it give MISSING; MIN and MAX keep the value they hold
+// when they meet it.
 //
 // Two integers give an integer (division truncates toward zero; overflow
 // is IntegerOverflow); otherwise arithmetic is in float64. Division or
