@@ -13,9 +13,11 @@ import (
 
 // pruneRow has a column of each kind the statistics are used for, and
 // a string column holding numbers, words and timestamps, which S3 Select
-// compares leniently with numbers and timestamps.
+// compares leniently with numbers and timestamps, and two columns whose
+// names differ only in case.
 type pruneRow struct {
 	I *int64    `parquet:"i,optional"`
+	J int64     `parquet:"I"` // differs from i only in case
 	N int32     `parquet:"n"`
 	F float64   `parquet:"f"`
 	G float32   `parquet:"g"`
@@ -36,6 +38,7 @@ func randomPruneRows(r *rand.Rand, n int) []pruneRow {
 			i := int64(level + r.IntN(4) - 2)
 			row.I = &i
 		}
+		row.J = int64(40 - level)
 		row.N = int32(-level + r.IntN(3))
 		row.F = float64(level)/2 - 3 + float64(r.IntN(5))/4
 		switch r.IntN(20) {
@@ -44,7 +47,7 @@ func randomPruneRows(r *rand.Rand, n int) []pruneRow {
 		case 1:
 			row.F = math.Inf(1 - 2*r.IntN(2))
 		}
-		row.G = float32(-level) / 3
+		row.G = float32(level)/3 - 8 + float32(r.IntN(3))/4 // fractions either side of zero
 		switch r.IntN(4) {
 		case 0:
 			row.S = strconv.Itoa(level)
@@ -84,7 +87,7 @@ var pruneCasts = []string{"INT", "FLOAT", "DECIMAL", "STRING", "TIMESTAMP"}
 func randomCondition(r *rand.Rand, depth int) string {
 	col := pruneColumns[r.IntN(len(pruneColumns))]
 	op := pruneOps[r.IntN(len(pruneOps))]
-	switch n := r.IntN(12); {
+	switch n := r.IntN(14); {
 	case n < 3:
 		return col + " " + op + " " + randomConstant(r)
 	case n < 4:
@@ -93,11 +96,14 @@ func randomCondition(r *rand.Rand, depth int) string {
 		return col + " BETWEEN " + randomConstant(r) + " AND " + randomConstant(r)
 	case n < 7:
 		return "CAST(" + col + " AS " + pruneCasts[r.IntN(len(pruneCasts))] + ") " + op + " " + randomConstant(r)
-	case n < 8:
+	case n < 9:
+		// Truncation of the float columns near a bound.
+		return "CAST(s." + []string{"f", "g"}[r.IntN(2)] + " AS INT) " + op + " " + strconv.Itoa(r.IntN(20)-8)
+	case n < 10:
 		return col + " IS NOT NULL"
-	case n < 10 && depth < 3:
+	case n < 12 && depth < 3:
 		return "(" + randomCondition(r, depth+1) + " AND " + randomCondition(r, depth+1) + ")"
-	case n < 11 && depth < 3:
+	case n < 13 && depth < 3:
 		return "(" + randomCondition(r, depth+1) + " OR " + randomCondition(r, depth+1) + ")"
 	case depth < 3:
 		return "NOT (" + randomCondition(r, depth+1) + ")"
