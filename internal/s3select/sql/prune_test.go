@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kurastore/kura/internal/fuzzcheck"
 )
 
 func TestReferencedColumns(t *testing.T) {
@@ -229,4 +231,119 @@ func TestBounds(t *testing.T) {
 			t.Errorf("%s: got %v; want %v", tc.where, got, tc.want)
 		}
 	}
+}
+
+// FuzzPrune checks, over fixed documents, that a query gives the same
+// rows (or error) when the record holds only the columns
+// ReferencedColumns names, and that every row it selects meets each of
+// its Bounds.
+func FuzzPrune(f *testing.F) {
+	for _, q := range seedQueries(f) {
+		f.Add(q)
+	}
+	f.Add(`SELECT s.b FROM S3Object s WHERE s.b > 20 AND CAST(s.f AS INT) = -3 AND s."B" <= 'x'`)
+	docs, err := jsonRecords([]string{
+		`{"a":"alice","b":30,"c":[1,{"d":null}],"e":{"f":2.5,"g":true},"B":"upper","f":-3.5}`,
+		`{"A":"x","a":"y","b":"30","n":null,"t":"2007-02-23T12:14:33Z","f":0.5}`,
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if len(src) > maxFuzzQuery {
+			return
+		}
+		defer fuzzcheck.Watchdog()()
+		q, err := Parse(src)
+		if err != nil {
+			return
+		}
+		names, all := q.ReferencedColumns()
+		for _, rec := range docs {
+			doc, _ := rec.Document().(*Object)
+			if doc == nil {
+				t.Fatalf("document %T", rec.Document())
+			}
+			want, wantErr := evalRows(q, docRecord{doc})
+			if !all {
+				got, gotErr := evalRows(q, docRecord{onlyColumns(doc, names)})
+				if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+					t.Fatalf("%q with columns %q: got %s (%v); want %s (%v)", src, names, got, gotErr, want, wantErr)
+				}
+			}
+			if wantErr != nil || q.Aggregate() || want == "" {
+				continue
+			}
+			for _, b := range q.Bounds() {
+				if !boundHolds(doc, b) {
+					t.Fatalf("%q selects %v, which does not meet %+v", src, doc, b)
+				}
+			}
+		}
+	})
+}
+
+// onlyColumns is doc with only the members named as names, ignoring
+// case, as the Parquet reader reads columns.
+func onlyColumns(doc *Object, names []string) *Object {
+	part := &Object{}
+	for i, k := range doc.Keys {
+		for _, n := range names {
+			if strings.EqualFold(k, n) {
+				part.Keys, part.Values = append(part.Keys, k), append(part.Values, doc.Values[i])
+				break
+			}
+		}
+	}
+	return part
+}
+
+// evalRows is the rows a non-aggregate query selects from rec, or the
+// result row of an aggregate one.
+func evalRows(q *Query, rec Record) (string, error) {
+	ev := q.NewEvaluator()
+	ev.now = func() time.Time { return time.Unix(1e9, 0) } // UTCNOW() the same each time
+	var out []string
+	err := ev.EvalEach(rec, func(row []Column) error {
+		out = append(out, fmt.Sprint(row))
+		return nil
+	})
+	if err == nil && q.Aggregate() {
+		var row []Column
+		row, err = ev.Finish()
+		out = append(out, fmt.Sprint(row))
+	}
+	return strings.Join(out, "\n"), err
+}
+
+// boundHolds reports whether the column of doc that b names meets b, as
+// far as a reader of statistics would check it: when the value and the
+// bound are of the same kind.
+func boundHolds(doc *Object, b Bound) bool {
+	a, ok := doc.Get(b.Column, b.CaseSensitive)
+	if !ok {
+		return false // a selected row has the column
+	}
+	v, w := fromAny(a), fromAny(b.Value)
+	same := isNum(v) && isNum(w) || v.k == w.k && (v.k == kString || v.k == kTime)
+	if !same {
+		return true
+	}
+	c, ok := compare(v, w)
+	if !ok {
+		return false // NaN meets no bound
+	}
+	switch b.Op {
+	case "=":
+		return c == 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
 }
