@@ -241,7 +241,15 @@ func FuzzPrune(f *testing.F) {
 	for _, q := range seedQueries(f) {
 		f.Add(q)
 	}
-	f.Add(`SELECT s.b FROM S3Object s WHERE s.b > 20 AND CAST(s.f AS INT) = -3 AND s."B" <= 'x'`)
+	for _, q := range []string{
+		`SELECT s.b FROM S3Object s WHERE s.b > 20 AND CAST(s.f AS INT) = -3 AND s."B" <= 'x'`,
+		"SELECT s.b FROM S3Object s WHERE s.b NOT BETWEEN 40 AND 50 AND 5 < s.b",
+		"SELECT s.f FROM S3Object s WHERE CAST(s.f AS INT) >= -3 AND CAST(s.f AS INT) <= 0",
+		"SELECT s.f FROM S3Object s WHERE CAST(s.f AS INT) > -4 AND CAST(s.f AS INT) < 1",
+		"SELECT s.a FROM S3Object s WHERE s.b > 5 OR s.b < 0",
+	} {
+		f.Add(q)
+	}
 	docs, err := jsonRecords([]string{
 		`{"a":"alice","b":30,"c":[1,{"d":null}],"e":{"f":2.5,"g":true},"B":"upper","f":-3.5}`,
 		`{"A":"x","a":"y","b":"30","n":null,"t":"2007-02-23T12:14:33Z","f":0.5}`,
