@@ -24,7 +24,9 @@
 // WHERE clause are. A row group whose column statistics show that no row
 // meets one of them is skipped unread. Only numbers against numbers,
 // strings against strings and timestamps against timestamps are used:
-// S3 Select compares other kinds leniently, so they prove nothing.
+// S3 Select compares other kinds leniently, so they prove nothing. A
+// bound whose name matches two columns ignoring case is not used.
+// QueryOptions gives the columns and bounds of a parsed query.
 //
 // Options.Span is a scan range: only the row groups whose first byte (the
 // start of their first column chunk) is in it are read, as S3 Select

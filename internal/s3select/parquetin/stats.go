@@ -32,17 +32,39 @@ type boundCheck struct {
 
 // resolveBounds keeps the bounds on top-level leaf columns of a type
 // whose statistics order values as S3 Select does.
+//
+// A bound is used only when one column of the file matches its name
+// ignoring case. Then that column is the one the query compares when it
+// names it ignoring case; and when the query double-quotes a name that
+// the column spells otherwise, the query reads MISSING there and selects
+// no row, so that any row group may be skipped. With two columns whose
+// names differ only in case, the query reads the first and a bound
+// checked against the other could skip its rows.
 func resolveBounds(fields []*node, bounds []Bound) []boundCheck {
 	var checks []boundCheck
 	for _, b := range bounds {
-		for _, f := range fields {
-			if !strings.EqualFold(f.name, b.Column) || f.convert == nil || f.repetition == format.Repeated || f.timeOfDay {
-				continue
-			}
-			checks = append(checks, boundCheck{leaf: f.leaves[0], node: f, op: b.Op, value: b.Value})
+		f := onlyColumn(fields, b.Column)
+		if f == nil || f.convert == nil || f.repetition == format.Repeated || f.timeOfDay {
+			continue
 		}
+		checks = append(checks, boundCheck{leaf: f.leaves[0], node: f, op: b.Op, value: b.Value})
 	}
 	return checks
+}
+
+// onlyColumn is the one top-level field called name ignoring case, or nil
+// when there is none or more than one.
+func onlyColumn(fields []*node, name string) *node {
+	var found *node
+	for _, f := range fields {
+		if strings.EqualFold(f.name, name) {
+			if found != nil {
+				return nil
+			}
+			found = f
+		}
+	}
+	return found
 }
 
 // groupExcluded reports whether the statistics of row group g show that

@@ -68,6 +68,9 @@ func (st *aggState) add(fn aggFunc, v value) error {
 			return nil
 		}
 		c, ok := compare(v, st.best)
+		if !ok && (isNaN(v) || isNaN(st.best)) {
+			return nil // NaN is unordered: MIN and MAX keep what they have
+		}
 		if !ok {
 			return evalErr(s3err.ErrInvalidDataType, "MIN and MAX cannot compare %s with %s.", v.k, st.best.k)
 		}
@@ -111,3 +114,5 @@ func (st *aggState) result(fn aggFunc) value {
 	}
 	return st.best
 }
+
+func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.f) }

@@ -74,7 +74,10 @@
 // gives FALSE; arithmetic on it is an InvalidDataType error. Strings
 // compare with strings byte-wise, never as numbers: MIN and MAX of CSV
 // columns need CAST to order numerically. A string in ISO 8601 form
-// compares with a timestamp as the time it spells.
+// compares with a timestamp as the time it spells. NaN (a Parquet FLOAT
+// or DOUBLE, or Inf - Inf) is unordered: it equals nothing, and <, <=,
+// >, >= and BETWEEN with it give MISSING; MIN and MAX keep the value they hold
+// when they meet it.
 //
 // Two integers give an integer (division truncates toward zero; overflow
 // is IntegerOverflow); otherwise arithmetic is in float64. Division or

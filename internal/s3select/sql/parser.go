@@ -24,6 +24,7 @@ type Query struct {
 	limit  int64
 	aggs   []*aggExpr // every aggregate, in slot order
 	hasAgg bool
+	paths  []*pathExpr // every reference into the record, once bound
 }
 
 type selectItem struct {
@@ -190,6 +191,7 @@ func (p *parser) query() error {
 		return p.unexpected()
 	}
 	p.bindAlias()
+	p.q.paths = p.paths
 	for i := range p.q.items {
 		if p.q.items[i].name == "" {
 			p.q.items[i].name = defaultName(p.q.items[i].e, i)

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -227,7 +228,14 @@ func compare(a, b value) (c int, ok bool) {
 		if x.k == kInt && y.k == kInt {
 			return cmpInt(x.i, y.i), true
 		}
-		return cmpFloat(x.float(), y.float()), true
+		// NaN (a Parquet FLOAT or DOUBLE, or Inf-Inf) is unordered, as
+		// in IEEE 754: it equals nothing and is neither below nor above
+		// any number.
+		xf, yf := x.float(), y.float()
+		if math.IsNaN(xf) || math.IsNaN(yf) {
+			return 0, false
+		}
+		return cmpFloat(xf, yf), true
 	}
 	switch {
 	case a.k == kBool && b.k == kBool:
