@@ -56,7 +56,7 @@ func (s *Server) selectObjectContent(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, closers, err := openRecords(vr, req)
+	recs, closers, err := openRecords(vr, req, query)
 	if err != nil {
 		closeAll(closers)
 		return nil, err
@@ -66,7 +66,7 @@ func (s *Server) selectObjectContent(rq *request) (response, error) {
 
 // openRecords opens the reader of the object's records that req
 // describes. The closers release the object's open streams.
-func openRecords(vr *object.VersionReader, req *s3select.Request) (run.Records, []io.Closer, error) {
+func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Query) (run.Records, []io.Closer, error) {
 	in := req.Input
 	var span *input.Span
 	if req.ScanRange != nil {
@@ -77,7 +77,9 @@ func openRecords(vr *object.VersionReader, req *s3select.Request) (run.Records, 
 		span = &s
 	}
 	if in.Parquet != nil {
-		opts := parquetin.Options{AllColumns: true}
+		// Only the columns the query reads, and only the row groups
+		// whose statistics its WHERE does not rule out.
+		opts := parquetin.QueryOptions(query)
 		if span != nil {
 			// The row groups that start in the range.
 			opts.Span = &parquetin.Span{Start: span.Start, End: span.End}
