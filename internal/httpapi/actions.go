@@ -121,6 +121,9 @@ var operationAuthz = map[string]authz{
 	"PutObjectRetention": objectAction("s3:PutObjectRetention"),
 	"GetObjectLegalHold": objectAction("s3:GetObjectLegalHold"),
 	"PutObjectLegalHold": objectAction("s3:PutObjectLegalHold"),
+	// SelectObjectContent reads the current version only: it has no
+	// versionId, and needs s3:GetObject.
+	"SelectObjectContent": objectAction("s3:GetObject"),
 	// RestoreObject has one action for the object and its versions.
 	"RestoreObject": objectAction("s3:RestoreObject"),
 

@@ -134,6 +134,7 @@ var objectConfigRoutes = map[string]methods{
 		http.MethodPut: op("PutObjectAcl", (*Server).putACL),
 	},
 	"restore": {http.MethodPost: op("RestoreObject", (*Server).restoreObject)},
+	"select":  {http.MethodPost: op("SelectObjectContent", (*Server).selectObjectContent)},
 	"retention": {
 		http.MethodGet: op("GetObjectRetention", (*Server).getObjectRetention),
 		http.MethodPut: op("PutObjectRetention", (*Server).putObjectRetention),

@@ -73,7 +73,8 @@ type InputSerialization struct {
 
 // CSVInput describes a CSV object. Empty fields take S3's defaults:
 // FileHeaderInfo NONE, records ending in "\n", fields separated by ",",
-// quoted and escaped with '"', no comment lines.
+// quoted and escaped with '"', and lines starting with '#' skipped as
+// comments.
 type CSVInput struct {
 	FileHeaderInfo       string `xml:"FileHeaderInfo,omitempty"`
 	RecordDelimiter      string `xml:"RecordDelimiter,omitempty"`

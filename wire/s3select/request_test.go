@@ -98,11 +98,11 @@ func TestValidate(t *testing.T) {
 		{"scan of compressed csv", func(r *Request) {
 			r.Input.CompressionType = CompressionGZIP
 			r.ScanRange = &ScanRange{Start: new(int64(0))}
-		}, s3err.ErrInvalidRequestParameter},
+		}, s3err.ErrUnsupportedScanRangeInput},
 		{"scan of a json document", func(r *Request) {
 			r.Input = InputSerialization{JSON: &JSONInput{Type: JSONDocument}}
 			r.ScanRange = &ScanRange{Start: new(int64(0))}
-		}, s3err.ErrInvalidRequestParameter},
+		}, s3err.ErrUnsupportedScanRangeInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -129,10 +129,11 @@ func (r *Request) validateScanRange() error {
 	}
 	in := r.Input
 	// A scan from an offset must find the next record by itself, which
-	// compressed streams and whole JSON documents do not allow.
+	// compressed streams and whole JSON documents do not allow: AWS calls
+	// them objects that scan ranges do not support.
 	compressed := in.CompressionType != "" && in.CompressionType != CompressionNone
 	if compressed || (in.JSON != nil && in.JSON.Type != JSONLines) {
-		return s3err.ErrInvalidRequestParameter.WithMessage("ScanRange is supported only for uncompressed CSV, JSON LINES and Parquet objects.")
+		return s3err.ErrUnsupportedScanRangeInput.WithMessage("ScanRange is supported only for uncompressed CSV, JSON LINES and Parquet objects.")
 	}
 	return nil
 }

@@ -1,0 +1,192 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/s3select/input"
+	"github.com/kurastore/kura/internal/s3select/output"
+	"github.com/kurastore/kura/internal/s3select/parquetin"
+	"github.com/kurastore/kura/internal/s3select/run"
+	"github.com/kurastore/kura/internal/s3select/sql"
+	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/s3select"
+)
+
+// selectObjectContent is SelectObjectContent (POST
+// /bucket/key?select&select-type=2): it runs an SQL expression over a CSV,
+// JSON or Parquet object and streams the result as an event stream.
+// Everything that can be checked before the first message (the request,
+// the expression, the object, its SSE-C key, the start of its data) is
+// answered as an ordinary S3 error; a failure while scanning is an error
+// message of the stream.
+func (s *Server) selectObjectContent(rq *request) (response, error) {
+	if t := rq.http.URL.Query().Get("select-type"); t != "2" {
+		return nil, s3err.ErrInvalidArgument.WithMessage("The select-type parameter must be 2.")
+	}
+	data, err := readBounded(rq, s3select.MaxDocumentSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, s3err.ErrMissingRequestBody
+	}
+	req, err := s3select.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	query, err := sql.Parse(req.Expression)
+	if err != nil {
+		return nil, err
+	}
+	key, err := readCustomerKey(rq)
+	if err != nil {
+		return nil, err
+	}
+	// S3 Select reads the current version: it takes no versionId.
+	vr, err := s.objects.OpenVersionReader(rq.ctx, rq.bucket, rq.key, object.GetOptions{CustomerKey: key})
+	if err != nil {
+		return nil, err
+	}
+	recs, closers, err := openRecords(vr, req, query)
+	if err != nil {
+		closeAll(closers)
+		return nil, err
+	}
+	return &selectResponse{s: s, query: query, req: req, recs: recs, closers: closers}, nil
+}
+
+// openRecords opens the reader of the object's records that req
+// describes. The closers release the object's open streams.
+func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Query) (run.Records, []io.Closer, error) {
+	in := req.Input
+	var span *input.Span
+	if req.ScanRange != nil {
+		s, ok := input.ResolveScanRange(req.ScanRange, vr.Size())
+		if !ok {
+			return noRecords{}, nil, nil
+		}
+		span = &s
+	}
+	if in.Parquet != nil {
+		// Only the columns the query reads, and only the row groups
+		// whose statistics its WHERE does not rule out.
+		opts := parquetin.QueryOptions(query)
+		if span != nil {
+			// The row groups that start in the range.
+			opts.Span = &parquetin.Span{Start: span.Start, End: span.End}
+		}
+		rd, err := parquetin.Open(vr, vr.Size(), opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return run.Parquet(rd), []io.Closer{rd}, nil
+	}
+	cfg := input.Config{Input: in, Span: span}
+	from := int64(0)
+	if span != nil {
+		from = span.ReadFrom(in)
+	}
+	var closers []io.Closer
+	body, err := vr.Open(from, -1)
+	if err != nil {
+		return nil, nil, err
+	}
+	closers = append(closers, body)
+	if from > 0 && in.CSV != nil && in.CSV.FileHeaderInfo != "" && in.CSV.FileHeaderInfo != s3select.FileHeaderNone {
+		// The column names are in the object's first line, before the
+		// scan range.
+		header, err := vr.Open(0, -1)
+		if err != nil {
+			return nil, closers, err
+		}
+		closers = append(closers, header)
+		cfg.Header = header
+	}
+	rd, err := input.NewReader(body, cfg)
+	if err != nil {
+		return nil, closers, err
+	}
+	return rd, closers, nil
+}
+
+// noRecords is a scan range that holds no byte of the object.
+type noRecords struct{}
+
+func (noRecords) Next() (sql.Record, error) { return nil, io.EOF }
+func (noRecords) BytesScanned() int64       { return 0 }
+func (noRecords) BytesProcessed() int64     { return 0 }
+
+func closeAll(closers []io.Closer) {
+	for _, c := range closers {
+		c.Close()
+	}
+}
+
+// selectResponse streams the results. The status line goes out with the
+// first message, so that an error found before it is still an S3 error
+// document.
+type selectResponse struct {
+	s       *Server
+	query   *sql.Query
+	req     *s3select.Request
+	recs    run.Records
+	closers []io.Closer
+}
+
+func (sr *selectResponse) write(w http.ResponseWriter, rq *request) error {
+	defer closeAll(sr.closers)
+	enc := s3select.NewEncoder(w)
+	flush := func() {}
+	if f, ok := w.(http.Flusher); ok {
+		flush = f.Flush
+	}
+	started := false
+	var sendErr error // of the connection: nothing more can be sent
+	send := func(m *s3select.Message) error {
+		if !started {
+			started = true
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.WriteHeader(http.StatusOK)
+		}
+		if err := enc.Encode(m); err != nil {
+			sendErr = err
+			return err
+		}
+		flush()
+		return nil
+	}
+	runner := run.New(sr.query, sr.recs, output.New(sr.req.Output), run.Options{Progress: sr.req.RequestProgress}, send)
+	err := runner.Run(rq.ctx)
+	switch {
+	case err == nil:
+		return nil
+	case !started:
+		sr.s.writeError(w, rq, err)
+		return nil
+	case sendErr != nil, rq.ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return err
+	}
+	var s3e *s3err.Error
+	if !errors.As(err, &s3e) {
+		sr.s.log.Error("select: scan failed", "request_id", rq.id, "path", rq.http.URL.Path, "err", err)
+	}
+	e := s3err.From(err)
+	return send(s3select.ErrorMessage(e.Code, truncateHeader(e.Message)))
+}
+
+// truncateHeader keeps a message within an event-stream header value.
+func truncateHeader(s string) string {
+	if len(s) <= s3select.MaxHeaderValueSize {
+		return s
+	}
+	return strings.ToValidUTF8(s[:s3select.MaxHeaderValueSize], "")
+}

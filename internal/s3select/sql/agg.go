@@ -1,0 +1,118 @@
+package sql
+
+import (
+	"math"
+
+	"github.com/kurastore/kura/s3err"
+)
+
+// aggState is the running state of one aggregate call.
+type aggState struct {
+	n      int64 // COUNT; values seen by SUM and AVG
+	sumI   int64
+	sumF   float64
+	float  bool // the sum has gone to float64
+	best   value
+	hasAny bool
+}
+
+// accumulate folds one kept record into every aggregate.
+func (ev *Evaluator) accumulate(r scope) error {
+	for _, a := range ev.q.aggs {
+		st := &ev.aggs[a.slot]
+		if a.arg == nil { // COUNT(*)
+			st.n++
+			continue
+		}
+		v, err := ev.eval(a.arg, r)
+		if err != nil {
+			return err
+		}
+		if v.isAbsent() {
+			continue // aggregates skip NULL and MISSING
+		}
+		if err := st.add(a.fn, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *aggState) add(fn aggFunc, v value) error {
+	switch fn {
+	case aggCount:
+		st.n++
+	case aggSum, aggAvg:
+		n, ok := v.number()
+		if !ok {
+			return evalErr(s3err.ErrInvalidDataType, "SUM and AVG take numbers; found %s %s.", v.k, quoteShort(v))
+		}
+		st.n++
+		if n.k == kInt && !st.float {
+			s := st.sumI + n.i
+			if (s > st.sumI) == (n.i > 0) || n.i == 0 {
+				st.sumI = s
+				return nil
+			}
+			if fn == aggSum {
+				return evalErr(s3err.ErrIntegerOverflow, "")
+			}
+		}
+		if !st.float {
+			st.float, st.sumF = true, float64(st.sumI)
+		}
+		st.sumF += n.float()
+	case aggMin, aggMax:
+		if !st.hasAny {
+			st.best, st.hasAny = v, true
+			return nil
+		}
+		c, ok := compare(v, st.best)
+		if !ok && (isNaN(v) || isNaN(st.best)) {
+			return nil // NaN is unordered: MIN and MAX keep what they have
+		}
+		if !ok {
+			return evalErr(s3err.ErrInvalidDataType, "MIN and MAX cannot compare %s with %s.", v.k, st.best.k)
+		}
+		if fn == aggMin && c < 0 || fn == aggMax && c > 0 {
+			st.best = v
+		}
+	}
+	return nil
+}
+
+// result is the aggregate's value; over no values, SUM, AVG, MIN and MAX
+// are NULL and COUNT is 0.
+func (st *aggState) result(fn aggFunc) value {
+	switch fn {
+	case aggCount:
+		return intV(st.n)
+	case aggSum:
+		if st.n == 0 {
+			return nullV
+		}
+		if st.float {
+			return floatV(st.sumF)
+		}
+		return intV(st.sumI)
+	case aggAvg:
+		if st.n == 0 {
+			return nullV
+		}
+		s := st.sumF
+		if !st.float {
+			s = float64(st.sumI)
+		}
+		avg := s / float64(st.n)
+		if math.IsInf(avg, 0) {
+			return nullV
+		}
+		return floatV(avg)
+	}
+	if !st.hasAny {
+		return nullV
+	}
+	return st.best
+}
+
+func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.f) }
