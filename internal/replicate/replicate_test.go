@@ -302,12 +302,13 @@ func (f *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.proxy.ServeHTTP(w, r)
 }
 
-func TestBacklogDrainsInOrderWhenTheDestinationReturns(t *testing.T) {
-	src, dst := kuratest.NewServer(t), kuratest.NewServer(t)
+// flakyPair is a pair whose destination is reached through a flakyProxy.
+func flakyPair(t *testing.T) (src, dst *kuratest.Server, fp *flakyProxy) {
+	src, dst = kuratest.NewServer(t), kuratest.NewServer(t)
 	versionedBucket(t, src, "src")
 	versionedBucket(t, dst, "dst")
 	u, _ := url.Parse(dst.URL)
-	fp := &flakyProxy{proxy: httputil.NewSingleHostReverseProxy(u)}
+	fp = &flakyProxy{proxy: httputil.NewSingleHostReverseProxy(u)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -317,6 +318,11 @@ func TestBacklogDrainsInOrderWhenTheDestinationReturns(t *testing.T) {
 	t.Cleanup(func() { hs.Close() })
 	arn := addTarget(t, src, dst, "src", "dst", "http://"+ln.Addr().String())
 	replicateAll(t, src, "src", arn, nil)
+	return src, dst, fp
+}
+
+func TestBacklogDrainsInOrderWhenTheDestinationReturns(t *testing.T) {
+	src, dst, fp := flakyPair(t)
 	fp.down.Store(true)
 	ctx := context.Background()
 	smc, dmc := minioClient(t, src), minioClient(t, dst)
@@ -345,6 +351,40 @@ func TestBacklogDrainsInOrderWhenTheDestinationReturns(t *testing.T) {
 		st, err := ac.ReplicationStatus(ctx, "src")
 		return err == nil && st[0].Pending == 0 && st[0].Completed == 69
 	})
+}
+
+// A change that fails its third try is marked FAILED on the source, and
+// still replicates (COMPLETED) once the destination answers again.
+func TestRepeatedFailureMarksTheVersionFailedUntilItSucceeds(t *testing.T) {
+	src, dst, fp := flakyPair(t)
+	fp.down.Store(true)
+	ctx := context.Background()
+	smc, dmc := minioClient(t, src), minioClient(t, dst)
+	info, err := smc.PutObject(ctx, "src", "k", strings.NewReader("body"), 4, minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func() string {
+		st, err := smc.StatObject(ctx, "src", "k", minio.StatObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.ReplicationStatus
+	}
+	if got := status(); got != "PENDING" {
+		t.Fatalf("status before any try = %q, want PENDING", got)
+	}
+	waitFor(t, "the status to become FAILED", func() bool { return status() == "FAILED" })
+	st, err := src.ReplicationStatus(ctx, "src")
+	if err != nil || len(st) != 1 || st[0].Pending != 1 || st[0].LastError == "" {
+		t.Fatalf("target status after the failures = %+v, %v; want the change still queued with its error", st, err)
+	}
+	fp.down.Store(false)
+	waitFor(t, "the status to become COMPLETED", func() bool { return status() == "COMPLETED" })
+	got, err := dmc.StatObject(ctx, "dst", "k", minio.StatObjectOptions{})
+	if err != nil || got.VersionID != info.VersionID || got.ReplicationStatus != "REPLICA" {
+		t.Fatalf("destination copy = %+v, %v", got, err)
+	}
 }
 
 func TestResyncReplicatesExistingObjects(t *testing.T) {

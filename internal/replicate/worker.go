@@ -418,16 +418,20 @@ func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun,
 		return nil
 	}
 	now := s.opts.Now()
+	var ups []object.ReplicationStatusUpdate
 	for i := range failed {
 		q := &failed[i]
 		q.Attempts++
 		q.NotBefore = now.Add(backoff(q.Attempts))
 		if q.Attempts >= failAfter && !q.Failed && q.Kind != object.ChangeVersionDelete {
 			q.Failed = true
-			s.setStatus(ctx, layer, r, q.task, object.ReplicationFailed)
+			ups = append(ups, object.ReplicationStatusUpdate{Bucket: q.Bucket, Key: q.Key, VersionID: q.VersionID, Target: r.t.ARN, Status: object.ReplicationFailed})
 		}
 	}
-	return s.opts.Meta.Update(ctx, nil, func(tx meta.Txn) error {
+	// The FAILED statuses and the tasks' new tries go in one transaction:
+	// a task is never marked failed on a version whose entry says it has
+	// tries left, nor the other way round.
+	return layer.SetReplicationStatuses(ctx, ups, func(tx meta.Txn) error {
 		st, err := readStats(tx, r.t.ID)
 		if err != nil {
 			return err
@@ -451,13 +455,6 @@ func (s *Service) settle(ctx context.Context, layer *object.Layer, r *targetRun,
 		}
 		return writeStats(tx, r.t.ID, st)
 	})
-}
-
-func (s *Service) setStatus(ctx context.Context, layer *object.Layer, r *targetRun, t task, st object.ReplicationStatus) {
-	err := layer.SetReplicationStatus(ctx, t.Bucket, t.Key, t.VersionID, r.t.ARN, st)
-	if err != nil && !errors.Is(err, object.ErrVersionChanged) && ctx.Err() == nil {
-		s.log.Warn("recording a replication status", "bucket", t.Bucket, "key", t.Key, "version", t.VersionID, "err", err)
-	}
 }
 
 // backoff is how long a change waits after its n-th failed try.
