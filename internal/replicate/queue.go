@@ -1,7 +1,6 @@
 package replicate
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"time"
@@ -106,20 +105,4 @@ func writeStats(tx meta.Txn, target string, s stats) error {
 		return err
 	}
 	return tx.Set(statsKey(target), b)
-}
-
-// every reads the targets of every bucket.
-func (r *Targets) every(ctx context.Context) ([]Target, error) {
-	var out []Target
-	err := r.meta.View(ctx, func(rd meta.Reader) error {
-		out = out[:0]
-		return meta.EachEntry(rd, []byte{tagReplication, 't'}, func(_, v []byte) error {
-			t, err := r.decode(v)
-			if err == nil {
-				out = append(out, t)
-			}
-			return err
-		})
-	})
-	return out, err
 }

@@ -253,10 +253,22 @@ func (r *Targets) encode(t Target) ([]byte, error) {
 	})
 }
 
-func (r *Targets) decode(v []byte) (Target, error) {
+func (r *Targets) decode(v []byte) (Target, error) { return r.decodeWith(v, true) }
+
+// decodeWith decodes a stored target, with its credentials unsealed
+// when withCredentials is set. Routing a change needs only the ID and
+// ARN; unsealing is kept for the code that talks to the destination.
+func (r *Targets) decodeWith(v []byte, withCredentials bool) (Target, error) {
 	var st stored
 	if err := json.Unmarshal(v, &st); err != nil {
 		return Target{}, fmt.Errorf("replicate: a stored target does not parse: %w", err)
+	}
+	t := Target{
+		ID: st.ID, ARN: st.ARN, SourceBucket: st.Source, Endpoint: st.Endpoint, DestBucket: st.DestBucket,
+		Region: st.Region, Bandwidth: st.Bandwidth, Created: st.Created,
+	}
+	if !withCredentials {
+		return t, nil
 	}
 	plain, err := r.seal.Open(st.Sealed, sealAD(st.Source, st.ID))
 	if err != nil {
@@ -266,10 +278,8 @@ func (r *Targets) decode(v []byte) (Target, error) {
 	if err := json.Unmarshal(plain, &c); err != nil {
 		return Target{}, err
 	}
-	return Target{
-		ID: st.ID, ARN: st.ARN, SourceBucket: st.Source, Endpoint: st.Endpoint, DestBucket: st.DestBucket,
-		Region: st.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Bandwidth: st.Bandwidth, Created: st.Created,
-	}, nil
+	t.AccessKey, t.SecretKey = c.AccessKey, c.SecretKey
+	return t, nil
 }
 
 // Add checks t, looks at its destination (Options.Check), and stores it
@@ -356,9 +366,13 @@ func (r *Targets) List(ctx context.Context, source string) ([]Target, error) {
 }
 
 func (r *Targets) all(rd meta.Reader, source string) ([]Target, error) {
+	return r.allWith(rd, source, true)
+}
+
+func (r *Targets) allWith(rd meta.Reader, source string, withCredentials bool) ([]Target, error) {
 	var out []Target
 	err := meta.EachEntry(rd, targetsPrefix(source), func(_, v []byte) error {
-		t, err := r.decode(v)
+		t, err := r.decodeWith(v, withCredentials)
 		if err != nil {
 			return err
 		}
@@ -374,6 +388,10 @@ func (r *Targets) all(rd meta.Reader, source string) ([]Target, error) {
 // Get returns the target of source whose ARN is arn; false when there
 // is none.
 func (r *Targets) Get(rd meta.Reader, source, arn string) (Target, bool, error) {
+	return r.getWith(rd, source, arn, true)
+}
+
+func (r *Targets) getWith(rd meta.Reader, source, arn string, withCredentials bool) (Target, bool, error) {
 	_, id, _, ok := ParseARN(arn)
 	if !ok || !s3name.ValidBucket(source) {
 		return Target{}, false, nil
@@ -385,7 +403,7 @@ func (r *Targets) Get(rd meta.Reader, source, arn string) (Target, bool, error) 
 	if err != nil {
 		return Target{}, false, err
 	}
-	t, err := r.decode(v)
+	t, err := r.decodeWith(v, withCredentials)
 	if err != nil {
 		return Target{}, false, err
 	}
@@ -413,10 +431,12 @@ func (r *Targets) Remove(ctx context.Context, source, arn string) error {
 
 // Resolve maps a rule's Destination.Bucket to the target of source it
 // names: a target's ARN, or arn:aws:s3:::DEST when exactly one target of
-// source points at bucket DEST.
+// source points at bucket DEST. It runs in the transaction of every
+// replicated write, so the target it returns has no credentials: they
+// stay sealed until a worker sends the change.
 func (r *Targets) Resolve(rd meta.Reader, source, destARN string) (Target, error) {
 	if strings.HasPrefix(destARN, ARNPrefix) {
-		t, found, err := r.Get(rd, source, destARN)
+		t, found, err := r.getWith(rd, source, destARN, false)
 		if err != nil {
 			return Target{}, err
 		}
@@ -425,7 +445,7 @@ func (r *Targets) Resolve(rd meta.Reader, source, destARN string) (Target, error
 		}
 		return t, nil
 	}
-	all, err := r.all(rd, source)
+	all, err := r.allWith(rd, source, false)
 	if err != nil {
 		return Target{}, err
 	}
@@ -464,4 +484,20 @@ func ResolveAmong(targets []Target, source, destARN string) (Target, error) {
 	}
 	return Target{}, fmt.Errorf("%w: %d targets of bucket %s replicate to a bucket %s (%s); name one by its ARN",
 		ErrAmbiguousTarget, len(found), source, dest, strings.Join(arns, ", "))
+}
+
+// every reads the targets of every bucket.
+func (r *Targets) every(ctx context.Context) ([]Target, error) {
+	var out []Target
+	err := r.meta.View(ctx, func(rd meta.Reader) error {
+		out = out[:0]
+		return meta.EachEntry(rd, []byte{tagReplication, 't'}, func(_, v []byte) error {
+			t, err := r.decode(v)
+			if err == nil {
+				out = append(out, t)
+			}
+			return err
+		})
+	})
+	return out, err
 }

@@ -235,14 +235,16 @@ func TestResolve(t *testing.T) {
 			got, err = r.Resolve(rd, "src", tt.arn)
 			return err
 		})
-		if got != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+		// Resolve routes a change: the target it returns keeps its
+		// credentials sealed.
+		if got != withoutCredentials(tt.want) || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
 			t.Errorf("Resolve(%s) = %+v, %v; want %+v, %v", tt.arn, got, err, tt.want, tt.err)
 		}
 		list, lerr := r.List(ctx, "src")
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		if again, err2 := replicate.ResolveAmong(list, "src", tt.arn); again != got || (err2 == nil) != (err == nil) {
+		if again, err2 := replicate.ResolveAmong(list, "src", tt.arn); withoutCredentials(again) != got || (err2 == nil) != (err == nil) {
 			t.Errorf("ResolveAmong(%s) = %+v, %v; Resolve said %+v, %v", tt.arn, again, err2, got, err)
 		}
 	}
@@ -251,6 +253,11 @@ func TestResolve(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), twinA.ARN) || !strings.Contains(err.Error(), twinB.ARN) {
 		t.Fatalf("ambiguity: %v", err)
 	}
+}
+
+func withoutCredentials(t replicate.Target) replicate.Target {
+	t.AccessKey, t.SecretKey = "", ""
+	return t
 }
 
 // TestCheckDestination: a destination is accepted only when its bucket
