@@ -39,6 +39,10 @@
 #   S3TESTS_MARKERS        the -m selection (default: the generic one, or
 #                          the lifecycle one with --lifecycle, or the
 #                          select one with --select)
+#   S3TESTS_SELECT_STRICT  with --select, 1 loads s3select_strict.py (next
+#                          to this), which rewrites the suite's queries
+#                          from RGW's dialect to S3 Select's and makes its
+#                          result assertion compare; NAME gets -strict
 #   S3TESTS_LC_INTERVAL    with --lifecycle, the suite's lc_debug_interval
 #                          and kura's --lifecycle-day, in seconds (default
 #                          10, the suite's own default)
@@ -59,7 +63,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-  sed -n '2,55p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,59p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -157,6 +161,11 @@ name=kura
 [ "$https" = 1 ] && name="$name-https"
 [ "$lifecycle" = 1 ] && name="$name-lifecycle"
 [ "$select" = 1 ] && name="$name-select"
+select_strict=0
+if [ "$select" = 1 ] && [ "${S3TESTS_SELECT_STRICT:-0}" = 1 ]; then
+  select_strict=1
+  name="$name-strict"
+fi
 suite_file=s3tests/functional/test_s3.py
 [ "$select" = 1 ] && suite_file=s3tests/functional/test_s3select.py
 
@@ -443,6 +452,10 @@ EOF
   plugin_args=(-p kura_lc_min_size)
   suite_env+=(PYTHONPATH="$work/plugins" S3TESTS_LC_MIN_SIZE="$S3TESTS_LC_MIN_SIZE")
   echo "every lifecycle configuration put carries x-amz-transition-default-minimum-object-size: $S3TESTS_LC_MIN_SIZE"
+fi
+if [ "$select_strict" = 1 ]; then
+  plugin_args+=(-p s3select_strict)
+  suite_env+=(PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}")
 fi
 set +e
 (
