@@ -18,6 +18,9 @@
 #                     is the suite's lc_debug_interval, with two directory
 #                     tiers and an S3 tier on a second kura; NAME gets
 #                     -lifecycle appended
+#   --select          run s3tests/functional/test_s3select.py (S3 Select)
+#                     instead, with the markers s3select and not
+#                     fails_on_aws; NAME gets -select appended
 #   --https           serve over HTTPS with a self-signed certificate, so
 #                     that the SSE-C and SSE-KMS tests run
 #   --minio PATH      run MinIO (this binary) instead of kura
@@ -34,7 +37,12 @@
 #                          --lifecycle; needs pytest-timeout)
 #   S3TESTS_TIMEOUT        seconds for the whole run (default 5400)
 #   S3TESTS_MARKERS        the -m selection (default: the generic one, or
-#                          the lifecycle one with --lifecycle)
+#                          the lifecycle one with --lifecycle, or the
+#                          select one with --select)
+#   S3TESTS_SELECT_STRICT  with --select, 1 loads s3select_strict.py (next
+#                          to this), which rewrites the suite's queries
+#                          from RGW's dialect to S3 Select's and makes its
+#                          result assertion compare; NAME gets -strict
 #   S3TESTS_LC_INTERVAL    with --lifecycle, the suite's lc_debug_interval
 #                          and kura's --lifecycle-day, in seconds (default
 #                          10, the suite's own default)
@@ -55,12 +63,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 usage() {
-  sed -n '2,52p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,59p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 install=0
 lifecycle=0
+select=0
 https=0
 minio=
 minio_py=/tmp/minio-py
@@ -70,6 +79,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --install) install=1 ;;
     --lifecycle) lifecycle=1 ;;
+    --select) select=1 ;;
     --https) https=1 ;;
     --minio) minio=$2; shift ;;
     --minio=*) minio=${1#--minio=} ;;
@@ -95,6 +105,10 @@ if [ -n "$minio" ]; then
   minio=$(cd "$(dirname "$minio")" && pwd)/$(basename "$minio")
   [ -x "$minio" ] || { echo "$minio is not an executable" >&2; exit 2; }
 fi
+if [ "$lifecycle" = 1 ] && [ "$select" = 1 ]; then
+  echo "--lifecycle and --select each choose the tests to run: give one" >&2
+  exit 2
+fi
 if [ -n "$minio" ] && [ "$lifecycle" = 1 ]; then
   echo "--lifecycle runs against kura only (MinIO's tiers are set up otherwise)" >&2
   exit 2
@@ -107,10 +121,14 @@ generic_markers='not fails_on_aws and not lifecycle_expiration and not lifecycle
 # expiration and transition tests are, because they need days of a few
 # seconds, which AWS cannot be told to use.
 lifecycle_markers='lifecycle or lifecycle_expiration or lifecycle_transition or cloud_transition'
+select_markers='s3select and not fails_on_aws'
 lc_interval=${S3TESTS_LC_INTERVAL:-10}
 if [ "$lifecycle" = 1 ]; then
   test_timeout=${S3TESTS_TEST_TIMEOUT:-900}
   markers=${S3TESTS_MARKERS:-$lifecycle_markers}
+elif [ "$select" = 1 ]; then
+  test_timeout=${S3TESTS_TEST_TIMEOUT:-120}
+  markers=${S3TESTS_MARKERS:-$select_markers}
 else
   test_timeout=${S3TESTS_TEST_TIMEOUT:-120}
   markers=${S3TESTS_MARKERS:-$generic_markers}
@@ -142,6 +160,14 @@ name=kura
 [ -n "$minio" ] && name=minio
 [ "$https" = 1 ] && name="$name-https"
 [ "$lifecycle" = 1 ] && name="$name-lifecycle"
+[ "$select" = 1 ] && name="$name-select"
+select_strict=0
+if [ "$select" = 1 ] && [ "${S3TESTS_SELECT_STRICT:-0}" = 1 ]; then
+  select_strict=1
+  name="$name-strict"
+fi
+suite_file=s3tests/functional/test_s3.py
+[ "$select" = 1 ] && suite_file=s3tests/functional/test_s3select.py
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kura-s3-tests.XXXXXX")
 . "$here/server.sh"
@@ -427,13 +453,17 @@ EOF
   suite_env+=(PYTHONPATH="$work/plugins" S3TESTS_LC_MIN_SIZE="$S3TESTS_LC_MIN_SIZE")
   echo "every lifecycle configuration put carries x-amz-transition-default-minimum-object-size: $S3TESTS_LC_MIN_SIZE"
 fi
+if [ "$select_strict" = 1 ]; then
+  plugin_args+=(-p s3select_strict)
+  suite_env+=(PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}")
+fi
 set +e
 (
   cd "$checkout" &&
     env S3TEST_CONF="$conf" PYTHONDONTWRITEBYTECODE=1 "${suite_env[@]}" \
       timeout --kill-after=30 "$suite_timeout" "$python" -m pytest -p no:cacheprovider \
       "${parallel[@]}" "${timeout_args[@]}" "${plugin_args[@]}" -rfE -q --junitxml "$xml" \
-      -m "$markers" s3tests/functional/test_s3.py "${pytest_extra[@]}"
+      -m "$markers" "$suite_file" "${pytest_extra[@]}"
 ) >"$log" 2>&1
 rc=$?
 set -e

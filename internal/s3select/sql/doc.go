@@ -63,7 +63,11 @@
 // else with a NULL one is NULL; aggregates skip both. WHERE keeps a
 // record only when the condition is TRUE. x IS NULL holds for MISSING
 // too. AND and OR decide on a FALSE or TRUE operand alone (FALSE AND
-// MISSING is FALSE); otherwise NULL with MISSING gives NULL.
+// MISSING is FALSE); otherwise NULL with MISSING gives NULL. COALESCE
+// gives NULL when every argument is absent. NULLIF(a, b) is NULL when a is
+// absent (NULL or MISSING), a when b is absent, and NULL when a and b are
+// the same value, which a string and a number never are: NULLIF(1, '1')
+// is 1, as AWS documents it.
 //
 // CSV fields are strings, and AWS documents CAST as the way to type them.
 // kura is more lenient: where a string meets a number (in comparisons,

@@ -820,7 +820,16 @@ func (ev *Evaluator) call(e *callExpr, r scope) (value, error) {
 		}
 		return nullV, nil
 	case fnNullIf:
-		if !args[0].isAbsent() && !args[1].isAbsent() && equal(args[0], args[1]) {
+		// As AWS documents NULLIF: NULL for an absent first value (even
+		// MISSING, and whatever the second), the first value when the
+		// second is absent, and NULL only when the two are the same value,
+		// which a string and a number never are (NULLIF(1, '1') is 1).
+		switch {
+		case args[0].isAbsent():
+			return nullV, nil
+		case args[1].isAbsent() || stringAgainstNumber(args[0], args[1]):
+			return args[0], nil
+		case equal(args[0], args[1]):
 			return nullV, nil
 		}
 		return args[0], nil

@@ -35,6 +35,7 @@ const (
 	tGe                // >=
 	tConcat            // ||
 	tTimestamp         // `2007-02-23T12:14Z`: a timestamp literal
+	tSemicolon         // ; ending the statement
 )
 
 var tokNames = [...]string{
@@ -43,7 +44,7 @@ var tokNames = [...]string{
 	tLBrack: "'['", tRBrack: "']'", tComma: "','", tDot: "'.'", tStar: "'*'", tPlus: "'+'",
 	tMinus: "'-'", tSlash: "'/'", tPercent: "'%'", tEq: "'='", tNe: "'!='", tLt: "'<'",
 	tLe: "'<='", tGt: "'>'", tGe: "'>='", tConcat: "'||'",
-	tTimestamp: "timestamp",
+	tTimestamp: "timestamp", tSemicolon: "';'",
 }
 
 type token struct {
@@ -205,6 +206,8 @@ func punct(s string) (tokKind, int) {
 		}
 	}
 	switch s[0] {
+	case ';':
+		return tSemicolon, 1
 	case '(':
 		return tLParen, 1
 	case ')':

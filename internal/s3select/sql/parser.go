@@ -187,6 +187,9 @@ func (p *parser) query() error {
 		}
 		p.q.limit = n
 	}
+	// A statement may end with a semicolon, as in PartiQL, whose grammar
+	// S3 Select's follows; it separates nothing.
+	p.acceptTok(tSemicolon)
 	if p.peek().kind != tEOF {
 		return p.unexpected()
 	}

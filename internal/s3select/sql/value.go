@@ -266,6 +266,12 @@ func asTime(v value) (time.Time, bool) {
 
 func isNum(v value) bool { return v.k == kInt || v.k == kFloat }
 
+// stringAgainstNumber reports whether one of a and b is a string and the
+// other a number.
+func stringAgainstNumber(a, b value) bool {
+	return a.k == kString && isNum(b) || isNum(a) && b.k == kString
+}
+
 func cmpInt(a, b int64) int {
 	switch {
 	case a < b:
