@@ -178,7 +178,7 @@ func (s *Service) Listen(ctx context.Context, f ListenFilter, after string, emit
 	closing := s.listeners.closing()
 	lastSent := time.Now()
 	for {
-		vals, keys, err := s.scanKeys(ctx, lo, meta.PrefixEnd(historyPrefix()), 1000)
+		keys, vals, err := meta.Scan(ctx, s.meta, lo, meta.PrefixEnd(historyPrefix()), 1000)
 		if err != nil {
 			return err
 		}

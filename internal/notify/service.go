@@ -502,17 +502,6 @@ func (s *Service) readQueue(ctx context.Context, target string, n int) ([]stored
 	return evs, keys, gone, err
 }
 
-func (s *Service) deleteKeys(ctx context.Context, keys [][]byte) error {
-	return s.meta.Update(ctx, nil, func(tx meta.Txn) error {
-		for _, k := range keys {
-			if err := tx.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // countQueue counts target's queued events, up to limit.
 func (s *Service) countQueue(ctx context.Context, target string, limit int) (int, error) {
 	n := 0
@@ -598,7 +587,7 @@ func (s *Service) dropHistoryBefore(ctx context.Context) error {
 	}
 	s.mu.RUnlock()
 	for _, id := range ids {
-		_, keys, err := s.scanKeys(ctx, queuePrefix(id), meta.PrefixEnd(queuePrefix(id)), 1)
+		keys, _, err := meta.Scan(ctx, s.meta, queuePrefix(id), meta.PrefixEnd(queuePrefix(id)), 1)
 		if err != nil {
 			return err
 		}
@@ -608,39 +597,8 @@ func (s *Service) dropHistoryBefore(ctx context.Context) error {
 			}
 		}
 	}
-	for {
-		_, keys, err := s.scanKeys(ctx, historyPrefix(), end, 1000)
-		if err != nil || len(keys) == 0 {
-			return err
-		}
-		if err := s.deleteKeys(ctx, keys); err != nil {
-			return err
-		}
-	}
-}
-
-// scanKeys returns up to n keys (and values) in [lo, hi).
-func (s *Service) scanKeys(ctx context.Context, lo, hi []byte, n int) ([][]byte, [][]byte, error) {
-	var keys, vals [][]byte
-	err := s.meta.View(ctx, func(r meta.Reader) error {
-		keys, vals = keys[:0], vals[:0]
-		it, err := r.NewIter(lo, hi)
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for ok := it.First(); ok && len(keys) < n; ok = it.Next() {
-			v, err := it.Value()
-			if err != nil {
-				return err
-			}
-			// Both are valid only until the iterator moves: keep copies.
-			keys = append(keys, append([]byte(nil), it.Key()...))
-			vals = append(vals, bytes.Clone(v))
-		}
-		return it.Err()
-	})
-	return vals, keys, err
+	_, err = meta.DeleteRange(ctx, s.meta, historyPrefix(), end, 1000)
+	return err
 }
 
 // TargetStatus is what the admin API reports of a target.

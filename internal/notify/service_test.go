@@ -671,7 +671,7 @@ func TestListenKeepsEachEventsValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, _, err := svc.scanKeys(context.Background(), historyPrefix(), meta.PrefixEnd(historyPrefix()), 10)
+	_, vals, err := meta.Scan(context.Background(), svc.meta, historyPrefix(), meta.PrefixEnd(historyPrefix()), 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,16 +170,7 @@ func (s *Service) RemoveTarget(ctx context.Context, typ, name string) (dropped i
 		return 0, err
 	}
 	p := queuePrefix(id)
-	for {
-		_, keys, err := s.scanKeys(ctx, p, meta.PrefixEnd(p), 1000)
-		if err != nil || len(keys) == 0 {
-			return dropped, err
-		}
-		if err := s.deleteKeys(ctx, keys); err != nil {
-			return dropped, err
-		}
-		dropped += len(keys)
-	}
+	return meta.DeleteRange(ctx, s.meta, p, meta.PrefixEnd(p), 1000)
 }
 
 // reload brings the running targets in line with the stored ones (and

@@ -122,40 +122,22 @@ func (s *Service) retryNow(ctx context.Context, target string) error {
 	p := queuePrefix(target)
 	after := p
 	for {
-		var keys [][]byte
-		var tasks []task
-		err := s.opts.Meta.View(ctx, func(r meta.Reader) error {
-			keys, tasks = keys[:0], tasks[:0]
-			it, err := r.NewIter(after, meta.PrefixEnd(p))
-			if err != nil {
-				return err
-			}
-			defer it.Close()
-			for ok := it.First(); ok && len(keys) < 1000; ok = it.Next() {
-				v, err := it.Value()
-				if err != nil {
-					return err
-				}
-				t, err := decodeTask(v)
-				if err != nil || t.NotBefore.IsZero() {
-					continue
-				}
-				keys = append(keys, append([]byte(nil), it.Key()...))
-				tasks = append(tasks, t)
-			}
-			return it.Err()
-		})
+		keys, vals, err := meta.Scan(ctx, s.opts.Meta, after, meta.PrefixEnd(p), 1000)
 		if err != nil || len(keys) == 0 {
 			return err
 		}
+		after = append(keys[len(keys)-1], 0)
 		err = s.opts.Meta.Update(ctx, nil, func(tx meta.Txn) error {
 			for i, k := range keys {
+				t, err := decodeTask(vals[i])
+				if err != nil || t.NotBefore.IsZero() {
+					continue
+				}
 				if _, err := tx.Get(k); errors.Is(err, meta.ErrNotFound) {
 					continue // carried out meanwhile
 				} else if err != nil {
 					return err
 				}
-				t := tasks[i]
 				t.NotBefore = time.Time{}
 				v, err := encodeTask(t)
 				if err != nil {
@@ -170,7 +152,6 @@ func (s *Service) retryNow(ctx context.Context, target string) error {
 		if err != nil {
 			return err
 		}
-		after = append(keys[len(keys)-1], 0)
 	}
 }
 

@@ -132,32 +132,7 @@ func (s *Service) dropQueue(ctx context.Context, id string) {
 	for _, k := range [][]byte{leaseKey(id), statsKey(id), resyncKey(id)} {
 		_ = s.opts.Meta.Update(ctx, nil, func(tx meta.Txn) error { return tx.Delete(k) })
 	}
-	for ctx.Err() == nil {
-		var keys [][]byte
-		err := s.opts.Meta.View(ctx, func(r meta.Reader) error {
-			keys = keys[:0]
-			it, err := r.NewIter(p, meta.PrefixEnd(p))
-			if err != nil {
-				return err
-			}
-			defer it.Close()
-			for ok := it.First(); ok && len(keys) < 1000; ok = it.Next() {
-				keys = append(keys, append([]byte(nil), it.Key()...))
-			}
-			return it.Err()
-		})
-		if err != nil || len(keys) == 0 {
-			return
-		}
-		_ = s.opts.Meta.Update(ctx, nil, func(tx meta.Txn) error {
-			for _, k := range keys {
-				if err := tx.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
+	_, _ = meta.DeleteRange(ctx, s.opts.Meta, p, meta.PrefixEnd(p), 1000)
 }
 
 // work holds the target's lease and carries out its queue until ctx
