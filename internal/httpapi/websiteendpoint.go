@@ -94,9 +94,15 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 // document; an error otherwise.
 func (s *Server) websiteResponse(rq *request) (response, error) {
 	r := rq.http
+	if r.Method == http.MethodOptions && r.Header.Get("Origin") != "" {
+		// Browsers ask before cross-origin reads of a site's pages as of
+		// any S3 object: the bucket's CORS rules answer.
+		return s.preflight(rq)
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, s3err.ErrMethodNotAllowed
 	}
+	s.applyCORS(rq)
 	cfg, err := s.websiteConfig(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err

@@ -165,7 +165,7 @@ func TestWebsiteErrors(t *testing.T) {
 		t.Errorf("HEAD of a missing key: %d %v", head.Code, head.Header())
 	}
 	// Only reads.
-	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions} {
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodPatch} {
 		rec := visit(t, s, nil, method, "site.web.test", "/index.html", nil)
 		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get(code) != "MethodNotAllowed" ||
 			!strings.Contains(rec.Body.String(), "<li>Method: "+method+"</li>") {
@@ -338,5 +338,30 @@ func TestWebsiteHandler(t *testing.T) {
 	rec = visit(t, s, h, http.MethodPut, "site", "/x", nil)
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("PUT on the website listener: %d", rec.Code)
+	}
+}
+
+// A site's pages are read across origins as S3 objects are: the
+// bucket's CORS rules answer preflights and mark responses.
+func TestWebsiteCORS(t *testing.T) {
+	s := websiteServer(t, true)
+	corsDoc := `<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/site?cors", nil, []byte(corsDoc)), false); rec.Code != http.StatusOK {
+		t.Fatalf("cors: %d %s", rec.Code, rec.Body)
+	}
+	origin := http.Header{"Origin": {"https://app.example"}}
+	rec := visit(t, s, nil, http.MethodGet, "site.web.test", "/", origin)
+	if rec.Code != http.StatusOK || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("GET with Origin: %d %v", rec.Code, rec.Header())
+	}
+	preflight := http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"GET"}}
+	rec = visit(t, s, nil, http.MethodOptions, "site.web.test", "/index.html", preflight)
+	if rec.Code != http.StatusOK || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("preflight: %d %v", rec.Code, rec.Header())
+	}
+	preflight.Set("Origin", "https://other.example")
+	rec = visit(t, s, nil, http.MethodOptions, "site.web.test", "/index.html", preflight)
+	if rec.Code != http.StatusForbidden || rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", rec.Code, rec.Header())
 	}
 }
