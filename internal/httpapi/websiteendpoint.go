@@ -67,6 +67,10 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 	h.Set("x-amz-request-id", rq.id)
 	h.Set("x-amz-id-2", rq.id)
 	h.Set("Server", "kura")
+	if err := checkHeaderCount(r); err != nil {
+		s.writeWebsiteError(w, rq, &errorDocumentFailure{err: err})
+		return
+	}
 	release, err := s.admit(r)
 	if err != nil {
 		s.writeWebsiteError(w, rq, &errorDocumentFailure{err: err})
@@ -212,8 +216,18 @@ func (s *Server) websiteObject(rq *request, cfg *website.Configuration, key stri
 		return nil, err
 	}
 	rq.key = key
+	return emptyResponse{status: http.StatusFound, headers: headers{{"Location", folderLocation(key)}}}, nil
+}
+
+// folderLocation is the path of folder key+"/" on the site. A key that
+// starts with "/" has it escaped: "//host/" would send browsers to
+// another host.
+func folderLocation(key string) string {
 	location := (&url.URL{Path: "/" + key + "/"}).EscapedPath()
-	return emptyResponse{status: http.StatusFound, headers: headers{{"Location", location}}}, nil
+	if rest, ok := strings.CutPrefix(location, "//"); ok {
+		location = "/%2F" + rest
+	}
+	return location
 }
 
 // websiteRead reads key as an anonymous GetObject (HeadObject for HEAD)

@@ -365,3 +365,24 @@ func TestWebsiteCORS(t *testing.T) {
 		t.Errorf("preflight from another origin: %d %v", rec.Code, rec.Header())
 	}
 }
+
+// A folder redirect stays on the site, even for a key that starts with
+// a slash, and leads back to the same folder.
+func TestWebsiteFolderLocation(t *testing.T) {
+	s := websiteServer(t, true)
+	putWebObject(t, s, "/evil.example/index.html", "slash", "")
+	got := get(t, s, "//evil.example", "Location")
+	if got != (webAnswer{302, "/%2Fevil.example/", ""}) {
+		t.Fatalf("GET //evil.example: %+v", got)
+	}
+	if got := get(t, s, got.header, ""); got != (webAnswer{200, "", "slash"}) {
+		t.Fatalf("following the redirect: %+v", got)
+	}
+	if got := get(t, s, "/about%20us", "Location"); got.status != 404 {
+		t.Errorf("missing folder: %+v", got)
+	}
+	putWebObject(t, s, "about us/index.html", "spaced", "")
+	if got := get(t, s, "/about%20us", "Location"); got != (webAnswer{302, "/about%20us/", ""}) {
+		t.Errorf("folder with a space: %+v", got)
+	}
+}
