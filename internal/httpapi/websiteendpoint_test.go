@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,8 +13,10 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/fuzzcheck"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/sigv4"
+	"github.com/kurastore/kura/wire/website"
 )
 
 const webDomain = "web.test"
@@ -385,4 +388,78 @@ func TestWebsiteFolderLocation(t *testing.T) {
 	if got := get(t, s, "/about%20us", "Location"); got != (webAnswer{302, "/about%20us/", ""}) {
 		t.Errorf("folder with a space: %+v", got)
 	}
+}
+
+// FuzzWebsite serves website requests of any method, path and Range to a
+// site whose configuration is whatever valid document the fuzzer makes.
+// Besides never panicking or logging: no 5xx, errors are HTML pages with
+// their code in x-amz-error-code, redirects carry a Location, and a
+// private object is never served.
+func FuzzWebsite(f *testing.F) {
+	s := newFzServer(f)
+	ctx := context.Background()
+	if err := s.layer.CreateBucket(ctx, "site", object.CreateBucketOptions{}); err != nil {
+		f.Fatal(err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"},
+		{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/private/*"}]}`
+	if err := s.layer.SetBucketConfig(ctx, "site", configPolicy, []byte(policy)); err != nil {
+		f.Fatal(err)
+	}
+	for key, redirect := range map[string]string{
+		"index.html": "", "a/index.html": "", "error.html": "", "private/index.html": "", "old": "/a/", "away": "https://example.com/",
+	} {
+		body := "public " + key
+		if strings.HasPrefix(key, "private/") {
+			body = "secret"
+		}
+		if _, err := s.layer.PutObject(ctx, "site", key, strings.NewReader(body),
+			object.PutOptions{Size: int64(len(body)), Attrs: object.Attrs{WebsiteRedirectLocation: redirect}}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	s.api = New(Config{Objects: s.layer, Region: fzRegion, Logger: slog.New(s.log), Now: func() time.Time { return s.now }, WebsiteDomain: webDomain})
+	f.Add([]byte(websiteDoc), "GET", "/a", "")
+	f.Add([]byte(websiteDoc), "HEAD", "/private/", "bytes=0-0")
+	f.Add([]byte(`<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument><ErrorDocument><Key>private/index.html</Key></ErrorDocument><RoutingRules><RoutingRule><Condition><KeyPrefixEquals>x</KeyPrefixEquals><HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals></Condition><Redirect><ReplaceKeyPrefixWith>/y</ReplaceKeyPrefixWith></Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>`), "GET", "/x%2F..%2Fz?versionId=1", "bytes=5-")
+	f.Add([]byte(`<WebsiteConfiguration><RedirectAllRequestsTo><HostName>h</HostName></RedirectAllRequestsTo></WebsiteConfiguration>`), "DELETE", "//old", "")
+	f.Fuzz(func(t *testing.T, doc []byte, method, target, rangeHeader string) {
+		defer fuzzcheck.Watchdog()()
+		cfg, err := website.Parse(bytes.NewReader(doc))
+		if err != nil || cfg.Validate() != nil {
+			return
+		}
+		encoded, err := cfg.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.layer.SetBucketConfig(ctx, "site", configWebsite, encoded); err != nil {
+			t.Fatal(err)
+		}
+		r, err := http.NewRequest(method, "http://site.web.test"+target, nil)
+		if err != nil || r.URL.Host != "site.web.test" || !strings.HasPrefix(r.URL.Path, "/") {
+			return
+		}
+		r.Header.Set("Range", rangeHeader)
+		s.log.take()
+		rec := httptest.NewRecorder()
+		s.api.ServeHTTP(rec, r)
+		if logged := s.log.take(); len(logged) > 0 {
+			t.Fatalf("%s %s: the server logged\n%s", method, target, strings.Join(logged, "\n"))
+		}
+		body := rec.Body.String()
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("%s %s: %d\n%s", method, target, rec.Code, body)
+		case strings.Contains(body, "secret"):
+			t.Fatalf("%s %s: served a private object", method, target)
+		case rec.Code >= 300 && rec.Code < 400 && rec.Code != http.StatusNotModified && rec.Header().Get("Location") == "":
+			t.Fatalf("%s %s: %d without a Location", method, target, rec.Code)
+		case rec.Code >= 400 && rec.Header().Get("x-amz-error-code") == "":
+			t.Fatalf("%s %s: %d without x-amz-error-code", method, target, rec.Code)
+		case strings.Contains(body, "<?xml"):
+			t.Fatalf("%s %s: XML on a website\n%s", method, target, body)
+		}
+	})
 }
