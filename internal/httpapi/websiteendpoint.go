@@ -62,30 +62,25 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 	w, restoreBody := guardUnreadBody(w, r)
 	defer restoreBody()
 	h := w.Header()
-	rq := &request{http: r, ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h, bucket: bucket}
+	rq := &request{http: withoutQuery(r), ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h, bucket: bucket}
 	rq.key = strings.TrimPrefix(r.URL.Path, "/")
 	h.Set("x-amz-request-id", rq.id)
 	h.Set("x-amz-id-2", rq.id)
 	h.Set("Server", "kura")
 	if err := checkHeaderCount(r); err != nil {
-		s.writeWebsiteError(w, rq, &errorDocumentFailure{err: err})
+		s.writeWebsiteError(w, rq, &websiteFailure{err: err})
 		return
 	}
 	release, err := s.admit(r)
 	if err != nil {
-		s.writeWebsiteError(w, rq, &errorDocumentFailure{err: err})
+		s.writeWebsiteError(w, rq, &websiteFailure{err: err})
 		return
 	}
 	rq.release = sync.OnceFunc(release)
 	defer rq.release()
-	resp, err := s.websiteResponse(rq)
-	if err != nil {
-		var failed *errorDocumentFailure
-		if errors.As(err, &failed) {
-			s.writeWebsiteError(w, rq, failed)
-		} else {
-			s.writeWebsiteError(w, rq, &errorDocumentFailure{err: err})
-		}
+	resp, failed := s.websiteResponse(rq, r.URL.RequestURI())
+	if failed != nil {
+		s.writeWebsiteError(w, rq, failed)
 		return
 	}
 	if err := resp.write(w, rq); err != nil {
@@ -93,73 +88,97 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 	}
 }
 
-// websiteResponse is the answer to a website request: a redirect, the
-// object (or its folder's index document), or the site's error
-// document; an error otherwise.
-func (s *Server) websiteResponse(rq *request) (response, error) {
+// withoutQuery is r without its query. A website takes no query
+// parameters, and none may reach authorization: ?versionId would set
+// s3:versionid, and choose whose tags s3:ExistingObjectTag tests, for a
+// read of the current version.
+func withoutQuery(r *http.Request) *http.Request {
+	plain := *r
+	u := *r.URL
+	u.RawQuery, u.ForceQuery = "", false
+	plain.URL = &u
+	return &plain
+}
+
+// websiteFailure is a website request's error and, when the site's error
+// document could not be served instead, why (docErr).
+type websiteFailure struct {
+	err, docErr error
+	docKey      string
+}
+
+// websiteResponse is the answer to a website request (requestURI is its
+// path and query as sent): a redirect, the object or its folder's index
+// document, or the site's error document.
+func (s *Server) websiteResponse(rq *request, requestURI string) (response, *websiteFailure) {
 	r := rq.http
 	if r.Method == http.MethodOptions && r.Header.Get("Origin") != "" {
 		// Browsers ask before cross-origin reads of a site's pages as of
 		// any S3 object: the bucket's CORS rules answer.
-		return s.preflight(rq)
+		resp, err := s.preflight(rq)
+		if err != nil {
+			return nil, &websiteFailure{err: err}
+		}
+		return resp, nil
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return nil, s3err.ErrMethodNotAllowed
+		return nil, &websiteFailure{err: s3err.ErrMethodNotAllowed}
 	}
 	s.applyCORS(rq)
 	cfg, err := s.websiteConfig(rq.ctx, rq.bucket)
 	if err != nil {
-		return nil, err
+		return nil, &websiteFailure{err: err}
 	}
 	origin := website.Origin{Scheme: "http", Host: r.Host}
 	if r.TLS != nil {
 		origin.Scheme = "https"
 	}
 	if all := cfg.RedirectAllRequestsTo; all != nil {
-		return redirectResponse(all.Target(r.URL.RequestURI(), origin)), nil
+		return redirectResponse(all.Target(requestURI, origin)), nil
 	}
 	key := rq.key
 	if rule := cfg.RuleBefore(key); rule != nil {
 		return redirectResponse(rule.Target(key, origin)), nil
 	}
 	resp, err := s.websiteObject(rq, cfg, key)
-	if err == nil {
-		return resp, nil
+	if err != nil {
+		return s.websiteError(rq, cfg, origin, key, err)
 	}
+	return resp, nil
+}
+
+// websiteError answers a request for key that failed with err: by the
+// first routing rule for its status, else by the error document for a
+// 4XX error, else with the error itself.
+func (s *Server) websiteError(rq *request, cfg *website.Configuration, origin website.Origin, key string, err error) (response, *websiteFailure) {
 	err = s.hideMissingWebsiteKey(rq, err)
-	failedKey := rq.key
 	status := s3err.From(err).HTTPStatus
 	if status == http.StatusNotModified {
-		return nil, err
+		return nil, &websiteFailure{err: err}
 	}
 	if rule := cfg.RuleAfterError(key, status); rule != nil {
 		return redirectResponse(rule.Target(key, origin)), nil
 	}
 	if cfg.ErrorDocument == nil || status < 400 || status > 499 {
-		return nil, err
+		return nil, &websiteFailure{err: err}
 	}
+	failedKey := rq.key
 	doc, docErr := s.websiteRead(rq, cfg.ErrorDocument.Key, object.GetOptions{})
 	if docErr != nil {
 		docErr = s.hideMissingWebsiteKey(rq, docErr)
 		rq.key = failedKey
-		return nil, &errorDocumentFailure{err: err, docErr: docErr, docKey: cfg.ErrorDocument.Key}
+		return nil, &websiteFailure{err: err, docErr: docErr, docKey: cfg.ErrorDocument.Key}
 	}
-	if o, ok := doc.(objectResponse); ok {
-		// The error document is the body of the error: it keeps the
-		// error's status and says what the error was.
-		e := s3err.From(err)
-		o.headers = append(o.headers, [2]string{"x-amz-error-code", e.Code}, [2]string{"x-amz-error-message", e.Message})
-		return errorDocumentResponse{obj: o.obj, headers: o.headers, status: status}, nil
+	o, ok := doc.(objectResponse)
+	if !ok {
+		// The error document is itself a redirect.
+		return doc, nil
 	}
-	// The error document is itself a redirect.
-	return doc, nil
-}
-
-// errorDocumentFailure is a website error whose error document could not
-// be served either.
-type errorDocumentFailure struct {
-	err, docErr error
-	docKey      string
+	// The error document is the body of the error: it keeps the error's
+	// status and says what the error was.
+	e := s3err.From(err)
+	o.headers = append(o.headers, [2]string{"x-amz-error-code", e.Code}, [2]string{"x-amz-error-message", e.Message})
+	return errorDocumentResponse{obj: o.obj, headers: o.headers, status: status}, nil
 }
 
 // errorDocumentResponse is the site's error document, served with the
@@ -181,8 +200,6 @@ func (e errorDocumentResponse) write(w http.ResponseWriter, _ *request) error {
 	_, err := io.Copy(w, e.obj.Body)
 	return err
 }
-
-func (e *errorDocumentFailure) Error() string { return e.err.Error() }
 
 // websiteConfig is the bucket's website configuration: NoSuchBucket or
 // NoSuchWebsiteConfiguration when there is none.
@@ -295,7 +312,7 @@ func redirectResponse(t website.Target) response {
 // page, with the code and message in x-amz-error-code and
 // x-amz-error-message too, and why the site's error document could not
 // be served instead when it could not.
-func (s *Server) writeWebsiteError(w http.ResponseWriter, rq *request, f *errorDocumentFailure) {
+func (s *Server) writeWebsiteError(w http.ResponseWriter, rq *request, f *websiteFailure) {
 	e := s.websiteErrorOf(rq, f.err)
 	h := w.Header()
 	h.Del("Content-Length")
@@ -331,7 +348,7 @@ func (s *Server) websiteErrorOf(rq *request, err error) *s3err.Error {
 // site's error document from being served when that failed too. The
 // key is the one the failed read was of (a folder's index document, for
 // a folder).
-func websiteErrorPage(rq *request, e *s3err.Error, f *errorDocumentFailure) []byte {
+func websiteErrorPage(rq *request, e *s3err.Error, f *websiteFailure) []byte {
 	var b bytes.Buffer
 	title := strconv.Itoa(e.HTTPStatus) + " " + http.StatusText(e.HTTPStatus)
 	b.WriteString("<html>\n<head><title>" + title + "</title></head>\n<body>\n<h1>" + title + "</h1>\n<ul>\n")

@@ -463,3 +463,20 @@ func FuzzWebsite(f *testing.F) {
 		}
 	})
 }
+
+// A website serves current versions and takes no query parameters: none
+// may satisfy a policy condition (s3:versionid here) that the read it
+// makes would not.
+func TestWebsiteQueryDoesNotAuthorize(t *testing.T) {
+	s := websiteServer(t, true)
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+		"Resource":"arn:aws:s3:::site/*","Condition":{"StringEquals":{"s3:versionid":"v1"}}}]}`
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/site?policy", nil, []byte(policy)), false); rec.Code != http.StatusNoContent {
+		t.Fatalf("policy: %d %s", rec.Code, rec.Body)
+	}
+	for _, target := range []string{"/index.html", "/index.html?versionId=v1", "/?versionId=v1"} {
+		if got := get(t, s, target, "x-amz-error-code"); got.status != http.StatusForbidden || got.header != "AccessDenied" {
+			t.Errorf("GET %s: %+v, want 403 AccessDenied", target, got)
+		}
+	}
+}
