@@ -67,6 +67,7 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 	h.Set("x-amz-request-id", rq.id)
 	h.Set("x-amz-id-2", rq.id)
 	h.Set("Server", "kura")
+	h.Set("Accept-Ranges", "bytes")
 	if err := checkHeaderCount(r); err != nil {
 		s.writeWebsiteError(w, rq, &websiteFailure{err: err})
 		return
