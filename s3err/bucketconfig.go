@@ -3,13 +3,14 @@ package s3err
 import "net/http"
 
 // Errors of the bucket configurations that have their own "not found"
-// codes (encryption, lifecycle, replication). Clients, boto3 and
+// codes (encryption, lifecycle, replication, website). Clients, boto3 and
 // minio-py among them, test for these exact codes to tell "nothing set"
 // from a failure.
 var (
 	ErrNoSuchLifecycleConfiguration = def("NoSuchLifecycleConfiguration", http.StatusNotFound, "The lifecycle configuration does not exist")
 	ErrNoSuchEncryptionConfig       = def("ServerSideEncryptionConfigurationNotFoundError", http.StatusNotFound, "The server side encryption configuration was not found")
 	ErrNoSuchReplicationConfig      = def("ReplicationConfigurationNotFoundError", http.StatusNotFound, "The replication configuration was not found")
+	ErrNoSuchWebsiteConfiguration   = def("NoSuchWebsiteConfiguration", http.StatusNotFound, "The specified bucket does not have a website configuration")
 )
 
 // Errors of SelectObjectContent requests, with AWS's codes and messages.

@@ -53,6 +53,7 @@ type serverFlags struct {
 	lifecycleRate int
 	// orphanGrace is object.Options.OrphanGrace: hidden, for tests.
 	orphanGrace time.Duration
+	website     websiteFlags
 }
 
 func serverCommand() *cobra.Command {
@@ -93,6 +94,7 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().DurationVar(&f.orphanGrace, "orphan-grace", 0, "testing: how old an unreferenced blob, or the remote object of a transition that never committed, must be before the collector deletes it (default 6h; it must exceed the longest upload)")
 	_ = cmd.Flags().MarkHidden("orphan-grace")
 	addLimitFlags(cmd, &f.limits)
+	addWebsiteFlags(cmd, &f.website)
 	return cmd
 }
 
@@ -248,6 +250,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	if err := f.website.check(f.domain); err != nil {
+		return err
+	}
 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -319,6 +324,12 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	webLn, err := f.website.listen()
+	if err != nil {
+		ln.Close()
+		stopBackground()
+		return err
+	}
 	identities, err := openIAM(ctx, dir, metaStore, creds, log)
 	if err != nil {
 		stopBackground()
@@ -349,6 +360,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		BodyRateWindow: f.limits.bodyRateWindow,
 
 		RefuseSignatureV2: !f.signatureV2,
+
+		WebsiteDomain: f.website.domain,
 	})
 	go watchChanges(bg, metaStore, identities, api, log)
 	srv := &http.Server{
@@ -371,14 +384,20 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, ln.Addr(), f.region, dir)
 
-	served := make(chan error, 1)
-	go func() {
+	served := make(chan error, 2)
+	serve := func(srv *http.Server, ln net.Listener) {
 		if reloader != nil {
 			served <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
 			return
 		}
 		served <- srv.Serve(ln)
-	}()
+	}
+	go serve(srv, ln)
+	webSrv := websiteServer(srv, api.WebsiteHandler())
+	if webLn != nil {
+		fmt.Printf("kura serving websites on %s://%s\n", scheme, webLn.Addr())
+		go serve(webSrv, webLn)
+	}
 	select {
 	case err := <-served:
 		stopBackground()
@@ -394,6 +413,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	defer cancel()
 	events.CloseListeners() // a listener's stream would hold Shutdown
 	err = srv.Shutdown(shutdownCtx)
+	if webErr := webSrv.Shutdown(shutdownCtx); err == nil {
+		err = webErr
+	}
 	stopBackground()
 	<-collectorDone
 	<-eventsDone

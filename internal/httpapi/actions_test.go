@@ -41,6 +41,9 @@ func TestIAMActions(t *testing.T) {
 		{"PutBucketLifecycleConfiguration", false, "s3:PutLifecycleConfiguration"},
 		{"DeleteBucketLifecycle", false, "s3:PutLifecycleConfiguration"},
 		{"ListBuckets", false, "s3:ListAllMyBuckets"},
+		{"GetBucketWebsite", false, "s3:GetBucketWebsite"},
+		{"PutBucketWebsite", false, "s3:PutBucketWebsite"},
+		{"DeleteBucketWebsite", false, "s3:DeleteBucketWebsite"},
 		{"NoSuchOperation", false, ""},
 	}
 	for _, c := range cases {

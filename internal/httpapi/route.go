@@ -119,6 +119,11 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),
 	},
 	"events": {http.MethodGet: op("ListenBucketNotification", (*Server).listenNotification)},
+	"website": {
+		http.MethodGet:    op("GetBucketWebsite", (*Server).getBucketWebsite),
+		http.MethodPut:    op("PutBucketWebsite", (*Server).putBucketWebsite),
+		http.MethodDelete: op("DeleteBucketWebsite", (*Server).deleteBucketWebsite),
+	},
 	"replication": {
 		http.MethodGet:    op("GetBucketReplication", (*Server).getBucketReplication),
 		http.MethodPut:    op("PutBucketReplication", (*Server).putBucketReplication),

@@ -34,6 +34,10 @@ type Config struct {
 	// Domain enables virtual-host-style addressing: a request for
 	// <bucket>.<Domain> addresses <bucket>.
 	Domain string
+	// WebsiteDomain enables website endpoints on the API's listener: a
+	// request for <bucket>.<WebsiteDomain> is a request for the bucket's
+	// static website (websiteendpoint.go).
+	WebsiteDomain string
 	// Credentials resolves an access key to its secret.
 	Credentials sigv4.SecretLookup
 	Logger      *slog.Logger
@@ -127,6 +131,8 @@ type Server struct {
 	tiers          tier.Source
 	lifecycleDay   time.Duration
 	lifecycleRules lifecycle.Cache
+	// websiteDomain is Config.WebsiteDomain, lowercase (websiteendpoint.go).
+	websiteDomain string
 }
 
 // New returns a Server.
@@ -153,6 +159,7 @@ func New(cfg Config) *Server {
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
+	s.websiteDomain = strings.ToLower(strings.TrimPrefix(cfg.WebsiteDomain, "."))
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	s.lifecycle = cfg.Lifecycle
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
@@ -238,6 +245,10 @@ func (s *Server) requestID() string {
 // ServeHTTP routes, authenticates, runs the handler and writes its
 // response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if bucket, ok := s.websiteBucket(r.Host); ok {
+		s.serveWebsite(w, r, bucket)
+		return
+	}
 	// Whatever the answer, it must not wait for a body nobody reads.
 	w, restoreBody := guardUnreadBody(w, r)
 	defer restoreBody()

@@ -72,6 +72,8 @@ var notThroughGateways = map[string]string{
 	"TestSlowBody":    "one server's minimum body rate, on the client's own connection",
 	"TestSlowloris":   "one server's header timeout and connection count, on the clients' own connections",
 	"TestMaxRequests": "one server's limit of requests at once (each gateway has its own)",
+	// A second listener of each process, which the proxy does not front.
+	"TestWebsiteListener": "serves websites on one server's --website-address",
 }
 
 // settled reports whether ok holds after a change to IAM or a bucket's

@@ -19,6 +19,7 @@ import (
 	"github.com/kurastore/kura/wire/sse"
 	"github.com/kurastore/kura/wire/tagging"
 	"github.com/kurastore/kura/wire/versioning"
+	"github.com/kurastore/kura/wire/website"
 )
 
 // document is what the server does with a request document after
@@ -81,6 +82,8 @@ var documents = []struct {
 		`<SelectObjectContentRequest><Expression>SELECT * FROM S3Object s</Expression><ExpressionType>SQL</ExpressionType><InputSerialization><CSV><FileHeaderInfo>USE</FileHeaderInfo></CSV><CompressionType>GZIP</CompressionType></InputSerialization><OutputSerialization><JSON/></OutputSerialization><RequestProgress><Enabled>true</Enabled></RequestProgress></SelectObjectContentRequest>`},
 	{"policy", parser(func(r *bytes.Reader) (*policy.Policy, error) { b, _ := io.ReadAll(r); return policy.Parse(b) }, func(p *policy.Policy) document { return policyDoc{p} }),
 		`{"Version":"2012-10-17","Statement":[{"Sid":"s","Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/*"],"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`},
+	{"website", parser(func(r *bytes.Reader) (*website.Configuration, error) { return website.Parse(r) }, same[*website.Configuration]),
+		`<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument><ErrorDocument><Key>e.html</Key></ErrorDocument><RoutingRules><RoutingRule><Condition><KeyPrefixEquals>docs/</KeyPrefixEquals><HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals></Condition><Redirect><Protocol>https</Protocol><HostName>h</HostName><ReplaceKeyPrefixWith>d/</ReplaceKeyPrefixWith><HttpRedirectCode>302</HttpRedirectCode></Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>`},
 }
 
 // FuzzDocuments feeds every request document of the wire packages (by
