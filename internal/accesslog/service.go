@@ -252,4 +252,3 @@ func uniqueString() string {
 	_, _ = rand.Read(b[:])
 	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
-
