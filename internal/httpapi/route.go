@@ -119,6 +119,10 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut: op("PutBucketNotificationConfiguration", (*Server).putBucketNotification),
 	},
 	"events": {http.MethodGet: op("ListenBucketNotification", (*Server).listenNotification)},
+	"logging": {
+		http.MethodGet: op("GetBucketLogging", (*Server).getBucketLogging),
+		http.MethodPut: op("PutBucketLogging", (*Server).putBucketLogging),
+	},
 	"replication": {
 		http.MethodGet:    op("GetBucketReplication", (*Server).getBucketReplication),
 		http.MethodPut:    op("PutBucketReplication", (*Server).putBucketReplication),

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/lifecycle"
@@ -90,6 +91,9 @@ type Config struct {
 	// Replication, when set, is the replication engine the admin API
 	// reports on and starts resyncs with.
 	Replication ReplicationEngine
+	// AccessLog, when set, queues the access log records of requests on
+	// buckets whose logging is enabled (accessrecord.go).
+	AccessLog *accesslog.Service
 }
 
 // Server is the S3 API as an http.Handler.
@@ -127,6 +131,9 @@ type Server struct {
 	tiers          tier.Source
 	lifecycleDay   time.Duration
 	lifecycleRules lifecycle.Cache
+	// Access logging (logging.go, accessrecord.go).
+	accessLog   *accesslog.Service
+	loggingDocs loggingDocs
 }
 
 // New returns a Server.
@@ -157,6 +164,7 @@ func New(cfg Config) *Server {
 	s.lifecycle = cfg.Lifecycle
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
+	s.accessLog = cfg.AccessLog
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}
@@ -222,6 +230,9 @@ type request struct {
 	sts bool
 	// authz is what authorization gathered beyond the headers.
 	authz authzState
+	// access gathers the access log record; nil when the bucket's
+	// logging is off.
+	access *accessEntry
 }
 
 func (s *Server) requestID() string {
@@ -238,6 +249,7 @@ func (s *Server) requestID() string {
 // ServeHTTP routes, authenticates, runs the handler and writes its
 // response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	// Whatever the answer, it must not wait for a body nobody reads.
 	w, restoreBody := guardUnreadBody(w, r)
 	defer restoreBody()
@@ -253,6 +265,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.bucket, rq.key, rq.hostBucket = s.splitPath(r)
 	if rq.hostBucket == "" && s.serveHealth(w, r) {
 		return
+	}
+	if rq.hostBucket != "" || !strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		var finishRecord func()
+		w, finishRecord = s.startAccessLog(w, rq, start)
+		defer finishRecord()
 	}
 	if err := checkHeaderCount(r); err != nil {
 		s.writeError(w, rq, err)
@@ -279,6 +296,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := route(r, rq.bucket, rq.key)
+	rq.setAccessOp(op.name)
 	if !op.preflight {
 		s.applyCORS(rq)
 	}
