@@ -2,12 +2,18 @@ package integration
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // TestBoto3AccessLog enables server access logging with boto3 and reads
@@ -22,6 +28,8 @@ func TestBoto3AccessLog(t *testing.T) {
 // before kill -9 are delivered after the restart, in order, once each.
 func TestKillNineKeepsAccessLogRecords(t *testing.T) {
 	// Nothing is delivered before the kill: every record is still queued.
+	// Through gateways, the lease of the killed deliverer runs out first
+	// (30s).
 	s := startServer(t, "--access-log-interval", "1h")
 	now := time.Now
 	req := func(method, path string, body []byte) rawResponse {
@@ -44,11 +52,11 @@ func TestKillNineKeepsAccessLogRecords(t *testing.T) {
 		t.Fatalf("delivered before the kill: %q", keys)
 	}
 	s.kill9()
-	s.extra = []string{"--access-log-interval", "200ms"}
+	s.setFlag("--access-log-interval", "200ms")
 	s.start()
 
 	var lines []string
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		lines = nil
 		for _, k := range listKeys(t, s, req) {
@@ -76,6 +84,20 @@ func TestKillNineKeepsAccessLogRecords(t *testing.T) {
 	}
 }
 
+// setFlag sets a flag's value for the next start (of every gateway).
+func (s *server) setFlag(name, value string) {
+	for _, g := range s.gws {
+		g.setFlag(name, value)
+	}
+	for i := 0; i+1 < len(s.extra); i++ {
+		if s.extra[i] == name {
+			s.extra[i+1] = value
+			return
+		}
+	}
+	s.extra = append(s.extra, name, value)
+}
+
 // listKeys lists the keys of the bucket logs.
 func listKeys(t *testing.T, s *server, req func(string, string, []byte) rawResponse) []string {
 	t.Helper()
@@ -92,4 +114,54 @@ func listKeys(t *testing.T, s *server, req func(string, string, []byte) rawRespo
 		keys = append(keys, c.Key)
 	}
 	return keys
+}
+
+// TestAWSSDKBucketLogging sets a logging status with aws-sdk-go-v2,
+// grants and the partitioned key format included, and reads it back.
+func TestAWSSDKBucketLogging(t *testing.T) {
+	s := startServer(t)
+	c := newAWSClient(s)
+	cx := ctx(t)
+	for _, b := range []string{"sdksrc", "sdklogs"} {
+		if _, err := c.CreateBucket(cx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := &types.BucketLoggingStatus{LoggingEnabled: &types.LoggingEnabled{
+		TargetBucket: aws.String("sdklogs"), TargetPrefix: aws.String("p/"),
+		TargetGrants: []types.TargetGrant{{
+			Grantee:    &types.Grantee{Type: types.TypeGroup, URI: aws.String("http://acs.amazonaws.com/groups/global/AuthenticatedUsers")},
+			Permission: types.BucketLogsPermissionRead,
+		}},
+		TargetObjectKeyFormat: &types.TargetObjectKeyFormat{PartitionedPrefix: &types.PartitionedPrefix{PartitionDateSource: types.PartitionDateSourceDeliveryTime}},
+	}}
+	_, err := c.PutBucketLogging(cx, &s3.PutBucketLoggingInput{Bucket: aws.String("sdksrc"), BucketLoggingStatus: status})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidTargetBucketForLogging" {
+		t.Fatalf("a target without a delivery policy: %v", err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::sdklogs/p/*"}]}`
+	if _, err := c.PutBucketPolicy(cx, &s3.PutBucketPolicyInput{Bucket: aws.String("sdklogs"), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketLogging(cx, &s3.PutBucketLoggingInput{Bucket: aws.String("sdksrc"), BucketLoggingStatus: status}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetBucketLogging(cx, &s3.GetBucketLoggingInput{Bucket: aws.String("sdksrc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.LoggingEnabled
+	if e == nil || aws.ToString(e.TargetBucket) != "sdklogs" || aws.ToString(e.TargetPrefix) != "p/" ||
+		e.TargetObjectKeyFormat == nil || e.TargetObjectKeyFormat.PartitionedPrefix == nil ||
+		e.TargetObjectKeyFormat.PartitionedPrefix.PartitionDateSource != types.PartitionDateSourceDeliveryTime ||
+		len(e.TargetGrants) != 1 || e.TargetGrants[0].Grantee.Type != types.TypeGroup || e.TargetGrants[0].Permission != types.BucketLogsPermissionRead {
+		t.Fatalf("GetBucketLogging: %+v", e)
+	}
+	if _, err := c.PutBucketLogging(cx, &s3.PutBucketLoggingInput{Bucket: aws.String("sdksrc"), BucketLoggingStatus: &types.BucketLoggingStatus{}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.GetBucketLogging(cx, &s3.GetBucketLoggingInput{Bucket: aws.String("sdksrc")}); err != nil || got.LoggingEnabled != nil {
+		t.Fatalf("after disabling: %+v %v", got, err)
+	}
 }
