@@ -1,10 +1,13 @@
 package accesslog
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -15,6 +18,7 @@ import (
 	"github.com/kurastore/kura/internal/outbox"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/logging"
+	"github.com/kurastore/kura/wire/sse"
 )
 
 // Defaults of Options.
@@ -200,7 +204,7 @@ func (s *Service) deliverRun(ctx context.Context, source, region string, run []p
 	now := s.opts.Now()
 	key := e.ObjectKey(logging.KeyParts{
 		SourceAccount: s.opts.Account, SourceRegion: region, SourceBucket: source,
-		Delivered: now, Event: outbox.SequenceTime(run[0].key[len(run[0].key)-outbox.SequenceLen:]), Unique: uniqueString(),
+		Delivered: now, Event: outbox.SequenceTime(run[0].key[len(run[0].key)-outbox.SequenceLen:]), Unique: uniqueString(now),
 	})
 	if reason := s.undeliverable(ctx, source, d.target, key); reason != nil {
 		s.log.Warn("accesslog: dropping records the target cannot take", "bucket", source, "target", d.target, "records", len(run), "reason", reason)
@@ -211,15 +215,20 @@ func (s *Service) deliverRun(ctx context.Context, source, region string, run []p
 			return nil
 		})
 	}
+	enc, err := s.encryptionFor(ctx, d.target)
+	if err != nil {
+		return err
+	}
 	var body strings.Builder
 	for _, p := range run {
 		body.WriteString(p.Line)
 		body.WriteByte('\n')
 	}
 	data := body.String()
-	_, err := s.opts.Objects.PutObject(ctx, d.target, key, strings.NewReader(data), object.PutOptions{
+	_, err = s.opts.Objects.PutObject(ctx, d.target, key, strings.NewReader(data), object.PutOptions{
 		Size:        int64(len(data)),
 		Attrs:       object.Attrs{ContentType: "text/plain"},
+		Encryption:  enc,
 		CommitLocks: []meta.Lock{deliveryLock(source)},
 		InCommit:    func(tx meta.Txn) error { return takeRecords(tx, run) },
 	})
@@ -227,6 +236,28 @@ func (s *Service) deliverRun(ctx context.Context, source, region string, run []p
 		return nil
 	}
 	return err
+}
+
+// encryptionConfig names a bucket's default encryption among its
+// configuration documents.
+const encryptionConfig = "encryption"
+
+// encryptionFor is how log objects delivered to target are encrypted:
+// with SSE-S3 when the target has a default encryption. S3 delivers logs
+// only under an SSE-S3 default; kura encrypts them with SSE-S3 under an
+// SSE-KMS default too, rather than leave them undelivered.
+func (s *Service) encryptionFor(ctx context.Context, target string) (object.Encryption, error) {
+	doc, err := s.opts.Objects.BucketConfig(ctx, target, encryptionConfig)
+	if errors.Is(err, object.ErrNoConfig) {
+		return object.Encryption{}, nil
+	}
+	if err != nil {
+		return object.Encryption{}, err
+	}
+	if c, err := sse.Parse(bytes.NewReader(doc)); err != nil || len(c.Rules) == 0 || c.Rules[0].Default == nil {
+		return object.Encryption{}, fmt.Errorf("accesslog: the default encryption of %s is unreadable", target)
+	}
+	return object.Encryption{Type: object.SSES3}, nil
 }
 
 // undeliverable says why target cannot take source's log any more, or
@@ -246,9 +277,12 @@ func (s *Service) undeliverable(ctx context.Context, source, target, key string)
 }
 
 // uniqueString tells apart the log objects delivered in one second: 16
-// upper-case hex digits, as S3's are.
-func uniqueString() string {
+// upper-case hex digits, as S3's are. The first 8 are the nanoseconds of
+// the delivery time within its second, so that the log objects of one
+// deliverer sort in the order it delivered them; the rest are random.
+func uniqueString(delivered time.Time) string {
 	var b [8]byte
-	_, _ = rand.Read(b[:])
+	binary.BigEndian.PutUint32(b[:4], uint32(delivered.Nanosecond()))
+	_, _ = rand.Read(b[4:])
 	return strings.ToUpper(hex.EncodeToString(b[:]))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/kurastore/kura/internal/blob/dirstore"
+	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/faultmeta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
@@ -47,10 +49,14 @@ func newFixture(t *testing.T, maxRecords int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := object.New(store, blobs, object.Options{InlineLimit: 1024, Region: "us-east-1"})
+	keys, err := localkms.New(store, localkms.NewSecret("accesslog-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := object.New(store, blobs, object.Options{InlineLimit: 1024, Region: "us-east-1", KMS: keys})
 	f := &fixture{t: t, meta: store, layer: l, now: time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC), source: "src"}
 	f.svc = New(Options{Meta: store, Objects: l, Account: "123456789012", Region: "us-east-1", MaxRecords: maxRecords,
-		Holder: "me", Now: func() time.Time { return f.now }})
+		Holder: "me", Now: func() time.Time { return f.now }, Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	for _, b := range []string{"src", "logs"} {
 		if err := l.CreateBucket(ctx, b, object.CreateBucketOptions{}); err != nil {
@@ -201,6 +207,7 @@ func TestFullBatches(t *testing.T) {
 	if n := f.deliver(false); n != max {
 		t.Fatalf("delivered %d, want a full batch of %d", n, max)
 	}
+	f.now = f.now.Add(time.Millisecond) // the next delivery, in the same second
 	if q := f.queued(); q != 1 {
 		t.Fatalf("%d queued, want 1", q)
 	}
@@ -378,5 +385,47 @@ func TestCheckTarget(t *testing.T) {
 	}
 	if err := f.svc.Targets().Check(ctx, "other", &logging.Enabled{TargetBucket: "logs"}); !errors.Is(err, s3err.ErrInvalidTargetBucketForLogging) {
 		t.Fatalf("another source: %v", err)
+	}
+}
+
+// Log objects are encrypted (SSE-S3) when the target bucket has a
+// default encryption.
+func TestDeliveryUnderDefaultEncryption(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	doc := `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`
+	f.appendN(&logging.Enabled{TargetBucket: "logs", TargetPrefix: "plain/"}, 0, 1)
+	f.deliver(true)
+	if err := f.layer.SetBucketConfig(ctx, "logs", "encryption", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	f.appendN(&logging.Enabled{TargetBucket: "logs", TargetPrefix: "sealed/"}, 1, 1)
+	f.deliver(true)
+	names, got := f.logObjects()
+	if len(names) != 2 || fmt.Sprint(got) != fmt.Sprint(ids(0, 2)) {
+		t.Fatalf("objects %q, records %v", names, got)
+	}
+	for _, name := range names {
+		info, err := f.layer.HeadObject(ctx, "logs", name, object.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{true: object.SSES3, false: ""}[strings.HasPrefix(name, "sealed/")]; info.Info.SSE.Type != want {
+			t.Errorf("%s is encrypted %q, want %q", name, info.Info.SSE.Type, want)
+		}
+	}
+}
+
+// The log objects one deliverer delivers within a second sort in the
+// order it delivered them.
+func TestUniqueStringsSortByDeliveryTime(t *testing.T) {
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	prev := uniqueString(base)
+	for _, ns := range []int{1, 1000, 999_999_999} {
+		u := uniqueString(base.Add(time.Duration(ns)))
+		if len(u) != 16 || u <= prev {
+			t.Fatalf("%d ns: %s after %s", ns, u, prev)
+		}
+		prev = u
 	}
 }
