@@ -452,6 +452,7 @@ func watchChanges(ctx context.Context, m meta.Store, identities *iam.Store, api 
 		}
 		if changed, err := configGen.Changed(ctx, m); err == nil && changed {
 			api.ForgetPolicies()
+			api.ForgetLoggingStatuses()
 		}
 		select {
 		case <-ctx.Done():

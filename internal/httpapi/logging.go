@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"sync"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/logging"
 )
 
@@ -57,6 +60,9 @@ func (s *Server) putBucketLogging(rq *request) (response, error) {
 			return nil, err
 		}
 	}
+	// Forgotten even when the commit reports an error: it may have
+	// happened all the same.
+	defer s.loggingStatuses.forget(rq.bucket)
 	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configLogging, doc); err != nil {
 		return nil, err
 	}
@@ -76,38 +82,83 @@ func (s *Server) logTargets() accesslog.Targets {
 // loggingStatus is the bucket's logging status when its logging is
 // enabled, else nil. A bucket that does not exist logs nothing.
 func (s *Server) loggingStatus(rq *request) *logging.Enabled {
-	doc, err := s.objects.BucketConfig(rq.ctx, rq.bucket, configLogging)
-	if err != nil {
-		if !errors.Is(err, object.ErrNoConfig) && rq.ctx.Err() == nil {
-			s.log.Debug("access log: reading the logging status", "bucket", rq.bucket, "err", err)
-		}
-		return nil
-	}
-	return s.loggingDocs.parse(doc)
-}
-
-// loggingDocs remembers parsed logging statuses: every request on a
-// bucket whose logging is on needs its status.
-type loggingDocs struct {
-	mu   sync.Mutex
-	docs map[string]*logging.Enabled
-}
-
-func (c *loggingDocs) parse(doc []byte) *logging.Enabled {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.docs[string(doc)]; ok {
+	c := &s.loggingStatuses
+	e, ok, gen := c.lookup(rq.bucket)
+	if ok {
 		return e
 	}
-	st, err := logging.Parse(bytes.NewReader(doc))
-	if err != nil {
-		// Only parsed documents are stored; one that no longer parses
-		// logs nothing rather than failing requests.
+	doc, err := s.objects.BucketConfig(rq.ctx, rq.bucket, configLogging)
+	switch {
+	case errors.Is(err, object.ErrNoConfig):
+	case err != nil:
+		// Nothing to keep: no bucket, or a failed read (which logs
+		// nothing rather than failing the request).
+		if !errors.Is(err, s3err.ErrNoSuchBucket) && rq.ctx.Err() == nil {
+			s.log.Warn("access log: reading the logging status", "bucket", rq.bucket, "err", err)
+		}
 		return nil
+	default:
+		st, err := logging.Parse(bytes.NewReader(doc))
+		if err != nil {
+			// Only parsed documents are stored; one that no longer
+			// parses logs nothing rather than failing requests.
+			s.log.Warn("access log: the logging status is unreadable", "bucket", rq.bucket, "err", err)
+		} else {
+			e = st.Enabled
+		}
 	}
-	if c.docs == nil || len(c.docs) >= 256 {
-		c.docs = map[string]*logging.Enabled{}
+	c.put(rq.bucket, e, gen)
+	return e
+}
+
+// ForgetLoggingStatuses drops every cached logging status: another
+// server sharing the metadata store changed a bucket configuration.
+func (s *Server) ForgetLoggingStatuses() { s.loggingStatuses.purge() }
+
+// loggingCache keeps the logging status of buckets: every request needs
+// its bucket's. It works as policyCache does: a read keeps what it found
+// only if no change moved the generation meanwhile.
+type loggingCache struct {
+	mu  sync.Mutex
+	lru *lru.Cache[string, *logging.Enabled] // nil value: logging is off
+	gen uint64
+}
+
+// loggingCacheSize bounds the cache (entries are a few words).
+const loggingCacheSize = 4096
+
+func (c *loggingCache) cache() *lru.Cache[string, *logging.Enabled] {
+	if c.lru == nil {
+		c.lru, _ = lru.New[string, *logging.Enabled](loggingCacheSize)
 	}
-	c.docs[string(doc)] = st.Enabled
-	return st.Enabled
+	return c.lru
+}
+
+func (c *loggingCache) lookup(bucket string) (*logging.Enabled, bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cache().Get(bucket)
+	return e, ok, c.gen
+}
+
+func (c *loggingCache) put(bucket string, e *logging.Enabled, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.cache().Add(bucket, e)
+	}
+}
+
+func (c *loggingCache) forget(bucket string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.cache().Remove(bucket)
+}
+
+func (c *loggingCache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.cache().Purge()
 }

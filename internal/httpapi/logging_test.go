@@ -288,3 +288,37 @@ func TestAccessLogRecordQueuedBeforeTheLastByte(t *testing.T) {
 		before++
 	}
 }
+
+// A bucket deleted and made again starts with logging off.
+func TestAccessLogStatusGoesWithItsBucket(t *testing.T) {
+	s := newLoggingServer(t)
+	s.putLogging(t, loggingDoc("logs", ""))
+	s.send(t, fzNewRequest(http.MethodGet, "/src/x", nil, nil), false)
+	if rec := s.send(t, fzNewRequest(http.MethodDelete, "/src", nil, nil), false); rec.Code != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/src", nil, nil), false); rec.Code != http.StatusOK {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	before := s.queued(t)
+	s.send(t, fzNewRequest(http.MethodGet, "/src/x", nil, nil), false)
+	if s.queued(t) != before {
+		t.Fatal("a request on the new bucket was logged under the old one's status")
+	}
+}
+
+// Another server's change of a bucket's logging status (seen as a
+// bucket configuration change) is taken up.
+func TestAccessLogStatusForgotten(t *testing.T) {
+	s := newLoggingServer(t)
+	s.send(t, fzNewRequest(http.MethodGet, "/src/x", nil, nil), false) // status read: off
+	st := `<BucketLoggingStatus><LoggingEnabled><TargetBucket>logs</TargetBucket><TargetPrefix/></LoggingEnabled></BucketLoggingStatus>`
+	if err := s.layer.SetBucketConfig(context.Background(), "src", configLogging, []byte(st)); err != nil {
+		t.Fatal(err)
+	}
+	s.api.ForgetLoggingStatuses()
+	s.send(t, fzNewRequest(http.MethodGet, "/src/x", nil, nil), false)
+	if s.queued(t) != 1 {
+		t.Fatal("the new status was not taken up")
+	}
+}

@@ -132,8 +132,8 @@ type Server struct {
 	lifecycleDay   time.Duration
 	lifecycleRules lifecycle.Cache
 	// Access logging (logging.go, accessrecord.go).
-	accessLog   *accesslog.Service
-	loggingDocs loggingDocs
+	accessLog       *accesslog.Service
+	loggingStatuses loggingCache
 }
 
 // New returns a Server.
