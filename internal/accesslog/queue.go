@@ -101,8 +101,9 @@ type pending struct {
 
 // readBatch reads up to max records of the first source bucket at or
 // after from: its name and its records, oldest first. An empty source
-// means the queue holds nothing there.
-func (s *Service) readBatch(ctx context.Context, from []byte, max int) (source string, batch []pending, err error) {
+// means the queue holds nothing there. Without values, only the records'
+// keys are read: enough to count them.
+func (s *Service) readBatch(ctx context.Context, from []byte, max int, values bool) (source string, batch []pending, err error) {
 	err = s.opts.Meta.View(ctx, func(r meta.Reader) error {
 		source, batch = "", nil // a rerun starts again
 		it, err := r.NewIter(from, meta.PrefixEnd(recordsPrefix()))
@@ -120,6 +121,10 @@ func (s *Service) readBatch(ctx context.Context, from []byte, max int) (source s
 				source = src
 			} else if src != source {
 				break
+			}
+			if !values {
+				batch = append(batch, pending{key: bytes.Clone(it.Key())})
+				continue
 			}
 			v, err := it.Value()
 			if err != nil {

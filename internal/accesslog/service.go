@@ -140,13 +140,25 @@ func (s *Service) Deliver(ctx context.Context, all bool) (int, error) {
 	delivered := 0
 	from := recordsPrefix()
 	for {
-		source, batch, err := s.readBatch(ctx, from, s.opts.MaxRecords)
+		// A pass for full batches only counts the records of a bucket
+		// before it reads them.
+		source, batch, err := s.readBatch(ctx, from, s.opts.MaxRecords, all)
 		if err != nil || source == "" {
 			return delivered, err
 		}
 		if !all && len(batch) < s.opts.MaxRecords {
 			from = meta.PrefixEnd(bucketPrefix(source))
 			continue
+		}
+		if !all {
+			var again string
+			if again, batch, err = s.readBatch(ctx, bucketPrefix(source), s.opts.MaxRecords, true); err != nil {
+				return delivered, err
+			}
+			if again != source { // another deliverer emptied it meanwhile
+				from = meta.PrefixEnd(bucketPrefix(source))
+				continue
+			}
 		}
 		n, err := s.deliverBatch(ctx, source, batch)
 		delivered += n

@@ -264,7 +264,7 @@ func TestDeliveryCommitFailures(t *testing.T) {
 func TestStaleDeliveryWritesNothing(t *testing.T) {
 	f := newFixture(t, 0)
 	f.appendN(&logging.Enabled{TargetBucket: "logs"}, 0, 2)
-	source, batch, err := f.svc.readBatch(context.Background(), recordsPrefix(), 10)
+	source, batch, err := f.svc.readBatch(context.Background(), recordsPrefix(), 10, true)
 	if err != nil || source != "src" || len(batch) != 2 {
 		t.Fatalf("readBatch: %q %d %v", source, len(batch), err)
 	}
