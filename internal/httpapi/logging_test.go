@@ -154,6 +154,9 @@ func TestPutBucketLoggingValidation(t *testing.T) {
 		{"missing target", loggingDoc("nothere", "x/"), 400, "InvalidTargetBucketForLogging"},
 		{"target not permitting delivery", loggingDoc("closed", "x/"), 400, "InvalidTargetBucketForLogging"},
 		{"target in another region", loggingDoc("far", "x/"), 403, "CrossLocationLoggingProhibitted"},
+		{"target grants, ACLs disabled", `<BucketLoggingStatus><LoggingEnabled><TargetBucket>logs</TargetBucket><TargetPrefix/><TargetGrants><Grant>` +
+			`<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee>` +
+			`<Permission>READ</Permission></Grant></TargetGrants></LoggingEnabled></BucketLoggingStatus>`, 400, "AccessControlListNotSupported"},
 		{"permitted", loggingDoc("logs", "src/"), 200, ""},
 		{"disable", `<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>`, 200, ""},
 	}
