@@ -148,18 +148,15 @@ var (
 
 // Errors of the object API beyond the core.
 var (
-	ErrInvalidTag         = def("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
-	ErrInvalidPartNumber  = def("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
-	ErrInvalidCopySource  = def("InvalidArgument", http.StatusBadRequest, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
-	ErrInvalidBucketState = def("InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.")
-	// Server access logging (PutBucketLogging).
-	ErrInvalidTargetBucketForLogging = def("InvalidTargetBucketForLogging", http.StatusBadRequest, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.")
-	ErrCrossLocationLogging          = def("CrossLocationLoggingProhibitted", http.StatusForbidden, "Cross S3 location logging not allowed.")
-	ErrNoSuchLockConfig              = def("ObjectLockConfigurationNotFoundError", http.StatusNotFound, "Object Lock configuration does not exist for this bucket")
-	ErrNoSuchObjectLock              = def("NoSuchObjectLockConfiguration", http.StatusNotFound, "The specified object does not have a ObjectLock configuration")
-	ErrInvalidRetentionPeriod        = def("InvalidRetentionPeriod", http.StatusBadRequest, "The retention period is not valid.")
-	ErrMissingContentMD5             = def("InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-Md5.")
-	ErrACLNotSupported               = def("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs; grant access with bucket policies.")
+	ErrInvalidTag             = def("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
+	ErrInvalidPartNumber      = def("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
+	ErrInvalidCopySource      = def("InvalidArgument", http.StatusBadRequest, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	ErrInvalidBucketState     = def("InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.")
+	ErrNoSuchLockConfig       = def("ObjectLockConfigurationNotFoundError", http.StatusNotFound, "Object Lock configuration does not exist for this bucket")
+	ErrNoSuchObjectLock       = def("NoSuchObjectLockConfiguration", http.StatusNotFound, "The specified object does not have a ObjectLock configuration")
+	ErrInvalidRetentionPeriod = def("InvalidRetentionPeriod", http.StatusBadRequest, "The retention period is not valid.")
+	ErrMissingContentMD5      = def("InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-Md5.")
+	ErrACLNotSupported        = def("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs; grant access with bucket policies.")
 	// ErrInvalidBucketACLWithObjectOwnership refuses a CreateBucket that
 	// asks for ACLs beyond the owner's, which no bucket allows.
 	ErrInvalidBucketACLWithObjectOwnership = def("InvalidBucketAclWithObjectOwnership", http.StatusBadRequest, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
@@ -170,4 +167,10 @@ var (
 	ErrNoSuchVersion   = def("NoSuchVersion", http.StatusNotFound, "The specified version does not exist.")
 	ErrCORSForbidden   = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
 	ErrInvalidCopyDest = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+)
+
+// Errors of server access logging (PutBucketLogging).
+var (
+	ErrInvalidTargetBucketForLogging = def("InvalidTargetBucketForLogging", http.StatusBadRequest, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.")
+	ErrCrossLocationLogging          = def("CrossLocationLoggingProhibitted", http.StatusForbidden, "Cross S3 location logging not allowed.")
 )
