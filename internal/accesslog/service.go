@@ -135,16 +135,22 @@ func (s *Service) Run(ctx context.Context) {
 
 // Deliver makes one delivery pass: of every queued record when all is
 // set, else only of full batches (MaxRecords of one source bucket). It
-// returns how many records it delivered.
+// returns how many records it delivered. A source bucket whose delivery
+// fails is left for the next pass, and the pass goes on with the others;
+// it returns the first such failure.
 func (s *Service) Deliver(ctx context.Context, all bool) (int, error) {
 	delivered := 0
 	from := recordsPrefix()
+	var failed error
 	for {
 		// A pass for full batches only counts the records of a bucket
 		// before it reads them.
 		source, batch, err := s.readBatch(ctx, from, s.opts.MaxRecords, all)
-		if err != nil || source == "" {
+		if err != nil {
 			return delivered, err
+		}
+		if source == "" {
+			return delivered, failed
 		}
 		if !all && len(batch) < s.opts.MaxRecords {
 			from = meta.PrefixEnd(bucketPrefix(source))
@@ -163,7 +169,15 @@ func (s *Service) Deliver(ctx context.Context, all bool) (int, error) {
 		n, err := s.deliverBatch(ctx, source, batch)
 		delivered += n
 		if err != nil {
-			return delivered, err
+			if ctx.Err() != nil {
+				return delivered, err
+			}
+			s.log.Warn("accesslog: delivering a bucket's records; retried next pass", "bucket", source, "err", err)
+			if failed == nil {
+				failed = err
+			}
+			from = meta.PrefixEnd(bucketPrefix(source))
+			continue
 		}
 		if len(batch) < s.opts.MaxRecords {
 			from = meta.PrefixEnd(bucketPrefix(source))

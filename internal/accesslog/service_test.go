@@ -429,3 +429,34 @@ func TestUniqueStringsSortByDeliveryTime(t *testing.T) {
 		prev = u
 	}
 }
+
+// A source bucket whose delivery fails does not hold up the others: the
+// pass goes on, and reports the failure.
+func TestFailedSourceDoesNotBlockOthers(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	if err := f.layer.CreateBucket(ctx, "aaa", object.CreateBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The target takes the logs of both sources.
+	if err := f.layer.SetBucketConfig(ctx, "logs", "policy", []byte(strings.ReplaceAll(deliveryPolicy, `"arn:aws:s3:::src"`, `"arn:aws:s3:::*"`))); err != nil {
+		t.Fatal(err)
+	}
+	e := &logging.Enabled{TargetBucket: "logs", TargetPrefix: "l/"}
+	f.source = "aaa" // sorts first
+	f.appendN(e, 0, 1)
+	f.source = "src"
+	f.appendN(e, 1, 1)
+	f.meta.Inject(faultmeta.Fault{Match: func(k []byte) bool { return bytes.HasPrefix(k, bucketPrefix("aaa")) }})
+	if _, err := f.svc.Deliver(ctx, true); !errors.Is(err, faultmeta.ErrInjected) {
+		t.Fatalf("err = %v, want the failure", err)
+	}
+	if _, got := f.logObjects(); fmt.Sprint(got) != fmt.Sprint(ids(1, 1)) {
+		t.Fatalf("delivered %v: the other source waited", got)
+	}
+	f.now = f.now.Add(time.Millisecond)
+	f.deliver(true)
+	if _, got := f.logObjects(); len(got) != 2 {
+		t.Fatalf("delivered %v after the failure passed", got)
+	}
+}
