@@ -168,3 +168,9 @@ var (
 	ErrCORSForbidden   = def("AccessForbidden", http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
 	ErrInvalidCopyDest = def("InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 )
+
+// Errors of server access logging (PutBucketLogging).
+var (
+	ErrInvalidTargetBucketForLogging = def("InvalidTargetBucketForLogging", http.StatusBadRequest, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.")
+	ErrCrossLocationLogging          = def("CrossLocationLoggingProhibitted", http.StatusForbidden, "Cross S3 location logging not allowed.")
+)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/certs"
@@ -54,6 +55,8 @@ type serverFlags struct {
 	// orphanGrace is object.Options.OrphanGrace: hidden, for tests.
 	orphanGrace time.Duration
 	website     websiteFlags
+	// accessLogInterval is how often access logs are delivered.
+	accessLogInterval time.Duration
 }
 
 func serverCommand() *cobra.Command {
@@ -93,6 +96,7 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().IntVar(&f.lifecycleRate, "lifecycle-rate", lifecycle.DefaultRate, "most object versions the lifecycle scanner evaluates per second (negative: no bound)")
 	cmd.Flags().DurationVar(&f.orphanGrace, "orphan-grace", 0, "testing: how old an unreferenced blob, or the remote object of a transition that never committed, must be before the collector deletes it (default 6h; it must exceed the longest upload)")
 	_ = cmd.Flags().MarkHidden("orphan-grace")
+	cmd.Flags().DurationVar(&f.accessLogInterval, "access-log-interval", accesslog.DefaultInterval, "how often the server access logs of buckets with logging enabled are delivered into their target buckets (sooner for a bucket with 10,000 records waiting)")
 	addLimitFlags(cmd, &f.limits)
 	addWebsiteFlags(cmd, &f.website)
 	return cmd
@@ -318,6 +322,12 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	})
 	scannerDone := make(chan struct{})
 	go func() { defer close(scannerDone); scanner.Run(bg) }()
+	accessLog := accesslog.New(accesslog.Options{
+		Meta: metaStore, Objects: layer, Account: httpapi.AccountID(f.region), Region: f.region,
+		Interval: f.accessLogInterval, Holder: holder, Logger: log,
+	})
+	accessLogDone := make(chan struct{})
+	go func() { defer close(accessLogDone); accessLog.Run(bg) }()
 
 	ln, err := net.Listen("tcp", f.address)
 	if err != nil {
@@ -350,6 +360,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 
 		ReplicationTargets: replTargets,
 		Replication:        replication,
+		AccessLog:          accessLog,
 		LifecycleDay:       f.lifecycleDay,
 		Version:            version(),
 		Logger:             log,
@@ -405,6 +416,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		<-eventsDone
 		<-scannerDone
 		<-replicationDone
+		<-accessLogDone
 		return err
 	case <-ctx.Done():
 	}
@@ -421,6 +433,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	<-eventsDone
 	<-scannerDone
 	<-replicationDone
+	<-accessLogDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -461,6 +474,7 @@ func watchChanges(ctx context.Context, m meta.Store, identities *iam.Store, api 
 		}
 		if changed, err := configGen.Changed(ctx, m); err == nil && changed {
 			api.ForgetPolicies()
+			api.ForgetLoggingStatuses()
 		}
 		select {
 		case <-ctx.Done():

@@ -66,6 +66,8 @@ var operationAuthz = map[string]authz{
 	// needs the permission to set it.
 	"DeleteBucketTagging":                bucketAction("s3:PutBucketTagging"),
 	"GetBucketPolicy":                    bucketAction("s3:GetBucketPolicy"),
+	"GetBucketLogging":                   bucketAction("s3:GetBucketLogging"),
+	"PutBucketLogging":                   bucketAction("s3:PutBucketLogging"),
 	"PutBucketPolicy":                    bucketAction("s3:PutBucketPolicy"),
 	"DeleteBucketPolicy":                 bucketAction("s3:DeleteBucketPolicy"),
 	"GetBucketPolicyStatus":              bucketAction("s3:GetBucketPolicyStatus"),

@@ -194,6 +194,7 @@ func (s *Server) headBucket(rq *request) (response, error) {
 
 func (s *Server) deleteBucket(rq *request) (response, error) {
 	defer s.policies.forget(rq.bucket) // even after an error: see putBucketPolicy
+	defer s.loggingStatuses.forget(rq.bucket)
 	if err := s.objects.DeleteBucket(rq.ctx, rq.bucket); err != nil {
 		return nil, err
 	}

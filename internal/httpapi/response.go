@@ -86,6 +86,7 @@ func (x xmlResponse) write(w http.ResponseWriter, _ *request) error {
 // S3 errors are logged and become InternalError.
 func (s *Server) writeError(w http.ResponseWriter, rq *request, err error) {
 	e := s3err.From(err)
+	rq.setAccessError(e.Code)
 	var s3e *s3err.Error
 	if rq.ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// The client hung up; nobody reads this answer, and the server

@@ -124,6 +124,10 @@ var bucketConfigRoutes = map[string]methods{
 		http.MethodPut:    op("PutBucketWebsite", (*Server).putBucketWebsite),
 		http.MethodDelete: op("DeleteBucketWebsite", (*Server).deleteBucketWebsite),
 	},
+	"logging": {
+		http.MethodGet: op("GetBucketLogging", (*Server).getBucketLogging),
+		http.MethodPut: op("PutBucketLogging", (*Server).putBucketLogging),
+	},
 	"replication": {
 		http.MethodGet:    op("GetBucketReplication", (*Server).getBucketReplication),
 		http.MethodPut:    op("PutBucketReplication", (*Server).putBucketReplication),

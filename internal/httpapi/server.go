@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/lifecycle"
@@ -94,6 +95,9 @@ type Config struct {
 	// Replication, when set, is the replication engine the admin API
 	// reports on and starts resyncs with.
 	Replication ReplicationEngine
+	// AccessLog, when set, queues the access log records of requests on
+	// buckets whose logging is enabled (accessrecord.go).
+	AccessLog *accesslog.Service
 }
 
 // Server is the S3 API as an http.Handler.
@@ -133,6 +137,9 @@ type Server struct {
 	lifecycleRules lifecycle.Cache
 	// websiteDomain is Config.WebsiteDomain, lowercase (websiteendpoint.go).
 	websiteDomain string
+	// Access logging (logging.go, accessrecord.go).
+	accessLog       *accesslog.Service
+	loggingStatuses loggingCache
 }
 
 // New returns a Server.
@@ -164,6 +171,7 @@ func New(cfg Config) *Server {
 	s.lifecycle = cfg.Lifecycle
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
+	s.accessLog = cfg.AccessLog
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}
@@ -229,6 +237,9 @@ type request struct {
 	sts bool
 	// authz is what authorization gathered beyond the headers.
 	authz authzState
+	// access gathers the access log record; nil when the bucket's
+	// logging is off.
+	access *accessEntry
 }
 
 func (s *Server) requestID() string {
@@ -245,8 +256,9 @@ func (s *Server) requestID() string {
 // ServeHTTP routes, authenticates, runs the handler and writes its
 // response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	if bucket, ok := s.websiteBucket(r.Host); ok {
-		s.serveWebsite(w, r, bucket)
+		s.serveWebsite(w, r, bucket, start)
 		return
 	}
 	// Whatever the answer, it must not wait for a body nobody reads.
@@ -264,6 +276,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.bucket, rq.key, rq.hostBucket = s.splitPath(r)
 	if rq.hostBucket == "" && s.serveHealth(w, r) {
 		return
+	}
+	if rq.hostBucket != "" || !strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		var finishRecord func()
+		w, finishRecord = s.startAccessLog(w, rq, start)
+		defer finishRecord()
 	}
 	if err := checkHeaderCount(r); err != nil {
 		s.writeError(w, rq, err)
@@ -290,6 +307,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := route(r, rq.bucket, rq.key)
+	rq.setAccessOp(op.name)
 	if !op.preflight {
 		s.applyCORS(rq)
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
@@ -32,7 +33,7 @@ func (s *Server) WebsiteHandler() http.Handler {
 		if bucket == "" {
 			bucket = hostName(r.Host)
 		}
-		s.serveWebsite(w, r, bucket)
+		s.serveWebsite(w, r, bucket, time.Now())
 	})
 }
 
@@ -58,7 +59,7 @@ func hostName(host string) string {
 // serveWebsite answers a website request for bucket. It never
 // authenticates: a website is read anonymously, whatever the request
 // carries.
-func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket string) {
+func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket string, start time.Time) {
 	w, restoreBody := guardUnreadBody(w, r)
 	defer restoreBody()
 	h := w.Header()
@@ -68,6 +69,10 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 	h.Set("x-amz-id-2", rq.id)
 	h.Set("Server", "kura")
 	h.Set("Accept-Ranges", "bytes")
+	// Website reads are logged like the REST API's, as WEBSITE.GET.OBJECT.
+	w, finishRecord := s.startAccessLog(w, rq, start)
+	defer finishRecord()
+	rq.setAccessOp(websiteOp)
 	if err := checkHeaderCount(r); err != nil {
 		s.writeWebsiteError(w, rq, &websiteFailure{err: err})
 		return
@@ -88,6 +93,9 @@ func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket str
 		s.log.Warn("response interrupted", "request_id", rq.id, "op", "Website", "err", err)
 	}
 }
+
+// websiteOp names website requests in access logs (WEBSITE.GET.OBJECT).
+const websiteOp = "Website"
 
 // withoutQuery is r without its query. A website takes no query
 // parameters, and none may reach authorization: ?versionId would set

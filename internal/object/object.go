@@ -149,10 +149,16 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		SSE:          sse,
 	}
 	base := rec
-	rolledBack, err := l.update(ctx, l.objectLocks(bucket, key), func(tx meta.Txn) error {
+	locks := append(l.objectLocks(bucket, key), opts.CommitLocks...)
+	rolledBack, err := l.update(ctx, locks, func(tx meta.Txn) error {
 		rec = base // commitRecord stamps rec; a rerun starts again from base
 		if err := l.commitVersion(ctx, tx, bucket, key, &rec, opts.Cond, opts.Replica, opts.event()); err != nil {
 			return err
+		}
+		if opts.InCommit != nil {
+			if err := opts.InCommit(tx); err != nil {
+				return err
+			}
 		}
 		if err := l.recordEvent(ctx, tx, opts.event(), bucket, key, rec.Info); err != nil {
 			return err

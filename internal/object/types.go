@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/checksum"
+	"github.com/kurastore/kura/internal/meta"
 )
 
 // Attrs are the stored HTTP attributes of an object, set on PUT and returned
@@ -153,6 +154,13 @@ type PutOptions struct {
 	// id and time, which the version keeps; it is marked Replica and not
 	// replicated again.
 	Replica *Replica
+	// InCommit, when set, makes more changes in the transaction that
+	// commits the object, under CommitLocks (held with the object's
+	// own): what it writes is committed if and only if the object is.
+	// An error from it fails the write. Like any transaction body it may
+	// run more than once (meta.Store.Update).
+	InCommit    func(meta.Txn) error
+	CommitLocks []meta.Lock
 
 	// eventName is the event the write raises when it is not a plain
 	// PUT: a copy that rewrites its data is stored by PutObject.

@@ -47,6 +47,10 @@ type Request struct {
 	// Principal is the caller's ARN or access key; "" or "*" for an
 	// anonymous caller.
 	Principal string
+	// Service, when set, is the AWS service principal making the
+	// request on its own behalf ("logging.s3.amazonaws.com"): only
+	// "Service" principals naming it, and "*", cover it.
+	Service string
 	// Account is the caller's account, which account principals
 	// ("123456789012", "arn:aws:iam::123456789012:root") name. It is also
 	// the context key aws:principalaccount.
@@ -294,8 +298,9 @@ func (ps *patternSet) matches(s string, r *Request) bool {
 type principalMatcher struct {
 	everyone bool
 	ids      []principalID
-	negated  bool // NotPrincipal
-	valid    bool // exactly one of Principal and NotPrincipal
+	services []string // "Service" principals
+	negated  bool     // NotPrincipal
+	valid    bool     // exactly one of Principal and NotPrincipal
 }
 
 // principalID is one AWS principal. Account principals, given as the
@@ -316,6 +321,7 @@ func compilePrincipal(s *Statement) principalMatcher {
 		return m
 	}
 	m.everyone = p.All
+	m.services = p.Service
 	for _, id := range p.AWS {
 		if id == "*" {
 			m.everyone = true
@@ -368,6 +374,9 @@ func (m *principalMatcher) matches(r *Request) bool {
 func (m *principalMatcher) names(r *Request) bool {
 	if m.everyone {
 		return true
+	}
+	if r.Service != "" {
+		return slices.Contains(m.services, r.Service)
 	}
 	if r.anonymous() {
 		return false

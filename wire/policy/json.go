@@ -116,10 +116,16 @@ func (p *Principal) UnmarshalJSON(data []byte) error {
 	}
 	var out Principal
 	for name, raw := range elems {
-		if name != "AWS" {
+		var dst *Values
+		switch name {
+		case "AWS":
+			dst = &out.AWS
+		case "Service":
+			dst = &out.Service
+		default:
 			return errInvalidPrincipal
 		}
-		if err := json.Unmarshal(raw, &out.AWS); err != nil {
+		if err := json.Unmarshal(raw, dst); err != nil {
 			return err
 		}
 	}
@@ -127,14 +133,15 @@ func (p *Principal) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// MarshalJSON writes "*" for everyone, else {"AWS": ...}.
+// MarshalJSON writes "*" for everyone, else {"AWS": ..., "Service": ...}.
 func (p Principal) MarshalJSON() ([]byte, error) {
 	if p.All {
 		return []byte(`"*"`), nil
 	}
 	return marshal(struct {
-		AWS Values `json:"AWS"`
-	}{p.AWS})
+		AWS     Values `json:"AWS,omitempty"`
+		Service Values `json:"Service,omitempty"`
+	}{p.AWS, p.Service})
 }
 
 // Values is an element that the policy language lets be one string or a

@@ -57,10 +57,12 @@ type Statement struct {
 
 // Principal is who a statement is about: everyone ("*" in JSON, All), or
 // the AWS accounts, users and roles listed under "AWS" (where "*" also
-// means everyone).
+// means everyone), or the AWS services listed under "Service" (such as
+// "logging.s3.amazonaws.com", which delivers server access logs).
 type Principal struct {
-	All bool
-	AWS Values
+	All     bool
+	AWS     Values
+	Service Values
 }
 
 // Condition maps an operator ("StringEquals", "IpAddress", ...) to

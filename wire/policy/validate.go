@@ -106,10 +106,10 @@ func (p *Principal) valid() bool {
 	if p.All {
 		return true
 	}
-	if len(p.AWS) == 0 {
+	if len(p.AWS) == 0 && len(p.Service) == 0 {
 		return false
 	}
-	for _, id := range p.AWS {
+	for _, id := range slices.Concat(p.AWS, p.Service) {
 		if id == "" {
 			return false
 		}
