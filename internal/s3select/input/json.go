@@ -116,7 +116,8 @@ func (rd *JSONReader) next() error {
 // parseFast parses text with fastjson when that reads it exactly as
 // encoding/json does: text is valid UTF-8 without \u escapes (on
 // invalid input there the two differ, replacing it with U+FFFD or not),
-// and fastjson's strict validation accepts it. ok is false otherwise,
+// without control characters if it has escapes, and fastjson's strict
+// validation accepts it. ok is false otherwise,
 // also for values nested deeper than fastjson allows, and decodeStrict
 // decides, with its error messages. The value is valid until the next
 // call.
@@ -124,11 +125,27 @@ func (rd *JSONReader) parseFast(text []byte) (v *fastjson.Value, ok bool) {
 	if bytes.Contains(text, []byte(`\u`)) || !utf8.Valid(text) {
 		return nil, false
 	}
+	if bytes.IndexByte(text, '\\') >= 0 && hasControl(text) {
+		// fastjson's validation misses a control character in a
+		// string before an escape, which JSON forbids.
+		return nil, false
+	}
 	if fastjson.ValidateBytes(text) != nil {
 		return nil, false
 	}
 	v, err := rd.parser.ParseBytes(text)
 	return v, err == nil
+}
+
+// hasControl reports whether text has a byte below 0x20: whitespace
+// between values, or a control character inside a string.
+func hasControl(text []byte) bool {
+	for _, c := range text {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // converter turns parsed values into the types records hold, keeping

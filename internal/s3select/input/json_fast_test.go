@@ -65,7 +65,7 @@ func TestJSONFastPath(t *testing.T) {
 		"{\"a\":\"\xff\"}",     // invalid UTF-8: encoding/json writes U+FFFD
 		`{"a":01}`, `{"a":1.}`, // not JSON numbers
 		`{"a":NaN}`, `{"a":"\x"}`, // nor values, nor escapes
-		"{\"a\":\"\x01\"}", // a control character in a string
+		"{\"a\":\"\x01\"}", "\"\f\\\\b\"", // control characters in strings
 		`{"a":1,}`, `{"a":1} 2`,
 		strings.Repeat("[", 301) + strings.Repeat("]", 301), // deeper than fastjson goes
 	} {
