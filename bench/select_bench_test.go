@@ -21,16 +21,18 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/internal/loadgen"
 	"github.com/kurastore/kura/wire/s3select"
 )
 
 // TestSelectVsMinIO runs the same S3 Select queries on kura and on MinIO,
 // each its own process on loopback, over the same generated objects
 // (CSV, JSON lines and a Parquet file of 20 columns), and reports how
-// many MB/s of object each scans and the ratio. It also reports each
-// server's peak resident memory (VmHWM, reset through clear_refs) while
-// it answers the queries over a 4 MiB object and over the big one. It
-// is skipped unless MinIO is given, by -select.minio or
+// many MB/s of object each scans and the ratio, and each server's CPU
+// time per GB scanned (steadier than throughput when other work shares
+// the machine). It also reports each server's peak resident memory
+// (VmHWM, reset through clear_refs) while it answers the queries over a
+// 4 MiB object and over the big one. It is skipped unless MinIO is given, by -select.minio or
 // KURA_BENCH_MINIO. The figures in README.md come from
 //
 //	go test ./bench -run 'TestSelectVsMinIO$' -v -timeout 60m \
@@ -267,6 +269,12 @@ func startSelectServer(t *testing.T, name string, cmd *exec.Cmd, addr, access, s
 	return nil
 }
 
+// cpu is the CPU time the server has used.
+func (s *selectServer) cpu() time.Duration {
+	c, _ := loadgen.ProcessCPU(s.cmd.Process.Pid)
+	return c
+}
+
 // resetPeakRSS starts a new measure of the process's peak resident set.
 func (s *selectServer) resetPeakRSS() error {
 	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.cmd.Process.Pid), []byte("5"), 0)
@@ -375,6 +383,7 @@ func TestSelectVsMinIO(t *testing.T) {
 	type figure struct {
 		format, query string
 		mbps          [2]float64
+		cpuPerGB      [2]float64 // the server's CPU seconds per GB scanned, over all runs
 	}
 	var figures []figure
 	var memory []string
@@ -424,12 +433,14 @@ func TestSelectVsMinIO(t *testing.T) {
 			}
 		}
 		for _, q := range f.queries {
-			var best [2]time.Duration
+			var best, cpu [2]time.Duration
 			var answers [2]string
 			for run := range *selRuns {
 				for j := range servers {
 					i := (j + run) % 2 // alternate who goes first
+					cpu0 := servers[i].cpu()
 					answer, took, err := servers[i].query(ctx, "big", f.input, q.sql)
+					cpu[i] += servers[i].cpu() - cpu0
 					if err != nil {
 						t.Fatalf("%s %s %s: %v", servers[i].name, f.name, q.name, err)
 					}
@@ -445,8 +456,9 @@ func TestSelectVsMinIO(t *testing.T) {
 			fig := figure{format: f.name, query: q.name}
 			for i := range servers {
 				fig.mbps[i] = float64(sizes["big"]) / 1e6 / best[i].Seconds()
+				fig.cpuPerGB[i] = cpu[i].Seconds() / (float64(sizes["big"]) * float64(*selRuns) / 1e9)
 			}
-			t.Logf("%s, %s: kura %.0f MB/s, MinIO %.0f MB/s (%s)", f.name, q.name, fig.mbps[0], fig.mbps[1], answers[0])
+			t.Logf("%s, %s: kura %.0f MB/s, MinIO %.0f MB/s; CPU s/GB kura %.2f, MinIO %.2f (%s)", f.name, q.name, fig.mbps[0], fig.mbps[1], fig.cpuPerGB[0], fig.cpuPerGB[1], answers[0])
 			figures = append(figures, fig)
 		}
 		for i, s := range servers {
@@ -463,9 +475,10 @@ func TestSelectVsMinIO(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n| format | query | kura MB/s | MinIO MB/s | kura/MinIO |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n| format | query | kura MB/s | MinIO MB/s | kura/MinIO | kura CPU s/GB | MinIO CPU s/GB | CPU MinIO/kura |\n|---|---|---|---|---|---|---|---|\n")
 	for _, f := range figures {
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.2f× |\n", f.format, f.query, f.mbps[0], f.mbps[1], f.mbps[0]/f.mbps[1])
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.2f× | %.2f | %.2f | %.2f× |\n", f.format, f.query, f.mbps[0], f.mbps[1], f.mbps[0]/f.mbps[1],
+			f.cpuPerGB[0], f.cpuPerGB[1], f.cpuPerGB[1]/f.cpuPerGB[0])
 	}
 	for _, m := range memory {
 		fmt.Fprintf(&b, "\n%s", m)
