@@ -388,7 +388,7 @@ func (rd *CSVReader) commit(text []byte) {
 		rec.text = unsafe.String(&text[0], len(text))
 	}
 	if cap(text) > len(text) {
-		rd.arena = text[len(text):len(text)]
+		rd.arena = text[len(text):]
 	} else {
 		rd.arena = nil
 	}

@@ -53,8 +53,12 @@
 // whitespace or not at all; LINES objects hold one value per line
 // (blank lines are skipped). Each value is a record: objects keep their
 // members' order (*sql.Object), numbers are int64 when integral and in
-// range and float64 otherwise. Values are decoded by encoding/json; the
-// package only finds where each top-level value ends.
+// range and float64 otherwise. The package only finds where each
+// top-level value ends. Values are parsed by fastjson, and converted to
+// Go values only as far as the query reads them, when that reads them
+// exactly as encoding/json does; otherwise (\u escapes, invalid UTF-8,
+// values nested deeper than fastjson goes, any syntax error)
+// encoding/json decodes them and words the errors.
 //
 // # Scan ranges
 //

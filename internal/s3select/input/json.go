@@ -7,6 +7,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/kurastore/kura/internal/s3select/sql"
 	"github.com/kurastore/kura/s3err"
@@ -21,6 +24,8 @@ type JSONReader struct {
 	span    *Span
 	rec     JSONRecord
 	bytes   bytes.Reader
+	parser  fastjson.Parser
+	conv    converter
 	started bool
 	err     error
 }
@@ -92,7 +97,13 @@ func (rd *JSONReader) next() error {
 		if rd.span != nil && offset > rd.span.End {
 			return io.EOF
 		}
-		v, err := rd.decode(data[start:end])
+		text := data[start:end]
+		if fv, ok := rd.parseFast(text); ok {
+			rd.win.consume(next)
+			rd.rec = JSONRecord{parsed: fv, conv: &rd.conv, start: offset}
+			return nil
+		}
+		v, err := rd.decodeStrict(text)
 		if err != nil {
 			return err
 		}
@@ -102,8 +113,102 @@ func (rd *JSONReader) next() error {
 	}
 }
 
-// decode parses one value, which must be all of text.
-func (rd *JSONReader) decode(text []byte) (any, error) {
+// parseFast parses text with fastjson when that reads it exactly as
+// encoding/json does: text is valid UTF-8 without \u escapes (on
+// invalid input there the two differ, replacing it with U+FFFD or not),
+// without control characters if it has escapes, and fastjson's strict
+// validation accepts it. ok is false otherwise,
+// also for values nested deeper than fastjson allows, and decodeStrict
+// decides, with its error messages. The value is valid until the next
+// call.
+func (rd *JSONReader) parseFast(text []byte) (v *fastjson.Value, ok bool) {
+	if bytes.Contains(text, []byte(`\u`)) || !utf8.Valid(text) {
+		return nil, false
+	}
+	if bytes.IndexByte(text, '\\') >= 0 && hasControl(text) {
+		// fastjson's validation misses a control character in a
+		// string before an escape, which JSON forbids.
+		return nil, false
+	}
+	if fastjson.ValidateBytes(text) != nil {
+		return nil, false
+	}
+	v, err := rd.parser.ParseBytes(text)
+	return v, err == nil
+}
+
+// hasControl reports whether text has a byte below 0x20: whitespace
+// between values, or a control character inside a string.
+func hasControl(text []byte) bool {
+	for _, c := range text {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+// converter turns parsed values into the types records hold, keeping
+// objects' member order and duplicate members. It is the reader's, to
+// keep what it learnt across records.
+type converter struct {
+	keys map[string]string // interned member names
+	num  []byte
+}
+
+func (c *converter) convert(v *fastjson.Value) any {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		obj := &sql.Object{Keys: make([]string, 0, o.Len()), Values: make([]any, 0, o.Len())}
+		o.Visit(func(k []byte, m *fastjson.Value) {
+			obj.Keys = append(obj.Keys, c.intern(k))
+			obj.Values = append(obj.Values, c.convert(m))
+		})
+		return obj
+	case fastjson.TypeArray:
+		elems, _ := v.Array()
+		list := make([]any, len(elems))
+		for i, e := range elems {
+			list[i] = c.convert(e)
+		}
+		return list
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		return string(b)
+	case fastjson.TypeNumber:
+		c.num = v.MarshalTo(c.num[:0]) // a number marshals as its text
+		return number(string(c.num))
+	case fastjson.TypeTrue:
+		return true
+	case fastjson.TypeFalse:
+		return false
+	}
+	return nil
+}
+
+// maxInterned bounds the member names a reader keeps, for objects whose
+// names are all different.
+const maxInterned = 4096
+
+// intern returns name as a string, allocating it only the first time:
+// the records of one object mostly repeat the same member names.
+func (c *converter) intern(name []byte) string {
+	if s, ok := c.keys[string(name)]; ok {
+		return s
+	}
+	s := string(name)
+	if c.keys == nil {
+		c.keys = make(map[string]string)
+	}
+	if len(c.keys) < maxInterned {
+		c.keys[s] = s
+	}
+	return s
+}
+
+// decodeStrict parses text with encoding/json.
+func (rd *JSONReader) decodeStrict(text []byte) (any, error) {
 	rd.bytes.Reset(text)
 	dec := json.NewDecoder(&rd.bytes)
 	dec.UseNumber()
@@ -279,14 +384,34 @@ func frameValue(data []byte, atEOF bool) (start, end, next int) {
 	return start, min(i, len(data)), -1
 }
 
-// JSONRecord is a JSON value.
+// JSONRecord is a JSON value: converted already, or parsed by fastjson
+// and converted as far as the query looks at it.
 type JSONRecord struct {
-	value any
-	start int64
+	value  any
+	parsed *fastjson.Value // when not nil, value is not converted yet
+	conv   *converter
+	start  int64
 }
 
-// Column is the top-level member called name.
+// Column is the top-level member called name, the first one when
+// several are.
 func (r *JSONRecord) Column(name string, caseSensitive bool) (any, bool) {
+	if r.parsed != nil {
+		o, err := r.parsed.Object()
+		if err != nil {
+			return nil, false
+		}
+		var found *fastjson.Value
+		o.Visit(func(k []byte, m *fastjson.Value) {
+			if found == nil && (string(k) == name || !caseSensitive && strings.EqualFold(string(k), name)) {
+				found = m
+			}
+		})
+		if found == nil {
+			return nil, false
+		}
+		return r.conv.convert(found), true
+	}
 	obj, ok := r.value.(*sql.Object)
 	if !ok {
 		return nil, false
@@ -296,7 +421,7 @@ func (r *JSONRecord) Column(name string, caseSensitive bool) (any, bool) {
 
 // Position is the value of the ith top-level member.
 func (r *JSONRecord) Position(i int) (any, bool) {
-	obj, ok := r.value.(*sql.Object)
+	obj, ok := r.Document().(*sql.Object)
 	if !ok || i < 0 || i >= len(obj.Values) {
 		return nil, false
 	}
@@ -304,7 +429,12 @@ func (r *JSONRecord) Position(i int) (any, bool) {
 }
 
 // Document is the value.
-func (r *JSONRecord) Document() any { return r.value }
+func (r *JSONRecord) Document() any {
+	if r.parsed != nil {
+		r.value, r.parsed = r.conv.convert(r.parsed), nil
+	}
+	return r.value
+}
 
 // Offset is the object's offset of the value's first byte.
 func (r *JSONRecord) Offset() int64 { return r.start }

@@ -73,7 +73,23 @@ type Runner struct {
 	sent     bool
 	lastSent time.Time
 	lastProg time.Time
+
+	// Reading the clock costs about as much as reading a small record,
+	// so while records come fast it is read only every clockEvery
+	// records.
+	clockEvery int
+	sinceClock int
+	lastClock  time.Time
 }
+
+const (
+	// clockGrain is how far apart readings of the clock should be, at
+	// least, before it is read more often.
+	clockGrain = time.Millisecond
+	// maxClockEvery bounds the records between readings, so that a run
+	// of slow records after fast ones delays a keep-alive little.
+	maxClockEvery = 256
+)
 
 // New returns a runner of q over recs, writing rows with out and sending
 // messages with send.
@@ -113,7 +129,7 @@ func (r *Runner) Stats() s3select.Stats {
 // The stream then has no End.
 func (r *Runner) Run(ctx context.Context) error {
 	now := r.opts.Now()
-	r.lastSent, r.lastProg = now, now
+	r.lastSent, r.lastProg, r.lastClock, r.clockEvery = now, now, now, 1
 	ev := r.query.NewEvaluator()
 	csv, _ := r.recs.(*input.CSVReader)
 	limit := r.query.Limit()
@@ -185,7 +201,10 @@ func (r *Runner) tick() error {
 			return err
 		}
 	}
-	now := r.opts.Now()
+	if r.sinceClock++; r.sinceClock < r.clockEvery {
+		return nil
+	}
+	now := r.readClock()
 	if r.opts.Progress && now.Sub(r.lastProg) >= r.opts.ProgressEvery {
 		r.lastProg = now
 		if err := r.flush(); err != nil {
@@ -202,6 +221,19 @@ func (r *Runner) tick() error {
 		return r.emit(s3select.ContMessage())
 	}
 	return nil
+}
+
+// readClock reads the clock, and doubles the records between readings
+// when the last was less than clockGrain ago, or halves them.
+func (r *Runner) readClock() time.Time {
+	now := r.opts.Now()
+	if now.Sub(r.lastClock) < clockGrain {
+		r.clockEvery = min(2*r.clockEvery, maxClockEvery)
+	} else {
+		r.clockEvery = max(r.clockEvery/2, 1)
+	}
+	r.sinceClock, r.lastClock = 0, now
+	return now
 }
 
 // flush sends the rows held, in payloads of at most PayloadSize bytes.

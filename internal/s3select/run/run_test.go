@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,28 @@ func TestCanceled(t *testing.T) {
 	r := New(q, rd, output.New(s3select.OutputSerialization{CSV: &s3select.CSVOutput{}}), Options{}, func(*s3select.Message) error { return nil })
 	if err := r.Run(ctx); !errors.Is(err, context.Canceled) || r.Sent() {
 		t.Errorf("Run = %v, sent %v; want Canceled before any message", err, r.Sent())
+	}
+}
+
+// countingClock is a clock that stands still and counts its readings.
+type countingClock struct{ reads int }
+
+func (c *countingClock) now() time.Time { c.reads++; return time.Unix(0, 0) }
+
+// While records come fast the clock is read every few records, not for
+// each, and at least every maxClockEvery records.
+func TestClockReadSparingly(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("n\n")
+	const records = 10000
+	for i := range records {
+		fmt.Fprintf(&b, "%d\n", i)
+	}
+	c := &countingClock{}
+	if _, err := runQuery(t, b.String(), "SELECT n FROM S3Object WHERE n = 'none'", Options{Now: c.now}); err != nil {
+		t.Fatal(err)
+	}
+	if c.reads > records/100 || c.reads < records/maxClockEvery {
+		t.Errorf("the clock was read %d times over %d records, want %d to %d", c.reads, records, records/maxClockEvery, records/100)
 	}
 }

@@ -305,6 +305,14 @@ func walk(v value, steps []step) value {
 // eval evaluates e; an error gets the offset of the innermost expression
 // that failed.
 func (ev *Evaluator) eval(e expr, r scope) (value, error) {
+	// Literals and paths, most of a query's nodes, cannot fail: they
+	// are answered here, a call shallower.
+	switch e := e.(type) {
+	case *literal:
+		return e.v, nil
+	case *pathExpr:
+		return ev.resolve(e, r), nil
+	}
 	v, err := ev.evalNode(e, r)
 	if err != nil {
 		return v, locate(err, e.at())
