@@ -57,6 +57,20 @@ func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, vid string, tags
 	return info.VersionID, err
 }
 
+// PutObjectACL replaces the ACL of a version of bucket/key (the latest
+// when vid is ""); the data and the other metadata stay as they are. It
+// returns the id of the version it changed.
+func (l *Layer) PutObjectACL(ctx context.Context, bucket, key, vid string, acl []byte) (string, error) {
+	info, err := l.updateRecord(ctx, bucket, key, vid, EventACLPut, func(rec *record) error {
+		if rec.Info.IsDeleteMarker {
+			return s3err.ErrMethodNotAllowed
+		}
+		rec.Info.ACL = acl
+		return nil
+	})
+	return info.VersionID, err
+}
+
 // DeleteObjectTags removes every tag of bucket/key, and returns the id of
 // the version it changed.
 func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key, vid string) (string, error) {
