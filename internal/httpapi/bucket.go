@@ -148,20 +148,14 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if err := s.checkCreateRegion(rq, region); err != nil {
 		return nil, err
 	}
-	// Every bucket has ACLs disabled (AWS's default object ownership,
-	// BucketOwnerEnforced): a bucket asked to be created public is
-	// refused, as AWS refuses it, rather than made private silently.
-	if !ownerOnlyACLHeaders(rq.http.Header) {
-		return nil, s3err.ErrInvalidBucketACLWithObjectOwnership
+	// A bucket with ACLs disabled asked to be created public is refused,
+	// as AWS refuses it, rather than made private silently.
+	owner := s.callerID(rq)
+	configs, err := s.newBucketConfigs(rq, owner)
+	if err != nil {
+		return nil, err
 	}
-	switch rq.http.Header.Get("x-amz-object-ownership") {
-	case "", ownerEnforced:
-	case "BucketOwnerPreferred", "ObjectWriter":
-		return nil, errACLsAlwaysDisabled
-	default:
-		return nil, s3err.ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header.")
-	}
-	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true")}
+	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true"), Owner: owner, Configs: configs}
 	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil && !s.legacyRecreate(rq, region, err) {
 		return nil, err
 	}

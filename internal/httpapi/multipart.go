@@ -21,14 +21,14 @@ type initiateResult struct {
 
 func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	h := rq.http.Header
-	if err := checkCannedACL(h); err != nil {
-		return nil, err
-	}
 	if err := checkStorageClass(h); err != nil {
 		return nil, err
 	}
-	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type"))}
-	var err error
+	acl, err := s.newObjectACL(rq, h.Get)
+	if err != nil {
+		return nil, err
+	}
+	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type")), ACL: acl}
 	if opts.ChecksumAlgorithm, err = checksumAlgorithm(h); err != nil {
 		return nil, err
 	}

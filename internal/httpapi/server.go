@@ -90,6 +90,10 @@ type Config struct {
 	// Replication, when set, is the replication engine the admin API
 	// reports on and starts resyncs with.
 	Replication ReplicationEngine
+	// DefaultObjectOwnership is the Object Ownership of buckets without
+	// a setting of their own (ownership.go); "" means
+	// BucketOwnerEnforced, as on AWS.
+	DefaultObjectOwnership string
 }
 
 // Server is the S3 API as an http.Handler.
@@ -118,6 +122,8 @@ type Server struct {
 	// replTargets and replication serve bucket replication.
 	replTargets ReplicationTargets
 	replication ReplicationEngine
+	// defaultOwnership is the Object Ownership of buckets without one.
+	defaultOwnership string
 	// Limits (limits.go).
 	slots       chan struct{}
 	slotWait    time.Duration
@@ -157,6 +163,10 @@ func New(cfg Config) *Server {
 	s.lifecycle = cfg.Lifecycle
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
+	s.defaultOwnership = cfg.DefaultObjectOwnership
+	if !ValidObjectOwnership(s.defaultOwnership) {
+		s.defaultOwnership = ownerEnforced
+	}
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

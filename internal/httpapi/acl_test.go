@@ -1,0 +1,294 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/kurastore/kura/sigv4"
+
+	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/wire/acl"
+)
+
+// noS3Policy is a user's policy that grants nothing in S3.
+const noS3Policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`
+
+// aclBucket creates bucket as root with an Object Ownership setting.
+func (s *authzServer) aclBucket(t *testing.T, bucket, ownership string) {
+	t.Helper()
+	s.asRoot(t, "PUT", "/"+bucket, http.Header{"X-Amz-Object-Ownership": {ownership}}, "")
+}
+
+func cannedHeader(canned string) http.Header { return http.Header{"X-Amz-Acl": {canned}} }
+
+// expectCode checks a response's status and, when code is set, its
+// error code.
+func expectACL(t *testing.T, what string, rec *httptest.ResponseRecorder, status int, code string) {
+	t.Helper()
+	if rec.Code != status || code != "" && !strings.Contains(rec.Body.String(), "<Code>"+code+"</Code>") {
+		t.Errorf("%s: %d %s, want %d %s", what, rec.Code, rec.Body, status, code)
+	}
+}
+
+func credentialsOf(access, secret string) *sigv4.Credentials {
+	return &sigv4.Credentials{AccessKey: access, SecretKey: secret}
+}
+
+// TestACLObjectWriterPublicRead follows an app's upload path on a bucket
+// with ACLs enabled: objects put, copied, uploaded in parts or by a form
+// with public-read are readable anonymously; without it, they are not.
+func TestACLObjectWriterPublicRead(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "pub", objectWriter)
+	s.asRoot(t, "PUT", "/pub/public", cannedHeader("public-read"), "data")
+	s.asRoot(t, "PUT", "/pub/private", nil, "data")
+	expectACL(t, "anonymous GET of a public-read object", s.do(nil, "GET", "/pub/public", nil, nil), 200, "")
+	expectACL(t, "anonymous HEAD of a public-read object", s.do(nil, "HEAD", "/pub/public", nil, nil), 200, "")
+	expectACL(t, "anonymous GET of a private object", s.do(nil, "GET", "/pub/private", nil, nil), 403, "AccessDenied")
+	expectACL(t, "anonymous GET of a missing object", s.do(nil, "GET", "/pub/missing", nil, nil), 403, "AccessDenied")
+	expectACL(t, "anonymous list", s.do(nil, "GET", "/pub", nil, nil), 403, "AccessDenied")
+	expectACL(t, "anonymous PutObjectAcl", s.do(nil, "PUT", "/pub/public?acl", cannedHeader("private"), nil), 403, "AccessDenied")
+
+	// A copy has the ACL it names, never its source's.
+	s.asRoot(t, "PUT", "/pub/copy", http.Header{"X-Amz-Copy-Source": {"/pub/public"}}, "")
+	expectACL(t, "anonymous GET of a copy without an ACL", s.do(nil, "GET", "/pub/copy", nil, nil), 403, "AccessDenied")
+	s.asRoot(t, "PUT", "/pub/copy2", http.Header{"X-Amz-Copy-Source": {"/pub/private"}, "X-Amz-Acl": {"public-read"}}, "")
+	expectACL(t, "anonymous GET of a public-read copy", s.do(nil, "GET", "/pub/copy2", nil, nil), 200, "")
+
+	// A multipart upload's ACL applies at completion.
+	rec := s.asRoot(t, "POST", "/pub/mp?uploads", cannedHeader("public-read"), "")
+	id := between(rec.Body.String(), "<UploadId>", "</UploadId>")
+	part := s.asRoot(t, "PUT", "/pub/mp?partNumber=1&uploadId="+id, nil, "part")
+	etag := part.Header().Get("ETag")
+	s.asRoot(t, "POST", "/pub/mp?uploadId="+id, nil, `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>`+etag+`</ETag></Part></CompleteMultipartUpload>`)
+	expectACL(t, "anonymous GET of a public-read multipart object", s.do(nil, "GET", "/pub/mp", nil, nil), 200, "")
+
+	// A form's acl field.
+	if rec := s.postForm(&s.root, "pub", map[string]string{"key": "form", "acl": "public-read"}, "x"); rec.Code >= 300 {
+		t.Fatalf("form upload: %d %s", rec.Code, rec.Body)
+	}
+	expectACL(t, "anonymous GET of a public-read form upload", s.do(nil, "GET", "/pub/form", nil, nil), 200, "")
+
+	// GetObjectAcl tells the grants, with the root user named "kura".
+	body := s.asRoot(t, "GET", "/pub/public?acl", nil, "").Body.String()
+	a, err := acl.ParsePolicy([]byte(body))
+	if err != nil || a.Owner != s.api.ownerID || len(a.Grants) != 2 || !a.IsPublic() || !strings.Contains(body, "<DisplayName>kura</DisplayName>") {
+		t.Fatalf("GetObjectAcl: %+v %v\n%s", a, err, body)
+	}
+
+	// Ownership switched to BucketOwnerEnforced: stored ACLs stop
+	// counting, and count again when ACLs are enabled again.
+	own := func(o string) {
+		s.asRoot(t, "PUT", "/pub?ownershipControls", nil, `<OwnershipControls><Rule><ObjectOwnership>`+o+`</ObjectOwnership></Rule></OwnershipControls>`)
+	}
+	own(ownerEnforced)
+	expectACL(t, "anonymous GET with ACLs disabled", s.do(nil, "GET", "/pub/public", nil, nil), 403, "AccessDenied")
+	if body := s.asRoot(t, "GET", "/pub/public?acl", nil, "").Body.String(); strings.Contains(body, "AllUsers") {
+		t.Errorf("GetObjectAcl with ACLs disabled: %s", body)
+	}
+	own(ownerPreferred)
+	expectACL(t, "anonymous GET with ACLs enabled again", s.do(nil, "GET", "/pub/public", nil, nil), 200, "")
+}
+
+func between(s, from, to string) string {
+	_, rest, _ := strings.Cut(s, from)
+	v, _, _ := strings.Cut(rest, to)
+	return v
+}
+
+// TestACLsDisabledRefuseGrants: under BucketOwnerEnforced (the default)
+// every ACL beyond the owner's control is refused, on every write.
+func TestACLsDisabledRefuseGrants(t *testing.T) {
+	s := newAuthzServer(t)
+	s.asRoot(t, "PUT", "/enf", nil, "")
+	s.asRoot(t, "PUT", "/enf/obj", nil, "data")
+	const notSupported = "AccessControlListNotSupported"
+	expectACL(t, "PUT public-read", s.do(&s.root, "PUT", "/enf/k", cannedHeader("public-read"), []byte("x")), 400, notSupported)
+	expectACL(t, "CreateMultipartUpload public-read", s.do(&s.root, "POST", "/enf/k?uploads", cannedHeader("public-read"), nil), 400, notSupported)
+	expectACL(t, "copy public-read", s.do(&s.root, "PUT", "/enf/k", http.Header{"X-Amz-Copy-Source": {"/enf/obj"}, "X-Amz-Acl": {"public-read"}}, nil), 400, notSupported)
+	expectACL(t, "PutObjectAcl public-read", s.do(&s.root, "PUT", "/enf/obj?acl", cannedHeader("public-read"), nil), 400, notSupported)
+	expectACL(t, "PutBucketAcl public-read", s.do(&s.root, "PUT", "/enf?acl", cannedHeader("public-read"), nil), 400, notSupported)
+	if rec := s.postForm(&s.root, "enf", map[string]string{"key": "form", "acl": "public-read"}, "x"); rec.Code != 400 || !strings.Contains(rec.Body.String(), notSupported) {
+		t.Errorf("form with public-read: %d %s", rec.Code, rec.Body)
+	}
+	// Owner-only ACLs are accepted.
+	s.asRoot(t, "PUT", "/enf/k", cannedHeader("bucket-owner-full-control"), "x")
+	s.asRoot(t, "PUT", "/enf/obj?acl", cannedHeader("private"), "")
+	own := fmt.Sprintf(`<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>%s</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`, s.api.ownerID)
+	s.asRoot(t, "PUT", "/enf?acl", nil, own)
+	expectACL(t, "CreateBucket public-read", s.do(&s.root, "PUT", "/enf2", cannedHeader("public-read"), nil), 400, "InvalidBucketAclWithObjectOwnership")
+	body := s.asRoot(t, "GET", "/enf?acl", nil, "").Body.String()
+	if a, err := acl.ParsePolicy([]byte(body)); err != nil || !ownerOnly(a, s.api.ownerID) || len(a.Grants) != 1 {
+		t.Errorf("GetBucketAcl: %s", body)
+	}
+}
+
+// TestACLGrantToUser: a user whose policies grant nothing reads what an
+// ACL grants it, by canonical ID or by email address, as do its service
+// accounts; an explicit Deny in a policy still wins.
+func TestACLGrantToUser(t *testing.T) {
+	s := newAuthzServer(t)
+	reader := s.user(t, "reader", noS3Policy)
+	other := s.user(t, "other", noS3Policy)
+	ctx := t.Context()
+	if err := s.ids.SetUserEmail(ctx, "reader", "reader@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	s.aclBucket(t, "acl", objectWriter)
+	s.asRoot(t, "PUT", "/acl/by-id", http.Header{"X-Amz-Grant-Read": {`id="` + iam.CanonicalID("reader") + `"`}}, "data")
+	s.asRoot(t, "PUT", "/acl/by-email", http.Header{"X-Amz-Grant-Read": {`emailAddress="READER@example.com"`}}, "data")
+	s.asRoot(t, "PUT", "/acl/none", nil, "data")
+	for _, key := range []string{"by-id", "by-email"} {
+		expectACL(t, "reader GET "+key, s.do(reader, "GET", "/acl/"+key, nil, nil), 200, "")
+		expectACL(t, "other GET "+key, s.do(other, "GET", "/acl/"+key, nil, nil), 403, "AccessDenied")
+		expectACL(t, "reader PUT "+key, s.do(reader, "PUT", "/acl/"+key, nil, []byte("x")), 403, "AccessDenied")
+		expectACL(t, "reader GetObjectAcl "+key, s.do(reader, "GET", "/acl/"+key+"?acl", nil, nil), 403, "AccessDenied")
+	}
+	expectACL(t, "reader GET ungranted", s.do(reader, "GET", "/acl/none", nil, nil), 403, "AccessDenied")
+	// The stored grant names the user by canonical ID and display name.
+	body := s.asRoot(t, "GET", "/acl/by-email?acl", nil, "").Body.String()
+	if !strings.Contains(body, "<ID>"+iam.CanonicalID("reader")+"</ID><DisplayName>reader</DisplayName>") {
+		t.Errorf("GetObjectAcl of a grant by email: %s", body)
+	}
+	svc, err := s.ids.AddServiceAccount(ctx, "reader", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcCreds := credentialsOf(svc.AccessKey, svc.SecretKey)
+	expectACL(t, "reader's service account GET", s.do(svcCreds, "GET", "/acl/by-id", nil, nil), 200, "")
+	// Bad grantees.
+	expectACL(t, "grant to an unknown email", s.do(&s.root, "PUT", "/acl/x", http.Header{"X-Amz-Grant-Read": {`emailAddress="nobody@example.com"`}}, []byte("x")), 400, "UnresolvableGrantByEmailAddress")
+	expectACL(t, "grant to an unknown id", s.do(&s.root, "PUT", "/acl/x", http.Header{"X-Amz-Grant-Read": {`id="` + strings.Repeat("ab", 32) + `"`}}, []byte("x")), 400, "InvalidArgument")
+	expectACL(t, "canned and grants", s.do(&s.root, "PUT", "/acl/x", http.Header{"X-Amz-Acl": {"private"}, "X-Amz-Grant-Read": {`id="` + iam.CanonicalID("reader") + `"`}}, []byte("x")), 400, "InvalidRequest")
+	// An explicit Deny in the bucket policy beats the ACL grant.
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::acl/by-id"}]}`
+	s.asRoot(t, "PUT", "/acl?policy", nil, deny)
+	expectACL(t, "reader GET under a Deny", s.do(reader, "GET", "/acl/by-id", nil, nil), 403, "AccessDenied")
+	expectACL(t, "reader GET beside the Deny", s.do(reader, "GET", "/acl/by-email", nil, nil), 200, "")
+}
+
+// TestACLOwnerAndPreferred: in an ObjectWriter bucket the writer owns
+// what it writes and may read and change its ACL; under
+// BucketOwnerPreferred, bucket-owner-full-control makes the bucket owner
+// the owner.
+func TestACLOwnerAndPreferred(t *testing.T) {
+	s := newAuthzServer(t)
+	writer := s.user(t, "writer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}`)
+	s.aclBucket(t, "owned", objectWriter)
+	expectACL(t, "writer PUT", s.do(writer, "PUT", "/owned/mine", nil, []byte("x")), 200, "")
+	rec := s.do(writer, "GET", "/owned/mine?acl", nil, nil)
+	expectACL(t, "writer GetObjectAcl of its object", rec, 200, "")
+	if !strings.Contains(rec.Body.String(), "<Owner><ID>"+iam.CanonicalID("writer")+"</ID><DisplayName>writer</DisplayName></Owner>") {
+		t.Errorf("owner of the writer's object: %s", rec.Body)
+	}
+	expectACL(t, "writer PutObjectAcl of its object", s.do(writer, "PUT", "/owned/mine?acl", cannedHeader("public-read"), nil), 200, "")
+	expectACL(t, "anonymous GET after the writer's public-read", s.do(nil, "GET", "/owned/mine", nil, nil), 200, "")
+	expectACL(t, "writer GET (READ is not the owner's implicitly)", s.do(writer, "GET", "/owned/mine", nil, nil), 200, "")
+	s.asRoot(t, "PUT", "/owned/roots", nil, "x")
+	expectACL(t, "writer GetObjectAcl of root's object", s.do(writer, "GET", "/owned/roots?acl", nil, nil), 403, "AccessDenied")
+
+	s.aclBucket(t, "pref", ownerPreferred)
+	expectACL(t, "writer PUT bucket-owner-full-control", s.do(writer, "PUT", "/pref/given", cannedHeader("bucket-owner-full-control"), []byte("x")), 200, "")
+	expectACL(t, "writer PUT", s.do(writer, "PUT", "/pref/kept", nil, []byte("x")), 200, "")
+	if body := s.asRoot(t, "GET", "/pref/given?acl", nil, "").Body.String(); !strings.Contains(body, "<Owner><ID>"+s.api.ownerID+"</ID>") {
+		t.Errorf("owner under BucketOwnerPreferred with bucket-owner-full-control: %s", body)
+	}
+	if body := s.asRoot(t, "GET", "/pref/kept?acl", nil, "").Body.String(); !strings.Contains(body, "<Owner><ID>"+iam.CanonicalID("writer")+"</ID>") {
+		t.Errorf("owner under BucketOwnerPreferred without it: %s", body)
+	}
+}
+
+// TestBucketACL: a bucket's ACL grants listing (READ) and writing any key
+// (WRITE); authenticated-read is for signed callers only.
+func TestBucketACL(t *testing.T) {
+	s := newAuthzServer(t)
+	user := s.user(t, "someone", noS3Policy)
+	s.aclBucket(t, "open", objectWriter)
+	s.asRoot(t, "PUT", "/open?acl", cannedHeader("public-read-write"), "")
+	expectACL(t, "anonymous list", s.do(nil, "GET", "/open", nil, nil), 200, "")
+	expectACL(t, "anonymous PUT", s.do(nil, "PUT", "/open/anon", nil, []byte("x")), 200, "")
+	expectACL(t, "anonymous DELETE", s.do(nil, "DELETE", "/open/anon", nil, nil), 204, "")
+	expectACL(t, "anonymous GetBucketAcl", s.do(nil, "GET", "/open?acl", nil, nil), 403, "AccessDenied")
+	body := s.asRoot(t, "GET", "/open?acl", nil, "").Body.String()
+	if !strings.Contains(body, acl.AllUsers) || !strings.Contains(body, "<Permission>WRITE</Permission>") {
+		t.Errorf("GetBucketAcl: %s", body)
+	}
+
+	s.aclBucket(t, "authn", objectWriter)
+	s.asRoot(t, "PUT", "/authn?acl", cannedHeader("authenticated-read"), "")
+	expectACL(t, "anonymous list of authenticated-read", s.do(nil, "GET", "/authn", nil, nil), 403, "AccessDenied")
+	expectACL(t, "user list of authenticated-read", s.do(user, "GET", "/authn", nil, nil), 200, "")
+	expectACL(t, "user PUT in authenticated-read", s.do(user, "PUT", "/authn/k", nil, []byte("x")), 403, "AccessDenied")
+	// A body ACL: READ_ACP to the user.
+	doc := `<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>` + iam.CanonicalID("someone") + `</ID></Grantee><Permission>READ_ACP</Permission></Grant></AccessControlList></AccessControlPolicy>`
+	s.asRoot(t, "PUT", "/authn?acl", nil, doc)
+	expectACL(t, "user GetBucketAcl with READ_ACP", s.do(user, "GET", "/authn?acl", nil, nil), 200, "")
+	expectACL(t, "user list without READ", s.do(user, "GET", "/authn", nil, nil), 403, "AccessDenied")
+	expectACL(t, "PutBucketAcl with headers and body", s.do(&s.root, "PUT", "/authn?acl", cannedHeader("private"), []byte(doc)), 400, "InvalidRequest")
+	expectACL(t, "PutBucketAcl with neither", s.do(&s.root, "PUT", "/authn?acl", nil, nil), 400, "")
+	expectACL(t, "PutBucketAcl malformed", s.do(&s.root, "PUT", "/authn?acl", nil, []byte("<AccessControlPolicy>")), 400, "MalformedACLError")
+}
+
+// TestPublicACLBlocks: BlockPublicAcls refuses every write of a public
+// ACL; IgnorePublicAcls makes stored public grants count for nothing,
+// while grants to users still count.
+func TestPublicACLBlocks(t *testing.T) {
+	s := newAuthzServer(t)
+	reader := s.user(t, "reader", noS3Policy)
+	s.aclBucket(t, "blk", objectWriter)
+	s.asRoot(t, "PUT", "/blk/public", cannedHeader("public-read"), "data")
+	s.asRoot(t, "PUT", "/blk/granted", http.Header{"X-Amz-Grant-Read": {`id="` + iam.CanonicalID("reader") + `",uri="` + acl.AllUsers + `"`}}, "data")
+	block := func(acls, ignore bool) {
+		s.asRoot(t, "PUT", "/blk?publicAccessBlock", nil, fmt.Sprintf(`<PublicAccessBlockConfiguration><BlockPublicAcls>%v</BlockPublicAcls><IgnorePublicAcls>%v</IgnorePublicAcls></PublicAccessBlockConfiguration>`, acls, ignore))
+	}
+	block(true, false)
+	for what, rec := range map[string]*httptest.ResponseRecorder{
+		"PUT public-read":              s.do(&s.root, "PUT", "/blk/k", cannedHeader("public-read"), []byte("x")),
+		"PUT authenticated-read":       s.do(&s.root, "PUT", "/blk/k", cannedHeader("authenticated-read"), []byte("x")),
+		"PUT grant to AllUsers":        s.do(&s.root, "PUT", "/blk/k", http.Header{"X-Amz-Grant-Read": {`uri="` + acl.AllUsers + `"`}}, []byte("x")),
+		"CreateMultipartUpload":        s.do(&s.root, "POST", "/blk/k?uploads", cannedHeader("public-read"), nil),
+		"copy public-read":             s.do(&s.root, "PUT", "/blk/k", http.Header{"X-Amz-Copy-Source": {"/blk/public"}, "X-Amz-Acl": {"public-read"}}, nil),
+		"PutObjectAcl public-read":     s.do(&s.root, "PUT", "/blk/public?acl", cannedHeader("public-read-write"), nil),
+		"PutBucketAcl public-read":     s.do(&s.root, "PUT", "/blk?acl", cannedHeader("public-read"), nil),
+		"form upload with public-read": s.postForm(&s.root, "blk", map[string]string{"key": "form", "acl": "public-read"}, "x"),
+	} {
+		expectACL(t, what, rec, 403, "AccessDenied")
+	}
+	s.asRoot(t, "PUT", "/blk/k", cannedHeader("private"), "x")
+	expectACL(t, "public grants stored before the block still count", s.do(nil, "GET", "/blk/public", nil, nil), 200, "")
+	block(false, true)
+	expectACL(t, "anonymous GET under IgnorePublicAcls", s.do(nil, "GET", "/blk/public", nil, nil), 403, "AccessDenied")
+	expectACL(t, "user grant under IgnorePublicAcls", s.do(reader, "GET", "/blk/granted", nil, nil), 200, "")
+	block(false, false)
+	expectACL(t, "anonymous GET with nothing blocked", s.do(nil, "GET", "/blk/public", nil, nil), 200, "")
+}
+
+// TestObjectACLLimitsAndVersions: an ACL may have 100 grants, not 101;
+// PutObjectAcl with versionId changes that version only.
+func TestObjectACLLimitsAndVersions(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "ver", objectWriter)
+	s.asRoot(t, "PUT", "/ver?versioning", nil, `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	v1 := s.asRoot(t, "PUT", "/ver/k", nil, "one").Header().Get("x-amz-version-id")
+	s.asRoot(t, "PUT", "/ver/k", nil, "two")
+	grants := func(n int) string {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = `id="` + s.api.ownerID + `"`
+		}
+		return strings.Join(ids, ",")
+	}
+	expectACL(t, "100 grants", s.do(&s.root, "PUT", "/ver/k?acl&versionId="+v1, http.Header{"X-Amz-Grant-Read": {grants(acl.MaxGrants - 1)}, "X-Amz-Grant-Full-Control": {grants(1)}}, nil), 200, "")
+	expectACL(t, "101 grants", s.do(&s.root, "PUT", "/ver/k?acl&versionId="+v1, http.Header{"X-Amz-Grant-Read": {grants(acl.MaxGrants)}, "X-Amz-Grant-Full-Control": {grants(1)}}, nil), 400, "MalformedACLError")
+	s.asRoot(t, "PUT", "/ver/k?acl&versionId="+v1, cannedHeader("public-read"), "")
+	expectACL(t, "anonymous GET of the public version", s.do(nil, "GET", "/ver/k?versionId="+v1, nil, nil), 200, "")
+	expectACL(t, "anonymous GET of the latest", s.do(nil, "GET", "/ver/k", nil, nil), 403, "AccessDenied")
+	rec := s.asRoot(t, "GET", "/ver/k?acl&versionId="+v1, nil, "")
+	if rec.Header().Get("x-amz-version-id") != v1 || !strings.Contains(rec.Body.String(), acl.AllUsers) {
+		t.Errorf("GetObjectAcl of the version: %s %s", rec.Header(), rec.Body)
+	}
+	expectACL(t, "PutObjectAcl of a missing key", s.do(&s.root, "PUT", "/ver/nokey?acl", cannedHeader("private"), nil), 404, "NoSuchKey")
+}
