@@ -109,3 +109,25 @@ func TestCreateBucketOwnerAndConfigs(t *testing.T) {
 		t.Fatalf("config after a failed create: %v", err)
 	}
 }
+
+// TestACLChangeNotReplicated: a PutObjectACL does not call the
+// Replicator (an ACL names this server's users), while a tag change on
+// the same version does.
+func TestACLChangeNotReplicated(t *testing.T) {
+	l, f := replicatedLayer(t, nil, false)
+	ctx := context.Background()
+	info := put(t, l, "src", "k", []byte("x"))
+	f.reset()
+	if _, err := l.PutObjectACL(ctx, "src", "k", info.VersionID, []byte("acl")); err != nil {
+		t.Fatal(err)
+	}
+	if changes := f.reset(); len(changes) != 0 {
+		t.Fatalf("an ACL change called the Replicator: %+v", changes)
+	}
+	if _, err := l.PutObjectTags(ctx, "src", "k", info.VersionID, map[string]string{"a": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if changes := f.reset(); len(changes) != 1 {
+		t.Fatalf("a tag change: %+v", changes)
+	}
+}

@@ -101,8 +101,12 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid, event string
 		if err := change(&rec); err != nil {
 			return err
 		}
-		if err := l.replicate(ctx, tx, ChangeMetadata, bucket, key, event, &rec); err != nil {
-			return err
+		// An ACL names this server's users, so a replica keeps the
+		// destination's own: ACL changes are not replicated.
+		if event != EventACLPut {
+			if err := l.replicate(ctx, tx, ChangeMetadata, bucket, key, event, &rec); err != nil {
+				return err
+			}
 		}
 		info = rec.Info
 		if err := l.recordEvent(ctx, tx, event, bucket, key, rec.Info); err != nil {
