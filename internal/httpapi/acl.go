@@ -35,6 +35,16 @@ func (s *Server) callerID(rq *request) string {
 	return s.ownerID // root, or a service account or session of root's
 }
 
+// callerOwner is the caller as an <Owner>: what ListBuckets answers, so
+// that a client learns its own canonical ID there, as on AWS.
+func (s *Server) callerOwner(rq *request) owner {
+	id := s.callerID(rq)
+	if id == s.ownerID || rq.identity == nil {
+		return s.owner()
+	}
+	return owner{ID: id, DisplayName: rq.identity.Username}
+}
+
 // ownerOnly reports whether a grants nothing beyond owner's FULL_CONTROL.
 func ownerOnly(a acl.ACL, owner string) bool {
 	for _, g := range a.Grants {

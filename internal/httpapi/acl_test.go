@@ -292,3 +292,25 @@ func TestObjectACLLimitsAndVersions(t *testing.T) {
 	}
 	expectACL(t, "PutObjectAcl of a missing key", s.do(&s.root, "PUT", "/ver/nokey?acl", cannedHeader("private"), nil), 404, "NoSuchKey")
 }
+
+// TestListBucketsOwnerIsCaller: ListBuckets names the caller as the
+// owner, so a client learns its canonical ID, as it does on AWS; a
+// service account is its parent.
+func TestListBucketsOwnerIsCaller(t *testing.T) {
+	s := newAuthzServer(t)
+	user := s.user(t, "lister", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`)
+	want := "<Owner><ID>" + iam.CanonicalID("lister") + "</ID><DisplayName>lister</DisplayName></Owner>"
+	if body := s.do(user, "GET", "/", nil, nil).Body.String(); !strings.Contains(body, want) {
+		t.Errorf("user's ListBuckets: %s", body)
+	}
+	svc, err := s.ids.AddServiceAccount(t.Context(), "lister", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := s.do(credentialsOf(svc.AccessKey, svc.SecretKey), "GET", "/", nil, nil).Body.String(); !strings.Contains(body, want) {
+		t.Errorf("service account's ListBuckets: %s", body)
+	}
+	if body := s.asRoot(t, "GET", "/", nil, "").Body.String(); !strings.Contains(body, "<Owner><ID>"+s.api.ownerID+"</ID><DisplayName>kura</DisplayName></Owner>") {
+		t.Errorf("root's ListBuckets: %s", body)
+	}
+}

@@ -71,7 +71,7 @@ func (s *Server) listBuckets(rq *request) (response, error) {
 		return nil, err
 	}
 	sort.Slice(buckets, func(i, j int) bool { return buckets[i].Name < buckets[j].Name })
-	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s.owner(), Buckets: []bucketItem{}, Prefix: prefix}
+	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s.callerOwner(rq), Buckets: []bucketItem{}, Prefix: prefix}
 	for _, b := range buckets {
 		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || (region != "" && b.Region != region) {
 			continue
