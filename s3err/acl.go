@@ -13,4 +13,7 @@ var (
 	// ErrCannedACLWithGrants refuses a request with both x-amz-acl and
 	// x-amz-grant-* headers.
 	ErrCannedACLWithGrants = def("InvalidRequest", http.StatusBadRequest, "Specifying both Canned ACLs and Header Grants is not allowed")
+	// ErrNoOwnershipControls answers GetBucketOwnershipControls on a
+	// bucket without a setting of its own.
+	ErrNoOwnershipControls = def("OwnershipControlsNotFoundError", http.StatusNotFound, "The bucket ownership controls were not found")
 )

@@ -117,11 +117,48 @@ func (s *Server) aclResponse(rq *request, a acl.ACL, h headers) (response, error
 	if err != nil {
 		return nil, err
 	}
-	doc, err := a.MarshalPolicy(names)
+	doc, err := groupsFirst(a).MarshalPolicy(names)
 	if err != nil {
 		return nil, err
 	}
 	return headedDocument{rawXMLResponse(doc), h}, nil
+}
+
+// groupsFirst lists a's grants to groups before its grants to users,
+// each in their order, as RGW lists them and as clients tested against it
+// expect.
+func groupsFirst(a acl.ACL) acl.ACL {
+	out := a
+	out.Grants = make([]acl.Grant, 0, len(a.Grants))
+	for _, group := range []bool{true, false} {
+		for _, g := range a.Grants {
+			if (g.Grantee.Type == acl.TypeGroup) == group {
+				out.Grants = append(out.Grants, g)
+			}
+		}
+	}
+	return out
+}
+
+// uploadOwner is the <Owner> of a multipart upload: the owner of the ACL
+// it completes with, else the bucket owner.
+func (s *Server) uploadOwner(rq *request, up object.Upload) (owner, error) {
+	id, err := s.bucketOwner(rq.ctx, rq.bucket)
+	if err != nil {
+		return owner{}, err
+	}
+	if up.ACL != nil {
+		a, err := acl.Decode(up.ACL)
+		if err != nil {
+			return owner{}, err
+		}
+		id = a.Owner
+	}
+	names, err := s.displayNames(rq.ctx)
+	if err != nil {
+		return owner{}, err
+	}
+	return owner{ID: id, DisplayName: names(id)}, nil
 }
 
 // headedDocument is a documentResponse with headers of its own (a
@@ -365,8 +402,8 @@ func (s *Server) newObjectACL(rq *request, get func(string) string) ([]byte, err
 }
 
 // newBucketConfigs are the documents CreateBucket stores with a new
-// bucket of owner: its ownership setting when the request names one, and
-// its ACL when the request asks for one and ACLs are enabled. A bucket
+// bucket of owner: its ownership setting (the one the request names, or
+// the server's default), and its ACL when the request asks for one and ACLs are enabled. A bucket
 // with ACLs disabled cannot be created with a grant beyond its owner's.
 func (s *Server) newBucketConfigs(rq *request, owner string) (map[string][]byte, error) {
 	h := rq.http.Header
@@ -378,12 +415,10 @@ func (s *Server) newBucketConfigs(rq *request, owner string) (map[string][]byte,
 	if err != nil {
 		return nil, err
 	}
-	docs := map[string][]byte{}
-	if ownership != "" {
-		docs[configOwnership] = encodeOwnership(ownership)
-	} else {
+	if ownership == "" {
 		ownership = s.defaultOwnership
 	}
+	docs := map[string][]byte{configOwnership: encodeOwnership(ownership)}
 	switch {
 	case !set:
 	case !aclsEnabled(ownership):

@@ -314,3 +314,62 @@ func TestListBucketsOwnerIsCaller(t *testing.T) {
 		t.Errorf("root's ListBuckets: %s", body)
 	}
 }
+
+// TestBucketOwnerIsCreator: a bucket is its creator's; under
+// BucketOwnerPreferred, an object written with bucket-owner-full-control
+// is the creator's, and the bucket's ACL names the creator.
+func TestBucketOwnerIsCreator(t *testing.T) {
+	s := newAuthzServer(t)
+	all := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
+	creator := s.user(t, "creator", all)
+	writer := s.user(t, "writer", all)
+	expectACL(t, "create", s.do(creator, "PUT", "/made", http.Header{"X-Amz-Object-Ownership": {ownerPreferred}}, nil), 200, "")
+	ownerElement := "<Owner><ID>" + iam.CanonicalID("creator") + "</ID><DisplayName>creator</DisplayName></Owner>"
+	if body := s.do(creator, "GET", "/made?acl", nil, nil).Body.String(); !strings.Contains(body, ownerElement) {
+		t.Errorf("GetBucketAcl: %s", body)
+	}
+	expectACL(t, "writer PUT", s.do(writer, "PUT", "/made/k", cannedHeader("bucket-owner-full-control"), []byte("x")), 200, "")
+	if body := s.do(writer, "GET", "/made/k?acl", nil, nil).Body.String(); !strings.Contains(body, ownerElement) {
+		t.Errorf("GetObjectAcl: %s", body)
+	}
+}
+
+// TestDisablingACLsNeedsPrivateBucketACL: BucketOwnerEnforced cannot be
+// put while the bucket's ACL grants anyone but its owner; object ACLs do
+// not stand in the way.
+func TestDisablingACLsNeedsPrivateBucketACL(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "switch", objectWriter)
+	s.asRoot(t, "PUT", "/switch/public", cannedHeader("public-read"), "x")
+	s.asRoot(t, "PUT", "/switch?acl", cannedHeader("public-read"), "")
+	enforce := `<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>`
+	expectACL(t, "enforce with a public bucket ACL", s.do(&s.root, "PUT", "/switch?ownershipControls", nil, []byte(enforce)), 400, "InvalidBucketAclWithObjectOwnership")
+	s.asRoot(t, "PUT", "/switch?acl", cannedHeader("private"), "")
+	expectACL(t, "enforce with a private bucket ACL", s.do(&s.root, "PUT", "/switch?ownershipControls", nil, []byte(enforce)), 200, "")
+}
+
+// TestACLGrantOrderAndUploadOwner: GetObjectAcl lists grants to groups
+// before grants to users; ListParts names the upload's owner.
+func TestACLGrantOrderAndUploadOwner(t *testing.T) {
+	s := newAuthzServer(t)
+	writer := s.user(t, "writer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+	s.aclBucket(t, "ord", objectWriter)
+	s.asRoot(t, "PUT", "/ord/k", cannedHeader("public-read-write"), "x")
+	a, err := acl.ParsePolicy(s.asRoot(t, "GET", "/ord/k?acl", nil, "").Body.Bytes())
+	if err != nil || len(a.Grants) != 3 || a.Grants[0].Permission != acl.Read || a.Grants[1].Permission != acl.Write || a.Grants[2].Grantee.ID != s.api.ownerID {
+		t.Errorf("grant order: %+v %v", a, err)
+	}
+	rec := s.do(writer, "POST", "/ord/mp?uploads", nil, nil)
+	id := between(rec.Body.String(), "<UploadId>", "</UploadId>")
+	body := s.do(writer, "GET", "/ord/mp?uploadId="+id, nil, nil).Body.String()
+	if !strings.Contains(body, "<Owner><ID>"+iam.CanonicalID("writer")+"</ID><DisplayName>writer</DisplayName></Owner>") {
+		t.Errorf("ListParts of the writer's upload: %s", body)
+	}
+	s.aclBucket(t, "ord2", ownerEnforced)
+	rec = s.do(writer, "POST", "/ord2/mp?uploads", nil, nil)
+	id = between(rec.Body.String(), "<UploadId>", "</UploadId>")
+	body = s.do(writer, "GET", "/ord2/mp?uploadId="+id, nil, nil).Body.String()
+	if !strings.Contains(body, "<Owner><ID>"+s.api.ownerID+"</ID><DisplayName>kura</DisplayName></Owner>") {
+		t.Errorf("ListParts with ACLs disabled: %s", body)
+	}
+}

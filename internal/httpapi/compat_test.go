@@ -377,15 +377,19 @@ func TestCompleteMultipartUploadWithoutBody(t *testing.T) {
 	}
 }
 
-// Object ownership is per bucket: Get answers the bucket's setting or,
-// without one, the server's default (BucketOwnerEnforced); Put takes any
-// of the three settings; Delete returns the bucket to the default; and
-// CreateBucket takes x-amz-object-ownership.
+// Object ownership is per bucket: CreateBucket stores the setting it
+// names with x-amz-object-ownership, or the server's default; Put takes
+// any of the three settings; Delete removes it, after which Get answers
+// OwnershipControlsNotFoundError (as for a bucket made before ownership
+// was kept) and the server's default applies.
 func TestOwnershipControls(t *testing.T) {
 	s := compatServer(t, "bkt")
 	get := func(bucket string) string {
 		t.Helper()
 		rec := s.send(t, fzNewRequest(http.MethodGet, "/"+bucket+"?ownershipControls", nil, nil), false)
+		if rec.Code == http.StatusNotFound && strings.Contains(rec.Body.String(), "<Code>OwnershipControlsNotFoundError</Code>") {
+			return "none"
+		}
 		var doc ownershipControls
 		decodeXML(t, rec.Body, &doc)
 		if rec.Code != http.StatusOK || len(doc.Rules) != 1 {
@@ -393,8 +397,8 @@ func TestOwnershipControls(t *testing.T) {
 		}
 		return doc.Rules[0].ObjectOwnership
 	}
-	if got := get("bkt"); got != "BucketOwnerEnforced" {
-		t.Fatalf("default: %s", got)
+	if got := get("bkt"); got != "none" {
+		t.Fatalf("a bucket made without ownership: %s", got)
 	}
 	body := func(o string) []byte {
 		return []byte(`<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>` + o + `</ObjectOwnership></Rule></OwnershipControls>`)
@@ -416,18 +420,23 @@ func TestOwnershipControls(t *testing.T) {
 	if rec := s.send(t, fzNewRequest(http.MethodDelete, "/bkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNoContent {
 		t.Errorf("delete: %d", rec.Code)
 	}
-	if got := get("bkt"); got != "BucketOwnerEnforced" {
+	if got := get("bkt"); got != "none" {
 		t.Errorf("after delete: %s", got)
 	}
-	if rec := s.send(t, fzNewRequest(http.MethodGet, "/nobkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotFound {
-		t.Errorf("get on a missing bucket: %d", rec.Code)
+	if rec := s.send(t, fzNewRequest(http.MethodGet, "/nobkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "NoSuchBucket") {
+		t.Errorf("get on a missing bucket: %d %s", rec.Code, rec.Body)
 	}
-	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 200, "BucketOwnerPreferred": 200, "Anarchy": 400} {
-		bucket := "new-" + strings.ToLower(o)
+	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 200, "BucketOwnerPreferred": 200, "Anarchy": 400, "": 200} {
+		bucket := "new-" + strings.ToLower(o) + "x"
 		h := http.Header{"X-Amz-Object-Ownership": {o}}
 		if rec := s.send(t, fzNewRequest(http.MethodPut, "/"+bucket, h, nil), false); rec.Code != want {
-			t.Errorf("create with ownership %s: %d, want %d", o, rec.Code, want)
-		} else if want == 200 && get(bucket) != o {
+			t.Errorf("create with ownership %q: %d, want %d", o, rec.Code, want)
+			continue
+		}
+		if o == "" {
+			o = "BucketOwnerEnforced" // the server's default, stored
+		}
+		if want == 200 && get(bucket) != o {
 			t.Errorf("created with ownership %s: %s", o, get(bucket))
 		}
 	}

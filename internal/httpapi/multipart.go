@@ -252,8 +252,12 @@ func (s *Server) listParts(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	own, err := s.uploadOwner(rq, res.Upload)
+	if err != nil {
+		return nil, err
+	}
 	doc := listPartsResult{
-		Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: uploadID, Initiator: s.owner(), Owner: s.owner(),
+		Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: uploadID, Initiator: own, Owner: own,
 		StorageClass: storageClassName(res.Upload.Attrs), PartNumberMarker: marker, NextPartNumberMarker: res.NextMarker, MaxParts: maxParts,
 		IsTruncated: res.IsTruncated,
 	}

@@ -21,8 +21,12 @@ import (
 //     other the writer's.
 //   - ObjectWriter: ACLs are enabled; the writer owns what it writes.
 //
-// A bucket without a setting of its own (DeleteBucketOwnershipControls
-// removes it) has the server's default (Config.DefaultObjectOwnership).
+// CreateBucket stores the setting it names with x-amz-object-ownership,
+// or else the server's default (Config.DefaultObjectOwnership). A bucket
+// without a setting of its own (DeleteBucketOwnershipControls removes it;
+// buckets created before ownership was kept have none) has the server's
+// default, and GetBucketOwnershipControls answers
+// OwnershipControlsNotFoundError for it, as AWS does.
 
 const (
 	ownerEnforced  = "BucketOwnerEnforced"
@@ -91,14 +95,11 @@ func (s *Server) bucketOwner(ctx context.Context, bucket string) (string, error)
 }
 
 func (s *Server) getBucketOwnershipControls(rq *request) (response, error) {
-	if _, err := s.objects.Bucket(rq.ctx, rq.bucket); err != nil {
-		return nil, err
-	}
-	setting, err := s.objectOwnership(rq.ctx, rq.bucket)
+	doc, err := s.storedConfig(rq, configOwnership, s3err.ErrNoOwnershipControls)
 	if err != nil {
 		return nil, err
 	}
-	return rawXMLResponse(encodeOwnership(setting)), nil
+	return rawXMLResponse(doc), nil
 }
 
 func (s *Server) putBucketOwnershipControls(rq *request) (response, error) {
@@ -113,8 +114,14 @@ func (s *Server) putBucketOwnershipControls(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Switching ACLs off rewrites nothing: stored ACLs stop counting,
-	// and count again if they are switched back on.
+	// ACLs cannot be switched off while the bucket's ACL grants anyone
+	// but its owner. Otherwise switching them off rewrites nothing:
+	// object ACLs stop counting, and count again if ACLs are enabled.
+	if setting == ownerEnforced {
+		if err := s.checkBucketACLOwnerOnly(rq); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.objects.SetBucketConfig(rq.ctx, rq.bucket, configOwnership, encodeOwnership(setting)); err != nil {
 		return nil, err
 	}
@@ -133,4 +140,21 @@ func creationOwnership(h http.Header) (string, error) {
 		return "", s3err.ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header: %q.", v)
 	}
 	return v, nil
+}
+
+// checkBucketACLOwnerOnly refuses to disable ACLs on a bucket whose ACL
+// grants anyone but its owner.
+func (s *Server) checkBucketACLOwnerOnly(rq *request) error {
+	owner, err := s.bucketOwner(rq.ctx, rq.bucket)
+	if err != nil {
+		return err
+	}
+	a, err := s.storedBucketACL(rq.ctx, rq.bucket, owner)
+	if err != nil {
+		return err
+	}
+	if !ownerOnly(a, owner) {
+		return s3err.ErrInvalidBucketACLWithObjectOwnership.WithMessage("The bucket's ACL grants access beyond its owner: make it private before disabling ACLs.")
+	}
+	return nil
 }
