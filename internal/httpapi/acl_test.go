@@ -373,3 +373,26 @@ func TestACLGrantOrderAndUploadOwner(t *testing.T) {
 		t.Errorf("ListParts with ACLs disabled: %s", body)
 	}
 }
+
+// TestUnreadableACLDenies: an ACL that cannot be read is an error for the
+// request, never a grant: a bucket or version whose stored ACL is
+// damaged answers 500 to the callers an ACL would have to admit, and
+// nothing to the others changes.
+func TestUnreadableACLDenies(t *testing.T) {
+	s := newAuthzServer(t)
+	ctx := t.Context()
+	s.aclBucket(t, "dmg", objectWriter)
+	s.asRoot(t, "PUT", "/dmg?acl", cannedHeader("public-read"), "")
+	s.asRoot(t, "PUT", "/dmg/k", cannedHeader("public-read"), "x")
+	expectACL(t, "anonymous list before", s.do(nil, "GET", "/dmg", nil, nil), 200, "")
+	expectACL(t, "anonymous GET before", s.do(nil, "GET", "/dmg/k", nil, nil), 200, "")
+	if err := s.layer.SetBucketConfig(ctx, "dmg", configACL, []byte("{damaged")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.layer.PutObjectACL(ctx, "dmg", "k", "", []byte("{damaged")); err != nil {
+		t.Fatal(err)
+	}
+	expectACL(t, "anonymous list of a damaged bucket ACL", s.do(nil, "GET", "/dmg", nil, nil), 500, "InternalError")
+	expectACL(t, "anonymous GET of a damaged object ACL", s.do(nil, "GET", "/dmg/k", nil, nil), 500, "InternalError")
+	s.asRoot(t, "GET", "/dmg/k", nil, "")
+}
