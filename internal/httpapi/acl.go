@@ -140,25 +140,42 @@ func groupsFirst(a acl.ACL) acl.ACL {
 	return out
 }
 
-// uploadOwner is the <Owner> of a multipart upload: the owner of the ACL
-// it completes with, else the bucket owner.
-func (s *Server) uploadOwner(rq *request, up object.Upload) (owner, error) {
-	id, err := s.bucketOwner(rq.ctx, rq.bucket)
+// versionOwners names the owners of versions and uploads as listings
+// and ListParts show them: the owner in the ACL of each, else (and
+// always when ACLs are disabled) the bucket owner.
+type versionOwners struct {
+	bucketOwner string
+	aclsEnabled bool
+	names       func(string) string
+}
+
+func (s *Server) versionOwners(rq *request) (*versionOwners, error) {
+	bucketOwner, err := s.bucketOwner(rq.ctx, rq.bucket)
 	if err != nil {
-		return owner{}, err
+		return nil, err
 	}
-	if up.ACL != nil {
-		a, err := acl.Decode(up.ACL)
-		if err != nil {
-			return owner{}, err
-		}
-		id = a.Owner
+	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	if err != nil {
+		return nil, err
 	}
 	names, err := s.displayNames(rq.ctx)
 	if err != nil {
-		return owner{}, err
+		return nil, err
 	}
-	return owner{ID: id, DisplayName: names(id)}, nil
+	return &versionOwners{bucketOwner: bucketOwner, aclsEnabled: aclsEnabled(ownership), names: names}, nil
+}
+
+// of is the owner of a version or upload with the stored ACL doc. A
+// damaged ACL names the bucket owner: it grants nothing (aclauthz.go),
+// and a listing still answers.
+func (o *versionOwners) of(doc []byte) owner {
+	id := o.bucketOwner
+	if o.aclsEnabled && doc != nil {
+		if a, err := acl.Decode(doc); err == nil {
+			id = a.Owner
+		}
+	}
+	return owner{ID: id, DisplayName: o.names(id)}
 }
 
 // headedDocument is a documentResponse with headers of its own (a

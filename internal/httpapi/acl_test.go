@@ -396,3 +396,35 @@ func TestUnreadableACLDenies(t *testing.T) {
 	expectACL(t, "anonymous GET of a damaged object ACL", s.do(nil, "GET", "/dmg/k", nil, nil), 500, "InternalError")
 	s.asRoot(t, "GET", "/dmg/k", nil, "")
 }
+
+// TestListingsNameOwners: listings name each version's owner (its ACL's
+// owner when ACLs are enabled, else the bucket owner), as do upload
+// listings.
+func TestListingsNameOwners(t *testing.T) {
+	s := newAuthzServer(t)
+	writer := s.user(t, "writer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+	s.aclBucket(t, "lst", objectWriter)
+	expectACL(t, "writer PUT", s.do(writer, "PUT", "/lst/w", nil, []byte("x")), 200, "")
+	s.asRoot(t, "PUT", "/lst/r", nil, "x")
+	expectACL(t, "writer upload", s.do(writer, "POST", "/lst/up?uploads", nil, nil), 200, "")
+	writerOwner := "<Owner><ID>" + iam.CanonicalID("writer") + "</ID><DisplayName>writer</DisplayName></Owner>"
+	rootOwner := "<Owner><ID>" + s.api.ownerID + "</ID><DisplayName>kura</DisplayName></Owner>"
+	for _, target := range []string{"/lst", "/lst?list-type=2&fetch-owner=true", "/lst?versions"} {
+		body := s.asRoot(t, "GET", target, nil, "").Body.String()
+		if !strings.Contains(body, "<Key>w</Key>") || strings.Count(body, writerOwner) != 1 || strings.Count(body, rootOwner) != 1 {
+			t.Errorf("%s: %s", target, body)
+		}
+	}
+	if body := s.asRoot(t, "GET", "/lst?list-type=2", nil, "").Body.String(); strings.Contains(body, "<Owner>") {
+		t.Errorf("ListObjectsV2 without fetch-owner: %s", body)
+	}
+	writerID := "<ID>" + iam.CanonicalID("writer") + "</ID><DisplayName>writer</DisplayName>"
+	if body := s.asRoot(t, "GET", "/lst?uploads", nil, "").Body.String(); !strings.Contains(body, "<Initiator>"+writerID+"</Initiator>") || !strings.Contains(body, writerOwner) {
+		t.Errorf("ListMultipartUploads: %s", body)
+	}
+	// With ACLs disabled every version is the bucket owner's.
+	s.asRoot(t, "PUT", "/lst?ownershipControls", nil, `<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>`)
+	if body := s.asRoot(t, "GET", "/lst", nil, "").Body.String(); strings.Contains(body, writerOwner) || strings.Count(body, rootOwner) != 2 {
+		t.Errorf("listing with ACLs disabled: %s", body)
+	}
+}

@@ -252,10 +252,11 @@ func (s *Server) listParts(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	own, err := s.uploadOwner(rq, res.Upload)
+	owners, err := s.versionOwners(rq)
 	if err != nil {
 		return nil, err
 	}
+	own := owners.of(res.Upload.ACL)
 	doc := listPartsResult{
 		Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: uploadID, Initiator: own, Owner: own,
 		StorageClass: storageClassName(res.Upload.Attrs), PartNumberMarker: marker, NextPartNumberMarker: res.NextMarker, MaxParts: maxParts,
@@ -329,9 +330,14 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 	for _, cp := range res.CommonPrefixes {
 		doc.CommonPrefixes = append(doc.CommonPrefixes, commonPrefix{Prefix: p.encode(cp)})
 	}
+	owners, err := s.versionOwners(rq)
+	if err != nil {
+		return nil, err
+	}
 	for _, u := range res.Uploads {
+		own := owners.of(u.ACL)
 		doc.Uploads = append(doc.Uploads, uploadItem{
-			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: storageClassName(u.Attrs),
+			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: own, Owner: own, StorageClass: storageClassName(u.Attrs),
 			Initiated:      u.Initiated.Format(isoMillis),
 			objectChecksum: objectChecksum{ChecksumAlgorithm: string(u.ChecksumAlgorithm), ChecksumType: u.ChecksumType},
 		})
