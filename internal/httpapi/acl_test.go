@@ -428,3 +428,18 @@ func TestListingsNameOwners(t *testing.T) {
 		t.Errorf("listing with ACLs disabled: %s", body)
 	}
 }
+
+// TestGrantConditionKeys: a bucket policy can require a grant header
+// (s3:x-amz-grant-full-control), as one requiring that the bucket owner
+// gets full control of every upload does.
+func TestGrantConditionKeys(t *testing.T) {
+	s := newAuthzServer(t)
+	uploader := s.user(t, "uploader", noS3Policy)
+	s.aclBucket(t, "cond", objectWriter)
+	grant := "id=" + s.api.ownerID
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::cond/*",` +
+		`"Condition":{"StringEquals":{"s3:x-amz-grant-full-control":"` + grant + `"}}}]}`
+	s.asRoot(t, "PUT", "/cond?policy", nil, policy)
+	expectACL(t, "PUT granting the owner full control", s.do(uploader, "PUT", "/cond/k", http.Header{"X-Amz-Grant-Full-Control": {grant}}, []byte("x")), 200, "")
+	expectACL(t, "PUT without the grant", s.do(uploader, "PUT", "/cond/k2", nil, []byte("x")), 403, "AccessDenied")
+}
