@@ -443,3 +443,15 @@ func TestGrantConditionKeys(t *testing.T) {
 	expectACL(t, "PUT granting the owner full control", s.do(uploader, "PUT", "/cond/k", http.Header{"X-Amz-Grant-Full-Control": {grant}}, []byte("x")), 200, "")
 	expectACL(t, "PUT without the grant", s.do(uploader, "PUT", "/cond/k2", nil, []byte("x")), 403, "AccessDenied")
 }
+
+// TestSnowballACL: an auto-extracted archive's ACL applies to each file,
+// and is refused like a PUT's when ACLs are disabled.
+func TestSnowballACL(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "tarpub", objectWriter)
+	s.asRoot(t, "PUT", "/tarenf", nil, "")
+	h := http.Header{"X-Amz-Meta-Snowball-Auto-Extract": {"true"}, "X-Amz-Acl": {"public-read"}}
+	expectACL(t, "public-read archive", s.do(&s.root, "PUT", "/tarpub/a.tar", h, tarOf(t, "one", "two")), 200, "")
+	expectACL(t, "anonymous GET of an extracted file", s.do(nil, "GET", "/tarpub/two", nil, nil), 200, "")
+	expectACL(t, "public-read archive with ACLs disabled", s.do(&s.root, "PUT", "/tarenf/a.tar", h, tarOf(t, "one")), 400, "AccessControlListNotSupported")
+}
