@@ -455,3 +455,30 @@ func TestSnowballACL(t *testing.T) {
 	expectACL(t, "anonymous GET of an extracted file", s.do(nil, "GET", "/tarpub/two", nil, nil), 200, "")
 	expectACL(t, "public-read archive with ACLs disabled", s.do(&s.root, "PUT", "/tarenf/a.tar", h, tarOf(t, "one")), 400, "AccessControlListNotSupported")
 }
+
+// TestPutObjectACLDocument: an AccessControlPolicy body may name users by
+// email address, stored as their canonical IDs; its Owner does not change
+// the owner; unknown addresses and IDs are refused.
+func TestPutObjectACLDocument(t *testing.T) {
+	s := newAuthzServer(t)
+	reader := s.user(t, "reader", noS3Policy)
+	if err := s.ids.SetUserEmail(t.Context(), "reader", "reader@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	s.aclBucket(t, "doc", objectWriter)
+	s.asRoot(t, "PUT", "/doc/k", nil, "x")
+	grant := func(grantee string) string {
+		return `<AccessControlPolicy><Owner><ID>` + iam.CanonicalID("reader") + `</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
+			grantee + `</Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`
+	}
+	s.asRoot(t, "PUT", "/doc/k?acl", nil, grant(`xsi:type="AmazonCustomerByEmail"><EmailAddress>reader@example.com</EmailAddress>`))
+	expectACL(t, "reader GET after an email grant", s.do(reader, "GET", "/doc/k", nil, nil), 200, "")
+	body := s.asRoot(t, "GET", "/doc/k?acl", nil, "").Body.String()
+	if !strings.Contains(body, "<Owner><ID>"+s.api.ownerID+"</ID>") || !strings.Contains(body, `xsi:type="CanonicalUser"><ID>`+iam.CanonicalID("reader")+`</ID>`) {
+		t.Errorf("GetObjectAcl: %s", body)
+	}
+	expectACL(t, "unknown email", s.do(&s.root, "PUT", "/doc/k?acl", nil, []byte(grant(`xsi:type="AmazonCustomerByEmail"><EmailAddress>x@example.com</EmailAddress>`))), 400, "UnresolvableGrantByEmailAddress")
+	expectACL(t, "unknown id", s.do(&s.root, "PUT", "/doc/k?acl", nil, []byte(grant(`xsi:type="CanonicalUser"><ID>`+strings.Repeat("0", 64)+`</ID>`))), 400, "InvalidArgument")
+	expectACL(t, "unknown group", s.do(&s.root, "PUT", "/doc/k?acl", nil, []byte(grant(`xsi:type="Group"><URI>http://example.com/all</URI>`))), 400, "MalformedACLError")
+	expectACL(t, "reader GET after refused changes", s.do(reader, "GET", "/doc/k", nil, nil), 200, "")
+}
