@@ -156,6 +156,17 @@ func (c *Client) AddUser(ctx context.Context, access, secret string) error {
 	return c.call(ctx, http.MethodPut, "users/"+seg(access), adminapi.AddUser{SecretKey: secret}, nil)
 }
 
+// AddUserWithEmail creates a user with an email address, by which ACL
+// grants may name it.
+func (c *Client) AddUserWithEmail(ctx context.Context, access, secret, email string) error {
+	return c.call(ctx, http.MethodPut, "users/"+seg(access), adminapi.AddUser{SecretKey: secret, Email: email}, nil)
+}
+
+// SetUserEmail sets, or with "" clears, a user's email address.
+func (c *Client) SetUserEmail(ctx context.Context, access, email string) error {
+	return c.call(ctx, http.MethodPut, "users/"+seg(access)+"/email", adminapi.UserEmail{Email: email}, nil)
+}
+
 // RemoveUser deletes a user and its service accounts.
 func (c *Client) RemoveUser(ctx context.Context, access string) error {
 	return c.call(ctx, http.MethodDelete, "users/"+seg(access), nil, nil)

@@ -94,21 +94,30 @@ func done(cmd *cobra.Command, format string, args ...any) error {
 
 func adminUserCommand(f *adminFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage users"}
+	var email string
+	add := run(f, "add ACCESS SECRET", "Add a user", cobra.ExactArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		if err := c.AddUserWithEmail(cmd.Context(), a[0], a[1], email); err != nil {
+			return err
+		}
+		return done(cmd, "Added user %s.", a[0])
+	})
+	add.Flags().StringVar(&email, "email", "", "email address naming the user in ACL grants")
 	cmd.AddCommand(
-		run(f, "add ACCESS SECRET", "Add a user", cobra.ExactArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
-			if err := c.AddUser(cmd.Context(), a[0], a[1]); err != nil {
+		add,
+		run(f, "set-email ACCESS EMAIL", "Set (or, with \"\", clear) the email address naming a user in ACL grants", cobra.ExactArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.SetUserEmail(cmd.Context(), a[0], a[1]); err != nil {
 				return err
 			}
-			return done(cmd, "Added user %s.", a[0])
+			return done(cmd, "Set the email address of user %s.", a[0])
 		}),
 		run(f, "list", "List users and service accounts", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
 			users, err := c.ListUsers(cmd.Context())
 			if err != nil {
 				return err
 			}
-			return f.emit(cmd.OutOrStdout(), users, "ACCESS KEY\tSTATUS\tPOLICIES\tGROUPS\tPARENT", func(tw io.Writer) {
+			return f.emit(cmd.OutOrStdout(), users, "ACCESS KEY\tSTATUS\tPOLICIES\tGROUPS\tPARENT\tEMAIL\tCANONICAL ID", func(tw io.Writer) {
 				for _, u := range users {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.AccessKey, u.Status, strings.Join(u.Policies, ","), strings.Join(u.Groups, ","), u.Parent)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.AccessKey, u.Status, strings.Join(u.Policies, ","), strings.Join(u.Groups, ","), u.Parent, u.Email, u.CanonicalID)
 				}
 			})
 		}),

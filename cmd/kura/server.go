@@ -37,15 +37,17 @@ type serverFlags struct {
 	address     string
 	region      string
 	signatureV2 bool
-	domain      string
-	inlineLimit int64
-	logLevel    string
-	tlsCert     string
-	tlsKey      string
-	selfSigned  bool
-	limits      limitFlags
-	metaURL     string
-	blobDir     string
+	// objectOwnership is the Object Ownership of buckets without one.
+	objectOwnership string
+	domain          string
+	inlineLimit     int64
+	logLevel        string
+	tlsCert         string
+	tlsKey          string
+	selfSigned      bool
+	limits          limitFlags
+	metaURL         string
+	blobDir         string
 	// Event notifications.
 	eventHistory    time.Duration
 	eventQueueLimit int
@@ -82,6 +84,7 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().StringVar(&f.address, "address", ":9000", "address to listen on")
 	cmd.Flags().StringVar(&f.region, "region", "us-east-1", "the server's region: requests may be signed for it, and buckets created without a LocationConstraint are in it (buckets of other regions are held too)")
 	cmd.Flags().BoolVar(&f.signatureV2, "signature-v2", true, "accept requests signed with AWS Signature Version 2 (HMAC-SHA1, no signed body; refuse with --signature-v2=false)")
+	cmd.Flags().StringVar(&f.objectOwnership, "default-object-ownership", "BucketOwnerEnforced", "Object Ownership of buckets that set none: BucketOwnerEnforced (ACLs disabled), BucketOwnerPreferred or ObjectWriter (ACLs enabled)")
 	cmd.Flags().StringVar(&f.domain, "domain", "", "domain for virtual-host-style requests (<bucket>.DOMAIN)")
 	cmd.Flags().Int64Var(&f.inlineLimit, "inline-limit", object.DefaultInlineLimit, "largest object stored inline in metadata, in bytes")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -252,6 +255,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return err
 	}
+	if !httpapi.ValidObjectOwnership(f.objectOwnership) {
+		return fmt.Errorf("--default-object-ownership: %q is not BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter", f.objectOwnership)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 	if err := f.website.check(f.domain); err != nil {
@@ -325,6 +331,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	accessLog := accesslog.New(accesslog.Options{
 		Meta: metaStore, Objects: layer, Account: httpapi.AccountID(f.region), Region: f.region,
 		Interval: f.accessLogInterval, Holder: holder, Logger: log,
+		LogDeliveryACL: httpapi.LogDeliveryACL(layer, f.region, f.objectOwnership),
 	})
 	accessLogDone := make(chan struct{})
 	go func() { defer close(accessLogDone); accessLog.Run(bg) }()
@@ -370,7 +377,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		MinBodyRate:    f.limits.minBodyRate,
 		BodyRateWindow: f.limits.bodyRateWindow,
 
-		RefuseSignatureV2: !f.signatureV2,
+		RefuseSignatureV2:      !f.signatureV2,
+		DefaultObjectOwnership: f.objectOwnership,
 
 		WebsiteDomain: f.website.domain,
 	})

@@ -38,6 +38,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodPut, []string{"users", "{user}"}, "admin:CreateUser", (*Server).adminAddUser},
 	{http.MethodDelete, []string{"users", "{user}"}, "admin:DeleteUser", (*Server).adminRemoveUser},
 	{http.MethodPut, []string{"users", "{user}", "status"}, "admin:EnableUser", (*Server).adminSetUserStatus},
+	{http.MethodPut, []string{"users", "{user}", "email"}, "admin:CreateUser", (*Server).adminSetUserEmail},
 	{http.MethodPost, []string{"users", "{user}", "service-accounts"}, "admin:CreateServiceAccount", (*Server).adminAddServiceAccount},
 	{http.MethodGet, []string{"policies"}, "admin:ListUserPolicies", (*Server).adminListPolicies},
 	{http.MethodPut, []string{"policies", "{policy}"}, "admin:CreatePolicy", (*Server).adminPutPolicy},
@@ -203,8 +204,14 @@ func (s *Server) adminListUsers(rq *request, _ map[string]string) (any, error) {
 // adminUser is what the admin API tells of a stored user: everything but
 // its sealed secret.
 func adminUser(u iam.User) adminapi.User {
+	grantee := u.AccessKey
+	if u.Parent != "" {
+		grantee = u.Parent
+	}
 	return adminapi.User{
 		AccessKey:     u.AccessKey,
+		CanonicalID:   iam.CanonicalID(grantee),
+		Email:         u.Email,
 		Status:        u.Status,
 		Policies:      u.Policies,
 		Groups:        u.Groups,
@@ -220,7 +227,18 @@ func (s *Server) adminAddUser(rq *request, v map[string]string) (any, error) {
 	if err := readAdminJSON(rq, &body); err != nil {
 		return nil, err
 	}
-	return nil, s.iam.AddUser(rq.ctx, v["user"], body.SecretKey)
+	if err := s.iam.AddUser(rq.ctx, v["user"], body.SecretKey); err != nil || body.Email == "" {
+		return nil, err
+	}
+	return nil, s.iam.SetUserEmail(rq.ctx, v["user"], body.Email)
+}
+
+func (s *Server) adminSetUserEmail(rq *request, v map[string]string) (any, error) {
+	var body adminapi.UserEmail
+	if err := readAdminJSON(rq, &body); err != nil {
+		return nil, err
+	}
+	return nil, s.iam.SetUserEmail(rq.ctx, v["user"], body.Email)
 }
 
 func (s *Server) adminRemoveUser(rq *request, v map[string]string) (any, error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/wire/adminapi"
 )
 
@@ -81,5 +82,39 @@ func TestAdminAnswersCarryOnlyWireFields(t *testing.T) {
 	}
 	if !sawPolicy {
 		t.Error("the service account's session policy is missing from the user list")
+	}
+}
+
+// TestAdminUserEmail checks that a user's email address can be given at
+// creation or later, and that the user list tells each user's canonical
+// ID (a service account's is its parent's) and address.
+func TestAdminUserEmail(t *testing.T) {
+	s := newAuthzServer(t)
+	s.asRoot(t, "PUT", AdminPrefix+"users/alice", nil, `{"secretKey":"alice-secret-key","email":"alice@example.com"}`)
+	s.asRoot(t, "PUT", AdminPrefix+"users/bob", nil, `{"secretKey":"bob-secret-key"}`)
+	s.asRoot(t, "PUT", AdminPrefix+"users/bob/email", nil, `{"email":"bob@example.com"}`)
+	s.asRoot(t, "POST", AdminPrefix+"users/alice/service-accounts", nil, `{}`)
+	if rec := s.do(&s.root, "PUT", AdminPrefix+"users/bob/email", nil, []byte(`{"email":"alice@example.com"}`)); rec.Code != 400 {
+		t.Fatalf("a second user with alice's address: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.do(&s.root, "PUT", AdminPrefix+"users/carol", nil, []byte(`{"secretKey":"carol-secret-key","email":"nope"}`)); rec.Code != 400 {
+		t.Fatalf("a bad address: %d %s", rec.Code, rec.Body)
+	}
+	var users []adminapi.User
+	if err := json.Unmarshal(s.asRoot(t, "GET", AdminPrefix+"users", nil, "").Body.Bytes(), &users); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]adminapi.User{}
+	for _, u := range users {
+		seen[u.AccessKey] = u
+		if u.Parent == "alice" && u.CanonicalID != iam.CanonicalID("alice") {
+			t.Errorf("service account's canonical ID %q", u.CanonicalID)
+		}
+	}
+	if a := seen["alice"]; a.Email != "alice@example.com" || a.CanonicalID != iam.CanonicalID("alice") {
+		t.Errorf("alice: %+v", a)
+	}
+	if b := seen["bob"]; b.Email != "bob@example.com" {
+		t.Errorf("bob: %+v", b)
 	}
 }

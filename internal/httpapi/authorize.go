@@ -197,21 +197,34 @@ func (s *Server) allowsWith(rq *request, action, resource, bucket string, condit
 	}
 	req := policy.Request{Action: action, Resource: resource, Conditions: keys, Principal: "*"}
 	if id == nil {
-		if bp.Evaluate(req) != policy.Allowed {
+		switch bp.Evaluate(req) {
+		case policy.Denied:
 			return false
+		case policy.Allowed:
+			// RestrictPublicBuckets: a public policy grants anonymous
+			// callers nothing.
+			if !bp.IsPublic() {
+				return true
+			}
+			block, err := s.publicAccess(rq.ctx, bucket)
+			if err != nil {
+				rq.authz.err = err
+				return false
+			}
+			if !block.RestrictPublicBuckets {
+				return true
+			}
 		}
-		// RestrictPublicBuckets: a public policy grants anonymous
-		// callers nothing.
-		if !bp.IsPublic() {
-			return true
-		}
-		block, err := s.publicAccess(rq.ctx, bucket)
-		if err != nil {
-			rq.authz.err = err
-			return false
-		}
-		return !block.RestrictPublicBuckets
+		return s.aclAllows(rq, action, resource, bucket)
 	}
 	req.Principal, req.Username = id.Username, id.Username
-	return policy.Narrow(policy.EvaluateAll(req, id.Policies, bp), id.Session, req)
+	// An explicit Deny refuses; an Allow grants; with neither, an ACL
+	// grant may. A session policy narrows either grant.
+	switch policy.Decide(req, id.Policies, bp) {
+	case policy.Denied:
+		return false
+	case policy.Allowed:
+		return policy.Narrow(true, id.Session, req)
+	}
+	return policy.Narrow(s.aclAllows(rq, action, resource, bucket), id.Session, req)
 }

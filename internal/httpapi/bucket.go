@@ -71,7 +71,7 @@ func (s *Server) listBuckets(rq *request) (response, error) {
 		return nil, err
 	}
 	sort.Slice(buckets, func(i, j int) bool { return buckets[i].Name < buckets[j].Name })
-	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s.owner(), Buckets: []bucketItem{}, Prefix: prefix}
+	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: s.callerOwner(rq), Buckets: []bucketItem{}, Prefix: prefix}
 	for _, b := range buckets {
 		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || (region != "" && b.Region != region) {
 			continue
@@ -148,20 +148,14 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if err := s.checkCreateRegion(rq, region); err != nil {
 		return nil, err
 	}
-	// Every bucket has ACLs disabled (AWS's default object ownership,
-	// BucketOwnerEnforced): a bucket asked to be created public is
-	// refused, as AWS refuses it, rather than made private silently.
-	if !ownerOnlyACLHeaders(rq.http.Header) {
-		return nil, s3err.ErrInvalidBucketACLWithObjectOwnership
+	// A bucket with ACLs disabled asked to be created public is refused,
+	// as AWS refuses it, rather than made private silently.
+	owner := s.callerID(rq)
+	configs, err := s.newBucketConfigs(rq, owner)
+	if err != nil {
+		return nil, err
 	}
-	switch rq.http.Header.Get("x-amz-object-ownership") {
-	case "", ownerEnforced:
-	case "BucketOwnerPreferred", "ObjectWriter":
-		return nil, errACLsAlwaysDisabled
-	default:
-		return nil, s3err.ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header.")
-	}
-	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true")}
+	opts := object.CreateBucketOptions{Region: region, ObjectLock: strings.EqualFold(rq.http.Header.Get("x-amz-bucket-object-lock-enabled"), "true"), Owner: owner, Configs: configs}
 	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil && !s.legacyRecreate(rq, region, err) {
 		return nil, err
 	}

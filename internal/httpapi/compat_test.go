@@ -296,10 +296,11 @@ func TestPublicAccessBlock(t *testing.T) {
 	expect(do(http.MethodPut, "/bkt?policy", public, false), http.StatusNoContent, "public policy after delete")
 }
 
-// ACLs are disabled on every bucket: a CreateBucket asking for a public
-// ACL is refused with AWS's InvalidBucketAclWithObjectOwnership instead of
-// creating a private bucket silently; grant headers on object writes are
-// refused like a public canned ACL. Owner-only ACLs are accepted.
+// Buckets have ACLs disabled by default (BucketOwnerEnforced): a
+// CreateBucket asking for a public ACL is refused with AWS's
+// InvalidBucketAclWithObjectOwnership instead of creating a private bucket
+// silently; grant headers on object writes are refused like a public
+// canned ACL. Owner-only ACLs are accepted.
 func TestCreateBucketWithPublicACL(t *testing.T) {
 	s := compatServer(t, "bkt")
 	ctx := context.Background()
@@ -376,35 +377,67 @@ func TestCompleteMultipartUploadWithoutBody(t *testing.T) {
 	}
 }
 
-// Object ownership is always BucketOwnerEnforced: Get says so, Put of that
-// setting succeeds, and the ACL-enabling settings (and Delete, which would
-// enable ACLs) are refused as not implemented, at CreateBucket too.
+// Object ownership is per bucket: CreateBucket stores the setting it
+// names with x-amz-object-ownership, or the server's default; Put takes
+// any of the three settings; Delete removes it, after which Get answers
+// OwnershipControlsNotFoundError (as for a bucket made before ownership
+// was kept) and the server's default applies.
 func TestOwnershipControls(t *testing.T) {
 	s := compatServer(t, "bkt")
-	rec := s.send(t, fzNewRequest(http.MethodGet, "/bkt?ownershipControls", nil, nil), false)
-	var doc ownershipControls
-	decodeXML(t, rec.Body, &doc)
-	if rec.Code != http.StatusOK || len(doc.Rules) != 1 || doc.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
-		t.Fatalf("get: %d %s", rec.Code, rec.Body)
+	get := func(bucket string) string {
+		t.Helper()
+		rec := s.send(t, fzNewRequest(http.MethodGet, "/"+bucket+"?ownershipControls", nil, nil), false)
+		if rec.Code == http.StatusNotFound && strings.Contains(rec.Body.String(), "<Code>OwnershipControlsNotFoundError</Code>") {
+			return "none"
+		}
+		var doc ownershipControls
+		decodeXML(t, rec.Body, &doc)
+		if rec.Code != http.StatusOK || len(doc.Rules) != 1 {
+			t.Fatalf("get: %d %s", rec.Code, rec.Body)
+		}
+		return doc.Rules[0].ObjectOwnership
+	}
+	if got := get("bkt"); got != "none" {
+		t.Fatalf("a bucket made without ownership: %s", got)
 	}
 	body := func(o string) []byte {
 		return []byte(`<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>` + o + `</ObjectOwnership></Rule></OwnershipControls>`)
 	}
-	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 501, "BucketOwnerPreferred": 501, "Anarchy": 400} {
-		if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt?ownershipControls", nil, body(o)), false); rec.Code != want {
-			t.Errorf("put %s: %d, want %d", o, rec.Code, want)
+	for _, o := range []string{"ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced", "ObjectWriter"} {
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt?ownershipControls", nil, body(o)), false); rec.Code != http.StatusOK {
+			t.Errorf("put %s: %d %s", o, rec.Code, rec.Body)
+		}
+		if got := get("bkt"); got != o {
+			t.Errorf("after put %s: %s", o, got)
 		}
 	}
-	if rec := s.send(t, fzNewRequest(http.MethodDelete, "/bkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotImplemented {
-		t.Errorf("delete: %d, want 501", rec.Code)
+	for _, bad := range [][]byte{body("Anarchy"), nil, []byte("<OwnershipControls/>"),
+		[]byte(`<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)} {
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/bkt?ownershipControls", nil, bad), false); rec.Code != http.StatusBadRequest {
+			t.Errorf("put %q: %d, want 400", bad, rec.Code)
+		}
 	}
-	if rec := s.send(t, fzNewRequest(http.MethodGet, "/nobkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotFound {
-		t.Errorf("get on a missing bucket: %d", rec.Code)
+	if rec := s.send(t, fzNewRequest(http.MethodDelete, "/bkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNoContent {
+		t.Errorf("delete: %d", rec.Code)
 	}
-	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 501, "Anarchy": 400} {
+	if got := get("bkt"); got != "none" {
+		t.Errorf("after delete: %s", got)
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodGet, "/nobkt?ownershipControls", nil, nil), false); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "NoSuchBucket") {
+		t.Errorf("get on a missing bucket: %d %s", rec.Code, rec.Body)
+	}
+	for o, want := range map[string]int{"BucketOwnerEnforced": 200, "ObjectWriter": 200, "BucketOwnerPreferred": 200, "Anarchy": 400, "": 200} {
+		bucket := "new-" + strings.ToLower(o) + "x"
 		h := http.Header{"X-Amz-Object-Ownership": {o}}
-		if rec := s.send(t, fzNewRequest(http.MethodPut, "/new-"+strings.ToLower(o), h, nil), false); rec.Code != want {
-			t.Errorf("create with ownership %s: %d, want %d", o, rec.Code, want)
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/"+bucket, h, nil), false); rec.Code != want {
+			t.Errorf("create with ownership %q: %d, want %d", o, rec.Code, want)
+			continue
+		}
+		if o == "" {
+			o = "BucketOwnerEnforced" // the server's default, stored
+		}
+		if want == 200 && get(bucket) != o {
+			t.Errorf("created with ownership %s: %s", o, get(bucket))
 		}
 	}
 }

@@ -82,13 +82,14 @@ func (s *Server) copyObject(rq *request) (response, error) {
 	if err := s.authorizeCopySource(rq, src); err != nil {
 		return nil, err
 	}
-	if err := checkCannedACL(h); err != nil {
-		return nil, err
-	}
 	if src.CustomerKey, err = customerKey(rq, copySourcePrefix); err != nil {
 		return nil, err
 	}
 	opts := object.CopyOptions{Cond: writeConditions(h)}
+	// A copy has the ACL it asks for, never its source's.
+	if opts.ACL, err = s.newObjectACL(rq, h.Get); err != nil {
+		return nil, err
+	}
 	if opts.Encryption, err = s.writeEncryption(rq); err != nil {
 		return nil, err
 	}

@@ -179,7 +179,8 @@ func userMetadata(o object.ObjectInfo) *userMeta {
 
 // entries are the listing's objects and common prefixes; metaOf, when
 // not nil, says which objects show their user metadata.
-func (s *Server) entries(p listParams, res object.ListResult, withOwner bool, metaOf func(key string) bool) ([]listEntry, []commonPrefix) {
+// owners, when not nil, names each object's owner.
+func (s *Server) entries(p listParams, res object.ListResult, owners *versionOwners, metaOf func(key string) bool) ([]listEntry, []commonPrefix) {
 	contents := make([]listEntry, 0, len(res.Objects))
 	for _, o := range res.Objects {
 		e := listEntry{
@@ -190,8 +191,8 @@ func (s *Server) entries(p listParams, res object.ListResult, withOwner bool, me
 			Size:           o.Size,
 			StorageClass:   storageClassName(o.Attrs),
 		}
-		if withOwner {
-			own := s.owner()
+		if owners != nil {
+			own := owners.of(o.ACL)
 			e.Owner = &own
 		}
 		if p.restoreStatus {
@@ -233,7 +234,11 @@ func (s *Server) listObjectsV1(rq *request) (response, error) {
 	if p.urlEncode {
 		doc.EncodingType = "url"
 	}
-	doc.Contents, doc.CommonPrefixes = s.entries(p, res, true, nil)
+	owners, err := s.versionOwners(rq)
+	if err != nil {
+		return nil, err
+	}
+	doc.Contents, doc.CommonPrefixes = s.entries(p, res, owners, nil)
 	return xmlResponse{doc: doc}, nil
 }
 
@@ -287,7 +292,13 @@ func (s *Server) listObjectsV2(rq *request) (response, error) {
 	if withMeta {
 		metaOf = s.readableKeys(rq)
 	}
-	doc.Contents, doc.CommonPrefixes = s.entries(p, res, q.Get("fetch-owner") == "true", metaOf)
+	var owners *versionOwners
+	if q.Get("fetch-owner") == "true" {
+		if owners, err = s.versionOwners(rq); err != nil {
+			return nil, err
+		}
+	}
+	doc.Contents, doc.CommonPrefixes = s.entries(p, res, owners, metaOf)
 	return xmlResponse{doc: doc}, nil
 }
 

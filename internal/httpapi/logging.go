@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/acl"
 	"github.com/kurastore/kura/wire/logging"
 )
 
@@ -44,8 +46,8 @@ func (s *Server) putBucketLogging(rq *request) (response, error) {
 		if err := s.logTargets().Check(rq.ctx, rq.bucket, st.Enabled); err != nil {
 			return err
 		}
-		if len(st.Enabled.TargetGrants) > 0 && targetOwnershipEnforced(st.Enabled.TargetBucket) {
-			return s3err.ErrACLNotSupported.WithMessage("Target grants not allowed for bucket owner enforced buckets")
+		if len(st.Enabled.TargetGrants) > 0 {
+			return s.checkTargetGrants(rq.ctx, st.Enabled.TargetBucket)
 		}
 		return nil
 	}
@@ -75,10 +77,50 @@ func (s *Server) putBucketLogging(rq *request) (response, error) {
 	return emptyResponse{status: http.StatusOK}, nil
 }
 
-// targetOwnershipEnforced reports whether the target bucket has ACLs
-// disabled (BucketOwnerEnforced), where S3 refuses target grants: every
-// kura bucket does (ownership.go) until buckets may enable ACLs.
-func targetOwnershipEnforced(string) bool { return true }
+// checkTargetGrants answers TargetGrants: S3 refuses them for a target
+// bucket with ACLs disabled (BucketOwnerEnforced). Where ACLs count, S3
+// would grant them on every log object; kura does not apply grants to
+// log objects, and says so rather than store grants it would ignore.
+func (s *Server) checkTargetGrants(ctx context.Context, target string) error {
+	ownership, err := s.objectOwnership(ctx, target)
+	if err != nil {
+		return err
+	}
+	if !aclsEnabled(ownership) {
+		return s3err.ErrACLNotSupported.WithMessage("Target grants not allowed for bucket owner enforced buckets")
+	}
+	return s3err.ErrNotImplemented.WithMessage("TargetGrants are not applied to log objects; grant access to the target bucket with its policy or ACL instead.")
+}
+
+// LogDeliveryACL is accesslog.Options.LogDeliveryACL for a server over
+// objects in region whose buckets without an ownership setting have
+// defaultOwnership: whether bucket's ACL grants the LogDelivery group
+// WRITE (the canned log-delivery-write does), in a bucket whose Object
+// Ownership lets ACLs count.
+func LogDeliveryACL(objects *object.Layer, region, defaultOwnership string) func(context.Context, string) (bool, error) {
+	if !ValidObjectOwnership(defaultOwnership) {
+		defaultOwnership = ownerEnforced
+	}
+	s := &Server{objects: objects, ownerID: ownerID(region), defaultOwnership: defaultOwnership}
+	return s.logDeliveryGranted
+}
+
+func (s *Server) logDeliveryGranted(ctx context.Context, bucket string) (bool, error) {
+	ownership, err := s.objectOwnership(ctx, bucket)
+	if err != nil || !aclsEnabled(ownership) {
+		return false, err
+	}
+	owner, err := s.bucketOwner(ctx, bucket)
+	if err != nil {
+		return false, err
+	}
+	a, err := s.storedBucketACL(ctx, bucket, owner)
+	if err != nil {
+		return false, err
+	}
+	// The LogDelivery group is not public: IgnorePublicAcls leaves it.
+	return a.Allows(acl.Caller{LogDelivery: true}, acl.Write, false), nil
+}
 
 // logTargets checks target buckets: the access log service's own check
 // when there is one (it knows the ACL of log delivery), else one by

@@ -41,7 +41,10 @@ func newLoggingServer(t *testing.T) *loggingServer {
 	clock := func() time.Time { return s.now }
 	log := slog.New(s.log)
 	s.layer = object.New(m, blobs, object.Options{Region: fzRegion, Now: clock, Logger: log})
-	svc := accesslog.New(accesslog.Options{Meta: m, Objects: s.layer, Account: AccountID(fzRegion), Region: fzRegion, Logger: log})
+	svc := accesslog.New(accesslog.Options{
+		Meta: m, Objects: s.layer, Account: AccountID(fzRegion), Region: fzRegion, Logger: log,
+		LogDeliveryACL: LogDeliveryACL(s.layer, fzRegion, ""),
+	})
 	s.api = New(Config{
 		Objects: s.layer, Region: fzRegion, Logger: log, Now: clock, AccessLog: svc, WebsiteDomain: webDomain,
 		Credentials: auth.NewStatic(auth.Credentials{AccessKey: s.creds.AccessKey, SecretKey: s.creds.SecretKey}).Secret,
@@ -169,6 +172,32 @@ func TestPutBucketLoggingValidation(t *testing.T) {
 	if rec := s.send(t, fzNewRequest(http.MethodPut, "/nobucket?logging", nil, []byte(loggingDoc("logs", ""))), false); errorCode(t, rec) != s3err.ErrNoSuchBucket.Code {
 		t.Errorf("a missing source bucket: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// A target bucket whose ACL grants the LogDelivery group WRITE permits
+// delivery, once its Object Ownership lets ACLs count; TargetGrants on
+// such a target are refused as not implemented, not stored and ignored.
+func TestLogDeliveryPermittedByACL(t *testing.T) {
+	s := newLoggingServer(t)
+	grants := `<BucketLoggingStatus><LoggingEnabled><TargetBucket>closed</TargetBucket><TargetPrefix/><TargetGrants><Grant>` +
+		`<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee>` +
+		`<Permission>READ</Permission></Grant></TargetGrants></LoggingEnabled></BucketLoggingStatus>`
+	step := func(what string, rec *httptest.ResponseRecorder, status int, code string) {
+		t.Helper()
+		if rec.Code != status || code != "" && errorCode(t, rec) != code {
+			t.Fatalf("%s: %d %s, want %d %s", what, rec.Code, rec.Body, status, code)
+		}
+	}
+	step("before the ACL", s.putLogging(t, loggingDoc("closed", "x/")), 400, "InvalidTargetBucketForLogging")
+	ownership := `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`
+	step("ownership", s.send(t, fzNewRequest(http.MethodPut, "/closed?ownershipControls", nil, []byte(ownership)), false), 200, "")
+	step("ACLs on, no grant yet", s.putLogging(t, loggingDoc("closed", "x/")), 400, "InvalidTargetBucketForLogging")
+	acl := fzNewRequest(http.MethodPut, "/closed?acl", http.Header{"X-Amz-Acl": {"log-delivery-write"}}, nil)
+	step("log-delivery-write", s.send(t, acl, false), 200, "")
+	step("granted", s.putLogging(t, loggingDoc("closed", "x/")), 200, "")
+	step("target grants", s.putLogging(t, grants), 501, "NotImplemented")
+	enforced := `<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>`
+	step("back to enforced", s.send(t, fzNewRequest(http.MethodPut, "/closed?ownershipControls", nil, []byte(enforced)), false), 400, "")
 }
 
 func TestGetBucketLogging(t *testing.T) {

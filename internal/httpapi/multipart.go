@@ -21,14 +21,14 @@ type initiateResult struct {
 
 func (s *Server) createMultipartUpload(rq *request) (response, error) {
 	h := rq.http.Header
-	if err := checkCannedACL(h); err != nil {
-		return nil, err
-	}
 	if err := checkStorageClass(h); err != nil {
 		return nil, err
 	}
-	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type"))}
-	var err error
+	acl, err := s.newObjectACL(rq, h.Get)
+	if err != nil {
+		return nil, err
+	}
+	opts := object.UploadOptions{Attrs: attrsFromHeaders(h), ChecksumType: strings.ToUpper(h.Get("x-amz-checksum-type")), ACL: acl}
 	if opts.ChecksumAlgorithm, err = checksumAlgorithm(h); err != nil {
 		return nil, err
 	}
@@ -252,8 +252,13 @@ func (s *Server) listParts(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	owners, err := s.versionOwners(rq)
+	if err != nil {
+		return nil, err
+	}
+	own := owners.of(res.Upload.ACL)
 	doc := listPartsResult{
-		Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: uploadID, Initiator: s.owner(), Owner: s.owner(),
+		Xmlns: s3Namespace, Bucket: rq.bucket, Key: rq.key, UploadID: uploadID, Initiator: own, Owner: own,
 		StorageClass: storageClassName(res.Upload.Attrs), PartNumberMarker: marker, NextPartNumberMarker: res.NextMarker, MaxParts: maxParts,
 		IsTruncated: res.IsTruncated,
 	}
@@ -325,9 +330,14 @@ func (s *Server) listMultipartUploads(rq *request) (response, error) {
 	for _, cp := range res.CommonPrefixes {
 		doc.CommonPrefixes = append(doc.CommonPrefixes, commonPrefix{Prefix: p.encode(cp)})
 	}
+	owners, err := s.versionOwners(rq)
+	if err != nil {
+		return nil, err
+	}
 	for _, u := range res.Uploads {
+		own := owners.of(u.ACL)
 		doc.Uploads = append(doc.Uploads, uploadItem{
-			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: s.owner(), Owner: s.owner(), StorageClass: storageClassName(u.Attrs),
+			Key: p.encode(u.Key), UploadID: u.UploadID, Initiator: own, Owner: own, StorageClass: storageClassName(u.Attrs),
 			Initiated:      u.Initiated.Format(isoMillis),
 			objectChecksum: objectChecksum{ChecksumAlgorithm: string(u.ChecksumAlgorithm), ChecksumType: u.ChecksumType},
 		})

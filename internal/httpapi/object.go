@@ -61,14 +61,14 @@ func (s *Server) putObject(rq *request) (response, error) {
 	if err := checkStorageClass(h); err != nil {
 		return nil, err
 	}
-	if err := checkCannedACL(h); err != nil {
+	acl, err := s.newObjectACL(rq, h.Get)
+	if err != nil {
 		return nil, err
 	}
 	if isSnowball(h) {
-		return s.extractSnowball(rq)
+		return s.extractSnowball(rq, acl)
 	}
-	opts := object.PutOptions{Size: rq.bodyLength, Attrs: attrsFromHeaders(h), Cond: writeConditions(h)}
-	var err error
+	opts := object.PutOptions{Size: rq.bodyLength, Attrs: attrsFromHeaders(h), Cond: writeConditions(h), ACL: acl}
 	if opts.ContentMD5, err = contentMD5(h); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,11 @@ func (st *authzState) denial() error {
 // they are.
 var headerConditionKeys = []struct{ key, header string }{
 	{"s3:x-amz-acl", "X-Amz-Acl"},
+	{"s3:x-amz-grant-read", "X-Amz-Grant-Read"},
+	{"s3:x-amz-grant-write", "X-Amz-Grant-Write"},
+	{"s3:x-amz-grant-read-acp", "X-Amz-Grant-Read-Acp"},
+	{"s3:x-amz-grant-write-acp", "X-Amz-Grant-Write-Acp"},
+	{"s3:x-amz-grant-full-control", "X-Amz-Grant-Full-Control"},
 	{"s3:x-amz-server-side-encryption", "X-Amz-Server-Side-Encryption"},
 	{"s3:x-amz-server-side-encryption-aws-kms-key-id", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"},
 	{"s3:x-amz-server-side-encryption-customer-algorithm", "X-Amz-Server-Side-Encryption-Customer-Algorithm"},

@@ -215,10 +215,16 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return nil, err
 	}
 	// A form's acl field is what x-amz-acl is to a PUT.
-	if !ownerOnlyACL(f.Get("acl")) {
-		return nil, s3err.ErrACLNotSupported
+	acl, err := s.newObjectACL(rq, func(name string) string {
+		if name == "x-amz-acl" {
+			return f.Get("acl")
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
 	}
-	opts := object.PutOptions{SizeUnknown: true, Attrs: formAttrs(f)}
+	opts := object.PutOptions{SizeUnknown: true, Attrs: formAttrs(f), ACL: acl}
 	// A form's x-amz-checksum-* field is what the header is to a PUT: the
 	// file is verified against it, and the answer names the checksum.
 	sums := http.Header{}

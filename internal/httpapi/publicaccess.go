@@ -14,9 +14,10 @@ import (
 // S3 Block Public Access, per bucket (?publicAccessBlock), and the bucket
 // policy status (?policyStatus).
 //
-// ACLs are disabled on every kura bucket (a grant beyond the owner is
-// refused), so BlockPublicAcls and IgnorePublicAcls hold whatever their
-// value; they are stored and reported. BlockPublicPolicy refuses a public
+// BlockPublicAcls refuses a write of a public ACL (one granting anything
+// to AllUsers or AuthenticatedUsers) to the bucket or its objects;
+// IgnorePublicAcls makes such grants count for nothing in access
+// decisions (acl.go, aclauthz.go). BlockPublicPolicy refuses a public
 // bucket policy; RestrictPublicBuckets keeps a public bucket policy from
 // granting anything to anonymous callers. Every kura user belongs to the
 // bucket owner's account, which AWS's restriction still lets in.

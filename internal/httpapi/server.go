@@ -98,6 +98,10 @@ type Config struct {
 	// AccessLog, when set, queues the access log records of requests on
 	// buckets whose logging is enabled (accessrecord.go).
 	AccessLog *accesslog.Service
+	// DefaultObjectOwnership is the Object Ownership of buckets without
+	// a setting of their own (ownership.go); "" means
+	// BucketOwnerEnforced, as on AWS.
+	DefaultObjectOwnership string
 }
 
 // Server is the S3 API as an http.Handler.
@@ -126,6 +130,8 @@ type Server struct {
 	// replTargets and replication serve bucket replication.
 	replTargets ReplicationTargets
 	replication ReplicationEngine
+	// defaultOwnership is the Object Ownership of buckets without one.
+	defaultOwnership string
 	// Limits (limits.go).
 	slots       chan struct{}
 	slotWait    time.Duration
@@ -172,6 +178,10 @@ func New(cfg Config) *Server {
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
 	s.accessLog = cfg.AccessLog
+	s.defaultOwnership = cfg.DefaultObjectOwnership
+	if !ValidObjectOwnership(s.defaultOwnership) {
+		s.defaultOwnership = ownerEnforced
+	}
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
 	}

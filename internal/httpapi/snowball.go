@@ -27,7 +27,8 @@ func isSnowball(h http.Header) bool {
 // one atomic commit: an archive with an unsafe name, a damaged entry, too
 // many entries or a key the caller may not put (each is a PutObject of
 // its key) stores nothing.
-func (s *Server) extractSnowball(rq *request) (response, error) {
+// Every extracted object gets acl, the request's (see newObjectACL).
+func (s *Server) extractSnowball(rq *request, acl []byte) (response, error) {
 	enc, err := s.writeEncryption(rq)
 	if err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func (s *Server) extractSnowball(rq *request) (response, error) {
 		return batch.Add(object.BatchEntry{
 			Key:  e.Key,
 			Body: e.Body,
-			Opts: object.PutOptions{Size: e.Size, Attrs: object.Attrs{ContentType: "binary/octet-stream"}, Encryption: enc},
+			Opts: object.PutOptions{Size: e.Size, Attrs: object.Attrs{ContentType: "binary/octet-stream"}, Encryption: enc, ACL: acl},
 		})
 	}, snowball.WithMaxTotalSize(maxSnowballExtracted))
 	if err == nil {

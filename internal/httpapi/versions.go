@@ -99,10 +99,14 @@ func (s *Server) listObjectVersions(rq *request) (response, error) {
 	if p.urlEncode {
 		doc.EncodingType = "url"
 	}
+	owners, err := s.versionOwners(rq)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range res.Versions {
 		item := versionItem{
 			XMLName: xml.Name{Local: "Version"}, Key: p.encode(v.Key), VersionID: v.VersionID, IsLatest: v.IsLatest,
-			LastModified: v.LastModified.UTC().Format(isoMillis), Owner: s.owner(),
+			LastModified: v.LastModified.UTC().Format(isoMillis), Owner: owners.of(v.ACL),
 		}
 		if v.IsDeleteMarker {
 			item.XMLName.Local = "DeleteMarker"

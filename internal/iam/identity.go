@@ -17,6 +17,11 @@ type Identity struct {
 	// or of a service account's parent.
 	Username string
 	Root     bool
+	// CanonicalID is the ACL grantee the caller acts as: its user's
+	// (a service account's or session's parent's). It is empty for the
+	// root user and whatever acts for it, whose canonical ID is the
+	// S3 layer's owner ID.
+	CanonicalID string
 	// Policies are the identity policies of the user and its groups.
 	Policies []*policy.Policy
 	// Session narrows Policies when set (service account inline policy,
@@ -119,6 +124,7 @@ func (s *Store) loadIdentity(ctx context.Context, access string) (*Identity, err
 				return s3err.ErrInvalidAccessKeyID.WithMessage("The access key is disabled.")
 			}
 		}
+		id.CanonicalID = CanonicalID(owner.AccessKey)
 		return s.collectPolicies(r, owner, id)
 	})
 	return id, err

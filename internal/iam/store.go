@@ -38,6 +38,8 @@ type User struct {
 	Status    string   `json:"status"`
 	Policies  []string `json:"policies,omitempty"`
 	Groups    []string `json:"groups,omitempty"`
+	// Email, optional, names the user in ACL grants by email address.
+	Email string `json:"email,omitempty"`
 	// Parent is the user a service account acts for; its access is the
 	// parent's, narrowed by SessionPolicy when set.
 	Parent        string          `json:"parent,omitempty"`

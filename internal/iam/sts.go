@@ -246,7 +246,7 @@ func (s *Store) sessionIdentity(ctx context.Context, access, token string) (*Ide
 		return nil, err
 	}
 	id := &Identity{
-		AccessKey: access, Username: parent.Username, Root: parent.Root, Policies: parent.Policies, Session: parent.Session,
+		AccessKey: access, Username: parent.Username, Root: parent.Root, CanonicalID: parent.CanonicalID, Policies: parent.Policies, Session: parent.Session,
 		secret: s.sessionSecret(access), expires: expires, session: &c,
 	}
 	if len(c.Policy) > 0 {

@@ -100,7 +100,7 @@ func (b *Batch) Add(e BatchEntry) error {
 	}
 	s.rec.Info = ObjectInfo{
 		Size: opts.Size, ETag: etag, LastModified: l.opts.Now().UTC(), Attrs: opts.Attrs,
-		Checksums: checksumMap(sumReq.Algorithm, sum), ChecksumType: ChecksumFullObject, Tags: opts.Tags,
+		Checksums: checksumMap(sumReq.Algorithm, sum), ChecksumType: ChecksumFullObject, Tags: opts.Tags, ACL: opts.ACL,
 		Retention: opts.Retention, LegalHold: opts.LegalHold, SSE: sse,
 	}
 	b.staged = append(b.staged, s)

@@ -19,7 +19,7 @@ func (l *Layer) CreateBucket(ctx context.Context, name string, opts CreateBucket
 	if region == "" {
 		region = l.opts.Region
 	}
-	info := BucketInfo{Name: name, Created: l.opts.Now().UTC(), Region: region}
+	info := BucketInfo{Name: name, Created: l.opts.Now().UTC(), Region: region, Owner: opts.Owner}
 	if opts.ObjectLock {
 		info.ObjectLock, info.Versioning = true, VersioningEnabled
 	}
@@ -27,13 +27,19 @@ func (l *Layer) CreateBucket(ctx context.Context, name string, opts CreateBucket
 	if err != nil {
 		return err
 	}
+	if len(opts.Configs) > 0 {
+		defer l.configs.bump() // after the commit: see configCache
+	}
 	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(name)}}, func(tx meta.Txn) error {
 		if _, err := tx.Get(bucketKey(name)); err == nil {
 			return s3err.ErrBucketAlreadyOwnedByYou
 		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
-		return tx.Set(bucketKey(name), val)
+		if err := tx.Set(bucketKey(name), val); err != nil {
+			return err
+		}
+		return setInitialConfigs(tx, name, opts.Configs)
 	})
 }
 
@@ -131,4 +137,20 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 		}
 		return tx.Delete(bucketKey(name))
 	})
+}
+
+// setInitialConfigs stores the documents a bucket is created with.
+func setInitialConfigs(tx meta.Txn, bucket string, docs map[string][]byte) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := meta.BumpGeneration(tx, ConfigGenerationKey); err != nil {
+		return err
+	}
+	for name, doc := range docs {
+		if err := tx.Set(configKey(bucket, name), doc); err != nil {
+			return err
+		}
+	}
+	return nil
 }

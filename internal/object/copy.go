@@ -32,6 +32,8 @@ type CopyOptions struct {
 	Attrs           Attrs
 	ReplaceTags     bool
 	Tags            map[string]string
+	// ACL is the copy's: a copy never keeps its source's ACL.
+	ACL []byte
 	// Cond are conditional-write preconditions on the destination.
 	Cond Conditions
 	// Retention and LegalHold lock the copy; a copy does not inherit the
@@ -199,6 +201,7 @@ func (l *Layer) copyShared(ctx context.Context, src CopySource, dstBucket, dstKe
 		if opts.ReplaceTags {
 			rec.Info.Tags = opts.Tags
 		}
+		rec.Info.ACL = opts.ACL
 		if sum != nil {
 			rec.Info.Checksums = map[string]string{string(sum.alg): sum.value}
 			rec.Info.ChecksumType = ChecksumFullObject
@@ -325,7 +328,7 @@ func (l *Layer) copyReencrypt(ctx context.Context, src CopySource, dstBucket, ds
 		return ObjectInfo{}, s3err.ErrCopySourceSSETooLarge
 	}
 	put := PutOptions{
-		Size: obj.Info.Size, Attrs: obj.Info.Attrs, Tags: obj.Info.Tags, Cond: opts.Cond,
+		Size: obj.Info.Size, Attrs: obj.Info.Attrs, Tags: obj.Info.Tags, ACL: opts.ACL, Cond: opts.Cond,
 		Retention: opts.Retention, LegalHold: opts.LegalHold, Encryption: opts.Encryption,
 		eventName: EventCopy,
 	}

@@ -19,6 +19,7 @@ const (
 	// EventDeleteNoOp is MinIO's: a delete of a key that was not there.
 	EventDeleteNoOp    = "s3:ObjectRemoved:NoOP"
 	EventTaggingPut    = "s3:ObjectTagging:Put"
+	EventACLPut        = "s3:ObjectAcl:Put"
 	EventTaggingDelete = "s3:ObjectTagging:Delete"
 	EventRetentionPut  = "s3:ObjectCreated:PutRetention"
 	EventLegalHoldPut  = "s3:ObjectCreated:PutLegalHold"

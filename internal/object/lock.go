@@ -47,6 +47,11 @@ type CreateBucketOptions struct {
 	Region string
 	// ObjectLock enables object lock, which implies versioning.
 	ObjectLock bool
+	// Owner is the canonical ID of the creator (BucketInfo.Owner).
+	Owner string
+	// Configs are configuration documents the bucket is created with,
+	// by name, stored in the same transaction.
+	Configs map[string][]byte
 }
 
 func validMode(mode string) bool { return mode == LockGovernance || mode == LockCompliance }

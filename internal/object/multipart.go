@@ -71,6 +71,7 @@ type Upload struct {
 	Initiated time.Time         `json:"initiated"`
 	Attrs     Attrs             `json:"attrs"`
 	Tags      map[string]string `json:"tags,omitempty"`
+	ACL       []byte            `json:"acl,omitempty"`
 	Retention Retention         `json:"retention,omitzero"`
 	LegalHold bool              `json:"legalHold,omitempty"`
 	// ChecksumAlgorithm, when set, is computed for every part and
@@ -86,8 +87,10 @@ type Upload struct {
 
 // UploadOptions describe CreateMultipartUpload.
 type UploadOptions struct {
-	Attrs             Attrs
-	Tags              map[string]string
+	Attrs Attrs
+	Tags  map[string]string
+	// ACL is the completed version's (see ObjectInfo.ACL).
+	ACL               []byte
 	Retention         Retention
 	LegalHold         bool
 	ChecksumAlgorithm checksum.Algorithm
@@ -195,7 +198,7 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 	}
 	up := Upload{
 		SSE:      sse,
-		UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: opts.Attrs, Tags: opts.Tags,
+		UploadID: newUID(), Initiated: l.opts.Now().UTC(), Attrs: opts.Attrs, Tags: opts.Tags, ACL: opts.ACL,
 		Retention: opts.Retention, LegalHold: opts.LegalHold,
 		ChecksumAlgorithm: opts.ChecksumAlgorithm, ChecksumType: sumType, Replica: opts.Replica,
 	}
@@ -520,6 +523,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 			LastModified: l.opts.Now().UTC(),
 			Attrs:        up.Attrs,
 			Tags:         up.Tags,
+			ACL:          up.ACL,
 			PartsCount:   len(list),
 			Retention:    up.Retention,
 			LegalHold:    up.LegalHold,

@@ -144,6 +144,7 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 		Checksums:    checksumMap(sumReq.Algorithm, sum),
 		ChecksumType: ChecksumFullObject,
 		Tags:         opts.Tags,
+		ACL:          opts.ACL,
 		Retention:    opts.Retention,
 		LegalHold:    opts.LegalHold,
 		SSE:          sse,

@@ -62,6 +62,7 @@ const (
 	fRestoreOngoing     = 37 // present (empty) while a restore is copying the data back
 	fReplica            = 38 // present (empty) on a version written by replication
 	fReplTarget         = 39 // one field per replication target: uvarint(len(arn)) arn status
+	fACL                = 40 // the version's ACL, as the S3 layer encoded it
 )
 
 var errBadRecord = errors.New("object: malformed metadata record")
@@ -200,6 +201,9 @@ func (r *record) encode() []byte {
 	b = appendPairs(b, fChecksum, in.Checksums)
 	b = appendString(b, fChecksumType, in.ChecksumType)
 	b = appendPairs(b, fTag, in.Tags)
+	if in.ACL != nil {
+		b = appendField(b, fACL, in.ACL)
+	}
 	if in.IsDeleteMarker {
 		b = appendField(b, fDeleteMarker, nil)
 	}
@@ -354,6 +358,8 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 				*m = make(map[string]string)
 			}
 			(*m)[name] = val
+		case fACL:
+			in.ACL = append([]byte(nil), v...)
 		case fBlobID:
 			r.BlobID = string(v)
 		case fInline:

@@ -57,6 +57,20 @@ func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, vid string, tags
 	return info.VersionID, err
 }
 
+// PutObjectACL replaces the ACL of a version of bucket/key (the latest
+// when vid is ""); the data and the other metadata stay as they are. It
+// returns the id of the version it changed.
+func (l *Layer) PutObjectACL(ctx context.Context, bucket, key, vid string, acl []byte) (string, error) {
+	info, err := l.updateRecord(ctx, bucket, key, vid, EventACLPut, func(rec *record) error {
+		if rec.Info.IsDeleteMarker {
+			return s3err.ErrMethodNotAllowed
+		}
+		rec.Info.ACL = acl
+		return nil
+	})
+	return info.VersionID, err
+}
+
 // DeleteObjectTags removes every tag of bucket/key, and returns the id of
 // the version it changed.
 func (l *Layer) DeleteObjectTags(ctx context.Context, bucket, key, vid string) (string, error) {
@@ -87,8 +101,12 @@ func (l *Layer) updateRecord(ctx context.Context, bucket, key, vid, event string
 		if err := change(&rec); err != nil {
 			return err
 		}
-		if err := l.replicate(ctx, tx, ChangeMetadata, bucket, key, event, &rec); err != nil {
-			return err
+		// An ACL names this server's users, so a replica keeps the
+		// destination's own: ACL changes are not replicated.
+		if event != EventACLPut {
+			if err := l.replicate(ctx, tx, ChangeMetadata, bucket, key, event, &rec); err != nil {
+				return err
+			}
 		}
 		info = rec.Info
 		if err := l.recordEvent(ctx, tx, event, bucket, key, rec.Info); err != nil {

@@ -46,6 +46,10 @@ type ObjectInfo struct {
 	ChecksumAlgorithm checksum.Algorithm
 	// Tags are the object's tag set; nil when listing without metadata.
 	Tags map[string]string
+	// ACL is the version's access control list (its owner and grants),
+	// encoded by the S3 layer, which alone interprets it; nil when the
+	// version has none of its own.
+	ACL []byte
 	// PartsCount is the number of parts of a multipart object, else 0.
 	PartsCount int
 	// IsDeleteMarker marks a delete marker of a versioned bucket.
@@ -102,6 +106,9 @@ type BucketInfo struct {
 	ObjectLock bool `json:"objectLock,omitempty"`
 	// LockDefault is the object lock rule for new versions.
 	LockDefault DefaultRetention `json:"lockDefault,omitzero"`
+	// Owner is the canonical ID of the bucket's creator; "" for buckets
+	// created before owners were recorded, which are the root user's.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Conditions are the HTTP preconditions of a request. Zero fields are
@@ -144,6 +151,9 @@ type PutOptions struct {
 	Checksum ChecksumRequest
 	// Tags is the tag set to store with the object.
 	Tags map[string]string
+	// ACL is the access control list to store with the version (see
+	// ObjectInfo.ACL).
+	ACL []byte
 	// Retention and LegalHold lock the new version (object lock
 	// buckets); without a retention the bucket's default applies.
 	Retention Retention

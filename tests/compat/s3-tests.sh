@@ -257,7 +257,9 @@ EOF
 }
 
 if [ -z "$minio" ]; then
-  [ "$lifecycle" = 1 ] && kura_args=(--lifecycle-day "${lc_interval}s")
+  # The suite assumes buckets with ACLs enabled, as RGW's are.
+  kura_args=(--default-object-ownership ObjectWriter)
+  [ "$lifecycle" = 1 ] && kura_args+=(--lifecycle-day "${lc_interval}s")
   start_server "" "$root_key" "$root_secret" ""
   admin() {
     local secure=()
@@ -265,11 +267,11 @@ if [ -z "$minio" ]; then
     SSL_CERT_FILE="$work/data/tls/public.crt" \
       "$kura" admin --endpoint "$addr" --access-key "$root_key" --secret-key "$root_secret" "${secure[@]}" "$@" >/dev/null
   }
-  admin user add "$main_key" "$main_secret"
+  admin user add "$main_key" "$main_secret" --email main@example.com
   admin policy attach readwrite --user "$main_key"
-  admin user add "$alt_key" "$alt_secret"
+  admin user add "$alt_key" "$alt_secret" --email alt@example.com
   admin policy attach readwrite --user "$alt_key"
-  admin user add "$tenant_key" "$tenant_secret"
+  admin user add "$tenant_key" "$tenant_secret" --email tenant@example.com
   admin policy attach readwrite --user "$tenant_key"
   # The suite's default SSE-KMS key ids.
   admin kms key create testkey-1

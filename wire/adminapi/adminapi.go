@@ -15,6 +15,10 @@ type User struct {
 	Status    string   `json:"status"`
 	Policies  []string `json:"policies,omitempty"`
 	Groups    []string `json:"groups,omitempty"`
+	// CanonicalID names the user (a service account: its parent) in
+	// ACL grants; Email, when set, names it too.
+	CanonicalID string `json:"canonicalId,omitempty"`
+	Email       string `json:"email,omitempty"`
 	// Parent is the user a service account acts for.
 	Parent string `json:"parent,omitempty"`
 	// SessionPolicy narrows a service account's access, when set.
@@ -64,6 +68,14 @@ type ScrubReport struct {
 // AddUser is the body of a call creating a user.
 type AddUser struct {
 	SecretKey string `json:"secretKey"`
+	// Email, optional, names the user in ACL grants.
+	Email string `json:"email,omitempty"`
+}
+
+// UserEmail is the body of a call setting (or, empty, clearing) a
+// user's email address.
+type UserEmail struct {
+	Email string `json:"email"`
 }
 
 // UserStatus is the body of a call enabling ("enabled") or disabling

@@ -138,13 +138,20 @@ func (p *Policy) EvaluateIdentity(r Request) Decision {
 // refuses it; otherwise an Allow in any of them grants it; otherwise it is
 // refused. bucket may be nil, as may any identity policy.
 func EvaluateAll(r Request, identity []*Policy, bucket *Policy) bool {
+	return Decide(r, identity, bucket) == Allowed
+}
+
+// Decide is EvaluateAll's decision, which tells an explicit Deny
+// (Denied) from no applicable statement (NotApplicable), where other
+// grants (S3 ACLs) may still allow.
+func Decide(r Request, identity []*Policy, bucket *Policy) Decision {
 	decision := NotApplicable
 	for _, p := range identity {
 		if decision = combine(decision, p.EvaluateIdentity(r)); decision == Denied {
-			return false
+			return Denied
 		}
 	}
-	return combine(decision, bucket.Evaluate(r)) == Allowed
+	return combine(decision, bucket.Evaluate(r))
 }
 
 // combine merges the decisions of two policies: Denied beats Allowed,
