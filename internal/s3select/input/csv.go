@@ -489,6 +489,25 @@ func (r *CSVRecord) TextColumn(name string, caseSensitive bool) (string, bool) {
 	return r.TextPosition(i)
 }
 
+// Header is the header that names the record's columns (FileHeaderInfo
+// USE), shared by every record of the object, or nil.
+func (r *CSVRecord) Header() any {
+	if r.header == nil || !r.header.use {
+		return nil
+	}
+	return r.header
+}
+
+// ColumnIndex is the position of the one field the header names name, as
+// TextColumn finds it; false when there is none, or several.
+func (r *CSVRecord) ColumnIndex(name string, caseSensitive bool) (int, bool) {
+	if r.header == nil || !r.header.use {
+		return 0, false
+	}
+	i := r.header.index(name, caseSensitive)
+	return i, i >= 0
+}
+
 // Position is TextPosition as an sql.Record.
 func (r *CSVRecord) Position(i int) (any, bool) {
 	s, ok := r.TextPosition(i)

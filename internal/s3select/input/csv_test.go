@@ -309,3 +309,69 @@ func TestCSVEndsAtBufferEdge(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluatorFollowsHeader evaluates one query over the records of two
+// objects whose headers put the columns in different places, in turns:
+// the evaluator's positions of named columns must follow the header.
+func TestEvaluatorFollowsHeader(t *testing.T) {
+	q, err := sql.Parse("SELECT s.b, s.\"A\" FROM S3Object s WHERE s.absent IS MISSING")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s3select.InputSerialization{CSV: &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderUse}}
+	open := func(src string) Reader {
+		rd, err := NewReader(strings.NewReader(src), Config{Input: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rd
+	}
+	first := open("A,b\n1,2\n3,4\n")
+	second := open("b,x,A\n5,6,7\n8,9,10\n")
+	ev := q.NewEvaluator()
+	var got []string
+	for range 2 {
+		for _, rd := range []Reader{first, second} {
+			rec, err := rd.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			row, keep, err := ev.Eval(rec)
+			if err != nil || !keep {
+				t.Fatalf("keep %v, err %v", keep, err)
+			}
+			got = append(got, row[0].Value.(string)+" "+row[1].Value.(string))
+		}
+	}
+	if want := "2 1|5 7|4 3|8 10"; strings.Join(got, "|") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, "|"), want)
+	}
+}
+
+// TestEvaluatorAmbiguousColumn: a name that two header fields match is
+// MISSING and makes the reader report AmbiguousFieldName.
+func TestEvaluatorAmbiguousColumn(t *testing.T) {
+	q, err := sql.Parse("SELECT s.id FROM S3Object s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s3select.InputSerialization{CSV: &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderUse}}
+	rd, err := NewReader(strings.NewReader("id,ID\n1,2\n3,4\n"), Config{Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := rd.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, _, err := q.NewEvaluator().Eval(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !row[0].Missing {
+		t.Errorf("an ambiguous column gave %v", row[0].Value)
+	}
+	if err := rd.(*CSVReader).Ambiguous(); code(err) != "AmbiguousFieldName" {
+		t.Errorf("Ambiguous() = %v", err)
+	}
+}

@@ -40,6 +40,23 @@ type TextRecord interface {
 	TextPosition(i int) (string, bool)
 }
 
+// HeaderRecord is a TextRecord whose named columns are found by a header
+// that many records share, as a CSV object's records share its first
+// line. The evaluator then looks each name up once per header rather
+// than once per record.
+type HeaderRecord interface {
+	TextRecord
+	// Header identifies the header that names the record's columns;
+	// records with the same (comparable, non-nil) Header find every
+	// name at the same position. nil: no header to share.
+	Header() any
+	// ColumnIndex is the position where TextColumn finds the column
+	// called name in every record of the header, or false when it has
+	// none to give (no such column, or several): the evaluator then asks
+	// TextColumn each time, which says which.
+	ColumnIndex(name string, caseSensitive bool) (int, bool)
+}
+
 // Column is one column of an output row. Missing marks a value that does
 // not exist (MISSING in S3 Select): JSON output leaves such members out,
 // CSV output writes an empty field.
@@ -57,7 +74,17 @@ type Evaluator struct {
 	row  []Column
 	aggs []aggState
 	now  func() time.Time
+	// header is the Header of the records whose column positions cols
+	// holds, by pathExpr slot: a position, or unknownColumn or
+	// askColumn.
+	header any
+	cols   []int
 }
+
+const (
+	unknownColumn = -1 // not looked up yet under this header
+	askColumn     = -2 // no position: ask TextColumn for each record
+)
 
 // NewEvaluator returns an evaluator with fresh aggregate state.
 func (q *Query) NewEvaluator() *Evaluator {
@@ -196,10 +223,56 @@ type scope struct {
 	root   value
 	rooted bool // FROM S3Object[*].path: resolve in root
 	final  bool // Finish: aggregates give their results
+	// header is rec when its column positions are in the evaluator's
+	// cols: their Header is the one cols was filled under.
+	header HeaderRecord
+}
+
+// useHeader makes cols hold positions under header, forgetting those of
+// another.
+func (ev *Evaluator) useHeader(header any) {
+	if ev.cols != nil && ev.header == header {
+		return
+	}
+	ev.header = header
+	if ev.cols == nil {
+		ev.cols = make([]int, len(ev.q.paths))
+	}
+	state := unknownColumn
+	if header == nil {
+		state = askColumn
+	}
+	for i := range ev.cols {
+		ev.cols[i] = state
+	}
+}
+
+// textColumn is the text of column e.name, from its position under the
+// record's header when there is one.
+func (ev *Evaluator) textColumn(e *pathExpr, r scope) (string, bool) {
+	if r.header == nil {
+		return r.text.TextColumn(e.name, e.cs)
+	}
+	i := ev.cols[e.slot]
+	if i == unknownColumn {
+		i = askColumn
+		if at, ok := r.header.ColumnIndex(e.name, e.cs); ok {
+			i = at
+		}
+		ev.cols[e.slot] = i
+	}
+	if i == askColumn {
+		return r.text.TextColumn(e.name, e.cs)
+	}
+	return r.text.TextPosition(i)
 }
 
 func (ev *Evaluator) scope(rec Record) scope {
 	if len(ev.q.from) == 0 {
+		if hr, ok := rec.(HeaderRecord); ok {
+			ev.useHeader(hr.Header())
+			return scope{rec: rec, text: hr, header: hr}
+		}
 		text, _ := rec.(TextRecord)
 		return scope{rec: rec, text: text}
 	}
@@ -228,7 +301,7 @@ func (ev *Evaluator) resolve(e *pathExpr, r scope) value {
 		if e.base == basePosition {
 			str, ok = r.text.TextPosition(e.index)
 		} else {
-			str, ok = r.text.TextColumn(e.name, e.cs)
+			str, ok = ev.textColumn(e, r)
 		}
 		if !ok {
 			return missingV
