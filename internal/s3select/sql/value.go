@@ -150,6 +150,15 @@ func (v value) number() (value, bool) {
 // strings compared with numbers are not numbers. Hex, underscores, Inf
 // and NaN, which strconv accepts, are not numbers here.
 func parseNumber(s string) (value, bool) {
+	if v, ok := parseShortNumber(s); ok {
+		return v, true
+	}
+	return parseAnyNumber(s)
+}
+
+// parseAnyNumber is parseNumber for every form: spaces around, exponents,
+// long digit strings.
+func parseAnyNumber(s string) (value, bool) {
 	s = strings.TrimSpace(s)
 	integer, ok := decimalSyntax(s)
 	if !ok {
@@ -163,6 +172,60 @@ func parseNumber(s string) (value, bool) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil { // beyond float64's range
 		return missingV, false
+	}
+	return floatV(f), true
+}
+
+// exactPow10 are the powers of ten a float64 holds exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseShortNumber reads the numbers most fields hold, [+-]digits
+// [.digits] without spaces or exponent, in one pass: integers of up to
+// 18 digits, and decimals of up to 15 digits, which a float64 holds
+// exactly as digits/10^n. One IEEE division of two exact values is
+// correctly rounded, so the result is strconv.ParseFloat's to the bit.
+// Anything else is false, for parseNumber's general path.
+func parseShortNumber(s string) (value, bool) {
+	i := 0
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		i++
+	}
+	var m uint64
+	digits, frac := 0, -1 // frac: digits after the point, -1 before it
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits++; digits > 18 {
+				return missingV, false
+			}
+			m = m*10 + uint64(c-'0')
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return missingV, false
+		}
+	}
+	switch {
+	case digits == 0:
+		return missingV, false
+	case frac < 0:
+		n := int64(m)
+		if neg {
+			n = -n
+		}
+		return intV(n), true
+	case digits > 15:
+		return missingV, false
+	}
+	f := float64(m) / exactPow10[frac]
+	if neg {
+		f = -f
 	}
 	return floatV(f), true
 }
