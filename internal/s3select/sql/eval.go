@@ -108,7 +108,8 @@ func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
 	if ev.q.unnest {
 		return nil, false, evalErr(s3err.ErrUnsupportedSQLStructure, "A FROM path with wildcards yields a row per value; the caller must use EvalEach.")
 	}
-	return ev.evalIn(ev.scope(rec))
+	r := ev.scope(rec)
+	return ev.evalIn(&r)
 }
 
 // EvalEach evaluates rec and calls emit with each row it yields, as Eval
@@ -126,7 +127,7 @@ func (ev *Evaluator) EvalEach(rec Record, emit func(row []Column) error) error {
 		return emit(row)
 	}
 	return fromRoots(fromAny(rec.Document()), ev.q.from, func(root value) error {
-		row, keep, err := ev.evalIn(scope{rec: rec, rooted: true, root: root})
+		row, keep, err := ev.evalIn(&scope{rec: rec, rooted: true, root: root})
 		if err != nil || !keep {
 			return err
 		}
@@ -167,7 +168,7 @@ func fromRoots(v value, steps []step, yield func(value) error) error {
 	return yield(v)
 }
 
-func (ev *Evaluator) evalIn(r scope) ([]Column, bool, error) {
+func (ev *Evaluator) evalIn(r *scope) ([]Column, bool, error) {
 	q := ev.q
 	if q.where != nil {
 		w, err := ev.eval(q.where, r)
@@ -204,7 +205,7 @@ func (ev *Evaluator) Finish() ([]Column, error) {
 	if !ev.q.hasAgg {
 		return nil, nil
 	}
-	r := scope{final: true}
+	r := &scope{final: true}
 	for i, it := range ev.q.items {
 		v, err := ev.eval(it.e, r)
 		if err != nil {
@@ -249,7 +250,7 @@ func (ev *Evaluator) useHeader(header any) {
 
 // textColumn is the text of column e.name, from its position under the
 // record's header when there is one.
-func (ev *Evaluator) textColumn(e *pathExpr, r scope) (string, bool) {
+func (ev *Evaluator) textColumn(e *pathExpr, r *scope) (string, bool) {
 	if r.header == nil {
 		return r.text.TextColumn(e.name, e.cs)
 	}
@@ -279,7 +280,7 @@ func (ev *Evaluator) scope(rec Record) scope {
 	return scope{rec: rec, rooted: true, root: walk(fromAny(rec.Document()), ev.q.from)}
 }
 
-func (ev *Evaluator) resolve(e *pathExpr, r scope) value {
+func (ev *Evaluator) resolve(e *pathExpr, r *scope) value {
 	var v value
 	switch {
 	case e.base == baseRecord:
@@ -377,7 +378,7 @@ func walk(v value, steps []step) value {
 
 // eval evaluates e; an error gets the offset of the innermost expression
 // that failed.
-func (ev *Evaluator) eval(e expr, r scope) (value, error) {
+func (ev *Evaluator) eval(e expr, r *scope) (value, error) {
 	// Literals and paths, most of a query's nodes, cannot fail: they
 	// are answered here, a call shallower.
 	var v value
@@ -417,7 +418,7 @@ func locate(err error, pos int) error {
 	return &c
 }
 
-func (ev *Evaluator) evalNode(e expr, r scope) (value, error) {
+func (ev *Evaluator) evalNode(e expr, r *scope) (value, error) {
 	switch e := e.(type) {
 	case *literal:
 		return e.v, nil
@@ -468,7 +469,7 @@ func (ev *Evaluator) evalNode(e expr, r scope) (value, error) {
 	return missingV, evalErr(s3err.ErrUnsupportedSQLStructure, "")
 }
 
-func (ev *Evaluator) unary(e *unaryExpr, r scope) (value, error) {
+func (ev *Evaluator) unary(e *unaryExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil || x.isAbsent() {
 		return x, err
@@ -499,7 +500,7 @@ func (ev *Evaluator) unary(e *unaryExpr, r scope) (value, error) {
 	return n, nil
 }
 
-func (ev *Evaluator) binary(e *binaryExpr, r scope) (value, error) {
+func (ev *Evaluator) binary(e *binaryExpr, r *scope) (value, error) {
 	if e.op == tAnd || e.op == tOr {
 		return ev.logic(e, r)
 	}
@@ -559,7 +560,7 @@ func concatText(v value) (string, bool) {
 
 // logic is AND and OR with three-valued logic: FALSE AND x is FALSE and
 // TRUE OR x is TRUE whatever x is; otherwise NULL or MISSING wins.
-func (ev *Evaluator) logic(e *binaryExpr, r scope) (value, error) {
+func (ev *Evaluator) logic(e *binaryExpr, r *scope) (value, error) {
 	l, err := ev.eval(e.l, r)
 	if err != nil {
 		return l, err
@@ -683,7 +684,7 @@ func quoteShort(v value) string {
 	return strconv.Quote(s)
 }
 
-func (ev *Evaluator) like(e *likeExpr, r scope) (value, error) {
+func (ev *Evaluator) like(e *likeExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil {
 		return x, err
@@ -722,7 +723,7 @@ func (ev *Evaluator) like(e *likeExpr, r scope) (value, error) {
 	return boolV(lp.match(x.s) != e.not), nil
 }
 
-func (ev *Evaluator) between(e *betweenExpr, r scope) (value, error) {
+func (ev *Evaluator) between(e *betweenExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil {
 		return x, err
@@ -753,7 +754,7 @@ func (ev *Evaluator) between(e *betweenExpr, r scope) (value, error) {
 
 // in is x IN (list): TRUE when x equals a member; otherwise NULL when x
 // or a member is NULL, else FALSE.
-func (ev *Evaluator) in(e *inExpr, r scope) (value, error) {
+func (ev *Evaluator) in(e *inExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil || x.isAbsent() {
 		return x, err
@@ -778,7 +779,7 @@ func (ev *Evaluator) in(e *inExpr, r scope) (value, error) {
 	return boolV(e.not), nil
 }
 
-func (ev *Evaluator) caseOf(e *caseExpr, r scope) (value, error) {
+func (ev *Evaluator) caseOf(e *caseExpr, r *scope) (value, error) {
 	var subject value
 	if e.subject != nil {
 		var err error
@@ -890,7 +891,7 @@ func floatToInt(f float64, fail func() (value, error)) (value, error) {
 	return intV(int64(t)), nil
 }
 
-func (ev *Evaluator) call(e *callExpr, r scope) (value, error) {
+func (ev *Evaluator) call(e *callExpr, r *scope) (value, error) {
 	var argv [3]value
 	args := argv[:0]
 	if e.fn != fnCoalesce {
