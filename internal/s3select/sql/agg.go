@@ -115,4 +115,4 @@ func (st *aggState) result(fn aggFunc) value {
 	return st.best
 }
 
-func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.f) }
+func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.flt()) }

@@ -491,7 +491,7 @@ func (ev *Evaluator) unary(e *unaryExpr, r *scope) (value, error) {
 			}
 			return intV(-n.i), nil
 		}
-		return floatV(-n.f), nil
+		return floatV(-n.flt()), nil
 	}
 	n, ok := x.number()
 	if !ok {
@@ -819,7 +819,7 @@ func cast(x value, to kind) (value, error) {
 	case kInt:
 		switch x.k {
 		case kFloat:
-			return floatToInt(x.f, fail)
+			return floatToInt(x.flt(), fail)
 		case kBool:
 			return intV(x.i), nil
 		case kString:
@@ -830,7 +830,7 @@ func cast(x value, to kind) (value, error) {
 			if n.k == kInt {
 				return n, nil
 			}
-			return floatToInt(n.f, fail)
+			return floatToInt(n.flt(), fail)
 		}
 	case kFloat:
 		switch x.k {
@@ -850,7 +850,7 @@ func cast(x value, to kind) (value, error) {
 		case kInt:
 			return strV(strconv.FormatInt(x.i, 10)), nil
 		case kFloat:
-			return strV(formatFloat(x.f)), nil
+			return strV(formatFloat(x.flt())), nil
 		case kBool:
 			return strV(strconv.FormatBool(x.truth())), nil
 		case kTime:
@@ -861,7 +861,7 @@ func cast(x value, to kind) (value, error) {
 		case kInt:
 			return boolV(x.i != 0), nil
 		case kFloat:
-			return boolV(x.f != 0), nil
+			return boolV(x.flt() != 0), nil
 		case kString:
 			switch strings.ToLower(strings.TrimSpace(x.s)) {
 			case "true":
@@ -973,8 +973,8 @@ func stringArg(e *callExpr, v value) (string, error) {
 func intArg(e *callExpr, v value) (int64, error) {
 	n, ok := v.number()
 	if !ok || n.k != kInt {
-		if ok && n.f == math.Trunc(n.f) && math.Abs(n.f) < 1<<53 {
-			return int64(n.f), nil
+		if ok && n.flt() == math.Trunc(n.flt()) && math.Abs(n.flt()) < 1<<53 {
+			return int64(n.flt()), nil
 		}
 		return 0, evalErr(s3err.ErrIncorrectSQLFunctionArgumentType, "%s takes an integer, not %s %s.", e.name, v.k, quoteShort(v))
 	}

@@ -10,7 +10,7 @@ import (
 // sameNumber reports whether a and b are the same number of the same
 // kind, telling -0 from 0.
 func sameNumber(a, b value) bool {
-	return a.k == b.k && a.i == b.i && math.Float64bits(a.f) == math.Float64bits(b.f)
+	return a.k == b.k && a.i == b.i && math.Float64bits(a.flt()) == math.Float64bits(b.flt())
 }
 
 // checkShortNumber fails when parseShortNumber reads s other than the
@@ -23,7 +23,7 @@ func checkShortNumber(t *testing.T, s string) {
 	}
 	want, wantOK := parseAnyNumber(s)
 	if !wantOK || !sameNumber(got, want) {
-		t.Errorf("%q: short %v %d %v, general %v %v %d %v", s, got.k, got.i, got.f, wantOK, want.k, want.i, want.f)
+		t.Errorf("%q: short %v %d %v, general %v %v %d %v", s, got.k, got.i, got.flt(), wantOK, want.k, want.i, want.flt())
 	}
 }
 

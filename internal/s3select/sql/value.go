@@ -53,8 +53,7 @@ func (k kind) String() string { return kindNames[k] }
 // an object, a timestamp) so that handing it back out costs nothing.
 type value struct {
 	k kind
-	i int64 // kInt; kBool as 0/1
-	f float64
+	i int64 // kInt; kBool as 0/1; kFloat's bits (see flt)
 	s string
 	x any
 }
@@ -74,11 +73,16 @@ func boolV(b bool) value {
 }
 
 func intV(i int64) value     { return value{k: kInt, i: i} }
-func floatV(f float64) value { return value{k: kFloat, f: f} }
+func floatV(f float64) value { return value{k: kFloat, i: int64(math.Float64bits(f))} }
 func strV(s string) value    { return value{k: kString, s: s} }
 func timeV(t time.Time) value {
 	return value{k: kTime, x: t}
 }
+
+// flt is a kFloat's number. Its bits share i with the other kinds'
+// numbers: a smaller value is copied faster, and values are copied at
+// every node.
+func (v value) flt() float64 { return math.Float64frombits(uint64(v.i)) }
 
 func (v value) isAbsent() bool { return v.k <= kNull }
 func (v value) truth() bool    { return v.k == kBool && v.i != 0 }
@@ -97,7 +101,7 @@ func fromAny(a any) value {
 	case int64:
 		return value{k: kInt, i: t, x: a}
 	case float64:
-		return value{k: kFloat, f: t, x: a}
+		return value{k: kFloat, i: int64(math.Float64bits(t)), x: a}
 	case bool:
 		v := boolV(t)
 		v.x = a
@@ -125,7 +129,7 @@ func (v value) toAny() any {
 	case kInt:
 		return v.i
 	case kFloat:
-		return v.f
+		return v.flt()
 	case kString:
 		return v.s
 	}
@@ -272,13 +276,16 @@ func (v value) float() float64 {
 	if v.k == kInt {
 		return float64(v.i)
 	}
-	return v.f
+	return v.flt()
 }
 
 // compare orders a and b, which are neither NULL nor MISSING. ok is false
 // when they cannot be compared (a string that is not a number against a
 // number, a list against a string...).
 func compare(a, b value) (c int, ok bool) {
+	if isNum(a) && isNum(b) {
+		return compareNumbers(a, b)
+	}
 	if a.k == kString && b.k == kString {
 		return strings.Compare(a.s, b.s), true
 	}
@@ -288,17 +295,7 @@ func compare(a, b value) (c int, ok bool) {
 		if !ok1 || !ok2 {
 			return 0, false
 		}
-		if x.k == kInt && y.k == kInt {
-			return cmpInt(x.i, y.i), true
-		}
-		// NaN (a Parquet FLOAT or DOUBLE, or Inf-Inf) is unordered, as
-		// in IEEE 754: it equals nothing and is neither below nor above
-		// any number.
-		xf, yf := x.float(), y.float()
-		if math.IsNaN(xf) || math.IsNaN(yf) {
-			return 0, false
-		}
-		return cmpFloat(xf, yf), true
+		return compareNumbers(x, y)
 	}
 	switch {
 	case a.k == kBool && b.k == kBool:
@@ -312,6 +309,21 @@ func compare(a, b value) (c int, ok bool) {
 		return x.Compare(y), true
 	}
 	return 0, false
+}
+
+// compareNumbers orders two numbers (kInt or kFloat).
+func compareNumbers(x, y value) (c int, ok bool) {
+	if x.k == kInt && y.k == kInt {
+		return cmpInt(x.i, y.i), true
+	}
+	// NaN (a Parquet FLOAT or DOUBLE, or Inf-Inf) is unordered, as in
+	// IEEE 754: it equals nothing and is neither below nor above any
+	// number.
+	xf, yf := x.float(), y.float()
+	if math.IsNaN(xf) || math.IsNaN(yf) {
+		return 0, false
+	}
+	return cmpFloat(xf, yf), true
 }
 
 // asTime is v as a timestamp; a string in ISO 8601 form compares with a
