@@ -2,9 +2,12 @@ package input
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/kurastore/kura/internal/s3select/sql"
 	"github.com/kurastore/kura/s3err"
@@ -373,5 +376,49 @@ func TestEvaluatorAmbiguousColumn(t *testing.T) {
 	}
 	if err := rd.(*CSVReader).Ambiguous(); code(err) != "AmbiguousFieldName" {
 		t.Errorf("Ambiguous() = %v", err)
+	}
+}
+
+// readCSVFrom reads every record of src, with the one-byte delimiter
+// path on or off, as fields or the error's code.
+func readCSVFrom(t *testing.T, src io.Reader, oneByte bool) ([][]string, string) {
+	t.Helper()
+	r, err := NewReader(src, Config{Input: s3select.InputSerialization{CSV: &s3select.CSVInput{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := r.(*CSVReader)
+	rd.syn.oneByte = rd.syn.oneByte && oneByte
+	var out [][]string
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return out, ""
+		}
+		if err != nil {
+			return out, code(err)
+		}
+		out = append(out, fields(rec.(*CSVRecord)))
+	}
+}
+
+// TestCSVOneByteDelimiters: the path for one-byte delimiters reads what
+// the general one does, whatever the reads' sizes.
+func TestCSVOneByteDelimiters(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "ab,,\n\n\"# \r"
+	for range 3000 {
+		b := make([]byte, rnd.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		src := string(b)
+		want, wantErr := readCSVFrom(t, strings.NewReader(src), false)
+		for _, r := range []io.Reader{strings.NewReader(src), iotest.OneByteReader(strings.NewReader(src))} {
+			got, gotErr := readCSVFrom(t, r, true)
+			if fmt.Sprint(got) != fmt.Sprint(want) || gotErr != wantErr {
+				t.Fatalf("%q: got %q %s, want %q %s", src, got, gotErr, want, wantErr)
+			}
+		}
 	}
 }
