@@ -343,7 +343,7 @@ func TestEvaluatorFollowsHeader(t *testing.T) {
 			if err != nil || !keep {
 				t.Fatalf("keep %v, err %v", keep, err)
 			}
-			got = append(got, row[0].Value.(string)+" "+row[1].Value.(string))
+			got = append(got, row[0].Text+" "+row[1].Text)
 		}
 	}
 	if want := "2 1|5 7|4 3|8 10"; strings.Join(got, "|") != want {
@@ -372,7 +372,7 @@ func TestEvaluatorAmbiguousColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !row[0].Missing {
-		t.Errorf("an ambiguous column gave %v", row[0].Value)
+		t.Errorf("an ambiguous column gave %v", row[0].Any())
 	}
 	if err := rd.(*CSVReader).Ambiguous(); code(err) != "AmbiguousFieldName" {
 		t.Errorf("Ambiguous() = %v", err)

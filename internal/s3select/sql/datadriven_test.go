@@ -200,7 +200,7 @@ func errLine(err error) string {
 func formatRow(row []Column) string {
 	parts := make([]string, len(row))
 	for i, c := range row {
-		v := formatAny(c.Value)
+		v := formatAny(c.Any())
 		if c.Missing {
 			v = "MISSING"
 		}

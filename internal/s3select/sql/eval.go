@@ -64,6 +64,29 @@ type Column struct {
 	Name    string
 	Value   any
 	Missing bool
+	// IsText marks a string value held in Text rather than in Value:
+	// boxing a string in an interface would cost an allocation for
+	// every row. Any gives the value either way.
+	IsText bool
+	Text   string
+}
+
+// Any is the column's value: Value, or Text when IsText.
+func (c *Column) Any() any {
+	if c.IsText {
+		return c.Text
+	}
+	return c.Value
+}
+
+// set makes v the column's value.
+func (c *Column) set(v value) {
+	c.Missing = v.k == kMissing
+	if v.k == kString && v.x == nil {
+		c.Value, c.IsText, c.Text = nil, true, v.s
+		return
+	}
+	c.Value, c.IsText, c.Text = v.toAny(), false, ""
 }
 
 // Evaluator evaluates a Query over the records of one request. It holds
@@ -194,7 +217,7 @@ func (ev *Evaluator) evalIn(r *scope) ([]Column, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		ev.row[i].Value, ev.row[i].Missing = v.toAny(), v.k == kMissing
+		ev.row[i].set(v)
 	}
 	return ev.row, true, nil
 }
@@ -211,7 +234,7 @@ func (ev *Evaluator) Finish() ([]Column, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev.row[i].Value, ev.row[i].Missing = v.toAny(), v.k == kMissing
+		ev.row[i].set(v)
 	}
 	return ev.row, nil
 }
