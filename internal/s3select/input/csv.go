@@ -33,6 +33,11 @@ type csvSyntax struct {
 	// special marks the first bytes of the delimiters and quotes: any
 	// other byte is field text.
 	special [256]bool
+	// oneByte: the field and record delimiters and the quote are one
+	// byte each (as they nearly always are), fieldByte, recordByte and
+	// quoteByte, which are then compared without bytes.HasPrefix.
+	oneByte                          bool
+	fieldByte, recordByte, quoteByte byte
 }
 
 // maxLookahead is the most bytes a parser needs to see at once: an
@@ -50,6 +55,10 @@ func newCSVSyntax(c *s3select.CSVInput) csvSyntax {
 	}
 	for _, d := range [][]byte{syn.field, syn.record, syn.quote, syn.escape} {
 		syn.special[d[0]] = true
+	}
+	if len(syn.field) == 1 && len(syn.record) == 1 && len(syn.quote) == 1 {
+		syn.oneByte = true
+		syn.fieldByte, syn.recordByte, syn.quoteByte = syn.field[0], syn.record[0], syn.quote[0]
 	}
 	return syn
 }
@@ -235,7 +244,7 @@ func (rd *CSVReader) parseRecord(data []byte, atEOF bool) (n int, skip bool, err
 	i := 0
 	for {
 		var end bool
-		if bytes.HasPrefix(data[i:], syn.quote) {
+		if syn.quoteAt(data, i) {
 			text, i, end, err = rd.quotedField(data, i+len(syn.quote), text, atEOF)
 		} else {
 			text, i, end, err = rd.plainField(data, i, text, atEOF)
@@ -259,6 +268,14 @@ func (rd *CSVReader) parseRecord(data []byte, atEOF bool) (n int, skip bool, err
 	return i, false, nil
 }
 
+// quoteAt reports whether a quote starts at data[i].
+func (syn *csvSyntax) quoteAt(data []byte, i int) bool {
+	if syn.oneByte {
+		return i < len(data) && data[i] == syn.quoteByte
+	}
+	return bytes.HasPrefix(data[i:], syn.quote)
+}
+
 // plainField reads an unquoted field from data[i:]. It returns where
 // the field's delimiter is (i < 0: more data is needed) and whether the
 // record ends there.
@@ -276,6 +293,19 @@ func (rd *CSVReader) plainField(data []byte, i int, text []byte, atEOF bool) ([]
 				return text, i, true, nil
 			}
 			return text, -1, false, nil
+		}
+		if syn.oneByte {
+			// One byte decides: no delimiter can be cut off at the
+			// window's end.
+			switch data[i] {
+			case syn.fieldByte:
+				return text, i + 1, false, nil
+			case syn.recordByte:
+				return text, i, true, nil
+			}
+			text = append(text, data[i])
+			i++
+			continue
 		}
 		if !atEOF && len(data)-i < maxLookahead {
 			return text, -1, false, nil
@@ -487,6 +517,25 @@ func (r *CSVRecord) TextColumn(name string, caseSensitive bool) (string, bool) {
 		return "", false
 	}
 	return r.TextPosition(i)
+}
+
+// Header is the header that names the record's columns (FileHeaderInfo
+// USE), shared by every record of the object, or nil.
+func (r *CSVRecord) Header() any {
+	if r.header == nil || !r.header.use {
+		return nil
+	}
+	return r.header
+}
+
+// ColumnIndex is the position of the one field the header names name, as
+// TextColumn finds it; false when there is none, or several.
+func (r *CSVRecord) ColumnIndex(name string, caseSensitive bool) (int, bool) {
+	if r.header == nil || !r.header.use {
+		return 0, false
+	}
+	i := r.header.index(name, caseSensitive)
+	return i, i >= 0
 }
 
 // Position is TextPosition as an sql.Record.

@@ -2,9 +2,12 @@ package input
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/kurastore/kura/internal/s3select/sql"
 	"github.com/kurastore/kura/s3err"
@@ -305,6 +308,116 @@ func TestCSVEndsAtBufferEdge(t *testing.T) {
 			src := strings.Repeat("x", size-len(tail)-1) + "\n" + tail
 			if recs, err := readCSV(t, src, s3select.CSVInput{}); err != "" || len(recs) != 1 {
 				t.Errorf("%d bytes ending in %q: %d records %q, error %q", size, tail, len(recs), recs[1:], err)
+			}
+		}
+	}
+}
+
+// TestEvaluatorFollowsHeader evaluates one query over the records of two
+// objects whose headers put the columns in different places, in turns:
+// the evaluator's positions of named columns must follow the header.
+func TestEvaluatorFollowsHeader(t *testing.T) {
+	q, err := sql.Parse("SELECT s.b, s.\"A\" FROM S3Object s WHERE s.absent IS MISSING")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s3select.InputSerialization{CSV: &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderUse}}
+	open := func(src string) Reader {
+		rd, err := NewReader(strings.NewReader(src), Config{Input: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rd
+	}
+	first := open("A,b\n1,2\n3,4\n")
+	second := open("b,x,A\n5,6,7\n8,9,10\n")
+	ev := q.NewEvaluator()
+	var got []string
+	for range 2 {
+		for _, rd := range []Reader{first, second} {
+			rec, err := rd.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			row, keep, err := ev.Eval(rec)
+			if err != nil || !keep {
+				t.Fatalf("keep %v, err %v", keep, err)
+			}
+			got = append(got, row[0].Text+" "+row[1].Text)
+		}
+	}
+	if want := "2 1|5 7|4 3|8 10"; strings.Join(got, "|") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, "|"), want)
+	}
+}
+
+// TestEvaluatorAmbiguousColumn: a name that two header fields match is
+// MISSING and makes the reader report AmbiguousFieldName.
+func TestEvaluatorAmbiguousColumn(t *testing.T) {
+	q, err := sql.Parse("SELECT s.id FROM S3Object s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s3select.InputSerialization{CSV: &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderUse}}
+	rd, err := NewReader(strings.NewReader("id,ID\n1,2\n3,4\n"), Config{Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := rd.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, _, err := q.NewEvaluator().Eval(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !row[0].Missing {
+		t.Errorf("an ambiguous column gave %v", row[0].Any())
+	}
+	if err := rd.(*CSVReader).Ambiguous(); code(err) != "AmbiguousFieldName" {
+		t.Errorf("Ambiguous() = %v", err)
+	}
+}
+
+// readCSVFrom reads every record of src, with the one-byte delimiter
+// path on or off, as fields or the error's code.
+func readCSVFrom(t *testing.T, src io.Reader, oneByte bool) ([][]string, string) {
+	t.Helper()
+	r, err := NewReader(src, Config{Input: s3select.InputSerialization{CSV: &s3select.CSVInput{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := r.(*CSVReader)
+	rd.syn.oneByte = rd.syn.oneByte && oneByte
+	var out [][]string
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return out, ""
+		}
+		if err != nil {
+			return out, code(err)
+		}
+		out = append(out, fields(rec.(*CSVRecord)))
+	}
+}
+
+// TestCSVOneByteDelimiters: the path for one-byte delimiters reads what
+// the general one does, whatever the reads' sizes.
+func TestCSVOneByteDelimiters(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "ab,,\n\n\"# \r"
+	for range 3000 {
+		b := make([]byte, rnd.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		src := string(b)
+		want, wantErr := readCSVFrom(t, strings.NewReader(src), false)
+		for _, r := range []io.Reader{strings.NewReader(src), iotest.OneByteReader(strings.NewReader(src))} {
+			got, gotErr := readCSVFrom(t, r, true)
+			if fmt.Sprint(got) != fmt.Sprint(want) || gotErr != wantErr {
+				t.Fatalf("%q: got %q %s, want %q %s", src, got, gotErr, want, wantErr)
 			}
 		}
 	}

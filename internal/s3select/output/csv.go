@@ -81,7 +81,11 @@ func (w *CSVWriter) AppendRow(dst []byte, row []sql.Column) []byte {
 		if i > 0 {
 			dst = append(dst, w.field...)
 		}
-		if !c.Missing {
+		switch {
+		case c.Missing:
+		case c.IsText:
+			dst = w.appendText(dst, c.Text)
+		default:
 			dst = w.appendValue(dst, c.Value)
 		}
 	}

@@ -32,7 +32,7 @@ func (w *JSONWriter) AppendRow(dst []byte, row []sql.Column) []byte {
 			dst = appendJSON(dst, c.Value)
 		default:
 			dst = append(dst, `{"_1":`...)
-			dst = appendJSON(dst, c.Value)
+			dst = appendJSON(dst, c.Any())
 			dst = append(dst, '}')
 		}
 		return append(dst, w.record...)
@@ -49,6 +49,10 @@ func (w *JSONWriter) AppendRow(dst []byte, row []sql.Column) []byte {
 		first = false
 		dst = appendString(dst, c.Name)
 		dst = append(dst, ':')
+		if c.IsText {
+			dst = appendString(dst, c.Text)
+			continue
+		}
 		dst = appendJSON(dst, c.Value)
 	}
 	dst = append(dst, '}')

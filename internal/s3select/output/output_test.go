@@ -68,3 +68,27 @@ func TestJSONRow(t *testing.T) {
 		}
 	}
 }
+
+// TestTextColumns: a string held in Text is written as the same string
+// held in Value is.
+func TestTextColumns(t *testing.T) {
+	texts := []string{"plain", "a,b", `say "hi"`, "line\nbreak", "", "é\x01"}
+	asValue := cols("plain", "a,b", `say "hi"`, "line\nbreak", "", "é\x01")
+	asText := make([]sql.Column, len(texts))
+	for i, s := range texts {
+		asText[i] = sql.Column{Name: asValue[i].Name, IsText: true, Text: s}
+	}
+	asText[4].Missing, asValue[4].Missing = true, true
+	writers := map[string]Writer{
+		"csv":        NewCSV(&s3select.CSVOutput{}),
+		"csv always": NewCSV(&s3select.CSVOutput{QuoteFields: "ALWAYS"}),
+		"csv custom": NewCSV(&s3select.CSVOutput{FieldDelimiter: "\t", QuoteCharacter: "'", QuoteEscapeCharacter: `\`}),
+		"json":       NewJSON(&s3select.JSONOutput{}),
+	}
+	for name, w := range writers {
+		want := string(w.AppendRow(nil, asValue))
+		if got := string(w.AppendRow(nil, asText)); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}

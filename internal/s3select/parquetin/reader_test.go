@@ -279,7 +279,7 @@ func query(t *testing.T, data []byte, opts Options, q string) [][]any {
 		var vals []any
 		for _, c := range row {
 			if !c.Missing {
-				vals = append(vals, c.Value)
+				vals = append(vals, c.Any())
 			}
 		}
 		out = append(out, vals)

@@ -17,7 +17,7 @@ type aggState struct {
 }
 
 // accumulate folds one kept record into every aggregate.
-func (ev *Evaluator) accumulate(r scope) error {
+func (ev *Evaluator) accumulate(r *scope) error {
 	for _, a := range ev.q.aggs {
 		st := &ev.aggs[a.slot]
 		if a.arg == nil { // COUNT(*)
@@ -115,4 +115,4 @@ func (st *aggState) result(fn aggFunc) value {
 	return st.best
 }
 
-func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.f) }
+func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.flt()) }

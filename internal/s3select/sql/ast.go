@@ -28,6 +28,7 @@ type pathExpr struct {
 	cs      bool   // name was double-quoted: match it case-sensitively
 	index   int    // basePosition: zero-based
 	steps   []step
+	slot    int // indexes an evaluator's positions of named columns
 }
 
 type stepKind uint8

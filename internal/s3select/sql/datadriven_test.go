@@ -107,6 +107,10 @@ func runFile(t *testing.T, path string) {
 				t.Errorf("%s:%d: %s\nas TextRecord:\n%s\nas Record:\n%s", path, b.line, src,
 					strings.Join(got, "\n"), strings.Join(viaRecord, "\n"))
 			}
+			if viaHeader := runQuery(src, headed(recs)); strings.Join(viaHeader, "\n") != strings.Join(got, "\n") {
+				t.Errorf("%s:%d: %s\nas TextRecord:\n%s\nas HeaderRecord:\n%s", path, b.line, src,
+					strings.Join(got, "\n"), strings.Join(viaHeader, "\n"))
+			}
 		default:
 			t.Fatalf("%s:%d: unknown command %q", path, b.line, b.cmd)
 		}
@@ -196,7 +200,7 @@ func errLine(err error) string {
 func formatRow(row []Column) string {
 	parts := make([]string, len(row))
 	for i, c := range row {
-		v := formatAny(c.Value)
+		v := formatAny(c.Any())
 		if c.Missing {
 			v = "MISSING"
 		}
@@ -282,6 +286,38 @@ func plain(recs []Record) []Record {
 	out := make([]Record, len(recs))
 	for i, r := range recs {
 		out[i] = plainRecord{r}
+	}
+	return out
+}
+
+// headedRecord is a CSV record whose header the evaluator looks names
+// up in once for all the records that share it.
+type headedRecord struct{ *csvRecord }
+
+func (r headedRecord) Header() any {
+	if len(r.header) == 0 {
+		return nil
+	}
+	return &r.header[0]
+}
+
+func (r headedRecord) ColumnIndex(name string, caseSensitive bool) (int, bool) {
+	for i, h := range r.header {
+		if h == name || !caseSensitive && strings.EqualFold(h, name) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// headed makes the CSV records of recs HeaderRecords.
+func headed(recs []Record) []Record {
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		out[i] = r
+		if c, ok := r.(*csvRecord); ok {
+			out[i] = headedRecord{c}
+		}
 	}
 	return out
 }

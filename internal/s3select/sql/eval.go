@@ -40,6 +40,23 @@ type TextRecord interface {
 	TextPosition(i int) (string, bool)
 }
 
+// HeaderRecord is a TextRecord whose named columns are found by a header
+// that many records share, as a CSV object's records share its first
+// line. The evaluator then looks each name up once per header rather
+// than once per record.
+type HeaderRecord interface {
+	TextRecord
+	// Header identifies the header that names the record's columns;
+	// records with the same (comparable, non-nil) Header find every
+	// name at the same position. nil: no header to share.
+	Header() any
+	// ColumnIndex is the position where TextColumn finds the column
+	// called name in every record of the header, or false when it has
+	// none to give (no such column, or several): the evaluator then asks
+	// TextColumn each time, which says which.
+	ColumnIndex(name string, caseSensitive bool) (int, bool)
+}
+
 // Column is one column of an output row. Missing marks a value that does
 // not exist (MISSING in S3 Select): JSON output leaves such members out,
 // CSV output writes an empty field.
@@ -47,6 +64,29 @@ type Column struct {
 	Name    string
 	Value   any
 	Missing bool
+	// IsText marks a string value held in Text rather than in Value:
+	// boxing a string in an interface would cost an allocation for
+	// every row. Any gives the value either way.
+	IsText bool
+	Text   string
+}
+
+// Any is the column's value: Value, or Text when IsText.
+func (c *Column) Any() any {
+	if c.IsText {
+		return c.Text
+	}
+	return c.Value
+}
+
+// set makes v the column's value.
+func (c *Column) set(v value) {
+	c.Missing = v.k == kMissing
+	if v.k == kString && v.x == nil {
+		c.Value, c.IsText, c.Text = nil, true, v.s
+		return
+	}
+	c.Value, c.IsText, c.Text = v.toAny(), false, ""
 }
 
 // Evaluator evaluates a Query over the records of one request. It holds
@@ -57,7 +97,17 @@ type Evaluator struct {
 	row  []Column
 	aggs []aggState
 	now  func() time.Time
+	// header is the Header of the records whose column positions cols
+	// holds, by pathExpr slot: a position, or unknownColumn or
+	// askColumn.
+	header any
+	cols   []int
 }
+
+const (
+	unknownColumn = -1 // not looked up yet under this header
+	askColumn     = -2 // no position: ask TextColumn for each record
+)
 
 // NewEvaluator returns an evaluator with fresh aggregate state.
 func (q *Query) NewEvaluator() *Evaluator {
@@ -81,7 +131,8 @@ func (ev *Evaluator) Eval(rec Record) ([]Column, bool, error) {
 	if ev.q.unnest {
 		return nil, false, evalErr(s3err.ErrUnsupportedSQLStructure, "A FROM path with wildcards yields a row per value; the caller must use EvalEach.")
 	}
-	return ev.evalIn(ev.scope(rec))
+	r := ev.scope(rec)
+	return ev.evalIn(&r)
 }
 
 // EvalEach evaluates rec and calls emit with each row it yields, as Eval
@@ -99,7 +150,7 @@ func (ev *Evaluator) EvalEach(rec Record, emit func(row []Column) error) error {
 		return emit(row)
 	}
 	return fromRoots(fromAny(rec.Document()), ev.q.from, func(root value) error {
-		row, keep, err := ev.evalIn(scope{rec: rec, rooted: true, root: root})
+		row, keep, err := ev.evalIn(&scope{rec: rec, rooted: true, root: root})
 		if err != nil || !keep {
 			return err
 		}
@@ -140,7 +191,7 @@ func fromRoots(v value, steps []step, yield func(value) error) error {
 	return yield(v)
 }
 
-func (ev *Evaluator) evalIn(r scope) ([]Column, bool, error) {
+func (ev *Evaluator) evalIn(r *scope) ([]Column, bool, error) {
 	q := ev.q
 	if q.where != nil {
 		w, err := ev.eval(q.where, r)
@@ -166,7 +217,7 @@ func (ev *Evaluator) evalIn(r scope) ([]Column, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		ev.row[i].Value, ev.row[i].Missing = v.toAny(), v.k == kMissing
+		ev.row[i].set(v)
 	}
 	return ev.row, true, nil
 }
@@ -177,13 +228,13 @@ func (ev *Evaluator) Finish() ([]Column, error) {
 	if !ev.q.hasAgg {
 		return nil, nil
 	}
-	r := scope{final: true}
+	r := &scope{final: true}
 	for i, it := range ev.q.items {
 		v, err := ev.eval(it.e, r)
 		if err != nil {
 			return nil, err
 		}
-		ev.row[i].Value, ev.row[i].Missing = v.toAny(), v.k == kMissing
+		ev.row[i].set(v)
 	}
 	return ev.row, nil
 }
@@ -196,17 +247,63 @@ type scope struct {
 	root   value
 	rooted bool // FROM S3Object[*].path: resolve in root
 	final  bool // Finish: aggregates give their results
+	// header is rec when its column positions are in the evaluator's
+	// cols: their Header is the one cols was filled under.
+	header HeaderRecord
+}
+
+// useHeader makes cols hold positions under header, forgetting those of
+// another.
+func (ev *Evaluator) useHeader(header any) {
+	if ev.cols != nil && ev.header == header {
+		return
+	}
+	ev.header = header
+	if ev.cols == nil {
+		ev.cols = make([]int, len(ev.q.paths))
+	}
+	state := unknownColumn
+	if header == nil {
+		state = askColumn
+	}
+	for i := range ev.cols {
+		ev.cols[i] = state
+	}
+}
+
+// textColumn is the text of column e.name, from its position under the
+// record's header when there is one.
+func (ev *Evaluator) textColumn(e *pathExpr, r *scope) (string, bool) {
+	if r.header == nil {
+		return r.text.TextColumn(e.name, e.cs)
+	}
+	i := ev.cols[e.slot]
+	if i == unknownColumn {
+		i = askColumn
+		if at, ok := r.header.ColumnIndex(e.name, e.cs); ok {
+			i = at
+		}
+		ev.cols[e.slot] = i
+	}
+	if i == askColumn {
+		return r.text.TextColumn(e.name, e.cs)
+	}
+	return r.text.TextPosition(i)
 }
 
 func (ev *Evaluator) scope(rec Record) scope {
 	if len(ev.q.from) == 0 {
+		if hr, ok := rec.(HeaderRecord); ok {
+			ev.useHeader(hr.Header())
+			return scope{rec: rec, text: hr, header: hr}
+		}
 		text, _ := rec.(TextRecord)
 		return scope{rec: rec, text: text}
 	}
 	return scope{rec: rec, rooted: true, root: walk(fromAny(rec.Document()), ev.q.from)}
 }
 
-func (ev *Evaluator) resolve(e *pathExpr, r scope) value {
+func (ev *Evaluator) resolve(e *pathExpr, r *scope) value {
 	var v value
 	switch {
 	case e.base == baseRecord:
@@ -228,7 +325,7 @@ func (ev *Evaluator) resolve(e *pathExpr, r scope) value {
 		if e.base == basePosition {
 			str, ok = r.text.TextPosition(e.index)
 		} else {
-			str, ok = r.text.TextColumn(e.name, e.cs)
+			str, ok = ev.textColumn(e, r)
 		}
 		if !ok {
 			return missingV
@@ -304,16 +401,27 @@ func walk(v value, steps []step) value {
 
 // eval evaluates e; an error gets the offset of the innermost expression
 // that failed.
-func (ev *Evaluator) eval(e expr, r scope) (value, error) {
+func (ev *Evaluator) eval(e expr, r *scope) (value, error) {
 	// Literals and paths, most of a query's nodes, cannot fail: they
 	// are answered here, a call shallower.
-	switch e := e.(type) {
+	var v value
+	var err error
+	switch n := e.(type) {
 	case *literal:
-		return e.v, nil
+		return n.v, nil
 	case *pathExpr:
-		return ev.resolve(e, r), nil
+		return ev.resolve(n, r), nil
+	// Comparisons and CASTs, the usual filter, are taken here too,
+	// saving a call and a type switch for each.
+	case *binaryExpr:
+		v, err = ev.binary(n, r)
+	case *castExpr:
+		if v, err = ev.eval(n.x, r); err == nil {
+			v, err = cast(v, n.to)
+		}
+	default:
+		v, err = ev.evalNode(e, r)
 	}
-	v, err := ev.evalNode(e, r)
 	if err != nil {
 		return v, locate(err, e.at())
 	}
@@ -333,7 +441,7 @@ func locate(err error, pos int) error {
 	return &c
 }
 
-func (ev *Evaluator) evalNode(e expr, r scope) (value, error) {
+func (ev *Evaluator) evalNode(e expr, r *scope) (value, error) {
 	switch e := e.(type) {
 	case *literal:
 		return e.v, nil
@@ -384,7 +492,7 @@ func (ev *Evaluator) evalNode(e expr, r scope) (value, error) {
 	return missingV, evalErr(s3err.ErrUnsupportedSQLStructure, "")
 }
 
-func (ev *Evaluator) unary(e *unaryExpr, r scope) (value, error) {
+func (ev *Evaluator) unary(e *unaryExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil || x.isAbsent() {
 		return x, err
@@ -406,7 +514,7 @@ func (ev *Evaluator) unary(e *unaryExpr, r scope) (value, error) {
 			}
 			return intV(-n.i), nil
 		}
-		return floatV(-n.f), nil
+		return floatV(-n.flt()), nil
 	}
 	n, ok := x.number()
 	if !ok {
@@ -415,7 +523,7 @@ func (ev *Evaluator) unary(e *unaryExpr, r scope) (value, error) {
 	return n, nil
 }
 
-func (ev *Evaluator) binary(e *binaryExpr, r scope) (value, error) {
+func (ev *Evaluator) binary(e *binaryExpr, r *scope) (value, error) {
 	if e.op == tAnd || e.op == tOr {
 		return ev.logic(e, r)
 	}
@@ -475,7 +583,7 @@ func concatText(v value) (string, bool) {
 
 // logic is AND and OR with three-valued logic: FALSE AND x is FALSE and
 // TRUE OR x is TRUE whatever x is; otherwise NULL or MISSING wins.
-func (ev *Evaluator) logic(e *binaryExpr, r scope) (value, error) {
+func (ev *Evaluator) logic(e *binaryExpr, r *scope) (value, error) {
 	l, err := ev.eval(e.l, r)
 	if err != nil {
 		return l, err
@@ -599,7 +707,7 @@ func quoteShort(v value) string {
 	return strconv.Quote(s)
 }
 
-func (ev *Evaluator) like(e *likeExpr, r scope) (value, error) {
+func (ev *Evaluator) like(e *likeExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil {
 		return x, err
@@ -638,7 +746,7 @@ func (ev *Evaluator) like(e *likeExpr, r scope) (value, error) {
 	return boolV(lp.match(x.s) != e.not), nil
 }
 
-func (ev *Evaluator) between(e *betweenExpr, r scope) (value, error) {
+func (ev *Evaluator) between(e *betweenExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil {
 		return x, err
@@ -669,7 +777,7 @@ func (ev *Evaluator) between(e *betweenExpr, r scope) (value, error) {
 
 // in is x IN (list): TRUE when x equals a member; otherwise NULL when x
 // or a member is NULL, else FALSE.
-func (ev *Evaluator) in(e *inExpr, r scope) (value, error) {
+func (ev *Evaluator) in(e *inExpr, r *scope) (value, error) {
 	x, err := ev.eval(e.x, r)
 	if err != nil || x.isAbsent() {
 		return x, err
@@ -694,7 +802,7 @@ func (ev *Evaluator) in(e *inExpr, r scope) (value, error) {
 	return boolV(e.not), nil
 }
 
-func (ev *Evaluator) caseOf(e *caseExpr, r scope) (value, error) {
+func (ev *Evaluator) caseOf(e *caseExpr, r *scope) (value, error) {
 	var subject value
 	if e.subject != nil {
 		var err error
@@ -734,7 +842,7 @@ func cast(x value, to kind) (value, error) {
 	case kInt:
 		switch x.k {
 		case kFloat:
-			return floatToInt(x.f, fail)
+			return floatToInt(x.flt(), fail)
 		case kBool:
 			return intV(x.i), nil
 		case kString:
@@ -745,7 +853,7 @@ func cast(x value, to kind) (value, error) {
 			if n.k == kInt {
 				return n, nil
 			}
-			return floatToInt(n.f, fail)
+			return floatToInt(n.flt(), fail)
 		}
 	case kFloat:
 		switch x.k {
@@ -765,7 +873,7 @@ func cast(x value, to kind) (value, error) {
 		case kInt:
 			return strV(strconv.FormatInt(x.i, 10)), nil
 		case kFloat:
-			return strV(formatFloat(x.f)), nil
+			return strV(formatFloat(x.flt())), nil
 		case kBool:
 			return strV(strconv.FormatBool(x.truth())), nil
 		case kTime:
@@ -776,7 +884,7 @@ func cast(x value, to kind) (value, error) {
 		case kInt:
 			return boolV(x.i != 0), nil
 		case kFloat:
-			return boolV(x.f != 0), nil
+			return boolV(x.flt() != 0), nil
 		case kString:
 			switch strings.ToLower(strings.TrimSpace(x.s)) {
 			case "true":
@@ -806,7 +914,7 @@ func floatToInt(f float64, fail func() (value, error)) (value, error) {
 	return intV(int64(t)), nil
 }
 
-func (ev *Evaluator) call(e *callExpr, r scope) (value, error) {
+func (ev *Evaluator) call(e *callExpr, r *scope) (value, error) {
 	var argv [3]value
 	args := argv[:0]
 	if e.fn != fnCoalesce {
@@ -888,8 +996,8 @@ func stringArg(e *callExpr, v value) (string, error) {
 func intArg(e *callExpr, v value) (int64, error) {
 	n, ok := v.number()
 	if !ok || n.k != kInt {
-		if ok && n.f == math.Trunc(n.f) && math.Abs(n.f) < 1<<53 {
-			return int64(n.f), nil
+		if ok && n.flt() == math.Trunc(n.flt()) && math.Abs(n.flt()) < 1<<53 {
+			return int64(n.flt()), nil
 		}
 		return 0, evalErr(s3err.ErrIncorrectSQLFunctionArgumentType, "%s takes an integer, not %s %s.", e.name, v.k, quoteShort(v))
 	}

@@ -677,6 +677,7 @@ func (p *parser) path() (expr, error) {
 		e.base, e.index = basePosition, n-1
 	}
 	e.steps = steps
+	e.slot = len(p.paths)
 	p.paths = append(p.paths, e)
 	return e, nil
 }

@@ -155,7 +155,7 @@ func boundValue(v value) any {
 	case kInt:
 		return v.i
 	case kFloat:
-		return v.f
+		return v.flt()
 	case kString:
 		return v.s
 	case kTime:

@@ -53,8 +53,7 @@ func (k kind) String() string { return kindNames[k] }
 // an object, a timestamp) so that handing it back out costs nothing.
 type value struct {
 	k kind
-	i int64 // kInt; kBool as 0/1
-	f float64
+	i int64 // kInt; kBool as 0/1; kFloat's bits (see flt)
 	s string
 	x any
 }
@@ -74,11 +73,16 @@ func boolV(b bool) value {
 }
 
 func intV(i int64) value     { return value{k: kInt, i: i} }
-func floatV(f float64) value { return value{k: kFloat, f: f} }
+func floatV(f float64) value { return value{k: kFloat, i: int64(math.Float64bits(f))} }
 func strV(s string) value    { return value{k: kString, s: s} }
 func timeV(t time.Time) value {
 	return value{k: kTime, x: t}
 }
+
+// flt is a kFloat's number. Its bits share i with the other kinds'
+// numbers: a smaller value is copied faster, and values are copied at
+// every node.
+func (v value) flt() float64 { return math.Float64frombits(uint64(v.i)) }
 
 func (v value) isAbsent() bool { return v.k <= kNull }
 func (v value) truth() bool    { return v.k == kBool && v.i != 0 }
@@ -97,7 +101,7 @@ func fromAny(a any) value {
 	case int64:
 		return value{k: kInt, i: t, x: a}
 	case float64:
-		return value{k: kFloat, f: t, x: a}
+		return value{k: kFloat, i: int64(math.Float64bits(t)), x: a}
 	case bool:
 		v := boolV(t)
 		v.x = a
@@ -125,7 +129,7 @@ func (v value) toAny() any {
 	case kInt:
 		return v.i
 	case kFloat:
-		return v.f
+		return v.flt()
 	case kString:
 		return v.s
 	}
@@ -150,6 +154,15 @@ func (v value) number() (value, bool) {
 // strings compared with numbers are not numbers. Hex, underscores, Inf
 // and NaN, which strconv accepts, are not numbers here.
 func parseNumber(s string) (value, bool) {
+	if v, ok := parseShortNumber(s); ok {
+		return v, true
+	}
+	return parseAnyNumber(s)
+}
+
+// parseAnyNumber is parseNumber for every form: spaces around, exponents,
+// long digit strings.
+func parseAnyNumber(s string) (value, bool) {
 	s = strings.TrimSpace(s)
 	integer, ok := decimalSyntax(s)
 	if !ok {
@@ -163,6 +176,60 @@ func parseNumber(s string) (value, bool) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil { // beyond float64's range
 		return missingV, false
+	}
+	return floatV(f), true
+}
+
+// exactPow10 are the powers of ten a float64 holds exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseShortNumber reads the numbers most fields hold, [+-]digits
+// [.digits] without spaces or exponent, in one pass: integers of up to
+// 18 digits, and decimals of up to 15 digits, which a float64 holds
+// exactly as digits/10^n. One IEEE division of two exact values is
+// correctly rounded, so the result is strconv.ParseFloat's to the bit.
+// Anything else is false, for parseNumber's general path.
+func parseShortNumber(s string) (value, bool) {
+	i := 0
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		i++
+	}
+	var m uint64
+	digits, frac := 0, -1 // frac: digits after the point, -1 before it
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits++; digits > 18 {
+				return missingV, false
+			}
+			m = m*10 + uint64(c-'0')
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return missingV, false
+		}
+	}
+	switch {
+	case digits == 0:
+		return missingV, false
+	case frac < 0:
+		n := int64(m)
+		if neg {
+			n = -n
+		}
+		return intV(n), true
+	case digits > 15:
+		return missingV, false
+	}
+	f := float64(m) / exactPow10[frac]
+	if neg {
+		f = -f
 	}
 	return floatV(f), true
 }
@@ -209,13 +276,16 @@ func (v value) float() float64 {
 	if v.k == kInt {
 		return float64(v.i)
 	}
-	return v.f
+	return v.flt()
 }
 
 // compare orders a and b, which are neither NULL nor MISSING. ok is false
 // when they cannot be compared (a string that is not a number against a
 // number, a list against a string...).
 func compare(a, b value) (c int, ok bool) {
+	if isNum(a) && isNum(b) {
+		return compareNumbers(a, b)
+	}
 	if a.k == kString && b.k == kString {
 		return strings.Compare(a.s, b.s), true
 	}
@@ -225,17 +295,7 @@ func compare(a, b value) (c int, ok bool) {
 		if !ok1 || !ok2 {
 			return 0, false
 		}
-		if x.k == kInt && y.k == kInt {
-			return cmpInt(x.i, y.i), true
-		}
-		// NaN (a Parquet FLOAT or DOUBLE, or Inf-Inf) is unordered, as
-		// in IEEE 754: it equals nothing and is neither below nor above
-		// any number.
-		xf, yf := x.float(), y.float()
-		if math.IsNaN(xf) || math.IsNaN(yf) {
-			return 0, false
-		}
-		return cmpFloat(xf, yf), true
+		return compareNumbers(x, y)
 	}
 	switch {
 	case a.k == kBool && b.k == kBool:
@@ -249,6 +309,21 @@ func compare(a, b value) (c int, ok bool) {
 		return x.Compare(y), true
 	}
 	return 0, false
+}
+
+// compareNumbers orders two numbers (kInt or kFloat).
+func compareNumbers(x, y value) (c int, ok bool) {
+	if x.k == kInt && y.k == kInt {
+		return cmpInt(x.i, y.i), true
+	}
+	// NaN (a Parquet FLOAT or DOUBLE, or Inf-Inf) is unordered, as in
+	// IEEE 754: it equals nothing and is neither below nor above any
+	// number.
+	xf, yf := x.float(), y.float()
+	if math.IsNaN(xf) || math.IsNaN(yf) {
+		return 0, false
+	}
+	return cmpFloat(xf, yf), true
 }
 
 // asTime is v as a timestamp; a string in ISO 8601 form compares with a
