@@ -150,6 +150,25 @@ func TestRecreateBucketWithACL(t *testing.T) {
 	expectACL(t, "the refused bucket", s.do(&s.root, "HEAD", "/fresh", nil, nil), 404, "")
 }
 
+// TestACLMissingKeyAnswer: an anonymous read of a key with no object in a
+// bucket with ACLs enabled is AccessDenied, or NoSuchKey (404) when the
+// bucket's ACL lets anybody list it, as when a bucket policy grants the
+// read; an explicit Deny still refuses.
+func TestACLMissingKeyAnswer(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "closed", objectWriter)
+	s.asRoot(t, "PUT", "/listable", http.Header{"X-Amz-Object-Ownership": {objectWriter}, "X-Amz-Acl": {"public-read"}}, "")
+	s.asRoot(t, "PUT", "/listable/private", nil, "data")
+	expectACL(t, "GET of a missing key, no listing", s.do(nil, "GET", "/closed/missing", nil, nil), 403, "AccessDenied")
+	expectACL(t, "HEAD of a missing key, no listing", s.do(nil, "HEAD", "/closed/missing", nil, nil), 403, "")
+	expectACL(t, "GET of a missing key, public listing", s.do(nil, "GET", "/listable/missing", nil, nil), 404, "NoSuchKey")
+	expectACL(t, "HEAD of a missing key, public listing", s.do(nil, "HEAD", "/listable/missing", nil, nil), 404, "")
+	expectACL(t, "GET of a private object, public listing", s.do(nil, "GET", "/listable/private", nil, nil), 403, "AccessDenied")
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::listable/missing"}]}`
+	s.asRoot(t, "PUT", "/listable?policy", nil, deny)
+	expectACL(t, "GET of a missing key denied by the policy", s.do(nil, "GET", "/listable/missing", nil, nil), 403, "AccessDenied")
+}
+
 // TestACLGrantToUser: a user whose policies grant nothing reads what an
 // ACL grants it, by canonical ID or by email address, as do its service
 // accounts; an explicit Deny in a policy still wins.

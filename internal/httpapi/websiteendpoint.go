@@ -262,7 +262,7 @@ func folderLocation(key string) string {
 // there.
 func (s *Server) websiteRead(rq *request, key string, opts object.GetOptions) (response, error) {
 	rq.key = key
-	if err := s.authorizeWebsiteRead(rq, key); err != nil {
+	if err := s.authorizeKeyRead(rq, "s3:GetObject", key); err != nil {
 		return nil, err
 	}
 	withBody := rq.http.Method == http.MethodGet
@@ -297,26 +297,10 @@ func (s *Server) websiteRead(rq *request, key string, opts object.GetOptions) (r
 // websiteLookup checks that key exists and may be read anonymously.
 func (s *Server) websiteLookup(rq *request, key string) (*object.Object, error) {
 	rq.key = key
-	if err := s.authorizeWebsiteRead(rq, key); err != nil {
+	if err := s.authorizeKeyRead(rq, "s3:GetObject", key); err != nil {
 		return nil, err
 	}
 	return s.objects.HeadObject(rq.ctx, rq.bucket, key, object.GetOptions{})
-}
-
-// authorizeWebsiteRead authorizes an anonymous s3:GetObject of key. When
-// only an object ACL could have allowed it and there is no object, the
-// answer is NoSuchKey, as for a key the policies let anybody read: a site
-// public by its ACLs then has folders and a 404 for anybody who may list
-// it, as one public by its bucket policy has. An explicit Deny still
-// refuses first.
-func (s *Server) authorizeWebsiteRead(rq *request, key string) error {
-	resource := iamResource(rq.bucket, key)
-	rq.authz.noObject = ""
-	err := s.authorize(rq, "s3:GetObject", resource)
-	if errors.Is(err, s3err.ErrAccessDenied) && rq.authz.noObject == resource {
-		return s3err.ErrNoSuchKey
-	}
-	return err
 }
 
 // hideMissingWebsiteKey turns NoSuchKey into AccessDenied unless anybody

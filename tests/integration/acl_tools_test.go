@@ -157,7 +157,8 @@ func TestACLToolsRclone(t *testing.T) {
 // TestACLToolsWebsite serves a website from a bucket whose pages are
 // public by their ACLs only (aws s3 cp --acl public-read, no bucket
 // policy): its index document is served, and a private page or a missing
-// key answers 403 with the error document.
+// key answers 403 with the error document; a missing key is 404 once the
+// bucket's ACL lets anybody list it.
 func TestACLToolsWebsite(t *testing.T) {
 	s := startServer(t, "--website-domain", siteDomain)
 	cli := awsTool(t, s)
@@ -190,4 +191,19 @@ func TestACLToolsWebsite(t *testing.T) {
 	if got := get("/about", "Location"); got != (webAnswer{302, "/about/", ""}) {
 		t.Errorf("GET /about: %+v", got)
 	}
+
+	// A public-read bucket ACL lets anybody list: a missing key is then
+	// 404, on the website and on the REST API; a private page stays 403.
+	cli.run("s3api", "put-bucket-acl", "--bucket", "aclsite", "--acl", "public-read")
+	if !settled(func() bool { return get("/missing", "x-amz-error-code").status == 404 }) {
+		t.Errorf("GET /missing with a public bucket ACL: %+v", get("/missing", "x-amz-error-code"))
+	}
+	if got := get("/missing", "x-amz-error-code"); got != (webAnswer{404, "NoSuchKey", "not for you"}) {
+		t.Errorf("GET /missing with a public bucket ACL: %+v", got)
+	}
+	if got := get("/draft.html", "x-amz-error-code"); got != (webAnswer{403, "AccessDenied", "not for you"}) {
+		t.Errorf("GET /draft.html with a public bucket ACL: %+v", got)
+	}
+	wantAnonymous(t, s, "aclsite", "missing", 404, "")
+	wantAnonymous(t, s, "aclsite", "draft.html", 403, "")
 }
