@@ -126,6 +126,49 @@ func TestACLsDisabledRefuseGrants(t *testing.T) {
 	}
 }
 
+// TestRecreateBucketWithACL: re-creating an existing bucket with an ACL
+// its new-bucket default ownership would refuse answers as any
+// re-creation does (200 in us-east-1, else BucketAlreadyOwnedByYou) and
+// changes nothing; rclone with acl = public-read creates its bucket so
+// before each upload. A new bucket with that ACL is still refused.
+func TestRecreateBucketWithACL(t *testing.T) {
+	s := newAuthzServer(t) // serving us-east-1, default BucketOwnerEnforced
+	s.aclBucket(t, "writer", "ObjectWriter")
+	s.asRoot(t, "PUT", "/plain", nil, "")
+	for _, bucket := range []string{"writer", "plain"} {
+		expectACL(t, "re-create "+bucket+" public-read", s.do(&s.root, "PUT", "/"+bucket, cannedHeader("public-read"), nil), 200, "")
+		body := s.asRoot(t, "GET", "/"+bucket+"?acl", nil, "").Body.String()
+		if a, err := acl.ParsePolicy([]byte(body)); err != nil || !ownerOnly(a, s.api.ownerID) {
+			t.Errorf("the re-creation changed %s's ACL: %s", bucket, body)
+		}
+	}
+	if body := s.asRoot(t, "GET", "/writer?ownershipControls", nil, "").Body.String(); !strings.Contains(body, "<ObjectOwnership>ObjectWriter</ObjectOwnership>") {
+		t.Errorf("the re-creation changed the ownership: %s", body)
+	}
+	expectACL(t, "re-create as eu-west-1 public-read", s.do(&s.root, "PUT", "/writer", cannedHeader("public-read"), createBucketBody("eu-west-1")), 409, "BucketAlreadyOwnedByYou")
+	expectACL(t, "create new public-read", s.do(&s.root, "PUT", "/fresh", cannedHeader("public-read"), nil), 400, "InvalidBucketAclWithObjectOwnership")
+	expectACL(t, "the refused bucket", s.do(&s.root, "HEAD", "/fresh", nil, nil), 404, "")
+}
+
+// TestACLMissingKeyAnswer: an anonymous read of a key with no object in a
+// bucket with ACLs enabled is AccessDenied, or NoSuchKey (404) when the
+// bucket's ACL lets anybody list it, as when a bucket policy grants the
+// read; an explicit Deny still refuses.
+func TestACLMissingKeyAnswer(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "closed", objectWriter)
+	s.asRoot(t, "PUT", "/listable", http.Header{"X-Amz-Object-Ownership": {objectWriter}, "X-Amz-Acl": {"public-read"}}, "")
+	s.asRoot(t, "PUT", "/listable/private", nil, "data")
+	expectACL(t, "GET of a missing key, no listing", s.do(nil, "GET", "/closed/missing", nil, nil), 403, "AccessDenied")
+	expectACL(t, "HEAD of a missing key, no listing", s.do(nil, "HEAD", "/closed/missing", nil, nil), 403, "")
+	expectACL(t, "GET of a missing key, public listing", s.do(nil, "GET", "/listable/missing", nil, nil), 404, "NoSuchKey")
+	expectACL(t, "HEAD of a missing key, public listing", s.do(nil, "HEAD", "/listable/missing", nil, nil), 404, "")
+	expectACL(t, "GET of a private object, public listing", s.do(nil, "GET", "/listable/private", nil, nil), 403, "AccessDenied")
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::listable/missing"}]}`
+	s.asRoot(t, "PUT", "/listable?policy", nil, deny)
+	expectACL(t, "GET of a missing key denied by the policy", s.do(nil, "GET", "/listable/missing", nil, nil), 403, "AccessDenied")
+}
+
 // TestACLGrantToUser: a user whose policies grant nothing reads what an
 // ACL grants it, by canonical ID or by email address, as do its service
 // accounts; an explicit Deny in a policy still wins.

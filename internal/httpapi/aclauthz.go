@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/kurastore/kura/internal/object"
@@ -80,6 +81,9 @@ func (s *Server) aclGrants(rq *request, want aclGrant, action, resource, bucket 
 			return false, nil
 		}
 		obj, err := s.objects.HeadObject(rq.ctx, bucket, key, object.GetOptions{VersionID: s.aclVersion(rq, action, bucket, key), InfoOnly: true})
+		if errors.Is(err, s3err.ErrNoSuchKey) {
+			rq.authz.noObject = resource
+		}
 		if err != nil {
 			return false, err
 		}

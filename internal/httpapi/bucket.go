@@ -152,6 +152,16 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	// as AWS refuses it, rather than made private silently.
 	owner := s.callerID(rq)
 	configs, err := s.newBucketConfigs(rq, owner)
+	if errors.Is(err, s3err.ErrInvalidBucketACLWithObjectOwnership) && s.bucketExists(rq) {
+		// The ACL would only have been refused for a new bucket: an
+		// existing one answers as any re-creation does, and keeps its ACL.
+		// rclone with acl = public-read re-creates its bucket so before
+		// uploading into it.
+		if !s.legacyRecreate(rq, region, s3err.ErrBucketAlreadyOwnedByYou) {
+			return nil, s3err.ErrBucketAlreadyOwnedByYou
+		}
+		return bucketCreated(rq), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +169,11 @@ func (s *Server) createBucket(rq *request) (response, error) {
 	if err := s.objects.CreateBucket(rq.ctx, rq.bucket, opts); err != nil && !s.legacyRecreate(rq, region, err) {
 		return nil, err
 	}
-	return emptyResponse{status: http.StatusOK, headers: headers{{"Location", "/" + rq.bucket}}}, nil
+	return bucketCreated(rq), nil
+}
+
+func bucketCreated(rq *request) response {
+	return emptyResponse{status: http.StatusOK, headers: headers{{"Location", "/" + rq.bucket}}}
 }
 
 // legacyRecreate reports whether err is the caller's re-creation of its
@@ -176,6 +190,13 @@ func (s *Server) legacyRecreate(rq *request, region string, err error) bool {
 	}
 	info, err := s.objects.Bucket(rq.ctx, rq.bucket)
 	return err == nil && info.Region == legacyRegion
+}
+
+// bucketExists reports whether the request's bucket exists; a failed
+// lookup counts as absent, leaving the caller's own error to answer.
+func (s *Server) bucketExists(rq *request) bool {
+	_, err := s.objects.Bucket(rq.ctx, rq.bucket)
+	return err == nil
 }
 
 func (s *Server) headBucket(rq *request) (response, error) {

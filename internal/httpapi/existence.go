@@ -26,3 +26,19 @@ func (s *Server) hideMissingKey(rq *request, op operation, err error) error {
 	}
 	return s3err.ErrAccessDenied
 }
+
+// authorizeKeyRead authorizes a read (action) of key in the request's
+// bucket. When only an object ACL could have allowed it and there is no
+// object to carry one, the answer is NoSuchKey, as for a key a policy
+// lets the caller read: the callers then tell AccessDenied to a caller
+// that may not list the bucket, as S3 does. An explicit Deny still
+// refuses first.
+func (s *Server) authorizeKeyRead(rq *request, action, key string) error {
+	resource := iamResource(rq.bucket, key)
+	rq.authz.noObject = ""
+	err := s.authorize(rq, action, resource)
+	if errors.Is(err, s3err.ErrAccessDenied) && rq.authz.noObject == resource {
+		return s3err.ErrNoSuchKey
+	}
+	return err
+}

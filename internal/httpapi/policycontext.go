@@ -24,6 +24,9 @@ type authzState struct {
 	bodyRead bool
 	bodyTags map[string][]string
 	err      error
+	// noObject is the object ARN whose ACL a decision looked for and
+	// found no object to carry one.
+	noObject string
 }
 
 // denial is the answer to a request its policies did not allow: the

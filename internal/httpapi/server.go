@@ -447,7 +447,13 @@ func (s *Server) authorizeOperation(rq *request, op operation) error {
 		return nil
 	case known:
 		for _, action := range a.actionsFor(versionID(rq) != "") {
-			if err := s.authorize(rq, action, resourceOf(a.on, rq.bucket, rq.key)); err != nil {
+			var err error
+			if hidesMissingKeys[op.name] && versionID(rq) == "" {
+				err = s.hideMissingKey(rq, op, s.authorizeKeyRead(rq, action, rq.key))
+			} else {
+				err = s.authorize(rq, action, resourceOf(a.on, rq.bucket, rq.key))
+			}
+			if err != nil {
 				return err
 			}
 		}

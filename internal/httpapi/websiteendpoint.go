@@ -262,7 +262,7 @@ func folderLocation(key string) string {
 // there.
 func (s *Server) websiteRead(rq *request, key string, opts object.GetOptions) (response, error) {
 	rq.key = key
-	if err := s.authorize(rq, "s3:GetObject", iamResource(rq.bucket, key)); err != nil {
+	if err := s.authorizeKeyRead(rq, "s3:GetObject", key); err != nil {
 		return nil, err
 	}
 	withBody := rq.http.Method == http.MethodGet
@@ -297,7 +297,7 @@ func (s *Server) websiteRead(rq *request, key string, opts object.GetOptions) (r
 // websiteLookup checks that key exists and may be read anonymously.
 func (s *Server) websiteLookup(rq *request, key string) (*object.Object, error) {
 	rq.key = key
-	if err := s.authorize(rq, "s3:GetObject", iamResource(rq.bucket, key)); err != nil {
+	if err := s.authorizeKeyRead(rq, "s3:GetObject", key); err != nil {
 		return nil, err
 	}
 	return s.objects.HeadObject(rq.ctx, rq.bucket, key, object.GetOptions{})

@@ -480,3 +480,65 @@ func TestWebsiteQueryDoesNotAuthorize(t *testing.T) {
 		}
 	}
 }
+
+// aclWebsiteServer is a website at site.web.test whose bucket has ACLs
+// enabled (ObjectWriter) and no bucket policy: index.html,
+// about/index.html and error.html are public by their public-read ACLs,
+// draft.html is private. With publicBucket the bucket's own ACL is
+// public-read too, so anybody may list it.
+func aclWebsiteServer(t *testing.T, publicBucket bool) *fzServer {
+	t.Helper()
+	s := compatServer(t)
+	s.api = New(Config{
+		Objects: s.layer, Region: fzRegion, Logger: slog.New(s.log), Now: func() time.Time { return s.now },
+		Credentials:   auth.NewStatic(auth.Credentials{AccessKey: s.creds.AccessKey, SecretKey: s.creds.SecretKey}).Secret,
+		WebsiteDomain: webDomain,
+	})
+	create := http.Header{"X-Amz-Object-Ownership": {"ObjectWriter"}}
+	if publicBucket {
+		create.Set("X-Amz-Acl", "public-read")
+	}
+	if rec := s.send(t, fzNewRequest(http.MethodPut, "/site", create, nil), false); rec.Code != http.StatusOK {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	for key, body := range map[string]string{"index.html": "home", "about/index.html": "about", "error.html": "not here", "draft.html": "draft"} {
+		h := http.Header{"Content-Type": {"text/html"}}
+		if key != "draft.html" {
+			h.Set("X-Amz-Acl", "public-read")
+		}
+		if rec := s.send(t, fzNewRequest(http.MethodPut, "/site/"+key, h, []byte(body)), false); rec.Code != http.StatusOK {
+			t.Fatalf("PUT %s: %d %s", key, rec.Code, rec.Body)
+		}
+	}
+	putWebsite(t, s, websiteDoc)
+	return s
+}
+
+// TestWebsiteOverACLs: a site whose pages are public by their ACLs alone
+// is served like one made public by a bucket policy. A key with no object
+// is a folder when its index document may be read (302); otherwise it is
+// 403, or 404 when anybody may list the bucket; a private page is 403.
+func TestWebsiteOverACLs(t *testing.T) {
+	for _, publicBucket := range []bool{false, true} {
+		s := aclWebsiteServer(t, publicBucket)
+		missing := webAnswer{403, "AccessDenied", "not here"}
+		if publicBucket {
+			missing = webAnswer{404, "NoSuchKey", "not here"}
+		}
+		for _, tt := range []struct {
+			target, header string
+			want           webAnswer
+		}{
+			{"/", "", webAnswer{200, "", "home"}},
+			{"/about/", "", webAnswer{200, "", "about"}},
+			{"/about", "Location", webAnswer{302, "/about/", ""}},
+			{"/draft.html", "x-amz-error-code", webAnswer{403, "AccessDenied", "not here"}},
+			{"/missing", "x-amz-error-code", missing},
+			{"/nothing/", "x-amz-error-code", missing},
+		} {
+			if got := get(t, s, tt.target, tt.header); got != tt.want {
+				t.Errorf("public bucket ACL %v: GET %s: %+v, want %+v", publicBucket, tt.target, got, tt.want)
+			}
+		}
+	}
+}

@@ -289,14 +289,13 @@ func rcloneTree(t *testing.T, root string) {
 	writeBig(t, filepath.Join(root, "nested", "big-20m.bin"), 20<<20, 6)
 }
 
-// TestToolsRclone copies a tree into kura with rclone, checks it with
-// rclone check (sizes and MD5s, including rclone's own MD5 metadata on the
-// multipart file), copies it back and compares the bytes.
-func TestToolsRclone(t *testing.T) {
+// rcloneTool is rclone with remote "kura:" on s, configured by
+// environment variables (path-style, no config file); settings adds
+// RCLONE_* variables such as RCLONE_CONFIG_KURA_ACL=public-read.
+func rcloneTool(t *testing.T, s *server, settings ...string) tool {
 	path := lookTool(t, "rclone", "rclone")
-	s := startServer(t)
 	home := t.TempDir()
-	rc := tool{t: t, path: path, pre: []string{"--config", filepath.Join(home, "no-such-rclone.conf")}, env: append(cleanEnv(),
+	env := append(cleanEnv(),
 		"HOME="+home,
 		"RCLONE_CONFIG_KURA_TYPE=s3",
 		"RCLONE_CONFIG_KURA_PROVIDER=Other",
@@ -306,10 +305,17 @@ func TestToolsRclone(t *testing.T) {
 		"RCLONE_CONFIG_KURA_ENDPOINT="+s.url(),
 		"RCLONE_CONFIG_KURA_REGION=us-east-1",
 		"RCLONE_CONFIG_KURA_FORCE_PATH_STYLE=true",
-		"RCLONE_S3_UPLOAD_CUTOFF=5M",
-		"RCLONE_S3_CHUNK_SIZE=5M",
-	)}
-	src := filepath.Join(home, "src")
+	)
+	return tool{t: t, path: path, pre: []string{"--config", filepath.Join(home, "no-such-rclone.conf")}, env: append(env, settings...)}
+}
+
+// TestToolsRclone copies a tree into kura with rclone, checks it with
+// rclone check (sizes and MD5s, including rclone's own MD5 metadata on the
+// multipart file), copies it back and compares the bytes.
+func TestToolsRclone(t *testing.T) {
+	s := startServer(t)
+	rc := rcloneTool(t, s, "RCLONE_S3_UPLOAD_CUTOFF=5M", "RCLONE_S3_CHUNK_SIZE=5M")
+	src := filepath.Join(t.TempDir(), "src")
 	rcloneTree(t, src)
 
 	rc.run("mkdir", "kura:rclone")
@@ -331,7 +337,7 @@ func TestToolsRclone(t *testing.T) {
 		t.Errorf("rclone lsf -R:\n got %q\nwant %q", got, want)
 	}
 
-	dst := filepath.Join(home, "dst")
+	dst := filepath.Join(t.TempDir(), "dst")
 	rc.run("copy", "kura:rclone/tree", dst)
 	sameTree(t, src, dst)
 
