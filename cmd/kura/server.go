@@ -411,8 +411,10 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		}
 		served <- srv.Serve(ln)
 	}
-	go serve(srv, ln)
+	// Made before the API server starts: Serve configures HTTP/2 on the
+	// server it runs, which writes the fields copied here.
 	webSrv := websiteServer(srv, api.WebsiteHandler())
+	go serve(srv, ln)
 	if webLn != nil {
 		fmt.Printf("kura serving websites on %s://%s\n", scheme, webLn.Addr())
 		go serve(webSrv, webLn)

@@ -52,6 +52,7 @@ func websiteServer(api *http.Server, handler http.Handler) *http.Server {
 		IdleTimeout:       api.IdleTimeout,
 		MaxHeaderBytes:    api.MaxHeaderBytes,
 		ErrorLog:          api.ErrorLog,
-		TLSConfig:         api.TLSConfig,
+		// A copy: each server adds its HTTP/2 protocols to its own.
+		TLSConfig: api.TLSConfig.Clone(),
 	}
 }
