@@ -531,3 +531,26 @@ func TestACLAnonymousFormUpload(t *testing.T) {
 		t.Error("a form under an expired policy was stored")
 	}
 }
+
+// TestACLMissingKeyInListableBucket: a missing key is NoSuchKey to a
+// caller whom the bucket's ACL lets list it, as to one whom a policy
+// does, and AccessDenied to one who may not list it.
+func TestACLMissingKeyInListableBucket(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "listable", objectWriter)
+	s.asRoot(t, "PUT", "/listable?acl", cannedHeader("public-read"), "")
+	s.asRoot(t, "PUT", "/listable/gone", cannedHeader("public-read"), "data")
+	s.asRoot(t, "DELETE", "/listable/gone", nil, "")
+	expectACL(t, "anonymous GET of a deleted key", s.do(nil, "GET", "/listable/gone", nil, nil), 404, "NoSuchKey")
+	expectACL(t, "anonymous HEAD of a missing key", s.do(nil, "HEAD", "/listable/never", nil, nil), 404, "")
+	s.asRoot(t, "PUT", "/listable/private", nil, "data")
+	expectACL(t, "anonymous GET of a private object", s.do(nil, "GET", "/listable/private", nil, nil), 403, "AccessDenied")
+
+	s.aclBucket(t, "unlisted", objectWriter)
+	s.asRoot(t, "PUT", "/unlisted/pub", cannedHeader("public-read"), "data")
+	expectACL(t, "anonymous GET of a public object", s.do(nil, "GET", "/unlisted/pub", nil, nil), 200, "")
+	expectACL(t, "anonymous GET of a missing key in an unlistable bucket", s.do(nil, "GET", "/unlisted/never", nil, nil), 403, "AccessDenied")
+	// With IgnorePublicAcls the public READ grant lists nothing.
+	s.asRoot(t, "PUT", "/listable?publicAccessBlock", nil, `<PublicAccessBlockConfiguration><IgnorePublicAcls>true</IgnorePublicAcls></PublicAccessBlockConfiguration>`)
+	expectACL(t, "anonymous GET of a missing key with public ACLs ignored", s.do(nil, "GET", "/listable/gone", nil, nil), 403, "AccessDenied")
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/kurastore/kura/internal/object"
@@ -55,6 +56,7 @@ func (s *Server) aclAllows(rq *request, action, resource, bucket string) bool {
 		if e := s3err.From(err); e.HTTPStatus >= 500 {
 			rq.authz.err = err
 		}
+		rq.authz.missingKey = errors.Is(err, s3err.ErrNoSuchKey)
 		return false
 	}
 	return granted

@@ -26,3 +26,14 @@ func (s *Server) hideMissingKey(rq *request, op operation, err error) error {
 	}
 	return s3err.ErrAccessDenied
 }
+
+// deniedMissingKey answers a read refused because no ACL of its key
+// could grant it, the key not existing, as S3 answers a missing key:
+// NoSuchKey to a caller who may list the bucket (by a policy or by the
+// bucket's ACL), AccessDenied to others.
+func (s *Server) deniedMissingKey(rq *request, op operation, err error) error {
+	if !rq.authz.missingKey || !errors.Is(err, s3err.ErrAccessDenied) {
+		return err
+	}
+	return s.hideMissingKey(rq, op, s3err.ErrNoSuchKey)
+}

@@ -24,6 +24,9 @@ type authzState struct {
 	bodyRead bool
 	bodyTags map[string][]string
 	err      error
+	// missingKey: an object ACL that might have granted the request was
+	// not there, because the object does not exist.
+	missingKey bool
 }
 
 // denial is the answer to a request its policies did not allow: the

@@ -448,7 +448,7 @@ func (s *Server) authorizeOperation(rq *request, op operation) error {
 	case known:
 		for _, action := range a.actionsFor(versionID(rq) != "") {
 			if err := s.authorize(rq, action, resourceOf(a.on, rq.bucket, rq.key)); err != nil {
-				return err
+				return s.deniedMissingKey(rq, op, err)
 			}
 		}
 		return nil
