@@ -143,7 +143,6 @@ var (
 	ErrRequestBodyTooLarge          = def("MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.")
 	ErrTooManyKeys                  = def("MalformedXML", http.StatusBadRequest, "The request must contain no more than 1000 keys.")
 	ErrMissingRequestBody           = def("MissingRequestBodyError", http.StatusBadRequest, "Request Body is empty.")
-	ErrAnonymousDenied              = def("AccessDenied", http.StatusForbidden, "Access Denied.")
 )
 
 // Errors of the object API beyond the core.

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -524,4 +527,73 @@ func TestPutObjectACLDocument(t *testing.T) {
 	expectACL(t, "unknown id", s.do(&s.root, "PUT", "/doc/k?acl", nil, []byte(grant(`xsi:type="CanonicalUser"><ID>`+strings.Repeat("0", 64)+`</ID>`))), 400, "InvalidArgument")
 	expectACL(t, "unknown group", s.do(&s.root, "PUT", "/doc/k?acl", nil, []byte(grant(`xsi:type="Group"><URI>http://example.com/all</URI>`))), 400, "MalformedACLError")
 	expectACL(t, "reader GET after refused changes", s.do(reader, "GET", "/doc/k", nil, nil), 200, "")
+}
+
+// anonymousForm is a browser upload without a signature or a policy:
+// what a page posts to a publicly writable bucket.
+func (s *authzServer) anonymousForm(bucket string, fields map[string]string, file string) *httptest.ResponseRecorder {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for name, v := range fields {
+		w.WriteField(name, v)
+	}
+	fw, _ := w.CreateFormFile("file", "f.txt")
+	fw.Write([]byte(file))
+	w.Close()
+	return s.do(nil, "POST", "/"+bucket, http.Header{"Content-Type": {w.FormDataContentType()}}, buf.Bytes())
+}
+
+// TestACLAnonymousFormUpload: an unsigned form upload is decided as an
+// anonymous PUT of its key, so a bucket whose ACL grants everyone WRITE
+// takes it, with the form's ACL; a private bucket refuses it.
+func TestACLAnonymousFormUpload(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "open", objectWriter)
+	s.asRoot(t, "PUT", "/open?acl", cannedHeader("public-read-write"), "")
+	s.aclBucket(t, "closed", objectWriter)
+
+	rec := s.anonymousForm("open", map[string]string{"key": "up/${filename}", "acl": "public-read", "Content-Type": "text/plain"}, "bar")
+	expectACL(t, "anonymous form to a public-read-write bucket", rec, 204, "")
+	if got := s.asRoot(t, "GET", "/open/up/f.txt", nil, ""); got.Body.String() != "bar" || got.Header().Get("Content-Type") != "text/plain" {
+		t.Errorf("stored form upload: %q %q", got.Body, got.Header().Get("Content-Type"))
+	}
+	expectACL(t, "anonymous GET of the form's public-read upload", s.do(nil, "GET", "/open/up/f.txt", nil, nil), 200, "")
+
+	rec = s.anonymousForm("open", map[string]string{"key": "created", "success_action_status": "201"}, "x")
+	expectACL(t, "anonymous form with success_action_status 201", rec, 201, "")
+	expectACL(t, "anonymous GET of the form's private upload", s.do(nil, "GET", "/open/created", nil, nil), 403, "AccessDenied")
+
+	expectACL(t, "anonymous form to a private bucket", s.anonymousForm("closed", map[string]string{"key": "k"}, "x"), 403, "AccessDenied")
+	if s.exists(t, "/closed/k") {
+		t.Error("a refused anonymous form was stored")
+	}
+	// A policy in an unsigned form still bounds what it may store.
+	policy := base64.StdEncoding.EncodeToString([]byte(`{"expiration":"2020-01-01T00:00:00Z","conditions":[{"bucket":"open"}]}`))
+	expectACL(t, "anonymous form with an expired policy", s.anonymousForm("open", map[string]string{"key": "late", "policy": policy}, "x"), 403, "AccessDenied")
+	if s.exists(t, "/open/late") {
+		t.Error("a form under an expired policy was stored")
+	}
+}
+
+// TestACLMissingKeyInListableBucket: a missing key is NoSuchKey to a
+// caller whom the bucket's ACL lets list it, as to one whom a policy
+// does, and AccessDenied to one who may not list it.
+func TestACLMissingKeyInListableBucket(t *testing.T) {
+	s := newAuthzServer(t)
+	s.aclBucket(t, "listable", objectWriter)
+	s.asRoot(t, "PUT", "/listable?acl", cannedHeader("public-read"), "")
+	s.asRoot(t, "PUT", "/listable/gone", cannedHeader("public-read"), "data")
+	s.asRoot(t, "DELETE", "/listable/gone", nil, "")
+	expectACL(t, "anonymous GET of a deleted key", s.do(nil, "GET", "/listable/gone", nil, nil), 404, "NoSuchKey")
+	expectACL(t, "anonymous HEAD of a missing key", s.do(nil, "HEAD", "/listable/never", nil, nil), 404, "")
+	s.asRoot(t, "PUT", "/listable/private", nil, "data")
+	expectACL(t, "anonymous GET of a private object", s.do(nil, "GET", "/listable/private", nil, nil), 403, "AccessDenied")
+
+	s.aclBucket(t, "unlisted", objectWriter)
+	s.asRoot(t, "PUT", "/unlisted/pub", cannedHeader("public-read"), "data")
+	expectACL(t, "anonymous GET of a public object", s.do(nil, "GET", "/unlisted/pub", nil, nil), 200, "")
+	expectACL(t, "anonymous GET of a missing key in an unlistable bucket", s.do(nil, "GET", "/unlisted/never", nil, nil), 403, "AccessDenied")
+	// With IgnorePublicAcls the public READ grant lists nothing.
+	s.asRoot(t, "PUT", "/listable?publicAccessBlock", nil, `<PublicAccessBlockConfiguration><IgnorePublicAcls>true</IgnorePublicAcls></PublicAccessBlockConfiguration>`)
+	expectACL(t, "anonymous GET of a missing key with public ACLs ignored", s.do(nil, "GET", "/listable/gone", nil, nil), 403, "AccessDenied")
 }

@@ -101,6 +101,9 @@ type lengthCheckedReader struct {
 
 func (l *lengthCheckedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	if l.policy == nil {
+		return n, err
+	}
 	l.n += int64(n)
 	if _, hi, ok := l.policy.LengthRange(); ok && l.n > hi {
 		return n, l.policy.CheckLength(l.n)
@@ -176,6 +179,24 @@ func formConditionKeys(f sigv4.PostForm) map[string][]string {
 	return keys
 }
 
+// formPolicy authenticates a form upload and returns its policy (nil for
+// none). A form
+// without a signature is anonymous, as on S3: it needs no policy, and is
+// then decided as an anonymous PUT of its key, which only a publicly
+// writable bucket (by its policy or its ACL) allows. A policy it does
+// carry still bounds what it may store.
+func (s *Server) formPolicy(rq *request, f sigv4.PostForm) (*sigv4.PostPolicy, error) {
+	if sigv4.IsAnonymousPost(f) {
+		rq.authType = "POST"
+		if !f.Has(sigv4.PostFieldPolicy) {
+			return nil, nil
+		}
+	} else if err := s.authenticatePost(rq, f); err != nil {
+		return nil, err
+	}
+	return sigv4.ParsePostPolicy(f.Get(sigv4.PostFieldPolicy))
+}
+
 type postResponse struct {
 	XMLName  xml.Name `xml:"PostResponse"`
 	Location string   `xml:"Location"`
@@ -192,13 +213,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return nil, err
 	}
 	f := form.fields
-	if sigv4.IsAnonymousPost(f) {
-		return nil, s3err.ErrAnonymousDenied
-	}
-	if err := s.authenticatePost(rq, f); err != nil {
-		return nil, err
-	}
-	policy, err := sigv4.ParsePostPolicy(f.Get(sigv4.PostFieldPolicy))
+	policy, err := s.formPolicy(rq, f)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +226,10 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return nil, err
 	}
 	f[sigv4.PostFieldBucket] = rq.bucket
-	if err := policy.Check(f, s.now()); err != nil {
-		return nil, err
+	if policy != nil {
+		if err := policy.Check(f, s.now()); err != nil {
+			return nil, err
+		}
 	}
 	// A form's acl field is what x-amz-acl is to a PUT.
 	acl, err := s.newObjectACL(rq, func(name string) string {

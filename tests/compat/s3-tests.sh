@@ -419,10 +419,11 @@ log="$outdir/s3-tests-$name.log"
 xml="$outdir/s3-tests-$name.xml"
 rev=$(git -C "$checkout" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 echo "running s3-tests $rev against $name ${parallel[*]}; log: $log"
-# A few tests post forms with requests and no verify= argument; over
-# HTTPS they trust the server's certificate through this.
+# A few tests post forms with requests and no verify= argument, and
+# test_100_continue opens its own TLS socket with Python's default
+# context; over HTTPS they trust the server's certificate through these.
 suite_env=()
-[ "$https" = 1 ] && suite_env=(REQUESTS_CA_BUNDLE="$cert")
+[ "$https" = 1 ] && suite_env=(REQUESTS_CA_BUNDLE="$cert" SSL_CERT_FILE="$cert")
 plugin_args=()
 if [ "$lifecycle" = 1 ] && [ -n "${S3TESTS_LC_MIN_SIZE:-}" ]; then
   # A pytest plugin that adds the header to the suite's clients: S3's
