@@ -177,6 +177,27 @@ func TestPostObjectLocation(t *testing.T) {
 	}
 }
 
+// A form's success_action_redirect gets the redirect's own parameters,
+// then bucket, key and etag in the order S3 appends them.
+func TestPostObjectRedirectParameterOrder(t *testing.T) {
+	s := compatServer(t, "bkt")
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("key", "dir/a b")
+	w.WriteField("success_action_redirect", "https://example.com/done?z=1&key=stale")
+	s.fzPostSign(w, `{"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"bkt"},["starts-with","$key","dir/"],["starts-with","$success_action_redirect",""],`+
+		`["starts-with","$x-amz-algorithm",""],["starts-with","$x-amz-credential",""],["starts-with","$x-amz-date",""]]}`)
+	fw, _ := w.CreateFormFile("file", "f")
+	fw.Write([]byte("hello"))
+	w.Close()
+	r := fzNewRequest(http.MethodPost, "/bkt", http.Header{"Content-Type": {w.FormDataContentType()}}, buf.Bytes())
+	res := s.send(t, r, true).Result()
+	const want = "https://example.com/done?z=1&bucket=bkt&key=dir%2Fa+b&etag=%225d41402abc4b2a76b9719d911017c592%22"
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Fatalf("POST: %d, Location %q, want %q", res.StatusCode, res.Header.Get("Location"), want)
+	}
+}
+
 // An actual (not preflight) request that carries Access-Control-Request-
 // Method is matched against the CORS rules with that method, as S3 does:
 // a GET asking for PUT gets the PUT rule's headers, and a GET asking for

@@ -272,11 +272,7 @@ func (s *Server) postObject(rq *request) (response, error) {
 	location := objectURL(rq, key)
 	if redirect := f.Get("success_action_redirect"); redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && u.Scheme != "" {
-			q := u.Query()
-			q.Set("bucket", rq.bucket)
-			q.Set("key", key)
-			q.Set("etag", etag)
-			u.RawQuery = q.Encode()
+			u.RawQuery = redirectQuery(u.Query(), rq.bucket, key, etag)
 			return emptyResponse{status: http.StatusSeeOther, headers: headers{{"Location", u.String()}, {"ETag", etag}}}, nil
 		}
 	}
@@ -289,6 +285,20 @@ func (s *Server) postObject(rq *request) (response, error) {
 		return emptyResponse{status: http.StatusOK, headers: out}, nil
 	}
 	return emptyResponse{status: http.StatusNoContent, headers: out}, nil
+}
+
+// redirectQuery is the query of a form upload's success_action_redirect:
+// the redirect's own parameters, then bucket, key and etag in the order
+// S3 appends them (clients and tests compare the URL as a string).
+func redirectQuery(q url.Values, bucket, key, etag string) string {
+	for _, name := range []string{"bucket", "key", "etag"} {
+		q.Del(name)
+	}
+	out := q.Encode()
+	if out != "" {
+		out += "&"
+	}
+	return out + "bucket=" + url.QueryEscape(bucket) + "&key=" + url.QueryEscape(key) + "&etag=" + url.QueryEscape(etag)
 }
 
 // objectURL is the absolute URL of key in the request's bucket, as the
