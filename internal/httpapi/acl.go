@@ -150,11 +150,7 @@ type versionOwners struct {
 }
 
 func (s *Server) versionOwners(rq *request) (*versionOwners, error) {
-	bucketOwner, err := s.bucketOwner(rq.ctx, rq.bucket)
-	if err != nil {
-		return nil, err
-	}
-	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	bucketOwner, ownership, err := s.bucketOwnership(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -218,11 +214,7 @@ func versionACL(info object.ObjectInfo, bucketOwner string) (acl.ACL, error) {
 }
 
 func (s *Server) getBucketACL(rq *request) (response, error) {
-	owner, err := s.bucketOwner(rq.ctx, rq.bucket)
-	if err != nil {
-		return nil, err
-	}
-	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	owner, ownership, err := s.bucketOwnership(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -235,16 +227,22 @@ func (s *Server) getBucketACL(rq *request) (response, error) {
 	return s.aclResponse(rq, a, nil)
 }
 
+// bucketOwnership is the bucket's owner and its Object Ownership
+// setting, which every ACL call needs together.
+func (s *Server) bucketOwnership(ctx context.Context, bucket string) (owner, ownership string, err error) {
+	if owner, err = s.bucketOwner(ctx, bucket); err != nil {
+		return "", "", err
+	}
+	ownership, err = s.objectOwnership(ctx, bucket)
+	return owner, ownership, err
+}
+
 func (s *Server) getObjectACL(rq *request) (response, error) {
 	obj, err := s.objects.HeadObject(rq.ctx, rq.bucket, rq.key, object.GetOptions{VersionID: versionID(rq), InfoOnly: true})
 	if err != nil {
 		return nil, err
 	}
-	owner, err := s.bucketOwner(rq.ctx, rq.bucket)
-	if err != nil {
-		return nil, err
-	}
-	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	owner, ownership, err := s.bucketOwnership(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -309,11 +307,7 @@ func (s *Server) checkACLWrite(ctx context.Context, bucket, ownership, bucketOwn
 }
 
 func (s *Server) putBucketACL(rq *request) (response, error) {
-	owner, err := s.bucketOwner(rq.ctx, rq.bucket)
-	if err != nil {
-		return nil, err
-	}
-	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	owner, ownership, err := s.bucketOwnership(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -339,11 +333,7 @@ func (s *Server) putObjectACL(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	bucketOwner, err := s.bucketOwner(rq.ctx, rq.bucket)
-	if err != nil {
-		return nil, err
-	}
-	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	bucketOwner, ownership, err := s.bucketOwnership(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -384,11 +374,7 @@ func (s *Server) putACL(rq *request) (response, error) {
 // when ACLs are disabled, for an anonymous writer, and under
 // BucketOwnerPreferred for a write with bucket-owner-full-control.
 func (s *Server) newObjectACL(rq *request, get func(string) string) ([]byte, error) {
-	bucketOwner, err := s.bucketOwner(rq.ctx, rq.bucket)
-	if err != nil {
-		return nil, err
-	}
-	ownership, err := s.objectOwnership(rq.ctx, rq.bucket)
+	bucketOwner, ownership, err := s.bucketOwnership(rq.ctx, rq.bucket)
 	if err != nil {
 		return nil, err
 	}
