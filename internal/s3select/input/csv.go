@@ -276,18 +276,24 @@ func (syn *csvSyntax) quoteAt(data []byte, i int) bool {
 	return bytes.HasPrefix(data[i:], syn.quote)
 }
 
+// copyOrdinary appends to text the bytes of data from i up to the next
+// byte that may start a delimiter, quote or escape, and returns where it
+// stopped.
+func (syn *csvSyntax) copyOrdinary(data []byte, i int, text []byte) ([]byte, int) {
+	j := i
+	for j < len(data) && !syn.special[data[j]] {
+		j++
+	}
+	return append(text, data[i:j]...), j
+}
+
 // plainField reads an unquoted field from data[i:]. It returns where
 // the field's delimiter is (i < 0: more data is needed) and whether the
 // record ends there.
 func (rd *CSVReader) plainField(data []byte, i int, text []byte, atEOF bool) ([]byte, int, bool, error) {
 	syn := &rd.syn
 	for {
-		j := i
-		for j < len(data) && !syn.special[data[j]] {
-			j++
-		}
-		text = append(text, data[i:j]...)
-		i = j
+		text, i = syn.copyOrdinary(data, i, text)
 		if i == len(data) {
 			if atEOF {
 				return text, i, true, nil
@@ -325,12 +331,7 @@ func (rd *CSVReader) plainField(data []byte, i int, text []byte, atEOF bool) ([]
 func (rd *CSVReader) quotedField(data []byte, i int, text []byte, atEOF bool) ([]byte, int, bool, error) {
 	syn := &rd.syn
 	for {
-		j := i
-		for j < len(data) && !syn.special[data[j]] {
-			j++
-		}
-		text = append(text, data[i:j]...)
-		i = j
+		text, i = syn.copyOrdinary(data, i, text)
 		if i == len(data) {
 			if atEOF {
 				return text, 0, false, s3err.ErrCSVParsingError.WithMessage("A quoted field is not closed at the end of the object.")
