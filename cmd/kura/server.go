@@ -352,7 +352,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	var observers requestObservers
 	api := httpapi.New(httpapi.Config{
+		Observe:     observers.hook(),
 		Objects:     layer,
 		Region:      f.region,
 		Domain:      f.domain,

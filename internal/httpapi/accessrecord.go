@@ -71,6 +71,7 @@ func (s *Server) startAccessLog(w http.ResponseWriter, rq *request, start time.T
 
 // setAccessOp names the operation of a logged request.
 func (rq *request) setAccessOp(name string) {
+	rq.obs.setAPI(name)
 	if rq.access != nil {
 		rq.access.op = name
 	}
@@ -78,6 +79,7 @@ func (rq *request) setAccessOp(name string) {
 
 // setAccessError records the error code a logged request is answered with.
 func (rq *request) setAccessError(code string) {
+	rq.obs.setError(code)
 	if rq.access != nil {
 		rq.access.errCode = code
 	}

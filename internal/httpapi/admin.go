@@ -101,6 +101,9 @@ func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 		return
 	}
 	route, vars, ok := matchAdmin(rq.http.Method, strings.TrimPrefix(rq.http.URL.Path, AdminPrefix))
+	if ok {
+		rq.obs.setAPI(route.action)
+	}
 	if !ok {
 		s.writeError(w, rq, s3err.ErrMethodNotAllowed.WithMessage("Unknown admin API call."))
 		return

@@ -102,6 +102,11 @@ type Config struct {
 	// a setting of their own (ownership.go); "" means
 	// BucketOwnerEnforced, as on AWS.
 	DefaultObjectOwnership string
+	// Observe, when set, is told of every request answered (health
+	// checks aside) once its handler returns (observe.go): metrics and
+	// the operator's logs. It runs on the request's goroutine and must
+	// not block.
+	Observe func(*RequestRecord)
 }
 
 // Server is the S3 API as an http.Handler.
@@ -146,6 +151,8 @@ type Server struct {
 	// Access logging (logging.go, accessrecord.go).
 	accessLog       *accesslog.Service
 	loggingStatuses loggingCache
+	// observer is Config.Observe (observe.go).
+	observer func(*RequestRecord)
 }
 
 // New returns a Server.
@@ -178,6 +185,7 @@ func New(cfg Config) *Server {
 	s.tierAdmin, s.tierInUse = cfg.TierAdmin, cfg.TierInUse
 	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
 	s.accessLog = cfg.AccessLog
+	s.observer = cfg.Observe
 	s.defaultOwnership = cfg.DefaultObjectOwnership
 	if !ValidObjectOwnership(s.defaultOwnership) {
 		s.defaultOwnership = ownerEnforced
@@ -250,6 +258,8 @@ type request struct {
 	// access gathers the access log record; nil when the bucket's
 	// logging is off.
 	access *accessEntry
+	// obs follows the request for Config.Observe; nil without one.
+	obs *observation
 }
 
 func (s *Server) requestID() string {
@@ -267,8 +277,10 @@ func (s *Server) requestID() string {
 // response.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	w, obs := s.observe(w, r, start)
+	defer s.finishObservation(obs)
 	if bucket, ok := s.websiteBucket(r.Host); ok {
-		s.serveWebsite(w, r, bucket, start)
+		s.serveWebsite(w, r, bucket, start, obs)
 		return
 	}
 	// Whatever the answer, it must not wait for a body nobody reads.
@@ -287,6 +299,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rq.hostBucket == "" && s.serveHealth(w, r) {
 		return
 	}
+	rq.obs = obs
+	obs.follow(rq)
 	if rq.hostBucket != "" || !strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		var finishRecord func()
 		w, finishRecord = s.startAccessLog(w, rq, start)

@@ -33,7 +33,10 @@ func (s *Server) WebsiteHandler() http.Handler {
 		if bucket == "" {
 			bucket = hostName(r.Host)
 		}
-		s.serveWebsite(w, r, bucket, time.Now())
+		start := time.Now()
+		w, obs := s.observe(w, r, start)
+		defer s.finishObservation(obs)
+		s.serveWebsite(w, r, bucket, start, obs)
 	})
 }
 
@@ -59,11 +62,12 @@ func hostName(host string) string {
 // serveWebsite answers a website request for bucket. It never
 // authenticates: a website is read anonymously, whatever the request
 // carries.
-func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket string, start time.Time) {
+func (s *Server) serveWebsite(w http.ResponseWriter, r *http.Request, bucket string, start time.Time, obs *observation) {
 	w, restoreBody := guardUnreadBody(w, r)
 	defer restoreBody()
 	h := w.Header()
-	rq := &request{http: withoutQuery(r), ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h, bucket: bucket}
+	rq := &request{http: withoutQuery(r), ctx: r.Context(), id: s.requestID(), bodyLength: -1, out: h, bucket: bucket, obs: obs}
+	obs.follow(rq)
 	rq.key = strings.TrimPrefix(r.URL.Path, "/")
 	h.Set("x-amz-request-id", rq.id)
 	h.Set("x-amz-id-2", rq.id)
