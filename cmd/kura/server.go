@@ -59,6 +59,7 @@ type serverFlags struct {
 	website     websiteFlags
 	// accessLogInterval is how often access logs are delivered.
 	accessLogInterval time.Duration
+	opLogs            opLogFlags
 }
 
 func serverCommand() *cobra.Command {
@@ -102,6 +103,7 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().DurationVar(&f.accessLogInterval, "access-log-interval", accesslog.DefaultInterval, "how often the server access logs of buckets with logging enabled are delivered into their target buckets (sooner for a bucket with 10,000 records waiting)")
 	addLimitFlags(cmd, &f.limits)
 	addWebsiteFlags(cmd, &f.website)
+	addOpLogFlags(cmd, &f.opLogs)
 	return cmd
 }
 
@@ -231,25 +233,6 @@ func tlsSetup(dir string, f serverFlags, log *slog.Logger) (*certs.Reloader, err
 	return certs.NewReloader(certFile, keyFile)
 }
 
-// reloadOnHangup reloads the certificate on every SIGHUP.
-func reloadOnHangup(ctx context.Context, r *certs.Reloader, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			if err := r.Reload(); err != nil {
-				log.Error("keeping the current certificate", "err", err)
-				continue
-			}
-			log.Info("TLS certificate reloaded")
-		}
-	}
-}
-
 func runServer(ctx context.Context, dir string, f serverFlags) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
@@ -258,11 +241,20 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if !httpapi.ValidObjectOwnership(f.objectOwnership) {
 		return fmt.Errorf("--default-object-ownership: %q is not BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter", f.objectOwnership)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logHandler, err := newLogHandler(os.Stderr, f.opLogs.logFormat, level)
+	if err != nil {
+		return err
+	}
+	log := slog.New(logHandler)
 	slog.SetDefault(log)
 	if err := f.website.check(f.domain); err != nil {
 		return err
 	}
+	opLogs, err := openOpLogs(f.opLogs, log)
+	if err != nil {
+		return err
+	}
+	defer opLogs.close() // after the shutdown below, or on a failed start
 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -353,6 +345,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		return err
 	}
 	var observers requestObservers
+	observers = append(observers, opLogs.observers()...)
 	api := httpapi.New(httpapi.Config{
 		Observe:     observers.hook(),
 		Objects:     layer,
@@ -398,11 +391,13 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	hangupActions := opLogs.hangupActions()
 	if reloader != nil {
 		scheme = "https"
 		srv.TLSConfig = reloader.Config()
-		go reloadOnHangup(ctx, reloader, log)
+		hangupActions = append(hangupActions, reloadCertificate(reloader, log))
 	}
+	onHangup(ctx, hangupActions...)
 	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, ln.Addr(), f.region, dir)
 
 	served := make(chan error, 2)
@@ -440,6 +435,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if webErr := webSrv.Shutdown(shutdownCtx); err == nil {
 		err = webErr
 	}
+	opLogs.close() // every request answered is observed by now
 	stopBackground()
 	<-collectorDone
 	<-eventsDone
