@@ -250,15 +250,15 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err := f.website.check(f.domain); err != nil {
 		return err
 	}
+
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
 	opLogs, err := openOpLogs(f.opLogs, log)
 	if err != nil {
 		return err
 	}
 	defer opLogs.close() // after the shutdown below, or on a failed start
-
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
 	creds, err := rootCredentials(dir, log)
 	if err != nil {
 		return err
