@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -22,6 +23,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/kurastore/kura/internal/certs"
 )
 
 // opEntry is a line of the access log, as an operator's tools read it.
@@ -340,5 +343,62 @@ func TestLogFormatJSON(t *testing.T) {
 	bad.Env = cmd.Env
 	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "--log-format") {
 		t.Errorf("--log-format xml: %v\n%s", err, out)
+	}
+}
+
+// TestOneSIGHUPReopensLogAndReloadsCertificate: the access log and the
+// TLS certificate both act on the one SIGHUP.
+func TestOneSIGHUPReopensLogAndReloadsCertificate(t *testing.T) {
+	if testGateways() > 1 {
+		t.Skip("one access log file per server: gateways would share it")
+	}
+	logPath := filepath.Join(t.TempDir(), "access.log")
+	s := startServer(t, "--tls-self-signed", "--access-log", logPath)
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	// anonymousID makes an anonymous request (ListBuckets, refused) and
+	// returns its id.
+	anonymousID := func() string {
+		t.Helper()
+		resp, err := insecure.Get(s.url() + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.Header.Get("x-amz-request-id")
+	}
+	first := anonymousID()
+	waitForEntries(t, logPath, first)
+	before := serialSeen(t, s.addr, nil)
+
+	caFile := filepath.Join(s.dir, "tls", certs.SelfSignedCert)
+	certPEM, keyPEM, err := certs.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(s.dir, "tls", certs.SelfSignedKey), keyPEM, 0o600)
+	os.WriteFile(caFile, certPEM, 0o644)
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, statErr := os.Stat(logPath)
+		if statErr == nil && serialSeen(t, s.addr, nil) != before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after SIGHUP: access log reopened: %v, certificate reloaded: %v",
+				statErr == nil, serialSeen(t, s.addr, nil) != before)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	second := anonymousID()
+	if e := waitForEntries(t, logPath, second)[second][0]; e.Status != 403 || e.ErrorCode != "AccessDenied" || e.API != "ListBuckets" {
+		t.Errorf("after SIGHUP: %+v", e)
+	}
+	if old := byRequestID(readAccessLog(t, logPath+".1")); len(old[first]) != 1 || len(old[second]) != 0 {
+		t.Errorf("the moved file holds %v", old)
 	}
 }
