@@ -109,7 +109,9 @@ func newLog(o Options) (*Log, error) {
 }
 
 // Observe logs a request. It never waits: when the queue is full the
-// line is dropped and counted.
+// line is dropped and counted. Waiting, even briefly, would let a
+// stalled disk stall every request, a log turning into an outage; the
+// count (Dropped) and the writer's warnings keep the loss in sight.
 func (l *Log) Observe(r *httpapi.RequestRecord) {
 	l.add(NewEntry(r).Line())
 }
