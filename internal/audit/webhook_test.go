@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -229,7 +231,11 @@ func blockingTarget(t *testing.T) (tg *target, srv *httptest.Server, held chan s
 func TestStuckTargetNeverBlocksObserve(t *testing.T) {
 	const queue = 10
 	tg, srv, held, release := blockingTarget(t)
-	w := open(t, Options{URL: srv.URL, BatchSize: 1, QueueSize: queue})
+	var logs syncBuffer
+	w := open(t, Options{
+		URL: srv.URL, BatchSize: 1, QueueSize: queue,
+		DropWarnInterval: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
 	w.Observe(record(0))
 	<-held // the sender waits on the target from now on
 	// Each Observe returns at once although nothing leaves the queue:
@@ -249,6 +255,13 @@ func TestStuckTargetNeverBlocksObserve(t *testing.T) {
 	}
 	if s := w.Stats(); s.Dropped != 1000 || s.Queued != queue {
 		t.Errorf("after 1000 past the queue: %+v", s)
+	}
+	// The drops are logged while the sender still waits on the target.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(logs.String(), "dropped_total=1000"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning of the drops: %q", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	release()
 	w.Close(context.Background())
@@ -286,5 +299,44 @@ func TestNewRefusesBadURLs(t *testing.T) {
 			w.Close(context.Background())
 			t.Errorf("%q accepted", u)
 		}
+	}
+}
+
+// syncBuffer is a buffer several goroutines write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestTimedOutPostIsRetried(t *testing.T) {
+	// The first POST is never answered: only its timeout ends it.
+	tg, srv := newTarget(t, func(call int, _ http.ResponseWriter, r *http.Request) int {
+		if call == 1 {
+			<-r.Context().Done()
+			return 503
+		}
+		return 0
+	})
+	w := open(t, Options{URL: srv.URL, BatchSize: 2, BatchWait: time.Hour, Timeout: 20 * time.Millisecond})
+	w.Observe(record(1))
+	w.Observe(record(2))
+	w.Close(context.Background())
+	if _, all := tg.accepted(); !slices.Equal(all, ids(1, 2)) {
+		t.Errorf("accepted %v", all)
+	}
+	if s := w.Stats(); s.Sent != 2 || s.FailedAttempts != 1 || s.Dropped != 0 {
+		t.Errorf("stats %+v", s)
 	}
 }

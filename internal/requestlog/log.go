@@ -70,6 +70,7 @@ func Open(o Options) (*Log, error) {
 		return nil, err
 	}
 	go l.run()
+	go l.warnDrops()
 	return l, nil
 }
 
@@ -163,18 +164,12 @@ func (l *Log) run() {
 	defer close(l.done)
 	tick := time.NewTicker(l.interval)
 	defer tick.Stop()
-	var warned time.Time
-	var warnedCount uint64
 	for {
 		select {
 		case line := <-l.queue:
 			l.lose(l.out.write(line))
 		case <-tick.C:
 			l.lose(l.out.flush())
-			if d := l.dropped.Load(); d > warnedCount && time.Since(warned) >= l.warnGap {
-				l.log.Warn("access log: lines dropped", "dropped", d-warnedCount, "dropped_total", d)
-				warned, warnedCount = time.Now(), d
-			}
 		case reply := <-l.reopens:
 			l.drain() // what was queued before the signal goes to the old file
 			lost, err := l.out.reopen()
@@ -208,5 +203,25 @@ func (l *Log) lose(lost int, err error) {
 	if err != nil && time.Since(l.errLogged) >= l.warnGap {
 		l.log.Error("access log", "err", err, "lines_lost", lost, "dropped_total", l.dropped.Load())
 		l.errLogged = time.Now()
+	}
+}
+
+// warnDrops logs, every DropWarnInterval while lines are being dropped,
+// how many were. It is apart from the writer, which a stalled disk
+// holds.
+func (l *Log) warnDrops() {
+	tick := time.NewTicker(l.warnGap)
+	defer tick.Stop()
+	var warned uint64
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-tick.C:
+			if d := l.dropped.Load(); d > warned {
+				l.log.Warn("access log: lines dropped", "dropped", d-warned, "dropped_total", d, "queued", len(l.queue))
+				warned = d
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -304,5 +305,74 @@ func TestOpenRefusesBadOptions(t *testing.T) {
 			l.Close()
 			t.Errorf("%+v opened", o)
 		}
+	}
+}
+
+// syncBuffer is a buffer several goroutines write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until the log holds text.
+func waitFor(t *testing.T, log *syncBuffer, text string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(log.String(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log lacks %q: %q", text, log.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stallingDisk holds every write until released, telling of the first.
+type stallingDisk struct {
+	entered, release chan struct{}
+	once             sync.Once
+	out              syncBuffer
+}
+
+func (d *stallingDisk) Write(p []byte) (int, error) {
+	d.once.Do(func() { close(d.entered) })
+	<-d.release
+	return d.out.Write(p)
+}
+
+func TestStalledDiskDropsAndWarns(t *testing.T) {
+	disk := &stallingDisk{entered: make(chan struct{}), release: make(chan struct{})}
+	var logs syncBuffer
+	l, err := Open(Options{
+		Path: Stdout, Stdout: disk, QueueSize: 2, FlushInterval: time.Millisecond,
+		DropWarnInterval: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.add(line(1, 20))
+	<-disk.entered // the writer waits on the disk from now on
+	for i := 2; i <= 8; i++ {
+		l.add(line(i, 20))
+	}
+	if d, q := l.Dropped(), l.Queued(); d != 5 || q != 2 {
+		t.Errorf("dropped %d, queued %d; want 5 and 2", d, q)
+	}
+	waitFor(t, &logs, "dropped_total=5")
+	close(disk.release)
+	l.Close()
+	if got := strings.Count(disk.out.String(), "\n"); got != 3 {
+		t.Errorf("%d lines written, want 3", got)
 	}
 }
