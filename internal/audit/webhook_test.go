@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -215,6 +216,8 @@ func blockingTarget(t *testing.T) (tg *target, srv *httptest.Server, held chan s
 	released := make(chan struct{})
 	tg, srv = newTarget(t, func(_ int, _ http.ResponseWriter, r *http.Request) int {
 		held <- struct{}{}
+		body, _ := io.ReadAll(r.Body) // net/http sees the client go once the body is read
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		select {
 		case <-released:
 			return 0
@@ -324,6 +327,8 @@ func TestTimedOutPostIsRetried(t *testing.T) {
 	// The first POST is never answered: only its timeout ends it.
 	tg, srv := newTarget(t, func(call int, _ http.ResponseWriter, r *http.Request) int {
 		if call == 1 {
+			// net/http sees the client go once the body is read.
+			io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 			return 503
 		}
