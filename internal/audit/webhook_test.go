@@ -236,7 +236,7 @@ func TestStuckTargetNeverBlocksObserve(t *testing.T) {
 	tg, srv, held, release := blockingTarget(t)
 	var logs syncBuffer
 	w := open(t, Options{
-		URL: srv.URL, BatchSize: 1, QueueSize: queue,
+		URL: srv.URL, BatchSize: 1, QueueSize: queue, Timeout: time.Hour,
 		DropWarnInterval: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	w.Observe(record(0))
@@ -334,14 +334,19 @@ func TestTimedOutPostIsRetried(t *testing.T) {
 		}
 		return 0
 	})
-	w := open(t, Options{URL: srv.URL, BatchSize: 2, BatchWait: time.Hour, Timeout: 20 * time.Millisecond})
+	// Later POSTs are answered at once, well within the timeout (on a
+	// machine slow enough for one to time out too, it is retried as
+	// well, and its batch may then arrive twice: at least once).
+	w := open(t, Options{URL: srv.URL, BatchSize: 2, BatchWait: time.Hour, Timeout: time.Second})
 	w.Observe(record(1))
 	w.Observe(record(2))
 	w.Close(context.Background())
-	if _, all := tg.accepted(); !slices.Equal(all, ids(1, 2)) {
+	_, all := tg.accepted()
+	slices.Sort(all)
+	if !slices.Equal(slices.Compact(all), ids(1, 2)) {
 		t.Errorf("accepted %v", all)
 	}
-	if s := w.Stats(); s.Sent != 2 || s.FailedAttempts != 1 || s.Dropped != 0 {
+	if s := w.Stats(); s.Sent != 2 || s.FailedAttempts < 1 || s.Dropped != 0 {
 		t.Errorf("stats %+v", s)
 	}
 }
