@@ -391,12 +391,15 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
-	hangupActions := opLogs.hangupActions()
+	var hangupActions []func()
 	if reloader != nil {
 		scheme = "https"
 		srv.TLSConfig = reloader.Config()
 		hangupActions = append(hangupActions, reloadCertificate(reloader, log))
 	}
+	// The certificate first: reopening the access log waits for its
+	// writer, which a stalled disk can hold.
+	hangupActions = append(hangupActions, opLogs.hangupActions()...)
 	onHangup(ctx, hangupActions...)
 	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, ln.Addr(), f.region, dir)
 
