@@ -92,6 +92,11 @@ func New(opts Options) *Metrics {
 		Name: "kura_kms_calls_total",
 		Help: "Calls to the KMS, by operation and result (success or error).",
 	}, []string{"operation", "result"})
+	for code := range refusalCodes {
+		// The refusals are few and known: their series exist from the
+		// start, so that a rate over them is 0 rather than absent.
+		m.refused.WithLabelValues(code)
+	}
 	m.timeout = opts.SourceTimeout
 	if m.timeout <= 0 {
 		m.timeout = DefaultSourceTimeout
