@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -252,4 +253,41 @@ func absentSource(exposition []byte, name string) bool {
 		}
 	}
 	return false
+}
+
+// promtoolConfig runs promtool check config on a Prometheus
+// configuration.
+func promtoolConfig(t *testing.T, config string) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is missing (Debian's prometheus package): the configuration is not checked")
+	}
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", path).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check config: %v\n%s\n%s", err, out, config)
+	}
+}
+
+// The example configuration and the one kura admin metrics token prints
+// are configurations Prometheus accepts.
+func TestMetricsScrapeConfigs(t *testing.T) {
+	example, err := os.ReadFile("../../docs/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(t.TempDir(), "kura.token")
+	if err := os.WriteFile(tokenFile, []byte("a-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	promtoolConfig(t, strings.ReplaceAll(string(example), "/etc/prometheus/kura.token", tokenFile))
+	s := startServer(t)
+	printed := kuraAdmin(t, s, "metrics", "token", "--expiry", "2h")
+	if !strings.Contains(printed, "metrics_path: /.kura/metrics") || !strings.Contains(printed, s.addr) {
+		t.Fatalf("printed config:\n%s", printed)
+	}
+	promtoolConfig(t, printed)
 }
