@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -182,4 +184,40 @@ func TestMetricsBucketIsABucket(t *testing.T) {
 	if rec := s.scrape(adminapi.MetricsPaths[0], ""); rec.Code == http.StatusOK {
 		t.Errorf("no metrics handler: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// On a bucket's virtual host the metrics paths are keys like any other.
+func TestMetricsPathsOnABucketsHost(t *testing.T) {
+	s, _ := newMetricsServer(t, true)
+	s.api = New(Config{
+		Objects: s.layer, Region: fzRegion, Now: func() time.Time { return s.now }, IAM: s.ids, Domain: "s3.test",
+		Logger: slog.New(slog.DiscardHandler), MetricsPublic: true,
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, fakeExposition) }),
+	})
+	s.asRoot(t, "PUT", "/bkt", nil, "")
+	for _, path := range adminapi.MetricsPaths {
+		put := httptest.NewRequest(http.MethodPut, "http://bkt.s3.test"+path, strings.NewReader("object at "+path))
+		get := httptest.NewRequest(http.MethodGet, "http://bkt.s3.test"+path, nil)
+		for _, r := range []*http.Request{put, get} {
+			r.Host = "bkt.s3.test"
+		}
+		signed := func(r *http.Request, body string) *httptest.ResponseRecorder {
+			sum := sha256.Sum256([]byte(body))
+			sigv4.SignRequest(r, s.root, fzRegion, "s3", hex.EncodeToString(sum[:]), s.now)
+			rec := httptest.NewRecorder()
+			s.api.ServeHTTP(rec, r)
+			return rec
+		}
+		if rec := signed(put, "object at "+path); rec.Code != http.StatusOK {
+			t.Fatalf("PUT bkt%s: %d %s", path, rec.Code, rec.Body)
+		}
+		if rec := signed(get, ""); rec.Code != http.StatusOK || rec.Body.String() != "object at "+path {
+			t.Errorf("GET bkt%s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	// On the server's own name they are the metrics.
+	r := httptest.NewRequest(http.MethodGet, "http://s3.test"+adminapi.MetricsPaths[0], nil)
+	rec := httptest.NewRecorder()
+	s.api.ServeHTTP(rec, r)
+	expectScrape(t, "on the server's name", rec, true)
 }
