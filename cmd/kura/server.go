@@ -358,9 +358,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	serverMetrics.Watch(metricsSources(metaStore, blobDir, layer, events, replication, scanner))
 	var observers requestObservers
 	observers = append(observers, serverMetrics.Observe)
-	serverMetrics.Watch(metricsSources(metaStore, blobDir, layer, events, replication, scanner))
 	api := httpapi.New(httpapi.Config{
 		Observe:     observers.hook(),
 		Objects:     layer,
