@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/kurastore/kura/admin"
 )
@@ -89,6 +90,11 @@ func TestMetricsScrape(t *testing.T) {
 	if _, err := cl.PutObject(c, &s3.PutObjectInput{Bucket: aws.String("metered"), Key: aws.String("a"), Body: bytes.NewReader(data)}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := cl.PutObject(c, &s3.PutObjectInput{
+		Bucket: aws.String("metered"), Key: aws.String("sealed"), Body: bytes.NewReader(data), ServerSideEncryption: types.ServerSideEncryptionAes256,
+	}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := cl.GetObject(c, &s3.GetObjectInput{Bucket: aws.String("metered"), Key: aws.String("a")})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +114,7 @@ func TestMetricsScrape(t *testing.T) {
 		gateways = s.gws
 	}
 	for _, path := range []string{"/.kura/metrics", "/minio/v2/metrics/cluster"} {
-		sum := map[string]float64{}
+		sum, found := map[string]float64{}, map[string]bool{}
 		for _, g := range gateways {
 			code, body := scrapeMetrics(t, g, path, tok.Token)
 			if code != http.StatusOK {
@@ -116,15 +122,16 @@ func TestMetricsScrape(t *testing.T) {
 			}
 			promtoolCheck(t, body)
 			for _, series := range countedSeries {
-				v, _ := sampleValue(body, series.name)
+				v, ok := sampleValue(body, series.name)
 				sum[series.name] += v
+				found[series.name] = found[series.name] || ok
 			}
 			if !bytes.Contains(body, []byte(`kura_metrics_source_up{source="pebble"} 1`)) && !bytes.Contains(body, []byte(`kura_metrics_source_up{source="postgres_pool"} 1`)) {
 				t.Errorf("%s: neither Pebble's nor the pool's figures", path)
 			}
 		}
 		for _, series := range countedSeries {
-			if sum[series.name] < series.least {
+			if !found[series.name] || sum[series.name] < series.least {
 				t.Errorf("%s: %s = %v, want at least %v", path, series.name, sum[series.name], series.least)
 			}
 		}
@@ -146,6 +153,11 @@ var countedSeries = []struct {
 	{`kura_s3_requests_in_flight`, 1}, // the scrape itself
 	{`kura_metrics_source_up{source="blob_store"}`, 1},
 	{`kura_metrics_source_up{source="queue:collector"}`, 1},
+	{`kura_metrics_source_up{source="queue:notify"}`, 1},
+	{`kura_metrics_source_up{source="queue:replication"}`, 1},
+	{`kura_metrics_source_up{source="queue:lifecycle"}`, 1},
+	{`kura_queue_pending{bucket="",queue="collector",target=""}`, 0},
+	{`kura_kms_calls_total{operation="GenerateKey",result="success"}`, 1}, // the SSE-S3 upload
 	{`kura_blob_store_free_bytes`, 1},
 }
 
