@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -72,9 +73,14 @@ func (s *Server) authorizeScrape(rq *request) error {
 // adminMetricsToken issues a metrics token naming the caller.
 func (s *Server) adminMetricsToken(rq *request, _ map[string]string) (any, error) {
 	var in adminapi.MetricsTokenRequest
-	if rq.http.ContentLength != 0 {
-		if err := readAdminJSON(rq, &in); err != nil {
-			return nil, err
+	data, err := readBounded(rq, maxAdminBody)
+	if err != nil {
+		return nil, err
+	}
+	// No body asks for the default expiry.
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &in); err != nil {
+			return nil, s3err.ErrMalformedXML.WithMessage("The request body is not valid JSON: %v", err)
 		}
 	}
 	expiry := iam.DefaultMetricsTokenExpiry

@@ -155,6 +155,9 @@ func TestMetricsTokenExpiryLimits(t *testing.T) {
 			t.Errorf("expiry %d s: %d %s", c.seconds, rec.Code, rec.Body)
 		}
 	}
+	if rec := s.do(&s.root, "POST", AdminPrefix+"metrics/token", nil, []byte("not json")); rec.Code != http.StatusBadRequest {
+		t.Errorf("a body that is not JSON: %d %s", rec.Code, rec.Body)
+	}
 	// No expiry asks for the default.
 	rec, _ := s.metricsToken(t, &s.root, 0)
 	var tok adminapi.MetricsToken
