@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,21 +66,33 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect reads every source in turn. A source's metrics are collected
-// whole or not at all: what it sent before failing is dropped, so that a
-// scrape never shows half a source as if it were all of it.
+// Collect reads the sources at once, each under the timeout, so that a
+// scrape waits for the slowest source rather than for all of them in
+// turn. A source's metrics are collected whole or not at all: what it
+// sent before failing is dropped, so that a scrape never shows half a
+// source as if it were all of it.
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, r := range c.readers {
+	got := make([][]prometheus.Metric, len(c.readers))
+	errs := make([]error, len(c.readers))
+	var wg sync.WaitGroup
+	for i, r := range c.readers {
+		wg.Go(func() { got[i], errs[i] = c.readOne(r) })
+	}
+	wg.Wait()
+	for i, r := range c.readers {
 		up := 1.0
-		if err := c.readOne(r, ch); err != nil {
+		if errs[i] != nil {
 			up = 0
-			c.log.Warn("metrics source left out of the scrape", "source", r.name, "err", err)
+			c.log.Warn("metrics source left out of the scrape", "source", r.name, "err", errs[i])
+		}
+		for _, m := range got[i] {
+			ch <- m
 		}
 		ch <- prometheus.MustNewConstMetric(sourceUp, prometheus.GaugeValue, up, r.name)
 	}
 }
 
-func (c *sourceCollector) readOne(r sourceReader, ch chan<- prometheus.Metric) error {
+func (c *sourceCollector) readOne(r sourceReader) ([]prometheus.Metric, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	type result struct {
@@ -101,15 +114,12 @@ func (c *sourceCollector) readOne(r sourceReader, ch chan<- prometheus.Metric) e
 	select {
 	case res := <-done:
 		if res.err != nil {
-			return res.err
+			return nil, res.err
 		}
-		for _, m := range res.got {
-			ch <- m
-		}
-		return nil
+		return res.got, nil
 	case <-ctx.Done():
 		// A source that does not heed its context finishes on its own
 		// goroutine; its figures are dropped.
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
