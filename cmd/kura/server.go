@@ -27,6 +27,7 @@ import (
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/meta/pgstore"
+	"github.com/kurastore/kura/internal/metrics"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
 	"github.com/kurastore/kura/internal/replicate"
@@ -60,6 +61,8 @@ type serverFlags struct {
 	// accessLogInterval is how often access logs are delivered.
 	accessLogInterval time.Duration
 	opLogs            opLogFlags
+	// metricsPublic serves the metrics without a token.
+	metricsPublic bool
 }
 
 func serverCommand() *cobra.Command {
@@ -101,6 +104,7 @@ change at any restart; the seal key cannot.`,
 	cmd.Flags().DurationVar(&f.orphanGrace, "orphan-grace", 0, "testing: how old an unreferenced blob, or the remote object of a transition that never committed, must be before the collector deletes it (default 6h; it must exceed the longest upload)")
 	_ = cmd.Flags().MarkHidden("orphan-grace")
 	cmd.Flags().DurationVar(&f.accessLogInterval, "access-log-interval", accesslog.DefaultInterval, "how often the server access logs of buckets with logging enabled are delivered into their target buckets (sooner for a bucket with 10,000 records waiting)")
+	cmd.Flags().BoolVar(&f.metricsPublic, "metrics-public", false, "serve the Prometheus metrics (/.kura/metrics) to anyone, without a token from kura admin metrics token")
 	addLimitFlags(cmd, &f.limits)
 	addWebsiteFlags(cmd, &f.website)
 	addOpLogFlags(cmd, &f.opLogs)
@@ -280,6 +284,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	serverMetrics := metrics.New(metrics.Options{Logger: log})
+	countedKeys := serverMetrics.CountKMS(keys)
 	events, err := openEvents(dir, metaStore, f, log)
 	if err != nil {
 		return err
@@ -297,7 +303,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		Meta: metaStore, Targets: replTargets, Holder: holder, Shared: f.metaURL != "", Logger: log,
 	})
 	layer := object.New(metaStore, blobStore, object.Options{
-		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: keys, Events: events,
+		InlineLimit: f.inlineLimit, Region: f.region, Logger: log, KMS: countedKeys, Events: events,
 		Tiers: tiers, LifecycleDay: f.lifecycleDay, OrphanGrace: f.orphanGrace, Holder: holder,
 		Replicator: replication,
 		// Gateways on one database share the blob directory too: each
@@ -344,8 +350,10 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	serverMetrics.Watch(metricsSources(metaStore, blobDir, layer, events, replication, scanner))
 	var observers requestObservers
 	observers = append(observers, opLogs.observers()...)
+	observers = append(observers, serverMetrics.Observe)
 	api := httpapi.New(httpapi.Config{
 		Observe:     observers.hook(),
 		Objects:     layer,
@@ -353,7 +361,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		Domain:      f.domain,
 		Credentials: auth.NewStatic(creds).Secret,
 		IAM:         identities,
-		KMS:         keys,
+		KMS:         countedKeys,
 		Events:      events,
 		Lifecycle:   scanner,
 		Tiers:       tiers,
@@ -376,10 +384,13 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		DefaultObjectOwnership: f.objectOwnership,
 
 		WebsiteDomain: f.website.domain,
+
+		Metrics:       serverMetrics.Handler(),
+		MetricsPublic: f.metricsPublic,
 	})
 	go watchChanges(bg, metaStore, identities, api, log)
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           serverMetrics.CountInFlight(api),
 		ReadHeaderTimeout: f.limits.readHeaderTimeout,
 		IdleTimeout:       f.limits.idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,

@@ -66,6 +66,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodDelete, []string{"replication", "targets", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminRemoveReplicationTarget},
 	{http.MethodGet, []string{"replication", "status", "{bucket}"}, "admin:GetBucketTarget", (*Server).adminReplicationStatus},
 	{http.MethodPost, []string{"replication", "resync", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminReplicationResync},
+	{http.MethodPost, []string{"metrics", "token"}, metricsAction, (*Server).adminMetricsToken},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {

@@ -107,6 +107,11 @@ type Config struct {
 	// the operator's logs. It runs on the request's goroutine and must
 	// not block.
 	Observe func(*RequestRecord)
+	// Metrics, when set, serves the Prometheus exposition at
+	// adminapi.MetricsPaths (metrics.go), to bearer tokens from the admin
+	// API or, with MetricsPublic, to anyone.
+	Metrics       http.Handler
+	MetricsPublic bool
 }
 
 // Server is the S3 API as an http.Handler.
@@ -153,6 +158,10 @@ type Server struct {
 	loggingStatuses loggingCache
 	// observer is Config.Observe (observe.go).
 	observer func(*RequestRecord)
+	// metrics and metricsPublic are Config.Metrics and
+	// Config.MetricsPublic (metrics.go).
+	metrics       http.Handler
+	metricsPublic bool
 }
 
 // New returns a Server.
@@ -186,6 +195,7 @@ func New(cfg Config) *Server {
 	s.replTargets, s.replication = cfg.ReplicationTargets, cfg.Replication
 	s.accessLog = cfg.AccessLog
 	s.observer = cfg.Observe
+	s.metrics, s.metricsPublic = cfg.Metrics, cfg.MetricsPublic
 	s.defaultOwnership = cfg.DefaultObjectOwnership
 	if !ValidObjectOwnership(s.defaultOwnership) {
 		s.defaultOwnership = ownerEnforced
@@ -301,6 +311,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rq.obs = obs
 	obs.follow(rq)
+	if s.isMetricsRequest(rq) {
+		s.serveMetrics(w, rq)
+		return
+	}
 	if rq.hostBucket != "" || !strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		var finishRecord func()
 		w, finishRecord = s.startAccessLog(w, rq, start)

@@ -31,6 +31,8 @@ type sealKeys struct {
 	secrets cipher.AEAD
 	// tokens seals session tokens.
 	tokens cipher.AEAD
+	// metrics seals metrics tokens (metricstoken.go).
+	metrics cipher.AEAD
 	// sessionSecret derives a session's secret from its access key.
 	sessionSecret []byte
 	// check is kept in the store to recognise the seal key.
@@ -49,6 +51,13 @@ func deriveSealKeys(key []byte) (*sealKeys, error) {
 	}
 	tokens, err := sub("kura sts session token v1")
 	if err != nil {
+		return nil, err
+	}
+	metrics, err := sub("kura metrics token v1")
+	if err != nil {
+		return nil, err
+	}
+	if k.metrics, err = newGCM(metrics); err != nil {
 		return nil, err
 	}
 	if k.sessionSecret, err = sub("kura sts session secret v1"); err != nil {

@@ -32,6 +32,7 @@
 //	DELETE replication/targets/{bucket}?arn=ARN
 //	GET    replication/status/{bucket}    -> []ReplicationTargetStatus
 //	POST   replication/resync/{bucket}?arn=ARN
+//	POST   metrics/token                  MetricsTokenRequest -> MetricsToken
 //
 // A call without an answer body answers 204 No Content; a refusal is S3
 // error XML.
