@@ -20,7 +20,7 @@ const gcBacklogLimit = 100_000
 // metricsSources are what a scrape reads from this server's parts.
 // Per-bucket usage is not among them yet: nil leaves its families out.
 func metricsSources(m meta.Store, blobDir string, layer *object.Layer, events *notify.Service,
-	replication *replicate.Service, scanner *lifecycle.Scanner) metrics.Sources {
+	replication *replicate.Service, scanner *lifecycle.Scanner, logs *opLogs) metrics.Sources {
 	src := metrics.Sources{
 		BlobDir: blobDir,
 		Queues: []metrics.QueueSource{
@@ -28,6 +28,8 @@ func metricsSources(m meta.Store, blobDir string, layer *object.Layer, events *n
 			{Kind: "notify", Read: notifyQueues(events)},
 			{Kind: "replication", Read: replicationQueues(layer, replication)},
 			{Kind: "lifecycle", Read: lifecycleQueue(scanner)},
+			{Kind: "access_log", Read: accessLogQueue(logs)},
+			{Kind: "audit", Read: auditQueues(logs)},
 		},
 	}
 	switch s := m.(type) {
@@ -112,5 +114,35 @@ func lifecycleQueue(scanner *lifecycle.Scanner) func(context.Context) ([]metrics
 			q.Lag = max(st.Now.Sub(st.PassStarted), 0)
 		}
 		return []metrics.QueueLength{q}, nil
+	}
+}
+
+// accessLogQueue is the lines waiting for the operator's access log
+// file, and those it dropped; nothing without --access-log.
+func accessLogQueue(logs *opLogs) func(context.Context) ([]metrics.QueueLength, error) {
+	return func(context.Context) ([]metrics.QueueLength, error) {
+		if logs.access == nil {
+			return nil, nil
+		}
+		return []metrics.QueueLength{{
+			Pending: int64(logs.access.Queued()), Lag: -1,
+			Completed: -1, Failed: -1, Dropped: int64(logs.access.Dropped()),
+		}}, nil
+	}
+}
+
+// auditQueues are the records waiting for each audit webhook, with
+// those it took, the POSTs that failed and the records dropped.
+func auditQueues(logs *opLogs) func(context.Context) ([]metrics.QueueLength, error) {
+	return func(context.Context) ([]metrics.QueueLength, error) {
+		out := make([]metrics.QueueLength, 0, len(logs.webhooks))
+		for _, w := range logs.webhooks {
+			st := w.Stats()
+			out = append(out, metrics.QueueLength{
+				Target: w.Target(), Pending: int64(st.Queued), Lag: -1,
+				Completed: int64(st.Sent), Failed: int64(st.FailedAttempts), Dropped: int64(st.Dropped),
+			})
+		}
+		return out, nil
 	}
 }

@@ -350,7 +350,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
-	serverMetrics.Watch(metricsSources(metaStore, blobDir, layer, events, replication, scanner))
+	serverMetrics.Watch(metricsSources(metaStore, blobDir, layer, events, replication, scanner, opLogs))
 	var observers requestObservers
 	observers = append(observers, opLogs.observers()...)
 	observers = append(observers, serverMetrics.Observe)

@@ -88,6 +88,9 @@ type Webhook struct {
 	log     *slog.Logger
 
 	sent, dropped, rejected, failed atomic.Uint64
+	// held counts the entries taken off the queue into a batch that is
+	// neither sent nor dropped yet: they still wait.
+	held atomic.Int64
 }
 
 // New starts a webhook.
@@ -145,10 +148,13 @@ func (w *Webhook) Observe(r *httpapi.RequestRecord) {
 }
 
 // Stats returns the webhook's figures.
+// Target is the webhook's URL without its credentials.
+func (w *Webhook) Target() string { return w.target }
+
 func (w *Webhook) Stats() Stats {
 	return Stats{
 		Sent: w.sent.Load(), Dropped: w.dropped.Load(), RejectedBatches: w.rejected.Load(),
-		FailedAttempts: w.failed.Load(), Queued: len(w.queue),
+		FailedAttempts: w.failed.Load(), Queued: len(w.queue) + int(w.held.Load()),
 	}
 }
 
@@ -175,6 +181,7 @@ func (w *Webhook) run() {
 		if len(batch) > 0 {
 			w.deliver(batch)
 		}
+		w.held.Add(-int64(len(batch)))
 		if w.sending.Err() != nil {
 			w.abandonQueued()
 			return
@@ -191,7 +198,7 @@ func (w *Webhook) run() {
 func (w *Webhook) nextBatch() (batch []requestlog.Entry, stopping bool) {
 	select {
 	case e := <-w.queue:
-		batch = append(batch, e)
+		batch = w.hold(batch, e)
 	case <-w.stop:
 		return w.takeQueued(nil), true
 	}
@@ -200,7 +207,7 @@ func (w *Webhook) nextBatch() (batch []requestlog.Entry, stopping bool) {
 	for len(batch) < w.o.BatchSize {
 		select {
 		case e := <-w.queue:
-			batch = append(batch, e)
+			batch = w.hold(batch, e)
 		case <-wait.C:
 			return batch, false
 		case <-w.stop:
@@ -210,12 +217,18 @@ func (w *Webhook) nextBatch() (batch []requestlog.Entry, stopping bool) {
 	return batch, false
 }
 
+// hold adds an entry taken off the queue to the batch.
+func (w *Webhook) hold(batch []requestlog.Entry, e requestlog.Entry) []requestlog.Entry {
+	w.held.Add(1)
+	return append(batch, e)
+}
+
 // takeQueued fills the batch with what is queued, without waiting.
 func (w *Webhook) takeQueued(batch []requestlog.Entry) []requestlog.Entry {
 	for len(batch) < w.o.BatchSize {
 		select {
 		case e := <-w.queue:
-			batch = append(batch, e)
+			batch = w.hold(batch, e)
 		default:
 			return batch
 		}
@@ -263,6 +276,7 @@ func (w *Webhook) abandonQueued() {
 	left := 0
 	for batch := w.takeQueued(nil); len(batch) > 0; batch = w.takeQueued(nil) {
 		left += len(batch)
+		w.held.Add(-int64(len(batch)))
 	}
 	w.dropped.Add(uint64(left))
 	w.log.Error("audit webhook: stopped before the target took every record; the rest are dropped",

@@ -246,7 +246,8 @@ func TestStuckTargetNeverBlocksObserve(t *testing.T) {
 	for i := 1; i <= queue; i++ {
 		w.Observe(record(i))
 	}
-	if s := w.Stats(); s.Dropped != 0 || s.Queued != queue {
+	// Queued counts the queue and the record being sent.
+	if s := w.Stats(); s.Dropped != 0 || s.Queued != queue+1 {
 		t.Errorf("a queue of %d holding %d: %+v", queue, queue, s)
 	}
 	w.Observe(record(queue + 1))
@@ -256,7 +257,7 @@ func TestStuckTargetNeverBlocksObserve(t *testing.T) {
 	for i := queue + 2; i <= queue+1000; i++ {
 		w.Observe(record(i))
 	}
-	if s := w.Stats(); s.Dropped != 1000 || s.Queued != queue {
+	if s := w.Stats(); s.Dropped != 1000 || s.Queued != queue+1 {
 		t.Errorf("after 1000 past the queue: %+v", s)
 	}
 	// The drops are logged while the sender still waits on the target.
@@ -348,5 +349,26 @@ func TestTimedOutPostIsRetried(t *testing.T) {
 	}
 	if s := w.Stats(); s.Sent != 2 || s.FailedAttempts < 1 || s.Dropped != 0 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// Records gathered into a batch that waits to fill still count as
+// queued: the metrics show what has not reached the target.
+func TestQueuedCountsTheBatchBeingGathered(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	w := open(t, Options{URL: srv.URL, BatchSize: 100, BatchWait: time.Hour, QueueSize: 10})
+	for i := range 3 {
+		w.Observe(record(i))
+	}
+	// The sender takes the records off the queue into its batch; at no
+	// point may they count as gone.
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if s := w.Stats(); s.Queued != 3 && s.Queued != 2 || s.Sent != 0 {
+			t.Fatalf("3 records waiting for their batch: %+v", s)
+		}
+	}
+	if s := w.Stats(); s.Queued != 3 {
+		t.Fatalf("3 records waiting for their batch: %+v", s)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -148,7 +150,7 @@ func TestAccessLogAndAuditWebhook(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "access.log")
 	// Batches wait an hour: only the shutdown sends them.
 	s := startServer(t, "--access-log", logPath, "--audit-webhook", hook.URL+"/audit",
-		"--audit-webhook-token", "audit-token", "--audit-batch-wait", "1h", "--audit-batch-size", "1000")
+		"--audit-webhook-token", "audit-token", "--audit-batch-wait", "1h", "--audit-batch-size", "1000", "--metrics-public")
 	c := newAWSClient(s)
 	cx := ctx(t)
 	var reqs []opRequest
@@ -279,6 +281,15 @@ func TestAccessLogAndAuditWebhook(t *testing.T) {
 	// Nothing reached the webhook yet; the shutdown sends it all.
 	if entries, _ := target.received(); len(entries) != 0 {
 		t.Errorf("%d records sent before their batch was full or old enough", len(entries))
+	}
+	// The metrics show the records waiting for the webhook, and the
+	// access log's queue.
+	code, body := scrapeMetrics(t, s, "/.kura/metrics", "")
+	waiting := regexp.MustCompile(`(?m)^kura_queue_pending\{[^}]*queue="audit",target="` + regexp.QuoteMeta(hook.URL+"/audit") + `"\} (\d+)$`).FindSubmatch(body)
+	if code != http.StatusOK || waiting == nil || !bytes.Contains(body, []byte(`kura_queue_dropped_total{bucket="",queue="access_log",target=""} 0`)) {
+		t.Errorf("metrics of the audit and access log queues (%d):\n%s", code, body)
+	} else if n, _ := strconv.Atoi(string(waiting[1])); n < len(reqs)+1 {
+		t.Errorf("%d records waiting for the webhook, want at least %d", n, len(reqs)+1)
 	}
 	s.stop()
 	entries, errs := target.received()
