@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +80,11 @@ func ParseDuration(s string) (time.Duration, error) {
 // (decimal and binary units, as go-humanize parses them). Sizes beyond
 // what an int64 holds are errors.
 func ParseSize(s string) (int64, error) {
+	// A plain number is exact; go-humanize goes through floating point,
+	// which rounds the largest ones.
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
 	n, err := humanize.ParseBytes(s)
 	if err != nil {
 		return 0, fmt.Errorf("size %q: %w", s, err)
