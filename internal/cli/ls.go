@@ -142,81 +142,89 @@ func (e *Env) ls(ctx context.Context, t Target, f lsFlags, at time.Time) error {
 	if f.incomplete {
 		return e.lsUploads(ctx, t, f.recursive)
 	}
-	p := e.Printer()
-	found := false
-	emit := func(l lsEntry) {
-		found = true
-		p.Print(l)
-	}
-	versions := f.versions || !at.IsZero()
-	var group versionGroup
-	var add func(l lsEntry, isPrefix bool) error
-	flush := func() {
-		switch {
-		case !at.IsZero():
-			if l, ok := group.at(at); ok {
-				l.VersionOrdinal = 0
-				emit(l)
-			}
-		default:
-			group.number()
-			for _, l := range group.entries {
-				emit(l)
-			}
-		}
-		group.entries = group.entries[:0]
-	}
-	visitUnder := func(t Target) func(string, client.ObjectInfo) error {
-		return func(bucket string, o client.ObjectInfo) error {
-			return add(entryOf(t, bucket, o), o.IsPrefix)
-		}
-	}
-	visit := visitUnder(t)
-	add = func(l lsEntry, isPrefix bool) error {
-		if !versions || isPrefix {
-			flush()
-			emit(l)
-			return nil
-		}
-		if len(group.entries) > 0 && group.entries[0].URL != l.URL {
-			flush()
-		}
-		group.entries = append(group.entries, l)
-		return nil
-	}
-	opts := walkOptions{Recursive: f.recursive, Versions: versions}
+	l := &lister{p: e.Printer(), at: at, versions: f.versions || !at.IsZero()}
+	opts := walkOptions{Recursive: f.recursive, Versions: l.versions}
 	if t.Key == "" || t.IsPrefix() {
-		if err := walk(ctx, t, opts, visit); err != nil {
+		if err := walk(ctx, t, opts, l.visitor(t, nil)); err != nil {
 			return err
 		}
-		flush()
-		if !found && t.Key != "" {
+		l.flush()
+		if !l.listed && t.Key != "" {
 			return errors.New("no such prefix")
 		}
 		return nil
 	}
 	// A key without a trailing '/' is the object of that name and the
 	// directory of that name, as in mc.
-	exact := func(bucket string, o client.ObjectInfo) error {
-		if o.Key != t.Key {
-			return nil
-		}
-		return visit(bucket, o)
-	}
-	if err := walk(ctx, t, opts, exact); err != nil {
+	exact := func(key string) bool { return key == t.Key }
+	if err := walk(ctx, t, opts, l.visitor(t, exact)); err != nil {
 		return err
 	}
-	flush()
+	l.flush()
 	dir := t
 	dir.Key += "/"
-	if err := walk(ctx, dir, opts, visitUnder(dir)); err != nil {
+	if err := walk(ctx, dir, opts, l.visitor(dir, nil)); err != nil {
 		return err
 	}
-	flush()
-	if !found {
+	l.flush()
+	if !l.listed {
 		return errors.New("no such object or prefix")
 	}
 	return nil
+}
+
+// lister prints the entries of ls. With versions, it holds the versions
+// of one key until the next key comes, to number them or, with --rewind,
+// to pick the one current at a time.
+type lister struct {
+	p        *Printer
+	at       time.Time // --rewind, or zero
+	versions bool
+	group    versionGroup
+	// listed is set once the server listed anything, even what --rewind
+	// then hides.
+	listed bool
+}
+
+// visitor returns the walk function for target t; keep, when not nil,
+// selects the keys to show.
+func (l *lister) visitor(t Target, keep func(string) bool) func(string, client.ObjectInfo) error {
+	return func(bucket string, o client.ObjectInfo) error {
+		if keep != nil && !keep(o.Key) {
+			return nil
+		}
+		l.add(entryOf(t, bucket, o), o.IsPrefix)
+		return nil
+	}
+}
+
+func (l *lister) add(entry lsEntry, isPrefix bool) {
+	l.listed = true
+	if !l.versions || isPrefix {
+		l.flush()
+		l.p.Print(entry)
+		return
+	}
+	if len(l.group.entries) > 0 && l.group.entries[0].URL != entry.URL {
+		l.flush()
+	}
+	l.group.entries = append(l.group.entries, entry)
+}
+
+// flush prints the versions held.
+func (l *lister) flush() {
+	if !l.at.IsZero() {
+		if entry, ok := l.group.at(l.at); ok {
+			entry.VersionOrdinal = 0
+			l.p.Print(entry)
+		}
+	} else {
+		l.group.number()
+		for _, entry := range l.group.entries {
+			l.p.Print(entry)
+		}
+	}
+	l.group.entries = l.group.entries[:0]
 }
 
 // versionGroup holds the versions of one key, newest first, as listings

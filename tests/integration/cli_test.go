@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/wire/objectlock"
 )
 
@@ -347,6 +350,7 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	}
 	// A recursive rm of a prefix leaves delete markers in a versioned
 	// bucket.
+	beforeRm := time.Now()
 	sh.ok("rm", "-r", "--force", alias+"/"+bucket+"/dir/")
 	if got := cliField(sh.records("ls", "-r", alias+"/"+bucket), "key"); !cliSameSet(got, "a.txt", "dirx", "uploaded") {
 		t.Errorf("ls -r after rm -r dir/ = %v", got)
@@ -361,8 +365,11 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 		t.Errorf("rm -r left %d delete markers, want 2", markers)
 	}
 	// --rewind sees the objects as they were before.
-	if got := cliField(sh.records("ls", "-r", "--rewind", time.Now().Add(-time.Second).UTC().Format(time.RFC3339), alias+"/"+bucket+"/dir/"), "key"); len(got) != 0 && !cliSameSet(got, "dir/b.txt", "dir/sub/c.txt") {
-		t.Errorf("ls --rewind = %v", got)
+	if got := cliField(sh.records("ls", "-r", "--rewind", beforeRm.UTC().Format(time.RFC3339Nano), alias+"/"+bucket+"/dir/"), "key"); !cliSameSet(got, "dir/b.txt", "dir/sub/c.txt") {
+		t.Errorf("ls --rewind to before the rm = %v", got)
+	}
+	if got := cliField(sh.records("ls", "-r", "--rewind", "0s", alias+"/"+bucket+"/dir/"), "key"); len(got) != 0 {
+		t.Errorf("ls --rewind to now = %v", got)
 	}
 	// One version, then every version of a key.
 	sh.ok("rm", "--version-id", old.VersionID, alias+"/"+bucket+"/a.txt")
@@ -462,5 +469,69 @@ func TestCLIAliasFromEnvironment(t *testing.T) {
 	sh2.env = append(sh2.env, "MC_HOST_mcenv=http://"+s.accessKey+":"+s.secretKey+"@"+s.addr)
 	if out := sh2.ok("ls", "mcenv"); !strings.Contains(out, "from-env/") {
 		t.Errorf("ls mcenv = %q", out)
+	}
+}
+
+// TestCLITLS: a server with a self-signed certificate is refused, then
+// reached with --insecure or with its certificate in SSL_CERT_FILE.
+func TestCLITLS(t *testing.T) {
+	s := startServer(t, "--tls-self-signed")
+	_, port, _ := strings.Cut(s.addr, ":")
+	sh := newCLISession(t)
+	sh.ok("alias", "set", "tls", "https://localhost:"+port, s.accessKey, s.secretKey)
+	if errOut := sh.fails("ls", "tls"); !strings.Contains(errOut, "certificate") {
+		t.Errorf("ls of a self-signed server without --insecure: %q", errOut)
+	}
+	sh.ok("mb", "--insecure", "tls/secure")
+	sh.env = append(sh.env, "SSL_CERT_FILE="+filepath.Join(s.dir, "tls", certs.SelfSignedCert))
+	if out := sh.ok("ls", "tls"); !strings.Contains(out, "secure/") {
+		t.Errorf("ls with SSL_CERT_FILE = %q", out)
+	}
+}
+
+// TestCLIInterrupt: SIGINT cancels a request in flight; kura says so and
+// exits with 130.
+func TestCLIInterrupt(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer stall.Close()
+	defer close(release)
+
+	sh := newCLISession(t)
+	sh.ok("alias", "set", "stall", stall.URL, "AKSTALL", "SECRETSTALL")
+	cmd := exec.Command(kuraBin, "ls", "stall/bucket")
+	cmd.Env = sh.env
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-arrived:
+	case err := <-done:
+		t.Fatalf("kura ls ended before its request arrived: %v %s", err, errOut.String())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("kura ls did not stop after SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("after SIGINT: exit %d, stderr %q", code, errOut.String())
 	}
 }
