@@ -228,6 +228,13 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 		t.Errorf("cat --version-id = %q", out)
 	}
 
+	// A path that names no alias is a local file.
+	local := filepath.Join(t.TempDir(), "local.txt")
+	os.WriteFile(local, []byte("from disk"), 0o644)
+	if out := sh.ok("cat", local, alias+"/"+bucket+"/a.txt"); out != "from disksecond" {
+		t.Errorf("cat of a local file and an object = %q", out)
+	}
+
 	// stat of an object and of a bucket.
 	st := sh.records("stat", alias+"/"+bucket+"/dir/sub/c.txt")
 	if cliString(st[0]["size"]) != "1000" || st[0]["etag"] == "" || st[0]["versionId"] == "" {
