@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -56,9 +55,6 @@ func walk(ctx context.Context, t Target, opts walkOptions, fn func(bucket string
 	}
 	return nil
 }
-
-// errStop ends a walk early without an error.
-var errStop = errors.New("stop")
 
 // timeFilter keeps what --older-than and --newer-than select: older
 // means last modified at least that long ago.
