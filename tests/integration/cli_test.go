@@ -447,6 +447,28 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	}
 	sh.ok("rb", "--force", alias+"/"+locked)
 
+	// A whole server: rm and rb refuse without --dangerous.
+	one, two := "all-"+randomHex(4), "all-"+randomHex(4)
+	sh.ok("mb", alias+"/"+one, alias+"/"+two)
+	put(one, "k1", "1")
+	put(two, "dir/k2", "22")
+	if out := sh.ok("rm", "-r", "--dry-run", alias+"/"+one); !strings.Contains(out, "Would remove `"+alias+"/"+one+"/k1`") {
+		t.Errorf("rm --dry-run printed %q", out)
+	}
+	if got := cliField(sh.records("ls", "-r", alias+"/"+one), "key"); !cliSameSet(got, "k1") {
+		t.Errorf("rm --dry-run removed something: %v", got)
+	}
+	sh.fails("rm", "-r", "--force", alias)
+	removed = sh.records("rm", "-r", "--force", "--dangerous", alias)
+	if got := cliField(removed, "key"); !cliSameSet(got, alias+"/"+one+"/k1", alias+"/"+two+"/dir/k2") {
+		t.Errorf("rm -r --force --dangerous ALIAS removed %v", got)
+	}
+	sh.fails("rb", "--force", alias)
+	sh.ok("rb", "--force", "--dangerous", alias)
+	if got := sh.records("ls", alias); len(got) != 0 {
+		t.Errorf("buckets after rb --force --dangerous ALIAS: %v", got)
+	}
+
 	// alias remove: the alias is gone, and its paths are local again.
 	sh.ok("alias", "remove", alias)
 	sh.fails("ls", alias)
