@@ -240,6 +240,9 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	if cliString(st[0]["size"]) != "1000" || st[0]["etag"] == "" || st[0]["versionId"] == "" {
 		t.Errorf("stat object = %v", st)
 	}
+	if got := cliField(sh.records("stat", "--recursive", alias+"/"+bucket+"/dir"), "name"); !cliSameSet(got, alias+"/"+bucket+"/dir/b.txt", alias+"/"+bucket+"/dir/sub/c.txt") {
+		t.Errorf("stat --recursive dir = %v", got)
+	}
 	bst := sh.records("stat", alias+"/"+bucket)
 	if bst[0]["versioning"] != "Enabled" || bst[0]["policy"] != false {
 		t.Errorf("stat bucket = %v", bst)
