@@ -43,9 +43,18 @@ func lsCommand(e *Env) *cobra.Command {
 			}
 		}
 		for _, arg := range args {
-			t, err := e.ResolveRemote(arg)
+			t, err := e.Resolve(arg)
 			if err != nil {
 				return err
+			}
+			if t.IsLocal() {
+				if f.versions || f.incomplete || f.rewind != "" {
+					return fmt.Errorf("%s: a local path has no versions and no uploads", arg)
+				}
+				if err := e.lsLocal(t, f.recursive); err != nil {
+					return err
+				}
+				continue
 			}
 			if err := e.ls(ctx, t, f, at); err != nil {
 				return fmt.Errorf("%s: %w", t, err)
