@@ -15,8 +15,27 @@ import (
 func init() { register(lsCommand) }
 
 type lsFlags struct {
-	recursive, versions, incomplete bool
-	rewind                          string
+	recursive, versions, incomplete, summarize bool
+	rewind                                     string
+}
+
+// lsTotal is what --summarize prints after the listing.
+type lsTotal struct {
+	TotalObjects int64 `json:"totalObjects"`
+	TotalSize    int64 `json:"totalSize"`
+}
+
+func (t lsTotal) Text() string {
+	return fmt.Sprintf("\nTotal Size: %s\nTotal Objects: %d", FormatSize(t.TotalSize), t.TotalObjects)
+}
+
+// add counts an entry that is an object or a version (not a prefix, a
+// bucket, an upload or a delete marker).
+func (t *lsTotal) add(l lsEntry) {
+	if l.Type == "file" {
+		t.TotalObjects++
+		t.TotalSize += l.Size
+	}
 }
 
 func lsCommand(e *Env) *cobra.Command {
@@ -33,6 +52,7 @@ func lsCommand(e *Env) *cobra.Command {
 	cmd.Flags().BoolVarP(&f.recursive, "recursive", "r", false, "list every object below the prefix")
 	cmd.Flags().BoolVar(&f.versions, "versions", false, "list every version and delete marker")
 	cmd.Flags().BoolVarP(&f.incomplete, "incomplete", "I", false, "list incomplete multipart uploads")
+	cmd.Flags().BoolVar(&f.summarize, "summarize", false, "print the number and total size of the objects listed")
 	cmd.Flags().StringVar(&f.rewind, "rewind", "", "list the objects as they were at a time (RFC 3339) or a duration ago (7d10h)")
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		var at time.Time
@@ -41,6 +61,11 @@ func lsCommand(e *Env) *cobra.Command {
 			if at, err = parseRewind(f.rewind, time.Now()); err != nil {
 				return err
 			}
+		}
+		var total lsTotal
+		emit := func(l lsEntry) {
+			total.add(l)
+			e.Printer().Print(l)
 		}
 		for _, arg := range args {
 			t, err := e.Resolve(arg)
@@ -51,14 +76,17 @@ func lsCommand(e *Env) *cobra.Command {
 				if f.versions || f.incomplete || f.rewind != "" {
 					return fmt.Errorf("%s: a local path has no versions and no uploads", arg)
 				}
-				if err := e.lsLocal(t, f.recursive); err != nil {
+				if err := lsLocal(t, f.recursive, emit); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := e.ls(ctx, t, f, at); err != nil {
+			if err := ls(ctx, t, f, at, emit); err != nil {
 				return fmt.Errorf("%s: %w", t, err)
 			}
+		}
+		if f.summarize {
+			e.Printer().Print(total)
 		}
 		return nil
 	})
@@ -144,14 +172,15 @@ func entryOf(t Target, bucket string, o client.ObjectInfo) lsEntry {
 	return l
 }
 
-func (e *Env) ls(ctx context.Context, t Target, f lsFlags, at time.Time) error {
+// ls lists one remote target, giving each entry to emit.
+func ls(ctx context.Context, t Target, f lsFlags, at time.Time, emit func(lsEntry)) error {
 	if t.IsServer() && !f.recursive && !f.incomplete {
-		return e.lsBuckets(ctx, t)
+		return lsBuckets(ctx, t, emit)
 	}
 	if f.incomplete {
-		return e.lsUploads(ctx, t, f.recursive)
+		return lsUploads(ctx, t, f.recursive, emit)
 	}
-	l := &lister{p: e.Printer(), at: at, versions: f.versions || !at.IsZero()}
+	l := &lister{emit: emit, at: at, versions: f.versions || !at.IsZero()}
 	opts := walkOptions{Recursive: f.recursive, Versions: l.versions}
 	if t.Key == "" || t.IsPrefix() {
 		if err := walk(ctx, t, opts, l.visitor(t, nil)); err != nil {
@@ -186,7 +215,7 @@ func (e *Env) ls(ctx context.Context, t Target, f lsFlags, at time.Time) error {
 // of one key until the next key comes, to number them or, with --rewind,
 // to pick the one current at a time.
 type lister struct {
-	p        *Printer
+	emit     func(lsEntry)
 	at       time.Time // --rewind, or zero
 	versions bool
 	group    versionGroup
@@ -211,7 +240,7 @@ func (l *lister) add(entry lsEntry, isPrefix bool) {
 	l.listed = true
 	if !l.versions || isPrefix {
 		l.flush()
-		l.p.Print(entry)
+		l.emit(entry)
 		return
 	}
 	if len(l.group.entries) > 0 && l.group.entries[0].URL != entry.URL {
@@ -225,12 +254,12 @@ func (l *lister) flush() {
 	if !l.at.IsZero() {
 		if entry, ok := l.group.at(l.at); ok {
 			entry.VersionOrdinal = 0
-			l.p.Print(entry)
+			l.emit(entry)
 		}
 	} else {
 		l.group.number()
 		for _, entry := range l.group.entries {
-			l.p.Print(entry)
+			l.emit(entry)
 		}
 	}
 	l.group.entries = l.group.entries[:0]
@@ -262,18 +291,18 @@ func (g *versionGroup) at(t time.Time) (lsEntry, bool) {
 	return lsEntry{}, false
 }
 
-func (e *Env) lsBuckets(ctx context.Context, t Target) error {
+func lsBuckets(ctx context.Context, t Target, emit func(lsEntry)) error {
 	infos, err := t.Client.ListBuckets(ctx)
 	if err != nil {
 		return err
 	}
 	for _, b := range infos {
-		e.Printer().Print(lsEntry{Type: "bucket", LastModified: b.CreationDate, Key: b.Name + "/", URL: t.Alias + "/" + b.Name, name: b.Name + "/"})
+		emit(lsEntry{Type: "bucket", LastModified: b.CreationDate, Key: b.Name + "/", URL: t.Alias + "/" + b.Name, name: b.Name + "/"})
 	}
 	return nil
 }
 
-func (e *Env) lsUploads(ctx context.Context, t Target, recursive bool) error {
+func lsUploads(ctx context.Context, t Target, recursive bool, emit func(lsEntry)) error {
 	names, err := buckets(ctx, t)
 	if err != nil {
 		return err
@@ -288,7 +317,7 @@ func (e *Env) lsUploads(ctx context.Context, t Target, recursive bool) error {
 			if t.Bucket == "" {
 				name = b + "/" + u.Key
 			}
-			e.Printer().Print(lsEntry{Type: "upload", LastModified: u.Initiated, Key: u.Key, URL: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID, StorageClass: u.StorageClass, name: name})
+			emit(lsEntry{Type: "upload", LastModified: u.Initiated, Key: u.Key, URL: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID, StorageClass: u.StorageClass, name: name})
 		}
 	}
 	return nil

@@ -10,14 +10,14 @@ import (
 // lsLocal lists a local file or directory as ls lists a prefix: one
 // level, or every file below with recursive. Names are relative to the
 // directory listed.
-func (e *Env) lsLocal(t Target, recursive bool) error {
+func lsLocal(t Target, recursive bool, emit func(lsEntry)) error {
 	root := t.Local
 	st, err := os.Stat(root)
 	if err != nil {
 		return err
 	}
 	if !st.IsDir() {
-		e.Printer().Print(localEntry(root, filepath.Base(root), st))
+		emit(localEntry(root, filepath.Base(root), st))
 		return nil
 	}
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -42,10 +42,10 @@ func (e *Env) lsLocal(t Target, recursive bool) error {
 		case d.IsDir() && recursive:
 			return nil
 		case d.IsDir():
-			e.Printer().Print(localEntry(path, filepath.ToSlash(rel)+"/", info))
+			emit(localEntry(path, filepath.ToSlash(rel)+"/", info))
 			return filepath.SkipDir
 		}
-		e.Printer().Print(localEntry(path, filepath.ToSlash(rel), info))
+		emit(localEntry(path, filepath.ToSlash(rel), info))
 		return nil
 	})
 }

@@ -208,6 +208,9 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	if got := cliField(sh.records("ls", "-r", alias+"/"+bucket), "key"); !cliSameSet(got, "a.txt", "dir/b.txt", "dir/sub/c.txt", "dirx") {
 		t.Errorf("ls -r = %v", got)
 	}
+	if sum := sh.records("ls", "-r", "--summarize", alias+"/"+bucket); cliString(sum[len(sum)-1]["totalObjects"]) != "4" || cliString(sum[len(sum)-1]["totalSize"]) != "1023" {
+		t.Errorf("ls --summarize = %v", sum[len(sum)-1])
+	}
 	if out := sh.ok("ls", alias+"/"+bucket+"/dir"); !strings.Contains(out, " b.txt\n") || !strings.Contains(out, " sub/\n") {
 		t.Errorf("ls of a directory:\n%s", out)
 	}
