@@ -57,7 +57,7 @@ server and needs --dangerous.`,
 
 func (e *Env) removeBucket(ctx context.Context, t Target, force bool) error {
 	if force {
-		if err := e.abortUploads(ctx, t, nil); err != nil {
+		if err := e.abortUploads(ctx, t, uploadRemoval{quiet: true}); err != nil {
 			return err
 		}
 		d := deleter{e: e, t: t, bypass: true, quiet: true}

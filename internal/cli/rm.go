@@ -109,7 +109,7 @@ func (e *Env) rm(ctx context.Context, t Target, f rmFlags, times timeFilter) (in
 		return key == t.Key || strings.HasPrefix(key, t.Key+"/")
 	}
 	if f.incomplete {
-		return 0, e.abortUploads(ctx, t, match)
+		return 0, e.abortUploads(ctx, t, uploadRemoval{match: match, dryRun: f.dryRun})
 	}
 	if !f.recursive && !f.versions {
 		return 0, e.rmOne(ctx, t, f, times)
@@ -244,9 +244,18 @@ func (d *deleter) flush(ctx context.Context) error {
 	return nil
 }
 
-// abortUploads aborts the incomplete uploads of t's buckets whose keys
-// match (every key under t.Key for a nil match).
-func (e *Env) abortUploads(ctx context.Context, t Target, match func(string) bool) error {
+// uploadRemoval says which incomplete uploads abortUploads aborts and
+// how it tells of them.
+type uploadRemoval struct {
+	// match selects keys; nil is every key under the target.
+	match func(string) bool
+	// dryRun aborts nothing, only tells; quiet does not tell.
+	dryRun, quiet bool
+}
+
+// abortUploads aborts the incomplete uploads of t's buckets that r
+// selects.
+func (e *Env) abortUploads(ctx context.Context, t Target, r uploadRemoval) error {
 	names, err := buckets(ctx, t)
 	if err != nil {
 		return err
@@ -257,14 +266,16 @@ func (e *Env) abortUploads(ctx context.Context, t Target, match func(string) boo
 			return err
 		}
 		for _, u := range ups {
-			if match != nil && !match(u.Key) {
+			if r.match != nil && !r.match(u.Key) {
 				continue
 			}
-			if err := t.Client.RemoveIncompleteUpload(ctx, b, u.Key, u.UploadID); err != nil {
-				return fmt.Errorf("upload %s of %s: %w", u.UploadID, u.Key, err)
+			if !r.dryRun {
+				if err := t.Client.RemoveIncompleteUpload(ctx, b, u.Key, u.UploadID); err != nil {
+					return fmt.Errorf("upload %s of %s: %w", u.UploadID, u.Key, err)
+				}
 			}
-			if match != nil {
-				e.Printer().Info(removal{Target: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID})
+			if !r.quiet {
+				e.Printer().Info(removal{Target: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID, DryRun: r.dryRun})
 			}
 		}
 	}

@@ -408,6 +408,12 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 1 || ups[0]["uploadId"] != uploadID {
 		t.Errorf("ls --incomplete = %v", ups)
 	}
+	if out := sh.ok("rm", "--incomplete", "-r", "--dry-run", alias+"/"+bucket+"/big/"); !strings.Contains(out, "Would remove incomplete upload") {
+		t.Errorf("rm --incomplete --dry-run printed %q", out)
+	}
+	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 1 {
+		t.Errorf("ls --incomplete after a dry run = %v", ups)
+	}
 	sh.ok("rm", "--incomplete", "-r", "--force", alias+"/"+bucket+"/big/")
 	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 0 {
 		t.Errorf("ls --incomplete after rm --incomplete = %v", ups)
