@@ -23,6 +23,7 @@ func catCommand(e *Env) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&versionID, "version-id", "", "read this version")
 	cmd.Flags().Int64Var(&offset, "offset", 0, "start at this byte")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		if versionID != "" && len(args) > 1 {
 			return fmt.Errorf("--version-id takes one object")

@@ -54,6 +54,7 @@ func lsCommand(e *Env) *cobra.Command {
 	cmd.Flags().BoolVarP(&f.incomplete, "incomplete", "I", false, "list incomplete multipart uploads")
 	cmd.Flags().BoolVar(&f.summarize, "summarize", false, "print the number and total size of the objects listed")
 	cmd.Flags().StringVar(&f.rewind, "rewind", "", "list the objects as they were at a time (RFC 3339) or a duration ago (7d10h)")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		var at time.Time
 		if f.rewind != "" {

@@ -26,6 +26,7 @@ server and needs --dangerous.`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "delete everything in the bucket first")
 	cmd.Flags().BoolVar(&dangerous, "dangerous", false, "allow rb --force ALIAS, which removes every bucket")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		for _, arg := range args {
 			t, err := e.ResolveRemote(arg)

@@ -48,6 +48,7 @@ a prefix or in a bucket, in batches of 1000 (DeleteObjects), and needs
 	fl.BoolVarP(&f.incomplete, "incomplete", "I", false, "abort incomplete multipart uploads instead")
 	fl.BoolVar(&f.dangerous, "dangerous", false, "allow a recursive removal from every bucket of a server")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print what would be removed, remove nothing")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		if err := f.check(); err != nil {
 			return err

@@ -25,6 +25,7 @@ func statCommand(e *Env) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&versionID, "version-id", "", "the version of the object")
 	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "show every object under a bucket or a prefix")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		if recursive && versionID != "" {
 			return errors.New("--version-id names one object: it does not go with --recursive")
