@@ -31,7 +31,7 @@ func TestCompleteTarget(t *testing.T) {
 	}{
 		{"s", "second/,srv/", cobra.ShellCompDirectiveNoSpace},
 		{"sr", "srv/", cobra.ShellCompDirectiveNoSpace},
-		{"./local", "", cobra.ShellCompDirectiveDefault}, // files: the shell's job
+		{"./local", "", cobra.ShellCompDirectiveDefault},                   // files: the shell's job
 		{"srv/", "srv/photos/,srv/logs/", cobra.ShellCompDirectiveNoSpace}, // in the server's order
 		{"srv/p", "srv/photos/", cobra.ShellCompDirectiveNoSpace},
 		{"srv/photos/2024", "srv/photos/2024.txt,srv/photos/2024/", cobra.ShellCompDirectiveNoSpace},
