@@ -76,3 +76,12 @@ func completeKeys(ctx context.Context, c *client.Client, base, bucket, prefix st
 	}
 	return out
 }
+
+// completeFirst completes the first argument as a target and leaves the
+// others (tags, for example) alone.
+func (e *Env) completeFirst(cmd *cobra.Command, args []string, word string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return e.completeTarget(cmd, args, word)
+}
