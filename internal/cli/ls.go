@@ -41,13 +41,13 @@ func (t *lsTotal) add(l lsEntry) {
 func lsCommand(e *Env) *cobra.Command {
 	var f lsFlags
 	cmd := &cobra.Command{
-		Use:   "ls TARGET...",
+		Use:   "ls [TARGET...]",
 		Short: "List buckets, objects and versions",
 		Example: `  kura ls local                       buckets
   kura ls --recursive local/photos     every object
   kura ls --versions local/photos/a.jpg
-  kura ls --rewind 2d local/photos/    as it was two days ago`,
-		Args: cobra.MinimumNArgs(1),
+  kura ls --rewind 2d local/photos/    as it was two days ago
+  kura ls                              the current directory`,
 	}
 	cmd.Flags().BoolVarP(&f.recursive, "recursive", "r", false, "list every object below the prefix")
 	cmd.Flags().BoolVar(&f.versions, "versions", false, "list every version and delete marker")
@@ -62,6 +62,9 @@ func lsCommand(e *Env) *cobra.Command {
 			if at, err = parseRewind(f.rewind, time.Now()); err != nil {
 				return err
 			}
+		}
+		if len(args) == 0 {
+			args = []string{"."}
 		}
 		var total lsTotal
 		emit := func(l lsEntry) {
