@@ -124,7 +124,8 @@ type lsEntry struct {
 	StorageClass   string `json:"storageClass,omitempty"`
 	UploadID       string `json:"uploadId,omitempty"`
 
-	name string // key as shown, relative to the listed prefix
+	name  string // key as shown, relative to the listed prefix
+	local bool   // a local file, which has no storage class
 }
 
 func (l lsEntry) Text() string {
@@ -140,7 +141,10 @@ func (l lsEntry) Text() string {
 		return fmt.Sprintf("%s %s %s (upload %s)", when, size, l.name, l.UploadID)
 	}
 	class := l.StorageClass
-	if class == "" {
+	switch {
+	case l.local:
+		return fmt.Sprintf("%s %s %s", when, size, l.name)
+	case class == "":
 		class = "STANDARD"
 	}
 	if l.VersionOrdinal == 0 {

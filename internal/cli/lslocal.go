@@ -51,7 +51,7 @@ func lsLocal(t Target, recursive bool, emit func(lsEntry)) error {
 }
 
 func localEntry(path, name string, info fs.FileInfo) lsEntry {
-	l := lsEntry{Type: "file", LastModified: info.ModTime(), Size: info.Size(), Key: name, URL: path, name: name}
+	l := lsEntry{Type: "file", LastModified: info.ModTime(), Size: info.Size(), Key: name, URL: path, name: name, local: true}
 	if info.IsDir() {
 		l.Type, l.Size = "folder", 0
 	}
