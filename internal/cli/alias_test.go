@@ -301,3 +301,10 @@ func TestPrinterWrapsScalars(t *testing.T) {
 		t.Errorf("scalar record = %q", got)
 	}
 }
+
+func TestCheckAliasDoesNotRepeatAPassword(t *testing.T) {
+	err := checkAlias(Alias{URL: "http://user:hunter2@h:1", API: "s3v4"})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("checkAlias of a URL with a password = %v", err)
+	}
+}
