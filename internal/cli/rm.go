@@ -110,7 +110,7 @@ func (e *Env) rm(ctx context.Context, t Target, f rmFlags, times timeFilter) (in
 		return key == t.Key || strings.HasPrefix(key, t.Key+"/")
 	}
 	if f.incomplete {
-		return 0, e.abortUploads(ctx, t, uploadRemoval{match: match, dryRun: f.dryRun})
+		return 0, e.abortUploads(ctx, t, uploadRemoval{match: match, times: times, dryRun: f.dryRun})
 	}
 	if !f.recursive && !f.versions {
 		return 0, e.rmOne(ctx, t, f, times)
@@ -250,6 +250,8 @@ func (d *deleter) flush(ctx context.Context) error {
 type uploadRemoval struct {
 	// match selects keys; nil is every key under the target.
 	match func(string) bool
+	// times selects by the upload's start (--older-than, --newer-than).
+	times timeFilter
 	// dryRun aborts nothing, only tells; quiet does not tell.
 	dryRun, quiet bool
 }
@@ -267,7 +269,7 @@ func (e *Env) abortUploads(ctx context.Context, t Target, r uploadRemoval) error
 			return err
 		}
 		for _, u := range ups {
-			if r.match != nil && !r.match(u.Key) {
+			if (r.match != nil && !r.match(u.Key)) || !r.times.keep(u.Initiated) {
 				continue
 			}
 			if !r.dryRun {

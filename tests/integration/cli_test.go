@@ -414,6 +414,9 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 1 {
 		t.Errorf("ls --incomplete after a dry run = %v", ups)
 	}
+	if out := sh.ok("rm", "--incomplete", "-r", "--force", "--older-than", "1d", alias+"/"+bucket+"/big/"); out != "" {
+		t.Errorf("rm --incomplete --older-than 1d removed a new upload: %q", out)
+	}
 	sh.ok("rm", "--incomplete", "-r", "--force", alias+"/"+bucket+"/big/")
 	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 0 {
 		t.Errorf("ls --incomplete after rm --incomplete = %v", ups)
