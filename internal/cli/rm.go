@@ -197,6 +197,10 @@ type deleter struct {
 	failed int
 }
 
+func (d *deleter) removeOne(ctx context.Context, o client.ObjectToDelete) error {
+	return d.t.Client.RemoveObject(ctx, d.t.Bucket, o.Key, client.RemoveObjectOptions{VersionID: o.VersionID, BypassGovernance: d.bypass})
+}
+
 // deleteBatch is the most objects one DeleteObjects request carries.
 const deleteBatch = 1000
 
@@ -227,7 +231,17 @@ func (d *deleter) flush(ctx context.Context) error {
 			if err != nil && de.Key == "" {
 				return err
 			}
-			failures[client.ObjectToDelete{Key: de.Key, VersionID: de.VersionID}] = de
+			o := client.ObjectToDelete{Key: de.Key, VersionID: de.VersionID}
+			if err != nil && errors.Is(err, client.ErrInvalidArgument) {
+				// A key XML cannot carry (a control character) goes
+				// alone, in the URL of a DELETE.
+				if rerr := d.removeOne(ctx, o); rerr != nil {
+					de = client.DeleteError{Key: o.Key, VersionID: o.VersionID, Code: client.ErrorCode(rerr), Message: rerr.Error()}
+				} else {
+					continue
+				}
+			}
+			failures[o] = de
 		}
 	}
 	p := d.e.Printer()

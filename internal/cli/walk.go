@@ -43,7 +43,11 @@ func walk(ctx context.Context, t Target, opts walkOptions, fn func(bucket string
 		return err
 	}
 	for _, b := range names {
-		list := t.Client.ListObjects(ctx, b, client.ListObjectsOptions{Prefix: t.Key, Recursive: opts.Recursive, IncludeVersion: opts.Versions})
+		// URL-encoded answers carry every key as it is, control
+		// characters included, which XML 1.0 cannot.
+		list := t.Client.ListObjects(ctx, b, client.ListObjectsOptions{
+			Prefix: t.Key, Recursive: opts.Recursive, IncludeVersion: opts.Versions, UseURLEncoding: true,
+		})
 		for o, err := range list {
 			if err != nil {
 				return err

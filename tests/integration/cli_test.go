@@ -200,6 +200,14 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	put(bucket, "dir/b.txt", "bee bee bee bee!")            // 16 bytes
 	put(bucket, "dir/sub/c.txt", strings.Repeat("c", 1000)) // 1000 bytes
 	put(bucket, "dirx", "x")
+	// A key with a control character, which only URL-encoded listings
+	// carry intact.
+	put(bucket, "ctl/tab\x01key", "ctl")
+	if got := cliField(sh.records("ls", "-r", alias+"/"+bucket+"/ctl/"), "key"); !cliSameSet(got, "ctl/tab\x01key") {
+		t.Errorf("ls of a key with a control character = %q", got)
+	}
+	sh.ok("rm", alias+"/"+bucket+"/ctl/tab\x01key")
+	sh.ok("rm", "--versions", alias+"/"+bucket+"/ctl/tab\x01key")
 
 	// ls: one level, recursive, a directory, versions.
 	if got := cliField(sh.records("ls", alias+"/"+bucket), "key"); !cliSameSet(got, "a.txt", "dir/", "dirx") {
