@@ -20,9 +20,18 @@ type deleteServer struct {
 	mu      sync.Mutex
 	batches []int
 	refuse  map[string]bool
+	// single are the keys deleted one by one.
+	single []string
 }
 
 func (d *deleteServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete {
+		d.mu.Lock()
+		d.single = append(d.single, strings.TrimPrefix(r.URL.Path, "/bucket/"))
+		d.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if _, ok := r.URL.Query()["delete"]; !ok || r.Method != http.MethodPost {
 		http.Error(w, "unexpected", http.StatusBadRequest)
 		return
@@ -47,6 +56,10 @@ func (d *deleteServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func runDeleter(t *testing.T, n int, refuse map[string]bool) (*deleteServer, *deleter, string) {
+	return runDeleterKeys(t, n, refuse, func(i int) string { return fmt.Sprintf("k%05d", i) })
+}
+
+func runDeleterKeys(t *testing.T, n int, refuse map[string]bool, key func(int) string) (*deleteServer, *deleter, string) {
 	t.Helper()
 	srv := &deleteServer{refuse: refuse}
 	hs := httptest.NewServer(srv)
@@ -60,7 +73,7 @@ func runDeleter(t *testing.T, n int, refuse map[string]bool) (*deleteServer, *de
 	d := &deleter{e: e, t: Target{Alias: "a", Bucket: "bucket", Client: c}}
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		if err := d.add(ctx, fmt.Sprintf("k%05d", i), "", false); err != nil {
+		if err := d.add(ctx, key(i), "", false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -115,5 +128,16 @@ func TestRmFlagsCheck(t *testing.T) {
 		if err := c.f.check(); (err == nil) != c.ok {
 			t.Errorf("%+v: check = %v", c.f, err)
 		}
+	}
+}
+
+func TestDeleterSendsUnsafeKeysAlone(t *testing.T) {
+	keys := []string{"plain", "ctl\x01key", "other"}
+	srv, d, errOut := runDeleterKeys(t, len(keys), nil, func(i int) string { return keys[i] })
+	if d.failed != 0 || errOut != "" {
+		t.Errorf("failed %d: %q", d.failed, errOut)
+	}
+	if fmt.Sprint(srv.batches) != "[2]" || fmt.Sprint(srv.single) != "[ctl\x01key]" {
+		t.Errorf("batches %v, single deletes %q", srv.batches, srv.single)
 	}
 }
