@@ -667,7 +667,10 @@ func (w *wholeSum) add(raw []byte, size int64) error {
 
 // AbortMultipartUpload discards an upload and its parts.
 func (l *Layer) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
-	err := l.meta.Update(ctx, []meta.Lock{{Name: uploadLockName(uploadID)}}, func(tx meta.Txn) error {
+	// The bucket's lock, shared, as every change to what a bucket holds
+	// takes it (countUsage relies on it).
+	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}, {Name: uploadLockName(uploadID)}}
+	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
 			return err
 		}
