@@ -1,6 +1,7 @@
 package object
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kurastore/kura/internal/blob/dirstore"
 	"github.com/kurastore/kura/internal/meta"
@@ -622,4 +625,66 @@ func TestUsageEncoding(t *testing.T) {
 	if !slices.Equal([]string{usageBucketOf(usageTotalKey("a-b")), usageBucketOf(usageDeltaPrefix("a"))}, []string{"a-b", "a"}) {
 		t.Fatal("usageBucketOf")
 	}
+}
+
+// scanHookStore runs hook once, inside the first transaction that opens
+// an iterator at prefix, before the iterator is made.
+type scanHookStore struct {
+	meta.Store
+	prefix []byte
+	hook   func()
+	fired  atomic.Bool
+}
+
+func (s *scanHookStore) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn) error) error {
+	return s.Store.Update(ctx, locks, func(tx meta.Txn) error { return fn(scanHookTxn{tx, s}) })
+}
+
+type scanHookTxn struct {
+	meta.Txn
+	s *scanHookStore
+}
+
+func (t scanHookTxn) NewIter(lower, upper []byte) (meta.Iterator, error) {
+	if bytes.Equal(lower, t.s.prefix) && t.s.hook != nil && t.s.fired.CompareAndSwap(false, true) {
+		t.s.hook()
+	}
+	return t.Txn.NewIter(lower, upper)
+}
+
+// TestUsageCountWaitsOutWrites: a PUT started while a bucket without
+// counters is being counted, just before the scan, is counted once: it
+// waits for the count to end (the bucket's lock), and its delta adds to
+// the total. Were it to commit during the count, the scan would see its
+// object, and its delta would count it again.
+func TestUsageCountWaitsOutWrites(t *testing.T) {
+	m := &scanHookStore{Store: openTestMeta(t), prefix: objectPrefix("race")}
+	l := newUsageLayer(t, m)
+	ctx := context.Background()
+	mustCreate(t, l, "race")
+	if _, err := l.PutObject(ctx, "race", "a", strings.NewReader("aaa"), PutOptions{Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	forgetUsage(t, l, "race")
+	done := make(chan error, 1)
+	m.hook = func() {
+		go func() {
+			_, err := l.PutObject(ctx, "race", "b", strings.NewReader("bbbb"), PutOptions{Size: 4})
+			done <- err
+		}()
+		// Give the PUT the time to commit, were nothing to stop it; with
+		// the bucket locked it waits for the count instead.
+		select {
+		case err := <-done:
+			done <- err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if _, err := l.BucketUsage(ctx, "race"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	checkUsage(t, l, "after a PUT during the count")
 }
