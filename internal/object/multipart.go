@@ -219,7 +219,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 		if up.Replica != nil && b.Versioning == "" {
 			return errUnversionedReplica
 		}
-		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
+		k := uploadKey(bucket, key, up.UploadID)
+		markFresh(tx, k) // the upload id is new
+		return tx.Set(k, val)
 	})
 	return up.UploadID, err
 }

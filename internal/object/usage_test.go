@@ -688,3 +688,55 @@ func TestUsageCountWaitsOutWrites(t *testing.T) {
 	}
 	checkUsage(t, l, "after a PUT during the count")
 }
+
+// getCountStore counts the Gets of keys that start with tag in Updates.
+type getCountStore struct {
+	meta.Store
+	tag  byte
+	gets atomic.Int64
+}
+
+func (s *getCountStore) Update(ctx context.Context, locks []meta.Lock, fn func(meta.Txn) error) error {
+	return s.Store.Update(ctx, locks, func(tx meta.Txn) error { return fn(getCountTxn{tx, s}) })
+}
+
+type getCountTxn struct {
+	meta.Txn
+	s *getCountStore
+}
+
+func (t getCountTxn) Get(k []byte) ([]byte, error) {
+	if len(k) > 0 && k[0] == t.s.tag {
+		t.s.gets.Add(1)
+	}
+	return t.Txn.Get(k)
+}
+
+// TestUsageReadsNoNewKey: counting a new version, delete marker or upload
+// reads nothing more: their keys are new, and on a shared store every
+// read is a round trip.
+func TestUsageReadsNoNewKey(t *testing.T) {
+	ctx := context.Background()
+	for _, tag := range []byte{tagVersion, tagUpload} {
+		m := &getCountStore{Store: openTestMeta(t), tag: tag}
+		l := newUsageLayer(t, m)
+		mustCreate(t, l, "fresh")
+		if err := l.SetBucketVersioning(ctx, "fresh", VersioningConfig{Status: VersioningEnabled}); err != nil {
+			t.Fatal(err)
+		}
+		m.gets.Store(0)
+		if _, err := l.PutObject(ctx, "fresh", "k", strings.NewReader("v"), PutOptions{Size: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.DeleteObject(ctx, "fresh", "k", DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.CreateMultipartUpload(ctx, "fresh", "k", UploadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := m.gets.Load(); n != 0 {
+			t.Errorf("%c-keys read %d times", tag, n)
+		}
+		checkUsage(t, l, "fresh keys")
+	}
+}

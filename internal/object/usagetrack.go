@@ -237,6 +237,26 @@ func (t *usageTxn) change(k, v []byte) error {
 	return nil
 }
 
+// markFresh tells the transaction's usage tracker, if it has one, that
+// key k holds nothing, so that writing it needs no read of what it
+// replaces (a round trip on a shared store). Only for keys that cannot
+// exist yet: a new version's V-key, a new upload's U-key.
+func markFresh(tx meta.Txn, k []byte) {
+	if t, ok := tx.(interface{ fresh([]byte) }); ok {
+		t.fresh(k)
+	}
+}
+
+func (t *usageTxn) fresh(k []byte) {
+	if _, ok := t.known[string(k)]; ok || !trackedKey(k) {
+		return
+	}
+	if t.known == nil {
+		t.known = map[string]usageCounts{}
+	}
+	t.known[string(k)] = usageCounts{}
+}
+
 func (t *usageTxn) forgetBucket(bucket string) {
 	if t.forgotten == nil {
 		t.forgotten = map[string]bool{}
