@@ -506,6 +506,12 @@ func TestUsageRecreatedBucketStartsAtZero(t *testing.T) {
 	if err := l.DeleteBucket(ctx, "again"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := l.BucketUsage(ctx, "again"); !errors.Is(err, s3err.ErrNoSuchBucket) {
+		t.Fatalf("usage of a deleted bucket: %v", err)
+	}
+	if all, err := l.Usage(ctx); err != nil || len(all) != 0 {
+		t.Fatalf("usage of no bucket: %+v, %v", all, err)
+	}
 	stray := usageCounts{objects: 3, objectBytes: 100}
 	err := l.rawMeta.Update(ctx, nil, func(tx meta.Txn) error {
 		return tx.Set(append(usageDeltaPrefix("again"), "stray"...), stray.encode())
