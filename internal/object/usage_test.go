@@ -746,3 +746,41 @@ func TestUsageReadsNoNewKey(t *testing.T) {
 		checkUsage(t, l, "fresh keys")
 	}
 }
+
+// TestUsageTransitionAndRestore: a version moved to a tier still counts,
+// with its size; its restored copy does not count again.
+func TestUsageTransitionAndRestore(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newTierLayer(t)
+	for key, n := range map[string]int{"blob": 3000, "inline": 10} {
+		if _, err := l.PutObject(ctx, "bkt", key, strings.NewReader(strings.Repeat("t", n)), PutOptions{Size: int64(n)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := BucketUsage{Bucket: "bkt", Objects: 2, Versions: 2, Bytes: 3010}
+	same := func(step string) {
+		t.Helper()
+		checkUsage(t, l.Layer, step)
+		if got, err := l.BucketUsage(ctx, "bkt"); err != nil || got != want {
+			t.Fatalf("%s: usage %+v (%v), want %+v", step, got, err, want)
+		}
+	}
+	same("stored")
+	transition(t, l, "blob")
+	transition(t, l, "inline")
+	same("transitioned")
+	for _, key := range []string{"blob", "inline"} {
+		if _, err := l.RestoreObject(ctx, "bkt", key, "", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := l.DrainRestores(ctx); n != 2 || err != nil {
+		t.Fatalf("restores: %d, %v", n, err)
+	}
+	same("restored")
+	if _, err := l.DeleteObject(ctx, "bkt", "blob", DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want = BucketUsage{Bucket: "bkt", Objects: 1, Versions: 1, Bytes: 10}
+	same("deleted")
+}
