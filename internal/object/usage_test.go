@@ -184,7 +184,13 @@ func (m *usageModel) anyUpload(bucket string) (Upload, bool) {
 // step runs one random operation and says which.
 func (m *usageModel) step() string {
 	ctx, l, b := m.ctx, m.l, m.bucket()
-	switch op := m.rng.IntN(17); op {
+	switch op := m.rng.IntN(19); op {
+	case 17:
+		m.replicaPut()
+		return "replica put"
+	case 18:
+		m.replicaDelete()
+		return "replica delete"
 	case 0, 1, 2:
 		m.put(b, m.key())
 		return "put " + b
@@ -297,6 +303,32 @@ func (m *usageModel) step() string {
 		}
 		return "create bucket doomed"
 	}
+}
+
+// replica names a source version for replication into "versioned": a new
+// one, older than what the bucket holds or not, or one it holds already.
+func (m *usageModel) replica() *Replica {
+	if _, v, ok := m.anyVersion("versioned"); ok && m.rng.IntN(3) == 0 && v.VersionID != NullVersion {
+		return &Replica{VersionID: v.VersionID, ModTime: v.LastModified}
+	}
+	at := time.Now().Add(-time.Duration(m.rng.IntN(3)) * time.Hour)
+	return &Replica{VersionID: newVersionID(at), ModTime: at}
+}
+
+func (m *usageModel) replicaPut() {
+	n := m.size()
+	_, err := m.l.PutObject(m.ctx, "versioned", m.key(), strings.NewReader(strings.Repeat("r", int(n))), PutOptions{Size: n, Replica: m.replica()})
+	m.allowed("replica put", err)
+}
+
+func (m *usageModel) replicaDelete() {
+	opts := DeleteOptions{Replica: m.replica(), DeleteMarker: m.rng.IntN(2) == 0}
+	key := m.key()
+	if k, v, ok := m.anyVersion("versioned"); ok && !opts.DeleteMarker {
+		key, opts.Replica = k, &Replica{VersionID: v.VersionID, ModTime: v.LastModified}
+	}
+	_, err := m.l.DeleteObject(m.ctx, "versioned", key, opts)
+	m.allowed("replica delete", err)
 }
 
 // emptyAndDelete deletes every version of a bucket, sometimes, and then
