@@ -381,20 +381,30 @@ func TestUsageModel(t *testing.T) {
 
 // TestUsageModelPostgres runs the model on PostgreSQL.
 func TestUsageModelPostgres(t *testing.T) {
-	pgtest.SkipIfMissing(t)
-	conn := pgtest.NewServer(t).NewDatabase(t)
-	m, err := pgstore.Open(context.Background(), conn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	runUsageModel(t, newUsageLayer(t, wrapTestMeta(t, m)), 7, 120)
+	runUsageModel(t, newUsageLayer(t, usagePostgres(t)), 7, 120)
 }
 
 // TestUsageConcurrentWrites writes one bucket from many goroutines at
 // once, folding meanwhile, and compares the counters with a scan.
 func TestUsageConcurrentWrites(t *testing.T) {
-	l := newUsageLayer(t, openTestMeta(t))
+	t.Run("pebble", func(t *testing.T) { concurrentUsageWrites(t, newUsageLayer(t, openTestMeta(t))) })
+	t.Run("postgres", func(t *testing.T) { concurrentUsageWrites(t, newUsageLayer(t, usagePostgres(t))) })
+}
+
+// usagePostgres is a metadata store on a new PostgreSQL database; it
+// skips the test when PostgreSQL is not installed.
+func usagePostgres(t *testing.T) meta.Store {
+	t.Helper()
+	pgtest.SkipIfMissing(t)
+	m, err := pgstore.Open(context.Background(), pgtest.NewServer(t).NewDatabase(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return wrapTestMeta(t, m)
+}
+
+func concurrentUsageWrites(t *testing.T, l *Layer) {
 	ctx := context.Background()
 	mustCreate(t, l, "busy")
 	if err := l.SetBucketVersioning(ctx, "busy", VersioningConfig{Status: VersioningEnabled}); err != nil {
