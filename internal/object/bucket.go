@@ -30,13 +30,18 @@ func (l *Layer) CreateBucket(ctx context.Context, name string, opts CreateBucket
 	if len(opts.Configs) > 0 {
 		defer l.configs.bump() // after the commit: see configCache
 	}
-	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(name)}}, func(tx meta.Txn) error {
+	locks := []meta.Lock{{Name: bucketLockName(name)}, {Name: usageLockName(name)}}
+	return l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := tx.Get(bucketKey(name)); err == nil {
 			return s3err.ErrBucketAlreadyOwnedByYou
 		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
 		if err := tx.Set(bucketKey(name), val); err != nil {
+			return err
+		}
+		// A new bucket is counted from its first object on.
+		if err := resetUsage(tx, name, true); err != nil {
 			return err
 		}
 		return setInitialConfigs(tx, name, opts.Configs)
@@ -115,7 +120,8 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 	// shared), so no object can appear between the emptiness check and the
 	// delete.
 	defer l.configs.bump() // its configuration documents go with it
-	return l.meta.Update(ctx, []meta.Lock{{Name: bucketLockName(name)}}, func(tx meta.Txn) error {
+	locks := []meta.Lock{{Name: bucketLockName(name)}, {Name: usageLockName(name)}}
+	return l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readBucket(tx, name); err != nil {
 			return err
 		}
@@ -133,6 +139,9 @@ func (l *Layer) DeleteBucket(ctx context.Context, name string) error {
 			return s3err.ErrBucketNotEmpty
 		}
 		if err := l.deleteBucketState(tx, name); err != nil {
+			return err
+		}
+		if err := resetUsage(tx, name, false); err != nil {
 			return err
 		}
 		return tx.Delete(bucketKey(name))

@@ -20,6 +20,8 @@
 //	C<bucket>/<name>          a bucket configuration document (config.go)
 //	X<tier>/<uid>/<blob id>   remote object to delete from a tier (tierqueue.go)
 //	Z<due><kind><uid>         restore work: a copy to make or drop (restore.go)
+//	N<bucket>\x00             a bucket's folded usage counters (usage.go)
+//	N<bucket>/<seq>           one commit's change to them, until folded
 //
 // Bucket names never contain '/', so O-keys of one bucket are contiguous
 // and sorted by object key, and a listing is one range scan. Each object
@@ -27,6 +29,15 @@
 // record, not to a name: versions and copies that share a blob need no
 // other layout. Versions live in their own keyspace (versions.go),
 // written in the same atomic batch as the O-key.
+//
+// # Usage counters
+//
+// What each bucket holds (objects, versions, bytes, uploads) is counted as
+// it changes: the layer's store (usageStore) watches every O-, V-, U- and
+// P-key a transaction writes, with the value it replaces, and the
+// transaction writes one delta per bucket it changed under a key of its
+// own. Reading usage adds a bucket's deltas to its total; the collector
+// folds them in. No write takes a lock to count.
 //
 // # Write path
 //

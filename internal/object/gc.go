@@ -83,6 +83,9 @@ func (l *Layer) RunCollector(ctx context.Context) {
 		if pending || err != nil {
 			schedule(l.opts.GCDelay)
 		}
+		if err := l.FoldUsage(ctx); err != nil && ctx.Err() == nil {
+			l.log.Warn("folding usage counters", "err", err)
+		}
 		// Tiers are remote and may be slow or hang until a timeout: their
 		// work runs beside the collector, one pass at a time, so that it
 		// holds up neither blob collection nor the lease's renewal.

@@ -12,6 +12,7 @@ import (
 	"github.com/kurastore/kura/internal/blob"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/internal/outbox"
 	"github.com/kurastore/kura/internal/tier"
 )
 
@@ -76,10 +77,14 @@ type Options struct {
 
 // Layer is the object layer over one metadata store and one blob store.
 type Layer struct {
-	meta  meta.Store
-	blobs blob.Store
-	opts  Options
-	log   *slog.Logger
+	// meta counts every commit's change to what a bucket holds (usage.go);
+	// rawMeta is the store itself, for the folds and counts of the usage
+	// counters.
+	meta    meta.Store
+	rawMeta meta.Store
+	blobs   blob.Store
+	opts    Options
+	log     *slog.Logger
 	// gcKick wakes the collector after a commit queued a blob.
 	gcKick chan struct{}
 	// id names this layer (this server) in the collector lease, and
@@ -138,8 +143,9 @@ func New(m meta.Store, b blob.Store, opts Options) *Layer {
 	if opts.Holder == "" {
 		opts.Holder = newUID()
 	}
+	counted := &usageStore{Store: m, seq: outbox.NewSequencer(), now: opts.Now, log: log.Warn, requireLocks: checkUsageLocks}
 	return &Layer{
-		meta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(),
+		meta: counted, rawMeta: m, blobs: b, opts: opts, log: log, gcKick: make(chan struct{}, 1), id: newUID(),
 		writing: map[blob.ID]struct{}{}, reads: readLeases{count: map[blob.ID]int{}}, started: opts.Now(),
 	}
 }

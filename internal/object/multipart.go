@@ -219,7 +219,9 @@ func (l *Layer) CreateMultipartUpload(ctx context.Context, bucket, key string, o
 		if up.Replica != nil && b.Versioning == "" {
 			return errUnversionedReplica
 		}
-		return tx.Set(uploadKey(bucket, key, up.UploadID), val)
+		k := uploadKey(bucket, key, up.UploadID)
+		markFresh(tx, k) // the upload id is new
+		return tx.Set(k, val)
 	})
 	return up.UploadID, err
 }
@@ -667,7 +669,10 @@ func (w *wholeSum) add(raw []byte, size int64) error {
 
 // AbortMultipartUpload discards an upload and its parts.
 func (l *Layer) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
-	err := l.meta.Update(ctx, []meta.Lock{{Name: uploadLockName(uploadID)}}, func(tx meta.Txn) error {
+	// The bucket's lock, shared, as every change to what a bucket holds
+	// takes it (countUsage relies on it).
+	locks := []meta.Lock{{Name: bucketLockName(bucket), Shared: true}, {Name: uploadLockName(uploadID)}}
+	err := l.meta.Update(ctx, locks, func(tx meta.Txn) error {
 		if _, err := readUpload(tx, bucket, key, uploadID); err != nil {
 			return err
 		}

@@ -247,7 +247,10 @@ func (l *Layer) commitRecord(tx meta.Txn, bucket, key string, rec *record, cond 
 	if err := runStamp(stamp, rec); err != nil {
 		return err
 	}
-	if err := tx.Set(versionKey(bucket, key, now, rec.Info.VersionID), rec.encode()); err != nil {
+	// No version of the key is as new as now: the V-key is a new one.
+	vkey := versionKey(bucket, key, now, rec.Info.VersionID)
+	markFresh(tx, vkey)
+	if err := tx.Set(vkey, rec.encode()); err != nil {
 		return err
 	}
 	return l.setLatest(tx, bucket, key, rec)
@@ -485,6 +488,9 @@ func migrateToVersions(tx meta.Txn, bucket string) error {
 	}
 	it.Close()
 	for _, w := range writes {
+		if w.key[0] == tagVersion {
+			markFresh(tx, w.key) // the bucket has no V-keys yet
+		}
 		if err := tx.Set(w.key, w.val); err != nil {
 			return err
 		}

@@ -170,6 +170,32 @@ func checkBucket(ctx context.Context, l *object.Layer, c *contents, m *bucketMod
 		}
 	}
 
+	// The usage counters.
+	want := object.BucketUsage{Bucket: m.Name}
+	for _, vs := range m.Keys {
+		for i, v := range vs {
+			if i == 0 && !v.DM {
+				want.Objects++
+			}
+			want.Versions++
+			if v.DM {
+				want.DeleteMarkers++
+			} else {
+				want.Bytes += v.Size
+			}
+		}
+	}
+	for _, u := range m.Uploads {
+		want.Uploads++
+		for _, p := range u.Parts {
+			want.UploadParts++
+			want.UploadBytes += p.Size
+		}
+	}
+	if got, err := l.BucketUsage(ctx, m.Name); err != nil || got != want {
+		bad("usage %+v (%v), model %+v", got, err, want)
+	}
+
 	// Every version, read back.
 	for _, k := range sorted {
 		for i, v := range m.Keys[k] {
