@@ -18,10 +18,10 @@ import (
 const gcBacklogLimit = 100_000
 
 // metricsSources are what a scrape reads from this server's parts.
-// Per-bucket usage is not among them yet: nil leaves its families out.
 func metricsSources(m meta.Store, blobDir string, layer *object.Layer, events *notify.Service,
 	replication *replicate.Service, scanner *lifecycle.Scanner, logs *opLogs) metrics.Sources {
 	src := metrics.Sources{
+		Usage:   bucketUsage(layer),
 		BlobDir: blobDir,
 		Queues: []metrics.QueueSource{
 			{Kind: "collector", Read: collectorQueue(layer)},
@@ -142,6 +142,22 @@ func auditQueues(logs *opLogs) func(context.Context) ([]metrics.QueueLength, err
 				Target: w.Target(), Pending: int64(st.Queued), Lag: -1,
 				Completed: int64(st.Sent), Failed: int64(st.FailedAttempts), Dropped: int64(st.Dropped),
 			})
+		}
+		return out, nil
+	}
+}
+
+// bucketUsage is every bucket's usage, from the counters the object
+// layer keeps in the metadata store.
+func bucketUsage(layer *object.Layer) metrics.UsageSource {
+	return func(ctx context.Context) ([]metrics.BucketUsage, error) {
+		all, err := layer.Usage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metrics.BucketUsage, len(all))
+		for i, u := range all {
+			out[i] = metrics.BucketUsage{Bucket: u.Bucket, Objects: u.Objects, Versions: u.Versions, Bytes: u.Bytes, Uploads: u.Uploads}
 		}
 		return out, nil
 	}

@@ -136,6 +136,23 @@ func TestMetricsScrape(t *testing.T) {
 			}
 		}
 	}
+
+	// Storage figures come from the store's counters: every gateway
+	// reports the same.
+	for _, g := range gateways {
+		_, body := scrapeMetrics(t, g, "/.kura/metrics", tok.Token)
+		for series, want := range map[string]float64{
+			`kura_metrics_source_up{source="usage"}`:           1,
+			`kura_bucket_objects{bucket="metered"}`:            2,
+			`kura_bucket_versions{bucket="metered"}`:           2,
+			`kura_bucket_bytes{bucket="metered"}`:              6000,
+			`kura_bucket_incomplete_uploads{bucket="metered"}`: 0,
+		} {
+			if v, ok := sampleValue(body, series); !ok || v != want {
+				t.Errorf("%s = %v (found %v), want %v", series, v, ok, want)
+			}
+		}
+	}
 }
 
 // countedSeries are what TestMetricsScrape's traffic must have counted.
