@@ -125,10 +125,10 @@ func New(opts Options) (*Engine, error) {
 
 type nopObserver struct{}
 
-func (nopObserver) Planned(int, int64)     {}
-func (nopObserver) Started(*Task)          {}
-func (nopObserver) Moved(*Task, int64)     {}
-func (nopObserver) Finished(*Task, error)  {}
+func (nopObserver) Planned(int, int64)    {}
+func (nopObserver) Started(*Task)         {}
+func (nopObserver) Moved(*Task, int64)    {}
+func (nopObserver) Finished(*Task, error) {}
 func (nopObserver) Removed(string, error) {}
 
 // partSizeFor is the part size of a file of size bytes: the configured
