@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kurastore/kura/internal/cli"
+
 	// Every kind of notification target: the server opens them, and
 	// "kura admin notify add" has a subcommand for each.
 	_ "github.com/kurastore/kura/internal/notify/alltargets"
@@ -20,8 +22,12 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serverCommand(), adminCommand(), benchCommand(), scrubCommand())
+	root.AddCommand(cli.Commands()...)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "kura:", err)
-		os.Exit(1)
+		code, reported := cli.ExitStatus(err)
+		if !reported {
+			fmt.Fprintln(os.Stderr, "kura:", err)
+		}
+		os.Exit(code)
 	}
 }
