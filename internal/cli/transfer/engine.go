@@ -148,9 +148,9 @@ func ceilMiB(n int64) int64 {
 	return (n + mib - 1) / mib * mib
 }
 
-// run transfers tasks, Parallel at a time. A failed file does not stop
+// Run transfers tasks, Parallel at a time. A failed file does not stop
 // the others; the errors are joined. Cancelling ctx stops everything.
-func (e *Engine) run(ctx context.Context, tasks []*Task) error {
+func (e *Engine) Run(ctx context.Context, tasks []*Task) error {
 	var total int64
 	for _, t := range tasks {
 		total += t.Size

@@ -49,7 +49,7 @@ func (e *Engine) Mirror(ctx context.Context, src, dst Location, opts MirrorOptio
 
 // apply runs a plan: copies first, then removals.
 func (e *Engine) apply(ctx context.Context, plan Plan) error {
-	err := e.run(ctx, plan.Copy)
+	err := e.Run(ctx, plan.Copy)
 	if ctx.Err() != nil {
 		return err
 	}

@@ -88,12 +88,23 @@ func listRemote(ctx context.Context, root Location) ([]entry, error) {
 	return out, nil
 }
 
-// Copy copies each source to dst. A source that is a directory or prefix
-// needs recursive; its files go below dst, under the source's own name
-// unless the source ends with a slash (as with rsync). Several sources,
-// or a dst that ends with a slash or is a local directory, put each
-// source under dst by its name; otherwise dst is the target itself.
+// Copy copies each source to dst (PlanCopy, then Run).
 func (e *Engine) Copy(ctx context.Context, srcs []Location, dst Location, recursive bool) error {
+	tasks, err := e.PlanCopy(ctx, srcs, dst, recursive)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return errors.Join(err, e.Run(ctx, tasks))
+}
+
+// PlanCopy lists the files to copy from each source to dst. A source
+// that is a directory or prefix needs recursive; its files go below dst,
+// under the source's own name unless the source ends with a slash (as
+// with rsync). Several sources, or a dst that ends with a slash or is a
+// local directory, put each source under dst by its name; otherwise dst
+// is the target itself. A source that cannot be planned is an error
+// joined to the others; the rest are planned.
+func (e *Engine) PlanCopy(ctx context.Context, srcs []Location, dst Location, recursive bool) ([]*Task, error) {
 	var tasks []*Task
 	var errs []error
 	intoDir := len(srcs) > 1 || dst.dirLike() || isLocalDir(dst)
@@ -105,10 +116,7 @@ func (e *Engine) Copy(ctx context.Context, srcs []Location, dst Location, recurs
 		}
 		tasks = append(tasks, ts...)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return errors.Join(append(errs, e.run(ctx, tasks))...)
+	return tasks, errors.Join(errs...)
 }
 
 func isLocalDir(l Location) bool {
