@@ -262,10 +262,11 @@ func (e *Env) lsUploads(ctx context.Context, t Target, recursive bool) error {
 		return err
 	}
 	for _, b := range names {
-		for u, err := range t.Client.ListIncompleteUploads(ctx, b, client.ListIncompleteUploadsOptions{Prefix: t.Key, Recursive: recursive}) {
-			if err != nil {
-				return err
-			}
+		ups, err := listUploads(ctx, t.Client, b, t.Key, recursive)
+		if err != nil {
+			return err
+		}
+		for _, u := range ups {
 			name := relativeName(t.Key, u.Key)
 			if t.Bucket == "" {
 				name = b + "/" + u.Key

@@ -252,16 +252,14 @@ func (e *Env) abortUploads(ctx context.Context, t Target, match func(string) boo
 		return err
 	}
 	for _, b := range names {
-		var ups []client.IncompleteUpload
-		for u, err := range t.Client.ListIncompleteUploads(ctx, b, client.ListIncompleteUploadsOptions{Prefix: t.Key, Recursive: true}) {
-			if err != nil {
-				return err
-			}
-			if match == nil || match(u.Key) {
-				ups = append(ups, u)
-			}
+		ups, err := listUploads(ctx, t.Client, b, t.Key, true)
+		if err != nil {
+			return err
 		}
 		for _, u := range ups {
+			if match != nil && !match(u.Key) {
+				continue
+			}
 			if err := t.Client.RemoveIncompleteUpload(ctx, b, u.Key, u.UploadID); err != nil {
 				return fmt.Errorf("upload %s of %s: %w", u.UploadID, u.Key, err)
 			}

@@ -100,3 +100,29 @@ func relativeName(prefix, key string) string {
 	base := prefix[:strings.LastIndex(prefix, "/")+1]
 	return strings.TrimPrefix(key, base)
 }
+
+// listUploads lists the incomplete uploads of bucket under prefix. MinIO
+// lists uploads only for a prefix that is a whole key; when the server
+// answers nothing for a prefix, the whole bucket is listed and filtered
+// here instead.
+func listUploads(ctx context.Context, c *client.Client, bucket, prefix string, recursive bool) ([]client.IncompleteUpload, error) {
+	collect := func(serverPrefix string) ([]client.IncompleteUpload, error) {
+		var ups []client.IncompleteUpload
+		opts := client.ListIncompleteUploadsOptions{Prefix: serverPrefix, Recursive: recursive || serverPrefix != prefix}
+		for u, err := range c.ListIncompleteUploads(ctx, bucket, opts) {
+			if err != nil {
+				return nil, err
+			}
+			rest, ok := strings.CutPrefix(u.Key, prefix)
+			if ok && (recursive || !strings.Contains(rest, "/")) {
+				ups = append(ups, u)
+			}
+		}
+		return ups, nil
+	}
+	ups, err := collect(prefix)
+	if err != nil || len(ups) > 0 || prefix == "" {
+		return ups, err
+	}
+	return collect("")
+}
