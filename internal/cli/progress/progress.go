@@ -190,11 +190,19 @@ func (d *Display) Finished(t *transfer.Task, err error) {
 	case Lines:
 		d.line(fmt.Sprintf("%s -> %s (%s, %s/s)", t.Source, t.Target, humanize.IBytes(uint64(t.Size)), rate(t.Size-t.Resumed, elapsed)))
 	case JSON:
-		d.json(map[string]any{
-			"status": "success", "source": t.Source.Name, "target": t.Target.Name, "size": t.Size, "totalSize": planned,
-			"resumed": t.Resumed,
-		})
+		d.json(fileRecord{Status: "success", Source: t.Source.Name, Target: t.Target.Name, Size: t.Size, TotalSize: planned, Resumed: t.Resumed})
 	}
+}
+
+// fileRecord is the JSON line of a file copied, in mc's shape; Resumed
+// is the part of it a continued upload found already stored.
+type fileRecord struct {
+	Status    string `json:"status"`
+	Source    string `json:"source"`
+	Target    string `json:"target"`
+	Size      int64  `json:"size"`
+	TotalSize int64  `json:"totalSize"`
+	Resumed   int64  `json:"resumed,omitempty"`
 }
 
 // Removed reports a target deleted by mirror --remove.
@@ -211,7 +219,10 @@ func (d *Display) Removed(target string, err error) {
 	case Lines, Bars:
 		d.line("Removed " + target)
 	case JSON:
-		d.json(map[string]any{"status": "success", "removed": target})
+		d.json(struct {
+			Status  string `json:"status"`
+			Removed string `json:"removed"`
+		}{"success", target})
 	}
 }
 
@@ -242,7 +253,7 @@ func (d *Display) line(s string) {
 	d.write(d.out, s)
 }
 
-func (d *Display) json(v map[string]any) {
+func (d *Display) json(v any) {
 	b, _ := json.Marshal(v)
 	d.write(d.out, string(b))
 }
