@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 
 	"github.com/kurastore/kura/internal/cli/transfer"
 )
@@ -69,7 +71,12 @@ type file struct {
 
 // New returns a display writing progress to out and errors to errOut.
 // Close it when the transfers are done.
+// Bars need the terminal's width; on one that reports none, plain lines
+// are printed instead.
 func New(out, errOut io.Writer, mode Mode) *Display {
+	if mode == Bars && terminalWidth(out) <= 0 {
+		mode = Lines
+	}
 	d := &Display{mode: mode, out: out, errOut: errOut, now: time.Now, files: map[*transfer.Task]*file{}, start: time.Now()}
 	if mode == Bars {
 		d.bars = mpb.New(mpb.WithOutput(out), mpb.WithRefreshRate(redraw), mpb.WithAutoRefresh())
@@ -316,4 +323,17 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return "…" + string(r[len(r)-n+1:])
+}
+
+// terminalWidth is the width of the terminal out is, 0 when unknown.
+func terminalWidth(out io.Writer) int {
+	f, ok := out.(*os.File)
+	if !ok {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }

@@ -20,7 +20,7 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultParallel     = 4
+	DefaultParallel     = 16
 	DefaultPartParallel = 4
 	// minPartSize is the smallest part the engine uses; files below it
 	// go in one PUT.
