@@ -75,9 +75,9 @@ func (e *Engine) uploadParts(ctx context.Context, t *Task, f *os.File, fi os.Fil
 			return err
 		}
 		want.UploadID, want.Checksum = u.UploadID, u.Checksum
-		if err := e.saveState(t.Target, want); err != nil {
-			return errors.Join(err, c.AbortMultipartUpload(context.WithoutCancel(ctx), u))
-		}
+		// Without a record (a read-only cache directory) the upload
+		// still goes ahead; only a later run cannot continue it.
+		_ = e.saveState(t.Target, want)
 	}
 	count := int((fi.Size() + partSize - 1) / partSize)
 	parts := make([]client.Part, count)
