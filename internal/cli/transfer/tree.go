@@ -141,6 +141,9 @@ func (e *Engine) plan(ctx context.Context, src, dst Location, recursive, intoDir
 		return []*Task{{Source: src, Target: target, Size: single.size, mtime: single.mtime, recorded: single.recorded}}, nil
 	}
 	if !recursive {
+		if src.Remote() && !src.dirLike() {
+			return nil, errors.New("no such object (a prefix needs --recursive)")
+		}
 		return nil, errors.New("is a directory or prefix; copy it with --recursive")
 	}
 	entries, err := listTree(ctx, src)
