@@ -21,7 +21,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultParallel     = 16
-	DefaultPartParallel = 4
+	DefaultPartParallel = 8
 	// minPartSize is the smallest part the engine uses; files below it
 	// go in one PUT.
 	minPartSize = 16 << 20
