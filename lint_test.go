@@ -29,6 +29,8 @@ var clientSide = map[string]string{
 	"internal/tier/s3tier": "a tier on a bucket of another S3 endpoint, which it reaches through the Go SDK as any " +
 		"client would",
 	"internal/tier/tierstore": "its tests make the bucket of an s3 tier on a kuratest server",
+	"internal/cli": "kura's client commands (ls, cp, rm, ...), which talk to S3 servers through the Go SDK as " +
+		"any client would",
 	"internal/replicate": "it copies changes to buckets of other S3 endpoints through the Go SDK, as any " +
 		"client would; its tests replicate between two kuratest servers",
 }

@@ -75,7 +75,8 @@ func checkAlias(a Alias) error {
 		return fmt.Errorf("URL %q must not have a path", a.URL)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("URL %q must have no user, query or fragment", a.URL)
+		// Redacted: a password in the URL is not repeated in the error.
+		return fmt.Errorf("URL %q must have no user, query or fragment (give the keys as arguments)", u.Redacted())
 	}
 	if !strings.EqualFold(a.API, "s3v4") {
 		return fmt.Errorf("API %q is not supported: only s3v4", a.API)

@@ -234,3 +234,77 @@ func TestParseTags(t *testing.T) {
 		}
 	}
 }
+
+func TestAliasFileDamaged(t *testing.T) {
+	e, _, _ := testEnv(t)
+	dir, _ := e.configDir()
+	os.MkdirAll(dir, 0o700)
+	os.WriteFile(filepath.Join(dir, aliasFileName), []byte("{not json"), 0o600)
+	if _, _, err := e.LookupAlias("any"); err == nil {
+		t.Error("a damaged aliases.json was read as empty")
+	}
+	if _, err := e.Resolve("any/bucket"); err == nil {
+		t.Error("Resolve went on with a damaged aliases.json")
+	}
+}
+
+func TestConfigDirFlagWins(t *testing.T) {
+	e, _, _ := testEnv(t)
+	flagDir := t.TempDir()
+	e.ConfigDir = flagDir
+	setAlias(t, e, "viaflag", Alias{URL: "http://h:1", API: "s3v4"})
+	if _, err := os.Stat(filepath.Join(flagDir, aliasFileName)); err != nil {
+		t.Errorf("--config-dir was not used: %v", err)
+	}
+	envDir := os.Getenv(envConfigDir)
+	if _, err := os.Stat(filepath.Join(envDir, aliasFileName)); err == nil {
+		t.Error("KURA_CONFIG_DIR was written although --config-dir was given")
+	}
+}
+
+func TestPrinterLinesDoNotInterleave(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPrinter(&out, &out, true, false)
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 100; i++ {
+				p.Print(Message{Message: strings.Repeat("x", 100)})
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 800 {
+		t.Fatalf("%d lines, want 800", len(lines))
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+	}
+}
+
+// scalar is a Record that does not marshal to an object.
+type scalar string
+
+func (s scalar) Text() string { return string(s) }
+
+func TestPrinterWrapsScalars(t *testing.T) {
+	var out bytes.Buffer
+	NewPrinter(&out, &out, true, false).Print(scalar("v"))
+	if got := out.String(); got != `{"status":"success","value":"v"}`+"\n" {
+		t.Errorf("scalar record = %q", got)
+	}
+}
+
+func TestCheckAliasDoesNotRepeatAPassword(t *testing.T) {
+	err := checkAlias(Alias{URL: "http://user:hunter2@h:1", API: "s3v4"})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("checkAlias of a URL with a password = %v", err)
+	}
+}

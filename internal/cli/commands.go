@@ -90,6 +90,12 @@ func (e *Env) Run(fn func(ctx context.Context, args []string) error) func(*cobra
 		}
 		ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		// After the first Ctrl-C the signals are Go's again: a second
+		// one ends a command that is slow to stop at once.
+		go func() {
+			<-ctx.Done()
+			stop()
+		}()
 		err := fn(ctx, args)
 		if err == nil {
 			return nil

@@ -47,6 +47,10 @@
 //     terminal, for progress bars; Printer.Quiet and JSON the flags.
 //   - ParseDuration ("7d10h", mc's --older-than), ParseSize ("64MiB",
 //     "1GB") and FormatSize.
+//   - cmd.ValidArgsFunction = e.completeTarget completes ALIAS/BUCKET/KEY
+//     arguments in the shell (aliases, buckets, one level of keys).
+//   - walk lists a target's objects (every bucket for ALIAS alone);
+//     underTarget tells whether a key is in what a target names.
 //
 // # Aliases
 //

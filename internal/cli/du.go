@@ -51,6 +51,7 @@ prints the sum of every prefix up to N levels below the target.
 	cmd.Flags().IntVarP(&depth, "depth", "d", 0, "also print the prefixes up to this many levels below")
 	cmd.Flags().BoolVar(&versions, "versions", false, "include every version (noncurrent ones too)")
 	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "with --depth: every level (like a large --depth)")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		if depth < 0 {
 			return errors.New("--depth must not be negative")

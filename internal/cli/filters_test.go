@@ -100,3 +100,20 @@ func TestRelativeNameAndUnderTarget(t *testing.T) {
 		t.Error("a prefix target does not hold its keys")
 	}
 }
+
+func TestLsTotalCountsObjectsOnly(t *testing.T) {
+	var total lsTotal
+	for _, l := range []lsEntry{
+		{Type: "file", Size: 10},
+		{Type: "file", Size: 5},
+		{Type: "folder"},
+		{Type: "deleteMarker"},
+		{Type: "bucket"},
+		{Type: "upload"},
+	} {
+		total.add(l)
+	}
+	if total.TotalObjects != 2 || total.TotalSize != 15 {
+		t.Errorf("total = %+v", total)
+	}
+}

@@ -128,6 +128,7 @@ each object, with {} replaced by its ALIAS/BUCKET/KEY (no shell).`,
 	fl.StringVar(&f.newerThan, "newer-than", "", "only objects last modified at most this long ago")
 	fl.IntVar(&f.maxDepth, "maxdepth", 0, "descend at most this many levels below the target (0: no limit)")
 	fl.StringVar(&f.exec, "exec", "", "run this command for each object, {} being its path")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		filter, err := f.parse()
 		if err != nil {

@@ -15,25 +15,46 @@ import (
 func init() { register(lsCommand) }
 
 type lsFlags struct {
-	recursive, versions, incomplete bool
-	rewind                          string
+	recursive, versions, incomplete, summarize bool
+	rewind                                     string
+}
+
+// lsTotal is what --summarize prints after the listing.
+type lsTotal struct {
+	TotalObjects int64 `json:"totalObjects"`
+	TotalSize    int64 `json:"totalSize"`
+}
+
+func (t lsTotal) Text() string {
+	return fmt.Sprintf("\nTotal Size: %s\nTotal Objects: %d", FormatSize(t.TotalSize), t.TotalObjects)
+}
+
+// add counts an entry that is an object or a version (not a prefix, a
+// bucket, an upload or a delete marker).
+func (t *lsTotal) add(l lsEntry) {
+	if l.Type == "file" {
+		t.TotalObjects++
+		t.TotalSize += l.Size
+	}
 }
 
 func lsCommand(e *Env) *cobra.Command {
 	var f lsFlags
 	cmd := &cobra.Command{
-		Use:   "ls TARGET...",
+		Use:   "ls [TARGET...]",
 		Short: "List buckets, objects and versions",
 		Example: `  kura ls local                       buckets
   kura ls --recursive local/photos     every object
   kura ls --versions local/photos/a.jpg
-  kura ls --rewind 2d local/photos/    as it was two days ago`,
-		Args: cobra.MinimumNArgs(1),
+  kura ls --rewind 2d local/photos/    as it was two days ago
+  kura ls                              the current directory`,
 	}
 	cmd.Flags().BoolVarP(&f.recursive, "recursive", "r", false, "list every object below the prefix")
 	cmd.Flags().BoolVar(&f.versions, "versions", false, "list every version and delete marker")
 	cmd.Flags().BoolVarP(&f.incomplete, "incomplete", "I", false, "list incomplete multipart uploads")
+	cmd.Flags().BoolVar(&f.summarize, "summarize", false, "print the number and total size of the objects listed")
 	cmd.Flags().StringVar(&f.rewind, "rewind", "", "list the objects as they were at a time (RFC 3339) or a duration ago (7d10h)")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		var at time.Time
 		if f.rewind != "" {
@@ -42,14 +63,34 @@ func lsCommand(e *Env) *cobra.Command {
 				return err
 			}
 		}
+		if len(args) == 0 {
+			args = []string{"."}
+		}
+		var total lsTotal
+		emit := func(l lsEntry) {
+			total.add(l)
+			e.Printer().Print(l)
+		}
 		for _, arg := range args {
-			t, err := e.ResolveRemote(arg)
+			t, err := e.Resolve(arg)
 			if err != nil {
 				return err
 			}
-			if err := e.ls(ctx, t, f, at); err != nil {
+			if t.IsLocal() {
+				if f.versions || f.incomplete || f.rewind != "" {
+					return fmt.Errorf("%s: a local path has no versions and no uploads", arg)
+				}
+				if err := lsLocal(t, f.recursive, emit); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := ls(ctx, t, f, at, emit); err != nil {
 				return fmt.Errorf("%s: %w", t, err)
 			}
+		}
+		if f.summarize {
+			e.Printer().Print(total)
 		}
 		return nil
 	})
@@ -83,7 +124,8 @@ type lsEntry struct {
 	StorageClass   string `json:"storageClass,omitempty"`
 	UploadID       string `json:"uploadId,omitempty"`
 
-	name string // key as shown, relative to the listed prefix
+	name  string // key as shown, relative to the listed prefix
+	local bool   // a local file, which has no storage class
 }
 
 func (l lsEntry) Text() string {
@@ -99,7 +141,10 @@ func (l lsEntry) Text() string {
 		return fmt.Sprintf("%s %s %s (upload %s)", when, size, l.name, l.UploadID)
 	}
 	class := l.StorageClass
-	if class == "" {
+	switch {
+	case l.local:
+		return fmt.Sprintf("%s %s %s", when, size, l.name)
+	case class == "":
 		class = "STANDARD"
 	}
 	if l.VersionOrdinal == 0 {
@@ -135,88 +180,97 @@ func entryOf(t Target, bucket string, o client.ObjectInfo) lsEntry {
 	return l
 }
 
-func (e *Env) ls(ctx context.Context, t Target, f lsFlags, at time.Time) error {
+// ls lists one remote target, giving each entry to emit.
+func ls(ctx context.Context, t Target, f lsFlags, at time.Time, emit func(lsEntry)) error {
 	if t.IsServer() && !f.recursive && !f.incomplete {
-		return e.lsBuckets(ctx, t)
+		return lsBuckets(ctx, t, emit)
 	}
 	if f.incomplete {
-		return e.lsUploads(ctx, t, f.recursive)
+		return lsUploads(ctx, t, f.recursive, emit)
 	}
-	p := e.Printer()
-	found := false
-	emit := func(l lsEntry) {
-		found = true
-		p.Print(l)
-	}
-	versions := f.versions || !at.IsZero()
-	var group versionGroup
-	var add func(l lsEntry, isPrefix bool) error
-	flush := func() {
-		switch {
-		case !at.IsZero():
-			if l, ok := group.at(at); ok {
-				l.VersionOrdinal = 0
-				emit(l)
-			}
-		default:
-			group.number()
-			for _, l := range group.entries {
-				emit(l)
-			}
-		}
-		group.entries = group.entries[:0]
-	}
-	visitUnder := func(t Target) func(string, client.ObjectInfo) error {
-		return func(bucket string, o client.ObjectInfo) error {
-			return add(entryOf(t, bucket, o), o.IsPrefix)
-		}
-	}
-	visit := visitUnder(t)
-	add = func(l lsEntry, isPrefix bool) error {
-		if !versions || isPrefix {
-			flush()
-			emit(l)
-			return nil
-		}
-		if len(group.entries) > 0 && group.entries[0].URL != l.URL {
-			flush()
-		}
-		group.entries = append(group.entries, l)
-		return nil
-	}
-	opts := walkOptions{Recursive: f.recursive, Versions: versions}
+	l := &lister{emit: emit, at: at, versions: f.versions || !at.IsZero()}
+	opts := walkOptions{Recursive: f.recursive, Versions: l.versions}
 	if t.Key == "" || t.IsPrefix() {
-		if err := walk(ctx, t, opts, visit); err != nil {
+		if err := walk(ctx, t, opts, l.visitor(t, nil)); err != nil {
 			return err
 		}
-		flush()
-		if !found && t.Key != "" {
+		l.flush()
+		if !l.listed && t.Key != "" {
 			return errors.New("no such prefix")
 		}
 		return nil
 	}
 	// A key without a trailing '/' is the object of that name and the
 	// directory of that name, as in mc.
-	exact := func(bucket string, o client.ObjectInfo) error {
-		if o.Key != t.Key {
-			return nil
-		}
-		return visit(bucket, o)
-	}
-	if err := walk(ctx, t, opts, exact); err != nil {
+	exact := func(key string) bool { return key == t.Key }
+	if err := walk(ctx, t, opts, l.visitor(t, exact)); err != nil {
 		return err
 	}
-	flush()
+	l.flush()
 	dir := t
 	dir.Key += "/"
-	if err := walk(ctx, dir, opts, visitUnder(dir)); err != nil {
+	if err := walk(ctx, dir, opts, l.visitor(dir, nil)); err != nil {
 		return err
 	}
-	flush()
-	if !found {
+	l.flush()
+	if !l.listed {
 		return errors.New("no such object or prefix")
 	}
 	return nil
+}
+
+// lister prints the entries of ls. With versions, it holds the versions
+// of one key until the next key comes, to number them or, with --rewind,
+// to pick the one current at a time.
+type lister struct {
+	emit     func(lsEntry)
+	at       time.Time // --rewind, or zero
+	versions bool
+	group    versionGroup
+	// listed is set once the server listed anything, even what --rewind
+	// then hides.
+	listed bool
+}
+
+// visitor returns the walk function for target t; keep, when not nil,
+// selects the keys to show.
+func (l *lister) visitor(t Target, keep func(string) bool) func(string, client.ObjectInfo) error {
+	return func(bucket string, o client.ObjectInfo) error {
+		if keep != nil && !keep(o.Key) {
+			return nil
+		}
+		l.add(entryOf(t, bucket, o), o.IsPrefix)
+		return nil
+	}
+}
+
+func (l *lister) add(entry lsEntry, isPrefix bool) {
+	l.listed = true
+	if !l.versions || isPrefix {
+		l.flush()
+		l.emit(entry)
+		return
+	}
+	if len(l.group.entries) > 0 && l.group.entries[0].URL != entry.URL {
+		l.flush()
+	}
+	l.group.entries = append(l.group.entries, entry)
+}
+
+// flush prints the versions held.
+func (l *lister) flush() {
+	if !l.at.IsZero() {
+		if entry, ok := l.group.at(l.at); ok {
+			entry.VersionOrdinal = 0
+			l.emit(entry)
+		}
+	} else {
+		l.group.number()
+		for _, entry := range l.group.entries {
+			l.emit(entry)
+		}
+	}
+	l.group.entries = l.group.entries[:0]
 }
 
 // versionGroup holds the versions of one key, newest first, as listings
@@ -245,18 +299,18 @@ func (g *versionGroup) at(t time.Time) (lsEntry, bool) {
 	return lsEntry{}, false
 }
 
-func (e *Env) lsBuckets(ctx context.Context, t Target) error {
+func lsBuckets(ctx context.Context, t Target, emit func(lsEntry)) error {
 	infos, err := t.Client.ListBuckets(ctx)
 	if err != nil {
 		return err
 	}
 	for _, b := range infos {
-		e.Printer().Print(lsEntry{Type: "bucket", LastModified: b.CreationDate, Key: b.Name + "/", URL: t.Alias + "/" + b.Name, name: b.Name + "/"})
+		emit(lsEntry{Type: "bucket", LastModified: b.CreationDate, Key: b.Name + "/", URL: t.Alias + "/" + b.Name, name: b.Name + "/"})
 	}
 	return nil
 }
 
-func (e *Env) lsUploads(ctx context.Context, t Target, recursive bool) error {
+func lsUploads(ctx context.Context, t Target, recursive bool, emit func(lsEntry)) error {
 	names, err := buckets(ctx, t)
 	if err != nil {
 		return err
@@ -271,7 +325,7 @@ func (e *Env) lsUploads(ctx context.Context, t Target, recursive bool) error {
 			if t.Bucket == "" {
 				name = b + "/" + u.Key
 			}
-			e.Printer().Print(lsEntry{Type: "upload", LastModified: u.Initiated, Key: u.Key, URL: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID, StorageClass: u.StorageClass, name: name})
+			emit(lsEntry{Type: "upload", LastModified: u.Initiated, Key: u.Key, URL: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID, StorageClass: u.StorageClass, name: name})
 		}
 	}
 	return nil

@@ -41,6 +41,7 @@ func mbCommand(e *Env) *cobra.Command {
 	cmd.Flags().BoolVar(&withVersioning, "with-versioning", false, "enable versioning")
 	cmd.Flags().StringVar(&region, "region", "", "the bucket's region (LocationConstraint)")
 	cmd.Flags().BoolVarP(&ignoreExisting, "ignore-existing", "p", false, "succeed when the bucket exists and is the caller's")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		for _, arg := range args {
 			t, err := e.ResolveBucket(arg)

@@ -53,18 +53,6 @@ func (t Target) String() string {
 	return s
 }
 
-// Join returns the target of key within t's bucket (for a remote target)
-// or the path key below t (for a local one, with '/' separators as
-// given).
-func (t Target) Join(key string) Target {
-	if t.IsLocal() {
-		t.Local = strings.TrimSuffix(t.Local, "/") + "/" + key
-		return t
-	}
-	t.Key = key
-	return t
-}
-
 // splitRemote splits ALIAS/BUCKET/KEY; bucket and key may be empty.
 // The key keeps every character after the bucket's '/', including a
 // trailing '/' and repeated ones, since S3 keys may hold them.

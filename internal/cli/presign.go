@@ -37,6 +37,7 @@ Anyone with the URL may GET the object, or PUT it with --put
 	cmd.Flags().BoolVar(&put, "put", false, "a URL to upload the object instead of downloading it")
 	cmd.Flags().StringVar(&versionID, "version-id", "", "a URL for this version (downloads)")
 	cmd.Flags().StringVar(&contentType, "content-type", "", "Content-Type the download answers with")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		t, err := e.ResolveObject(args[0])
 		if err != nil {

@@ -26,6 +26,7 @@ server and needs --dangerous.`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "delete everything in the bucket first")
 	cmd.Flags().BoolVar(&dangerous, "dangerous", false, "allow rb --force ALIAS, which removes every bucket")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		for _, arg := range args {
 			t, err := e.ResolveRemote(arg)
@@ -57,7 +58,7 @@ server and needs --dangerous.`,
 
 func (e *Env) removeBucket(ctx context.Context, t Target, force bool) error {
 	if force {
-		if err := e.abortUploads(ctx, t, nil); err != nil {
+		if err := e.abortUploads(ctx, t, uploadRemoval{quiet: true}); err != nil {
 			return err
 		}
 		d := deleter{e: e, t: t, bypass: true, quiet: true}

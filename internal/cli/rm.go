@@ -48,6 +48,7 @@ a prefix or in a bucket, in batches of 1000 (DeleteObjects), and needs
 	fl.BoolVarP(&f.incomplete, "incomplete", "I", false, "abort incomplete multipart uploads instead")
 	fl.BoolVar(&f.dangerous, "dangerous", false, "allow a recursive removal from every bucket of a server")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print what would be removed, remove nothing")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
 		if err := f.check(); err != nil {
 			return err
@@ -109,7 +110,7 @@ func (e *Env) rm(ctx context.Context, t Target, f rmFlags, times timeFilter) (in
 		return key == t.Key || strings.HasPrefix(key, t.Key+"/")
 	}
 	if f.incomplete {
-		return 0, e.abortUploads(ctx, t, match)
+		return 0, e.abortUploads(ctx, t, uploadRemoval{match: match, times: times, dryRun: f.dryRun})
 	}
 	if !f.recursive && !f.versions {
 		return 0, e.rmOne(ctx, t, f, times)
@@ -196,6 +197,10 @@ type deleter struct {
 	failed int
 }
 
+func (d *deleter) removeOne(ctx context.Context, o client.ObjectToDelete) error {
+	return d.t.Client.RemoveObject(ctx, d.t.Bucket, o.Key, client.RemoveObjectOptions{VersionID: o.VersionID, BypassGovernance: d.bypass})
+}
+
 // deleteBatch is the most objects one DeleteObjects request carries.
 const deleteBatch = 1000
 
@@ -226,7 +231,17 @@ func (d *deleter) flush(ctx context.Context) error {
 			if err != nil && de.Key == "" {
 				return err
 			}
-			failures[client.ObjectToDelete{Key: de.Key, VersionID: de.VersionID}] = de
+			o := client.ObjectToDelete{Key: de.Key, VersionID: de.VersionID}
+			if err != nil && errors.Is(err, client.ErrInvalidArgument) {
+				// A key XML cannot carry (a control character) goes
+				// alone, in the URL of a DELETE.
+				if rerr := d.removeOne(ctx, o); rerr != nil {
+					de = client.DeleteError{Key: o.Key, VersionID: o.VersionID, Code: client.ErrorCode(rerr), Message: rerr.Error()}
+				} else {
+					continue
+				}
+			}
+			failures[o] = de
 		}
 	}
 	p := d.e.Printer()
@@ -244,9 +259,20 @@ func (d *deleter) flush(ctx context.Context) error {
 	return nil
 }
 
-// abortUploads aborts the incomplete uploads of t's buckets whose keys
-// match (every key under t.Key for a nil match).
-func (e *Env) abortUploads(ctx context.Context, t Target, match func(string) bool) error {
+// uploadRemoval says which incomplete uploads abortUploads aborts and
+// how it tells of them.
+type uploadRemoval struct {
+	// match selects keys; nil is every key under the target.
+	match func(string) bool
+	// times selects by the upload's start (--older-than, --newer-than).
+	times timeFilter
+	// dryRun aborts nothing, only tells; quiet does not tell.
+	dryRun, quiet bool
+}
+
+// abortUploads aborts the incomplete uploads of t's buckets that r
+// selects.
+func (e *Env) abortUploads(ctx context.Context, t Target, r uploadRemoval) error {
 	names, err := buckets(ctx, t)
 	if err != nil {
 		return err
@@ -257,14 +283,16 @@ func (e *Env) abortUploads(ctx context.Context, t Target, match func(string) boo
 			return err
 		}
 		for _, u := range ups {
-			if match != nil && !match(u.Key) {
+			if (r.match != nil && !r.match(u.Key)) || !r.times.keep(u.Initiated) {
 				continue
 			}
-			if err := t.Client.RemoveIncompleteUpload(ctx, b, u.Key, u.UploadID); err != nil {
-				return fmt.Errorf("upload %s of %s: %w", u.UploadID, u.Key, err)
+			if !r.dryRun {
+				if err := t.Client.RemoveIncompleteUpload(ctx, b, u.Key, u.UploadID); err != nil {
+					return fmt.Errorf("upload %s of %s: %w", u.UploadID, u.Key, err)
+				}
 			}
-			if match != nil {
-				e.Printer().Info(removal{Target: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID})
+			if !r.quiet {
+				e.Printer().Info(removal{Target: t.Alias + "/" + b + "/" + u.Key, UploadID: u.UploadID, DryRun: r.dryRun})
 			}
 		}
 	}

@@ -17,24 +17,36 @@ func init() { register(statCommand) }
 
 func statCommand(e *Env) *cobra.Command {
 	var versionID string
+	var recursive bool
 	cmd := &cobra.Command{
 		Use:   "stat ALIAS/BUCKET[/KEY]...",
 		Short: "Show an object's or a bucket's details",
 		Args:  cobra.MinimumNArgs(1),
 	}
 	cmd.Flags().StringVar(&versionID, "version-id", "", "the version of the object")
+	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "show every object under a bucket or a prefix")
+	cmd.ValidArgsFunction = e.completeTarget
 	cmd.RunE = e.Run(func(ctx context.Context, args []string) error {
+		if recursive && versionID != "" {
+			return errors.New("--version-id names one object: it does not go with --recursive")
+		}
 		for _, arg := range args {
 			t, err := e.ResolveBucket(arg)
 			if err != nil {
 				return err
+			}
+			if recursive {
+				if err := e.statTree(ctx, t); err != nil {
+					return fmt.Errorf("%s: %w", t, err)
+				}
+				continue
 			}
 			var r Record
 			switch {
 			case t.Key == "":
 				r, err = statBucket(ctx, t)
 			case t.IsPrefix():
-				err = errors.New("a prefix has no details of its own: stat its objects, or du it")
+				err = errors.New("a prefix has no details of its own: stat --recursive shows its objects")
 			default:
 				r, err = statObject(ctx, t, versionID)
 			}
@@ -286,4 +298,24 @@ func statBucket(ctx context.Context, t Target) (bucketStat, error) {
 		return s, fmt.Errorf("replication: %w", err)
 	}
 	return s, nil
+}
+
+// statTree shows every object under t, one HEAD each.
+func (e *Env) statTree(ctx context.Context, t Target) error {
+	return walk(ctx, t, walkOptions{Recursive: true}, func(bucket string, o client.ObjectInfo) error {
+		if !underTarget(t, o.Key) {
+			return nil
+		}
+		obj := t
+		obj.Bucket, obj.Key = bucket, o.Key
+		s, err := statObject(ctx, obj, "")
+		if client.IsNotFound(err) {
+			return nil // deleted since it was listed
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", obj, err)
+		}
+		e.Printer().Print(s)
+		return nil
+	})
 }

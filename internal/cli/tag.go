@@ -145,6 +145,9 @@ func tagCommand(e *Env) *cobra.Command {
 		e.Printer().Info(tagsRecord{Target: t.String(), VersionID: versionID, Op: "remove"})
 		return nil
 	})
+	for _, sub := range []*cobra.Command{set, list, remove} {
+		sub.ValidArgsFunction = e.completeFirst
+	}
 	cmd.AddCommand(set, list, remove)
 	return cmd
 }

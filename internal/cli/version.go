@@ -42,6 +42,7 @@ func versionCommand(e *Env) *cobra.Command {
 			Short: op + " versioning",
 			Args:  cobra.MinimumNArgs(1),
 		}
+		c.ValidArgsFunction = e.completeTarget
 		c.RunE = e.Run(func(ctx context.Context, args []string) error {
 			for _, arg := range args {
 				t, err := e.ResolveBucket(arg)
@@ -62,6 +63,7 @@ func versionCommand(e *Env) *cobra.Command {
 		Short: "show versioning",
 		Args:  cobra.MinimumNArgs(1),
 	}
+	info.ValidArgsFunction = e.completeTarget
 	info.RunE = e.Run(func(ctx context.Context, args []string) error {
 		for _, arg := range args {
 			t, err := e.ResolveBucket(arg)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -44,7 +43,11 @@ func walk(ctx context.Context, t Target, opts walkOptions, fn func(bucket string
 		return err
 	}
 	for _, b := range names {
-		list := t.Client.ListObjects(ctx, b, client.ListObjectsOptions{Prefix: t.Key, Recursive: opts.Recursive, IncludeVersion: opts.Versions})
+		// URL-encoded answers carry every key as it is, control
+		// characters included, which XML 1.0 cannot.
+		list := t.Client.ListObjects(ctx, b, client.ListObjectsOptions{
+			Prefix: t.Key, Recursive: opts.Recursive, IncludeVersion: opts.Versions, UseURLEncoding: true,
+		})
 		for o, err := range list {
 			if err != nil {
 				return err
@@ -56,9 +59,6 @@ func walk(ctx context.Context, t Target, opts walkOptions, fn func(bucket string
 	}
 	return nil
 }
-
-// errStop ends a walk early without an error.
-var errStop = errors.New("stop")
 
 // timeFilter keeps what --older-than and --newer-than select: older
 // means last modified at least that long ago.

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/wire/objectlock"
 )
 
@@ -197,6 +200,14 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	put(bucket, "dir/b.txt", "bee bee bee bee!")            // 16 bytes
 	put(bucket, "dir/sub/c.txt", strings.Repeat("c", 1000)) // 1000 bytes
 	put(bucket, "dirx", "x")
+	// A key with a control character, which only URL-encoded listings
+	// carry intact.
+	put(bucket, "ctl/tab\x01key", "ctl")
+	if got := cliField(sh.records("ls", "-r", alias+"/"+bucket+"/ctl/"), "key"); !cliSameSet(got, "ctl/tab\x01key") {
+		t.Errorf("ls of a key with a control character = %q", got)
+	}
+	sh.ok("rm", alias+"/"+bucket+"/ctl/tab\x01key")
+	sh.ok("rm", "--versions", alias+"/"+bucket+"/ctl/tab\x01key")
 
 	// ls: one level, recursive, a directory, versions.
 	if got := cliField(sh.records("ls", alias+"/"+bucket), "key"); !cliSameSet(got, "a.txt", "dir/", "dirx") {
@@ -204,6 +215,9 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	}
 	if got := cliField(sh.records("ls", "-r", alias+"/"+bucket), "key"); !cliSameSet(got, "a.txt", "dir/b.txt", "dir/sub/c.txt", "dirx") {
 		t.Errorf("ls -r = %v", got)
+	}
+	if sum := sh.records("ls", "-r", "--summarize", alias+"/"+bucket); cliString(sum[len(sum)-1]["totalObjects"]) != "4" || cliString(sum[len(sum)-1]["totalSize"]) != "1023" {
+		t.Errorf("ls --summarize = %v", sum[len(sum)-1])
 	}
 	if out := sh.ok("ls", alias+"/"+bucket+"/dir"); !strings.Contains(out, " b.txt\n") || !strings.Contains(out, " sub/\n") {
 		t.Errorf("ls of a directory:\n%s", out)
@@ -225,10 +239,20 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 		t.Errorf("cat --version-id = %q", out)
 	}
 
+	// A path that names no alias is a local file.
+	local := filepath.Join(t.TempDir(), "local.txt")
+	os.WriteFile(local, []byte("from disk"), 0o644)
+	if out := sh.ok("cat", local, alias+"/"+bucket+"/a.txt"); out != "from disksecond" {
+		t.Errorf("cat of a local file and an object = %q", out)
+	}
+
 	// stat of an object and of a bucket.
 	st := sh.records("stat", alias+"/"+bucket+"/dir/sub/c.txt")
 	if cliString(st[0]["size"]) != "1000" || st[0]["etag"] == "" || st[0]["versionId"] == "" {
 		t.Errorf("stat object = %v", st)
+	}
+	if got := cliField(sh.records("stat", "--recursive", alias+"/"+bucket+"/dir"), "name"); !cliSameSet(got, alias+"/"+bucket+"/dir/b.txt", alias+"/"+bucket+"/dir/sub/c.txt") {
+		t.Errorf("stat --recursive dir = %v", got)
 	}
 	bst := sh.records("stat", alias+"/"+bucket)
 	if bst[0]["versioning"] != "Enabled" || bst[0]["policy"] != false {
@@ -347,6 +371,7 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	}
 	// A recursive rm of a prefix leaves delete markers in a versioned
 	// bucket.
+	beforeRm := time.Now()
 	sh.ok("rm", "-r", "--force", alias+"/"+bucket+"/dir/")
 	if got := cliField(sh.records("ls", "-r", alias+"/"+bucket), "key"); !cliSameSet(got, "a.txt", "dirx", "uploaded") {
 		t.Errorf("ls -r after rm -r dir/ = %v", got)
@@ -361,8 +386,11 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 		t.Errorf("rm -r left %d delete markers, want 2", markers)
 	}
 	// --rewind sees the objects as they were before.
-	if got := cliField(sh.records("ls", "-r", "--rewind", time.Now().Add(-time.Second).UTC().Format(time.RFC3339), alias+"/"+bucket+"/dir/"), "key"); len(got) != 0 && !cliSameSet(got, "dir/b.txt", "dir/sub/c.txt") {
-		t.Errorf("ls --rewind = %v", got)
+	if got := cliField(sh.records("ls", "-r", "--rewind", beforeRm.UTC().Format(time.RFC3339Nano), alias+"/"+bucket+"/dir/"), "key"); !cliSameSet(got, "dir/b.txt", "dir/sub/c.txt") {
+		t.Errorf("ls --rewind to before the rm = %v", got)
+	}
+	if got := cliField(sh.records("ls", "-r", "--rewind", "0s", alias+"/"+bucket+"/dir/"), "key"); len(got) != 0 {
+		t.Errorf("ls --rewind to now = %v", got)
 	}
 	// One version, then every version of a key.
 	sh.ok("rm", "--version-id", old.VersionID, alias+"/"+bucket+"/a.txt")
@@ -387,6 +415,15 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	}
 	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 1 || ups[0]["uploadId"] != uploadID {
 		t.Errorf("ls --incomplete = %v", ups)
+	}
+	if out := sh.ok("rm", "--incomplete", "-r", "--dry-run", alias+"/"+bucket+"/big/"); !strings.Contains(out, "Would remove incomplete upload") {
+		t.Errorf("rm --incomplete --dry-run printed %q", out)
+	}
+	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 1 {
+		t.Errorf("ls --incomplete after a dry run = %v", ups)
+	}
+	if out := sh.ok("rm", "--incomplete", "-r", "--force", "--older-than", "1d", alias+"/"+bucket+"/big/"); out != "" {
+		t.Errorf("rm --incomplete --older-than 1d removed a new upload: %q", out)
 	}
 	sh.ok("rm", "--incomplete", "-r", "--force", alias+"/"+bucket+"/big/")
 	if ups := sh.records("ls", "--incomplete", "-r", alias+"/"+bucket); len(ups) != 0 {
@@ -433,6 +470,28 @@ func cliScript(t *testing.T, addr, accessKey, secretKey string) {
 	}
 	sh.ok("rb", "--force", alias+"/"+locked)
 
+	// A whole server: rm and rb refuse without --dangerous.
+	one, two := "all-"+randomHex(4), "all-"+randomHex(4)
+	sh.ok("mb", alias+"/"+one, alias+"/"+two)
+	put(one, "k1", "1")
+	put(two, "dir/k2", "22")
+	if out := sh.ok("rm", "-r", "--dry-run", alias+"/"+one); !strings.Contains(out, "Would remove `"+alias+"/"+one+"/k1`") {
+		t.Errorf("rm --dry-run printed %q", out)
+	}
+	if got := cliField(sh.records("ls", "-r", alias+"/"+one), "key"); !cliSameSet(got, "k1") {
+		t.Errorf("rm --dry-run removed something: %v", got)
+	}
+	sh.fails("rm", "-r", "--force", alias)
+	removed = sh.records("rm", "-r", "--force", "--dangerous", alias)
+	if got := cliField(removed, "key"); !cliSameSet(got, alias+"/"+one+"/k1", alias+"/"+two+"/dir/k2") {
+		t.Errorf("rm -r --force --dangerous ALIAS removed %v", got)
+	}
+	sh.fails("rb", "--force", alias)
+	sh.ok("rb", "--force", "--dangerous", alias)
+	if got := sh.records("ls", alias); len(got) != 0 {
+		t.Errorf("buckets after rb --force --dangerous ALIAS: %v", got)
+	}
+
 	// alias remove: the alias is gone, and its paths are local again.
 	sh.ok("alias", "remove", alias)
 	sh.fails("ls", alias)
@@ -462,5 +521,69 @@ func TestCLIAliasFromEnvironment(t *testing.T) {
 	sh2.env = append(sh2.env, "MC_HOST_mcenv=http://"+s.accessKey+":"+s.secretKey+"@"+s.addr)
 	if out := sh2.ok("ls", "mcenv"); !strings.Contains(out, "from-env/") {
 		t.Errorf("ls mcenv = %q", out)
+	}
+}
+
+// TestCLITLS: a server with a self-signed certificate is refused, then
+// reached with --insecure or with its certificate in SSL_CERT_FILE.
+func TestCLITLS(t *testing.T) {
+	s := startServer(t, "--tls-self-signed")
+	_, port, _ := strings.Cut(s.addr, ":")
+	sh := newCLISession(t)
+	sh.ok("alias", "set", "tls", "https://localhost:"+port, s.accessKey, s.secretKey)
+	if errOut := sh.fails("ls", "tls"); !strings.Contains(errOut, "certificate") {
+		t.Errorf("ls of a self-signed server without --insecure: %q", errOut)
+	}
+	sh.ok("mb", "--insecure", "tls/secure")
+	sh.env = append(sh.env, "SSL_CERT_FILE="+filepath.Join(s.dir, "tls", certs.SelfSignedCert))
+	if out := sh.ok("ls", "tls"); !strings.Contains(out, "secure/") {
+		t.Errorf("ls with SSL_CERT_FILE = %q", out)
+	}
+}
+
+// TestCLIInterrupt: SIGINT cancels a request in flight; kura says so and
+// exits with 130.
+func TestCLIInterrupt(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer stall.Close()
+	defer close(release)
+
+	sh := newCLISession(t)
+	sh.ok("alias", "set", "stall", stall.URL, "AKSTALL", "SECRETSTALL")
+	cmd := exec.Command(kuraBin, "ls", "stall/bucket")
+	cmd.Env = sh.env
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-arrived:
+	case err := <-done:
+		t.Fatalf("kura ls ended before its request arrived: %v %s", err, errOut.String())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("kura ls did not stop after SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("after SIGINT: exit %d, stderr %q", code, errOut.String())
 	}
 }
