@@ -171,6 +171,14 @@ func transferScript(t *testing.T, addr, accessKey, secretKey string) {
 		t.Fatalf("preserved file: %v, %v; want time %v", fi.ModTime(), err, mtime)
 	}
 
+	// --attr adds metadata; a malformed one is refused.
+	sh.ok("cp", "--attr", "owner=ana;team=blue", old, remote+"/attr.txt")
+	if st, err := sdk.StatObject(ctx, bucket, "attr.txt", client.StatObjectOptions{}); err != nil ||
+		st.Metadata["owner"] != "ana" || st.Metadata["team"] != "blue" || st.ContentType != "text/plain; charset=utf-8" {
+		t.Fatalf("cp --attr: %v %v %q", st.Metadata, err, st.ContentType)
+	}
+	sh.fails("cp", "--attr", "owner", old, remote+"/attr.txt")
+
 	// mirror both ways, with --remove.
 	sh.ok("mirror", src, remote+"/m")
 	os.Remove(filepath.Join(src, "a.txt"))
