@@ -9,6 +9,7 @@
 //
 // Files are grouped by operation: client.go (construction, request
 // execution, retries), errors.go, credentials.go, bucket*.go, object*.go,
-// put.go (streaming multipart uploads), sse.go (server-side encryption),
+// put.go (streaming multipart uploads), multipart.go (the multipart calls
+// one by one, for uploads a program resumes), sse.go (server-side encryption),
 // presign.go.
 package client

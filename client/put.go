@@ -90,6 +90,12 @@ type PutObjectOptions struct {
 	// is stored, with the number of bytes stored so far. Calls never
 	// overlap.
 	Progress func(uploaded int64)
+	// Sent, when set, is told of the bytes of the request bodies as
+	// they are handed to the connection, for a progress display finer
+	// than Progress; a retry first takes back what the failed attempt
+	// had sent (a negative n). Calls may overlap when parts are sent in
+	// parallel.
+	Sent func(n int64)
 	// Checksum is the checksum algorithm sent with the data; ""
 	// means DefaultChecksum. CRC32, CRC32C and CRC64NVME give multipart
 	// objects a FULL_OBJECT checksum; SHA1, SHA256, MD5, SHA512,
@@ -313,6 +319,8 @@ type uploadPlan struct {
 	// alg is "" when no checksum is sent.
 	alg      checksum.Algorithm
 	progress *progressReporter
+	// sent is told of body bytes as they are sent; nil for none.
+	sent func(int64)
 }
 
 func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOptions) (*uploadPlan, error) {
@@ -345,6 +353,7 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 	p := &uploadPlan{
 		bucket: bucket, key: key, layout: layout, threads: o.NumThreads, header: header, cond: http.Header{},
 		partHeader: http.Header{}, completeHeader: http.Header{}, alg: o.Checksum, progress: &progressReporter{report: o.Progress},
+		sent: o.Sent,
 	}
 	if o.ServerSideEncryption != nil {
 		o.ServerSideEncryption.setHeaders(p.header)
@@ -649,8 +658,9 @@ func sumPart(alg checksum.Algorithm, body io.ReadSeeker) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-// partRequest is the PUT of a part's data, with its checksum header.
-func partRequest(alg checksum.Algorithm, p *uploadPart, header http.Header) (*request, []byte, error) {
+// partRequest is the PUT of a part's data, with its checksum header;
+// sent, when not nil, is told of the body's bytes as they are read.
+func partRequest(alg checksum.Algorithm, p *uploadPart, header http.Header, sent func(int64)) (*request, []byte, error) {
 	sum, err := sumPart(alg, p.body)
 	if err != nil {
 		return nil, nil, err
@@ -663,6 +673,9 @@ func partRequest(alg checksum.Algorithm, p *uploadPart, header http.Header) (*re
 	// length 0 chunked.
 	if p.size > 0 {
 		r.body = p.body
+		if sent != nil {
+			r.body = &countingBody{r: p.body, sent: sent}
+		}
 	}
 	return r, sum, nil
 }
@@ -684,7 +697,7 @@ func (c *Client) putSingle(ctx context.Context, plan *uploadPlan, p *uploadPart)
 	for k, v := range plan.cond {
 		header[k] = v
 	}
-	r, sum, err := partRequest(plan.alg, p, header)
+	r, sum, err := partRequest(plan.alg, p, header, plan.sent)
 	if err != nil {
 		return UploadInfo{}, err
 	}
@@ -846,7 +859,7 @@ func (c *Client) uploadParts(ctx context.Context, plan *uploadPlan, uploadID str
 
 // sendPart uploads one part and checks the checksum the server reports.
 func (c *Client) sendPart(ctx context.Context, plan *uploadPlan, uploadID string, p *uploadPart) (completedPart, error) {
-	r, sum, err := partRequest(plan.alg, p, plan.partHeader.Clone())
+	r, sum, err := partRequest(plan.alg, p, plan.partHeader.Clone(), plan.sent)
 	if err != nil {
 		return completedPart{}, err
 	}
@@ -977,4 +990,30 @@ func mergeHeaders(hs ...http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// countingBody tells sent of the bytes read from a request body, and
+// takes them back when the body is rewound for a retry.
+type countingBody struct {
+	r    io.ReadSeeker
+	sent func(int64)
+	read int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 {
+		b.read += int64(n)
+		b.sent(int64(n))
+	}
+	return n, err
+}
+
+func (b *countingBody) Seek(offset int64, whence int) (int64, error) {
+	pos, err := b.r.Seek(offset, whence)
+	if err == nil && whence == io.SeekStart && b.read > 0 {
+		b.sent(-b.read)
+		b.read = 0
+	}
+	return pos, err
 }
