@@ -99,9 +99,9 @@ func TestMultipartAbort(t *testing.T) {
 	if ids := openUploads(t, s); len(ids) != 0 {
 		t.Fatalf("uploads left: %v", ids)
 	}
-	// Gone already: not an error.
-	if err := s.Client.AbortMultipartUpload(ctx, u); err != nil {
-		t.Fatal(err)
+	// Gone already: S3's NoSuchUpload.
+	if err := s.Client.AbortMultipartUpload(ctx, u); client.ErrorCode(err) != "NoSuchUpload" {
+		t.Fatalf("aborting an aborted upload = %v, want NoSuchUpload", err)
 	}
 	for _, err := range s.Client.ListParts(ctx, u) {
 		if client.ErrorCode(err) != "NoSuchUpload" {

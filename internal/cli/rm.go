@@ -287,7 +287,9 @@ func (e *Env) abortUploads(ctx context.Context, t Target, r uploadRemoval) error
 				continue
 			}
 			if !r.dryRun {
-				if err := t.Client.RemoveIncompleteUpload(ctx, b, u.Key, u.UploadID); err != nil {
+				// An upload that is gone (completed, or aborted by someone
+				// else meanwhile) is as good as aborted.
+				if err := t.Client.AbortMultipartUpload(ctx, u); err != nil && client.ErrorCode(err) != "NoSuchUpload" {
 					return fmt.Errorf("upload %s of %s: %w", u.UploadID, u.Key, err)
 				}
 			}

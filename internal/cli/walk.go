@@ -105,11 +105,14 @@ func relativeName(prefix, key string) string {
 // lists uploads only for a prefix that is a whole key; when the server
 // answers nothing for a prefix, the whole bucket is listed and filtered
 // here instead.
-func listUploads(ctx context.Context, c *client.Client, bucket, prefix string, recursive bool) ([]client.IncompleteUpload, error) {
-	collect := func(serverPrefix string) ([]client.IncompleteUpload, error) {
-		var ups []client.IncompleteUpload
-		opts := client.ListIncompleteUploadsOptions{Prefix: serverPrefix, Recursive: recursive || serverPrefix != prefix}
-		for u, err := range c.ListIncompleteUploads(ctx, bucket, opts) {
+func listUploads(ctx context.Context, c *client.Client, bucket, prefix string, recursive bool) ([]client.MultipartUpload, error) {
+	collect := func(serverPrefix string) ([]client.MultipartUpload, error) {
+		var ups []client.MultipartUpload
+		opts := client.ListMultipartUploadsOptions{Prefix: serverPrefix}
+		if !recursive && serverPrefix == prefix {
+			opts.Delimiter = "/"
+		}
+		for u, err := range c.ListMultipartUploads(ctx, bucket, opts) {
 			if err != nil {
 				return nil, err
 			}
