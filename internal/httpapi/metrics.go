@@ -19,10 +19,23 @@ import (
 const metricsAction = "admin:Prometheus"
 
 // isMetricsRequest reports whether r is a scrape: a GET of one of the
-// metrics paths on the server's own name.
+// metrics paths on the server's own name, or of "/metrics" with a bearer
+// token. No S3 request carries a Bearer authorization (S3's are AWS4-HMAC-
+// SHA256 or AWS), so Prometheus' default path works with a token while
+// S3 clients, signed or anonymous, still list the bucket "metrics".
 func (s *Server) isMetricsRequest(rq *request) bool {
-	return s.metrics != nil && rq.hostBucket == "" && rq.http.Method == http.MethodGet &&
-		slices.Contains(adminapi.MetricsPaths, rq.http.URL.Path)
+	if s.metrics == nil || rq.hostBucket != "" || rq.http.Method != http.MethodGet {
+		return false
+	}
+	path := rq.http.URL.Path
+	return slices.Contains(adminapi.MetricsPaths, path) ||
+		path == adminapi.BearerMetricsPath && rq.http.URL.RawQuery == "" && isBearer(rq.http.Header.Get("Authorization"))
+}
+
+// isBearer reports whether an Authorization header has the Bearer scheme.
+func isBearer(authorization string) bool {
+	scheme, _, _ := strings.Cut(authorization, " ")
+	return strings.EqualFold(scheme, "Bearer")
 }
 
 // serveMetrics answers a scrape: to anyone with Config.MetricsPublic,
@@ -48,8 +61,9 @@ func (s *Server) authorizeScrape(rq *request) error {
 	if s.iam == nil {
 		return s3err.ErrAccessDenied.WithMessage("Metrics tokens need the IAM store; serve the metrics publicly instead.")
 	}
-	scheme, token, _ := strings.Cut(rq.http.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+	authorization := rq.http.Header.Get("Authorization")
+	_, token, _ := strings.Cut(authorization, " ")
+	if !isBearer(authorization) || token == "" {
 		return s3err.ErrAccessDenied.WithMessage("Reading the metrics needs a bearer token from kura admin metrics token.")
 	}
 	id, err := s.iam.MetricsIdentity(rq.ctx, strings.TrimSpace(token))

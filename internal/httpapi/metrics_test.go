@@ -224,3 +224,25 @@ func TestMetricsPathsOnABucketsHost(t *testing.T) {
 	s.api.ServeHTTP(rec, r)
 	expectScrape(t, "on the server's name", rec, true)
 }
+
+// With a bearer token, /metrics is a scrape; signed or anonymous, or
+// with a query, it is the bucket "metrics".
+func TestMetricsPathWithBearer(t *testing.T) {
+	s, _ := newMetricsServer(t, false)
+	s.asRoot(t, "PUT", "/metrics", nil, "")
+	s.asRoot(t, "PUT", "/metrics/cluster", nil, "an object")
+	// With a bearer token, /metrics is a scrape; signed or anonymous, and
+	// with a query, it is the bucket.
+	_, token := s.metricsToken(t, &s.root, 0)
+	expectScrape(t, "GET /metrics with a token", s.scrape("/metrics", "Bearer "+token), true)
+	expectScrape(t, "GET /metrics with a bad token", s.scrape("/metrics", "Bearer nonsense"), false)
+	if rec := s.scrape("/metrics?list-type=2", "Bearer "+token); rec.Code == http.StatusOK && rec.Body.String() == fakeExposition {
+		t.Errorf("GET /metrics?list-type=2 with a token served the exposition")
+	}
+	if rec := s.asRoot(t, "GET", "/metrics", nil, ""); !strings.Contains(rec.Body.String(), "<ListBucketResult") {
+		t.Errorf("signed GET /metrics after a scrape: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.scrape("/metrics", ""); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), fakeExposition) {
+		t.Errorf("anonymous GET /metrics: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -9,6 +9,11 @@ import "time"
 // listing of the bucket "metrics".
 var MetricsPaths = []string{"/.kura/metrics", "/minio/v2/metrics/cluster"}
 
+// BearerMetricsPath, Prometheus' default, is a scrape too when the
+// request carries a bearer token (and no query): S3 requests never do,
+// so it stays the bucket "metrics" for S3 clients.
+const BearerMetricsPath = "/metrics"
+
 // MetricsTokenRequest asks for a bearer token to scrape the metrics
 // with. ExpirySeconds 0 asks for the server's default.
 type MetricsTokenRequest struct {
