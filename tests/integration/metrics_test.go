@@ -113,7 +113,7 @@ func TestMetricsScrape(t *testing.T) {
 	if s.gws != nil {
 		gateways = s.gws
 	}
-	for _, path := range []string{"/.kura/metrics", "/minio/v2/metrics/cluster"} {
+	for _, path := range []string{"/.kura/metrics", "/minio/v2/metrics/cluster", "/metrics"} {
 		sum, found := map[string]float64{}, map[string]bool{}
 		for _, g := range gateways {
 			code, body := scrapeMetrics(t, g, path, tok.Token)
