@@ -220,16 +220,13 @@ func newSlowProxy(t *testing.T, target string, rate int) *slowProxy {
 		t.Fatal(err)
 	}
 	p := &slowProxy{rate: rate}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		host := r.Host
-		director(r)
-		r.Host = host // the signature covers the host the client used
-		if r.Body != nil && r.ContentLength > 0 {
-			r.Body = io.NopCloser(&slowReader{r: r.Body, rate: rate})
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(u)
+		pr.Out.Host = pr.In.Host // the signature covers the host the client used
+		if pr.Out.Body != nil && pr.Out.ContentLength > 0 {
+			pr.Out.Body = io.NopCloser(&slowReader{r: pr.Out.Body, rate: rate})
 		}
-	}
+	}}
 	rp.ModifyResponse = func(resp *http.Response) error {
 		q := resp.Request.URL.Query()
 		if resp.Request.Method == http.MethodPut && q.Has("partNumber") && resp.StatusCode == http.StatusOK {

@@ -135,7 +135,6 @@ func (nopObserver) Removed(string, error) {}
 // one, else at least minPartSize and large enough that targetParts
 // parts (and S3's 10,000) hold the file.
 func (e *Engine) partSizeFor(size int64) int64 {
-	const mib = 1 << 20
 	n := e.opts.PartSize
 	if n == 0 {
 		n = max(int64(minPartSize), ceilMiB(size/targetParts))
