@@ -1,0 +1,164 @@
+package console
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kurastore/kura/client"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// contentSecurityPolicy allows scripts, styles and images from the
+// console itself only: no inline script can run, so a key or a piece of
+// metadata that slipped past escaping still could not execute. Nothing
+// may frame the console (clickjacking), and forms post only to it.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// Defaults of Config.
+const (
+	DefaultSessionLifetime = 8 * time.Hour
+	DefaultLoginBurst      = 5
+	DefaultLoginInterval   = 10 * time.Second
+	DefaultPageSize        = 100
+)
+
+// ClientFunc returns a client of the API that signs with the given
+// credentials (sessionToken is empty but for STS credentials).
+type ClientFunc func(accessKey, secretKey, sessionToken string) (*client.Client, error)
+
+// Config configures a Server.
+type Config struct {
+	// NewClient makes the client a session acts through; it must point
+	// at the API's listener.
+	NewClient ClientFunc
+	// Secure marks the session cookie Secure: set it when the console
+	// is served over TLS.
+	Secure bool
+	// SessionLifetime is how long a login lasts. Default 8 hours.
+	SessionLifetime time.Duration
+	// LoginBurst login attempts are allowed at once from one address,
+	// then one every LoginInterval. Defaults 5 and 10 seconds.
+	LoginBurst    int
+	LoginInterval time.Duration
+	// PageSize is how many entries a page of the object browser shows.
+	// Default 100.
+	PageSize int
+	Logger   *slog.Logger
+	// Now is the clock of session expiry; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the console.
+type Server struct {
+	cfg      Config
+	sessions *sessionStore
+	logins   *loginLimiter
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+}
+
+// New returns the console's handler.
+func New(cfg Config) (*Server, error) {
+	if cfg.NewClient == nil {
+		return nil, errors.New("console: Config.NewClient is required")
+	}
+	if cfg.SessionLifetime <= 0 {
+		cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	if cfg.LoginBurst <= 0 {
+		cfg.LoginBurst = DefaultLoginBurst
+	}
+	if cfg.LoginInterval <= 0 {
+		cfg.LoginInterval = DefaultLoginInterval
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		sessions: newSessionStore(cfg.SessionLifetime, cfg.Now),
+		logins:   newLoginLimiter(cfg.LoginBurst, cfg.LoginInterval),
+		pages:    pages,
+		mux:      http.NewServeMux(),
+	}
+	s.routes()
+	return s, nil
+}
+
+// pageNames are the pages, each templates/NAME.html rendered inside
+// templates/layout.html.
+var pageNames = []string{"login", "buckets", "objects", "error"}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+func (s *Server) routes() {
+	static, _ := fs.Sub(staticFiles, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.HandleFunc("POST /login", s.login)
+	s.mux.HandleFunc("POST /logout", s.withSession(s.logout))
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/buckets", http.StatusSeeOther)
+	})
+	s.mux.HandleFunc("GET /buckets", s.withSession(s.bucketsPage))
+	s.mux.HandleFunc("POST /buckets", s.withSession(s.createBucket))
+	s.mux.HandleFunc("POST /buckets/{bucket}/delete", s.withSession(s.deleteBucket))
+	s.mux.HandleFunc("GET /browse/{bucket}", s.withSession(s.objectsPage))
+}
+
+// ServeHTTP sets the security headers of every answer and routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodPost && !sameOrigin(r) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// sameOrigin refuses a POST a browser says came from another site. The
+// CSRF token is the defence; this also covers the login form, which has
+// no session (and so no token) yet.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser, or one that sends no Origin: the token decides
+	}
+	return origin == "http://"+r.Host || origin == "https://"+r.Host
+}

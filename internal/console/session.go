@@ -1,0 +1,109 @@
+package console
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"sync"
+	"time"
+
+	"github.com/kurastore/kura/client"
+)
+
+// session is one logged-in browser. The credentials stay on the server;
+// the browser only holds the session's ID.
+type session struct {
+	accessKey string
+	csrfToken string
+	expires   time.Time
+	// client signs requests with the user's credentials.
+	client *client.Client
+
+	mu sync.Mutex
+	// notice is shown once by the next page, after a redirect.
+	notice string
+}
+
+func (s *session) setNotice(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notice = msg
+}
+
+// takeNotice returns the notice and clears it.
+func (s *session) takeNotice() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msg := s.notice
+	s.notice = ""
+	return msg
+}
+
+// validCSRF reports whether token is the session's, in constant time.
+func (s *session) validCSRF(token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.csrfToken)) == 1
+}
+
+// sessionStore holds the sessions in memory: a restart logs everyone
+// out, and the secrets never reach a disk.
+type sessionStore struct {
+	mu       sync.Mutex
+	sessions map[string]*session
+	lifetime time.Duration
+	now      func() time.Time
+}
+
+func newSessionStore(lifetime time.Duration, now func() time.Time) *sessionStore {
+	return &sessionStore{sessions: map[string]*session{}, lifetime: lifetime, now: now}
+}
+
+// randomToken is 32 random bytes, URL-safe: unguessable as a session ID
+// or a CSRF token.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// create starts a session for c and returns its ID.
+func (st *sessionStore) create(accessKey string, c *client.Client) (string, *session) {
+	id := randomToken()
+	s := &session{accessKey: accessKey, csrfToken: randomToken(), expires: st.now().Add(st.lifetime), client: c}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.dropExpired()
+	st.sessions[id] = s
+	return id, s
+}
+
+// get returns the live session of id, or nil.
+func (st *sessionStore) get(id string) *session {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s := st.sessions[id]
+	if s == nil {
+		return nil
+	}
+	if !st.now().Before(s.expires) {
+		delete(st.sessions, id)
+		return nil
+	}
+	return s
+}
+
+func (st *sessionStore) remove(id string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.sessions, id)
+}
+
+// dropExpired forgets expired sessions, so abandoned logins do not pile
+// up. The caller holds mu.
+func (st *sessionStore) dropExpired() {
+	now := st.now()
+	for id, s := range st.sessions {
+		if !now.Before(s.expires) {
+			delete(st.sessions, id)
+		}
+	}
+}
