@@ -1,0 +1,63 @@
+package main
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/internal/console"
+)
+
+func addConsoleFlags(cmd *cobra.Command, address *string) {
+	cmd.Flags().StringVar(address, "console-address", "", "serve the web console on this address (for example :9001), "+
+		"with the API's TLS settings; off when empty, the default")
+}
+
+// consoleListen listens on the console's address, or returns nil when
+// the console is off.
+func consoleListen(address string) (net.Listener, error) {
+	if address == "" {
+		return nil, nil
+	}
+	return net.Listen("tcp", address)
+}
+
+// consoleHandler is the console, acting through the API listening on
+// apiAddr. It reaches the API on the loopback interface: the console is
+// a client of its own server, whose requests IAM authorizes as any
+// other client's.
+func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logger) (http.Handler, error) {
+	endpoint := loopbackEndpoint(apiAddr)
+	return console.New(console.Config{
+		Secure: secure,
+		Logger: log,
+		NewClient: func(accessKey, secretKey, sessionToken string) (*client.Client, error) {
+			return client.New(endpoint, &client.Options{
+				AccessKey: accessKey, SecretKey: secretKey, SessionToken: sessionToken,
+				Secure: secure, Region: region,
+				// The server's own listener, reached on the loopback
+				// interface: its certificate names the public host,
+				// not 127.0.0.1.
+				InsecureSkipVerify: secure,
+			})
+		},
+	})
+}
+
+// loopbackEndpoint is host:port of the API: on the loopback interface
+// when it listens on every interface, else its own address.
+func loopbackEndpoint(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1" // also served by a dual-stack listener on [::]
+	}
+	return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
