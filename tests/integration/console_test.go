@@ -1,0 +1,169 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/kurastore/kura/client"
+)
+
+// chromiumPath finds a Chromium or Chrome to drive, or "" when the
+// machine has none.
+func chromiumPath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// screenshotDir is where the browser tests leave their screenshots, for
+// a person to look at (git-ignored): KURA_SCREENSHOTS, or
+// tests/integration/screenshots.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("KURA_SCREENSHOTS")
+	if dir == "" {
+		dir = "screenshots"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browser starts headless Chromium for t; dialogs counts the JavaScript
+// dialogs (alert, confirm) the pages open, each dismissed at once.
+func browser(t *testing.T) (ctx context.Context, dialogs *atomic.Int32) {
+	t.Helper()
+	exe := chromiumPath()
+	if exe == "" {
+		t.Skip("no chromium on PATH: the browser tests need Debian's chromium (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox, // the tests may run as root in a container
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		chromedp.Cancel(ctx) // closes the browser and waits for it
+		cancelTimeout()
+		cancelBrowser()
+		cancelAlloc()
+	})
+	dialogs = new(atomic.Int32)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs.Add(1)
+			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil { // starts the browser
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	return ctx, dialogs
+}
+
+func screenshot(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var png []byte
+		if err := chromedp.FullScreenshot(&png, 90).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	})
+}
+
+func TestConsoleInABrowser(t *testing.T) {
+	if testGateways() > 1 {
+		t.Skip("the console is tested on one server")
+	}
+	ctx, dialogs := browser(t)
+	consoleAddr := freeAddr(t)
+	s := startServer(t, "--console-address", consoleAddr)
+	shots := screenshotDir(t)
+	home := "http://" + consoleAddr
+
+	// Log in, and create a bucket through the form.
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(home+"/"),
+		chromedp.WaitVisible(`form.login`),
+		screenshot(t, shots, "console-login"),
+		chromedp.SendKeys(`input[name=accessKey]`, s.accessKey),
+		chromedp.SendKeys(`input[name=secretKey]`, s.secretKey),
+		chromedp.Submit(`form.login`),
+		chromedp.WaitVisible(`table.buckets`),
+		chromedp.SendKeys(`form.create-bucket input[name=name]`, "console-bucket"),
+		chromedp.Click(`form.create-bucket input[name=versioning]`),
+		chromedp.Submit(`form.create-bucket`),
+		chromedp.WaitVisible(`a[href="/browse/console-bucket"]`),
+		screenshot(t, shots, "console-buckets"),
+	)
+	if err != nil {
+		t.Fatalf("log in and create a bucket: %v", err)
+	}
+	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := context.Background()
+	if ok, err := sdk.BucketExists(c, "console-bucket"); !ok || err != nil {
+		t.Fatalf("the bucket the console created: %v, %v", ok, err)
+	}
+	const xssKey = `<img src=x onerror=alert(1)>`
+	for _, key := range []string{"docs/readme.txt", xssKey} {
+		if _, err := sdk.PutObject(c, "console-bucket", key, strings.NewReader("hello"), 5, client.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Browse: the top level shows the folder and the hostile key as
+	// text, the folder shows its object.
+	var keyText string
+	var images int
+	err = chromedp.Run(ctx,
+		chromedp.Click(`a[href="/browse/console-bucket"]`),
+		chromedp.WaitVisible(`table.objects`),
+		chromedp.Text(`tr.object td.key`, &keyText),
+		chromedp.Evaluate(`document.querySelectorAll("main img").length`, &images),
+		screenshot(t, shots, "console-objects"),
+	)
+	if err != nil {
+		t.Fatalf("browse the bucket: %v", err)
+	}
+	if keyText != xssKey {
+		t.Errorf("the key reads %q, want %q", keyText, xssKey)
+	}
+	if images != 0 {
+		t.Errorf("the page has %d img elements: a key became markup", images)
+	}
+	var inFolder string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`tr.folder a`),
+		chromedp.WaitVisible(`nav.crumbs a[href="/browse/console-bucket?prefix=docs%2f"]`),
+		chromedp.Text(`tr.object td.key`, &inFolder),
+		screenshot(t, shots, "console-folder"),
+	)
+	if err != nil {
+		t.Fatalf("open the folder: %v", err)
+	}
+	if inFolder != "readme.txt" {
+		t.Errorf("the folder shows %q, want readme.txt", inFolder)
+	}
+	if n := dialogs.Load(); n != 0 {
+		t.Errorf("%d JavaScript dialogs opened", n)
+	}
+}
