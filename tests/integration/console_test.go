@@ -77,10 +77,11 @@ func browser(t *testing.T) (ctx context.Context, dialogs *atomic.Int32) {
 	return ctx, dialogs
 }
 
-func screenshot(t *testing.T, dir, name string) chromedp.Action {
+func screenshot(dir, name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var png []byte
-		if err := chromedp.FullScreenshot(&png, 90).Do(ctx); err != nil {
+		// Quality 100 asks for PNG; below it Chromium answers JPEG.
+		if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
@@ -101,7 +102,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(home+"/"),
 		chromedp.WaitVisible(`form.login`),
-		screenshot(t, shots, "console-login"),
+		screenshot(shots, "console-login"),
 		chromedp.SendKeys(`input[name=accessKey]`, s.accessKey),
 		chromedp.SendKeys(`input[name=secretKey]`, s.secretKey),
 		chromedp.Submit(`form.login`),
@@ -110,7 +111,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.Click(`form.create-bucket input[name=versioning]`),
 		chromedp.Submit(`form.create-bucket`),
 		chromedp.WaitVisible(`a[href="/browse/console-bucket"]`),
-		screenshot(t, shots, "console-buckets"),
+		screenshot(shots, "console-buckets"),
 	)
 	if err != nil {
 		t.Fatalf("log in and create a bucket: %v", err)
@@ -139,7 +140,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.WaitVisible(`table.objects`),
 		chromedp.Text(`tr.object td.key`, &keyText),
 		chromedp.Evaluate(`document.querySelectorAll("main img").length`, &images),
-		screenshot(t, shots, "console-objects"),
+		screenshot(shots, "console-objects"),
 	)
 	if err != nil {
 		t.Fatalf("browse the bucket: %v", err)
@@ -155,7 +156,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.Click(`tr.folder a`),
 		chromedp.WaitVisible(`nav.crumbs a[href="/browse/console-bucket?prefix=docs%2f"]`),
 		chromedp.Text(`tr.object td.key`, &inFolder),
-		screenshot(t, shots, "console-folder"),
+		screenshot(shots, "console-folder"),
 	)
 	if err != nil {
 		t.Fatalf("open the folder: %v", err)
