@@ -2,6 +2,10 @@ package integration
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 )
 
@@ -166,5 +171,102 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	if n := dialogs.Load(); n != 0 {
 		t.Errorf("%d JavaScript dialogs opened", n)
+	}
+}
+
+// consoleSession is a browser-like HTTP client of a console: a cookie
+// jar, no redirects followed.
+type consoleSession struct {
+	t    *testing.T
+	home string
+	http *http.Client
+	csrf string
+}
+
+func newConsoleSession(t *testing.T, home string) *consoleSession {
+	jar, _ := cookiejar.New(nil)
+	return &consoleSession{t: t, home: home, http: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (cs *consoleSession) send(method, path string, form url.Values) (int, string) {
+	cs.t.Helper()
+	var body io.Reader
+	if form != nil {
+		if cs.csrf != "" {
+			form.Set("csrf", cs.csrf)
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, cs.home+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := cs.http.Do(req)
+	if err != nil {
+		cs.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if _, after, ok := strings.Cut(string(b), `name="csrf" value="`); ok {
+		cs.csrf, _, _ = strings.Cut(after, `"`)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// An IAM user who may only list buckets sees the server's refusals: the
+// console acts with the user's credentials, never with powers of its own.
+func TestConsoleCanDoNoMoreThanTheUser(t *testing.T) {
+	if testGateways() > 1 {
+		t.Skip("the console is tested on one server")
+	}
+	consoleAddr := freeAddr(t)
+	s := startServer(t, "--console-address", consoleAddr)
+	c := context.Background()
+	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sdk.MakeBucket(c, "private", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const user, secret = "console-reader", "console-reader-secret"
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":["arn:aws:s3:::*"]}]}`
+	if err := ac.AddUser(c, user, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.PutPolicy(c, "list-buckets-only", []byte(policy)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.AttachPolicy(c, "list-buckets-only", user, ""); err != nil {
+		t.Fatal(err)
+	}
+	cs := newConsoleSession(t, "http://"+consoleAddr)
+	if status, body := cs.send(http.MethodPost, "/login", url.Values{"accessKey": {user}, "secretKey": {secret}}); status != http.StatusSeeOther {
+		t.Fatalf("login: status %d\n%s", status, body)
+	}
+	_, body := cs.send(http.MethodGet, "/buckets", nil)
+	if !strings.Contains(body, `href="/browse/private"`) || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("the buckets page does not show the bucket with its listing refused:\n%s", body)
+	}
+	status, body := cs.send(http.MethodPost, "/buckets", url.Values{"name": {"not-allowed"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, "AccessDenied") {
+		t.Errorf("create: status %d\n%s", status, body)
+	}
+	if ok, _ := sdk.BucketExists(c, "not-allowed"); ok {
+		t.Error("the console created a bucket the user may not")
+	}
+	if status, _ := cs.send(http.MethodPost, "/buckets/private/delete", url.Values{}); status != http.StatusBadRequest {
+		t.Errorf("delete: status %d", status)
+	}
+	if ok, _ := sdk.BucketExists(c, "private"); !ok {
+		t.Error("the console deleted a bucket the user may not")
+	}
+	if _, body := cs.send(http.MethodGet, "/browse/private", nil); !strings.Contains(body, "AccessDenied") {
+		t.Errorf("browsing a bucket the user may not list:\n%s", body)
 	}
 }
