@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,17 +33,20 @@ func consoleListen(address string) (net.Listener, error) {
 // other client's.
 func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logger) (http.Handler, error) {
 	endpoint := loopbackEndpoint(apiAddr)
+	// One transport for every session: its connections to the API are
+	// shared, not kept idle per logged-in user.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DisableCompression = true // as the SDK's own transport
+	// The server's own listener, reached on the loopback interface: its
+	// certificate names the public host, not 127.0.0.1.
+	transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: secure, MinVersion: tls.VersionTLS12}
 	return console.New(console.Config{
 		Secure: secure,
 		Logger: log,
 		NewClient: func(accessKey, secretKey, sessionToken string) (*client.Client, error) {
 			return client.New(endpoint, &client.Options{
 				AccessKey: accessKey, SecretKey: secretKey, SessionToken: sessionToken,
-				Secure: secure, Region: region,
-				// The server's own listener, reached on the loopback
-				// interface: its certificate names the public host,
-				// not 127.0.0.1.
-				InsecureSkipVerify: secure,
+				Secure: secure, Region: region, Transport: transport,
 			})
 		},
 	})
