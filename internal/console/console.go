@@ -135,6 +135,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /buckets", s.withSession(s.createBucket))
 	s.mux.HandleFunc("POST /buckets/{bucket}/delete", s.withSession(s.deleteBucket))
 	s.mux.HandleFunc("GET /browse/{bucket}", s.withSession(s.objectsPage))
+	s.mux.HandleFunc("POST /browse/{bucket}/delete", s.withSession(s.deleteObjects))
+	s.mux.HandleFunc("GET /download/{bucket}", s.withSession(s.download))
 }
 
 // ServeHTTP sets the security headers of every answer and routes.

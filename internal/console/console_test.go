@@ -427,3 +427,78 @@ func TestBucketUsageIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestDownloadIsAnAttachmentNeverRendered(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	if err := h.api.Client.MakeBucket(ctx, "dld", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const html = `<script>alert(1)</script>`
+	if _, err := h.api.Client.PutObject(ctx, "dld", "dir/page.html", strings.NewReader(html), int64(len(html)),
+		client.PutObjectOptions{ContentType: "text/html"}); err != nil {
+		t.Fatal(err)
+	}
+	h.loginRoot()
+	resp, body := h.get("/download/dld?key=" + url.QueryEscape("dir/page.html"))
+	if resp.StatusCode != http.StatusOK || body != html {
+		t.Fatalf("status %d, body %q", resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/octet-stream" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename=page.html` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	if resp.Header.Get("Content-Security-Policy") == "" {
+		t.Error("no Content-Security-Policy")
+	}
+	if resp, _ := h.get("/download/dld?key=nope"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("missing key: status %d", resp.StatusCode)
+	}
+}
+
+func TestDeleteSelectedObjects(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	if err := h.api.Client.MakeBucket(ctx, "sel", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"f/a", "f/b", "f/c"} {
+		if _, err := h.api.Client.PutObject(ctx, "sel", k, strings.NewReader("x"), 1, client.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.loginRoot()
+	resp, _ := h.post("/browse/sel/delete", url.Values{"key": {"f/a", "f/c"}, "prefix": {"f/"}, csrfField: {h.csrf()}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/browse/sel?prefix=f%2F" {
+		t.Fatalf("status %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var left []string
+	for o, err := range h.api.Client.ListObjects(ctx, "sel", client.ListObjectsOptions{Recursive: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, o.Key)
+	}
+	if fmt.Sprint(left) != "[f/b]" {
+		t.Errorf("left %v", left)
+	}
+	if _, body := h.get("/browse/sel?prefix=f%2F"); !strings.Contains(body, "Deleted 2 objects.") {
+		t.Errorf("no notice:\n%s", body)
+	}
+	form := url.Values{csrfField: {h.csrf()}}
+	for i := range maxDeleteSelection + 1 {
+		form.Add("key", fmt.Sprint("k", i))
+	}
+	if resp, _ := h.post("/browse/sel/delete", form); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("%d keys: status %d, want 400", maxDeleteSelection+1, resp.StatusCode)
+	}
+	form.Del("key")
+	for i := range maxDeleteSelection {
+		form.Add("key", fmt.Sprint("k", i))
+	}
+	if resp, _ := h.post("/browse/sel/delete", form); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("%d keys: status %d, want 303", maxDeleteSelection, resp.StatusCode)
+	}
+}
