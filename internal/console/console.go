@@ -108,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 
 // pageNames are the pages, each templates/NAME.html rendered inside
 // templates/layout.html.
-var pageNames = []string{"login", "buckets", "objects", "error"}
+var pageNames = []string{"login", "buckets", "objects", "object", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
@@ -137,6 +137,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /browse/{bucket}", s.withSession(s.objectsPage))
 	s.mux.HandleFunc("POST /browse/{bucket}/delete", s.withSession(s.deleteObjects))
 	s.mux.HandleFunc("GET /download/{bucket}", s.withSession(s.download))
+	s.mux.HandleFunc("GET /object/{bucket}", s.withSession(s.objectPage))
+	s.mux.HandleFunc("POST /object/{bucket}/tags", s.withSession(s.setTags))
 }
 
 // ServeHTTP sets the security headers of every answer and routes.
@@ -147,6 +149,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
+	if s.cfg.Secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	if r.Method == http.MethodPost && !sameOrigin(r) {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 		return

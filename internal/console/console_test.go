@@ -502,3 +502,62 @@ func TestDeleteSelectedObjects(t *testing.T) {
 		t.Errorf("%d keys: status %d, want 303", maxDeleteSelection, resp.StatusCode)
 	}
 }
+
+func TestObjectPageShowsMetadataEscapedAndEditsTags(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	if err := h.api.Client.MakeBucket(ctx, "details", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.api.Client.PutObject(ctx, "details", "d/"+xssKey, strings.NewReader("x"), 1, client.PutObjectOptions{
+		Metadata: map[string]string{"note": `<svg onload=alert(3)>`},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.loginRoot()
+	q := "?key=" + url.QueryEscape("d/"+xssKey)
+	resp, body := h.get("/object/details" + q)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if strings.Contains(body, "<svg") || strings.Contains(body, "<img src") {
+		t.Fatalf("markup from the object in the page:\n%s", body)
+	}
+	if !strings.Contains(body, "&lt;svg onload=alert(3)&gt;") {
+		t.Errorf("the metadata is not shown:\n%s", body)
+	}
+	resp, _ = h.post("/object/details/tags", url.Values{"key": {"d/" + xssKey}, csrfField: {h.csrf()},
+		"tagKey": {"team", "", "env"}, "tagValue": {"storage", "ignored", "prod eu"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set tags: status %d", resp.StatusCode)
+	}
+	tags, err := h.api.Client.GetObjectTags(ctx, "details", "d/"+xssKey, client.ObjectTagsOptions{})
+	if err != nil || fmt.Sprint(tags) != "map[env:prod eu team:storage]" {
+		t.Fatalf("tags %v, %v", tags, err)
+	}
+	if _, body := h.get("/object/details" + q); !strings.Contains(body, `value="prod eu"`) || !strings.Contains(body, "Saved the tags.") {
+		t.Errorf("the tags are not shown:\n%s", body)
+	}
+	// S3 refuses '<' in a tag: the page says so and the tags stay.
+	h.post("/object/details/tags", url.Values{"key": {"d/" + xssKey}, csrfField: {h.csrf()}, "tagKey": {"bad"}, "tagValue": {"<x>"}})
+	if _, body := h.get("/object/details" + q); (!strings.Contains(body, "The tags were not saved: ") || !strings.Contains(body, "InvalidTag")) {
+		t.Errorf("a refused tag is not reported:\n%s", body)
+	}
+	h.post("/object/details/tags", url.Values{"key": {"d/" + xssKey}, csrfField: {h.csrf()}, "tagKey": {""}, "tagValue": {""}})
+	if tags, err := h.api.Client.GetObjectTags(ctx, "details", "d/"+xssKey, client.ObjectTagsOptions{}); err != nil || len(tags) != 0 {
+		t.Errorf("after clearing: %v, %v", tags, err)
+	}
+	if resp, _ := h.get("/object/details?key=nope"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("missing object: status %d", resp.StatusCode)
+	}
+}
+
+func TestStrictTransportSecurityOnlyUnderTLS(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		h := newHarness(t, func(c *Config) { c.Secure = secure })
+		resp, _ := h.get("/login")
+		if got := resp.Header.Get("Strict-Transport-Security") != ""; got != secure {
+			t.Errorf("secure=%v: Strict-Transport-Security %q", secure, resp.Header.Get("Strict-Transport-Security"))
+		}
+	}
+}
