@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -46,9 +49,9 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// browser starts headless Chromium for t; dialogs counts the JavaScript
+// startBrowser starts headless Chromium for t; dialogs counts the JavaScript
 // dialogs (alert, confirm) the pages open, each dismissed at once.
-func browser(t *testing.T) (ctx context.Context, dialogs *atomic.Int32) {
+func startBrowser(t *testing.T) (ctx context.Context, dialogs *atomic.Int32) {
 	t.Helper()
 	exe := chromiumPath()
 	if exe == "" {
@@ -97,7 +100,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if testGateways() > 1 {
 		t.Skip("the console is tested on one server")
 	}
-	ctx, dialogs := browser(t)
+	ctx, dialogs := startBrowser(t)
 	consoleAddr := freeAddr(t)
 	s := startServer(t, "--console-address", consoleAddr)
 	shots := screenshotDir(t)
@@ -130,8 +133,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("the bucket the console created: %v, %v", ok, err)
 	}
 	const xssKey = `<img src=x onerror=alert(1)>`
-	for _, key := range []string{"docs/readme.txt", xssKey} {
-		if _, err := sdk.PutObject(c, "console-bucket", key, strings.NewReader("hello"), 5, client.PutObjectOptions{}); err != nil {
+	readme := make([]byte, 256<<10)
+	rand.Read(readme)
+	for key, data := range map[string][]byte{"docs/readme.txt": readme, xssKey: []byte("hello")} {
+		if _, err := sdk.PutObject(c, "console-bucket", key, bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -168,6 +173,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	if inFolder != "readme.txt" {
 		t.Errorf("the folder shows %q, want readme.txt", inFolder)
+	}
+	if got := downloadThrough(t, ctx, `a.download`); !bytes.Equal(got, readme) {
+		t.Errorf("downloaded %d bytes, not the %d of the object", len(got), len(readme))
 	}
 	if n := dialogs.Load(); n != 0 {
 		t.Errorf("%d JavaScript dialogs opened", n)
@@ -269,4 +277,39 @@ func TestConsoleCanDoNoMoreThanTheUser(t *testing.T) {
 	if _, body := cs.send(http.MethodGet, "/browse/private", nil); !strings.Contains(body, "AccessDenied") {
 		t.Errorf("browsing a bucket the user may not list:\n%s", body)
 	}
+}
+
+// downloadThrough clicks the link sel in the browser and returns the
+// bytes the browser saved.
+func downloadThrough(t *testing.T, ctx context.Context, sel string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	done := make(chan string, 1)
+	// Download events arrive on the page's session, which enabled them.
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if p, ok := ev.(*browser.EventDownloadProgress); ok && p.State == browser.DownloadProgressStateCompleted {
+			select {
+			case done <- p.GUID:
+			default:
+			}
+		}
+	})
+	err := chromedp.Run(ctx,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
+		chromedp.Click(sel),
+	)
+	if err != nil {
+		t.Fatalf("download: %v", err)
+	}
+	select {
+	case guid := <-done:
+		data, err := os.ReadFile(filepath.Join(dir, guid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	case <-time.After(30 * time.Second):
+		t.Fatal("the download did not complete")
+	}
+	return nil
 }
