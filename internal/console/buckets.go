@@ -33,7 +33,9 @@ type bucketsData struct {
 }
 
 func (s *Server) bucketsPage(w http.ResponseWriter, r *http.Request, sess *session) {
-	s.renderBuckets(w, r, sess, http.StatusOK, "", sess.takeNotice())
+	var p page
+	sess.takeFlash(&p)
+	s.renderBuckets(w, r, sess, http.StatusOK, p.Error, p.Notice)
 }
 
 func (s *Server) renderBuckets(w http.ResponseWriter, r *http.Request, sess *session, status int, errMsg, notice string) {

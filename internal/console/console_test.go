@@ -540,7 +540,7 @@ func TestObjectPageShowsMetadataEscapedAndEditsTags(t *testing.T) {
 	}
 	// S3 refuses '<' in a tag: the page says so and the tags stay.
 	h.post("/object/details/tags", url.Values{"key": {"d/" + xssKey}, csrfField: {h.csrf()}, "tagKey": {"bad"}, "tagValue": {"<x>"}})
-	if _, body := h.get("/object/details" + q); !strings.Contains(body, "The tags were not saved: ") || !strings.Contains(body, "InvalidTag") {
+	if _, body := h.get("/object/details" + q); !strings.Contains(body, `class="error" role="alert">The tags were not saved: `) || !strings.Contains(body, "InvalidTag") {
 		t.Errorf("a refused tag is not reported:\n%s", body)
 	}
 	h.post("/object/details/tags", url.Values{"key": {"d/" + xssKey}, csrfField: {h.csrf()}, "tagKey": {""}, "tagValue": {""}})

@@ -48,7 +48,9 @@ func (s *Server) objectPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	d.Tags = sortedTags(tags)
 	d.BlankTags = make([]struct{}, max(0, min(2, maxTags-len(d.Tags))))
-	s.render(w, http.StatusOK, "object", sess, page{Title: d.Key, Notice: sess.takeNotice(), Data: &d})
+	p := page{Title: d.Key, Data: &d}
+	sess.takeFlash(&p)
+	s.render(w, http.StatusOK, "object", sess, p)
 }
 
 func sortedTags(m map[string]string) []tag {
@@ -80,7 +82,7 @@ func (s *Server) setTags(w http.ResponseWriter, r *http.Request, sess *session) 
 		err = sess.client.SetObjectTags(ctx, bucket, key, tags, client.ObjectTagsOptions{})
 	}
 	if err != nil {
-		sess.setNotice("The tags were not saved: " + describe(err))
+		sess.setError("The tags were not saved: " + describe(err))
 	} else {
 		sess.setNotice("Saved the tags.")
 	}

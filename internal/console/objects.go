@@ -35,7 +35,8 @@ func (s *Server) objectsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	opts := client.ListObjectsOptions{Prefix: d.Folder + d.Search, StartAfter: after, MaxKeys: s.cfg.PageSize + 1}
-	p := page{Title: d.Bucket, Notice: sess.takeNotice(), Data: &d}
+	p := page{Title: d.Bucket, Data: &d}
+	sess.takeFlash(&p)
 	for o, err := range sess.client.ListObjects(ctx, d.Bucket, opts) {
 		if err != nil {
 			p.Error = describe(err)

@@ -20,23 +20,38 @@ type session struct {
 	client *client.Client
 
 	mu sync.Mutex
-	// notice is shown once by the next page, after a redirect.
-	notice string
+	// flash is shown once by the next page, after a redirect: a notice
+	// of what was done, or an error.
+	flash   string
+	flashed flashKind
 }
 
-func (s *session) setNotice(msg string) {
+type flashKind int
+
+const (
+	flashNotice flashKind = iota
+	flashError
+)
+
+func (s *session) setNotice(msg string) { s.setFlash(flashNotice, msg) }
+func (s *session) setError(msg string)  { s.setFlash(flashError, msg) }
+
+func (s *session) setFlash(kind flashKind, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.notice = msg
+	s.flash, s.flashed = msg, kind
 }
 
-// takeNotice returns the notice and clears it.
-func (s *session) takeNotice() string {
+// takeFlash puts the flash on p, and clears it.
+func (s *session) takeFlash(p *page) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	msg := s.notice
-	s.notice = ""
-	return msg
+	if s.flashed == flashError {
+		p.Error = s.flash
+	} else {
+		p.Notice = s.flash
+	}
+	s.flash = ""
 }
 
 // validCSRF reports whether token is the session's, in constant time.

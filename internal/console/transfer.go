@@ -70,7 +70,7 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, sess *ses
 		failed = append(failed, derr.Key+": "+derr.Code)
 	}
 	if len(failed) > 0 {
-		sess.setNotice(fmt.Sprintf("Deleted %d of %d objects; refused: %v", len(keys)-len(failed), len(keys), failed))
+		sess.setError(fmt.Sprintf("Deleted %d of %d objects; refused: %v", len(keys)-len(failed), len(keys), failed))
 	} else {
 		sess.setNotice(fmt.Sprintf("Deleted %d objects.", len(keys)))
 	}
