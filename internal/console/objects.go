@@ -20,7 +20,7 @@ type objectsData struct {
 	Folder, Search string
 	Crumbs         []folder
 	Entries        []client.ObjectInfo
-	// Next is where the next page starts ("" on the last page); First
+	// Next is where the next page starts ("" on the last page); NotFirst
 	// says this page is not the first.
 	Next     string
 	NotFirst bool
