@@ -12,11 +12,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/kurastore/kura/internal/audit"
 	"github.com/kurastore/kura/internal/certs"
+	"github.com/kurastore/kura/internal/cli"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/requestlog"
 )
@@ -78,7 +78,7 @@ type opLogs struct {
 // openOpLogs opens what the flags ask for.
 func openOpLogs(f opLogFlags, log *slog.Logger) (*opLogs, error) {
 	o := &opLogs{wait: f.auditShutdownWait, log: log}
-	maxSize, err := humanize.ParseBytes(f.accessLogMaxSize)
+	maxSize, err := cli.ParseSize(f.accessLogMaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("--access-log-max-size: %w", err)
 	}
@@ -87,7 +87,7 @@ func openOpLogs(f opLogFlags, log *slog.Logger) (*opLogs, error) {
 	}
 	if f.accessLog != "" {
 		o.access, err = requestlog.Open(requestlog.Options{
-			Path: f.accessLog, MaxSize: int64(maxSize), MaxFiles: f.accessLogMaxFiles,
+			Path: f.accessLog, MaxSize: maxSize, MaxFiles: f.accessLogMaxFiles,
 			QueueSize: f.accessLogQueueSize, FlushInterval: f.accessLogFlushEvery, Logger: log,
 		})
 		if err != nil {

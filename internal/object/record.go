@@ -299,17 +299,11 @@ func decodeRecord(b []byte, withUserMeta bool) (record, error) {
 	in := &r.Info
 	var partSums []string
 	for len(b) > 0 {
-		tag, k := binary.Uvarint(b)
-		if k <= 0 {
+		tag, v, rest, ok := nextField(b)
+		if !ok {
 			return r, errBadRecord
 		}
-		b = b[k:]
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
-			return r, errBadRecord
-		}
-		v := b[k : k+int(n)]
-		b = b[k+int(n):]
+		b = rest
 		var err error
 		switch tag {
 		case fUID:
@@ -486,4 +480,19 @@ func (r *record) checkInline(data []byte) error {
 		return errInlineDamaged
 	}
 	return nil
+}
+
+// nextField splits an encoded record's next field off b: its tag, its
+// value and what follows; ok is false when b is cut short.
+func nextField(b []byte) (tag uint64, v, rest []byte, ok bool) {
+	tag, k := binary.Uvarint(b)
+	if k <= 0 {
+		return 0, nil, nil, false
+	}
+	b = b[k:]
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return 0, nil, nil, false
+	}
+	return tag, b[k : k+int(n)], b[k+int(n):], true
 }

@@ -3,7 +3,6 @@ package object
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -335,17 +334,11 @@ func recordUsage(b []byte) (size int64, marker bool) {
 	}
 	b = b[1:]
 	for len(b) > 0 {
-		tag, k := binary.Uvarint(b)
-		if k <= 0 {
+		tag, v, rest, ok := nextField(b)
+		if !ok {
 			return size, marker
 		}
-		b = b[k:]
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
-			return size, marker
-		}
-		v := b[k : k+int(n)]
-		b = b[k+int(n):]
+		b = rest
 		switch tag {
 		case fSize:
 			if u, err := decodeUint(v); err == nil {

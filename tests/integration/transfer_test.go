@@ -213,6 +213,18 @@ type slowProxy struct {
 	rate  int // bytes per second
 }
 
+// slowAlias is a CLI session with its own resume cache whose alias
+// "slow" reaches s through a proxy that reads request bodies at rate
+// bytes per second.
+func slowAlias(t *testing.T, s *server, rate int) (*slowProxy, *cliSession) {
+	t.Helper()
+	proxy := newSlowProxy(t, s.url(), rate)
+	sh := newCLISession(t)
+	sh.env = append(sh.env, "XDG_CACHE_HOME="+t.TempDir())
+	sh.ok("alias", "set", "slow", proxy.URL, s.accessKey, s.secretKey)
+	return proxy, sh
+}
+
 func newSlowProxy(t *testing.T, target string, rate int) *slowProxy {
 	t.Helper()
 	u, err := url.Parse(target)
@@ -294,14 +306,8 @@ func interruptWhen(t *testing.T, sh *cliSession, cond func() bool, args ...strin
 // parts. A download stopped the same way leaves no file.
 func TestCpInterruptAndResume(t *testing.T) {
 	s := startServer(t)
-	proxy := newSlowProxy(t, s.url(), 40<<20)
-	sh := newCLISession(t)
-	sh.env = append(sh.env, "XDG_CACHE_HOME="+t.TempDir())
-	sh.ok("alias", "set", "slow", proxy.URL, s.accessKey, s.secretKey)
-	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	proxy, sh := slowAlias(t, s, 40<<20)
+	sdk := kuraClientAs(t, s, s.accessKey, s.secretKey)
 	ctx := context.Background()
 	if err := sdk.MakeBucket(ctx, "resume", client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
@@ -363,10 +369,7 @@ func TestMirrorWatch(t *testing.T) {
 	s := startServer(t)
 	sh := newCLISession(t)
 	sh.ok("alias", "set", "srv", s.url(), s.accessKey, s.secretKey)
-	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdk := kuraClientAs(t, s, s.accessKey, s.secretKey)
 	ctx := context.Background()
 	if err := sdk.MakeBucket(ctx, "watched", client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
@@ -422,14 +425,8 @@ func TestMirrorWatch(t *testing.T) {
 // is bars with rate and ETA that end at 100 %.
 func TestCpProgressOnTerminal(t *testing.T) {
 	s := startServer(t)
-	proxy := newSlowProxy(t, s.url(), 20<<20)
-	sh := newCLISession(t)
-	sh.env = append(sh.env, "XDG_CACHE_HOME="+t.TempDir())
-	sh.ok("alias", "set", "slow", proxy.URL, s.accessKey, s.secretKey)
-	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sh := slowAlias(t, s, 20<<20)
+	sdk := kuraClientAs(t, s, s.accessKey, s.secretKey)
 	if err := sdk.MakeBucket(context.Background(), "tty", client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
