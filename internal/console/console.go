@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/kurastore/kura/client"
@@ -106,13 +108,20 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// pageNames are the pages, each templates/NAME.html rendered inside
-// templates/layout.html.
-var pageNames = []string{"login", "buckets", "objects", "object", "error"}
-
+// parsePages parses every page: each templates/NAME.html but the layout,
+// rendered inside templates/layout.html. A page may define a "scripts"
+// block naming the extra files under /static it needs.
 func parsePages() (map[string]*template.Template, error) {
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
 	pages := map[string]*template.Template{}
-	for _, name := range pageNames {
+	for _, file := range files {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
 		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -122,7 +131,15 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
+// routes registers every page and action. Each group of pages keeps its
+// routes beside its handlers.
 func (s *Server) routes() {
+	s.sessionRoutes()
+	s.bucketRoutes()
+	s.objectRoutes()
+}
+
+func (s *Server) sessionRoutes() {
 	static, _ := fs.Sub(staticFiles, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /login", s.loginPage)
@@ -131,9 +148,15 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/buckets", http.StatusSeeOther)
 	})
+}
+
+func (s *Server) bucketRoutes() {
 	s.mux.HandleFunc("GET /buckets", s.withSession(s.bucketsPage))
 	s.mux.HandleFunc("POST /buckets", s.withSession(s.createBucket))
 	s.mux.HandleFunc("POST /buckets/{bucket}/delete", s.withSession(s.deleteBucket))
+}
+
+func (s *Server) objectRoutes() {
 	s.mux.HandleFunc("GET /browse/{bucket}", s.withSession(s.objectsPage))
 	s.mux.HandleFunc("POST /browse/{bucket}/delete", s.withSession(s.deleteObjects))
 	s.mux.HandleFunc("GET /download/{bucket}", s.withSession(s.download))
