@@ -137,6 +137,8 @@ func (s *Server) routes() {
 	s.sessionRoutes()
 	s.bucketRoutes()
 	s.objectRoutes()
+	s.versionRoutes()
+	s.settingsRoutes()
 }
 
 func (s *Server) sessionRoutes() {

@@ -18,15 +18,17 @@ import (
 // page's worth is all the browser can tick at once.
 const maxDeleteSelection = 1000
 
-// download streams an object to the browser as an attachment. It is
-// always sent as application/octet-stream: an object's own Content-Type
-// (text/html, image/svg+xml) must never be rendered in the console's
-// origin, where its script would run with the user's session.
+// download streams an object, or its version versionId, to the browser
+// as an attachment. It is always sent as application/octet-stream: an
+// object's own Content-Type (text/html, image/svg+xml) must never be
+// rendered in the console's origin, where its script would run with the
+// user's session.
 func (s *Server) download(w http.ResponseWriter, r *http.Request, sess *session) {
-	bucket, key := r.PathValue("bucket"), r.URL.Query().Get("key")
+	q := r.URL.Query()
+	bucket, key := r.PathValue("bucket"), q.Get("key")
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	obj, err := sess.client.GetObject(ctx, bucket, key, client.GetObjectOptions{})
+	obj, err := sess.client.GetObject(ctx, bucket, key, client.GetObjectOptions{VersionID: q.Get("versionId")})
 	if err != nil {
 		s.render(w, statusOf(err), "error", sess, page{Title: "Download", Error: "Downloading " + key + ": " + describe(err)})
 		return
