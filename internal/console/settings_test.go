@@ -172,7 +172,7 @@ func TestBucketPolicyEditor(t *testing.T) {
 		if !strings.Contains(body, "Bucket policy was not saved.") || !strings.Contains(body, "the policy is not valid") {
 			t.Errorf("%s: no error:\n%s", name, body)
 		}
-		if !strings.Contains(body, `aria-label="Bucket policy">`+html.EscapeString(text)+`</textarea>`) {
+		if !strings.Contains(body, `aria-label="Bucket policy" placeholder="Not set.">`+html.EscapeString(text)+`</textarea>`) {
 			t.Errorf("%s: the text is not kept:\n%s", name, body)
 		}
 		if got, _ := h.api.Client.GetBucketPolicy(ctx, "pol"); got != good {
@@ -259,7 +259,7 @@ func TestInvalidXMLDocumentsAreRefusedWithTheTextKept(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, doc.Title+" was not saved.") {
 			t.Errorf("%s: status %d\n%s", name, resp.StatusCode, body)
 		}
-		if !strings.Contains(body, `aria-label="`+doc.Title+`">`+html.EscapeString(text)+`</textarea>`) {
+		if !strings.Contains(body, `aria-label="`+doc.Title+`" placeholder="Not set.">`+html.EscapeString(text)+`</textarea>`) {
 			t.Errorf("%s: the text is not kept:\n%s", name, body)
 		}
 		section := between(body, `id="doc-`+name+`"`, "</section>")
@@ -316,7 +316,9 @@ func TestSettingsPageShowsEachRefusal(t *testing.T) {
 			t.Errorf("section %s does not show the refusal:\n%s", s, sec)
 		}
 	}
-	h.post("/settings/private/doc/policy", url.Values{"document": {policyOf("private")}, csrfField: {h.csrf()}})
+	if !strings.Contains(body, "Now: unknown") {
+		t.Error("a refused versioning state reads as known")
+	}
 	resp, body = h.post("/settings/private/doc/policy", url.Values{"document": {policyOf("private")}, csrfField: {h.csrf()}})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(between(body, `id="doc-policy"`, "</section>"), "AccessDenied") {
 		t.Errorf("a refused policy: status %d\n%s", resp.StatusCode, body)
@@ -331,5 +333,23 @@ func TestSettingsOfAMissingBucket(t *testing.T) {
 	h := newSettingsHarness(t)
 	if resp, body := h.get("/settings/no-such-bucket"); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "NoSuchBucket") {
 		t.Errorf("status %d\n%s", resp.StatusCode, body)
+	}
+}
+
+func TestSettingsAndVersionPagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	h := newSettingsHarness(t)
+	h.makeBucket("inline", true)
+	putVersions(t, h, "inline", "doc", "a", "b")
+	_, settings := h.get("/settings/inline")
+	_, object := h.get("/object/inline?key=doc")
+	for name, body := range map[string]string{"settings": settings, "object": object} {
+		if !strings.Contains(body, "data-confirm=") {
+			t.Errorf("%s page: no confirmation on its deletes", name)
+		}
+		for _, bad := range []string{"<script>", "<style", " style=", " onclick=", " onsubmit=", "javascript:"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s page contains %q", name, bad)
+			}
+		}
 	}
 }
