@@ -118,3 +118,25 @@ func TestScrapeSendsTheBearerToken(t *testing.T) {
 		t.Fatalf("refused scrape: %v", err)
 	}
 }
+
+func TestHealthProbesTheServersChecks(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health/ready" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, "AKIAEXAMPLE", "secret", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Health(context.Background(), "live"); err != nil {
+		t.Fatalf("live: %v", err)
+	}
+	if err := c.Health(context.Background(), "ready"); err == nil {
+		t.Fatal("a server answering 503 was called ready")
+	}
+	if err := c.Health(context.Background(), "other"); err == nil {
+		t.Fatal("an unknown check was probed")
+	}
+}
