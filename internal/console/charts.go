@@ -63,7 +63,7 @@ type drawnChart struct {
 	Series                   []drawnSeries
 }
 
-var chartTemplate = template.Must(template.New("charts").Parse(`{{range .}}<figure class="chart">
+var chartTemplate = template.Must(template.New("charts").Parse(`{{range $c := .}}<figure class="chart">
 <figcaption>{{.Title}}</figcaption>
 {{- if .Empty}}<p class="muted">{{.Empty}}</p>{{else}}
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{.Width}} {{.Height}}" width="{{.Width}}" height="{{.Height}}" role="img" aria-label="{{.Title}}">
@@ -73,7 +73,7 @@ var chartTemplate = template.Must(template.New("charts").Parse(`{{range .}}<figu
 <text x="{{.Left}}" dx="-4" y="{{.MidY}}" dy="4" text-anchor="end" font-size="11" fill="#6b7280">{{.MidLabel}}</text>
 <text x="{{.Left}}" dx="-4" y="{{.Bottom}}" text-anchor="end" font-size="11" fill="#6b7280">0</text>
 {{range .Series}}<path d="{{.Path}}" fill="none" stroke="{{.Color}}" stroke-width="1.5"/>
-{{end}}{{range .Series}}<rect x="{{$.Left}}" y="{{.LegendY}}" width="10" height="10" fill="{{.Color}}"/><text x="{{$.Left}}" dx="16" y="{{.TextY}}" font-size="12" fill="#1d2330">{{.Name}}: {{.Last}}</text>
+{{end}}{{range .Series}}<rect x="{{$c.Left}}" y="{{.LegendY}}" width="10" height="10" fill="{{.Color}}"/><text x="{{$c.Left}}" dx="16" y="{{.TextY}}" font-size="12" fill="#1d2330">{{.Name}}: {{.Last}}</text>
 {{end}}</svg>{{end}}
 </figure>
 {{end}}`))
