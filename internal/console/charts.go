@@ -50,6 +50,9 @@ type chart struct {
 type drawnSeries struct {
 	Name, Color, Path, Last string
 	LegendY, TextY          int
+	// EndX and EndY mark the newest point, so that a series of one
+	// sample shows too.
+	EndX, EndY string
 }
 
 type drawnChart struct {
@@ -72,7 +75,7 @@ var chartTemplate = template.Must(template.New("charts").Parse(`{{range $c := .}
 <text x="{{.Left}}" dx="-4" y="{{.Top}}" dy="10" text-anchor="end" font-size="11" fill="#6b7280">{{.MaxLabel}}</text>
 <text x="{{.Left}}" dx="-4" y="{{.MidY}}" dy="4" text-anchor="end" font-size="11" fill="#6b7280">{{.MidLabel}}</text>
 <text x="{{.Left}}" dx="-4" y="{{.Bottom}}" text-anchor="end" font-size="11" fill="#6b7280">0</text>
-{{range .Series}}<path d="{{.Path}}" fill="none" stroke="{{.Color}}" stroke-width="1.5"/>
+{{range .Series}}<path d="{{.Path}}" fill="none" stroke="{{.Color}}" stroke-width="1.5"/><circle cx="{{.EndX}}" cy="{{.EndY}}" r="2.5" fill="{{.Color}}"/>
 {{end}}{{range .Series}}<rect x="{{$c.Left}}" y="{{.LegendY}}" width="10" height="10" fill="{{.Color}}"/><text x="{{$c.Left}}" dx="16" y="{{.TextY}}" font-size="12" fill="#1d2330">{{.Name}}: {{.Last}}</text>
 {{end}}</svg>{{end}}
 </figure>
@@ -121,6 +124,7 @@ func draw(c chart) drawnChart {
 		var path strings.Builder
 		pen := false
 		last := math.NaN()
+		var endX, endY string
 		for j, v := range s.Values {
 			if math.IsNaN(v) {
 				pen = false
@@ -133,7 +137,8 @@ func draw(c chart) drawnChart {
 			} else {
 				path.WriteString(" M")
 			}
-			path.WriteString(strconv.FormatFloat(x, 'f', 1, 64) + "," + strconv.FormatFloat(y, 'f', 1, 64))
+			endX, endY = strconv.FormatFloat(x, 'f', 1, 64), strconv.FormatFloat(y, 'f', 1, 64)
+			path.WriteString(endX + "," + endY)
 			pen = true
 			last = v
 		}
@@ -146,7 +151,7 @@ func draw(c chart) drawnChart {
 			lastText = formatValue(last, c.Unit)
 		}
 		d.Series = append(d.Series, drawnSeries{Name: s.Name, Color: palette[i%len(palette)], Path: strings.TrimSpace(path.String()),
-			Last: lastText, LegendY: rowY, TextY: rowY + 9})
+			Last: lastText, LegendY: rowY, TextY: rowY + 9, EndX: endX, EndY: endY})
 	}
 	d.Height = d.Bottom + legendMargin + len(d.Series)*legendRow
 	return d

@@ -27,7 +27,6 @@ type healthData struct {
 	// Metrics is why no charts are drawn; Charts the charts otherwise.
 	Metrics string
 	Charts  template.HTML
-	Samples int
 }
 
 type serverInfo struct {
@@ -53,12 +52,12 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	} else {
 		data.Metrics = "Server information: " + explain(err) + " "
 	}
-	charts, refused, n, err := s.charts(r, sess)
+	charts, refused, err := s.charts(r, sess)
 	if err != nil {
 		s.cfg.Logger.Error("console: drawing charts", "err", err)
 	}
 	data.Metrics += refused
-	data.Charts, data.Samples = charts, n
+	data.Charts = charts
 	p.Data = data
 	s.render(w, http.StatusOK, "health", sess, p)
 }
@@ -66,7 +65,7 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request, sess *sessio
 // healthCharts answers the charts alone, which the page's script puts
 // in place of the old ones every few seconds.
 func (s *Server) healthCharts(w http.ResponseWriter, r *http.Request, sess *session) {
-	charts, refused, _, err := s.charts(r, sess)
+	charts, refused, err := s.charts(r, sess)
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -84,13 +83,13 @@ func (s *Server) healthCharts(w http.ResponseWriter, r *http.Request, sess *sess
 
 // charts scrapes if due and draws the session's charts; refused says why
 // there are none (the identity may not read metrics, say).
-func (s *Server) charts(r *http.Request, sess *session) (template.HTML, string, int, error) {
+func (s *Server) charts(r *http.Request, sess *session) (template.HTML, string, error) {
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	samples, refused := sess.metricsOf().refresh(ctx, sess.admin, s.cfg.Now())
 	if len(samples) == 0 {
-		return "", refused, 0, nil
+		return "", refused, nil
 	}
 	h, err := renderCharts(buildCharts(samples))
-	return h, refused, len(samples), err
+	return h, refused, err
 }

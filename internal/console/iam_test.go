@@ -242,3 +242,18 @@ func asHTMLText(s string) string {
 	template.Must(template.New("").Parse("{{.}}")).Execute(&b, s)
 	return b.String()
 }
+
+func TestIdentityAndHealthPagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	api := newIAMAPI(t, &exposition{})
+	api.userWithPolicy(t, "frank", "frank-secret-1", "")
+	h := newIAMHarness(t, api)
+	h.loginWith(api.rootKey, api.rootSecret)
+	for _, path := range []string{"/iam/users", "/iam/groups", "/iam/policies", "/iam/policies/readonly", "/iam/service-accounts?user=frank", "/health", "/health/charts"} {
+		_, body := h.get(path)
+		for _, bad := range []string{"<script>", "<style", " style=", " onclick=", " onsubmit=", " onload=", "javascript:"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s contains %q", path, bad)
+			}
+		}
+	}
+}
