@@ -3,6 +3,8 @@ package integration
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -129,5 +131,39 @@ func TestConsoleAdminInABrowser(t *testing.T) {
 	}
 	if n := dialogs.Load(); n != 0 {
 		t.Errorf("%d JavaScript dialogs opened", n)
+	}
+}
+
+// The admin calls the identity pages added are in the CLI too: the
+// console can do nothing the CLI cannot.
+func TestAdminPolicyShowAndGroupDelete(t *testing.T) {
+	s := startServer(t)
+	dir := t.TempDir()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::photos/*"]}]}`
+	file := filepath.Join(dir, "p.json")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"policy", "create", "photos", file},
+		{"user", "add", "gina", "gina-secret-1"},
+		{"group", "add", "viewers", "gina"},
+	} {
+		if out, err := kuraAdminOut(t, s, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	out, err := kuraAdminOut(t, s, "policy", "show", "photos")
+	if err != nil || !strings.Contains(out, `"arn:aws:s3:::photos/*"`) {
+		t.Fatalf("policy show: %v\n%s", err, out)
+	}
+	if out, err := kuraAdminOut(t, s, "group", "delete", "viewers"); err != nil || !strings.Contains(out, "Deleted group viewers.") {
+		t.Fatalf("group delete: %v\n%s", err, out)
+	}
+	if out, _ := kuraAdminOut(t, s, "group", "list"); strings.Contains(out, "viewers") {
+		t.Errorf("the group is still listed:\n%s", out)
+	}
+	if _, err := kuraAdminOut(t, s, "group", "delete", "viewers"); err == nil {
+		t.Error("deleting a deleted group succeeded")
 	}
 }
