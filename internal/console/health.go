@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"html/template"
 	"net/http"
 )
@@ -24,9 +25,10 @@ type check struct {
 type healthData struct {
 	Checks []check
 	Info   *serverInfo
-	// Metrics is why no charts are drawn; Charts the charts otherwise.
-	Metrics string
-	Charts  template.HTML
+	// Info is why the server's information is missing.
+	InfoError string
+	// Charts are the charts, after why they could not be refreshed.
+	Charts template.HTML
 }
 
 type serverInfo struct {
@@ -50,13 +52,13 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	if info, err := sess.admin.ServerInfo(ctx); err == nil {
 		data.Info = &serverInfo{Version: info.Version, Region: info.Region, Buckets: info.Buckets}
 	} else {
-		data.Metrics = "Server information: " + explain(err) + " "
+		data.InfoError = "Server information: " + explain(err)
 	}
-	charts, refused, err := s.charts(r, sess)
+	charts, err := s.charts(r, sess)
 	if err != nil {
 		s.cfg.Logger.Error("console: drawing charts", "err", err)
+		p.Error = joinErrors(p.Error, "The charts could not be drawn.")
 	}
-	data.Metrics += refused
 	data.Charts = charts
 	p.Data = data
 	s.render(w, http.StatusOK, "health", sess, p)
@@ -65,31 +67,39 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request, sess *sessio
 // healthCharts answers the charts alone, which the page's script puts
 // in place of the old ones every few seconds.
 func (s *Server) healthCharts(w http.ResponseWriter, r *http.Request, sess *session) {
-	charts, refused, err := s.charts(r, sess)
+	charts, err := s.charts(r, sess)
 	if err != nil {
+		s.cfg.Logger.Error("console: drawing charts", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if refused != "" {
-		var buf []byte
-		buf = append(buf, `<p class="error" role="alert">`...)
-		buf = append(buf, template.HTMLEscapeString(refused)...)
-		buf = append(buf, "</p>"...)
-		w.Write(buf)
-	}
 	w.Write([]byte(charts))
 }
 
-// charts scrapes if due and draws the session's charts; refused says why
-// there are none (the identity may not read metrics, say).
-func (s *Server) charts(r *http.Request, sess *session) (template.HTML, string, error) {
+// refusalTemplate shows why there are no fresh charts.
+var refusalTemplate = template.Must(template.New("refusal").Parse(`<p class="error metrics-refused" role="alert">{{.}}</p>`))
+
+// charts scrapes if due and draws the session's charts, after the
+// reason the last scrape failed (the identity may not read metrics,
+// say): the same markup for the page and for its script's refreshes.
+func (s *Server) charts(r *http.Request, sess *session) (template.HTML, error) {
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	samples, refused := sess.metricsOf().refresh(ctx, sess.admin, s.cfg.Now())
-	if len(samples) == 0 {
-		return "", refused, nil
+	var buf bytes.Buffer
+	if refused != "" {
+		if err := refusalTemplate.Execute(&buf, refused); err != nil {
+			return "", err
+		}
 	}
-	h, err := renderCharts(buildCharts(samples))
-	return h, refused, err
+	if len(samples) > 0 {
+		h, err := renderCharts(buildCharts(samples))
+		if err != nil {
+			return "", err
+		}
+		buf.WriteString(string(h))
+	}
+	// Made by html/template, which escaped every value.
+	return template.HTML(buf.String()), nil
 }

@@ -87,6 +87,8 @@ type metricsView struct {
 	samples *ring[sample]
 	// refused is why the last scrape could not be made.
 	refused string
+	// tried is when the last scrape (or attempt) was made.
+	tried time.Time
 }
 
 func newMetricsView() *metricsView { return &metricsView{samples: newRing[sample](sampleLimit)} }
@@ -107,10 +109,12 @@ func (sess *session) metricsOf() *metricsView {
 func (v *metricsView) refresh(ctx context.Context, ac *admin.Client, now time.Time) ([]sample, string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if n := v.samples.len(); n > 0 && v.refused == "" && now.Sub(v.samples.all()[n-1].at) < scrapeInterval {
-		return v.samples.all(), ""
+	// A refusal is remembered as long as a sample: an identity without
+	// the right does not make an admin call every time the page asks.
+	if !v.tried.IsZero() && now.Sub(v.tried) < scrapeInterval {
+		return v.samples.all(), v.refused
 	}
-	v.refused = ""
+	v.tried, v.refused = now, ""
 	if v.token.Token == "" || now.Add(time.Minute).After(v.token.Expires) {
 		tok, err := ac.MetricsToken(ctx, metricsTokenLife)
 		if err != nil {
