@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kurastore/kura/internal/iam"
 )
@@ -255,5 +256,30 @@ func TestIdentityAndHealthPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 				t.Errorf("%s contains %q", path, bad)
 			}
 		}
+	}
+}
+
+// Temporary credentials from STS log in with their session token, and
+// the identity pages act with them too.
+func TestIdentityPagesWithTemporaryCredentials(t *testing.T) {
+	api := newIAMAPI(t, nil)
+	api.userWithPolicy(t, "auditor", "auditor-secret-1", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets","admin:ListUsers"],"Resource":["arn:aws:s3:::*"]}]}`)
+	ctx := context.Background()
+	id, err := api.ids.Identity(ctx, "auditor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	temp, err := api.ids.AssumeRole(ctx, id, time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newIAMHarness(t, api)
+	resp, _ := h.post("/login", url.Values{"accessKey": {temp.AccessKey}, "secretKey": {temp.SecretKey}, "sessionToken": {temp.SessionToken}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login with temporary credentials: %d", resp.StatusCode)
+	}
+	_, body := h.get("/iam/users")
+	if strings.Contains(body, "AccessDenied") || !strings.Contains(body, `data-user="auditor"`) {
+		t.Errorf("the users page as the session:\n%s", body)
 	}
 }
