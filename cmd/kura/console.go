@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/console"
 )
@@ -48,6 +49,14 @@ func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logg
 				AccessKey: accessKey, SecretKey: secretKey, SessionToken: sessionToken,
 				Secure: secure, Region: region, Transport: transport,
 			})
+		},
+		NewAdmin: func(accessKey, secretKey, sessionToken string) (*admin.Client, error) {
+			c, err := admin.New(endpoint, accessKey, secretKey, secure,
+				admin.WithSessionToken(sessionToken), admin.WithTransport(transport))
+			if err != nil {
+				return nil, err
+			}
+			return c.WithRegion(region), nil
 		},
 	})
 }

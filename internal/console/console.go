@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 )
 
@@ -39,11 +40,19 @@ const (
 // credentials (sessionToken is empty but for STS credentials).
 type ClientFunc func(accessKey, secretKey, sessionToken string) (*client.Client, error)
 
+// AdminFunc returns a client of the API's admin calls that signs with
+// the given credentials, as ClientFunc.
+type AdminFunc func(accessKey, secretKey, sessionToken string) (*admin.Client, error)
+
 // Config configures a Server.
 type Config struct {
 	// NewClient makes the client a session acts through; it must point
 	// at the API's listener.
 	NewClient ClientFunc
+	// NewAdmin makes the admin client of a session, for the identity
+	// and health pages; nil leaves those pages saying the admin API is
+	// not available.
+	NewAdmin AdminFunc
 	// Secure marks the session cookie Secure: set it when the console
 	// is served over TLS.
 	Secure bool
@@ -139,6 +148,8 @@ func (s *Server) routes() {
 	s.objectRoutes()
 	s.versionRoutes()
 	s.settingsRoutes()
+	s.iamRoutes()
+	s.healthRoutes()
 }
 
 func (s *Server) sessionRoutes() {

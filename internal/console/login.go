@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 )
 
@@ -128,7 +129,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id, _ := s.sessions.create(accessKey, c)
+	var ac *admin.Client
+	if s.cfg.NewAdmin != nil {
+		if ac, err = s.cfg.NewAdmin(accessKey, secretKey, token); err != nil {
+			s.cfg.Logger.Warn("console: making the admin client", "err", err)
+			refuse(http.StatusInternalServerError, "The console could not reach the admin API.")
+			return
+		}
+	}
+	id, _ := s.sessions.create(accessKey, c, ac)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 )
 
@@ -16,8 +17,13 @@ type session struct {
 	accessKey string
 	csrfToken string
 	expires   time.Time
-	// client signs requests with the user's credentials.
+	// client signs requests with the user's credentials, and admin
+	// signs admin API calls with them (nil when Config.NewAdmin is).
 	client *client.Client
+	admin  *admin.Client
+	// metrics is what the health page scraped, and the token it
+	// scrapes with; made when the page is first viewed.
+	metrics *metricsView
 
 	mu sync.Mutex
 	// flash is shown once by the next page, after a redirect: a notice
@@ -80,10 +86,10 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// create starts a session for c and returns its ID.
-func (st *sessionStore) create(accessKey string, c *client.Client) (string, *session) {
+// create starts a session acting through c and ac, and returns its ID.
+func (st *sessionStore) create(accessKey string, c *client.Client, ac *admin.Client) (string, *session) {
 	id := randomToken()
-	s := &session{accessKey: accessKey, csrfToken: randomToken(), expires: st.now().Add(st.lifetime), client: c}
+	s := &session{accessKey: accessKey, csrfToken: randomToken(), expires: st.now().Add(st.lifetime), client: c, admin: ac}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.dropExpired()

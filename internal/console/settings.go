@@ -236,8 +236,8 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, sess *se
 
 func settingsURL(bucket string) string { return "/settings/" + url.PathEscape(bucket) }
 
-// done reports the outcome of a setting and goes back to the page.
-func done(w http.ResponseWriter, r *http.Request, sess *session, what string, err error) {
+// settingSaved reports the outcome of a setting and goes back to the page.
+func settingSaved(w http.ResponseWriter, r *http.Request, sess *session, what string, err error) {
 	if err != nil {
 		sess.setError(what + " was not saved: " + describe(err))
 	} else {
@@ -255,7 +255,7 @@ func (s *Server) setVersioning(w http.ResponseWriter, r *http.Request, sess *ses
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	err := sess.client.SetBucketVersioning(ctx, r.PathValue("bucket"), &versioning.Configuration{Status: status})
-	done(w, r, sess, "Versioning", err)
+	settingSaved(w, r, sess, "Versioning", err)
 }
 
 func (s *Server) setEncryption(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -274,7 +274,7 @@ func (s *Server) setEncryption(w http.ResponseWriter, r *http.Request, sess *ses
 		http.Error(w, "unknown encryption", http.StatusBadRequest)
 		return
 	}
-	done(w, r, sess, "Default encryption", err)
+	settingSaved(w, r, sess, "Default encryption", err)
 }
 
 // setObjectLock sets a bucket's default retention, or removes it (mode
@@ -293,7 +293,7 @@ func (s *Server) setObjectLock(w http.ResponseWriter, r *http.Request, sess *ses
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	done(w, r, sess, "Default retention", sess.client.SetObjectLockConfig(ctx, r.PathValue("bucket"), cfg))
+	settingSaved(w, r, sess, "Default retention", sess.client.SetObjectLockConfig(ctx, r.PathValue("bucket"), cfg))
 }
 
 func optionalInt(s string) (int, error) {
@@ -325,7 +325,7 @@ func (s *Server) saveDocument(w http.ResponseWriter, r *http.Request, sess *sess
 		s.renderSettings(w, r, sess, http.StatusBadRequest, page{Error: doc.Title + " was not saved."}, edit)
 		return
 	}
-	done(w, r, sess, doc.Title, nil)
+	settingSaved(w, r, sess, doc.Title, nil)
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, sess *session) {
