@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/console"
 )
@@ -41,6 +42,21 @@ func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logg
 	// certificate names the public host, not 127.0.0.1.
 	transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: secure, MinVersion: tls.VersionTLS12}
 	return console.New(console.Config{
+		// The buckets page's exact figures: the admin API's usage call,
+		// signed as the session's identity. This admin client signs with
+		// static keys only, and checks the API's certificate against the
+		// system's roots (it names the public host, not 127.0.0.1): STS
+		// sessions, and a console under TLS, count by listing.
+		NewUsage: func(accessKey, secretKey, sessionToken string) (console.UsageReader, error) {
+			if sessionToken != "" || secure {
+				return nil, nil
+			}
+			c, err := admin.New(endpoint, accessKey, secretKey, secure)
+			if err != nil {
+				return nil, err
+			}
+			return c.WithRegion(region), nil
+		},
 		Secure: secure,
 		Logger: log,
 		NewClient: func(accessKey, secretKey, sessionToken string) (*client.Client, error) {

@@ -128,7 +128,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id, _ := s.sessions.create(accessKey, c)
+	id, sess := s.sessions.create(accessKey, c)
+	sess.usage = s.newUsageReader(accessKey, secretKey, token) // before the browser has the ID
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,

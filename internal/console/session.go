@@ -24,6 +24,10 @@ type session struct {
 	// of what was done, or an error.
 	flash   string
 	flashed flashKind
+
+	// usage reads the usage report with the user's credentials; nil
+	// when Config.NewUsage is.
+	usage UsageReader
 }
 
 type flashKind int
