@@ -42,6 +42,11 @@ func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logg
 	// certificate names the public host, not 127.0.0.1.
 	transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: secure, MinVersion: tls.VersionTLS12}
 	return console.New(console.Config{
+		// The buckets page's exact figures: the admin API's usage call,
+		// signed as the session's identity. This admin client signs with
+		// static keys only, and checks the API's certificate against the
+		// system's roots (it names the public host, not 127.0.0.1): STS
+		// sessions, and a console under TLS, count by listing.
 		Secure: secure,
 		Logger: log,
 		NewClient: func(accessKey, secretKey, sessionToken string) (*client.Client, error) {

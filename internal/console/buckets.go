@@ -7,14 +7,17 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/wire/versioning"
 )
 
 // usageCountLimit bounds the listing that counts a bucket's objects and
 // bytes for the buckets page: past it the page says "more than".
-// Counting a bucket of millions of keys by listing would take minutes;
-// exact figures for large buckets need a usage report from the server.
+// Counting a bucket of millions of keys by listing would take minutes:
+// an identity allowed the server's usage report gets exact figures from
+// it instead (fillExactUsage).
 const usageCountLimit = 1000
 
 type bucketRow struct {
@@ -26,10 +29,18 @@ type bucketRow struct {
 	// UsageError is why the figures are missing (AccessDenied when the
 	// user may not list the bucket).
 	UsageError string
+	// Exact says the figures are the server's usage counters rather than
+	// a bounded listing's.
+	Exact bool
 }
+
+// ObjectCount is Objects with thousands separated.
+func (r bucketRow) ObjectCount() string { return humanize.Comma(int64(r.Objects)) }
 
 type bucketsData struct {
 	Buckets []bucketRow
+	// Exact says the usage report gave the figures.
+	Exact bool
 }
 
 func (s *Server) bucketsPage(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -48,10 +59,16 @@ func (s *Server) renderBuckets(w http.ResponseWriter, r *http.Request, sess *ses
 	}
 	sort.Slice(buckets, func(i, j int) bool { return buckets[i].Name < buckets[j].Name })
 	rows := make([]bucketRow, len(buckets))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4) // a few buckets counted at a time
 	for i, b := range buckets {
 		rows[i].BucketInfo = b
+	}
+	exact := s.fillExactUsage(ctx, sess, rows)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4) // a few buckets counted at a time
+	for i := range rows {
+		if rows[i].Exact {
+			continue
+		}
 		wg.Add(1)
 		go func(row *bucketRow) {
 			defer wg.Done()
@@ -61,7 +78,7 @@ func (s *Server) renderBuckets(w http.ResponseWriter, r *http.Request, sess *ses
 		}(&rows[i])
 	}
 	wg.Wait()
-	s.render(w, status, "buckets", sess, page{Title: "Buckets", Error: errMsg, Notice: notice, Data: bucketsData{Buckets: rows}})
+	s.render(w, status, "buckets", sess, page{Title: "Buckets", Error: errMsg, Notice: notice, Data: bucketsData{Buckets: rows, Exact: exact}})
 }
 
 // countUsage fills the object count and size of a bucket from a bounded

@@ -68,6 +68,11 @@ type Config struct {
 	Logger   *slog.Logger
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
+	// NewUsage makes what reads the server's usage report for a session,
+	// so that the buckets page shows exact figures to identities allowed
+	// admin:DataUsageInfo. When it is nil the session's admin client reads
+	// it; with neither the page counts by listing.
+	NewUsage UsageFunc
 }
 
 // Server serves the console.

@@ -137,7 +137,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id, _ := s.sessions.create(accessKey, c, ac)
+	id, sess := s.sessions.create(accessKey, c, ac)
+	sess.usage = s.newUsageReader(accessKey, secretKey, token, ac) // before the browser has the ID
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,

@@ -30,6 +30,10 @@ type session struct {
 	// of what was done, or an error.
 	flash   string
 	flashed flashKind
+
+	// usage reads the usage report with the user's credentials; nil
+	// when there is neither Config.NewUsage nor an admin client.
+	usage UsageReader
 }
 
 type flashKind int

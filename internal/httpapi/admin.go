@@ -69,6 +69,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"replication", "status", "{bucket}"}, "admin:GetBucketTarget", (*Server).adminReplicationStatus},
 	{http.MethodPost, []string{"replication", "resync", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminReplicationResync},
 	{http.MethodPost, []string{"metrics", "token"}, metricsAction, (*Server).adminMetricsToken},
+	{http.MethodGet, []string{"usage"}, usageAction, (*Server).adminUsage},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
