@@ -56,7 +56,16 @@ type Config struct {
 	// PageSize is how many entries a page of the object browser shows.
 	// Default 100.
 	PageSize int
-	Logger   *slog.Logger
+	// UploadPartSize is the size of the parts the browser uploads a
+	// large file in, and the most one upload request may carry.
+	// Default 8 MiB.
+	UploadPartSize int64
+	// PublicAPIURL is the API's address as browsers and other programs
+	// reach it (https://s3.example.com), which shared links name. Empty
+	// means the console's own scheme and host name with the port of the
+	// API the sessions' clients talk to.
+	PublicAPIURL string
+	Logger       *slog.Logger
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
 }
@@ -68,6 +77,8 @@ type Server struct {
 	logins   *loginLimiter
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	// partSlots bounds the upload bodies held in memory at once.
+	partSlots chan struct{}
 }
 
 // New returns the console's handler.
@@ -86,6 +97,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.UploadPartSize <= 0 {
+		cfg.UploadPartSize = DefaultUploadPartSize
+	}
+	if err := checkPublicAPIURL(cfg.PublicAPIURL); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -137,6 +154,8 @@ func (s *Server) routes() {
 	s.sessionRoutes()
 	s.bucketRoutes()
 	s.objectRoutes()
+	s.uploadRoutes()
+	s.shareRoutes()
 }
 
 func (s *Server) sessionRoutes() {

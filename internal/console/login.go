@@ -128,7 +128,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id, _ := s.sessions.create(accessKey, c)
+	id, sess := s.sessions.create(accessKey, c)
+	sess.credentials = client.Static{AccessKey: accessKey, SecretKey: secretKey, SessionToken: token}
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,

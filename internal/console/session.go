@@ -18,6 +18,9 @@ type session struct {
 	expires   time.Time
 	// client signs requests with the user's credentials.
 	client *client.Client
+	// credentials sign the links the user shares, for the API's public
+	// address (client talks to its loopback one).
+	credentials client.Static
 
 	mu sync.Mutex
 	// flash is shown once by the next page, after a redirect: a notice
