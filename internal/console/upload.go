@@ -19,7 +19,7 @@ import (
 //
 //	POST /upload/{bucket}/put?key=           whole file (at most a part)
 //	POST /upload/{bucket}/create?key=&type=  → {"uploadId"}
-//	POST /upload/{bucket}/part?key=&uploadId=&partNumber=  part body → {"partNumber","etag","checksum"}
+//	POST /upload/{bucket}/part?key=&uploadId=&partNumber=  part body → {"partNumber","etag","checksum","size"}
 //	POST /upload/{bucket}/complete?key=&uploadId=  {"parts":[...]} → {"etag"}
 //	POST /upload/{bucket}/abort?key=&uploadId=
 //
@@ -184,6 +184,8 @@ type uploadedPart struct {
 	PartNumber int    `json:"partNumber"`
 	ETag       string `json:"etag"`
 	Checksum   string `json:"checksum"`
+	// Size is needed to combine the parts' checksums into the object's.
+	Size int64 `json:"size"`
 }
 
 // partNumberOf is the request's part number, 1 to 10,000 as in S3.
@@ -221,7 +223,7 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, sess *sessio
 		refuseS3(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, uploadedPart{PartNumber: p.Number, ETag: p.ETag, Checksum: p.Checksum})
+	writeJSON(w, http.StatusOK, uploadedPart{PartNumber: p.Number, ETag: p.ETag, Checksum: p.Checksum, Size: p.Size})
 }
 
 func (s *Server) uploadComplete(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -242,7 +244,7 @@ func (s *Server) uploadComplete(w http.ResponseWriter, r *http.Request, sess *se
 	}
 	parts := make([]client.Part, len(body.Parts))
 	for i, p := range body.Parts {
-		parts[i] = client.Part{Number: p.PartNumber, ETag: p.ETag, Checksum: p.Checksum}
+		parts[i] = client.Part{Number: p.PartNumber, ETag: p.ETag, Checksum: p.Checksum, Size: p.Size}
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
