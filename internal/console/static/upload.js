@@ -208,6 +208,9 @@
         allDone = (await run(upload)) && allDone;
       }
       if (allDone) {
+        for (const old of list.querySelectorAll("li.uploads-done")) {
+          old.remove();
+        }
         const row = document.createElement("li");
         row.className = "uploads-done notice";
         const refresh = document.createElement("a");
