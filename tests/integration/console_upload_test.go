@@ -235,6 +235,7 @@ func TestConsoleCancelsAnUpload(t *testing.T) {
 	ctx, _ := startBrowser(t)
 	_, home, sdk := consoleWithBucket(t, ctx, "cancels")
 	huge, _ := randomFile(t, "huge.bin", 256<<20)
+	started := time.Now()
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(home+"/browse/cancels"),
 		chromedp.WaitVisible(`section.upload`),
@@ -243,11 +244,15 @@ func TestConsoleCancelsAnUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("started in %v", time.Since(started))
 	waitUpload(t, ctx, 1, "the upload under way", inProgress)
+	t.Logf("under way %v after the start", time.Since(started))
+	clicked := time.Now()
 	if err := chromedp.Run(ctx, chromedp.Click(`li.upload-item button.cancel`)); err != nil {
 		t.Fatal(err)
 	}
 	waitUpload(t, ctx, 1, "the cancelled upload", func(r uploadRow) bool { return r.Status == "Cancelled" })
+	t.Logf("cancelled and aborted %v after the click", time.Since(clicked))
 	if n := uploadsIn(t, sdk, "cancels"); n != 0 {
 		t.Errorf("%d multipart uploads left after Cancel", n)
 	}
