@@ -71,8 +71,13 @@ func refuseJSON(w http.ResponseWriter, status int, code, msg string) {
 }
 
 // refuseS3 passes on the API's refusal (AccessDenied, NoSuchBucket, ...)
-// with its status; 502 when the API did not answer.
+// with its status: 400 for what the SDK refused to send (a bucket name
+// S3 does not allow), 502 when the API did not answer.
 func refuseS3(w http.ResponseWriter, err error) {
+	if errors.Is(err, client.ErrInvalidArgument) {
+		refuseJSON(w, http.StatusBadRequest, "InvalidArgument", err.Error())
+		return
+	}
 	refuseJSON(w, statusOf(err), client.ErrorCode(err), describe(err))
 }
 

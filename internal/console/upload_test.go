@@ -245,6 +245,10 @@ func TestUploadRefusalsAreJSON(t *testing.T) {
 	if resp, body := h.postRaw("/upload/no-such-bucket/put", h.csrf(), strings.NewReader("x"), ""); resp.StatusCode != http.StatusBadRequest || answer(t, body)["code"] != "InvalidArgument" {
 		t.Errorf("no key: status %d %s", resp.StatusCode, body)
 	}
+	// What the SDK refuses before sending is the user's mistake too.
+	if resp, body := h.postRaw("/upload/Not_A_Bucket/put?key=k", h.csrf(), strings.NewReader("x"), ""); resp.StatusCode != http.StatusBadRequest || answer(t, body)["code"] != "InvalidArgument" {
+		t.Errorf("invalid bucket name: status %d %s", resp.StatusCode, body)
+	}
 	makeBucket(t, h, "upl")
 	if resp, body := h.postRaw("/upload/upl/complete?key=k&uploadId=nope", h.csrf(), strings.NewReader(`{"parts":[]}`), ""); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("complete without parts: status %d %s", resp.StatusCode, body)
@@ -419,5 +423,38 @@ func TestObjectsPageSortsBySizeAndKeepsTheSortAcrossPages(t *testing.T) {
 	}
 	if !strings.Contains(body, `sort=size&amp;order=asc">Size ▼`) {
 		t.Error("the size heading does not offer the other order")
+	}
+}
+
+// The upload and share controls are wired by upload.js and share.js,
+// never by inline script.
+func TestUploadAndShareControlsHaveNoInlineScript(t *testing.T) {
+	h := newHarness(t, nil)
+	h.loginRoot()
+	makeBucket(t, h, "inl")
+	h.api.Client.PutObject(context.Background(), "inl", "k", strings.NewReader("x"), 1, client.PutObjectOptions{})
+	_, objects := h.get("/browse/inl")
+	_, object := h.get("/object/inl?key=k")
+	for name, body := range map[string]string{"objects": objects, "object": object} {
+		for _, bad := range []string{"<script>", "<style", " style=", " onclick=", " ondrop=", " onchange=", " onsubmit=", "javascript:"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s page contains %q", name, bad)
+			}
+		}
+	}
+	for _, want := range []string{`<script src="/static/upload.js" defer>`, `data-part-size="8388608"`, `<input type="file"`} {
+		if !strings.Contains(objects, want) {
+			t.Errorf("objects page lacks %s", want)
+		}
+	}
+	for _, want := range []string{`<script src="/static/share.js" defer>`, `<option value="604800">7 days</option>`, `class="share-url" readonly`} {
+		if !strings.Contains(object, want) {
+			t.Errorf("object page lacks %s", want)
+		}
+	}
+	for _, js := range []string{"/static/upload.js", "/static/share.js"} {
+		if resp, _ := h.get(js); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: status %d", js, resp.StatusCode)
+		}
 	}
 }
