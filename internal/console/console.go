@@ -79,6 +79,8 @@ type Server struct {
 	mux      *http.ServeMux
 	// partSlots bounds the upload bodies held in memory at once.
 	partSlots chan struct{}
+	// partReadTimeout bounds the reading of an upload body.
+	partReadTimeout time.Duration
 }
 
 // New returns the console's handler.

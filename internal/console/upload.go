@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/kurastore/kura/client"
 )
@@ -34,6 +35,11 @@ const DefaultUploadPartSize = 8 << 20
 // part's checksum is computed before its bytes go out.
 const maxBufferedParts = 8
 
+// partReadTimeout bounds the reading of one upload request's body: a
+// part holds one of the few slots while it arrives, and a browser that
+// stops sending must not keep it (8 MiB in 5 minutes is 28 KB/s).
+const partReadTimeout = 5 * time.Minute
+
 // maxPartNumber is S3's highest part number.
 const maxPartNumber = 10000
 
@@ -47,6 +53,7 @@ const maxCompleteBody = 2 << 20
 
 func (s *Server) uploadRoutes() {
 	s.partSlots = make(chan struct{}, maxBufferedParts)
+	s.partReadTimeout = partReadTimeout
 	s.mux.HandleFunc("POST /upload/{bucket}/put", s.withSession(s.uploadPut))
 	s.mux.HandleFunc("POST /upload/{bucket}/create", s.withSession(s.uploadCreate))
 	s.mux.HandleFunc("POST /upload/{bucket}/part", s.withSession(s.uploadPart))
@@ -93,16 +100,22 @@ func (s *Server) readPart(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength))
 	}
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.partReadTimeout))
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	var tooLong *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLong):
-		refuseJSON(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("a request may carry at most %d bytes", limit))
-		return nil, false
-	case err != nil:
-		refuseJSON(w, http.StatusBadRequest, "IncompleteBody", "the body could not be read: "+err.Error())
+	if err != nil {
+		// The rest of the body is not waited for: the connection closes
+		// after the answer.
+		w.Header().Set("Connection", "close")
+		var tooLong *http.MaxBytesError
+		if errors.As(err, &tooLong) {
+			refuseJSON(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("a request may carry at most %d bytes", limit))
+		} else {
+			refuseJSON(w, http.StatusBadRequest, "IncompleteBody", "the body could not be read: "+err.Error())
+		}
 		return nil, false
 	}
+	rc.SetReadDeadline(time.Time{})
 	return buf.Bytes(), true
 }
 

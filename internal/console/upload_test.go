@@ -1,12 +1,14 @@
 package console
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -456,5 +458,41 @@ func TestUploadAndShareControlsHaveNoInlineScript(t *testing.T) {
 		if resp, _ := h.get(js); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s: status %d", js, resp.StatusCode)
 		}
+	}
+}
+
+// A browser that stops sending a part gives its slot back when the read
+// times out: more stalled uploads than there are slots do not stop the
+// next one.
+func TestStalledUploadsGiveTheirSlotBack(t *testing.T) {
+	h := newHarness(t, nil)
+	h.console.partReadTimeout = 50 * time.Millisecond
+	h.loginRoot()
+	makeBucket(t, h, "stl")
+	web, _ := url.Parse(h.web.URL)
+	var cookies []string
+	for _, c := range h.browser.Jar.Cookies(web) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	for i := range maxBufferedParts + 1 {
+		// The request announces 10 bytes and sends none.
+		conn, err := net.Dial("tcp", web.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(20 * time.Second)) // a hang fails, rather than blocks the test
+		fmt.Fprintf(conn, "POST /upload/stl/put?key=stalled HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n%s: %s\r\nContent-Length: 10\r\n\r\n",
+			web.Host, strings.Join(cookies, "; "), csrfHeader, h.csrf())
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("stalled upload %d: %v", i+1, err)
+		}
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("stalled upload %d: status %d, want 400", i+1, resp.StatusCode)
+		}
+		conn.Close()
+	}
+	if resp, body := h.postRaw("/upload/stl/put?key=after", h.csrf(), strings.NewReader("x"), ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the stalled uploads: status %d %s", resp.StatusCode, body)
 	}
 }
