@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -381,5 +384,56 @@ func waitUploadRefused(t *testing.T, ctx context.Context, rows int, want func(up
 			t.Fatalf("still %+v", row)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// --console-api-url is the address shared links name, for an API that
+// clients reach by another name than the console's.
+func TestConsoleAPIURLFlagNamesTheSharedLinksHost(t *testing.T) {
+	if testGateways() > 1 {
+		t.Skip("the console is tested on one server")
+	}
+	// The API's public face: a proxy that passes requests on with their
+	// Host, which the signature covers.
+	var apiAddr atomic.Value
+	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(&url.URL{Scheme: "http", Host: apiAddr.Load().(string)})
+		r.Out.Host = r.In.Host
+	}})
+	defer proxy.Close()
+	public := proxy.URL
+	consoleAddr := freeAddr(t)
+	s := startServer(t, "--console-address", consoleAddr, "--console-api-url", public)
+	apiAddr.Store(s.addr)
+	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := context.Background()
+	if err := sdk.MakeBucket(c, "flagged", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdk.PutObject(c, "flagged", "k", strings.NewReader("shared"), 6, client.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cs := newConsoleSession(t, "http://"+consoleAddr)
+	if status, body := cs.send(http.MethodPost, "/login", url.Values{"accessKey": {s.accessKey}, "secretKey": {s.secretKey}}); status != http.StatusSeeOther {
+		t.Fatalf("login: status %d\n%s", status, body)
+	}
+	cs.send(http.MethodGet, "/object/flagged?key=k", nil) // the page carries the CSRF token
+	status, body := cs.send(http.MethodPost, "/share/flagged", url.Values{"key": {"k"}, "expires": {"60"}})
+	if status != http.StatusOK || !strings.Contains(body, `"url":"`+public+`/flagged/k?`) {
+		t.Fatalf("share: status %d\n%s", status, body)
+	}
+	link := strings.Split(strings.Split(body, `"url":"`)[1], `"`)[0]
+	link = strings.ReplaceAll(link, `\u0026`, "&")
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(got) != "shared" {
+		t.Errorf("fetching %s: status %d %q", link, resp.StatusCode, got)
 	}
 }
