@@ -23,6 +23,9 @@ type session struct {
 	credentials client.Static
 
 	mu sync.Mutex
+	// uploadSlots bounds the upload bodies the session has in memory
+	// at once (made on first use).
+	uploadSlots chan struct{}
 	// flash is shown once by the next page, after a redirect: a notice
 	// of what was done, or an error.
 	flash   string

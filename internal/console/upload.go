@@ -119,13 +119,25 @@ func (s *Server) readPart(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	return buf.Bytes(), true
 }
 
-// holdPartSlot waits for room to buffer one more part; release gives it
-// back. It fails when the browser goes away while waiting.
-func (s *Server) holdPartSlot(r *http.Request) (release func(), ok bool) {
+// partsPerSession bounds the slots one session may hold, so that one
+// user's uploads cannot take them all: as many as the page sends at once.
+const partsPerSession = 4
+
+// holdPartSlot waits for room to buffer one more part, first among the
+// session's, then among the console's; release gives it back. It fails
+// when the browser goes away while waiting.
+func (s *Server) holdPartSlot(r *http.Request, sess *session) (release func(), ok bool) {
+	mine := sess.slots()
+	select {
+	case mine <- struct{}{}:
+	case <-r.Context().Done():
+		return nil, false
+	}
 	select {
 	case s.partSlots <- struct{}{}:
-		return func() { <-s.partSlots }, true
+		return func() { <-s.partSlots; <-mine }, true
 	case <-r.Context().Done():
+		<-mine
 		return nil, false
 	}
 }
@@ -160,7 +172,7 @@ func (s *Server) uploadPut(w http.ResponseWriter, r *http.Request, sess *session
 	if !ok {
 		return
 	}
-	release, ok := s.holdPartSlot(r)
+	release, ok := s.holdPartSlot(r, sess)
 	if !ok {
 		return
 	}
@@ -225,7 +237,7 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, sess *sessio
 	if !ok {
 		return
 	}
-	release, ok := s.holdPartSlot(r)
+	release, ok := s.holdPartSlot(r, sess)
 	if !ok {
 		return
 	}
@@ -288,4 +300,14 @@ func (s *Server) uploadAbort(w http.ResponseWriter, r *http.Request, sess *sessi
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"key": u.Key})
+}
+
+// slots are the session's upload slots.
+func (s *session) slots() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uploadSlots == nil {
+		s.uploadSlots = make(chan struct{}, partsPerSession)
+	}
+	return s.uploadSlots
 }

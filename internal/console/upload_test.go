@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -461,6 +462,25 @@ func TestUploadAndShareControlsHaveNoInlineScript(t *testing.T) {
 	}
 }
 
+// stall sends an upload request that announces 10 bytes and sends none,
+// with the cookies of jar and the CSRF token.
+func stall(t *testing.T, h *harness, jar http.CookieJar, token string) net.Conn {
+	t.Helper()
+	web, _ := url.Parse(h.web.URL)
+	var cookies []string
+	for _, c := range jar.Cookies(web) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	conn, err := net.Dial("tcp", web.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(20 * time.Second)) // a hang fails, rather than blocks the test
+	fmt.Fprintf(conn, "POST /upload/stl/put?key=stalled HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n%s: %s\r\nContent-Length: 10\r\n\r\n",
+		web.Host, strings.Join(cookies, "; "), csrfHeader, token)
+	return conn
+}
+
 // A browser that stops sending a part gives its slot back when the read
 // times out: more stalled uploads than there are slots do not stop the
 // next one.
@@ -469,20 +489,8 @@ func TestStalledUploadsGiveTheirSlotBack(t *testing.T) {
 	h.console.partReadTimeout = 50 * time.Millisecond
 	h.loginRoot()
 	makeBucket(t, h, "stl")
-	web, _ := url.Parse(h.web.URL)
-	var cookies []string
-	for _, c := range h.browser.Jar.Cookies(web) {
-		cookies = append(cookies, c.Name+"="+c.Value)
-	}
 	for i := range maxBufferedParts + 1 {
-		// The request announces 10 bytes and sends none.
-		conn, err := net.Dial("tcp", web.Host)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn.SetDeadline(time.Now().Add(20 * time.Second)) // a hang fails, rather than blocks the test
-		fmt.Fprintf(conn, "POST /upload/stl/put?key=stalled HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n%s: %s\r\nContent-Length: 10\r\n\r\n",
-			web.Host, strings.Join(cookies, "; "), csrfHeader, h.csrf())
+		conn := stall(t, h, h.browser.Jar, h.csrf())
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatalf("stalled upload %d: %v", i+1, err)
@@ -494,5 +502,56 @@ func TestStalledUploadsGiveTheirSlotBack(t *testing.T) {
 	}
 	if resp, body := h.postRaw("/upload/stl/put?key=after", h.csrf(), strings.NewReader("x"), ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after the stalled uploads: status %d %s", resp.StatusCode, body)
+	}
+}
+
+// One session holds at most partsPerSession of the console's slots: a
+// user whose uploads stall (or who sends many at once) leaves room for
+// the others.
+func TestOneSessionCannotTakeEveryUploadSlot(t *testing.T) {
+	h := newHarness(t, nil)
+	h.loginRoot()
+	makeBucket(t, h, "stl")
+	tokenA := h.csrf()
+	var stalled []net.Conn
+	for range maxBufferedParts {
+		stalled = append(stalled, stall(t, h, h.browser.Jar, tokenA))
+	}
+	defer func() {
+		for _, c := range stalled {
+			c.Close()
+		}
+	}()
+	for len(h.console.partSlots) < partsPerSession {
+		time.Sleep(time.Millisecond)
+	}
+	// Another user logs in and uploads.
+	jar, _ := cookiejar.New(nil)
+	other := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: h.browser.CheckRedirect}
+	resp, err := other.PostForm(h.web.URL+"/login", url.Values{"accessKey": {h.api.AccessKey}, "secretKey": {h.api.SecretKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var tokenB string
+	h.console.sessions.mu.Lock()
+	for _, s := range h.console.sessions.sessions {
+		if s.csrfToken != tokenA {
+			tokenB = s.csrfToken
+		}
+	}
+	h.console.sessions.mu.Unlock()
+	req, _ := http.NewRequest(http.MethodPost, h.web.URL+"/upload/stl/put?key=other", strings.NewReader("x"))
+	req.Header.Set(csrfHeader, tokenB)
+	resp, err = other.Do(req)
+	if err != nil {
+		t.Fatalf("the other user's upload waited for the stalled ones: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the other user's upload: status %d", resp.StatusCode)
+	}
+	if n := len(h.console.partSlots); n != partsPerSession {
+		t.Errorf("%d slots held after the other upload, want the stalled session's %d", n, partsPerSession)
 	}
 }
