@@ -14,7 +14,8 @@
   const bucket = section.dataset.bucket;
   const prefix = section.dataset.prefix || "";
   const partSize = Number(section.dataset.partSize) || 8 * 1024 * 1024;
-  const partsInFlight = 4;
+  const partsInFlight = 4; // as many as the console buffers for one session
+  const maxParts = 10000;
   const csrf = document.querySelector('input[name="csrf"]').value;
   const list = section.querySelector("ul.uploads");
   const picker = section.querySelector('input[type="file"]');
@@ -122,6 +123,9 @@
   // aborted so that no parts are left behind on the server.
   async function putParts(upload) {
     const file = upload.file;
+    if (Math.ceil(file.size / partSize) > maxParts) {
+      throw new Error("the file is larger than " + maxParts + " parts of " + partSize + " bytes");
+    }
     // Creation is not abortable: its answer names the upload to abort.
     const created = await post(upload, "create", { key: upload.key, type: file.type });
     const uploadId = created.uploadId;
