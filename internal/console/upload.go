@@ -265,6 +265,11 @@ func (s *Server) uploadComplete(w http.ResponseWriter, r *http.Request, sess *se
 		Parts []uploadedPart `json:"parts"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxCompleteBody)).Decode(&body); err != nil {
+		var tooLong *http.MaxBytesError
+		if errors.As(err, &tooLong) {
+			refuseJSON(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("the list of parts may be at most %d bytes", maxCompleteBody))
+			return
+		}
 		refuseJSON(w, http.StatusBadRequest, "MalformedJSON", "the list of parts is not valid JSON: "+err.Error())
 		return
 	}

@@ -555,3 +555,18 @@ func TestOneSessionCannotTakeEveryUploadSlot(t *testing.T) {
 		t.Errorf("%d slots held after the other upload, want the stalled session's %d", n, partsPerSession)
 	}
 }
+
+func TestCompleteBodyIsBounded(t *testing.T) {
+	h := newHarness(t, nil)
+	h.loginRoot()
+	makeBucket(t, h, "cpl")
+	const doc = `{"parts":[{"partNumber":1,"etag":"x","checksum":"AAAAAA==","size":1}]}`
+	for size, want := range map[int]int{maxCompleteBody: http.StatusNotFound, maxCompleteBody + 1: http.StatusRequestEntityTooLarge} {
+		// Leading blanks, which the decoder must read, make up the size.
+		body := strings.Repeat(" ", size-len(doc)) + doc
+		resp, answerBody := h.postRaw("/upload/cpl/complete?key=k&uploadId=none", h.csrf(), strings.NewReader(body), "application/json")
+		if resp.StatusCode != want {
+			t.Errorf("%d bytes: status %d, want %d: %s", size, resp.StatusCode, want, answerBody)
+		}
+	}
+}
