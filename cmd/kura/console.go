@@ -14,9 +14,11 @@ import (
 	"github.com/kurastore/kura/internal/console"
 )
 
-func addConsoleFlags(cmd *cobra.Command, address *string) {
+func addConsoleFlags(cmd *cobra.Command, address, apiURL *string) {
 	cmd.Flags().StringVar(address, "console-address", "", "serve the web console on this address (for example :9001), "+
 		"with the API's TLS settings; off when empty, the default")
+	cmd.Flags().StringVar(apiURL, "console-api-url", "", "the API's public address (for example https://s3.example.com), "+
+		"which links shared from the console name; default: the console's scheme and host name with the API's port")
 }
 
 // consoleListen listens on the console's address, or returns nil when
@@ -32,7 +34,7 @@ func consoleListen(address string) (net.Listener, error) {
 // apiAddr. It reaches the API on the loopback interface: the console is
 // a client of its own server, whose requests IAM authorizes as any
 // other client's.
-func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logger) (http.Handler, error) {
+func consoleHandler(apiAddr net.Addr, secure bool, region, publicAPIURL string, log *slog.Logger) (http.Handler, error) {
 	endpoint := loopbackEndpoint(apiAddr)
 	// One transport for every session: its connections to the API are
 	// shared, not kept idle per logged-in user.
@@ -42,13 +44,9 @@ func consoleHandler(apiAddr net.Addr, secure bool, region string, log *slog.Logg
 	// certificate names the public host, not 127.0.0.1.
 	transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: secure, MinVersion: tls.VersionTLS12}
 	return console.New(console.Config{
-		// The buckets page's exact figures: the admin API's usage call,
-		// signed as the session's identity. This admin client signs with
-		// static keys only, and checks the API's certificate against the
-		// system's roots (it names the public host, not 127.0.0.1): STS
-		// sessions, and a console under TLS, count by listing.
-		Secure: secure,
-		Logger: log,
+		Secure:       secure,
+		Logger:       log,
+		PublicAPIURL: publicAPIURL,
 		NewClient: func(accessKey, secretKey, sessionToken string) (*client.Client, error) {
 			return client.New(endpoint, &client.Options{
 				AccessKey: accessKey, SecretKey: secretKey, SessionToken: sessionToken,

@@ -65,6 +65,9 @@ type serverFlags struct {
 	metricsPublic bool
 	// consoleAddress serves the web console when set.
 	consoleAddress string
+	// consoleAPIURL is the API's public address, for the console's
+	// shared links.
+	consoleAPIURL string
 }
 
 func serverCommand() *cobra.Command {
@@ -110,7 +113,7 @@ change at any restart; the seal key cannot.`,
 	addLimitFlags(cmd, &f.limits)
 	addWebsiteFlags(cmd, &f.website)
 	addOpLogFlags(cmd, &f.opLogs)
-	addConsoleFlags(cmd, &f.consoleAddress)
+	addConsoleFlags(cmd, &f.consoleAddress, &f.consoleAPIURL)
 	return cmd
 }
 
@@ -440,7 +443,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	// The console is a server beside the API's, with its limits and TLS.
 	consoleSrv := websiteServer(srv, nil)
 	if consoleLn != nil {
-		handler, err := consoleHandler(ln.Addr(), reloader != nil, f.region, log)
+		handler, err := consoleHandler(ln.Addr(), reloader != nil, f.region, f.consoleAPIURL, log)
 		if err != nil {
 			stopBackground()
 			return err

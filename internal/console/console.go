@@ -65,7 +65,16 @@ type Config struct {
 	// PageSize is how many entries a page of the object browser shows.
 	// Default 100.
 	PageSize int
-	Logger   *slog.Logger
+	// UploadPartSize is the size of the parts the browser uploads a
+	// large file in, and the most one upload request may carry.
+	// Default 8 MiB.
+	UploadPartSize int64
+	// PublicAPIURL is the API's address as browsers and other programs
+	// reach it (https://s3.example.com), which shared links name. Empty
+	// means the console's own scheme and host name with the port of the
+	// API the sessions' clients talk to.
+	PublicAPIURL string
+	Logger       *slog.Logger
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
 	// NewUsage makes what reads the server's usage report for a session,
@@ -82,6 +91,10 @@ type Server struct {
 	logins   *loginLimiter
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	// partSlots bounds the upload bodies held in memory at once.
+	partSlots chan struct{}
+	// partReadTimeout bounds the reading of an upload body.
+	partReadTimeout time.Duration
 }
 
 // New returns the console's handler.
@@ -100,6 +113,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.UploadPartSize <= 0 {
+		cfg.UploadPartSize = DefaultUploadPartSize
+	}
+	if err := checkPublicAPIURL(cfg.PublicAPIURL); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -155,6 +174,8 @@ func (s *Server) routes() {
 	s.settingsRoutes()
 	s.iamRoutes()
 	s.healthRoutes()
+	s.uploadRoutes()
+	s.shareRoutes()
 }
 
 func (s *Server) sessionRoutes() {

@@ -139,6 +139,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	id, sess := s.sessions.create(accessKey, c, ac)
 	sess.usage = s.newUsageReader(accessKey, secretKey, token, ac) // before the browser has the ID
+	sess.credentials = client.Static{AccessKey: accessKey, SecretKey: secretKey, SessionToken: token}
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,

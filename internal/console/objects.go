@@ -24,11 +24,17 @@ type objectsData struct {
 	// says this page is not the first.
 	Next     string
 	NotFirst bool
+	// Sort is the column the page is sorted by (name, size or
+	// modified) and Order asc or desc.
+	Sort, Order string
+	// PartSize is the size of the parts of a large upload.
+	PartSize int64
 }
 
 func (s *Server) objectsPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	q := r.URL.Query()
-	d := objectsData{Bucket: r.PathValue("bucket"), Folder: q.Get("prefix"), Search: q.Get("search")}
+	d := objectsData{Bucket: r.PathValue("bucket"), Folder: q.Get("prefix"), Search: q.Get("search"), PartSize: s.cfg.UploadPartSize}
+	d.Sort, d.Order = sortOf(q.Get("sort"), q.Get("order"))
 	d.Crumbs = crumbs(d.Folder)
 	after := q.Get("after")
 	d.NotFirst = after != ""
@@ -48,6 +54,7 @@ func (s *Server) objectsPage(w http.ResponseWriter, r *http.Request, sess *sessi
 		}
 		d.Entries = append(d.Entries, o)
 	}
+	sortEntries(d.Entries, d.Sort, d.Order)
 	s.render(w, http.StatusOK, "objects", sess, p)
 }
 

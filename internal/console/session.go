@@ -24,8 +24,14 @@ type session struct {
 	// metrics is what the health page scraped, and the token it
 	// scrapes with; made when the page is first viewed.
 	metrics *metricsView
+	// credentials sign the links the user shares, for the API's public
+	// address (client talks to its loopback one).
+	credentials client.Static
 
 	mu sync.Mutex
+	// uploadSlots bounds the upload bodies the session has in memory
+	// at once (made on first use).
+	uploadSlots chan struct{}
 	// flash is shown once by the next page, after a redirect: a notice
 	// of what was done, or an error.
 	flash   string
