@@ -124,6 +124,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("log in and create a bucket: %v", err)
 	}
+	checkPageWeight(t, ctx, "the buckets page")
 	sdk, err := client.New(s.addr, &client.Options{AccessKey: s.accessKey, SecretKey: s.secretKey})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +156,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browse the bucket: %v", err)
 	}
+	checkPageWeight(t, ctx, "the object browser")
 	if keyText != xssKey {
 		t.Errorf("the key reads %q, want %q", keyText, xssKey)
 	}
