@@ -320,6 +320,7 @@ func TestUnknownARNIsRefusedAndRemovedTargetGetsNothing(t *testing.T) {
 	if _, err := f.svc.AddTarget(ctx, Config{Type: "testsink", Name: "refused", Settings: map[string]string{"sink": "refused"}}); err == nil {
 		t.Fatal("an unreachable target was added")
 	}
+	stored := newSink(t)
 	arn, err := f.svc.AddTarget(ctx, Config{Type: "testsink", Name: "Stored", Settings: map[string]string{"sink": t.Name(), "password": "hunter2-secret"}})
 	if err != nil {
 		t.Fatal(err)
@@ -354,7 +355,7 @@ func TestUnknownARNIsRefusedAndRemovedTargetGetsNothing(t *testing.T) {
 	}
 	f.configure(t, fmt.Sprintf(allToSink, "stored"))
 	f.put(t, "before", "v")
-	waitFor(t, "a delivery", func() bool { return len(sinkNamed(t.Name()).messages()) == 1 })
+	waitFor(t, "a delivery", func() bool { return len(stored.messages()) == 1 })
 	if _, err := f.svc.RemoveTarget(ctx, "testsink", "stored"); err != nil {
 		t.Fatal(err)
 	}

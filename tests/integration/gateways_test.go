@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -365,12 +366,86 @@ var throughGateways = []string{
 	"TestToolsS3cmd",
 }
 
+// gatewayRun is one run of the suite through gateways in a child test
+// process.
+type gatewayRun struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	out  bytes.Buffer
+	err  error
+	took time.Duration
+}
+
+// startGatewayRun starts the child process; its result is ready when done
+// is closed.
+func startGatewayRun() *gatewayRun {
+	run := "^(" + strings.Join(throughGateways, "|") + ")"
+	if os.Getenv("KURA_TEST_GATEWAYS_ALL") == "1" {
+		run = "."
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", run, "-test.v", "-test.count=1", "-test.timeout=20m")
+	cmd.Env = append(os.Environ(), envGateways+"=3", envKuraBin+"="+kuraBin)
+	g := &gatewayRun{cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &g.out, &g.out
+	start := time.Now()
+	if g.err = cmd.Start(); g.err != nil {
+		close(g.done)
+		return g
+	}
+	go func() {
+		g.err = cmd.Wait()
+		g.took = time.Since(start)
+		close(g.done)
+	}()
+	return g
+}
+
+// earlyGatewayRun is the run TestMain started before the rest of the
+// package, so that it overlaps the package's own tests (most of whose time
+// is spent waiting on servers) instead of adding its minutes after them;
+// TestSuiteThroughGateways takes it. Nil when TestMain did not start one.
+var earlyGatewayRun *gatewayRun
+
+// startGatewayRunEarly starts earlyGatewayRun when this test binary will
+// run TestSuiteThroughGateways and it would not skip.
+func startGatewayRunEarly() {
+	if testing.Short() || testGateways() > 1 || pgtest.BinDir() == "" || !testSelected("TestSuiteThroughGateways") {
+		return
+	}
+	earlyGatewayRun = startGatewayRun()
+}
+
+// testSelected reports whether -test.run (and -test.skip) select the
+// top-level test name, as the testing package would.
+func testSelected(name string) bool {
+	match := func(flagName string) (bool, bool) {
+		f := flag.Lookup(flagName)
+		if f == nil || f.Value.String() == "" {
+			return false, false
+		}
+		top, _, _ := strings.Cut(f.Value.String(), "/")
+		ok, err := regexp.MatchString(top, name)
+		return ok, err == nil
+	}
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		return false
+	}
+	if ok, set := match("test.run"); set && !ok {
+		return false
+	}
+	if ok, set := match("test.skip"); set && ok {
+		return false
+	}
+	return true
+}
+
 // TestSuiteThroughGateways runs tests of this package again, in a child
 // test process with KURA_TEST_GATEWAYS=3: each test's server is three
 // gateways on one PostgreSQL behind a round-robin proxy. By default it
 // runs the tests whose names start with those in throughGateways; with
 // KURA_TEST_GATEWAYS_ALL=1, the whole package. It fails if any of them
-// fails, and reports how many passed and skipped.
+// fails, and reports how many passed and skipped. The first run of it in
+// a test binary was started by TestMain (earlyGatewayRun).
 func TestSuiteThroughGateways(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scale-out test skipped in -short mode")
@@ -379,21 +454,17 @@ func TestSuiteThroughGateways(t *testing.T) {
 		t.Skip("already running through gateways")
 	}
 	pgtest.SkipIfMissing(t)
-	run := "^(" + strings.Join(throughGateways, "|") + ")"
-	if os.Getenv("KURA_TEST_GATEWAYS_ALL") == "1" {
-		run = "."
+	g := earlyGatewayRun
+	earlyGatewayRun = nil // a second run (-count) starts its own
+	if g == nil {
+		g = startGatewayRun()
 	}
-	cmd := exec.Command(os.Args[0], "-test.run", run, "-test.v", "-test.count=1", "-test.timeout=20m")
-	cmd.Env = append(os.Environ(), envGateways+"=3", envKuraBin+"="+kuraBin)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Run()
-	took := time.Since(start)
+	<-g.done
+	out, err, took := g.out.Bytes(), g.err, g.took
 	result := regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+)`)
 	counts := map[string]int{}
 	var failed []string
-	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		m := result.FindStringSubmatch(sc.Text())
@@ -407,7 +478,7 @@ func TestSuiteThroughGateways(t *testing.T) {
 	}
 	t.Logf("through 3 gateways in %v: %d tests passed, %d failed %v, %d skipped", took.Round(time.Second), counts["PASS"], counts["FAIL"], failed, counts["SKIP"])
 	if err != nil || counts["FAIL"] > 0 || counts["PASS"] == 0 {
-		tail := out.Bytes()
+		tail := out
 		if len(tail) > 20000 {
 			tail = tail[len(tail)-20000:]
 		}

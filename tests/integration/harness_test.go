@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -43,7 +44,15 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	flag.Parse()
+	startGatewayRunEarly()
 	code := m.Run()
+	if g := earlyGatewayRun; g != nil { // TestSuiteThroughGateways did not take it
+		if g.cmd.Process != nil {
+			g.cmd.Process.Kill()
+		}
+		<-g.done
+	}
 	pgtest.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
