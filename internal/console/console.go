@@ -3,9 +3,11 @@ package console
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -34,7 +36,13 @@ const (
 	DefaultLoginBurst      = 5
 	DefaultLoginInterval   = 10 * time.Second
 	DefaultPageSize        = 100
+	DefaultMaxSessions     = 10000
 )
+
+// maxFormBytes bounds the body of a form posted to the console: the
+// largest is a page of keys ticked for deletion, 1000 keys of up to 1024
+// bytes, each byte escaped to three characters at most.
+const maxFormBytes = 4 << 20
 
 // ClientFunc returns a client of the API that signs with the given
 // credentials (sessionToken is empty but for STS credentials).
@@ -65,7 +73,11 @@ type Config struct {
 	// PageSize is how many entries a page of the object browser shows.
 	// Default 100.
 	PageSize int
-	Logger   *slog.Logger
+	// MaxSessions bounds the sessions open at once, so that a flood of
+	// logins cannot exhaust memory; past it a login is refused until a
+	// session ends. Default 10000.
+	MaxSessions int
+	Logger      *slog.Logger
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
 }
@@ -96,6 +108,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
 	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -108,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:      cfg,
-		sessions: newSessionStore(cfg.SessionLifetime, cfg.Now),
+		sessions: newSessionStore(cfg.SessionLifetime, cfg.MaxSessions, cfg.Now),
 		logins:   newLoginLimiter(cfg.LoginBurst, cfg.LoginInterval),
 		pages:    pages,
 		mux:      http.NewServeMux(),
@@ -188,20 +203,54 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Secure {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	if r.Method == http.MethodPost && !sameOrigin(r) {
+	if err := crossOrigin.Check(r); err != nil {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		return
+	}
+	if !boundForm(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
-// sameOrigin refuses a POST a browser says came from another site. The
-// CSRF token is the defence; this also covers the login form, which has
-// no session (and so no token) yet.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true // not a browser, or one that sends no Origin: the token decides
+// crossOrigin refuses a POST a browser says came from another origin:
+// Sec-Fetch-Site other than same-origin (same-site included: the API on
+// another port of the same host is the same site, and serves objects'
+// HTML), or else an Origin that is not the console's ("null" included).
+// The CSRF token is the defence; this also covers the login form, which
+// has no session (and so no token) yet. A request without either header
+// is not a browser's, and the token decides.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// boundForm limits the body of a posted form to maxFormBytes and parses
+// it, refusing a larger one with 413 before any handler reads it (a
+// multipart form would otherwise spill its files to disk). Other bodies
+// (an upload's bytes) are left to their handler. It reports whether the
+// request may go on.
+func boundForm(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return true
 	}
-	return origin == "http://"+r.Host || origin == "https://"+r.Host
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	switch mediaType {
+	case "application/x-www-form-urlencoded":
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		err = r.ParseForm()
+	case "multipart/form-data":
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		err = r.ParseMultipartForm(maxFormBytes)
+	default:
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		http.Error(w, fmt.Sprintf("a form may have at most %d bytes", maxFormBytes), http.StatusRequestEntityTooLarge)
+		return false
+	case err != nil:
+		http.Error(w, "the form could not be read", http.StatusBadRequest)
+		return false
+	}
+	return true
 }
