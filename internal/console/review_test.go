@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -394,5 +395,69 @@ func TestLongKeysShowTheAPIsRefusal(t *testing.T) {
 	}
 	if _, body := h.get(resp.Header.Get("Location")); !strings.Contains(body, `class="error"`) {
 		t.Errorf("delete of a 1025-byte key shows no refusal:\n%s", body)
+	}
+}
+
+func TestSecretsNeverReachPagesOrLogs(t *testing.T) {
+	api := newIAMAPI(t, nil)
+	api.userWithPolicy(t, "dora", "dora-secret-77", "")
+	h := newIAMHarness(t, api)
+	var logs bytes.Buffer
+	h.console.cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var pages []string
+	keep := func(_ *http.Response, body string) { pages = append(pages, body) }
+	keep(h.post("/login", url.Values{"accessKey": {"dora"}, "secretKey": {"dora-secret-78"}}))
+	keep(h.post("/login", url.Values{"accessKey": {api.rootKey}, "secretKey": {api.rootSecret}}))
+	for _, path := range []string{"/buckets", "/iam/users", "/iam/service-accounts", "/health"} {
+		keep(h.get(path))
+	}
+	// A refused user creation and a good one: the new secret is never
+	// echoed either.
+	_, body := h.postFollow("/iam/users", url.Values{"accessKey": {"dora"}, "secretKey": {"new-user-secret-1"}})
+	keep(nil, body)
+	_, body = h.postFollow("/iam/users", url.Values{"accessKey": {"erin"}, "secretKey": {"new-user-secret-2"}})
+	keep(nil, body)
+	for _, secret := range []string{"dora-secret-77", "dora-secret-78", api.rootSecret, "new-user-secret-1", "new-user-secret-2"} {
+		for i, p := range pages {
+			if strings.Contains(p, secret) {
+				t.Errorf("page %d shows the secret %q", i, secret)
+			}
+		}
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds the secret %q", secret)
+		}
+	}
+	// The login page never fills the secret back in.
+	if _, body := h.get("/login"); strings.Contains(body, `name="secretKey" value=`) {
+		t.Error("the login form has a value for the secret")
+	}
+}
+
+func TestRedirectsKeepTrickyKeysInsideTheQuery(t *testing.T) {
+	h := newHarness(t, nil)
+	if err := h.api.Client.MakeBucket(context.Background(), "redir", client.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.loginRoot()
+	for _, key := range []string{"a?b#c", "//evil.example/x", "/../../iam/users", "100%25 %zz", "line\nbreak", `\\evil.example`} {
+		resp, _ := h.post("/object/redir/tags", url.Values{csrfField: {h.csrf()}, "key": {key}})
+		checkLocation(t, "tags of "+key, resp, "/object/redir", "key", key)
+		resp, _ = h.post("/browse/redir/delete", url.Values{csrfField: {h.csrf()}, "prefix": {key}})
+		checkLocation(t, "delete in "+key, resp, "/browse/redir", "prefix", key)
+	}
+}
+
+// checkLocation checks that resp redirects to path on the console
+// itself, with field holding want.
+func checkLocation(t *testing.T, what string, resp *http.Response, path, field, want string) {
+	t.Helper()
+	loc := resp.Header.Get("Location")
+	u, err := url.Parse(loc)
+	if resp.StatusCode != http.StatusSeeOther || err != nil || u.Scheme != "" || u.Host != "" || u.Path != path || u.Fragment != "" {
+		t.Errorf("%s: status %d to %q", what, resp.StatusCode, loc)
+		return
+	}
+	if got := u.Query().Get(field); got != want {
+		t.Errorf("%s: %s=%q in %q", what, field, got, loc)
 	}
 }
