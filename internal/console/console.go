@@ -44,6 +44,9 @@ const (
 // bytes, each byte escaped to three characters at most.
 const maxFormBytes = 4 << 20
 
+// defaultFormReadTimeout is how long a form's body may take to arrive.
+const defaultFormReadTimeout = time.Minute
+
 // ClientFunc returns a client of the API that signs with the given
 // credentials (sessionToken is empty but for STS credentials).
 type ClientFunc func(accessKey, secretKey, sessionToken string) (*client.Client, error)
@@ -89,6 +92,8 @@ type Server struct {
 	logins   *loginLimiter
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	// formReadTimeout bounds the reading of a posted form.
+	formReadTimeout time.Duration
 }
 
 // New returns the console's handler.
@@ -127,6 +132,8 @@ func New(cfg Config) (*Server, error) {
 		logins:   newLoginLimiter(cfg.LoginBurst, cfg.LoginInterval),
 		pages:    pages,
 		mux:      http.NewServeMux(),
+
+		formReadTimeout: defaultFormReadTimeout,
 	}
 	s.routes()
 	return s, nil
@@ -207,7 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 		return
 	}
-	if !boundForm(w, r) {
+	if !s.boundForm(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -224,33 +231,39 @@ var crossOrigin = http.NewCrossOriginProtection()
 
 // boundForm limits the body of a posted form to maxFormBytes and parses
 // it, refusing a larger one with 413 before any handler reads it (a
-// multipart form would otherwise spill its files to disk). Other bodies
-// (an upload's bytes) are left to their handler. It reports whether the
-// request may go on.
-func boundForm(w http.ResponseWriter, r *http.Request) bool {
+// multipart form would otherwise spill its files to disk), and one not
+// sent within formReadTimeout with 400 (the server has no read timeout
+// of its own: uploads take long). Other bodies (an upload's bytes) are
+// left to their handler. It reports whether the request may go on.
+func (s *Server) boundForm(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return true
 	}
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var err error
-	switch mediaType {
-	case "application/x-www-form-urlencoded":
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		err = r.ParseForm()
-	case "multipart/form-data":
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		err = r.ParseMultipartForm(maxFormBytes)
-	default:
+	if mediaType != "application/x-www-form-urlencoded" && mediaType != "multipart/form-data" {
 		return true
 	}
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		http.Error(w, fmt.Sprintf("a form may have at most %d bytes", maxFormBytes), http.StatusRequestEntityTooLarge)
-		return false
-	case err != nil:
-		http.Error(w, "the form could not be read", http.StatusBadRequest)
-		return false
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.formReadTimeout)) // not supported by every writer: then the body is only bounded
+	var err error
+	if mediaType == "multipart/form-data" {
+		err = r.ParseMultipartForm(maxFormBytes)
+	} else {
+		err = r.ParseForm()
 	}
-	return true
+	if err == nil {
+		rc.SetReadDeadline(time.Time{})
+		return true
+	}
+	// The rest of the body is not waited for: the connection closes
+	// after the answer.
+	w.Header().Set("Connection", "close")
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		http.Error(w, fmt.Sprintf("a form may have at most %d bytes", maxFormBytes), http.StatusRequestEntityTooLarge)
+	} else {
+		http.Error(w, "the form could not be read", http.StatusBadRequest)
+	}
+	return false
 }

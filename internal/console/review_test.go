@@ -1,17 +1,20 @@
 package console
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kurastore/kura/client"
 )
@@ -459,5 +462,26 @@ func checkLocation(t *testing.T, what string, resp *http.Response, path, field, 
 	}
 	if got := u.Query().Get(field); got != want {
 		t.Errorf("%s: %s=%q in %q", what, field, got, loc)
+	}
+}
+
+func TestAStalledFormIsNotWaitedForForever(t *testing.T) {
+	h := newHarness(t, nil)
+	h.console.formReadTimeout = 100 * time.Millisecond
+	conn, err := net.Dial("tcp", h.web.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// 100 bytes announced, 10 sent, and then nothing.
+	fmt.Fprint(conn, "POST /login HTTP/1.1\r\nHost: console\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naccessKey=")
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second)) // only so that a failing test ends
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled form: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", resp.StatusCode)
 	}
 }
