@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -217,9 +218,9 @@ func TestLoginLimiterKeysIPv6ByItsSlash64(t *testing.T) {
 			strings.NewReader(url.Values{"accessKey": {"nobody"}, "secretKey": {"wrong"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.RemoteAddr = addr
-		rec := newRecorder()
+		rec := httptest.NewRecorder()
 		h.console.ServeHTTP(rec, req)
-		return rec.status
+		return rec.Code
 	}
 	if got := attempt("[2001:db8:1:2::1]:4000"); got != http.StatusUnauthorized {
 		t.Fatalf("first attempt: %d", got)
@@ -240,17 +241,6 @@ func TestLoginLimiterKeysIPv6ByItsSlash64(t *testing.T) {
 		t.Errorf("next IPv4: %d", got)
 	}
 }
-
-// recorder is an http.ResponseWriter that keeps only the status.
-type recorder struct {
-	header http.Header
-	status int
-}
-
-func newRecorder() *recorder                    { return &recorder{header: http.Header{}, status: http.StatusOK} }
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
 
 func TestBucketPathValuesMustBeBucketNames(t *testing.T) {
 	h := newHarness(t, nil)
