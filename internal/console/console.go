@@ -3,9 +3,11 @@ package console
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -34,7 +36,16 @@ const (
 	DefaultLoginBurst      = 5
 	DefaultLoginInterval   = 10 * time.Second
 	DefaultPageSize        = 100
+	DefaultMaxSessions     = 10000
 )
+
+// maxFormBytes bounds the body of a form posted to the console: the
+// largest is a page of keys ticked for deletion, 1000 keys of up to 1024
+// bytes, each byte escaped to three characters at most.
+const maxFormBytes = 4 << 20
+
+// defaultFormReadTimeout is how long a form's body may take to arrive.
+const defaultFormReadTimeout = time.Minute
 
 // ClientFunc returns a client of the API that signs with the given
 // credentials (sessionToken is empty but for STS credentials).
@@ -74,7 +85,11 @@ type Config struct {
 	// means the console's own scheme and host name with the port of the
 	// API the sessions' clients talk to.
 	PublicAPIURL string
-	Logger       *slog.Logger
+	// MaxSessions bounds the sessions open at once, so that a flood of
+	// logins cannot exhaust memory; past it a login is refused until a
+	// session ends. Default 10000.
+	MaxSessions int
+	Logger      *slog.Logger
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
 	// NewUsage makes what reads the server's usage report for a session,
@@ -95,6 +110,8 @@ type Server struct {
 	partSlots chan struct{}
 	// partReadTimeout bounds the reading of an upload body.
 	partReadTimeout time.Duration
+	// formReadTimeout bounds the reading of a posted form.
+	formReadTimeout time.Duration
 }
 
 // New returns the console's handler.
@@ -120,6 +137,9 @@ func New(cfg Config) (*Server, error) {
 	if err := checkPublicAPIURL(cfg.PublicAPIURL); err != nil {
 		return nil, err
 	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -132,10 +152,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:      cfg,
-		sessions: newSessionStore(cfg.SessionLifetime, cfg.Now),
+		sessions: newSessionStore(cfg.SessionLifetime, cfg.MaxSessions, cfg.Now),
 		logins:   newLoginLimiter(cfg.LoginBurst, cfg.LoginInterval),
 		pages:    pages,
 		mux:      http.NewServeMux(),
+
+		formReadTimeout: defaultFormReadTimeout,
 	}
 	s.routes()
 	return s, nil
@@ -214,20 +236,61 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Secure {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	if r.Method == http.MethodPost && !sameOrigin(r) {
+	if err := crossOrigin.Check(r); err != nil {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		return
+	}
+	if !s.boundForm(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
-// sameOrigin refuses a POST a browser says came from another site. The
-// CSRF token is the defence; this also covers the login form, which has
-// no session (and so no token) yet.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true // not a browser, or one that sends no Origin: the token decides
+// crossOrigin refuses a POST a browser says came from another origin:
+// Sec-Fetch-Site other than same-origin (same-site included: the API on
+// another port of the same host is the same site, and serves objects'
+// HTML), or else an Origin that is not the console's ("null" included).
+// The CSRF token is the defence; this also covers the login form, which
+// has no session (and so no token) yet. A request without either header
+// is not a browser's, and the token decides.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// boundForm limits the body of a posted form to maxFormBytes and parses
+// it, refusing a larger one with 413 before any handler reads it (a
+// multipart form would otherwise spill its files to disk), and one not
+// sent within formReadTimeout with 400 (the server has no read timeout
+// of its own: uploads take long). Other bodies, and every body posted to
+// /upload/ (a file's bytes, which may be typed as anything), are left to
+// their handler. It reports whether the request may go on.
+func (s *Server) boundForm(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost || strings.HasPrefix(r.URL.Path, "/upload/") {
+		return true // an upload's body is a file's bytes, whatever its type, bounded by its handler
 	}
-	return origin == "http://"+r.Host || origin == "https://"+r.Host
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "application/x-www-form-urlencoded" && mediaType != "multipart/form-data" {
+		return true
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.formReadTimeout)) // not supported by every writer: then the body is only bounded
+	var err error
+	if mediaType == "multipart/form-data" {
+		err = r.ParseMultipartForm(maxFormBytes)
+	} else {
+		err = r.ParseForm()
+	}
+	if err == nil {
+		rc.SetReadDeadline(time.Time{})
+		return true
+	}
+	// The rest of the body is not waited for: the connection closes
+	// after the answer.
+	w.Header().Set("Connection", "close")
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		http.Error(w, fmt.Sprintf("a form may have at most %d bytes", maxFormBytes), http.StatusRequestEntityTooLarge)
+	} else {
+		http.Error(w, "the form could not be read", http.StatusBadRequest)
+	}
+	return false
 }

@@ -193,20 +193,6 @@ func TestLoginAttemptsAreRateLimitedPerAddress(t *testing.T) {
 	}
 }
 
-func TestLoginLimiterForgetsIdleAddressesOnlyPastItsBound(t *testing.T) {
-	l := newLoginLimiter(2, time.Hour)
-	for i := range maxTrackedAddrs {
-		l.allow(fmt.Sprint("10.0.", i/256, ".", i%256))
-	}
-	if len(l.byAddr) != maxTrackedAddrs {
-		t.Fatalf("%d addresses tracked, want %d", len(l.byAddr), maxTrackedAddrs)
-	}
-	l.allow("192.0.2.1") // one past the bound: none is idle (each used a token)
-	if len(l.byAddr) != maxTrackedAddrs+1 {
-		t.Fatalf("%d addresses tracked, want %d", len(l.byAddr), maxTrackedAddrs+1)
-	}
-}
-
 func TestPostsWithoutTheSessionsCSRFTokenAreRefused(t *testing.T) {
 	h := newHarness(t, nil)
 	h.loginRoot()

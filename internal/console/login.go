@@ -3,6 +3,7 @@ package console
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,8 @@ type loginLimiter struct {
 }
 
 // maxTrackedAddrs bounds the memory of the limiter: past it, addresses
-// whose bucket is full again (no recent attempts) are forgotten.
+// whose bucket is full again (no recent attempts) are forgotten, and if
+// none is, a new address is refused.
 const maxTrackedAddrs = 10000
 
 func newLoginLimiter(burst int, interval time.Duration) *loginLimiter {
@@ -38,6 +40,11 @@ func (l *loginLimiter) allow(addr string) bool {
 	if lim == nil {
 		if len(l.byAddr) >= maxTrackedAddrs {
 			l.forgetIdle()
+		}
+		if len(l.byAddr) >= maxTrackedAddrs {
+			// Every tracked address tried recently: a flood from many
+			// addresses. New ones wait until some are idle again.
+			return false
 		}
 		lim = rate.NewLimiter(rate.Every(l.interval), l.burst)
 		l.byAddr[addr] = lim
@@ -55,15 +62,26 @@ func (l *loginLimiter) forgetIdle() {
 	}
 }
 
-// remoteHost is the address a login attempt came from. The console does
-// not trust X-Forwarded-For: behind a proxy, every login shares its
-// address's limit.
+// remoteHost is who a login attempt came from: the connection's IPv4
+// address, or the /64 of its IPv6 address (one host commonly holds a
+// whole /64, and could otherwise try from as many addresses). The
+// console does not trust X-Forwarded-For: behind a proxy, every login
+// shares its address's limit.
 func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		prefix, _ := addr.Prefix(64)
+		return prefix.String()
+	}
+	return addr.String()
 }
 
 type loginForm struct {
@@ -137,7 +155,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id, sess := s.sessions.create(accessKey, c, ac)
+	// The browser's previous session, if any, ends: a login always
+	// starts a new session with a new ID.
+	if old, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.remove(old.Value)
+	}
+	id, sess, err := s.sessions.create(accessKey, c, ac)
+	if err != nil {
+		s.cfg.Logger.Warn("console: login refused", "err", err)
+		refuse(http.StatusServiceUnavailable, "The console has too many open sessions; try again later.")
+		return
+	}
 	sess.usage = s.newUsageReader(accessKey, secretKey, token, ac) // before the browser has the ID
 	sess.credentials = client.Static{AccessKey: accessKey, SecretKey: secretKey, SessionToken: token}
 	http.SetCookie(w, &http.Cookie{

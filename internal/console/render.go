@@ -5,6 +5,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -29,6 +30,10 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
+	// seg is one segment of a URL's path: a name with '/', '?', '#' or
+	// '%' (an IAM user or group may have them) must stay inside its
+	// segment, not move a link or a form's action to another route.
+	"seg": url.PathEscape,
 	// base is the last part of a key or prefix below the folder shown.
 	"base": func(key, folder string) string { return strings.TrimPrefix(key, folder) },
 }
@@ -78,7 +83,7 @@ func (s *Server) withSession(h sessionHandler) http.HandlerFunc {
 		}
 		if r.Method == http.MethodPost {
 			token := r.Header.Get(csrfHeader)
-			if token == "" {
+			if token == "" && !strings.HasPrefix(r.URL.Path, "/upload/") { // an upload's body is never a form
 				token = r.PostFormValue(csrfField)
 			}
 			if !sess.validCSRF(token) {
@@ -86,8 +91,31 @@ func (s *Server) withSession(h sessionHandler) http.HandlerFunc {
 				return
 			}
 		}
+		if bucket := r.PathValue("bucket"); bucket != "" && !bucketNameShape(bucket) {
+			s.render(w, http.StatusBadRequest, "error", sess, page{Title: "Bucket", Error: "InvalidBucketName: " + bucket + " is not a bucket name."})
+			return
+		}
 		h(w, r, sess)
 	}
+}
+
+// bucketNameShape reports whether name could be a bucket's: letters,
+// digits, '.', '_' and '-' (legacy names included), starting with a
+// letter or a digit. A {bucket} decoded from %2F, '?' or '#' would
+// otherwise move the page's links and forms to other routes: a crafted
+// link to /browse/a%2F..%2F..%2Fiam%2Fusers%2Fbob would render a "delete
+// selected" form posting to /iam/users/bob/delete.
+func bucketNameShape(name string) bool {
+	if len(name) > 255 {
+		return false
+	}
+	for i, c := range []byte(name) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) sessionOf(r *http.Request) *session {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"sync"
 	"time"
 
@@ -81,12 +82,20 @@ type sessionStore struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	lifetime time.Duration
-	now      func() time.Time
+	// limit bounds the live sessions: each holds clients, and a flood
+	// of logins must not exhaust memory.
+	limit int
+	now   func() time.Time
 }
 
-func newSessionStore(lifetime time.Duration, now func() time.Time) *sessionStore {
-	return &sessionStore{sessions: map[string]*session{}, lifetime: lifetime, now: now}
+func newSessionStore(lifetime time.Duration, limit int, now func() time.Time) *sessionStore {
+	return &sessionStore{sessions: map[string]*session{}, lifetime: lifetime, limit: limit, now: now}
 }
+
+// errTooManySessions refuses a login while the store is full. Open
+// sessions are kept rather than dropped: a flood of logins must not log
+// everyone else out.
+var errTooManySessions = errors.New("too many sessions are open")
 
 // randomToken is 32 random bytes, URL-safe: unguessable as a session ID
 // or a CSRF token.
@@ -96,15 +105,19 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// create starts a session acting through c and ac, and returns its ID.
-func (st *sessionStore) create(accessKey string, c *client.Client, ac *admin.Client) (string, *session) {
+// create starts a session acting through c and ac, and returns its ID;
+// errTooManySessions when limit sessions are live.
+func (st *sessionStore) create(accessKey string, c *client.Client, ac *admin.Client) (string, *session, error) {
 	id := randomToken()
 	s := &session{accessKey: accessKey, csrfToken: randomToken(), expires: st.now().Add(st.lifetime), client: c, admin: ac}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.dropExpired()
+	if len(st.sessions) >= st.limit {
+		return "", nil, errTooManySessions
+	}
 	st.sessions[id] = s
-	return id, s
+	return id, s, nil
 }
 
 // get returns the live session of id, or nil.

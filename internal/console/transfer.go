@@ -87,12 +87,16 @@ func toDelete(keys []string) []client.ObjectToDelete {
 	return out
 }
 
-// statusOf is the HTTP status of an S3 error, 502 when the API did not
-// answer.
+// statusOf is the HTTP status of an S3 error, 400 for what the SDK
+// refused to send (a key longer than S3 allows), 502 when the API did
+// not answer.
 func statusOf(err error) int {
 	var e *client.ErrorResponse
 	if errors.As(err, &e) && e.StatusCode != 0 {
 		return e.StatusCode
+	}
+	if errors.Is(err, client.ErrInvalidArgument) {
+		return http.StatusBadRequest
 	}
 	return http.StatusBadGateway
 }

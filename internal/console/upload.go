@@ -184,7 +184,7 @@ func (s *Server) uploadPut(w http.ResponseWriter, r *http.Request, sess *session
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	info, err := sess.client.PutObject(ctx, r.PathValue("bucket"), key, bytes.NewReader(data), int64(len(data)),
-		client.PutObjectOptions{ContentType: r.Header.Get("Content-Type"), Checksum: uploadChecksum})
+		client.PutObjectOptions{ContentType: r.URL.Query().Get("type"), Checksum: uploadChecksum})
 	if err != nil {
 		refuseS3(w, err)
 		return

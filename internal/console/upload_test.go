@@ -107,13 +107,31 @@ func TestUploadPutStoresTheFileAsTheUser(t *testing.T) {
 	h.loginRoot()
 	makeBucket(t, h, "upl")
 	data := randomBytes(1000)
-	resp, body := h.postRaw("/upload/upl/put?key="+url.QueryEscape("docs/a b.txt"), h.csrf(), bytes.NewReader(data), "text/plain")
+	resp, body := h.postRaw("/upload/upl/put?type=text%2Fplain&key="+url.QueryEscape("docs/a b.txt"), h.csrf(), bytes.NewReader(data), "application/octet-stream")
 	if resp.StatusCode != http.StatusOK || answer(t, body)["key"] != "docs/a b.txt" {
 		t.Fatalf("put: status %d\n%s", resp.StatusCode, body)
 	}
 	got, info := objectBytes(t, h, "upl", "docs/a b.txt")
 	if !bytes.Equal(got, data) || info.ContentType != "text/plain" {
 		t.Errorf("stored %d bytes of type %q", len(got), info.ContentType)
+	}
+}
+
+// A file whose bytes look like a form (a browser types the body of an
+// upload as the file's type) is stored as it is, not read as a form.
+func TestUploadOfAFormShapedFileIsStoredWhole(t *testing.T) {
+	h := newHarness(t, nil)
+	h.loginRoot()
+	makeBucket(t, h, "upl")
+	data := []byte("a=1&b=2")
+	for _, typ := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		resp, body := h.postRaw("/upload/upl/put?key=form&type="+url.QueryEscape(typ), h.csrf(), bytes.NewReader(data), typ)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("put typed %s: status %d\n%s", typ, resp.StatusCode, body)
+		}
+		if got, _ := objectBytes(t, h, "upl", "form"); !bytes.Equal(got, data) {
+			t.Errorf("typed %s: stored %q", typ, got)
+		}
 	}
 }
 

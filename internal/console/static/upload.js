@@ -112,7 +112,10 @@
   }
 
   async function putWhole(upload) {
-    await post(upload, "put", { key: upload.key }, upload.file, {
+    // The file's type travels as a parameter, the body always as bytes,
+    // so that no file is ever read as a form.
+    await post(upload, "put", { key: upload.key, type: upload.file.type }, upload.file, {
+      contentType: "application/octet-stream",
       abortable: true,
       onProgress: (loaded) => { upload.bar.value = loaded; },
     });
