@@ -133,6 +133,7 @@ func TestConsoleVersionsAndSettingsInABrowser(t *testing.T) {
 	var accepted bool
 	err = chromedp.Run(ctx,
 		chromedp.Evaluate(`window.confirm = () => true; true`, &accepted),
+		clearFlash(),
 		chromedp.Click(oldest, chromedp.ByQuery),
 		chromedp.WaitVisible(`p.notice`, chromedp.ByQuery),
 		chromedp.Text(`p.notice`, &notice, chromedp.ByQuery),
@@ -147,6 +148,7 @@ func TestConsoleVersionsAndSettingsInABrowser(t *testing.T) {
 
 	// Tags through the page.
 	err = chromedp.Run(ctx,
+		clearFlash(),
 		chromedp.SendKeys(`form.tags input[name=tagKey]`, "team", chromedp.ByQuery),
 		chromedp.SendKeys(`form.tags input[name=tagValue]`, "storage", chromedp.ByQuery),
 		chromedp.Click(`form.tags button`, chromedp.ByQuery),
@@ -241,4 +243,12 @@ func TestConsoleVersionsAndSettingsInABrowser(t *testing.T) {
 	if got, _ := sdk.GetBucketPolicy(c, bucket); got != good {
 		t.Errorf("the user without rights changed the policy to %q", got)
 	}
+}
+
+// clearFlash removes the page's notice and error, so that waiting for the
+// next one waits for the page a click loads, not the one already shown
+// (reading that as the page goes away fails with "Cannot find context").
+func clearFlash() chromedp.Action {
+	var done bool
+	return chromedp.Evaluate(`document.querySelectorAll("main > p.notice, main > p.error").forEach(p => p.remove()); true`, &done)
 }
