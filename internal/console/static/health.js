@@ -13,7 +13,11 @@
       return;
     }
     try {
-      const resp = await fetch(box.dataset.refresh, { credentials: "same-origin" });
+      const resp = await fetch(box.dataset.refresh, { credentials: "same-origin", redirect: "manual" });
+      if (resp.type === "opaqueredirect") {
+        window.location.assign("/login"); // the session ended
+        return;
+      }
       if (!resp.ok) {
         return;
       }
