@@ -77,3 +77,14 @@ func loopbackEndpoint(addr net.Addr) string {
 	}
 	return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
 }
+
+// browsableAddr is host:port of a listener as a person on this machine
+// opens it: "localhost" for a listener on every interface (a browser
+// does not take [::] or 0.0.0.0 as a host to visit).
+func browsableAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+}

@@ -427,7 +427,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	// writer, which a stalled disk can hold.
 	hangupActions = append(hangupActions, opLogs.hangupActions()...)
 	onHangup(ctx, hangupActions...)
-	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, ln.Addr(), f.region, dir)
+	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, browsableAddr(ln.Addr()), f.region, dir)
 
 	served := make(chan error, 3)
 	serve := func(srv *http.Server, ln net.Listener) {
@@ -452,7 +452,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	}
 	go serve(srv, ln)
 	if consoleLn != nil {
-		fmt.Printf("kura serving the console on %s://%s\n", scheme, consoleLn.Addr())
+		fmt.Printf("kura serving the console on %s://%s\n", scheme, browsableAddr(consoleLn.Addr()))
 		go serve(consoleSrv, consoleLn)
 	}
 	if webLn != nil {
