@@ -26,6 +26,7 @@ type iamAPI struct {
 	endpoint            string
 	rootKey, rootSecret string
 	ids                 *iam.Store
+	layer               *object.Layer
 }
 
 // newIAMAPI starts the API; metrics, when set, answers scrapes (the API
@@ -50,7 +51,7 @@ func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 	api := httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", IAM: ids, Metrics: metrics, Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &iamAPI{endpoint: srv.Listener.Addr().String(), rootKey: root.AccessKey, rootSecret: root.SecretKey, ids: ids}
+	return &iamAPI{endpoint: srv.Listener.Addr().String(), rootKey: root.AccessKey, rootSecret: root.SecretKey, ids: ids, layer: layer}
 }
 
 // newIAMHarness is a console acting through api, with admin clients.

@@ -4,62 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/httpapi"
-	"github.com/kurastore/kura/internal/iam"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
 	"github.com/kurastore/kura/internal/object"
 )
 
-// usageAPI is kura's API with an IAM store (kuratest has none, so its
-// admin API refuses every call), served on a loopback port.
-type usageAPI struct {
-	endpoint string
-	root     auth.Credentials
-	ids      *iam.Store
-	layer    *object.Layer
-}
+// usageAPI is kura's API with an IAM store, for the usage report.
+type usageAPI struct{ *iamAPI }
 
-func newUsageAPI(t *testing.T) *usageAPI {
-	t.Helper()
-	m, err := pebblestore.Open("console-usage", &pebblestore.Options{FS: vfs.NewMem(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	blobs, err := dirstore.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := auth.Credentials{AccessKey: "usageroot", SecretKey: "usageroot-secret"}
-	ids, err := iam.NewStore(m, root, make([]byte, iam.SealKeySize), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	layer := object.New(m, blobs, object.Options{Region: "us-east-1"})
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", IAM: ids, Logger: slog.New(slog.DiscardHandler)}))
-	t.Cleanup(srv.Close)
-	return &usageAPI{endpoint: srv.Listener.Addr().String(), root: root, ids: ids, layer: layer}
-}
+func newUsageAPI(t *testing.T) *usageAPI { return &usageAPI{newIAMAPI(t, nil)} }
 
 // fill makes bucket (as root, through the API) and puts n objects of
 // two bytes in it (through the object layer, which is quicker).
 func (a *usageAPI) fill(t *testing.T, bucket string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := client.New(a.endpoint, &client.Options{AccessKey: a.root.AccessKey, SecretKey: a.root.SecretKey, MaxRetries: -1})
+	c, err := client.New(a.endpoint, &client.Options{AccessKey: a.rootKey, SecretKey: a.rootSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +105,7 @@ func TestBucketsPageShowsExactUsageWhenAllowed(t *testing.T) {
 	api.user(t, "counter", "s3:*", "admin:DataUsageInfo")
 	api.user(t, "lister", "s3:*", "admin:ServerInfo")
 
-	for _, c := range []struct{ who, secret string }{{api.root.AccessKey, api.root.SecretKey}, {"counter", "counter-secret"}} {
+	for _, c := range []struct{ who, secret string }{{api.rootKey, api.rootSecret}, {"counter", "counter-secret"}} {
 		body := bucketsPageAs(t, newUsageHarness(t, api), c.who, c.secret)
 		for _, want := range []string{"<td>1,500</td>", `title="3000 bytes"`, "<td>2</td>", `title="4 bytes"`, exactNote} {
 			if !strings.Contains(body, want) {
