@@ -240,21 +240,8 @@ func TestConsoleCanDoNoMoreThanTheUser(t *testing.T) {
 	if err := sdk.MakeBucket(c, "private", client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const user, secret = "console-reader", "console-reader-secret"
-	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":["arn:aws:s3:::*"]}]}`
-	if err := ac.AddUser(c, user, secret); err != nil {
-		t.Fatal(err)
-	}
-	if err := ac.PutPolicy(c, "list-buckets-only", []byte(policy)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ac.AttachPolicy(c, "list-buckets-only", user, ""); err != nil {
-		t.Fatal(err)
-	}
+	addUserWithPolicy(t, s, user, secret, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":["arn:aws:s3:::*"]}]}`)
 	cs := newConsoleSession(t, "http://"+consoleAddr)
 	if status, body := cs.send(http.MethodPost, "/login", url.Values{"accessKey": {user}, "secretKey": {secret}}); status != http.StatusSeeOther {
 		t.Fatalf("login: status %d\n%s", status, body)
@@ -314,4 +301,24 @@ func downloadThrough(t *testing.T, ctx context.Context, sel string) []byte {
 		t.Fatal("the download did not complete")
 	}
 	return nil
+}
+
+// addUserWithPolicy adds an IAM user to s whose one policy (named after
+// the user) is policy.
+func addUserWithPolicy(t *testing.T, s *server, user, secret, policy string) {
+	t.Helper()
+	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := context.Background()
+	if err := ac.AddUser(c, user, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.PutPolicy(c, user+"-policy", []byte(policy)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.AttachPolicy(c, user+"-policy", user, ""); err != nil {
+		t.Fatal(err)
+	}
 }

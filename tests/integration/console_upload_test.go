@@ -19,7 +19,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 )
 
@@ -322,21 +321,8 @@ func TestConsoleShowsARefusedUpload(t *testing.T) {
 	if err := sdk.MakeBucket(c, "readonly", client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const user, secret = "console-lister", "console-lister-secret"
-	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets","s3:ListBucket"],"Resource":["arn:aws:s3:::*"]}]}`
-	if err := ac.AddUser(c, user, secret); err != nil {
-		t.Fatal(err)
-	}
-	if err := ac.PutPolicy(c, "list-only", []byte(policy)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ac.AttachPolicy(c, "list-only", user, ""); err != nil {
-		t.Fatal(err)
-	}
+	addUserWithPolicy(t, s, user, secret, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets","s3:ListBucket"],"Resource":["arn:aws:s3:::*"]}]}`)
 	home := "http://" + consoleAddr
 	browserLogin(t, ctx, home, user, secret)
 	big, _ := randomFile(t, "big.bin", 9<<20)

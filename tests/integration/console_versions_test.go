@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/wire/versioning"
 )
@@ -201,21 +200,8 @@ func TestConsoleVersionsAndSettingsInABrowser(t *testing.T) {
 	}
 
 	// A user who may only list buckets sees each section refused.
-	ac, err := admin.New(s.addr, s.accessKey, s.secretKey, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const user, secret = "settings-reader", "settings-reader-secret"
-	if err := ac.AddUser(c, user, secret); err != nil {
-		t.Fatal(err)
-	}
-	listOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":["arn:aws:s3:::*"]}]}`
-	if err := ac.PutPolicy(c, "settings-list-only", []byte(listOnly)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ac.AttachPolicy(c, "settings-list-only", user, ""); err != nil {
-		t.Fatal(err)
-	}
+	addUserWithPolicy(t, s, user, secret, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":["arn:aws:s3:::*"]}]}`)
 	var refusals int
 	err = chromedp.Run(ctx,
 		chromedp.Click(`form.logout button`, chromedp.ByQuery),
