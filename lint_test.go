@@ -31,6 +31,8 @@ var clientSide = map[string]string{
 	"internal/tier/tierstore": "its tests make the bucket of an s3 tier on a kuratest server",
 	"internal/cli": "kura's client commands (ls, cp, rm, ...), which talk to S3 servers through the Go SDK as " +
 		"any client would",
+	"internal/console": "the web console acts as the logged-in user: every page is made of S3 and admin " +
+		"requests signed with the user's credentials through the Go SDK, as the CLI's would be",
 	"internal/replicate": "it copies changes to buckets of other S3 endpoints through the Go SDK, as any " +
 		"client would; its tests replicate between two kuratest servers",
 }

@@ -33,8 +33,23 @@ type Client struct {
 	http     *http.Client
 }
 
+// Option changes how New's client signs or sends its requests.
+type Option func(*Client)
+
+// WithSessionToken signs with temporary credentials from STS: the
+// session token goes with every request.
+func WithSessionToken(token string) Option {
+	return func(c *Client) { c.creds.SessionToken = token }
+}
+
+// WithTransport sends the requests through rt, so that many clients (one
+// per logged-in identity, say) share one pool of connections.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *Client) { c.http = &http.Client{Transport: rt} }
+}
+
 // New returns a client for endpoint ("host:port" or a URL).
-func New(endpoint, accessKey, secretKey string, secure bool) (*Client, error) {
+func New(endpoint, accessKey, secretKey string, secure bool, opts ...Option) (*Client, error) {
 	if !strings.Contains(endpoint, "://") {
 		scheme := "http"
 		if secure {
@@ -46,7 +61,11 @@ func New(endpoint, accessKey, secretKey string, secure bool) (*Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("admin: bad endpoint %q", endpoint)
 	}
-	return &Client{endpoint: u, creds: sigv4.Credentials{AccessKey: accessKey, SecretKey: secretKey}, region: "us-east-1", http: &http.Client{}}, nil
+	c := &Client{endpoint: u, creds: sigv4.Credentials{AccessKey: accessKey, SecretKey: secretKey}, region: "us-east-1", http: &http.Client{}}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return c, nil
 }
 
 // WithRegion sets the region requests are signed for (the server's).
@@ -201,6 +220,12 @@ func (c *Client) DeletePolicy(ctx context.Context, name string) error {
 	return c.call(ctx, http.MethodDelete, "policies/"+seg(name), nil, nil)
 }
 
+// Policy returns a named policy's JSON document.
+func (c *Client) Policy(ctx context.Context, name string) ([]byte, error) {
+	var out json.RawMessage
+	return out, c.call(ctx, http.MethodGet, "policies/"+seg(name), nil, &out)
+}
+
 // ListPolicies names the built-in and stored policies.
 func (c *Client) ListPolicies(ctx context.Context) ([]string, error) {
 	var out []string
@@ -225,6 +250,11 @@ func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...s
 // RemoveGroupMembers takes users out of a group.
 func (c *Client) RemoveGroupMembers(ctx context.Context, group string, members ...string) error {
 	return c.call(ctx, http.MethodDelete, "groups/"+seg(group)+"/members", adminapi.Members{Members: members}, nil)
+}
+
+// RemoveGroup deletes a group; its members leave it.
+func (c *Client) RemoveGroup(ctx context.Context, group string) error {
+	return c.call(ctx, http.MethodDelete, "groups/"+seg(group), nil, nil)
 }
 
 // ListGroups lists groups.

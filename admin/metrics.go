@@ -2,6 +2,9 @@ package admin
 
 import (
 	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -26,4 +29,30 @@ func (c *Client) MetricsURL() *url.URL {
 	u := *c.endpoint
 	u.Path, u.RawPath, u.RawQuery = adminapi.MetricsPaths[0], "", ""
 	return &u
+}
+
+// Scrape writes the server's metrics, in Prometheus' text format, to w:
+// a scrape authorized by a token from MetricsToken, as Prometheus does.
+func (c *Client) Scrape(ctx context.Context, token string, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.MetricsURL().String(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "text/plain")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		e := &Error{StatusCode: resp.StatusCode}
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if xml.Unmarshal(data, e) != nil || e.Code == "" {
+			return fmt.Errorf("admin: metrics scrape answered HTTP %d", resp.StatusCode)
+		}
+		return e
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
 }

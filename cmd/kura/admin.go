@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,7 +70,7 @@ func adminCommand() *cobra.Command {
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
 	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
-	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f), adminProfileCommand(f), adminNotifyCommand(f), adminLifecycleCommand(f), adminTierCommand(f), adminReplicateCommand(f), adminMetricsCommand(f))
+	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f), adminProfileCommand(f), adminNotifyCommand(f), adminLifecycleCommand(f), adminTierCommand(f), adminReplicateCommand(f), adminMetricsCommand(f), adminUsageCommand(f))
 	return cmd
 }
 
@@ -186,6 +187,20 @@ func adminPolicyCommand(f *adminFlags) *cobra.Command {
 				}
 			})
 		}),
+		run(f, "show NAME", "Print a policy's JSON document", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			doc, err := c.Policy(cmd.Context(), a[0])
+			if err != nil {
+				return err
+			}
+			var out bytes.Buffer
+			if json.Indent(&out, doc, "", "  ") != nil {
+				out.Reset()
+				out.Write(doc)
+			}
+			out.WriteByte('\n')
+			_, err = cmd.OutOrStdout().Write(out.Bytes())
+			return err
+		}),
 		run(f, "remove NAME", "Remove a policy", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
 			if err := c.DeletePolicy(cmd.Context(), a[0]); err != nil {
 				return err
@@ -211,6 +226,12 @@ func adminGroupCommand(f *adminFlags) *cobra.Command {
 				return err
 			}
 			return done(cmd, "Removed %s from group %s.", strings.Join(a[1:], ", "), a[0])
+		}),
+		run(f, "delete GROUP", "Delete a group; its members leave it", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+			if err := c.RemoveGroup(cmd.Context(), a[0]); err != nil {
+				return err
+			}
+			return done(cmd, "Deleted group %s.", a[0])
 		}),
 		run(f, "list", "List groups", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
 			groups, err := c.ListGroups(cmd.Context())

@@ -63,6 +63,11 @@ type serverFlags struct {
 	opLogs            opLogFlags
 	// metricsPublic serves the metrics without a token.
 	metricsPublic bool
+	// consoleAddress serves the web console when set.
+	consoleAddress string
+	// consoleAPIURL is the API's public address, for the console's
+	// shared links.
+	consoleAPIURL string
 }
 
 func serverCommand() *cobra.Command {
@@ -108,6 +113,7 @@ change at any restart; the seal key cannot.`,
 	addLimitFlags(cmd, &f.limits)
 	addWebsiteFlags(cmd, &f.website)
 	addOpLogFlags(cmd, &f.opLogs)
+	addConsoleFlags(cmd, &f.consoleAddress, &f.consoleAPIURL)
 	return cmd
 }
 
@@ -339,9 +345,18 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		stopBackground()
 		return err
 	}
+	consoleLn, err := consoleListen(f.consoleAddress)
+	if err != nil {
+		ln.Close()
+		stopBackground()
+		return err
+	}
 	webLn, err := f.website.listen()
 	if err != nil {
 		ln.Close()
+		if consoleLn != nil {
+			consoleLn.Close()
+		}
 		stopBackground()
 		return err
 	}
@@ -412,9 +427,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	// writer, which a stalled disk can hold.
 	hangupActions = append(hangupActions, opLogs.hangupActions()...)
 	onHangup(ctx, hangupActions...)
-	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, ln.Addr(), f.region, dir)
+	fmt.Printf("kura %s serving S3 on %s://%s (region %s, data %s)\n", version(), scheme, browsableAddr(ln.Addr()), f.region, dir)
 
-	served := make(chan error, 2)
+	served := make(chan error, 3)
 	serve := func(srv *http.Server, ln net.Listener) {
 		if reloader != nil {
 			served <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
@@ -425,7 +440,21 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	// Made before the API server starts: Serve configures HTTP/2 on the
 	// server it runs, which writes the fields copied here.
 	webSrv := websiteServer(srv, api.WebsiteHandler())
+	// The console is a server beside the API's, with its limits and TLS.
+	consoleSrv := websiteServer(srv, nil)
+	if consoleLn != nil {
+		handler, err := consoleHandler(ln.Addr(), reloader != nil, f.region, f.consoleAPIURL, log)
+		if err != nil {
+			stopBackground()
+			return err
+		}
+		consoleSrv.Handler = handler
+	}
 	go serve(srv, ln)
+	if consoleLn != nil {
+		fmt.Printf("kura serving the console on %s://%s\n", scheme, browsableAddr(consoleLn.Addr()))
+		go serve(consoleSrv, consoleLn)
+	}
 	if webLn != nil {
 		fmt.Printf("kura serving websites on %s://%s\n", scheme, webLn.Addr())
 		go serve(webSrv, webLn)
@@ -448,6 +477,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	err = srv.Shutdown(shutdownCtx)
 	if webErr := webSrv.Shutdown(shutdownCtx); err == nil {
 		err = webErr
+	}
+	if consoleErr := consoleSrv.Shutdown(shutdownCtx); err == nil {
+		err = consoleErr
 	}
 	opLogs.close() // every request answered is observed by now
 	stopBackground()

@@ -41,6 +41,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodPut, []string{"users", "{user}", "email"}, "admin:CreateUser", (*Server).adminSetUserEmail},
 	{http.MethodPost, []string{"users", "{user}", "service-accounts"}, "admin:CreateServiceAccount", (*Server).adminAddServiceAccount},
 	{http.MethodGet, []string{"policies"}, "admin:ListUserPolicies", (*Server).adminListPolicies},
+	{http.MethodGet, []string{"policies", "{policy}"}, "admin:ListUserPolicies", (*Server).adminGetPolicy},
 	{http.MethodPut, []string{"policies", "{policy}"}, "admin:CreatePolicy", (*Server).adminPutPolicy},
 	{http.MethodDelete, []string{"policies", "{policy}"}, "admin:DeletePolicy", (*Server).adminDeletePolicy},
 	{http.MethodPost, []string{"policies", "{policy}", "attach"}, "admin:AttachUserOrGroupPolicy", (*Server).adminAttach},
@@ -48,6 +49,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"groups"}, "admin:ListGroups", (*Server).adminListGroups},
 	{http.MethodPost, []string{"groups", "{group}", "members"}, "admin:AddUserToGroup", (*Server).adminAddMembers},
 	{http.MethodDelete, []string{"groups", "{group}", "members"}, "admin:RemoveUserFromGroup", (*Server).adminRemoveMembers},
+	{http.MethodDelete, []string{"groups", "{group}"}, "admin:RemoveUserFromGroup", (*Server).adminRemoveGroup},
 	{http.MethodGet, []string{"info"}, "admin:ServerInfo", (*Server).adminInfo},
 	{http.MethodGet, []string{"kms", "keys"}, "admin:KMSKeyStatus", (*Server).adminListKeys},
 	{http.MethodPut, []string{"kms", "keys", "{key}"}, "admin:KMSCreateKey", (*Server).adminCreateKey},
@@ -67,6 +69,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodGet, []string{"replication", "status", "{bucket}"}, "admin:GetBucketTarget", (*Server).adminReplicationStatus},
 	{http.MethodPost, []string{"replication", "resync", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminReplicationResync},
 	{http.MethodPost, []string{"metrics", "token"}, metricsAction, (*Server).adminMetricsToken},
+	{http.MethodGet, []string{"usage"}, usageAction, (*Server).adminUsage},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -278,6 +281,15 @@ func (s *Server) adminListPolicies(rq *request, _ map[string]string) (any, error
 	return s.iam.ListPolicies(rq.ctx)
 }
 
+// adminGetPolicy answers a policy's JSON document as it is.
+func (s *Server) adminGetPolicy(rq *request, v map[string]string) (any, error) {
+	doc, err := s.iam.PolicyDocument(rq.ctx, v["policy"])
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(doc), nil
+}
+
 func (s *Server) adminPutPolicy(rq *request, v map[string]string) (any, error) {
 	data, err := readBounded(rq, maxAdminBody)
 	if err != nil {
@@ -343,6 +355,11 @@ func (s *Server) adminRemoveMembers(rq *request, v map[string]string) (any, erro
 		return nil, err
 	}
 	return nil, s.iam.RemoveGroupMembers(rq.ctx, v["group"], body.Members...)
+}
+
+// adminRemoveGroup deletes a group; its members stay, outside it.
+func (s *Server) adminRemoveGroup(rq *request, v map[string]string) (any, error) {
+	return nil, s.iam.RemoveGroup(rq.ctx, v["group"])
 }
 
 func (s *Server) adminInfo(rq *request, _ map[string]string) (any, error) {

@@ -118,3 +118,24 @@ func TestAdminUserEmail(t *testing.T) {
 		t.Errorf("bob: %+v", b)
 	}
 }
+
+func TestAdminPolicyDocumentAndGroupRemoval(t *testing.T) {
+	s := newAuthzServer(t)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::photos/*"]}]}`
+	s.asRoot(t, "PUT", AdminPrefix+"policies/photos-read", nil, doc)
+	if got := s.asRoot(t, "GET", AdminPrefix+"policies/photos-read", nil, "").Body.String(); strings.TrimSpace(got) != doc {
+		t.Fatalf("policy document %s", got)
+	}
+	if rec := s.do(&s.root, "GET", AdminPrefix+"policies/nope", nil, nil); rec.Code != 404 {
+		t.Fatalf("unknown policy: %d %s", rec.Code, rec.Body)
+	}
+	s.asRoot(t, "PUT", AdminPrefix+"users/erin", nil, `{"secretKey":"erin-secret-key"}`)
+	s.asRoot(t, "POST", AdminPrefix+"groups/ops/members", nil, `{"members":["erin"]}`)
+	s.asRoot(t, "DELETE", AdminPrefix+"groups/ops", nil, "")
+	if got := s.asRoot(t, "GET", AdminPrefix+"groups", nil, "").Body.String(); strings.TrimSpace(got) != "[]" {
+		t.Fatalf("groups after removal: %s", got)
+	}
+	if rec := s.do(&s.root, "DELETE", AdminPrefix+"groups/ops", nil, nil); rec.Code != 404 {
+		t.Fatalf("removing a removed group: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -536,3 +536,43 @@ func capitalize(s string) string {
 	}
 	return string(s[0]-'a'+'A') + s[1:]
 }
+
+// PolicyDocument returns a named policy's JSON: a stored policy's as it
+// was put, a built-in one's as kura writes it.
+func (s *Store) PolicyDocument(ctx context.Context, name string) ([]byte, error) {
+	if p, ok := canned[name]; ok {
+		return json.Marshal(p)
+	}
+	var doc []byte
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		v, err := r.Get(policyKey(name))
+		if errors.Is(err, meta.ErrNotFound) {
+			return ErrNoSuchPolicy
+		}
+		doc = v
+		return err
+	})
+	return doc, err
+}
+
+// RemoveGroup deletes a group: its members leave it, and the policies
+// attached to it stop applying to them.
+func (s *Store) RemoveGroup(ctx context.Context, group string) error {
+	return s.update(ctx, func(tx meta.Txn) error {
+		g, err := getJSON[Group](tx, groupKey(group), ErrNoSuchGroup)
+		if err != nil {
+			return err
+		}
+		for _, m := range g.Members {
+			u, err := getJSON[User](tx, userKey(m), ErrNoSuchUser)
+			if err != nil {
+				continue // removed since; nothing to update
+			}
+			u.Groups = slices.DeleteFunc(u.Groups, func(x string) bool { return x == group })
+			if err := setJSON(tx, userKey(m), u); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(groupKey(group))
+	})
+}

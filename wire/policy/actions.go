@@ -198,7 +198,7 @@ var knownActions = map[string][]string{
 	},
 	"admin": {
 		"AddUserToGroup", "AttachUserOrGroupPolicy", "BandwidthMonitor", "ConfigUpdate", "ConsoleLog",
-		"CreatePolicy", "CreateServiceAccount", "CreateUser", "DeletePolicy", "DeleteUser",
+		"CreatePolicy", "CreateServiceAccount", "CreateUser", "DataUsageInfo", "DeletePolicy", "DeleteUser",
 		"EnableUser", "GetBucketTarget", "Heal", "KMSCreateKey", "KMSKeyStatus", "ListGroups",
 		"ListUserPolicies", "ListUsers", "OBDInfo", "Profiling", "Prometheus",
 		"RemoveUserFromGroup", "ServerInfo", "ServerTrace", "SetBucketTarget", "TopLocksInfo",
