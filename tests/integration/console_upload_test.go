@@ -215,7 +215,9 @@ func TestConsoleUploadsFiles(t *testing.T) {
 		t.Errorf("%d multipart uploads left", n)
 	}
 	var listed int
-	if err := chromedp.Run(ctx, chromedp.Click(`li.uploads-done a`), chromedp.WaitVisible(`table.objects`),
+	if err := chromedp.Run(ctx, chromedp.Click(`li.uploads-done a`),
+		chromedp.WaitNotPresent(`li.uploads-done`), // the page the link loads, not this one
+		chromedp.WaitVisible(`table.objects`),
 		chromedp.Evaluate(`document.querySelectorAll("tr.object").length`, &listed),
 		screenshot(shots, "console-uploaded")); err != nil {
 		t.Fatal(err)
