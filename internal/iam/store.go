@@ -295,6 +295,16 @@ func (s *Store) Policy(ctx context.Context, name string) (*policy.Policy, error)
 	if p, ok := canned[name]; ok {
 		return p, nil
 	}
+	doc, err := s.storedPolicy(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(doc)
+}
+
+// storedPolicy reads a stored policy's document; ErrNoSuchPolicy when
+// there is none.
+func (s *Store) storedPolicy(ctx context.Context, name string) ([]byte, error) {
 	var doc []byte
 	err := s.meta.View(ctx, func(r meta.Reader) error {
 		v, err := r.Get(policyKey(name))
@@ -304,10 +314,7 @@ func (s *Store) Policy(ctx context.Context, name string) (*policy.Policy, error)
 		doc = v
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return policy.Parse(doc)
+	return doc, err
 }
 
 // ListPolicies names the built-in and stored policies.
@@ -543,16 +550,7 @@ func (s *Store) PolicyDocument(ctx context.Context, name string) ([]byte, error)
 	if p, ok := canned[name]; ok {
 		return json.Marshal(p)
 	}
-	var doc []byte
-	err := s.meta.View(ctx, func(r meta.Reader) error {
-		v, err := r.Get(policyKey(name))
-		if errors.Is(err, meta.ErrNotFound) {
-			return ErrNoSuchPolicy
-		}
-		doc = v
-		return err
-	})
-	return doc, err
+	return s.storedPolicy(ctx, name)
 }
 
 // RemoveGroup deletes a group: its members leave it, and the policies
