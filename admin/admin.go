@@ -132,10 +132,7 @@ func (c *Client) send(ctx context.Context, method, path string, in, out any) err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		e := &Error{StatusCode: resp.StatusCode}
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		_ = xml.Unmarshal(data, e)
-		return e
+		return responseError(resp)
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
@@ -145,6 +142,24 @@ func (c *Client) send(ctx context.Context, method, path string, in, out any) err
 		return err
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// responseError is the server's refusal in resp: its status, and the
+// code and message of the S3 error document it carries (empty when the
+// body is not one).
+func responseError(resp *http.Response) *Error {
+	e := &Error{StatusCode: resp.StatusCode}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = xml.Unmarshal(data, e)
+	return e
+}
+
+// serverURL is the endpoint with path, one of the server's own paths
+// outside the admin API (metrics, health checks).
+func (c *Client) serverURL(path string) *url.URL {
+	u := *c.endpoint
+	u.Path, u.RawPath, u.RawQuery = path, "", ""
+	return &u
 }
 
 // The admin API's bodies; package adminapi defines them, and these names

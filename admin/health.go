@@ -13,9 +13,7 @@ func (c *Client) Health(ctx context.Context, check string) error {
 	if check != "live" && check != "ready" {
 		return fmt.Errorf("admin: no health check %q", check)
 	}
-	u := *c.endpoint
-	u.Path, u.RawPath, u.RawQuery = "/health/"+check, "", ""
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.serverURL("/health/"+check).String(), nil)
 	if err != nil {
 		return err
 	}

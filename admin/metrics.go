@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,9 +25,7 @@ func (c *Client) MetricsToken(ctx context.Context, expiry time.Duration) (Metric
 
 // MetricsURL is where the server answers scrapes.
 func (c *Client) MetricsURL() *url.URL {
-	u := *c.endpoint
-	u.Path, u.RawPath, u.RawQuery = adminapi.MetricsPaths[0], "", ""
-	return &u
+	return c.serverURL(adminapi.MetricsPaths[0])
 }
 
 // Scrape writes the server's metrics, in Prometheus' text format, to w:
@@ -46,12 +43,10 @@ func (c *Client) Scrape(ctx context.Context, token string, w io.Writer) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		e := &Error{StatusCode: resp.StatusCode}
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if xml.Unmarshal(data, e) != nil || e.Code == "" {
-			return fmt.Errorf("admin: metrics scrape answered HTTP %d", resp.StatusCode)
+		if e := responseError(resp); e.Code != "" {
+			return e
 		}
-		return e
+		return fmt.Errorf("admin: metrics scrape answered HTTP %d", resp.StatusCode)
 	}
 	_, err = io.Copy(w, resp.Body)
 	return err
