@@ -9,6 +9,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/wire/versioning"
 )
@@ -131,16 +132,23 @@ func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, sess *sess
 	http.Redirect(w, r, "/buckets", http.StatusSeeOther)
 }
 
-// describe is an S3 error as the user should read it: the server's code
-// and message (the console acts as the user, so AccessDenied is the
-// user's own refusal).
+// describe is an S3 or admin API error as the user should read it: the
+// server's code and message (the console acts as the user, so
+// AccessDenied is the user's own refusal).
 func describe(err error) string {
-	var e *client.ErrorResponse
-	if errors.As(err, &e) {
-		if e.Message != "" {
-			return e.Code + ": " + e.Message
-		}
-		return e.Code
+	code, message := "", ""
+	var s3e *client.ErrorResponse
+	var ae *admin.Error
+	switch {
+	case errors.As(err, &s3e):
+		code, message = s3e.Code, s3e.Message
+	case errors.As(err, &ae):
+		code, message = ae.Code, ae.Message
+	default:
+		return err.Error()
 	}
-	return err.Error()
+	if message != "" {
+		return code + ": " + message
+	}
+	return code
 }

@@ -52,7 +52,7 @@ func (s *Server) healthPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	if info, err := sess.admin.ServerInfo(ctx); err == nil {
 		data.Info = &serverInfo{Version: info.Version, Region: info.Region, Buckets: info.Buckets}
 	} else {
-		data.InfoError = "Server information: " + explain(err)
+		data.InfoError = "Server information: " + describe(err)
 	}
 	charts, err := s.charts(r, sess)
 	if err != nil {

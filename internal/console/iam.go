@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -60,25 +59,11 @@ func (s *Server) withAdmin(h sessionHandler) http.HandlerFunc {
 	})
 }
 
-// explain is an admin API error as the user should read it: its code
-// and message, AccessDenied above all, which is the identity's own
-// refusal.
-func explain(err error) string {
-	var e *admin.Error
-	if errors.As(err, &e) {
-		if e.Message != "" {
-			return e.Code + ": " + e.Message
-		}
-		return e.Code
-	}
-	return describe(err)
-}
-
 // done ends a change: a notice on success, the API's refusal otherwise,
 // shown by the page back.
 func done(w http.ResponseWriter, r *http.Request, sess *session, back string, err error, doing, notice string) {
 	if err != nil {
-		sess.setError(doing + ": " + explain(err))
+		sess.setError(doing + ": " + describe(err))
 	} else {
 		sess.setNotice(notice)
 	}
@@ -101,7 +86,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, sess *session
 	var data usersData
 	users, err := sess.admin.ListUsers(ctx)
 	if err != nil {
-		p.Error = joinErrors(p.Error, "Listing users: "+explain(err))
+		p.Error = joinErrors(p.Error, "Listing users: "+describe(err))
 	}
 	for _, u := range users {
 		if u.Parent == "" {
@@ -194,7 +179,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	var data groupsData
 	groups, err := sess.admin.ListGroups(ctx)
 	if err != nil {
-		p.Error = joinErrors(p.Error, "Listing groups: "+explain(err))
+		p.Error = joinErrors(p.Error, "Listing groups: "+describe(err))
 	}
 	slices.SortFunc(groups, func(a, b admin.Group) int { return strings.Compare(a.Name, b.Name) })
 	data.Groups = groups
@@ -268,7 +253,7 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, sess *se
 	defer cancel()
 	names, err := sess.admin.ListPolicies(ctx)
 	if err != nil {
-		p.Error = joinErrors(p.Error, "Listing policies: "+explain(err))
+		p.Error = joinErrors(p.Error, "Listing policies: "+describe(err))
 	}
 	data.Policies = names
 	p.Title, p.Data = "Policies", data
@@ -296,7 +281,7 @@ func (s *Server) createPolicy(w http.ResponseWriter, r *http.Request, sess *sess
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	if err := sess.admin.PutPolicy(ctx, name, []byte(doc)); err != nil {
-		s.renderPolicies(w, r, sess, http.StatusBadRequest, page{Error: "Creating policy " + name + ": " + explain(err)}, data)
+		s.renderPolicies(w, r, sess, http.StatusBadRequest, page{Error: "Creating policy " + name + ": " + describe(err)}, data)
 		return
 	}
 	sess.setNotice("Created policy " + name + ".")
@@ -316,7 +301,7 @@ func (s *Server) policyPage(w http.ResponseWriter, r *http.Request, sess *sessio
 	defer cancel()
 	doc, err := sess.admin.Policy(ctx, name)
 	if err != nil {
-		p.Error = joinErrors(p.Error, "Reading policy "+name+": "+explain(err))
+		p.Error = joinErrors(p.Error, "Reading policy "+name+": "+describe(err))
 	}
 	p.Data = policyData{Name: name, Document: indentJSON(string(doc))}
 	s.render(w, http.StatusOK, "iam_policy", sess, p)
@@ -358,7 +343,7 @@ func (s *Server) renderServiceAccounts(w http.ResponseWriter, r *http.Request, s
 	defer cancel()
 	users, err := sess.admin.ListUsers(ctx)
 	if err != nil {
-		p.Error = joinErrors(p.Error, "Listing service accounts: "+explain(err))
+		p.Error = joinErrors(p.Error, "Listing service accounts: "+describe(err))
 	}
 	for _, u := range users {
 		if u.Parent == data.User {
@@ -382,7 +367,7 @@ func (s *Server) createServiceAccount(w http.ResponseWriter, r *http.Request, se
 	defer cancel()
 	creds, err := sess.admin.AddServiceAccount(ctx, user, doc)
 	if err != nil {
-		s.renderServiceAccounts(w, r, sess, page{Error: "Creating a service account for " + user + ": " + explain(err)}, serviceAccountsData{User: user})
+		s.renderServiceAccounts(w, r, sess, page{Error: "Creating a service account for " + user + ": " + describe(err)}, serviceAccountsData{User: user})
 		return
 	}
 	// Rendered, not redirected: the secret is in this answer only, and

@@ -118,7 +118,7 @@ func (v *metricsView) refresh(ctx context.Context, ac *admin.Client, now time.Ti
 	if v.token.Token == "" || now.Add(time.Minute).After(v.token.Expires) {
 		tok, err := ac.MetricsToken(ctx, metricsTokenLife)
 		if err != nil {
-			v.refused = "Metrics: " + explain(err)
+			v.refused = "Metrics: " + describe(err)
 			return v.samples.all(), v.refused
 		}
 		v.token = tok
@@ -126,7 +126,7 @@ func (v *metricsView) refresh(ctx context.Context, ac *admin.Client, now time.Ti
 	var buf bytes.Buffer
 	if err := ac.Scrape(ctx, v.token.Token, limitWriter(&buf, maxScrapeBytes)); err != nil {
 		v.token = admin.MetricsToken{} // ask again next time: the identity may have changed
-		v.refused = "Metrics: " + explain(err)
+		v.refused = "Metrics: " + describe(err)
 		return v.samples.all(), v.refused
 	}
 	smp, err := parseSample(&buf, now)
