@@ -456,7 +456,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		go serve(consoleSrv, consoleLn)
 	}
 	if webLn != nil {
-		fmt.Printf("kura serving websites on %s://%s\n", scheme, webLn.Addr())
+		fmt.Printf("kura serving websites on %s://%s\n", scheme, browsableAddr(webLn.Addr()))
 		go serve(webSrv, webLn)
 	}
 	select {
