@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"github.com/kurastore/kura/internal/object"
@@ -56,23 +57,25 @@ func (s *Server) selectObjectContent(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, closers, err := openRecords(vr, req, query)
+	src, closers, err := openRecords(vr, req, query)
 	if err != nil {
 		closeAll(closers)
 		return nil, err
 	}
-	return &selectResponse{s: s, query: query, req: req, recs: recs, closers: closers}, nil
+	return &selectResponse{s: s, query: query, req: req, src: src, closers: closers}, nil
 }
 
 // openRecords opens the reader of the object's records that req
-// describes. The closers release the object's open streams.
-func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Query) (run.Records, []io.Closer, error) {
+// describes: one reader, or for a large CSV or JSON LINES object, parts
+// that readers scan at once. The closers release the object's open
+// streams.
+func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Query) (*selectSource, []io.Closer, error) {
 	in := req.Input
 	var span *input.Span
 	if req.ScanRange != nil {
 		s, ok := input.ResolveScanRange(req.ScanRange, vr.Size())
 		if !ok {
-			return noRecords{}, nil, nil
+			return &selectSource{recs: noRecords{}}, nil, nil
 		}
 		span = &s
 	}
@@ -88,14 +91,55 @@ func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Que
 		if err != nil {
 			return nil, nil, err
 		}
-		return run.Parquet(rd), []io.Closer{rd}, nil
+		return &selectSource{recs: run.Parquet(rd)}, []io.Closer{rd}, nil
 	}
+	whole := input.Span{Start: 0, End: vr.Size() - 1}
+	if span != nil {
+		whole = *span
+	}
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && vr.Size() > 0 {
+		if spans, ok := input.Split(in, whole, selectPartSize); ok {
+			parts := make([]run.Part, len(spans))
+			for i := range spans {
+				parts[i] = func() (run.Records, io.Closer, error) {
+					rd, closers, err := openText(vr, in, &spans[i])
+					return rd, closers, err
+				}
+			}
+			return &selectSource{parts: parts, total: whole.End - whole.Start + 1, workers: workers}, nil, nil
+		}
+	}
+	rd, closers, err := openText(vr, in, span)
+	if err != nil {
+		return nil, closers, err
+	}
+	return &selectSource{recs: rd}, closers, nil
+}
+
+// selectPartSize is how much of a CSV or JSON LINES object one
+// goroutine scans at a time when a scan is split across cores: large
+// enough that opening the object again costs little, small enough that
+// the parts balance across the cores.
+const selectPartSize = 8 << 20
+
+// selectSource is where a select's records come from: one reader, or
+// the parts of a split scan.
+type selectSource struct {
+	recs    run.Records
+	parts   []run.Part
+	total   int64
+	workers int
+}
+
+// openText opens a reader of the CSV or JSON records of span (nil: the
+// whole object).
+func openText(vr *object.VersionReader, in s3select.InputSerialization, span *input.Span) (input.Reader, closerList, error) {
 	cfg := input.Config{Input: in, Span: span}
 	from := int64(0)
 	if span != nil {
 		from = span.ReadFrom(in)
 	}
-	var closers []io.Closer
+	var closers closerList
 	body, err := vr.Open(from, -1)
 	if err != nil {
 		return nil, nil, err
@@ -118,6 +162,14 @@ func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Que
 	return rd, closers, nil
 }
 
+// closerList closes each of its closers.
+type closerList []io.Closer
+
+func (cl closerList) Close() error {
+	closeAll(cl)
+	return nil
+}
+
 // noRecords is a scan range that holds no byte of the object.
 type noRecords struct{}
 
@@ -138,7 +190,7 @@ type selectResponse struct {
 	s       *Server
 	query   *sql.Query
 	req     *s3select.Request
-	recs    run.Records
+	src     *selectSource
 	closers []io.Closer
 }
 
@@ -164,7 +216,11 @@ func (sr *selectResponse) write(w http.ResponseWriter, rq *request) error {
 		flush()
 		return nil
 	}
-	runner := run.New(sr.query, sr.recs, output.New(sr.req.Output), run.Options{Progress: sr.req.RequestProgress}, send)
+	out, opts := output.New(sr.req.Output), run.Options{Progress: sr.req.RequestProgress}
+	runner := run.New(sr.query, sr.src.recs, out, opts, send)
+	if sr.src.parts != nil {
+		runner = run.NewParts(sr.query, sr.src.parts, sr.src.total, sr.src.workers, out, opts, send)
+	}
 	err := runner.Run(rq.ctx)
 	switch {
 	case err == nil:

@@ -24,6 +24,10 @@ type CSVReader struct {
 	arenaSize int
 	started   bool
 	err       error
+	// afterBOM is the offset just past a byte order mark the object
+	// starts with: a record there starts at 0, since the mark belongs to
+	// the first record and no scan range may cut them apart.
+	afterBOM int64
 }
 
 // csvSyntax is the delimiters and quotes of a CSV object.
@@ -123,6 +127,7 @@ func (rd *CSVReader) start() error {
 		}
 		return err
 	}
+	rd.header.end = rd.win.pos
 	if rd.header.use {
 		rd.header.setNames(&rd.rec)
 	}
@@ -135,6 +140,7 @@ func (rd *CSVReader) skipBOM() {
 	}
 	if bytes.HasPrefix(rd.win.unread(), []byte(bom)) {
 		rd.win.consume(len(bom))
+		rd.afterBOM = rd.win.pos
 	}
 }
 
@@ -157,6 +163,12 @@ func (rd *CSVReader) Next() (sql.Record, error) {
 	if err := rd.parse(); err != nil {
 		rd.err = err
 		return nil, err
+	}
+	for rd.header != nil && rd.rec.start < rd.header.end {
+		if err := rd.parse(); err != nil {
+			rd.err = err
+			return nil, err
+		}
 	}
 	if rd.span != nil && rd.rec.start > rd.span.End {
 		rd.err = io.EOF
@@ -209,6 +221,9 @@ func (rd *CSVReader) parse() error {
 			rd.win.consume(n)
 		default:
 			rd.rec.start = rd.win.pos
+			if rd.rec.start == rd.afterBOM {
+				rd.rec.start = 0
+			}
 			rd.win.consume(n)
 			return nil
 		}
@@ -428,8 +443,12 @@ func (rd *CSVReader) commit(text []byte) {
 // csvHeader is the column names of an object read with FileHeaderInfo
 // USE.
 type csvHeader struct {
-	use   bool
-	seen  bool
+	use  bool
+	seen bool
+	// end is the object's offset just past the header record: a scan
+	// range that starts before it (after comment or empty lines) holds
+	// no record there.
+	end   int64
 	names []string
 	exact map[string]int // name → index, or -2 when several fields have it
 	// folded memoizes case-insensitive lookups, by the name as asked.

@@ -68,4 +68,13 @@
 // the object: a record delimiter's length before Start, so that the
 // reader can tell whether a record begins exactly at Start. Scan ranges
 // apply to uncompressed CSV and JSON LINES objects.
+//
+// # Split scans
+//
+// Because a record belongs to exactly one span, a scan can be cut into
+// consecutive spans that readers scan at once, and their records, taken
+// in span order, are the records of one scan. Split does the cutting,
+// for the inputs where the record delimiter always ends a record:
+// uncompressed JSON LINES, and uncompressed CSV unless it allows quoted
+// record delimiters.
 package input

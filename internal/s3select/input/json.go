@@ -94,6 +94,11 @@ func (rd *JSONReader) next() error {
 			continue
 		}
 		offset := rd.win.pos + int64(start)
+		if rd.lines {
+			// A line begins where the one before it ended, blank
+			// space and all: scan ranges are cut at line ends.
+			offset = rd.win.pos
+		}
 		if rd.span != nil && offset > rd.span.End {
 			return io.EOF
 		}

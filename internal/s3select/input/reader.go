@@ -174,3 +174,46 @@ func recordDelimiter(in s3select.InputSerialization) string {
 	}
 	return "\n"
 }
+
+// MinPartSize is the least a part of a split scan covers: a part much
+// smaller costs more in opening the object and reading the CSV header
+// again than it gains.
+const MinPartSize = 2 * (MaxRecordSize + 64<<10)
+
+// maxParts bounds the parts of a split scan: a huge object gets larger
+// parts, not a longer list.
+const maxParts = 1024
+
+// Split cuts span into consecutive spans of about partSize bytes (at
+// least MinPartSize) that readers can scan at once: the records of each,
+// in order, are the records of span. ok is false when the input cannot
+// be cut so, because a quoted field or a compressed stream hides where
+// records begin (JSON DOCUMENT, compressed input, CSV with
+// AllowQuotedRecordDelimiter), or when span is shorter than two parts.
+func Split(in s3select.InputSerialization, span Span, partSize int64) (parts []Span, ok bool) {
+	switch {
+	case compressed(in),
+		in.CSV == nil && in.JSON == nil,
+		in.CSV != nil && in.CSV.AllowQuotedRecordDelimiter,
+		in.JSON != nil && in.JSON.Type != s3select.JSONLines:
+		return nil, false
+	}
+	length := span.End - span.Start + 1
+	partSize = max(partSize, MinPartSize, (length+maxParts-1)/maxParts)
+	n := length / partSize
+	if n < 2 {
+		return nil, false
+	}
+	// The first length%n parts are one byte longer than the rest.
+	base, extra := length/n, length%n
+	start := span.Start
+	for i := range n {
+		size := base
+		if i < extra {
+			size++
+		}
+		parts = append(parts, Span{Start: start, End: start + size - 1})
+		start += size
+	}
+	return parts, true
+}

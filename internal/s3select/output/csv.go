@@ -9,7 +9,8 @@ import (
 	"github.com/kurastore/kura/wire/s3select"
 )
 
-// Writer appends rows to a buffer.
+// Writer appends rows to a buffer. Writers keep no state between calls,
+// so one serves goroutines that write rows at once.
 type Writer interface {
 	// AppendRow appends a row of a query's SELECT list.
 	AppendRow(dst []byte, row []sql.Column) []byte

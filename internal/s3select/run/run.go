@@ -13,6 +13,7 @@ package run
 import (
 	"context"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/kurastore/kura/internal/s3select/input"
@@ -80,6 +81,13 @@ type Runner struct {
 	clockEvery int
 	sinceClock int
 	lastClock  time.Time
+
+	// A split scan (NewParts) has parts instead of recs, which is nil.
+	parts     []Part
+	total     int64
+	workers   int
+	scanned   []atomic.Int64 // by part, as its reader last told
+	processed []atomic.Int64
 }
 
 const (
@@ -116,6 +124,10 @@ func (r *Runner) Sent() bool { return r.sent }
 // Stats are the counts so far: bytes read from the object, bytes
 // decompressed, and bytes of output sent.
 func (r *Runner) Stats() s3select.Stats {
+	if r.recs == nil {
+		scanned, processed := r.partStats()
+		return s3select.Stats{BytesScanned: scanned, BytesProcessed: processed, BytesReturned: r.returned}
+	}
 	return s3select.Stats{
 		BytesScanned:   r.recs.BytesScanned(),
 		BytesProcessed: r.recs.BytesProcessed(),
@@ -128,6 +140,9 @@ func (r *Runner) Stats() s3select.Stats {
 // records, of the query's evaluation or of send; the caller reports it.
 // The stream then has no End.
 func (r *Runner) Run(ctx context.Context) error {
+	if r.recs == nil {
+		return r.runParts(ctx)
+	}
 	now := r.opts.Now()
 	r.lastSent, r.lastProg, r.lastClock, r.clockEvery = now, now, now, 1
 	ev := r.query.NewEvaluator()
@@ -135,6 +150,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	limit := r.query.Limit()
 	rows := int64(0)
 	emit := func(row []sql.Column) error {
+		if limit >= 0 && rows >= limit {
+			return nil // a record that yields several rows may pass LIMIT
+		}
 		if csv != nil {
 			// A name that matched two header fields is an error only
 			// for a record the query keeps.
@@ -172,7 +190,17 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 	}
 	r.current = nil
+	return r.finish(ev)
+}
+
+// finish sends the result of an aggregate query (ev's), the rows still
+// held, then Progress when asked for, Stats and End. ev is nil when no
+// aggregate row is due.
+func (r *Runner) finish(ev *sql.Evaluator) error {
 	if r.query.Aggregate() {
+		if ev == nil {
+			ev = r.query.NewEvaluator()
+		}
 		row, err := ev.Finish()
 		if err != nil {
 			return err
@@ -204,7 +232,12 @@ func (r *Runner) tick() error {
 	if r.sinceClock++; r.sinceClock < r.clockEvery {
 		return nil
 	}
-	now := r.readClock()
+	return r.due(r.readClock())
+}
+
+// due sends what the clock says is due: a Progress message, or after a
+// long silence the rows held or a Cont.
+func (r *Runner) due(now time.Time) error {
 	if r.opts.Progress && now.Sub(r.lastProg) >= r.opts.ProgressEvery {
 		r.lastProg = now
 		if err := r.flush(); err != nil {

@@ -116,3 +116,54 @@ func (st *aggState) result(fn aggFunc) value {
 }
 
 func isNaN(v value) bool { return v.k == kFloat && math.IsNaN(v.flt()) }
+
+// Merge folds the aggregate state of later, an evaluator of the same
+// query over records that come after this one's, into this one, so that
+// a scan split into parts gives one result. COUNT, SUM, AVG, MIN and MAX
+// combine exactly as one scan would, with two differences of order: a
+// float sum may differ in its last bits, and SUM reports IntegerOverflow
+// when a part's running total or the combined total leaves int64, where
+// one scan reports it when its running total does.
+func (ev *Evaluator) Merge(later *Evaluator) error {
+	for _, a := range ev.q.aggs {
+		if err := ev.aggs[a.slot].merge(a.fn, &later.aggs[a.slot]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *aggState) merge(fn aggFunc, o *aggState) error {
+	switch fn {
+	case aggCount:
+		st.n += o.n
+	case aggSum, aggAvg:
+		st.n += o.n
+		if !st.float && !o.float {
+			s := st.sumI + o.sumI
+			if (s > st.sumI) == (o.sumI > 0) || o.sumI == 0 {
+				st.sumI = s
+				return nil
+			}
+			if fn == aggSum {
+				return evalErr(s3err.ErrIntegerOverflow, "")
+			}
+		}
+		if !st.float {
+			st.float, st.sumF = true, float64(st.sumI)
+		}
+		if o.float {
+			st.sumF += o.sumF
+		} else {
+			st.sumF += float64(o.sumI)
+		}
+	case aggMin, aggMax:
+		if !o.hasAny {
+			return nil
+		}
+		// o's value is one of the values the later records gave, so
+		// folding it in is what one scan would have done.
+		return st.add(fn, o.best)
+	}
+	return nil
+}
