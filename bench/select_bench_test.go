@@ -69,6 +69,7 @@ var selectFormats = []selectFormat{
 		queries: []selectQuery{
 			{"selective WHERE", "SELECT s.id FROM S3Object s WHERE CAST(s.amount AS FLOAT) > 990"},
 			{"COUNT(*), SUM", "SELECT COUNT(*), SUM(CAST(s.amount AS FLOAT)) FROM S3Object s"},
+			{"2-column projection", "SELECT s.id, s.amount FROM S3Object s"},
 		},
 	},
 	{
@@ -78,6 +79,7 @@ var selectFormats = []selectFormat{
 		queries: []selectQuery{
 			{"selective WHERE", "SELECT s.id FROM S3Object s WHERE s.amount > 990"},
 			{"COUNT(*), SUM", "SELECT COUNT(*), SUM(s.amount) FROM S3Object s"},
+			{"2-column projection", "SELECT s.id, s.amount FROM S3Object s"},
 		},
 	},
 	{
@@ -140,7 +142,23 @@ func appendCSVRow(b []byte, i int64) []byte {
 	b = strconv.AppendInt(b, qty, 10)
 	b = append(b, ',')
 	b = strconv.AppendBool(b, flag)
+	c6, c7, c8, c9 := moreValues(i, name, city)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, c6, 10)
+	b = append(b, ',')
+	b = append(b, c7...)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, c8, 10)
+	b = append(b, ',')
+	b = append(b, c9...)
 	return append(b, '\n')
+}
+
+// moreValues are the last four of the CSV and JSON rows' ten columns,
+// the Parquet file's C6 to C9.
+func moreValues(i int64, name, city string) (c6 int64, c7 string, c8 int64, c9 string) {
+	v := i * 7
+	return v, name + "x", v % 1013, city + "y"
 }
 
 func appendJSONRow(b []byte, i int64) []byte {
@@ -157,7 +175,16 @@ func appendJSONRow(b []byte, i int64) []byte {
 	b = strconv.AppendInt(b, qty, 10)
 	b = append(b, `,"flag":`...)
 	b = strconv.AppendBool(b, flag)
-	return append(b, "}\n"...)
+	c6, c7, c8, c9 := moreValues(i, name, city)
+	b = append(b, `,"c6":`...)
+	b = strconv.AppendInt(b, c6, 10)
+	b = append(b, `,"c7":"`...)
+	b = append(b, c7...)
+	b = append(b, `","c8":`...)
+	b = strconv.AppendInt(b, c8, 10)
+	b = append(b, `,"c9":"`...)
+	b = append(b, c9...)
+	return append(b, "\"}\n"...)
 }
 
 // writeRows writes rows of text until size bytes are written.
@@ -175,7 +202,7 @@ func writeRows(w io.Writer, header string, size int64, row func([]byte, int64) [
 }
 
 func writeSelectCSV(w io.Writer, size int64) error {
-	return writeRows(w, "id,amount,name,city,qty,flag\n", size, appendCSVRow)
+	return writeRows(w, "id,amount,name,city,qty,flag,c6,c7,c8,c9\n", size, appendCSVRow)
 }
 
 func writeSelectJSON(w io.Writer, size int64) error {

@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/wire/s3select"
+)
+
+// splitRows is how many rows make the objects below larger than two
+// parts, so that their scans are split across cores.
+const splitRows = 1_000_000
+
+// A CSV or JSON LINES object large enough to split gives what one scan
+// gives: every row once and in order, aggregates over all of it, LIMIT
+// over the whole scan, and Stats of the whole object.
+func TestSelectObjectContentSplitScan(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("a scan is split only with two or more cores")
+	}
+	s := compatServer(t, "bkt")
+	var csv, lines strings.Builder
+	csv.WriteString("id,amount,name\n")
+	for i := range splitRows {
+		fmt.Fprintf(&csv, "%d,%d.5,row%d\n", i, i%1000, i)
+		fmt.Fprintf(&lines, "{\"id\":%d,\"amount\":%d.5,\"name\":\"row%d\"}\n", i, i%1000, i)
+	}
+	putSelectObject(t, s, "big.csv", []byte(csv.String()))
+	putSelectObject(t, s, "big.jsonl", []byte(lines.String()))
+
+	for _, c := range []struct {
+		key  string
+		in   s3select.InputSerialization
+		size int
+	}{
+		{"big.csv", csvHeaderIn, csv.Len()},
+		{"big.jsonl", s3select.InputSerialization{JSON: &s3select.JSONInput{Type: s3select.JSONLines}}, lines.Len()},
+	} {
+		t.Run(c.key, func(t *testing.T) {
+			assertSplit(t, s, c.key, c.in)
+			sum := int64(splitRows) * (splitRows - 1) / 2
+			for _, q := range []struct{ expr, want string }{
+				{"SELECT COUNT(*), SUM(CAST(s.id AS INT)), MAX(CAST(s.id AS INT)) FROM S3Object s",
+					fmt.Sprintf("%d,%d,%d\n", splitRows, sum, splitRows-1)},
+				{"SELECT s.name FROM S3Object s WHERE CAST(s.id AS INT) < 2 OR CAST(s.id AS INT) >= " + strconv.Itoa(splitRows-2),
+					fmt.Sprintf("row0\nrow1\nrow%d\nrow%d\n", splitRows-2, splitRows-1)},
+				{"SELECT s.id FROM S3Object s WHERE CAST(s.amount AS FLOAT) > 998 LIMIT 3", "998\n999\n1998\n"},
+			} {
+				res := doSelect(t, s, fmt.Sprintf(selectTarget, c.key), s3select.Request{Expression: q.expr, Input: c.in, Output: csvOutput})
+				if !res.ended() || res.records != q.want {
+					t.Errorf("%s: records %q, want %q; events %v", q.expr, res.records, q.want, res.events)
+				}
+			}
+			res := doSelect(t, s, fmt.Sprintf(selectTarget, c.key), s3select.Request{
+				Expression: "SELECT s.name FROM S3Object s", Input: c.in, Output: csvOutput, RequestProgress: true,
+			})
+			if want := int64(c.size); res.stats == nil || res.stats.BytesScanned != want || res.stats.BytesProcessed != want {
+				t.Errorf("stats %+v, want %d bytes scanned and processed", res.stats, want)
+			}
+			var want strings.Builder
+			for i := range splitRows {
+				fmt.Fprintf(&want, "row%d\n", i)
+			}
+			if res.records != want.String() {
+				t.Errorf("the projection of every row differs from the rows in order (%d bytes, want %d)", len(res.records), want.Len())
+			}
+			if res.stats != nil && res.stats.BytesReturned != int64(want.Len()) {
+				t.Errorf("BytesReturned %d, want %d", res.stats.BytesReturned, want.Len())
+			}
+		})
+	}
+}
+
+// assertSplit checks that the handler splits a scan of the object.
+func assertSplit(t *testing.T, s *fzServer, key string, in s3select.InputSerialization) {
+	t.Helper()
+	vr, err := s.layer.OpenVersionReader(context.Background(), "bkt", key, object.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, closers, err := openRecords(vr, &s3select.Request{Input: in}, nil)
+	closeAll(closers)
+	if err != nil || len(src.parts) < 2 {
+		t.Fatalf("openRecords: %d parts, %v; want the scan split", len(src.parts), err)
+	}
+}
