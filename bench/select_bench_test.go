@@ -44,7 +44,23 @@ var (
 	selMinIO = flag.String("select.minio", os.Getenv("KURA_BENCH_MINIO"), "MinIO binary TestSelectVsMinIO compares with (default $KURA_BENCH_MINIO; skipped without one)")
 	selMiB   = flag.Int("select.mib", 8, "size of TestSelectVsMinIO's big objects in MiB, each format")
 	selRuns  = flag.Int("select.runs", 1, "how often TestSelectVsMinIO runs each query on each server (the fastest run counts)")
+	selOnly  = flag.String("select.formats", "", "comma-separated formats TestSelectVsMinIO runs (CSV, JSON, Parquet; default all)")
 )
+
+// selectedFormat reports whether -select.formats names the format (by
+// the first word of its name).
+func selectedFormat(name string) bool {
+	if *selOnly == "" {
+		return true
+	}
+	first, _, _ := strings.Cut(name, " ")
+	for f := range strings.SplitSeq(*selOnly, ",") {
+		if strings.EqualFold(strings.TrimSpace(f), strings.TrimSuffix(first, ",")) {
+			return true
+		}
+	}
+	return false
+}
 
 // smallObjectBytes is the size of the objects the memory of the big ones
 // is compared with.
@@ -415,6 +431,9 @@ func TestSelectVsMinIO(t *testing.T) {
 	var figures []figure
 	var memory []string
 	for _, f := range selectFormats {
+		if !selectedFormat(f.name) {
+			continue
+		}
 		sizes := map[string]int64{}
 		for _, obj := range []struct {
 			key  string

@@ -57,7 +57,7 @@ func (s *Server) selectObjectContent(rq *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, closers, err := openRecords(vr, req, query)
+	src, closers, err := openRecords(vr, req, query, s.selectPartSize)
 	if err != nil {
 		closeAll(closers)
 		return nil, err
@@ -69,7 +69,7 @@ func (s *Server) selectObjectContent(rq *request) (response, error) {
 // describes: one reader, or for a large CSV or JSON LINES object, parts
 // that readers scan at once. The closers release the object's open
 // streams.
-func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Query) (*selectSource, []io.Closer, error) {
+func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Query, partSize int64) (*selectSource, []io.Closer, error) {
 	in := req.Input
 	var span *input.Span
 	if req.ScanRange != nil {
@@ -98,7 +98,7 @@ func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Que
 		whole = *span
 	}
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && vr.Size() > 0 {
-		if spans, ok := input.Split(in, whole, selectPartSize); ok {
+		if spans, ok := input.Split(in, whole, partSize); ok {
 			parts := make([]run.Part, len(spans))
 			for i := range spans {
 				parts[i] = func() (run.Records, io.Closer, error) {

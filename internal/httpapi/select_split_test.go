@@ -9,12 +9,14 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/internal/s3select/input"
 	"github.com/kurastore/kura/wire/s3select"
 )
 
 // splitRows is how many rows make the objects below larger than two
-// parts, so that their scans are split across cores.
-const splitRows = 1_000_000
+// parts of the smallest size, so that their scans are split across
+// cores.
+const splitRows = 300_000
 
 // A CSV or JSON LINES object large enough to split gives what one scan
 // gives: every row once and in order, aggregates over all of it, LIMIT
@@ -24,6 +26,7 @@ func TestSelectObjectContentSplitScan(t *testing.T) {
 		t.Skip("a scan is split only with two or more cores")
 	}
 	s := compatServer(t, "bkt")
+	s.api.selectPartSize = input.MinPartSize
 	var csv, lines strings.Builder
 	csv.WriteString("id,amount,name\n")
 	for i := range splitRows {
@@ -83,7 +86,7 @@ func assertSplit(t *testing.T, s *fzServer, key string, in s3select.InputSeriali
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, closers, err := openRecords(vr, &s3select.Request{Input: in}, nil)
+	src, closers, err := openRecords(vr, &s3select.Request{Input: in}, nil, s.api.selectPartSize)
 	closeAll(closers)
 	if err != nil || len(src.parts) < 2 {
 		t.Fatalf("openRecords: %d parts, %v; want the scan split", len(src.parts), err)

@@ -162,6 +162,8 @@ type Server struct {
 	// Config.MetricsPublic (metrics.go).
 	metrics       http.Handler
 	metricsPublic bool
+	// selectPartSize is the part size of split S3 Select scans.
+	selectPartSize int64
 }
 
 // New returns a Server.
@@ -173,12 +175,13 @@ func New(cfg Config) *Server {
 	var base [4]byte
 	_, _ = rand.Read(base[:])
 	s := &Server{
-		objects: cfg.Objects,
-		region:  cfg.Region,
-		domain:  strings.ToLower(strings.TrimPrefix(cfg.Domain, ".")),
-		log:     log,
-		ready:   cfg.Ready,
-		ridBase: strings.ToUpper(hex.EncodeToString(base[:])),
+		selectPartSize: selectPartSize,
+		objects:        cfg.Objects,
+		region:         cfg.Region,
+		domain:         strings.ToLower(strings.TrimPrefix(cfg.Domain, ".")),
+		log:            log,
+		ready:          cfg.Ready,
+		ridBase:        strings.ToUpper(hex.EncodeToString(base[:])),
 		verifier: &sigv4.Verifier{
 			Region: cfg.Region,
 			// Buckets may be in any region (region.go).
