@@ -319,7 +319,7 @@ type uploadPlan struct {
 	header, cond, partHeader, completeHeader http.Header
 	query                                    url.Values
 	// alg is "" when no checksum is sent.
-	alg      checksum.Algorithm
+	alg checksum.Algorithm
 	// progress adds up body bytes as they are sent and reports them to
 	// the caller's Progress; nil for none.
 	progress *progressReporter
