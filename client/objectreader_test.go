@@ -388,3 +388,46 @@ func checkProgress(t *testing.T, calls []int64, size int64) {
 		}
 	}
 }
+
+// TestUploadPartProgress: UploadPart reports the part's bytes as they are
+// sent, ending at its size.
+func TestUploadPartProgress(t *testing.T) {
+	s := newObjectServer(t)
+	ctx := context.Background()
+	u, err := s.Client.CreateMultipartUpload(ctx, testBucket, "part-progress", client.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randomData(6<<20, 29)
+	var calls []int64
+	if _, err := s.Client.UploadPart(ctx, u, 1, bytes.NewReader(data), int64(len(data)), client.UploadPartOptions{
+		Progress: func(n int64) { calls = append(calls, n) },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, calls, int64(len(data)))
+	if err := s.Client.AbortMultipartUpload(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestObjectEmpty: an empty object ends at once for Read, ReadAt and
+// Seek, with one progress call of 0.
+func TestObjectEmpty(t *testing.T) {
+	s := newObjectServer(t)
+	putBytes(t, s.Client, "empty", nil, client.PutObjectOptions{})
+	var calls []int64
+	obj := openObject(t, s.Client, "empty", client.GetObjectOptions{Progress: func(n int64) { calls = append(calls, n) }})
+	if n, err := obj.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("Read = %d, %v", n, err)
+	}
+	if n, err := obj.ReadAt(make([]byte, 1), 0); n != 0 || err != io.EOF {
+		t.Fatalf("ReadAt = %d, %v", n, err)
+	}
+	if end, err := obj.Seek(0, io.SeekEnd); end != 0 || err != nil {
+		t.Fatalf("Seek end = %d, %v", end, err)
+	}
+	if len(calls) != 1 || calls[0] != 0 {
+		t.Fatalf("progress calls %v", calls)
+	}
+}

@@ -27,6 +27,8 @@ type progressReporter struct {
 	reported int64
 	called   bool
 	at       time.Time
+	// now is the clock; nil means time.Now.
+	now func() time.Time
 }
 
 func (p *progressReporter) add(n int64) {
@@ -36,7 +38,7 @@ func (p *progressReporter) add(n int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total += n
-	if n < 0 || p.total-p.reported >= progressStep || time.Since(p.at) >= progressInterval {
+	if n < 0 || p.total-p.reported >= progressStep || p.clock().Sub(p.at) >= progressInterval {
 		p.emit()
 	}
 }
@@ -55,6 +57,13 @@ func (p *progressReporter) finish() {
 }
 
 func (p *progressReporter) emit() {
-	p.reported, p.called, p.at = p.total, true, time.Now()
+	p.reported, p.called, p.at = p.total, true, p.clock()
 	p.report(p.total)
+}
+
+func (p *progressReporter) clock() time.Time {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now()
 }
