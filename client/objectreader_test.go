@@ -431,3 +431,25 @@ func TestObjectEmpty(t *testing.T) {
 		t.Fatalf("progress calls %v", calls)
 	}
 }
+
+// TestObjectPartSeeks: a part read seeks and reads at offsets within the
+// part, and resumes within it.
+func TestObjectPartSeeks(t *testing.T) {
+	s := newObjectServer(t)
+	data := randomData(12<<20, 31)
+	putBytes(t, s.Client, "parts", data, client.PutObjectOptions{PartSize: 5 << 20})
+	c, _ := cuttingClient(t, s, 1, 1<<20)
+	obj := openObject(t, c, "parts", client.GetObjectOptions{PartNumber: 2})
+	part := data[5<<20 : 10<<20]
+	if obj.Size() != int64(len(part)) {
+		t.Fatalf("Size %d", obj.Size())
+	}
+	got, err := io.ReadAll(obj)
+	if err != nil || !bytes.Equal(got, part) {
+		t.Fatalf("read %d bytes: %v", len(got), err)
+	}
+	p := make([]byte, 100)
+	if n, err := obj.ReadAt(p, int64(len(part))-50); n != 50 || err != io.EOF || !bytes.Equal(p[:n], part[len(part)-50:]) {
+		t.Fatalf("ReadAt = %d, %v", n, err)
+	}
+}
