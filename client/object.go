@@ -149,10 +149,11 @@ const metaPrefix = "x-amz-meta-"
 func userMetadata(h http.Header) map[string]string {
 	var meta map[string]string
 	for name, values := range h {
-		lower := strings.ToLower(name)
-		if !strings.HasPrefix(lower, metaPrefix) || len(lower) == len(metaPrefix) {
+		// Most headers are not metadata: test before lower-casing.
+		if len(name) <= len(metaPrefix) || !strings.EqualFold(name[:len(metaPrefix)], metaPrefix) {
 			continue
 		}
+		lower := strings.ToLower(name)
 		if meta == nil {
 			meta = make(map[string]string)
 		}
