@@ -133,13 +133,15 @@ func TestObjectSeekAndReadAt(t *testing.T) {
 	// past it (limit+1).
 	var wg sync.WaitGroup
 	for i := range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			off := int64(i * 37000)
 			p := make([]byte, 20000)
 			if n, err := obj.ReadAt(p, off); err != nil || !bytes.Equal(p[:n], data[off:off+20000]) {
 				t.Errorf("ReadAt %d: %d, %v", off, n, err)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	p := make([]byte, 2)
