@@ -143,6 +143,17 @@ func TestObjectSeekAndReadAt(t *testing.T) {
 			}
 		}()
 	}
+	// Read goes on beside them.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := obj.Seek(0, io.SeekStart); err != nil {
+			t.Error(err)
+		}
+		if got, err := io.ReadAll(obj); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("Read beside ReadAt: %d bytes, %v", len(got), err)
+		}
+	}()
 	wg.Wait()
 	p := make([]byte, 2)
 	if n, err := obj.ReadAt(p[:1], int64(len(data))-1); n != 1 || err != nil || p[0] != data[len(data)-1] {
