@@ -10,6 +10,7 @@
 // Files are grouped by operation: client.go (construction, request
 // execution, retries), errors.go, credentials.go, bucket*.go, object*.go,
 // put.go (streaming multipart uploads), multipart.go (the multipart calls
-// one by one, for uploads a program resumes), sse.go (server-side encryption),
-// presign.go.
+// one by one, for uploads a program resumes), progress.go (throttled
+// progress reports), sse.go (server-side encryption), presign.go,
+// postpolicy.go and postform.go (browser form uploads).
 package client

@@ -79,6 +79,10 @@ type UploadPartOptions struct {
 	// handed to the connection; a retry first takes back what the
 	// failed attempt had sent (a negative n). Calls never overlap.
 	Sent func(n int64)
+	// Progress, when set, is called as the body is sent with the bytes
+	// sent so far, throttled as PutObjectOptions.Progress is, and once
+	// more with the part's size when it is stored.
+	Progress func(sent int64)
 }
 
 // UploadPart stores part number (1 to 10,000) of an upload: size bytes
@@ -106,7 +110,10 @@ func (c *Client) UploadPart(ctx context.Context, u MultipartUpload, number int, 
 	if err != nil {
 		return Part{}, err
 	}
-	plan := &uploadPlan{bucket: u.Bucket, key: u.Key, alg: u.Checksum, partHeader: http.Header{}, sent: opts.Sent}
+	plan := &uploadPlan{
+		bucket: u.Bucket, key: u.Key, alg: u.Checksum, partHeader: http.Header{}, sent: opts.Sent,
+		progress: &progressReporter{report: opts.Progress},
+	}
 	setCustomerKeyHeaders(plan.partHeader, opts.ServerSideEncryption)
 	var ra io.ReaderAt = readerAtOf{body}
 	if r, ok := body.(io.ReaderAt); ok {
@@ -117,6 +124,7 @@ func (c *Client) UploadPart(ctx context.Context, u MultipartUpload, number int, 
 	if err != nil {
 		return Part{}, err
 	}
+	plan.progress.finish()
 	p := Part{Number: cp.number, ETag: cp.etag, Size: cp.size}
 	if cp.sum != nil {
 		p.Checksum = checksum.Encode(cp.sum)

@@ -149,10 +149,11 @@ const metaPrefix = "x-amz-meta-"
 func userMetadata(h http.Header) map[string]string {
 	var meta map[string]string
 	for name, values := range h {
-		lower := strings.ToLower(name)
-		if !strings.HasPrefix(lower, metaPrefix) || len(lower) == len(metaPrefix) {
+		// Most headers are not metadata: test before lower-casing.
+		if len(name) <= len(metaPrefix) || !strings.EqualFold(name[:len(metaPrefix)], metaPrefix) {
 			continue
 		}
+		lower := strings.ToLower(name)
 		if meta == nil {
 			meta = make(map[string]string)
 		}
@@ -221,6 +222,15 @@ type GetObjectOptions struct {
 	// (spec: ssec); only SSEC keys are accepted. Objects encrypted with
 	// SSE-S3 or SSE-KMS are read without it.
 	ServerSideEncryption ServerSideEncryption
+	// Progress, when set, is called as data is read through Read (and
+	// downloaded by FGetObject), with the number of bytes read so far:
+	// at most once per 64 KiB, or 100 ms after the previous call when
+	// less has moved, and once more at the end of the data. ReadAt does
+	// not count.
+	Progress func(read int64)
+	// MaxResumes is how often a read whose connection breaks is resumed
+	// from where it stopped (default 10; negative: never).
+	MaxResumes int
 	// TempFile is where FGetObject downloads before renaming the file
 	// into place (spec: tmp_file_path). "" picks a name next to the
 	// target. Other calls ignore it.
@@ -316,24 +326,12 @@ func (c *Client) StatObject(ctx context.Context, bucket, key string, opts StatOb
 	return objectInfoFromHeader(key, resp.Header, resp.ContentLength), nil
 }
 
-// Object is the body of an object being read, and its description. It
-// streams from the connection: close it when done.
-type Object struct {
-	// Info describes the object; Size is the whole object's size even
-	// when a range is read.
-	Info ObjectInfo
-	body io.ReadCloser
-}
-
-// Read reads the object's data.
-func (o *Object) Read(p []byte) (int, error) { return o.body.Read(p) }
-
-// Close releases the connection.
-func (o *Object) Close() error { return o.body.Close() }
-
 // GetObject reads an object, or a range or part of it (spec: get_object).
-// The data is not buffered: it is read from the network as the caller
-// reads.
+// It sends the GET at once, so a missing object or a failed condition is
+// its error, and Info describes the object. The data is not buffered:
+// it is read from the network as the caller reads, a broken connection
+// is resumed where it stopped, and the Object can seek and be read at
+// offsets (see Object).
 func (c *Client) GetObject(ctx context.Context, bucket, key string, opts GetObjectOptions) (*Object, error) {
 	rng, err := opts.rangeHeader()
 	if err != nil {
@@ -351,15 +349,8 @@ func (c *Client) GetObject(ctx context.Context, bucket, key string, opts GetObje
 	if err != nil {
 		return nil, err
 	}
-	info := objectInfoFromHeader(key, resp.Header, resp.ContentLength)
-	body := resp.Body
-	// Only a read of the whole object can be checked against the
-	// object's checksum.
 	whole := r.header.Get("Range") == "" && opts.PartNumber == 0
-	if v, ok := wholeChecksum(resp, info); ok && whole {
-		body = verifiedBody(body, v)
-	}
-	return &Object{Info: info, body: body}, nil
+	return c.newObject(ctx, bucket, key, opts, resp, whole), nil
 }
 
 // sumToVerify is a stored checksum a reader can recompute.
@@ -384,14 +375,6 @@ func wholeChecksum(resp *http.Response, info ObjectInfo) (sumToVerify, bool) {
 		}
 	}
 	return sumToVerify{}, false
-}
-
-func verifiedBody(body io.ReadCloser, s sumToVerify) io.ReadCloser {
-	mismatch := fmt.Errorf("%w: the %s of the data read differs from the stored one", ErrChecksumMismatch, s.alg)
-	return struct {
-		io.Reader
-		io.Closer
-	}{checksum.NewVerifyingReader(body, s.alg.New(), s.want, mismatch), body}
 }
 
 // FGetObject downloads an object into filePath (spec: fget_object). The

@@ -86,15 +86,17 @@ type PutObjectOptions struct {
 	// NumThreads is how many parts are uploaded at once (default 4).
 	// Reading from a stream holds at most NumThreads+1 parts in memory.
 	NumThreads int
-	// Progress, when set, is called after each part (or the single PUT)
-	// is stored, with the number of bytes stored so far. Calls never
-	// overlap.
+	// Progress, when set, is called as the data is sent, with the
+	// number of bytes sent so far (of every part sent in parallel): at
+	// most once per 64 KiB, or 100 ms after the previous call when less
+	// has moved. A retried request first takes back what the failed
+	// attempt had sent, so the number can go down. Once the object is
+	// stored, a last call gives the whole size. Calls never overlap.
 	Progress func(uploaded int64)
-	// Sent, when set, is told of the bytes of the request bodies as
-	// they are handed to the connection, for a progress display finer
-	// than Progress; a retry first takes back what the failed attempt
-	// had sent (a negative n). Calls may overlap when parts are sent in
-	// parallel.
+	// Sent, when set, is told of every chunk of the request bodies as
+	// it is handed to the connection, unthrottled; a retry first takes
+	// back what the failed attempt had sent (a negative n). Calls may
+	// overlap when parts are sent in parallel.
 	Sent func(n int64)
 	// Checksum is the checksum algorithm sent with the data; ""
 	// means DefaultChecksum. CRC32, CRC32C and CRC64NVME give multipart
@@ -317,7 +319,9 @@ type uploadPlan struct {
 	header, cond, partHeader, completeHeader http.Header
 	query                                    url.Values
 	// alg is "" when no checksum is sent.
-	alg      checksum.Algorithm
+	alg checksum.Algorithm
+	// progress adds up body bytes as they are sent and reports them to
+	// the caller's Progress; nil for none.
 	progress *progressReporter
 	// sent is told of body bytes as they are sent; nil for none.
 	sent func(int64)
@@ -385,6 +389,24 @@ func (c *Client) newUploadPlan(bucket, key string, size int64, o PutObjectOption
 	setIf(p.cond, "If-Match", o.IfMatch)
 	setIf(p.cond, "If-None-Match", o.IfNoneMatch)
 	return p, nil
+}
+
+// onSent is what is told of body bytes as they are sent: the caller's
+// Sent and the progress reporter; nil when neither listens.
+func (p *uploadPlan) onSent() func(int64) {
+	listens := p.progress != nil && p.progress.report != nil
+	switch {
+	case !listens && p.sent == nil:
+		return nil
+	case !listens:
+		return p.sent
+	case p.sent == nil:
+		return p.progress.add
+	}
+	return func(n int64) {
+		p.sent(n)
+		p.progress.add(n)
+	}
 }
 
 // partLayout says how long each part of an upload is: size bytes, or
@@ -483,24 +505,6 @@ func multipartChecksumType(alg checksum.Algorithm) string {
 		return "FULL_OBJECT"
 	}
 	return "COMPOSITE"
-}
-
-// progressReporter adds up stored bytes and reports them one call at a
-// time.
-type progressReporter struct {
-	mu     sync.Mutex
-	total  int64
-	report func(int64)
-}
-
-func (p *progressReporter) add(n int64) {
-	if p.report == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.total += n
-	p.report(p.total)
 }
 
 // uploadPart is one part of an upload, ready to send.
@@ -697,7 +701,7 @@ func (c *Client) putSingle(ctx context.Context, plan *uploadPlan, p *uploadPart)
 	for k, v := range plan.cond {
 		header[k] = v
 	}
-	r, sum, err := partRequest(plan.alg, p, header, plan.sent)
+	r, sum, err := partRequest(plan.alg, p, header, plan.onSent())
 	if err != nil {
 		return UploadInfo{}, err
 	}
@@ -717,7 +721,7 @@ func (c *Client) putSingle(ctx context.Context, plan *uploadPlan, p *uploadPart)
 	if err := checkStoredSum(plan.alg, sum, info.Checksums[plan.alg]); err != nil {
 		return info, err
 	}
-	plan.progress.add(p.size)
+	plan.progress.finish()
 	return info, nil
 }
 
@@ -743,6 +747,7 @@ func (c *Client) putMultipart(ctx context.Context, plan *uploadPlan, src partSou
 	if err != nil {
 		return UploadInfo{}, c.abortAfter(ctx, plan.bucket, plan.key, uploadID, err)
 	}
+	plan.progress.finish()
 	return info, nil
 }
 
@@ -833,7 +838,6 @@ func (c *Client) uploadParts(ctx context.Context, plan *uploadPlan, uploadID str
 			mu.Lock()
 			done = append(done, cp)
 			mu.Unlock()
-			plan.progress.add(p.size)
 		}(p)
 		if p.last {
 			break
@@ -859,7 +863,7 @@ func (c *Client) uploadParts(ctx context.Context, plan *uploadPlan, uploadID str
 
 // sendPart uploads one part and checks the checksum the server reports.
 func (c *Client) sendPart(ctx context.Context, plan *uploadPlan, uploadID string, p *uploadPart) (completedPart, error) {
-	r, sum, err := partRequest(plan.alg, p, plan.partHeader.Clone(), plan.sent)
+	r, sum, err := partRequest(plan.alg, p, plan.partHeader.Clone(), plan.onSent())
 	if err != nil {
 		return completedPart{}, err
 	}

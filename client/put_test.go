@@ -250,20 +250,79 @@ func TestPutObjectAttributes(t *testing.T) {
 	}
 }
 
+// TestPutObjectProgress: an upload reports its progress as the bytes are
+// sent, many times, in increasing values ending at the size, whether it
+// is one PUT or parts sent in parallel, from a stream, a ReaderAt or a
+// file.
 func TestPutObjectProgress(t *testing.T) {
 	s := newObjectServer(t)
-	data := randomData(23*mib, 10)
-	var calls []int64
-	putBytes(t, s.Client, "progress", data, client.PutObjectOptions{
-		PartSize: 5 * mib, Progress: func(n int64) { calls = append(calls, n) },
-	})
-	if len(calls) != 5 || calls[len(calls)-1] != int64(len(data)) {
-		t.Fatalf("progress calls %v", calls)
+	data := randomData(20*mib, 10)
+	file := filepath.Join(t.TempDir(), "upload.bin")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	for i := 1; i < len(calls); i++ {
-		if calls[i] <= calls[i-1] {
-			t.Fatalf("progress went backwards: %v", calls)
+	for _, tt := range []struct {
+		name string
+		put  func(opts client.PutObjectOptions) error
+	}{
+		{"single PUT", func(opts client.PutObjectOptions) error {
+			opts.PartSize = 32 * mib
+			_, err := s.Client.PutObject(context.Background(), testBucket, "progress", bytes.NewReader(data), int64(len(data)), opts)
+			return err
+		}},
+		{"stream", func(opts client.PutObjectOptions) error {
+			_, err := s.Client.PutObject(context.Background(), testBucket, "progress", onlyReader{bytes.NewReader(data)}, -1, opts)
+			return err
+		}},
+		{"file", func(opts client.PutObjectOptions) error {
+			_, err := s.Client.FPutObject(context.Background(), testBucket, "progress", file, opts)
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls []int64
+			if err := tt.put(client.PutObjectOptions{PartSize: 5 * mib, Progress: func(n int64) { calls = append(calls, n) }}); err != nil {
+				t.Fatal(err)
+			}
+			checkProgress(t, calls, int64(len(data)))
+		})
+	}
+}
+
+// TestPutObjectProgressTakesBackRetries: the bytes of a part whose
+// request failed midway are taken back, and the last call still gives
+// the size.
+func TestPutObjectProgressTakesBackRetries(t *testing.T) {
+	s := newObjectServer(t)
+	data := randomData(12*mib, 11)
+	c, log := loggedClient(t, s)
+	var once sync.Once
+	log.fail = func(r *http.Request) error {
+		var err error
+		if isPart("2")(r) {
+			once.Do(func() {
+				// Send a megabyte of the part, then lose the connection.
+				io.CopyN(io.Discard, r.Body, mib)
+				err = &net.OpError{Op: "write", Net: "tcp", Err: errors.New("connection reset by test")}
+			})
 		}
+		return err
+	}
+	var calls []int64
+	_, err := c.PutObject(context.Background(), testBucket, "retried", bytes.NewReader(data), int64(len(data)), client.PutObjectOptions{
+		PartSize: 5 * mib, NumThreads: 1, Progress: func(n int64) { calls = append(calls, n) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := 0
+	for i := 1; i < len(calls); i++ {
+		if calls[i] < calls[i-1] {
+			down++
+		}
+	}
+	if down != 1 || calls[len(calls)-1] != int64(len(data)) {
+		t.Fatalf("%d decreases, last call %d", down, calls[len(calls)-1])
 	}
 }
 
