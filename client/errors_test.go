@@ -110,13 +110,18 @@ func TestErrorSentinelsKura(t *testing.T) {
 		{"HEAD of a missing version", stat("versioned", "gone", client.StatObjectOptions{VersionID: gone.VersionID}), client.ErrNoSuchVersion, true},
 		{"HEAD whose If-Match fails", stat(testBucket, "there", client.StatObjectOptions{IfMatch: `"0123"`}), client.ErrPreconditionFailed, false},
 		{"HEAD whose If-None-Match holds", stat(testBucket, "there", client.StatObjectOptions{IfNoneMatch: info.ETag}), client.ErrNotModified, false},
-		{"HEAD refused", func() error { _, err := anonymous.StatObject(ctx, testBucket, "there", client.StatObjectOptions{}); return err }, client.ErrAccessDenied, false},
+		{"HEAD refused", func() error {
+			_, err := anonymous.StatObject(ctx, testBucket, "there", client.StatObjectOptions{})
+			return err
+		}, client.ErrAccessDenied, false},
 		{"GET of a missing key", func() error { return drainObject(c.GetObject(ctx, testBucket, "missing", client.GetObjectOptions{})) }, client.ErrNoSuchKey, true},
 		{"GET in a missing bucket", func() error { return drainObject(c.GetObject(ctx, "no-such-bucket", "k", client.GetObjectOptions{})) }, client.ErrNoSuchBucket, true},
 		{"GET of an unsatisfiable range", func() error {
 			return drainObject(c.GetObject(ctx, testBucket, "there", client.GetObjectOptions{Offset: 100}))
 		}, client.ErrInvalidRange, false},
-		{"GET refused", func() error { return drainObject(anonymous.GetObject(ctx, testBucket, "there", client.GetObjectOptions{})) }, client.ErrAccessDenied, false},
+		{"GET refused", func() error {
+			return drainObject(anonymous.GetObject(ctx, testBucket, "there", client.GetObjectOptions{}))
+		}, client.ErrAccessDenied, false},
 		{"a bucket not empty", func() error { return c.RemoveBucket(ctx, testBucket) }, client.ErrBucketNotEmpty, false},
 		{"abort of a missing upload", func() error {
 			return c.AbortMultipartUpload(ctx, client.MultipartUpload{Bucket: testBucket, Key: "k", UploadID: "no-such-upload"})
@@ -149,4 +154,3 @@ func drainObject(obj io.ReadCloser, err error) error {
 	_, err = io.Copy(io.Discard, obj)
 	return err
 }
-
