@@ -334,7 +334,7 @@ func ExampleClient_ListenBucketNotification() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	events := []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
-	for ev, err := range c.ListenBucketNotification(ctx, "my-bucket", "my-prefix/", "", events) {
+	for ev, err := range c.ListenBucketNotification(ctx, "my-bucket", client.ListenOptions{Prefix: "my-prefix/", Events: events}) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			break
 		}
