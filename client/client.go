@@ -43,8 +43,10 @@ type Options struct {
 	// VirtualHost addresses buckets as <bucket>.<endpoint> instead of
 	// <endpoint>/<bucket>.
 	VirtualHost bool
-	// MaxRetries is how often a failed request is retried. Default 3;
-	// negative means never.
+	// MaxRetries is how often a failed request is sent again: throttling
+	// and unavailability always, server errors and network failures when
+	// the request is idempotent. 0 means the default, 3; NoRetries (or
+	// any negative number) sends every request once.
 	MaxRetries int
 	// UserAgent is added to every request.
 	UserAgent string
@@ -64,6 +66,12 @@ type Client struct {
 }
 
 const defaultRegion = "us-east-1"
+
+// NoRetries, as Options.MaxRetries, sends every request once.
+const NoRetries = -1
+
+// defaultMaxRetries is Options.MaxRetries when it is 0.
+const defaultMaxRetries = 3
 
 // New returns a client for endpoint, given as "host:port" (as MinIO's
 // clients take it) or as a URL with a scheme.
@@ -102,7 +110,7 @@ func New(endpoint string, opts *Options) (*Client, error) {
 		c.creds = Static{AccessKey: opts.AccessKey, SecretKey: opts.SecretKey, SessionToken: opts.SessionToken}
 	}
 	if c.maxRetries == 0 {
-		c.maxRetries = 3
+		c.maxRetries = defaultMaxRetries
 	}
 	rt := opts.Transport
 	if rt == nil {
