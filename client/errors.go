@@ -133,6 +133,10 @@ func readError(resp *http.Response, bucket, key string) error {
 	if e.RequestID == "" {
 		e.RequestID = resp.Header.Get("x-amz-request-id")
 	}
+	if e.Region == "" {
+		// A HEAD refused for its region names the right one only here.
+		e.Region = resp.Header.Get("x-amz-bucket-region")
+	}
 	if e.Code == "" {
 		e.Code = codeForStatus(resp.StatusCode, bucket, key)
 		if e.Code == "NoSuchKey" && resp.Request != nil && resp.Request.URL.Query().Has("versionId") {

@@ -22,7 +22,9 @@ func (c *Client) GetBucketLocation(ctx context.Context, bucket string) (string, 
 	if _, err := c.doXML(ctx, configRequest(http.MethodGet, bucket, "", "location", ""), &doc); err != nil {
 		return "", err
 	}
-	return locationRegion(doc.Location), nil
+	region := locationRegion(doc.Location)
+	c.learnRegion(bucket, region)
+	return region, nil
 }
 
 // locationRegion is the region a LocationConstraint names.
