@@ -237,10 +237,8 @@ func removePrefix(t *testing.T, c *client.Client, bucket, key string) {
 			}
 		}
 	}
-	for de, err := range c.RemoveObjects(ctx, bucket, keys, client.RemoveObjectsOptions{}) {
-		if err != nil {
-			t.Fatalf("removing %s: %v %v", key, de, err)
-		}
+	if err := c.RemoveObjects(ctx, bucket, keys, client.RemoveObjectsOptions{}); err != nil {
+		t.Fatalf("removing %s: %v", key, err)
 	}
 }
 

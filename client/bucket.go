@@ -38,9 +38,19 @@ func (c *Client) MakeBucket(ctx context.Context, bucket string, opts MakeBucketO
 			return err
 		}
 		r.body, r.length, r.payloadHash = body, int64(body.Len()), hash
+		// S3 takes a CreateBucket signed for the region it creates the
+		// bucket in.
+		if c.autoRegion {
+			r.region = locationRegion(loc)
+		}
 	}
-	_, err := c.doXML(ctx, r, nil)
-	return err
+	if _, err := c.doXML(ctx, r, nil); err != nil {
+		return err
+	}
+	if loc := opts.Location; loc != "" {
+		c.learnRegion(bucket, locationRegion(loc))
+	}
+	return nil
 }
 
 // BucketInfo describes a bucket.
@@ -78,8 +88,11 @@ func (c *Client) RemoveBucket(ctx context.Context, bucket string) error {
 	if err := checkBucket(bucket); err != nil {
 		return err
 	}
-	_, err := c.doXML(ctx, &request{method: http.MethodDelete, bucket: bucket}, nil)
-	return err
+	if _, err := c.doXML(ctx, &request{method: http.MethodDelete, bucket: bucket}, nil); err != nil {
+		return err
+	}
+	c.forgetRegion(bucket)
+	return nil
 }
 
 // subresource is a query selecting a bucket or object sub-resource.

@@ -331,11 +331,13 @@ func TestBucketConfigRefusesBadInput(t *testing.T) {
 		}, s3err.ErrInvalidArgument},
 		{"too many tags", func() error { return c.SetBucketTags(ctx, "bucket", tooManyTags) }, s3err.ErrInvalidTag},
 		{"bad tag key", func() error { return c.SetBucketTags(ctx, "bucket", map[string]string{"a*b": "v"}) }, s3err.ErrInvalidTag},
-		{"listen to no events", func() error { return firstError(c.ListenBucketNotification(ctx, "bucket", "", "", []string{})) }, nil},
-		{"listen to an unknown event", func() error {
-			return firstError(c.ListenBucketNotification(ctx, "bucket", "", "", []string{"s3:ObjectCreated:*", "s3:Sneezed"}))
+		{"listen to no events", func() error {
+			return firstError(c.ListenBucketNotification(ctx, "bucket", client.ListenOptions{Events: []string{}}))
 		}, nil},
-		{"listen on a bad bucket", func() error { return firstError(c.ListenBucketNotification(ctx, "B", "", "", nil)) }, nil},
+		{"listen to an unknown event", func() error {
+			return firstError(c.ListenBucketNotification(ctx, "bucket", client.ListenOptions{Events: []string{"s3:ObjectCreated:*", "s3:Sneezed"}}))
+		}, nil},
+		{"listen on a bad bucket", func() error { return firstError(c.ListenBucketNotification(ctx, "B", client.ListenOptions{})) }, nil},
 		{"nil lock configuration", func() error { return c.SetObjectLockConfig(ctx, "bucket", nil) }, nil},
 		{"nil select", func() error { _, err := c.SelectObjectContent(ctx, "bucket", "key", nil); return err }, nil},
 		{"select without output", func() error {
@@ -440,7 +442,7 @@ func TestListenBucketNotification(t *testing.T) {
 	lines := []string{"\n", " ", "  " + eventLine(t, "a.jpg"), "\n\n", eventLine(t, "b.jpg", "c.jpg"), " \r\n"}
 	c, queries := listenServer(t, lines, false)
 	var keys []string
-	for e, err := range c.ListenBucketNotification(context.Background(), "bucket", "p/", ".jpg", []string{"s3:ObjectCreated:*"}) {
+	for e, err := range c.ListenBucketNotification(context.Background(), "bucket", client.ListenOptions{Prefix: "p/", Suffix: ".jpg", Events: []string{"s3:ObjectCreated:*"}}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -460,7 +462,7 @@ func TestListenBucketNotification(t *testing.T) {
 
 func TestListenBucketNotificationDefaults(t *testing.T) {
 	c, queries := listenServer(t, nil, false)
-	for _, err := range c.ListenBucketNotification(context.Background(), "bucket", "", "", nil) {
+	for _, err := range c.ListenBucketNotification(context.Background(), "bucket", client.ListenOptions{}) {
 		t.Fatalf("yielded from an empty stream: %v", err)
 	}
 	want := []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectAccessed:*"}
@@ -472,7 +474,7 @@ func TestListenBucketNotificationDefaults(t *testing.T) {
 func TestListenBucketNotificationBreakCloses(t *testing.T) {
 	c, _ := listenServer(t, []string{eventLine(t, "a", "b"), eventLine(t, "c")}, true)
 	n := 0
-	for _, err := range c.ListenBucketNotification(context.Background(), "bucket", "", "", nil) {
+	for _, err := range c.ListenBucketNotification(context.Background(), "bucket", client.ListenOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -488,7 +490,7 @@ func TestListenBucketNotificationCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var last error
-	for _, err := range c.ListenBucketNotification(ctx, "bucket", "", "", nil) {
+	for _, err := range c.ListenBucketNotification(ctx, "bucket", client.ListenOptions{}) {
 		if err != nil {
 			last = err
 			break
@@ -504,7 +506,7 @@ func TestListenBucketNotificationBadLine(t *testing.T) {
 	c, _ := listenServer(t, []string{eventLine(t, "a"), "{not json\n", eventLine(t, "b")}, false)
 	var keys []string
 	var last error
-	for e, err := range c.ListenBucketNotification(context.Background(), "bucket", "", "", nil) {
+	for e, err := range c.ListenBucketNotification(context.Background(), "bucket", client.ListenOptions{}) {
 		if err != nil {
 			last = err
 			continue
@@ -523,7 +525,7 @@ func TestListenBucketNotificationKura(t *testing.T) {
 	makeBucket(t, c, "listen", false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := firstError(c.ListenBucketNotification(ctx, "no-such-bucket", "", "", nil)); client.ErrorCode(err) != "NoSuchBucket" {
+	if err := firstError(c.ListenBucketNotification(ctx, "no-such-bucket", client.ListenOptions{})); client.ErrorCode(err) != "NoSuchBucket" {
 		t.Fatalf("listening to a missing bucket: %v, want NoSuchBucket", err)
 	}
 	go func() {
@@ -534,7 +536,7 @@ func TestListenBucketNotificationKura(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-	for e, err := range c.ListenBucketNotification(ctx, "listen", "in/", "", []string{"s3:ObjectCreated:*"}) {
+	for e, err := range c.ListenBucketNotification(ctx, "listen", client.ListenOptions{Prefix: "in/", Events: []string{"s3:ObjectCreated:*"}}) {
 		if err != nil {
 			t.Fatal(err)
 		}

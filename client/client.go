@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kurastore/kura/s3name"
@@ -31,7 +32,11 @@ type Options struct {
 	Credentials Provider
 	// Secure selects HTTPS.
 	Secure bool
-	// Region is the region requests are signed for. Default us-east-1.
+	// Region is the region requests are signed for. When it is empty,
+	// requests are signed for us-east-1 until the server names another
+	// region (AWS's answer to a request signed for the wrong one): the
+	// client then signs for the region it named, remembered per bucket,
+	// which suits an endpoint serving buckets of many regions.
 	Region string
 	// Transport carries the requests; nil means a tuned http.Transport.
 	Transport http.RoundTripper
@@ -43,8 +48,10 @@ type Options struct {
 	// VirtualHost addresses buckets as <bucket>.<endpoint> instead of
 	// <endpoint>/<bucket>.
 	VirtualHost bool
-	// MaxRetries is how often a failed request is retried. Default 3;
-	// negative means never.
+	// MaxRetries is how often a failed request is sent again: throttling
+	// and unavailability always, server errors and network failures when
+	// the request is idempotent. 0 means the default, 3; NoRetries (or
+	// any negative number) sends every request once.
 	MaxRetries int
 	// UserAgent is added to every request.
 	UserAgent string
@@ -52,8 +59,12 @@ type Options struct {
 
 // Client talks to one S3 endpoint. It is safe for concurrent use.
 type Client struct {
-	endpoint    *url.URL
-	region      string
+	endpoint *url.URL
+	region   string
+	// autoRegion: no region was set; regions maps a bucket ("" for
+	// requests without one) to the region its requests are signed for.
+	autoRegion  bool
+	regions     sync.Map
 	creds       Provider
 	http        *http.Client
 	virtualHost bool
@@ -64,6 +75,12 @@ type Client struct {
 }
 
 const defaultRegion = "us-east-1"
+
+// NoRetries, as Options.MaxRetries, sends every request once.
+const NoRetries = -1
+
+// defaultMaxRetries is Options.MaxRetries when it is 0.
+const defaultMaxRetries = 3
 
 // New returns a client for endpoint, given as "host:port" (as MinIO's
 // clients take it) or as a URL with a scheme.
@@ -96,13 +113,13 @@ func New(endpoint string, opts *Options) (*Client, error) {
 		now:         time.Now,
 	}
 	if c.region == "" {
-		c.region = defaultRegion
+		c.region, c.autoRegion = defaultRegion, true
 	}
 	if c.creds == nil {
 		c.creds = Static{AccessKey: opts.AccessKey, SecretKey: opts.SecretKey, SessionToken: opts.SessionToken}
 	}
 	if c.maxRetries == 0 {
-		c.maxRetries = 3
+		c.maxRetries = defaultMaxRetries
 	}
 	rt := opts.Transport
 	if rt == nil {
@@ -126,7 +143,9 @@ func New(endpoint string, opts *Options) (*Client, error) {
 // Endpoint is the URL the client talks to.
 func (c *Client) Endpoint() *url.URL { u := *c.endpoint; return &u }
 
-// Region is the region requests are signed for.
+// Region is the region requests are signed for: Options.Region, or
+// us-east-1 when it was empty (then requests to a bucket whose region the
+// client has learned are signed for that one).
 func (c *Client) Region() string { return c.region }
 
 // request describes one S3 call.
@@ -145,6 +164,9 @@ type request struct {
 	// retrySafe marks a POST that may be repeated (S3's POSTs are not
 	// idempotent in general: CompleteMultipartUpload, uploads).
 	retrySafe bool
+	// region, when set, is the region to sign for, whatever the client
+	// has learned (CreateBucket with a LocationConstraint).
+	region string
 }
 
 func xmlBody(v any) (*bytes.Reader, string, error) {
@@ -204,7 +226,7 @@ func (c *Client) url(bucket, key string, query url.Values) *url.URL {
 }
 
 // newHTTPRequest builds and signs one attempt of r.
-func (c *Client) newHTTPRequest(ctx context.Context, r *request, creds Credentials) (*http.Request, error) {
+func (c *Client) newHTTPRequest(ctx context.Context, r *request, creds Credentials, region string) (*http.Request, error) {
 	var body io.Reader
 	if r.body != nil {
 		body = io.NopCloser(r.body) // the transport must not close the caller's reader
@@ -236,7 +258,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request, creds Credentia
 			hash = emptySHA256
 		}
 	}
-	sigv4.SignRequest(req, sigv4.Credentials{AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, SessionToken: creds.SessionToken}, c.region, "s3", hash, c.now())
+	sigv4.SignRequest(req, sigv4.Credentials{AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, SessionToken: creds.SessionToken}, region, "s3", hash, c.now())
 	return req, nil
 }
 
@@ -257,17 +279,19 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		}
 	}
 	idempotent := r.method != http.MethodPost || r.retrySafe
-	for attempt := 0; ; attempt++ {
+	region := c.signingRegion(r)
+	regionFixed := false
+	for attempt, sent := 0, 0; ; sent++ {
 		creds, err := c.creds.Retrieve(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if attempt > 0 && seeker != nil {
+		if sent > 0 && seeker != nil {
 			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 				return nil, err
 			}
 		}
-		req, err := c.newHTTPRequest(ctx, r, creds)
+		req, err := c.newHTTPRequest(ctx, r, creds, region)
 		if err != nil {
 			return nil, err
 		}
@@ -280,6 +304,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 				if werr := c.backoff(ctx, attempt); werr != nil {
 					return nil, werr
 				}
+				attempt++
 				continue
 			}
 			return nil, err
@@ -287,12 +312,20 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		if resp.StatusCode < 300 {
 			return resp, nil
 		}
-		rerr := readError(resp, r.bucket, r.key)
+		rerr := readError(resp, r.bucket, r.key).(*ErrorResponse)
 		resp.Body.Close()
-		if canRetry && retryableError(rerr.(*ErrorResponse), idempotent) {
+		// A request refused for its region was not applied: it is sent
+		// once more, at once, signed for the region the server named.
+		if hint := c.regionHint(r, rerr, region); hint != "" && !regionFixed && rewindable {
+			c.regions.Store(r.bucket, hint)
+			region, regionFixed = hint, true
+			continue
+		}
+		if canRetry && retryableError(rerr, idempotent) {
 			if werr := c.backoff(ctx, attempt); werr != nil {
 				return nil, werr
 			}
+			attempt++
 			continue
 		}
 		return nil, rerr

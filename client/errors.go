@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"strings"
 )
 
 // ErrorResponse is an S3 error answer.
@@ -29,6 +31,69 @@ func (e *ErrorResponse) Error() string {
 	return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.StatusCode)
 }
 
+// Is makes errors.Is match an answer against the sentinel of its code
+// (ErrNoSuchKey and the others), against ErrInvalidArgument for a
+// server's InvalidArgument, and against fs.ErrNotExist when it says a
+// bucket, key, version, upload or configuration does not exist: a 404, or
+// a NoSuch... code in the body of a 200 answer (CompleteMultipartUpload).
+// A HEAD answer has no body; its code comes from the status (see
+// ErrorResponse.Code).
+func (e *ErrorResponse) Is(target error) bool {
+	switch target {
+	case fs.ErrNotExist:
+		return e.notExist()
+	case ErrInvalidArgument:
+		return e.Code == "InvalidArgument"
+	}
+	code, ok := target.(s3Code)
+	return ok && string(code) == e.Code
+}
+
+// notExist reports whether e says something does not exist.
+func (e *ErrorResponse) notExist() bool {
+	return e.StatusCode == http.StatusNotFound || strings.HasPrefix(e.Code, "NoSuch") || strings.HasSuffix(e.Code, "NotFoundError")
+}
+
+// s3Code is the type of the sentinels that stand for an S3 error code.
+type s3Code string
+
+func (c s3Code) Error() string { return "client: S3 error " + string(c) }
+
+// Sentinels for common S3 error codes. An *ErrorResponse matches the one
+// of its code with errors.Is:
+//
+//	if errors.Is(err, client.ErrNoSuchKey) { ... }
+//
+// Not-found answers also match fs.ErrNotExist. A HEAD answer (StatObject,
+// BucketExists) carries no code: a 404 of an object is NoSuchKey (a
+// NoSuchVersion when a version was named), of a bucket NoSuchBucket, a
+// 403 AccessDenied, a 412 PreconditionFailed and a 304 NotModified.
+var (
+	ErrNoSuchBucket            error = s3Code("NoSuchBucket")
+	ErrNoSuchKey               error = s3Code("NoSuchKey")
+	ErrNoSuchVersion           error = s3Code("NoSuchVersion")
+	ErrNoSuchUpload            error = s3Code("NoSuchUpload")
+	ErrAccessDenied            error = s3Code("AccessDenied")
+	ErrPreconditionFailed      error = s3Code("PreconditionFailed")
+	ErrNotModified             error = s3Code("NotModified")
+	ErrBucketAlreadyExists     error = s3Code("BucketAlreadyExists")
+	ErrBucketAlreadyOwnedByYou error = s3Code("BucketAlreadyOwnedByYou")
+	ErrBucketNotEmpty          error = s3Code("BucketNotEmpty")
+	ErrInvalidRange            error = s3Code("InvalidRange")
+	// ErrInvalidRequest is S3's catch-all refusal of a request that
+	// cannot apply, such as a retention on a bucket without object lock.
+	// An object under retention or legal hold is refused with
+	// AccessDenied, as AWS does.
+	ErrInvalidRequest error = s3Code("InvalidRequest")
+	// ErrMethodNotAllowed is a GET or HEAD of a delete marker, among
+	// others.
+	ErrMethodNotAllowed error = s3Code("MethodNotAllowed")
+	ErrInvalidPart      error = s3Code("InvalidPart")
+	ErrEntityTooSmall   error = s3Code("EntityTooSmall")
+	ErrEntityTooLarge   error = s3Code("EntityTooLarge")
+	ErrSlowDown         error = s3Code("SlowDown")
+)
+
 // ErrorCode returns the S3 error code in err's chain, or "".
 func ErrorCode(err error) string {
 	var e *ErrorResponse
@@ -46,7 +111,8 @@ func IsNotFound(err error) bool {
 }
 
 // ErrInvalidArgument is returned, wrapped, for input the client refuses
-// before sending a request.
+// before sending a request. A server's InvalidArgument answer matches it
+// too.
 var ErrInvalidArgument = errors.New("client: invalid argument")
 
 func invalidArgument(format string, args ...any) error {
@@ -67,8 +133,15 @@ func readError(resp *http.Response, bucket, key string) error {
 	if e.RequestID == "" {
 		e.RequestID = resp.Header.Get("x-amz-request-id")
 	}
+	if e.Region == "" {
+		// A HEAD refused for its region names the right one only here.
+		e.Region = resp.Header.Get("x-amz-bucket-region")
+	}
 	if e.Code == "" {
 		e.Code = codeForStatus(resp.StatusCode, bucket, key)
+		if e.Code == "NoSuchKey" && resp.Request != nil && resp.Request.URL.Query().Has("versionId") {
+			e.Code = "NoSuchVersion"
+		}
 		if e.Message == "" {
 			e.Message = http.StatusText(resp.StatusCode)
 		}

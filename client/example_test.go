@@ -334,7 +334,7 @@ func ExampleClient_ListenBucketNotification() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	events := []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
-	for ev, err := range c.ListenBucketNotification(ctx, "my-bucket", "my-prefix/", "", events) {
+	for ev, err := range c.ListenBucketNotification(ctx, "my-bucket", client.ListenOptions{Prefix: "my-prefix/", Events: events}) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			break
 		}
@@ -735,12 +735,15 @@ func ExampleClient_RemoveObjects() {
 		{Key: "my-object2"},
 		{Key: "my-object3", VersionID: "13f88b18-8dcd-4c83-88f2-8631fdb6250c"},
 	})
-	// Only failures are yielded.
-	for failed, err := range c.RemoveObjects(context.Background(), "my-bucket", objects, client.RemoveObjectsOptions{}) {
-		if err != nil {
-			log.Fatal(err)
+	err := c.RemoveObjects(context.Background(), "my-bucket", objects, client.RemoveObjectsOptions{})
+	var partly *client.RemoveObjectsError
+	switch {
+	case errors.As(err, &partly) && partly.Err == nil:
+		for _, failed := range partly.Failed {
+			fmt.Println("not deleted:", failed.Key, failed.Code)
 		}
-		fmt.Println("not deleted:", failed.Key, failed.Code)
+	case err != nil:
+		log.Fatal(err)
 	}
 }
 
@@ -763,11 +766,8 @@ func ExampleClient_RemoveObjects_prefix() {
 			}
 		}
 	}
-	for failed, err := range c.RemoveObjects(ctx, "my-bucket", iter.Seq[client.ObjectToDelete](keys), client.RemoveObjectsOptions{}) {
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println("not deleted:", failed)
+	if err := c.RemoveObjects(ctx, "my-bucket", iter.Seq[client.ObjectToDelete](keys), client.RemoveObjectsOptions{}); err != nil {
+		log.Fatal(err)
 	}
 	if listErr != nil {
 		log.Fatal(listErr)

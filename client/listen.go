@@ -77,17 +77,27 @@ var defaultListenEvents = []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*", "
 // whose size user metadata drives.
 const maxEventLine = 1 << 20
 
-// ListenBucketNotification streams a bucket's events on objects whose
-// keys start with prefix and end with suffix (spec:
-// listen_bucket_notification; events nil means object created, removed
-// and accessed). It is MinIO's extension, GET /bucket?events=..., which
-// AWS S3 does not have.
+// ListenOptions are the options of ListenBucketNotification.
+type ListenOptions struct {
+	// Prefix and Suffix select the objects whose keys start and end with
+	// them; "" selects every key.
+	Prefix, Suffix string
+	// Events are the event types, such as "s3:ObjectCreated:*"; nil
+	// means object created, removed and accessed. An empty non-nil list
+	// is refused.
+	Events []string
+}
+
+// ListenBucketNotification streams a bucket's events (spec:
+// listen_bucket_notification). It is MinIO's extension,
+// GET /bucket?events=..., which AWS S3 does not have.
 //
 // The events arrive as the caller ranges over the result, for as long as
 // the loop runs: breaking out of it, or canceling ctx, closes the
 // connection. A failure is yielded as the error of the last pair; the
 // server closing the stream ends the loop without one.
-func (c *Client) ListenBucketNotification(ctx context.Context, bucket, prefix, suffix string, events []string) iter.Seq2[NotificationEvent, error] {
+func (c *Client) ListenBucketNotification(ctx context.Context, bucket string, opts ListenOptions) iter.Seq2[NotificationEvent, error] {
+	prefix, suffix, events := opts.Prefix, opts.Suffix, opts.Events
 	return func(yield func(NotificationEvent, error) bool) {
 		if err := checkBucket(bucket); err != nil {
 			yield(NotificationEvent{}, err)

@@ -480,7 +480,9 @@ type ObjectToDelete struct {
 	VersionID string
 }
 
-// DeleteError is an object RemoveObjects could not delete.
+// DeleteError is an object RemoveObjects could not delete: refused by
+// the server (its S3 code), or by the client before sending (code
+// InvalidArgument).
 type DeleteError struct {
 	Key       string `xml:"Key"`
 	VersionID string `xml:"VersionId"`
@@ -494,6 +496,54 @@ func (e DeleteError) Error() string {
 		name += " (version " + e.VersionID + ")"
 	}
 	return fmt.Sprintf("delete %s: %s: %s", name, e.Code, e.Message)
+}
+
+// Is matches the sentinel of the error's code, as ErrorResponse.Is does
+// (ErrAccessDenied for an object under retention, say).
+func (e DeleteError) Is(target error) bool {
+	if target == ErrInvalidArgument {
+		return e.Code == "InvalidArgument"
+	}
+	code, ok := target.(s3Code)
+	return ok && string(code) == e.Code
+}
+
+// RemoveObjectsError is the error of a RemoveObjects call that did not
+// delete everything. errors.Is and errors.As see each failure and the
+// request error.
+type RemoveObjectsError struct {
+	// Failed are the objects not deleted, in the order sent.
+	Failed []DeleteError
+	// Err, when set, is the failure of a whole request that ended the
+	// call: the objects of that batch may or may not be gone, and later
+	// ones were not tried.
+	Err error
+}
+
+func (e *RemoveObjectsError) Error() string {
+	var b strings.Builder
+	if e.Err != nil {
+		fmt.Fprintf(&b, "client: deleting objects stopped: %v", e.Err)
+	}
+	if n := len(e.Failed); n > 0 {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "client: %d objects not deleted, the first: %v", n, e.Failed[0])
+	}
+	return b.String()
+}
+
+// Unwrap returns the request error and each failure.
+func (e *RemoveObjectsError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failed)+1)
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	for _, f := range e.Failed {
+		errs = append(errs, f)
+	}
+	return errs
 }
 
 // RemoveObjectsOptions are the options of RemoveObjects.
@@ -531,64 +581,55 @@ func xmlSafe(s string) bool {
 }
 
 // RemoveObjects deletes many objects, 1000 per DeleteObjects request
-// (spec: remove_objects). It is lazy: objects are pulled from the
-// sequence as batches are sent, and nothing is sent until the result is
-// ranged over. It yields only failures:
-//
-//   - a DeleteError with a nil error for an object the server did not
-//     delete;
-//   - a DeleteError naming the object and an error wrapping
-//     ErrInvalidArgument for a key the client refused to send;
-//   - a zero DeleteError and the error when a request failed; iteration
-//     ends there, and the objects of that batch may or may not be gone.
-//
-// Breaking out of the loop stops sending batches.
-func (c *Client) RemoveObjects(ctx context.Context, bucket string, objects iter.Seq[ObjectToDelete], opts RemoveObjectsOptions) iter.Seq2[DeleteError, error] {
-	return func(yield func(DeleteError, error) bool) {
-		if err := checkBucket(bucket); err != nil {
-			yield(DeleteError{}, err)
-			return
-		}
-		if objects == nil {
-			return
-		}
-		batch := make([]ObjectToDelete, 0, maxDeleteBatch)
-		// flush sends the batch and reports whether to go on.
-		flush := func() bool {
-			if len(batch) == 0 {
-				return true
-			}
-			failed, err := c.deleteBatch(ctx, bucket, batch, opts)
-			batch = batch[:0]
-			if err != nil {
-				yield(DeleteError{}, err)
-				return false
-			}
-			for _, f := range failed {
-				if !yield(f, nil) {
-					return false
-				}
-			}
+// (spec: remove_objects), and returns when all are sent. Objects are
+// pulled from the sequence as batches are sent, so a listing can feed it
+// without being held in memory. It returns nil when every object was
+// deleted, and otherwise a *RemoveObjectsError listing the objects the
+// server kept or the client refused to send (a key XML cannot carry), and
+// the request failure that stopped it, if one did. An invalid bucket
+// name is refused with an error wrapping ErrInvalidArgument before
+// anything is sent.
+func (c *Client) RemoveObjects(ctx context.Context, bucket string, objects iter.Seq[ObjectToDelete], opts RemoveObjectsOptions) error {
+	if err := checkBucket(bucket); err != nil {
+		return err
+	}
+	if objects == nil {
+		return nil
+	}
+	var result RemoveObjectsError
+	batch := make([]ObjectToDelete, 0, maxDeleteBatch)
+	// flush sends the batch and reports whether to go on.
+	flush := func() bool {
+		if len(batch) == 0 {
 			return true
 		}
-		for o := range objects {
-			err := checkObject(bucket, o.Key)
-			if err == nil && !xmlSafe(o.Key) {
-				err = invalidArgument("object name %q cannot travel in a DeleteObjects document", o.Key)
-			}
-			if err != nil {
-				if !yield(DeleteError{Key: o.Key, VersionID: o.VersionID, Code: "InvalidArgument", Message: err.Error()}, err) {
-					return
-				}
-				continue
-			}
-			batch = append(batch, o)
-			if len(batch) == maxDeleteBatch && !flush() {
-				return
-			}
+		failed, err := c.deleteBatch(ctx, bucket, batch, opts)
+		batch = batch[:0]
+		result.Failed = append(result.Failed, failed...)
+		result.Err = err
+		return err == nil
+	}
+	for o := range objects {
+		err := checkObject(bucket, o.Key)
+		if err == nil && !xmlSafe(o.Key) {
+			err = invalidArgument("object name %q cannot travel in a DeleteObjects document", o.Key)
 		}
+		if err != nil {
+			result.Failed = append(result.Failed, DeleteError{Key: o.Key, VersionID: o.VersionID, Code: "InvalidArgument", Message: err.Error()})
+			continue
+		}
+		batch = append(batch, o)
+		if len(batch) == maxDeleteBatch && !flush() {
+			break
+		}
+	}
+	if result.Err == nil {
 		flush()
 	}
+	if result.Err == nil && len(result.Failed) == 0 {
+		return nil
+	}
+	return &result
 }
 
 // deleteBatch sends one quiet DeleteObjects request and returns the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -483,12 +484,12 @@ func TestRemoveObjectsInBatches(t *testing.T) {
 	}
 	c, log := loggedClient(t, s)
 	pulled := 0
-	results := c.RemoveObjects(ctx, testBucket, keysSeq(keys, &pulled), client.RemoveObjectsOptions{})
-	if log.total() != 0 || pulled != 0 {
-		t.Fatalf("RemoveObjects worked before it was ranged over: %d requests, %d keys pulled", log.total(), pulled)
+	// The call deletes by itself: there is no result to range over.
+	if err := c.RemoveObjects(ctx, testBucket, keysSeq(keys, &pulled), client.RemoveObjectsOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	for derr, err := range results {
-		t.Errorf("failure: %v %v", derr, err)
+	if pulled != len(keys) {
+		t.Errorf("%d keys pulled, want %d", pulled, len(keys))
 	}
 	if got := log.count("POST", "delete"); got != 3 {
 		t.Errorf("%d DeleteObjects requests for 2,500 keys, want 3", got)
@@ -510,7 +511,7 @@ func countObjects(t *testing.T, c *client.Client, prefix string) int {
 	return n
 }
 
-func TestRemoveObjectsYieldsFailuresLazily(t *testing.T) {
+func TestRemoveObjectsReportsFailures(t *testing.T) {
 	s := newObjectServer(t)
 	ctx := context.Background()
 	putBytes(t, s.Client, "keep", []byte("x"), client.PutObjectOptions{})
@@ -519,41 +520,67 @@ func TestRemoveObjectsYieldsFailuresLazily(t *testing.T) {
 	// A key the client refuses is reported without a request, and the
 	// others are still deleted.
 	pulled := 0
-	var failed []string
-	for derr, err := range c.RemoveObjects(ctx, testBucket, keysSeq([]string{"", "keep"}, &pulled), client.RemoveObjectsOptions{}) {
-		if !errors.Is(err, client.ErrInvalidArgument) || derr.Key != "" {
-			t.Errorf("failure %+v %v", derr, err)
-		}
-		failed = append(failed, derr.Key)
+	err := c.RemoveObjects(ctx, testBucket, keysSeq([]string{"", "keep"}, &pulled), client.RemoveObjectsOptions{})
+	var rerr *client.RemoveObjectsError
+	if !errors.As(err, &rerr) || !errors.Is(err, client.ErrInvalidArgument) {
+		t.Fatalf("error %v, want a *RemoveObjectsError with ErrInvalidArgument", err)
 	}
-	if len(failed) != 1 || pulled != 2 || log.count("POST", "delete") != 1 {
-		t.Errorf("failed %q, pulled %d, %d requests", failed, pulled, log.count("POST", "delete"))
+	if len(rerr.Failed) != 1 || rerr.Failed[0].Key != "" || rerr.Failed[0].Code != "InvalidArgument" || rerr.Err != nil {
+		t.Errorf("failures %+v, request error %v", rerr.Failed, rerr.Err)
+	}
+	if pulled != 2 || log.count("POST", "delete") != 1 {
+		t.Errorf("pulled %d, %d requests", pulled, log.count("POST", "delete"))
 	}
 	if _, err := s.Client.StatObject(ctx, testBucket, "keep", client.StatObjectOptions{}); !client.IsNotFound(err) {
 		t.Errorf("valid key of the batch: %v", err)
 	}
 
-	// Breaking at the first failure stops pulling keys and sends nothing.
+	// A failed request stops pulling keys after its batch.
 	pulled = 0
-	before := log.total()
-	keys := append([]string{"bad\x00key"}, make([]string, 5000)...)
-	for i := 1; i < len(keys); i++ {
+	keys := make([]string, 2500)
+	for i := range keys {
 		keys[i] = "k" + strconv.Itoa(i)
 	}
-	for range c.RemoveObjects(ctx, testBucket, keysSeq(keys, &pulled), client.RemoveObjectsOptions{}) {
-		break
+	err = c.RemoveObjects(ctx, "no-such-bucket", keysSeq(keys, &pulled), client.RemoveObjectsOptions{})
+	if !errors.As(err, &rerr) || !errors.Is(err, client.ErrNoSuchBucket) || client.ErrorCode(rerr.Err) != "NoSuchBucket" || len(rerr.Failed) != 0 {
+		t.Errorf("missing bucket: %v", err)
 	}
-	if pulled != 1 || log.total() != before {
-		t.Errorf("after a break: %d keys pulled, %d requests", pulled, log.total()-before)
+	if pulled != 1000 {
+		t.Errorf("%d keys pulled after the first batch failed, want 1000", pulled)
 	}
+}
 
-	// A failed request ends the iteration with its error.
-	var errs []error
-	for _, err := range c.RemoveObjects(ctx, "no-such-bucket", keysSeq([]string{"a", "b"}, &pulled), client.RemoveObjectsOptions{}) {
-		errs = append(errs, err)
+// TestRemoveObjectsServerRefusal: a version the server keeps (under
+// legal hold) is reported with its code; the others are deleted.
+func TestRemoveObjectsServerRefusal(t *testing.T) {
+	s := newObjectServer(t)
+	c := s.Client
+	ctx := context.Background()
+	if err := c.MakeBucket(ctx, "locked", client.MakeBucketOptions{ObjectLock: true}); err != nil {
+		t.Fatal(err)
 	}
-	if len(errs) != 1 || client.ErrorCode(errs[0]) != "NoSuchBucket" {
-		t.Errorf("missing bucket: %v", errs)
+	held, err := c.PutObject(ctx, "locked", "held", strings.NewReader("x"), 1, client.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := c.PutObject(ctx, "locked", "free", strings.NewReader("x"), 1, client.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnableObjectLegalHold(ctx, "locked", "held", client.ObjectLockOptions{VersionID: held.VersionID}); err != nil {
+		t.Fatal(err)
+	}
+	objects := []client.ObjectToDelete{{Key: "held", VersionID: held.VersionID}, {Key: "free", VersionID: free.VersionID}}
+	err = c.RemoveObjects(ctx, "locked", slices.Values(objects), client.RemoveObjectsOptions{})
+	var rerr *client.RemoveObjectsError
+	if !errors.As(err, &rerr) || len(rerr.Failed) != 1 || rerr.Failed[0].Key != "held" || rerr.Err != nil {
+		t.Fatalf("error %v, want the held version alone", err)
+	}
+	if !errors.Is(err, client.ErrAccessDenied) {
+		t.Errorf("%v does not match ErrAccessDenied", err)
+	}
+	if _, err := c.StatObject(ctx, "locked", "free", client.StatObjectOptions{VersionID: free.VersionID}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("free version: %v", err)
 	}
 }
 
@@ -627,10 +654,7 @@ func TestBadInputIsRefusedBeforeSending(t *testing.T) {
 		}},
 		{"remove: empty key", func() error { return c.RemoveObject(ctx, testBucket, "", client.RemoveObjectOptions{}) }},
 		{"remove objects: invalid bucket", func() error {
-			for _, err := range c.RemoveObjects(ctx, "-x-", keysSeq([]string{"a"}, new(int)), client.RemoveObjectsOptions{}) {
-				return err
-			}
-			return nil
+			return c.RemoveObjects(ctx, "-x-", keysSeq([]string{"a"}, new(int)), client.RemoveObjectsOptions{})
 		}},
 		{"list: invalid bucket", func() error {
 			for _, err := range c.ListObjects(ctx, "UPPER", client.ListObjectsOptions{}) {

@@ -63,7 +63,7 @@ func (c *Client) GetPresignedURL(ctx context.Context, method, bucket, key string
 		date = c.now()
 	}
 	r := &http.Request{Method: method, URL: u, Host: u.Host, Header: http.Header{}}
-	return sigv4.Presign(r, sigCredentials(creds), c.region, "s3", date, expires), nil
+	return sigv4.Presign(r, sigCredentials(creds), c.bucketRegion(bucket), "s3", date, expires), nil
 }
 
 // PresignedGetObject returns a URL to download the object (spec:

@@ -227,12 +227,22 @@ func (d *deleter) flush(ctx context.Context) error {
 	d.batch, d.marker = nil, nil
 	failures := map[client.ObjectToDelete]client.DeleteError{}
 	if !d.dryRun {
-		for de, err := range d.t.Client.RemoveObjects(ctx, d.t.Bucket, slices.Values(batch), client.RemoveObjectsOptions{BypassGovernance: d.bypass}) {
-			if err != nil && de.Key == "" {
-				return err
-			}
+		err := d.t.Client.RemoveObjects(ctx, d.t.Bucket, slices.Values(batch), client.RemoveObjectsOptions{BypassGovernance: d.bypass})
+		var partly *client.RemoveObjectsError
+		switch {
+		case err == nil:
+		case !errors.As(err, &partly):
+			return err
+		case partly.Err != nil:
+			return partly.Err
+		}
+		var failed []client.DeleteError
+		if partly != nil {
+			failed = partly.Failed
+		}
+		for _, de := range failed {
 			o := client.ObjectToDelete{Key: de.Key, VersionID: de.VersionID}
-			if err != nil && errors.Is(err, client.ErrInvalidArgument) {
+			if de.Code == "InvalidArgument" {
 				// A key XML cannot carry (a control character) goes
 				// alone, in the URL of a DELETE.
 				if rerr := d.removeOne(ctx, o); rerr != nil {

@@ -64,12 +64,19 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, sess *ses
 	ctx, cancel := requestContext(r)
 	defer cancel()
 	var failed []string
-	for derr, err := range sess.client.RemoveObjects(ctx, bucket, slices.Values(toDelete(keys)), client.RemoveObjectsOptions{}) {
-		if err != nil {
-			failed = append(failed, describe(err))
-			break
+	err := sess.client.RemoveObjects(ctx, bucket, slices.Values(toDelete(keys)), client.RemoveObjectsOptions{})
+	var partly *client.RemoveObjectsError
+	switch {
+	case err == nil:
+	case !errors.As(err, &partly):
+		failed = append(failed, describe(err))
+	default:
+		for _, derr := range partly.Failed {
+			failed = append(failed, derr.Key+": "+derr.Code)
 		}
-		failed = append(failed, derr.Key+": "+derr.Code)
+		if partly.Err != nil {
+			failed = append(failed, describe(partly.Err))
+		}
 	}
 	if len(failed) > 0 {
 		sess.setError(fmt.Sprintf("Deleted %d of %d objects; refused: %v", len(keys)-len(failed), len(keys), failed))

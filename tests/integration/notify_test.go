@@ -300,7 +300,7 @@ func TestListenBucketNotificationSDKs(t *testing.T) {
 	}
 	fromKura := make(chan string, 10)
 	go func() {
-		for ev, err := range kc.ListenBucketNotification(lctx, "listen", "", ".txt", []string{"s3:ObjectCreated:*"}) {
+		for ev, err := range kc.ListenBucketNotification(lctx, "listen", client.ListenOptions{Suffix: ".txt", Events: []string{"s3:ObjectCreated:*"}}) {
 			if err != nil {
 				return
 			}

@@ -177,16 +177,20 @@ func (e *Engine) remove(ctx context.Context, targets []Location) error {
 	}
 	failed := map[string]bool{}
 	first := remote[0]
-	for de, err := range first.Client.RemoveObjects(ctx, first.Bucket, keys, client.RemoveObjectsOptions{}) {
-		if err != nil && de.Key == "" {
-			return errors.Join(append(errs, err)...)
+	err := first.Client.RemoveObjects(ctx, first.Bucket, keys, client.RemoveObjectsOptions{})
+	var partly *client.RemoveObjectsError
+	switch {
+	case err == nil:
+	case !errors.As(err, &partly):
+		return errors.Join(append(errs, err)...)
+	case partly.Err != nil:
+		return errors.Join(append(errs, partly.Err)...)
+	default:
+		for _, de := range partly.Failed {
+			failed[de.Key] = true
+			e.obs.Removed(byName[de.Key].Name, de)
+			errs = append(errs, de)
 		}
-		if err == nil {
-			err = de
-		}
-		failed[de.Key] = true
-		e.obs.Removed(byName[de.Key].Name, err)
-		errs = append(errs, err)
 	}
 	for _, t := range remote {
 		if !failed[t.Key] {
