@@ -13,17 +13,27 @@ import (
 
 func ExampleErrorResponse_Is() {
 	c := newClient()
-	_, err := c.StatObject(context.Background(), "my-bucket", "maybe", client.StatObjectOptions{})
-	switch {
-	case err == nil:
-		fmt.Println("exists")
-	case errors.Is(err, fs.ErrNotExist):
-		fmt.Println("no such object")
-	case errors.Is(err, client.ErrAccessDenied):
-		fmt.Println("not allowed to look")
-	default:
-		log.Fatal(err)
+	ctx := context.Background()
+	for _, key := range []string{"my-object", "maybe"} {
+		_, err := c.StatObject(ctx, "my-bucket", key, client.StatObjectOptions{})
+		switch {
+		case err == nil:
+			fmt.Println(key, "exists")
+		case errors.Is(err, client.ErrNoSuchKey):
+			fmt.Println(key, "is no such key")
+		case errors.Is(err, client.ErrAccessDenied):
+			fmt.Println(key, "is not ours to look at")
+		default:
+			log.Fatal(err)
+		}
 	}
+	// Not-found errors of any kind also match fs.ErrNotExist.
+	_, err := c.GetObject(ctx, "no-such-bucket", "my-object", client.GetObjectOptions{})
+	fmt.Println(errors.Is(err, client.ErrNoSuchBucket), errors.Is(err, fs.ErrNotExist))
+	// Output:
+	// my-object exists
+	// maybe is no such key
+	// true true
 }
 
 func ExampleClient_GetObjectAttributes() {

@@ -1,9 +1,10 @@
 package client_test
 
-// Examples of every exported method of client.Client. They need a
-// running server, so they have no Output comments: go test only compiles
-// them. docs/sdk.md shows the same code next to the MinIO Python client
-// call each method corresponds to.
+// Examples of every exported method of client.Client. Those with an
+// Output comment run as tests, each against a kura of its own that
+// newClient starts (example_server_test.go); the others are compiled
+// only, as they need keys or files of a real deployment. docs/sdk.md
+// shows the same code.
 
 import (
 	"bytes"
@@ -32,18 +33,6 @@ import (
 	"github.com/kurastore/kura/wire/versioning"
 )
 
-// newClient returns a client for a local server with placeholder keys.
-func newClient() *client.Client {
-	c, err := client.New("127.0.0.1:9000", &client.Options{
-		AccessKey: "ACCESS-KEY",
-		SecretKey: "SECRET-KEY",
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	return c
-}
-
 // --- Constructing a client ---
 
 func ExampleNew() {
@@ -64,7 +53,10 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(c.Region())
+	fmt.Println(c.Endpoint(), c.Region())
+	// Output:
+	// http://127.0.0.1:9000
+	// https://s3.example.com eu-west-2
 }
 
 func ExampleNew_credentialsProvider() {
@@ -116,13 +108,21 @@ func ExampleNew_customTransport() {
 }
 
 func ExampleClient_Endpoint() {
-	c := newClient()
-	fmt.Println(c.Endpoint().String()) // http://127.0.0.1:9000
+	c, err := client.New("127.0.0.1:9000", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Endpoint().String())
+	// Output: http://127.0.0.1:9000
 }
 
 func ExampleClient_Region() {
-	c := newClient()
-	fmt.Println(c.Region()) // us-east-1
+	c, err := client.New("127.0.0.1:9000", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Region())
+	// Output: us-east-1
 }
 
 func ExampleIsNotFound() {
@@ -160,7 +160,7 @@ func ExampleClient_MakeBucket() {
 	c := newClient()
 	ctx := context.Background()
 
-	if err := c.MakeBucket(ctx, "my-bucket", client.MakeBucketOptions{}); err != nil {
+	if err := c.MakeBucket(ctx, "photos", client.MakeBucketOptions{}); err != nil {
 		log.Fatal(err)
 	}
 	// With object lock (and so versioning).
@@ -168,6 +168,12 @@ func ExampleClient_MakeBucket() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	ok, err := c.BucketExists(ctx, "photos")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("photos exists:", ok)
+	// Output: photos exists: true
 }
 
 func ExampleClient_MakeBucket_location() {
@@ -218,7 +224,7 @@ func ExampleClient_ListObjects() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(obj.Key, obj.Size, obj.LastModified)
+		fmt.Println(obj.Key, obj.Size)
 	}
 
 	// One level of the hierarchy: sub-"directories" come back as
@@ -233,6 +239,11 @@ func ExampleClient_ListObjects() {
 			fmt.Println("file", obj.Key)
 		}
 	}
+	// Output:
+	// my/prefix/a.txt 2
+	// my/prefix/b/c.txt 2
+	// file my/other.txt
+	// dir  my/prefix/
 }
 
 func ExampleClient_ListObjects_versions() {
@@ -648,6 +659,9 @@ func ExampleClient_GetObject() {
 		log.Fatal(err)
 	}
 	fmt.Println(n, "bytes of", obj.Info.Size, obj.Info.ContentType)
+	// Output:
+	// hello, kura
+	// 12 bytes of 12 text/plain
 }
 
 func ExampleClient_GetObject_range() {
@@ -706,8 +720,11 @@ func ExampleClient_StatObject() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("last-modified: %v, size: %d, etag: %s\n", info.LastModified, info.Size, info.ETag)
+	fmt.Printf("size: %d, etag: %s, type: %s\n", info.Size, info.ETag, info.ContentType)
 	fmt.Println(info.Metadata) // user metadata, without x-amz-meta-
+	// Output:
+	// size: 12, etag: d91cc3d141c14a5abb365fbbaa389e25, type: text/plain
+	// map[]
 }
 
 // --- Removing objects ---
@@ -719,8 +736,15 @@ func ExampleClient_RemoveObject() {
 	if err := c.RemoveObject(ctx, "my-bucket", "my-object", client.RemoveObjectOptions{}); err != nil {
 		log.Fatal(err)
 	}
+	_, err := c.StatObject(ctx, "my-bucket", "my-object", client.StatObjectOptions{})
+	fmt.Println(errors.Is(err, client.ErrNoSuchKey))
+	// Output: true
+}
+
+func ExampleClient_RemoveObject_version() {
+	c := newClient()
 	// One version, for good.
-	err := c.RemoveObject(ctx, "my-bucket", "my-object", client.RemoveObjectOptions{
+	err := c.RemoveObject(context.Background(), "my-bucket", "my-object", client.RemoveObjectOptions{
 		VersionID: "dfbd25b3-abec-4184-a4e8-5a35a5c1174d",
 	})
 	if err != nil {
@@ -731,9 +755,9 @@ func ExampleClient_RemoveObject() {
 func ExampleClient_RemoveObjects() {
 	c := newClient()
 	objects := slices.Values([]client.ObjectToDelete{
-		{Key: "my-object1"},
-		{Key: "my-object2"},
-		{Key: "my-object3", VersionID: "13f88b18-8dcd-4c83-88f2-8631fdb6250c"},
+		{Key: "my-object"},
+		{Key: "my/other.txt"},
+		{Key: "my/prefix/a.txt", VersionID: "13f88b18-8dcd-4c83-88f2-8631fdb6250c"},
 	})
 	err := c.RemoveObjects(context.Background(), "my-bucket", objects, client.RemoveObjectsOptions{})
 	var partly *client.RemoveObjectsError
@@ -745,6 +769,7 @@ func ExampleClient_RemoveObjects() {
 	case err != nil:
 		log.Fatal(err)
 	}
+	// Output: not deleted: my/prefix/a.txt InvalidArgument
 }
 
 func ExampleClient_RemoveObjects_prefix() {
@@ -834,7 +859,19 @@ func ExampleClient_PresignedGetObject() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(u.String())
+	// Anyone holding u can download the object for two hours, without
+	// keys.
+	resp, err := http.Get(u.String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(resp.Status, " ", string(body))
+	// Output: 200 OK hello, kura
 }
 
 func ExampleClient_PresignedPutObject() {
@@ -903,17 +940,22 @@ func ExampleClient_PutObject() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(info.ETag, info.VersionID)
+	fmt.Println(info.Size, info.ETag)
 
-	// A stream of unknown size (-1) goes up in 64 MiB parts.
-	info, err = c.PutObject(ctx, "my-bucket", "stdin.bin", os.Stdin, -1, client.PutObjectOptions{
+	// A stream of unknown size (-1), such as os.Stdin, goes up in parts
+	// of PartSize, read as they are sent.
+	var sent int64
+	info, err = c.PutObject(ctx, "my-bucket", "stream.txt", strings.NewReader("streamed\n"), -1, client.PutObjectOptions{
 		PartSize: 64 << 20,
-		Progress: func(n int64) { fmt.Println(n, "bytes stored") },
+		Progress: func(n int64) { sent = n },
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(info.Size)
+	fmt.Println(info.Size, sent)
+	// Output:
+	// 11 6cb398c63f65d190fd62095c3ab6fcf5
+	// 9 9
 }
 
 func ExampleClient_FPutObject() {
@@ -934,14 +976,15 @@ func ExampleClient_CopyObject() {
 	// Plain copy: metadata and tags come along.
 	info, err := c.CopyObject(ctx,
 		client.CopyDestOptions{Bucket: "my-bucket", Key: "my-object-copy"},
-		client.CopySrcOptions{Bucket: "my-sourcebucket", Key: "my-sourceobject"},
+		client.CopySrcOptions{Bucket: "my-bucket", Key: "my-object"},
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(info.ETag)
 
-	// Copy only if unchanged since yesterday, with new metadata.
+	// Copy only if unchanged since yesterday, with new metadata. The
+	// source was written just now, so nothing is copied.
 	_, err = c.CopyObject(ctx,
 		client.CopyDestOptions{
 			Bucket:          "my-bucket",
@@ -951,14 +994,15 @@ func ExampleClient_CopyObject() {
 			Metadata:        map[string]string{"reviewed": "yes"},
 		},
 		client.CopySrcOptions{
-			Bucket:               "my-sourcebucket",
-			Key:                  "my-sourceobject",
+			Bucket:               "my-bucket",
+			Key:                  "my-object",
 			MatchUnmodifiedSince: time.Now().Add(-24 * time.Hour),
 		},
 	)
-	if err != nil {
-		log.Fatal(err)
-	}
+	fmt.Println(errors.Is(err, client.ErrPreconditionFailed))
+	// Output:
+	// d91cc3d141c14a5abb365fbbaa389e25
+	// true
 }
 
 func ExampleClient_ComposeObject() {
