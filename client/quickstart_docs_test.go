@@ -1,0 +1,69 @@
+package client_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestQuickStartInDocs checks that the quick starts of README.md and of
+// the package comment are the code that Example and TestSaveNote run.
+func TestQuickStartInDocs(t *testing.T) {
+	readme := readFile(t, "../README.md")
+	doc := readFile(t, "doc.go")
+
+	example := readFile(t, "quickstart_example_test.go")
+	body := between(t, example, "func Example() {\n", "\n\n\t// Output:")
+	mainFunc := "func main() {\n" + body + "\n}\n"
+	if !strings.Contains(readme, "\n"+mainFunc+"```") {
+		t.Error("README.md's quick start is not the body of Example in quickstart_example_test.go")
+	}
+	if !strings.Contains(doc, asDocCode(mainFunc)) {
+		t.Error("doc.go's quick start is not the body of Example in quickstart_example_test.go")
+	}
+
+	test := readFile(t, "quickstart_test.go")
+	imports := between(t, test, "import (", "\n)\n")
+	funcs := test[strings.Index(test, "// saveNote stores"):]
+	if !strings.Contains(readme, "```go\nimport ("+imports+"\n)\n\n"+funcs+"```") {
+		t.Error("README.md's kuratest example is not quickstart_test.go")
+	}
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// between returns the text of s after the first start and before the
+// next end.
+func between(t *testing.T, s, start, end string) string {
+	t.Helper()
+	i := strings.Index(s, start)
+	if i < 0 {
+		t.Fatalf("no %q", start)
+	}
+	s = s[i+len(start):]
+	j := strings.Index(s, end)
+	if j < 0 {
+		t.Fatalf("no %q after %q", end, start)
+	}
+	return s[:j]
+}
+
+// asDocCode is code as a code block of a Go doc comment.
+func asDocCode(code string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSuffix(code, "\n"), "\n") {
+		if line == "" {
+			b.WriteString("//\n")
+		} else {
+			b.WriteString("//\t" + line + "\n")
+		}
+	}
+	return b.String()
+}
