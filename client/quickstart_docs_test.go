@@ -1,7 +1,12 @@
 package client_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -66,4 +71,53 @@ func asDocCode(code string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestGuideExamples checks that every Example function docs/sdk.md shows
+// is the code of that function in this package's tests.
+func TestGuideExamples(t *testing.T) {
+	examples := exampleSources(t)
+	guide := readFile(t, "../docs/sdk.md")
+	blocks := regexp.MustCompile("(?ms)^```go\n(func (Example\\w*)\\(\\) \\{\n.*?^\\}\n)```").FindAllStringSubmatch(guide, -1)
+	if len(blocks) == 0 {
+		t.Fatal("no examples in docs/sdk.md")
+	}
+	for _, b := range blocks {
+		code, name := b[1], b[2]
+		src, ok := examples[name]
+		switch {
+		case !ok:
+			t.Errorf("docs/sdk.md shows %s, which no test file has", name)
+		case src != code:
+			t.Errorf("docs/sdk.md shows %s differently from its test file", name)
+		}
+	}
+}
+
+// exampleSources returns the source of every Example function of the
+// package's test files, by name.
+func exampleSources(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		src := readFile(t, name)
+		f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || !strings.HasPrefix(fn.Name.Name, "Example") {
+				continue
+			}
+			start, end := fset.Position(fn.Pos()).Offset, fset.Position(fn.End()).Offset
+			out[fn.Name.Name] = src[start:end] + "\n"
+		}
+	}
+	return out
 }
