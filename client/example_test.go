@@ -757,6 +757,7 @@ func ExampleClient_RemoveObjects() {
 	objects := slices.Values([]client.ObjectToDelete{
 		{Key: "my-object"},
 		{Key: "my/other.txt"},
+		// Not a version id of this server: refused, for this key alone.
 		{Key: "my/prefix/a.txt", VersionID: "13f88b18-8dcd-4c83-88f2-8631fdb6250c"},
 	})
 	err := c.RemoveObjects(context.Background(), "my-bucket", objects, client.RemoveObjectsOptions{})
