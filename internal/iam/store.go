@@ -73,6 +73,9 @@ type Store struct {
 	// gen has not moved since it began, so an identity read before a
 	// change is never cached after the change cleared the cache.
 	gen uint64
+	// providers caches identity provider configurations (idp.go); it
+	// is cleared with cache.
+	providers map[string]providerEntry
 	// afterLoad, when set (by tests), runs between an identity's load and
 	// its caching.
 	afterLoad func()
@@ -131,6 +134,7 @@ func (s *Store) update(ctx context.Context, fn func(tx meta.Txn) error) error {
 func (s *Store) ForgetCache() {
 	s.mu.Lock()
 	clear(s.cache)
+	clear(s.providers)
 	s.gen++
 	s.mu.Unlock()
 }

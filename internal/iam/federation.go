@@ -1,0 +1,136 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/idp"
+	"github.com/kurastore/kura/internal/meta"
+	"github.com/kurastore/kura/s3err"
+)
+
+// AssumeFederated issues temporary credentials for a login an identity
+// provider vouched for. They act with the login's policies that exist
+// (names of no policy are dropped; none left is AccessDenied), narrowed
+// by an optional session policy, for duration (zero: the default) within
+// STS's bounds, and end no later than the login's proof (login.Expires).
+// The provider must exist and be enabled.
+func (s *Store) AssumeFederated(ctx context.Context, login idp.Login, duration time.Duration, sessionPolicy []byte) (TempCredentials, error) {
+	p, err := s.currentProvider(ctx, login.Provider)
+	if err != nil {
+		return TempCredentials{}, federationError(err)
+	}
+	if p.Status != StatusEnabled || p.Kind != login.Kind {
+		return TempCredentials{}, s3err.ErrAccessDenied.WithMessage("The identity provider %q is disabled.", login.Provider)
+	}
+	expires, err := s.sessionExpiry(&Identity{}, duration)
+	if err != nil {
+		return TempCredentials{}, err
+	}
+	if !login.Expires.IsZero() && login.Expires.Before(expires) {
+		expires = login.Expires.UTC().Truncate(time.Second)
+	}
+	claims, err := s.newSessionClaims(&Identity{}, sessionPolicy)
+	if err != nil {
+		return TempCredentials{}, err
+	}
+	names, err := s.existingPolicies(ctx, login.Policies)
+	if err != nil {
+		return TempCredentials{}, err
+	}
+	if len(names) == 0 {
+		return TempCredentials{}, s3err.ErrAccessDenied.WithMessage("The identity provider maps %q to no existing policy.", login.Subject)
+	}
+	claims.Fed = &federatedClaims{Kind: string(login.Kind), Provider: p.Name, ProviderID: p.ID, Subject: login.Subject, Policies: names}
+	claims.Expires = expires.Unix()
+	access := newSessionAccessKey()
+	token, err := s.sealToken(access, claims)
+	if err != nil {
+		return TempCredentials{}, err
+	}
+	return TempCredentials{
+		Credentials:  auth.Credentials{AccessKey: access, SecretKey: s.sessionSecret(access)},
+		SessionToken: token,
+		Expiration:   expires,
+	}, nil
+}
+
+// federationError says a provider is gone as AccessDenied; a read error
+// stays what it is.
+func federationError(err error) error {
+	if errors.Is(err, ErrNoSuchProvider) {
+		return s3err.ErrAccessDenied.WithMessage("The identity provider is not configured.")
+	}
+	return err
+}
+
+// existingPolicies keeps the names that name a policy, each once.
+func (s *Store) existingPolicies(ctx context.Context, names []string) ([]string, error) {
+	var out []string
+	err := s.meta.View(ctx, func(r meta.Reader) error {
+		out = out[:0]
+		for _, n := range names {
+			if slices.Contains(out, n) {
+				continue
+			}
+			err := s.policyExists(r, n)
+			if errors.Is(err, ErrNoSuchPolicy) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// federatedIdentity is the identity of a federated session: its
+// provider must still be the one that issued it (same ID) and enabled,
+// as seen at most ProviderCacheTTL ago, and its policies are read as
+// they are now.
+func (s *Store) federatedIdentity(ctx context.Context, access string, c sessionClaims, expires time.Time) (*Identity, error) {
+	f := c.Fed
+	p, err := s.currentProvider(ctx, f.Provider)
+	if errors.Is(err, ErrNoSuchProvider) || err == nil && p.ID != f.ProviderID {
+		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider that issued these credentials has been removed.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != StatusEnabled {
+		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider that issued these credentials is disabled.")
+	}
+	id := &Identity{
+		AccessKey: access, Username: f.Subject, CanonicalID: CanonicalID(f.Kind + ":" + f.Provider + ":" + f.Subject),
+		secret: s.sessionSecret(access), expires: expires, session: &c,
+	}
+	if err := s.meta.View(ctx, func(r meta.Reader) error {
+		id.Policies = id.Policies[:0]
+		return s.collectPolicies(r, User{Policies: f.Policies}, id)
+	}); err != nil {
+		return nil, err
+	}
+	if len(c.Policy) > 0 {
+		sp, err := parseSessionPolicy(c.Policy)
+		if err != nil {
+			return nil, s3err.ErrInvalidToken
+		}
+		narrowBy(id, sp)
+	}
+	return id, nil
+}
+
+// FederatedSubject says, for a federated session's identity, which
+// provider and subject it acts for; ok is false for other identities.
+func (id *Identity) FederatedSubject() (provider, subject string, ok bool) {
+	if id.session == nil || id.session.Fed == nil {
+		return "", "", false
+	}
+	return id.session.Fed.Provider, id.session.Fed.Subject, true
+}
