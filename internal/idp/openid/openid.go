@@ -263,3 +263,13 @@ func (v *Verifier) userinfo(ctx context.Context, r *remote, raw string) (map[str
 	}
 	return claims, nil
 }
+
+// Discover reads the discovery document of st, to refuse a provider
+// whose document cannot be read before it is stored.
+func (v *Verifier) Discover(ctx context.Context, st Settings) error {
+	_, err := oidc.NewProvider(oidc.ClientContext(ctx, v.client()), st.Issuer())
+	if err != nil {
+		return s3err.ErrIDPCommunicationError.WithMessage("The OpenID discovery document at %q could not be read: %v", st.ConfigURL, err)
+	}
+	return nil
+}
