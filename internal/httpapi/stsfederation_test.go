@@ -393,3 +393,89 @@ func TestUnsignedSTSIsOnlyForFederatedCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestWebIdentityUserinfoClaim: with ClaimUserinfo the policies come
+// from the userinfo endpoint, not from the token.
+func TestWebIdentityUserinfoClaim(t *testing.T) {
+	s := newFedServer(t)
+	i := oidctest.New(t)
+	s.addOpenID(t, "corp", i, openid.Settings{ClaimUserinfo: true})
+	c := i.Claims("alice", "kura")
+	c["policy"] = "read-alpha" // ignored: userinfo says read-beta
+	i.SetUserinfo(map[string]any{"sub": "alice", "policy": "read-beta"})
+	a := s.call(t, webIdentity(i.Sign(c)))
+	if a.status != http.StatusOK {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	cl := s.s3(a.creds.AccessKeyID, a.creds.SecretAccessKey, a.creds.SessionToken)
+	if err := s.get(cl, "beta", "a"); err != nil {
+		t.Errorf("beta/a with read-beta from userinfo: %v", err)
+	}
+	if err := s.get(cl, "alpha", "a"); apiErrorCode(err) != "AccessDenied" {
+		t.Errorf("alpha/a, named only in the token: %v", err)
+	}
+	i.SetUserinfo(nil)
+	if a := s.call(t, webIdentity(i.Sign(c))); a.code != "IDPCommunicationError" {
+		t.Errorf("userinfo refusing the token: %d %s", a.status, a.body)
+	}
+}
+
+// TestWebIdentityUnreachableProvider: a provider whose discovery document
+// cannot be read does not stop another from serving its tokens, and is
+// reported when no provider can.
+func TestWebIdentityUnreachableProvider(t *testing.T) {
+	s := newFedServer(t)
+	down := oidctest.New(t)
+	s.addOpenID(t, "broken", down, openid.Settings{}) // listed before corp
+	i := oidctest.New(t)
+	s.addOpenID(t, "corp", i, openid.Settings{})
+	c := i.Claims("alice", "kura")
+	c["policy"] = "read-alpha"
+	token := i.Sign(c)
+	downURL := down.URL
+	down.Close()
+	if a := s.call(t, webIdentity(token)); a.status != http.StatusOK {
+		t.Errorf("a token of a reachable provider beside an unreachable one: %d %s", a.status, a.body)
+	}
+	c["iss"] = downURL
+	if a := s.call(t, webIdentity(i.Sign(c))); a.code != "IDPCommunicationError" {
+		t.Errorf("a token no reachable provider issues: %d %s", a.status, a.body)
+	}
+}
+
+// TestWebIdentityChainedAssumeRole: federated credentials may ask
+// AssumeRole for more, which act for the same login and end with its
+// provider.
+func TestWebIdentityChainedAssumeRole(t *testing.T) {
+	s := newFedServer(t)
+	i := oidctest.New(t)
+	s.addOpenID(t, "corp", i, openid.Settings{})
+	c := i.Claims("alice", "kura")
+	c["policy"] = "read-alpha"
+	a := s.call(t, webIdentity(i.Sign(c)))
+	if a.status != http.StatusOK {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	ctx := context.Background()
+	fed, err := s.ids.Authenticate(ctx, a.creds.AccessKeyID, a.creds.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chained, err := s.ids.AssumeRole(ctx, fed, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := s.s3(chained.AccessKey, chained.SecretKey, chained.SessionToken)
+	if err := s.get(cl, "alpha", "a"); err != nil {
+		t.Errorf("alpha/a through a chained session: %v", err)
+	}
+	if err := s.get(cl, "beta", "a"); apiErrorCode(err) != "AccessDenied" {
+		t.Errorf("beta/a through a chained session: %v", err)
+	}
+	if err := s.ids.RemoveIdentityProvider(ctx, "corp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.get(cl, "alpha", "a"); apiErrorCode(err) != "InvalidToken" {
+		t.Errorf("a chained session of a removed provider: %v", err)
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
+	"github.com/kurastore/kura/wire/policy"
 )
 
 // AssumeFederated issues temporary credentials for a login an identity
@@ -110,10 +112,7 @@ func (s *Store) federatedIdentity(ctx context.Context, access string, c sessionC
 		AccessKey: access, Username: f.Subject, CanonicalID: CanonicalID(f.Kind + ":" + f.Provider + ":" + f.Subject),
 		secret: s.sessionSecret(access), expires: expires, session: &c,
 	}
-	if err := s.meta.View(ctx, func(r meta.Reader) error {
-		id.Policies = id.Policies[:0]
-		return s.collectPolicies(r, User{Policies: f.Policies}, id)
-	}); err != nil {
+	if id.Policies, err = s.federatedPolicies(ctx, f.Policies); err != nil {
 		return nil, err
 	}
 	if len(c.Policy) > 0 {
@@ -133,4 +132,34 @@ func (id *Identity) FederatedSubject() (provider, subject string, ok bool) {
 		return "", "", false
 	}
 	return id.session.Fed.Provider, id.session.Fed.Subject, true
+}
+
+// federatedPolicies are the named policies as they are now, from a cache
+// that every IAM change clears, so that a session's requests neither
+// read nor parse them again.
+func (s *Store) federatedPolicies(ctx context.Context, names []string) ([]*policy.Policy, error) {
+	key := strings.Join(names, ",") // policy names hold no ','
+	s.mu.Lock()
+	ps, ok := s.fedPolicies[key]
+	gen := s.gen
+	s.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	var id Identity
+	if err := s.meta.View(ctx, func(r meta.Reader) error {
+		id.Policies = nil
+		return s.collectPolicies(r, User{Policies: names}, &id)
+	}); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		if s.fedPolicies == nil || len(s.fedPolicies) >= maxSessionPolicies {
+			s.fedPolicies = map[string][]*policy.Policy{}
+		}
+		s.fedPolicies[key] = id.Policies
+	}
+	s.mu.Unlock()
+	return id.Policies, nil
 }

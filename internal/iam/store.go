@@ -76,6 +76,9 @@ type Store struct {
 	// providers caches identity provider configurations (idp.go); it
 	// is cleared with cache.
 	providers map[string]providerEntry
+	// fedPolicies caches the parsed policies of federated sessions by
+	// their names (federation.go); it is cleared with cache.
+	fedPolicies map[string][]*policy.Policy
 	// afterLoad, when set (by tests), runs between an identity's load and
 	// its caching.
 	afterLoad func()
@@ -135,6 +138,7 @@ func (s *Store) ForgetCache() {
 	s.mu.Lock()
 	clear(s.cache)
 	clear(s.providers)
+	clear(s.fedPolicies)
 	s.gen++
 	s.mu.Unlock()
 }

@@ -195,3 +195,7 @@ func sign(k jose.JSONWebKey, claims map[string]any) string {
 	}
 	return out
 }
+
+// Close stops the issuer before the test ends, as a provider that went
+// down.
+func (i *Issuer) Close() { i.server.Close() }

@@ -9,6 +9,7 @@
 package openid
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -174,17 +175,24 @@ func (v *Verifier) Login(ctx context.Context, providers []Provider, roleARN, raw
 		return v.verify(ctx, providers[i], raw)
 	}
 	iss := unverifiedIssuer(raw)
+	var unreachable error
 	for _, p := range providers {
 		if p.Settings.RolePolicy != "" {
 			continue
 		}
 		r, err := v.remoteFor(ctx, p)
 		if err != nil {
-			return idp.Login{}, err
+			// Another provider may be the token's: an unreachable one
+			// is reported only if none is.
+			unreachable = cmp.Or(unreachable, err)
+			continue
 		}
 		if r.issuer == iss {
 			return v.verify(ctx, p, raw)
 		}
+	}
+	if unreachable != nil {
+		return idp.Login{}, unreachable
 	}
 	return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("No OpenID provider mapping by claim issues tokens of issuer %q; a provider with a role policy needs its RoleArn.", iss)
 }
