@@ -479,3 +479,22 @@ func TestWebIdentityChainedAssumeRole(t *testing.T) {
 		t.Errorf("a chained session of a removed provider: %v", err)
 	}
 }
+
+// TestWebIdentitySessionPolicySize: a session policy of 2048 bytes is
+// taken, one of 2049 refused.
+func TestWebIdentitySessionPolicySize(t *testing.T) {
+	s := newFedServer(t)
+	i := oidctest.New(t)
+	s.addOpenID(t, "corp", i, openid.Settings{})
+	c := i.Claims("alice", "kura")
+	c["policy"] = "read-alpha"
+	token := i.Sign(c)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::alpha/a"}]}`
+	pad := func(n int) string { return doc[:len(doc)-1] + strings.Repeat(" ", n-len(doc)) + "}" }
+	if a := s.call(t, webIdentity(token, "Policy", pad(2048))); a.status != http.StatusOK {
+		t.Errorf("a 2048-byte session policy: %d %s", a.status, a.body)
+	}
+	if a := s.call(t, webIdentity(token, "Policy", pad(2049))); a.code != "ValidationError" {
+		t.Errorf("a 2049-byte session policy: %d %s", a.status, a.body)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,5 +153,29 @@ func TestIdentityProviderSecretSealed(t *testing.T) {
 	ps, err := s.ListIdentityProviders(ctx)
 	if err != nil || len(ps) != 1 || ps[0].Secret != "" {
 		t.Fatalf("%+v %v", ps, err)
+	}
+}
+
+func TestIdentityProviderNames(t *testing.T) {
+	s, _, _ := newClockedStore(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{strings.Repeat("p", MaxNameLength), true},
+		{strings.Repeat("q", MaxNameLength+1), false},
+		{"", false},
+		{"a/b", false},
+		{"a,b", false},
+		{"a:b", false},
+	} {
+		err := s.PutIdentityProvider(ctx, IdentityProvider{Name: tc.name, Kind: idp.KindOpenID}, "", false)
+		if (err == nil) != tc.ok {
+			t.Errorf("provider name %q (%d): %v", tc.name, len(tc.name), err)
+		}
+	}
+	if err := s.PutIdentityProvider(ctx, IdentityProvider{Name: "x", Kind: "saml"}, "", false); err == nil {
+		t.Error("kind saml accepted")
 	}
 }
