@@ -113,6 +113,11 @@ func (s *Server) sts(rq *request) (response, error) {
 	case "GetCallerIdentity":
 		doc := callerIdentityResponse{Xmlns: stsNamespace, RequestID: rq.id}
 		doc.Result.Arn = "arn:aws:iam::" + s.accountID() + ":user/" + id.Username
+		if provider, subject, ok := id.FederatedSubject(); ok {
+			// As AWS names a web identity session: the role, then the
+			// session (here the subject).
+			doc.Result.Arn = "arn:aws:sts::" + s.accountID() + ":assumed-role/" + provider + "/" + subject
+		}
 		doc.Result.UserID, doc.Result.Account = id.AccessKey, s.accountID()
 		return xmlResponse{doc: doc}, nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/kurastore/kura/internal/auth"
@@ -496,5 +497,28 @@ func TestWebIdentitySessionPolicySize(t *testing.T) {
 	}
 	if a := s.call(t, webIdentity(token, "Policy", pad(2049))); a.code != "ValidationError" {
 		t.Errorf("a 2049-byte session policy: %d %s", a.status, a.body)
+	}
+}
+
+// TestWebIdentityCallerIdentity: GetCallerIdentity names a federated
+// session by its provider's role and its subject.
+func TestWebIdentityCallerIdentity(t *testing.T) {
+	s := newFedServer(t)
+	i := oidctest.New(t)
+	s.addOpenID(t, "corp", i, openid.Settings{})
+	c := i.Claims("alice", "kura")
+	c["policy"] = "read-alpha"
+	a := s.call(t, webIdentity(i.Sign(c)))
+	if a.status != http.StatusOK {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	cl := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.url),
+		Credentials: awscreds.NewStaticCredentialsProvider(a.creds.AccessKeyID, a.creds.SecretAccessKey, a.creds.SessionToken)})
+	out, err := cl.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn := aws.ToString(out.Arn); !strings.HasSuffix(arn, ":assumed-role/corp/alice") {
+		t.Errorf("ARN %s", arn)
 	}
 }

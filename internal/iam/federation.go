@@ -108,6 +108,9 @@ func (s *Store) federatedIdentity(ctx context.Context, access string, c sessionC
 	if p.Status != StatusEnabled {
 		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider that issued these credentials is disabled.")
 	}
+	if err := s.checkSubject(ctx, p, f.Subject); err != nil {
+		return nil, err
+	}
 	id := &Identity{
 		AccessKey: access, Username: f.Subject, CanonicalID: CanonicalID(f.Kind + ":" + f.Provider + ":" + f.Subject),
 		secret: s.sessionSecret(access), expires: expires, session: &c,
@@ -163,3 +166,56 @@ func (s *Store) federatedPolicies(ctx context.Context, names []string) ([]*polic
 	s.mu.Unlock()
 	return id.Policies, nil
 }
+
+// SubjectCheck says whether a provider still vouches for a subject of a
+// live session (an LDAP directory: the user still exists and is
+// enabled). It returns nil when it does, an error saying why not, or a
+// read error; either refuses the session.
+type SubjectCheck func(ctx context.Context, p IdentityProvider, subject string) error
+
+// SetSubjectCheck makes every request of a session of kind's providers
+// pass check, as seen at most ProviderCacheTTL ago. Call it before the
+// server serves.
+func (s *Store) SetSubjectCheck(kind idp.Kind, check SubjectCheck) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.subjectChecks == nil {
+		s.subjectChecks = map[idp.Kind]SubjectCheck{}
+	}
+	s.subjectChecks[kind] = check
+}
+
+// subjectEntry is when a subject last passed its provider's check.
+type subjectEntry struct{ passed time.Time }
+
+// checkSubject runs the provider kind's SubjectCheck, if any, remembering
+// a pass for ProviderCacheTTL; a failure is never remembered, so the
+// next request asks again.
+func (s *Store) checkSubject(ctx context.Context, p IdentityProvider, subject string) error {
+	now := s.now()
+	key := p.ID + "\x00" + subject
+	s.mu.Lock()
+	check := s.subjectChecks[p.Kind]
+	e, ok := s.subjectsPassed[key]
+	gen := s.gen
+	s.mu.Unlock()
+	if check == nil || ok && now.Sub(e.passed) < ProviderCacheTTL && !now.Before(e.passed) {
+		return nil
+	}
+	if err := check(ctx, p, subject); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		if s.subjectsPassed == nil || len(s.subjectsPassed) >= maxSubjectsPassed {
+			s.subjectsPassed = map[string]subjectEntry{}
+		}
+		s.subjectsPassed[key] = subjectEntry{passed: now}
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// maxSubjectsPassed bounds the subjects remembered; past it they are
+// forgotten, which only costs checks.
+const maxSubjectsPassed = 10000

@@ -179,3 +179,42 @@ func TestIdentityProviderNames(t *testing.T) {
 		t.Error("kind saml accepted")
 	}
 }
+
+// TestSubjectCheck: a kind's subject check runs on a session's requests,
+// a pass is trusted for ProviderCacheTTL, a failure ends the session at
+// once and is not remembered.
+func TestSubjectCheck(t *testing.T) {
+	s, _, c := newClockedStore(t)
+	ctx := context.Background()
+	addProvider(t, s, "corp")
+	tc := federatedLogin(t, s)
+	var calls atomic.Int32
+	var gone atomic.Bool
+	s.SetSubjectCheck(idp.KindOpenID, func(_ context.Context, p IdentityProvider, subject string) error {
+		calls.Add(1)
+		if p.Name != "corp" || subject != "alice" {
+			t.Errorf("checked %s %s", p.Name, subject)
+		}
+		if gone.Load() {
+			return s3err.ErrInvalidToken.WithMessage("The directory no longer has this user.")
+		}
+		return nil
+	})
+	auth := func() error { _, err := s.Authenticate(ctx, tc.AccessKey, tc.SessionToken); return err }
+	if err := auth(); err != nil || calls.Load() != 1 {
+		t.Fatalf("%v, %d checks", err, calls.Load())
+	}
+	gone.Store(true)
+	c.t = c.t.Add(ProviderCacheTTL - time.Second)
+	if err := auth(); err != nil || calls.Load() != 1 {
+		t.Fatalf("within ProviderCacheTTL of a pass: %v, %d checks", err, calls.Load())
+	}
+	c.t = c.t.Add(time.Second)
+	if err := auth(); !errors.Is(err, s3err.ErrInvalidToken) || calls.Load() != 2 {
+		t.Fatalf("ProviderCacheTTL after the pass, the subject gone: %v, %d checks", err, calls.Load())
+	}
+	gone.Store(false)
+	if err := auth(); err != nil || calls.Load() != 3 {
+		t.Fatalf("a failure is not remembered: %v, %d checks", err, calls.Load())
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
@@ -79,6 +80,11 @@ type Store struct {
 	// fedPolicies caches the parsed policies of federated sessions by
 	// their names (federation.go); it is cleared with cache.
 	fedPolicies map[string][]*policy.Policy
+	// subjectChecks are the providers' checks of their sessions'
+	// subjects by kind, and subjectsPassed when each subject last passed
+	// (federation.go); subjectsPassed is cleared with cache.
+	subjectChecks  map[idp.Kind]SubjectCheck
+	subjectsPassed map[string]subjectEntry
 	// afterLoad, when set (by tests), runs between an identity's load and
 	// its caching.
 	afterLoad func()
@@ -139,6 +145,7 @@ func (s *Store) ForgetCache() {
 	clear(s.cache)
 	clear(s.providers)
 	clear(s.fedPolicies)
+	clear(s.subjectsPassed)
 	s.gen++
 	s.mu.Unlock()
 }

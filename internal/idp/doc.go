@@ -15,7 +15,9 @@
 // request the server resolves the policy names to their current
 // documents, and checks that the provider still exists (with the same ID)
 // and is enabled, from a cache at most iam.ProviderCacheTTL old; a read
-// error refuses the request.
+// error refuses the request. A kind whose provider can withdraw a
+// subject (an LDAP user disabled) registers an iam.SubjectCheck, run on
+// every request with passes trusted for the same bound.
 //
 // Provider configurations live in the metadata store, kept by package
 // iam (iam.IdentityProvider), with any secret (a client secret, a bind
