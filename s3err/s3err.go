@@ -173,3 +173,22 @@ var (
 	ErrInvalidTargetBucketForLogging = def("InvalidTargetBucketForLogging", http.StatusBadRequest, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.")
 	ErrCrossLocationLogging          = def("CrossLocationLoggingProhibitted", http.StatusForbidden, "Cross S3 location logging not allowed.")
 )
+
+// Errors of the security token service's federated logins
+// (AssumeRoleWithWebIdentity and its kin), as AWS STS names them.
+var (
+	// ErrInvalidIdentityToken refuses a token that does not verify: bad
+	// signature, another issuer or audience, not yet valid.
+	ErrInvalidIdentityToken = def("InvalidIdentityToken", http.StatusBadRequest, "The web identity token that was passed could not be validated.")
+	// ErrExpiredTokenException refuses an identity token past its exp.
+	ErrExpiredTokenException = def("ExpiredTokenException", http.StatusBadRequest, "The web identity token that was passed is expired or is not valid.")
+	// ErrIDPCommunicationError says the identity provider's discovery
+	// document or keys could not be fetched; retrying may succeed.
+	ErrIDPCommunicationError = def("IDPCommunicationError", http.StatusBadRequest, "The request could not be fulfilled because the identity provider could not be reached.")
+	// ErrInvalidParameterValue refuses a parameter STS cannot use, such
+	// as a RoleArn that names no role.
+	ErrInvalidParameterValue = def("InvalidParameterValue", http.StatusBadRequest, "An invalid or out-of-range value was supplied for the input parameter.")
+	// ErrMissingParameter refuses an STS call without a required
+	// parameter.
+	ErrMissingParameter = def("MissingParameter", http.StatusBadRequest, "A required parameter for the specified action is not supplied.")
+)

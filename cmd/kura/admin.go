@@ -70,7 +70,7 @@ func adminCommand() *cobra.Command {
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
 	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
-	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f), adminProfileCommand(f), adminNotifyCommand(f), adminLifecycleCommand(f), adminTierCommand(f), adminReplicateCommand(f), adminMetricsCommand(f), adminUsageCommand(f))
+	cmd.AddCommand(adminUserCommand(f), adminPolicyCommand(f), adminGroupCommand(f), adminSvcacctCommand(f), adminInfoCommand(f), adminKMSCommand(f), adminScrubCommand(f), adminProfileCommand(f), adminNotifyCommand(f), adminLifecycleCommand(f), adminTierCommand(f), adminReplicateCommand(f), adminMetricsCommand(f), adminUsageCommand(f), adminIDPCommand(f))
 	return cmd
 }
 

@@ -84,7 +84,9 @@ DIR/` + auth.RootFile + ` (mode 0600) and prints them; later starts reuse them.
 The secrets of users and service accounts, and session tokens, are sealed
 with the IAM seal key: KURA_IAM_SECRET_KEY (NAME:BASE64 of 32 bytes), or
 DIR/` + iamKeyFile + `, generated on first start. The root credentials can
-change at any restart; the seal key cannot.`,
+change at any restart; the seal key cannot.
+
+` + openIDEnvHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServer(cmd.Context(), args[0], f)
@@ -361,6 +363,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		return err
 	}
 	identities, err := openIAM(ctx, dir, metaStore, creds, log)
+	if err == nil {
+		err = configureOpenIDFromEnv(ctx, identities, log)
+	}
 	if err != nil {
 		stopBackground()
 		return err

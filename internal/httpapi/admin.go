@@ -70,6 +70,10 @@ var adminRoutes = []adminRoute{
 	{http.MethodPost, []string{"replication", "resync", "{bucket}"}, "admin:SetBucketTarget", (*Server).adminReplicationResync},
 	{http.MethodPost, []string{"metrics", "token"}, metricsAction, (*Server).adminMetricsToken},
 	{http.MethodGet, []string{"usage"}, usageAction, (*Server).adminUsage},
+	{http.MethodGet, []string{"idp"}, idpAction, (*Server).adminListProviders},
+	{http.MethodPut, []string{"idp", "{kind}", "{name}"}, idpAction, (*Server).adminAddProvider},
+	{http.MethodDelete, []string{"idp", "{kind}", "{name}"}, idpAction, (*Server).adminRemoveProvider},
+	{http.MethodPut, []string{"idp", "{kind}", "{name}", "status"}, idpAction, (*Server).adminSetProviderStatus},
 }
 
 func matchAdmin(method, path string) (adminRoute, map[string]string, bool) {
@@ -175,6 +179,9 @@ func adminError(err error) error {
 		return s3err.ErrNoSuchKey.WithMessage("%v", err)
 	case errors.Is(err, notify.ErrTargetExists):
 		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
+	}
+	if mapped, ok := providerAdminError(err); ok {
+		return mapped
 	}
 	if mapped, ok := tierAdminError(err); ok {
 		return mapped

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/idp/openid"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/lifecycle"
 	"github.com/kurastore/kura/internal/notify"
@@ -164,6 +165,8 @@ type Server struct {
 	metricsPublic bool
 	// selectPartSize is the part size of split S3 Select scans.
 	selectPartSize int64
+	// openid verifies the tokens of AssumeRoleWithWebIdentity.
+	openid *openid.Verifier
 }
 
 // New returns a Server.
@@ -191,6 +194,7 @@ func New(cfg Config) *Server {
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
+	s.openid = &openid.Verifier{Now: cfg.Now}
 	s.websiteDomain = strings.ToLower(strings.TrimPrefix(cfg.WebsiteDomain, "."))
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	s.lifecycle = cfg.Lifecycle
@@ -380,6 +384,10 @@ func (s *Server) serve(rq *request, op operation) (response, error) {
 			}
 		}
 		switch {
+		case op.sts && rq.identity == nil && rq.signedV4 == nil:
+			// Unsigned: only the calls that carry their own proof of
+			// identity (AssumeRoleWithWebIdentity and its kin) are
+			// answered; the handler refuses the others.
 		case op.sts != (rq.service == "sts"):
 			return nil, s3err.ErrAuthorizationHeaderMalformed.WithMessage("The credential scope's service must be %q for this call.", map[bool]string{true: "sts", false: "s3"}[op.sts])
 		case op.sts && rq.identity == nil:

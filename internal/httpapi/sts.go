@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/xml"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/kurastore/kura/s3err"
@@ -86,15 +85,18 @@ func (s *Server) sts(rq *request) (response, error) {
 		return nil, err
 	}
 	id := rq.identity
-	switch p.Get("Action") {
+	action := p.Get("Action")
+	if federatedActions[action] {
+		return s.assumeRoleFederated(rq, action, p)
+	}
+	if id == nil {
+		return nil, s3err.ErrAccessDenied.WithMessage("STS action %q needs a signed request.", action)
+	}
+	switch action {
 	case "AssumeRole":
-		var duration time.Duration
-		if v := p.Get("DurationSeconds"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, s3err.ErrValidationError.WithMessage("DurationSeconds must be a number.")
-			}
-			duration = time.Duration(n) * time.Second
+		duration, err := durationParam(p)
+		if err != nil {
+			return nil, err
 		}
 		tc, err := s.iam.AssumeRole(rq.ctx, id, duration, []byte(p.Get("Policy")))
 		if err != nil {
@@ -111,6 +113,11 @@ func (s *Server) sts(rq *request) (response, error) {
 	case "GetCallerIdentity":
 		doc := callerIdentityResponse{Xmlns: stsNamespace, RequestID: rq.id}
 		doc.Result.Arn = "arn:aws:iam::" + s.accountID() + ":user/" + id.Username
+		if provider, subject, ok := id.FederatedSubject(); ok {
+			// As AWS names a web identity session: the role, then the
+			// session (here the subject).
+			doc.Result.Arn = "arn:aws:sts::" + s.accountID() + ":assumed-role/" + provider + "/" + subject
+		}
 		doc.Result.UserID, doc.Result.Account = id.AccessKey, s.accountID()
 		return xmlResponse{doc: doc}, nil
 	}

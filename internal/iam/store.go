@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
+	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
@@ -73,6 +74,17 @@ type Store struct {
 	// gen has not moved since it began, so an identity read before a
 	// change is never cached after the change cleared the cache.
 	gen uint64
+	// providers caches identity provider configurations (idp.go); it
+	// is cleared with cache.
+	providers map[string]providerEntry
+	// fedPolicies caches the parsed policies of federated sessions by
+	// their names (federation.go); it is cleared with cache.
+	fedPolicies map[string][]*policy.Policy
+	// subjectChecks are the providers' checks of their sessions'
+	// subjects by kind, and subjectsPassed when each subject last passed
+	// (federation.go); subjectsPassed is cleared with cache.
+	subjectChecks  map[idp.Kind]SubjectCheck
+	subjectsPassed map[string]subjectEntry
 	// afterLoad, when set (by tests), runs between an identity's load and
 	// its caching.
 	afterLoad func()
@@ -131,6 +143,9 @@ func (s *Store) update(ctx context.Context, fn func(tx meta.Txn) error) error {
 func (s *Store) ForgetCache() {
 	s.mu.Lock()
 	clear(s.cache)
+	clear(s.providers)
+	clear(s.fedPolicies)
+	clear(s.subjectsPassed)
 	s.gen++
 	s.mu.Unlock()
 }

@@ -66,6 +66,20 @@ type sessionClaims struct {
 	// Root recognises the root credentials that issued a session of root,
 	// which ends when they change.
 	Root []byte `json:"rk,omitempty"`
+	// Fed is set instead of Parent on the sessions of a federated login.
+	Fed *federatedClaims `json:"f,omitempty"`
+}
+
+// federatedClaims say whom a federated session acts for: a subject of an
+// identity provider, with the policies the provider mapped it to. The
+// policies are names, resolved on each request, so that editing a
+// policy changes the sessions that use it.
+type federatedClaims struct {
+	Kind       string   `json:"k"`
+	Provider   string   `json:"n"`
+	ProviderID string   `json:"id"`
+	Subject    string   `json:"s"`
+	Policies   []string `json:"pp,omitempty"`
 }
 
 // IsSessionAccessKey reports whether access has the form of the access
@@ -125,7 +139,7 @@ func (s *Store) openToken(access, token string) (sessionClaims, error) {
 	if err != nil {
 		return c, s3err.ErrInvalidToken
 	}
-	if err := json.Unmarshal(plain, &c); err != nil || c.Parent == "" {
+	if err := json.Unmarshal(plain, &c); err != nil || (c.Parent == "") == (c.Fed == nil) {
 		return c, s3err.ErrInvalidToken
 	}
 	return c, nil
@@ -203,7 +217,7 @@ func (s *Store) newSessionClaims(caller *Identity, sessionPolicy []byte) (sessio
 	c := sessionClaims{Parent: caller.AccessKey, Policy: compact.Bytes()}
 	switch {
 	case caller.session != nil:
-		c.Parent, c.Root = caller.session.Parent, caller.session.Root
+		c.Parent, c.Root, c.Fed = caller.session.Parent, caller.session.Root, caller.session.Fed
 		if len(c.Policy) == 0 {
 			c.Policy = caller.session.Policy
 		}
@@ -240,6 +254,9 @@ func (s *Store) sessionIdentity(ctx context.Context, access, token string) (*Ide
 	expires := time.Unix(c.Expires, 0).UTC()
 	if !s.now().Before(expires) {
 		return nil, s3err.ErrExpiredToken
+	}
+	if c.Fed != nil {
+		return s.federatedIdentity(ctx, access, c, expires)
 	}
 	parent, err := s.sessionParent(ctx, c)
 	if err != nil {

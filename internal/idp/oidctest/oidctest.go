@@ -1,0 +1,201 @@
+// Package oidctest runs an OpenID Connect issuer for tests: a discovery
+// document, a JWKS whose keys can be rotated, a userinfo endpoint, and
+// tokens signed with go-jose, well-formed or broken on purpose.
+package oidctest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Issuer is an OpenID Connect issuer on a loopback port.
+type Issuer struct {
+	// URL is the issuer, as tokens' iss and the discovery document say.
+	URL string
+
+	server *httptest.Server
+	mu     sync.Mutex
+	// keys are published in the JWKS; keys[0] signs.
+	keys     []jose.JSONWebKey
+	userinfo map[string]any
+	seq      int
+}
+
+// New starts an issuer with one key; it stops with the test.
+func New(t testing.TB) *Issuer {
+	t.Helper()
+	i := &Issuer{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", i.discovery)
+	mux.HandleFunc("GET /keys", i.jwks)
+	mux.HandleFunc("GET /userinfo", i.serveUserinfo)
+	i.server = httptest.NewServer(mux)
+	t.Cleanup(i.server.Close)
+	i.URL = i.server.URL
+	i.Rotate()
+	return i
+}
+
+// ConfigURL is the discovery document's URL.
+func (i *Issuer) ConfigURL() string { return i.URL + "/.well-known/openid-configuration" }
+
+func (i *Issuer) discovery(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, map[string]any{
+		"issuer":                                i.URL,
+		"jwks_uri":                              i.URL + "/keys",
+		"userinfo_endpoint":                     i.URL + "/userinfo",
+		"authorization_endpoint":                i.URL + "/auth",
+		"token_endpoint":                        i.URL + "/token",
+		"response_types_supported":              []string{"id_token"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"ES256"},
+	})
+}
+
+func (i *Issuer) jwks(w http.ResponseWriter, _ *http.Request) {
+	i.mu.Lock()
+	set := jose.JSONWebKeySet{}
+	for _, k := range i.keys {
+		set.Keys = append(set.Keys, k.Public())
+	}
+	i.mu.Unlock()
+	writeJSON(w, set)
+}
+
+func (i *Issuer) serveUserinfo(w http.ResponseWriter, r *http.Request) {
+	i.mu.Lock()
+	info := i.userinfo
+	i.mu.Unlock()
+	if info == nil || !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		http.Error(w, "no userinfo", http.StatusUnauthorized)
+		return
+	}
+	writeJSON(w, info)
+}
+
+// SetUserinfo sets what the userinfo endpoint answers any bearer token.
+func (i *Issuer) SetUserinfo(claims map[string]any) {
+	i.mu.Lock()
+	i.userinfo = claims
+	i.mu.Unlock()
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (i *Issuer) newKey() jose.JSONWebKey {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err) // the system's random source failed
+	}
+	i.seq++
+	return jose.JSONWebKey{Key: priv, KeyID: fmt.Sprintf("key-%d", i.seq), Algorithm: string(jose.ES256), Use: "sig"}
+}
+
+// Rotate makes a new key the signing key; the older keys stay published
+// until Retire.
+func (i *Issuer) Rotate() {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.keys = append([]jose.JSONWebKey{i.newKey()}, i.keys...)
+}
+
+// Retire stops publishing every key but the signing key: tokens signed
+// with the others no longer verify.
+func (i *Issuer) Retire() {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.keys = i.keys[:1]
+}
+
+// Claims are a token's claims: sub, aud and an hour of validity from
+// now, to change at will.
+func (i *Issuer) Claims(sub, aud string) map[string]any {
+	now := time.Now()
+	return map[string]any{
+		"iss": i.URL, "sub": sub, "aud": aud,
+		"iat": now.Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(),
+	}
+}
+
+// Sign signs claims with the signing key.
+func (i *Issuer) Sign(claims map[string]any) string {
+	i.mu.Lock()
+	k := i.keys[0]
+	i.mu.Unlock()
+	return sign(k, claims)
+}
+
+// SignWithOldest signs claims with the oldest published key (the
+// signing key before rotations).
+func (i *Issuer) SignWithOldest(claims map[string]any) string {
+	i.mu.Lock()
+	k := i.keys[len(i.keys)-1]
+	i.mu.Unlock()
+	return sign(k, claims)
+}
+
+// SignForged signs claims with a key the issuer never published, under
+// the signing key's ID: its signature does not verify.
+func (i *Issuer) SignForged(claims map[string]any) string {
+	i.mu.Lock()
+	forged := i.newKey()
+	forged.KeyID = i.keys[0].KeyID
+	i.mu.Unlock()
+	return sign(forged, claims)
+}
+
+// SignUnknownKey signs claims with a key of an ID the JWKS never had.
+func (i *Issuer) SignUnknownKey(claims map[string]any) string {
+	i.mu.Lock()
+	k := i.newKey()
+	i.mu.Unlock()
+	return sign(k, claims)
+}
+
+// Unsigned is claims as a token of algorithm "none".
+func Unsigned(claims map[string]any) string {
+	header, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT"})
+	payload, _ := json.Marshal(claims)
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc(header) + "." + enc(payload) + "."
+}
+
+func sign(k jose.JSONWebKey, claims map[string]any) string {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", k.KeyID))
+	if err != nil {
+		panic(err) // a P-256 key always signs ES256
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		panic(err) // claims of JSON values
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		panic(err)
+	}
+	out, err := obj.CompactSerialize()
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// Close stops the issuer before the test ends, as a provider that went
+// down.
+func (i *Issuer) Close() { i.server.Close() }

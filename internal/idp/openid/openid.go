@@ -1,0 +1,283 @@
+// Package openid verifies OpenID Connect tokens for the security token
+// service (AssumeRoleWithWebIdentity, AssumeRoleWithClientGrants) and maps
+// them to a kura login (idp.Login). Verification is go-oidc's: the
+// provider's discovery document gives the issuer and the JWKS, whose keys
+// are fetched again when a token names a key not yet seen (so a provider
+// may rotate its keys); the signature, iss, exp and nbf (with 5 minutes of
+// clock skew) are checked, and the audience must hold the client ID, or
+// the authorized party (azp) be it.
+package openid
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
+
+	"github.com/kurastore/kura/internal/idp"
+	"github.com/kurastore/kura/s3err"
+)
+
+// DefaultClaimName is the claim that lists policy names when a provider
+// names neither a claim nor a role policy.
+const DefaultClaimName = "policy"
+
+// WellKnownSuffix ends the URL of a discovery document.
+const WellKnownSuffix = "/.well-known/openid-configuration"
+
+// Settings configure one OpenID Connect provider.
+type Settings struct {
+	// ConfigURL is the discovery document's URL (or the issuer's, to
+	// which WellKnownSuffix is added).
+	ConfigURL string `json:"configUrl"`
+	// ClientID is the audience tokens must be for.
+	ClientID string `json:"clientId"`
+	// ClaimName names the claim listing the caller's kura policies
+	// (a string of comma-separated names, or a list).
+	ClaimName string `json:"claimName,omitempty"`
+	// RolePolicy, instead of a claim, names the policies (comma-separated)
+	// of every caller the provider vouches for, through its role ARN.
+	RolePolicy string `json:"rolePolicy,omitempty"`
+	// Scopes are those a client asks the provider for; kura lists them.
+	Scopes []string `json:"scopes,omitempty"`
+	// ClaimUserinfo reads the policy claim from the userinfo endpoint,
+	// with the token as its access token, rather than from the token.
+	ClaimUserinfo bool `json:"claimUserinfo,omitempty"`
+}
+
+// Check refuses settings that cannot work and fills in the default
+// claim name.
+func (st *Settings) Check() error {
+	u, err := url.Parse(st.ConfigURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return s3err.ErrInvalidArgument.WithMessage("The OpenID configuration URL must be an http:// or https:// URL, not %q.", st.ConfigURL)
+	}
+	if st.ClientID == "" {
+		return s3err.ErrInvalidArgument.WithMessage("An OpenID provider needs its client ID.")
+	}
+	if st.ClaimName != "" && st.RolePolicy != "" {
+		return s3err.ErrInvalidArgument.WithMessage("An OpenID provider maps callers by a claim or by a role policy, not both.")
+	}
+	if st.RolePolicy == "" && st.ClaimName == "" {
+		st.ClaimName = DefaultClaimName
+	}
+	return nil
+}
+
+// Issuer is the issuer whose discovery document ConfigURL is.
+func (st Settings) Issuer() string {
+	return strings.TrimSuffix(strings.TrimSuffix(st.ConfigURL, WellKnownSuffix), "/")
+}
+
+// Provider is one configured provider, as the verifier needs it.
+type Provider struct {
+	Name string
+	// ID changes when the provider is removed and added again.
+	ID       string
+	Settings Settings
+}
+
+// Verifier verifies tokens against configured providers, keeping each
+// provider's discovery document and keys between calls.
+type Verifier struct {
+	// HTTPClient fetches discovery documents, keys and userinfo; nil
+	// means a client with a 10-second timeout.
+	HTTPClient *http.Client
+	// Now is the clock tokens are checked against; nil means time.Now.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	providers map[string]*remote // by Provider.Name
+}
+
+// remote is a provider's discovery document and key set.
+type remote struct {
+	key      string // the settings it was built from
+	issuer   string
+	provider *oidc.Provider
+	verifier *oidc.IDTokenVerifier
+}
+
+func (v *Verifier) client() *http.Client {
+	if v.HTTPClient != nil {
+		return v.HTTPClient
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+// remoteFor discovers p, or returns what an earlier call discovered for
+// the same settings. A failed discovery is not kept: the next call tries
+// again.
+func (v *Verifier) remoteFor(ctx context.Context, p Provider) (*remote, error) {
+	key := p.ID + "\x00" + p.Settings.ConfigURL + "\x00" + p.Settings.ClientID
+	v.mu.Lock()
+	r, ok := v.providers[p.Name]
+	v.mu.Unlock()
+	if ok && r.key == key {
+		return r, nil
+	}
+	client := v.client()
+	octx := oidc.ClientContext(ctx, client)
+	op, err := oidc.NewProvider(octx, p.Settings.Issuer())
+	if err != nil {
+		return nil, s3err.ErrIDPCommunicationError.WithMessage("The discovery document of identity provider %q could not be read: %v", p.Name, err)
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := op.Claims(&doc); err != nil {
+		return nil, s3err.ErrIDPCommunicationError.WithMessage("The discovery document of identity provider %q is malformed: %v", p.Name, err)
+	}
+	now := v.Now
+	if now == nil {
+		now = time.Now
+	}
+	// The key set outlives this request: its context only carries the
+	// HTTP client (go-oidc ignores its cancellation).
+	keysCtx := oidc.ClientContext(context.Background(), client)
+	r = &remote{
+		key: key, issuer: doc.Issuer, provider: op,
+		// The audience is checked below, where azp counts too.
+		verifier: op.VerifierContext(keysCtx, &oidc.Config{SkipClientIDCheck: true, Now: now}),
+	}
+	v.mu.Lock()
+	if v.providers == nil {
+		v.providers = map[string]*remote{}
+	}
+	v.providers[p.Name] = r
+	v.mu.Unlock()
+	return r, nil
+}
+
+// Login verifies a raw token and maps it to a login. With a role ARN
+// the provider is the one the ARN names; without one it is the provider
+// mapping by claim whose issuer issued the token.
+func (v *Verifier) Login(ctx context.Context, providers []Provider, roleARN, raw string) (idp.Login, error) {
+	if raw == "" {
+		return idp.Login{}, s3err.ErrMissingParameter.WithMessage("The request must contain the web identity token.")
+	}
+	if roleARN != "" {
+		name, ok := idp.ProviderOfRoleARN(roleARN)
+		i := slices.IndexFunc(providers, func(p Provider) bool { return p.Name == name })
+		if !ok || i < 0 {
+			return idp.Login{}, s3err.ErrInvalidParameterValue.WithMessage("The RoleArn %q names no enabled OpenID provider; role ARNs have the form %sNAME.", roleARN, idp.RoleARNPrefix)
+		}
+		return v.verify(ctx, providers[i], raw)
+	}
+	iss := unverifiedIssuer(raw)
+	var unreachable error
+	for _, p := range providers {
+		if p.Settings.RolePolicy != "" {
+			continue
+		}
+		r, err := v.remoteFor(ctx, p)
+		if err != nil {
+			// Another provider may be the token's: an unreachable one
+			// is reported only if none is.
+			unreachable = cmp.Or(unreachable, err)
+			continue
+		}
+		if r.issuer == iss {
+			return v.verify(ctx, p, raw)
+		}
+	}
+	if unreachable != nil {
+		return idp.Login{}, unreachable
+	}
+	return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("No OpenID provider mapping by claim issues tokens of issuer %q; a provider with a role policy needs its RoleArn.", iss)
+}
+
+// unverifiedIssuer reads a token's iss without verifying it, only to
+// choose the provider that verifies it.
+func unverifiedIssuer(raw string) string {
+	sig, err := jose.ParseSigned(raw, supportedAlgorithms)
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Issuer string `json:"iss"`
+	}
+	if json.Unmarshal(sig.UnsafePayloadWithoutVerification(), &c) != nil {
+		return ""
+	}
+	return c.Issuer
+}
+
+var supportedAlgorithms = []jose.SignatureAlgorithm{
+	jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512, jose.PS256, jose.PS384, jose.PS512, jose.EdDSA,
+}
+
+// verify checks raw against p and maps its claims.
+func (v *Verifier) verify(ctx context.Context, p Provider, raw string) (idp.Login, error) {
+	r, err := v.remoteFor(ctx, p)
+	if err != nil {
+		return idp.Login{}, err
+	}
+	tok, err := r.verifier.Verify(oidc.ClientContext(ctx, v.client()), raw)
+	var expired *oidc.TokenExpiredError
+	switch {
+	case errors.As(err, &expired):
+		return idp.Login{}, s3err.ErrExpiredTokenException.WithMessage("The web identity token expired at %s.", expired.Expiry.UTC().Format(time.RFC3339))
+	case err != nil:
+		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token could not be validated: %v", err)
+	}
+	var claims map[string]any
+	if err := tok.Claims(&claims); err != nil {
+		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token's claims are malformed.")
+	}
+	if !slices.Contains(tok.Audience, p.Settings.ClientID) && claims["azp"] != p.Settings.ClientID {
+		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token is for audience %q, not for client %q.", tok.Audience, p.Settings.ClientID)
+	}
+	if tok.Subject == "" {
+		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token has no subject (sub).")
+	}
+	login := idp.Login{
+		Provider: p.Name, Kind: idp.KindOpenID, Subject: tok.Subject, Expires: tok.Expiry,
+		Audience: p.Settings.ClientID, Issuer: tok.Issuer,
+	}
+	if p.Settings.RolePolicy != "" {
+		login.Policies = idp.SplitPolicyNames(p.Settings.RolePolicy)
+		return login, nil
+	}
+	if p.Settings.ClaimUserinfo {
+		if claims, err = v.userinfo(ctx, r, raw); err != nil {
+			return idp.Login{}, err
+		}
+	}
+	login.Policies = idp.SplitPolicyNames(claims[p.Settings.ClaimName])
+	return login, nil
+}
+
+// userinfo reads the claims of the userinfo endpoint, the token being
+// its access token.
+func (v *Verifier) userinfo(ctx context.Context, r *remote, raw string) (map[string]any, error) {
+	ui, err := r.provider.UserInfo(oidc.ClientContext(ctx, v.client()), oauth2.StaticTokenSource(&oauth2.Token{AccessToken: raw}))
+	if err != nil {
+		return nil, s3err.ErrIDPCommunicationError.WithMessage("The identity provider's userinfo endpoint refused the token: %v", err)
+	}
+	var claims map[string]any
+	if err := ui.Claims(&claims); err != nil {
+		return nil, s3err.ErrIDPCommunicationError.WithMessage("The identity provider's userinfo is malformed.")
+	}
+	return claims, nil
+}
+
+// Discover reads the discovery document of st, to refuse a provider
+// whose document cannot be read before it is stored.
+func (v *Verifier) Discover(ctx context.Context, st Settings) error {
+	_, err := oidc.NewProvider(oidc.ClientContext(ctx, v.client()), st.Issuer())
+	if err != nil {
+		return s3err.ErrIDPCommunicationError.WithMessage("The OpenID discovery document at %q could not be read: %v", st.ConfigURL, err)
+	}
+	return nil
+}
