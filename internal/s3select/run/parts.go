@@ -40,6 +40,10 @@ func NewParts(q *sql.Query, parts []Part, total int64, workers int, out output.W
 // parts before it are still being sent.
 const partChunks = 4
 
+// partsAhead is how many parts, per worker, may be begun and not yet
+// sent.
+const partsAhead = 2
+
 // chunk is a payload of rows from one part. ends, kept only under a
 // LIMIT, holds where each row ends in data, so that the rows past the
 // limit can be cut off.
@@ -75,6 +79,12 @@ func (r *Runner) runParts(ctx context.Context) error {
 		results[i].chunks = make(chan chunk, partChunks)
 	}
 	free := make(chan []byte, r.workers*(partChunks+1))
+	// A worker takes a slot before it takes a part and the sender gives
+	// it back once it has sent the part: the parts begun and not yet sent
+	// are at most partsAhead, each holding at most partChunks payloads,
+	// however far the workers could run ahead of a slow part. Taking the
+	// slot first keeps the part the sender waits for startable.
+	slots := make(chan struct{}, r.workers*partsAhead)
 	var next atomic.Int64
 	// Parts after a failed one are not started: their rows would never
 	// be sent.
@@ -85,6 +95,11 @@ func (r *Runner) runParts(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
 				i := next.Add(1) - 1
 				if i >= int64(len(r.parts)) || i > failed.Load() {
 					return
@@ -134,6 +149,7 @@ func (r *Runner) runParts(ctx context.Context) error {
 				return r.finish(nil)
 			}
 		}
+		<-slots
 		if res.err != nil {
 			return res.err
 		}

@@ -386,3 +386,41 @@ func BenchmarkSplitScan(b *testing.B) {
 		})
 	}
 }
+
+// While the first part stalls, workers begin at most partsAhead parts
+// each: parts with little output do not pile up without bound.
+func TestPartsBoundedRunAhead(t *testing.T) {
+	in := s3select.InputSerialization{CSV: &s3select.CSVInput{}}
+	q, _ := sql.Parse("SELECT * FROM S3Object")
+	g := gate{open: make(chan struct{})}
+	var opened atomic.Int64
+	parts := []Part{func() (Records, io.Closer, error) { return g, nil, nil }}
+	for range 40 {
+		parts = append(parts, func() (Records, io.Closer, error) {
+			opened.Add(1)
+			rd, err := input.NewReader(strings.NewReader("a\n"), input.Config{Input: in})
+			return rd, nil, err
+		})
+	}
+	const workers = 3
+	r := NewParts(q, parts, 80, workers, output.New(s3select.OutputSerialization{}), Options{}, func(*s3select.Message) error { return nil })
+	done := make(chan error)
+	go func() { done <- r.Run(context.Background()) }()
+	for last := int64(-1); ; time.Sleep(20 * time.Millisecond) {
+		n := opened.Load()
+		if n == last {
+			break
+		}
+		last = n
+	}
+	if n := opened.Load(); n > workers*partsAhead-1 {
+		t.Errorf("%d later parts begun while the first stalled, want at most %d", n, workers*partsAhead-1)
+	}
+	close(g.open)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := opened.Load(); n != 40 {
+		t.Errorf("%d parts read in the end, want 40", n)
+	}
+}
