@@ -98,18 +98,26 @@ func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Que
 		whole = *span
 	}
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && vr.Size() > 0 {
+		// Parts large enough that each core scans about eight: the
+		// object layer reads a little ahead of every part.
+		length := whole.End - whole.Start + 1
+		partSize = max(partSize, length/int64(8*workers))
 		if spans, ok := input.Split(in, whole, partSize); ok {
+			header, err := csvHeaderLength(vr, in)
+			if err != nil {
+				return nil, nil, err
+			}
 			parts := make([]run.Part, len(spans))
 			for i := range spans {
 				parts[i] = func() (run.Records, io.Closer, error) {
-					rd, closers, err := openText(vr, in, &spans[i])
+					rd, closers, err := openText(vr, in, &spans[i], header)
 					return rd, closers, err
 				}
 			}
-			return &selectSource{parts: parts, total: whole.End - whole.Start + 1, workers: workers}, nil, nil
+			return &selectSource{parts: parts, total: length, workers: workers}, nil, nil
 		}
 	}
-	rd, closers, err := openText(vr, in, span)
+	rd, closers, err := openText(vr, in, span, -1)
 	if err != nil {
 		return nil, closers, err
 	}
@@ -131,9 +139,29 @@ type selectSource struct {
 	workers int
 }
 
+// csvHeaderLength is how many bytes of a CSV object a reader of a span
+// past its start must read for the column names; 0 when it needs none.
+func csvHeaderLength(vr *object.VersionReader, in s3select.InputSerialization) (int64, error) {
+	if !csvHeaderNeeded(in) {
+		return 0, nil
+	}
+	body, err := vr.Open(0, -1)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	return input.HeaderLength(body, in.CSV)
+}
+
+func csvHeaderNeeded(in s3select.InputSerialization) bool {
+	return in.CSV != nil && in.CSV.FileHeaderInfo != "" && in.CSV.FileHeaderInfo != s3select.FileHeaderNone
+}
+
 // openText opens a reader of the CSV or JSON records of span (nil: the
-// whole object).
-func openText(vr *object.VersionReader, in s3select.InputSerialization, span *input.Span) (input.Reader, closerList, error) {
+// whole object). A reader of a span past the start of a CSV object with
+// a header reads the header's headerLength bytes from the start (-1:
+// as many as it needs).
+func openText(vr *object.VersionReader, in s3select.InputSerialization, span *input.Span, headerLength int64) (input.Reader, closerList, error) {
 	cfg := input.Config{Input: in, Span: span}
 	from := int64(0)
 	if span != nil {
@@ -145,10 +173,10 @@ func openText(vr *object.VersionReader, in s3select.InputSerialization, span *in
 		return nil, nil, err
 	}
 	closers = append(closers, body)
-	if from > 0 && in.CSV != nil && in.CSV.FileHeaderInfo != "" && in.CSV.FileHeaderInfo != s3select.FileHeaderNone {
+	if from > 0 && csvHeaderNeeded(in) {
 		// The column names are in the object's first line, before the
 		// scan range.
-		header, err := vr.Open(0, -1)
+		header, err := vr.Open(0, headerLength)
 		if err != nil {
 			return nil, closers, err
 		}

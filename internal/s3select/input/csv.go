@@ -590,3 +590,21 @@ func (r *CSVRecord) FieldName(i int) string {
 
 // Offset is the object's offset of the record's first byte.
 func (r *CSVRecord) Offset() int64 { return r.start }
+
+// HeaderLength reads the start of a CSV object read with FileHeaderInfo
+// USE or IGNORE and returns how many bytes come before its first record:
+// a byte order mark, comment and empty lines, and the header. They are
+// all a reader of a span past the start needs as its Config.Header, so
+// that the parts of a split scan read those bytes, not the object.
+func HeaderLength(src io.Reader, c *s3select.CSVInput) (int64, error) {
+	st := &stream{raw: counter{r: src}}
+	st.out.r = &st.raw
+	rd, err := newCSVReader(st, c, nil, nil)
+	if err != nil || rd.header == nil {
+		return 0, err
+	}
+	if err := rd.start(); err != nil {
+		return 0, err
+	}
+	return rd.header.end, nil
+}

@@ -422,3 +422,23 @@ func TestCSVOneByteDelimiters(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderLength(t *testing.T) {
+	use := &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderUse}
+	for _, c := range []struct {
+		object string
+		in     *s3select.CSVInput
+		want   int64
+	}{
+		{"a,b\n1,2\n", use, 4},
+		{"\xef\xbb\xbf# note\r\n\r\na,b\r\n1,2\r\n", &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderIgnore, RecordDelimiter: "\r\n"}, 18},
+		{"a,b", use, 3},
+		{"", use, 0},
+		{"a,b\n1,2\n", &s3select.CSVInput{FileHeaderInfo: s3select.FileHeaderNone}, 0},
+	} {
+		got, err := HeaderLength(strings.NewReader(c.object), c.in)
+		if err != nil || got != c.want {
+			t.Errorf("HeaderLength(%q) = %d, %v; want %d", c.object, got, err, c.want)
+		}
+	}
+}
