@@ -48,20 +48,10 @@ func (st *aggState) add(fn aggFunc, v value) error {
 			return evalErr(s3err.ErrInvalidDataType, "SUM and AVG take numbers; found %s %s.", v.k, quoteShort(v))
 		}
 		st.n++
-		if n.k == kInt && !st.float {
-			s := st.sumI + n.i
-			if (s > st.sumI) == (n.i > 0) || n.i == 0 {
-				st.sumI = s
-				return nil
-			}
-			if fn == aggSum {
-				return evalErr(s3err.ErrIntegerOverflow, "")
-			}
+		if n.k == kInt {
+			return st.addInt(fn, n.i)
 		}
-		if !st.float {
-			st.float, st.sumF = true, float64(st.sumI)
-		}
-		st.sumF += n.float()
+		st.addFloat(n.float())
 	case aggMin, aggMax:
 		if !st.hasAny {
 			st.best, st.hasAny = v, true
@@ -79,6 +69,31 @@ func (st *aggState) add(fn aggFunc, v value) error {
 		}
 	}
 	return nil
+}
+
+// addInt adds i to the sum: as an integer while the sum is one and does
+// not leave int64, where SUM fails and AVG goes on in float64.
+func (st *aggState) addInt(fn aggFunc, i int64) error {
+	if !st.float {
+		s := st.sumI + i
+		if (s > st.sumI) == (i > 0) || i == 0 {
+			st.sumI = s
+			return nil
+		}
+		if fn == aggSum {
+			return evalErr(s3err.ErrIntegerOverflow, "")
+		}
+	}
+	st.addFloat(float64(i))
+	return nil
+}
+
+// addFloat adds f to the sum, which is a float64 from then on.
+func (st *aggState) addFloat(f float64) {
+	if !st.float {
+		st.float, st.sumF = true, float64(st.sumI)
+	}
+	st.sumF += f
 }
 
 // result is the aggregate's value; over no values, SUM, AVG, MIN and MAX
@@ -139,24 +154,10 @@ func (st *aggState) merge(fn aggFunc, o *aggState) error {
 		st.n += o.n
 	case aggSum, aggAvg:
 		st.n += o.n
-		if !st.float && !o.float {
-			s := st.sumI + o.sumI
-			if (s > st.sumI) == (o.sumI > 0) || o.sumI == 0 {
-				st.sumI = s
-				return nil
-			}
-			if fn == aggSum {
-				return evalErr(s3err.ErrIntegerOverflow, "")
-			}
+		if !o.float {
+			return st.addInt(fn, o.sumI)
 		}
-		if !st.float {
-			st.float, st.sumF = true, float64(st.sumI)
-		}
-		if o.float {
-			st.sumF += o.sumF
-		} else {
-			st.sumF += float64(o.sumI)
-		}
+		st.addFloat(o.sumF)
 	case aggMin, aggMax:
 		if !o.hasAny {
 			return nil
