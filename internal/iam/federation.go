@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
@@ -47,17 +46,7 @@ func (s *Store) AssumeFederated(ctx context.Context, login idp.Login, duration t
 		return TempCredentials{}, s3err.ErrAccessDenied.WithMessage("The identity provider maps %q to no existing policy.", login.Subject)
 	}
 	claims.Fed = &federatedClaims{Kind: string(login.Kind), Provider: p.Name, ProviderID: p.ID, Subject: login.Subject, Policies: names}
-	claims.Expires = expires.Unix()
-	access := newSessionAccessKey()
-	token, err := s.sealToken(access, claims)
-	if err != nil {
-		return TempCredentials{}, err
-	}
-	return TempCredentials{
-		Credentials:  auth.Credentials{AccessKey: access, SecretKey: s.sessionSecret(access)},
-		SessionToken: token,
-		Expiration:   expires,
-	}, nil
+	return s.issueSession(claims, expires)
 }
 
 // federationError says a provider is gone as AccessDenied; a read error

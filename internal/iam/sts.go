@@ -159,6 +159,13 @@ func (s *Store) AssumeRole(ctx context.Context, caller *Identity, duration time.
 	if err != nil {
 		return TempCredentials{}, err
 	}
+	return s.issueSession(claims, expires)
+}
+
+// issueSession makes the temporary credentials of claims, which end at
+// expires: a fresh access key, its secret, and the sealed claims as the
+// session token.
+func (s *Store) issueSession(claims sessionClaims, expires time.Time) (TempCredentials, error) {
 	claims.Expires = expires.Unix()
 	access := newSessionAccessKey()
 	token, err := s.sealToken(access, claims)
