@@ -98,10 +98,7 @@ func openRecords(vr *object.VersionReader, req *s3select.Request, query *sql.Que
 		whole = *span
 	}
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && vr.Size() > 0 {
-		// Parts large enough that each core scans about eight: the
-		// object layer reads a little ahead of every part.
 		length := whole.End - whole.Start + 1
-		partSize = max(partSize, length/int64(8*workers))
 		if spans, ok := input.Split(in, whole, partSize); ok {
 			header, err := csvHeaderLength(vr, in)
 			if err != nil {
@@ -168,7 +165,7 @@ func openText(vr *object.VersionReader, in s3select.InputSerialization, span *in
 		from = span.ReadFrom(in)
 	}
 	var closers closerList
-	body, err := vr.Open(from, -1)
+	body, err := openSpanBody(vr, from, span)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,6 +186,55 @@ func openText(vr *object.VersionReader, in s3select.InputSerialization, span *in
 	}
 	return rd, closers, nil
 }
+
+// spanSlack is how far past a span's end its reader reads before it
+// asks for the rest of the object: enough to finish the span's last
+// record and see where the next begins, unless a record is long.
+const spanSlack = 64 << 10
+
+// openSpanBody opens the object from off for a reader of span (nil: to
+// its end). The object layer reads ahead of every read, so a reader of a
+// span first opens only the span and a little past it, and the rest of
+// the object only when a record goes on further.
+func openSpanBody(vr *object.VersionReader, off int64, span *input.Span) (io.ReadCloser, error) {
+	if span == nil {
+		return vr.Open(off, -1)
+	}
+	end := min(span.End+spanSlack, vr.Size()-1)
+	first, err := vr.Open(off, end-off+1)
+	if err != nil {
+		return nil, err
+	}
+	return &spanBody{vr: vr, cur: first, next: end + 1}, nil
+}
+
+// spanBody reads the object from one open range and, when that runs out
+// before the object does, from a second that goes to the object's end.
+type spanBody struct {
+	vr   *object.VersionReader
+	cur  io.ReadCloser
+	next int64 // where the second range starts; -1 once it is open
+}
+
+func (b *spanBody) Read(p []byte) (int, error) {
+	n, err := b.cur.Read(p)
+	if err != io.EOF || b.next < 0 || b.next >= b.vr.Size() {
+		return n, err
+	}
+	if n > 0 {
+		return n, nil // the next call opens the rest
+	}
+	b.cur.Close()
+	rest, err := b.vr.Open(b.next, -1)
+	if err != nil {
+		b.cur = io.NopCloser(strings.NewReader(""))
+		return 0, err
+	}
+	b.cur, b.next = rest, -1
+	return b.cur.Read(p)
+}
+
+func (b *spanBody) Close() error { return b.cur.Close() }
 
 // closerList closes each of its closers.
 type closerList []io.Closer

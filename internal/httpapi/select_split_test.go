@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -90,5 +92,39 @@ func assertSplit(t *testing.T, s *fzServer, key string, in s3select.InputSeriali
 	closeAll(closers)
 	if err != nil || len(src.parts) < 2 {
 		t.Fatalf("openRecords: %d parts, %v; want the scan split", len(src.parts), err)
+	}
+}
+
+// A span's reader that reads past the span and its slack (a long last
+// record) gets the rest of the object, byte for byte.
+func TestSpanBodyReadsOn(t *testing.T) {
+	s := compatServer(t, "bkt")
+	data := make([]byte, 3*spanSlack+123)
+	for i := range data {
+		data[i] = byte('a' + i%26)
+	}
+	putSelectObject(t, s, "long", data)
+	vr, err := s.layer.OpenVersionReader(context.Background(), "bkt", "long", object.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from int64
+		span input.Span
+	}{
+		{0, input.Span{Start: 0, End: 10}},
+		{99, input.Span{Start: 100, End: spanSlack}},
+		{5, input.Span{Start: 6, End: int64(len(data)) - spanSlack - 1}}, // the slack reaches the last byte
+		{5, input.Span{Start: 6, End: int64(len(data)) + 10}},
+	} {
+		body, err := openSpanBody(vr, c.from, &c.span)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(body)
+		body.Close()
+		if err != nil || !bytes.Equal(got, data[c.from:]) {
+			t.Errorf("from %d, span %+v: read %d bytes, %v; want the %d to the end", c.from, c.span, len(got), err, len(data)-int(c.from))
+		}
 	}
 }

@@ -153,12 +153,17 @@ func (r *Runner) runParts(ctx context.Context) error {
 		if res.err != nil {
 			return res.err
 		}
+		// A part's evaluator is dropped once merged: its row holds
+		// strings into the part's last buffers, and keeping every
+		// part's would keep memory growing with the object.
+		ev := res.ev
+		res.ev = nil
 		if !r.query.Aggregate() {
 			continue
 		}
 		if agg == nil {
-			agg = res.ev
-		} else if err := agg.Merge(res.ev); err != nil {
+			agg = ev
+		} else if err := agg.Merge(ev); err != nil {
 			return err
 		}
 	}
