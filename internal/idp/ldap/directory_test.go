@@ -311,3 +311,28 @@ func modify(t *testing.T, c *goldap.Conn, dn string, change func(*goldap.ModifyR
 		t.Fatalf("modify %s: %v", dn, err)
 	}
 }
+
+// One Directory serves concurrent logins; each has its own connection, so
+// one user's bind never leaks into another's search.
+func TestConcurrentLogins(t *testing.T) {
+	srv := ldaptest.Start(t, testDirectory)
+	d := newDirectory(t, configFor(srv.Addr))
+	type login struct{ user, password, group string }
+	logins := []login{{"alice", "alice-pw", "writers"}, {"bob", "bob-pw", "admins"}}
+	errc := make(chan error, 20)
+	for i := range cap(errc) {
+		l := logins[i%len(logins)]
+		go func() {
+			got, err := d.Authenticate(t.Context(), l.user, l.password)
+			if err == nil && (got.DN != ldaptest.UserDN(l.user) || !slices.Contains(got.Groups, ldaptest.GroupDN(l.group))) {
+				err = errors.New(l.user + " got " + got.DN + " " + strings.Join(got.Groups, ";"))
+			}
+			errc <- err
+		}()
+	}
+	for range cap(errc) {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
+}
