@@ -25,11 +25,12 @@ var testDirectory = ldaptest.Options{
 		{UID: "erin", Password: "erin-pw", UserAccountControl: 512},   // NORMAL_ACCOUNT
 		{UID: "frank", Password: "frank-pw", UserAccountControl: 514}, // NORMAL_ACCOUNT|ACCOUNTDISABLE
 		{UID: "grace", Password: "grace-pw", Locked: true},
+		{UID: "jürgen", Password: "jürgen-pw"},
 	},
 	Groups: []ldaptest.Group{
 		{CN: "readers", Members: []string{"alice", "bob", "erin"}},
 		{CN: "writers", Members: []string{"alice"}},
-		{CN: "admins", Members: []string{"bob"}},
+		{CN: "admins", Members: []string{"bob", "jürgen"}},
 	},
 }
 
@@ -67,6 +68,18 @@ func TestAuthenticateResolvesGroups(t *testing.T) {
 	want := []string{ldaptest.GroupDN("readers"), ldaptest.GroupDN("writers")}
 	if !slices.Equal(got.Groups, want) {
 		t.Errorf("groups = %q, want %q", got.Groups, want)
+	}
+}
+
+// Login names outside ASCII are escaped byte by byte and still match.
+func TestAuthenticateUTF8LoginName(t *testing.T) {
+	srv := ldaptest.Start(t, testDirectory)
+	got, err := newDirectory(t, configFor(srv.Addr)).Authenticate(t.Context(), "jürgen", "jürgen-pw")
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if !slices.Equal(got.Groups, []string{ldaptest.GroupDN("admins")}) {
+		t.Errorf("groups = %q, want admins", got.Groups)
 	}
 }
 
