@@ -1,5 +1,6 @@
 // Package ldaptest starts a real OpenLDAP server (Debian's slapd) for
-// tests: an unprivileged child process on random loopback ports, with its
+// tests: an unprivileged child process (as openldap or nobody when the
+// tests run as root) on random loopback ports, with its
 // own configuration and database in a temporary directory, loaded with the
 // users and groups a test asks for, and stopped when the test ends.
 package ldaptest
@@ -76,6 +77,7 @@ type Server struct {
 	CACertPEM string
 
 	dir      string
+	procAttr *syscall.SysProcAttr
 	cmd      *exec.Cmd
 	log      *lockedBuffer
 	exited   chan struct{}
@@ -116,12 +118,14 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	writeConfig(t, dir, opts.TLS)
-	load(t, bin, dir, buildLDIF(t, opts))
+	writeFile(t, filepath.Join(dir, "data.ldif"), buildLDIF(t, opts))
+	attr := dropPrivileges(t, dir)
+	load(t, bin, dir, attr)
 	// A port picked free can be taken before slapd binds it; try again
 	// with new ports then.
 	var lastErr error
 	for range 3 {
-		s := &Server{dir: dir, CACertPEM: caPEM}
+		s := &Server{dir: dir, CACertPEM: caPEM, procAttr: attr}
 		if lastErr = s.start(bin, opts.TLS); lastErr == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -142,7 +146,7 @@ func (s *Server) start(bin string, withTLS bool) error {
 	// -d keeps slapd in the foreground, as a child of the test.
 	s.cmd = exec.Command(bin, "-d", "0", "-f", filepath.Join(s.dir, "slapd.conf"), "-h", urls)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = s.procAttr
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
@@ -229,14 +233,15 @@ func freeAddr() string {
 
 // load fills the database offline with slapadd, which is much faster
 // than adding over LDAP and accepts the operational lock attribute.
-func load(t testing.TB, slapd, dir, ldif string) {
+func load(t testing.TB, slapd, dir string, attr *syscall.SysProcAttr) {
 	t.Helper()
 	path := filepath.Join(dir, "data.ldif")
-	writeFile(t, path, ldif)
 	// slapadd is slapd under another name; Debian links them.
 	slapadd := filepath.Join(filepath.Dir(slapd), "slapadd")
-	out, err := exec.Command(slapadd, "-q", "-f", filepath.Join(dir, "slapd.conf"), "-l", path).CombinedOutput()
-	if err != nil {
+	cmd := exec.Command(slapadd, "-q", "-f", filepath.Join(dir, "slapd.conf"), "-l", path)
+	cmd.SysProcAttr = attr
+	if out, err := cmd.CombinedOutput(); err != nil {
+		ldif, _ := os.ReadFile(path)
 		t.Fatalf("ldaptest: slapadd: %v: %s\nLDIF:\n%s", err, out, ldif)
 	}
 }
