@@ -3,6 +3,7 @@ package ldap_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -346,6 +347,33 @@ func TestConcurrentLogins(t *testing.T) {
 	for range cap(errc) {
 		if err := <-errc; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// Group searches come in pages of 500: a member of exactly one page of
+// groups and one of a page and one more both get all of theirs.
+func TestManyGroupsArePaged(t *testing.T) {
+	opts := ldaptest.Options{Users: []ldaptest.User{
+		{UID: "page", Password: "page-pw"},
+		{UID: "pageplusone", Password: "pageplusone-pw"},
+	}}
+	for i := range 501 {
+		members := []string{"pageplusone"}
+		if i < 500 {
+			members = append(members, "page")
+		}
+		opts.Groups = append(opts.Groups, ldaptest.Group{CN: fmt.Sprintf("g%03d", i), Members: members})
+	}
+	srv := ldaptest.Start(t, opts)
+	d := newDirectory(t, configFor(srv.Addr))
+	for user, want := range map[string]int{"page": 500, "pageplusone": 501} {
+		got, err := d.Authenticate(t.Context(), user, user+"-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Groups) != want {
+			t.Errorf("%s: %d groups, want %d", user, len(got.Groups), want)
 		}
 	}
 }

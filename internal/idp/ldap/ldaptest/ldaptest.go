@@ -279,6 +279,8 @@ func writeConfig(t testing.TB, dir string, withTLS bool) {
 
 // The lookup account reads everything but passwords; users read
 // themselves; anonymous clients may only bind. The root DN is above ACLs.
+// Like Active Directory's MaxPageSize, the limits give the lookup account
+// at most 500 entries a search unless it pages.
 var configTemplate = template.Must(template.New("slapd.conf").Parse(`
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -301,6 +303,7 @@ rootpw {{.AdminPassword}}
 directory {{.Dir}}/db
 overlay ppolicy
 ppolicy_default "{{.PolicyDN}}"
+limits dn.exact="{{.LookupDN}}" size.soft=500 size.hard=500 size.pr=500 size.prtotal=unlimited
 access to attrs=userPassword
 	by anonymous auth
 	by * none
