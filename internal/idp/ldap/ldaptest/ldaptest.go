@@ -136,10 +136,15 @@ func Start(t testing.TB, opts Options) *Server {
 }
 
 func (s *Server) start(bin string, withTLS bool) error {
-	s.Addr = freeAddr()
+	var err error
+	if s.Addr, err = freeAddr(); err != nil {
+		return err
+	}
 	urls := "ldap://" + s.Addr + "/"
 	if withTLS {
-		s.TLSAddr = freeAddr()
+		if s.TLSAddr, err = freeAddr(); err != nil {
+			return err
+		}
 		urls += " ldaps://" + s.TLSAddr + "/"
 	}
 	s.log = &lockedBuffer{}
@@ -222,13 +227,13 @@ func (s *Server) Admin(t testing.TB) *goldap.Conn {
 // Log is what slapd printed, for failure messages.
 func (s *Server) Log() string { return s.log.String() }
 
-func freeAddr() string {
+func freeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		panic(fmt.Sprintf("ldaptest: no free loopback port: %v", err))
+		return "", fmt.Errorf("no free loopback port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().String()
+	return l.Addr().String(), nil
 }
 
 // load fills the database offline with slapadd, which is much faster
