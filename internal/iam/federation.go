@@ -46,7 +46,7 @@ func (s *Store) AssumeFederated(ctx context.Context, login idp.Login, duration t
 	if len(names) == 0 {
 		return TempCredentials{}, s3err.ErrAccessDenied.WithMessage("The identity provider maps %q to no existing policy.", login.Subject)
 	}
-	claims.Fed = &federatedClaims{Kind: string(login.Kind), Provider: p.Name, ProviderID: p.ID, Subject: login.Subject, Policies: names}
+	claims.Fed = &federatedClaims{Kind: string(login.Kind), Provider: p.Name, ProviderID: p.ID, Subject: login.Subject, Username: login.Username, Policies: names}
 	claims.Expires = expires.Unix()
 	access := newSessionAccessKey()
 	token, err := s.sealToken(access, claims)
@@ -108,7 +108,7 @@ func (s *Store) federatedIdentity(ctx context.Context, access string, c sessionC
 	if p.Status != StatusEnabled {
 		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider that issued these credentials is disabled.")
 	}
-	if err := s.checkSubject(ctx, p, f.Subject); err != nil {
+	if err := s.checkSubject(ctx, p, f.Subject, f.Username); err != nil {
 		return nil, err
 	}
 	id := &Identity{
@@ -169,9 +169,10 @@ func (s *Store) federatedPolicies(ctx context.Context, names []string) ([]*polic
 
 // SubjectCheck says whether a provider still vouches for a subject of a
 // live session (an LDAP directory: the user still exists and is
-// enabled). It returns nil when it does, an error saying why not, or a
-// read error; either refuses the session.
-type SubjectCheck func(ctx context.Context, p IdentityProvider, subject string) error
+// enabled). username is the login name the session started with, for
+// kinds that keep one. It returns nil when it does, an error saying why
+// not, or a read error; either refuses the session.
+type SubjectCheck func(ctx context.Context, p IdentityProvider, subject, username string) error
 
 // SetSubjectCheck makes every request of a session of kind's providers
 // pass check, as seen at most ProviderCacheTTL ago. Call it before the
@@ -191,9 +192,9 @@ type subjectEntry struct{ passed time.Time }
 // checkSubject runs the provider kind's SubjectCheck, if any, remembering
 // a pass for ProviderCacheTTL; a failure is never remembered, so the
 // next request asks again.
-func (s *Store) checkSubject(ctx context.Context, p IdentityProvider, subject string) error {
+func (s *Store) checkSubject(ctx context.Context, p IdentityProvider, subject, username string) error {
 	now := s.now()
-	key := p.ID + "\x00" + subject
+	key := p.ID + "\x00" + subject + "\x00" + username
 	s.mu.Lock()
 	check := s.subjectChecks[p.Kind]
 	e, ok := s.subjectsPassed[key]
@@ -202,7 +203,7 @@ func (s *Store) checkSubject(ctx context.Context, p IdentityProvider, subject st
 	if check == nil || ok && now.Sub(e.passed) < ProviderCacheTTL && !now.Before(e.passed) {
 		return nil
 	}
-	if err := check(ctx, p, subject); err != nil {
+	if err := check(ctx, p, subject, username); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -190,7 +190,7 @@ func TestSubjectCheck(t *testing.T) {
 	tc := federatedLogin(t, s)
 	var calls atomic.Int32
 	var gone atomic.Bool
-	s.SetSubjectCheck(idp.KindOpenID, func(_ context.Context, p IdentityProvider, subject string) error {
+	s.SetSubjectCheck(idp.KindOpenID, func(_ context.Context, p IdentityProvider, subject, _ string) error {
 		calls.Add(1)
 		if p.Name != "corp" || subject != "alice" {
 			t.Errorf("checked %s %s", p.Name, subject)

@@ -7,6 +7,8 @@ import "errors"
 var (
 	// ErrInvalidConfig: the Config fails Validate.
 	ErrInvalidConfig = errors.New("ldap: invalid configuration")
+	// ErrInvalidDN: a string given as a DN does not parse as one.
+	ErrInvalidDN = errors.New("ldap: invalid DN")
 	// ErrInvalidCredentials: the directory refused the user's password, or
 	// the password was empty (an empty simple bind is an anonymous bind in
 	// LDAP and would succeed without proving anything).
