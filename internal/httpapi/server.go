@@ -15,6 +15,7 @@ import (
 
 	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/idp/openid"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/lifecycle"
@@ -209,6 +210,7 @@ func New(cfg Config) *Server {
 	}
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
+		s.iam.SetSubjectCheck(idp.KindLDAP, s.checkLDAPSubject)
 	}
 	if !cfg.RefuseSignatureV2 {
 		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now, Subresources: signedSubresources()}

@@ -86,6 +86,9 @@ func (s *Server) sts(rq *request) (response, error) {
 	}
 	id := rq.identity
 	action := p.Get("Action")
+	if action == "AssumeRoleWithLDAPIdentity" {
+		return s.assumeRoleWithLDAP(rq, p)
+	}
 	if federatedActions[action] {
 		return s.assumeRoleFederated(rq, action, p)
 	}

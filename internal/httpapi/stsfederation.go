@@ -18,6 +18,7 @@ import (
 var federatedActions = map[string]bool{
 	"AssumeRoleWithWebIdentity":  true,
 	"AssumeRoleWithClientGrants": true,
+	"AssumeRoleWithLDAPIdentity": true,
 }
 
 // federatedResult is the result of AssumeRoleWithWebIdentity; that of

@@ -220,3 +220,15 @@ func (s *session) groups(username, userDN string) ([]string, error) {
 	slices.Sort(groups)
 	return slices.Compact(groups), nil
 }
+
+// CheckLookup connects and binds as the lookup account, so that a wrong
+// address or lookup password is found when the provider is configured
+// rather than at the first login.
+func (d *Directory) CheckLookup(ctx context.Context) error {
+	s, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return s.lookupBind()
+}
