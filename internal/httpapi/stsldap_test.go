@@ -15,6 +15,7 @@ import (
 
 	goldap "github.com/go-ldap/ldap/v3"
 
+	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/idp/ldap"
@@ -297,4 +298,72 @@ func closedAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// TestAdminLDAP: the admin API adds an LDAP provider only when its lookup
+// account binds, never shows the lookup password, and attaches policies
+// to LDAP DNs that a login then gets.
+func TestAdminLDAP(t *testing.T) {
+	dir := ldaptest.Start(t, ldaptest.Options{Users: []ldaptest.User{{UID: "erin", Password: "erin-pw"}}})
+	s := newFedServer(t)
+	ctx := context.Background()
+	ac, err := admin.New(strings.TrimPrefix(s.url, "http://"), s.root.AccessKey, s.root.SecretKey, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := admin.LDAPProvider{
+		ServerAddr: dir.Addr, LookupBindDN: ldaptest.LookupDN, LookupBindPassword: "wrong",
+		UserDNSearchBase: ldaptest.UsersDN, UserDNSearchFilter: "(uid=%s)",
+	}
+	if _, err := ac.AddLDAPProvider(ctx, "corp", p); err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
+		t.Errorf("a wrong lookup password: %v", err)
+	}
+	bad := p
+	bad.UserDNSearchFilter = "(uid=alice)"
+	if _, err := ac.AddLDAPProvider(ctx, "corp", bad); err == nil {
+		t.Error("a user filter without the login name placeholder")
+	}
+	p.LookupBindPassword = ldaptest.LookupPassword
+	if _, err := ac.AddLDAPProvider(ctx, "corp", p); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := ac.ListIdentityProviders(ctx)
+	doc, _ := json.Marshal(ps)
+	if err != nil || len(ps) != 1 || ps[0].LDAP == nil || ps[0].LDAP.ServerAddr != dir.Addr || !ps[0].HasSecret || strings.Contains(string(doc), ldaptest.LookupPassword) {
+		t.Fatalf("listing: %s %v", doc, err)
+	}
+	stored, _ := s.ids.ListIdentityProviders(ctx)
+	if strings.Contains(string(stored[0].Settings), ldaptest.LookupPassword) || strings.Contains(string(stored[0].Sealed), ldaptest.LookupPassword) {
+		t.Error("the lookup password is stored in the clear")
+	}
+
+	if a := s.ldapLogin(t, "erin", "erin-pw"); a.code != "AccessDenied" {
+		t.Errorf("erin before any attachment: %d %s", a.status, a.body)
+	}
+	if err := ac.AttachLDAPPolicy(ctx, "read-alpha", "UID=erin,"+ldaptest.UsersDN, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.AttachLDAPPolicy(ctx, "read-beta", "", ldaptest.GroupDN("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.AttachLDAPPolicy(ctx, "read-beta", "not a DN", ""); err == nil {
+		t.Error("attached to a malformed DN")
+	}
+	ms, err := ac.ListLDAPPolicies(ctx)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("%+v %v", ms, err)
+	}
+	a := s.ldapLogin(t, "erin", "erin-pw")
+	if a.status != http.StatusOK {
+		t.Fatalf("erin: %d %s", a.status, a.body)
+	}
+	if err := s.get(s.s3(a.creds.AccessKeyID, a.creds.SecretAccessKey, a.creds.SessionToken), "alpha", "a"); err != nil {
+		t.Error(err)
+	}
+	if err := ac.DetachLDAPPolicy(ctx, "read-alpha", "uid=erin,"+ldaptest.UsersDN, ""); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.ldapLogin(t, "erin", "erin-pw"); a.code != "AccessDenied" {
+		t.Errorf("erin after detaching: %d %s", a.status, a.body)
+	}
 }
