@@ -86,7 +86,7 @@ with the IAM seal key: KURA_IAM_SECRET_KEY (NAME:BASE64 of 32 bytes), or
 DIR/` + iamKeyFile + `, generated on first start. The root credentials can
 change at any restart; the seal key cannot.
 
-` + openIDEnvHelp,
+` + openIDEnvHelp + "\n\n" + ldapEnvHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServer(cmd.Context(), args[0], f)
@@ -365,6 +365,9 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	identities, err := openIAM(ctx, dir, metaStore, creds, log)
 	if err == nil {
 		err = configureOpenIDFromEnv(ctx, identities, log)
+	}
+	if err == nil {
+		err = configureLDAPFromEnv(ctx, identities, log)
 	}
 	if err != nil {
 		stopBackground()
