@@ -118,21 +118,27 @@ func (s *Server) ldapLogin(ctx context.Context, username, password string) (idp.
 }
 
 // checkLDAPSubject is the subject check of LDAP sessions: the user must
-// still be in the directory and enabled. When the directory cannot say,
-// the session's requests are refused until it can: a pass is what lets
-// a session act, never the lack of an answer.
-func (s *Server) checkLDAPSubject(ctx context.Context, p iam.IdentityProvider, dn, username string) error {
+// still be in the directory and enabled, and its policies are those
+// attached to its DN and its groups' DNs now. When the directory cannot
+// say, the session's requests are refused until it can: a pass is what
+// lets a session act, never the lack of an answer.
+func (s *Server) checkLDAPSubject(ctx context.Context, p iam.IdentityProvider, dn, username string) ([]string, error) {
 	d, err := s.ldapDirectory(ctx, p.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = d.LookupUser(ctx, username, dn)
+	res, err := d.LookupUser(ctx, username, dn)
 	switch {
-	case err == nil:
-		return nil
 	case errors.Is(err, ldap.ErrNoSuchUser) || errors.Is(err, ldap.ErrUserDisabled):
-		return s3err.ErrInvalidToken.WithMessage("The LDAP user of these credentials is disabled or no longer exists.")
+		return nil, s3err.ErrInvalidToken.WithMessage("The LDAP user of these credentials is disabled or no longer exists.")
+	case err != nil:
+		s.log.Warn("LDAP session check: directory trouble", "provider", p.Name, "error", err)
+		return nil, errLDAPUnavailable
 	}
-	s.log.Warn("LDAP session check: directory trouble", "provider", p.Name, "error", err)
-	return errLDAPUnavailable
+	policies, err := s.iam.LDAPPolicies(ctx, res.DN, res.Groups)
+	if err != nil {
+		return nil, err
+	}
+	// Not nil, even when empty: the mapping of now replaces the login's.
+	return append([]string{}, policies...), nil
 }

@@ -367,3 +367,46 @@ func TestAdminLDAP(t *testing.T) {
 		t.Errorf("erin after detaching: %d %s", a.status, a.body)
 	}
 }
+
+// TestLDAPIdentityPoliciesFollowDirectory: a session's policies are those
+// of its user's DN and current groups as of the last check: a policy
+// attached later applies, leaving a group takes its policies away, and
+// no policy left ends the session.
+func TestLDAPIdentityPoliciesFollowDirectory(t *testing.T) {
+	f := newLDAPFixture(t)
+	ctx := context.Background()
+	a := f.mustLogin(t, "bob", "bob-pw")
+	bob := f.s3(a.creds.AccessKeyID, a.creds.SecretAccessKey, a.creds.SessionToken)
+	if err := f.get(bob, "alpha", "a"); apiErrorCode(err) != "AccessDenied" {
+		t.Fatalf("bob alpha/a before any user policy: %v", err)
+	}
+	// An IAM change drops the checks' cache, so this applies at once.
+	if err := f.ids.AttachLDAPPolicy(ctx, "read-alpha", iam.LDAPUser, ldaptest.UserDN("bob")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.get(bob, "alpha", "a"); err != nil {
+		t.Errorf("bob alpha/a after attaching read-alpha to his DN: %v", err)
+	}
+	m := goldap.NewModifyRequest(ldaptest.GroupDN("devs"), nil)
+	m.Add("member", []string{ldaptest.UserDN("alice")})
+	m.Delete("member", []string{ldaptest.UserDN("bob")})
+	if err := f.dir.Admin(t).Modify(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.get(bob, "beta", "a"); err != nil {
+		t.Errorf("bob beta/a, left devs but checked less than a minute ago: %v", err)
+	}
+	f.clock.advance(iam.ProviderCacheTTL)
+	if err := f.get(bob, "beta", "a"); apiErrorCode(err) != "AccessDenied" {
+		t.Errorf("bob beta/a, out of devs at the check: %v", err)
+	}
+	if err := f.get(bob, "alpha", "a"); err != nil {
+		t.Errorf("bob alpha/a, his own policy: %v", err)
+	}
+	if err := f.ids.DetachLDAPPolicy(ctx, "read-alpha", iam.LDAPUser, ldaptest.UserDN("bob")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.get(bob, "alpha", "a"); apiErrorCode(err) != "InvalidToken" {
+		t.Errorf("bob with no policy left: %v", err)
+	}
+}
