@@ -113,5 +113,5 @@ var errLDAPUnavailable = s3err.ErrServiceUnavailable.WithMessage("The LDAP direc
 // account refused, an error answer) from a verdict on the user.
 func isDirectoryTrouble(err error) bool {
 	return errors.Is(err, ldap.ErrUnavailable) || errors.Is(err, ldap.ErrLookupBind) ||
-		errors.Is(err, ldap.ErrDirectory) || errors.Is(err, ldap.ErrAmbiguousUser)
+		errors.Is(err, ldap.ErrDirectory)
 }

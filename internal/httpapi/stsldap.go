@@ -96,6 +96,11 @@ func (s *Server) ldapLogin(ctx context.Context, username, password string) (idp.
 			trouble = true
 			continue
 		}
+		if errors.Is(err, ldap.ErrAmbiguousUser) {
+			// The filter needs fixing; the caller hears what a wrong
+			// password hears, since the name does exist.
+			s.log.Warn("LDAP login: the user search matched several entries", "provider", p.Name, "error", err)
+		}
 		if err != nil {
 			continue
 		}

@@ -41,7 +41,8 @@ func (c *testClock) advance(d time.Duration) {
 }
 
 // ldapFixture is a fed server with an LDAP provider "corp" on a slapd
-// holding alice and bob (group devs), carol (no policy) and dave.
+// holding alice and bob (group devs), carol (no policy), dave, and twin1
+// and twin2, both with CN twin.
 type ldapFixture struct {
 	*fedServer
 	dir   *ldaptest.Server
@@ -54,6 +55,7 @@ func newLDAPFixture(t *testing.T) *ldapFixture {
 		Users: []ldaptest.User{
 			{UID: "alice", Password: "alice-pw"}, {UID: "bob", Password: "bob-pw"},
 			{UID: "carol", Password: "carol-pw"}, {UID: "dave", Password: "dave-pw"},
+			{UID: "twin1", CN: "twin", Password: "twin-pw"}, {UID: "twin2", CN: "twin", Password: "twin-pw"},
 		},
 		Groups: []ldaptest.Group{{CN: "devs", Members: []string{"bob"}}},
 	})
@@ -81,9 +83,14 @@ func newLDAPFixture(t *testing.T) *ldapFixture {
 // provider name on the directory at addr.
 func (f *ldapFixture) addLDAP(t *testing.T, name, addr string, replace bool) {
 	t.Helper()
+	f.addLDAPFilter(t, name, addr, "(&(objectClass=inetOrgPerson)(uid=%s))", replace)
+}
+
+func (f *ldapFixture) addLDAPFilter(t *testing.T, name, addr, userFilter string, replace bool) {
+	t.Helper()
 	cfg := ldap.Config{
 		ServerAddr: addr, LookupBindDN: ldaptest.LookupDN,
-		UserDNSearchBase: ldaptest.UsersDN, UserDNSearchFilter: "(&(objectClass=inetOrgPerson)(uid=%s))",
+		UserDNSearchBase: ldaptest.UsersDN, UserDNSearchFilter: userFilter,
 		GroupSearchBase: ldaptest.GroupsDN, GroupSearchFilter: "(&(objectClass=groupOfNames)(member=%d))",
 	}
 	raw, _ := json.Marshal(cfg)
@@ -172,8 +179,10 @@ func TestLDAPIdentityPolicies(t *testing.T) {
 func TestLDAPIdentityRefusals(t *testing.T) {
 	f := newLDAPFixture(t)
 	lockUser(t, f.dir, "dave")
+	// Tried first; its filter by CN is ambiguous for twin.
+	f.addLDAPFilter(t, "by-cn", f.dir.Addr, "(cn=%s)", false)
 	var first string
-	for _, c := range [][2]string{{"alice", "wrong"}, {"nobody", "x"}, {"dave", "dave-pw"}, {"*", "x"}} {
+	for _, c := range [][2]string{{"alice", "wrong"}, {"nobody", "x"}, {"dave", "dave-pw"}, {"*", "x"}, {"twin", "twin-pw"}} {
 		a := f.ldapLogin(t, c[0], c[1])
 		if a.status != http.StatusForbidden || a.code != "AccessDenied" {
 			t.Errorf("%s/%s: %d %s", c[0], c[1], a.status, a.body)
