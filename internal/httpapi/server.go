@@ -16,6 +16,7 @@ import (
 	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/idp"
+	"github.com/kurastore/kura/internal/idp/clientcert"
 	"github.com/kurastore/kura/internal/idp/openid"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/lifecycle"
@@ -48,6 +49,9 @@ type Config struct {
 	Ready func() error
 	// Now is the clock for signature checks; nil means time.Now.
 	Now func() time.Time
+	// ClientCertificates, when set, checks the TLS client certificates of
+	// AssumeRoleWithCertificate; nil refuses that call.
+	ClientCertificates *clientcert.Verifier
 	// IAM, when set, resolves access keys to identities (users, service
 	// accounts) and serves the admin API. Without it every signed request
 	// is the root user's.
@@ -168,6 +172,8 @@ type Server struct {
 	selectPartSize int64
 	// openid verifies the tokens of AssumeRoleWithWebIdentity.
 	openid *openid.Verifier
+	// clientCerts is Config.ClientCertificates.
+	clientCerts *clientcert.Verifier
 }
 
 // New returns a Server.
@@ -196,6 +202,7 @@ func New(cfg Config) *Server {
 	}
 	s.ownerID = ownerID(cfg.Region)
 	s.openid = &openid.Verifier{Now: cfg.Now}
+	s.clientCerts = cfg.ClientCertificates
 	s.websiteDomain = strings.ToLower(strings.TrimPrefix(cfg.WebsiteDomain, "."))
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	s.lifecycle = cfg.Lifecycle

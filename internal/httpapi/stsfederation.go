@@ -19,6 +19,7 @@ var federatedActions = map[string]bool{
 	"AssumeRoleWithWebIdentity":  true,
 	"AssumeRoleWithClientGrants": true,
 	"AssumeRoleWithLDAPIdentity": true,
+	"AssumeRoleWithCertificate":  true,
 }
 
 // federatedResult is the result of AssumeRoleWithWebIdentity; that of
