@@ -26,7 +26,7 @@ type Login struct {
 	Provider string
 	Kind     Kind
 	// Subject is the caller as the provider names it: an OpenID "sub",
-	// an LDAP DN, a certificate's subject.
+	// an LDAP user's DN, a client certificate's subject common name.
 	Subject string
 	// Username is the name the caller logged in with, kept in the session
 	// for providers that need it to check the subject again (an LDAP

@@ -6,7 +6,8 @@ import "time"
 // reports it: its secret is never shown, only whether it has one.
 type IdentityProvider struct {
 	Name string `json:"name"`
-	// Kind is "openid" or "ldap".
+	// Kind is "openid", "ldap" or "certificate" (kept by the server's
+	// --tls-client-ca; it has no settings).
 	Kind    string    `json:"kind"`
 	Status  string    `json:"status"`
 	Created time.Time `json:"created"`
