@@ -40,3 +40,36 @@ func (c *Client) RemoveIdentityProvider(ctx context.Context, kind, name string) 
 func (c *Client) SetIdentityProviderStatus(ctx context.Context, kind, name, status string) error {
 	return c.call(ctx, http.MethodPut, "idp/"+seg(kind)+"/"+seg(name)+"/status", adminapi.ProviderStatus{Status: status}, nil)
 }
+
+// LDAPProvider configures an LDAP directory or Active Directory.
+type LDAPProvider = adminapi.LDAPProvider
+
+// LDAPPolicyMapping is the policies attached to an LDAP user or group DN.
+type LDAPPolicyMapping = adminapi.LDAPPolicyMapping
+
+// AddLDAPProvider adds the LDAP provider name. The server checks the
+// settings (and that the lookup account can bind) and seals the lookup
+// bind password at rest.
+func (c *Client) AddLDAPProvider(ctx context.Context, name string, p LDAPProvider) (IdentityProvider, error) {
+	var out IdentityProvider
+	return out, c.call(ctx, http.MethodPut, "idp/ldap/"+seg(name), p, &out)
+}
+
+// AttachLDAPPolicy attaches a policy to an LDAP user DN or (userDN "") an
+// LDAP group DN; AssumeRoleWithLDAPIdentity grants a login the policies
+// of its DN and of its groups' DNs.
+func (c *Client) AttachLDAPPolicy(ctx context.Context, name, userDN, groupDN string) error {
+	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/attach", adminapi.Attachment{LDAPUser: userDN, LDAPGroup: groupDN}, nil)
+}
+
+// DetachLDAPPolicy undoes AttachLDAPPolicy.
+func (c *Client) DetachLDAPPolicy(ctx context.Context, name, userDN, groupDN string) error {
+	return c.call(ctx, http.MethodPost, "policies/"+seg(name)+"/detach", adminapi.Attachment{LDAPUser: userDN, LDAPGroup: groupDN}, nil)
+}
+
+// ListLDAPPolicies lists the LDAP user and group DNs with policies
+// attached.
+func (c *Client) ListLDAPPolicies(ctx context.Context) ([]LDAPPolicyMapping, error) {
+	var out []LDAPPolicyMapping
+	return out, c.call(ctx, http.MethodGet, "ldap/policies", nil, &out)
+}

@@ -146,15 +146,27 @@ func adminUserCommand(f *adminFlags) *cobra.Command {
 
 func adminPolicyCommand(f *adminFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Manage policies"}
-	var user, group string
-	attach := run(f, "attach NAME", "Attach a policy to a user or a group", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
-		if err := c.AttachPolicy(cmd.Context(), a[0], user, group); err != nil {
+	var user, group, ldapUser, ldapGroup string
+	attach := run(f, "attach NAME", "Attach a policy to a user, a group, or an LDAP user or group DN", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		var err error
+		if ldapUser != "" || ldapGroup != "" {
+			err = c.AttachLDAPPolicy(cmd.Context(), a[0], ldapUser, ldapGroup)
+		} else {
+			err = c.AttachPolicy(cmd.Context(), a[0], user, group)
+		}
+		if err != nil {
 			return err
 		}
 		return done(cmd, "Attached policy %s.", a[0])
 	})
-	detach := run(f, "detach NAME", "Detach a policy from a user or a group", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
-		if err := c.DetachPolicy(cmd.Context(), a[0], user, group); err != nil {
+	detach := run(f, "detach NAME", "Detach a policy from a user, a group, or an LDAP user or group DN", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		var err error
+		if ldapUser != "" || ldapGroup != "" {
+			err = c.DetachLDAPPolicy(cmd.Context(), a[0], ldapUser, ldapGroup)
+		} else {
+			err = c.DetachPolicy(cmd.Context(), a[0], user, group)
+		}
+		if err != nil {
 			return err
 		}
 		return done(cmd, "Detached policy %s.", a[0])
@@ -162,9 +174,22 @@ func adminPolicyCommand(f *adminFlags) *cobra.Command {
 	for _, sub := range []*cobra.Command{attach, detach} {
 		sub.Flags().StringVar(&user, "user", "", "access key of the user")
 		sub.Flags().StringVar(&group, "group", "", "name of the group")
-		sub.MarkFlagsMutuallyExclusive("user", "group")
-		sub.MarkFlagsOneRequired("user", "group")
+		sub.Flags().StringVar(&ldapUser, "ldap-user", "", "DN of an LDAP user")
+		sub.Flags().StringVar(&ldapGroup, "ldap-group", "", "DN of an LDAP group")
+		sub.MarkFlagsMutuallyExclusive("user", "group", "ldap-user", "ldap-group")
+		sub.MarkFlagsOneRequired("user", "group", "ldap-user", "ldap-group")
 	}
+	entities := run(f, "entities", "List the LDAP user and group DNs with policies attached", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+		ms, err := c.ListLDAPPolicies(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return f.emit(cmd.OutOrStdout(), ms, "KIND\tDN\tPOLICIES", func(tw io.Writer) {
+			for _, m := range ms {
+				fmt.Fprintf(tw, "ldap-%s\t%s\t%s\n", m.Kind, m.DN, strings.Join(m.Policies, ","))
+			}
+		})
+	})
 	cmd.AddCommand(
 		run(f, "create NAME FILE.json", "Create or replace a policy from a JSON file", cobra.ExactArgs(2), func(cmd *cobra.Command, c *admin.Client, a []string) error {
 			doc, err := os.ReadFile(a[1])
@@ -207,7 +232,7 @@ func adminPolicyCommand(f *adminFlags) *cobra.Command {
 			}
 			return done(cmd, "Removed policy %s.", a[0])
 		}),
-		attach, detach,
+		attach, detach, entities,
 	)
 	return cmd
 }

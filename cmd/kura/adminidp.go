@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,13 +18,13 @@ import (
 func adminIDPCommand(f *adminFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "idp",
-		Short: "Manage identity providers (OpenID Connect) whose users get temporary credentials",
+		Short: "Manage identity providers (OpenID Connect, LDAP) whose users get temporary credentials",
 	}
 	add := &cobra.Command{
 		Use:   "add KIND NAME [flags]",
 		Short: "Add an identity provider; one subcommand per kind",
 	}
-	add.AddCommand(adminIDPAddOpenID(f))
+	add.AddCommand(adminIDPAddOpenID(f), adminIDPAddLDAP(f))
 	setStatus := func(use, short, status string) *cobra.Command {
 		return run(f, use, short, cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
 			kind, err := providerKind(cmd.Context(), c, a[0])
@@ -87,6 +88,16 @@ func providerSettings(p admin.IdentityProvider) string {
 		}
 		return o.ConfigURL + " client " + o.ClientID + ", " + mapping
 	}
+	if l := p.LDAP; l != nil {
+		security := "plain"
+		switch {
+		case l.TLS:
+			security = "tls"
+		case l.StartTLS:
+			security = "starttls"
+		}
+		return l.ServerAddr + " " + security + ", users " + l.UserDNSearchFilter + " in " + l.UserDNSearchBase
+	}
 	return ""
 }
 
@@ -117,5 +128,45 @@ func adminIDPAddOpenID(f *adminFlags) *cobra.Command {
 	fl.BoolVar(&p.ClaimUserinfo, "claim-userinfo", false, "read the policy claim from the userinfo endpoint, the token as its access token")
 	_ = cmd.MarkFlagRequired("config-url")
 	_ = cmd.MarkFlagRequired("client-id")
+	return cmd
+}
+
+func adminIDPAddLDAP(f *adminFlags) *cobra.Command {
+	var p admin.LDAPProvider
+	var rootCAs string
+	cmd := run(f, "ldap NAME", "Add an LDAP directory or Active Directory", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		if rootCAs != "" {
+			pem, err := os.ReadFile(rootCAs)
+			if err != nil {
+				return err
+			}
+			p.RootCAs = string(pem)
+		}
+		if _, err := c.AddLDAPProvider(cmd.Context(), a[0], p); err != nil {
+			return err
+		}
+		return done(cmd, "Added LDAP provider %s.", a[0])
+	})
+	cmd.Long = "Add an LDAP directory. AssumeRoleWithLDAPIdentity then binds as the user and gives\n" +
+		"temporary credentials with the policies attached to the user's DN and its groups' DNs\n" +
+		"(kura admin policy attach NAME --ldap-user DN / --ldap-group DN). The server binds with\n" +
+		"the lookup account before adding the provider."
+	fl := cmd.Flags()
+	fl.StringVar(&p.ServerAddr, "server-addr", "", "the directory's HOST:PORT (required)")
+	fl.BoolVar(&p.TLS, "tls", false, "connect with TLS from the start (ldaps, usually port 636)")
+	fl.BoolVar(&p.StartTLS, "starttls", false, "upgrade a plain connection with StartTLS before any bind")
+	fl.BoolVar(&p.TLSSkipVerify, "tls-skip-verify", false, "accept any server certificate (tests only)")
+	fl.StringVar(&rootCAs, "root-cas", "", "a PEM file of CA certificates that verify the directory, in place of the system's")
+	fl.StringVar(&p.LookupBindDN, "lookup-bind-dn", "", "the DN of the read-only account that searches users and groups (required)")
+	fl.StringVar(&p.LookupBindPassword, "lookup-bind-password", "", "its password (sealed at rest, never shown; required)")
+	fl.StringVar(&p.UserDNSearchBase, "user-dn-search-base", "", "where users are searched (required)")
+	fl.StringVar(&p.UserDNSearchFilter, "user-dn-search-filter", "", "finds a user, %s the login name: (uid=%s) or (sAMAccountName=%s) (required)")
+	fl.StringVar(&p.GroupSearchBase, "group-search-base", "", "where groups are searched")
+	fl.StringVar(&p.GroupSearchFilter, "group-search-filter", "", "finds the user's groups, %d its DN, %s the login name: (&(objectClass=groupOfNames)(member=%d))")
+	cmd.MarkFlagsMutuallyExclusive("tls", "starttls")
+	cmd.MarkFlagsRequiredTogether("group-search-base", "group-search-filter")
+	for _, name := range []string{"server-addr", "lookup-bind-dn", "lookup-bind-password", "user-dn-search-base", "user-dn-search-filter"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
 	return cmd
 }

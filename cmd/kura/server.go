@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/kurastore/kura/internal/certs"
 	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/idp/clientcert"
 	"github.com/kurastore/kura/internal/kms/localkms"
 	"github.com/kurastore/kura/internal/lifecycle"
 	"github.com/kurastore/kura/internal/meta"
@@ -46,6 +48,8 @@ type serverFlags struct {
 	tlsCert         string
 	tlsKey          string
 	selfSigned      bool
+	tlsClientCA     string
+	tlsClientCRL    string
 	limits          limitFlags
 	metaURL         string
 	blobDir         string
@@ -86,7 +90,7 @@ with the IAM seal key: KURA_IAM_SECRET_KEY (NAME:BASE64 of 32 bytes), or
 DIR/` + iamKeyFile + `, generated on first start. The root credentials can
 change at any restart; the seal key cannot.
 
-` + openIDEnvHelp,
+` + openIDEnvHelp + "\n\n" + ldapEnvHelp,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServer(cmd.Context(), args[0], f)
@@ -102,6 +106,8 @@ change at any restart; the seal key cannot.
 	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM); reloaded on SIGHUP")
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "private key (PEM) of --tls-cert")
 	cmd.Flags().BoolVar(&f.selfSigned, "tls-self-signed", false, "serve HTTPS with a certificate for localhost generated in DIR/tls")
+	cmd.Flags().StringVar(&f.tlsClientCA, "tls-client-ca", "", "request (not require) TLS client certificates; AssumeRoleWithCertificate accepts those this PEM CA file verifies")
+	cmd.Flags().StringVar(&f.tlsClientCRL, "tls-client-crl", "", "revocation lists (PEM or DER) of --tls-client-ca's CAs; revoked certificates are refused")
 	cmd.Flags().StringVar(&f.metaURL, "meta", "", "keep metadata in PostgreSQL (postgres://…) instead of DIR/meta; gateways on one database and one --blobs directory serve one namespace")
 	cmd.Flags().StringVar(&f.blobDir, "blobs", "", "blob directory (default DIR/blobs); with --meta, a directory every gateway shares")
 	cmd.Flags().DurationVar(&f.eventHistory, "event-history", notify.DefaultHistory, "how long every event stays in the history, for listeners that resume after a sequencer")
@@ -366,6 +372,13 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if err == nil {
 		err = configureOpenIDFromEnv(ctx, identities, log)
 	}
+	if err == nil {
+		err = configureLDAPFromEnv(ctx, identities, log)
+	}
+	var clientCerts *clientcert.Verifier
+	if err == nil {
+		clientCerts, err = clientCertSetup(ctx, f, identities, log)
+	}
 	if err != nil {
 		stopBackground()
 		return err
@@ -382,11 +395,13 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 		Credentials: auth.NewStatic(creds).Secret,
 		IAM:         identities,
 		KMS:         countedKeys,
-		Events:      events,
-		Lifecycle:   scanner,
-		Tiers:       tiers,
-		TierAdmin:   tiers,
-		TierInUse:   lifecycle.TierInUse(layer),
+
+		ClientCertificates: clientCerts,
+		Events:             events,
+		Lifecycle:          scanner,
+		Tiers:              tiers,
+		TierAdmin:          tiers,
+		TierInUse:          lifecycle.TierInUse(layer),
 
 		ReplicationTargets: replTargets,
 		Replication:        replication,
@@ -426,6 +441,11 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	if reloader != nil {
 		scheme = "https"
 		srv.TLSConfig = reloader.Config()
+		if clientCerts != nil {
+			// Requested, not required: S3 clients without a certificate
+			// go on signing requests; AssumeRoleWithCertificate verifies.
+			srv.TLSConfig.ClientAuth = tls.RequestClientCert
+		}
 		hangupActions = append(hangupActions, reloadCertificate(reloader, log))
 	}
 	// The certificate first: reopening the access log waits for its

@@ -46,6 +46,7 @@ var adminRoutes = []adminRoute{
 	{http.MethodDelete, []string{"policies", "{policy}"}, "admin:DeletePolicy", (*Server).adminDeletePolicy},
 	{http.MethodPost, []string{"policies", "{policy}", "attach"}, "admin:AttachUserOrGroupPolicy", (*Server).adminAttach},
 	{http.MethodPost, []string{"policies", "{policy}", "detach"}, "admin:AttachUserOrGroupPolicy", (*Server).adminDetach},
+	{http.MethodGet, []string{"ldap", "policies"}, "admin:ListUserPolicies", (*Server).adminListLDAPPolicies},
 	{http.MethodGet, []string{"groups"}, "admin:ListGroups", (*Server).adminListGroups},
 	{http.MethodPost, []string{"groups", "{group}", "members"}, "admin:AddUserToGroup", (*Server).adminAddMembers},
 	{http.MethodDelete, []string{"groups", "{group}", "members"}, "admin:RemoveUserFromGroup", (*Server).adminRemoveMembers},
@@ -314,8 +315,14 @@ func (s *Server) readAttachment(rq *request) (adminapi.Attachment, error) {
 	if err := readAdminJSON(rq, &a); err != nil {
 		return a, err
 	}
-	if (a.User == "") == (a.Group == "") {
-		return a, s3err.ErrInvalidArgument.WithMessage("Name exactly one of user and group.")
+	named := 0
+	for _, v := range []string{a.User, a.Group, a.LDAPUser, a.LDAPGroup} {
+		if v != "" {
+			named++
+		}
+	}
+	if named != 1 {
+		return a, s3err.ErrInvalidArgument.WithMessage("Name exactly one of user, group, LDAP user and LDAP group.")
 	}
 	return a, nil
 }
@@ -325,6 +332,9 @@ func (s *Server) adminAttach(rq *request, v map[string]string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if kind, dn, ok := ldapAttachment(a); ok {
+		return nil, s.iam.AttachLDAPPolicy(rq.ctx, v["policy"], kind, dn)
+	}
 	return nil, s.iam.AttachPolicy(rq.ctx, v["policy"], a.User, a.Group)
 }
 
@@ -332,6 +342,9 @@ func (s *Server) adminDetach(rq *request, v map[string]string) (any, error) {
 	a, err := s.readAttachment(rq)
 	if err != nil {
 		return nil, err
+	}
+	if kind, dn, ok := ldapAttachment(a); ok {
+		return nil, s.iam.DetachLDAPPolicy(rq.ctx, v["policy"], kind, dn)
 	}
 	return nil, s.iam.DetachPolicy(rq.ctx, v["policy"], a.User, a.Group)
 }

@@ -33,6 +33,9 @@ func adminProvider(p iam.IdentityProvider) adminapi.IdentityProvider {
 		Name: p.Name, Kind: string(p.Kind), Status: p.Status, Created: p.Created,
 		RoleARN: idp.RoleARN(p.Name), HasSecret: len(p.Sealed) > 0,
 	}
+	if p.Kind == idp.KindLDAP {
+		out.LDAP = adminLDAPProvider(p.Settings)
+	}
 	if p.Kind == idp.KindOpenID {
 		var st openid.Settings
 		if json.Unmarshal(p.Settings, &st) == nil {
@@ -49,12 +52,13 @@ func adminProvider(p iam.IdentityProvider) adminapi.IdentityProvider {
 // PUT idp/{kind}/{name} does.
 var providerAdders = map[idp.Kind]func(*Server, *request, map[string]string) (any, error){
 	idp.KindOpenID: (*Server).adminAddOpenID,
+	idp.KindLDAP:   (*Server).adminAddLDAP,
 }
 
 func (s *Server) adminAddProvider(rq *request, v map[string]string) (any, error) {
 	add, ok := providerAdders[idp.Kind(v["kind"])]
 	if !ok {
-		return nil, s3err.ErrInvalidArgument.WithMessage("Identity providers of kind %q cannot be added; the kinds are openid.", v["kind"])
+		return nil, s3err.ErrInvalidArgument.WithMessage("Identity providers of kind %q cannot be added; the kinds are openid and ldap.", v["kind"])
 	}
 	return add(s, rq, v)
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/kurastore/kura/internal/accesslog"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/idp"
+	"github.com/kurastore/kura/internal/idp/clientcert"
 	"github.com/kurastore/kura/internal/idp/openid"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/lifecycle"
@@ -47,6 +49,9 @@ type Config struct {
 	Ready func() error
 	// Now is the clock for signature checks; nil means time.Now.
 	Now func() time.Time
+	// ClientCertificates, when set, checks the TLS client certificates of
+	// AssumeRoleWithCertificate; nil refuses that call.
+	ClientCertificates *clientcert.Verifier
 	// IAM, when set, resolves access keys to identities (users, service
 	// accounts) and serves the admin API. Without it every signed request
 	// is the root user's.
@@ -167,6 +172,8 @@ type Server struct {
 	selectPartSize int64
 	// openid verifies the tokens of AssumeRoleWithWebIdentity.
 	openid *openid.Verifier
+	// clientCerts is Config.ClientCertificates.
+	clientCerts *clientcert.Verifier
 }
 
 // New returns a Server.
@@ -195,6 +202,7 @@ func New(cfg Config) *Server {
 	}
 	s.ownerID = ownerID(cfg.Region)
 	s.openid = &openid.Verifier{Now: cfg.Now}
+	s.clientCerts = cfg.ClientCertificates
 	s.websiteDomain = strings.ToLower(strings.TrimPrefix(cfg.WebsiteDomain, "."))
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events
 	s.lifecycle = cfg.Lifecycle
@@ -209,6 +217,7 @@ func New(cfg Config) *Server {
 	}
 	if s.iam != nil {
 		s.verifier.Lookup = s.iam.Secret
+		s.iam.SetSubjectCheck(idp.KindLDAP, s.checkLDAPSubject)
 	}
 	if !cfg.RefuseSignatureV2 {
 		s.v2 = &sigv2.Verifier{Lookup: s.verifier.Lookup, Now: cfg.Now, Subresources: signedSubresources()}

@@ -86,6 +86,12 @@ func (s *Server) sts(rq *request) (response, error) {
 	}
 	id := rq.identity
 	action := p.Get("Action")
+	switch action {
+	case "AssumeRoleWithLDAPIdentity":
+		return s.assumeRoleWithLDAP(rq, p)
+	case "AssumeRoleWithCertificate":
+		return s.assumeRoleWithCertificate(rq, p)
+	}
 	if federatedActions[action] {
 		return s.assumeRoleFederated(rq, action, p)
 	}

@@ -18,6 +18,8 @@ import (
 var federatedActions = map[string]bool{
 	"AssumeRoleWithWebIdentity":  true,
 	"AssumeRoleWithClientGrants": true,
+	"AssumeRoleWithLDAPIdentity": true,
+	"AssumeRoleWithCertificate":  true,
 }
 
 // federatedResult is the result of AssumeRoleWithWebIdentity; that of

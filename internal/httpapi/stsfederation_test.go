@@ -42,9 +42,16 @@ const readAlphaPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 
 func newFedServer(t *testing.T) *fedServer {
 	t.Helper()
+	return newFedServerAt(t, nil)
+}
+
+// newFedServerAt is newFedServer with the IAM store's clock now (nil:
+// the real one), which decides when cached checks are stale.
+func newFedServerAt(t *testing.T, now func() time.Time) *fedServer {
+	t.Helper()
 	m, blobs := memStores(t)
 	root := auth.Credentials{AccessKey: "fedroot", SecretKey: "fedroot-secret"}
-	ids, err := iam.NewStore(m, root, make([]byte, iam.SealKeySize), nil)
+	ids, err := iam.NewStore(m, root, make([]byte, iam.SealKeySize), now)
 	if err != nil {
 		t.Fatal(err)
 	}

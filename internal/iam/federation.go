@@ -45,7 +45,7 @@ func (s *Store) AssumeFederated(ctx context.Context, login idp.Login, duration t
 	if len(names) == 0 {
 		return TempCredentials{}, s3err.ErrAccessDenied.WithMessage("The identity provider maps %q to no existing policy.", login.Subject)
 	}
-	claims.Fed = &federatedClaims{Kind: string(login.Kind), Provider: p.Name, ProviderID: p.ID, Subject: login.Subject, Policies: names}
+	claims.Fed = &federatedClaims{Kind: string(login.Kind), Provider: p.Name, ProviderID: p.ID, Subject: login.Subject, Username: login.Username, Policies: names}
 	return s.issueSession(claims, expires)
 }
 
@@ -97,14 +97,20 @@ func (s *Store) federatedIdentity(ctx context.Context, access string, c sessionC
 	if p.Status != StatusEnabled {
 		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider that issued these credentials is disabled.")
 	}
-	if err := s.checkSubject(ctx, p, f.Subject); err != nil {
+	names, err := s.checkSubject(ctx, p, f.Subject, f.Username)
+	if err != nil {
 		return nil, err
+	}
+	if names == nil {
+		names = f.Policies
+	} else if len(names) == 0 {
+		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider maps the subject of these credentials to no policy any more.")
 	}
 	id := &Identity{
 		AccessKey: access, Username: f.Subject, CanonicalID: CanonicalID(f.Kind + ":" + f.Provider + ":" + f.Subject),
 		secret: s.sessionSecret(access), expires: expires, session: &c,
 	}
-	if id.Policies, err = s.federatedPolicies(ctx, f.Policies); err != nil {
+	if id.Policies, err = s.federatedPolicies(ctx, names); err != nil {
 		return nil, err
 	}
 	if len(c.Policy) > 0 {
@@ -158,9 +164,13 @@ func (s *Store) federatedPolicies(ctx context.Context, names []string) ([]*polic
 
 // SubjectCheck says whether a provider still vouches for a subject of a
 // live session (an LDAP directory: the user still exists and is
-// enabled). It returns nil when it does, an error saying why not, or a
-// read error; either refuses the session.
-type SubjectCheck func(ctx context.Context, p IdentityProvider, subject string) error
+// enabled). username is the login name the session started with, for
+// kinds that keep one. It returns an error saying why not, or a read
+// error; either refuses the session. Otherwise policies, when not nil,
+// are the names of the policies the provider maps the subject to now
+// (an LDAP user's groups change), which replace those the session
+// started with; empty refuses the session.
+type SubjectCheck func(ctx context.Context, p IdentityProvider, subject, username string) (policies []string, err error)
 
 // SetSubjectCheck makes every request of a session of kind's providers
 // pass check, as seen at most ProviderCacheTTL ago. Call it before the
@@ -174,35 +184,44 @@ func (s *Store) SetSubjectCheck(kind idp.Kind, check SubjectCheck) {
 	s.subjectChecks[kind] = check
 }
 
-// subjectEntry is when a subject last passed its provider's check.
-type subjectEntry struct{ passed time.Time }
+// subjectEntry is when a subject last passed its provider's check, and
+// the policies the check mapped it to.
+type subjectEntry struct {
+	passed   time.Time
+	policies []string
+}
 
 // checkSubject runs the provider kind's SubjectCheck, if any, remembering
 // a pass for ProviderCacheTTL; a failure is never remembered, so the
-// next request asks again.
-func (s *Store) checkSubject(ctx context.Context, p IdentityProvider, subject string) error {
+// next request asks again. It returns the check's policies (nil: keep
+// the session's).
+func (s *Store) checkSubject(ctx context.Context, p IdentityProvider, subject, username string) ([]string, error) {
 	now := s.now()
-	key := p.ID + "\x00" + subject
+	key := p.ID + "\x00" + subject + "\x00" + username
 	s.mu.Lock()
 	check := s.subjectChecks[p.Kind]
 	e, ok := s.subjectsPassed[key]
 	gen := s.gen
 	s.mu.Unlock()
-	if check == nil || ok && now.Sub(e.passed) < ProviderCacheTTL && !now.Before(e.passed) {
-		return nil
+	if check == nil {
+		return nil, nil
 	}
-	if err := check(ctx, p, subject); err != nil {
-		return err
+	if ok && now.Sub(e.passed) < ProviderCacheTTL && !now.Before(e.passed) {
+		return e.policies, nil
+	}
+	policies, err := check(ctx, p, subject, username)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	if s.gen == gen {
 		if s.subjectsPassed == nil || len(s.subjectsPassed) >= maxSubjectsPassed {
 			s.subjectsPassed = map[string]subjectEntry{}
 		}
-		s.subjectsPassed[key] = subjectEntry{passed: now}
+		s.subjectsPassed[key] = subjectEntry{passed: now, policies: policies}
 	}
 	s.mu.Unlock()
-	return nil
+	return policies, nil
 }
 
 // maxSubjectsPassed bounds the subjects remembered; past it they are

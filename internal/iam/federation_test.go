@@ -190,15 +190,15 @@ func TestSubjectCheck(t *testing.T) {
 	tc := federatedLogin(t, s)
 	var calls atomic.Int32
 	var gone atomic.Bool
-	s.SetSubjectCheck(idp.KindOpenID, func(_ context.Context, p IdentityProvider, subject string) error {
+	s.SetSubjectCheck(idp.KindOpenID, func(_ context.Context, p IdentityProvider, subject, _ string) ([]string, error) {
 		calls.Add(1)
 		if p.Name != "corp" || subject != "alice" {
 			t.Errorf("checked %s %s", p.Name, subject)
 		}
 		if gone.Load() {
-			return s3err.ErrInvalidToken.WithMessage("The directory no longer has this user.")
+			return nil, s3err.ErrInvalidToken.WithMessage("The directory no longer has this user.")
 		}
-		return nil
+		return nil, nil
 	})
 	auth := func() error { _, err := s.Authenticate(ctx, tc.AccessKey, tc.SessionToken); return err }
 	if err := auth(); err != nil || calls.Load() != 1 {

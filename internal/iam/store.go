@@ -382,6 +382,15 @@ func (s *Store) DeletePolicy(ctx context.Context, name string) error {
 				return ErrPolicyInUse
 			}
 		}
+		mappings, err := listJSON[LDAPMapping](tx, prefixLDAPMapping)
+		if err != nil {
+			return err
+		}
+		for _, m := range mappings {
+			if slices.Contains(m.Policies, name) {
+				return ErrPolicyInUse
+			}
+		}
 		return tx.Delete(policyKey(name))
 	})
 }

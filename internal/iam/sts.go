@@ -79,6 +79,7 @@ type federatedClaims struct {
 	Provider   string   `json:"n"`
 	ProviderID string   `json:"id"`
 	Subject    string   `json:"s"`
+	Username   string   `json:"u,omitempty"`
 	Policies   []string `json:"pp,omitempty"`
 }
 

@@ -6,8 +6,9 @@
 // The flow is the same for every kind. An STS call (for instance
 // AssumeRoleWithWebIdentity) carries proof of identity; the provider's
 // package checks it against the provider's configuration (package
-// openid verifies a JWT against the discovery document and JWKS) and
-// returns a Login; iam.Store.AssumeFederated turns the Login into
+// openid verifies a JWT against the discovery document and JWKS, package
+// ldap binds to the directory as the user, package clientcert verifies a
+// TLS client certificate) and the STS handler makes a Login; iam.Store.AssumeFederated turns the Login into
 // temporary credentials. Those are the same sealed, stateless session
 // tokens as AssumeRole's: the token carries the provider's name and ID,
 // the subject and the names of the mapped policies, so any server with

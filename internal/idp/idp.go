@@ -26,8 +26,12 @@ type Login struct {
 	Provider string
 	Kind     Kind
 	// Subject is the caller as the provider names it: an OpenID "sub",
-	// an LDAP DN, a certificate's subject.
+	// an LDAP user's DN, a client certificate's subject common name.
 	Subject string
+	// Username is the name the caller logged in with, kept in the session
+	// for providers that need it to check the subject again (an LDAP
+	// group filter may use the login name); empty for other kinds.
+	Username string
 	// Policies are the kura policy names the provider maps the caller to.
 	// Names no policy has are dropped when credentials are issued.
 	Policies []string

@@ -24,7 +24,13 @@ const fedReadPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","A
 // and the policy fed-read reading the first.
 func fedSetup(t *testing.T, s *server) {
 	t.Helper()
-	c, root := ctx(t), newAWSClient(s)
+	fedSetupWith(t, s, newAWSClient(s))
+}
+
+// fedSetupWith is fedSetup through the root client given.
+func fedSetupWith(t *testing.T, s *server, root *s3.Client) {
+	t.Helper()
+	c := ctx(t)
 	for _, b := range []string{"fed-allowed", "fed-other"} {
 		if _, err := root.CreateBucket(c, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatal(err)

@@ -91,10 +91,12 @@ type ServiceAccount struct {
 }
 
 // Attachment names who a policy is attached to or detached from: exactly
-// one of a user and a group.
+// one of a user, a group, an LDAP user DN and an LDAP group DN.
 type Attachment struct {
-	User  string `json:"user,omitempty"`
-	Group string `json:"group,omitempty"`
+	User      string `json:"user,omitempty"`
+	Group     string `json:"group,omitempty"`
+	LDAPUser  string `json:"ldapUser,omitempty"`
+	LDAPGroup string `json:"ldapGroup,omitempty"`
 }
 
 // Members is the body of a call adding users to a group or taking them out.

@@ -19,6 +19,7 @@
 //	DELETE policies/{policy}
 //	POST   policies/{policy}/attach       Attachment
 //	POST   policies/{policy}/detach       Attachment
+//	GET    ldap/policies                  -> []LDAPPolicyMapping
 //	GET    groups                         -> []Group
 //	POST   groups/{group}/members         Members
 //	DELETE groups/{group}/members         Members
