@@ -4,13 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/xml"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -38,40 +34,15 @@ type CertificateIdentity struct {
 	// certificate.
 	HTTPClient *http.Client
 
-	mu      sync.Mutex
-	client  *http.Client
-	cached  Credentials
-	fetched time.Time
-	// now is the clock for expiry; nil means time.Now.
-	now func() time.Time
-}
-
-func (c *CertificateIdentity) clock() time.Time {
-	if c.now != nil {
-		return c.now()
-	}
-	return time.Now()
+	client *http.Client
+	stsSession
 }
 
 // Retrieve returns the cached credentials, fetching new ones when they
 // are about to expire. When fetching fails while the old ones still
 // work, the old ones are returned.
 func (c *CertificateIdentity) Retrieve(ctx context.Context) (Credentials, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.clock()
-	if c.cached.AccessKey != "" && now.Before(c.cached.Expires.Add(-refreshMargin(c.cached.Expires.Sub(c.fetched)))) {
-		return c.cached, nil
-	}
-	creds, err := c.fetch(ctx)
-	if err != nil {
-		if c.cached.AccessKey != "" && now.Before(c.cached.Expires) {
-			return c.cached, nil
-		}
-		return Credentials{}, err
-	}
-	c.cached, c.fetched = creds, now
-	return creds, nil
+	return c.retrieve(ctx, refreshMargin, c.fetch)
 }
 
 func (c *CertificateIdentity) httpClient() *http.Client {
@@ -86,7 +57,7 @@ func (c *CertificateIdentity) httpClient() *http.Client {
 	return c.client
 }
 
-func (c *CertificateIdentity) fetch(ctx context.Context) (Credentials, error) {
+func (c *CertificateIdentity) fetch(ctx context.Context, _ time.Time) (Credentials, error) {
 	u, err := url.Parse(c.Endpoint)
 	switch {
 	case err != nil || u.Host == "" || u.Scheme != "https":
@@ -105,37 +76,5 @@ func (c *CertificateIdentity) fetch(ctx context.Context) (Credentials, error) {
 	if err != nil {
 		return Credentials{}, err
 	}
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return Credentials{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSTSResponse))
-	if err != nil {
-		return Credentials{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return Credentials{}, stsError(resp, data)
-	}
-	return parseCertificateIdentity(data)
-}
-
-func parseCertificateIdentity(data []byte) (Credentials, error) {
-	var doc struct {
-		Credentials struct {
-			AccessKeyID     string `xml:"AccessKeyId"`
-			SecretAccessKey string `xml:"SecretAccessKey"`
-			SessionToken    string `xml:"SessionToken"`
-			Expiration      string `xml:"Expiration"`
-		} `xml:"AssumeRoleWithCertificateResult>Credentials"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		return Credentials{}, fmt.Errorf("client: AssumeRoleWithCertificate answer: %w", err)
-	}
-	cr := doc.Credentials
-	expires, err := time.Parse(time.RFC3339, cr.Expiration)
-	if err != nil || cr.AccessKeyID == "" || cr.SecretAccessKey == "" {
-		return Credentials{}, fmt.Errorf("client: AssumeRoleWithCertificate answer lacks credentials or their expiration")
-	}
-	return Credentials{AccessKey: cr.AccessKeyID, SecretKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, Expires: expires}, nil
+	return callSTS(c.httpClient(), req, "AssumeRoleWithCertificate")
 }

@@ -2,14 +2,10 @@ package client
 
 import (
 	"context"
-	"encoding/xml"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -32,39 +28,14 @@ type LDAPIdentity struct {
 	// HTTPClient makes the call; nil means http.DefaultClient.
 	HTTPClient *http.Client
 
-	mu      sync.Mutex
-	cached  Credentials
-	fetched time.Time
-	// now is the clock for expiry; nil means time.Now.
-	now func() time.Time
-}
-
-func (l *LDAPIdentity) clock() time.Time {
-	if l.now != nil {
-		return l.now()
-	}
-	return time.Now()
+	stsSession
 }
 
 // Retrieve returns the cached credentials, fetching new ones when they
 // are about to expire. When fetching fails while the old ones still
 // work, the old ones are returned.
 func (l *LDAPIdentity) Retrieve(ctx context.Context) (Credentials, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock()
-	if l.cached.AccessKey != "" && now.Before(l.cached.Expires.Add(-refreshMargin(l.cached.Expires.Sub(l.fetched)))) {
-		return l.cached, nil
-	}
-	creds, err := l.fetch(ctx)
-	if err != nil {
-		if l.cached.AccessKey != "" && now.Before(l.cached.Expires) {
-			return l.cached, nil
-		}
-		return Credentials{}, err
-	}
-	l.cached, l.fetched = creds, now
-	return creds, nil
+	return l.retrieve(ctx, refreshMargin, l.fetch)
 }
 
 func (l *LDAPIdentity) form() url.Values {
@@ -81,7 +52,7 @@ func (l *LDAPIdentity) form() url.Values {
 	return f
 }
 
-func (l *LDAPIdentity) fetch(ctx context.Context) (Credentials, error) {
+func (l *LDAPIdentity) fetch(ctx context.Context, _ time.Time) (Credentials, error) {
 	u, err := url.Parse(l.Endpoint)
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
@@ -96,41 +67,5 @@ func (l *LDAPIdentity) fetch(ctx context.Context) (Credentials, error) {
 		return Credentials{}, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	hc := l.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return Credentials{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSTSResponse))
-	if err != nil {
-		return Credentials{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return Credentials{}, stsError(resp, data)
-	}
-	return parseLDAPIdentity(data)
-}
-
-func parseLDAPIdentity(data []byte) (Credentials, error) {
-	var doc struct {
-		Credentials struct {
-			AccessKeyID     string `xml:"AccessKeyId"`
-			SecretAccessKey string `xml:"SecretAccessKey"`
-			SessionToken    string `xml:"SessionToken"`
-			Expiration      string `xml:"Expiration"`
-		} `xml:"AssumeRoleWithLDAPIdentityResult>Credentials"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		return Credentials{}, fmt.Errorf("client: AssumeRoleWithLDAPIdentity answer: %w", err)
-	}
-	c := doc.Credentials
-	expires, err := time.Parse(time.RFC3339, c.Expiration)
-	if err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return Credentials{}, fmt.Errorf("client: AssumeRoleWithLDAPIdentity answer lacks credentials or their expiration")
-	}
-	return Credentials{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expires: expires}, nil
+	return callSTS(l.HTTPClient, req, "AssumeRoleWithLDAPIdentity")
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -264,17 +263,7 @@ type AssumeRole struct {
 	// HTTPClient makes the call; nil means http.DefaultClient.
 	HTTPClient *http.Client
 
-	mu     sync.Mutex
-	cached Credentials
-	// now is the clock for signing and expiry; nil means time.Now.
-	now func() time.Time
-}
-
-func (a *AssumeRole) clock() time.Time {
-	if a.now != nil {
-		return a.now()
-	}
-	return time.Now()
+	stsSession
 }
 
 // Retrieve returns the cached credentials, fetching new ones when they
@@ -282,21 +271,7 @@ func (a *AssumeRole) clock() time.Time {
 // work, the old ones are returned: a brief STS outage must not fail
 // requests that could still be signed.
 func (a *AssumeRole) Retrieve(ctx context.Context) (Credentials, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.clock()
-	if a.cached.AccessKey != "" && now.Before(a.cached.Expires.Add(-assumeRoleRefreshMargin)) {
-		return a.cached, nil
-	}
-	creds, err := a.fetch(ctx, now)
-	if err != nil {
-		if a.cached.AccessKey != "" && now.Before(a.cached.Expires) {
-			return a.cached, nil
-		}
-		return Credentials{}, err
-	}
-	a.cached = creds
-	return creds, nil
+	return a.retrieve(ctx, fixedMargin, a.fetch)
 }
 
 func (a *AssumeRole) check() (*url.URL, error) {
@@ -332,9 +307,6 @@ func (a *AssumeRole) form(now time.Time) url.Values {
 	return f
 }
 
-// maxSTSResponse bounds an STS answer (a few KiB in practice).
-const maxSTSResponse = 1 << 20
-
 func (a *AssumeRole) fetch(ctx context.Context, now time.Time) (Credentials, error) {
 	u, err := a.check()
 	if err != nil {
@@ -352,43 +324,7 @@ func (a *AssumeRole) fetch(ctx context.Context, now time.Time) (Credentials, err
 	}
 	sum := sha256.Sum256([]byte(body))
 	sigv4.SignRequest(req, sigv4.Credentials{AccessKey: a.AccessKey, SecretKey: a.SecretKey}, region, "sts", hex.EncodeToString(sum[:]), now)
-	hc := a.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return Credentials{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSTSResponse))
-	if err != nil {
-		return Credentials{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return Credentials{}, stsError(resp, data)
-	}
-	return parseAssumeRole(data)
-}
-
-func parseAssumeRole(data []byte) (Credentials, error) {
-	var doc struct {
-		Credentials struct {
-			AccessKeyID     string `xml:"AccessKeyId"`
-			SecretAccessKey string `xml:"SecretAccessKey"`
-			SessionToken    string `xml:"SessionToken"`
-			Expiration      string `xml:"Expiration"`
-		} `xml:"AssumeRoleResult>Credentials"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		return Credentials{}, fmt.Errorf("client: AssumeRole answer: %w", err)
-	}
-	c := doc.Credentials
-	expires, err := time.Parse(time.RFC3339, c.Expiration)
-	if err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return Credentials{}, fmt.Errorf("client: AssumeRole answer lacks credentials or their expiration")
-	}
-	return Credentials{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expires: expires}, nil
+	return callSTS(a.HTTPClient, req, "AssumeRole")
 }
 
 // stsError turns an STS error answer (the query protocol's ErrorResponse,

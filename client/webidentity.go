@@ -2,15 +2,12 @@ package client
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -42,47 +39,14 @@ type WebIdentity struct {
 	// HTTPClient makes the call; nil means http.DefaultClient.
 	HTTPClient *http.Client
 
-	mu     sync.Mutex
-	cached Credentials
-	// fetched is when cached was fetched.
-	fetched time.Time
-	// now is the clock for expiry; nil means time.Now.
-	now func() time.Time
-}
-
-func (w *WebIdentity) clock() time.Time {
-	if w.now != nil {
-		return w.now()
-	}
-	return time.Now()
+	stsSession
 }
 
 // Retrieve returns the cached credentials, fetching new ones when they
 // are about to expire. When fetching fails while the old ones still
 // work, the old ones are returned.
 func (w *WebIdentity) Retrieve(ctx context.Context) (Credentials, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.clock()
-	if w.cached.AccessKey != "" && now.Before(w.cached.Expires.Add(-refreshMargin(w.cached.Expires.Sub(w.fetched)))) {
-		return w.cached, nil
-	}
-	creds, err := w.fetch(ctx, now)
-	if err != nil {
-		if w.cached.AccessKey != "" && now.Before(w.cached.Expires) {
-			return w.cached, nil
-		}
-		return Credentials{}, err
-	}
-	w.cached, w.fetched = creds, now
-	return creds, nil
-}
-
-// refreshMargin is assumeRoleRefreshMargin, or a tenth of the lifetime
-// of credentials that last less than ten minutes (a token close to its
-// end gives short credentials), so that they are still used a while.
-func refreshMargin(lifetime time.Duration) time.Duration {
-	return min(assumeRoleRefreshMargin, lifetime/10)
+	return w.retrieve(ctx, refreshMargin, w.fetch)
 }
 
 func (w *WebIdentity) token(ctx context.Context) (string, error) {
@@ -135,41 +99,5 @@ func (w *WebIdentity) fetch(ctx context.Context, now time.Time) (Credentials, er
 		return Credentials{}, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	hc := w.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return Credentials{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSTSResponse))
-	if err != nil {
-		return Credentials{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return Credentials{}, stsError(resp, data)
-	}
-	return parseWebIdentity(data)
-}
-
-func parseWebIdentity(data []byte) (Credentials, error) {
-	var doc struct {
-		Credentials struct {
-			AccessKeyID     string `xml:"AccessKeyId"`
-			SecretAccessKey string `xml:"SecretAccessKey"`
-			SessionToken    string `xml:"SessionToken"`
-			Expiration      string `xml:"Expiration"`
-		} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		return Credentials{}, fmt.Errorf("client: AssumeRoleWithWebIdentity answer: %w", err)
-	}
-	c := doc.Credentials
-	expires, err := time.Parse(time.RFC3339, c.Expiration)
-	if err != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return Credentials{}, fmt.Errorf("client: AssumeRoleWithWebIdentity answer lacks credentials or their expiration")
-	}
-	return Credentials{AccessKey: c.AccessKeyID, SecretKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expires: expires}, nil
+	return callSTS(w.HTTPClient, req, "AssumeRoleWithWebIdentity")
 }
