@@ -16,11 +16,7 @@ import (
 
 // The environment variables that configure an OpenID Connect provider
 // at start, as "kura admin idp add openid" would.
-const (
-	envOpenIDPrefix = "KURA_IDENTITY_OPENID_"
-	// envOpenIDName names the provider; "openid" when unset.
-	envOpenIDName = envOpenIDPrefix + "NAME"
-)
+const envOpenIDPrefix = "KURA_IDENTITY_OPENID_"
 
 // openIDEnvHelp describes the variables for the server's help.
 const openIDEnvHelp = `An OpenID Connect provider can be configured at start (and is then kept in

@@ -200,7 +200,7 @@ func (v *Verifier) Login(ctx context.Context, providers []Provider, roleARN, raw
 // unverifiedIssuer reads a token's iss without verifying it, only to
 // choose the provider that verifies it.
 func unverifiedIssuer(raw string) string {
-	sig, err := jose.ParseSigned(raw, supportedAlgorithms)
+	sig, err := jose.ParseSignedCompact(raw, supportedAlgorithms)
 	if err != nil {
 		return ""
 	}
