@@ -41,10 +41,12 @@ func New(t testing.TB) *Issuer {
 	mux.HandleFunc("GET /.well-known/openid-configuration", i.discovery)
 	mux.HandleFunc("GET /keys", i.jwks)
 	mux.HandleFunc("GET /userinfo", i.serveUserinfo)
-	i.server = httptest.NewServer(mux)
-	t.Cleanup(i.server.Close)
-	i.URL = i.server.URL
+	// The URL is set before the server starts: its handlers read it.
+	i.server = httptest.NewUnstartedServer(mux)
+	i.URL = "http://" + i.server.Listener.Addr().String()
 	i.Rotate()
+	i.server.Start()
+	t.Cleanup(i.server.Close)
 	return i
 }
 
