@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/xml"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -105,21 +103,7 @@ func (s *certServer) login(t *testing.T, cert *certtest.Issued, duration string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	a := stsAnswer{status: resp.StatusCode, body: string(body)}
-	if resp.StatusCode != http.StatusOK {
-		var e stsErrorResponse
-		_ = xml.Unmarshal(body, &e)
-		a.code = e.Error.Code
-		return a
-	}
-	var ok certificateIdentityResponse
-	if err := xml.Unmarshal(body, &ok); err != nil {
-		t.Fatal(err)
-	}
-	a.creds = ok.Result.Credentials
-	return a
+	return readSTSAnswer(t, resp)
 }
 
 func TestCertificateIdentity(t *testing.T) {

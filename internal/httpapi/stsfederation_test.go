@@ -116,6 +116,13 @@ func (s *fedServer) call(t *testing.T, form url.Values) stsAnswer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return readSTSAnswer(t, resp)
+}
+
+// readSTSAnswer reads an STS answer: the error code, or the result of
+// whichever action was answered (its element is <ActionResult>).
+func readSTSAnswer(t *testing.T, resp *http.Response) stsAnswer {
+	t.Helper()
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	a := stsAnswer{status: resp.StatusCode, body: string(body)}
@@ -126,15 +133,15 @@ func (s *fedServer) call(t *testing.T, form url.Values) stsAnswer {
 		return a
 	}
 	var ok struct {
-		Web    federatedResult `xml:"AssumeRoleWithWebIdentityResult"`
-		Grants federatedResult `xml:"AssumeRoleWithClientGrantsResult"`
+		Results []federatedResult `xml:",any"`
 	}
 	if err := xml.Unmarshal(body, &ok); err != nil {
 		t.Fatal(err)
 	}
-	a.result = ok.Web
-	if ok.Grants.Credentials.AccessKeyID != "" {
-		a.result = ok.Grants
+	for _, r := range ok.Results {
+		if r.Credentials.AccessKeyID != "" {
+			a.result = r
+		}
 	}
 	a.creds = a.result.Credentials
 	return a

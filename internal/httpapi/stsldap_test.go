@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -112,21 +111,7 @@ func (s *fedServer) ldapLogin(t *testing.T, user, password string, extra ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	a := stsAnswer{status: resp.StatusCode, body: string(body)}
-	if resp.StatusCode != http.StatusOK {
-		var e stsErrorResponse
-		_ = xml.Unmarshal(body, &e)
-		a.code = e.Error.Code
-		return a
-	}
-	var ok ldapIdentityResponse
-	if err := xml.Unmarshal(body, &ok); err != nil {
-		t.Fatal(err)
-	}
-	a.creds = ok.Result.Credentials
-	return a
+	return readSTSAnswer(t, resp)
 }
 
 func (f *ldapFixture) mustLogin(t *testing.T, user, password string) stsAnswer {
