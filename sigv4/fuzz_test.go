@@ -18,7 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -46,7 +46,7 @@ func fzReadBody(t *testing.T, body io.Reader) ([]byte, error) {
 	if len(got) > fzMaxBody {
 		t.Fatalf("body yields more than %d bytes", fzMaxBody)
 	}
-	fuzzcheck.RequireS3(t, "reading the body", err)
+	s3errtest.RequireS3(t, "reading the body", err)
 	return got, err
 }
 
@@ -111,7 +111,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("GET", "/b/k", "AWS4-HMAC-SHA256 Credential=/,,=", "20261124T120000Z", UnsignedPayload, "", []byte(nil))
 	f.Add("GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2Fb&X-Amz-Date=x&X-Amz-Expires=-1", "", "", "", "", []byte(nil))
 	f.Fuzz(func(t *testing.T, method, target, authorization, amzDate, payload, headers string, body []byte) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		r := fzRequest(method, target, headers, body)
 		for name, v := range map[string]string{"Authorization": authorization, "X-Amz-Date": amzDate, "X-Amz-Content-Sha256": payload} {
 			if v != "" {
@@ -119,7 +119,7 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 		res, err := verifier().Verify(r)
-		fuzzcheck.RequireS3(t, "Verify", err)
+		s3errtest.RequireS3(t, "Verify", err)
 		if err != nil {
 			return
 		}
@@ -194,7 +194,7 @@ func FuzzSignedRequest(f *testing.F) {
 	f.Add(uint8(1), "bucket/%2F%25/k~ey?#", "tagging=\nx=1&y=2", "owner", "é\"<>", true)
 	f.Add(uint8(2), "b/\xff\xfe", "k=\xff", "x", "\xff", false)
 	f.Fuzz(func(t *testing.T, m uint8, path, query, metaName, metaValue string, presign bool) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		methods := []string{"GET", "PUT", "HEAD", "DELETE", "POST"}
 		method := methods[int(m)%len(methods)]
 		p := "/" + path
@@ -348,7 +348,7 @@ func FuzzSignedStream(f *testing.F) {
 	f.Add([]byte("xyz"), uint16(2), uint8(0), uint8(0), []byte{0, 1, 1, ' ', 0, 90, 2, 0})
 	f.Add([]byte("xyz"), uint16(2), uint8(1), uint8(3), []byte{0, 200, 0, 'X', 0, 150, 1, '\n'})
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint16, modeIndex, algIndex uint8, edits []byte) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		mode := fzStreamModes[int(modeIndex)%len(fzStreamModes)]
 		var alg checksum.Algorithm
 		if i := int(algIndex) % (len(checksum.All) + 1); i > 0 && mode != StreamingPayload {
@@ -400,12 +400,12 @@ func FuzzVerifyPost(f *testing.F) {
 	f.Add("x-amz-algorithm=AWS4-HMAC-SHA256\nx-amz-credential="+testAK+"/20261124/eu-west-1/s3/aws4_request\nx-amz-date=20261124T120000Z\nx-amz-signature=00\npolicy=e30=", "", "", int64(0), false)
 	f.Add("", "not json", "", int64(-1), true)
 	f.Fuzz(func(t *testing.T, fields, policyJSON, filename string, length int64, sign bool) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		form := PostForm{}
 		for line := range strings.SplitSeq(fields, "\n") {
 			name, value, _ := strings.Cut(line, "=")
 			if err := form.Add(name, value); err != nil {
-				fuzzcheck.RequireS3(t, "PostForm.Add", err)
+				s3errtest.RequireS3(t, "PostForm.Add", err)
 				if !errors.Is(err, s3err.ErrMalformedPOSTRequest) {
 					t.Fatalf("duplicate field: %v", err)
 				}
@@ -424,7 +424,7 @@ func FuzzVerifyPost(f *testing.F) {
 			}
 		}
 		res, err := verifier().VerifyPost(form)
-		fuzzcheck.RequireS3(t, "VerifyPost", err)
+		s3errtest.RequireS3(t, "VerifyPost", err)
 		if sign && policyJSON != "" && err != nil {
 			t.Fatalf("a correctly signed form: %v", err)
 		}
@@ -435,7 +435,7 @@ func FuzzVerifyPost(f *testing.F) {
 			t.Fatalf("result %+v", res)
 		}
 		p, err := ParsePostPolicy(form.Get(PostFieldPolicy))
-		fuzzcheck.RequireS3(t, "ParsePostPolicy", err)
+		s3errtest.RequireS3(t, "ParsePostPolicy", err)
 		if err != nil {
 			return
 		}
@@ -445,14 +445,14 @@ func FuzzVerifyPost(f *testing.F) {
 			t.Fatalf("SubstituteFilename(%q, %q) = %q", key, filename, substituted)
 		}
 		form[PostFieldKey], form[PostFieldBucket] = substituted, "b"
-		fuzzcheck.RequireS3(t, "Check", p.Check(form, testNow))
-		fuzzcheck.RequireS3(t, "Check after expiry", p.Check(form, p.Expiration.Add(time.Second)))
+		s3errtest.RequireS3(t, "Check", p.Check(form, testNow))
+		s3errtest.RequireS3(t, "Check after expiry", p.Check(form, p.Expiration.Add(time.Second)))
 		if p.Check(form, p.Expiration.Add(time.Second)) == nil {
 			t.Fatal("an expired policy passes")
 		}
 		lo, hi, ok := p.LengthRange()
 		lerr := p.CheckLength(length)
-		fuzzcheck.RequireS3(t, "CheckLength", lerr)
+		s3errtest.RequireS3(t, "CheckLength", lerr)
 		if want := !ok || lo <= length && length <= hi; (lerr == nil) != want {
 			t.Fatalf("CheckLength(%d) = %v, but LengthRange is %d-%d (%v)", length, lerr, lo, hi, ok)
 		}

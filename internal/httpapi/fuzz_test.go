@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/kms/localkms"
@@ -52,7 +52,7 @@ func FuzzParseRange(f *testing.F) {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		r := parseRange(v)
 		if r != nil {
 			var again *object.Range
@@ -74,7 +74,7 @@ func FuzzParseRange(f *testing.F) {
 			}
 		}
 		cr, err := copySourceRange(v)
-		fuzzcheck.RequireS3(t, "copySourceRange", err)
+		s3errtest.RequireS3(t, "copySourceRange", err)
 		switch {
 		case err != nil:
 			if !errors.Is(err, s3err.ErrInvalidArgument) || cr != nil {
@@ -106,7 +106,7 @@ func FuzzCopySource(f *testing.F) {
 	f.Add("b/k", "", `W/"x", *`, "", "Monday, 02-Jan-06 15:04:05 MST")
 	f.Add("b/k", "", "", "Mon Jan  2 15:04:05 2006", "not a date")
 	f.Fuzz(func(t *testing.T, source, ifMatch, ifNoneMatch, ifModified, ifUnmodified string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		h := http.Header{}
 		h.Set("x-amz-copy-source", source)
 		h.Set("x-amz-copy-source-if-match", ifMatch)
@@ -114,7 +114,7 @@ func FuzzCopySource(f *testing.F) {
 		h.Set("x-amz-copy-source-if-modified-since", ifModified)
 		h.Set("x-amz-copy-source-if-unmodified-since", ifUnmodified)
 		src, err := copySource(h)
-		fuzzcheck.RequireS3(t, "copySource", err)
+		s3errtest.RequireS3(t, "copySource", err)
 		if err != nil {
 			if !errors.Is(err, s3err.ErrInvalidCopySource) {
 				t.Fatalf("copySource(%q): %v", source, err)
@@ -327,7 +327,7 @@ func FuzzConditionalGet(f *testing.F) {
 	f.Add(uint8(3), "", "", "", "", "", "10001")
 	f.Add(uint8(0), "bytes=0-", "", "", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "")
 	f.Fuzz(func(t *testing.T, sel uint8, rangeHdr, ifMatch, ifNoneMatch, ifModified, ifUnmodified, partNumber string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		o := objs[int(sel)%len(objs)]
 		h := http.Header{}
 		for name, v := range map[string]string{
@@ -503,7 +503,7 @@ func FuzzRequestDocuments(f *testing.F) {
 	f.Add(route("PutObjectLegalHold"), []byte(`<LegalHold><Status>ON</Status></LegalHold>`), "not base64")
 	f.Add(route("DeleteObjects"), []byte(`<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE d [<!ENTITY a "aaaa">]><Delete><Object><Key>&a;</Key></Object></Delete>`), "")
 	f.Fuzz(func(t *testing.T, routeIndex uint8, doc []byte, contentMD5 string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		rt := fzDocRoutes[int(routeIndex)%len(fzDocRoutes)]
 		ctx := context.Background()
 		target := rt.target
@@ -589,7 +589,7 @@ func FuzzPostObject(f *testing.F) {
 	f.Add("file=early", open, "", []byte("x"), uint16(0))
 	f.Add("key=k", open, "", []byte("x"), uint16(40))
 	f.Fuzz(func(t *testing.T, fields, policyJSON, filename string, file []byte, cut uint16) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
 		if err := w.SetBoundary("fzboundary"); err != nil {

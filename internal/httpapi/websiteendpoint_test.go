@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/fuzzcheck"
 	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/s3err/s3errtest"
 	"github.com/kurastore/kura/sigv4"
 	"github.com/kurastore/kura/wire/website"
 )
@@ -425,7 +425,7 @@ func FuzzWebsite(f *testing.F) {
 	f.Add([]byte(`<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument><ErrorDocument><Key>private/index.html</Key></ErrorDocument><RoutingRules><RoutingRule><Condition><KeyPrefixEquals>x</KeyPrefixEquals><HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals></Condition><Redirect><ReplaceKeyPrefixWith>/y</ReplaceKeyPrefixWith></Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>`), "GET", "/x%2F..%2Fz?versionId=1", "bytes=5-")
 	f.Add([]byte(`<WebsiteConfiguration><RedirectAllRequestsTo><HostName>h</HostName></RedirectAllRequestsTo></WebsiteConfiguration>`), "DELETE", "//old", "")
 	f.Fuzz(func(t *testing.T, doc []byte, method, target, rangeHeader string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		cfg, err := website.Parse(bytes.NewReader(doc))
 		if err != nil || cfg.Validate() != nil {
 			return

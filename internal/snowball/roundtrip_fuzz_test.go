@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 
 	"github.com/kurastore/kura/s3err"
 )
@@ -77,7 +77,7 @@ func FuzzExtractRoundTrip(f *testing.F) {
 	f.Add("a\na\na/", []byte("dup"), false, "../p")
 	f.Add("\\abs\n/abs", []byte(""), false, "")
 	f.Fuzz(func(t *testing.T, nameLines string, contents []byte, gz bool, prefix string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		names := strings.Split(nameLines, "\n")
 		if len(names) > 50 {
 			names = names[:50]

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 
 	"github.com/kurastore/kura/s3err"
 )
@@ -20,7 +20,7 @@ func FuzzParseQuery(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		tg, err := ParseQuery(s)
 		if err != nil {
 			var e *s3err.Error

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 )
 
 // maxFuzzQuery bounds fuzzed expressions; longer ones only repeat what
@@ -50,7 +50,7 @@ func checkErr(t *testing.T, src string, err error) {
 	if se.Pos < -1 || se.Pos > len(src) {
 		t.Fatalf("%q: position %d outside the expression", src, se.Pos)
 	}
-	fuzzcheck.RequireS3(t, src, err)
+	s3errtest.RequireS3(t, src, err)
 }
 
 // FuzzParse checks that Parse never panics, that its errors are S3
@@ -64,7 +64,7 @@ func FuzzParse(f *testing.F) {
 		if len(src) > maxFuzzQuery {
 			return
 		}
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		q, err := Parse(src)
 		checkErr(t, src, err)
 		if err != nil {
@@ -91,7 +91,7 @@ func FuzzEval(f *testing.F) {
 		if len(src) > maxFuzzQuery || len(fields) > maxFuzzQuery {
 			return
 		}
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		q, err := Parse(src)
 		if err != nil {
 			return

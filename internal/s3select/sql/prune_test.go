@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 )
 
 func TestReferencedColumns(t *testing.T) {
@@ -261,7 +261,7 @@ func FuzzPrune(f *testing.F) {
 		if len(src) > maxFuzzQuery {
 			return
 		}
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		q, err := Parse(src)
 		if err != nil {
 			return

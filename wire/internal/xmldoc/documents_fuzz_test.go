@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/kurastore/kura/internal/fuzzcheck"
+	"github.com/kurastore/kura/s3err/s3errtest"
 
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/cors"
@@ -104,7 +104,7 @@ func FuzzDocuments(f *testing.F) {
 	f.Add(uint8(11), []byte(`{"Statement":{"Effect":"Deny","NotPrincipal":"*","NotAction":"*","NotResource":"arn:aws:s3:::b"}}`))
 	f.Add(uint8(11), []byte(`[]`))
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
-		defer fuzzcheck.Watchdog()()
+		defer s3errtest.Watchdog()()
 		d := documents[int(kind)%len(documents)]
 		doc, err := d.parse(data)
 		requireS3(t, d.name+" Parse", err)

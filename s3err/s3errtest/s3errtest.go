@@ -1,6 +1,7 @@
-// Package fuzzcheck holds what kura's fuzzers check on every input: that
-// an error is an S3 error, and that one input does not run forever.
-package fuzzcheck
+// Package s3errtest holds what fuzzers of S3 request parsing check on
+// every input: that an error is an S3 error, and that one input does not
+// run forever.
+package s3errtest
 
 import (
 	"errors"
