@@ -55,7 +55,7 @@ func benchClients(b *testing.B, c *client.Client, mc *minio.Client) []benchClien
 }
 
 // BenchmarkObjects compares the SDK with minio-go, both with their
-// default options, on the same in-process kura: PUT and GET of 4 KiB and
+// default options, on the same kura (another process): PUT and GET of 4 KiB and
 // 64 MiB objects.
 func BenchmarkObjects(b *testing.B) {
 	s := newObjectServer(b)

@@ -3,13 +3,9 @@
 package client_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"flag"
-	"io"
 	"os"
-	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -19,70 +15,24 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 // benchSize is the object size of BenchmarkLargeObjectVsMinio:
 // -kura.bench-size=1GiB, or KURA_BENCH_SIZE.
 var benchSize = flag.String("kura.bench-size", os.Getenv("KURA_BENCH_SIZE"), "object size of BenchmarkLargeObjectVsMinio (default 256MiB)")
 
-// childServerEnv makes TestBenchServerChild serve instead of skipping.
-const childServerEnv = "KURA_BENCH_CHILD_SERVER"
-
-// childServer is how the child process's kura is reached.
-type childServer struct {
-	Endpoint, AccessKey, SecretKey, Region string
-}
-
-// TestBenchServerChild is the kura of the benchmarks below, in a process
-// of its own, so that the benchmark process's CPU time is the client's
-// alone. It serves until its stdin closes.
-func TestBenchServerChild(t *testing.T) {
-	if os.Getenv(childServerEnv) == "" {
-		t.Skip("runs as the benchmarks' server process")
-	}
-	s := newObjectServer(t)
-	if err := json.NewEncoder(os.Stdout).Encode(childServer{s.Endpoint, s.AccessKey, s.SecretKey, s.Region}); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-// startChildServer runs TestBenchServerChild in a new process and
-// returns clients of it: the SDK's and minio-go's.
+// startChildServer starts a kura process (kuraproc), so that the
+// benchmark process's CPU time is the client's alone, and returns clients
+// of it: the SDK's and minio-go's.
 func startChildServer(b *testing.B) (*client.Client, *minio.Client) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchServerChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childServerEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Wait()
-	})
-	var srv childServer
-	if err := json.NewDecoder(bufio.NewReader(stdout)).Decode(&srv); err != nil {
-		b.Fatalf("child server: %v", err)
-	}
-	go io.Copy(io.Discard, stdout)
-	c, err := client.New(srv.Endpoint, &client.Options{AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv := kuraproc.Start(b, kuraproc.Options{})
 	mc, err := minio.New(srv.Endpoint, &minio.Options{Creds: miniocreds.NewStaticV4(srv.AccessKey, srv.SecretKey, ""), Region: srv.Region})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return c, mc
+	return srv.Client, mc
 }
 
 // childClients are the benchmark clients of a kura in another process.

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/lifecycle"
 	"github.com/kurastore/kura/wire/notification"
@@ -58,7 +58,7 @@ func wantNotFound(t *testing.T, what string, err error, code string) {
 }
 
 func TestBucketPolicyKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "policy", false)
 	_, err := c.GetBucketPolicy(ctx, "policy")
@@ -83,7 +83,7 @@ func TestBucketPolicyKura(t *testing.T) {
 
 func TestBucketNotificationKura(t *testing.T) {
 	// The destination must be a target the server has; it need not answer.
-	c := kuratest.NewServerWith(t, kuratest.Options{Webhooks: map[string]string{"1": "http://127.0.0.1:1/"}}).Client
+	c := kuraproc.Start(t, kuraproc.Options{Webhooks: map[string]string{"1": "http://127.0.0.1:1/"}}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "notify", false)
 	cfg, err := c.GetBucketNotification(ctx, "notify")
@@ -111,7 +111,7 @@ func TestBucketNotificationKura(t *testing.T) {
 }
 
 func TestBucketTagsKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "tags", false)
 	_, err := c.GetBucketTags(ctx, "tags")
@@ -136,7 +136,7 @@ func TestBucketTagsKura(t *testing.T) {
 }
 
 func TestBucketVersioningKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "versions", false)
 	got, err := c.GetBucketVersioning(ctx, "versions")
@@ -196,14 +196,14 @@ func TestBucketConfigMoto(t *testing.T) {
 		wantNotFound(t, "lifecycle before set", err, "NoSuchLifecycleConfiguration")
 		// The spec's example, and the other actions.
 		want := &lifecycle.Configuration{Rules: []lifecycle.Rule{
-			{ID: "rule1", Status: lifecycle.Enabled, Filter: &lifecycle.Filter{Prefix: new("documents/")},
-				Transitions: []lifecycle.Transition{{Days: new(30), StorageClass: "GLACIER"}}},
-			{ID: "rule2", Status: lifecycle.Enabled, Filter: &lifecycle.Filter{Prefix: new("logs/")},
+			{ID: "rule1", Status: lifecycle.Enabled, Filter: &lifecycle.Filter{Prefix: ptr("documents/")},
+				Transitions: []lifecycle.Transition{{Days: ptr(30), StorageClass: "GLACIER"}}},
+			{ID: "rule2", Status: lifecycle.Enabled, Filter: &lifecycle.Filter{Prefix: ptr("logs/")},
 				Expiration: &lifecycle.Expiration{Days: 365}},
 			{ID: "rule3", Status: lifecycle.Disabled, Filter: &lifecycle.Filter{And: &lifecycle.And{
 				Prefix: "tmp/", Tags: []tagging.Tag{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}}},
 				NoncurrentVersionExpiration: &lifecycle.NoncurrentVersionExpiration{NoncurrentDays: 30}},
-			{ID: "rule4", Status: lifecycle.Enabled, Filter: &lifecycle.Filter{Prefix: new("uploads/")},
+			{ID: "rule4", Status: lifecycle.Enabled, Filter: &lifecycle.Filter{Prefix: ptr("uploads/")},
 				AbortIncompleteMultipartUpload: &lifecycle.AbortIncompleteMultipartUpload{DaysAfterInitiation: 7}},
 		}}
 		if err := c.SetBucketLifecycle(ctx, "lifecycle", want); err != nil {
@@ -256,7 +256,7 @@ func TestBucketConfigMoto(t *testing.T) {
 		// moto answers every rule with an empty prefix filter and
 		// delete-marker replication disabled, whatever was set: compare
 		// the rest.
-		want.Rules[0].Filter = &replication.Filter{Prefix: new("")}
+		want.Rules[0].Filter = &replication.Filter{Prefix: ptr("")}
 		if !reflect.DeepEqual(got, want) {
 			a, _ := got.Encode()
 			b, _ := want.Encode()
@@ -327,7 +327,7 @@ func TestBucketConfigRefusesBadInput(t *testing.T) {
 		{"nil replication", func() error { return c.SetBucketReplication(ctx, "bucket", nil) }, nil},
 		{"replication destination", func() error {
 			return c.SetBucketReplication(ctx, "bucket", &replication.Configuration{Rules: []replication.Rule{{
-				Status: replication.Enabled, Prefix: new(""), Destination: replication.Destination{Bucket: "destination"}}}})
+				Status: replication.Enabled, Prefix: ptr(""), Destination: replication.Destination{Bucket: "destination"}}}})
 		}, s3err.ErrInvalidArgument},
 		{"too many tags", func() error { return c.SetBucketTags(ctx, "bucket", tooManyTags) }, s3err.ErrInvalidTag},
 		{"bad tag key", func() error { return c.SetBucketTags(ctx, "bucket", map[string]string{"a*b": "v"}) }, s3err.ErrInvalidTag},
@@ -521,7 +521,7 @@ func TestListenBucketNotificationBadLine(t *testing.T) {
 // TestListenBucketNotificationKura: the listen API streams the bucket's
 // events as they happen; a missing bucket is the server's error.
 func TestListenBucketNotificationKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	makeBucket(t, c, "listen", false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -583,7 +583,7 @@ func TestConfigPutsSendContentMD5(t *testing.T) {
 		}},
 		{"replication=", func() error {
 			return c.SetBucketReplication(ctx, "bucket", &replication.Configuration{Rules: []replication.Rule{{
-				Status: replication.Enabled, Prefix: new(""), Destination: replication.Destination{Bucket: "arn:aws:s3:::d"}}}})
+				Status: replication.Enabled, Prefix: ptr(""), Destination: replication.Destination{Bucket: "arn:aws:s3:::d"}}}})
 		}},
 		{"lifecycle=", func() error {
 			return c.SetBucketLifecycle(ctx, "bucket", &lifecycle.Configuration{Rules: []lifecycle.Rule{{
@@ -618,3 +618,6 @@ func TestConfigPutsSendContentMD5(t *testing.T) {
 		t.Fatalf("DeleteBucketNotification sent %s (%v); want an empty configuration", got[1].body, err)
 	}
 }
+
+// ptr returns a pointer to v, for the optional fields of a configuration.
+func ptr[T any](v T) *T { return &v }

@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/wire/cors"
 )
 
 func TestBucketCorsKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "cors", false)
 	_, err := c.GetBucketCors(ctx, "cors")
@@ -20,7 +20,7 @@ func TestBucketCorsKura(t *testing.T) {
 
 	want := &cors.Configuration{Rules: []cors.Rule{{
 		ID: "web", AllowedOrigins: []string{"https://*.example.com"}, AllowedMethods: []string{"GET", "PUT"},
-		AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: new(600),
+		AllowedHeaders: []string{"*"}, ExposeHeaders: []string{"ETag"}, MaxAgeSeconds: ptr(600),
 	}}}
 	if err := c.SetBucketCors(ctx, "cors", want); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 // crossObject is an object written by one client and read by another.
@@ -203,7 +203,7 @@ type boto3Read struct {
 
 // runBoto3 runs boto3Script in mode for objects, skipping the test when
 // python3 or boto3 is missing.
-func runBoto3(t *testing.T, s *kuratest.Server, mode string, objects []crossObject) map[string]boto3Read {
+func runBoto3(t *testing.T, s *kuraproc.Server, mode string, objects []crossObject) map[string]boto3Read {
 	t.Helper()
 	python, err := exec.LookPath("python3")
 	if err != nil {

@@ -4,62 +4,30 @@ import (
 	"context"
 	"log"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
-// Examples with an Output comment run as tests. They get no *testing.T,
-// so they start their kura servers through exampleTB, and TestMain stops
-// them after every test and example has run.
-
-var (
-	cleanupMu       sync.Mutex
-	exampleCleanups []func()
-)
-
-// exampleTB is the part of testing.TB that kuratest.NewServer uses. The
-// embedded TB is nil: any other method would panic, which kuratest's own
-// tests would notice first.
-type exampleTB struct{ testing.TB }
-
-func (exampleTB) Helper() {}
-
-func (exampleTB) Fatalf(format string, args ...any) { log.Fatalf(format, args...) }
-
-func (exampleTB) Cleanup(f func()) {
-	cleanupMu.Lock()
-	defer cleanupMu.Unlock()
-	exampleCleanups = append(exampleCleanups, f)
-}
-
-func (tb exampleTB) TempDir() string {
-	dir, err := os.MkdirTemp("", "kura-example-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+// The tests and examples run against real kura servers, started as child
+// processes (kuraproc). Examples get no *testing.T, so they start theirs
+// detached, and kuraproc.Main stops them after every test and example has
+// run.
 
 func TestMain(m *testing.M) {
-	// The package example reads where kura is and its keys from the
-	// environment, as a program would.
-	s := kuratest.NewServer(exampleTB{})
-	os.Setenv("KURA_ENDPOINT", s.URL)
-	os.Setenv("KURA_ACCESS_KEY", s.AccessKey)
-	os.Setenv("KURA_SECRET_KEY", s.SecretKey)
-	code := m.Run()
-	cleanupMu.Lock()
-	for _, f := range slices.Backward(exampleCleanups) {
-		f()
-	}
-	cleanupMu.Unlock()
-	os.Exit(code)
+	kuraproc.Main(m, func() {
+		// The package example reads where kura is and its keys from the
+		// environment, as a program would.
+		s, err := kuraproc.StartDetached(kuraproc.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		os.Setenv("KURA_ENDPOINT", s.URL)
+		os.Setenv("KURA_ACCESS_KEY", s.AccessKey)
+		os.Setenv("KURA_SECRET_KEY", s.SecretKey)
+	})
 }
 
 // Objects of the bucket my-bucket that newClient makes.
@@ -70,10 +38,13 @@ var exampleObjects = map[string]string{
 	"my/prefix/b/c.txt": "c\n",
 }
 
-// newClient starts a kura of its own (kuratest) with the bucket
-// my-bucket holding exampleObjects, and returns a client of it.
+// newClient starts a kura of its own with the bucket my-bucket holding
+// exampleObjects, and returns a client of it.
 func newClient() *client.Client {
-	s := kuratest.NewServer(exampleTB{})
+	s, err := kuraproc.StartDetached(kuraproc.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 	if err := s.Client.MakeBucket(ctx, "my-bucket", client.MakeBucketOptions{}); err != nil {
 		log.Fatal(err)

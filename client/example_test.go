@@ -555,17 +555,18 @@ func ExampleClient_GetBucketLifecycle() {
 
 func ExampleClient_SetBucketLifecycle() {
 	c := newClient()
+	documents, logs, days := "documents/", "logs/", 30
 	cfg := &lifecycle.Configuration{Rules: []lifecycle.Rule{
 		{
 			ID:          "archive-documents",
 			Status:      lifecycle.Enabled,
-			Filter:      &lifecycle.Filter{Prefix: new("documents/")},
-			Transitions: []lifecycle.Transition{{Days: new(30), StorageClass: "GLACIER"}},
+			Filter:      &lifecycle.Filter{Prefix: &documents},
+			Transitions: []lifecycle.Transition{{Days: &days, StorageClass: "GLACIER"}},
 		},
 		{
 			ID:         "expire-logs",
 			Status:     lifecycle.Enabled,
-			Filter:     &lifecycle.Filter{Prefix: new("logs/")},
+			Filter:     &lifecycle.Filter{Prefix: &logs},
 			Expiration: &lifecycle.Expiration{Days: 365},
 		},
 	}}

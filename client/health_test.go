@@ -9,11 +9,11 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 func TestCheckHealthKura(t *testing.T) {
-	s := kuratest.NewServer(t)
+	s := kuraproc.Start(t, kuraproc.Options{})
 	// Health checks need no credentials.
 	anonymous, err := client.New(s.Endpoint, nil)
 	if err != nil {

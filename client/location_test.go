@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 func TestGetBucketLocationKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	for bucket, location := range map[string]string{"classic": "", "london": "eu-west-2", "legacy-eu": "EU"} {
 		if err := c.MakeBucket(ctx, bucket, client.MakeBucketOptions{Location: location}); err != nil {

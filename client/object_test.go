@@ -21,15 +21,15 @@ import (
 
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 const testBucket = "objects"
 
 // newObjectServer starts kura with the bucket testBucket.
-func newObjectServer(t testing.TB) *kuratest.Server {
+func newObjectServer(t testing.TB) *kuraproc.Server {
 	t.Helper()
-	s := kuratest.NewServer(t)
+	s := kuraproc.Start(t, kuraproc.Options{})
 	if err := s.Client.MakeBucket(context.Background(), testBucket, client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func (l *requestLog) peakOf(kind string) int {
 }
 
 // loggedClient is a client of s whose requests go through a requestLog.
-func loggedClient(t testing.TB, s *kuratest.Server) (*client.Client, *requestLog) {
+func loggedClient(t testing.TB, s *kuraproc.Server) (*client.Client, *requestLog) {
 	t.Helper()
 	log := &requestLog{next: http.DefaultTransport.(*http.Transport).Clone(), inFlight: map[string]int{}, peak: map[string]int{}}
 	c, err := client.New(s.Endpoint, &client.Options{AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: s.Region, Transport: log})

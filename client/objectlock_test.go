@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/sigv4"
 	"github.com/kurastore/kura/wire/objectlock"
 )
@@ -46,7 +46,7 @@ func storeObject(t *testing.T, c *client.Client, accessKey, secretKey, bucket, k
 }
 
 func TestObjectLockConfigKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "plain", false)
 	_, err := c.GetObjectLockConfig(ctx, "plain")
@@ -82,7 +82,7 @@ func TestObjectLockConfigKura(t *testing.T) {
 }
 
 func TestLegalHoldKura(t *testing.T) {
-	s := kuratest.NewServer(t)
+	s := kuraproc.Start(t, kuraproc.Options{})
 	c, ctx := s.Client, context.Background()
 	makeBucket(t, c, "locked", true)
 	v1 := storeObject(t, c, s.AccessKey, s.SecretKey, "locked", "doc", []byte("v1"))
@@ -119,7 +119,7 @@ func TestLegalHoldKura(t *testing.T) {
 }
 
 func TestRetentionKura(t *testing.T) {
-	s := kuratest.NewServer(t)
+	s := kuraproc.Start(t, kuraproc.Options{})
 	c, ctx := s.Client, context.Background()
 	makeBucket(t, c, "locked", true)
 	storeObject(t, c, s.AccessKey, s.SecretKey, "locked", "doc", []byte("data"))

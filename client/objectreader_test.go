@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 // cuttingTransport cuts the bodies of object GETs: while cuts remain,
@@ -72,7 +72,7 @@ func (b *brokenBody) Read(p []byte) (int, error) {
 
 // cuttingClient is a client of s whose object GETs go through a
 // cuttingTransport.
-func cuttingClient(t testing.TB, s *kuratest.Server, cuts int, cutAfter int64) (*client.Client, *cuttingTransport) {
+func cuttingClient(t testing.TB, s *kuraproc.Server, cuts int, cutAfter int64) (*client.Client, *cuttingTransport) {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: s.RootCAs}

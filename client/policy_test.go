@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/wire/policy"
 )
 
 // TestBucketPolicyDocumentKura: a built document is set, read back
 // parsed, and grants what it says: an anonymous client can then read.
 func TestBucketPolicyDocumentKura(t *testing.T) {
-	s := kuratest.NewServer(t)
+	s := kuraproc.Start(t, kuraproc.Options{})
 	c := s.Client
 	ctx := context.Background()
 	makeBucket(t, c, "docs", false)

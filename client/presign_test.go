@@ -14,14 +14,14 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/sigv4"
 )
 
 // presignServer starts kura with one bucket.
-func presignServer(t *testing.T) (*kuratest.Server, string) {
+func presignServer(t *testing.T) (*kuraproc.Server, string) {
 	t.Helper()
-	s := kuratest.NewServer(t)
+	s := kuraproc.Start(t, kuraproc.Options{})
 	const bucket = "presign-bucket"
 	if err := s.Client.MakeBucket(t.Context(), bucket, client.MakeBucketOptions{}); err != nil {
 		t.Fatalf("MakeBucket: %v", err)

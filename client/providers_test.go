@@ -3,23 +3,17 @@ package client_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/internal/auth"
-	"github.com/kurastore/kura/internal/blob/dirstore"
-	"github.com/kurastore/kura/internal/httpapi"
-	"github.com/kurastore/kura/internal/iam"
-	"github.com/kurastore/kura/internal/meta/pebblestore"
-	"github.com/kurastore/kura/internal/object"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 // credentialVars are every variable the environment providers read;
@@ -262,13 +256,15 @@ func TestAssumeRoleMotoRefresh(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make([]client.Credentials, 8)
 	for i := range results {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			c, err := p.Retrieve(t.Context())
 			if err != nil {
 				t.Error(err)
 			}
 			results[i] = c
-		})
+		}()
 	}
 	wg.Wait()
 	first := results[0]
@@ -343,7 +339,39 @@ func TestAssumeRoleRefusesBadInput(t *testing.T) {
 	}
 }
 
-// kuraSTS is a kura with IAM, whose STS kuratest does not enable.
+// TestWebIdentityMotoRefresh: WebIdentity reads a fresh token and asks
+// STS again shortly before its credentials expire, and not before.
+func TestWebIdentityMotoRefresh(t *testing.T) {
+	endpoint := startMotoSTS(t)
+	var reads atomic.Int32
+	p := &client.WebIdentity{
+		Endpoint: endpoint, RoleARN: "arn:aws:iam::123456789012:role/kura-test", Duration: 15 * time.Minute,
+		Token: func(context.Context) (string, error) {
+			reads.Add(1)
+			return "token-" + strconv.Itoa(int(reads.Load())), nil
+		},
+	}
+	clock := &fakeClock{t: time.Now()}
+	client.SetWebIdentityClock(p, clock.now)
+	first, err := p.Retrieve(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.AccessKey == "" || first.SessionToken == "" || first.Expires.IsZero() || reads.Load() != 1 {
+		t.Fatalf("credentials %+v after %d token reads", first, reads.Load())
+	}
+	clock.set(first.Expires.Add(-2 * time.Minute))
+	if again, err := p.Retrieve(t.Context()); err != nil || again != first || reads.Load() != 1 {
+		t.Fatalf("credentials replaced two minutes before expiry: %v, %d token reads", err, reads.Load())
+	}
+	clock.set(first.Expires.Add(-30 * time.Second))
+	renewed, err := p.Retrieve(t.Context())
+	if err != nil || renewed.AccessKey == first.AccessKey || reads.Load() != 2 {
+		t.Fatalf("credentials not renewed 30 s before expiry: %v, %d token reads", err, reads.Load())
+	}
+}
+
+// kuraSTS is a kura, whose STS answers its root user.
 type kuraSTS struct {
 	endpoint, url        string
 	accessKey, secretKey string
@@ -351,37 +379,8 @@ type kuraSTS struct {
 
 func startKuraSTS(t *testing.T) kuraSTS {
 	t.Helper()
-	dir := t.TempDir()
-	meta, err := pebblestore.Open(filepath.Join(dir, "meta"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := dirstore.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		meta.Close()
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	root := auth.NewRandomCredentials()
-	store, err := iam.NewStore(meta, root, make([]byte, iam.SealKeySize), nil)
-	if err != nil {
-		meta.Close()
-		t.Fatal(err)
-	}
-	layer := object.New(meta, blobs, object.Options{Region: "us-east-1", Logger: log})
-	api := httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", Credentials: auth.NewStatic(root).Secret, IAM: store, Logger: log})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		meta.Close()
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Shutdown(context.Background())
-		meta.Close()
-	})
-	return kuraSTS{endpoint: ln.Addr().String(), url: "http://" + ln.Addr().String(), accessKey: root.AccessKey, secretKey: root.SecretKey}
+	s := kuraproc.Start(t, kuraproc.Options{})
+	return kuraSTS{endpoint: s.Endpoint, url: s.URL, accessKey: s.AccessKey, secretKey: s.SecretKey}
 }
 
 // TestAssumeRoleKura uses temporary credentials from kura's own STS for

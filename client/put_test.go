@@ -26,7 +26,7 @@ import (
 
 	"github.com/kurastore/kura/checksum"
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 const mib = 1 << 20
@@ -37,7 +37,7 @@ type onlyReader struct{ r io.Reader }
 
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
-func newMinio(t testing.TB, s *kuratest.Server) *minio.Client {
+func newMinio(t testing.TB, s *kuraproc.Server) *minio.Client {
 	t.Helper()
 	c, err := minio.New(s.Endpoint, &minio.Options{Creds: miniocreds.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: s.Region})
 	if err != nil {
@@ -47,7 +47,7 @@ func newMinio(t testing.TB, s *kuratest.Server) *minio.Client {
 }
 
 // openUploads lists the multipart uploads the server still holds.
-func openUploads(t testing.TB, s *kuratest.Server) []string {
+func openUploads(t testing.TB, s *kuraproc.Server) []string {
 	t.Helper()
 	res, err := minio.Core{Client: newMinio(t, s)}.ListMultipartUploads(context.Background(), testBucket, "", "", "", "", 1000)
 	if err != nil {
@@ -702,8 +702,8 @@ func withMemoryLimit(limit int64, f func()) {
 }
 
 // TestPutObjectMemoryIsBounded uploads 1 GiB from a stream and checks
-// that the heap (client and in-process server together) stays under
-// 64 MiB with the default options: the upload holds at most NumThreads+1
+// that the client's heap (kura runs in a process of its own) stays
+// under 64 MiB with the default options: the upload holds at most NumThreads+1
 // parts, 5 of 8 MiB.
 // The soft memory limit of 48 MiB keeps garbage from hiding the live
 // heap; if the client held more than the limit, the heap would pass it.

@@ -12,7 +12,8 @@ import (
 )
 
 // TestQuickStartInDocs checks that the quick starts of README.md and of
-// the package comment are the code that Example and TestSaveNote run.
+// the package comment are the code that Example and TestSaveNote (in
+// kuratest, which README.md shows for testing) run.
 func TestQuickStartInDocs(t *testing.T) {
 	readme := readFile(t, "../README.md")
 	doc := readFile(t, "doc.go")
@@ -27,11 +28,11 @@ func TestQuickStartInDocs(t *testing.T) {
 		t.Error("doc.go's quick start is not the body of Example in quickstart_example_test.go")
 	}
 
-	test := readFile(t, "quickstart_test.go")
+	test := readFile(t, "../kuratest/quickstart_test.go")
 	imports := between(t, test, "import (", "\n)\n")
 	funcs := test[strings.Index(test, "// saveNote stores"):]
 	if !strings.Contains(readme, "```go\nimport ("+imports+"\n)\n\n"+funcs+"```") {
-		t.Error("README.md's kuratest example is not quickstart_test.go")
+		t.Error("README.md's kuratest example is not kuratest/quickstart_test.go")
 	}
 }
 

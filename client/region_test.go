@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 )
 
 // regionLog records, for each request, its path, the region it was
@@ -57,7 +57,7 @@ func (l *regionLog) take() []string {
 // refused for its region and sent again, signed for the region the
 // server named; later ones are signed right at once.
 func TestRegionLookup(t *testing.T) {
-	s := kuratest.NewServerWith(t, kuratest.Options{Region: "eu-central-1"})
+	s := kuraproc.Start(t, kuraproc.Options{Region: "eu-central-1"})
 	ctx := context.Background()
 	if err := s.Client.MakeBucket(ctx, "home", client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestRegionLookup(t *testing.T) {
 // TestRegionSetIsKept: a client given a region signs for it and never
 // switches, even when the server names another.
 func TestRegionSetIsKept(t *testing.T) {
-	s := kuratest.NewServerWith(t, kuratest.Options{Region: "eu-central-1"})
+	s := kuraproc.Start(t, kuraproc.Options{Region: "eu-central-1"})
 	ctx := context.Background()
 	if err := s.Client.MakeBucket(ctx, "far", client.MakeBucketOptions{Location: "ap-south-1"}); err != nil {
 		t.Fatal(err)

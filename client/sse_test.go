@@ -24,13 +24,13 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/wire/sse"
 )
 
 // The SSE tests run against kura over HTTPS (SSE-C needs it). kura's KMS
 // has one key, its default.
-const defaultKMSKey = "kuratest-key"
+const defaultKMSKey = "kura-default-key"
 
 var (
 	sseKey1 = randomData(client.SSECKeySize, 101)
@@ -56,9 +56,9 @@ func mustSSEKMS(t testing.TB, keyID string, ctx map[string]string) client.Server
 }
 
 // newTLSObjectServer starts kura over HTTPS with the bucket testBucket.
-func newTLSObjectServer(t testing.TB) *kuratest.Server {
+func newTLSObjectServer(t testing.TB) *kuraproc.Server {
 	t.Helper()
-	s := kuratest.NewServerWith(t, kuratest.Options{TLS: true})
+	s := kuraproc.Start(t, kuraproc.Options{TLS: true})
 	if err := s.Client.MakeBucket(context.Background(), testBucket, client.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestSSEKMSUnknownKey(t *testing.T) {
 
 // minioUploads lists the multipart uploads kura still holds in testBucket
 // (the SDK has no ListMultipartUploads), with minio-go over TLS.
-func minioUploads(t testing.TB, s *kuratest.Server) []string {
+func minioUploads(t testing.TB, s *kuraproc.Server) []string {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: s.RootCAs}
@@ -501,7 +501,7 @@ func (l *headerLog) take() []loggedRequest {
 	return out
 }
 
-func loggingClient(t testing.TB, s *kuratest.Server) (*client.Client, *headerLog) {
+func loggingClient(t testing.TB, s *kuraproc.Server) (*client.Client, *headerLog) {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: s.RootCAs}

@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"github.com/kurastore/kura/client"
-	"github.com/kurastore/kura/kuratest"
+	"github.com/kurastore/kura/client/internal/kuraproc"
 	"github.com/kurastore/kura/wire/website"
 )
 
 func TestBucketWebsiteKura(t *testing.T) {
-	c := kuratest.NewServer(t).Client
+	c := kuraproc.Start(t, kuraproc.Options{}).Client
 	ctx := context.Background()
 	makeBucket(t, c, "site", false)
 	_, err := c.GetBucketWebsite(ctx, "site")

@@ -35,8 +35,8 @@ func TestParseFull(t *testing.T) {
 	date := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	want := &Configuration{Rules: []Rule{
 		{
-			ID: "documents", Status: Enabled, Filter: &Filter{Prefix: new("documents/")},
-			Transitions: []Transition{{Days: new(30), StorageClass: "STANDARD_IA"}, {Days: new(365), StorageClass: "GLACIER"}},
+			ID: "documents", Status: Enabled, Filter: &Filter{Prefix: ptr("documents/")},
+			Transitions: []Transition{{Days: ptr(30), StorageClass: "STANDARD_IA"}, {Days: ptr(365), StorageClass: "GLACIER"}},
 			Expiration:  &Expiration{Days: 3650},
 		},
 		{
@@ -54,7 +54,7 @@ func TestParseFull(t *testing.T) {
 			NoncurrentVersionExpiration:    &NoncurrentVersionExpiration{NoncurrentDays: 90, NewerNoncurrentVersions: 5},
 			AbortIncompleteMultipartUpload: &AbortIncompleteMultipartUpload{DaysAfterInitiation: 7},
 		},
-		{ID: "legacy", Status: Enabled, Prefix: new(""), Expiration: &Expiration{Days: 1}},
+		{ID: "legacy", Status: Enabled, Prefix: ptr(""), Expiration: &Expiration{Days: 1}},
 	}}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("Parse =\n%+v\nwant\n%+v", c, want)
@@ -217,3 +217,6 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("document of MaxDocumentSize+1: %v", err)
 	}
 }
+
+// ptr returns a pointer to v, for the optional fields of a configuration.
+func ptr[T any](v T) *T { return &v }

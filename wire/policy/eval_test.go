@@ -468,7 +468,9 @@ func TestEvaluateConcurrently(t *testing.T) {
 	shared := mustParse(t, allowGet("arn:aws:s3:::b/*"))
 	var wg sync.WaitGroup
 	for g := range 8 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range 200 {
 				own := mustParse(t, allowGet(fmt.Sprintf("arn:aws:s3:::g%d/*", g)))
 				r := Request{Action: "s3:GetObject", Resource: fmt.Sprintf("arn:aws:s3:::g%d/%d", g, i)}
@@ -477,7 +479,7 @@ func TestEvaluateConcurrently(t *testing.T) {
 					return
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 }

@@ -48,13 +48,13 @@ func TestParseFull(t *testing.T) {
 				SourceSelectionCriteria: &SourceSelectionCriteria{SSEKMSEncryptedObjects: &Status{Enabled}, ReplicaModifications: &Status{Disabled}},
 			},
 			{
-				ID: "minio", Priority: 1, Status: Enabled, Filter: &Filter{Prefix: new("")},
+				ID: "minio", Priority: 1, Status: Enabled, Filter: &Filter{Prefix: ptr("")},
 				DeleteMarkerReplication:   &Status{Enabled},
 				DeleteReplication:         &Status{Enabled},
 				ExistingObjectReplication: &Status{Enabled},
 				Destination:               Destination{Bucket: "arn:minio:replication:us-east-1:c5be6b16-769d-432a-9ef1-4567081f3566:destination"},
 			},
-			{ID: "legacy", Status: Disabled, Prefix: new("old/"), Destination: Destination{Bucket: "arn:aws:s3:::destination"}},
+			{ID: "legacy", Status: Disabled, Prefix: ptr("old/"), Destination: Destination{Bucket: "arn:aws:s3:::destination"}},
 		},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -195,7 +195,7 @@ func TestParseReadsEmptyElementsAsAbsent(t *testing.T) {
 		t.Fatalf("Validate: %v", err)
 	}
 	want := Rule{
-		ID: "all", Priority: 1, Status: Enabled, Filter: &Filter{Prefix: new("")},
+		ID: "all", Priority: 1, Status: Enabled, Filter: &Filter{Prefix: ptr("")},
 		DeleteMarkerReplication: &Status{Enabled},
 		Destination:             Destination{Bucket: "arn:minio:replication:us-east-1:abc:dst"},
 	}
@@ -208,3 +208,6 @@ func TestParseReadsEmptyElementsAsAbsent(t *testing.T) {
 		t.Fatalf("tag filter: %+v %v", c.Rules[0].Filter, err)
 	}
 }
+
+// ptr returns a pointer to v, for the optional fields of a configuration.
+func ptr[T any](v T) *T { return &v }

@@ -68,8 +68,8 @@ func TestValidate(t *testing.T) {
 			r.Output = OutputSerialization{JSON: &JSONOutput{}}
 		}, nil},
 		{"parquet", func(r *Request) { r.Input = InputSerialization{Parquet: &ParquetInput{}} }, nil},
-		{"scan range", func(r *Request) { r.ScanRange = &ScanRange{Start: new(int64(10)), End: new(int64(20))} }, nil},
-		{"scan of the tail", func(r *Request) { r.ScanRange = &ScanRange{End: new(int64(20))} }, nil},
+		{"scan range", func(r *Request) { r.ScanRange = &ScanRange{Start: ptr(int64(10)), End: ptr(int64(20))} }, nil},
+		{"scan of the tail", func(r *Request) { r.ScanRange = &ScanRange{End: ptr(int64(20))} }, nil},
 		{"no expression", func(r *Request) { r.Expression = "" }, s3err.ErrMissingRequiredParameter},
 		{"no expression type", func(r *Request) { r.ExpressionType = "" }, s3err.ErrMissingRequiredParameter},
 		{"other expression type", func(r *Request) { r.ExpressionType = "XPath" }, s3err.ErrInvalidExpressionType},
@@ -93,15 +93,15 @@ func TestValidate(t *testing.T) {
 			r.Output = OutputSerialization{JSON: &JSONOutput{RecordDelimiter: ",\n\n"}}
 		}, s3err.ErrInvalidRequestParameter},
 		{"empty scan range", func(r *Request) { r.ScanRange = &ScanRange{} }, s3err.ErrMissingRequiredParameter},
-		{"negative scan start", func(r *Request) { r.ScanRange = &ScanRange{Start: new(int64(-1))} }, s3err.ErrInvalidRequestParameter},
-		{"reversed scan range", func(r *Request) { r.ScanRange = &ScanRange{Start: new(int64(2)), End: new(int64(1))} }, s3err.ErrInvalidRequestParameter},
+		{"negative scan start", func(r *Request) { r.ScanRange = &ScanRange{Start: ptr(int64(-1))} }, s3err.ErrInvalidRequestParameter},
+		{"reversed scan range", func(r *Request) { r.ScanRange = &ScanRange{Start: ptr(int64(2)), End: ptr(int64(1))} }, s3err.ErrInvalidRequestParameter},
 		{"scan of compressed csv", func(r *Request) {
 			r.Input.CompressionType = CompressionGZIP
-			r.ScanRange = &ScanRange{Start: new(int64(0))}
+			r.ScanRange = &ScanRange{Start: ptr(int64(0))}
 		}, s3err.ErrUnsupportedScanRangeInput},
 		{"scan of a json document", func(r *Request) {
 			r.Input = InputSerialization{JSON: &JSONInput{Type: JSONDocument}}
-			r.ScanRange = &ScanRange{Start: new(int64(0))}
+			r.ScanRange = &ScanRange{Start: ptr(int64(0))}
 		}, s3err.ErrUnsupportedScanRangeInput},
 	}
 	for _, tt := range tests {
@@ -171,3 +171,6 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("document of MaxDocumentSize+1: %v", err)
 	}
 }
+
+// ptr returns a pointer to v, for the optional fields of a configuration.
+func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package client_test
+package kuratest_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 )
 
 // saveNote and TestSaveNote are the testing quick start of README.md:
-// code that uses the SDK, and its test against an in-process kura.
+// code that uses the SDK, and its test against an in-process kura. The
+// SDK's quickstart_docs_test.go checks that README.md shows this file.
 
 // saveNote stores a note under notes/.
 func saveNote(ctx context.Context, c *client.Client, name, text string) error {
