@@ -129,7 +129,8 @@
 // [ErrInvalidArgument].
 //
 // Testing: package github.com/kurastore/kura/kuratest starts a real kura
-// in-process for tests, with a ready Client:
+// in-process for tests, with a ready Client (it is a module of its own,
+// with the server's dependencies; this package needs none of them):
 //
 //	s := kuratest.NewServer(t)
 //	err := s.Client.MakeBucket(ctx, "notes", client.MakeBucketOptions{})
