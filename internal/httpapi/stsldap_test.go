@@ -50,6 +50,13 @@ type ldapFixture struct {
 
 func newLDAPFixture(t *testing.T) *ldapFixture {
 	t.Helper()
+	return newLDAPFixtureWith(t, FederationLimits{})
+}
+
+// newLDAPFixtureWith is newLDAPFixture whose server bounds logins by
+// limits. The IAM store and the server both run on the fixture's clock.
+func newLDAPFixtureWith(t *testing.T, limits FederationLimits) *ldapFixture {
+	t.Helper()
 	dir := ldaptest.Start(t, ldaptest.Options{
 		Users: []ldaptest.User{
 			{UID: "alice", Password: "alice-pw"}, {UID: "bob", Password: "bob-pw"},
@@ -59,7 +66,8 @@ func newLDAPFixture(t *testing.T) *ldapFixture {
 		Groups: []ldaptest.Group{{CN: "devs", Members: []string{"bob"}}},
 	})
 	c := &testClock{t: time.Now()}
-	f := &ldapFixture{fedServer: newFedServerAt(t, c.now), dir: dir, clock: c}
+	o := fedOptions{iamNow: c.now, serverNow: c.now, federation: limits}
+	f := &ldapFixture{fedServer: newFedServerWith(t, o), dir: dir, clock: c}
 	f.addLDAP(t, "corp", dir.Addr, false)
 	ctx := context.Background()
 	for _, a := range []struct {
