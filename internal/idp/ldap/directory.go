@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 
 	goldap "github.com/go-ldap/ldap/v3"
 )
@@ -122,6 +123,35 @@ func (d *Directory) LookupUser(ctx context.Context, username, userDN string) (Re
 		return Result{}, err
 	}
 	return s.userState(username, userDN)
+}
+
+// LookupLogin finds the user of a login name, as a login does but
+// without its password: the entry must be the only one the user search
+// finds, and enabled. It returns the entry's DN and groups.
+func (d *Directory) LookupLogin(ctx context.Context, username string) (Result, error) {
+	if username == "" {
+		return Result{}, fmt.Errorf("%w: empty login name", ErrNoSuchUser)
+	}
+	s, err := d.open(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer s.close()
+	if err := s.lookupBind(); err != nil {
+		return Result{}, err
+	}
+	dn, err := s.findUser(username)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.userState(username, dn)
+}
+
+// GroupsNeedLoginName reports whether the group filter uses the login
+// name (%s), so that the groups of a user known only by DN cannot be
+// found.
+func (d *Directory) GroupsNeedLoginName() bool {
+	return strings.Contains(d.cfg.GroupSearchFilter, usernamePlaceholder)
 }
 
 // userState reads the user's entry, refuses it when disabled, and resolves
