@@ -95,10 +95,22 @@ func (f *ldapFixture) addLDAP(t *testing.T, name, addr string, replace bool) {
 
 func (f *ldapFixture) addLDAPFilter(t *testing.T, name, addr, userFilter string, replace bool) {
 	t.Helper()
+	f.putLDAP(t, name, addr, userFilter, "(&(objectClass=groupOfNames)(member=%d))", replace)
+}
+
+// addLDAPGroups replaces the provider name, keeping its ID, with one
+// whose group filter is groupFilter.
+func (f *ldapFixture) addLDAPGroups(t *testing.T, name, addr, groupFilter string) {
+	t.Helper()
+	f.putLDAP(t, name, addr, "(&(objectClass=inetOrgPerson)(uid=%s))", groupFilter, true)
+}
+
+func (f *ldapFixture) putLDAP(t *testing.T, name, addr, userFilter, groupFilter string, replace bool) {
+	t.Helper()
 	cfg := ldap.Config{
 		ServerAddr: addr, LookupBindDN: ldaptest.LookupDN,
 		UserDNSearchBase: ldaptest.UsersDN, UserDNSearchFilter: userFilter,
-		GroupSearchBase: ldaptest.GroupsDN, GroupSearchFilter: "(&(objectClass=groupOfNames)(member=%d))",
+		GroupSearchBase: ldaptest.GroupsDN, GroupSearchFilter: groupFilter,
 	}
 	raw, _ := json.Marshal(cfg)
 	p := iam.IdentityProvider{Name: name, Kind: idp.KindLDAP, Settings: raw}
