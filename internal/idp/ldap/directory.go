@@ -82,18 +82,11 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if password == "" {
 		return Result{}, fmt.Errorf("%w: empty password", ErrInvalidCredentials)
 	}
-	s, err := d.open(ctx)
+	s, dn, err := d.openFinding(ctx, username)
 	if err != nil {
 		return Result{}, err
 	}
 	defer s.close()
-	if err := s.lookupBind(); err != nil {
-		return Result{}, err
-	}
-	dn, err := s.findUser(username)
-	if err != nil {
-		return Result{}, err
-	}
 	if err := s.userBind(dn, password); err != nil {
 		return Result{}, err
 	}
@@ -132,19 +125,31 @@ func (d *Directory) LookupLogin(ctx context.Context, username string) (Result, e
 	if username == "" {
 		return Result{}, fmt.Errorf("%w: empty login name", ErrNoSuchUser)
 	}
-	s, err := d.open(ctx)
+	s, dn, err := d.openFinding(ctx, username)
 	if err != nil {
 		return Result{}, err
 	}
 	defer s.close()
+	return s.userState(username, dn)
+}
+
+// openFinding opens a session bound as the lookup account and finds the
+// DN of the login name; on success the caller closes the session.
+func (d *Directory) openFinding(ctx context.Context, username string) (*session, string, error) {
+	s, err := d.open(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	if err := s.lookupBind(); err != nil {
-		return Result{}, err
+		s.close()
+		return nil, "", err
 	}
 	dn, err := s.findUser(username)
 	if err != nil {
-		return Result{}, err
+		s.close()
+		return nil, "", err
 	}
-	return s.userState(username, dn)
+	return s, dn, nil
 }
 
 // GroupsNeedLoginName reports whether the group filter uses the login

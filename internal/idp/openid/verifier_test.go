@@ -8,39 +8,20 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/internal/idp/oidctest"
+	"github.com/kurastore/kura/internal/manualclock"
 	"github.com/kurastore/kura/s3err"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) advance(d time.Duration) { c.set(c.now().Add(d)) }
-
 // verifierFor is a verifier on a settable clock (at a whole second) and
 // the one provider "corp" of issuer i, for client "kura".
-func verifierFor(t *testing.T, i *oidctest.Issuer, skew, refresh time.Duration) (*Verifier, []Provider, *clock) {
+func verifierFor(t *testing.T, i *oidctest.Issuer, skew, refresh time.Duration) (*Verifier, []Provider, *manualclock.Clock) {
 	t.Helper()
-	c := &clock{t: time.Now().Truncate(time.Second)}
+	c := manualclock.New(time.Now().Truncate(time.Second))
 	st := Settings{ConfigURL: i.ConfigURL(), ClientID: "kura"}
 	if err := st.Check(); err != nil {
 		t.Fatal(err)
 	}
-	v := &Verifier{Now: c.now, ClockSkew: skew, KeyRefreshInterval: refresh}
+	v := &Verifier{Now: c.Now, ClockSkew: skew, KeyRefreshInterval: refresh}
 	return v, []Provider{{Name: "corp", ID: "1", Settings: st}}, c
 }
 
@@ -60,12 +41,12 @@ func TestClockSkew(t *testing.T) {
 	const skew = time.Minute
 	v, ps, c := verifierFor(t, i, skew, 0)
 	ctx := context.Background()
-	t0 := c.now()
+	t0 := c.Now()
 	claims := i.ClaimsAt("alice", "kura", t0.Add(-time.Hour))
 	claims["exp"] = t0.Unix()
 	token := i.Sign(claims)
 
-	c.set(t0.Add(skew))
+	c.Set(t0.Add(skew))
 	login, err := v.Login(ctx, ps, "", token)
 	if err != nil {
 		t.Fatalf("exp + skew: %v", err)
@@ -73,12 +54,12 @@ func TestClockSkew(t *testing.T) {
 	if !login.Expires.Equal(t0.Add(skew)) {
 		t.Errorf("the login ends %s, want exp + skew %s", login.Expires, t0.Add(skew))
 	}
-	c.set(t0.Add(skew + time.Second))
+	c.Set(t0.Add(skew + time.Second))
 	if _, err := v.Login(ctx, ps, "", token); codeOf(err) != "ExpiredTokenException" {
 		t.Errorf("exp + skew + 1s: %v", err)
 	}
 
-	c.set(t0)
+	c.Set(t0)
 	for _, tc := range []struct {
 		nbf  time.Duration // from now
 		code string
@@ -102,11 +83,11 @@ func TestClockSkew(t *testing.T) {
 
 	// Without an allowance, exp itself is the last good second.
 	strict, ps, c := verifierFor(t, i, 0, 0)
-	c.set(t0)
+	c.Set(t0)
 	if _, err := strict.Login(ctx, ps, "", token); err != nil {
 		t.Errorf("no skew, at exp: %v", err)
 	}
-	c.set(t0.Add(time.Second))
+	c.Set(t0.Add(time.Second))
 	if _, err := strict.Login(ctx, ps, "", token); codeOf(err) != "ExpiredTokenException" {
 		t.Errorf("no skew, exp + 1s: %v", err)
 	}
@@ -120,8 +101,8 @@ func TestKeyRefreshInterval(t *testing.T) {
 	const interval = 10 * time.Second
 	v, ps, c := verifierFor(t, i, 0, interval)
 	ctx := context.Background()
-	good := func() string { return i.Sign(i.ClaimsAt("alice", "kura", c.now())) }
-	unknown := func() string { return i.SignUnknownKey(i.ClaimsAt("alice", "kura", c.now())) }
+	good := func() string { return i.Sign(i.ClaimsAt("alice", "kura", c.Now())) }
+	unknown := func() string { return i.SignUnknownKey(i.ClaimsAt("alice", "kura", c.Now())) }
 	keyFetches := func() int { _, n := i.Fetches(); return n }
 
 	if _, err := v.Login(ctx, ps, "", good()); err != nil {
@@ -133,14 +114,14 @@ func TestKeyRefreshInterval(t *testing.T) {
 	if _, err := v.Login(ctx, ps, "", unknown()); codeOf(err) != "InvalidIdentityToken" {
 		t.Errorf("unknown key: %v", err)
 	}
-	c.advance(interval - time.Second)
+	c.Advance(interval - time.Second)
 	if _, err := v.Login(ctx, ps, "", unknown()); codeOf(err) != "InvalidIdentityToken" {
 		t.Errorf("unknown key: %v", err)
 	}
 	if n := keyFetches(); n != 1 {
 		t.Errorf("%d key fetches within the interval after the first, want 1", n)
 	}
-	c.advance(time.Second)
+	c.Advance(time.Second)
 	if _, err := v.Login(ctx, ps, "", unknown()); codeOf(err) != "InvalidIdentityToken" {
 		t.Errorf("unknown key: %v", err)
 	}
@@ -160,7 +141,7 @@ func TestKeyRefreshInterval(t *testing.T) {
 	if _, err := v.Login(ctx, ps, "", good()); codeOf(err) != "InvalidIdentityToken" {
 		t.Errorf("a rotated key within the interval: %v", err)
 	}
-	c.advance(interval)
+	c.Advance(interval)
 	if _, err := v.Login(ctx, ps, "", good()); err != nil {
 		t.Errorf("a rotated key after the interval: %v", err)
 	}
@@ -185,7 +166,7 @@ func TestDiscoveryFailureRemembered(t *testing.T) {
 	const interval = 10 * time.Second
 	v, ps, c := verifierFor(t, i, 0, interval)
 	ctx := context.Background()
-	token := i.Sign(i.ClaimsAt("alice", "kura", c.now()))
+	token := i.Sign(i.ClaimsAt("alice", "kura", c.Now()))
 	discoveries := func() int { n, _ := i.Fetches(); return n }
 	i.FailDiscovery(true)
 	for range 3 {
@@ -197,11 +178,11 @@ func TestDiscoveryFailureRemembered(t *testing.T) {
 		t.Errorf("%d discoveries, want 1", n)
 	}
 	i.FailDiscovery(false)
-	c.advance(interval - time.Second)
+	c.Advance(interval - time.Second)
 	if _, err := v.Login(ctx, ps, "", token); codeOf(err) != "IDPCommunicationError" {
 		t.Errorf("discovery back, within the interval: %v", err)
 	}
-	c.advance(time.Second)
+	c.Advance(time.Second)
 	if _, err := v.Login(ctx, ps, "", token); err != nil {
 		t.Errorf("discovery back, after the interval: %v", err)
 	}
