@@ -225,6 +225,53 @@ func (c *Client) AddServiceAccount(ctx context.Context, user string, policy []by
 	return out, c.call(ctx, http.MethodPost, "users/"+seg(user)+"/service-accounts", body, &out)
 }
 
+// LDAPServiceAccount describes the service account of an LDAP user to
+// create: the user's DN, optionally its login name and provider, and an
+// optional policy narrowing the account.
+type LDAPServiceAccount = adminapi.LDAPServiceAccount
+
+// AddLDAPServiceAccount creates keys acting for an LDAP user, with the
+// policies of the user's DN and groups as the directory has them at
+// each request. Root may name any user of an enabled LDAP provider's
+// directory; credentials of an LDAP user (its session or service
+// account) only that user.
+func (c *Client) AddLDAPServiceAccount(ctx context.Context, a LDAPServiceAccount) (Credentials, error) {
+	var out Credentials
+	return out, c.call(ctx, http.MethodPost, "ldap/service-accounts", a, &out)
+}
+
+// ServiceAccountsOf chooses the service accounts to list: those of a
+// user (its access key), or of an LDAP user (its DN, and optionally its
+// provider). Empty chooses every one (root), or the caller's own.
+type ServiceAccountsOf struct {
+	User         string
+	LDAPUser     string
+	LDAPProvider string
+}
+
+// ListServiceAccounts lists the service accounts of whom of chooses.
+func (c *Client) ListServiceAccounts(ctx context.Context, of ServiceAccountsOf) ([]User, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"user": of.User, "ldapUser": of.LDAPUser, "provider": of.LDAPProvider} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	path := "service-accounts"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out []User
+	return out, c.call(ctx, http.MethodGet, path, nil, &out)
+}
+
+// RemoveServiceAccount deletes a service account (never a user). Root
+// may remove any; other callers only those acting for whom they act
+// for.
+func (c *Client) RemoveServiceAccount(ctx context.Context, access string) error {
+	return c.call(ctx, http.MethodDelete, "service-accounts/"+seg(access), nil, nil)
+}
+
 // PutPolicy creates or replaces a named policy.
 func (c *Client) PutPolicy(ctx context.Context, name string, doc []byte) error {
 	return c.call(ctx, http.MethodPut, "policies/"+seg(name), doc, nil)

@@ -191,4 +191,7 @@ var (
 	// ErrMissingParameter refuses an STS call without a required
 	// parameter.
 	ErrMissingParameter = def("MissingParameter", http.StatusBadRequest, "A required parameter for the specified action is not supplied.")
+	// ErrThrottling is STS's answer to a caller over its rate; SDKs
+	// retry it after a backoff.
+	ErrThrottling = def("Throttling", http.StatusBadRequest, "Rate exceeded")
 )

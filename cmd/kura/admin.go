@@ -20,14 +20,21 @@ import (
 // adminFlags say which server to manage, with what keys.
 type adminFlags struct {
 	endpoint, accessKey, secretKey, region string
-	secure, json                           bool
+	// sessionToken goes with temporary credentials (an LDAP user managing
+	// its own service accounts with its STS session).
+	sessionToken string
+	secure, json bool
 }
 
 func (f *adminFlags) client() (*admin.Client, error) {
 	if f.endpoint == "" || f.accessKey == "" || f.secretKey == "" {
 		return nil, fmt.Errorf("set --endpoint, --access-key and --secret-key (or KURA_ENDPOINT, KURA_ACCESS_KEY, KURA_SECRET_KEY)")
 	}
-	c, err := admin.New(f.endpoint, f.accessKey, f.secretKey, f.secure)
+	var opts []admin.Option
+	if f.sessionToken != "" {
+		opts = append(opts, admin.WithSessionToken(f.sessionToken))
+	}
+	c, err := admin.New(f.endpoint, f.accessKey, f.secretKey, f.secure, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +74,7 @@ func adminCommand() *cobra.Command {
 	pf.StringVar(&f.endpoint, "server", envOr("KURA_ENDPOINT", ""), "server, as host:port or URL (KURA_ENDPOINT); the same as --endpoint, which \"notify add webhook\" takes for the webhook")
 	pf.StringVar(&f.accessKey, "access-key", envOr("KURA_ACCESS_KEY", ""), "root access key (KURA_ACCESS_KEY)")
 	pf.StringVar(&f.secretKey, "secret-key", envOr("KURA_SECRET_KEY", ""), "root secret key (KURA_SECRET_KEY)")
+	pf.StringVar(&f.sessionToken, "session-token", envOr("KURA_SESSION_TOKEN", ""), "session token of temporary credentials given as --access-key and --secret-key (KURA_SESSION_TOKEN)")
 	pf.StringVar(&f.region, "region", envOr("KURA_REGION", "us-east-1"), "the server's region")
 	pf.BoolVar(&f.secure, "secure", false, "use HTTPS")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
@@ -276,7 +284,11 @@ func adminGroupCommand(f *adminFlags) *cobra.Command {
 func adminSvcacctCommand(f *adminFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "svcacct", Short: "Manage service accounts"}
 	var policyFile string
-	add := run(f, "add USER", "Create access keys acting for a user", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+	var ldap admin.LDAPServiceAccount
+	add := run(f, "add [USER]", "Create access keys acting for a user, or with --ldap-user for an LDAP user", cobra.MaximumNArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		if (len(a) == 1) == (ldap.LDAPUser != "") {
+			return fmt.Errorf("name a user or give --ldap-user, not both")
+		}
 		var doc []byte
 		if policyFile != "" {
 			var err error
@@ -284,7 +296,14 @@ func adminSvcacctCommand(f *adminFlags) *cobra.Command {
 				return err
 			}
 		}
-		creds, err := c.AddServiceAccount(cmd.Context(), a[0], doc)
+		var creds admin.Credentials
+		var err error
+		if len(a) == 1 {
+			creds, err = c.AddServiceAccount(cmd.Context(), a[0], doc)
+		} else {
+			ldap.Policy = doc
+			creds, err = c.AddLDAPServiceAccount(cmd.Context(), ldap)
+		}
 		if err != nil {
 			return err
 		}
@@ -293,7 +312,36 @@ func adminSvcacctCommand(f *adminFlags) *cobra.Command {
 		})
 	})
 	add.Flags().StringVar(&policyFile, "policy", "", "JSON policy that narrows the account")
-	cmd.AddCommand(add)
+	add.Flags().StringVar(&ldap.LDAPUser, "ldap-user", "", "DN of the LDAP user the account acts for")
+	add.Flags().StringVar(&ldap.LDAPUsername, "ldap-username", "", "the LDAP user's login name, needed when the provider's group filter uses it (%s)")
+	add.Flags().StringVar(&ldap.Provider, "ldap-provider", "", "the LDAP provider (default: the first enabled one, by name, that has the user)")
+	var of admin.ServiceAccountsOf
+	list := run(f, "list", "List service accounts: a user's, an LDAP user's, or all (your own unless root)", cobra.NoArgs, func(cmd *cobra.Command, c *admin.Client, _ []string) error {
+		accounts, err := c.ListServiceAccounts(cmd.Context(), of)
+		if err != nil {
+			return err
+		}
+		return f.emit(cmd.OutOrStdout(), accounts, "ACCESS KEY\tSTATUS\tPARENT\tLDAP PROVIDER\tPOLICY", func(tw io.Writer) {
+			for _, u := range accounts {
+				narrowed := "parent's"
+				if len(u.SessionPolicy) > 0 {
+					narrowed = "narrowed"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.AccessKey, u.Status, u.Parent, u.LDAPProvider, narrowed)
+			}
+		})
+	})
+	list.Flags().StringVar(&of.User, "user", "", "access key of the user whose accounts to list")
+	list.Flags().StringVar(&of.LDAPUser, "ldap-user", "", "DN of the LDAP user whose accounts to list")
+	list.Flags().StringVar(&of.LDAPProvider, "ldap-provider", "", "with --ldap-user: only this provider's")
+	list.MarkFlagsMutuallyExclusive("user", "ldap-user")
+	remove := run(f, "remove ACCESS", "Remove a service account", cobra.ExactArgs(1), func(cmd *cobra.Command, c *admin.Client, a []string) error {
+		if err := c.RemoveServiceAccount(cmd.Context(), a[0]); err != nil {
+			return err
+		}
+		return done(cmd, "Removed service account %s.", a[0])
+	})
+	cmd.AddCommand(add, list, remove)
 	return cmd
 }
 

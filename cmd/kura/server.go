@@ -72,6 +72,8 @@ type serverFlags struct {
 	// consoleAPIURL is the API's public address, for the console's
 	// shared links.
 	consoleAPIURL string
+	// federation bounds the unsigned STS logins.
+	federation federationFlags
 }
 
 func serverCommand() *cobra.Command {
@@ -90,9 +92,12 @@ with the IAM seal key: KURA_IAM_SECRET_KEY (NAME:BASE64 of 32 bytes), or
 DIR/` + iamKeyFile + `, generated on first start. The root credentials can
 change at any restart; the seal key cannot.
 
-` + openIDEnvHelp + "\n\n" + ldapEnvHelp,
+` + openIDEnvHelp + "\n\n" + ldapEnvHelp + "\n\n" + federationHelp(),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.federation.fromEnv(cmd.Flags(), os.Getenv); err != nil {
+				return err
+			}
 			return runServer(cmd.Context(), args[0], f)
 		},
 	}
@@ -122,6 +127,7 @@ change at any restart; the seal key cannot.
 	addWebsiteFlags(cmd, &f.website)
 	addOpLogFlags(cmd, &f.opLogs)
 	addConsoleFlags(cmd, &f.consoleAddress, &f.consoleAPIURL)
+	addFederationFlags(cmd.Flags(), &f.federation)
 	return cmd
 }
 
@@ -422,6 +428,8 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 
 		Metrics:       serverMetrics.Handler(),
 		MetricsPublic: f.metricsPublic,
+
+		Federation: f.federation.limits(),
 	})
 	go watchChanges(bg, metaStore, identities, api, log)
 	srv := &http.Server{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kurastore/kura/internal/auth"
 	"github.com/kurastore/kura/internal/iam"
+	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/kms"
 	"github.com/kurastore/kura/internal/notify"
 	"github.com/kurastore/kura/internal/object"
@@ -40,6 +41,9 @@ var adminRoutes = []adminRoute{
 	{http.MethodPut, []string{"users", "{user}", "status"}, "admin:EnableUser", (*Server).adminSetUserStatus},
 	{http.MethodPut, []string{"users", "{user}", "email"}, "admin:CreateUser", (*Server).adminSetUserEmail},
 	{http.MethodPost, []string{"users", "{user}", "service-accounts"}, "admin:CreateServiceAccount", (*Server).adminAddServiceAccount},
+	{http.MethodPost, []string{"ldap", "service-accounts"}, "admin:CreateServiceAccount", (*Server).adminAddLDAPServiceAccount},
+	{http.MethodGet, []string{"service-accounts"}, "admin:ListServiceAccounts", (*Server).adminListServiceAccounts},
+	{http.MethodDelete, []string{"service-accounts", "{key}"}, "admin:RemoveServiceAccount", (*Server).adminRemoveServiceAccount},
 	{http.MethodGet, []string{"policies"}, "admin:ListUserPolicies", (*Server).adminListPolicies},
 	{http.MethodGet, []string{"policies", "{policy}"}, "admin:ListUserPolicies", (*Server).adminGetPolicy},
 	{http.MethodPut, []string{"policies", "{policy}"}, "admin:CreatePolicy", (*Server).adminPutPolicy},
@@ -148,15 +152,19 @@ func (s *Server) serveAdmin(w http.ResponseWriter, rq *request) {
 
 // adminAllowed: root may do anything; another caller needs an identity
 // policy allowing the action, and may create service accounts only for
-// itself, so that no admin power reaches further than the caller.
+// the user it acts for (iam.Store.MayCreateServiceAccountFor), so that
+// no admin power reaches further than the caller. The service account
+// calls that name their owner in the body or the record check it
+// themselves (adminsvcacct.go).
 func (s *Server) adminAllowed(rq *request, action string, vars map[string]string) bool {
 	id := rq.identity
+	user, forUser := vars["user"]
 	switch {
 	case id == nil:
 		return false
 	case id.Root:
 		return true
-	case action == "admin:CreateServiceAccount" && vars["user"] != id.Username:
+	case action == "admin:CreateServiceAccount" && forUser && !s.iam.MayCreateServiceAccountFor(id, iam.Owner{User: user}):
 		return false
 	}
 	req := policy.Request{Action: action, Resource: "arn:aws:s3:::*", Principal: id.Username, Username: id.Username, Conditions: s.conditionKeys(rq)}
@@ -174,7 +182,7 @@ func adminError(err error) error {
 		return s3err.ErrBucketAlreadyExists.WithMessage("%v", err)
 	case errors.Is(err, kms.ErrInvalidKeyID):
 		return s3err.ErrInvalidArgument.WithMessage("%v", err)
-	case errors.Is(err, iam.ErrRootReserved):
+	case errors.Is(err, iam.ErrRootReserved), errors.Is(err, iam.ErrNotServiceAccount):
 		return s3err.ErrInvalidArgument.WithMessage("%v", err)
 	case errors.Is(err, notify.ErrNoSuchTarget):
 		return s3err.ErrNoSuchKey.WithMessage("%v", err)
@@ -217,24 +225,28 @@ func (s *Server) adminListUsers(rq *request, _ map[string]string) (any, error) {
 }
 
 // adminUser is what the admin API tells of a stored user: everything but
-// its sealed secret.
+// its sealed secret. A service account's parent and canonical ID are its
+// owner's: a user's access key, or an LDAP user's DN.
 func adminUser(u iam.User) adminapi.User {
-	grantee := u.AccessKey
-	if u.Parent != "" {
-		grantee = u.Parent
-	}
-	return adminapi.User{
+	out := adminapi.User{
 		AccessKey:     u.AccessKey,
-		CanonicalID:   iam.CanonicalID(grantee),
+		CanonicalID:   iam.CanonicalID(u.AccessKey),
 		Email:         u.Email,
 		Status:        u.Status,
 		Policies:      u.Policies,
 		Groups:        u.Groups,
-		Parent:        u.Parent,
 		SessionPolicy: u.SessionPolicy,
 		Expiration:    u.Expiration,
 		Created:       u.Created,
 	}
+	if o, ok := u.Owner(); ok {
+		out.Parent, out.CanonicalID = o.User, iam.CanonicalID(o.User)
+		if o.LDAP != nil {
+			out.Parent, out.LDAPProvider = o.LDAP.DN, o.LDAP.Provider
+			out.CanonicalID = iam.FederatedCanonicalID(idp.KindLDAP, o.LDAP.Provider, o.LDAP.DN)
+		}
+	}
+	return out
 }
 
 func (s *Server) adminAddUser(rq *request, v map[string]string) (any, error) {

@@ -118,6 +118,9 @@ type Config struct {
 	// API or, with MetricsPublic, to anyone.
 	Metrics       http.Handler
 	MetricsPublic bool
+	// Federation bounds the unsigned STS logins (loginlimit.go); the
+	// zero value bounds nothing.
+	Federation FederationLimits
 }
 
 // Server is the S3 API as an http.Handler.
@@ -172,6 +175,10 @@ type Server struct {
 	selectPartSize int64
 	// openid verifies the tokens of AssumeRoleWithWebIdentity.
 	openid *openid.Verifier
+	// loginLimit bounds the unsigned STS logins per client address, and
+	// ldapFailures the failed LDAP logins per login name (loginlimit.go);
+	// nil: no bound.
+	loginLimit, ldapFailures *keyedLimiter
 	// clientCerts is Config.ClientCertificates.
 	clientCerts *clientcert.Verifier
 }
@@ -201,7 +208,10 @@ func New(cfg Config) *Server {
 		},
 	}
 	s.ownerID = ownerID(cfg.Region)
-	s.openid = &openid.Verifier{Now: cfg.Now}
+	fl := cfg.Federation
+	s.openid = &openid.Verifier{Now: cfg.Now, ClockSkew: fl.ClockSkew, KeyRefreshInterval: fl.KeyRefreshInterval}
+	s.loginLimit = newKeyedLimiter(fl.LoginRate, fl.LoginBurst, maxLimitedKeys)
+	s.ldapFailures = newKeyedLimiter(fl.LDAPFailureRate, fl.LDAPFailureBurst, maxLimitedKeys)
 	s.clientCerts = cfg.ClientCertificates
 	s.websiteDomain = strings.ToLower(strings.TrimPrefix(cfg.WebsiteDomain, "."))
 	s.iam, s.version, s.kms, s.events = cfg.IAM, cfg.Version, cfg.KMS, cfg.Events

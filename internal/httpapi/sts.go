@@ -86,6 +86,9 @@ func (s *Server) sts(rq *request) (response, error) {
 	}
 	id := rq.identity
 	action := p.Get("Action")
+	if unsignedLogins[action] && !s.loginLimit.allow(clientKey(rq.http.RemoteAddr), s.now()) {
+		return nil, errLoginRate
+	}
 	switch action {
 	case "AssumeRoleWithLDAPIdentity":
 		return s.assumeRoleWithLDAP(rq, p)

@@ -22,6 +22,16 @@ var federatedActions = map[string]bool{
 	"AssumeRoleWithCertificate":  true,
 }
 
+// unsignedLogins are the federated calls whose proof makes kura ask an
+// identity provider (fetch an OpenID provider's keys, bind to an LDAP
+// directory), bounded per client address (loginlimit.go).
+// AssumeRoleWithCertificate's proof is checked in the TLS handshake.
+var unsignedLogins = map[string]bool{
+	"AssumeRoleWithWebIdentity":  true,
+	"AssumeRoleWithClientGrants": true,
+	"AssumeRoleWithLDAPIdentity": true,
+}
+
 // federatedResult is the result of AssumeRoleWithWebIdentity; that of
 // AssumeRoleWithClientGrants has the same fields, the subject's named
 // SubjectFromToken.

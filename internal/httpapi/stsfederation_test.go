@@ -49,14 +49,27 @@ func newFedServer(t *testing.T) *fedServer {
 // the real one), which decides when cached checks are stale.
 func newFedServerAt(t *testing.T, now func() time.Time) *fedServer {
 	t.Helper()
+	return newFedServerWith(t, fedOptions{iamNow: now})
+}
+
+// fedOptions change a fedServer: the clocks of the IAM store and of the
+// server (signatures, tokens, rate limits), nil for the real one, and the
+// bounds of unsigned logins.
+type fedOptions struct {
+	iamNow, serverNow func() time.Time
+	federation        FederationLimits
+}
+
+func newFedServerWith(t *testing.T, o fedOptions) *fedServer {
+	t.Helper()
 	m, blobs := memStores(t)
 	root := auth.Credentials{AccessKey: "fedroot", SecretKey: "fedroot-secret"}
-	ids, err := iam.NewStore(m, root, make([]byte, iam.SealKeySize), now)
+	ids, err := iam.NewStore(m, root, make([]byte, iam.SealKeySize), o.iamNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	layer := object.New(m, blobs, object.Options{Region: "us-east-1"})
-	api := New(Config{Objects: layer, Region: "us-east-1", IAM: ids, Logger: slog.New(slog.DiscardHandler)})
+	api := New(Config{Objects: layer, Region: "us-east-1", IAM: ids, Logger: slog.New(slog.DiscardHandler), Now: o.serverNow, Federation: o.federation})
 	hs := httptest.NewServer(api)
 	t.Cleanup(hs.Close)
 	s := &fedServer{url: hs.URL, ids: ids, root: root}

@@ -55,7 +55,16 @@ func (s *Server) assumeRoleWithLDAP(rq *request, p url.Values) (response, error)
 	if err != nil {
 		return nil, err
 	}
+	giveBack, ok := s.ldapFailures.take(loginNameKey(username), s.now())
+	if !ok {
+		return nil, errLDAPFailureRate
+	}
 	login, err := s.ldapLogin(rq.ctx, username, password)
+	if err != errLDAPLogin {
+		// Only a name or password the directory refused counts against
+		// the name; ldapLogin answers those with this very value.
+		giveBack()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,13 @@ type ldapFixture struct {
 
 func newLDAPFixture(t *testing.T) *ldapFixture {
 	t.Helper()
+	return newLDAPFixtureWith(t, FederationLimits{})
+}
+
+// newLDAPFixtureWith is newLDAPFixture whose server bounds logins by
+// limits. The IAM store and the server both run on the fixture's clock.
+func newLDAPFixtureWith(t *testing.T, limits FederationLimits) *ldapFixture {
+	t.Helper()
 	dir := ldaptest.Start(t, ldaptest.Options{
 		Users: []ldaptest.User{
 			{UID: "alice", Password: "alice-pw"}, {UID: "bob", Password: "bob-pw"},
@@ -59,7 +66,8 @@ func newLDAPFixture(t *testing.T) *ldapFixture {
 		Groups: []ldaptest.Group{{CN: "devs", Members: []string{"bob"}}},
 	})
 	c := &testClock{t: time.Now()}
-	f := &ldapFixture{fedServer: newFedServerAt(t, c.now), dir: dir, clock: c}
+	o := fedOptions{iamNow: c.now, serverNow: c.now, federation: limits}
+	f := &ldapFixture{fedServer: newFedServerWith(t, o), dir: dir, clock: c}
 	f.addLDAP(t, "corp", dir.Addr, false)
 	ctx := context.Background()
 	for _, a := range []struct {
@@ -87,10 +95,22 @@ func (f *ldapFixture) addLDAP(t *testing.T, name, addr string, replace bool) {
 
 func (f *ldapFixture) addLDAPFilter(t *testing.T, name, addr, userFilter string, replace bool) {
 	t.Helper()
+	f.putLDAP(t, name, addr, userFilter, "(&(objectClass=groupOfNames)(member=%d))", replace)
+}
+
+// addLDAPGroups replaces the provider name, keeping its ID, with one
+// whose group filter is groupFilter.
+func (f *ldapFixture) addLDAPGroups(t *testing.T, name, addr, groupFilter string) {
+	t.Helper()
+	f.putLDAP(t, name, addr, "(&(objectClass=inetOrgPerson)(uid=%s))", groupFilter, true)
+}
+
+func (f *ldapFixture) putLDAP(t *testing.T, name, addr, userFilter, groupFilter string, replace bool) {
+	t.Helper()
 	cfg := ldap.Config{
 		ServerAddr: addr, LookupBindDN: ldaptest.LookupDN,
 		UserDNSearchBase: ldaptest.UsersDN, UserDNSearchFilter: userFilter,
-		GroupSearchBase: ldaptest.GroupsDN, GroupSearchFilter: "(&(objectClass=groupOfNames)(member=%d))",
+		GroupSearchBase: ldaptest.GroupsDN, GroupSearchFilter: groupFilter,
 	}
 	raw, _ := json.Marshal(cfg)
 	p := iam.IdentityProvider{Name: name, Kind: idp.KindLDAP, Settings: raw}

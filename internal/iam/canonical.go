@@ -38,7 +38,7 @@ func (s *Store) SetUserEmail(ctx context.Context, access, email string) error {
 		if err != nil {
 			return err
 		}
-		if u.Parent != "" {
+		if u.IsServiceAccount() {
 			return s3err.ErrInvalidArgument.WithMessage("A service account has no email address of its own.")
 		}
 		if email != "" {
@@ -85,7 +85,7 @@ func (s *Store) Grantees(ctx context.Context) ([]Grantee, error) {
 	}
 	out := make([]Grantee, 0, len(users))
 	for _, u := range users {
-		if u.Parent != "" {
+		if u.IsServiceAccount() {
 			continue
 		}
 		out = append(out, Grantee{User: u.AccessKey, CanonicalID: CanonicalID(u.AccessKey), Email: u.Email})

@@ -107,8 +107,11 @@ func (s *Store) federatedIdentity(ctx context.Context, access string, c sessionC
 		return nil, s3err.ErrInvalidToken.WithMessage("The identity provider maps the subject of these credentials to no policy any more.")
 	}
 	id := &Identity{
-		AccessKey: access, Username: f.Subject, CanonicalID: CanonicalID(f.Kind + ":" + f.Provider + ":" + f.Subject),
+		AccessKey: access, Username: f.Subject, CanonicalID: FederatedCanonicalID(idp.Kind(f.Kind), f.Provider, f.Subject),
 		secret: s.sessionSecret(access), expires: expires, session: &c,
+	}
+	if idp.Kind(f.Kind) == idp.KindLDAP {
+		id.owner = &Owner{LDAP: &LDAPOwner{Provider: f.Provider, ProviderID: f.ProviderID, DN: f.Subject, Username: f.Username}}
 	}
 	if id.Policies, err = s.federatedPolicies(ctx, names); err != nil {
 		return nil, err

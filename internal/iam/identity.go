@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/meta"
 	"github.com/kurastore/kura/s3err"
 	"github.com/kurastore/kura/wire/policy"
@@ -31,6 +32,9 @@ type Identity struct {
 	expires time.Time
 	// session holds the claims of temporary credentials; nil for others.
 	session *sessionClaims
+	// owner is whom the identity acts for (serviceaccount.go); nil for
+	// sessions of providers other than LDAP.
+	owner *Owner
 }
 
 // Secret returns the secret of an access key, for signature checks. It
@@ -42,18 +46,31 @@ func (s *Store) Secret(access string) (string, error) {
 		// token to say, once the signature has checked out.
 		return s.sessionSecret(access), nil
 	}
-	id, err := s.Identity(context.Background(), access)
+	// The stored record is enough for the secret: an LDAP user's service
+	// account is checked with the directory once its signature is good.
+	id, err := s.storedIdentity(context.Background(), access)
 	if err != nil {
 		return "", err
 	}
 	return id.secret, nil
 }
 
-// Identity resolves an access key to its identity, from a cache that every
-// IAM change clears.
+// Identity resolves an access key to its identity: a user's or service
+// account's from a cache that every IAM change clears, and for the
+// service account of an LDAP user, the user as its provider sees it now
+// (serviceaccount.go).
 func (s *Store) Identity(ctx context.Context, access string) (*Identity, error) {
+	id, err := s.storedIdentity(ctx, access)
+	if err != nil || id.owner == nil || id.owner.LDAP == nil {
+		return id, err
+	}
+	return s.ldapServiceIdentity(ctx, id)
+}
+
+// storedIdentity is the identity the stored records of access make.
+func (s *Store) storedIdentity(ctx context.Context, access string) (*Identity, error) {
 	if access == s.root.AccessKey {
-		return &Identity{AccessKey: access, Username: access, Root: true, secret: s.root.SecretKey}, nil
+		return &Identity{AccessKey: access, Username: access, Root: true, secret: s.root.SecretKey, owner: &Owner{User: access}}, nil
 	}
 	s.mu.Lock()
 	id, ok := s.cache[access]
@@ -101,9 +118,13 @@ func (s *Store) loadIdentity(ctx context.Context, access string) (*Identity, err
 		if err != nil {
 			return err
 		}
-		id = &Identity{AccessKey: access, Username: access, secret: secret}
+		id = &Identity{AccessKey: access, Username: access, secret: secret, owner: &Owner{User: access}}
+		if u.LDAP != nil {
+			return s.storedLDAPServiceAccount(u, id)
+		}
 		owner := u
 		if u.Parent != "" {
+			id.owner.User = u.Parent
 			if len(u.SessionPolicy) > 0 {
 				if id.Session, err = policy.Parse(u.SessionPolicy); err != nil {
 					return err
@@ -128,6 +149,29 @@ func (s *Store) loadIdentity(ctx context.Context, access string) (*Identity, err
 		return s.collectPolicies(r, owner, id)
 	})
 	return id, err
+}
+
+// storedLDAPServiceAccount fills in what the stored record of an LDAP
+// user's service account says: whom it acts for and its inline policy.
+// Its policies are the user's at each request (ldapServiceIdentity).
+func (s *Store) storedLDAPServiceAccount(u User, id *Identity) error {
+	o := *u.LDAP
+	id.owner = &Owner{LDAP: &o}
+	id.Username = o.DN
+	id.CanonicalID = FederatedCanonicalID(idp.KindLDAP, o.Provider, o.DN)
+	if len(u.SessionPolicy) > 0 {
+		var err error
+		if id.Session, err = policy.Parse(u.SessionPolicy); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FederatedCanonicalID is the canonical ID of a provider's subject, as
+// ACL grants name its sessions and service accounts.
+func FederatedCanonicalID(kind idp.Kind, provider, subject string) string {
+	return CanonicalID(string(kind) + ":" + provider + ":" + subject)
 }
 
 // collectPolicies gathers the policies of a user and of its enabled groups.

@@ -88,13 +88,25 @@ func newProviderID() string {
 	return hex.EncodeToString(b)
 }
 
-// RemoveIdentityProvider deletes a provider; its sessions end.
+// RemoveIdentityProvider deletes a provider and the service accounts of
+// its LDAP users; its sessions end.
 func (s *Store) RemoveIdentityProvider(ctx context.Context, name string) error {
 	return s.update(ctx, func(tx meta.Txn) error {
 		if _, err := tx.Get(providerKey(name)); errors.Is(err, meta.ErrNotFound) {
 			return ErrNoSuchProvider
 		} else if err != nil {
 			return err
+		}
+		users, err := listJSON[User](tx, prefixUser)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.LDAP != nil && u.LDAP.Provider == name {
+				if err := tx.Delete(userKey(u.AccessKey)); err != nil {
+					return err
+				}
+			}
 		}
 		return tx.Delete(providerKey(name))
 	})

@@ -43,7 +43,10 @@ type User struct {
 	Email string `json:"email,omitempty"`
 	// Parent is the user a service account acts for; its access is the
 	// parent's, narrowed by SessionPolicy when set.
-	Parent        string          `json:"parent,omitempty"`
+	Parent string `json:"parent,omitempty"`
+	// LDAP is set instead of Parent on the service account of an LDAP
+	// user (serviceaccount.go).
+	LDAP          *LDAPOwner      `json:"ldap,omitempty"`
 	SessionPolicy json.RawMessage `json:"sessionPolicy,omitempty"`
 	// Expiration is set only on the temporary credentials older versions
 	// stored; such records are refused, and removed by AdoptSealKey.
@@ -513,8 +516,27 @@ func (s *Store) ListGroups(ctx context.Context) ([]Group, error) {
 // AddServiceAccount creates access keys that act for parent, narrowed by
 // an optional inline policy. It returns the new keys.
 func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []byte) (auth.Credentials, error) {
-	if len(inline) > 0 {
-		if err := validIdentityPolicy(inline); err != nil {
+	return s.addServiceAccount(ctx, User{Parent: parent, SessionPolicy: inline}, func(tx meta.Txn) error {
+		if parent == s.root.AccessKey {
+			return nil
+		}
+		p, err := getJSON[User](tx, userKey(parent), ErrNoSuchUser)
+		if err != nil {
+			return err
+		}
+		if p.IsServiceAccount() {
+			return s3err.ErrInvalidArgument.WithMessage("%q is a service account, and a service account cannot own service accounts.", parent)
+		}
+		return nil
+	})
+}
+
+// addServiceAccount stores the service account u (its parent or LDAP
+// owner and inline policy set) under new random keys, once check passes
+// in the same transaction, and returns the keys.
+func (s *Store) addServiceAccount(ctx context.Context, u User, check func(meta.Txn) error) (auth.Credentials, error) {
+	if len(u.SessionPolicy) > 0 {
+		if err := validIdentityPolicy(u.SessionPolicy); err != nil {
 			return auth.Credentials{}, err
 		}
 	}
@@ -522,20 +544,13 @@ func (s *Store) AddServiceAccount(ctx context.Context, parent string, inline []b
 	for IsSessionAccessKey(creds.AccessKey) {
 		creds = auth.NewRandomCredentials()
 	}
+	u.AccessKey, u.Status, u.Created = creds.AccessKey, StatusEnabled, s.now().UTC()
+	u.Sealed = s.seal(creds.SecretKey, creds.AccessKey)
 	err := s.update(ctx, func(tx meta.Txn) error {
-		if parent != s.root.AccessKey {
-			p, err := getJSON[User](tx, userKey(parent), ErrNoSuchUser)
-			if err != nil {
-				return err
-			}
-			if p.Parent != "" {
-				return s3err.ErrInvalidArgument.WithMessage("%q is a service account, and a service account cannot own service accounts.", parent)
-			}
+		if err := check(tx); err != nil {
+			return err
 		}
-		return setJSON(tx, userKey(creds.AccessKey), User{
-			AccessKey: creds.AccessKey, Status: StatusEnabled, Parent: parent, SessionPolicy: inline,
-			Created: s.now().UTC(), Sealed: s.seal(creds.SecretKey, creds.AccessKey),
-		})
+		return setJSON(tx, userKey(creds.AccessKey), u)
 	})
 	return creds, err
 }

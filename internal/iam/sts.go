@@ -272,7 +272,7 @@ func (s *Store) sessionIdentity(ctx context.Context, access, token string) (*Ide
 	}
 	id := &Identity{
 		AccessKey: access, Username: parent.Username, Root: parent.Root, CanonicalID: parent.CanonicalID, Policies: parent.Policies, Session: parent.Session,
-		secret: s.sessionSecret(access), expires: expires, session: &c,
+		secret: s.sessionSecret(access), expires: expires, session: &c, owner: parent.owner,
 	}
 	if len(c.Policy) > 0 {
 		p, err := parseSessionPolicy(c.Policy)

@@ -19,8 +19,11 @@ type User struct {
 	// ACL grants; Email, when set, names it too.
 	CanonicalID string `json:"canonicalId,omitempty"`
 	Email       string `json:"email,omitempty"`
-	// Parent is the user a service account acts for.
-	Parent string `json:"parent,omitempty"`
+	// Parent is the user a service account acts for: its access key, or
+	// for an LDAP user's service account its DN, and then LDAPProvider
+	// names the LDAP provider.
+	Parent       string `json:"parent,omitempty"`
+	LDAPProvider string `json:"ldapProvider,omitempty"`
 	// SessionPolicy narrows a service account's access, when set.
 	SessionPolicy json.RawMessage `json:"sessionPolicy,omitempty"`
 	Expiration    time.Time       `json:"expiration,omitzero"`
@@ -87,6 +90,23 @@ type UserStatus struct {
 // ServiceAccount is the body of a call creating a service account; Policy
 // is an optional identity policy document narrowing its access.
 type ServiceAccount struct {
+	Policy json.RawMessage `json:"policy,omitempty"`
+}
+
+// LDAPServiceAccount is the body of a call creating a service account of
+// an LDAP user, which acts with the policies of the user's DN and groups
+// as the directory has them at each request.
+type LDAPServiceAccount struct {
+	// LDAPUser is the user's DN.
+	LDAPUser string `json:"ldapUser"`
+	// LDAPUsername, optional, is the user's login name: needed when the
+	// provider's group filter uses it (%s), and then it must name the
+	// same entry.
+	LDAPUsername string `json:"ldapUsername,omitempty"`
+	// Provider, optional, names the LDAP provider; otherwise the first
+	// enabled one, in name order, whose directory has the user.
+	Provider string `json:"provider,omitempty"`
+	// Policy, optional, is an identity policy narrowing the account.
 	Policy json.RawMessage `json:"policy,omitempty"`
 }
 

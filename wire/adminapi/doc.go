@@ -14,6 +14,9 @@
 //	DELETE users/{user}
 //	PUT    users/{user}/status            UserStatus
 //	POST   users/{user}/service-accounts  ServiceAccount -> Credentials
+//	POST   ldap/service-accounts          LDAPServiceAccount -> Credentials
+//	GET    service-accounts?user=ACCESS | ?ldapUser=DN[&provider=NAME]  -> []User
+//	DELETE service-accounts/{access key}
 //	GET    policies                       -> []string
 //	PUT    policies/{policy}              the policy document, as is
 //	DELETE policies/{policy}

@@ -200,8 +200,9 @@ var knownActions = map[string][]string{
 		"AddUserToGroup", "AttachUserOrGroupPolicy", "BandwidthMonitor", "ConfigUpdate", "ConsoleLog",
 		"CreatePolicy", "CreateServiceAccount", "CreateUser", "DataUsageInfo", "DeletePolicy", "DeleteUser",
 		"EnableUser", "GetBucketTarget", "Heal", "KMSCreateKey", "KMSKeyStatus", "ListGroups",
-		"ListUserPolicies", "ListUsers", "OBDInfo", "Profiling", "Prometheus",
-		"RemoveUserFromGroup", "ServerInfo", "ServerTrace", "SetBucketTarget", "TopLocksInfo",
+		"ListServiceAccounts", "ListUserPolicies", "ListUsers", "OBDInfo", "Profiling", "Prometheus",
+		"RemoveServiceAccount", "RemoveUserFromGroup", "ServerInfo", "ServerTrace", "SetBucketTarget",
+		"TopLocksInfo",
 	},
 }
 

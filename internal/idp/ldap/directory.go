@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 
 	goldap "github.com/go-ldap/ldap/v3"
 )
@@ -81,18 +82,11 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if password == "" {
 		return Result{}, fmt.Errorf("%w: empty password", ErrInvalidCredentials)
 	}
-	s, err := d.open(ctx)
+	s, dn, err := d.openFinding(ctx, username)
 	if err != nil {
 		return Result{}, err
 	}
 	defer s.close()
-	if err := s.lookupBind(); err != nil {
-		return Result{}, err
-	}
-	dn, err := s.findUser(username)
-	if err != nil {
-		return Result{}, err
-	}
 	if err := s.userBind(dn, password); err != nil {
 		return Result{}, err
 	}
@@ -122,6 +116,47 @@ func (d *Directory) LookupUser(ctx context.Context, username, userDN string) (Re
 		return Result{}, err
 	}
 	return s.userState(username, userDN)
+}
+
+// LookupLogin finds the user of a login name, as a login does but
+// without its password: the entry must be the only one the user search
+// finds, and enabled. It returns the entry's DN and groups.
+func (d *Directory) LookupLogin(ctx context.Context, username string) (Result, error) {
+	if username == "" {
+		return Result{}, fmt.Errorf("%w: empty login name", ErrNoSuchUser)
+	}
+	s, dn, err := d.openFinding(ctx, username)
+	if err != nil {
+		return Result{}, err
+	}
+	defer s.close()
+	return s.userState(username, dn)
+}
+
+// openFinding opens a session bound as the lookup account and finds the
+// DN of the login name; on success the caller closes the session.
+func (d *Directory) openFinding(ctx context.Context, username string) (*session, string, error) {
+	s, err := d.open(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.lookupBind(); err != nil {
+		s.close()
+		return nil, "", err
+	}
+	dn, err := s.findUser(username)
+	if err != nil {
+		s.close()
+		return nil, "", err
+	}
+	return s, dn, nil
+}
+
+// GroupsNeedLoginName reports whether the group filter uses the login
+// name (%s), so that the groups of a user known only by DN cannot be
+// found.
+func (d *Directory) GroupsNeedLoginName() bool {
+	return strings.Contains(d.cfg.GroupSearchFilter, usernamePlaceholder)
 }
 
 // userState reads the user's entry, refuses it when disabled, and resolves

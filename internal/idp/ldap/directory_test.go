@@ -377,3 +377,42 @@ func TestManyGroupsArePaged(t *testing.T) {
 		}
 	}
 }
+
+// LookupLogin finds a user by login name without a password, as the
+// service account of a user named by an administrator needs: one
+// enabled entry, with its groups (through a filter on the login name
+// too).
+func TestLookupLogin(t *testing.T) {
+	srv := ldaptest.Start(t, testDirectory)
+	cfg := configFor(srv.Addr)
+	d := newDirectory(t, cfg)
+	if d.GroupsNeedLoginName() {
+		t.Error("a group filter on the user DN alone needs the login name")
+	}
+	got, err := d.LookupLogin(t.Context(), "BOB")
+	want := []string{ldaptest.GroupDN("admins"), ldaptest.GroupDN("readers")}
+	if err != nil || got.DN != ldaptest.UserDN("bob") || !slices.Equal(got.Groups, want) {
+		t.Errorf("LookupLogin(BOB) = %+v, %v", got, err)
+	}
+	for _, c := range []struct {
+		name string
+		want error
+	}{
+		{"frank", ldap.ErrUserDisabled},
+		{"nobody", ldap.ErrNoSuchUser},
+		{"", ldap.ErrNoSuchUser},
+		{"*", ldap.ErrNoSuchUser},
+	} {
+		if _, err := d.LookupLogin(t.Context(), c.name); !errors.Is(err, c.want) {
+			t.Errorf("LookupLogin(%q) = %v, want %v", c.name, err, c.want)
+		}
+	}
+	cfg.UserDNSearchFilter = "(cn=%s)"
+	if _, err := newDirectory(t, cfg).LookupLogin(t.Context(), "twin"); !errors.Is(err, ldap.ErrAmbiguousUser) {
+		t.Errorf("LookupLogin(twin) by cn = %v, want ErrAmbiguousUser", err)
+	}
+	cfg.GroupSearchFilter = "(&(objectClass=groupOfNames)(|(cn=%s)(member=%d)))"
+	if !newDirectory(t, cfg).GroupsNeedLoginName() {
+		t.Error("a group filter on the login name does not need it")
+	}
+}

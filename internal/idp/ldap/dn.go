@@ -24,3 +24,11 @@ func NormalizeDN(dn string) (string, error) {
 	}
 	return strings.ToLower(parsed.String()), nil
 }
+
+// SameDN reports whether a and b name one entry: their normalized forms
+// are equal. A DN that does not parse names nothing.
+func SameDN(a, b string) bool {
+	na, errA := NormalizeDN(a)
+	nb, errB := NormalizeDN(b)
+	return errA == nil && errB == nil && na == nb
+}

@@ -31,6 +31,10 @@ type Issuer struct {
 	keys     []jose.JSONWebKey
 	userinfo map[string]any
 	seq      int
+	// discoveries and keyFetches count the requests of the discovery
+	// document and of the JWKS; failDiscovery makes the first answer 500.
+	discoveries, keyFetches int
+	failDiscovery           bool
 }
 
 // New starts an issuer with one key; it stops with the test.
@@ -54,6 +58,14 @@ func New(t testing.TB) *Issuer {
 func (i *Issuer) ConfigURL() string { return i.URL + "/.well-known/openid-configuration" }
 
 func (i *Issuer) discovery(w http.ResponseWriter, _ *http.Request) {
+	i.mu.Lock()
+	i.discoveries++
+	fail := i.failDiscovery
+	i.mu.Unlock()
+	if fail {
+		http.Error(w, "discovery is down", http.StatusInternalServerError)
+		return
+	}
 	writeJSON(w, map[string]any{
 		"issuer":                                i.URL,
 		"jwks_uri":                              i.URL + "/keys",
@@ -68,6 +80,7 @@ func (i *Issuer) discovery(w http.ResponseWriter, _ *http.Request) {
 
 func (i *Issuer) jwks(w http.ResponseWriter, _ *http.Request) {
 	i.mu.Lock()
+	i.keyFetches++
 	set := jose.JSONWebKeySet{}
 	for _, k := range i.keys {
 		set.Keys = append(set.Keys, k.Public())
@@ -85,6 +98,22 @@ func (i *Issuer) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, info)
+}
+
+// Fetches counts the requests of the discovery document and of the JWKS
+// so far.
+func (i *Issuer) Fetches() (discoveries, keys int) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.discoveries, i.keyFetches
+}
+
+// FailDiscovery makes the discovery document answer 500 (true) or
+// itself again (false).
+func (i *Issuer) FailDiscovery(fail bool) {
+	i.mu.Lock()
+	i.failDiscovery = fail
+	i.mu.Unlock()
 }
 
 // SetUserinfo sets what the userinfo endpoint answers any bearer token.
@@ -127,7 +156,11 @@ func (i *Issuer) Retire() {
 // Claims are a token's claims: sub, aud and an hour of validity from
 // now, to change at will.
 func (i *Issuer) Claims(sub, aud string) map[string]any {
-	now := time.Now()
+	return i.ClaimsAt(sub, aud, time.Now())
+}
+
+// ClaimsAt are Claims issued at now rather than at the current time.
+func (i *Issuer) ClaimsAt(sub, aud string, now time.Time) map[string]any {
 	return map[string]any{
 		"iss": i.URL, "sub": sub, "aud": aud,
 		"iat": now.Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(),

@@ -1,18 +1,20 @@
 // Package openid verifies OpenID Connect tokens for the security token
 // service (AssumeRoleWithWebIdentity, AssumeRoleWithClientGrants) and maps
-// them to a kura login (idp.Login). Verification is go-oidc's: the
-// provider's discovery document gives the issuer and the JWKS, whose keys
-// are fetched again when a token names a key not yet seen (so a provider
-// may rotate its keys); the signature, iss, exp and nbf (with 5 minutes of
-// clock skew) are checked, and the audience must hold the client ID, or
-// the authorized party (azp) be it.
+// them to a kura login (idp.Login). go-oidc reads the provider's discovery
+// document and checks the signature's algorithm, the signature (with the
+// keys of the provider's JWKS, kept by keySet, which fetches them again
+// when no known key verifies a token, so that a provider may rotate its
+// keys, but at most once per Verifier.KeyRefreshInterval) and iss. This
+// package checks exp and nbf itself, allowing Verifier.ClockSkew either
+// way, and that the audience holds the client ID, or the authorized party
+// (azp) is it.
 package openid
 
 import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,9 +97,28 @@ type Verifier struct {
 	HTTPClient *http.Client
 	// Now is the clock tokens are checked against; nil means time.Now.
 	Now func() time.Time
+	// ClockSkew is how far the clocks of kura and of a provider may
+	// differ: a token is taken until ClockSkew past its exp, and from
+	// ClockSkew before its nbf. Zero allows none.
+	ClockSkew time.Duration
+	// KeyRefreshInterval is the least time between two fetches of a
+	// provider's keys that tokens signed with unknown keys cause, and
+	// how long a failed discovery is remembered before the provider is
+	// asked again. Zero: no bound (every such token fetches).
+	KeyRefreshInterval time.Duration
 
 	mu        sync.Mutex
 	providers map[string]*remote // by Provider.Name
+	// failed remembers discoveries that failed, by Provider.Name, for
+	// KeyRefreshInterval.
+	failed map[string]failedDiscovery
+}
+
+// failedDiscovery is a discovery that failed, and when.
+type failedDiscovery struct {
+	key string
+	at  time.Time
+	err error
 }
 
 // remote is a provider's discovery document and key set.
@@ -108,6 +129,13 @@ type remote struct {
 	verifier *oidc.IDTokenVerifier
 }
 
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
 func (v *Verifier) client() *http.Client {
 	if v.HTTPClient != nil {
 		return v.HTTPClient
@@ -116,47 +144,72 @@ func (v *Verifier) client() *http.Client {
 }
 
 // remoteFor discovers p, or returns what an earlier call discovered for
-// the same settings. A failed discovery is not kept: the next call tries
+// the same settings. A failed discovery is remembered for
+// KeyRefreshInterval, so that tokens, which anyone may send, cannot make
+// kura ask a failing provider more often; after that the next call tries
 // again.
 func (v *Verifier) remoteFor(ctx context.Context, p Provider) (*remote, error) {
 	key := p.ID + "\x00" + p.Settings.ConfigURL + "\x00" + p.Settings.ClientID
+	now := v.now()
 	v.mu.Lock()
 	r, ok := v.providers[p.Name]
+	f, failed := v.failed[p.Name]
 	v.mu.Unlock()
 	if ok && r.key == key {
 		return r, nil
 	}
-	client := v.client()
-	octx := oidc.ClientContext(ctx, client)
-	op, err := oidc.NewProvider(octx, p.Settings.Issuer())
-	if err != nil {
-		return nil, s3err.ErrIDPCommunicationError.WithMessage("The discovery document of identity provider %q could not be read: %v", p.Name, err)
+	if failed && f.key == key && now.Sub(f.at) < v.KeyRefreshInterval && !now.Before(f.at) {
+		return nil, f.err
 	}
-	var doc struct {
-		Issuer string `json:"issuer"`
-	}
-	if err := op.Claims(&doc); err != nil {
-		return nil, s3err.ErrIDPCommunicationError.WithMessage("The discovery document of identity provider %q is malformed: %v", p.Name, err)
-	}
-	now := v.Now
-	if now == nil {
-		now = time.Now
-	}
-	// The key set outlives this request: its context only carries the
-	// HTTP client (go-oidc ignores its cancellation).
-	keysCtx := oidc.ClientContext(context.Background(), client)
-	r = &remote{
-		key: key, issuer: doc.Issuer, provider: op,
-		// The audience is checked below, where azp counts too.
-		verifier: op.VerifierContext(keysCtx, &oidc.Config{SkipClientIDCheck: true, Now: now}),
-	}
+	r, err := v.discover(ctx, p, key)
 	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err != nil {
+		if v.failed == nil {
+			v.failed = map[string]failedDiscovery{}
+		}
+		v.failed[p.Name] = failedDiscovery{key: key, at: now, err: err}
+		return nil, err
+	}
+	delete(v.failed, p.Name)
 	if v.providers == nil {
 		v.providers = map[string]*remote{}
 	}
 	v.providers[p.Name] = r
-	v.mu.Unlock()
 	return r, nil
+}
+
+// discover reads p's discovery document and makes the verifier of its
+// tokens.
+func (v *Verifier) discover(ctx context.Context, p Provider, key string) (*remote, error) {
+	client := v.client()
+	op, err := oidc.NewProvider(oidc.ClientContext(ctx, client), p.Settings.Issuer())
+	if err != nil {
+		return nil, s3err.ErrIDPCommunicationError.WithMessage("The discovery document of identity provider %q could not be read: %v", p.Name, err)
+	}
+	var doc struct {
+		Issuer  string   `json:"issuer"`
+		JWKSURL string   `json:"jwks_uri"`
+		Algs    []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := op.Claims(&doc); err != nil {
+		return nil, s3err.ErrIDPCommunicationError.WithMessage("The discovery document of identity provider %q is malformed: %v", p.Name, err)
+	}
+	var algs []string
+	for _, a := range doc.Algs {
+		if slices.Contains(supportedAlgorithms, jose.SignatureAlgorithm(a)) {
+			algs = append(algs, a)
+		}
+	}
+	keys := &keySet{url: doc.JWKSURL, client: client, now: v.now, interval: v.KeyRefreshInterval}
+	return &remote{
+		key: key, issuer: doc.Issuer, provider: op,
+		// The audience is checked in verify, where azp counts too, and
+		// exp and nbf, with the allowed clock skew.
+		verifier: oidc.NewVerifier(doc.Issuer, keys, &oidc.Config{
+			SkipClientIDCheck: true, SkipExpiryCheck: true, SupportedSigningAlgs: algs,
+		}),
+	}, nil
 }
 
 // Login verifies a raw token and maps it to a login. With a role ARN
@@ -223,17 +276,16 @@ func (v *Verifier) verify(ctx context.Context, p Provider, raw string) (idp.Logi
 	if err != nil {
 		return idp.Login{}, err
 	}
-	tok, err := r.verifier.Verify(oidc.ClientContext(ctx, v.client()), raw)
-	var expired *oidc.TokenExpiredError
-	switch {
-	case errors.As(err, &expired):
-		return idp.Login{}, s3err.ErrExpiredTokenException.WithMessage("The web identity token expired at %s.", expired.Expiry.UTC().Format(time.RFC3339))
-	case err != nil:
+	tok, err := r.verifier.Verify(ctx, raw)
+	if err != nil {
 		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token could not be validated: %v", err)
 	}
 	var claims map[string]any
 	if err := tok.Claims(&claims); err != nil {
 		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token's claims are malformed.")
+	}
+	if err := v.checkTimes(tok.Expiry, claims["nbf"]); err != nil {
+		return idp.Login{}, err
 	}
 	if !slices.Contains(tok.Audience, p.Settings.ClientID) && claims["azp"] != p.Settings.ClientID {
 		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token is for audience %q, not for client %q.", tok.Audience, p.Settings.ClientID)
@@ -242,7 +294,9 @@ func (v *Verifier) verify(ctx context.Context, p Provider, raw string) (idp.Logi
 		return idp.Login{}, s3err.ErrInvalidIdentityToken.WithMessage("The web identity token has no subject (sub).")
 	}
 	login := idp.Login{
-		Provider: p.Name, Kind: idp.KindOpenID, Subject: tok.Subject, Expires: tok.Expiry,
+		// The token is good until ClockSkew past its exp, and so are the
+		// credentials it gets.
+		Provider: p.Name, Kind: idp.KindOpenID, Subject: tok.Subject, Expires: tok.Expiry.Add(v.ClockSkew),
 		Audience: p.Settings.ClientID, Issuer: tok.Issuer,
 	}
 	if p.Settings.RolePolicy != "" {
@@ -256,6 +310,33 @@ func (v *Verifier) verify(ctx context.Context, p Provider, raw string) (idp.Logi
 	}
 	login.Policies = idp.SplitPolicyNames(claims[p.Settings.ClaimName])
 	return login, nil
+}
+
+// checkTimes refuses a token past its exp, or before its nbf, by more
+// than the allowed clock skew: at exp+ClockSkew it is still good, a
+// second later it has expired. A token without exp is refused: it would
+// be good for ever.
+func (v *Verifier) checkTimes(exp time.Time, nbf any) error {
+	now := v.now()
+	if exp.IsZero() {
+		return s3err.ErrInvalidIdentityToken.WithMessage("The web identity token has no expiry (exp).")
+	}
+	if now.After(exp.Add(v.ClockSkew)) {
+		return s3err.ErrExpiredTokenException.WithMessage("The web identity token expired at %s (clock skew allowed: %s).", exp.UTC().Format(time.RFC3339), v.ClockSkew)
+	}
+	if nbf == nil {
+		return nil
+	}
+	n, ok := nbf.(float64)
+	if !ok {
+		return s3err.ErrInvalidIdentityToken.WithMessage("The web identity token's nbf is not a number.")
+	}
+	sec, frac := math.Modf(n)
+	notBefore := time.Unix(int64(sec), int64(frac*1e9))
+	if now.Add(v.ClockSkew).Before(notBefore) {
+		return s3err.ErrInvalidIdentityToken.WithMessage("The web identity token is not valid before %s (clock skew allowed: %s).", notBefore.UTC().Format(time.RFC3339), v.ClockSkew)
+	}
+	return nil
 }
 
 // userinfo reads the claims of the userinfo endpoint, the token being
