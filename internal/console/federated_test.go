@@ -6,14 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/idp"
@@ -56,34 +53,14 @@ func fedAPI(t *testing.T) *iamAPI {
 // methods lists, whose STS is api's.
 func newFedHarness(t *testing.T, api *iamAPI, methods []LoginMethod, tune func(*Config)) *harness {
 	t.Helper()
-	cfg := Config{
-		NewClient: func(ak, sk, token string) (*client.Client, error) {
-			return client.New(api.endpoint, &client.Options{AccessKey: ak, SecretKey: sk, SessionToken: token, MaxRetries: -1})
-		},
-		NewAdmin: func(ak, sk, token string) (*admin.Client, error) {
-			return admin.New(api.endpoint, ak, sk, false, admin.WithSessionToken(token))
-		},
-		STSEndpoint:  "http://" + api.endpoint,
-		LoginMethods: func(context.Context) ([]LoginMethod, error) { return methods, nil },
-		LoginBurst:   100,
-	}
+	cfg := api.consoleConfig()
+	cfg.STSEndpoint = "http://" + api.endpoint
+	cfg.LoginMethods = func(context.Context) ([]LoginMethod, error) { return methods, nil }
+	cfg.LoginBurst = 100
 	if tune != nil {
 		tune(&cfg)
 	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := httptest.NewServer(c)
-	t.Cleanup(web.Close)
-	return &harness{t: t, console: c, web: web, browser: newBrowser()}
-}
-
-// newBrowser is a cookie jar that does not follow redirects: another
-// browser than the harness's.
-func newBrowser() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return serveConsole(t, cfg)
 }
 
 func (h *harness) sessionCount() int {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"testing"
 
@@ -57,23 +56,20 @@ func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 // newIAMHarness is a console acting through api, with admin clients.
 func newIAMHarness(t *testing.T, api *iamAPI) *harness {
 	t.Helper()
-	cfg := Config{
+	return serveConsole(t, api.consoleConfig())
+}
+
+// consoleConfig is the Config of a console acting through a, with admin
+// clients.
+func (a *iamAPI) consoleConfig() Config {
+	return Config{
 		NewClient: func(ak, sk, token string) (*client.Client, error) {
-			return client.New(api.endpoint, &client.Options{AccessKey: ak, SecretKey: sk, SessionToken: token, MaxRetries: -1})
+			return client.New(a.endpoint, &client.Options{AccessKey: ak, SecretKey: sk, SessionToken: token, MaxRetries: -1})
 		},
 		NewAdmin: func(ak, sk, token string) (*admin.Client, error) {
-			return admin.New(api.endpoint, ak, sk, false, admin.WithSessionToken(token))
+			return admin.New(a.endpoint, ak, sk, false, admin.WithSessionToken(token))
 		},
 	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := httptest.NewServer(c)
-	t.Cleanup(web.Close)
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{t: t, console: c, web: web, browser: browser}
 }
 
 // userWithPolicy adds a user whose only policy is doc.
