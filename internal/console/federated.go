@@ -107,6 +107,13 @@ func (s *Server) assume(w http.ResponseWriter, r *http.Request, call stsLogin, f
 		return creds, true
 	}
 	code := client.ErrorCode(err)
+	if code == "Throttling" {
+		// The STS bounds logins per client address, and every console
+		// login reaches it from the console's own; and failed directory
+		// logins per user name.
+		s.refuseLogin(w, r, http.StatusServiceUnavailable, "Too many logins at the moment; wait a little and try again.", form)
+		return client.Credentials{}, false
+	}
 	if ref, ok := refusals[code]; ok {
 		s.refuseLogin(w, r, ref.status, ref.msg, form)
 		return client.Credentials{}, false

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kurastore/kura/client"
+	"github.com/kurastore/kura/internal/httpapi"
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/idp"
 	"github.com/kurastore/kura/internal/idp/ldap"
@@ -29,7 +30,13 @@ const readAlpha = `{"Version":"2012-10-17","Statement":[
 // object, and the policy read-alpha.
 func fedAPI(t *testing.T) *iamAPI {
 	t.Helper()
-	api := newIAMAPI(t, nil)
+	return fedAPIWith(t, httpapi.Config{})
+}
+
+// fedAPIWith is fedAPI with the settings of cfg.
+func fedAPIWith(t *testing.T, cfg httpapi.Config) *iamAPI {
+	t.Helper()
+	api := newIAMAPIWith(t, cfg)
 	root, err := client.New(api.endpoint, &client.Options{AccessKey: api.rootKey, SecretKey: api.rootSecret})
 	if err != nil {
 		t.Fatal(err)
@@ -380,12 +387,12 @@ func TestOIDCPendingLoginsBounded(t *testing.T) {
 
 // ldapFixture is a console whose API has the directory as provider corp,
 // alice's DN mapped to read-alpha.
-func newLDAPConsole(t *testing.T) *harness {
+func newLDAPConsole(t *testing.T, cfg httpapi.Config) *harness {
 	t.Helper()
 	dir := ldaptest.Start(t, ldaptest.Options{
 		Users: []ldaptest.User{{UID: "alice", Password: "alice-pw"}, {UID: "carol", Password: "carol-pw"}},
 	})
-	api := fedAPI(t)
+	api := fedAPIWith(t, cfg)
 	ctx := context.Background()
 	raw, _ := json.Marshal(ldap.Config{
 		ServerAddr: dir.Addr, LookupBindDN: ldaptest.LookupDN,
@@ -401,7 +408,7 @@ func newLDAPConsole(t *testing.T) *harness {
 }
 
 func TestLDAPLogin(t *testing.T) {
-	h := newLDAPConsole(t)
+	h := newLDAPConsole(t, httpapi.Config{})
 	_, login := h.get("/login")
 	if !strings.Contains(login, `action="/login/ldap"`) || strings.Contains(login, "/oauth/start") {
 		t.Fatalf("login page:\n%s", login)
@@ -438,6 +445,26 @@ func TestLDAPLogin(t *testing.T) {
 	}
 	if !sess.credentialsEnd || sess.credentials.SessionToken == "" || !strings.HasPrefix(sess.accessKey, "ASIA") {
 		t.Errorf("alice's session: ends with credentials %v, token %v, key %q", sess.credentialsEnd, sess.credentials.SessionToken != "", sess.accessKey)
+	}
+}
+
+// The STS's bound on failed logins of one user name shows as such, not
+// as a wrong password: limit failures are refused as wrong, the next as
+// too many.
+func TestLDAPLoginThrottled(t *testing.T) {
+	h := newLDAPConsole(t, httpapi.Config{Federation: httpapi.FederationLimits{LDAPFailureRate: 0.001, LDAPFailureBurst: 3}})
+	for n := 1; n <= 4; n++ {
+		resp, body := h.post("/login/ldap", url.Values{"username": {"alice"}, "password": {"wrong"}})
+		want, msg := http.StatusUnauthorized, ldapLoginFailed
+		if n == 4 {
+			want, msg = http.StatusServiceUnavailable, "Too many logins at the moment"
+		}
+		if resp.StatusCode != want || !strings.Contains(body, msg) {
+			t.Errorf("wrong password %d: %d, want %d and %q\n%s", n, resp.StatusCode, want, msg, body)
+		}
+	}
+	if h.sessionCount() != 0 {
+		t.Errorf("%d sessions", h.sessionCount())
 	}
 }
 

@@ -32,6 +32,13 @@ type iamAPI struct {
 // checks the bearer token before it is called).
 func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 	t.Helper()
+	return newIAMAPIWith(t, httpapi.Config{Metrics: metrics})
+}
+
+// newIAMAPIWith is newIAMAPI with the settings of cfg (its store, layer,
+// region and logger are newIAMAPI's).
+func newIAMAPIWith(t *testing.T, cfg httpapi.Config) *iamAPI {
+	t.Helper()
 	m, err := pebblestore.Open("console", &pebblestore.Options{FS: vfs.NewMem()})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +54,8 @@ func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 		t.Fatal(err)
 	}
 	layer := object.New(m, blobs, object.Options{Region: "us-east-1"})
-	api := httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", IAM: ids, Metrics: metrics, Logger: slog.New(slog.DiscardHandler)})
+	cfg.Objects, cfg.Region, cfg.IAM, cfg.Logger = layer, "us-east-1", ids, slog.New(slog.DiscardHandler)
+	api := httpapi.New(cfg)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &iamAPI{endpoint: srv.Listener.Addr().String(), rootKey: root.AccessKey, rootSecret: root.SecretKey, ids: ids, layer: layer}
