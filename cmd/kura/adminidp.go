@@ -86,6 +86,9 @@ func providerSettings(p admin.IdentityProvider) string {
 		if o.RolePolicy != "" {
 			mapping = "role policy " + o.RolePolicy
 		}
+		if o.RedirectURI != "" {
+			mapping += ", redirect " + o.RedirectURI
+		}
 		return o.ConfigURL + " client " + o.ClientID + ", " + mapping
 	}
 	if l := p.LDAP; l != nil {
@@ -126,6 +129,8 @@ func adminIDPAddOpenID(f *adminFlags) *cobra.Command {
 	fl.StringVar(&p.RolePolicy, "role-policy", "", "policies (comma-separated) of every caller giving the provider's role ARN, instead of a claim")
 	fl.StringVar(&scopes, "scopes", "", "scopes clients ask the provider for, comma-separated")
 	fl.BoolVar(&p.ClaimUserinfo, "claim-userinfo", false, "read the policy claim from the userinfo endpoint, the token as its access token")
+	fl.StringVar(&p.RedirectURI, "redirect-uri", "", "where the provider sends the browser back after a console login "+
+		"(default: http(s)://CONSOLE-ADDRESS/oauth/callback)")
 	_ = cmd.MarkFlagRequired("config-url")
 	_ = cmd.MarkFlagRequired("client-id")
 	return cmd

@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kurastore/kura/admin"
 	"github.com/kurastore/kura/client"
 	"github.com/kurastore/kura/internal/console"
+	"github.com/kurastore/kura/internal/iam"
 )
 
 func addConsoleFlags(cmd *cobra.Command, address, apiURL *string) {
@@ -34,8 +36,18 @@ func consoleListen(address string) (net.Listener, error) {
 // apiAddr. It reaches the API on the loopback interface: the console is
 // a client of its own server, whose requests IAM authorizes as any
 // other client's.
-func consoleHandler(apiAddr net.Addr, secure bool, region, publicAPIURL string, log *slog.Logger) (http.Handler, error) {
+//
+// Directory and OpenID logins get their temporary credentials from the
+// same API's STS; logins (the IAM store of this process) lists the
+// providers the login page offers. consoleAddr is the console's
+// listener, whose /oauth/callback is the default redirect URL.
+func consoleHandler(apiAddr, consoleAddr net.Addr, secure bool, region, publicAPIURL string, ids *iam.Store, log *slog.Logger) (http.Handler, error) {
 	endpoint := loopbackEndpoint(apiAddr)
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	logins := consoleLogins{ids: ids, callback: scheme + "://" + browsableAddr(consoleAddr) + "/oauth/callback"}
 	// One transport for every session: its connections to the API are
 	// shared, not kept idle per logged-in user.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
@@ -47,6 +59,10 @@ func consoleHandler(apiAddr net.Addr, secure bool, region, publicAPIURL string, 
 		Secure:       secure,
 		Logger:       log,
 		PublicAPIURL: publicAPIURL,
+		STSEndpoint:  scheme + "://" + endpoint,
+		STSClient:    &http.Client{Transport: transport, Timeout: time.Minute},
+		LoginMethods: logins.methods,
+		OpenIDClient: logins.openID,
 		NewClient: func(accessKey, secretKey, sessionToken string) (*client.Client, error) {
 			return client.New(endpoint, &client.Options{
 				AccessKey: accessKey, SecretKey: secretKey, SessionToken: sessionToken,

@@ -23,7 +23,8 @@ const openIDEnvHelp = `An OpenID Connect provider can be configured at start (an
 the metadata store, replacing the provider of the same name, whose sessions go on):
 KURA_IDENTITY_OPENID_CONFIG_URL (the discovery document's URL), _CLIENT_ID,
 _CLIENT_SECRET, _CLAIM_NAME (default "policy"), _ROLE_POLICY, _SCOPES (comma-separated),
-_CLAIM_USERINFO (true or false) and _NAME (default "openid").`
+_CLAIM_USERINFO (true or false), _REDIRECT_URI (the console's login callback) and
+_NAME (default "openid").`
 
 // openIDFromEnv reads the provider the environment configures; ok is
 // false when KURA_IDENTITY_OPENID_CONFIG_URL is unset.
@@ -38,6 +39,7 @@ func openIDFromEnv(getenv func(string) string) (name string, st openid.Settings,
 		name = string(idp.KindOpenID)
 	}
 	st.ClientID, st.ClaimName, st.RolePolicy = get("CLIENT_ID"), get("CLAIM_NAME"), get("ROLE_POLICY")
+	st.RedirectURI = get("REDIRECT_URI")
 	if s := get("SCOPES"); s != "" {
 		st.Scopes = strings.Split(s, ",")
 	}

@@ -476,7 +476,7 @@ func runServer(ctx context.Context, dir string, f serverFlags) error {
 	// The console is a server beside the API's, with its limits and TLS.
 	consoleSrv := websiteServer(srv, nil)
 	if consoleLn != nil {
-		handler, err := consoleHandler(ln.Addr(), reloader != nil, f.region, f.consoleAPIURL, log)
+		handler, err := consoleHandler(ln.Addr(), consoleLn.Addr(), reloader != nil, f.region, f.consoleAPIURL, identities, log)
 		if err != nil {
 			stopBackground()
 			return err

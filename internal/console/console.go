@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -92,6 +93,28 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
+	// STSEndpoint is the URL of the STS that directory and OpenID logins
+	// get temporary credentials from: the API's own, as the console
+	// reaches it (on the loopback interface). STSClient makes those
+	// calls; nil means http.DefaultClient. Without STSEndpoint, only
+	// keys log in.
+	STSEndpoint string
+	STSClient   *http.Client
+	// LoginMethods lists the identity providers the login page offers
+	// besides keys. It is called for every login page, by browsers not
+	// logged in: it returns kinds and names only. nil offers none.
+	LoginMethods func(ctx context.Context) ([]LoginMethod, error)
+	// OpenIDClient returns the console's client at the OpenID provider
+	// name, secret included, to run a login; an error when no enabled
+	// provider of that name offers one.
+	OpenIDClient func(ctx context.Context, name string) (OpenIDClient, error)
+	// IdPClient makes the calls to OpenID providers (discovery, keys,
+	// token exchange); nil means a client with a 10-second timeout.
+	IdPClient *http.Client
+	// MaxPendingLogins bounds the OpenID logins under way (started, not
+	// yet back from the provider); past it the oldest is dropped.
+	// Default 1000.
+	MaxPendingLogins int
 	// NewUsage makes what reads the server's usage report for a session,
 	// so that the buckets page shows exact figures to identities allowed
 	// admin:DataUsageInfo. When it is nil the session's admin client reads
@@ -103,9 +126,13 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	sessions *sessionStore
-	logins   *loginLimiter
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	// pending holds the OpenID logins under way, remotes the providers'
+	// discovery documents and keys.
+	pending *pendingStore
+	remotes oidcRemotes
+	logins  *loginLimiter
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
 	// partSlots bounds the upload bodies held in memory at once.
 	partSlots chan struct{}
 	// partReadTimeout bounds the reading of an upload body.
@@ -140,6 +167,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
+	if cfg.MaxPendingLogins <= 0 {
+		cfg.MaxPendingLogins = DefaultMaxPendingLogins
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -153,6 +183,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		sessions: newSessionStore(cfg.SessionLifetime, cfg.MaxSessions, cfg.Now),
+		pending:  newPendingStore(cfg.MaxPendingLogins, pendingLifetime, cfg.Now),
 		logins:   newLoginLimiter(cfg.LoginBurst, cfg.LoginInterval),
 		pages:    pages,
 		mux:      http.NewServeMux(),
@@ -190,6 +221,7 @@ func parsePages() (map[string]*template.Template, error) {
 // routes beside its handlers.
 func (s *Server) routes() {
 	s.sessionRoutes()
+	s.oauthRoutes()
 	s.bucketRoutes()
 	s.objectRoutes()
 	s.versionRoutes()

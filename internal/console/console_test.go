@@ -36,15 +36,28 @@ func newHarness(t *testing.T, tune func(*Config)) *harness {
 	if tune != nil {
 		tune(&cfg)
 	}
+	h := serveConsole(t, cfg)
+	h.api = api
+	return h
+}
+
+// serveConsole serves a console of cfg on a loopback port, with a
+// browser of its own.
+func serveConsole(t *testing.T, cfg Config) *harness {
+	t.Helper()
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	web := httptest.NewServer(c)
 	t.Cleanup(web.Close)
+	return &harness{t: t, console: c, web: web, browser: newBrowser()}
+}
+
+// newBrowser is a cookie jar that does not follow redirects.
+func newBrowser() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{t: t, api: api, console: c, web: web, browser: browser}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func (h *harness) do(req *http.Request) (*http.Response, string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"testing"
 
@@ -33,6 +32,13 @@ type iamAPI struct {
 // checks the bearer token before it is called).
 func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 	t.Helper()
+	return newIAMAPIWith(t, httpapi.Config{Metrics: metrics})
+}
+
+// newIAMAPIWith is newIAMAPI with the settings of cfg (its store, layer,
+// region and logger are newIAMAPI's).
+func newIAMAPIWith(t *testing.T, cfg httpapi.Config) *iamAPI {
+	t.Helper()
 	m, err := pebblestore.Open("console", &pebblestore.Options{FS: vfs.NewMem()})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +54,8 @@ func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 		t.Fatal(err)
 	}
 	layer := object.New(m, blobs, object.Options{Region: "us-east-1"})
-	api := httpapi.New(httpapi.Config{Objects: layer, Region: "us-east-1", IAM: ids, Metrics: metrics, Logger: slog.New(slog.DiscardHandler)})
+	cfg.Objects, cfg.Region, cfg.IAM, cfg.Logger = layer, "us-east-1", ids, slog.New(slog.DiscardHandler)
+	api := httpapi.New(cfg)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &iamAPI{endpoint: srv.Listener.Addr().String(), rootKey: root.AccessKey, rootSecret: root.SecretKey, ids: ids, layer: layer}
@@ -57,23 +64,20 @@ func newIAMAPI(t *testing.T, metrics http.Handler) *iamAPI {
 // newIAMHarness is a console acting through api, with admin clients.
 func newIAMHarness(t *testing.T, api *iamAPI) *harness {
 	t.Helper()
-	cfg := Config{
+	return serveConsole(t, api.consoleConfig())
+}
+
+// consoleConfig is the Config of a console acting through a, with admin
+// clients.
+func (a *iamAPI) consoleConfig() Config {
+	return Config{
 		NewClient: func(ak, sk, token string) (*client.Client, error) {
-			return client.New(api.endpoint, &client.Options{AccessKey: ak, SecretKey: sk, SessionToken: token, MaxRetries: -1})
+			return client.New(a.endpoint, &client.Options{AccessKey: ak, SecretKey: sk, SessionToken: token, MaxRetries: -1})
 		},
 		NewAdmin: func(ak, sk, token string) (*admin.Client, error) {
-			return admin.New(api.endpoint, ak, sk, false, admin.WithSessionToken(token))
+			return admin.New(a.endpoint, ak, sk, false, admin.WithSessionToken(token))
 		},
 	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := httptest.NewServer(c)
-	t.Cleanup(web.Close)
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{t: t, console: c, web: web, browser: browser}
 }
 
 // userWithPolicy adds a user whose only policy is doc.

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"html/template"
 	"net/http"
@@ -42,7 +43,7 @@ var templateFuncs = template.FuncMap{
 // layout needs.
 type page struct {
 	Title     string
-	AccessKey string // empty when logged out
+	AccessKey string // who is logged in (the access key, or a federated user's name); empty when logged out
 	CSRF      string
 	Error     string
 	Notice    string
@@ -53,7 +54,7 @@ type page struct {
 // was written yet, since the page renders into a buffer first).
 func (s *Server) render(w http.ResponseWriter, status int, name string, sess *session, p page) {
 	if sess != nil {
-		p.AccessKey, p.CSRF = sess.accessKey, sess.csrfToken
+		p.AccessKey, p.CSRF = cmp.Or(sess.who, sess.accessKey), sess.csrfToken
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, p); err != nil {
@@ -72,13 +73,19 @@ type sessionHandler func(w http.ResponseWriter, r *http.Request, sess *session)
 // token of a POST; a browser without a session goes to the login page.
 func (s *Server) withSession(h sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess := s.sessionOf(r)
+		sess, end := s.sessionOf(r)
 		if sess == nil {
+			// When the cookie names a session that is gone, the login
+			// page says why.
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				target := "/login"
+				if end != "" {
+					target += "?ended=" + string(end)
+				}
+				http.Redirect(w, r, target, http.StatusSeeOther)
 				return
 			}
-			http.Error(w, "not logged in", http.StatusUnauthorized)
+			http.Error(w, "not logged in: "+cmp.Or(endMessages[end], "log in first."), http.StatusUnauthorized)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -118,12 +125,20 @@ func bucketNameShape(name string) bool {
 	return true
 }
 
-func (s *Server) sessionOf(r *http.Request) *session {
+// sessionOf is the browser's live session; without one, why the session
+// its cookie names is gone ("" when it has no cookie).
+func (s *Server) sessionOf(r *http.Request) (*session, sessionEnd) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
 	return s.sessions.get(c.Value)
+}
+
+// clearCookie tells the browser to drop the cookie name.
+func (s *Server) clearCookie(w http.ResponseWriter, name, path string, sameSite http.SameSite) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1,
+		HttpOnly: true, Secure: s.cfg.Secure, SameSite: sameSite})
 }
 
 // requestContext bounds the S3 requests of one page.

@@ -189,7 +189,7 @@ func TestLoginReplacesTheBrowsersPreviousSession(t *testing.T) {
 	if len(h.console.sessions.sessions) != 1 {
 		t.Errorf("%d sessions after two logins in one browser, want 1", len(h.console.sessions.sessions))
 	}
-	if h.console.sessions.get(first) != nil {
+	if sess, _ := h.console.sessions.get(first); sess != nil {
 		t.Error("the first session still works")
 	}
 }

@@ -16,8 +16,14 @@ import (
 // the browser only holds the session's ID.
 type session struct {
 	accessKey string
+	// who names the user on the pages when it is not the access key
+	// (the user of a directory or OpenID login, whose key is temporary).
+	who       string
 	csrfToken string
 	expires   time.Time
+	// credentialsEnd is set when the session ends because its
+	// temporary credentials expire (a directory or OpenID login).
+	credentialsEnd bool
 	// client signs requests with the user's credentials, and admin
 	// signs admin API calls with them (nil when Config.NewAdmin is).
 	client *client.Client
@@ -106,10 +112,15 @@ func randomToken() string {
 }
 
 // create starts a session acting through c and ac, and returns its ID;
-// errTooManySessions when limit sessions are live.
-func (st *sessionStore) create(accessKey string, c *client.Client, ac *admin.Client) (string, *session, error) {
+// errTooManySessions when limit sessions are live. The session lasts the
+// store's lifetime, or until credentialsExpire when that is sooner: a
+// session never outlives its temporary credentials.
+func (st *sessionStore) create(accessKey string, credentialsExpire time.Time, c *client.Client, ac *admin.Client) (string, *session, error) {
 	id := randomToken()
 	s := &session{accessKey: accessKey, csrfToken: randomToken(), expires: st.now().Add(st.lifetime), client: c, admin: ac}
+	if !credentialsExpire.IsZero() && credentialsExpire.Before(s.expires) {
+		s.expires, s.credentialsEnd = credentialsExpire, true
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.dropExpired()
@@ -120,19 +131,44 @@ func (st *sessionStore) create(accessKey string, c *client.Client, ac *admin.Cli
 	return id, s, nil
 }
 
-// get returns the live session of id, or nil.
-func (st *sessionStore) get(id string) *session {
+// sessionEnd says why a browser's session is gone, for the login page
+// to tell (the ended parameter of /login).
+type sessionEnd string
+
+const (
+	// endUnknown: no such session (the console restarted, or the
+	// session expired and was forgotten).
+	endUnknown sessionEnd = "unknown"
+	// endExpired: the session's lifetime was up.
+	endExpired sessionEnd = "expired"
+	// endCredentials: its temporary credentials expired.
+	endCredentials sessionEnd = "credentials"
+)
+
+// endMessages are what the login page says of each end.
+var endMessages = map[sessionEnd]string{
+	endUnknown:     "Your session has ended; log in again.",
+	endExpired:     "Your session expired; log in again.",
+	endCredentials: "Your session ended: its temporary credentials expired. Log in again.",
+}
+
+// get returns the live session of id, or nil and why there is none.
+func (st *sessionStore) get(id string) (*session, sessionEnd) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	s := st.sessions[id]
 	if s == nil {
-		return nil
+		return nil, endUnknown
 	}
 	if !st.now().Before(s.expires) {
-		delete(st.sessions, id)
-		return nil
+		// Kept until the next login drops it (dropExpired), so that
+		// every page the browser asks for until then says why.
+		if s.credentialsEnd {
+			return nil, endCredentials
+		}
+		return nil, endExpired
 	}
-	return s
+	return s, ""
 }
 
 func (st *sessionStore) remove(id string) {

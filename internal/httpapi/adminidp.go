@@ -41,7 +41,7 @@ func adminProvider(p iam.IdentityProvider) adminapi.IdentityProvider {
 		if json.Unmarshal(p.Settings, &st) == nil {
 			out.OpenID = &adminapi.OpenIDProvider{
 				ConfigURL: st.ConfigURL, ClientID: st.ClientID, ClaimName: st.ClaimName, RolePolicy: st.RolePolicy,
-				Scopes: st.Scopes, ClaimUserinfo: st.ClaimUserinfo,
+				Scopes: st.Scopes, ClaimUserinfo: st.ClaimUserinfo, RedirectURI: st.RedirectURI,
 			}
 		}
 	}
@@ -88,7 +88,7 @@ func (s *Server) adminAddOpenID(rq *request, v map[string]string) (any, error) {
 	}
 	st := openid.Settings{
 		ConfigURL: body.ConfigURL, ClientID: body.ClientID, ClaimName: body.ClaimName, RolePolicy: body.RolePolicy,
-		Scopes: body.Scopes, ClaimUserinfo: body.ClaimUserinfo,
+		Scopes: body.Scopes, ClaimUserinfo: body.ClaimUserinfo, RedirectURI: body.RedirectURI,
 	}
 	if err := st.Check(); err != nil {
 		return nil, err

@@ -20,7 +20,8 @@ func TestAdminIdentityProviders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := admin.OpenIDProvider{ConfigURL: i.ConfigURL(), ClientID: "kura", ClientSecret: "shh-secret", RolePolicy: "read-alpha"}
+	p := admin.OpenIDProvider{ConfigURL: i.ConfigURL(), ClientID: "kura", ClientSecret: "shh-secret", RolePolicy: "read-alpha",
+		RedirectURI: "https://console.example.com/oauth/callback"}
 	out, err := ac.AddOpenIDProvider(ctx, "corp", p)
 	if err != nil || out.RoleARN != "arn:kura:iam:::role/corp" {
 		t.Fatalf("%+v %v", out, err)
@@ -42,7 +43,8 @@ func TestAdminIdentityProviders(t *testing.T) {
 		t.Fatalf("%+v %v", ps, err)
 	}
 	doc, _ := json.Marshal(ps)
-	if strings.Contains(string(doc), "shh-secret") || !ps[0].HasSecret || ps[0].OpenID.RolePolicy != "read-alpha" || ps[0].Status != "enabled" {
+	if strings.Contains(string(doc), "shh-secret") || !ps[0].HasSecret || ps[0].OpenID.RolePolicy != "read-alpha" || ps[0].Status != "enabled" ||
+		ps[0].OpenID.RedirectURI != p.RedirectURI {
 		t.Errorf("listing: %s", doc)
 	}
 	if err := ac.SetIdentityProviderStatus(ctx, "openid", "corp", "disabled"); err != nil {

@@ -35,6 +35,10 @@ type OpenIDProvider struct {
 	RolePolicy    string   `json:"rolePolicy,omitempty"`
 	Scopes        []string `json:"scopes,omitempty"`
 	ClaimUserinfo bool     `json:"claimUserinfo,omitempty"`
+	// RedirectURI is where the provider sends the browser back after a
+	// console login; empty means the console's /oauth/callback on its
+	// own address.
+	RedirectURI string `json:"redirectUri,omitempty"`
 }
 
 // ProviderStatus enables or disables an identity provider.

@@ -15,7 +15,7 @@
     try {
       const resp = await fetch(box.dataset.refresh, { credentials: "same-origin", redirect: "manual" });
       if (resp.type === "opaqueredirect") {
-        window.location.assign("/login"); // the session ended
+        window.location.reload(); // the session ended: the page goes to the login page, which says why
         return;
       }
       if (!resp.ok) {

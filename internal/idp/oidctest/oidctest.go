@@ -1,6 +1,10 @@
 // Package oidctest runs an OpenID Connect issuer for tests: a discovery
 // document, a JWKS whose keys can be rotated, a userinfo endpoint, and
-// tokens signed with go-jose, well-formed or broken on purpose.
+// tokens signed with go-jose, well-formed or broken on purpose. For
+// browser logins it serves the authorization-code flow with PKCE: an
+// authorization endpoint that logs a configured user in at once (or
+// answers access_denied) and a token endpoint that checks the client's
+// secret and the PKCE verifier and issues an ID token with the nonce.
 package oidctest
 
 import (
@@ -10,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,19 +40,37 @@ type Issuer struct {
 	// document and of the JWKS; failDiscovery makes the first answer 500.
 	discoveries, keyFetches int
 	failDiscovery           bool
+
+	// The authorization-code flow (authcode.go).
+	client      Client
+	user        User
+	deny        bool
+	editIDToken func(map[string]any)
+	grants      map[string]grant
 }
 
 // New starts an issuer with one key; it stops with the test.
 func New(t testing.TB) *Issuer {
+	t.Helper()
+	return NewOnHost(t, "127.0.0.1")
+}
+
+// NewOnHost is New, with URLs that name host (localhost, say) rather
+// than 127.0.0.1: a browser takes the issuer for another site than a
+// server it reaches at 127.0.0.1, as a real provider is.
+func NewOnHost(t testing.TB, host string) *Issuer {
 	t.Helper()
 	i := &Issuer{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", i.discovery)
 	mux.HandleFunc("GET /keys", i.jwks)
 	mux.HandleFunc("GET /userinfo", i.serveUserinfo)
+	mux.HandleFunc("GET /auth", i.authorize)
+	mux.HandleFunc("POST /token", i.token)
 	// The URL is set before the server starts: its handlers read it.
 	i.server = httptest.NewUnstartedServer(mux)
-	i.URL = "http://" + i.server.Listener.Addr().String()
+	_, port, _ := net.SplitHostPort(i.server.Listener.Addr().String())
+	i.URL = "http://" + net.JoinHostPort(host, port)
 	i.Rotate()
 	i.server.Start()
 	t.Cleanup(i.server.Close)
@@ -72,7 +95,10 @@ func (i *Issuer) discovery(w http.ResponseWriter, _ *http.Request) {
 		"userinfo_endpoint":                     i.URL + "/userinfo",
 		"authorization_endpoint":                i.URL + "/auth",
 		"token_endpoint":                        i.URL + "/token",
-		"response_types_supported":              []string{"id_token"},
+		"response_types_supported":              []string{"code"},
+		"grant_types_supported":                 []string{"authorization_code"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"ES256"},
 	})

@@ -55,6 +55,10 @@ type Settings struct {
 	// ClaimUserinfo reads the policy claim from the userinfo endpoint,
 	// with the token as its access token, rather than from the token.
 	ClaimUserinfo bool `json:"claimUserinfo,omitempty"`
+	// RedirectURI is where the provider sends a browser back after a
+	// console login (the console's /oauth/callback); empty means the
+	// console's own address. The STS does not use it.
+	RedirectURI string `json:"redirectUri,omitempty"`
 }
 
 // Check refuses settings that cannot work and fills in the default
@@ -66,6 +70,12 @@ func (st *Settings) Check() error {
 	}
 	if st.ClientID == "" {
 		return s3err.ErrInvalidArgument.WithMessage("An OpenID provider needs its client ID.")
+	}
+	if st.RedirectURI != "" {
+		r, err := url.Parse(st.RedirectURI)
+		if err != nil || (r.Scheme != "http" && r.Scheme != "https") || r.Host == "" || r.Fragment != "" {
+			return s3err.ErrInvalidArgument.WithMessage("The redirect URI must be an http:// or https:// URL without a fragment, not %q.", st.RedirectURI)
+		}
 	}
 	if st.ClaimName != "" && st.RolePolicy != "" {
 		return s3err.ErrInvalidArgument.WithMessage("An OpenID provider maps callers by a claim or by a role policy, not both.")
