@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/s3err"
 )
 
@@ -18,6 +19,15 @@ type stsCredentials struct {
 	SecretAccessKey string `xml:"SecretAccessKey"`
 	SessionToken    string `xml:"SessionToken"`
 	Expiration      string `xml:"Expiration"`
+}
+
+// newSTSCredentials is the Credentials element of every STS answer that
+// issues temporary credentials.
+func newSTSCredentials(tc iam.TempCredentials) stsCredentials {
+	return stsCredentials{
+		AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
+		Expiration: tc.Expiration.Format(time.RFC3339),
+	}
 }
 
 type assumeRoleResponse struct {
@@ -112,10 +122,7 @@ func (s *Server) sts(rq *request) (response, error) {
 			return nil, err
 		}
 		doc := assumeRoleResponse{Xmlns: stsNamespace, RequestID: rq.id}
-		doc.Result.Credentials = stsCredentials{
-			AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
-			Expiration: tc.Expiration.Format(time.RFC3339),
-		}
+		doc.Result.Credentials = newSTSCredentials(tc)
 		doc.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + s.accountID() + ":assumed-role/" + id.Username
 		doc.Result.AssumedRoleUser.AssumedRoleID = tc.AccessKey
 		return xmlResponse{doc: doc}, nil

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/url"
-	"time"
 
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/idp"
@@ -49,10 +48,7 @@ func (s *Server) assumeRoleWithCertificate(rq *request, p url.Values) (response,
 		return nil, err
 	}
 	doc := certificateIdentityResponse{Xmlns: stsNamespace, RequestID: rq.id}
-	doc.Result.Credentials = stsCredentials{
-		AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
-		Expiration: tc.Expiration.Format(time.RFC3339),
-	}
+	doc.Result.Credentials = newSTSCredentials(tc)
 	return xmlResponse{doc: doc}, nil
 }
 

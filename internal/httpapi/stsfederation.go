@@ -87,10 +87,7 @@ func (s *Server) assumeRoleFederated(rq *request, action string, p url.Values) (
 		return nil, err
 	}
 	var res federatedResult
-	res.Credentials = stsCredentials{
-		AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
-		Expiration: tc.Expiration.Format(time.RFC3339),
-	}
+	res.Credentials = newSTSCredentials(tc)
 	res.AssumedRoleUser.Arn = idp.RoleARN(login.Provider)
 	res.AssumedRoleUser.AssumedRoleID = tc.AccessKey
 	res.Audience, res.Provider = login.Audience, login.Issuer

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/url"
-	"time"
 
 	"github.com/kurastore/kura/internal/iam"
 	"github.com/kurastore/kura/internal/idp"
@@ -73,10 +72,7 @@ func (s *Server) assumeRoleWithLDAP(rq *request, p url.Values) (response, error)
 		return nil, err
 	}
 	doc := ldapIdentityResponse{Xmlns: stsNamespace, RequestID: rq.id}
-	doc.Result.Credentials = stsCredentials{
-		AccessKeyID: tc.AccessKey, SecretAccessKey: tc.SecretKey, SessionToken: tc.SessionToken,
-		Expiration: tc.Expiration.Format(time.RFC3339),
-	}
+	doc.Result.Credentials = newSTSCredentials(tc)
 	return xmlResponse{doc: doc}, nil
 }
 
