@@ -130,6 +130,7 @@ type Server struct {
 	Client *client.Client
 
 	cmd    *exec.Cmd
+	out    *lockedWriter // the server's standard output and error
 	dir    string
 	exited chan struct{}
 	once   sync.Once
@@ -203,7 +204,7 @@ func startOnce(opts Options) (*Server, error) {
 	s := &Server{
 		Endpoint: addr, URL: "http://" + addr, Region: opts.Region,
 		AccessKey: "KP" + strings.ToUpper(randomHex(9)), SecretKey: randomHex(20),
-		dir: dir, exited: make(chan struct{}),
+		dir: dir, exited: make(chan struct{}), out: &lockedWriter{w: &bytes.Buffer{}},
 	}
 	args := []string{"server", "--address", addr, "--region", opts.Region, "--log-level", "warn"}
 	if opts.TLS {
@@ -217,8 +218,7 @@ func startOnce(opts Options) (*Server, error) {
 		s.cmd.Env = append(s.cmd.Env, "KURA_NOTIFY_WEBHOOK_ENDPOINT_"+name+"="+url)
 	}
 	s.cmd.Env = append(s.cmd.Env, opts.Env...)
-	s.cmd.Stderr = &lockedWriter{w: &bytes.Buffer{}}
-	s.cmd.Stdout = s.cmd.Stderr
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	// The server dies with the test process even when that is killed.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
@@ -270,10 +270,9 @@ func (s *Server) waitReady(secure bool) error {
 }
 
 func (s *Server) output() string {
-	w := s.cmd.Stderr.(*lockedWriter)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return strings.TrimSpace(w.w.String())
+	s.out.mu.Lock()
+	defer s.out.mu.Unlock()
+	return strings.TrimSpace(s.out.w.String())
 }
 
 // Close stops the server (SIGTERM, then SIGKILL after 30 seconds) and
