@@ -353,7 +353,7 @@ func minioPy(t *testing.T) (python string, env []string) {
 		t.Skip("skipping: no minio-py checkout (set MINIO_PY_DIR; see tests/compat/README.md)")
 	}
 	python = "/usr/bin/python3"
-	out, err := exec.Command(python, "-c", "import urllib3, certifi, argon2, Cryptodome, os; print(os.path.dirname(Cryptodome.__file__))").Output()
+	out, err := exec.Command(python, "-c", "import urllib3, certifi, argon2, typing_extensions, Cryptodome, os; print(os.path.dirname(Cryptodome.__file__))").Output()
 	if err != nil {
 		t.Skip("skipping: Debian's python3 lacks minio-py's dependencies (see tests/compat/README.md)")
 	}
